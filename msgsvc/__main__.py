@@ -1,0 +1,3 @@
+from msgsvc.cli import main
+
+main()

@@ -1,0 +1,205 @@
+"""The root command, its global options, and the one boundary where errors become messages.
+
+Start-up is completion latency (every Tab press runs this program), so nothing here or in
+the command modules imports requests or rich at module level.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from msgsvc import __version__
+from msgsvc.complete import complete_profiles
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, MsgsvcError
+from msgsvc.state import State
+
+# Typer bundles its own Click and has no public ClickException; our boundary needs it.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402
+
+HELP = f"""Administer Twilio Messaging Services: services, their senders, credential profiles.
+
+Output is a table on a terminal, tab-separated text in a pipe, and the API's JSON with
+--json. Credentials come from --profile, $MSGSVC_PROFILE, Twilio's environment variables
+(TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET), then
+the active profile.
+
+Example:
+
+\b
+    msgsvc profiles add prod --account-sid AC0123...
+    msgsvc services list
+
+\b
+{EXIT_CODE_HELP}"""
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+app = typer.Typer(
+    name="msgsvc",
+    help=HELP,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings=CONTEXT,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"msgsvc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.", autocompletion=complete_profiles, show_default=False)] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")] = False,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    if base_url is not None:
+        from msgsvc import validate
+
+        try:
+            base_url = validate.base_url(base_url)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="'--base-url'") from None
+    debug = debug or os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+    state = State(
+        profile=profile, json=json_, base_url=base_url, debug=debug, timeout=timeout,
+        max_retries=max_retries,
+    )
+    ctx.obj = state
+    if debug:
+        _enable_debug(state)
+
+
+class _Redact(logging.Filter):
+    """Last line of defence: any known secret in a debug line becomes ***."""
+
+    def __init__(self, state: State) -> None:
+        super().__init__()
+        self.state = state
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self.state.secrets:
+            if secret:
+                message = message.replace(secret, "***")
+        record.msg, record.args = message, None
+        return True
+
+
+def _enable_debug(state: State) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    handler.addFilter(_Redact(state))
+    logger = logging.getLogger("msgsvc")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+
+
+def _register() -> None:
+    from msgsvc.commands import profiles, services
+
+    app.add_typer(services.app, name="services")
+    app.add_typer(profiles.app, name="profiles")
+
+
+_register()
+
+
+# --- the error boundary ---------------------------------------------------------------------
+
+
+def report(message: str, hint: str | None = None) -> None:
+    print(f"msgsvc: {message}", file=sys.stderr)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
+
+
+def report_error(error: MsgsvcError) -> None:
+    from msgsvc.errors import ApiError
+
+    message = str(error)
+    hint = error.hint
+    if isinstance(error, ApiError):
+        if error.more_info:
+            message += f" (see {error.more_info})"
+        if hint is None:
+            hint = _api_hint(error)
+    report(message, hint)
+
+
+def _api_hint(error) -> str | None:
+    if error.status == 401:
+        return "the credentials were refused: check them with 'msgsvc profiles show'"
+    if error.status == 403:
+        return "the credentials are valid but not allowed to do this (account suspended, or a restricted API key)"
+    if error.status == 429:
+        return "Twilio is rate-limiting this account; try again later or raise --max-retries"
+    return None
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run msgsvc and return its exit code; every expected failure is one message on stderr."""
+    from typer.main import get_command
+
+    command = get_command(app)
+    debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False)
+        return result if isinstance(result, int) else ExitCode.OK
+    except MsgsvcError as error:
+        report_error(error)
+        return int(error.exit_code)
+    except NoArgsIsHelpError as error:
+        error.show()  # the help, on stderr: no command was given
+        return ExitCode.USAGE
+    except ClickException as error:
+        _report_usage(error)
+        return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        print(file=sys.stderr)
+        report("interrupted")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (msgsvc ... | head): say nothing, like other Unix tools.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except OSError:
+            pass
+        return ExitCode.BROKEN_PIPE
+    except Exception as error:  # an unexpected bug: one line, and the way to see more
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        report(
+            f"unexpected error: {type(error).__name__}: {error}",
+            None if debug else "run again with --debug (or MSGSVC_DEBUG=1) to see the details",
+        )
+        return ExitCode.ERROR
+
+
+def _report_usage(error: ClickException) -> None:
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        print(ctx.get_usage(), file=sys.stderr)
+    report(error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,1 @@
+"""One module per noun; each command parses, calls the client and renders."""

@@ -1,0 +1,258 @@
+"""msgsvc profiles: named credentials and settings in the config file."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from msgsvc.complete import complete_profiles
+from msgsvc.errors import UsageError
+from msgsvc.fields import Column
+from msgsvc.options import JsonOpt, use
+
+app = typer.Typer(
+    help="Add, list, choose, remove and inspect credential profiles.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The profile's name.", autocompletion=complete_profiles, show_default=False)]
+
+PROFILE_COLUMNS = (
+    Column("ACTIVE", "active_mark"),
+    Column("NAME", "name"),
+    Column("ACCOUNT SID", "account_sid"),
+    Column("AUTH", "auth"),
+    Column("REGION", "region"),
+    Column("EDGE", "edge"),
+    Column("BASE URL", "base_url"),
+)
+
+
+def _check_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise UsageError(
+            f"invalid profile name {name!r}: use up to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def _check(option: str, check, value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UsageError(f"invalid value for {option}: {exc}") from None
+
+
+def _read_secret(label: str) -> str:
+    """The secret: a hidden prompt in a terminal, else the first line of stdin. Never a flag."""
+    from msgsvc.output import stdin_is_terminal
+
+    if stdin_is_terminal():
+        secret = typer.prompt(label, hide_input=True, err=True)
+    else:
+        secret = sys.stdin.readline()
+    secret = secret.strip()
+    if not secret:
+        raise UsageError(
+            f"no {label.lower()} given",
+            hint="type it at the prompt, or pipe it on standard input: "
+            "printf '%s\\n' \"$TOKEN\" | msgsvc profiles add NAME --account-sid AC...",
+        )
+    return secret
+
+
+@app.command("add")
+def profiles_add(
+    name: NameArg,
+    account_sid: Annotated[str, typer.Option("--account-sid", metavar="AC...", help="The Twilio Account SID.", show_default=False)],
+    api_key: Annotated[Optional[str], typer.Option("--api-key", metavar="SK...", help="Authenticate with this API key (its secret is asked) instead of the auth token.", show_default=False)] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).", show_default=False)] = None,
+    edge: Annotated[Optional[str], typer.Option("--edge", help="Twilio edge location, e.g. dublin, sydney.", show_default=False)] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request here instead (a local server, the emulator).", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, help="Connect and read timeout for this profile.", show_default=False)] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries for this profile.", show_default=False)] = None,
+    ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", metavar="FILE", help="Trust this PEM file of certificate authorities (a corporate proxy's).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name.")] = False,
+) -> None:
+    """Store credentials as a named profile. The first profile becomes the active one.
+
+    The secret (auth token, or the API key's secret) is asked with a hidden prompt in a
+    terminal and read from the first line of standard input otherwise; it is never a flag,
+    so it stays out of shell history and process lists. The file is written mode 0600.
+
+    Example:
+
+\b
+        msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef
+        printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC...
+    """
+    from msgsvc import config, validate
+    from msgsvc.output import note
+
+    _check_name(name)
+    _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
+    _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
+    base_url = _check("--base-url", validate.base_url, base_url)
+    if ca_bundle is not None:
+        from pathlib import Path
+
+        path = Path(ca_bundle).expanduser()
+        if not path.is_file():
+            raise UsageError(f"invalid value for --ca-bundle: {ca_bundle!r} is not a file")
+        ca_bundle = str(path.resolve())
+    if not force and name in config.read_config().get("profiles", {}):
+        raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
+
+    secret = _read_secret("API key secret" if api_key else "Auth token")
+    profile: dict[str, Any] = {"account_sid": account_sid}
+    if api_key:
+        profile["api_key"] = api_key
+        profile["api_secret"] = secret
+    else:
+        profile["auth_token"] = secret
+    for key, value in (("region", region), ("edge", edge), ("base_url", base_url), ("timeout", timeout), ("max_retries", max_retries), ("ca_bundle", ca_bundle)):
+        if value is not None:
+            profile[key] = value
+
+    with config.locked_config() as data:
+        profiles = data.setdefault("profiles", {})
+        if name in profiles and not force:
+            raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
+        profiles[name] = profile
+        if not data.get("active") or data.get("active") not in profiles:
+            data["active"] = name
+        active = data["active"] == name
+    note(f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}")
+
+
+@app.command("list")
+def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """List the profiles; the active one is marked. Secrets are never shown.
+
+    Example:
+
+\b
+        msgsvc profiles list
+    """
+    state = use(ctx, json_=json_)
+    from msgsvc import config
+    from msgsvc.output import emit_json, emit_records
+
+    data = config.read_config()
+    active = data.get("active")
+    rows = []
+    for name, stored in sorted(data.get("profiles", {}).items()):
+        rows.append(
+            {
+                "name": name,
+                "active": name == active,
+                "active_mark": "*" if name == active else "",
+                "account_sid": stored.get("account_sid"),
+                "api_key": stored.get("api_key"),
+                "auth": f"api key {stored['api_key']}" if stored.get("api_key") else "auth token",
+                "region": stored.get("region"),
+                "edge": stored.get("edge"),
+                "base_url": stored.get("base_url"),
+            }
+        )
+    if state.json:
+        keys = ("name", "active", "account_sid", "api_key", "region", "edge", "base_url")
+        emit_json([{k: row[k] for k in keys} for row in rows])
+    else:
+        emit_records(rows, PROFILE_COLUMNS, as_json=False)
+
+
+@app.command("use")
+def profiles_use(name: NameArg) -> None:
+    """Make NAME the active profile, used when no --profile or environment says otherwise.
+
+    Example:
+
+\b
+        msgsvc profiles use staging
+    """
+    from msgsvc import config
+    from msgsvc.output import note
+
+    with config.locked_config() as data:
+        if name not in data.get("profiles", {}):
+            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+        data["active"] = name
+    note(f"Active profile: {name}")
+
+
+@app.command("remove")
+def profiles_remove(name: NameArg) -> None:
+    """Delete profile NAME and its secret from the config file.
+
+    Example:
+
+\b
+        msgsvc profiles remove old-account
+    """
+    from msgsvc import config
+    from msgsvc.output import note
+
+    with config.locked_config() as data:
+        profiles = data.get("profiles", {})
+        if name not in profiles:
+            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+        del profiles[name]
+        was_active = data.get("active") == name
+        if was_active:
+            data.pop("active", None)
+    note(f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
+
+
+SHOWN = ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "timeout", "max_retries", "ca_bundle")
+DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
+
+
+@app.command("show")
+def profiles_show(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="A profile to show instead of the one in effect.", autocompletion=complete_profiles, show_default=False)] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show each setting a command would use, masked, and where it came from: a flag, the
+    environment, or the config file.
+
+    Example:
+
+\b
+        msgsvc profiles show
+        MSGSVC_PROFILE=ci msgsvc profiles show --json
+    """
+    state = use(ctx, json_=json_, profile=name)
+    from msgsvc import config
+    from msgsvc.output import emit_json, emit_records
+
+    resolved = state.resolve(require_credentials=False)
+    rows = []
+    profile = resolved.profile
+    rows.append({"setting": "profile", "value": profile.value if profile else None, "source": profile.source if profile else "none (environment credentials)" if resolved.has_credentials else "none"})
+    for key in SHOWN:
+        setting = resolved.settings.get(key)
+        if setting is None:
+            rows.append({"setting": key, "value": None, "source": "default: " + DEFAULTS[key] if key in DEFAULTS else "not set"})
+            continue
+        value = config.mask(str(setting.value)) if key in config.SECRET_KEYS else setting.value
+        rows.append({"setting": key, "value": value, "source": setting.source})
+    if state.json:
+        emit_json({row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows})
+    else:
+        emit_records(rows, (Column("SETTING", "setting"), Column("VALUE", "value"), Column("SOURCE", "source")), as_json=False)
+
+
+def _known(data: dict) -> str:
+    names = sorted(data.get("profiles", {}))
+    return "profiles: " + ", ".join(names) if names else "add one with: msgsvc profiles add NAME --account-sid AC..."

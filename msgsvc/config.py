@@ -1,0 +1,291 @@
+"""Where msgsvc keeps its settings, the profiles in them, and which credentials a command uses.
+
+The config file is TOML, `config.toml` in `platformdirs.user_config_dir("msgsvc")` (or
+`$MSGSVC_CONFIG_DIR`), written mode 0600 in a 0700 directory, atomically (temporary file,
+then rename) and under a lock, so concurrent writers never lose a profile and a crash never
+leaves half a file. A file that cannot be parsed is reported and never rewritten.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from msgsvc.errors import ConfigError, CredentialsError
+
+CONFIG_NAME = "config.toml"
+
+# Every key a profile may hold, in display order, and which of them are secrets.
+PROFILE_KEYS = (
+    "account_sid",
+    "auth_token",
+    "api_key",
+    "api_secret",
+    "region",
+    "edge",
+    "base_url",
+    "timeout",
+    "max_retries",
+    "ca_bundle",
+)
+SECRET_KEYS = frozenset({"auth_token", "api_secret"})
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 4
+
+
+def config_dir() -> Path:
+    explicit = os.environ.get("MSGSVC_CONFIG_DIR")
+    if explicit:
+        return Path(explicit)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("msgsvc"))
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("MSGSVC_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("msgsvc"))
+
+
+def config_path() -> Path:
+    return config_dir() / CONFIG_NAME
+
+
+def mask(value: str) -> str:
+    """Hide a secret; keep the last four characters of a long one so it can be told apart."""
+    if len(value) >= 16:
+        return "*" * 12 + value[-4:]
+    return "*" * 8
+
+
+def warn_if_exposed(path: Path) -> None:
+    """Warn (once per run) when a file holding secrets is readable by group or others."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(
+            f"msgsvc: warning: {path} is readable by other users; it holds secrets.\n"
+            f"hint: chmod 600 {_shell_quote(str(path))}",
+            file=sys.stderr,
+        )
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def read_config(path: Path | None = None) -> dict[str, Any]:
+    """The parsed config file, or an empty config when there is none."""
+    import tomllib
+
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    warn_if_exposed(path)
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", hint=_fix_hint(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", hint=_fix_hint(path)) from None
+    _check_shape(data, path)
+    return data
+
+
+def _fix_hint(path: Path) -> str:
+    return f"fix the file by hand, or move it away to start afresh (mv {_shell_quote(str(path))} {_shell_quote(str(path))}.bad)"
+
+
+def _check_shape(data: dict[str, Any], path: Path) -> None:
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict) or not all(isinstance(p, dict) for p in profiles.values()):
+        raise ConfigError(f"{path}: [profiles] must hold one table per profile", hint=_fix_hint(path))
+    active = data.get("active")
+    if active is not None and not isinstance(active, str):
+        raise ConfigError(f"{path}: 'active' must be a profile name", hint=_fix_hint(path))
+
+
+def write_config(data: dict[str, Any], path: Path | None = None) -> None:
+    """Write atomically: a 0600 temporary file in the same directory, fsync, rename."""
+    import tempfile
+
+    import tomli_w
+
+    path = path or config_path()
+    ensure_private_dir(path.parent)
+    text = tomli_w.dumps(data)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def ensure_private_dir(directory: Path) -> None:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+@contextmanager
+def locked_config() -> Iterator[dict[str, Any]]:
+    """Read-modify-write under an exclusive lock; the dict yielded is written back on success."""
+    import fcntl
+
+    path = config_path()
+    ensure_private_dir(path.parent)
+    lock_path = path.parent / ".config.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        data = read_config(path)
+        yield data
+        write_config(data, path)
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+# --- which settings a command uses, and where each came from -------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    source: str  # "flag --base-url", "env TWILIO_REGION", "file profile 'prod'", "default"
+
+
+@dataclass
+class Resolved:
+    """The effective settings of one invocation; `settings` maps a PROFILE_KEYS name to a Setting."""
+
+    profile: Setting | None = None
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        setting = self.settings.get(key)
+        return default if setting is None else setting.value
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.get("account_sid")) and (
+            bool(self.get("auth_token")) or (bool(self.get("api_key")) and bool(self.get("api_secret")))
+        )
+
+
+# Environment variables, by setting: Twilio's own names where Twilio has one.
+ENV_CREDENTIALS = {
+    "account_sid": "TWILIO_ACCOUNT_SID",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "api_key": "TWILIO_API_KEY",
+    "api_secret": "TWILIO_API_SECRET",
+}
+ENV_SETTINGS = {
+    "region": "TWILIO_REGION",
+    "edge": "TWILIO_EDGE",
+    "base_url": "MSGSVC_BASE_URL",
+    "timeout": "MSGSVC_TIMEOUT",
+    "max_retries": "MSGSVC_MAX_RETRIES",
+    "ca_bundle": "MSGSVC_CA_BUNDLE",
+}
+
+
+def resolve(
+    *,
+    profile_flag: str | None = None,
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    data: dict[str, Any] | None = None,
+    require_credentials: bool = True,
+) -> Resolved:
+    """Decide the profile and every setting: flag, then environment, then the profile file.
+
+    Credentials: `--profile`, then `$MSGSVC_PROFILE`, then Twilio's environment variables,
+    then the active profile.
+    """
+    env = os.environ if env is None else env
+    flags = flags or {}
+    if data is None:
+        data = read_config()
+    profiles: dict[str, dict[str, Any]] = data.get("profiles", {})
+    resolved = Resolved()
+
+    if profile_flag:
+        resolved.profile = Setting(profile_flag, "flag --profile")
+    elif env.get("MSGSVC_PROFILE"):
+        resolved.profile = Setting(env["MSGSVC_PROFILE"], "env MSGSVC_PROFILE")
+    elif _env_has_credentials(env):
+        resolved.profile = None
+    elif data.get("active"):
+        resolved.profile = Setting(data["active"], "file (active profile)")
+
+    stored: dict[str, Any] = {}
+    if resolved.profile is not None:
+        name = resolved.profile.value
+        if name not in profiles:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise CredentialsError(
+                f"there is no profile named {name!r} (from {resolved.profile.source})",
+                hint=f"profiles: {known}; add one with: msgsvc profiles add {name} --account-sid AC...",
+            )
+        stored = profiles[name]
+        source = f"file profile '{name}'"
+        for key in PROFILE_KEYS:
+            if stored.get(key) not in (None, ""):
+                resolved.settings[key] = Setting(stored[key], source)
+    else:
+        for key, var in ENV_CREDENTIALS.items():
+            if env.get(var):
+                resolved.settings[key] = Setting(env[var], f"env {var}")
+
+    for key, var in ENV_SETTINGS.items():
+        if env.get(var):
+            resolved.settings[key] = Setting(env[var], f"env {var}")
+    for key, value in flags.items():
+        if value is not None:
+            resolved.settings[key] = Setting(value, f"flag --{key.replace('_', '-')}")
+
+    if require_credentials and not resolved.has_credentials:
+        if resolved.profile is not None:
+            raise CredentialsError(
+                f"profile {resolved.profile.value!r} has no complete credentials",
+                hint=f"add them again: msgsvc profiles add {resolved.profile.value} --force --account-sid AC...",
+            )
+        raise CredentialsError(
+            "no credentials: no profile is set up and TWILIO_ACCOUNT_SID with "
+            "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) are not set",
+            hint="run: msgsvc profiles add NAME --account-sid AC...",
+        )
+    return resolved
+
+
+def _env_has_credentials(env: Mapping[str, str]) -> bool:
+    return bool(env.get("TWILIO_ACCOUNT_SID")) and (
+        bool(env.get("TWILIO_AUTH_TOKEN"))
+        or (bool(env.get("TWILIO_API_KEY")) and bool(env.get("TWILIO_API_SECRET")))
+    )

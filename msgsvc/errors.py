@@ -1,0 +1,101 @@
+"""Exit codes and the one exception hierarchy; every class carries its exit code.
+
+The CLI boundary (`msgsvc.cli.main`) turns these into `msgsvc: <message>` plus an optional
+`hint:` line. Nothing here imports requests, rich or typer.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1  # the API or the network failed, or some items of a bulk job failed
+    USAGE = 2  # bad arguments or input, or declined at a prompt; nothing was changed
+    NOT_FOUND = 3  # HTTP 404, or no service by that name
+    AUTH = 4  # no credentials, or the API said 401/403
+    INTERRUPTED = 130  # Ctrl-C
+    BROKEN_PIPE = 141  # stdout's reader went away, as SIGPIPE would
+
+
+EXIT_CODE_HELP = """\
+Exit status:
+  0    success (an empty list too)
+  1    API or network error, or some items of a bulk job failed
+  2    usage error, invalid input, or declined at a prompt (nothing was changed)
+  3    not found (HTTP 404, or no service with that name)
+  4    authentication: no credentials, or HTTP 401/403
+  130  interrupted (Ctrl-C)
+  141  the reader of stdout went away (msgsvc ... | head)"""
+
+
+class MsgsvcError(Exception):
+    """An expected failure, reported as one sentence with an optional hint."""
+
+    exit_code: int = ExitCode.ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(MsgsvcError):
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(MsgsvcError):
+    """The configuration file cannot be read or is invalid (it is never rewritten then)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NotFoundError(MsgsvcError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class CredentialsError(MsgsvcError):
+    exit_code = ExitCode.AUTH
+
+
+class NetworkError(MsgsvcError):
+    """DNS failure, refused connection, timeout, TLS failure: nothing usable came back."""
+
+
+class OutcomeUnknownError(NetworkError):
+    """A POST was sent but its answer was lost: it may or may not have taken effect."""
+
+
+class ApiError(MsgsvcError):
+    """An error answer from the API, with Twilio's code, message and more_info when given."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: int | None = None,
+        more_info: str | None = None,
+        method: str = "",
+        url: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+        self.more_info = more_info
+        self.method = method
+        self.url = url
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        if self.status == 404:
+            return ExitCode.NOT_FOUND
+        if self.status in (401, 403):
+            return ExitCode.AUTH
+        return ExitCode.ERROR
+
+    def __str__(self) -> str:
+        code = f" (Twilio error {self.code})" if self.code else ""
+        return f"HTTP {self.status}{code}: {self.message}"

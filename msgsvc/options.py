@@ -1,0 +1,97 @@
+"""Options shared by commands, and the options generated from a resource's field description."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Annotated, Any, Callable, Optional, Sequence
+
+import typer
+
+from msgsvc.complete import complete_profiles
+from msgsvc.fields import Field
+from msgsvc.state import State
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")]
+ProfileOpt = Annotated[
+    Optional[str],
+    typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.",
+                 autocompletion=complete_profiles, show_default=False),
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required when not in a terminal).")]
+
+
+def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, dry_run: bool = False) -> State:
+    """The invocation's State, with a command-level --json/--profile/--dry-run taking precedence."""
+    state = ctx.find_root().obj
+    if not isinstance(state, State):  # invoked without the root callback (tests of a sub-app)
+        state = ctx.find_root().obj = State()
+    if json_:
+        state.json = True
+    if profile:
+        state.profile = profile
+    if dry_run:
+        state.dry_run = True
+    return state
+
+
+def _check(field: Field) -> Callable[[Any], Any]:
+    def callback(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return field.clean(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _choices(field: Field) -> Callable[[str], list[str]]:
+    return lambda incomplete: [c for c in field.choices if c.lower().startswith(incomplete.lower())]
+
+
+def field_option(field: Field) -> Any:
+    """The Annotated type of the option for one field."""
+    if field.kind == "bool":
+        name = field.option[2:]
+        return Annotated[Optional[bool], typer.Option(f"--{name}/--no-{name}", help=field.help, show_default=False)]
+    if field.kind == "int":
+        return Annotated[Optional[int], typer.Option(field.option, help=field.help, metavar="INTEGER", callback=_check(field), show_default=False)]
+    metavar = {"url": "URL", "text": "TEXT"}.get(field.kind) or "[" + "|".join(field.choices) + "]"
+    return Annotated[
+        Optional[str],
+        typer.Option(field.option, help=field.help, metavar=metavar, callback=_check(field),
+                     autocompletion=_choices(field) if field.choices else None, show_default=False),
+    ]
+
+
+def with_field_options(fields: Sequence[Field], *, required: Sequence[str] = ()) -> Callable:
+    """Add one option per field to a command. The command receives them as one dict,
+    `values={param: value}`, None for every option not given."""
+
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != "values"]
+        generated = [
+            inspect.Parameter(
+                f.param,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if f.wire in required else None,
+                annotation=field_option(f),
+            )
+            for f in fields
+        ]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {f.param: kwargs.pop(f.param, None) for f in fields}
+            return func(*args, values=values, **kwargs)
+
+        params = own + generated
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate

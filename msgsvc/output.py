@@ -1,0 +1,110 @@
+"""Everything msgsvc writes: data on stdout, notes on stderr.
+
+The format follows whether stdout is a terminal (`sys.stdout.isatty()`): a Rich table there;
+tab-separated values in a pipe (no header, nothing truncated, one record per line); the
+API's own JSON with `--json`. Rich decides only the colour (it honours NO_COLOR).
+Rich is imported only when a table is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable, Sequence
+
+from msgsvc.fields import Column
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def note(message: str) -> None:
+    """A message for the person, never data: stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def emit_json(value: Any) -> None:
+    # One dumps and one write: json.dump to a stream is several times slower.
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def cell(value: Any) -> str:
+    """One value as text: null empty, booleans as true/false, lists comma-joined.
+    Tabs and line breaks become spaces so one record stays one line."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        text = ",".join(cell(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = str(value)
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def emit_records(records: Iterable[dict], columns: Sequence[Column], *, as_json: bool) -> int:
+    """A list: JSON array, TSV rows or a table. Returns how many records were written."""
+    rows = list(records)
+    if as_json:
+        emit_json(rows)
+    elif stdout_is_terminal():
+        _table([c.header for c in columns], [[cell(r.get(c.key)) for c in columns] for r in rows])
+    else:
+        write_tsv([[cell(r.get(c.key)) for c in columns] for r in rows])
+    return len(rows)
+
+
+def emit_record(record: dict, *, as_json: bool, skip: Sequence[str] = ("links",)) -> None:
+    """One object: JSON as returned, or field/value lines (table on a terminal, TSV in a pipe)."""
+    if as_json:
+        emit_json(record)
+        return
+    pairs = [[key, cell(value)] for key, value in record.items() if key not in skip]
+    if stdout_is_terminal():
+        _table(["FIELD", "VALUE"], pairs)
+    else:
+        write_tsv(pairs)
+
+
+def write_tsv(rows: Iterable[Sequence[str]]) -> None:
+    sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
+    sys.stdout.flush()
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(value) for value in row))  # Text: no markup in API data
+    Console(highlight=False).print(table)
+
+
+def emit_plan(planned: list[dict], *, as_json: bool) -> None:
+    """What a --dry-run would have sent: JSON with --json, else one request per paragraph."""
+    if as_json:
+        emit_json(planned)
+        return
+    lines = []
+    for request in planned:
+        lines.append(f"{request['method']} {request['url']}")
+        lines.extend(f"  {key}={value}" for key, value in request["form"].items())
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+    note(f"Dry run: {len(planned)} request(s) not sent.")

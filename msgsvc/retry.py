@@ -1,0 +1,115 @@
+"""When a request is sent again, and how long to wait first.
+
+Twilio processed nothing on 429 (error 20429) and 503, so those are retried for every
+method, POST included. 500, 502, 504 and a connection lost after the request was sent are
+retried only for GET and DELETE: the API has no idempotency key, and a POST sent twice can
+create two services. A refused or timed-out *connect* sent nothing and is always retried.
+
+urllib3's `Retry` does the counting, the `Retry-After` parsing (seconds or an HTTP date)
+and the exponential backoff with jitter; this subclass adds the per-method rule, a log line
+per retry, and a `Throttle` shared by every request of one client, so that a 429 slows the
+whole pool of a bulk job down instead of one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+from urllib3.util.retry import Retry
+
+log = logging.getLogger("msgsvc.http")
+
+ALWAYS_RETRIED = frozenset({429, 503})
+RETRIED_IF_IDEMPOTENT = frozenset({500, 502, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+RETRY_AFTER_MAX = 120.0
+
+
+class Throttle:
+    """A pause shared by every thread of one client: nobody sends before `until`."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
+
+    def wait(self) -> None:
+        while True:
+            with self._lock:
+                delay = self._until - time.monotonic()
+            if delay <= 0:
+                return
+            time.sleep(delay)
+
+
+class TwilioRetry(Retry):
+    throttle: Throttle | None = None
+
+    def new(self, **kw):  # type: ignore[override]
+        retry = super().new(**kw)
+        retry.throttle = self.throttle
+        return retry
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code in ALWAYS_RETRIED:
+            return True
+        return method.upper() in IDEMPOTENT_METHODS and status_code in RETRIED_IF_IDEMPOTENT
+
+    def get_backoff_time(self) -> float:
+        # urllib3 waits nothing before the first retry; after a 429 that is too eager.
+        attempts = len(self.history)
+        if attempts == 0:
+            return 0.0
+        value = self.backoff_factor * 2 ** (attempts - 1) + random.random() * self.backoff_jitter
+        return float(min(self.backoff_max, value))
+
+    def sleep(self, response=None) -> None:  # type: ignore[override]
+        delay = None
+        if response is not None and self.respect_retry_after_header:
+            try:
+                delay = self.get_retry_after(response)
+            except Exception:  # an unparsable Retry-After: fall back to backoff
+                delay = None
+        if delay is None:
+            delay = self.get_backoff_time()
+        last = self.history[-1] if self.history else None
+        if last is not None:
+            why = f"HTTP {last.status}" if last.status else f"{type(last.error).__name__}"
+            log.debug(
+                "retry: %s %s after %s; waiting %.2f s (%s retries left)",
+                last.method, last.url, why, delay, self.total,
+            )
+        if self.throttle is not None and last is not None and last.status in ALWAYS_RETRIED:
+            self.throttle.hold(delay)
+            self.throttle.wait()
+        elif delay > 0:
+            time.sleep(delay)
+
+
+def make_retry(
+    max_retries: int, throttle: Throttle | None = None, backoff_factor: float = 0.5
+) -> TwilioRetry:
+    retry = TwilioRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        redirect=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=ALWAYS_RETRIED | RETRIED_IF_IDEMPOTENT,
+        backoff_factor=backoff_factor,
+        backoff_max=30,
+        backoff_jitter=backoff_factor,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        respect_retry_after_header=True,
+        retry_after_max=RETRY_AFTER_MAX,
+    )
+    retry.throttle = throttle
+    return retry

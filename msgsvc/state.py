@@ -1,0 +1,90 @@
+"""The options of one invocation, and the client built from them on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from msgsvc.client import Client
+    from msgsvc.config import Resolved
+
+
+@dataclass
+class State:
+    profile: str | None = None
+    json: bool = False
+    base_url: str | None = None
+    debug: bool = False
+    timeout: float | None = None
+    max_retries: int | None = None
+    dry_run: bool = False
+    secrets: set[str] = field(default_factory=set)  # redacted from every debug line
+    _client: Client | None = None
+
+    def flags(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "timeout": self.timeout, "max_retries": self.max_retries}
+
+    def resolve(self, *, require_credentials: bool = True) -> Resolved:
+        from msgsvc import config
+
+        return config.resolve(
+            profile_flag=self.profile, flags=self.flags(), require_credentials=require_credentials
+        )
+
+    def client(self) -> Client:
+        if self._client is None:
+            from msgsvc.client import Client
+
+            settings = settings_from(self.resolve())
+            settings.dry_run = self.dry_run
+            self._client = Client(settings)
+            self.secrets.add(self._client.settings.password)
+        return self._client
+
+
+def settings_from(resolved: Resolved):
+    """ClientSettings from resolved config; numbers from files or the environment checked here."""
+    from msgsvc import config, validate
+    from msgsvc.client import ClientSettings
+    from msgsvc.errors import ConfigError
+
+    api_key = resolved.get("api_key")
+    account_sid = resolved.get("account_sid")
+    if api_key:
+        username, password = api_key, resolved.get("api_secret")
+    else:
+        username, password = account_sid, resolved.get("auth_token")
+
+    def number(key: str, default: float, kind: type) -> Any:
+        setting = resolved.settings.get(key)
+        if setting is None:
+            return default
+        try:
+            value = kind(setting.value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
+        if value < 0 or (kind is float and value == 0):
+            raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
+        return value
+
+    timeout = resolved.settings.get("timeout")
+    base_url = resolved.get("base_url")
+    if base_url:
+        try:
+            base_url = validate.base_url(str(base_url))
+        except ValueError as exc:
+            source = resolved.settings["base_url"].source
+            raise ConfigError(f"base_url from {source} {exc}") from None
+    return ClientSettings(
+        username=str(username),
+        password=str(password),
+        account_sid=str(account_sid) if account_sid else None,
+        base_url=base_url,
+        region=resolved.get("region"),
+        edge=resolved.get("edge"),
+        connect_timeout=number("timeout", config.DEFAULT_CONNECT_TIMEOUT, float) if timeout else config.DEFAULT_CONNECT_TIMEOUT,
+        read_timeout=number("timeout", config.DEFAULT_READ_TIMEOUT, float),
+        max_retries=number("max_retries", config.DEFAULT_MAX_RETRIES, int),
+        ca_bundle=resolved.get("ca_bundle"),
+    )

@@ -1,0 +1,86 @@
+"""Checks on user input, made before any request is sent. Each returns the clean value or
+raises ValueError with a sentence that the caller prefixes with the option's name."""
+
+from __future__ import annotations
+
+import re
+
+SID_PATTERNS = {
+    prefix: re.compile(rf"^{prefix}[0-9a-fA-F]{{32}}$")
+    for prefix in ("AC", "MG", "PN", "SC", "AI", "XE", "SK")
+}
+
+SID_WHAT = {
+    "AC": "an Account SID",
+    "MG": "a Messaging Service SID",
+    "PN": "a phone number SID",
+    "SC": "a short code SID",
+    "AI": "an alpha sender SID",
+    "XE": "a channel sender SID",
+    "SK": "an API Key SID",
+}
+
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+ALPHA_SENDER = re.compile(r"^[A-Za-z0-9 +\-_&]{1,11}$")
+
+
+def is_sid(value: str, prefix: str) -> bool:
+    return bool(SID_PATTERNS[prefix].match(value))
+
+
+def sid(value: str, prefix: str) -> str:
+    if not is_sid(value, prefix):
+        raise ValueError(
+            f"{value!r} is not {SID_WHAT[prefix]} ({prefix} followed by 32 hexadecimal digits)"
+        )
+    return value
+
+
+def url(value: str) -> str:
+    """An absolute http(s) URL. The empty string is allowed: it clears the field."""
+    if value == "":
+        return value
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an absolute http:// or https:// URL")
+    if any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} contains white space")
+    return value
+
+
+def base_url(value: str) -> str:
+    """A base URL for every API host: scheme and host, an optional port, no query."""
+    if value == "":
+        raise ValueError("is empty")
+    url(value)
+    return value.rstrip("/")
+
+
+def friendly_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if len(value) > 64:
+        raise ValueError(f"is {len(value)} characters long; the limit is 64")
+    return value
+
+
+def e164(value: str) -> str:
+    if not E164.match(value):
+        raise ValueError(f"{value!r} is not an E.164 phone number such as +15017122661")
+    return value
+
+
+def alpha_sender(value: str) -> str:
+    if not ALPHA_SENDER.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid alpha sender ID: 1 to 11 characters from "
+            "A-Z a-z 0-9, space, - + _ &"
+        )
+    if value.isdigit():
+        raise ValueError(f"{value!r} is not a valid alpha sender ID: it cannot be digits only")
+    return value

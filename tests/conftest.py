@@ -1,0 +1,143 @@
+"""Shared fixtures: an isolated config, a test profile pointing at pytest-httpserver, and
+`msgsvc(...)`, which runs the CLI in-process through its real error boundary."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ACCOUNT_SID = "AC" + "a" * 32
+AUTH_TOKEN = "s3cr3t-auth-token-0123456789abcdef"
+SERVICE_SID = "MG" + "a" * 32
+OTHER_SID = "MG" + "b" * 32
+BASIC_AUTH = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+MSGSVC = shutil.which("msgsvc", path=str(Path(sys.executable).parent)) or "msgsvc"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """No test sees the developer's config, cache or Twilio variables."""
+    for var in list(os.environ):
+        if var.startswith(("TWILIO_", "MSGSVC_")) or var in ("NO_COLOR", "FORCE_COLOR"):
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MSGSVC_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("MSGSVC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    yield tmp_path
+
+
+@pytest.fixture
+def msgsvc(capsys, monkeypatch):
+    """Run msgsvc in-process: msgsvc("services", "list", stdin="...", tty=True)."""
+
+    def run(*args: str, stdin: str | None = None, tty: bool = False, stdin_tty: bool = False) -> Result:
+        from msgsvc import cli, output
+
+        monkeypatch.setattr(output, "stdout_is_terminal", lambda: tty)
+        monkeypatch.setattr(output, "stdin_is_terminal", lambda: stdin_tty)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        capsys.readouterr()
+        code = cli.run(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def base_url_of(httpserver) -> str:
+    return httpserver.url_for("/").rstrip("/")
+
+
+@pytest.fixture
+def profile(httpserver, isolated):
+    """A saved, active profile 'test' whose base_url is the local pytest-httpserver."""
+    from msgsvc import config
+
+    config.write_config(
+        {
+            "active": "test",
+            "profiles": {
+                "test": {
+                    "account_sid": ACCOUNT_SID,
+                    "auth_token": AUTH_TOKEN,
+                    "base_url": base_url_of(httpserver),
+                    "max_retries": 0,
+                }
+            },
+        }
+    )
+    return "test"
+
+
+def service(sid: str = SERVICE_SID, name: str = "Alerts", **extra) -> dict:
+    """A Service as the API returns it (the reference's example)."""
+    record = {
+        "account_sid": ACCOUNT_SID,
+        "sid": sid,
+        "date_created": "2015-07-30T20:12:31Z",
+        "date_updated": "2015-07-30T20:12:33Z",
+        "friendly_name": name,
+        "inbound_request_url": "https://www.example.com/",
+        "inbound_method": "POST",
+        "fallback_url": None,
+        "fallback_method": "POST",
+        "status_callback": "https://www.example.com",
+        "sticky_sender": True,
+        "mms_converter": True,
+        "smart_encoding": False,
+        "fallback_to_long_code": True,
+        "area_code_geomatch": True,
+        "validity_period": 600,
+        "scan_message_content": "inherit",
+        "synchronous_validation": True,
+        "usecase": "marketing",
+        "us_app_to_person_registered": False,
+        "use_inbound_webhook_on_number": True,
+        "links": {
+            "phone_numbers": f"https://messaging.twilio.com/v1/Services/{sid}/PhoneNumbers",
+        },
+        "url": f"https://messaging.twilio.com/v1/Services/{sid}",
+    }
+    record.update(extra)
+    return record
+
+
+def page(key: str, items: list, next_url: str | None = None, page_no: int = 0, page_size: int = 50) -> dict:
+    """A Messaging v1 list page."""
+    return {
+        key: items,
+        "meta": {
+            "page": page_no,
+            "page_size": page_size,
+            "first_page_url": None,
+            "previous_page_url": None,
+            "next_page_url": next_url,
+            "key": key,
+            "url": None,
+        },
+    }
+
+
+def run_installed(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the installed `msgsvc` console script in a subprocess, as a user would."""
+    return subprocess.run(
+        [MSGSVC, *args], input=input, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
