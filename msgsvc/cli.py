@@ -115,6 +115,7 @@ def _register() -> None:
 
     app.add_typer(services.app, name="services")
     app.add_typer(profiles.app, name="profiles")
+    app.command("emulator")(__import__("msgsvc.commands.emulator", fromlist=["emulator"]).emulator)
 
 
 _register()

@@ -1,0 +1,233 @@
+"""msgsvc emulator: serve a local stand-in for the part of Twilio's API that msgsvc uses.
+
+The server code (msgsvc.emulator) is imported only when the command runs: start-up speed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from msgsvc.errors import MsgsvcError, UsageError
+from msgsvc.options import JsonOpt, use
+
+LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+RECORD_ENV = "MSGSVC_EMULATOR_RECORD"  # for msgsvc's own tests: a JSON line per answer sent
+
+
+class BindError(MsgsvcError):
+    """The address cannot be listened on (in use, not ours, not allowed): exit 1."""
+
+
+def emulator(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Listen on this address. Anything but loopback exposes the emulator to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Listen on this TCP port; 0 picks a free one (printed).")] = 4010,
+    state: Annotated[Optional[Path], typer.Option("--state", metavar="FILE", help="Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically after every change. Default: in memory only.", show_default=False, dir_okay=False)] = None,
+    numbers: Annotated[int, typer.Option("--numbers", min=0, max=100000, metavar="N", help="Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.")] = 20,
+    account_sid: Annotated[Optional[str], typer.Option("--account-sid", metavar="AC...", help="The Account SID to accept [default: generated].", show_default=False)] = None,
+    auth_token: Annotated[Optional[str], typer.Option("--auth-token", metavar="TOKEN", help="The auth token to accept [default: generated]. A local test value, never a real token.", show_default=False)] = None,
+    fail_rate: Annotated[float, typer.Option("--fail-rate", min=0.0, max=1.0, metavar="P", help="Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.")] = 0.0,
+    latency: Annotated[int, typer.Option("--latency", min=0, max=600000, metavar="MS", help="Delay every answer by MS milliseconds.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Serve Twilio's Messaging API locally, so msgsvc and scripts can be tried without an account.
+
+    Serves Messaging v1 Services (create, fetch, list, update, delete) and each service's
+    PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and DestinationAlphaSenders
+    (create, fetch, list, delete), and the 2010 API's IncomingPhoneNumbers list with its
+    PhoneNumber filter, with Twilio's paths, fields, paging and error bodies. A new account
+    holds N phone numbers, 3 short codes, 3 channel senders and one API key. Runs in the
+    foreground until Ctrl-C or SIGTERM.
+
+    Prints on stdout, one per line, shell variable assignments: MSGSVC_BASE_URL,
+    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, MSGSVC_EMULATOR_API_KEY and
+    MSGSVC_EMULATOR_API_SECRET (one JSON object with --json); on stderr, the command that
+    adds a profile for it, then one line per request unless --quiet.
+
+    To try the A2P 10DLC guard of 'services delete', mark a service as registered with the
+    emulator-only form field EmulatorUsAppToPersonRegistered on create or update:
+    curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" -d EmulatorUsAppToPersonRegistered=true
+    "$MSGSVC_BASE_URL/v1/Services/MG..."
+
+    Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be listened
+    on (the port is in use, say); 2 for a bad option or an unusable state file.
+
+    Example:
+
+    \b
+        msgsvc emulator --port 4010 --numbers 50
+        msgsvc emulator --port 0 --state emulator.json > emulator.env &
+        msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries
+    """
+    state_ = use(ctx, json_=json_)
+    from msgsvc import validate
+
+    if account_sid is not None and not validate.is_sid(account_sid, "AC"):
+        raise UsageError(f"invalid value for --account-sid: {account_sid!r} is not an Account SID (AC followed by 32 hexadecimal digits)")
+    if auth_token is not None and (not auth_token or any(c.isspace() for c in auth_token)):
+        raise UsageError("invalid value for --auth-token: it must be non-empty and without spaces")
+    serve(
+        host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
+        auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
+        as_json=state_.json, numbers_given=_given(ctx, "numbers"),
+    )
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    from typer._click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+
+def _store(state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool) -> Any:
+    import secrets
+
+    from msgsvc.emulator.store import StateFileError, Store, seed
+    from msgsvc.output import note
+
+    if state is not None and state.exists():
+        try:
+            store = Store.load(state)
+        except StateFileError as exc:
+            raise UsageError(str(exc), hint=f"give another --state file, or move this one away (it is never overwritten)") from None
+        for option, given, kept in (("--account-sid", account_sid, store.account_sid), ("--auth-token", auth_token, store.auth_token)):
+            if given is not None and given != kept:
+                raise UsageError(
+                    f"{option} differs from the one in the state file {state}",
+                    hint=f"drop {option} to use the state file's, or give another --state file",
+                )
+        if numbers_given:
+            note(f"msgsvc emulator: --numbers ignored: the state file {state} already holds the account")
+        return store
+    data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
+    store = Store(data, state)
+    if state is not None:
+        try:
+            store.save()
+        except OSError as exc:
+            raise UsageError(f"cannot write the state file {state}: {exc.strerror}") from None
+    return store
+
+
+def _base_url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _recorder() -> Any:
+    """With $MSGSVC_EMULATOR_RECORD, append every answer as a JSON line (msgsvc's tests
+    validate each against the OpenAPI definition)."""
+    path = os.environ.get(RECORD_ENV)
+    if not path:
+        return None
+    import json
+    import threading
+
+    lock = threading.Lock()
+
+    def record(operation: str | None, status: int, body: Any) -> None:
+        line = json.dumps({"operation": operation, "status": status, "body": body}) + "\n"
+        with lock, open(path, "a", encoding="utf-8") as handle:
+            handle.write(line)
+
+    return record
+
+
+def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
+          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool) -> None:
+    import errno
+    import shlex
+    import signal
+
+    from msgsvc.emulator.server import make_server
+    from msgsvc.output import emit_json, note
+
+    store = _store(state, numbers, account_sid, auth_token, numbers_given)
+    try:
+        server = make_server(host, port, store, fail_rate=fail_rate, latency_ms=latency,
+                             log_requests=not quiet, recorder=_recorder())
+    except OSError as exc:
+        where = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise BindError(f"cannot listen on {where}: the address is already in use",
+                            hint="another emulator may be running there; choose another --port, or --port 0 for any free one") from None
+        if exc.errno == errno.EACCES:
+            raise BindError(f"cannot listen on {where}: permission denied", hint="use a port above 1023") from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise BindError(f"cannot listen on {where}: {host} is not an address of this machine") from None
+        raise BindError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+    bound_port = server.server_address[1]
+    base_url = _base_url(host, bound_port)
+    key, secret = store.api_key
+    profile_command = (
+        f"printf '%s\\n' {shlex.quote(store.auth_token)} | msgsvc profiles add emulator "
+        f"--account-sid {store.account_sid} --base-url {base_url}"
+    )
+    info = {
+        "base_url": base_url,
+        "account_sid": store.account_sid,
+        "auth_token": store.auth_token,
+        "api_key": key,
+        "api_secret": secret,
+        "profile_command": profile_command,
+    }
+    if as_json:
+        emit_json(info)
+    else:
+        sys.stdout.write(
+            f"MSGSVC_BASE_URL={base_url}\n"
+            f"TWILIO_ACCOUNT_SID={store.account_sid}\n"
+            f"TWILIO_AUTH_TOKEN={shlex.quote(store.auth_token)}\n"
+            f"MSGSVC_EMULATOR_API_KEY={key}\n"
+            f"MSGSVC_EMULATOR_API_SECRET={shlex.quote(secret)}\n"
+        )
+        sys.stdout.flush()
+
+    if not _is_loopback(host):
+        note(f"msgsvc emulator: warning: listening on {host}, not loopback: anyone who can reach this machine "
+             "can use the emulator with the credentials printed")
+    counts = store.counts()
+    where = f"state in {state}" if state is not None else "state in memory"
+    note(f"msgsvc emulator: Twilio's Messaging API on {base_url} ({where})")
+    note(f"Account {store.account_sid}: {counts['numbers']} phone numbers, {counts['short_codes']} short codes, "
+         f"{counts['channel_senders']} channel senders, {counts['services']} services; "
+         f"also accepts API key {key}")
+    if fail_rate or latency:
+        note(f"Failing {fail_rate:.0%} of requests with 429/503; answering after {latency} ms.")
+    note("Add a profile for it:")
+    note(f"  {profile_command}")
+    note("Press Ctrl-C to stop.")
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.server_close()
+    note("msgsvc emulator: stopped.")

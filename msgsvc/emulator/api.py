@@ -1,0 +1,379 @@
+"""Routing and rendering: one request in, one response out, as Twilio's API answers.
+
+`handle(store, request)` knows the paths, Basic auth, the query and form parameters, the
+pagination of each API (Messaging v1: `meta` with absolute URLs built from the Host the
+client used; the 2010 API: relative `*_uri` at the top level) and the exact shape of each
+resource. It knows nothing of sockets; `server.py` does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from msgsvc.emulator.store import KINDS, SID, Fault, Kind, Store, invalid, not_found
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    authorization: str | None = None
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any] | None
+    operation: str | None = None  # the OpenAPI operationId answered, None for errors on unknown paths
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def iso(ts: float | None) -> str | None:
+    """Messaging v1 dates: ISO 8601 in UTC, `2015-07-30T20:12:31Z`."""
+    return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def rfc2822(ts: float | None) -> str | None:
+    """2010 API dates: `Thu, 30 Jul 2015 23:19:04 +0000` (English names whatever the locale)."""
+    if ts is None:
+        return None
+    t = time.gmtime(ts)
+    return f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+SERVICE_KEYS = (
+    "friendly_name", "inbound_request_url", "inbound_method", "fallback_url", "fallback_method",
+    "status_callback", "sticky_sender", "mms_converter", "smart_encoding", "scan_message_content",
+    "fallback_to_long_code", "area_code_geomatch", "synchronous_validation", "validity_period",
+)
+SERVICE_LINKS = {
+    "phone_numbers": "PhoneNumbers",
+    "short_codes": "ShortCodes",
+    "alpha_senders": "AlphaSenders",
+    "messages": "Messages",
+    "us_app_to_person": "Compliance/Usa2p",
+    "us_app_to_person_usecases": "Compliance/Usa2p/Usecases",
+    "channel_senders": "ChannelSenders",
+    "destination_alpha_senders": "DestinationAlphaSenders",
+}
+
+
+def render_service(s: dict[str, Any], account_sid: str, base: str) -> dict[str, Any]:
+    url = f"{base}/v1/Services/{s['sid']}"
+    return {
+        "sid": s["sid"],
+        "account_sid": account_sid,
+        "friendly_name": s["friendly_name"],
+        "date_created": iso(s["created"]),
+        "date_updated": iso(s["updated"]),
+        **{k: s[k] for k in SERVICE_KEYS if k != "friendly_name"},
+        "url": url,
+        "links": {name: f"{url}/{segment}" for name, segment in SERVICE_LINKS.items()},
+        "usecase": s["usecase"],
+        "us_app_to_person_registered": s["us_app_to_person_registered"],
+        "use_inbound_webhook_on_number": s["use_inbound_webhook_on_number"],
+    }
+
+
+def _v1_capabilities(caps: dict[str, bool]) -> list[str]:
+    return [name for name, key in (("MMS", "mms"), ("SMS", "sms"), ("Voice", "voice")) if caps.get(key)]
+
+
+def render_sender(kind: Kind, r: dict[str, Any], account_sid: str, base: str) -> dict[str, Any]:
+    url = f"{base}/v1/Services/{r['service_sid']}/{kind.path}/{r['sid']}"
+    pooled_dates = (iso(r.get("attached")), iso(r.get("attached")))
+    if kind.name == "phone_numbers":
+        created, updated = pooled_dates
+        return {
+            "sid": r["sid"], "account_sid": account_sid, "service_sid": r["service_sid"],
+            "date_created": created, "date_updated": updated, "phone_number": r["phone_number"],
+            "country_code": r["country_code"], "capabilities": _v1_capabilities(r["capabilities"]), "url": url,
+        }
+    if kind.name == "short_codes":
+        created, updated = pooled_dates
+        return {
+            "sid": r["sid"], "account_sid": account_sid, "service_sid": r["service_sid"],
+            "date_created": created, "date_updated": updated, "short_code": r["short_code"],
+            "country_code": r["country_code"], "capabilities": list(r["capabilities"]), "url": url,
+        }
+    if kind.name == "channel_senders":
+        created, updated = pooled_dates
+        return {
+            "account_sid": account_sid, "messaging_service_sid": r["service_sid"], "sid": r["sid"],
+            "sender": r["sender"], "sender_type": r["sender_type"], "country_code": r["country_code"],
+            "date_created": created, "date_updated": updated, "url": url,
+        }
+    record = {
+        "sid": r["sid"], "account_sid": account_sid, "service_sid": r["service_sid"],
+        "date_created": iso(r["created"]), "date_updated": iso(r["updated"]),
+        "alpha_sender": r["alpha_sender"], "capabilities": list(r["capabilities"]), "url": url,
+    }
+    if kind.name == "destination_alpha_senders":
+        record["iso_country_code"] = r["iso_country_code"]
+    return record
+
+
+def render_incoming(r: dict[str, Any], account_sid: str) -> dict[str, Any]:
+    """An IncomingPhoneNumber of the 2010 API: every field of the spec's schema."""
+    return {
+        "account_sid": account_sid,
+        "address_sid": None,
+        "address_requirements": "none",
+        "api_version": "2010-04-01",
+        "beta": False,
+        "capabilities": dict(r["capabilities"]),
+        "date_created": rfc2822(r["created"]),
+        "date_updated": rfc2822(r["updated"]),
+        "friendly_name": r["friendly_name"],
+        "identity_sid": None,
+        "phone_number": r["phone_number"],
+        "origin": r["origin"],
+        "sid": r["sid"],
+        "sms_application_sid": None,
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": "",
+        "sms_method": "POST",
+        "sms_url": "",
+        "status_callback": "",
+        "status_callback_method": "POST",
+        "trunk_sid": None,
+        "uri": f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers/{r['sid']}.json",
+        "voice_receive_mode": "voice",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST",
+        "voice_fallback_url": None,
+        "voice_method": "POST",
+        "voice_url": None,
+        "emergency_status": "Inactive",
+        "emergency_address_sid": None,
+        "emergency_address_status": "unregistered",
+        "bundle_sid": None,
+        "status": "in-use",
+        "type": "local",
+    }
+
+
+# --- pagination --------------------------------------------------------------------------------
+
+
+@dataclass
+class Window:
+    items: list[dict[str, Any]]
+    page: int
+    page_size: int
+    start: int
+    token: str | None  # the PageToken of this page, as asked
+    next_token: str | None
+    previous_token: str | None
+
+
+def _int_param(query: dict[str, str], name: str, default: int) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid(f"{name} must be an integer: {raw!r}") from None
+
+
+def page_window(query: dict[str, str], records: list[dict[str, Any]], key: Callable[[dict], int]) -> Window:
+    """The slice of `records` (ordered by `key`) that PageSize, Page and PageToken ask for.
+
+    A token is a cursor: `PA<n>` starts after the record whose key is n, `PB<n>` ends before
+    it (a previous page). Without a token, Page is an offset in pages."""
+    size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE)
+    if size > MAX_PAGE_SIZE:
+        raise Fault(400, 20007, f"Page size too large: the maximum page size is {MAX_PAGE_SIZE}")
+    if size < 1:
+        raise invalid(f"PageSize must be between 1 and {MAX_PAGE_SIZE}: {size}")
+    page = _int_param(query, "Page", 0)
+    if page < 0:
+        raise invalid(f"Page must not be negative: {page}")
+    token = query.get("PageToken") or None
+    keys = [key(r) for r in records]
+    if token is None:
+        start, end = page * size, page * size + size
+    else:
+        match = re.fullmatch(r"P([AB])(\d{1,18})", token)
+        if not match:
+            raise Fault(400, 21481, f"Invalid PageToken: {token}")
+        cursor = int(match.group(2))
+        if match.group(1) == "A":
+            start = next((i for i, k in enumerate(keys) if k > cursor), len(keys))
+            end = start + size
+        else:
+            end = next((i for i, k in enumerate(keys) if k >= cursor), len(keys))
+            start = max(0, end - size)
+    items = records[start:end]
+    end = min(end, len(records))
+    next_token = f"PA{keys[end - 1]}" if end < len(records) and items else None
+    previous_token = None
+    if start > 0 and start <= len(records):
+        previous_token = f"PB{keys[start]}" if start < len(records) else f"PB{keys[-1] + 1}"
+    return Window(items, page, size, min(start, len(records)), token, next_token, previous_token)
+
+
+def _page_query(filters: list[tuple[str, str]], size: int, page: int, token: str | None) -> str:
+    params = [*filters, ("PageSize", str(size)), ("Page", str(page))]
+    if token:
+        params.append(("PageToken", token))
+    return urlencode(params)
+
+
+def v1_page(list_key: str, rendered: list[dict], w: Window, base: str, path: str, filters: list[tuple[str, str]]) -> dict[str, Any]:
+    def url(page: int, token: str | None) -> str:
+        return f"{base}{path}?{_page_query(filters, w.page_size, page, token)}"
+
+    return {
+        list_key: rendered,
+        "meta": {
+            "page": w.page,
+            "page_size": w.page_size,
+            "first_page_url": url(0, None),
+            "previous_page_url": url(max(w.page - 1, 0), w.previous_token) if w.previous_token else None,
+            "url": url(w.page, w.token),
+            "next_page_url": url(w.page + 1, w.next_token) if w.next_token else None,
+            "key": list_key,
+        },
+    }
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+SERVICE_PATH = re.compile(r"^/v1/Services(?:/([^/]+))?$")
+SENDER_PATH = re.compile(r"^/v1/Services/([^/]+)/(" + "|".join(KINDS) + r")(?:/([^/]+))?$")
+INCOMING_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json$")
+
+
+def _credentials(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def authenticate(store: Store, request: Request) -> None:
+    credentials = _credentials(request.authorization)
+    if credentials is None or not store.authenticate(*credentials):
+        raise Fault(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+
+
+def _allowed(request: Request, methods: tuple[str, ...]) -> None:
+    if request.method not in methods:
+        raise Fault(405, 20004, f"Method not allowed: {request.method} {request.path}", {"Allow": ", ".join(methods)})
+
+
+def handle(store: Store, request: Request) -> Response:
+    """Answer one request; every failure is a Twilio error body."""
+    try:
+        authenticate(store, request)
+        return _route(store, request)
+    except Fault as fault:
+        return Response(fault.status, fault.body(), None, dict(fault.headers))
+
+
+def _route(store: Store, request: Request) -> Response:
+    base = f"http://{request.host}"
+    account = store.account_sid
+    path = request.path
+
+    match = SERVICE_PATH.match(path)
+    if match:
+        sid = match.group(1)
+        if sid is None:
+            _allowed(request, ("GET", "POST"))
+            if request.method == "POST":
+                return Response(201, render_service(store.create_service(request.form), account, base), "CreateService")
+            window = page_window(request.query, store.list_services(), lambda r: r["seq"])
+            rendered = [render_service(s, account, base) for s in window.items]
+            return Response(200, v1_page("services", rendered, window, base, path, []), "ListService")
+        _allowed(request, ("GET", "POST", "DELETE"))
+        if not SID["MG"].match(sid):
+            raise not_found(path)
+        if request.method == "GET":
+            return Response(200, render_service(store.get_service(sid, path), account, base), "FetchService")
+        if request.method == "POST":
+            return Response(200, render_service(store.update_service(sid, request.form, path), account, base), "UpdateService")
+        store.delete_service(sid, path)
+        return Response(204, None, "DeleteService")
+
+    match = SENDER_PATH.match(path)
+    if match:
+        service_sid, segment, sid = match.groups()
+        kind = KINDS[segment]
+        name = segment[:-1]  # PhoneNumbers -> PhoneNumber
+        if not SID["MG"].match(service_sid):
+            raise not_found(path)
+        if sid is None:
+            _allowed(request, ("GET", "POST"))
+            if request.method == "POST":
+                record = store.add_sender(kind, service_sid, request.form, path)
+                return Response(201, render_sender(kind, record, account, base), f"Create{name}")
+            country = request.query.get("IsoCountryCode") if kind.name == "destination_alpha_senders" else None
+            records = store.list_senders(kind, service_sid, path, country)
+            window = page_window(request.query, records, lambda r: r["attach_seq"] if kind.pooled else r["seq"])
+            rendered = [render_sender(kind, r, account, base) for r in window.items]
+            filters = [("IsoCountryCode", country)] if country is not None else []
+            return Response(200, v1_page(kind.list_key, rendered, window, base, path, filters), f"List{name}")
+        _allowed(request, ("GET", "DELETE"))
+        if request.method == "GET":
+            return Response(200, render_sender(kind, store.get_sender(kind, service_sid, sid, path), account, base), f"Fetch{name}")
+        store.remove_sender(kind, service_sid, sid, path)
+        return Response(204, None, f"Delete{name}")
+
+    match = INCOMING_PATH.match(path)
+    if match:
+        _allowed(request, ("GET",))
+        if match.group(1) != account:
+            raise Fault(401, 20003, "Authenticate")
+        return Response(200, _incoming_page(store, request, account), "ListIncomingPhoneNumber")
+
+    raise not_found(path)
+
+
+def _incoming_page(store: Store, request: Request, account: str) -> dict[str, Any]:
+    q = request.query
+    origin = q.get("Origin") or None
+    if origin is not None and origin not in ("twilio", "hosted"):
+        raise invalid(f"Origin must be twilio or hosted: {origin!r}")
+    records = store.incoming_numbers(q.get("PhoneNumber"), q.get("FriendlyName"), origin)
+    window = page_window(q, records, lambda r: r["seq"])
+    filters = [(name, q[name]) for name in ("Beta", "FriendlyName", "PhoneNumber", "Origin") if q.get(name)]
+    path = request.path
+
+    def uri(page: int, token: str | None) -> str:
+        return f"{path}?{_page_query(filters, window.page_size, page, token)}"
+
+    return {
+        "end": window.start + max(len(window.items) - 1, 0),
+        "first_page_uri": uri(0, None),
+        "next_page_uri": uri(window.page + 1, window.next_token) if window.next_token else None,
+        "page": window.page,
+        "page_size": window.page_size,
+        "previous_page_uri": uri(max(window.page - 1, 0), window.previous_token) if window.previous_token else None,
+        "start": window.start,
+        "uri": uri(window.page, window.token),
+        "incoming_phone_numbers": [render_incoming(r, account) for r in window.items],
+    }

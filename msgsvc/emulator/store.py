@@ -1,0 +1,530 @@
+"""The emulated account: its services, senders and phone numbers, the API's rules, and the
+JSON state file.
+
+Every public method takes the one lock, so concurrent requests (a bulk attach from many
+threads) see and leave a consistent state; a change is written to the state file, atomically,
+before the method returns. Records are plain JSON-able dicts; `api.py` renders them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import secrets
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+STATE_VERSION = 1
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+
+SID = {p: re.compile(rf"^{p}[0-9a-fA-F]{{32}}$") for p in ("AC", "MG", "PN", "SC", "AI", "XE", "SK")}
+
+METHODS = ("GET", "POST")
+SCAN_MESSAGE_CONTENT = ("inherit", "enable", "disable")
+USECASES = ("notifications", "marketing", "verification", "discussion", "poll", "undeclared")
+ALPHA_SENDER = re.compile(r"^[A-Za-z0-9 +\-_&]{1,11}$")
+
+# The emulator-only form field of create/update Service that marks a service as registered
+# for US A2P 10DLC (the real API sets us_app_to_person_registered through the Compliance
+# resources, which the emulator does not serve).
+A2P_FIELD = "EmulatorUsAppToPersonRegistered"
+
+
+class Fault(Exception):
+    """An error answer of the API: HTTP status and Twilio's error code and message."""
+
+    def __init__(self, status: int, code: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "more_info": MORE_INFO.format(code=self.code),
+            "status": self.status,
+        }
+
+
+def not_found(path: str) -> Fault:
+    return Fault(404, 20404, f"The requested resource {path} was not found")
+
+
+def invalid(message: str, code: int = 20001) -> Fault:
+    return Fault(400, code, message)
+
+
+def missing(name: str) -> Fault:
+    return invalid(f"Missing required parameter {name} in the post body")
+
+
+class StateFileError(Exception):
+    """The state file cannot be read or is not an emulator state; it is never overwritten."""
+
+
+def new_sid(prefix: str, rng: random.Random | None = None) -> str:
+    if rng is None:
+        return prefix + secrets.token_hex(16)
+    return prefix + "%032x" % rng.getrandbits(128)
+
+
+# --- the service's writable fields: wire name -> (key, parser) --------------------------------
+
+
+def _text(name: str, value: str) -> str:
+    return value
+
+
+def _friendly_name(name: str, value: str) -> str:
+    if not value.strip():
+        raise invalid(f"{name} must not be empty")
+    if len(value) > 64:
+        raise invalid(f"{name} is {len(value)} characters long; the limit is 64")
+    return value
+
+
+def _url(name: str, value: str) -> str | None:
+    if value == "":
+        return None  # an empty value clears the URL
+    if not re.match(r"^https?://[^/\s?#]+[^\s]*$", value):
+        raise invalid(f"{name} is not a valid URL: {value}")
+    return value
+
+
+def _method(name: str, value: str) -> str:
+    if value.upper() not in METHODS:
+        raise invalid(f"{name} must be one of GET, POST")
+    return value.upper()
+
+
+def _bool(name: str, value: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise invalid(f"{name} must be true or false")
+    return value.lower() == "true"
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+    def parse(name: str, value: str) -> str:
+        if value not in choices:
+            raise invalid(f"{name} must be one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _validity(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise invalid(f"{name} must be an integer") from None
+    if not 1 <= number <= 36000:
+        raise invalid(f"{name} must be between 1 and 36000")
+    return number
+
+
+SERVICE_FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "FriendlyName": ("friendly_name", _friendly_name),
+    "InboundRequestUrl": ("inbound_request_url", _url),
+    "InboundMethod": ("inbound_method", _method),
+    "FallbackUrl": ("fallback_url", _url),
+    "FallbackMethod": ("fallback_method", _method),
+    "StatusCallback": ("status_callback", _url),
+    "StickySender": ("sticky_sender", _bool),
+    "MmsConverter": ("mms_converter", _bool),
+    "SmartEncoding": ("smart_encoding", _bool),
+    "ScanMessageContent": ("scan_message_content", _choice(SCAN_MESSAGE_CONTENT)),
+    "FallbackToLongCode": ("fallback_to_long_code", _bool),
+    "AreaCodeGeomatch": ("area_code_geomatch", _bool),
+    "ValidityPeriod": ("validity_period", _validity),
+    "SynchronousValidation": ("synchronous_validation", _bool),
+    "Usecase": ("usecase", _choice(USECASES)),
+    "UseInboundWebhookOnNumber": ("use_inbound_webhook_on_number", _bool),
+    A2P_FIELD: ("us_app_to_person_registered", _bool),
+}
+
+SERVICE_DEFAULTS: dict[str, Any] = {
+    "friendly_name": None,
+    "inbound_request_url": None,
+    "inbound_method": "POST",
+    "fallback_url": None,
+    "fallback_method": "POST",
+    "status_callback": None,
+    "sticky_sender": True,
+    "mms_converter": True,
+    "smart_encoding": True,
+    "scan_message_content": "inherit",
+    "fallback_to_long_code": False,
+    "area_code_geomatch": True,
+    "synchronous_validation": False,
+    "validity_period": 36000,
+    "usecase": "undeclared",
+    "us_app_to_person_registered": False,
+    "use_inbound_webhook_on_number": False,
+}
+
+
+def parse_service_form(form: dict[str, str]) -> dict[str, Any]:
+    """The changes a create/update form asks for, validated; unknown fields are ignored."""
+    changes = {}
+    for wire, (key, parse) in SERVICE_FIELDS.items():
+        if wire in form:
+            changes[key] = parse(wire, form[wire])
+    return changes
+
+
+# --- the kinds of sender a service holds -------------------------------------------------------
+
+
+class Kind:
+    """One sender subresource: where its records live and how a create form names one.
+
+    Pooled kinds (phone numbers, short codes, channel senders) are account resources that a
+    service borrows; deleting the service returns them. Owned kinds (alpha senders) are
+    created in the service and die with it."""
+
+    def __init__(self, name: str, path: str, list_key: str, prefix: str, form_field: str, pooled: bool) -> None:
+        self.name = name  # key in the state
+        self.path = path  # URL segment
+        self.list_key = list_key
+        self.prefix = prefix
+        self.form_field = form_field
+        self.pooled = pooled
+
+
+KINDS = {
+    k.path: k
+    for k in (
+        Kind("phone_numbers", "PhoneNumbers", "phone_numbers", "PN", "PhoneNumberSid", True),
+        Kind("short_codes", "ShortCodes", "short_codes", "SC", "ShortCodeSid", True),
+        Kind("channel_senders", "ChannelSenders", "senders", "XE", "Sid", True),
+        Kind("alpha_senders", "AlphaSenders", "alpha_senders", "AI", "AlphaSender", False),
+        Kind("destination_alpha_senders", "DestinationAlphaSenders", "alpha_senders", "AI", "AlphaSender", False),
+    )
+}
+
+
+# --- seeding ----------------------------------------------------------------------------------
+
+
+def seeded_number(index: int) -> str:
+    """The E.164 form of seeded number `index` (1-based): +15550000001, +15550000002, ..."""
+    return f"+1555{index:07d}"
+
+
+def number_capabilities(index: int) -> dict[str, bool]:
+    """Varied: every 5th number is voice only (no SMS/MMS, so it cannot join a service),
+    every 5th + 4 has no MMS, every 5th + 3 no voice, every 7th can fax."""
+    caps = {"voice": True, "sms": True, "mms": True, "fax": index % 7 == 0}
+    if index % 5 == 0:
+        caps.update(sms=False, mms=False)
+    elif index % 5 == 4:
+        caps["mms"] = False
+    elif index % 5 == 3:
+        caps["voice"] = False
+    return caps
+
+
+def seed(account_sid: str, auth_token: str, numbers: int, now: float | None = None) -> dict[str, Any]:
+    """A fresh account: `numbers` phone numbers, three short codes, three channel senders and
+    one API key. SIDs follow from the account SID, so the same account seeds the same SIDs."""
+    now = time.time() if now is None else now
+    rng = random.Random(account_sid)
+    data: dict[str, Any] = {
+        "version": STATE_VERSION,
+        "account_sid": account_sid,
+        "auth_token": auth_token,
+        "api_keys": {},
+        "seq": 0,
+        "services": {},
+        "numbers": {},
+        "short_codes": {},
+        "channel_senders": {},
+        "alpha_senders": {},
+        "destination_alpha_senders": {},
+    }
+    data["api_keys"][new_sid("SK", rng)] = secrets.token_hex(16)
+
+    def add(table: str, record: dict[str, Any]) -> None:
+        data["seq"] += 1
+        record.update(seq=data["seq"], created=now, updated=now, service_sid=None, attached=None)
+        data[table][record["sid"]] = record
+
+    for index in range(1, numbers + 1):
+        number = seeded_number(index)
+        add("numbers", {
+            "sid": new_sid("PN", rng),
+            "phone_number": number,
+            "friendly_name": f"({number[2:5]}) {number[5:8]}-{number[8:]}",
+            "country_code": "US",
+            "capabilities": number_capabilities(index),
+            "origin": "hosted" if index % 10 == 9 else "twilio",
+        })
+    for code in ("55501", "55502", "55503"):
+        add("short_codes", {"sid": new_sid("SC", rng), "short_code": code, "country_code": "US", "capabilities": ["SMS", "MMS"]})
+    for sender, sender_type, country in (
+        (f"whatsapp:{seeded_number(1)}", "WhatsApp", "US"),
+        ("messenger:101234567890123", "Messenger", None),
+        ("rcs:msgsvc_emulator_agent", "RCS", None),
+    ):
+        add("channel_senders", {"sid": new_sid("XE", rng), "sender": sender, "sender_type": sender_type, "country_code": country})
+    return data
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+class Store:
+    def __init__(self, data: dict[str, Any], path: Path | None = None) -> None:
+        self.data = data
+        self.path = path
+        self.lock = threading.RLock()
+
+    @property
+    def account_sid(self) -> str:
+        return self.data["account_sid"]
+
+    @property
+    def auth_token(self) -> str:
+        return self.data["auth_token"]
+
+    @property
+    def api_key(self) -> tuple[str, str]:
+        return next(iter(self.data["api_keys"].items()))
+
+    # --- persistence ---------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> Store:
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise StateFileError(f"cannot read the state file {path}: {exc.strerror}") from None
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise StateFileError(f"the state file {path} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not isinstance(data.get("account_sid"), str):
+            raise StateFileError(f"{path} is not a msgsvc emulator state file (version {STATE_VERSION})")
+        return cls(data, path)
+
+    def save(self) -> None:
+        """Write the state file atomically: temporary file in the same folder, fsync, rename."""
+        if self.path is None:
+            return
+        with self.lock:
+            text = json.dumps(self.data, indent=1)
+            directory = self.path.parent
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}-", suffix=".tmp", dir=directory)
+            try:
+                os.fchmod(fd, 0o600)  # it holds the emulator's credentials
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+
+    def _next_seq(self) -> int:
+        self.data["seq"] += 1
+        return self.data["seq"]
+
+    # --- auth ----------------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> bool:
+        with self.lock:
+            if username == self.account_sid:
+                return secrets.compare_digest(password, self.auth_token)
+            secret = self.data["api_keys"].get(username)
+            return secret is not None and secrets.compare_digest(password, secret)
+
+    # --- services ------------------------------------------------------------------------
+
+    def _service(self, sid: str, path: str) -> dict[str, Any]:
+        service = self.data["services"].get(sid)
+        if service is None:
+            raise not_found(path)
+        return service
+
+    def create_service(self, form: dict[str, str]) -> dict[str, Any]:
+        if not form.get("FriendlyName"):
+            raise missing("FriendlyName")
+        changes = parse_service_form(form)
+        with self.lock:
+            now = time.time()
+            service = {"sid": new_sid("MG"), **SERVICE_DEFAULTS, **changes, "seq": self._next_seq(), "created": now, "updated": now}
+            self.data["services"][service["sid"]] = service
+            self.save()
+            return dict(service)
+
+    def get_service(self, sid: str, path: str) -> dict[str, Any]:
+        with self.lock:
+            return dict(self._service(sid, path))
+
+    def list_services(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(s) for s in self.data["services"].values()]
+
+    def update_service(self, sid: str, form: dict[str, str], path: str) -> dict[str, Any]:
+        changes = parse_service_form(form)
+        with self.lock:
+            service = self._service(sid, path)
+            service.update(changes)
+            service["updated"] = time.time()
+            self.save()
+            return dict(service)
+
+    def delete_service(self, sid: str, path: str) -> None:
+        with self.lock:
+            self._service(sid, path)
+            del self.data["services"][sid]
+            for table in ("numbers", "short_codes", "channel_senders"):  # back to the account
+                for record in self.data[table].values():
+                    if record["service_sid"] == sid:
+                        record.update(service_sid=None, attached=None)
+            for table in ("alpha_senders", "destination_alpha_senders"):  # gone with it
+                for key in [k for k, r in self.data[table].items() if r["service_sid"] == sid]:
+                    del self.data[table][key]
+            self.save()
+
+    # --- senders -------------------------------------------------------------------------
+
+    def _table(self, kind: Kind) -> dict[str, dict[str, Any]]:
+        return self.data["numbers" if kind.name == "phone_numbers" else kind.name]
+
+    def add_sender(self, kind: Kind, service_sid: str, form: dict[str, str], path: str) -> dict[str, Any]:
+        with self.lock:
+            self._service(service_sid, path.rsplit("/", 1)[0])
+            if kind.pooled:
+                return self._attach(kind, service_sid, form)
+            return self._create_alpha(kind, service_sid, form)
+
+    def _attach(self, kind: Kind, service_sid: str, form: dict[str, str]) -> dict[str, Any]:
+        value = form.get(kind.form_field)
+        if not value:
+            raise missing(kind.form_field)
+        what = {"PN": "Phone Number", "SC": "Short Code", "XE": "Channel Sender"}[kind.prefix]
+        record = self._table(kind).get(value) if SID[kind.prefix].match(value) else None
+        if record is None:
+            if kind.prefix == "XE":
+                raise invalid(f"{kind.form_field} {value} is not a channel sender of this account")
+            raise invalid(f"Invalid {what} Sid {value}: it is not a {what.lower()} of this account", 21421)
+        if record["service_sid"] == service_sid:
+            raise invalid(f"{what} {value} is already in the Messaging Service {service_sid}", 21710)
+        if record["service_sid"] is not None:
+            raise invalid(
+                f"{what} {value} is already associated with another Messaging Service "
+                f"({record['service_sid']}); a sender can belong to only one", 21712,
+            )
+        if kind.prefix == "PN" and not (record["capabilities"]["sms"] or record["capabilities"]["mms"]):
+            raise invalid(f"Phone Number {record['phone_number']} ({value}) has no SMS or MMS capability and cannot be added to a Messaging Service", 21715)
+        now = time.time()
+        record.update(service_sid=service_sid, attached=now, attach_seq=self._next_seq())
+        self.save()
+        return dict(record)
+
+    def _create_alpha(self, kind: Kind, service_sid: str, form: dict[str, str]) -> dict[str, Any]:
+        value = form.get("AlphaSender")
+        if not value:
+            raise missing("AlphaSender")
+        if not ALPHA_SENDER.match(value) or value.isdigit():
+            raise invalid(
+                f"AlphaSender {value!r} is invalid: 1 to 11 characters from A-Z a-z 0-9, space, "
+                "- + _ &, and not digits only"
+            )
+        country = ""
+        if kind.name == "destination_alpha_senders":
+            country = form.get("IsoCountryCode", "")
+            if country and not re.match(r"^[A-Za-z]{2}$", country):
+                raise invalid(f"IsoCountryCode {country!r} is not a two-letter ISO country code")
+            country = country.upper()
+        for other in self._table(kind).values():  # one per service (per country for destination ones)
+            if other["service_sid"] == service_sid and other.get("iso_country_code", "") == country:
+                where = f" for {country}" if country else ""
+                raise invalid(f"The Messaging Service {service_sid} already has an alpha sender{where} ({other['alpha_sender']})")
+        now = time.time()
+        record = {
+            "sid": new_sid("AI"),
+            "service_sid": service_sid,
+            "alpha_sender": value,
+            "capabilities": ["SMS"],
+            "created": now,
+            "updated": now,
+            "seq": self._next_seq(),
+        }
+        if kind.name == "destination_alpha_senders":
+            record["iso_country_code"] = country
+        self._table(kind)[record["sid"]] = record
+        self.save()
+        return dict(record)
+
+    def get_sender(self, kind: Kind, service_sid: str, sid: str, path: str) -> dict[str, Any]:
+        with self.lock:
+            self._service(service_sid, path)
+            record = self._table(kind).get(sid)
+            if record is None or record["service_sid"] != service_sid:
+                raise not_found(path)
+            return dict(record)
+
+    def list_senders(self, kind: Kind, service_sid: str, path: str, country: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            self._service(service_sid, path)
+            records = [dict(r) for r in self._table(kind).values() if r["service_sid"] == service_sid]
+        if country is not None:
+            records = [r for r in records if r.get("iso_country_code", "").upper() == country.upper()]
+        key = "attach_seq" if kind.pooled else "seq"
+        return sorted(records, key=lambda r: r[key])
+
+    def remove_sender(self, kind: Kind, service_sid: str, sid: str, path: str) -> None:
+        with self.lock:
+            self._service(service_sid, path)
+            record = self._table(kind).get(sid)
+            if record is None or record["service_sid"] != service_sid:
+                raise not_found(path)
+            if kind.pooled:
+                record.update(service_sid=None, attached=None)
+            else:
+                del self._table(kind)[sid]
+            self.save()
+
+    # --- the 2010 API's IncomingPhoneNumbers ----------------------------------------------
+
+    def incoming_numbers(self, phone_number: str | None = None, friendly_name: str | None = None, origin: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            records = [dict(r) for r in self.data["numbers"].values()]
+        if phone_number:
+            match = phone_number_matcher(phone_number)
+            records = [r for r in records if match(r["phone_number"])]
+        if friendly_name is not None:
+            records = [r for r in records if r["friendly_name"] == friendly_name]
+        if origin:
+            records = [r for r in records if r["origin"] == origin]
+        return records
+
+    def counts(self) -> dict[str, int]:
+        with self.lock:
+            return {t: len(self.data[t]) for t in ("services", "numbers", "short_codes", "channel_senders")}
+
+
+def phone_number_matcher(pattern: str) -> Callable[[str], bool]:
+    """The 2010 API's PhoneNumber filter: partial numbers match anywhere, '*' stands for any
+    one digit, and a leading '+' anchors at the start. Punctuation such as '(415) 555-' is
+    ignored, and so is a '+' that arrived as a space (an unencoded '+' in a query string)."""
+    anchored = pattern.strip().startswith("+")
+    digits = re.sub(r"[^0-9*]", "", pattern)
+    if not digits:
+        return lambda number: True
+    regex = re.compile(("^\\+" if anchored else "") + "".join("[0-9]" if c == "*" else c for c in digits))
+    return lambda number: bool(regex.search(number))
