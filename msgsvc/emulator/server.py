@@ -85,6 +85,7 @@ def injected_failure(status: int) -> Fault:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
     server_version = f"msgsvc-emulator/{__version__}"
     sys_version = ""
     server: EmulatorServer
@@ -124,9 +125,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             request = api.Request(self.command, parts.path, query, form, host, self.headers.get("Authorization"))
             response = api.handle(self.server.store, request)
-        self._send(response)
-        if self.server.recorder is not None:
+        if self.server.recorder is not None:  # before sending: the client may look right after
             self.server.recorder(response.operation, response.status, response.body)
+        self._send(response)
         if self.server.log_requests:
             elapsed = (time.monotonic() - started) * 1000
             self.server.log(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
