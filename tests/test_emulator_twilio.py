@@ -1,0 +1,125 @@
+"""Twilio's official Python library, pointed at the emulator, works as against Twilio: the proof
+that the emulator's paths, shapes, paging and errors are the real API's."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, emulator  # noqa: F401  (fixture)
+
+twilio = pytest.importorskip("twilio", reason="the official twilio library is in the test extra")
+
+from twilio.base.exceptions import TwilioRestException  # noqa: E402
+from twilio.http.http_client import TwilioHttpClient  # noqa: E402
+from twilio.rest import Client  # noqa: E402
+
+TWILIO_HOSTS = {"messaging.twilio.com", "api.twilio.com"}
+
+
+class EmulatorHttpClient(TwilioHttpClient):
+    """Sends what twilio-python addresses to Twilio's hosts to the emulator instead, keeping
+    path and query; any other host is a test failure, so nothing can reach Twilio."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(timeout=10)
+        self.base = urlsplit(base_url)
+        self.sent: list[tuple[str, str]] = []
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
+        parts = urlsplit(url)
+        assert parts.netloc in TWILIO_HOSTS | {self.base.netloc}, f"twilio-python tried to reach {parts.netloc}"
+        url = parts._replace(scheme=self.base.scheme, netloc=self.base.netloc).geturl()
+        self.sent.append((method, url))
+        return super().request(method, url, params, data, headers, auth, timeout, allow_redirects)
+
+
+@pytest.fixture
+def client(emulator):
+    http = EmulatorHttpClient(emulator.base_url)
+    yield Client(EMU_ACCOUNT, EMU_TOKEN, http_client=http)
+    assert all(urlsplit(url).netloc == http.base.netloc for _, url in http.sent)
+
+
+def test_services_create_fetch_list_across_pages_update_delete(client, emulator):
+    services = client.messaging.v1.services
+    created = [services.create(friendly_name=f"Lib {i}", usecase="notifications", sticky_sender=False) for i in range(5)]
+    assert created[0].friendly_name == "Lib 0" and created[0].sticky_sender is False
+    assert created[0].account_sid == EMU_ACCOUNT and created[0].date_created is not None
+
+    fetched = services(created[0].sid).fetch()
+    assert (fetched.sid, fetched.friendly_name, fetched.usecase) == (created[0].sid, "Lib 0", "notifications")
+
+    listed = services.list(page_size=2)  # three pages, followed through meta.next_page_url
+    assert [s.sid for s in listed] == [s.sid for s in created]
+    assert len([r for r in emulator.records if r["operation"] == "ListService"]) == 3
+    assert [s.sid for s in services.list(limit=3, page_size=2)] == [s.sid for s in created[:3]]
+    page = services.page(page_size=2)
+    assert [s.sid for s in page.next_page().next_page()] == [created[4].sid]
+
+    updated = services(created[1].sid).update(friendly_name="Renamed", validity_period=600, inbound_method="GET")
+    assert (updated.friendly_name, updated.validity_period, updated.inbound_method) == ("Renamed", 600, "GET")
+    assert services(created[1].sid).update().friendly_name == "Renamed"  # an empty update
+
+    assert services(created[2].sid).delete() is True
+    assert [s.sid for s in services.list()] == [s.sid for s in created if s.sid != created[2].sid]
+
+
+def test_phone_numbers_attach_list_fetch_detach(client):
+    service = client.messaging.v1.services.create(friendly_name="Numbers")
+    incoming = client.incoming_phone_numbers.list(phone_number="+15550000002")
+    assert [n.phone_number for n in incoming] == ["+15550000002"]
+    assert incoming[0].capabilities == {"voice": True, "sms": True, "mms": True, "fax": False}
+    everything = client.incoming_phone_numbers.list(page_size=7)  # relative next_page_uri
+    assert len(everything) == 30
+
+    numbers = client.messaging.v1.services(service.sid).phone_numbers
+    attached = numbers.create(phone_number_sid=incoming[0].sid)
+    assert (attached.sid, attached.service_sid, attached.phone_number) == (incoming[0].sid, service.sid, "+15550000002")
+    assert attached.capabilities == ["MMS", "SMS", "Voice"]
+    second = client.incoming_phone_numbers.list(phone_number="+15550000003")[0]
+    numbers.create(phone_number_sid=second.sid)
+    assert [n.phone_number for n in numbers.list(page_size=1)] == ["+15550000002", "+15550000003"]
+    assert numbers(attached.sid).fetch().phone_number == "+15550000002"
+    assert numbers(attached.sid).delete() is True
+    assert [n.phone_number for n in numbers.list()] == ["+15550000003"]
+
+
+def test_unknown_sid_raises_twilio_rest_exception_20404(client):
+    unknown = "MG" + "0" * 32
+    with pytest.raises(TwilioRestException) as caught:
+        client.messaging.v1.services(unknown).fetch()
+    assert (caught.value.status, caught.value.code) == (404, 20404)
+    assert caught.value.msg == f"Unable to fetch record: The requested resource /v1/Services/{unknown} was not found"
+    with pytest.raises(TwilioRestException) as caught:
+        client.messaging.v1.services(unknown).phone_numbers.create(phone_number_sid="PN" + "0" * 32)
+    assert caught.value.code == 20404
+
+
+def test_sender_errors_reach_the_library_with_their_codes(client):
+    one = client.messaging.v1.services.create(friendly_name="One")
+    two = client.messaging.v1.services.create(friendly_name="Two")
+    number = client.incoming_phone_numbers.list(phone_number="+15550000001")[0]
+    client.messaging.v1.services(one.sid).phone_numbers.create(phone_number_sid=number.sid)
+    with pytest.raises(TwilioRestException) as caught:
+        client.messaging.v1.services(two.sid).phone_numbers.create(phone_number_sid=number.sid)
+    assert (caught.value.status, caught.value.code) == (400, 21712)
+    voice_only = client.incoming_phone_numbers.list(phone_number="+15550000005")[0]
+    with pytest.raises(TwilioRestException) as caught:
+        client.messaging.v1.services(two.sid).phone_numbers.create(phone_number_sid=voice_only.sid)
+    assert caught.value.code == 21715
+
+
+def test_bad_credentials_raise_20003(emulator):
+    client = Client(EMU_ACCOUNT, "not-the-token", http_client=EmulatorHttpClient(emulator.base_url))
+    with pytest.raises(TwilioRestException) as caught:
+        client.messaging.v1.services.create(friendly_name="Refused")
+    assert (caught.value.status, caught.value.code) == (401, 20003)
+
+
+def test_api_key_credentials_work(emulator):
+    key, secret = emulator.store.api_key
+    client = Client(key, secret, EMU_ACCOUNT, http_client=EmulatorHttpClient(emulator.base_url))
+    assert client.messaging.v1.services.create(friendly_name="With a key").friendly_name == "With a key"
+    assert len(client.incoming_phone_numbers.list(phone_number="+1555000001*")) == 10
