@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["emulator_helpers"]  # the `emulator` fixture
+
 ACCOUNT_SID = "AC" + "a" * 32
 AUTH_TOKEN = "s3cr3t-auth-token-0123456789abcdef"
 SERVICE_SID = "MG" + "a" * 32

@@ -14,9 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from emulator_helpers import (  # noqa: F401  (emulator is a fixture)
-    EMU_ACCOUNT, EMU_TOKEN, SPEC_DIR, check_records, emulator, spec_checker, start_emulator, stop_emulator,
-)
+from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, SPEC_DIR, check_records, spec_checker, start_emulator, stop_emulator
 
 MG_UNKNOWN = "MG" + "0" * 32
 

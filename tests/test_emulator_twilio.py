@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, emulator  # noqa: F401  (fixture)
+from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN
 
 twilio = pytest.importorskip("twilio", reason="the official twilio library is in the test extra")
 

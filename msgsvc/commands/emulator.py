@@ -95,7 +95,7 @@ def _store(state: Path | None, numbers: int, account_sid: str | None, auth_token
         try:
             store = Store.load(state)
         except StateFileError as exc:
-            raise UsageError(str(exc), hint=f"give another --state file, or move this one away (it is never overwritten)") from None
+            raise UsageError(str(exc), hint="give another --state file, or move this one away (it is never overwritten)") from None
         for option, given, kept in (("--account-sid", account_sid, store.account_sid), ("--auth-token", auth_token, store.auth_token)):
             if given is not None and given != kept:
                 raise UsageError(
@@ -155,17 +155,36 @@ def _recorder() -> Any:
 
 def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
           fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool) -> None:
-    import errno
-    import shlex
     import signal
 
-    from msgsvc.emulator.server import make_server
-    from msgsvc.output import emit_json, note
+    from msgsvc.output import note
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
 
     store = _store(state, numbers, account_sid, auth_token, numbers_given)
+    previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
     try:
-        server = make_server(host, port, store, fail_rate=fail_rate, latency_ms=latency,
-                             log_requests=not quiet, recorder=_recorder())
+        server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder())
+        try:
+            _announce(server, store, host, state, fail_rate, latency, as_json)
+            server.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:  # the way to stop a server in the foreground
+            pass
+        finally:
+            server.server_close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    note("msgsvc emulator: stopped.")
+
+
+def _bind(host: str, port: int, store: Any, **options: Any) -> Any:
+    import errno
+
+    from msgsvc.emulator.server import make_server
+
+    try:
+        return make_server(host, port, store, **options)
     except OSError as exc:
         where = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
         if exc.errno == errno.EADDRINUSE:
@@ -176,6 +195,13 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
         if exc.errno == errno.EADDRNOTAVAIL:
             raise BindError(f"cannot listen on {where}: {host} is not an address of this machine") from None
         raise BindError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
+def _announce(server: Any, store: Any, host: str, state: Path | None, fail_rate: float, latency: int, as_json: bool) -> None:
+    """The base URL and credentials on stdout (data); what to do with them on stderr."""
+    import shlex
+
+    from msgsvc.output import emit_json, note
 
     bound_port = server.server_address[1]
     base_url = _base_url(host, bound_port)
@@ -218,16 +244,3 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
     note("Add a profile for it:")
     note(f"  {profile_command}")
     note("Press Ctrl-C to stop.")
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.server_close()
-    note("msgsvc emulator: stopped.")

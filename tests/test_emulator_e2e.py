@@ -1,0 +1,318 @@
+"""End to end: the installed `msgsvc` against `msgsvc emulator` started in a subprocess, every
+command of the tool once (STEPS), and the emulator command's own behaviour as a process.
+
+Adding a command: add ONE Step to STEPS (before the final deletes); placeholders in braces
+come from the emulator ({account_sid}, {auth_token}, {base_url}, {api_key}, {number} = an
+SMS-capable E.164 number, {number_sid}, {short_code}, {short_code_sid}, {channel_sender_sid})
+or from an earlier step's `save`. test_every_command_is_in_the_steps fails until it is added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import MSGSVC
+from emulator_helpers import SPEC_DIR, check_records
+
+RECORD_ENV = "MSGSVC_EMULATOR_RECORD"
+
+
+@dataclass
+class Step:
+    argv: str  # the command line after `msgsvc`, with {placeholders}
+    out: str = ""  # regular expression the whole stdout must match (after placeholders)
+    err: str = ""  # same for stderr
+    code: int = 0
+    stdin: str | None = None
+    save: str | None = None  # store the JSON stdout's "sid" under this placeholder name
+
+
+STEPS = [
+    Step("profiles add emu --account-sid {account_sid} --base-url {base_url} --max-retries 0", stdin="{auth_token}\n",
+         err=r"Saved profile 'emu' \(active\) in \S+/config\.toml\n"),
+    Step("profiles list", out=r"\*\temu\t{account_sid}\tauth token\t\t\t{base_url}\n"),
+    Step("profiles use emu", err=r"Active profile: emu\n"),
+    Step("profiles show --json", out=r'(?s)\{\n  "profile": \{\n    "value": "emu",.*"base_url": \{\n    "value": "{base_url}",\n    "source": "file profile \'emu\'"\n  \}.*\}\n'),
+    Step("services create --friendly-name E2E --usecase notifications --json", save="service",
+         out=r'(?s)\{\n  "sid": "MG[0-9a-f]{{32}}",\n  "account_sid": "{account_sid}",\n  "friendly_name": "E2E",.*\}\n'),
+    Step("services get E2E", out=r"(?s)sid\t{service}\naccount_sid\t{account_sid}\nfriendly_name\tE2E\n.*usecase\tnotifications\n.*"),
+    Step("services list", out=r"{service}\tE2E\tnotifications\tfalse\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"),
+    Step("services update E2E --validity-period 600 --no-sticky-sender", out=r"(?s).*sticky_sender\tfalse\n.*validity_period\t600\n.*",
+         err=r"Updated {service} \(StickySender, ValidityPeriod\)\n"),
+    # Sender commands: one Step each, e.g.
+    # Step("numbers attach {service} {number}", ...),
+    Step("services delete E2E --yes", err=r"Deleted {service} \(E2E\)\n"),
+    Step("services get {service}", code=3,
+         err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /v1/Services/{service} was not found "
+             r"\(see https://www\.twilio\.com/docs/errors/20404\)\n"),
+    Step("profiles remove emu", err=r"Removed profile 'emu'; no profile is active now \(msgsvc profiles use NAME\)\n"),
+]
+
+NOT_STEPPED = {"emulator"}  # it is the server these steps run against
+
+
+def _env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "MSGSVC_"))}
+    env.update(MSGSVC_CONFIG_DIR=str(tmp / "config"), MSGSVC_CACHE_DIR=str(tmp / "cache"), NO_COLOR="1", **extra)
+    return env
+
+
+class RunningEmulator:
+    """`msgsvc emulator` in a subprocess; its stdout's KEY=value lines parsed into `info`."""
+
+    def __init__(self, tmp: Path, *args: str) -> None:
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.tmp = tmp
+        self.record = tmp / "answers.jsonl"
+        self.stderr_path = tmp / "emulator.stderr"
+        self.stderr = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(
+            [MSGSVC, "emulator", "--port", "0", "--quiet", *args],
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=_env(tmp, **{RECORD_ENV: str(self.record)}),
+        )
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(self.proc.stdout.readline() for _ in range(5)), daemon=True)
+        reader.start()
+        reader.join(30)
+        self.info = dict(line.rstrip("\n").split("=", 1) for line in lines if "=" in line)
+        deadline = time.monotonic() + 30
+        while "Press Ctrl-C to stop.\n" not in self.stderr_path.read_text() and self.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if "MSGSVC_BASE_URL" not in self.info or self.proc.poll() is not None:
+            self.stop()
+            raise AssertionError(f"the emulator did not start: {self.stderr_path.read_text()}")
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(15)
+        self.stderr.close()
+        return code
+
+    def answers(self) -> list[dict]:
+        if not self.record.exists():
+            return []
+        return [json.loads(line) for line in self.record.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    emu = RunningEmulator(tmp, "--numbers", "30", "--state", str(tmp / "state.json"))
+    yield emu
+    assert emu.stop() == 0
+    stderr = emu.stderr_path.read_text()
+    assert "Traceback" not in stderr and stderr.endswith("msgsvc emulator: stopped.\n")
+    if SPEC_DIR.is_dir():
+        check_records(emu.answers())
+
+
+@pytest.fixture(scope="module")
+def seeded(running):
+    state = json.loads((running.tmp / "state.json").read_text())
+    number = next(n for n in state["numbers"].values() if n["capabilities"]["sms"])
+    return {
+        "account_sid": running.info["TWILIO_ACCOUNT_SID"],
+        "auth_token": running.info["TWILIO_AUTH_TOKEN"],
+        "base_url": running.info["MSGSVC_BASE_URL"],
+        "api_key": running.info["MSGSVC_EMULATOR_API_KEY"],
+        "number": number["phone_number"],
+        "number_sid": number["sid"],
+        "short_code": next(iter(state["short_codes"].values()))["short_code"],
+        "short_code_sid": next(iter(state["short_codes"])),
+        "channel_sender_sid": next(iter(state["channel_senders"])),
+    }
+
+
+def _fill(template: str, values: dict[str, str], regex: bool) -> str:
+    escape = re.escape if regex else (lambda s: s)
+    # {{ and }} stay literal braces (for regex counts such as {32}).
+    return re.sub(r"\{\{|\}\}|\{(\w+)\}", lambda m: m.group(0)[0] if m.group(1) is None else escape(values[m.group(1)]), template)
+
+
+def test_every_command_of_the_tool_runs_against_the_emulator(running, seeded):
+    values = dict(seeded)
+    env = _env(running.tmp)
+    for step in STEPS:
+        argv = [_fill(arg, values, False) for arg in step.argv.split()]
+        result = subprocess.run([MSGSVC, *argv], input=_fill(step.stdin, values, False) if step.stdin else None,
+                                capture_output=True, text=True, timeout=60, env=env)
+        where = f"msgsvc {' '.join(argv)}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+        assert result.returncode == step.code, where
+        if step.save:
+            values[step.save] = json.loads(result.stdout)["sid"]
+        assert re.fullmatch(_fill(step.out, values, True), result.stdout), where
+        assert re.fullmatch(_fill(step.err, values, True), result.stderr), where
+
+
+def _leaf_commands() -> set[str]:
+    from typer.main import get_command
+
+    from msgsvc import cli
+
+    found = set()
+
+    def walk(command, path):
+        subcommands = getattr(command, "commands", None)
+        if not subcommands:
+            found.add(" ".join(path))
+            return
+        for name, sub in subcommands.items():
+            walk(sub, [*path, name])
+
+    walk(get_command(cli.app), [])
+    return found
+
+
+def test_every_command_is_in_the_steps():
+    stepped = {" ".join(step.argv.split()[:2]) for step in STEPS} | {step.argv.split()[0] for step in STEPS}
+    missing = sorted(c for c in _leaf_commands() - NOT_STEPPED if c not in stepped)
+    assert not missing, f"commands not run end to end against the emulator (add a Step to STEPS): {missing}"
+
+
+def test_delete_refuses_a_service_the_emulator_marks_a2p_registered(running, seeded):
+    http = requests.post(f"{seeded['base_url']}/v1/Services", auth=(seeded["account_sid"], seeded["auth_token"]),
+                         data={"FriendlyName": "Campaign", "EmulatorUsAppToPersonRegistered": "true"}, timeout=10)
+    sid = http.json()["sid"]
+    env = _env(running.tmp, TWILIO_ACCOUNT_SID=seeded["account_sid"], TWILIO_AUTH_TOKEN=seeded["auth_token"],
+               MSGSVC_BASE_URL=seeded["base_url"], MSGSVC_MAX_RETRIES="0")
+    refused = subprocess.run([MSGSVC, "services", "delete", sid, "--yes"], capture_output=True, text=True, timeout=60, env=env)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"msgsvc: {sid} (Campaign) is registered for US A2P 10DLC: deleting it deletes its A2P campaign")
+    assert refused.stderr.endswith("hint: if that is really what you want, add --force\n")
+    forced = subprocess.run([MSGSVC, "services", "delete", sid, "--yes", "--force"], capture_output=True, text=True, timeout=60, env=env)
+    assert (forced.returncode, forced.stderr) == (0, f"Deleted {sid} (Campaign)\n")
+
+
+def test_api_key_printed_on_stdout_is_accepted(running, seeded):
+    secret = running.info["MSGSVC_EMULATOR_API_SECRET"]
+    env = _env(running.tmp, TWILIO_ACCOUNT_SID=seeded["account_sid"], TWILIO_API_KEY=seeded["api_key"],
+               TWILIO_API_SECRET=secret, MSGSVC_BASE_URL=seeded["base_url"])
+    result = subprocess.run([MSGSVC, "services", "list", "--json"], capture_output=True, text=True, timeout=60, env=env)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert isinstance(json.loads(result.stdout), list)
+
+
+# --- the emulator command as a process ---------------------------------------------------------
+
+
+def test_state_file_is_reloaded_with_its_credentials(tmp_path):
+    first = RunningEmulator(tmp_path / "a", "--state", str(tmp_path / "state.json"), "--numbers", "3")
+    requests.post(f"{first.info['MSGSVC_BASE_URL']}/v1/Services", data={"FriendlyName": "Survivor"},
+                  auth=(first.info["TWILIO_ACCOUNT_SID"], first.info["TWILIO_AUTH_TOKEN"]), timeout=10)
+    assert first.stop(signal.SIGTERM) == 0
+    second = RunningEmulator(tmp_path / "b", "--state", str(tmp_path / "state.json"), "--numbers", "9")
+    try:
+        assert second.info["TWILIO_ACCOUNT_SID"] == first.info["TWILIO_ACCOUNT_SID"]
+        assert second.info["TWILIO_AUTH_TOKEN"] == first.info["TWILIO_AUTH_TOKEN"]
+        listed = requests.get(f"{second.info['MSGSVC_BASE_URL']}/v1/Services",
+                              auth=(second.info["TWILIO_ACCOUNT_SID"], second.info["TWILIO_AUTH_TOKEN"]), timeout=10).json()
+        assert [s["friendly_name"] for s in listed["services"]] == ["Survivor"]
+    finally:
+        assert second.stop() == 0
+    stderr = second.stderr_path.read_text()
+    assert stderr.startswith(f"msgsvc emulator: --numbers ignored: the state file {tmp_path / 'state.json'} already holds the account\n")
+    assert "3 phone numbers, 3 short codes, 3 channel senders, 1 services" in stderr
+
+
+def test_startup_output_stdout_data_stderr_guidance(tmp_path):
+    emu = RunningEmulator(tmp_path, "--account-sid", "AC" + "1" * 32, "--auth-token", "tok3n", "--numbers", "2")
+    assert emu.stop() == 0
+    url = emu.info["MSGSVC_BASE_URL"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    assert emu.info["TWILIO_ACCOUNT_SID"] == "AC" + "1" * 32 and emu.info["TWILIO_AUTH_TOKEN"] == "tok3n"
+    assert re.fullmatch(r"SK[0-9a-f]{32}", emu.info["MSGSVC_EMULATOR_API_KEY"])
+    key = emu.info["MSGSVC_EMULATOR_API_KEY"]
+    assert emu.stderr_path.read_text() == (
+        f"msgsvc emulator: Twilio's Messaging API on {url} (state in memory)\n"
+        f"Account {'AC' + '1' * 32}: 2 phone numbers, 3 short codes, 3 channel senders, 0 services; also accepts API key {key}\n"
+        "Add a profile for it:\n"
+        f"  printf '%s\\n' tok3n | msgsvc profiles add emulator --account-sid {'AC' + '1' * 32} --base-url {url}\n"
+        "Press Ctrl-C to stop.\n"
+        "msgsvc emulator: stopped.\n"
+    )
+
+
+def test_json_startup_output(tmp_path):
+    env = _env(tmp_path)
+    proc = subprocess.Popen([MSGSVC, "--json", "emulator", "--port", "0", "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        text = "".join(iter(proc.stdout.readline, "}\n")) + "}\n"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(15) == 0
+    info = json.loads(text)
+    assert sorted(info) == ["account_sid", "api_key", "api_secret", "auth_token", "base_url", "profile_command"]
+    assert info["profile_command"].endswith(f"--account-sid {info['account_sid']} --base-url {info['base_url']}")
+
+
+def test_a_port_in_use_is_a_clear_error_with_exit_1(msgsvc):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = msgsvc("emulator", "--port", str(port))
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: cannot listen on 127.0.0.1:{port}: the address is already in use\n"
+        "hint: another emulator may be running there; choose another --port, or --port 0 for any free one\n"
+    )
+
+
+def test_an_unreadable_state_file_is_refused_and_left_alone(msgsvc, tmp_path):
+    state = tmp_path / "state.json"
+    state.write_text("{not json")
+    result = msgsvc("emulator", "--port", "0", "--state", str(state))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith(f"msgsvc: the state file {state} is not valid JSON: ")
+    assert result.err.endswith("hint: give another --state file, or move this one away (it is never overwritten)\n")
+    assert state.read_text() == "{not json"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--account-sid", "ACnope"], "msgsvc: invalid value for --account-sid: 'ACnope' is not an Account SID (AC followed by 32 hexadecimal digits)\n"),
+        (["--auth-token", "has space"], "msgsvc: invalid value for --auth-token: it must be non-empty and without spaces\n"),
+    ],
+)
+def test_bad_credentials_options_are_usage_errors(msgsvc, args, message):
+    result = msgsvc("emulator", "--port", "0", *args)
+    assert (result.code, result.out, result.err) == (2, "", message)
+
+
+def test_state_file_credentials_win_over_conflicting_flags(msgsvc, tmp_path):
+    from msgsvc.emulator.store import Store, seed
+
+    state = tmp_path / "state.json"
+    Store(seed("AC" + "2" * 32, "old", 1), state).save()
+    result = msgsvc("emulator", "--port", "0", "--state", str(state), "--auth-token", "new")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"msgsvc: --auth-token differs from the one in the state file {state}\n"
+        "hint: drop --auth-token to use the state file's, or give another --state file\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "url", "loopback"),
+    [("127.0.0.1", "http://127.0.0.1:4010", True), ("::1", "http://[::1]:4010", True), ("localhost", "http://localhost:4010", True),
+     ("0.0.0.0", "http://127.0.0.1:4010", False), ("::", "http://[::1]:4010", False), ("192.0.2.7", "http://192.0.2.7:4010", False)],
+)
+def test_base_url_and_loopback_detection(host, url, loopback):
+    from msgsvc.commands.emulator import _base_url, _is_loopback
+
+    assert (_base_url(host, 4010), _is_loopback(host)) == (url, loopback)
