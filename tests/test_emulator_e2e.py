@@ -316,3 +316,19 @@ def test_base_url_and_loopback_detection(host, url, loopback):
     from msgsvc.commands.emulator import _base_url, _is_loopback
 
     assert (_base_url(host, 4010), _is_loopback(host)) == (url, loopback)
+
+
+def test_try_script_runs_a_first_session_and_cleans_up(tmp_path):
+    """README's first command ends with scripts/try-msgsvc.sh: it must work and leave nothing."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "try-msgsvc.sh"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "MSGSVC_BIN": MSGSVC, "TMPDIR": str(scratch), "MSGSVC_CONFIG_DIR": str(tmp_path / "mine")}
+    result = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    sid = re.search(r"Created (MG[0-9a-f]{32}) \(My first service\)\n", result.stderr).group(1)
+    assert f"\nDeleted {sid} (My first service)\n" in result.stderr
+    assert re.match(rf"{sid}\tMy first service\tnotifications\tfalse\t\S+Z\n", result.stdout)
+    assert f"sid\t{sid}\n" in result.stdout and "Traceback" not in result.stderr
+    assert os.listdir(scratch) == []  # its temporary config and the emulator's files are gone
+    assert not (tmp_path / "mine").exists()  # the user's own config was never touched
