@@ -179,6 +179,7 @@ def stop_emulator(emulator: Emulator) -> None:
     emulator.http.close()
     emulator.server.shutdown()
     emulator.server.server_close()
+    emulator.store.close()
 
 
 @pytest.fixture

@@ -369,3 +369,33 @@ def test_importing_the_cli_does_not_load_the_emulator():
 
     code = "import sys, msgsvc.cli; print(sorted(m for m in ('msgsvc.emulator', 'msgsvc.emulator.server', 'http.server', 'requests', 'rich') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_state_file_holds_every_change_of_a_concurrent_burst(tmp_path):
+    from msgsvc.emulator.store import Store
+
+    path = tmp_path / "state.json"
+    emu = start_emulator(numbers=40, path=path)
+    try:
+        sid = create_service(emu, "Burst")["sid"]
+        numbers = [f"+1555{i:07d}" for i in range(1, 41) if i % 5]
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda n: attach(emu, sid, n).status_code, numbers))
+        assert statuses == [201] * len(numbers)
+    finally:
+        stop_emulator(emu)  # closing writes whatever the write-behind thread has not yet
+    attached = sorted(n["phone_number"] for n in Store.load(path).data["numbers"].values() if n["service_sid"] == sid)
+    assert attached == sorted(numbers)
+
+
+def test_an_unexpected_failure_is_a_500_error_body_and_the_server_goes_on(emulator, monkeypatch):
+    def broken(form):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(emulator.store, "create_service", broken)
+    logged = []
+    monkeypatch.setattr(emulator.server, "log", logged.append)
+    response = emulator.call("POST", "/v1/Services", data={"FriendlyName": "x"})
+    assert (response.status_code, response.json()) == (500, error(20500, "Internal Server Error: OSError: [Errno 28] No space left on device", 500))
+    assert logged == ["msgsvc emulator: error: POST /v1/Services: OSError: [Errno 28] No space left on device"]
+    assert emulator.call("GET", "/v1/Services").status_code == 200

@@ -173,6 +173,7 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
             pass
         finally:
             server.server_close()
+            store.close()  # writes the state file's last changes
     finally:
         signal.signal(signal.SIGTERM, previous)
     note("msgsvc emulator: stopped.")

@@ -124,7 +124,12 @@ class Handler(BaseHTTPRequestHandler):
             response = api.Response(fault.status, fault.body(), None, fault.headers)
         else:
             request = api.Request(self.command, parts.path, query, form, host, self.headers.get("Authorization"))
-            response = api.handle(self.server.store, request)
+            try:
+                response = api.handle(self.server.store, request)
+            except Exception as exc:  # a bug, or the state file cannot be written: 500, not a hang
+                self.server.log(f"msgsvc emulator: error: {self.command} {parts.path}: {type(exc).__name__}: {exc}")
+                fault = Fault(500, 20500, f"Internal Server Error: {type(exc).__name__}: {exc}")
+                response = api.Response(fault.status, fault.body(), None)
         if self.server.recorder is not None:  # before sending: the client may look right after
             self.server.recorder(response.operation, response.status, response.body)
         self._send(response)

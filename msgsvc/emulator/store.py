@@ -66,6 +66,26 @@ def missing(name: str) -> Fault:
     return invalid(f"Missing required parameter {name} in the post body")
 
 
+SAVE_DELAY = 0.1  # seconds between a change and its write to the state file
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)  # it holds the emulator's credentials
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 class StateFileError(Exception):
     """The state file cannot be read or is not an emulator state; it is never overwritten."""
 
@@ -286,6 +306,11 @@ class Store:
         self.data = data
         self.path = path
         self.lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._dirty = False
+        self._closed = False
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
 
     @property
     def account_sid(self) -> str:
@@ -316,26 +341,45 @@ class Store:
         return cls(data, path)
 
     def save(self) -> None:
-        """Write the state file atomically: temporary file in the same folder, fsync, rename."""
+        """Write the state file now, atomically: temporary file in the same folder, fsync,
+        rename. A reader sees the old file or the new one, never half of one."""
         if self.path is None:
             return
         with self.lock:
-            text = json.dumps(self.data, indent=1)
-            directory = self.path.parent
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}-", suffix=".tmp", dir=directory)
-            try:
-                os.fchmod(fd, 0o600)  # it holds the emulator's credentials
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            text = json.dumps(self.data, separators=(",", ":"))
+            self._dirty = False
+        with self._write_lock:
+            _write_atomically(self.path, text)
+
+    def changed(self) -> None:
+        """Note a change (the lock is held). The writer thread saves within SAVE_DELAY, so a
+        burst of changes (a bulk attach of 1,000 numbers) costs a few writes, not 1,000."""
+        if self.path is None:
+            return
+        self._dirty = True
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_behind, name="state-writer", daemon=True)
+            self._writer.start()
+        self._wake.set()
+
+    def _write_behind(self) -> None:
+        while not self._closed:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            time.sleep(SAVE_DELAY)
+            if self._dirty:
+                self.save()
+
+    def close(self) -> None:
+        """Stop the writer thread and write what is not written yet (on shutdown)."""
+        self._closed = True
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.join(5)
+        if self._dirty:
+            self.save()
 
     def _next_seq(self) -> int:
         self.data["seq"] += 1
@@ -366,7 +410,7 @@ class Store:
             now = time.time()
             service = {"sid": new_sid("MG"), **SERVICE_DEFAULTS, **changes, "seq": self._next_seq(), "created": now, "updated": now}
             self.data["services"][service["sid"]] = service
-            self.save()
+            self.changed()
             return dict(service)
 
     def get_service(self, sid: str, path: str) -> dict[str, Any]:
@@ -383,7 +427,7 @@ class Store:
             service = self._service(sid, path)
             service.update(changes)
             service["updated"] = time.time()
-            self.save()
+            self.changed()
             return dict(service)
 
     def delete_service(self, sid: str, path: str) -> None:
@@ -397,7 +441,7 @@ class Store:
             for table in ("alpha_senders", "destination_alpha_senders"):  # gone with it
                 for key in [k for k, r in self.data[table].items() if r["service_sid"] == sid]:
                     del self.data[table][key]
-            self.save()
+            self.changed()
 
     # --- senders -------------------------------------------------------------------------
 
@@ -432,7 +476,7 @@ class Store:
             raise invalid(f"Phone Number {record['phone_number']} ({value}) has no SMS or MMS capability and cannot be added to a Messaging Service", 21715)
         now = time.time()
         record.update(service_sid=service_sid, attached=now, attach_seq=self._next_seq())
-        self.save()
+        self.changed()
         return dict(record)
 
     def _create_alpha(self, kind: Kind, service_sid: str, form: dict[str, str]) -> dict[str, Any]:
@@ -467,7 +511,7 @@ class Store:
         if kind.name == "destination_alpha_senders":
             record["iso_country_code"] = country
         self._table(kind)[record["sid"]] = record
-        self.save()
+        self.changed()
         return dict(record)
 
     def get_sender(self, kind: Kind, service_sid: str, sid: str, path: str) -> dict[str, Any]:
@@ -497,7 +541,7 @@ class Store:
                 record.update(service_sid=None, attached=None)
             else:
                 del self._table(kind)[sid]
-            self.save()
+            self.changed()
 
     # --- the 2010 API's IncomingPhoneNumbers ----------------------------------------------
 
