@@ -27,7 +27,7 @@ def emulator(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Listen on this address. Anything but loopback exposes the emulator to the network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Listen on this TCP port; 0 picks a free one (printed).")] = 4010,
-    state: Annotated[Optional[Path], typer.Option("--state", metavar="FILE", help="Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically after every change. Default: in memory only.", show_default=False, dir_okay=False)] = None,
+    state: Annotated[Optional[Path], typer.Option("--state", metavar="FILE", help="Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically within 0.1 s of a change and on exit. Default: in memory only.", show_default=False, dir_okay=False)] = None,
     numbers: Annotated[int, typer.Option("--numbers", min=0, max=100000, metavar="N", help="Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.")] = 20,
     account_sid: Annotated[Optional[str], typer.Option("--account-sid", metavar="AC...", help="The Account SID to accept [default: generated].", show_default=False)] = None,
     auth_token: Annotated[Optional[str], typer.Option("--auth-token", metavar="TOKEN", help="The auth token to accept [default: generated]. A local test value, never a real token.", show_default=False)] = None,
