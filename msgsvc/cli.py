@@ -111,10 +111,15 @@ def _enable_debug(state: State) -> None:
 
 
 def _register() -> None:
-    from msgsvc.commands import profiles, services
+    from msgsvc.commands import profiles, senders, services
 
     app.add_typer(services.app, name="services")
     app.add_typer(profiles.app, name="profiles")
+    app.add_typer(senders.numbers, name="numbers")
+    app.add_typer(senders.short_codes, name="short-codes")
+    app.add_typer(senders.alpha_senders, name="alpha-senders")
+    app.add_typer(senders.channel_senders, name="channel-senders")
+    app.add_typer(senders.destination_alpha_senders, name="destination-alpha-senders")
 
 
 _register()

@@ -217,6 +217,39 @@ class Client:
     def delete_service(self, sid: str) -> None:
         self.request("DELETE", f"/v1/Services/{sid}")
 
+    # --- Senders of a service (phone numbers, short codes, ...; see msgsvc/senders.py) ----
+
+    def list_senders(
+        self, kind: Any, service_sid: str, *, limit: int | None = None,
+        page_size: int | None = None, params: dict[str, Any] | None = None,
+    ) -> Iterator[dict]:
+        return self.paginate(
+            f"/v1/Services/{service_sid}/{kind.path}", kind.list_key,
+            params=params, limit=limit, page_size=page_size,
+        )
+
+    def get_sender(self, kind: Any, service_sid: str, sid: str) -> dict:
+        return self.request("GET", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
+
+    def attach_sender(self, kind: Any, service_sid: str, form: dict[str, str]) -> dict | None:
+        """Add a sender to the service (Twilio answers 201, or 200 for some senders)."""
+        return self.request("POST", f"/v1/Services/{service_sid}/{kind.path}", data=form)
+
+    def detach_sender(self, kind: Any, service_sid: str, sid: str) -> None:
+        """Take a sender out of the service; it stays on the account."""
+        self.request("DELETE", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
+
+    def find_incoming_number(self, e164: str) -> dict | None:
+        """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None.
+        Twilio's PhoneNumber filter also matches partially, hence the exact comparison."""
+        path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
+        for number in self.paginate(
+            path, "incoming_phone_numbers", product=CORE, params={"PhoneNumber": e164}
+        ):
+            if number.get("phone_number") == e164:
+                return number
+        return None
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
