@@ -132,3 +132,14 @@ def progress(label: str, total: int) -> Iterator[Callable[[], None]]:
     with bar:
         task = bar.add_task(label, total=total)
         yield lambda: bar.advance(task)
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on stderr; no by default and at end of input. (click's confirm
+    lets input() write a space to stdout, which would land in the data.)"""
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer.endswith("\n"):
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")

@@ -301,7 +301,7 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
     job.plan(refs)
     if not attach and not yes and not state.dry_run and job.pending:
         count = f"1 {kind.what}" if job.pending == 1 else f"{job.pending} {kind.plural}"
-        if not typer.confirm(f"Detach {count} from {service_sid}?", default=False, err=True):
+        if not output.confirm(f"Detach {count} from {service_sid}?"):
             output.note("Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
     outcomes = job.execute()
