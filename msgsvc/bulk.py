@@ -263,11 +263,13 @@ class SenderJob:
                 raise
             try:
                 record = self.client.get_sender(self.kind, self.service_sid, change.sid)
-            except ApiError as check:
-                if check.status == 404:
+            except MsgsvcError as check:
+                if isinstance(check, ApiError) and check.status == 404:
                     return failed(ref, f"{error.message}; it is not in the service: run the command again",
                                   sid=change.sid)
-                raise error from None
+                if _fatal(check):
+                    raise
+                return failed(ref, f"{error.message}; checking failed too: {check.message}", sid=change.sid)
         sid = record.get("sid") if isinstance(record, dict) else None
         return Outcome(ref.raw, sid or change.sid, ATTACHED)
 

@@ -455,3 +455,62 @@ def test_installed_msgsvc_attaches_and_lists(profile, httpserver):
     done = run_installed("numbers", "list", SERVICE_SID)
     assert done.returncode == 0, done.stderr
     assert done.stdout == KINDS["numbers"][5] + "\n"
+
+
+@pytest.fixture
+def threaded_server():
+    """A pytest-httpserver that answers while another request is still being handled."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_a_post_whose_answer_is_lost_is_checked_not_resent(msgsvc, profile, threaded_server, present):
+    import threading
+
+    from werkzeug import Response
+
+    server = threaded_server
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(5)  # answers only after the client gave up and checked
+        return Response(json.dumps(number()), status=201, content_type="application/json")
+
+    def check(request):
+        release.set()
+        if present:
+            return Response(json.dumps(number()), status=200, content_type="application/json")
+        return Response(json.dumps({"code": 20404, "message": "Not found", "status": 404}), status=404,
+                        content_type="application/json")
+
+    server.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="GET").respond_with_json(
+        page("phone_numbers", []))
+    server.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST").respond_with_handler(slow)
+    server.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{PN}", method="GET").respond_with_handler(check)
+    base_url = base_url_of(server)
+
+    result = msgsvc("--base-url", base_url, "--timeout", "0.2", "numbers", "attach", SERVICE_SID, PN)
+
+    url = base_url + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+    if present:
+        assert result.code == 0, result.err
+        assert result.out == f"{PN}\t{PN}\tattached\t\t\n"
+    else:
+        assert result.code == 1
+        assert result.out == (
+            f"{PN}\t{PN}\tfailed\t\t127.0.0.1:{server.port} did not answer in time after the request was "
+            f"sent: POST {url} may or may not have taken effect; it is not in the service: run the command again\n"
+        )
+    for _ in range(250):  # the slow handler logs its POST once it has returned
+        if len(server.log) >= 3:
+            break
+        release.wait(0.02)
+    methods = sorted(r.method for r, _ in server.log)
+    assert methods == ["GET", "GET", "POST"]  # the POST was sent once
