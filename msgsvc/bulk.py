@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
-from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError
+from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError
 from msgsvc.fields import Column
 from msgsvc.senders import Ref, SenderKind
 
@@ -160,6 +160,9 @@ class SenderJob:
         for ref in self.refs:
             if ref.e164 and ref.raw in looked_up:
                 number = looked_up[ref.raw]
+                if isinstance(number, MsgsvcError):
+                    self.settled[ref.raw] = _failure(ref, None, number)
+                    continue
                 if number is None:
                     self.settled[ref.raw] = failed(ref, f"{ref.e164} is not a number on this account")
                     continue
@@ -195,13 +198,23 @@ class SenderJob:
                                "give --country or the SID")
         return matches[0] if matches else None
 
-    def _look_up(self, refs: list[Ref]) -> dict[str, dict | None]:
-        """E.164 -> the account's IncomingPhoneNumber (None: not on this account), concurrently."""
+    def _look_up(self, refs: list[Ref]) -> dict[str, dict | MsgsvcError | None]:
+        """E.164 -> the account's IncomingPhoneNumber (None: not on this account; the error
+        when the look-up itself failed), concurrently."""
         if not refs:
             return {}
+
+        def find(ref: Ref) -> dict | MsgsvcError | None:
+            try:
+                return self.client.find_incoming_number(ref.e164)
+            except MsgsvcError as error:
+                if _fatal(error) or not isinstance(error, (ApiError, NetworkError)):
+                    raise
+                error.message = f"looking up {ref.e164} failed: {error.message}"
+                return error
+
         with self.progress("Looking up numbers", len(refs)) as advance:
-            numbers = run_pool(refs, lambda r: self.client.find_incoming_number(r.e164),
-                               concurrency=self.concurrency, done=advance)
+            numbers = run_pool(refs, find, concurrency=self.concurrency, done=advance)
         return {ref.raw: number for ref, number in zip(refs, numbers)}
 
     # --- phase 2 ------------------------------------------------------------------------

@@ -496,7 +496,7 @@ def test_a_post_whose_answer_is_lost_is_checked_not_resent(msgsvc, profile, thre
     server.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{PN}", method="GET").respond_with_handler(check)
     base_url = base_url_of(server)
 
-    result = msgsvc("--base-url", base_url, "--timeout", "0.2", "numbers", "attach", SERVICE_SID, PN)
+    result = msgsvc("--base-url", base_url, "--timeout", "1", "numbers", "attach", SERVICE_SID, PN)
 
     url = base_url + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
     if present:
@@ -514,3 +514,38 @@ def test_a_post_whose_answer_is_lost_is_checked_not_resent(msgsvc, profile, thre
         release.wait(0.02)
     methods = sorted(r.method for r, _ in server.log)
     assert methods == ["GET", "GET", "POST"]  # the POST was sent once
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_bar_only_on_a_terminal_stderr(msgsvc, profile, httpserver, monkeypatch, terminal):
+    from msgsvc import output
+
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: terminal)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # let Rich draw as it would on a terminal
+    codes = ["SC%032x" % i for i in range(output.HANDFUL + 1)]
+    expect_listing(httpserver, "ShortCodes", "short_codes", [])
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}/ShortCodes", method="POST").respond_with_json(
+        base(SC, short_code="1"), status=201)
+    result = msgsvc("short-codes", "attach", SERVICE_SID, *codes)
+    assert result.code == 0, result.err
+    assert result.out.count("\tattached\t") == len(codes)
+    if terminal:
+        assert "Attaching short codes" in result.err and f"{len(codes)}/{len(codes)}" in result.err
+        assert result.err.endswith(f"{len(codes)} attached\n")
+    else:
+        assert result.err == f"{len(codes)} attached\n"
+
+
+def test_a_failed_look_up_fails_only_its_item(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING).respond_with_json(
+        {"code": 20500, "message": "Internal Server Error", "status": 500}, status=500)
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST",
+                                      data=f"PhoneNumberSid={PN2}").respond_with_json(number(PN2), status=201)
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN2)
+    assert result.code == 1
+    assert result.out == (
+        f"{E164}\t\tfailed\t20500\tlooking up {E164} failed: Internal Server Error\n"
+        f"{PN2}\t{PN2}\tattached\t\t\n"
+    )
+    assert result.err == "1 attached, 1 failed\n"
