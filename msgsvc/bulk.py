@@ -18,7 +18,6 @@ No typer, no rich, no printing: progress is reported through the callback given.
 from __future__ import annotations
 
 import re
-import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
@@ -97,7 +96,7 @@ def run_pool(
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)), thread_name_prefix="msgsvc")
     try:
         futures = [pool.submit(task, item) for item in items]
-        finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        wait(futures, return_when=FIRST_EXCEPTION)
         for future in futures:
             if future.done() and future.exception() is not None:
                 raise future.exception()  # type: ignore[misc]

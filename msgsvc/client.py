@@ -17,7 +17,7 @@ import platform
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -25,6 +25,9 @@ import requests
 from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
 from msgsvc.retry import Throttle, make_retry
+
+if TYPE_CHECKING:
+    from msgsvc.senders import SenderKind
 
 log = logging.getLogger("msgsvc.http")
 
@@ -238,7 +241,7 @@ class Client:
     # --- Senders of a service (phone numbers, short codes, ...; see msgsvc/senders.py) ----
 
     def list_senders(
-        self, kind: Any, service_sid: str, *, limit: int | None = None,
+        self, kind: SenderKind, service_sid: str, *, limit: int | None = None,
         page_size: int | None = None, params: dict[str, Any] | None = None,
     ) -> Iterator[dict]:
         return self.paginate(
@@ -246,14 +249,14 @@ class Client:
             params=params, limit=limit, page_size=page_size,
         )
 
-    def get_sender(self, kind: Any, service_sid: str, sid: str) -> dict:
+    def get_sender(self, kind: SenderKind, service_sid: str, sid: str) -> dict:
         return self.request("GET", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
 
-    def attach_sender(self, kind: Any, service_sid: str, form: dict[str, str]) -> dict | None:
+    def attach_sender(self, kind: SenderKind, service_sid: str, form: dict[str, str]) -> dict | None:
         """Add a sender to the service (Twilio answers 201, or 200 for some senders)."""
         return self.request("POST", f"/v1/Services/{service_sid}/{kind.path}", data=form)
 
-    def detach_sender(self, kind: Any, service_sid: str, sid: str) -> None:
+    def detach_sender(self, kind: SenderKind, service_sid: str, sid: str) -> None:
         """Take a sender out of the service; it stays on the account."""
         self.request("DELETE", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
 

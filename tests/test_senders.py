@@ -549,3 +549,33 @@ def test_a_failed_look_up_fails_only_its_item(msgsvc, profile, httpserver):
         f"{PN2}\t{PN2}\tattached\t\t\n"
     )
     assert result.err == "1 attached, 1 failed\n"
+
+
+def test_e164_look_up_follows_the_2010_relative_next_page_uri(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    first = incoming([("PN" + "9" * 32, E164 + "1")])
+    first["next_page_uri"] = INCOMING + "?PhoneNumber=%2B15017122661&PageSize=1&Page=1&PageToken=PA1"
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(first)
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1&Page=1&PageToken=PA1",
+                                      headers={"Authorization": BASIC_AUTH}).respond_with_json(incoming([(PN, E164)]))
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST",
+                                      data=f"PhoneNumberSid={PN}").respond_with_json(number(), status=201)
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164)
+    assert result.code == 0, result.err
+    assert result.out == f"{E164}\t{PN}\tattached\t\t\n"
+    httpserver.check_assertions()
+
+
+def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatch):
+    from msgsvc.client import Client, ClientSettings
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "api.twilio.com")
+    session = Client(ClientSettings(username=ACCOUNT_SID, password="x")).session
+    merged = session.merge_environment_settings("https://messaging.twilio.com/v1/Services", {}, None, None, None)
+    assert merged["proxies"]["https"] == "http://127.0.0.1:3128"
+    merged["proxies"].clear()  # a caller changing its copy does not change the next answer
+    again = session.merge_environment_settings("https://messaging.twilio.com/v1/Services/MG1", {}, None, None, None)
+    assert again["proxies"]["https"] == "http://127.0.0.1:3128"
+    bypassed = session.merge_environment_settings("https://api.twilio.com/2010-04-01", {}, None, None, None)
+    assert "https" not in bypassed["proxies"]
