@@ -111,11 +111,16 @@ def _enable_debug(state: State) -> None:
 
 
 def _register() -> None:
-    from msgsvc.commands import profiles, services
+    from msgsvc.commands import emulator, profiles, senders, services
 
     app.add_typer(services.app, name="services")
+    app.add_typer(senders.numbers, name="numbers")
+    app.add_typer(senders.short_codes, name="short-codes")
+    app.add_typer(senders.alpha_senders, name="alpha-senders")
+    app.add_typer(senders.channel_senders, name="channel-senders")
+    app.add_typer(senders.destination_alpha_senders, name="destination-alpha-senders")
     app.add_typer(profiles.app, name="profiles")
-    app.command("emulator")(__import__("msgsvc.commands.emulator", fromlist=["emulator"]).emulator)
+    app.command("emulator")(emulator.emulator)
 
 
 _register()

@@ -17,7 +17,7 @@ import platform
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -25,6 +25,9 @@ import requests
 from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
 from msgsvc.retry import Throttle, make_retry
+
+if TYPE_CHECKING:
+    from msgsvc.senders import SenderKind
 
 log = logging.getLogger("msgsvc.http")
 
@@ -51,6 +54,24 @@ class ClientSettings:
     ca_bundle: str | None = None
     backoff_factor: float = 0.5
     dry_run: bool = False  # record changing requests in Client.planned instead of sending them
+
+
+class _Session(requests.Session):
+    """requests reads every proxy variable of the environment again for each request, a
+    fifth of the client's CPU in a bulk job; the environment does not change during one
+    run, so the answer is kept per scheme and host (and per request-level overrides)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[Any, dict[str, Any]] = {}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[override]
+        key = (urlsplit(url)[:2], tuple(sorted((proxies or {}).items())), stream, verify, cert)
+        settings = self._environment.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            self._environment[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 def user_agent() -> str:
@@ -81,7 +102,7 @@ class Client:
         if self._session is None:
             from requests.adapters import HTTPAdapter
 
-            session = requests.Session()
+            session = _Session()
             session.auth = (self.settings.username, self.settings.password)
             session.headers.update(
                 {
@@ -216,6 +237,39 @@ class Client:
 
     def delete_service(self, sid: str) -> None:
         self.request("DELETE", f"/v1/Services/{sid}")
+
+    # --- Senders of a service (phone numbers, short codes, ...; see msgsvc/senders.py) ----
+
+    def list_senders(
+        self, kind: SenderKind, service_sid: str, *, limit: int | None = None,
+        page_size: int | None = None, params: dict[str, Any] | None = None,
+    ) -> Iterator[dict]:
+        return self.paginate(
+            f"/v1/Services/{service_sid}/{kind.path}", kind.list_key,
+            params=params, limit=limit, page_size=page_size,
+        )
+
+    def get_sender(self, kind: SenderKind, service_sid: str, sid: str) -> dict:
+        return self.request("GET", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
+
+    def attach_sender(self, kind: SenderKind, service_sid: str, form: dict[str, str]) -> dict | None:
+        """Add a sender to the service (Twilio answers 201, or 200 for some senders)."""
+        return self.request("POST", f"/v1/Services/{service_sid}/{kind.path}", data=form)
+
+    def detach_sender(self, kind: SenderKind, service_sid: str, sid: str) -> None:
+        """Take a sender out of the service; it stays on the account."""
+        self.request("DELETE", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
+
+    def find_incoming_number(self, e164: str) -> dict | None:
+        """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None.
+        Twilio's PhoneNumber filter also matches partially, hence the exact comparison."""
+        path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
+        for number in self.paginate(
+            path, "incoming_phone_numbers", product=CORE, params={"PhoneNumber": e164}
+        ):
+            if number.get("phone_number") == e164:
+                return number
+        return None
 
     def close(self) -> None:
         if self._session is not None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from msgsvc.fields import Column
 
@@ -108,3 +109,37 @@ def emit_plan(planned: list[dict], *, as_json: bool) -> None:
     sys.stdout.write("".join(line + "\n" for line in lines))
     sys.stdout.flush()
     note(f"Dry run: {len(planned)} request(s) not sent.")
+
+
+HANDFUL = 10  # up to this many items, a progress bar would only flicker
+
+
+@contextmanager
+def progress(label: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for a bulk job, yielding `advance()`; thread-safe.
+    Only when stderr is a terminal and there are more than a handful of items: nothing of
+    it ever reaches a pipe or a log file."""
+    if total <= HANDFUL or not stderr_is_terminal():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )
+    with bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on stderr; no by default and at end of input. (click's confirm
+    lets input() write a space to stdout, which would land in the data.)"""
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer.endswith("\n"):
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")

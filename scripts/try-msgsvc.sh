@@ -64,14 +64,10 @@ SERVICE="$(msgsvc services create --friendly-name "My first service" --usecase n
 echo "SERVICE=$SERVICE" >&2
 
 # 4. A phone number of the account, by its E.164 form.
-if msgsvc numbers --help >/dev/null 2>&1; then
-    show "msgsvc numbers attach $SERVICE +15550000001"
-    msgsvc numbers attach "$SERVICE" +15550000001
-    show "msgsvc numbers list $SERVICE"
-    msgsvc numbers list "$SERVICE"
-else
-    echo "(skipped: this msgsvc has no 'numbers' command yet)" >&2
-fi
+show "msgsvc numbers attach $SERVICE +15550000001"
+msgsvc numbers attach "$SERVICE" +15550000001
+show "msgsvc numbers list $SERVICE"
+msgsvc numbers list "$SERVICE"
 
 # 5. List, look at one, delete it.
 show "msgsvc services list"

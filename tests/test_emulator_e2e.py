@@ -51,8 +51,26 @@ STEPS = [
     Step("services list", out=r"{service}\tE2E\tnotifications\tfalse\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"),
     Step("services update E2E --validity-period 600 --no-sticky-sender", out=r"(?s).*sticky_sender\tfalse\n.*validity_period\t600\n.*",
          err=r"Updated {service} \(StickySender, ValidityPeriod\)\n"),
-    # Sender commands: one Step each, e.g.
-    # Step("numbers attach {service} {number}", ...),
+    Step("numbers attach {service} {number}", out=r"{number}\t{number_sid}\tattached\t\t\n", err=r"1 attached\n"),
+    Step("numbers list {service}", out=r"{number_sid}\t{number}\tUS\t[A-Za-z,]*\t\S+Z\n"),
+    Step("numbers get {service} {number}", out=r"(?s)sid\t{number_sid}\n.*phone_number\t{number}\n.*"),
+    Step("numbers detach {service} {number} --yes", out=r"{number}\t{number_sid}\tdetached\t\t\n", err=r"1 detached\n"),
+    Step("short-codes attach {service} {short_code_sid}", out=r"{short_code_sid}\t{short_code_sid}\tattached\t\t\n", err=r"1 attached\n"),
+    Step("short-codes list {service} --json", out=r'(?s)\[\n  \{{\n.*"sid": "{short_code_sid}".*"short_code": "{short_code}".*\]\n'),
+    Step("short-codes get {service} {short_code_sid}", out=r"(?s)sid\t{short_code_sid}\n.*short_code\t{short_code}\n.*"),
+    Step("short-codes detach {service} {short_code_sid} --yes", out=r"{short_code_sid}\t{short_code_sid}\tdetached\t\t\n", err=r"1 detached\n"),
+    Step("alpha-senders attach {service} ACME", out=r"ACME\t(AI[0-9a-f]{{32}})\tattached\t\t\n", err=r"1 attached\n"),
+    Step("alpha-senders list {service}", out=r"AI[0-9a-f]{{32}}\tACME\t.*\n"),
+    Step("alpha-senders get {service} ACME", out=r"(?s)sid\tAI[0-9a-f]{{32}}\n.*alpha_sender\tACME\n.*"),
+    Step("alpha-senders detach {service} ACME --yes", out=r"ACME\tAI[0-9a-f]{{32}}\tdetached\t\t\n", err=r"1 detached\n"),
+    Step("channel-senders attach {service} {channel_sender_sid}", out=r"{channel_sender_sid}\t{channel_sender_sid}\tattached\t\t\n", err=r"1 attached\n"),
+    Step("channel-senders list {service}", out=r"{channel_sender_sid}\t.*\n"),
+    Step("channel-senders get {service} {channel_sender_sid}", out=r"(?s).*sid\t{channel_sender_sid}\n.*"),
+    Step("channel-senders detach {service} {channel_sender_sid} --yes", out=r"{channel_sender_sid}\t{channel_sender_sid}\tdetached\t\t\n", err=r"1 detached\n"),
+    Step("destination-alpha-senders attach {service} ACME --country FR", out=r"ACME\t(AI[0-9a-f]{{32}})\tattached\t\t\n", err=r"1 attached\n"),
+    Step("destination-alpha-senders list {service} --country FR", out=r"AI[0-9a-f]{{32}}\tACME\tFR\t.*\n"),
+    Step("destination-alpha-senders get {service} ACME --country FR", out=r"(?s)sid\tAI[0-9a-f]{{32}}\n.*iso_country_code\tFR\n.*"),
+    Step("destination-alpha-senders detach {service} ACME --country FR --yes", out=r"ACME\tAI[0-9a-f]{{32}}\tdetached\t\t\n", err=r"1 detached\n"),
     Step("services delete E2E --yes", err=r"Deleted {service} \(E2E\)\n"),
     Step("services get {service}", code=3,
          err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /v1/Services/{service} was not found "
@@ -328,7 +346,12 @@ def test_try_script_runs_a_first_session_and_cleans_up(tmp_path):
     assert result.returncode == 0, result.stderr
     sid = re.search(r"Created (MG[0-9a-f]{32}) \(My first service\)\n", result.stderr).group(1)
     assert f"\nDeleted {sid} (My first service)\n" in result.stderr
-    assert re.match(rf"{sid}\tMy first service\tnotifications\tfalse\t\S+Z\n", result.stdout)
+    assert re.match(
+        rf"\+15550000001\t(PN[0-9a-f]{{32}})\tattached\t\t\n\1\t\+15550000001\tUS\t[A-Za-z,]*\t\S+Z\n"
+        rf"{sid}\tMy first service\tnotifications\tfalse\t\S+Z\n",
+        result.stdout,
+    )
+    assert "\n1 attached\n" in result.stderr
     assert f"sid\t{sid}\n" in result.stdout and "Traceback" not in result.stderr
     assert os.listdir(scratch) == []  # its temporary config and the emulator's files are gone
     assert not (tmp_path / "mine").exists()  # the user's own config was never touched

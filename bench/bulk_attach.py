@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Benchmark: `msgsvc numbers attach` of 1,000 numbers against a local server that takes
+20 ms per request.
+
+Prints, per concurrency: the measured time of the installed `msgsvc` (a subprocess, start-up
+included), the ideal `1000 x 20 ms / concurrency`, a floor measured in the same run (a bare
+requests.Session pool sending the same 1,000 POSTs), and the ratios. Target: within 1.3x of
+the ideal at the default concurrency (8); exit status 1 when it is missed.
+
+    .venv/bin/python bench/bulk_attach.py [--numbers 1000] [--delay 0.02] [--concurrency 8 16 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ACCOUNT_SID = "AC" + "a" * 32
+SERVICE_SID = "MG" + "a" * 32
+
+
+class Server:
+    """A minimal HTTP/1.1 keep-alive server on asyncio, in its own process, that answers
+    every request after `delay` seconds. It is deliberately cheap and has its own GIL, so
+    that on a small machine the time measured is the client's, not the fake Twilio's (a
+    thread-per-connection http.server costs about as much CPU per request as the client)."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        ports: multiprocessing.Queue = multiprocessing.Queue()
+        self.process = multiprocessing.Process(target=self._run, args=(ports,), daemon=True)
+        self.process.start()
+        self.port = ports.get(timeout=10)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join()
+
+    def _run(self, ports) -> None:
+        async def main():
+            server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=256)
+            ports.put(server.sockets[0].getsockname()[1])
+            await server.serve_forever()
+
+        asyncio.run(main())
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method = lines[0].split(" ", 1)[0]
+                length = 0
+                for line in lines[1:]:
+                    if line[:15].lower() == "content-length:":
+                        length = int(line[15:])
+                body = (await reader.readexactly(length)).decode() if length else ""
+                await asyncio.sleep(self.delay)
+                if method == "GET":
+                    status, data = "200 OK", {"phone_numbers": [], "meta": {"key": "phone_numbers", "next_page_url": None}}
+                else:
+                    status, data = "201 Created", {"sid": body.split("=", 1)[-1], "service_sid": SERVICE_SID}
+                payload = json.dumps(data).encode()
+                writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+                             f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def floor(url: str, sids: list[str], concurrency: int) -> float:
+    """The same POSTs from a bare requests pool: what any Python client could do."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(pool_maxsize=concurrency))
+    session.auth = (ACCOUNT_SID, "token")
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(lambda s: session.post(f"{url}/v1/Services/{SERVICE_SID}/PhoneNumbers",
+                                             data={"PhoneNumberSid": s}).raise_for_status(), sids))
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--numbers", type=int, default=1000)
+    parser.add_argument("--delay", type=float, default=0.02, help="seconds the server takes per request")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16, 32])
+    args = parser.parse_args()
+
+    msgsvc = shutil.which("msgsvc", path=str(Path(sys.executable).parent)) or "msgsvc"
+    server = Server(args.delay)
+    url = f"http://127.0.0.1:{server.port}"
+    sids = ["PN%032x" % i for i in range(args.numbers)]
+    ratios: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        numbers = Path(tmp) / "numbers.txt"
+        numbers.write_text("\n".join(sids) + "\n")
+        env = {**os.environ, "MSGSVC_CONFIG_DIR": tmp, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+               "TWILIO_AUTH_TOKEN": "token", "MSGSVC_BASE_URL": url}
+        one = Path(tmp) / "one.txt"
+        one.write_text(sids[0] + "\n")
+        started = time.perf_counter()
+        subprocess.run([msgsvc, "numbers", "attach", SERVICE_SID, "--from-file", str(one)],
+                       capture_output=True, env=env, check=True)
+        fixed = time.perf_counter() - started
+        print(f"{args.numbers} numbers, {args.delay * 1000:.0f} ms per request; "
+              f"fixed cost (start-up, listing, one POST): {fixed:.2f}s")
+        print(f"{'concurrency':>11} {'msgsvc':>8} {'ideal':>8} {'floor':>8} {'vs ideal':>9} {'vs floor':>9}")
+        for concurrency in args.concurrency:
+            started = time.perf_counter()
+            done = subprocess.run(
+                [msgsvc, "numbers", "attach", SERVICE_SID, "--from-file", str(numbers),
+                 "--concurrency", str(concurrency), "--json"],
+                capture_output=True, text=True, env=env,
+            )
+            measured = time.perf_counter() - started
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr)
+                return 1
+            results = json.loads(done.stdout)
+            assert len(results) == args.numbers and all(r["status"] == "attached" for r in results)
+            ideal = max(args.numbers * args.delay / concurrency, 1e-9)
+            base = floor(url, sids, concurrency)
+            ratios[concurrency] = measured / ideal
+            print(f"{concurrency:>11} {measured:>7.2f}s {ideal:>7.2f}s {base:>7.2f}s "
+                  f"{measured / ideal:>8.2f}x {measured / base:>8.2f}x")
+    server.stop()
+    # The target applies at the default concurrency; above it, the floor column shows how
+    # far any Python client gets on this machine.
+    target = ratios.get(8, max(ratios.values()))
+    print(f"ratio to the ideal at concurrency {8 if 8 in ratios else 'max'}: {target:.2f}x (target: 1.30x or less)")
+    return 0 if target <= 1.3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

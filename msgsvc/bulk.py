@@ -1,0 +1,301 @@
+"""Attaching and detaching many senders at once: a bounded thread pool and one result per input.
+
+`run_pool` calls a function for every item on at most N threads and returns the results in
+input order. `SenderJob` uses it in two phases:
+
+1. plan: the service's current senders are listed once; each input is resolved (an E.164
+   number through the account's IncomingPhoneNumbers, concurrently) and either settled
+   without a change (`already attached`, `not attached`, `failed`) or queued as one change;
+   two inputs naming the same sender are one change.
+2. execute: the queued POSTs or DELETEs run on the pool. A 429 is retried by the client
+   (every method, honouring Retry-After) and pauses every thread through its shared
+   Throttle, so nothing is lost and nothing is sent twice; a POST is never retried after
+   an answer that may have been lost: its outcome is checked with a GET instead.
+
+No typer, no rich, no printing: progress is reported through the callback given.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Sequence, TypeVar
+
+from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError
+from msgsvc.fields import Column
+from msgsvc.senders import Ref, SenderKind
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 32
+
+ATTACHED = "attached"
+ALREADY_ATTACHED = "already attached"
+DETACHED = "detached"
+NOT_ATTACHED = "not attached"
+FAILED = "failed"
+WOULD_ATTACH = "would attach"
+WOULD_DETACH = "would detach"
+STATUS_ORDER = (ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH, NOT_ATTACHED, FAILED)
+
+ALREADY_IN_SERVICE = 80104  # "PhoneNumber has already been added to Service"
+IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
+
+RESULT_COLUMNS = (
+    Column("INPUT", "input"),
+    Column("SID", "sid"),
+    Column("STATUS", "status"),
+    Column("CODE", "code"),
+    Column("MESSAGE", "message"),
+)
+
+Progress = Callable[[str, int], AbstractContextManager[Callable[[], None]]]
+
+
+def no_progress(label: str, total: int) -> AbstractContextManager[Callable[[], None]]:
+    return nullcontext(lambda: None)
+
+
+@dataclass
+class Outcome:
+    input: str
+    sid: str | None
+    status: str
+    code: int | None = None
+    message: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_pool(
+    items: Sequence[T], work: Callable[[T], R], *, concurrency: int,
+    done: Callable[[], None] = lambda: None,
+) -> list[R]:
+    """`work(item)` for every item on at most `concurrency` threads; results in input order.
+    The first exception (a bug, an authentication failure, Ctrl-C) cancels what has not
+    started and is raised; requests already in flight finish."""
+    if not items:
+        return []
+    if concurrency <= 1 or len(items) == 1:
+        results = []
+        for item in items:
+            results.append(work(item))
+            done()
+        return results
+
+    def task(item: T) -> R:
+        result = work(item)
+        done()
+        return result
+
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)), thread_name_prefix="msgsvc")
+    try:
+        futures = [pool.submit(task, item) for item in items]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            if future.done() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def summary(outcomes: Sequence[Outcome]) -> str:
+    """'798 attached, 2 failed': the count of each status, in a fixed order."""
+    counts = {status: 0 for status in STATUS_ORDER}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "nothing to do"
+
+
+def failed(ref: Ref, message: str, *, sid: str | None = None, code: int | None = None) -> Outcome:
+    return Outcome(ref.raw, sid, FAILED, code, message)
+
+
+def _fatal(error: MsgsvcError) -> bool:
+    """Errors that would fail every other item too: stop the job instead."""
+    return isinstance(error, ApiError) and error.status in (401, 403)
+
+
+@dataclass
+class _Change:
+    ref: Ref
+    sid: str | None  # None: an alpha sender attached by its text
+    duplicates: list[Ref]
+
+
+class SenderJob:
+    """Attach or detach many senders of one kind to or from one service."""
+
+    def __init__(
+        self, client: Any, kind: SenderKind, service_sid: str, *, attach: bool,
+        country: str | None = None, concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress = no_progress,
+    ) -> None:
+        self.client = client
+        self.kind = kind
+        self.service_sid = service_sid
+        self.attach = attach
+        self.country = country
+        self.concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
+        self.progress = progress
+        self.refs: list[Ref] = []
+        self.settled: dict[str, Outcome] = {}  # input -> result known without a change
+        self.changes: list[_Change] = []
+
+    # --- phase 1 ------------------------------------------------------------------------
+
+    def plan(self, refs: Sequence[Ref]) -> None:
+        """List the service's senders once and decide, per input, what (if anything) to send."""
+        self.refs = list(refs)
+        current = list(self.client.list_senders(self.kind, self.service_sid))
+        looked_up = self._look_up([r for r in self.refs if r.e164 and not self._find(current, r)])
+        by_key: dict[Any, _Change] = {}
+        for ref in self.refs:
+            if ref.e164 and ref.raw in looked_up:
+                number = looked_up[ref.raw]
+                if isinstance(number, MsgsvcError):
+                    self.settled[ref.raw] = _failure(ref, None, number)
+                    continue
+                if number is None:
+                    self.settled[ref.raw] = failed(ref, f"{ref.e164} is not a number on this account")
+                    continue
+                ref = Ref(ref.raw, sid=number["sid"], e164=ref.e164)
+            found = self._find(current, ref)
+            if isinstance(found, Outcome):
+                self.settled[ref.raw] = found
+                continue
+            if self.attach and found is not None:
+                self.settled[ref.raw] = Outcome(ref.raw, found.get("sid"), ALREADY_ATTACHED)
+                continue
+            if not self.attach and found is None:
+                self.settled[ref.raw] = Outcome(ref.raw, ref.sid, NOT_ATTACHED)
+                continue
+            sid = found.get("sid") if found is not None else ref.sid
+            key = sid or (ref.text, self.country or "")
+            if key in by_key:
+                by_key[key].duplicates.append(ref)
+                continue
+            by_key[key] = change = _Change(ref, sid, [])
+            self.changes.append(change)
+
+    def _find(self, current: list[dict], ref: Ref) -> dict | Outcome | None:
+        """The one current sender that `ref` names, None, or a failed Outcome when ambiguous."""
+        if self.attach or self.country is not None:
+            country = self.country or ""  # attach without --country: the default sender
+        else:
+            country = None  # detach without --country: any country
+        matches = [r for r in current if self.kind.matches(r, ref, country)]
+        if len(matches) > 1:
+            where = ", ".join(f"{m.get('sid')} ({m.get('iso_country_code') or 'default'})" for m in matches)
+            return failed(ref, f"{ref.raw!r} names {len(matches)} {self.kind.plural}: {where}; "
+                               "give --country or the SID")
+        return matches[0] if matches else None
+
+    def _look_up(self, refs: list[Ref]) -> dict[str, dict | MsgsvcError | None]:
+        """E.164 -> the account's IncomingPhoneNumber (None: not on this account; the error
+        when the look-up itself failed), concurrently."""
+        if not refs:
+            return {}
+
+        def find(ref: Ref) -> dict | MsgsvcError | None:
+            try:
+                return self.client.find_incoming_number(ref.e164)
+            except MsgsvcError as error:
+                if _fatal(error) or not isinstance(error, (ApiError, NetworkError)):
+                    raise
+                error.message = f"looking up {ref.e164} failed: {error.message}"
+                return error
+
+        with self.progress("Looking up numbers", len(refs)) as advance:
+            numbers = run_pool(refs, find, concurrency=self.concurrency, done=advance)
+        return {ref.raw: number for ref, number in zip(refs, numbers)}
+
+    # --- phase 2 ------------------------------------------------------------------------
+
+    @property
+    def pending(self) -> int:
+        """How many changes phase 2 would send."""
+        return len(self.changes)
+
+    def execute(self) -> list[Outcome]:
+        """Send the changes (record them, in a dry run); one Outcome per input, in input order."""
+        if self.client.settings.dry_run:
+            done = [self._dry(change) for change in self.changes]
+        else:
+            verb = "Attaching" if self.attach else "Detaching"
+            with self.progress(f"{verb} {self.kind.plural}", len(self.changes)) as advance:
+                done = run_pool(self.changes, self._send, concurrency=self.concurrency, done=advance)
+        results = dict(self.settled)
+        for change, outcome in zip(self.changes, done):
+            results[change.ref.raw] = outcome
+            for ref in change.duplicates:
+                results[ref.raw] = Outcome(ref.raw, outcome.sid, outcome.status, outcome.code,
+                                           f"same {self.kind.what} as {change.ref.raw}")
+        return [results[ref.raw] for ref in self.refs]
+
+    def _dry(self, change: _Change) -> Outcome:
+        if self.attach:
+            self.client.attach_sender(self.kind, self.service_sid, self._form(change))
+            return Outcome(change.ref.raw, change.sid, WOULD_ATTACH)
+        self.client.detach_sender(self.kind, self.service_sid, change.sid)
+        return Outcome(change.ref.raw, change.sid, WOULD_DETACH)
+
+    def _form(self, change: _Change) -> dict[str, str]:
+        return self.kind.attach_form(change.sid or change.ref.text or "", self.country)
+
+    def _send(self, change: _Change) -> Outcome:
+        try:
+            return self._attach(change) if self.attach else self._detach(change)
+        except MsgsvcError as error:
+            if _fatal(error):
+                raise
+            return _failure(change.ref, change.sid, error)
+
+    def _attach(self, change: _Change) -> Outcome:
+        ref = change.ref
+        try:
+            record = self.client.attach_sender(self.kind, self.service_sid, self._form(change))
+        except ApiError as error:
+            if error.code == ALREADY_IN_SERVICE:
+                return Outcome(ref.raw, change.sid, ALREADY_ATTACHED)
+            if error.code == IN_ANOTHER_SERVICE:
+                other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
+                where = f"another Messaging Service, {other.group(0)}" if other else "another Messaging Service"
+                return failed(ref, f"belongs to {where}: {error.message}", sid=change.sid, code=error.code)
+            raise
+        except OutcomeUnknownError as error:
+            # The POST may have been processed: look instead of sending it again.
+            if change.sid is None:
+                raise
+            try:
+                record = self.client.get_sender(self.kind, self.service_sid, change.sid)
+            except MsgsvcError as check:
+                if isinstance(check, ApiError) and check.status == 404:
+                    return failed(ref, f"{error.message}; it is not in the service: run the command again",
+                                  sid=change.sid)
+                if _fatal(check):
+                    raise
+                return failed(ref, f"{error.message}; checking failed too: {check.message}", sid=change.sid)
+        sid = record.get("sid") if isinstance(record, dict) else None
+        return Outcome(ref.raw, sid or change.sid, ATTACHED)
+
+    def _detach(self, change: _Change) -> Outcome:
+        try:
+            self.client.detach_sender(self.kind, self.service_sid, change.sid)
+        except ApiError as error:
+            if error.status == 404:
+                return Outcome(change.ref.raw, change.sid, NOT_ATTACHED)
+            raise
+        return Outcome(change.ref.raw, change.sid, DETACHED)
+
+
+def _failure(ref: Ref, sid: str | None, error: MsgsvcError) -> Outcome:
+    if isinstance(error, ApiError):
+        return failed(ref, error.message, sid=sid, code=error.code or error.status)
+    return failed(ref, error.message, sid=sid)

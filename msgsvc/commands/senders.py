@@ -1,0 +1,355 @@
+"""msgsvc numbers | short-codes | alpha-senders | channel-senders | destination-alpha-senders:
+attach, detach, list and get the senders of a Messaging Service.
+
+One factory, `make_app(kind)`, builds the same four commands for every kind described in
+`msgsvc/senders.py`; nothing here is specific to one kind.
+
+No `from __future__ import annotations` here: the option types are built per kind inside
+the factory, and Typer must see them as objects, not as names to look up.
+"""
+
+import functools
+import inspect
+import sys
+from typing import Annotated, Callable, List, Optional
+
+import typer
+
+from msgsvc.commands.services import ServiceArg
+from msgsvc.errors import ExitCode, NotFoundError, UsageError
+from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, use
+from msgsvc.senders import (
+    ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
+    SenderKind, country_code,
+)
+
+DEFAULT_CONCURRENCY = 8  # as msgsvc.bulk, which is not imported before a command runs
+MAX_CONCURRENCY = 32
+
+FromFileOpt = Annotated[
+    Optional[str],
+    typer.Option("--from-file", "-f", metavar="FILE",
+                 help="Also read values from FILE, one per line ('-' is standard input; blank "
+                      "lines and # comments are ignored).", show_default=False),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
+                 help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
+]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N senders.")]
+AllOpt = Annotated[bool, typer.Option("--all", "-a", help="Show every sender, following every page.")]
+PageSizeOpt = Annotated[
+    Optional[int],
+    typer.Option("--page-size", min=1, max=1000, metavar="N",
+                 help="Senders per request, 1 to 1000 [default: as many as needed, at most 1000].",
+                 show_default=False),
+]
+
+
+def _country_check(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        return country_code(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def make_app(kind: SenderKind) -> typer.Typer:
+    """The `attach`, `detach`, `list` and `get` commands for one kind of sender."""
+    app = typer.Typer(
+        help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+    values_help = kind.accepts
+    ValuesArg = Annotated[
+        Optional[List[str]],
+        typer.Argument(metavar=f"{kind.metavar}...", help=values_help, show_default=False),
+    ]
+    ValueArg = Annotated[str, typer.Argument(metavar=kind.metavar, help=values_help, show_default=False)]
+    CountryOpt = Annotated[
+        Optional[str],
+        typer.Option("--country", metavar="CC", callback=_country_check, show_default=False,
+                     help="ISO country code of the destination (GB, FR, ...). Attach without it "
+                          "makes the default sender for every country; list, detach and get "
+                          "without it take every country."),
+    ]
+    ident = kind.noun.replace("-", "_")
+    first = kind.examples[0]
+    service = "Alerts"
+
+    def attach(
+        ctx: typer.Context,
+        service: ServiceArg,
+        values: ValuesArg = None,
+        from_file: FromFileOpt = None,
+        country: CountryOpt = None,
+        concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+        dry_run: DryRunOpt = False,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+        refs = _refs(kind, values, from_file, attach=True)
+        _bulk(state, kind, service, refs, attach=True, country=country, concurrency=concurrency, yes=True)
+
+    def detach(
+        ctx: typer.Context,
+        service: ServiceArg,
+        values: ValuesArg = None,
+        from_file: FromFileOpt = None,
+        country: CountryOpt = None,
+        yes: YesOpt = False,
+        concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+        dry_run: DryRunOpt = False,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        from msgsvc.output import stdin_is_terminal
+
+        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+        refs = _refs(kind, values, from_file, attach=False)
+        if not yes and not state.dry_run and not stdin_is_terminal():
+            raise UsageError("refusing to detach without confirmation", hint="add --yes to detach from a script")
+        _bulk(state, kind, service, refs, attach=False, country=country, concurrency=concurrency, yes=yes)
+
+    def list_(
+        ctx: typer.Context,
+        service: ServiceArg,
+        country: CountryOpt = None,
+        limit: LimitOpt = 50,
+        all_: AllOpt = False,
+        page_size: PageSizeOpt = None,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        from msgsvc.resolve import resolve_service
+
+        state = use(ctx, json_=json_, profile=profile)
+        if all_ and _given(ctx, "limit"):
+            raise UsageError("--limit and --all cannot be used together")
+        from msgsvc.output import emit_records
+
+        client = state.client()
+        params = {"IsoCountryCode": country} if country else None
+        records = client.list_senders(kind, resolve_service(client, service),
+                                      limit=None if all_ else limit, page_size=page_size, params=params)
+        emit_records(records, kind.columns, as_json=state.json)
+
+    def get(
+        ctx: typer.Context,
+        service: ServiceArg,
+        value: ValueArg,
+        country: CountryOpt = None,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        state = use(ctx, json_=json_, profile=profile)
+        ref = _parse_one(kind, value, attach=False)
+        from msgsvc.output import emit_record
+
+        emit_record(_get(state.client(), kind, service, ref, country), as_json=state.json)
+
+    example = f"msgsvc {kind.noun}"
+    docs = {
+        "attach": (attach, f"""Attach {kind.plural} to a service: one, many, or a file of them.
+
+{kind.accepts} Values already in the service are reported as 'already attached' and
+not sent again. Up to --concurrency requests run at once; a 429 from Twilio pauses them
+all and is retried. Prints one result per distinct value (input, sid, status, code,
+message) and a summary on stderr; exits 1 if any value failed.
+
+Example:
+
+\b
+    {example} attach {service} {first}
+    {example} attach MG0123456789abcdef0123456789abcdef --from-file {ident}.txt --json
+"""),
+        "detach": (detach, f"""Detach {kind.plural} from a service; they stay on the account.
+
+{kind.accepts} Values not in the service are reported as 'not attached', which is not a
+failure. Asks for confirmation in a terminal; needs --yes otherwise.
+
+Example:
+
+\b
+    {example} detach {service} {first}
+    grep -v '^#' old.txt | {example} detach {service} --from-file - --yes
+"""),
+        "list": (list_, f"""List the {kind.plural} of a service: the first 50, or --limit N, or --all.
+
+Example:
+
+\b
+    {example} list {service}
+    {example} list {service} --all --json
+"""),
+        "get": (get, f"""Show one {kind.what} of a service, every field.
+
+{kind.accepts}
+
+Example:
+
+\b
+    {example} get {service} {first}
+"""),
+    }
+    for verb, (func, help_text) in docs.items():
+        if not kind.country:
+            func = _without(func, "country")
+        func.__name__ = func.__qualname__ = f"{ident}_{verb}"
+        app.command(verb, help=help_text)(func)
+    return app
+
+
+def _without(func: Callable, *names: str) -> Callable:
+    """The command without some of its options (e.g. --country for kinds that have none)."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    params = [p for p in signature.parameters.values() if p.name not in names]
+    wrapper.__signature__ = signature.replace(parameters=params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__
+    return wrapper
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    from typer._click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+def _parse_one(kind: SenderKind, value: str, *, attach: bool) -> Ref:
+    try:
+        return kind.parse(value, attach=attach)
+    except ValueError as exc:
+        raise UsageError(_sentence(value, exc)) from None
+
+
+def _sentence(value: str, exc: ValueError) -> str:
+    text = str(exc)
+    return text if value.strip() and repr(value.strip()) in text else f"{value!r} {text}"
+
+
+def _refs(kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool) -> List[Ref]:
+    """Every distinct value (arguments, then the file's lines), checked before anything is sent."""
+    given = [(value, "argument") for value in values or []]
+    if from_file is not None:
+        given += _read_lines(from_file)
+    if not given:
+        raise UsageError(f"no {kind.plural} given",
+                         hint=f"name them as arguments or with --from-file FILE (see 'msgsvc {kind.noun} --help')")
+    refs: dict[str, Ref] = {}
+    problems = []
+    for value, where in given:
+        try:
+            ref = kind.parse(value, attach=attach)
+        except ValueError as exc:
+            problems.append(f"{_sentence(value, exc)} ({where})")
+            continue
+        refs.setdefault(ref.raw, ref)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise UsageError(
+            shown if len(problems) == 1 else f"{len(problems)} values are not valid: {shown}",
+            hint="nothing was sent; fix the input and run again",
+        )
+    return list(refs.values())
+
+
+def _read_lines(path: str) -> List[tuple]:
+    if path == "-":
+        text, name = sys.stdin.read(), "standard input"
+    else:
+        try:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None
+        name = path
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.split("#", 1)[0].strip()  # no sender value contains '#'
+        if value:
+            lines.append((value, f"line {number} of {name}"))
+    return lines
+
+
+# --- the work ----------------------------------------------------------------------------
+
+
+def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: bool,
+          country: Optional[str], concurrency: int, yes: bool) -> None:
+    from msgsvc import bulk, output
+    from msgsvc.resolve import resolve_service
+
+    client = state.client()
+    service_sid = resolve_service(client, service)
+    job = bulk.SenderJob(client, kind, service_sid, attach=attach, country=country,
+                         concurrency=concurrency, progress=output.progress)
+    job.plan(refs)
+    if not attach and not yes and not state.dry_run and job.pending:
+        count = f"1 {kind.what}" if job.pending == 1 else f"{job.pending} {kind.plural}"
+        if not output.confirm(f"Detach {count} from {service_sid}?"):
+            output.note("Nothing detached.")
+            raise typer.Exit(ExitCode.USAGE)
+    outcomes = job.execute()
+    if state.dry_run:
+        output.emit_plan(client.planned, as_json=state.json)
+        for outcome in outcomes:
+            if outcome.status == bulk.FAILED:
+                output.note(f"msgsvc: {outcome.input}: {outcome.message}")
+        output.note(bulk.summary(outcomes))
+        return
+    output.emit_records([o.record() for o in outcomes], bulk.RESULT_COLUMNS, as_json=state.json)
+    output.note(bulk.summary(outcomes))
+    if any(o.status == bulk.FAILED for o in outcomes):
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str]) -> dict:
+    from msgsvc.errors import ApiError
+    from msgsvc.resolve import resolve_service
+
+    service_sid = resolve_service(client, service)
+    if ref.text is not None:
+        found = [r for r in client.list_senders(kind, service_sid) if kind.matches(r, ref, country)]
+        if not found:
+            raise NotFoundError(f"no {kind.what} {ref.text!r} is attached to {service_sid}",
+                                hint=f"list them with: msgsvc {kind.noun} list {service_sid}")
+        if len(found) > 1:
+            where = ", ".join(f"{r.get('sid')} ({r.get('iso_country_code') or 'default'})" for r in found)
+            raise UsageError(f"{ref.text!r} names {len(found)} {kind.plural}: {where}",
+                             hint="give --country or the SID")
+        return found[0]
+    sid = ref.sid
+    if ref.e164 is not None:
+        number = client.find_incoming_number(ref.e164)
+        if number is None:
+            raise NotFoundError(f"{ref.e164} is not a number on this account")
+        sid = number["sid"]
+    try:
+        return client.get_sender(kind, service_sid, sid)
+    except ApiError as error:
+        if error.status == 404:
+            raise NotFoundError(f"{ref.raw} is not attached to {service_sid}",
+                                hint=f"list them with: msgsvc {kind.noun} list {service_sid}") from None
+        raise
+
+
+numbers = make_app(NUMBERS)
+short_codes = make_app(SHORT_CODES)
+alpha_senders = make_app(ALPHA_SENDERS)
+channel_senders = make_app(CHANNEL_SENDERS)
+destination_alpha_senders = make_app(DESTINATION_ALPHA_SENDERS)

@@ -1,0 +1,39 @@
+"""Finding what the user named: a Messaging Service by SID or by its exact friendly name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgsvc.errors import NotFoundError, UsageError
+
+
+def resolve_service(client: Any, ref: str) -> str:
+    """The SID of SERVICE: an MG SID as is, or the one service whose friendly name is `ref`."""
+    from msgsvc import validate
+
+    if validate.is_sid(ref, "MG"):
+        return ref
+    if not ref.strip():
+        raise UsageError("SERVICE is empty: give an MG... SID or a service's friendly name")
+    services = list(client.list_services())
+    matches = [s for s in services if s.get("friendly_name") == ref]
+    if len(matches) == 1:
+        return matches[0]["sid"]
+    if not matches:
+        import difflib
+
+        names = [s.get("friendly_name") or "" for s in services]
+        close = difflib.get_close_matches(ref, names, n=5, cutoff=0.6)
+        folded = [n for n in names if n.lower() == ref.lower() and n not in close]
+        candidates = folded + close
+        hint = (
+            "did you mean: " + ", ".join(repr(n) for n in candidates)
+            if candidates
+            else "list the services with: msgsvc services list"
+        )
+        raise NotFoundError(f"no service is named {ref!r}", hint=hint)
+    listing = "; ".join(f"{s['sid']} (created {s.get('date_created')})" for s in matches)
+    raise UsageError(
+        f"{len(matches)} services are named {ref!r}: {listing}",
+        hint="name the service by its SID",
+    )

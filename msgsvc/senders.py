@@ -1,0 +1,183 @@
+"""The one description of the kinds of sender a Messaging Service holds.
+
+Each kind says where it lives on the wire (path segment, list key, create form field, SID
+prefix), how it is shown (columns), and what a user may type for it. The commands
+(`msgsvc/commands/senders.py`), the client's generic sender methods and the bulk engine
+all follow from these records: a new kind is one entry in `KINDS`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from msgsvc import validate
+from msgsvc.fields import Column
+
+CREATED = Column("CREATED", "date_created")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What one input names: a SID, an E.164 number, or an alpha sender's text."""
+
+    raw: str  # as the user typed it (after trimming), shown in results
+    sid: str | None = None
+    e164: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class SenderKind:
+    noun: str  # CLI noun: "numbers"
+    path: str  # path segment under /v1/Services/{sid}/: "PhoneNumbers"
+    list_key: str  # array key of a list page: "phone_numbers"
+    form_field: str  # create form field: "PhoneNumberSid"
+    prefix: str  # SID prefix: "PN"
+    what: str  # "phone number"
+    metavar: str  # "NUMBER"
+    value_key: str  # the human-readable field of a record: "phone_number"
+    columns: tuple[Column, ...]
+    accepts: str  # what NUMBER may be, for the help
+    examples: tuple[str, ...]  # one argument example per line, for the help
+    by_e164: bool = False  # an E.164 number is resolved through IncomingPhoneNumbers
+    by_text: bool = False  # attach sends the text; detach/get also find a sender by its text
+    country: bool = False  # --country (IsoCountryCode) on attach, list, detach and get
+
+    @property
+    def plural(self) -> str:
+        return self.what + "s"
+
+    def parse(self, raw: str, *, attach: bool) -> Ref:
+        """Check one input before anything is sent; raise ValueError with a sentence."""
+        value = raw.strip()
+        if not value:
+            raise ValueError("is empty")
+        if self.by_text:
+            if attach:
+                return Ref(value, text=validate.alpha_sender(value))
+            if validate.is_sid(value, self.prefix):
+                return Ref(value, sid=value)
+            return Ref(value, text=validate.alpha_sender(value))
+        if validate.is_sid(value, self.prefix):
+            return Ref(value, sid=value)
+        if self.by_e164 and value.startswith("+"):
+            number = re.sub(r"[\s().\-]", "", value)  # "+1 (501) 712-2661" is +15017122661
+            return Ref(value, e164=validate.e164(number))
+        if self.by_e164:
+            raise ValueError(
+                f"{value!r} is neither a phone number SID (PN followed by 32 hexadecimal "
+                "digits) nor an E.164 number such as +15017122661"
+            )
+        raise ValueError(
+            f"{value!r} is not {validate.SID_WHAT[self.prefix]} "
+            f"({self.prefix} followed by 32 hexadecimal digits)"
+        )
+
+    def attach_form(self, sid_or_text: str, country: str | None) -> dict[str, str]:
+        form = {self.form_field: sid_or_text}
+        if self.country and country:
+            form["IsoCountryCode"] = country
+        return form
+
+    def matches(self, record: dict, ref: Ref, country: str | None) -> bool:
+        """Whether a record of the service's list is the sender `ref` names."""
+        if ref.sid is not None:
+            return record.get("sid") == ref.sid
+        value = ref.e164 if ref.e164 is not None else ref.text
+        if record.get(self.value_key) != value:
+            return False
+        if self.country and country is not None:
+            return (record.get("iso_country_code") or "") == country
+        return True
+
+
+def country_code(value: str) -> str:
+    """An ISO 3166-1 alpha-2 country code, upper-cased."""
+    if not re.fullmatch(r"[A-Za-z]{2}", value):
+        raise ValueError(f"{value!r} is not a two-letter ISO country code such as GB")
+    return value.upper()
+
+
+NUMBERS = SenderKind(
+    noun="numbers",
+    path="PhoneNumbers",
+    list_key="phone_numbers",
+    form_field="PhoneNumberSid",
+    prefix="PN",
+    what="phone number",
+    metavar="NUMBER",
+    value_key="phone_number",
+    columns=(Column("SID", "sid"), Column("PHONE NUMBER", "phone_number"),
+             Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    accepts="A PN... phone number SID, or the number itself in E.164 form (+15017122661).",
+    examples=("+15017122661", "PN0123456789abcdef0123456789abcdef"),
+    by_e164=True,
+)
+
+SHORT_CODES = SenderKind(
+    noun="short-codes",
+    path="ShortCodes",
+    list_key="short_codes",
+    form_field="ShortCodeSid",
+    prefix="SC",
+    what="short code",
+    metavar="SHORT_CODE",
+    value_key="short_code",
+    columns=(Column("SID", "sid"), Column("SHORT CODE", "short_code"),
+             Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    accepts="An SC... short code SID.",
+    examples=("SC0123456789abcdef0123456789abcdef",),
+)
+
+ALPHA_SENDERS = SenderKind(
+    noun="alpha-senders",
+    path="AlphaSenders",
+    list_key="alpha_senders",
+    form_field="AlphaSender",
+    prefix="AI",
+    what="alpha sender",
+    metavar="ALPHA_SENDER",
+    value_key="alpha_sender",
+    columns=(Column("SID", "sid"), Column("ALPHA SENDER", "alpha_sender"),
+             Column("CAPABILITIES", "capabilities"), CREATED),
+    accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
+            "digits only. Detach and get also take its AI... SID.",
+    examples=("MyCompany",),
+    by_text=True,
+)
+
+CHANNEL_SENDERS = SenderKind(
+    noun="channel-senders",
+    path="ChannelSenders",
+    list_key="senders",
+    form_field="Sid",
+    prefix="XE",
+    what="channel sender",
+    metavar="SENDER",
+    value_key="sender",
+    columns=(Column("SID", "sid"), Column("SENDER", "sender"), Column("TYPE", "sender_type"),
+             Column("COUNTRY", "country_code"), CREATED),
+    accepts="An XE... channel sender SID (a WhatsApp, RCS or Messenger sender).",
+    examples=("XE0123456789abcdef0123456789abcdef",),
+)
+
+DESTINATION_ALPHA_SENDERS = SenderKind(
+    noun="destination-alpha-senders",
+    path="DestinationAlphaSenders",
+    list_key="alpha_senders",
+    form_field="AlphaSender",
+    prefix="AI",
+    what="destination alpha sender",
+    metavar="ALPHA_SENDER",
+    value_key="alpha_sender",
+    columns=(Column("SID", "sid"), Column("ALPHA SENDER", "alpha_sender"),
+             Column("COUNTRY", "iso_country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
+            "digits only. Detach and get also take its AI... SID.",
+    examples=("MyCompany --country GB",),
+    by_text=True,
+    country=True,
+)
+
+KINDS: tuple[SenderKind, ...] = (NUMBERS, SHORT_CODES, ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS)

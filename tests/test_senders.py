@@ -1,0 +1,581 @@
+"""msgsvc numbers | short-codes | alpha-senders | channel-senders | destination-alpha-senders:
+the exact requests of every command for every kind, resolution of E.164 numbers, results,
+confirmation, dry run and input checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ACCOUNT_SID, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, run_installed
+
+PN = "PN" + "1" * 32
+PN2 = "PN" + "2" * 32
+SC = "SC" + "3" * 32
+AI = "AI" + "4" * 32
+AI2 = "AI" + "5" * 32
+XE = "XE" + "6" * 32
+E164 = "+15017122661"
+INCOMING = f"/2010-04-01/Accounts/{ACCOUNT_SID}/IncomingPhoneNumbers.json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def base(sid: str, **fields) -> dict:
+    return {
+        "account_sid": ACCOUNT_SID,
+        "service_sid": SERVICE_SID,
+        "sid": sid,
+        "date_created": "2015-07-30T20:12:31Z",
+        "date_updated": "2015-07-30T20:12:33Z",
+        "url": f"https://messaging.twilio.com/v1/Services/{SERVICE_SID}/X/{sid}",
+        **fields,
+    }
+
+
+def number(sid=PN, e164=E164):
+    return base(sid, phone_number=e164, country_code="US", capabilities=["SMS", "MMS"])
+
+
+def channel(sid=XE):
+    record = base(sid, sender="whatsapp:+15017122661", sender_type="WhatsApp", country_code="US")
+    record["messaging_service_sid"] = record.pop("service_sid")
+    return record
+
+
+# noun, path, list key, what the user types, the form sent, the record, its TSV list row
+KINDS = {
+    "numbers": ("PhoneNumbers", "phone_numbers", [PN], f"PhoneNumberSid={PN}", number(),
+                f"{PN}\t{E164}\tUS\tSMS,MMS\t2015-07-30T20:12:31Z"),
+    "short-codes": ("ShortCodes", "short_codes", [SC], f"ShortCodeSid={SC}",
+                    base(SC, short_code="12345", country_code="US", capabilities=["SMS"]),
+                    f"{SC}\t12345\tUS\tSMS\t2015-07-30T20:12:31Z"),
+    "alpha-senders": ("AlphaSenders", "alpha_senders", ["My Co&1"], "AlphaSender=My+Co%261",
+                      base(AI, alpha_sender="My Co&1", capabilities=["SMS"]),
+                      f"{AI}\tMy Co&1\tSMS\t2015-07-30T20:12:31Z"),
+    "channel-senders": ("ChannelSenders", "senders", [XE], f"Sid={XE}", channel(),
+                        f"{XE}\twhatsapp:+15017122661\tWhatsApp\tUS\t2015-07-30T20:12:31Z"),
+    "destination-alpha-senders": ("DestinationAlphaSenders", "alpha_senders", ["MyCompany", "--country", "gb"],
+                                  "AlphaSender=MyCompany&IsoCountryCode=GB",
+                                  base(AI, alpha_sender="MyCompany", iso_country_code="GB", capabilities=["SMS"]),
+                                  f"{AI}\tMyCompany\tGB\tSMS\t2015-07-30T20:12:31Z"),
+}
+NOUNS = list(KINDS)
+
+
+def expect_listing(httpserver, path, key, items, query="PageSize=1000"):
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/{path}", method="GET", query_string=query,
+        headers={"Authorization": BASIC_AUTH},
+    ).respond_with_json(page(key, items))
+
+
+def sent(httpserver):
+    return [(r.method, r.path, r.query_string.decode(), r.get_data(as_text=True)) for r, _ in httpserver.log]
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+@pytest.mark.parametrize("status", [201, 200])
+def test_attach_sends_the_kind_s_form_and_accepts_200_or_201(msgsvc, profile, httpserver, noun, status):
+    path, key, args, form, record, _ = KINDS[noun]
+    expect_listing(httpserver, path, key, [])
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/{path}", method="POST", data=form,
+        headers={"Authorization": BASIC_AUTH, "Content-Type": FORM},
+    ).respond_with_json(record, status=status)
+
+    result = msgsvc(noun, "attach", SERVICE_SID, *args)
+
+    assert result.code == 0, result.err
+    assert result.out == f"{args[0]}\t{record['sid']}\tattached\t\t\n"
+    assert result.err == "1 attached\n"
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+def test_detach_deletes_the_attached_sender(msgsvc, profile, httpserver, noun):
+    path, key, args, _, record, _ = KINDS[noun]
+    expect_listing(httpserver, path, key, [record])
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/{path}/{record['sid']}", method="DELETE",
+        headers={"Authorization": BASIC_AUTH},
+    ).respond_with_data("", status=204)
+
+    result = msgsvc(noun, "detach", SERVICE_SID, *args, "--yes")
+
+    assert result.code == 0, result.err
+    assert result.out == f"{args[0]}\t{record['sid']}\tdetached\t\t\n"
+    assert result.err == "1 detached\n"
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+def test_list_prints_the_kind_s_columns(msgsvc, profile, httpserver, noun):
+    path, key, _, _, record, row = KINDS[noun]
+    expect_listing(httpserver, path, key, [record], query="PageSize=50")
+    result = msgsvc(noun, "list", SERVICE_SID)
+    assert result.code == 0, result.err
+    assert result.out == row + "\n"
+    assert result.err == ""
+    assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+def test_get_by_sid_fetches_the_sender(msgsvc, profile, httpserver, noun):
+    path, _, _, _, record, _ = KINDS[noun]
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/{path}/{record['sid']}", method="GET",
+        headers={"Authorization": BASIC_AUTH},
+    ).respond_with_json(record)
+    result = msgsvc(noun, "get", SERVICE_SID, record["sid"], "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == record
+    assert len(httpserver.log) == 1
+
+
+def test_list_all_follows_pages_and_filters_destination_country(msgsvc, profile, httpserver):
+    record = KINDS["destination-alpha-senders"][4]
+    url = f"/v1/Services/{SERVICE_SID}/DestinationAlphaSenders"
+    httpserver.expect_oneshot_request(url, query_string="IsoCountryCode=GB&PageSize=1000").respond_with_json(
+        page("alpha_senders", [record], next_url=base_url_of(httpserver) + url + "?Page=1&PageToken=PA1"))
+    httpserver.expect_oneshot_request(url, query_string="Page=1&PageToken=PA1").respond_with_json(
+        page("alpha_senders", [dict(record, sid=AI2)]))
+    result = msgsvc("destination-alpha-senders", "list", SERVICE_SID, "--country", "gb", "--all", "--json")
+    assert result.code == 0, result.err
+    assert [r["sid"] for r in json.loads(result.out)] == [AI, AI2]
+    httpserver.check_assertions()
+
+
+def test_get_by_e164_resolves_through_incoming_phone_numbers(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(
+        INCOMING, query_string=f"PhoneNumber=%2B15017122661&PageSize=1000",
+        headers={"Authorization": BASIC_AUTH},
+    ).respond_with_json(incoming([("PN" + "9" * 32, E164 + "0"), (PN, E164)]))
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{PN}").respond_with_json(number())
+    result = msgsvc("numbers", "get", SERVICE_SID, E164, "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == number()
+    httpserver.check_assertions()
+
+
+def test_get_of_a_sender_not_in_the_service_is_not_found(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/ShortCodes/{SC}").respond_with_json(
+        {"code": 20404, "message": "The requested resource was not found", "status": 404}, status=404)
+    result = msgsvc("short-codes", "get", SERVICE_SID, SC)
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err == (
+        f"msgsvc: {SC} is not attached to {SERVICE_SID}\n"
+        f"hint: list them with: msgsvc short-codes list {SERVICE_SID}\n"
+    )
+
+
+def test_get_alpha_sender_by_text_uses_the_service_list(msgsvc, profile, httpserver):
+    record = KINDS["alpha-senders"][4]
+    expect_listing(httpserver, "AlphaSenders", "alpha_senders", [record])
+    result = msgsvc("alpha-senders", "get", SERVICE_SID, "My Co&1")
+    assert result.code == 0, result.err
+    assert f"sid\t{AI}\n" in result.out and "alpha_sender\tMy Co&1\n" in result.out
+    assert len(httpserver.log) == 1
+
+
+def incoming(numbers):
+    return {
+        "incoming_phone_numbers": [
+            {"sid": sid, "account_sid": ACCOUNT_SID, "phone_number": e164, "friendly_name": e164,
+             "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False}}
+            for sid, e164 in numbers
+        ],
+        "page": 0, "page_size": 1000, "start": 0, "end": len(numbers) - 1,
+        "uri": INCOMING, "first_page_uri": INCOMING, "next_page_uri": None, "previous_page_uri": None,
+    }
+
+
+def test_attach_by_e164_accepts_only_the_exact_match_of_a_partial_filter(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(
+        incoming([("PN" + "9" * 32, "+150171226610"), (PN, E164), ("PN" + "8" * 32, "+115017122661")]))
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST", data=f"PhoneNumberSid={PN}",
+    ).respond_with_json(number(), status=201)
+
+    result = msgsvc("numbers", "attach", SERVICE_SID, "+1 (501) 712-2661", "--json")
+
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == [
+        {"input": "+1 (501) 712-2661", "sid": PN, "status": "attached", "code": None, "message": None}
+    ]
+    assert result.err == "1 attached\n"
+    httpserver.check_assertions()
+
+
+def test_a_number_not_on_the_account_fails_that_item_only(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(
+        incoming([("PN" + "9" * 32, "+150171226610")]))  # only a partial match
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST", data=f"PhoneNumberSid={PN2}",
+    ).respond_with_json(number(PN2, "+15017122662"), status=201)
+
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN2)
+
+    assert result.code == 1
+    assert result.out == (
+        f"{E164}\t\tfailed\t\t{E164} is not a number on this account\n"
+        f"{PN2}\t{PN2}\tattached\t\t\n"
+    )
+    assert result.err == "1 attached, 1 failed\n"
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 3
+
+
+def test_already_attached_80104_and_21712_each_get_their_status(msgsvc, profile, httpserver):
+    pn3, pn4 = "PN" + "3" * 32, "PN" + "4" * 32
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
+    url = f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+    httpserver.expect_oneshot_request(url, method="POST", data=f"PhoneNumberSid={pn3}").respond_with_json(
+        {"code": 80104, "message": "PhoneNumber has already been added to Service", "status": 400}, status=400)
+    httpserver.expect_oneshot_request(url, method="POST", data=f"PhoneNumberSid={pn4}").respond_with_json(
+        {"code": 21712, "message": f"Phone Number or Short Code is already associated with another "
+                                   f"Messaging Service {OTHER_SID}",
+         "more_info": "https://www.twilio.com/docs/errors/21712", "status": 400}, status=400)
+
+    result = msgsvc("numbers", "attach", SERVICE_SID, PN, pn3, pn4, PN, "--concurrency", "1", "--json")
+
+    assert result.code == 1
+    assert json.loads(result.out) == [
+        {"input": PN, "sid": PN, "status": "already attached", "code": None, "message": None},
+        {"input": pn3, "sid": pn3, "status": "already attached", "code": None, "message": None},
+        {"input": pn4, "sid": pn4, "status": "failed", "code": 21712,
+         "message": f"belongs to another Messaging Service, {OTHER_SID}: Phone Number or Short Code is "
+                    f"already associated with another Messaging Service {OTHER_SID}"},
+    ]
+    assert result.err == "2 already attached, 1 failed\n"
+    assert len(httpserver.log) == 3  # nothing sent for PN, already in the listing
+
+
+def test_an_e164_and_its_sid_are_one_change(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([(PN, E164)]))
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST", data=f"PhoneNumberSid={PN}",
+    ).respond_with_json(number(), status=201)
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN)
+    assert result.code == 0, result.err
+    assert result.out == f"{E164}\t{PN}\tattached\t\t\n{PN}\t{PN}\tattached\t\tsame phone number as {E164}\n"
+    assert result.err == "2 attached\n"
+    assert len(httpserver.log) == 3
+
+
+def test_detach_reports_not_attached_from_the_list_and_from_a_404(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(), number(PN2, "+15017122662")])
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{PN2}", method="DELETE").respond_with_json(
+        {"code": 20404, "message": "Not found", "status": 404}, status=404)
+    httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([("PN" + "7" * 32, "+15550001111")]))
+    httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([]))
+    pn3 = "PN" + "3" * 32
+
+    result = msgsvc("numbers", "detach", SERVICE_SID, pn3, "+15017122662", "+15550001111", "+15550002222",
+                    "--yes", "--concurrency", "1")
+
+    assert result.code == 1
+    assert result.out == (
+        f"{pn3}\t{pn3}\tnot attached\t\t\n"
+        f"+15017122662\t{PN2}\tnot attached\t\t\n"
+        f"+15550001111\t{'PN' + '7' * 32}\tnot attached\t\t\n"
+        f"+15550002222\t\tfailed\t\t+15550002222 is not a number on this account\n"
+    )
+    assert result.err == "3 not attached, 1 failed\n"
+    assert len(httpserver.log) == 4
+
+
+def test_detach_without_a_terminal_needs_yes_and_sends_nothing(msgsvc, profile, httpserver):
+    result = msgsvc("numbers", "detach", SERVICE_SID, PN)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err == (
+        "msgsvc: refusing to detach without confirmation\nhint: add --yes to detach from a script\n"
+    )
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize("answer, code", [("n\n", 2), ("y\n", 0)])
+def test_detach_asks_in_a_terminal(msgsvc, profile, httpserver, answer, code):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{PN}", method="DELETE").respond_with_data("", 204)
+    result = msgsvc("numbers", "detach", SERVICE_SID, PN, stdin=answer, stdin_tty=True)
+    assert result.code == code
+    prompt = f"Detach 1 phone number from {SERVICE_SID}? [y/N]: "
+    if code:
+        assert result.err == prompt + "Nothing detached.\n"
+        assert result.out == ""
+        assert len(httpserver.log) == 1
+    else:
+        assert result.err == prompt + "1 detached\n"
+        assert result.out == f"{PN}\t{PN}\tdetached\t\t\n"
+        assert len(httpserver.log) == 2
+
+
+def test_dry_run_looks_up_but_only_prints_the_changes(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(PN2, "+15017122662")])
+    httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([(PN, E164)]))
+    httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([]))
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN2, "+15550002222", "--dry-run", "-c", "1")
+    assert result.code == 0, result.err
+    url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+    assert result.out == f"POST {url}\n  PhoneNumberSid={PN}\n"
+    assert result.err == (
+        "Dry run: 1 request(s) not sent.\n"
+        "msgsvc: +15550002222: +15550002222 is not a number on this account\n"
+        "1 would attach, 1 already attached, 1 failed\n"
+    )
+    assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET"]
+
+
+def test_dry_run_detach_needs_no_confirmation(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "ShortCodes", "short_codes", [KINDS["short-codes"][4]])
+    result = msgsvc("short-codes", "detach", SERVICE_SID, SC, "--dry-run", "--json")
+    assert result.code == 0, result.err
+    url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/ShortCodes/{SC}"
+    assert json.loads(result.out) == [{"method": "DELETE", "url": url, "form": {}}]
+    assert len(httpserver.log) == 1
+
+
+def test_from_file_skips_blanks_comments_and_duplicates(msgsvc, profile, httpserver, tmp_path):
+    expect_listing(httpserver, "ShortCodes", "short_codes", [])
+    sc2 = "SC" + "a" * 32
+    for sid in (SC, sc2):
+        httpserver.expect_oneshot_request(
+            f"/v1/Services/{SERVICE_SID}/ShortCodes", method="POST", data=f"ShortCodeSid={sid}",
+        ).respond_with_json(base(sid, short_code="1"), status=201)
+    listing = tmp_path / "codes.txt"
+    listing.write_text(f"# our codes\n\n{SC}   # main\n  {sc2}\n{SC}\n")
+    result = msgsvc("short-codes", "attach", SERVICE_SID, SC, "--from-file", str(listing))
+    assert result.code == 0, result.err
+    assert result.out == f"{SC}\t{SC}\tattached\t\t\n{sc2}\t{sc2}\tattached\t\t\n"
+    httpserver.check_assertions()
+
+    expect_listing(httpserver, "ShortCodes", "short_codes", [])
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/ShortCodes", method="POST").respond_with_json(
+        base(SC, short_code="1"), status=201)
+    result = msgsvc("short-codes", "attach", SERVICE_SID, "-f", "-", stdin=f"{SC}\n")
+    assert result.code == 0, result.err
+    assert result.out == f"{SC}\t{SC}\tattached\t\t\n"
+
+
+@pytest.mark.parametrize("noun, value, message", [
+    ("alpha-senders", "12345", "'12345' is not a valid alpha sender ID: it cannot be digits only (argument)"),
+    ("alpha-senders", "TooLongSender1", "'TooLongSender1' is not a valid alpha sender ID: 1 to 11 characters "
+                                        "from A-Z a-z 0-9, space, - + _ &"),
+    ("numbers", "5017122661", "'5017122661' is neither a phone number SID (PN followed by 32 hexadecimal digits) "
+                              "nor an E.164 number such as +15017122661 (argument)"),
+    ("channel-senders", PN, f"'{PN}' is not a channel sender SID (XE followed by 32 hexadecimal digits) (argument)"),
+])
+def test_invalid_values_are_refused_before_anything_is_sent(msgsvc, profile, httpserver, noun, value, message):
+    result = msgsvc(noun, "attach", SERVICE_SID, value)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.startswith(f"msgsvc: {message}")
+    assert result.err.endswith("hint: nothing was sent; fix the input and run again\n")
+    assert httpserver.log == []
+
+
+def test_several_invalid_lines_are_named_with_their_line_numbers(msgsvc, profile, httpserver, tmp_path):
+    listing = tmp_path / "n.txt"
+    listing.write_text(f"{PN}\nabc\n\n+1\n")
+    result = msgsvc("numbers", "attach", SERVICE_SID, "-f", str(listing))
+    assert result.code == 2
+    assert f"2 values are not valid: " in result.err
+    assert f"(line 2 of {listing})" in result.err and f"(line 4 of {listing})" in result.err
+    assert httpserver.log == []
+
+
+def test_no_values_is_a_usage_error(msgsvc, profile, httpserver):
+    result = msgsvc("numbers", "attach", SERVICE_SID)
+    assert result.code == 2
+    assert result.err == (
+        "msgsvc: no phone numbers given\n"
+        "hint: name them as arguments or with --from-file FILE (see 'msgsvc numbers --help')\n"
+    )
+
+
+def test_service_by_name_and_results_table_on_a_terminal(msgsvc, profile, httpserver):
+    from conftest import service
+
+    httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", [service()]))
+    expect_listing(httpserver, "AlphaSenders", "alpha_senders", [])
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/AlphaSenders", method="POST",
+                                      data="AlphaSender=Alerts").respond_with_json(base(AI, alpha_sender="Alerts"), status=201)
+    result = msgsvc("alpha-senders", "attach", "Alerts", "Alerts", tty=True)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["INPUT", "SID", "STATUS", "CODE", "MESSAGE"]
+    assert lines[1].split() == ["Alerts", AI, "attached"]
+
+
+def test_destination_alpha_sender_text_naming_several_countries_needs_country(msgsvc, profile, httpserver):
+    gb = KINDS["destination-alpha-senders"][4]
+    fr = dict(gb, sid=AI2, iso_country_code="FR")
+    expect_listing(httpserver, "DestinationAlphaSenders", "alpha_senders", [gb, fr])
+    result = msgsvc("destination-alpha-senders", "detach", SERVICE_SID, "MyCompany", "--yes")
+    assert result.code == 1
+    assert result.out == (
+        f"MyCompany\t\tfailed\t\t'MyCompany' names 2 destination alpha senders: {AI} (GB), {AI2} (FR); "
+        "give --country or the SID\n"
+    )
+    expect_listing(httpserver, "DestinationAlphaSenders", "alpha_senders", [gb, fr])
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/DestinationAlphaSenders/{AI2}",
+                                      method="DELETE").respond_with_data("", 204)
+    result = msgsvc("destination-alpha-senders", "detach", SERVICE_SID, "MyCompany", "--country", "fr", "--yes")
+    assert result.code == 0, result.err
+    assert result.out == f"MyCompany\t{AI2}\tdetached\t\t\n"
+
+
+def test_an_authentication_failure_stops_the_job(msgsvc, profile, httpserver):
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers").respond_with_json(
+        {"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+    result = msgsvc("numbers", "attach", SERVICE_SID, PN)
+    assert result.code == 4
+    assert result.out == ""
+    assert result.err.startswith("msgsvc: HTTP 401 (Twilio error 20003): Authenticate\n")
+
+
+def test_installed_msgsvc_attaches_and_lists(profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST",
+                                      data=f"PhoneNumberSid={PN}").respond_with_json(number(), status=201)
+    done = run_installed("numbers", "attach", SERVICE_SID, "--from-file", "-", "--json", input=f"{PN}\n")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"input": PN, "sid": PN, "status": "attached", "code": None, "message": None}]
+    assert done.stderr == "1 attached\n"
+
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()], query="PageSize=50")
+    done = run_installed("numbers", "list", SERVICE_SID)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == KINDS["numbers"][5] + "\n"
+
+
+@pytest.fixture
+def threaded_server():
+    """A pytest-httpserver that answers while another request is still being handled."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_a_post_whose_answer_is_lost_is_checked_not_resent(msgsvc, profile, threaded_server, present):
+    import threading
+
+    from werkzeug import Response
+
+    server = threaded_server
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(5)  # answers only after the client gave up and checked
+        return Response(json.dumps(number()), status=201, content_type="application/json")
+
+    def check(request):
+        release.set()
+        if present:
+            return Response(json.dumps(number()), status=200, content_type="application/json")
+        return Response(json.dumps({"code": 20404, "message": "Not found", "status": 404}), status=404,
+                        content_type="application/json")
+
+    server.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="GET").respond_with_json(
+        page("phone_numbers", []))
+    server.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST").respond_with_handler(slow)
+    server.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{PN}", method="GET").respond_with_handler(check)
+    base_url = base_url_of(server)
+
+    result = msgsvc("--base-url", base_url, "--timeout", "1", "numbers", "attach", SERVICE_SID, PN)
+
+    url = base_url + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+    if present:
+        assert result.code == 0, result.err
+        assert result.out == f"{PN}\t{PN}\tattached\t\t\n"
+    else:
+        assert result.code == 1
+        assert result.out == (
+            f"{PN}\t{PN}\tfailed\t\t127.0.0.1:{server.port} did not answer in time after the request was "
+            f"sent: POST {url} may or may not have taken effect; it is not in the service: run the command again\n"
+        )
+    for _ in range(250):  # the slow handler logs its POST once it has returned
+        if len(server.log) >= 3:
+            break
+        release.wait(0.02)
+    methods = sorted(r.method for r, _ in server.log)
+    assert methods == ["GET", "GET", "POST"]  # the POST was sent once
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_bar_only_on_a_terminal_stderr(msgsvc, profile, httpserver, monkeypatch, terminal):
+    from msgsvc import output
+
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: terminal)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # let Rich draw as it would on a terminal
+    codes = ["SC%032x" % i for i in range(output.HANDFUL + 1)]
+    expect_listing(httpserver, "ShortCodes", "short_codes", [])
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}/ShortCodes", method="POST").respond_with_json(
+        base(SC, short_code="1"), status=201)
+    result = msgsvc("short-codes", "attach", SERVICE_SID, *codes)
+    assert result.code == 0, result.err
+    assert result.out.count("\tattached\t") == len(codes)
+    if terminal:
+        assert "Attaching short codes" in result.err and f"{len(codes)}/{len(codes)}" in result.err
+        assert result.err.endswith(f"{len(codes)} attached\n")
+    else:
+        assert result.err == f"{len(codes)} attached\n"
+
+
+def test_a_failed_look_up_fails_only_its_item(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING).respond_with_json(
+        {"code": 20500, "message": "Internal Server Error", "status": 500}, status=500)
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST",
+                                      data=f"PhoneNumberSid={PN2}").respond_with_json(number(PN2), status=201)
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN2)
+    assert result.code == 1
+    assert result.out == (
+        f"{E164}\t\tfailed\t20500\tlooking up {E164} failed: Internal Server Error\n"
+        f"{PN2}\t{PN2}\tattached\t\t\n"
+    )
+    assert result.err == "1 attached, 1 failed\n"
+
+
+def test_e164_look_up_follows_the_2010_relative_next_page_uri(msgsvc, profile, httpserver):
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    first = incoming([("PN" + "9" * 32, E164 + "1")])
+    first["next_page_uri"] = INCOMING + "?PhoneNumber=%2B15017122661&PageSize=1&Page=1&PageToken=PA1"
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(first)
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1&Page=1&PageToken=PA1",
+                                      headers={"Authorization": BASIC_AUTH}).respond_with_json(incoming([(PN, E164)]))
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST",
+                                      data=f"PhoneNumberSid={PN}").respond_with_json(number(), status=201)
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164)
+    assert result.code == 0, result.err
+    assert result.out == f"{E164}\t{PN}\tattached\t\t\n"
+    httpserver.check_assertions()
+
+
+def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatch):
+    from msgsvc.client import Client, ClientSettings
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "api.twilio.com")
+    session = Client(ClientSettings(username=ACCOUNT_SID, password="x")).session
+    merged = session.merge_environment_settings("https://messaging.twilio.com/v1/Services", {}, None, None, None)
+    assert merged["proxies"]["https"] == "http://127.0.0.1:3128"
+    merged["proxies"].clear()  # a caller changing its copy does not change the next answer
+    again = session.merge_environment_settings("https://messaging.twilio.com/v1/Services/MG1", {}, None, None, None)
+    assert again["proxies"]["https"] == "http://127.0.0.1:3128"
+    bypassed = session.merge_environment_settings("https://api.twilio.com/2010-04-01", {}, None, None, None)
+    assert "https" not in bypassed["proxies"]
