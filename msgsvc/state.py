@@ -43,6 +43,9 @@ class State:
         return self._client
 
 
+LIMITS = {"timeout": 86400, "max_retries": 100}
+
+
 def settings_from(resolved: Resolved):
     """ClientSettings from resolved config; numbers from files or the environment checked here."""
     from msgsvc import config, validate
@@ -66,7 +69,14 @@ def settings_from(resolved: Resolved):
             raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
         if value < 0 or (kind is float and value == 0):
             raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
+        if value != value or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
+            raise ConfigError(f"{key} from {setting.source} must be at most {LIMITS[key]}: {setting.value!r}")
         return value
+
+    for key in ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "ca_bundle"):
+        setting = resolved.settings.get(key)
+        if setting is not None and not isinstance(setting.value, str):
+            raise ConfigError(f"{key} from {setting.source} must be a string: {setting.value!r}")
 
     timeout = resolved.settings.get("timeout")
     base_url = resolved.get("base_url")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from contextlib import contextmanager
+from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
@@ -34,7 +35,12 @@ def resolve_service(client: Any, ref: str) -> str:
     services = list(client.list_services())
     matches = [s for s in services if s.get("friendly_name") == ref]
     if len(matches) == 1:
-        return matches[0]["sid"]
+        sid = matches[0].get("sid")
+        if not isinstance(sid, str) or not validate.is_sid(sid, "MG"):
+            from msgsvc.client import ResponseError
+
+            raise ResponseError(f"the service named {ref!r} came back without a valid sid: {sid!r}")
+        return sid
     if not matches:
         import difflib
 
@@ -48,7 +54,7 @@ def resolve_service(client: Any, ref: str) -> str:
             else "list the services with: msgsvc services list"
         )
         raise NotFoundError(f"no service is named {ref!r}", hint=hint)
-    listing = "; ".join(f"{s['sid']} (created {s.get('date_created')})" for s in matches)
+    listing = "; ".join(f"{s.get('sid')} (created {s.get('date_created')})" for s in matches)
     raise UsageError(
         f"{len(matches)} services are named {ref!r}: {listing}",
         hint="name the service by its SID",
@@ -72,7 +78,12 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
     from msgsvc.output import emit_plan, emit_record, note
 
     client = state.client()
-    service = client.create_service(service_form(values))
+    form = service_form(values)
+    with _outcome_unknown_hint(
+        f"the service may or may not have been created; check before creating it again: "
+        f"msgsvc services list --all, and look for the friendly name {form.get('FriendlyName', '')!r}"
+    ):
+        service = client.create_service(form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
     emit_record(service, as_json=state.json)
@@ -143,7 +154,9 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
     from msgsvc.output import emit_plan, emit_record, note
 
     client = state.client()
-    updated = client.update_service(resolve_service(client, service), form)
+    sid = resolve_service(client, service)
+    with _outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+        updated = client.update_service(sid, form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
     emit_record(updated, as_json=state.json)
@@ -201,6 +214,23 @@ def services_delete(
             raise typer.Exit(ExitCode.USAGE)
     client.delete_service(sid)
     note(f"Deleted {sid} ({name})")
+
+
+@contextmanager
+def _outcome_unknown_hint(hint: str) -> Iterator[None]:
+    """A POST is never sent twice (the API has no idempotency key): when its answer was lost,
+    or a gateway failed (500/502/504), say how to find out what happened."""
+    from msgsvc.errors import ApiError, OutcomeUnknownError
+
+    try:
+        yield
+    except OutcomeUnknownError as error:
+        error.hint = hint
+        raise
+    except ApiError as error:
+        if error.status in (500, 502, 504) and error.hint is None:
+            error.hint = hint
+        raise
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
