@@ -232,6 +232,8 @@ class Client:
         if payload is None and self.settings.dry_run and method != "GET":
             return None
         if not isinstance(payload, dict):
+            if url.startswith("/"):
+                url = self.base(kw.get("product", MESSAGING)) + url
             raise ResponseError(
                 f"{method} {url} answered with JSON that is not an object "
                 f"({type(payload).__name__ if payload is not None else 'an empty body'})"
