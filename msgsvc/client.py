@@ -154,6 +154,11 @@ class Client:
             )
         except requests.exceptions.RequestException as exc:
             raise _network_error(exc, method, url) from None
+        except OSError as exc:  # requests checks a CA bundle path before connecting
+            raise NetworkError(
+                f"cannot send {method} {url}: {exc}",
+                hint="check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)",
+            ) from None
         elapsed = (time.monotonic() - started) * 1000
         log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
         return _decode(response, method, url)

@@ -48,6 +48,8 @@ LIMITS = {"timeout": 86400, "max_retries": 100}
 
 def settings_from(resolved: Resolved):
     """ClientSettings from resolved config; numbers from files or the environment checked here."""
+    from pathlib import Path
+
     from msgsvc import config, validate
     from msgsvc.client import ClientSettings
     from msgsvc.errors import ConfigError
@@ -78,6 +80,10 @@ def settings_from(resolved: Resolved):
         if setting is not None and not isinstance(setting.value, str):
             raise ConfigError(f"{key} from {setting.source} must be a string: {setting.value!r}")
 
+    ca_bundle = resolved.settings.get("ca_bundle")
+    if ca_bundle is not None:
+        if not Path(ca_bundle.value).expanduser().is_file():
+            raise ConfigError(f"ca_bundle from {ca_bundle.source} is not a file: {ca_bundle.value!r}")
     timeout = resolved.settings.get("timeout")
     base_url = resolved.get("base_url")
     if base_url:
@@ -96,5 +102,5 @@ def settings_from(resolved: Resolved):
         connect_timeout=number("timeout", config.DEFAULT_CONNECT_TIMEOUT, float) if timeout else config.DEFAULT_CONNECT_TIMEOUT,
         read_timeout=number("timeout", config.DEFAULT_READ_TIMEOUT, float),
         max_retries=number("max_retries", config.DEFAULT_MAX_RETRIES, int),
-        ca_bundle=resolved.get("ca_bundle"),
+        ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,
     )

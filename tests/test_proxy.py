@@ -229,3 +229,26 @@ def test_control_the_guard_stops_a_run_that_bypasses_the_proxy(proxy, network_en
 
     assert (proc.returncode, proc.stderr) == (1, "msgsvc: cannot resolve the host name messaging.twilio.com\n")
     assert proxy.tunnels == []
+
+
+def test_a_missing_ca_bundle_is_a_clear_error(msgsvc, monkeypatch, tmp_path):
+    from msgsvc import config
+
+    config.write_config({"active": "a", "profiles": {"a": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "ca_bundle": str(tmp_path / "gone.pem")}}})
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"msgsvc: ca_bundle from file profile 'a' is not a file: '{tmp_path / 'gone.pem'}'\n"
+
+
+def test_a_missing_requests_ca_bundle_is_a_clear_error(msgsvc, monkeypatch, tmp_path):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "gone.pem"))
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("MSGSVC_BASE_URL", "https://127.0.0.1:9")  # loopback; fails before connecting
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "msgsvc: cannot send GET https://127.0.0.1:9/v1/Services?PageSize=50: Could not find a suitable "
+        f"TLS CA certificate bundle, invalid path: {tmp_path / 'gone.pem'}\n"
+        "hint: check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)\n"
+    )
