@@ -24,7 +24,7 @@ import requests
 
 from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
-from msgsvc.retry import Throttle, make_retry
+from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause
 
 log = logging.getLogger("msgsvc.http")
 
@@ -134,12 +134,38 @@ class Client:
             self.planned.append({"method": method, "url": url, "form": dict(data or {})})
             log.debug("dry run: not sending %s %s%s", method, url, _describe(params, data))
             return None
-        self.throttle.wait()
-        started = time.monotonic()
         log.debug(
             "request: %s %s%s (Authorization: Basic %s:***)",
             method, url, _describe(params, data), self.settings.username,
         )
+        # urllib3's Retry covers everything up to the response headers. An answer that
+        # breaks off in its body is retried here, for GET and DELETE only, with the same
+        # budget and backoff; a POST whose answer broke off is never sent again.
+        attempt = 0
+        while True:
+            response, started = self._send(method, url, params, data)
+            try:
+                response.content  # read the whole body now
+                break
+            except requests.exceptions.RequestException as exc:
+                response.close()
+                if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
+                    raise _network_error(exc, method, url) from None
+                attempt += 1
+                delay = backoff(attempt, self.settings.backoff_factor)
+                log.debug(
+                    "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
+                    method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
+                )
+                pause(delay)
+        elapsed = (time.monotonic() - started) * 1000
+        log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
+        return _decode(response, method, url)
+
+    def _send(self, method: str, url: str, params: Any, data: Any) -> tuple[requests.Response, float]:
+        """One request through the retrying adapter; the body is not read yet."""
+        self.throttle.wait()
+        started = time.monotonic()
         try:
             response = self.session.request(
                 method,
@@ -151,6 +177,7 @@ class Client:
                 # Per request, so that a profile's ca_bundle beats REQUESTS_CA_BUNDLE (requests
                 # lets the environment override a session's verify). Never False.
                 verify=self.settings.ca_bundle or True,
+                stream=True,
             )
         except requests.exceptions.RequestException as exc:
             raise _network_error(exc, method, url) from None
@@ -159,9 +186,7 @@ class Client:
                 f"cannot send {method} {url}: {exc}",
                 hint="check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)",
             ) from None
-        elapsed = (time.monotonic() - started) * 1000
-        log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
-        return _decode(response, method, url)
+        return response, started
 
     def _check_host(self, url: str, product: str) -> None:
         """Never send credentials to a host we did not choose (a next_page_url elsewhere)."""
@@ -349,6 +374,8 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
     args = getattr(exc, "args", ())
     inner = args[0] if args else None
     inner_reason = getattr(inner, "reason", None)  # what the last attempt of a retried request met
+    if isinstance(inner, ReadTimeoutError):  # the body of an answer stalled
+        inner_reason = inner
     # Whether the request may have reached the server: not when the connection, the TLS
     # handshake or the proxy failed first.
     sent = not isinstance(

@@ -112,6 +112,16 @@ class TwilioRetry(Retry):
             time.sleep(delay)
 
 
+def backoff(attempt: int, backoff_factor: float) -> float:
+    """The wait before retry number `attempt` (1, 2, ...): as TwilioRetry's backoff."""
+    return float(min(30.0, backoff_factor * 2 ** (attempt - 1) + random.random() * backoff_factor))
+
+
+def pause(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
+
+
 def make_retry(
     max_retries: int, throttle: Throttle | None = None, backoff_factor: float = 0.5
 ) -> TwilioRetry:

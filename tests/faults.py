@@ -31,6 +31,16 @@ class Respond:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class BreakOff:
+    """Send the status line, the headers and half the body, then close the connection
+    (or, with stall=True, wait without sending the rest)."""
+
+    status: int
+    json: Any = None
+    stall: bool = False
+
+
 class Drop:
     """Read the whole request, then close the connection without a word."""
 
@@ -84,6 +94,18 @@ class FaultServer:
                     return
                 if isinstance(action, Hang):
                     server.release.wait(20)
+                    self.close_connection = True
+                    return
+                if isinstance(action, BreakOff):
+                    data = jsonlib.dumps(action.json).encode()
+                    self.send_response(action.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    if action.stall:
+                        server.release.wait(20)
                     self.close_connection = True
                     return
                 payload = action.body

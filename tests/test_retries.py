@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, OTHER_SID, SERVICE_SID, page, run_installed, service
-from faults import DROP, HANG, Respond, clock, fault_server  # noqa: F401 (fixtures)
+from faults import DROP, HANG, BreakOff, Respond, clock, fault_server  # noqa: F401 (fixtures)
 
 SID3 = "MG" + "c" * 32
 TOO_MANY = {"code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429}
@@ -337,6 +338,56 @@ def test_list_retries_the_failed_page_only(msgsvc, fault_server, clock, fault):
     assert (result.code, result.err) == (0, "")
     assert [s["sid"] for s in json.loads(result.out)] == [SERVICE_SID, OTHER_SID, SID3]
     assert [dict(r.query).get("PageToken") for r in fault_server.seen()] == [None, "PA2", "PA2", "PA3"]
+
+
+def test_list_whose_page_breaks_off_mid_body_retries_that_page(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    page2 = f"{fault_server.url}/v1/Services?PageSize=1&Page=1&PageToken=PA2"
+    second = page("services", [service(OTHER_SID, "Two")], None, 1, 1)
+    fault_server.script(
+        "GET", "/v1/Services",
+        Respond(200, json=page("services", [service()], page2, 0, 1)),
+        BreakOff(200, second),
+        Respond(200, json=second),
+    )
+
+    result = msgsvc("--debug", "services", "list", "--all", "--page-size", "1", "--json")
+
+    assert result.code == 0, result.err
+    assert [s["sid"] for s in json.loads(result.out)] == [SERVICE_SID, OTHER_SID]
+    assert [dict(r.query).get("PageToken") for r in fault_server.seen()] == [None, "PA2", "PA2"]
+    assert re.search(rf"debug: retry: GET {re.escape(page2)} after the answer broke off \(\w+\); waiting \d\.\d\d s \(3 retries left\)\n", result.err)
+
+
+def test_create_whose_answer_breaks_off_is_not_sent_again(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", BreakOff(201, service()), created())
+
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err.startswith(f"msgsvc: the connection to {fault_server.netloc} was lost after the request was sent: ")
+    assert result.err.endswith(CREATE_UNKNOWN_HINT)
+    assert len(fault_server.seen("POST")) == 1
+
+
+def test_answers_that_stall_mid_body(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", BreakOff(200, service(), stall=True), Respond(200, json=service()))
+    fault_server.script("POST", "/v1/Services", BreakOff(201, service(), stall=True), created())
+
+    got = msgsvc("--timeout", "0.2", "services", "get", SERVICE_SID, "--json")
+    create = msgsvc("--timeout", "0.2", "services", "create", "--friendly-name", "Alerts")
+
+    assert (got.code, got.err) == (0, "")
+    assert json.loads(got.out) == service()
+    assert len(fault_server.seen("GET")) == 2
+    assert (create.code, create.out) == (1, "")
+    assert create.err == (
+        f"msgsvc: {fault_server.netloc} did not answer in time after the request was sent: "
+        f"POST {fault_server.url}/v1/Services may or may not have taken effect\n" + CREATE_UNKNOWN_HINT
+    )
+    assert len(fault_server.seen("POST")) == 1
 
 
 def test_list_failing_mid_way_prints_nothing_twice_and_says_so(msgsvc, fault_server, clock):
