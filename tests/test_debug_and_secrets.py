@@ -132,6 +132,7 @@ class FakeTwilio:
 SESSION = [
     (["profiles", "add", "session", "--account-sid", ACCOUNT_SID, "--base-url", "{base}"], 0),
     (["profiles", "list"], 0),
+    (["profiles", "use", "session"], 0),
     (["profiles", "show"], 0),
     (["profiles", "show", "--json"], 0),
     (["services", "create", "--friendly-name", "Session"], 0),
@@ -145,6 +146,7 @@ SESSION = [
     (["services", "delete", "Session", "--yes"], 0),
     (["services", "get", "Session"], 3),
     (["services", "update", "Missing", "--validity-period", "5"], 3),
+    (["profiles", "remove", "session"], 0),
 ]
 
 

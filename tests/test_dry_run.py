@@ -7,10 +7,11 @@ import json
 
 from conftest import BASIC_AUTH, SERVICE_SID, base_url_of, page, run_installed, service
 
-# Verbs that change nothing on Twilio; every other verb outside `profiles` (which only edits
-# the local config file) must offer --dry-run. Extend this set for a new read-only verb.
-READ_ONLY_VERBS = {"list", "get", "show", "search", "find", "status", "completion", "help", "lookup"}
-LOCAL_GROUPS = {"profiles"}
+# Verbs that change something on Twilio must offer --dry-run, in every group except those
+# that only touch local files. Extend CHANGING_VERBS when a new kind of change appears.
+CHANGING_VERBS = {"create", "update", "delete", "add", "remove", "attach", "detach", "set", "unset",
+                  "enable", "disable", "move", "rename", "import", "sync", "apply", "release", "assign"}
+LOCAL_GROUPS = {"profiles", "completion", "completions", "man", "config", "cache"}
 
 
 def leaf_commands():
@@ -33,7 +34,7 @@ def test_every_command_that_changes_something_has_dry_run():
     missing = [
         " ".join(path)
         for path, command in leaf_commands()
-        if path[0] not in LOCAL_GROUPS and path[-1] not in READ_ONLY_VERBS
+        if path[0] not in LOCAL_GROUPS and path[-1] in CHANGING_VERBS
         and not any("--dry-run" in param.opts for param in command.params)
     ]
     assert missing == []

@@ -83,6 +83,15 @@ def test_429_until_retries_run_out(msgsvc, fault_server, clock):
     assert len(fault_server.seen("POST")) == 3
 
 
+def test_503_with_retry_after_is_retried_for_post(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", Respond(503, body="", headers={"Retry-After": "4"}), created())
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
+    assert (result.code, result.err) == (0, "")
+    assert len(fault_server.seen("POST")) == 2
+    assert clock.sleeps == [4]
+
+
 def test_503_without_retry_after_backs_off_exponentially_with_jitter(msgsvc, fault_server, clock):
     use_server(fault_server, max_retries=3)
     fault_server.script("POST", "/v1/Services", UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, created())
