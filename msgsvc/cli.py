@@ -62,11 +62,14 @@ def root(
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.", autocompletion=complete_profiles, show_default=False)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")] = False,
     base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
+    global _state
+    if timeout is not None and timeout != timeout:  # NaN passes Click's range check
+        raise typer.BadParameter("nan is not a number of seconds", param_hint="'--timeout'")
     if base_url is not None:
         from msgsvc import validate
 
@@ -80,6 +83,7 @@ def root(
         max_retries=max_retries,
     )
     ctx.obj = state
+    _state = state
     if debug:
         _enable_debug(state)
 
@@ -94,10 +98,28 @@ class _Redact(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         for secret in self.state.secrets:
-            if secret:
+            if secret and len(secret) >= 6:
                 message = message.replace(secret, "***")
         record.msg, record.args = message, None
         return True
+
+
+_state: State | None = None  # this invocation's, for redacting secrets from error messages
+
+
+def _redact(text: str) -> str:
+    for secret in _state.secrets if _state is not None else ():
+        if secret and len(secret) >= 6:  # a real token; "a" would mangle every message
+            text = text.replace(secret, "***")
+    return text
+
+
+def _disable_debug() -> None:
+    """Undo _enable_debug, so that one in-process run does not leak into the next."""
+    logger = logging.getLogger("msgsvc")
+    logger.handlers[:] = []
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
 
 
 def _enable_debug(state: State) -> None:
@@ -130,9 +152,10 @@ _register()
 
 
 def report(message: str, hint: str | None = None) -> None:
-    print(f"msgsvc: {message}", file=sys.stderr)
+    # A server may echo what it was sent; a secret never reaches the terminal.
+    print(f"msgsvc: {_redact(message)}", file=sys.stderr)
     if hint:
-        print(f"hint: {hint}", file=sys.stderr)
+        print(f"hint: {_redact(hint)}", file=sys.stderr)
 
 
 def report_error(error: MsgsvcError) -> None:
@@ -162,8 +185,18 @@ def run(argv: list[str] | None = None) -> int:
     """Run msgsvc and return its exit code; every expected failure is one message on stderr."""
     from typer.main import get_command
 
+    global _state
     command = get_command(app)
+    _state = None
     debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return _run(command, argv, debug)
+    finally:
+        _disable_debug()
+        _state = None
+
+
+def _run(command, argv: list[str] | None, debug: bool) -> int:
     try:
         result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False)
         return result if isinstance(result, int) else ExitCode.OK

@@ -18,13 +18,13 @@ import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
 
 from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
-from msgsvc.retry import Throttle, make_retry
+from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause
 
 if TYPE_CHECKING:
     from msgsvc.senders import SenderKind
@@ -155,9 +155,38 @@ class Client:
             self.planned.append({"method": method, "url": url, "form": dict(data or {})})
             log.debug("dry run: not sending %s %s%s", method, url, _describe(params, data))
             return None
+        log.debug(
+            "request: %s %s%s (Authorization: Basic %s:***)",
+            method, url, _describe(params, data), self.settings.username,
+        )
+        # urllib3's Retry covers everything up to the response headers. An answer that
+        # breaks off in its body is retried here, for GET and DELETE only, with the same
+        # budget and backoff; a POST whose answer broke off is never sent again.
+        attempt = 0
+        while True:
+            response, started = self._send(method, url, params, data)
+            try:
+                response.content  # read the whole body now
+                break
+            except requests.exceptions.RequestException as exc:
+                response.close()
+                if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
+                    raise _network_error(exc, method, url) from None
+                attempt += 1
+                delay = backoff(attempt, self.settings.backoff_factor)
+                log.debug(
+                    "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
+                    method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
+                )
+                pause(delay)
+        elapsed = (time.monotonic() - started) * 1000
+        log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
+        return _decode(response, method, url)
+
+    def _send(self, method: str, url: str, params: Any, data: Any) -> tuple[requests.Response, float]:
+        """One request through the retrying adapter; the body is not read yet."""
         self.throttle.wait()
         started = time.monotonic()
-        log.debug("request: %s %s%s", method, url, _describe(params, data))
         try:
             response = self.session.request(
                 method,
@@ -166,12 +195,19 @@ class Client:
                 data=data,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 allow_redirects=False,
+                # Per request, so that a profile's ca_bundle beats REQUESTS_CA_BUNDLE (requests
+                # lets the environment override a session's verify). Never False.
+                verify=self.settings.ca_bundle or True,
+                stream=True,
             )
         except requests.exceptions.RequestException as exc:
             raise _network_error(exc, method, url) from None
-        elapsed = (time.monotonic() - started) * 1000
-        log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
-        return _decode(response, method, url)
+        except OSError as exc:  # requests checks a CA bundle path before connecting
+            raise NetworkError(
+                f"cannot send {method} {url}: {exc}",
+                hint="check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)",
+            ) from None
+        return response, started
 
     def _check_host(self, url: str, product: str) -> None:
         """Never send credentials to a host we did not choose (a next_page_url elsewhere)."""
@@ -201,13 +237,15 @@ class Client:
             page_size = min(limit, MAX_PAGE_SIZE) if limit else MAX_PAGE_SIZE
         query = dict(params or {})
         query["PageSize"] = page_size
-        url: str | None = path
-        seen: set[str] = set()
+        url: str | None = path if not path.startswith("/") else self.base(product) + path
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
+        # A page is identified without its `Page` number ("simply for client state"), so
+        # a next URL back to the first page (`...&Page=0`) is caught as a repeat too.
+        seen: set[tuple] = {_page_identity(url)}
         count = 0
-        first = True
         while url:
-            payload = self.request("GET", url, product=product, params=query if first else None)
-            first = False
+            # A page that fails is retried by the adapter (GET); never from page one again.
+            payload = self.request("GET", url, product=product)
             items, next_url = _page(payload, key, url)
             for item in items:
                 yield item
@@ -216,9 +254,13 @@ class Client:
                     return
             if next_url:
                 next_url = urljoin(self.base(product) + "/", next_url)
-                if next_url in seen or next_url == url:
-                    raise ResponseError(f"the API returned the same next page twice ({next_url}); stopping")
-                seen.add(next_url)
+                identity = _page_identity(next_url)
+                if identity in seen:
+                    raise ResponseError(
+                        f"the API pointed again to a page it already sent ({next_url}); "
+                        "stopping so that no item is listed twice"
+                    )
+                seen.add(identity)
             url = next_url
 
     # --- Messaging Services --------------------------------------------------------------
@@ -227,13 +269,27 @@ class Client:
         return self.paginate("/v1/Services", "services", limit=limit, page_size=page_size)
 
     def get_service(self, sid: str) -> dict:
-        return self.request("GET", f"/v1/Services/{sid}")
+        return self.fetch_object("GET", f"/v1/Services/{sid}")
 
     def create_service(self, form: dict[str, str]) -> dict:
-        return self.request("POST", "/v1/Services", data=form)
+        return self.fetch_object("POST", "/v1/Services", data=form)
 
     def update_service(self, sid: str, form: dict[str, str]) -> dict:
-        return self.request("POST", f"/v1/Services/{sid}", data=form)
+        return self.fetch_object("POST", f"/v1/Services/{sid}", data=form)
+
+    def fetch_object(self, method: str, url: str, **kw: Any) -> Any:
+        """`request()` for an answer that must be one JSON object (None in a dry run)."""
+        payload = self.request(method, url, **kw)
+        if payload is None and self.settings.dry_run and method != "GET":
+            return None
+        if not isinstance(payload, dict):
+            if url.startswith("/"):
+                url = self.base(kw.get("product", MESSAGING)) + url
+            raise ResponseError(
+                f"{method} {url} answered with JSON that is not an object "
+                f"({type(payload).__name__ if payload is not None else 'an empty body'})"
+            )
+        return payload
 
     def delete_service(self, sid: str) -> None:
         self.request("DELETE", f"/v1/Services/{sid}")
@@ -285,13 +341,20 @@ def _describe(params: dict | None, data: dict | None) -> str:
     return "".join(parts)
 
 
+def _page_identity(url: str) -> tuple:
+    parts = urlsplit(url)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "Page")
+    return (parts.scheme, parts.netloc.lower(), parts.path, tuple(query))
+
+
 def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:
     """Records and the next page's URL, from a Messaging v1 page (`meta`) or a 2010 one."""
     if not isinstance(payload, dict):
         raise ResponseError(f"the list at {url} is not a JSON object")
     meta = payload.get("meta")
     if isinstance(meta, dict):
-        key = meta.get("key") or key
+        if isinstance(meta.get("key"), str) and meta["key"]:
+            key = meta["key"]
         next_url = meta.get("next_page_url")
     elif "next_page_uri" in payload:  # the 2010 API: relative URIs at the top level
         next_url = payload.get("next_page_uri")
@@ -300,6 +363,8 @@ def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:
     items = payload.get(key)
     if not isinstance(items, list):
         raise ResponseError(f"the list at {url} has no '{key}' array")
+    if not all(isinstance(item, dict) for item in items):
+        raise ResponseError(f"the list at {url} has an item in '{key}' that is not an object")
     if next_url is not None and not isinstance(next_url, str):
         raise ResponseError(f"the list at {url} has a next page URL that is not a string")
     return items, next_url or None
@@ -357,12 +422,14 @@ def excerpt(response: requests.Response, size: int = 160) -> str:
 
 
 def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
-    from urllib3.exceptions import NameResolutionError, NewConnectionError
+    from urllib3.exceptions import NameResolutionError, NewConnectionError, ReadTimeoutError
 
     host = urlsplit(url).netloc
     args = getattr(exc, "args", ())
     inner = args[0] if args else None
-    inner_reason = getattr(inner, "reason", None)
+    inner_reason = getattr(inner, "reason", None)  # what the last attempt of a retried request met
+    if isinstance(inner, ReadTimeoutError):  # the body of an answer stalled
+        inner_reason = inner
     # Whether the request may have reached the server: not when the connection, the TLS
     # handshake or the proxy failed first.
     sent = not isinstance(
@@ -378,7 +445,7 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
         what = f"the proxy refused or failed the connection to {host}"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
         what = f"timed out connecting to {host}"
-    elif isinstance(exc, requests.exceptions.ReadTimeout):
+    elif isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(inner_reason, ReadTimeoutError):
         what = f"{host} did not answer in time"
     elif isinstance(inner_reason, NewConnectionError):
         what = f"cannot connect to {host} (connection refused or unreachable)"
@@ -392,6 +459,6 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
     hint = None
     if isinstance(exc, requests.exceptions.SSLError):
         hint = "behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle"
-    elif isinstance(exc, requests.exceptions.Timeout):
+    elif isinstance(exc, requests.exceptions.Timeout) or isinstance(inner_reason, ReadTimeoutError):
         hint = "raise --timeout, or try again later"
     return NetworkError(what, hint=hint)

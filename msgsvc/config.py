@@ -69,6 +69,9 @@ def mask(value: str) -> str:
     return "*" * 8
 
 
+_warned: set[tuple[str, int]] = set()
+
+
 def warn_if_exposed(path: Path) -> None:
     """Warn (once per run) when a file holding secrets is readable by group or others."""
     try:
@@ -76,6 +79,9 @@ def warn_if_exposed(path: Path) -> None:
     except OSError:
         return
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        if (str(path), mode) in _warned:
+            return
+        _warned.add((str(path), mode))
         print(
             f"msgsvc: warning: {path} is readable by other users; it holds secrets.\n"
             f"hint: chmod 600 {_shell_quote(str(path))}",

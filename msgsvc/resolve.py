@@ -18,7 +18,12 @@ def resolve_service(client: Any, ref: str) -> str:
     services = list(client.list_services())
     matches = [s for s in services if s.get("friendly_name") == ref]
     if len(matches) == 1:
-        return matches[0]["sid"]
+        sid = matches[0].get("sid")
+        if not isinstance(sid, str) or not validate.is_sid(sid, "MG"):
+            from msgsvc.client import ResponseError
+
+            raise ResponseError(f"the service named {ref!r} came back without a valid sid: {sid!r}")
+        return sid
     if not matches:
         import difflib
 
@@ -32,7 +37,7 @@ def resolve_service(client: Any, ref: str) -> str:
             else "list the services with: msgsvc services list"
         )
         raise NotFoundError(f"no service is named {ref!r}", hint=hint)
-    listing = "; ".join(f"{s['sid']} (created {s.get('date_created')})" for s in matches)
+    listing = "; ".join(f"{s.get('sid')} (created {s.get('date_created')})" for s in matches)
     raise UsageError(
         f"{len(matches)} services are named {ref!r}: {listing}",
         hint="name the service by its SID",

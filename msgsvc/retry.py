@@ -56,6 +56,26 @@ class TwilioRetry(Retry):
         retry.throttle = self.throttle
         return retry
 
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
+        """urllib3 retries "other" errors (TLS, a failed proxy tunnel) for every method. TLS
+        errors are configuration, not bad luck: never retried. For a POST only an error
+        that proves nothing was sent (the connection or the proxy tunnel failed) is."""
+        if error is not None:
+            from urllib3.exceptions import ProxyError, SSLError
+
+            if isinstance(error, SSLError) or (
+                isinstance(error, ProxyError) and isinstance(error.original_error, SSLError)
+            ):
+                raise error.with_traceback(_stacktrace)
+            if (
+                method is not None
+                and method.upper() not in IDEMPOTENT_METHODS
+                and not isinstance(error, ProxyError)
+                and not self._is_connection_error(error)
+            ):
+                raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code in ALWAYS_RETRIED:
             return True
@@ -90,6 +110,16 @@ class TwilioRetry(Retry):
             self.throttle.wait()
         elif delay > 0:
             time.sleep(delay)
+
+
+def backoff(attempt: int, backoff_factor: float) -> float:
+    """The wait before retry number `attempt` (1, 2, ...): as TwilioRetry's backoff."""
+    return float(min(30.0, backoff_factor * 2 ** (attempt - 1) + random.random() * backoff_factor))
+
+
+def pause(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 def make_retry(

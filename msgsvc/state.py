@@ -43,8 +43,13 @@ class State:
         return self._client
 
 
+LIMITS = {"timeout": 86400, "max_retries": 100}
+
+
 def settings_from(resolved: Resolved):
     """ClientSettings from resolved config; numbers from files or the environment checked here."""
+    from pathlib import Path
+
     from msgsvc import config, validate
     from msgsvc.client import ClientSettings
     from msgsvc.errors import ConfigError
@@ -66,8 +71,19 @@ def settings_from(resolved: Resolved):
             raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
         if value < 0 or (kind is float and value == 0):
             raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
+        if value != value or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
+            raise ConfigError(f"{key} from {setting.source} must be at most {LIMITS[key]}: {setting.value!r}")
         return value
 
+    for key in ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "ca_bundle"):
+        setting = resolved.settings.get(key)
+        if setting is not None and not isinstance(setting.value, str):
+            raise ConfigError(f"{key} from {setting.source} must be a string: {setting.value!r}")
+
+    ca_bundle = resolved.settings.get("ca_bundle")
+    if ca_bundle is not None:
+        if not Path(ca_bundle.value).expanduser().is_file():
+            raise ConfigError(f"ca_bundle from {ca_bundle.source} is not a file: {ca_bundle.value!r}")
     timeout = resolved.settings.get("timeout")
     base_url = resolved.get("base_url")
     if base_url:
@@ -86,5 +102,5 @@ def settings_from(resolved: Resolved):
         connect_timeout=number("timeout", config.DEFAULT_CONNECT_TIMEOUT, float) if timeout else config.DEFAULT_CONNECT_TIMEOUT,
         read_timeout=number("timeout", config.DEFAULT_READ_TIMEOUT, float),
         max_retries=number("max_retries", config.DEFAULT_MAX_RETRIES, int),
-        ca_bundle=resolved.get("ca_bundle"),
+        ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,
     )

@@ -355,3 +355,35 @@ def test_try_script_runs_a_first_session_and_cleans_up(tmp_path):
     assert f"sid\t{sid}\n" in result.stdout and "Traceback" not in result.stderr
     assert os.listdir(scratch) == []  # its temporary config and the emulator's files are gone
     assert not (tmp_path / "mine").exists()  # the user's own config was never touched
+
+
+def test_a_debug_session_with_senders_never_prints_the_secret(tmp_path):
+    """Issue 5's secret check over the sender commands too: every step with debug on,
+    against the emulator, and neither the token nor the Basic credentials ever printed."""
+    import base64
+
+    emu = RunningEmulator(tmp_path / "emu", "--numbers", "3")
+    try:
+        token = emu.info["TWILIO_AUTH_TOKEN"]
+        sid = emu.info["TWILIO_ACCOUNT_SID"]
+        basic = base64.b64encode(f"{sid}:{token}".encode()).decode()
+        env = _env(tmp_path, MSGSVC_DEBUG="1")
+        steps = [
+            (f"profiles add dbg --account-sid {sid} --base-url {emu.info['MSGSVC_BASE_URL']}", token + "\n"),
+            ("services create --friendly-name Debugged", None),
+            ("numbers attach Debugged +15550000001", None),
+            ("numbers list Debugged --json", None),
+            ("numbers detach Debugged +15550000001 --yes", None),
+            ("alpha-senders attach Debugged ACME --dry-run", None),
+            ("services delete Debugged --yes", None),
+        ]
+        printed = []
+        for argv, stdin in steps:
+            result = subprocess.run([MSGSVC, *argv.split()], input=stdin, capture_output=True, text=True, timeout=60, env=env)
+            assert result.returncode == 0, (argv, result.stderr)
+            printed.append(result.stdout + result.stderr)
+        everything = "".join(printed)
+        assert everything.count("debug: request:") >= len(steps) - 1
+        assert token not in everything and basic not in everything
+    finally:
+        assert emu.stop() == 0

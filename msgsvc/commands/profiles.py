@@ -78,7 +78,7 @@ def profiles_add(
     region: Annotated[Optional[str], typer.Option("--region", help="Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).", show_default=False)] = None,
     edge: Annotated[Optional[str], typer.Option("--edge", help="Twilio edge location, e.g. dublin, sydney.", show_default=False)] = None,
     base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request here instead (a local server, the emulator).", show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, help="Connect and read timeout for this profile.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout for this profile.", show_default=False)] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries for this profile.", show_default=False)] = None,
     ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", metavar="FILE", help="Trust this PEM file of certificate authorities (a corporate proxy's).", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name.")] = False,
@@ -99,6 +99,8 @@ def profiles_add(
     from msgsvc.output import note
 
     _check_name(name)
+    if timeout is not None and timeout != timeout:  # NaN passes Click's range check
+        raise UsageError("invalid value for --timeout: nan is not a number of seconds")
     _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
     _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
     base_url = _check("--base-url", validate.base_url, base_url)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from contextlib import contextmanager
+from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
@@ -41,7 +42,12 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
     from msgsvc.output import emit_plan, emit_record, note
 
     client = state.client()
-    service = client.create_service(service_form(values))
+    form = service_form(values)
+    with _outcome_unknown_hint(
+        f"the service may or may not have been created; check before creating it again: "
+        f"msgsvc services list --all, and look for the friendly name {form.get('FriendlyName', '')!r}"
+    ):
+        service = client.create_service(form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
     emit_record(service, as_json=state.json)
@@ -112,7 +118,9 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
     from msgsvc.output import emit_plan, emit_record, note
 
     client = state.client()
-    updated = client.update_service(resolve_service(client, service), form)
+    sid = resolve_service(client, service)
+    with _outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+        updated = client.update_service(sid, form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
     emit_record(updated, as_json=state.json)
@@ -170,6 +178,23 @@ def services_delete(
             raise typer.Exit(ExitCode.USAGE)
     client.delete_service(sid)
     note(f"Deleted {sid} ({name})")
+
+
+@contextmanager
+def _outcome_unknown_hint(hint: str) -> Iterator[None]:
+    """A POST is never sent twice (the API has no idempotency key): when its answer was lost,
+    or a gateway failed (500/502/504), say how to find out what happened."""
+    from msgsvc.errors import ApiError, OutcomeUnknownError
+
+    try:
+        yield
+    except OutcomeUnknownError as error:
+        error.hint = hint
+        raise
+    except ApiError as error:
+        if error.status in (500, 502, 504) and error.hint is None:
+            error.hint = hint
+        raise
 
 
 def _given(ctx: typer.Context, name: str) -> bool:

@@ -1,0 +1,194 @@
+"""A small threaded HTTP server on 127.0.0.1 that misbehaves on cue, for the resilience tests.
+
+pytest-httpserver answers well-formed responses; these tests also need a connection dropped
+after the request was read, and a server that never answers. Each request is recorded, so a
+test can assert exactly how many requests were sent (one POST for a create that timed out).
+
+    fault_server.script("POST", "/v1/Services", Respond(429, headers={"Retry-After": "0"}), Respond(201, json=...))
+
+Scripted actions are used in order, one per request to that method and path; a request
+nothing was scripted for gets HTTP 599 (and is recorded), which fails any test that did not
+expect it.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+
+@dataclass
+class Respond:
+    status: int
+    json: Any = None
+    body: bytes | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BreakOff:
+    """Send the status line, the headers and half the body, then close the connection
+    (or, with stall=True, wait without sending the rest)."""
+
+    status: int
+    json: Any = None
+    stall: bool = False
+
+
+class Drop:
+    """Read the whole request, then close the connection without a word."""
+
+
+class Hang:
+    """Read the whole request, then wait (until the test ends) without answering."""
+
+
+DROP = Drop()
+HANG = Hang()
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    body: str
+    headers: dict[str, str]
+
+    @property
+    def form(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.body, keep_blank_values=True)
+
+
+class FaultServer:
+    def __init__(self) -> None:
+        self.requests: list[Seen] = []
+        self._scripts: dict[tuple[str, str], list] = {}
+        self._lock = threading.Lock()
+        self.release = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+                parts = urlsplit(self.path)
+                seen = Seen(self.command, parts.path, parse_qsl(parts.query, keep_blank_values=True), body, dict(self.headers))
+                with server._lock:
+                    server.requests.append(seen)
+                    queue = server._scripts.get((self.command, parts.path))
+                    action = queue.pop(0) if queue else Respond(599, json={"message": f"nothing scripted for {self.command} {self.path}"})
+                if isinstance(action, Drop):
+                    self.close_connection = True
+                    return
+                if isinstance(action, Hang):
+                    server.release.wait(20)
+                    self.close_connection = True
+                    return
+                if isinstance(action, BreakOff):
+                    data = jsonlib.dumps(action.json).encode()
+                    self.send_response(action.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    if action.stall:
+                        server.release.wait(20)
+                    self.close_connection = True
+                    return
+                payload = action.body
+                if action.json is not None:
+                    payload = jsonlib.dumps(action.json)
+                data = payload.encode() if isinstance(payload, str) else (payload or b"")
+                self.send_response(action.status)
+                headers = {"Content-Type": "application/json", **action.headers}
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+                self.close_connection = True
+
+            do_GET = do_POST = do_DELETE = _handle
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def netloc(self) -> str:
+        return self.url.removeprefix("http://")
+
+    def script(self, method: str, path: str, *actions: Any) -> None:
+        with self._lock:
+            self._scripts.setdefault((method, path), []).extend(actions)
+
+    def seen(self, method: str | None = None, path: str | None = None) -> list[Seen]:
+        return [r for r in self.requests if (method is None or r.method == method) and (path is None or r.path == path)]
+
+    def unused(self) -> dict:
+        return {key: queue for key, queue in self._scripts.items() if queue}
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def fault_server():
+    server = FaultServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+class FakeClock:
+    """Stands in for `time` in msgsvc.retry: every wait is recorded and passes at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        import time
+
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Retries wait no real time; `clock.sleeps` lists the waits msgsvc decided on."""
+    from msgsvc import retry
+
+    fake = FakeClock()
+    monkeypatch.setattr(retry, "time", fake)
+    return fake

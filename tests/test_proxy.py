@@ -1,0 +1,254 @@
+"""Corporate networks: the installed msgsvc reaches https://messaging.twilio.com (no --base-url)
+through a TLS-terminating CONNECT proxy on 127.0.0.1 that holds a certificate from a CA made
+here. TLS verification stays on: without the CA the same run fails.
+
+Nothing may reach the real host. The proxy is on loopback; the target name travels only
+inside CONNECT. As a second wall, the subprocess loads a `sitecustomize` that refuses to
+resolve or connect to anything but loopback, and each test fails if the proxy saw no CONNECT
+(a control test shows the guard stops a run that bypasses the proxy).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import ssl
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, page, run_installed, service
+
+trustme = pytest.importorskip("trustme")
+
+GUARD = '''
+import socket
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_getaddrinfo = socket.getaddrinfo
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in _LOOPBACK:
+        raise socket.gaierror(socket.EAI_NONAME, "test guard: refusing to resolve " + str(name))
+    return _getaddrinfo(host, *args, **kwargs)
+socket.getaddrinfo = _guarded_getaddrinfo
+_connect = socket.socket.connect
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in _LOOPBACK:
+        raise OSError("test guard: refusing to connect to " + str(address))
+    return _connect(self, address)
+socket.socket.connect = _guarded_connect
+'''
+
+
+@dataclass
+class Tunnel:
+    connect_line: str = ""
+    request_head: str = ""
+    body: bytes = b""
+    error: str = ""
+    headers: dict = field(default_factory=dict)
+
+
+class ConnectProxy:
+    """CONNECT host:443, answer 200, then be the host: TLS with the test CA's certificate."""
+
+    def __init__(self, ca) -> None:
+        self.tunnels: list[Tunnel] = []
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("messaging.twilio.com").configure_cert(self.context)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return "http://127.0.0.1:%d" % self.listener.getsockname()[1]
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _read_head(sock) -> tuple[bytes, bytes]:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        return head, rest
+
+    def _tunnel(self, conn) -> None:
+        tunnel = Tunnel()
+        self.tunnels.append(tunnel)
+        conn.settimeout(10)
+        try:
+            head, _ = self._read_head(conn)
+            tunnel.connect_line = head.decode().split("\r\n")[0]
+            if not tunnel.connect_line.startswith("CONNECT "):
+                conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            tls = self.context.wrap_socket(conn, server_side=True)
+            head, body = self._read_head(tls)
+            tunnel.request_head = head.decode()
+            lines = tunnel.request_head.split("\r\n")
+            tunnel.headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+            length = int(tunnel.headers.get("Content-Length", 0))
+            while len(body) < length:
+                body += tls.recv(65536)
+            tunnel.body = body
+            if lines[0].startswith("POST "):
+                status, payload = "201 Created", service()
+            else:
+                status, payload = "200 OK", page("services", [service()])
+            data = json.dumps(payload).encode()
+            tls.sendall(
+                f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                f"Connection: close\r\n\r\n".encode() + data
+            )
+            tls.close()
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            tunnel.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(2)
+        self.listener.close()
+
+
+@pytest.fixture
+def ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def proxy(ca):
+    server = ConnectProxy(ca)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def network_env(tmp_path, proxy, monkeypatch):
+    """The environment of a machine behind the proxy, plus the loopback-only guard."""
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(GUARD)
+    for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    return {
+        "HTTPS_PROXY": proxy.url,
+        "https_proxy": proxy.url,
+        "NO_PROXY": "",
+        "no_proxy": "",
+        "PYTHONPATH": str(guard),
+    }
+
+
+def assert_tunnelled(proxy, request_line: str) -> None:
+    assert proxy.tunnels, "the proxy saw no CONNECT"
+    tunnel = proxy.tunnels[0]
+    assert re.fullmatch(r"CONNECT messaging\.twilio\.com:443 HTTP/1\.[01]", tunnel.connect_line)
+    assert tunnel.error == ""
+    assert tunnel.request_head.split("\r\n")[0] == request_line
+    assert tunnel.headers["Host"] == "messaging.twilio.com"
+    assert tunnel.headers["Authorization"] == BASIC_AUTH
+
+
+def test_list_through_the_proxy_with_requests_ca_bundle(proxy, network_env, ca, tmp_path):
+    ca_file = tmp_path / "corporate-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    env = {**network_env, "REQUESTS_CA_BUNDLE": str(ca_file), "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+
+    proc = run_installed("services", "list", "--json", env=env)
+
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert json.loads(proc.stdout) == [service()]
+    assert_tunnelled(proxy, "GET /v1/Services?PageSize=50 HTTP/1.1")
+    assert len(proxy.tunnels) == 1
+
+
+def test_create_through_the_proxy_with_the_profiles_ca_bundle(proxy, network_env, ca, tmp_path):
+    ca_file = tmp_path / "corporate-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    added = run_installed("profiles", "add", "corp", "--account-sid", ACCOUNT_SID, "--ca-bundle", str(ca_file), input=AUTH_TOKEN + "\n")
+    assert added.returncode == 0, added.stderr
+
+    proc = run_installed("services", "create", "--friendly-name", "Alerts", env=network_env)
+
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"Created {SERVICE_SID} (Alerts)\n"
+    assert_tunnelled(proxy, "POST /v1/Services HTTP/1.1")
+    assert proxy.tunnels[0].body == b"FriendlyName=Alerts"
+    assert len(proxy.tunnels) == 1
+
+
+def test_the_profiles_ca_bundle_beats_a_wrong_requests_ca_bundle(proxy, network_env, ca, tmp_path):
+    ca_file = tmp_path / "corporate-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    wrong = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(wrong))
+    run_installed("profiles", "add", "corp", "--account-sid", ACCOUNT_SID, "--ca-bundle", str(ca_file), input=AUTH_TOKEN + "\n")
+
+    proc = run_installed("services", "list", env={**network_env, "REQUESTS_CA_BUNDLE": str(wrong)})
+
+    assert proc.returncode == 0, proc.stderr
+    assert_tunnelled(proxy, "GET /v1/Services?PageSize=50 HTTP/1.1")
+
+
+def test_without_the_ca_tls_verification_fails_and_is_not_retried(proxy, network_env):
+    env = {**network_env, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+
+    proc = run_installed("services", "list", env=env)
+
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (
+        "msgsvc: TLS verification of messaging.twilio.com failed\n"
+        "hint: behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle\n"
+    )
+    assert len(proxy.tunnels) == 1
+    assert proxy.tunnels[0].connect_line.startswith("CONNECT messaging.twilio.com:443 HTTP/1.")
+    assert proxy.tunnels[0].request_head == ""  # no request went through an unverified tunnel
+
+
+def test_control_the_guard_stops_a_run_that_bypasses_the_proxy(proxy, network_env):
+    env = {**network_env, "HTTPS_PROXY": "", "https_proxy": "", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+
+    proc = run_installed("--max-retries", "0", "services", "list", env=env)
+
+    assert (proc.returncode, proc.stderr) == (1, "msgsvc: cannot resolve the host name messaging.twilio.com\n")
+    assert proxy.tunnels == []
+
+
+def test_a_missing_ca_bundle_is_a_clear_error(msgsvc, monkeypatch, tmp_path):
+    from msgsvc import config
+
+    config.write_config({"active": "a", "profiles": {"a": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "ca_bundle": str(tmp_path / "gone.pem")}}})
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"msgsvc: ca_bundle from file profile 'a' is not a file: '{tmp_path / 'gone.pem'}'\n"
+
+
+def test_a_missing_requests_ca_bundle_is_a_clear_error(msgsvc, monkeypatch, tmp_path):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "gone.pem"))
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("MSGSVC_BASE_URL", "https://127.0.0.1:9")  # loopback; fails before connecting
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "msgsvc: cannot send GET https://127.0.0.1:9/v1/Services?PageSize=50: Could not find a suitable "
+        f"TLS CA certificate bundle, invalid path: {tmp_path / 'gone.pem'}\n"
+        "hint: check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)\n"
+    )

@@ -1,0 +1,443 @@
+"""Retries that never duplicate, and timeouts: each fault with its exit code, its message and
+the exact number of requests the server saw. Waits are recorded by a fake clock, not slept."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+
+import pytest
+from conftest import ACCOUNT_SID, AUTH_TOKEN, OTHER_SID, SERVICE_SID, page, run_installed, service
+from faults import DROP, HANG, BreakOff, Respond, clock, fault_server  # noqa: F401 (fixtures)
+
+SID3 = "MG" + "c" * 32
+TOO_MANY = {"code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429}
+UNAVAILABLE = Respond(503, body="<html><head><title>503 Service Unavailable</title></head></html>", headers={"Content-Type": "text/html"})
+CREATE_UNKNOWN_HINT = (
+    "hint: the service may or may not have been created; check before creating it again: "
+    "msgsvc services list --all, and look for the friendly name 'Alerts'\n"
+)
+
+
+def use_server(server, **settings) -> None:
+    """The active profile 'test' sends everything to the fault server."""
+    from msgsvc import config
+
+    profile = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": server.url, **settings}
+    config.write_config({"active": "test", "profiles": {"test": profile}})
+
+
+def created(**extra) -> Respond:
+    return Respond(201, json=service(**extra))
+
+
+# --- 429 and 503: retried for every method, POST included ----------------------------------
+
+
+def test_429_on_create_is_retried_after_retry_after_seconds(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": "7"}), created())
+
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
+
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == service()
+    assert [r.form for r in fault_server.seen()] == [[("FriendlyName", "Alerts")]] * 2
+    assert clock.sleeps == [7]  # Retry-After honoured exactly, not the backoff
+
+
+def test_429_retry_after_as_an_http_date(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    when = email.utils.formatdate(time.time() + 20, usegmt=True)
+    fault_server.script("GET", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": when}), Respond(200, json=page("services", [service()])))
+
+    result = msgsvc("services", "list")
+
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith(SERVICE_SID + "\t")
+    assert len(fault_server.seen("GET")) == 2
+    assert len(clock.sleeps) == 1 and 17 <= clock.sleeps[0] <= 20
+
+
+def test_429_retry_after_is_capped(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("GET", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": "86400"}), Respond(200, json=page("services", [])))
+    assert msgsvc("services", "list").code == 0
+    assert clock.sleeps == [120]
+
+
+def test_429_until_retries_run_out(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", *[Respond(429, json=TOO_MANY, headers={"Retry-After": "0"})] * 3)
+
+    result = msgsvc("--max-retries", "2", "services", "create", "--friendly-name", "Alerts")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        "msgsvc: HTTP 429 (Twilio error 20429): Too Many Requests (see https://www.twilio.com/docs/errors/20429)\n"
+        "hint: Twilio is rate-limiting this account; try again later or raise --max-retries\n"
+    )
+    assert len(fault_server.seen("POST")) == 3
+
+
+def test_503_with_retry_after_is_retried_for_post(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", Respond(503, body="", headers={"Retry-After": "4"}), created())
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
+    assert (result.code, result.err) == (0, "")
+    assert len(fault_server.seen("POST")) == 2
+    assert clock.sleeps == [4]
+
+
+def test_503_without_retry_after_backs_off_exponentially_with_jitter(msgsvc, fault_server, clock):
+    use_server(fault_server, max_retries=3)
+    fault_server.script("POST", "/v1/Services", UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, created())
+
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+
+    assert result.code == 0, result.err
+    assert len(fault_server.seen("POST")) == 4
+    first, second, third = clock.sleeps
+    assert 0.5 <= first <= 1.0 and 1.0 <= second <= 1.5 and 2.0 <= third <= 2.5
+
+
+def test_503_until_retries_run_out_reports_the_html_title(msgsvc, fault_server, clock):
+    use_server(fault_server, max_retries=1)
+    fault_server.script("GET", "/v1/Services", UNAVAILABLE, UNAVAILABLE)
+
+    result = msgsvc("services", "list")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "msgsvc: HTTP 503: Service Unavailable: 503 Service Unavailable\n"
+    assert len(fault_server.seen()) == 2
+
+
+# --- 500, 502, 504: retried for GET and DELETE, never for POST -----------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_5xx_on_get_is_retried(msgsvc, fault_server, clock, status):
+    use_server(fault_server)
+    fault_server.script("GET", "/v1/Services", Respond(status, json={"message": "oops", "status": status}), Respond(200, json=page("services", [service()])))
+
+    result = msgsvc("services", "list")
+
+    assert (result.code, result.err) == (0, "")
+    assert len(fault_server.seen("GET")) == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_5xx_on_create_is_never_sent_twice(msgsvc, fault_server, clock, status):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", Respond(status, json={"message": "gateway trouble", "status": status}), created())
+
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"msgsvc: HTTP {status}: gateway trouble\n" + CREATE_UNKNOWN_HINT
+    assert len(fault_server.seen("POST")) == 1
+    assert clock.sleeps == []
+
+
+def test_502_on_update_is_not_retried_and_says_how_to_check(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", f"/v1/Services/{SERVICE_SID}", Respond(502, body="Bad Gateway", headers={"Content-Type": "text/plain"}))
+
+    result = msgsvc("services", "update", SERVICE_SID, "--validity-period", "600")
+
+    assert result.code == 1
+    assert result.err == (
+        "msgsvc: HTTP 502: Bad Gateway: Bad Gateway\n"
+        f"hint: the change may or may not have been made; check with: msgsvc services get {SERVICE_SID}\n"
+    )
+    assert len(fault_server.seen("POST")) == 1
+
+
+def test_502_on_delete_is_retried(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service()))
+    fault_server.script("DELETE", f"/v1/Services/{SERVICE_SID}", Respond(502, body=""), DROP, Respond(204, body=""))
+
+    result = msgsvc("services", "delete", SERVICE_SID, "--yes")
+
+    assert (result.code, result.out) == (0, "")
+    assert result.err == f"Deleted {SERVICE_SID} (Alerts)\n"
+    assert len(fault_server.seen("DELETE")) == 3
+
+
+# --- a connection dropped after the request was sent --------------------------------------
+
+
+def test_dropped_connection_on_get_is_retried(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", DROP, Respond(200, json=service()))
+
+    result = msgsvc("services", "get", SERVICE_SID, "--json")
+
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == service()
+    assert len(fault_server.seen()) == 2
+
+
+def test_dropped_connection_on_create_is_never_sent_again(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", DROP, created())
+
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: the connection to {fault_server.netloc} was lost after the request was sent: "
+        f"POST {fault_server.url}/v1/Services may or may not have taken effect\n" + CREATE_UNKNOWN_HINT
+    )
+    assert len(fault_server.seen("POST")) == 1
+
+
+def test_dropped_connection_on_create_installed(fault_server):
+    """The installed program: one POST, exit 1, and nothing else on stderr (no urllib3 warning)."""
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", DROP, created())
+
+    proc = run_installed("services", "create", "--friendly-name", "Alerts")
+
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (
+        f"msgsvc: the connection to {fault_server.netloc} was lost after the request was sent: "
+        f"POST {fault_server.url}/v1/Services may or may not have taken effect\n" + CREATE_UNKNOWN_HINT
+    )
+    assert len(fault_server.seen("POST")) == 1
+
+
+# --- read timeouts ---------------------------------------------------------------------
+
+
+def test_create_that_timed_out_is_sent_exactly_once(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", HANG, created())
+
+    result = msgsvc("--timeout", "0.2", "services", "create", "--friendly-name", "Alerts")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: {fault_server.netloc} did not answer in time after the request was sent: "
+        f"POST {fault_server.url}/v1/Services may or may not have taken effect\n" + CREATE_UNKNOWN_HINT
+    )
+    assert len(fault_server.seen("POST")) == 1
+    assert clock.sleeps == []
+
+
+def test_get_that_timed_out_is_retried(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("GET", "/v1/Services", HANG, Respond(200, json=page("services", [service()])))
+
+    result = msgsvc("--timeout", "0.2", "services", "list")
+
+    assert (result.code, result.err) == (0, "")
+    assert len(fault_server.seen("GET")) == 2
+
+
+def test_get_that_keeps_timing_out(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("GET", "/v1/Services", HANG, HANG)
+
+    result = msgsvc("--timeout", "0.2", "--max-retries", "1", "services", "list")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"msgsvc: {fault_server.netloc} did not answer in time\nhint: raise --timeout, or try again later\n"
+    assert len(fault_server.seen("GET")) == 2
+
+
+def test_profile_timeout_and_max_retries_apply(msgsvc, fault_server, clock):
+    use_server(fault_server, timeout=0.2, max_retries=2)
+    fault_server.script("GET", "/v1/Services", HANG, HANG, HANG)
+
+    result = msgsvc("services", "list")
+
+    assert result.code == 1
+    assert "did not answer in time" in result.err
+    assert len(fault_server.seen("GET")) == 3  # the profile's max_retries=2
+
+
+def test_global_flags_beat_the_profile(msgsvc, fault_server, clock):
+    use_server(fault_server, timeout=30, max_retries=4)
+    fault_server.script("GET", "/v1/Services", HANG, HANG, HANG)
+
+    result = msgsvc("--timeout", "0.2", "--max-retries", "0", "services", "list")
+
+    assert result.code == 1
+    assert len(fault_server.seen("GET")) == 1
+
+
+def test_environment_max_retries_beats_the_profile(msgsvc, fault_server, clock, monkeypatch):
+    use_server(fault_server, max_retries=0)
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "2")
+    fault_server.script("GET", "/v1/Services", UNAVAILABLE, UNAVAILABLE, UNAVAILABLE)
+
+    assert msgsvc("services", "list").code == 1
+    assert len(fault_server.seen("GET")) == 3
+
+
+def test_global_options_are_accepted_before_the_command_installed(fault_server):
+    use_server(fault_server, max_retries=0)
+    fault_server.script("GET", "/v1/Services", Respond(503, body=""), Respond(200, json=page("services", [service()])))
+
+    proc = run_installed("--timeout", "5", "--max-retries", "1", "services", "list", env={"MSGSVC_DEBUG": ""})
+
+    # Real backoff here (one retry, under a second): the flag really reached the adapter.
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith(SERVICE_SID + "\t")
+    assert len(fault_server.seen("GET")) == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--timeout", "0", "services", "list"], "Invalid value for '--timeout': 0.0 is not in the range 0.001<=x<=86400."),
+        (["--timeout", "nan", "services", "list"], "Invalid value for '--timeout': nan is not a number of seconds"),
+        (["--timeout", "1e300", "services", "list"], "Invalid value for '--timeout': 1e+300 is not in the range 0.001<=x<=86400."),
+        (["--max-retries", "-1", "services", "list"], "Invalid value for '--max-retries': -1 is not in the range 0<=x<=100."),
+    ],
+)
+def test_bad_timeout_or_retries_flag_is_a_usage_error(msgsvc, fault_server, args, message):
+    use_server(fault_server)
+    result = msgsvc(*args)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\nmsgsvc: {message}\nhint: see 'msgsvc --help'\n"
+    assert fault_server.seen() == []
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"timeout": "soon"}, "timeout from file profile 'test' is not a number: 'soon'"),
+        ({"timeout": float("inf")}, "timeout from file profile 'test' must be at most 86400: inf"),
+        ({"max_retries": 1000}, "max_retries from file profile 'test' must be at most 100: 1000"),
+        ({"region": 5}, "region from file profile 'test' must be a string: 5"),
+    ],
+)
+def test_bad_timeout_or_retries_in_the_profile_is_a_config_error(msgsvc, fault_server, settings, message):
+    use_server(fault_server, **settings)
+    result = msgsvc("services", "list")
+    assert (result.code, result.err) == (2, f"msgsvc: {message}\n")
+    assert fault_server.seen() == []
+
+
+# --- a list interrupted mid-way ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [DROP, UNAVAILABLE, Respond(500, json={"message": "boom"})], ids=["dropped", "503", "500"])
+def test_list_retries_the_failed_page_only(msgsvc, fault_server, clock, fault):
+    use_server(fault_server)
+    base = fault_server.url
+    page2 = f"{base}/v1/Services?PageSize=1&Page=1&PageToken=PA2"
+    page3 = f"{base}/v1/Services?PageSize=1&Page=2&PageToken=PA3"
+    fault_server.script(
+        "GET", "/v1/Services",
+        Respond(200, json=page("services", [service(SERVICE_SID, "One")], page2, 0, 1)),
+        fault,
+        Respond(200, json=page("services", [service(OTHER_SID, "Two")], page3, 1, 1)),
+        Respond(200, json=page("services", [service(SID3, "Three")], None, 2, 1)),
+    )
+
+    result = msgsvc("services", "list", "--all", "--page-size", "1", "--json")
+
+    assert (result.code, result.err) == (0, "")
+    assert [s["sid"] for s in json.loads(result.out)] == [SERVICE_SID, OTHER_SID, SID3]
+    assert [dict(r.query).get("PageToken") for r in fault_server.seen()] == [None, "PA2", "PA2", "PA3"]
+
+
+def test_list_whose_page_breaks_off_mid_body_retries_that_page(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    page2 = f"{fault_server.url}/v1/Services?PageSize=1&Page=1&PageToken=PA2"
+    second = page("services", [service(OTHER_SID, "Two")], None, 1, 1)
+    fault_server.script(
+        "GET", "/v1/Services",
+        Respond(200, json=page("services", [service()], page2, 0, 1)),
+        BreakOff(200, second),
+        Respond(200, json=second),
+    )
+
+    result = msgsvc("--debug", "services", "list", "--all", "--page-size", "1", "--json")
+
+    assert result.code == 0, result.err
+    assert [s["sid"] for s in json.loads(result.out)] == [SERVICE_SID, OTHER_SID]
+    assert [dict(r.query).get("PageToken") for r in fault_server.seen()] == [None, "PA2", "PA2"]
+    assert re.search(rf"debug: retry: GET {re.escape(page2)} after the answer broke off \(\w+\); waiting \d\.\d\d s \(3 retries left\)\n", result.err)
+
+
+def test_create_whose_answer_breaks_off_is_not_sent_again(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("POST", "/v1/Services", BreakOff(201, service()), created())
+
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err.startswith(f"msgsvc: the connection to {fault_server.netloc} was lost after the request was sent: ")
+    assert result.err.endswith(CREATE_UNKNOWN_HINT)
+    assert len(fault_server.seen("POST")) == 1
+
+
+def test_answers_that_stall_mid_body(msgsvc, fault_server, clock):
+    use_server(fault_server)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", BreakOff(200, service(), stall=True), Respond(200, json=service()))
+    fault_server.script("POST", "/v1/Services", BreakOff(201, service(), stall=True), created())
+
+    got = msgsvc("--timeout", "0.2", "services", "get", SERVICE_SID, "--json")
+    create = msgsvc("--timeout", "0.2", "services", "create", "--friendly-name", "Alerts")
+
+    assert (got.code, got.err) == (0, "")
+    assert json.loads(got.out) == service()
+    assert len(fault_server.seen("GET")) == 2
+    assert (create.code, create.out) == (1, "")
+    assert create.err == (
+        f"msgsvc: {fault_server.netloc} did not answer in time after the request was sent: "
+        f"POST {fault_server.url}/v1/Services may or may not have taken effect\n" + CREATE_UNKNOWN_HINT
+    )
+    assert len(fault_server.seen("POST")) == 1
+
+
+def test_list_failing_mid_way_prints_nothing_twice_and_says_so(msgsvc, fault_server, clock):
+    use_server(fault_server, max_retries=1)
+    page2 = f"{fault_server.url}/v1/Services?PageSize=1&Page=1&PageToken=PA2"
+    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [service()], page2, 0, 1)), DROP, DROP)
+
+    result = msgsvc("services", "list", "--all", "--page-size", "1")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"msgsvc: the connection to {fault_server.netloc} was lost\n"
+    assert [dict(r.query).get("PageToken") for r in fault_server.seen()] == [None, "PA2", "PA2"]
+
+
+# --- connection refused: nothing was sent, so retried even for POST -------------------------
+
+
+def test_refused_connection_is_retried_and_reported(msgsvc, clock):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    from msgsvc import config
+
+    config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": f"http://127.0.0.1:{port}", "max_retries": 2}}})
+
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused or unreachable)\n"
+    assert len(clock.sleeps) == 2  # two retries: a refused connect sent nothing
+
+
+def test_throttle_holds_every_thread_of_a_client(clock):
+    from msgsvc.retry import Throttle
+
+    throttle = Throttle()
+    throttle.hold(5)
+    throttle.hold(2)  # a shorter pause never shortens the longer one
+    throttle.wait()
+    assert clock.sleeps == [5]
+    throttle.wait()
+    assert clock.sleeps == [5]
