@@ -33,8 +33,14 @@ def note(message: str) -> None:
 
 
 def emit_json(value: Any) -> None:
+    """Indented for a person on a terminal; compact in a pipe, as gh does: `indent` makes
+    json use its pure-Python encoder, 15x slower than the C one on a 10,000-service list."""
     # One dumps and one write: json.dump to a stream is several times slower.
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    if stdout_is_terminal():
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 
