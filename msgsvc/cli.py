@@ -6,7 +6,6 @@ the command modules imports requests or rich at module level.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import Annotated, Optional
@@ -84,23 +83,24 @@ def root(
         _enable_debug(state)
 
 
-class _Redact(logging.Filter):
-    """Last line of defence: any known secret in a debug line becomes ***."""
-
-    def __init__(self, state: State) -> None:
-        super().__init__()
-        self.state = state
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self.state.secrets:
-            if secret:
-                message = message.replace(secret, "***")
-        record.msg, record.args = message, None
-        return True
-
-
 def _enable_debug(state: State) -> None:
+    import logging  # only here: importing logging costs about 10 ms at every start
+
+    class _Redact(logging.Filter):
+        """Last line of defence: any known secret in a debug line becomes ***."""
+
+        def __init__(self, state: State) -> None:
+            super().__init__()
+            self.state = state
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            message = record.getMessage()
+            for secret in self.state.secrets:
+                if secret:
+                    message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+            return True
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     handler.addFilter(_Redact(state))

@@ -276,6 +276,12 @@ def resolve(
                 f"profile {resolved.profile.value!r} has no complete credentials",
                 hint=f"add them again: msgsvc profiles add {resolved.profile.value} --force --account-sid AC...",
             )
+        if profiles:
+            raise CredentialsError(
+                "no credentials: no profile is active and TWILIO_ACCOUNT_SID with "
+                "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) are not set",
+                hint=f"choose one with: msgsvc profiles use NAME (profiles: {', '.join(sorted(profiles))})",
+            )
         raise CredentialsError(
             "no credentials: no profile is set up and TWILIO_ACCOUNT_SID with "
             "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) are not set",

@@ -32,6 +32,18 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def confirm(question: str) -> bool:
+    """Ask a yes/no question: the question on stderr, the answer from stdin; no by default.
+
+    Not click's confirm: it echoes the prompt's last character to stdout, and stdout is data."""
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:  # end of input: no
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
+
+
 def emit_json(value: Any) -> None:
     """Indented for a person on a terminal; compact in a pipe, as gh does: `indent` makes
     json use its pure-Python encoder, 15x slower than the C one on a 10,000-service list."""
@@ -66,7 +78,8 @@ def emit_records(records: Iterable[dict], columns: Sequence[Column], *, as_json:
     if as_json:
         emit_json(rows)
     elif stdout_is_terminal():
-        _table([c.header for c in columns], [[cell(r.get(c.key)) for c in columns] for r in rows])
+        _table([c.header for c in columns], [[cell(r.get(c.key)) for c in columns] for r in rows],
+               no_wrap=[not c.wrap for c in columns])
     else:
         write_tsv([[cell(r.get(c.key)) for c in columns] for r in rows])
     return len(rows)
@@ -89,14 +102,15 @@ def write_tsv(rows: Iterable[Sequence[str]]) -> None:
     sys.stdout.flush()
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], no_wrap: Sequence[bool] = ()) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
-    for header in headers:
-        table.add_column(header, overflow="fold")
+    for index, header in enumerate(headers):
+        keep = index < len(no_wrap) and no_wrap[index]
+        table.add_column(header, overflow="fold", no_wrap=keep, min_width=max((len(r[index]) for r in rows), default=0) if keep else None)
     for row in rows:
         table.add_row(*(Text(value) for value in row))  # Text: no markup in API data
     Console(highlight=False).print(table)
