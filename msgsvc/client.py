@@ -299,16 +299,19 @@ def excerpt(response: requests.Response, size: int = 160) -> str:
     else:
         text = re.sub(r"<[^>]+>", " ", text)
     text = " ".join(text.split())
-    return text[:size] + ("…" if len(text) > size else "")
+    return text[:size].rstrip() + "…" if len(text) > size else text
 
 
 def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
-    from urllib3.exceptions import NameResolutionError, NewConnectionError
+    from urllib3.exceptions import NameResolutionError, NewConnectionError, ReadTimeoutError
 
     host = urlsplit(url).netloc
     args = getattr(exc, "args", ())
     inner = args[0] if args else None
     inner_reason = getattr(inner, "reason", None)
+    # With retries, requests reports a read timeout of the last try as a ConnectionError
+    # wrapping urllib3's MaxRetryError(reason=ReadTimeoutError).
+    read_timeout = isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(inner_reason, ReadTimeoutError)
     # Whether the request may have reached the server: not when the connection, the TLS
     # handshake or the proxy failed first.
     sent = not isinstance(
@@ -324,7 +327,7 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
         what = f"the proxy refused or failed the connection to {host}"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
         what = f"timed out connecting to {host}"
-    elif isinstance(exc, requests.exceptions.ReadTimeout):
+    elif read_timeout:
         what = f"{host} did not answer in time"
     elif isinstance(inner_reason, NewConnectionError):
         what = f"cannot connect to {host} (connection refused or unreachable)"
@@ -338,6 +341,6 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
     hint = None
     if isinstance(exc, requests.exceptions.SSLError):
         hint = "behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle"
-    elif isinstance(exc, requests.exceptions.Timeout):
+    elif isinstance(exc, requests.exceptions.Timeout) or read_timeout:
         hint = "raise --timeout, or try again later"
     return NetworkError(what, hint=hint)
