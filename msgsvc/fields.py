@@ -116,7 +116,7 @@ SERVICE_COLUMNS = (
     Column("FRIENDLY NAME", "friendly_name"),
     Column("USECASE", "usecase"),
     Column("A2P", "us_app_to_person_registered"),
-    Column("CREATED", "date_created"),
+    Column("CREATED", "date_created", wrap=False),
 )
 
 

@@ -76,6 +76,16 @@ def silent_port() -> Iterator[int]:
         sock.close()
 
 
+def _controlling_terminal() -> None:
+    """In the child: a new session whose controlling terminal is the pty (so /dev/tty, which
+    getpass reads, is the pty too)."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 class Pty:
     """The installed msgsvc on a real pseudo-terminal (stdin, stdout and stderr), as in a shell."""
 
@@ -84,7 +94,7 @@ class Pty:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.process = subprocess.Popen(
             [MSGSVC, *args], stdin=slave, stdout=slave, stderr=slave, env=env,
-            start_new_session=True, close_fds=True,
+            preexec_fn=_controlling_terminal, close_fds=True,
         )
         os.close(slave)
         self.output = b""
@@ -109,7 +119,8 @@ class Pty:
 
     @property
     def text(self) -> str:
-        return self.output.decode("utf-8", "replace").replace("\r\n", "\n")
+        """What the terminal showed, without escape sequences (bold headers)."""
+        return ANSI.sub("", self.output.decode("utf-8", "replace").replace("\r\n", "\n"))
 
     def _read(self, timeout: float) -> bool:
         if timeout <= 0:
