@@ -33,6 +33,34 @@ CORE = "api"
 MAX_PAGE_SIZE = 1000
 
 
+class PageText:
+    """The exact JSON text (UTF-8) of the array of one list page, and which records it holds:
+    `--json` prints whole pages as the API sent them instead of encoding 10,000 objects again."""
+
+    __slots__ = ("data", "first", "last", "count")
+
+    def __init__(self, data: bytes | memoryview, items: list[dict]) -> None:
+        self.data = data
+        self.count = len(items)
+        self.first = items[0] if items else None
+        self.last = items[-1] if items else None
+
+
+class Listing:
+    """The records of a list, one at a time (an iterator); `pages` holds the text of each
+    page fetched so far (see PageText)."""
+
+    def __init__(self) -> None:
+        self.pages: list[PageText] = []
+        self._records: Iterator[dict[str, Any]] = iter(())
+
+    def __iter__(self) -> "Listing":
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self._records)
+
+
 class ResponseError(MsgsvcError):
     """The server answered, but not with what the API promises (not JSON, no list, ...)."""
 
@@ -122,10 +150,12 @@ class Client:
         product: str = MESSAGING,
         params: dict[str, Any] | None = None,
         data: dict[str, str] | None = None,
+        page_key: str | None = None,
     ) -> Any:
         """Send one request (retried as retry.py says); return the decoded JSON, or None
         for an empty answer or a dry run's unsent change. `url` is a path under the
-        product's host, or an absolute URL on that same host."""
+        product's host, or an absolute URL on that same host. With `page_key`, a list
+        page: (records, next page URL, PageText or None)."""
         if url.startswith("/"):
             url = self.base(product) + url
         self._check_host(url, product)
@@ -150,6 +180,8 @@ class Client:
             raise _network_error(exc, method, url) from None
         elapsed = (time.monotonic() - started) * 1000
         log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
+        if page_key is not None:
+            return _decode_page(response, method, url, page_key)
         return _decode(response, method, url)
 
     def _check_host(self, url: str, product: str) -> None:
@@ -171,9 +203,16 @@ class Client:
         params: dict[str, Any] | None = None,
         limit: int | None = None,
         page_size: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield the records of a list, following the API's next page URL exactly as given,
-        and never fetching a page once `limit` records were yielded."""
+    ) -> Listing:
+        """The records of a list, following the API's next page URL exactly as given, and
+        never fetching a page once `limit` records were taken. Pages are fetched as the
+        records are iterated."""
+        listing = Listing()
+        listing._records = self._records(listing, path, key, product, params, limit, page_size)
+        return listing
+
+    def _records(self, listing: Listing, path: str, key: str, product: str, params: dict[str, Any] | None,
+                 limit: int | None, page_size: int | None) -> Iterator[dict[str, Any]]:
         if limit is not None and limit <= 0:
             return
         if page_size is None:
@@ -185,9 +224,10 @@ class Client:
         count = 0
         first = True
         while url:
-            payload = self.request("GET", url, product=product, params=query if first else None)
+            items, next_url, text = self.request("GET", url, product=product, params=query if first else None, page_key=key)
             first = False
-            items, next_url = _page(payload, key, url)
+            if text is not None:
+                listing.pages.append(text)
             for item in items:
                 yield item
                 count += 1
@@ -202,7 +242,7 @@ class Client:
 
     # --- Messaging Services --------------------------------------------------------------
 
-    def list_services(self, *, limit: int | None = None, page_size: int | None = None) -> Iterator[dict]:
+    def list_services(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
         return self.paginate("/v1/Services", "services", limit=limit, page_size=page_size)
 
     def get_service(self, sid: str) -> dict:
@@ -249,6 +289,70 @@ def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:
     if next_url is not None and not isinstance(next_url, str):
         raise ResponseError(f"the list at {url} has a next page URL that is not a string")
     return items, next_url or None
+
+
+_scan_value = json.JSONDecoder().scan_once  # the C scanner: (value, end) from text[index:]
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _scan_page(text: str) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+    """Decode a JSON object as json.loads does (each member by the C scanner) and note where
+    each top-level array starts and ends. Anything unusual raises ValueError (then json.loads)."""
+    from json.decoder import scanstring
+
+    skip = _WHITESPACE.match
+    payload: dict[str, Any] = {}
+    arrays: dict[str, tuple[int, int]] = {}
+    index = skip(text, 0).end()
+    if text[index] != "{":
+        raise ValueError("not an object")
+    index = skip(text, index + 1).end()
+    while text[index] != "}":
+        if text[index] != '"':
+            raise ValueError("no key")
+        name, index = scanstring(text, index + 1)
+        index = skip(text, index).end()
+        if text[index] != ":":
+            raise ValueError("no colon")
+        start = index = skip(text, index + 1).end()
+        payload[name], index = _scan_value(text, index)
+        if text[start] == "[":
+            arrays[name] = (start, index)
+        index = skip(text, index).end()
+        if text[index] == ",":
+            index = skip(text, index + 1).end()
+        elif text[index] != "}":
+            raise ValueError("bad object")
+    if skip(text, index + 1).end() != len(text):
+        raise ValueError("extra data")
+    return payload, arrays
+
+
+def _decode_page(response: requests.Response, method: str, url: str, key: str) -> tuple[list[dict], str | None, PageText | None]:
+    """A list page's records, its next URL, and the text of its array when it could be kept."""
+    arrays: dict[str, tuple[int, int]] = {}
+    body = response.content
+    try:
+        if not 200 <= response.status_code < 300:
+            raise ValueError("an error")
+        text = body.decode("utf-8")
+        payload, arrays = _scan_page(text)
+    except (ValueError, IndexError, StopIteration):  # an error or odd JSON: the plain path says what
+        payload = _decode(response, method, url)
+    items, next_url = _page(payload, key, url)
+    meta = payload.get("meta") if isinstance(payload, dict) else None
+    span = arrays.get((meta.get("key") if isinstance(meta, dict) else None) or key)
+    page = None
+    if span is not None and items:
+        start, end = span[0] + 1, span[1] - 1  # inside the brackets, without white space
+        while text[start] in " \t\n\r":
+            start += 1
+        while text[end - 1] in " \t\n\r":
+            end -= 1
+        # Character offsets are byte offsets in ASCII text: a view of the bytes, no copy.
+        data = memoryview(body)[start:end] if text.isascii() else text[start:end].encode("utf-8")
+        page = PageText(data, items)
+    return items, next_url, page
 
 
 def _decode(response: requests.Response, method: str, url: str) -> Any:

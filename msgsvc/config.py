@@ -91,8 +91,6 @@ def _shell_quote(text: str) -> str:
 
 def read_config(path: Path | None = None) -> dict[str, Any]:
     """The parsed config file, or an empty config when there is none."""
-    import tomllib
-
     path = path or config_path()
     try:
         raw = path.read_bytes()
@@ -101,6 +99,8 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     warn_if_exposed(path)
+    import tomllib  # not imported when there is no file (environment credentials)
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
