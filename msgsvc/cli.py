@@ -175,13 +175,17 @@ def run(argv: list[str] | None = None) -> int:
         report("interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (msgsvc ... | head): say nothing, like other Unix tools.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except OSError:
-            pass
-        return ExitCode.BROKEN_PIPE
+        return _broken_pipe()
+    except SystemExit:
+        from typer._click.utils import PacifyFlushWrapper
+
+        if isinstance(sys.stdout, PacifyFlushWrapper):
+            # Typer itself catches EPIPE on stdout, wraps the streams and exits 1; we say
+            # nothing and exit 141 as documented.
+            sys.stdout = sys.stdout.wrapped
+            sys.stderr = getattr(sys.stderr, "wrapped", sys.stderr)
+            return _broken_pipe()
+        raise
     except Exception as error:  # an unexpected bug: one line, and the way to see more
         if debug:
             import traceback
@@ -192,6 +196,16 @@ def run(argv: list[str] | None = None) -> int:
             None if debug else "run again with --debug (or MSGSVC_DEBUG=1) to see the details",
         )
         return ExitCode.ERROR
+
+
+def _broken_pipe() -> int:
+    """The reader went away (msgsvc ... | head): say nothing, like other Unix tools."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    return ExitCode.BROKEN_PIPE
 
 
 def _report_usage(error: ClickException) -> None:

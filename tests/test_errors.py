@@ -217,3 +217,20 @@ def test_errors_installed_in_a_subprocess(profile, httpserver):
     nothing = run_installed("services", "list", env={"MSGSVC_CONFIG_DIR": str(profile and "/nonexistent/msgsvc-test")})
     assert nothing.returncode == 4
     assert "Traceback" not in nothing.stderr
+
+
+def test_a_reader_that_goes_away_is_exit_141_and_silent(profile, httpserver):
+    """msgsvc ... | head: typer catches EPIPE itself and would exit 1; we exit 141, quietly.
+    The JSON (about 2 MB) is larger than any pipe buffer, so writing it must fail."""
+    import subprocess
+
+    from conftest import MSGSVC, page
+
+    services = [service(f"MG{n:032x}", f"Service {n}") for n in range(2000)]
+    httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", services))
+    child = subprocess.Popen([MSGSVC, "services", "list", "--all", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.read(1) == b"["
+    child.stdout.close()
+    assert child.wait(timeout=60) == 141
+    assert child.stderr.read() == b""
+    child.stderr.close()
