@@ -234,3 +234,15 @@ def test_a_reader_that_goes_away_is_exit_141_and_silent(profile, httpserver):
     assert child.wait(timeout=60) == 141
     assert child.stderr.read() == b""
     child.stderr.close()
+
+
+def test_ctrl_c_is_exit_130_without_a_traceback(msgsvc, profile, monkeypatch):
+    from msgsvc import client
+
+    def interrupted(self, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client.Client, "list_services", interrupted)
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (130, "")
+    assert "Traceback" not in result.err
