@@ -175,6 +175,9 @@ class Client:
                 data=data,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 allow_redirects=False,
+                # Per request: requests lets REQUESTS_CA_BUNDLE override a session's verify,
+                # and msgsvc's own ca_bundle setting must win over the general one.
+                verify=self.settings.ca_bundle or None,
             )
         except requests.exceptions.RequestException as exc:
             raise _network_error(exc, method, url) from None

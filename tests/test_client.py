@@ -107,3 +107,38 @@ def test_the_client_keeps_requests_environment(monkeypatch):
     merged = client.session.merge_environment_settings("https://messaging.twilio.com/v1/Services", {}, None, None, None)
     assert merged["proxies"]["https"] == "http://proxy.invalid:3128"
     assert merged["verify"] == "/tmp/corp-ca.pem"
+
+
+def test_the_ca_bundle_setting_wins_over_requests_ca_bundle(monkeypatch, tmp_path):
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    bundle = tmp_path / "corp.pem"
+    bundle.write_text("not really a certificate")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    seen = {}
+
+    def send(self, request, **kwargs):
+        seen.update(kwargs)
+        raise requests.exceptions.ConnectionError("stop here")
+
+    monkeypatch.setattr(HTTPAdapter, "send", send)
+    for ca_bundle, verify in ((str(bundle), str(bundle)), (None, "/etc/ssl/certs/ca-certificates.crt")):
+        client = Client(ClientSettings(username=ACCOUNT_SID, password="t", ca_bundle=ca_bundle, max_retries=0))
+        with pytest.raises(Exception):
+            client.get_service(SERVICE_SID)
+        assert seen["verify"] == verify
+
+
+def test_a_host_that_does_not_resolve_is_named(msgsvc, monkeypatch):
+    import socket
+
+    def no_dns(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    result = msgsvc("--base-url", "https://no-such-host.invalid", "--max-retries", "0", "services", "get", SERVICE_SID)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "msgsvc: cannot resolve the host name no-such-host.invalid\n"
