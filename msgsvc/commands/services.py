@@ -16,6 +16,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 def _check_service_ref(value: str) -> str:
     """Refuse, before any request, what is clearly a mistyped SID rather than a name."""
     import re
