@@ -6,7 +6,6 @@ the command modules imports requests or rich at module level.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import Annotated, Optional
@@ -88,22 +87,6 @@ def root(
         _enable_debug(state)
 
 
-class _Redact(logging.Filter):
-    """Last line of defence: any known secret in a debug line becomes ***."""
-
-    def __init__(self, state: State) -> None:
-        super().__init__()
-        self.state = state
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self.state.secrets:
-            if secret and len(secret) >= 6:
-                message = message.replace(secret, "***")
-        record.msg, record.args = message, None
-        return True
-
-
 _state: State | None = None  # this invocation's, for redacting secrets from error messages
 
 
@@ -116,6 +99,10 @@ def _redact(text: str) -> str:
 
 def _disable_debug() -> None:
     """Undo _enable_debug, so that one in-process run does not leak into the next."""
+    if "logging" not in sys.modules:
+        return
+    import logging
+
     logger = logging.getLogger("msgsvc")
     logger.handlers[:] = []
     logger.setLevel(logging.NOTSET)
@@ -123,6 +110,23 @@ def _disable_debug() -> None:
 
 
 def _enable_debug(state: State) -> None:
+    import logging  # only here: importing logging costs about 10 ms at every start
+
+    class _Redact(logging.Filter):
+        """Last line of defence: any known secret in a debug line becomes ***."""
+
+        def __init__(self, state: State) -> None:
+            super().__init__()
+            self.state = state
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            message = record.getMessage()
+            for secret in self.state.secrets:
+                if secret and len(secret) >= 6:
+                    message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+            return True
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     handler.addFilter(_Redact(state))
@@ -214,13 +218,17 @@ def _run(command, argv: list[str] | None, debug: bool) -> int:
         report("interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (msgsvc ... | head): say nothing, like other Unix tools.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except OSError:
-            pass
-        return ExitCode.BROKEN_PIPE
+        return _broken_pipe()
+    except SystemExit:
+        from typer._click.utils import PacifyFlushWrapper
+
+        if isinstance(sys.stdout, PacifyFlushWrapper):
+            # Typer itself catches EPIPE on stdout, wraps the streams and exits 1; we say
+            # nothing and exit 141 as documented.
+            sys.stdout = sys.stdout.wrapped
+            sys.stderr = getattr(sys.stderr, "wrapped", sys.stderr)
+            return _broken_pipe()
+        raise
     except Exception as error:  # an unexpected bug: one line, and the way to see more
         if debug:
             import traceback
@@ -231,6 +239,16 @@ def _run(command, argv: list[str] | None, debug: bool) -> int:
             None if debug else "run again with --debug (or MSGSVC_DEBUG=1) to see the details",
         )
         return ExitCode.ERROR
+
+
+def _broken_pipe() -> int:
+    """The reader went away (msgsvc ... | head): say nothing, like other Unix tools."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    return ExitCode.BROKEN_PIPE
 
 
 def _report_usage(error: ClickException) -> None:

@@ -36,6 +36,34 @@ CORE = "api"
 MAX_PAGE_SIZE = 1000
 
 
+class PageText:
+    """The exact JSON text (UTF-8) of the array of one list page, and which records it holds:
+    `--json` prints whole pages as the API sent them instead of encoding 10,000 objects again."""
+
+    __slots__ = ("data", "first", "last", "count")
+
+    def __init__(self, data: bytes | memoryview, items: list[dict]) -> None:
+        self.data = data
+        self.count = len(items)
+        self.first = items[0] if items else None
+        self.last = items[-1] if items else None
+
+
+class Listing:
+    """The records of a list, one at a time (an iterator); `pages` holds the text of each
+    page fetched so far (see PageText)."""
+
+    def __init__(self) -> None:
+        self.pages: list[PageText] = []
+        self._records: Iterator[dict[str, Any]] = iter(())
+
+    def __iter__(self) -> "Listing":
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self._records)
+
+
 class ResponseError(MsgsvcError):
     """The server answered, but not with what the API promises (not JSON, no list, ...)."""
 
@@ -143,10 +171,12 @@ class Client:
         product: str = MESSAGING,
         params: dict[str, Any] | None = None,
         data: dict[str, str] | None = None,
+        page_key: str | None = None,
     ) -> Any:
         """Send one request (retried as retry.py says); return the decoded JSON, or None
         for an empty answer or a dry run's unsent change. `url` is a path under the
-        product's host, or an absolute URL on that same host."""
+        product's host, or an absolute URL on that same host. With `page_key`, a list
+        page: (records, next page URL, PageText or None)."""
         if url.startswith("/"):
             url = self.base(product) + url
         self._check_host(url, product)
@@ -181,6 +211,8 @@ class Client:
                 pause(delay)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
+        if page_key is not None:
+            return _decode_page(response, method, url, page_key)
         return _decode(response, method, url)
 
     def _send(self, method: str, url: str, params: Any, data: Any) -> tuple[requests.Response, float]:
@@ -228,9 +260,16 @@ class Client:
         params: dict[str, Any] | None = None,
         limit: int | None = None,
         page_size: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield the records of a list, following the API's next page URL exactly as given,
-        and never fetching a page once `limit` records were yielded."""
+    ) -> Listing:
+        """The records of a list, following the API's next page URL exactly as given, and
+        never fetching a page once `limit` records were taken. Pages are fetched as the
+        records are iterated."""
+        listing = Listing()
+        listing._records = self._records(listing, path, key, product, params, limit, page_size)
+        return listing
+
+    def _records(self, listing: Listing, path: str, key: str, product: str, params: dict[str, Any] | None,
+                 limit: int | None, page_size: int | None) -> Iterator[dict[str, Any]]:
         if limit is not None and limit <= 0:
             return
         if page_size is None:
@@ -245,8 +284,9 @@ class Client:
         count = 0
         while url:
             # A page that fails is retried by the adapter (GET); never from page one again.
-            payload = self.request("GET", url, product=product)
-            items, next_url = _page(payload, key, url)
+            items, next_url, text = self.request("GET", url, product=product, page_key=key)
+            if text is not None:
+                listing.pages.append(text)
             for item in items:
                 yield item
                 count += 1
@@ -265,7 +305,7 @@ class Client:
 
     # --- Messaging Services --------------------------------------------------------------
 
-    def list_services(self, *, limit: int | None = None, page_size: int | None = None) -> Iterator[dict]:
+    def list_services(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
         return self.paginate("/v1/Services", "services", limit=limit, page_size=page_size)
 
     def get_service(self, sid: str) -> dict:
@@ -370,6 +410,70 @@ def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:
     return items, next_url or None
 
 
+_scan_value = json.JSONDecoder().scan_once  # the C scanner: (value, end) from text[index:]
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _scan_page(text: str) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+    """Decode a JSON object as json.loads does (each member by the C scanner) and note where
+    each top-level array starts and ends. Anything unusual raises ValueError (then json.loads)."""
+    from json.decoder import scanstring
+
+    skip = _WHITESPACE.match
+    payload: dict[str, Any] = {}
+    arrays: dict[str, tuple[int, int]] = {}
+    index = skip(text, 0).end()
+    if text[index] != "{":
+        raise ValueError("not an object")
+    index = skip(text, index + 1).end()
+    while text[index] != "}":
+        if text[index] != '"':
+            raise ValueError("no key")
+        name, index = scanstring(text, index + 1)
+        index = skip(text, index).end()
+        if text[index] != ":":
+            raise ValueError("no colon")
+        start = index = skip(text, index + 1).end()
+        payload[name], index = _scan_value(text, index)
+        if text[start] == "[":
+            arrays[name] = (start, index)
+        index = skip(text, index).end()
+        if text[index] == ",":
+            index = skip(text, index + 1).end()
+        elif text[index] != "}":
+            raise ValueError("bad object")
+    if skip(text, index + 1).end() != len(text):
+        raise ValueError("extra data")
+    return payload, arrays
+
+
+def _decode_page(response: requests.Response, method: str, url: str, key: str) -> tuple[list[dict], str | None, PageText | None]:
+    """A list page's records, its next URL, and the text of its array when it could be kept."""
+    arrays: dict[str, tuple[int, int]] = {}
+    body = response.content
+    try:
+        if not 200 <= response.status_code < 300:
+            raise ValueError("an error")
+        text = body.decode("utf-8")
+        payload, arrays = _scan_page(text)
+    except (ValueError, IndexError, StopIteration):  # an error or odd JSON: the plain path says what
+        payload = _decode(response, method, url)
+    items, next_url = _page(payload, key, url)
+    meta = payload.get("meta") if isinstance(payload, dict) else None
+    span = arrays.get((meta.get("key") if isinstance(meta, dict) else None) or key)
+    page = None
+    if span is not None and items:
+        start, end = span[0] + 1, span[1] - 1  # inside the brackets, without white space
+        while text[start] in " \t\n\r":
+            start += 1
+        while text[end - 1] in " \t\n\r":
+            end -= 1
+        # Character offsets are byte offsets in ASCII text: a view of the bytes, no copy.
+        data = memoryview(body)[start:end] if text.isascii() else text[start:end].encode("utf-8")
+        page = PageText(data, items)
+    return items, next_url, page
+
+
 def _decode(response: requests.Response, method: str, url: str) -> Any:
     status = response.status_code
     body = response.content
@@ -418,7 +522,7 @@ def excerpt(response: requests.Response, size: int = 160) -> str:
     else:
         text = re.sub(r"<[^>]+>", " ", text)
     text = " ".join(text.split())
-    return text[:size] + ("…" if len(text) > size else "")
+    return text[:size].rstrip() + "…" if len(text) > size else text
 
 
 def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
@@ -430,6 +534,9 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
     inner_reason = getattr(inner, "reason", None)  # what the last attempt of a retried request met
     if isinstance(inner, ReadTimeoutError):  # the body of an answer stalled
         inner_reason = inner
+    # With retries, requests reports a read timeout of the last try as a ConnectionError
+    # wrapping urllib3's MaxRetryError(reason=ReadTimeoutError).
+    read_timeout = isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(inner_reason, ReadTimeoutError)
     # Whether the request may have reached the server: not when the connection, the TLS
     # handshake or the proxy failed first.
     sent = not isinstance(
@@ -445,7 +552,7 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
         what = f"the proxy refused or failed the connection to {host}"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
         what = f"timed out connecting to {host}"
-    elif isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(inner_reason, ReadTimeoutError):
+    elif read_timeout:
         what = f"{host} did not answer in time"
     elif isinstance(inner_reason, NewConnectionError):
         what = f"cannot connect to {host} (connection refused or unreachable)"
@@ -459,6 +566,6 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
     hint = None
     if isinstance(exc, requests.exceptions.SSLError):
         hint = "behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle"
-    elif isinstance(exc, requests.exceptions.Timeout) or isinstance(inner_reason, ReadTimeoutError):
+    elif isinstance(exc, requests.exceptions.Timeout) or read_timeout:
         hint = "raise --timeout, or try again later"
     return NetworkError(what, hint=hint)

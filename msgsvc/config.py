@@ -97,8 +97,6 @@ def _shell_quote(text: str) -> str:
 
 def read_config(path: Path | None = None) -> dict[str, Any]:
     """The parsed config file, or an empty config when there is none."""
-    import tomllib
-
     path = path or config_path()
     try:
         raw = path.read_bytes()
@@ -107,6 +105,8 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     warn_if_exposed(path)
+    import tomllib  # not imported when there is no file (environment credentials)
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -281,6 +281,12 @@ def resolve(
             raise CredentialsError(
                 f"profile {resolved.profile.value!r} has no complete credentials",
                 hint=f"add them again: msgsvc profiles add {resolved.profile.value} --force --account-sid AC...",
+            )
+        if profiles:
+            raise CredentialsError(
+                "no credentials: no profile is active and TWILIO_ACCOUNT_SID with "
+                "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) are not set",
+                hint=f"choose one with: msgsvc profiles use NAME (profiles: {', '.join(sorted(profiles))})",
             )
         raise CredentialsError(
             "no credentials: no profile is set up and TWILIO_ACCOUNT_SID with "

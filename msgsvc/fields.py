@@ -108,14 +108,15 @@ class Column:
 
     header: str
     key: str
+    wrap: bool = True  # False for SIDs: folded or cut, they cannot be copied whole
 
 
 SERVICE_COLUMNS = (
-    Column("SID", "sid"),
+    Column("SID", "sid", wrap=False),
     Column("FRIENDLY NAME", "friendly_name"),
     Column("USECASE", "usecase"),
     Column("A2P", "us_app_to_person_registered"),
-    Column("CREATED", "date_created"),
+    Column("CREATED", "date_created", wrap=False),
 )
 
 

@@ -28,9 +28,12 @@ def resolve_service(client: Any, ref: str) -> str:
         import difflib
 
         names = [s.get("friendly_name") or "" for s in services]
-        close = difflib.get_close_matches(ref, names, n=5, cutoff=0.6)
-        folded = [n for n in names if n.lower() == ref.lower() and n not in close]
-        candidates = folded + close
+        # Case does not count in the suggestions: "alerts-eu" is close to "Alert".
+        by_folded: dict[str, list[str]] = {}
+        for n in names:
+            by_folded.setdefault(n.lower(), []).append(n)
+        close = difflib.get_close_matches(ref.lower(), list(by_folded), n=5, cutoff=0.6)
+        candidates = list(dict.fromkeys(n for key in close for n in by_folded[key]))
         hint = (
             "did you mean: " + ", ".join(repr(n) for n in candidates)
             if candidates

@@ -56,7 +56,7 @@ def settings_from(resolved: Resolved):
 
     api_key = resolved.get("api_key")
     account_sid = resolved.get("account_sid")
-    if api_key:
+    if api_key and resolved.get("api_secret"):
         username, password = api_key, resolved.get("api_secret")
     else:
         username, password = account_sid, resolved.get("auth_token")

@@ -63,9 +63,9 @@ def base_url(value: str) -> str:
 
 def friendly_name(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise ValueError("it must not be empty")
     if len(value) > 64:
-        raise ValueError(f"is {len(value)} characters long; the limit is 64")
+        raise ValueError(f"it is {len(value)} characters long; the limit is 64")
     return value
 
 

@@ -44,9 +44,9 @@ STEPS = [
          err=r"Saved profile 'emu' \(active\) in \S+/config\.toml\n"),
     Step("profiles list", out=r"\*\temu\t{account_sid}\tauth token\t\t\t{base_url}\n"),
     Step("profiles use emu", err=r"Active profile: emu\n"),
-    Step("profiles show --json", out=r'(?s)\{\n  "profile": \{\n    "value": "emu",.*"base_url": \{\n    "value": "{base_url}",\n    "source": "file profile \'emu\'"\n  \}.*\}\n'),
+    Step("profiles show --json", out=r'\{"profile":\{"value":"emu",.*"base_url":\{"value":"{base_url}","source":"file profile \'emu\'"\}.*\}\n'),
     Step("services create --friendly-name E2E --usecase notifications --json", save="service",
-         out=r'(?s)\{\n  "sid": "MG[0-9a-f]{{32}}",\n  "account_sid": "{account_sid}",\n  "friendly_name": "E2E",.*\}\n'),
+         out=r'\{"sid":"MG[0-9a-f]{{32}}","account_sid":"{account_sid}","friendly_name":"E2E",.*\}\n'),
     Step("services get E2E", out=r"(?s)sid\t{service}\naccount_sid\t{account_sid}\nfriendly_name\tE2E\n.*usecase\tnotifications\n.*"),
     Step("services list", out=r"{service}\tE2E\tnotifications\tfalse\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"),
     Step("services update E2E --validity-period 600 --no-sticky-sender", out=r"(?s).*sticky_sender\tfalse\n.*validity_period\t600\n.*",
@@ -56,7 +56,7 @@ STEPS = [
     Step("numbers get {service} {number}", out=r"(?s)sid\t{number_sid}\n.*phone_number\t{number}\n.*"),
     Step("numbers detach {service} {number} --yes", out=r"{number}\t{number_sid}\tdetached\t\t\n", err=r"1 detached\n"),
     Step("short-codes attach {service} {short_code_sid}", out=r"{short_code_sid}\t{short_code_sid}\tattached\t\t\n", err=r"1 attached\n"),
-    Step("short-codes list {service} --json", out=r'(?s)\[\n  \{{\n.*"sid": "{short_code_sid}".*"short_code": "{short_code}".*\]\n'),
+    Step("short-codes list {service} --json", out=r'\[\{{.*"sid": ?"{short_code_sid}".*"short_code": ?"{short_code}".*\]\n'),
     Step("short-codes get {service} {short_code_sid}", out=r"(?s)sid\t{short_code_sid}\n.*short_code\t{short_code}\n.*"),
     Step("short-codes detach {service} {short_code_sid} --yes", out=r"{short_code_sid}\t{short_code_sid}\tdetached\t\t\n", err=r"1 detached\n"),
     Step("alpha-senders attach {service} ACME", out=r"ACME\t(AI[0-9a-f]{{32}})\tattached\t\t\n", err=r"1 attached\n"),
@@ -268,7 +268,7 @@ def test_json_startup_output(tmp_path):
     proc = subprocess.Popen([MSGSVC, "--json", "emulator", "--port", "0", "--quiet"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=env)
     try:
-        text = "".join(iter(proc.stdout.readline, "}\n")) + "}\n"
+        text = proc.stdout.readline()  # one JSON object on one line: stdout is a pipe
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0

@@ -11,7 +11,7 @@ import typer
 from msgsvc.complete import complete_profiles
 from msgsvc.errors import UsageError
 from msgsvc.fields import Column
-from msgsvc.options import JsonOpt, use
+from msgsvc.options import JsonOpt, ProfileOpt, use
 
 app = typer.Typer(
     help="Add, list, choose, remove and inspect credential profiles.",
@@ -224,6 +224,7 @@ def profiles_show(
     ctx: typer.Context,
     name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="A profile to show instead of the one in effect.", autocompletion=complete_profiles, show_default=False)] = None,
     json_: JsonOpt = False,
+    profile: ProfileOpt = None,
 ) -> None:
     """Show each setting a command would use, masked, and where it came from: a flag, the
     environment, or the config file.
@@ -234,7 +235,7 @@ def profiles_show(
         msgsvc profiles show
         MSGSVC_PROFILE=ci msgsvc profiles show --json
     """
-    state = use(ctx, json_=json_, profile=name)
+    state = use(ctx, json_=json_, profile=name or profile)
     from msgsvc import config
     from msgsvc.output import emit_json, emit_records
 

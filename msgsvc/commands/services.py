@@ -18,10 +18,26 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+def _check_service_ref(value: str) -> str:
+    """Refuse, before any request, what is clearly a mistyped SID rather than a name."""
+    import re
+
+    from msgsvc import validate
+
+    if value is not None and not validate.is_sid(value, "MG") and re.fullmatch(
+        r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value
+    ):
+        raise typer.BadParameter(
+            f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"
+        )
+    return value
+
+
 ServiceArg = Annotated[
     str,
     typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
-                   show_default=False),
+                   callback=_check_service_ref, show_default=False),
 ]
 
 
@@ -155,7 +171,7 @@ def services_delete(
 \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
-    from msgsvc.output import emit_plan, note, stdin_is_terminal
+    from msgsvc.output import confirm, emit_plan, note, stdin_is_terminal
 
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
     if not yes and not state.dry_run and not stdin_is_terminal():
@@ -173,7 +189,7 @@ def services_delete(
         client.delete_service(sid)
         return emit_plan(client.planned, as_json=state.json)
     if not yes:
-        if not typer.confirm(f"Delete {sid} ({name})?", default=False, err=True):
+        if not confirm(f"Delete {sid} ({name})?"):
             note("Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
     client.delete_service(sid)

@@ -1,0 +1,144 @@
+"""The client layer without the CLI: hosts (regions, edges, the base URL override), the
+User-Agent, Basic auth with an API key, the form encoding. No network: hosts are only built."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ACCOUNT_SID, SERVICE_SID, base_url_of, service
+from corehelp import USER_AGENT, sent
+
+from msgsvc import __version__
+from msgsvc.client import CORE, MESSAGING, Client, ClientSettings, host_url, user_agent
+from msgsvc.config import resolve
+from msgsvc.errors import UsageError
+from msgsvc.state import settings_from
+
+API_KEY = "SK" + "5" * 32
+
+
+@pytest.mark.parametrize(
+    "product, region, edge, url",
+    [
+        (MESSAGING, None, None, "https://messaging.twilio.com"),
+        (CORE, None, None, "https://api.twilio.com"),
+        (MESSAGING, "ie1", None, "https://messaging.ie1.twilio.com"),
+        (MESSAGING, "au1", "sydney", "https://messaging.sydney.au1.twilio.com"),
+        (MESSAGING, None, "dublin", "https://messaging.dublin.us1.twilio.com"),  # an edge without a region: us1
+        (CORE, "ie1", "dublin", "https://api.dublin.ie1.twilio.com"),
+    ],
+)
+def test_host_url(product, region, edge, url):
+    assert host_url(product, region, edge) == url
+
+
+def settings(**kw) -> ClientSettings:
+    return ClientSettings(username=ACCOUNT_SID, password="t", **kw)
+
+
+def test_client_base_follows_region_and_edge():
+    client = Client(settings(region="ie1", edge="dublin"))
+    assert client.base() == "https://messaging.dublin.ie1.twilio.com"
+    assert client.base(CORE) == "https://api.dublin.ie1.twilio.com"
+
+
+def test_the_base_url_override_is_one_for_every_host():
+    client = Client(settings(base_url="http://127.0.0.1:8080/", region="ie1", edge="dublin"))
+    assert client.base() == client.base(CORE) == "http://127.0.0.1:8080"
+
+
+def test_region_and_edge_from_the_environment_reach_the_client(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    monkeypatch.setenv("TWILIO_EDGE", "frankfurt")
+    monkeypatch.setenv("TWILIO_REGION", "de1")
+    assert Client(settings_from(resolve(data={}))).base() == "https://messaging.frankfurt.de1.twilio.com"
+    monkeypatch.delenv("TWILIO_REGION")
+    assert Client(settings_from(resolve(data={}))).base() == "https://messaging.frankfurt.us1.twilio.com"
+
+
+def test_region_and_edge_from_a_profile_reach_the_client():
+    data = {"active": "eu", "profiles": {"eu": {"account_sid": ACCOUNT_SID, "auth_token": "t", "region": "ie1", "edge": "dublin"}}}
+    assert Client(settings_from(resolve(data=data, env={}))).base() == "https://messaging.dublin.ie1.twilio.com"
+
+
+def test_user_agent_names_msgsvc_and_its_version():
+    assert user_agent().startswith(f"msgsvc/{__version__} ")
+    assert USER_AGENT.fullmatch(user_agent())
+
+
+def test_api_key_settings_keep_the_account_sid():
+    data = {"active": "ci", "profiles": {"ci": {"account_sid": ACCOUNT_SID, "api_key": API_KEY, "api_secret": "s"}}}
+    client_settings = settings_from(resolve(data=data, env={}))
+    assert (client_settings.username, client_settings.password) == (API_KEY, "s")
+    assert Client(client_settings).account_sid == ACCOUNT_SID
+
+
+def test_an_api_key_alone_cannot_build_core_api_paths():
+    client = Client(ClientSettings(username=API_KEY, password="s"))
+    with pytest.raises(UsageError):
+        client.account_sid
+
+
+def test_the_client_alone_sends_basic_auth_ua_and_a_timeout(httpserver, monkeypatch):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    client = Client(ClientSettings(username=API_KEY, password="secret", base_url=base_url_of(httpserver), max_retries=0, read_timeout=7))
+    seen = {}
+    original = client.session.request
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(client.session, "request", spy)
+    assert client.get_service(SERVICE_SID) == service()
+    (request,) = sent(httpserver)
+    assert request.authorization.type == "basic"
+    assert (request.authorization.username, request.authorization.password) == (API_KEY, "secret")
+    assert USER_AGENT.fullmatch(request.headers["User-Agent"])
+    assert seen["timeout"] == (10.0, 7)
+
+
+def test_the_client_keeps_requests_environment(monkeypatch):
+    """HTTPS_PROXY and REQUESTS_CA_BUNDLE keep working: the session trusts the environment."""
+    client = Client(settings())
+    assert client.session.trust_env is True
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/tmp/corp-ca.pem")
+    merged = client.session.merge_environment_settings("https://messaging.twilio.com/v1/Services", {}, None, None, None)
+    assert merged["proxies"]["https"] == "http://proxy.invalid:3128"
+    assert merged["verify"] == "/tmp/corp-ca.pem"
+
+
+def test_the_ca_bundle_setting_wins_over_requests_ca_bundle(monkeypatch, tmp_path):
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    bundle = tmp_path / "corp.pem"
+    bundle.write_text("not really a certificate")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    seen = {}
+
+    def send(self, request, **kwargs):
+        seen.update(kwargs)
+        raise requests.exceptions.ConnectionError("stop here")
+
+    monkeypatch.setattr(HTTPAdapter, "send", send)
+    for ca_bundle, verify in ((str(bundle), str(bundle)), (None, "/etc/ssl/certs/ca-certificates.crt")):
+        client = Client(ClientSettings(username=ACCOUNT_SID, password="t", ca_bundle=ca_bundle, max_retries=0))
+        with pytest.raises(Exception):
+            client.get_service(SERVICE_SID)
+        assert seen["verify"] == verify
+
+
+def test_a_host_that_does_not_resolve_is_named(msgsvc, monkeypatch):
+    import socket
+
+    def no_dns(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    result = msgsvc("--base-url", "https://no-such-host.invalid", "--max-retries", "0", "services", "get", SERVICE_SID)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "msgsvc: cannot resolve the host name no-such-host.invalid\n"
