@@ -111,10 +111,12 @@ def _enable_debug(state: State) -> None:
 
 
 def _register() -> None:
+    from msgsvc import shell
     from msgsvc.commands import profiles, services
 
     app.add_typer(services.app, name="services")
     app.add_typer(profiles.app, name="profiles")
+    app.command("completion")(shell.completion)
 
 
 _register()
@@ -157,6 +159,11 @@ def run(argv: list[str] | None = None) -> int:
     from typer.main import get_command
 
     command = get_command(app)
+    instruction = os.environ.get("_MSGSVC_COMPLETE")
+    if instruction:  # one Tab press (or the script): the answer only, never an error
+        from msgsvc.shell import respond
+
+        return respond(command, instruction)
     debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False)

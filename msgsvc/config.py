@@ -89,8 +89,10 @@ def _shell_quote(text: str) -> str:
     return shlex.quote(text)
 
 
-def read_config(path: Path | None = None) -> dict[str, Any]:
-    """The parsed config file, or an empty config when there is none."""
+def read_config(path: Path | None = None, *, warn: bool = True) -> dict[str, Any]:
+    """The parsed config file, or an empty config when there is none.
+
+    `warn=False` skips the permissions warning (tab completion must print nothing)."""
     import tomllib
 
     path = path or config_path()
@@ -100,7 +102,8 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    warn_if_exposed(path)
+    if warn:
+        warn_if_exposed(path)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from msgsvc import cache
+from msgsvc.complete import complete_services
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.fields import SERVICE_COLUMNS, SERVICE_FIELDS, service_form
 from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, use, with_field_options
@@ -19,7 +21,7 @@ app = typer.Typer(
 ServiceArg = Annotated[
     str,
     typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
-                   show_default=False),
+                   autocompletion=complete_services, show_default=False),
 ]
 
 
@@ -75,6 +77,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
     service = client.create_service(service_form(values))
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
+    cache.remember(state, service)
     emit_record(service, as_json=state.json)
     if not state.json:
         note(f"Created {service.get('sid')} ({service.get('friendly_name')})")
@@ -94,7 +97,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
     from msgsvc.output import emit_record
 
     client = state.client()
-    emit_record(client.get_service(resolve_service(client, service)), as_json=state.json)
+    emit_record(cache.remember(state, client.get_service(resolve_service(client, service))), as_json=state.json)
 
 
 @app.command("list")
@@ -118,7 +121,7 @@ def services_list(
         raise UsageError("--limit and --all cannot be used together")
     from msgsvc.output import emit_records
 
-    services = state.client().list_services(limit=None if all_ else limit, page_size=page_size)
+    services = cache.recording(state, state.client().list_services(limit=None if all_ else limit, page_size=page_size), limit=None if all_ else limit)
     emit_records(services, SERVICE_COLUMNS, as_json=state.json)
 
 
@@ -146,6 +149,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
     updated = client.update_service(resolve_service(client, service), form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
+    cache.remember(state, updated)
     emit_record(updated, as_json=state.json)
     if not state.json:
         note(f"Updated {updated.get('sid')} ({', '.join(form)})")
@@ -200,6 +204,7 @@ def services_delete(
             note("Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
     client.delete_service(sid)
+    cache.forget(state, sid)
     note(f"Deleted {sid} ({name})")
 
 
