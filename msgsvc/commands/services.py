@@ -13,7 +13,8 @@ from msgsvc.fields import SERVICE_COLUMNS, SERVICE_FIELDS, service_form
 from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, use, with_field_options
 
 app = typer.Typer(
-    help="Create, inspect, list, change and delete Messaging Services.",
+    help="Create, inspect, list, change and delete Messaging Services.\n\nExample:\n\n\b\n"
+    "    msgsvc services list\n    msgsvc services get Alerts --json",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -66,7 +67,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
 
     Example:
 
-\b
+    \b
         msgsvc services create --friendly-name "Alerts" --usecase notifications \\
             --inbound-request-url https://example.com/sms --sticky-sender
     """
@@ -89,7 +90,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
 
     Example:
 
-\b
+    \b
         msgsvc services get MG0123456789abcdef0123456789abcdef
         msgsvc services get "Alerts" --json
     """
@@ -113,7 +114,7 @@ def services_list(
 
     Example:
 
-\b
+    \b
         msgsvc services list --all --json | jq -r '.[].sid'
     """
     state = use(ctx, json_=json_, profile=profile)
@@ -132,7 +133,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
 
     Example:
 
-\b
+    \b
         msgsvc services update "Alerts" --validity-period 600 --no-sticky-sender
         msgsvc services update MG0123456789abcdef0123456789abcdef --fallback-url ""
     """
@@ -179,7 +180,7 @@ def services_delete(
 
     Example:
 
-\b
+    \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
     from msgsvc.output import emit_plan, note, stdin_is_terminal
