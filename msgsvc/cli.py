@@ -6,17 +6,19 @@ the command modules imports requests or rich at module level.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from msgsvc import __version__
 from msgsvc.complete import complete_profiles
 from msgsvc.errors import EXIT_CODE_HELP, ExitCode, MsgsvcError
-from msgsvc.state import State
+
+if TYPE_CHECKING:
+    from msgsvc.state import State
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402
@@ -39,7 +41,32 @@ Example:
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# Nouns whose module is imported only when the noun is used: noun -> module with a Typer `app`.
+# Every Tab press runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
+LAZY: dict[str, str] = {}
+
+
+class _Root(TyperGroup):
+    """The root group: the LAZY nouns are listed by name and built on first use."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(LAZY) + [name for name in self.commands if name not in LAZY]
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in LAZY:
+            import importlib
+
+            from typer.main import get_command
+
+            # Built exactly as app.add_typer(module.app, name=name) would build it.
+            holder = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, context_settings=CONTEXT)
+            holder.add_typer(importlib.import_module(LAZY[name]).app, name=name)
+            self.commands[name] = get_command(holder).commands[name]
+        return self.commands.get(name)
+
+
 app = typer.Typer(
+    cls=_Root,
     name="msgsvc",
     help=HELP,
     rich_markup_mode=None,
@@ -75,6 +102,8 @@ def root(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="'--base-url'") from None
     debug = debug or os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+    from msgsvc.state import State
+
     state = State(
         profile=profile, json=json_, base_url=base_url, debug=debug, timeout=timeout,
         max_retries=max_retries,
@@ -84,23 +113,24 @@ def root(
         _enable_debug(state)
 
 
-class _Redact(logging.Filter):
-    """Last line of defence: any known secret in a debug line becomes ***."""
-
-    def __init__(self, state: State) -> None:
-        super().__init__()
-        self.state = state
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self.state.secrets:
-            if secret:
-                message = message.replace(secret, "***")
-        record.msg, record.args = message, None
-        return True
-
-
 def _enable_debug(state: State) -> None:
+    import logging  # here, not at the top: start-up is completion latency
+
+    class _Redact(logging.Filter):
+        """Last line of defence: any known secret in a debug line becomes ***."""
+
+        def __init__(self, state: State) -> None:
+            super().__init__()
+            self.state = state
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            message = record.getMessage()
+            for secret in self.state.secrets:
+                if secret:
+                    message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+            return True
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     handler.addFilter(_Redact(state))
@@ -112,10 +142,9 @@ def _enable_debug(state: State) -> None:
 
 def _register() -> None:
     from msgsvc import shell
-    from msgsvc.commands import profiles, services
 
-    app.add_typer(services.app, name="services")
-    app.add_typer(profiles.app, name="profiles")
+    LAZY["services"] = "msgsvc.commands.services"
+    LAZY["profiles"] = "msgsvc.commands.profiles"
     app.command("completion")(shell.completion)
 
 
