@@ -20,7 +20,6 @@ the ratios against a floor measured in the same run are what to compare.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -36,18 +35,18 @@ ACCOUNT = "AC" + "0" * 32
 
 
 def sandbox(directory: Path) -> dict[str, str]:
-    """A config with one profile and a cache of 200 services, as a user might have."""
-    config, cache = directory / "config", directory / "cache"
+    """A config with one profile and a cache of 200 services, found the way a user's are
+    (XDG directories, no MSGSVC_* variables)."""
+    config, cache = directory / "msgsvc", directory / "msgsvc"
     config.mkdir(mode=0o700)
-    cache.mkdir(mode=0o700)
     (config / "config.toml").write_text(
         f'active = "prod"\n[profiles.prod]\naccount_sid = "{ACCOUNT}"\nauth_token = "x"\n'
     )
     (config / "config.toml").chmod(0o600)
-    services = {f"MG{i:032x}": f"Service {i}" for i in range(200)}
-    (cache / "services-profile-prod.json").write_text(json.dumps({"version": 1, "services": services}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "MSGSVC_", "_MSGSVC"))}
-    env.update(MSGSVC_CONFIG_DIR=str(config), MSGSVC_CACHE_DIR=str(cache))
+    lines = "".join(f"MG{i:032x}\tService {i}\n" for i in range(200))
+    (cache / "services-profile-prod.tsv").write_text("msgsvc services cache 1\n" + lines)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "MSGSVC_", "_MSGSVC", "XDG_"))}
+    env.update(HOME=str(directory), XDG_CONFIG_HOME=str(directory), XDG_CACHE_HOME=str(directory))
     return env
 
 

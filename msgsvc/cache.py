@@ -1,10 +1,12 @@
 """A small per-profile cache of service SIDs and friendly names, for tab completion only.
 
 Completion never touches the network, so `services list/get/create/update` record what they
-saw and `services delete` prunes. One JSON file per profile (or per account, for credentials
-from the environment) in `config.cache_dir()`, written atomically (temporary file, then rename),
-mode 0600. The cache is a convenience: nothing here ever makes a command fail, and a missing or
-corrupt file reads as empty.
+saw and `services delete` prunes. One small text file per profile (or per account, for
+credentials from the environment) in `config.cache_dir()`: a header line, then one
+`SID<TAB>friendly name` line per service. Plain lines rather than JSON because a Tab reads it
+and importing json costs more than parsing them. Written atomically (temporary file, then
+rename), mode 0600. The cache is a convenience: nothing here ever makes a command fail, and a
+missing or corrupt file reads as empty.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-VERSION = 1
+HEADER = "msgsvc services cache 1"
 MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
 
 
@@ -36,30 +38,31 @@ def path_for(scope_name: str) -> Path:
     from msgsvc import config
 
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
-    return config.cache_dir() / f"services-{safe}.json"
+    return config.cache_dir() / f"services-{safe}.tsv"
 
 
 def load(scope_name: str | None) -> dict[str, str]:
     """{sid: friendly_name}; empty when there is no cache or it cannot be read."""
     if not scope_name:
         return {}
-    import json
-
     try:
-        data = json.loads(path_for(scope_name).read_text(encoding="utf-8"))
+        lines = path_for(scope_name).read_text(encoding="utf-8").split("\n")
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("services"), dict):
+    if lines[0] != HEADER:
         return {}
-    return {
-        sid: name if isinstance(name, str) else ""
-        for sid, name in data["services"].items()
-        if isinstance(sid, str)
-    }
+    services = {}
+    for line in lines[1:]:
+        sid, tab, name = line.partition("\t")
+        if not tab or len(sid) != 34 or not sid.startswith("MG") or not sid.isalnum():
+            if line:
+                return {}  # not a file we wrote: trust none of it
+            continue
+        services[sid] = name
+    return services
 
 
 def _save(scope_name: str, services: dict[str, str]) -> None:
-    import json
     import tempfile
 
     from msgsvc import config
@@ -68,7 +71,7 @@ def _save(scope_name: str, services: dict[str, str]) -> None:
     config.ensure_private_dir(path.parent)
     if len(services) > MAX_ENTRIES:  # keep the most recently seen (insertion order)
         services = dict(list(services.items())[-MAX_ENTRIES:])
-    text = json.dumps({"version": VERSION, "services": services}, ensure_ascii=False, indent=0)
+    text = HEADER + "\n" + "".join(f"{sid}\t{' '.join(name.split())}\n" for sid, name in services.items())
     fd, tmp = tempfile.mkstemp(prefix=".services-", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)

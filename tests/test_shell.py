@@ -123,7 +123,8 @@ def test_missing_or_corrupt_cache_completes_nothing_and_prints_nothing(profiles,
     cache.path_for("profile-test").unlink()
     assert complete("bash", "msgsvc services get ") == (0, "", "")
     assert complete("zsh", "msgsvc services get ") == (0, "", "")
-    for garbage in ("{not json", "[]", '{"version": 99, "services": {}}', '{"version": 1, "services": 3}'):
+    for garbage in ("{not json", "", "msgsvc services cache 99\n", f"msgsvc services cache 1\n{SERVICE_SID}\tA\nMGshort\tB\n",
+                    f"msgsvc services cache 1\n{SERVICE_SID}\n", "\x00\xff binary"):
         cache.path_for("profile-test").write_text(garbage)
         assert complete("fish", "msgsvc services get ") == (0, "", "")
 
@@ -196,7 +197,7 @@ def test_list_replaces_the_cache_when_complete_and_merges_when_cut_short(msgsvc,
     assert cached() == {SERVICE_SID: "Alerts", OTHER_SID: "Two"}
     path = cache.path_for("profile-test")
     assert path.stat().st_mode & 0o777 == 0o600
-    assert json.loads(path.read_text())["version"] == 1
+    assert path.read_text() == f"msgsvc services cache 1\n{SERVICE_SID}\tAlerts\n{OTHER_SID}\tTwo\n"
 
     cache._save("profile-test", {THIRD_SID: "Still here"})
     httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=1").respond_with_json(
@@ -357,3 +358,25 @@ def test_a_tab_press_loads_nothing_heavy(profiles):
         env = {**os.environ, "_MSGSVC_COMPLETE": f"complete_{shell}", **extra}
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         assert done.stdout and done.stderr.strip() == "[]", shell
+
+
+@pytest.mark.parametrize("xdg", [{}, {"XDG_CONFIG_HOME": "/x/conf", "XDG_CACHE_HOME": "/x/cache"}, {"XDG_CONFIG_HOME": " ", "XDG_CACHE_HOME": ""}])
+def test_config_and_cache_dirs_are_platformdirs_without_importing_it(monkeypatch, xdg):
+    from platformdirs import user_cache_dir, user_config_dir
+
+    from msgsvc import config
+
+    for var in ("MSGSVC_CONFIG_DIR", "MSGSVC_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in xdg.items():
+        monkeypatch.setenv(var, value)
+    assert str(config.config_dir()) == user_config_dir("msgsvc")
+    assert str(config.cache_dir()) == user_cache_dir("msgsvc")
+
+
+def test_names_with_tabs_and_line_breaks_stay_one_line(profiles, complete):
+    from msgsvc import cache
+
+    cache._save("profile-test", {SERVICE_SID: "Tab\there\nand\r\nthere"})
+    assert cache.load("profile-test") == {SERVICE_SID: "Tab here and there"}
+    assert complete("fish", "msgsvc services get ")[1] == f"plain\t{SERVICE_SID}\tTab here and there\n"
