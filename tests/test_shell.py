@@ -169,6 +169,12 @@ def test_completion_command_prints_the_committed_scripts(msgsvc):
     assert "'tcsh' is not one of 'bash', 'zsh', 'fish'" in result.err
 
 
+def test_installed_msgsvc_completion_command():
+    done = run_installed("completion", "fish")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (ROOT / "completions" / "msgsvc.fish").read_text()
+
+
 def test_installed_msgsvc_sources_the_same_scripts_with_typers_variable():
     for shell, name in (("bash", "msgsvc.bash"), ("zsh", "_msgsvc"), ("fish", "msgsvc.fish")):
         done = run_installed(env={"_MSGSVC_COMPLETE": f"source_{shell}"})
@@ -343,6 +349,29 @@ def test_importing_the_command_tree_loads_nothing_heavy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_nouns_are_imported_only_when_used(profiles, monkeypatch):
+    """--version loads no command module; a Tab on a services argument loads only services;
+    json, logging and platformdirs stay out of a Tab."""
+    code = (
+        "import sys; from msgsvc import cli; cli.run(sys.argv[1:]);"
+        "print(sorted(m for m in sys.modules if m.startswith('msgsvc.commands.')"
+        " or m in ('json', 'logging', 'platformdirs')), file=sys.stderr)"
+    )
+    for var in ("MSGSVC_CONFIG_DIR", "MSGSVC_CACHE_DIR"):  # found through the XDG directories
+        monkeypatch.delenv(var)
+    (profiles / "xdg").mkdir()
+    (profiles / "config").rename(profiles / "xdg" / "msgsvc")
+    (profiles / "cache").rename(profiles / "xdg" / "msgsvc-cache")
+    for entry in (profiles / "xdg" / "msgsvc-cache").iterdir():
+        entry.rename(profiles / "xdg" / "msgsvc" / entry.name)
+    env = {**os.environ, "XDG_CONFIG_HOME": str(profiles / "xdg"), "XDG_CACHE_HOME": str(profiles / "xdg")}
+    done = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.startswith("msgsvc ") and done.stderr == "[]\n"
+    tab = {**env, "_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nservices\nget\nMGb", "COMP_CWORD": "3"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=tab, check=True)
+    assert (done.stdout, done.stderr) == (f"plain,{OTHER_SID}\n", "['msgsvc.commands.services']\n")
 
 
 def test_a_tab_press_loads_nothing_heavy(profiles):
