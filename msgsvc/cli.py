@@ -6,16 +6,26 @@ the command modules imports requests or rich at module level.
 
 from __future__ import annotations
 
-import os
-import sys
-from typing import Annotated, Optional
+import gc
 
-import typer
+# Start-up is a Tab press: importing typer and building the command tree allocate many objects
+# and no garbage worth collecting, and the collector's passes over them cost about 4 ms.
+# Collection resumes once the tree is built (see run()).
+gc.disable()
 
-from msgsvc import __version__
-from msgsvc.complete import complete_profiles
-from msgsvc.errors import EXIT_CODE_HELP, ExitCode, MsgsvcError
-from msgsvc.state import State
+import os  # noqa: E402
+import sys  # noqa: E402
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer  # noqa: E402
+from typer.core import TyperGroup  # noqa: E402
+
+from msgsvc import __version__  # noqa: E402
+from msgsvc.complete import complete_profiles  # noqa: E402
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, MsgsvcError  # noqa: E402
+
+if TYPE_CHECKING:
+    from msgsvc.state import State
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402
@@ -38,7 +48,38 @@ Example:
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# Nouns whose module is imported only when the noun is used: noun -> module with a Typer `app`.
+# Every Tab press runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
+LAZY: dict[str, str] = {}
+
+
+class _Root(TyperGroup):
+    """The root group: the LAZY nouns are listed by name and built on first use."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(LAZY) + [name for name in self.commands if name not in LAZY]
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in LAZY:
+            import importlib
+
+            from typer.main import get_command
+
+            # Built exactly as app.add_typer(...) or app.command(...) would build it.
+            module, _, attribute = LAZY[name].partition(":")
+            target = getattr(importlib.import_module(module), attribute or "app")
+            holder = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, context_settings=CONTEXT)
+            if isinstance(target, typer.Typer):
+                holder.add_typer(target, name=name)
+            else:  # a single command; the callback keeps the holder a group
+                holder.command(name)(target)
+                holder.callback()(lambda: None)
+            self.commands[name] = get_command(holder).commands[name]
+        return self.commands.get(name)
+
+
 app = typer.Typer(
+    cls=_Root,
     name="msgsvc",
     help=HELP,
     rich_markup_mode=None,
@@ -77,6 +118,8 @@ def root(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="'--base-url'") from None
     debug = debug or os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+    from msgsvc.state import State
+
     state = State(
         profile=profile, json=json_, base_url=base_url, debug=debug, timeout=timeout,
         max_retries=max_retries,
@@ -137,19 +180,22 @@ def _enable_debug(state: State) -> None:
 
 
 def _register() -> None:
-    from msgsvc.commands import emulator, profiles, senders, services
+    from msgsvc import shell
 
-    app.add_typer(services.app, name="services")
-    app.add_typer(senders.numbers, name="numbers")
-    app.add_typer(senders.short_codes, name="short-codes")
-    app.add_typer(senders.alpha_senders, name="alpha-senders")
-    app.add_typer(senders.channel_senders, name="channel-senders")
-    app.add_typer(senders.destination_alpha_senders, name="destination-alpha-senders")
-    app.add_typer(profiles.app, name="profiles")
-    app.command("emulator")(emulator.emulator)
+    # Each noun is imported and built only when a command line names it (start-up speed).
+    LAZY["services"] = "msgsvc.commands.services"
+    LAZY["numbers"] = "msgsvc.commands.senders:numbers"
+    LAZY["short-codes"] = "msgsvc.commands.senders:short_codes"
+    LAZY["alpha-senders"] = "msgsvc.commands.senders:alpha_senders"
+    LAZY["channel-senders"] = "msgsvc.commands.senders:channel_senders"
+    LAZY["destination-alpha-senders"] = "msgsvc.commands.senders:destination_alpha_senders"
+    LAZY["profiles"] = "msgsvc.commands.profiles"
+    LAZY["emulator"] = "msgsvc.commands.emulator:emulator"
+    app.command("completion")(shell.completion)
 
 
 _register()
+gc.enable()  # importing msgsvc.cli from Python (tests, scripts) leaves the collector on
 
 
 # --- the error boundary ---------------------------------------------------------------------
@@ -190,8 +236,18 @@ def run(argv: list[str] | None = None) -> int:
     from typer.main import get_command
 
     global _state
+    gc.disable()
     command = get_command(app)
     _state = None
+    instruction = os.environ.get("_MSGSVC_COMPLETE")
+    if instruction:  # one Tab press (or the script): the answer only, never an error
+        from msgsvc.shell import respond
+
+        try:
+            return respond(command, instruction)
+        finally:
+            gc.enable()
+    gc.enable()
     debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         return _run(command, argv, debug)

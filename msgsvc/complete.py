@@ -1,6 +1,8 @@
-"""Tab completion answers. They never fail, never prompt and never touch the network."""
+"""Tab completion answers. They never fail, never prompt, never print and never touch the network."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 def complete_profiles(incomplete: str) -> list[str]:
@@ -8,7 +10,28 @@ def complete_profiles(incomplete: str) -> list[str]:
     try:
         from msgsvc import config
 
-        names = config.read_config().get("profiles", {})
+        names = config.read_config(warn=False).get("profiles", {})
         return [name for name in sorted(names) if name.startswith(incomplete)]
+    except Exception:
+        return []
+
+
+def profile_on_command_line(ctx: Any) -> str | None:
+    """The --profile given so far on the line being completed (the innermost one wins)."""
+    while ctx is not None:
+        value = getattr(ctx, "params", {}).get("profile")
+        if isinstance(value, str) and value:
+            return value
+        ctx = ctx.parent
+    return None
+
+
+def complete_services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+    """Service SIDs from the profile's cache (see msgsvc/cache.py), the friendly name as description."""
+    try:
+        from msgsvc import cache
+
+        services = cache.load(cache.scope(profile_on_command_line(ctx)))
+        return [(sid, name) for sid, name in services.items() if sid.startswith(incomplete)]
     except Exception:
         return []

@@ -143,3 +143,28 @@ def run_installed(*args: str, env: dict | None = None, input: str | None = None,
         [MSGSVC, *args], input=input, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+def command_tree(include_groups: bool = False) -> list[tuple[list[str], object]]:
+    """Every command of the tool as (path, click command), leaves only unless include_groups.
+    Walks with list_commands/get_command, as click does, so lazily built nouns are included."""
+    from typer._click import Context
+    from typer.main import get_command
+
+    from msgsvc.cli import app
+
+    found: list[tuple[list[str], object]] = []
+
+    def walk(command, ctx, path):
+        names = command.list_commands(ctx) if hasattr(command, "list_commands") else []
+        if names and include_groups and path:
+            found.append((path, command))
+        if not names:
+            found.append((path, command))
+        for name in names:
+            sub = command.get_command(ctx, name)
+            walk(sub, Context(sub, info_name=name, parent=ctx), [*path, name])
+
+    root = get_command(app)
+    walk(root, Context(root, info_name="msgsvc"), [])
+    return found

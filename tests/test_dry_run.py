@@ -15,22 +15,13 @@ LOCAL_GROUPS = {"profiles", "completion", "completions", "man", "config", "cache
 
 
 def leaf_commands():
-    from typer.main import get_command
+    from conftest import command_tree
 
-    from msgsvc.cli import app
-
-    def walk(command, path):
-        children = getattr(command, "commands", None)
-        if children:
-            for name, child in children.items():
-                yield from walk(child, [*path, name])
-        else:
-            yield path, command
-
-    yield from walk(get_command(app), [])
+    return command_tree()
 
 
 def test_every_command_that_changes_something_has_dry_run():
+    assert len(leaf_commands()) > 20  # the walk reaches the lazily built nouns
     missing = [
         " ".join(path)
         for path, command in leaf_commands()

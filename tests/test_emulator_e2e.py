@@ -75,6 +75,7 @@ STEPS = [
     Step("services get {service}", code=3,
          err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /v1/Services/{service} was not found "
              r"\(see https://www\.twilio\.com/docs/errors/20404\)\n"),
+    Step("completion bash", out=r"(?s).*_MSGSVC_COMPLETE=complete_bash.*"),
     Step("profiles remove emu", err=r"Removed profile 'emu'; no profile is active now \(msgsvc profiles use NAME\)\n"),
 ]
 
@@ -176,25 +177,13 @@ def test_every_command_of_the_tool_runs_against_the_emulator(running, seeded):
 
 
 def _leaf_commands() -> set[str]:
-    from typer.main import get_command
+    from conftest import command_tree
 
-    from msgsvc import cli
-
-    found = set()
-
-    def walk(command, path):
-        subcommands = getattr(command, "commands", None)
-        if not subcommands:
-            found.add(" ".join(path))
-            return
-        for name, sub in subcommands.items():
-            walk(sub, [*path, name])
-
-    walk(get_command(cli.app), [])
-    return found
+    return {" ".join(path) for path, _ in command_tree()}
 
 
 def test_every_command_is_in_the_steps():
+    assert {"numbers attach", "services create", "emulator"} <= _leaf_commands()
     stepped = {" ".join(step.argv.split()[:2]) for step in STEPS} | {step.argv.split()[0] for step in STEPS}
     missing = sorted(c for c in _leaf_commands() - NOT_STEPPED if c not in stepped)
     assert not missing, f"commands not run end to end against the emulator (add a Step to STEPS): {missing}"

@@ -42,25 +42,16 @@ VALUES = st.one_of(
 )
 
 
-def _walk(command, path):
-    children = getattr(command, "commands", None)
-    if children:
-        yield path, command
-        for name, child in sorted(children.items()):
-            yield from _walk(child, [*path, name])
-    else:
-        yield path, command
-
-
 def _tree():
     from typer.main import get_command
 
+    from conftest import command_tree
     from msgsvc.cli import app
 
-    root = get_command(app)
     # `msgsvc emulator` serves until interrupted: valid arguments would never return. Its bad
     # input is tested in test_emulator*.py.
-    return root, [(path, command) for path, command in list(_walk(root, []))[1:] if path[:1] != ["emulator"]]
+    commands = [(path, command) for path, command in command_tree(include_groups=True) if path[:1] != ["emulator"]]
+    return get_command(app), commands
 
 
 ROOT, COMMANDS = _tree()

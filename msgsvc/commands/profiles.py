@@ -14,7 +14,8 @@ from msgsvc.fields import Column
 from msgsvc.options import JsonOpt, ProfileOpt, use
 
 app = typer.Typer(
-    help="Add, list, choose, remove and inspect credential profiles.",
+    help="Add, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
+    "    msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef\n    msgsvc profiles list",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -75,8 +76,8 @@ def profiles_add(
     name: NameArg,
     account_sid: Annotated[str, typer.Option("--account-sid", metavar="AC...", help="The Twilio Account SID.", show_default=False)],
     api_key: Annotated[Optional[str], typer.Option("--api-key", metavar="SK...", help="Authenticate with this API key (its secret is asked) instead of the auth token.", show_default=False)] = None,
-    region: Annotated[Optional[str], typer.Option("--region", help="Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).", show_default=False)] = None,
-    edge: Annotated[Optional[str], typer.Option("--edge", help="Twilio edge location, e.g. dublin, sydney.", show_default=False)] = None,
+    region: Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).", show_default=False)] = None,
+    edge: Annotated[Optional[str], typer.Option("--edge", metavar="EDGE", help="Twilio edge location, e.g. dublin, sydney.", show_default=False)] = None,
     base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request here instead (a local server, the emulator).", show_default=False)] = None,
     timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout for this profile.", show_default=False)] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries for this profile.", show_default=False)] = None,
@@ -91,7 +92,7 @@ def profiles_add(
 
     Example:
 
-\b
+    \b
         msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef
         printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC...
     """
@@ -142,7 +143,7 @@ def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     Example:
 
-\b
+    \b
         msgsvc profiles list
     """
     state = use(ctx, json_=json_)
@@ -179,7 +180,7 @@ def profiles_use(name: NameArg) -> None:
 
     Example:
 
-\b
+    \b
         msgsvc profiles use staging
     """
     from msgsvc import config
@@ -198,7 +199,7 @@ def profiles_remove(name: NameArg) -> None:
 
     Example:
 
-\b
+    \b
         msgsvc profiles remove old-account
     """
     from msgsvc import config
@@ -231,7 +232,7 @@ def profiles_show(
 
     Example:
 
-\b
+    \b
         msgsvc profiles show
         MSGSVC_PROFILE=ci msgsvc profiles show --json
     """

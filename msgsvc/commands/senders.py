@@ -59,7 +59,10 @@ def _country_check(value: Optional[str]) -> Optional[str]:
 def make_app(kind: SenderKind) -> typer.Typer:
     """The `attach`, `detach`, `list` and `get` commands for one kind of sender."""
     app = typer.Typer(
-        help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.",
+        help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.\n\n"
+        f"Example:\n\n\b\n    msgsvc {kind.noun} list Alerts\n"
+        f"    msgsvc {kind.noun} attach Alerts {kind.examples[0]}",
+        short_help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.",
         no_args_is_help=True,
         rich_markup_mode=None,
     )

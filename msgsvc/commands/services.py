@@ -7,13 +7,16 @@ from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
+from msgsvc import cache
+from msgsvc.complete import complete_services
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.fields import SERVICE_COLUMNS, SERVICE_FIELDS, service_form
 from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, use, with_field_options
 from msgsvc.resolve import resolve_service
 
 app = typer.Typer(
-    help="Create, inspect, list, change and delete Messaging Services.",
+    help="Create, inspect, list, change and delete Messaging Services.\n\nExample:\n\n\b\n"
+    "    msgsvc services list\n    msgsvc services get Alerts --json",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -37,7 +40,7 @@ def _check_service_ref(value: str) -> str:
 ServiceArg = Annotated[
     str,
     typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
-                   callback=_check_service_ref, show_default=False),
+                   callback=_check_service_ref, autocompletion=complete_services, show_default=False),
 ]
 
 
@@ -50,7 +53,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
 
     Example:
 
-\b
+    \b
         msgsvc services create --friendly-name "Alerts" --usecase notifications \\
             --inbound-request-url https://example.com/sms --sticky-sender
     """
@@ -66,6 +69,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
         service = client.create_service(form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
+    cache.remember(state, service)
     emit_record(service, as_json=state.json)
     if not state.json:
         note(f"Created {service.get('sid')} ({service.get('friendly_name')})")
@@ -77,7 +81,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
 
     Example:
 
-\b
+    \b
         msgsvc services get MG0123456789abcdef0123456789abcdef
         msgsvc services get "Alerts" --json
     """
@@ -85,7 +89,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
     from msgsvc.output import emit_record
 
     client = state.client()
-    emit_record(client.get_service(resolve_service(client, service)), as_json=state.json)
+    emit_record(cache.remember(state, client.get_service(resolve_service(client, service))), as_json=state.json)
 
 
 @app.command("list")
@@ -101,7 +105,7 @@ def services_list(
 
     Example:
 
-\b
+    \b
         msgsvc services list --all --json | jq -r '.[].sid'
     """
     state = use(ctx, json_=json_, profile=profile)
@@ -109,7 +113,7 @@ def services_list(
         raise UsageError("--limit and --all cannot be used together")
     from msgsvc.output import emit_records
 
-    services = state.client().list_services(limit=None if all_ else limit, page_size=page_size)
+    services = cache.recording(state, state.client().list_services(limit=None if all_ else limit, page_size=page_size), limit=None if all_ else limit)
     emit_records(services, SERVICE_COLUMNS, as_json=state.json)
 
 
@@ -120,7 +124,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
 
     Example:
 
-\b
+    \b
         msgsvc services update "Alerts" --validity-period 600 --no-sticky-sender
         msgsvc services update MG0123456789abcdef0123456789abcdef --fallback-url ""
     """
@@ -139,6 +143,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
         updated = client.update_service(sid, form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
+    cache.remember(state, updated)
     emit_record(updated, as_json=state.json)
     if not state.json:
         note(f"Updated {updated.get('sid')} ({', '.join(form)})")
@@ -168,7 +173,7 @@ def services_delete(
 
     Example:
 
-\b
+    \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
     from msgsvc.output import confirm, emit_plan, note, stdin_is_terminal
@@ -193,6 +198,7 @@ def services_delete(
             note("Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
     client.delete_service(sid)
+    cache.forget(state, sid)
     note(f"Deleted {sid} ({name})")
 
 

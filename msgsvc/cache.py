@@ -1,0 +1,168 @@
+"""A small per-profile cache of service SIDs and friendly names, for tab completion only.
+
+Completion never touches the network, so `services list/get/create/update` record what they
+saw and `services delete` prunes. One small text file per profile (or per account, for
+credentials from the environment) in `config.cache_dir()`: a header line, then one
+`SID<TAB>friendly name` line per service. Plain lines rather than JSON because a Tab reads it
+and importing json costs more than parsing them. Written atomically (temporary file, then
+rename), mode 0600. The cache is a convenience: nothing here ever makes a command fail, and a
+missing or corrupt file reads as empty.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+HEADER = "msgsvc services cache 1"
+MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
+
+
+def scope(profile: str | None = None) -> str | None:
+    """Whose services: 'profile-NAME', or 'account-AC...' for credentials from the environment.
+    None when no credentials apply. Reads the config without printing anything."""
+    from msgsvc import config
+
+    resolved = config.resolve(
+        profile_flag=profile, data=config.read_config(warn=False), require_credentials=False
+    )
+    if resolved.profile is not None:
+        return f"profile-{resolved.profile.value}"
+    account = resolved.get("account_sid")
+    return f"account-{account}" if account else None
+
+
+def path_for(scope_name: str) -> Path:
+    from msgsvc import config
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
+    return config.cache_dir() / f"services-{safe}.tsv"
+
+
+def load(scope_name: str | None) -> dict[str, str]:
+    """{sid: friendly_name}; empty when there is no cache or it cannot be read."""
+    if not scope_name:
+        return {}
+    try:
+        lines = path_for(scope_name).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return {}
+    if lines[0] != HEADER:
+        return {}
+    services = {}
+    for line in lines[1:]:
+        sid, tab, name = line.partition("\t")
+        if not tab or len(sid) != 34 or not sid.startswith("MG") or not sid.isalnum():
+            if line:
+                return {}  # not a file we wrote: trust none of it
+            continue
+        services[sid] = name
+    return services
+
+
+def _save(scope_name: str, services: dict[str, str]) -> None:
+    import tempfile
+
+    from msgsvc import config
+
+    path = path_for(scope_name)
+    config.ensure_private_dir(path.parent)
+    if len(services) > MAX_ENTRIES:  # keep the most recently seen (insertion order)
+        services = dict(list(services.items())[-MAX_ENTRIES:])
+    text = HEADER + "\n" + "".join(f"{sid}\t{' '.join(name.split())}\n" for sid, name in services.items())
+    fd, tmp = tempfile.mkstemp(prefix=".services-", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _update(state: Any, change: Any) -> None:
+    """Apply `change(services) -> services` to the cache of the state's profile; never raises."""
+    try:
+        if getattr(state, "dry_run", False):
+            return
+        name = scope(getattr(state, "profile", None))
+        if name is None:
+            return
+        _save(name, change(load(name)))
+    except Exception:  # noqa: BLE001 - a cache must never make a command fail
+        pass
+
+
+def _entry(record: Any) -> tuple[str, str] | None:
+    if isinstance(record, dict) and isinstance(record.get("sid"), str):
+        return record["sid"], str(record.get("friendly_name") or "")
+    return None
+
+
+def remember(state: Any, record: dict) -> dict:
+    """Record one service the API returned (get, create, update); return it unchanged."""
+    entry = _entry(record)
+    if entry is not None:
+
+        def change(services: dict[str, str]) -> dict[str, str]:
+            services.pop(entry[0], None)
+            services[entry[0]] = entry[1]
+            return services
+
+        _update(state, change)
+    return record
+
+
+def forget(state: Any, sid: str) -> None:
+    """Drop a deleted service."""
+
+    def change(services: dict[str, str]) -> dict[str, str]:
+        services.pop(sid, None)
+        return services
+
+    _update(state, change)
+
+
+class _Recording:
+    """A listing passed through, keeping its `pages` (the page texts --json prints as sent)."""
+
+    def __init__(self, records: Iterable[dict], passing: Iterator[dict]) -> None:
+        self.pages = getattr(records, "pages", ())
+        self._passing = passing
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._passing
+
+
+def recording(state: Any, records: Iterable[dict], *, limit: int | None) -> Iterable[dict]:
+    """Pass a listing through and record it once it has been read to the end: a complete listing
+    (no limit, or fewer records than the limit) replaces the cache, a partial one is merged."""
+    return _Recording(records, _recording(state, records, limit))
+
+
+def _recording(state: Any, records: Iterable[dict], limit: int | None) -> Iterator[dict]:
+    seen: dict[str, str] = {}
+    count = 0
+    for record in records:
+        count += 1
+        entry = _entry(record)
+        if entry is not None:
+            seen[entry[0]] = entry[1]
+        yield record
+    complete = limit is None or count < limit
+
+    def change(services: dict[str, str]) -> dict[str, str]:
+        if complete:
+            return seen
+        for sid, name in seen.items():
+            services.pop(sid, None)
+            services[sid] = name
+        return services
+
+    _update(state, change)
