@@ -11,7 +11,6 @@ missing or corrupt file reads as empty.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -63,27 +62,16 @@ def load(scope_name: str | None) -> dict[str, str]:
 
 
 def _save(scope_name: str, services: dict[str, str]) -> None:
-    import tempfile
-
     from msgsvc import config
+    from msgsvc.atomic import write_private
 
     path = path_for(scope_name)
     config.ensure_private_dir(path.parent)
     if len(services) > MAX_ENTRIES:  # keep the most recently seen (insertion order)
         services = dict(list(services.items())[-MAX_ENTRIES:])
     text = HEADER + "\n" + "".join(f"{sid}\t{' '.join(name.split())}\n" for sid, name in services.items())
-    fd, tmp = tempfile.mkstemp(prefix=".services-", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    # No fsync: the cache only helps completion, and a lost write is repaired by the next list.
+    write_private(path, text, fsync=False)
 
 
 def _update(state: Any, change: Any) -> None:

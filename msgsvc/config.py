@@ -153,27 +153,13 @@ def _check_shape(data: dict[str, Any], path: Path) -> None:
 
 def write_config(data: dict[str, Any], path: Path | None = None) -> None:
     """Write atomically: a 0600 temporary file in the same directory, fsync, rename."""
-    import tempfile
-
     import tomli_w
+
+    from msgsvc.atomic import write_private
 
     path = path or config_path()
     ensure_private_dir(path.parent)
-    text = tomli_w.dumps(data)
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_private(path, tomli_w.dumps(data))
 
 
 def ensure_private_dir(directory: Path) -> None:

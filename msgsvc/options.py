@@ -95,3 +95,19 @@ def with_field_options(fields: Sequence[Field], *, required: Sequence[str] = ())
         return wrapper
 
     return decorate
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option `name` was given on the command line (not left at its default)."""
+    from typer._click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+
+def list_limit(ctx: typer.Context, limit: int, all_: bool) -> int | None:
+    """How many records a list command shows: `--limit N`, or None for `--all`."""
+    if all_ and given(ctx, "limit"):
+        from msgsvc.errors import UsageError
+
+        raise UsageError("--limit and --all cannot be used together")
+    return None if all_ else limit

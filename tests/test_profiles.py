@@ -85,7 +85,7 @@ def test_writes_are_atomic_a_failed_rename_leaves_the_old_file(msgsvc, isolated,
     result = add(msgsvc, "two", "--account-sid", AC2)
     assert result.code == 1
     assert path.read_bytes() == before  # the old file, whole
-    assert replaced and replaced[0][0].startswith(".config-") and replaced[0][1] == "config.toml"
+    assert replaced and replaced[0][0].startswith(".config.toml-") and replaced[0][1] == "config.toml"
     assert sorted(p.name for p in path.parent.iterdir()) == [".config.lock", "config.toml"]
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from msgsvc.errors import MsgsvcError, UsageError
-from msgsvc.options import JsonOpt, use
+from msgsvc.options import JsonOpt, given, use
 
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
 RECORD_ENV = "MSGSVC_EMULATOR_RECORD"  # for msgsvc's own tests: a JSON line per answer sent
@@ -75,14 +75,9 @@ def emulator(
     serve(
         host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
-        as_json=state_.json, numbers_given=_given(ctx, "numbers"),
+        as_json=state_.json, numbers_given=given(ctx, "numbers"),
     )
 
-
-def _given(ctx: typer.Context, name: str) -> bool:
-    from typer._click.core import ParameterSource
-
-    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
 
 
 def _store(state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool) -> Any:

@@ -17,7 +17,7 @@ import typer
 
 from msgsvc.commands.services import ServiceArg
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
-from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, use
+from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, list_limit, use
 from msgsvc.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
     SenderKind, country_code,
@@ -131,14 +131,13 @@ def make_app(kind: SenderKind) -> typer.Typer:
         from msgsvc.resolve import resolve_service
 
         state = use(ctx, json_=json_, profile=profile)
-        if all_ and _given(ctx, "limit"):
-            raise UsageError("--limit and --all cannot be used together")
+        limit = list_limit(ctx, limit, all_)
         from msgsvc.output import emit_records
 
         client = state.client()
         params = {"IsoCountryCode": country} if country else None
         records = client.list_senders(kind, resolve_service(client, service),
-                                      limit=None if all_ else limit, page_size=page_size, params=params)
+                                      limit=limit, page_size=page_size, params=params)
         emit_records(records, kind.columns, as_json=state.json)
 
     def get(
@@ -221,11 +220,6 @@ def _without(func: Callable, *names: str) -> Callable:
     del wrapper.__wrapped__
     return wrapper
 
-
-def _given(ctx: typer.Context, name: str) -> bool:
-    from typer._click.core import ParameterSource
-
-    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
 
 
 # --- input -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from msgsvc import cache
 from msgsvc.complete import complete_services
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.fields import SERVICE_COLUMNS, SERVICE_FIELDS, service_form
-from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, use, with_field_options
+from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, list_limit, use, with_field_options
 from msgsvc.resolve import resolve_service
 
 app = typer.Typer(
@@ -109,11 +109,10 @@ def services_list(
         msgsvc services list --all --json | jq -r '.[].sid'
     """
     state = use(ctx, json_=json_, profile=profile)
-    if all_ and _given(ctx, "limit"):
-        raise UsageError("--limit and --all cannot be used together")
+    limit = list_limit(ctx, limit, all_)
     from msgsvc.output import emit_records
 
-    services = cache.recording(state, state.client().list_services(limit=None if all_ else limit, page_size=page_size), limit=None if all_ else limit)
+    services = cache.recording(state, state.client().list_services(limit=limit, page_size=page_size), limit=limit)
     emit_records(services, SERVICE_COLUMNS, as_json=state.json)
 
 
@@ -218,8 +217,3 @@ def _outcome_unknown_hint(hint: str) -> Iterator[None]:
             error.hint = hint
         raise
 
-
-def _given(ctx: typer.Context, name: str) -> bool:
-    from typer._click.core import ParameterSource
-
-    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)

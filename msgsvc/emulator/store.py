@@ -9,15 +9,15 @@ before the method returns. Records are plain JSON-able dicts; `api.py` renders t
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import secrets
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+from msgsvc.atomic import write_private
 
 STATE_VERSION = 1
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
@@ -67,23 +67,6 @@ def missing(name: str) -> Fault:
 
 
 SAVE_DELAY = 0.1  # seconds between a change and its write to the state file
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)  # it holds the emulator's credentials
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 class StateFileError(Exception):
@@ -349,7 +332,7 @@ class Store:
             text = json.dumps(self.data, separators=(",", ":"))
             self._dirty = False
         with self._write_lock:
-            _write_atomically(self.path, text)
+            write_private(self.path, text)
 
     def changed(self) -> None:
         """Note a change (the lock is held). The writer thread saves within SAVE_DELAY, so a
