@@ -42,7 +42,9 @@ WOULD_ATTACH = "would attach"
 WOULD_DETACH = "would detach"
 STATUS_ORDER = (ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH, NOT_ATTACHED, FAILED)
 
-ALREADY_IN_SERVICE = 80104  # "PhoneNumber has already been added to Service"
+# 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
+# already in Messaging Service" (Twilio's error dictionary, and the emulator).
+ALREADY_IN_SERVICE = frozenset({80104, 21710})
 IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
 
 RESULT_COLUMNS = (
@@ -262,7 +264,7 @@ class SenderJob:
         try:
             record = self.client.attach_sender(self.kind, self.service_sid, self._form(change))
         except ApiError as error:
-            if error.code == ALREADY_IN_SERVICE:
+            if error.code in ALREADY_IN_SERVICE:
                 return Outcome(ref.raw, change.sid, ALREADY_ATTACHED)
             if error.code == IN_ANOTHER_SERVICE:
                 other = re.search(r"MG[0-9a-fA-F]{32}", error.message)

@@ -133,8 +133,10 @@ def root(
 _state: State | None = None  # this invocation's, for redacting secrets from error messages
 
 
-def _redact(text: str) -> str:
-    for secret in _state.secrets if _state is not None else ():
+def _redact(text: str, state: State | None = None) -> str:
+    """Every known secret of this invocation in `text` becomes ***."""
+    state = state or _state
+    for secret in state.secrets if state is not None else ():
         if secret and len(secret) >= 6:  # a real token; "a" would mangle every message
             text = text.replace(secret, "***")
     return text
@@ -163,11 +165,7 @@ def _enable_debug(state: State) -> None:
             self.state = state
 
         def filter(self, record: logging.LogRecord) -> bool:
-            message = record.getMessage()
-            for secret in self.state.secrets:
-                if secret and len(secret) >= 6:
-                    message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+            record.msg, record.args = _redact(record.getMessage(), self.state), None
             return True
 
     handler = logging.StreamHandler(sys.stderr)

@@ -346,11 +346,11 @@ class Client:
         )
 
     def get_sender(self, kind: SenderKind, service_sid: str, sid: str) -> dict:
-        return self.request("GET", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
+        return self.fetch_object("GET", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
 
     def attach_sender(self, kind: SenderKind, service_sid: str, form: dict[str, str]) -> dict | None:
         """Add a sender to the service (Twilio answers 201, or 200 for some senders)."""
-        return self.request("POST", f"/v1/Services/{service_sid}/{kind.path}", data=form)
+        return self.fetch_object("POST", f"/v1/Services/{service_sid}/{kind.path}", data=form)
 
     def detach_sender(self, kind: SenderKind, service_sid: str, sid: str) -> None:
         """Take a sender out of the service; it stays on the account."""
@@ -382,9 +382,14 @@ def _describe(params: dict | None, data: dict | None) -> str:
 
 
 def _page_identity(url: str) -> tuple:
+    """What tells pages apart: with a PageToken, `Page` is "simply for client state" and left
+    out; without one, `Page` is the position (absent means page 0)."""
     parts = urlsplit(url)
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "Page")
-    return (parts.scheme, parts.netloc.lower(), parts.path, tuple(query))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in pairs if k != "Page"]
+    if not any(k == "PageToken" for k, _ in pairs):
+        query.append(("Page", next((v for k, v in pairs if k == "Page"), "0")))
+    return (parts.scheme, parts.netloc.lower(), parts.path, tuple(sorted(query)))
 
 
 def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:

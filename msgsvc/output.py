@@ -33,18 +33,6 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def confirm(question: str) -> bool:
-    """Ask a yes/no question: the question on stderr, the answer from stdin; no by default.
-
-    Not click's confirm: it echoes the prompt's last character to stdout, and stdout is data."""
-    sys.stderr.write(f"{question} [y/N]: ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline()
-    if not answer:  # end of input: no
-        sys.stderr.write("\n")
-    return answer.strip().lower() in ("y", "yes")
-
-
 def emit_json(value: Any, *, pages: Sequence[Any] = ()) -> None:
     """Indented for a person on a terminal; compact in a pipe, as gh does: `indent` makes
     json use its pure-Python encoder, 15x slower than the C one on a 10,000-service list.

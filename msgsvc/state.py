@@ -84,6 +84,13 @@ def settings_from(resolved: Resolved):
     if ca_bundle is not None:
         if not Path(ca_bundle.value).expanduser().is_file():
             raise ConfigError(f"ca_bundle from {ca_bundle.source} is not a file: {ca_bundle.value!r}")
+    for key in ("region", "edge"):
+        setting = resolved.settings.get(key)
+        if setting is not None:
+            try:
+                validate.host_label(setting.value)
+            except ValueError as exc:
+                raise ConfigError(f"{key} from {setting.source}: {exc}") from None
     timeout = resolved.settings.get("timeout")
     base_url = resolved.get("base_url")
     if base_url:

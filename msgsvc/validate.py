@@ -54,11 +54,30 @@ def url(value: str) -> str:
 
 
 def base_url(value: str) -> str:
-    """A base URL for every API host: scheme and host, an optional port, no query."""
+    """A base URL for every API host: scheme, host, an optional port and path prefix; no
+    query, fragment or user name (the API's paths are appended to it)."""
     if value == "":
         raise ValueError("is empty")
     url(value)
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(f"{value!r} has a query or fragment; give only scheme, host, port and path")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{value!r} carries a user name; credentials come from the profile")
     return value.rstrip("/")
+
+
+HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def host_label(value: str) -> str:
+    """A Twilio region or edge (ie1, us1, dublin): one DNS label, since it becomes part of
+    the host that receives the credentials."""
+    if not HOST_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a region or edge name (lower-case letters, digits and '-')")
+    return value
 
 
 def friendly_name(value: str) -> str:

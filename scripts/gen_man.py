@@ -44,7 +44,7 @@ FILES = (
     ("~/.config/msgsvc/config.toml",
      "The profiles: credentials and settings, mode 0600 (platformdirs' user config directory, "
      "or $MSGSVC_CONFIG_DIR)."),
-    ("~/.cache/msgsvc/services-*.json",
+    ("~/.cache/msgsvc/services-*.tsv",
      "Service SIDs and names seen by the services commands, one file per profile, used only "
      "by tab completion (platformdirs' user cache directory, or $MSGSVC_CACHE_DIR). Safe to delete."),
 )

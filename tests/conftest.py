@@ -25,6 +25,22 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 MSGSVC = shutil.which("msgsvc", path=str(Path(sys.executable).parent)) or "msgsvc"
 
 
+# In CI (CI=true, as .ci/run runs) a missing shell or tool fails the test instead of skipping
+# it, so a green CI never hides untested completion or man pages.
+IN_CI = bool(os.environ.get("CI"))
+
+
+def need_tool(tool: str, package: str | None = None) -> str:
+    """The path of `tool`; skipped where it is missing (failed in CI)."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed (.ci/run installs it: apt-get install {package or tool})"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 @dataclass
 class Result:
     code: int

@@ -133,3 +133,12 @@ def test_redirect_is_not_followed(msgsvc, profile, httpserver):
     assert (result.code, result.out) == (1, "")
     assert result.err == "msgsvc: HTTP 301: MOVED PERMANENTLY\n"
     assert len(httpserver.log) == 1
+
+
+def test_a_sender_answer_that_is_not_an_object(msgsvc, profile, httpserver):
+    pn = "PN" + "c" * 32
+    path = f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{pn}"
+    httpserver.expect_request(path).respond_with_json([])
+    result = msgsvc("numbers", "get", SERVICE_SID, pn)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"msgsvc: GET {url(httpserver, path)} answered with JSON that is not an object (list)\n"

@@ -10,7 +10,7 @@ from corehelp import USER_AGENT, sent
 from msgsvc import __version__
 from msgsvc.client import CORE, MESSAGING, Client, ClientSettings, host_url, user_agent
 from msgsvc.config import resolve
-from msgsvc.errors import UsageError
+from msgsvc.errors import NetworkError, UsageError
 from msgsvc.state import settings_from
 
 API_KEY = "SK" + "5" * 32
@@ -125,7 +125,7 @@ def test_the_ca_bundle_setting_wins_over_requests_ca_bundle(monkeypatch, tmp_pat
     monkeypatch.setattr(HTTPAdapter, "send", send)
     for ca_bundle, verify in ((str(bundle), str(bundle)), (None, "/etc/ssl/certs/ca-certificates.crt")):
         client = Client(ClientSettings(username=ACCOUNT_SID, password="t", ca_bundle=ca_bundle, max_retries=0))
-        with pytest.raises(Exception):
+        with pytest.raises(NetworkError):
             client.get_service(SERVICE_SID)
         assert seen["verify"] == verify
 

@@ -136,3 +136,18 @@ def test_pagination_installed_in_a_subprocess(profile, httpserver):
     assert (proc.returncode, proc.stderr) == (0, "")
     assert json.loads(proc.stdout) == services[:3]
     assert len(sent(httpserver)) == 2
+
+
+def test_pages_told_apart_by_page_alone_are_all_followed(msgsvc, profile, httpserver):
+    """A server that pages with Page=n and no PageToken: page 2 is not 'the same page again'."""
+    base = httpserver.url_for("/v1/Services")
+    httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=1000").respond_with_json(
+        page("services", [service("MG" + "1" * 32)], next_url=f"{base}?PageSize=1000&Page=1"))
+    httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=1000&Page=1").respond_with_json(
+        page("services", [service("MG" + "2" * 32)], next_url=f"{base}?PageSize=1000&Page=2"))
+    httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=1000&Page=2").respond_with_json(
+        page("services", [service("MG" + "3" * 32)], next_url=f"{base}?PageSize=1000&Page=0"))
+    result = msgsvc("services", "list", "--all")
+    assert result.code == 1  # ...but a next URL back to page 0 is a repeat
+    assert "pointed again to a page it already sent" in result.err
+    assert len(sent(httpserver)) == 3

@@ -302,10 +302,12 @@ def test_one_page_per_command_with_every_section():
         assert "\b" not in text
 
 
-@pytest.mark.skipif(shutil.which("groff") is None, reason="groff is not installed (apt-get install groff)")
 def test_every_page_renders_without_a_warning():
+    from conftest import need_tool
+
+    groff = need_tool("groff")
     for page_path in sorted((ROOT / "man").glob("*.1")):
-        done = subprocess.run(["groff", "-man", "-ww", "-z", str(page_path)], capture_output=True, text=True)
+        done = subprocess.run([groff, "-man", "-ww", "-z", str(page_path)], capture_output=True, text=True)
         assert (done.returncode, done.stderr) == (0, ""), page_path.name
 
 

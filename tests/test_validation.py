@@ -180,3 +180,37 @@ def test_validation_installed_in_a_subprocess(profile, httpserver):
         "hint: see 'msgsvc services update --help'\n"
     )
     assert sent(httpserver) == []
+
+
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("http://127.0.0.1:8080/?x=1", "has a query or fragment"),
+        ("http://127.0.0.1:8080/#frag", "has a query or fragment"),
+        ("http://user:pw@127.0.0.1:8080", "carries a user name"),
+    ],
+)
+def test_base_url_takes_no_query_fragment_or_user(msgsvc, profile, httpserver, value, why):
+    result = msgsvc("--base-url", value, "services", "list")
+    assert result.code == 2 and why in result.err
+    assert sent(httpserver) == []
+
+
+@pytest.mark.parametrize("option, value", [("--region", "attacker.example/x?"), ("--edge", "Dublin"), ("--region", "")])
+def test_region_and_edge_are_single_host_labels(msgsvc, isolated, option, value):
+    result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, option, value, stdin="token-123456\n")
+    assert result.code == 2
+    assert f"invalid value for {option}: {value!r} is not a region or edge name" in result.err
+
+
+def test_a_region_from_the_environment_cannot_redirect_credentials(msgsvc, profile, httpserver, monkeypatch):
+    monkeypatch.delenv("MSGSVC_BASE_URL", raising=False)
+    from msgsvc import config
+
+    data = config.read_config()
+    del data["profiles"]["test"]["base_url"]
+    config.write_config(data)
+    monkeypatch.setenv("TWILIO_REGION", "evil.example/x?")
+    result = msgsvc("services", "list")
+    assert result.code == 2
+    assert result.err.startswith("msgsvc: region from env TWILIO_REGION: 'evil.example/x?' is not a region")

@@ -3,7 +3,7 @@ JSON state file.
 
 Every public method takes the one lock, so concurrent requests (a bulk attach from many
 threads) see and leave a consistent state; a change is written to the state file, atomically,
-before the method returns. Records are plain JSON-able dicts; `api.py` renders them.
+behind the request (within SAVE_DELAY seconds) and again on exit. Records are plain JSON-able dicts; `api.py` renders them.
 """
 
 from __future__ import annotations
