@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 HEADER = "msgsvc services cache 1"
 MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
@@ -117,33 +117,11 @@ def forget(state: Any, sid: str) -> None:
     _update(state, change)
 
 
-class _Recording:
-    """A listing passed through, keeping its `pages` (the page texts --json prints as sent)."""
-
-    def __init__(self, records: Iterable[dict], passing: Iterator[dict]) -> None:
-        self.pages = getattr(records, "pages", ())
-        self._passing = passing
-
-    def __iter__(self) -> Iterator[dict]:
-        return self._passing
-
-
-def recording(state: Any, records: Iterable[dict], *, limit: int | None) -> Iterable[dict]:
-    """Pass a listing through and record it once it has been read to the end: a complete listing
-    (no limit, or fewer records than the limit) replaces the cache, a partial one is merged."""
-    return _Recording(records, _recording(state, records, limit))
-
-
-def _recording(state: Any, records: Iterable[dict], limit: int | None) -> Iterator[dict]:
-    seen: dict[str, str] = {}
-    count = 0
-    for record in records:
-        count += 1
-        entry = _entry(record)
-        if entry is not None:
-            seen[entry[0]] = entry[1]
-        yield record
-    complete = limit is None or count < limit
+def remember_listing(state: Any, records: list[dict], *, limit: int | None) -> None:
+    """Record a listing that was shown: a complete one (no limit, or fewer records than the
+    limit) replaces the cache, a partial one is merged. Only the newest MAX_ENTRIES count."""
+    complete = limit is None or len(records) < limit
+    seen = dict(entry for entry in map(_entry, records[-MAX_ENTRIES:]) if entry is not None)
 
     def change(services: dict[str, str]) -> dict[str, str]:
         if complete:

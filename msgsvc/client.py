@@ -196,7 +196,8 @@ class Client:
         while True:
             response, started = self._send(method, url, params, data)
             try:
-                response.content  # read the whole body now
+                # The whole body now, in large reads (requests reads 10 KB at a time).
+                response._content = b"".join(response.iter_content(1 << 20))
                 break
             except requests.exceptions.RequestException as exc:
                 response.close()

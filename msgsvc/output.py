@@ -101,8 +101,8 @@ def cell(value: Any) -> str:
     return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
-def emit_records(records: Iterable[dict], columns: Sequence[Column], *, as_json: bool) -> int:
-    """A list: JSON array, TSV rows or a table. Returns how many records were written."""
+def emit_records(records: Iterable[dict], columns: Sequence[Column], *, as_json: bool) -> list[dict]:
+    """A list: JSON array, TSV rows or a table. Returns the records written."""
     rows = list(records)
     if as_json:
         emit_json(rows, pages=getattr(records, "pages", ()))
@@ -111,7 +111,7 @@ def emit_records(records: Iterable[dict], columns: Sequence[Column], *, as_json:
                no_wrap=[not c.wrap for c in columns])
     else:
         write_tsv([[cell(r.get(c.key)) for c in columns] for r in rows])
-    return len(rows)
+    return rows
 
 
 def emit_record(record: dict, *, as_json: bool, skip: Sequence[str] = ("links",)) -> None:

@@ -112,8 +112,8 @@ def services_list(
     limit = list_limit(ctx, limit, all_)
     from msgsvc.output import emit_records
 
-    services = cache.recording(state, state.client().list_services(limit=limit, page_size=page_size), limit=limit)
-    emit_records(services, SERVICE_COLUMNS, as_json=state.json)
+    shown = emit_records(state.client().list_services(limit=limit, page_size=page_size), SERVICE_COLUMNS, as_json=state.json)
+    cache.remember_listing(state, shown, limit=limit)
 
 
 @app.command("update")
