@@ -18,7 +18,7 @@ import sys  # noqa: E402
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer  # noqa: E402
-from typer.core import TyperGroup  # noqa: E402
+from typer.core import TyperArgument, TyperGroup  # noqa: E402
 
 from msgsvc import __version__  # noqa: E402
 from msgsvc.complete import complete_profiles  # noqa: E402
@@ -50,6 +50,18 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # Nouns whose module is imported only when the noun is used: noun -> module with a Typer `app`.
 # Every Tab press runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
+_typer_metavar = TyperArgument.make_metavar
+
+
+def _unix_metavar(self, ctx, *, usage: bool = False) -> str:
+    """Usage lines name a required argument SERVICE, as Unix tools do; Typer 0.28 writes
+    {SERVICE}, which reads as a literal brace or a set to choose from."""
+    text = _typer_metavar(self, ctx, usage=usage)
+    return text[1:-1] if usage and text.startswith("{") and text.endswith("}") else text
+
+
+TyperArgument.make_metavar = _unix_metavar
+
 LAZY: dict[str, str] = {}
 
 

@@ -175,7 +175,7 @@ def test_validation_installed_in_a_subprocess(profile, httpserver):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr == (
-        "Usage: msgsvc services update [OPTIONS] {SERVICE}\n"
+        "Usage: msgsvc services update [OPTIONS] SERVICE\n"
         "msgsvc: Invalid value for '--validity-period': 36001 is not in the range 1 to 36000\n"
         "hint: see 'msgsvc services update --help'\n"
     )
