@@ -194,9 +194,7 @@ class SenderJob:
             country = None  # detach without --country: any country
         matches = [r for r in current if self.kind.matches(r, ref, country)]
         if len(matches) > 1:
-            where = ", ".join(f"{m.get('sid')} ({m.get('iso_country_code') or 'default'})" for m in matches)
-            return failed(ref, f"{ref.raw!r} names {len(matches)} {self.kind.plural}: {where}; "
-                               "give --country or the SID")
+            return failed(ref, self.kind.ambiguity(ref.raw, matches) + "; give --country or the SID")
         return matches[0] if matches else None
 
     def _look_up(self, refs: list[Ref]) -> dict[str, dict | MsgsvcError | None]:

@@ -83,11 +83,7 @@ class TwilioRetry(Retry):
 
     def get_backoff_time(self) -> float:
         # urllib3 waits nothing before the first retry; after a 429 that is too eager.
-        attempts = len(self.history)
-        if attempts == 0:
-            return 0.0
-        value = self.backoff_factor * 2 ** (attempts - 1) + random.random() * self.backoff_jitter
-        return float(min(self.backoff_max, value))
+        return backoff(len(self.history), self.backoff_factor)
 
     def sleep(self, response=None) -> None:  # type: ignore[override]
         delay = None
@@ -112,9 +108,15 @@ class TwilioRetry(Retry):
             time.sleep(delay)
 
 
+BACKOFF_MAX = 30.0
+
+
 def backoff(attempt: int, backoff_factor: float) -> float:
-    """The wait before retry number `attempt` (1, 2, ...): as TwilioRetry's backoff."""
-    return float(min(30.0, backoff_factor * 2 ** (attempt - 1) + random.random() * backoff_factor))
+    """The wait before retry number `attempt` (1, 2, ...): exponential, with as much jitter
+    as the factor, capped. Used by TwilioRetry and by the client's body-read retries."""
+    if attempt <= 0:
+        return 0.0
+    return float(min(BACKOFF_MAX, backoff_factor * 2 ** (attempt - 1) + random.random() * backoff_factor))
 
 
 def pause(seconds: float) -> None:
@@ -134,7 +136,7 @@ def make_retry(
         allowed_methods=IDEMPOTENT_METHODS,
         status_forcelist=ALWAYS_RETRIED | RETRIED_IF_IDEMPOTENT,
         backoff_factor=backoff_factor,
-        backoff_max=30,
+        backoff_max=BACKOFF_MAX,
         backoff_jitter=backoff_factor,
         raise_on_status=False,
         raise_on_redirect=False,

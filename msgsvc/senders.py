@@ -91,6 +91,11 @@ class SenderKind:
             return (record.get("iso_country_code") or "") == country
         return True
 
+    def ambiguity(self, text: str, found: list[dict]) -> str:
+        """The sentence for a value that names several senders (one per country)."""
+        where = ", ".join(f"{r.get('sid')} ({r.get('iso_country_code') or 'default'})" for r in found)
+        return f"{text!r} names {len(found)} {self.plural}: {where}"
+
 
 def country_code(value: str) -> str:
     """An ISO 3166-1 alpha-2 country code, upper-cased."""

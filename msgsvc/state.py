@@ -91,7 +91,6 @@ def settings_from(resolved: Resolved):
                 validate.host_label(setting.value)
             except ValueError as exc:
                 raise ConfigError(f"{key} from {setting.source}: {exc}") from None
-    timeout = resolved.settings.get("timeout")
     base_url = resolved.get("base_url")
     if base_url:
         try:
@@ -106,7 +105,7 @@ def settings_from(resolved: Resolved):
         base_url=base_url,
         region=resolved.get("region"),
         edge=resolved.get("edge"),
-        connect_timeout=number("timeout", config.DEFAULT_CONNECT_TIMEOUT, float) if timeout else config.DEFAULT_CONNECT_TIMEOUT,
+        connect_timeout=number("timeout", config.DEFAULT_CONNECT_TIMEOUT, float),
         read_timeout=number("timeout", config.DEFAULT_READ_TIMEOUT, float),
         max_retries=number("max_retries", config.DEFAULT_MAX_RETRIES, int),
         ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,

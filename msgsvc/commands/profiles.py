@@ -218,7 +218,6 @@ def profiles_remove(name: NameArg) -> None:
     note(f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
 
 
-SHOWN = ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "timeout", "max_retries", "ca_bundle")
 DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
 
 
@@ -246,7 +245,7 @@ def profiles_show(
     rows = []
     profile = resolved.profile
     rows.append({"setting": "profile", "value": profile.value if profile else None, "source": profile.source if profile else "none (environment credentials)" if resolved.has_credentials else "none"})
-    for key in SHOWN:
+    for key in config.PROFILE_KEYS:
         setting = resolved.settings.get(key)
         if setting is None:
             rows.append({"setting": key, "value": None, "source": "default: " + DEFAULTS[key] if key in DEFAULTS else "not set"})

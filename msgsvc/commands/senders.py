@@ -326,9 +326,7 @@ def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str
             raise NotFoundError(f"no {kind.what} {ref.text!r} is attached to {service_sid}",
                                 hint=f"list them with: msgsvc {kind.noun} list {service_sid}")
         if len(found) > 1:
-            where = ", ".join(f"{r.get('sid')} ({r.get('iso_country_code') or 'default'})" for r in found)
-            raise UsageError(f"{ref.text!r} names {len(found)} {kind.plural}: {where}",
-                             hint="give --country or the SID")
+            raise UsageError(kind.ambiguity(ref.text, found), hint="give --country or the SID")
         return found[0]
     sid = ref.sid
     if ref.e164 is not None:
