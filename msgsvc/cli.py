@@ -256,7 +256,23 @@ def run(argv: list[str] | None = None) -> int:
         _state = None
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command. Typer's main() turns a KeyboardInterrupt into a silent
+    exit 130; this carries it past main() so that the user is told why msgsvc stopped."""
+
+
+def _invoke_interruptibly(invoke):
+    def run_command(ctx):
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt as error:
+            raise _Interrupted() from error
+
+    return run_command
+
+
 def _run(command, argv: list[str] | None, debug: bool) -> int:
+    command.invoke = _invoke_interruptibly(command.invoke)
     try:
         result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False)
         return result if isinstance(result, int) else ExitCode.OK
@@ -269,7 +285,7 @@ def _run(command, argv: list[str] | None, debug: bool) -> int:
     except ClickException as error:
         _report_usage(error)
         return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
-    except (typer.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt, _Interrupted):
         print(file=sys.stderr)
         report("interrupted")
         return ExitCode.INTERRUPTED
