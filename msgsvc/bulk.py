@@ -212,9 +212,12 @@ class SenderJob:
                 error.message = f"looking up {ref.e164} failed: {error.message}"
                 return error
 
-        with self.progress("Looking up numbers", len(refs)) as advance:
-            numbers = run_pool(refs, find, concurrency=self.concurrency, done=advance)
-        return {ref.raw: number for ref, number in zip(refs, numbers)}
+        # One request per distinct number, however many spellings of it were given.
+        unique = list({ref.e164: ref for ref in refs}.values())
+        with self.progress("Looking up numbers", len(unique)) as advance:
+            numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
+        by_e164 = {ref.e164: number for ref, number in zip(unique, numbers)}
+        return {ref.raw: by_e164[ref.e164] for ref in refs}
 
     # --- phase 2 ------------------------------------------------------------------------
 

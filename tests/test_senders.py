@@ -211,6 +211,28 @@ def test_attach_by_e164_accepts_only_the_exact_match_of_a_partial_filter(msgsvc,
     httpserver.check_assertions()
 
 
+def test_one_number_written_two_ways_is_looked_up_once(msgsvc, profile, httpserver):
+    # A list pasted from two sources often has the same number formatted differently:
+    # each distinct number costs one IncomingPhoneNumbers request, not one per spelling.
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(
+        incoming([(PN, E164)]))
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST", data=f"PhoneNumberSid={PN}",
+    ).respond_with_json(number(), status=201)
+
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164, "+1 (501) 712-2661")
+
+    assert result.code == 0, result.err
+    assert result.out == (
+        f"{E164}\t{PN}\tattached\t\t\n"
+        f"+1 (501) 712-2661\t{PN}\tattached\t\tsame phone number as {E164}\n"
+    )
+    assert result.err == "2 attached\n"
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 3
+
+
 def test_a_number_not_on_the_account_fails_that_item_only(msgsvc, profile, httpserver):
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
     httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(
