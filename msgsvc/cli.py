@@ -22,7 +22,7 @@ from typer.core import TyperGroup  # noqa: E402
 
 from msgsvc import __version__  # noqa: E402
 from msgsvc.complete import complete_profiles  # noqa: E402
-from msgsvc.errors import EXIT_CODE_HELP, ExitCode, MsgsvcError  # noqa: E402
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError  # noqa: E402
 
 if TYPE_CHECKING:
     from msgsvc.state import State
@@ -276,6 +276,10 @@ def _run(command, argv: list[str] | None, debug: bool) -> int:
     try:
         result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False)
         return result if isinstance(result, int) else ExitCode.OK
+    except Interrupted as error:
+        print(file=sys.stderr)  # past the ^C the terminal echoed
+        report_error(error)
+        return int(error.exit_code)
     except MsgsvcError as error:
         report_error(error)
         return int(error.exit_code)

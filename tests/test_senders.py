@@ -601,3 +601,27 @@ def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatc
     assert again["proxies"]["https"] == "http://127.0.0.1:3128"
     bypassed = session.merge_environment_settings("https://api.twilio.com/2010-04-01", {}, None, None, None)
     assert "https" not in bypassed["proxies"]
+
+
+@pytest.mark.parametrize("verb, done, extra", [
+    ("attach", "attached", []),
+    ("detach", "detached", ["--yes"]),
+])
+def test_ctrl_c_during_a_bulk_job_says_how_to_finish_it(msgsvc, profile, httpserver, monkeypatch, verb, done, extra):
+    # Requests already in flight finish, so some senders may have changed: the user is told
+    # that running the same command again is safe and completes the job.
+    from msgsvc import client
+
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(PN2, "+15017122662")] if verb == "detach" else [])
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client.Client, f"{verb}_sender", interrupted)
+    result = msgsvc("numbers", verb, SERVICE_SID, PN2, *extra)
+
+    assert (result.code, result.out) == (130, "")
+    assert result.err == (
+        f"\nmsgsvc: interrupted: some phone numbers may have been {done} already\n"
+        f"hint: run the same command again to finish: what is done already is reported, not sent twice\n"
+    )

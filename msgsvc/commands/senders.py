@@ -307,7 +307,18 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         if not output.confirm(f"Detach {count} from {service_sid}?"):
             output.note("Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
-    outcomes = job.execute()
+    try:
+        outcomes = job.execute()
+    except KeyboardInterrupt:
+        if state.dry_run:
+            raise
+        from msgsvc.errors import Interrupted
+
+        done = "attached" if attach else "detached"
+        raise Interrupted(
+            f"interrupted: some {kind.plural} may have been {done} already",
+            hint="run the same command again to finish: what is done already is reported, not sent twice",
+        ) from None
     if state.dry_run:
         output.emit_plan(client.planned, as_json=state.json)
         for outcome in outcomes:
