@@ -625,3 +625,15 @@ def test_ctrl_c_during_a_bulk_job_says_how_to_finish_it(msgsvc, profile, httpser
         f"\nmsgsvc: interrupted: some phone numbers may have been {done} already\n"
         f"hint: run the same command again to finish: what is done already is reported, not sent twice\n"
     )
+
+
+def test_detach_prompt_names_the_service_the_user_named(msgsvc, profile, httpserver):
+    # As 'services delete' does: the SID alone does not tell the user which service it is.
+    from conftest import service
+
+    httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", [service()]))
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
+    result = msgsvc("numbers", "detach", "Alerts", PN, stdin="n\n", stdin_tty=True)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"Detach 1 phone number from {SERVICE_SID} (Alerts)? [y/N]: Nothing detached.\n"
+    assert len(httpserver.log) == 2

@@ -304,7 +304,8 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
     job.plan(refs)
     if not attach and not yes and not state.dry_run and job.pending:
         count = f"1 {kind.what}" if job.pending == 1 else f"{job.pending} {kind.plural}"
-        if not output.confirm(f"Detach {count} from {service_sid}?"):
+        named = service_sid if service == service_sid else f"{service_sid} ({service})"
+        if not output.confirm(f"Detach {count} from {named}?"):
             output.note("Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
     try:
