@@ -46,8 +46,8 @@ ALREADY_IN_SERVICE = 80104  # "PhoneNumber has already been added to Service"
 IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
 
 RESULT_COLUMNS = (
-    Column("INPUT", "input"),
-    Column("SID", "sid"),
+    Column("INPUT", "input", wrap=False),
+    Column("SID", "sid", wrap=False),
     Column("STATUS", "status"),
     Column("CODE", "code"),
     Column("MESSAGE", "message"),

@@ -637,3 +637,23 @@ def test_detach_prompt_names_the_service_the_user_named(msgsvc, profile, httpser
     assert (result.code, result.out) == (2, "")
     assert result.err == f"Detach 1 phone number from {SERVICE_SID} (Alerts)? [y/N]: Nothing detached.\n"
     assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+def test_a_narrow_terminal_folds_no_sid_and_no_timestamp(msgsvc, profile, httpserver, monkeypatch, noun):
+    # As 'services list' promises: a SID or a date folded over two lines cannot be copied.
+    path, key, _, _, record, _ = KINDS[noun]
+    monkeypatch.setenv("COLUMNS", "80")
+    expect_listing(httpserver, path, key, [record], query="PageSize=50")
+    result = msgsvc(noun, "list", SERVICE_SID, tty=True)
+    assert result.code == 0, result.err
+    assert sum(record["sid"] in line for line in result.out.splitlines()) == 1
+    assert sum("2015-07-30T20:12:31Z" in line for line in result.out.splitlines()) == 1
+
+
+def test_a_narrow_terminal_folds_no_sid_in_bulk_results(msgsvc, profile, httpserver, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
+    result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True)
+    assert result.code == 0, result.err
+    assert sum(f"{PN}  {PN}" in line for line in result.out.splitlines()) == 1
