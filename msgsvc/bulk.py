@@ -48,8 +48,8 @@ ALREADY_IN_SERVICE = frozenset({80104, 21710})
 IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
 
 RESULT_COLUMNS = (
-    Column("INPUT", "input"),
-    Column("SID", "sid"),
+    Column("INPUT", "input", wrap=False),
+    Column("SID", "sid", wrap=False),
     Column("STATUS", "status"),
     Column("CODE", "code"),
     Column("MESSAGE", "message"),
@@ -212,9 +212,12 @@ class SenderJob:
                 error.message = f"looking up {ref.e164} failed: {error.message}"
                 return error
 
-        with self.progress("Looking up numbers", len(refs)) as advance:
-            numbers = run_pool(refs, find, concurrency=self.concurrency, done=advance)
-        return {ref.raw: number for ref, number in zip(refs, numbers)}
+        # One request per distinct number, however many spellings of it were given.
+        unique = list({ref.e164: ref for ref in refs}.values())
+        with self.progress("Looking up numbers", len(unique)) as advance:
+            numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
+        by_e164 = {ref.e164: number for ref, number in zip(unique, numbers)}
+        return {ref.raw: by_e164[ref.e164] for ref in refs}
 
     # --- phase 2 ------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typer.core import TyperArgument, TyperGroup  # noqa: E402
 
 from msgsvc import __version__  # noqa: E402
 from msgsvc.complete import complete_profiles  # noqa: E402
-from msgsvc.errors import EXIT_CODE_HELP, ExitCode, MsgsvcError  # noqa: E402
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError  # noqa: E402
 
 if TYPE_CHECKING:
     from msgsvc.state import State
@@ -266,10 +266,30 @@ def run(argv: list[str] | None = None) -> int:
         _state = None
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command. Typer's main() turns a KeyboardInterrupt into a silent
+    exit 130; this carries it past main() so that the user is told why msgsvc stopped."""
+
+
+def _invoke_interruptibly(invoke):
+    def run_command(ctx):
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt as error:
+            raise _Interrupted() from error
+
+    return run_command
+
+
 def _run(command, argv: list[str] | None, debug: bool) -> int:
+    command.invoke = _invoke_interruptibly(command.invoke)
     try:
         result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False)
         return result if isinstance(result, int) else ExitCode.OK
+    except Interrupted as error:
+        print(file=sys.stderr)  # past the ^C the terminal echoed
+        report_error(error)
+        return int(error.exit_code)
     except MsgsvcError as error:
         report_error(error)
         return int(error.exit_code)
@@ -279,7 +299,7 @@ def _run(command, argv: list[str] | None, debug: bool) -> int:
     except ClickException as error:
         _report_usage(error)
         return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
-    except (typer.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt, _Interrupted):
         print(file=sys.stderr)
         report("interrupted")
         return ExitCode.INTERRUPTED

@@ -59,6 +59,12 @@ class CredentialsError(MsgsvcError):
     exit_code = ExitCode.AUTH
 
 
+class Interrupted(MsgsvcError):
+    """Ctrl-C after something may have changed: the message says what, the hint how to go on."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
 class NetworkError(MsgsvcError):
     """DNS failure, refused connection, timeout, TLS failure: nothing usable came back."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from msgsvc import validate
 from msgsvc.fields import Column
 
-CREATED = Column("CREATED", "date_created")
+CREATED = Column("CREATED", "date_created", wrap=False)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ NUMBERS = SenderKind(
     what="phone number",
     metavar="NUMBER",
     value_key="phone_number",
-    columns=(Column("SID", "sid"), Column("PHONE NUMBER", "phone_number"),
+    columns=(Column("SID", "sid", wrap=False), Column("PHONE NUMBER", "phone_number", wrap=False),
              Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
     accepts="A PN... phone number SID, or the number itself in E.164 form (+15017122661).",
     examples=("+15017122661", "PN0123456789abcdef0123456789abcdef"),
@@ -129,7 +129,7 @@ SHORT_CODES = SenderKind(
     what="short code",
     metavar="SHORT_CODE",
     value_key="short_code",
-    columns=(Column("SID", "sid"), Column("SHORT CODE", "short_code"),
+    columns=(Column("SID", "sid", wrap=False), Column("SHORT CODE", "short_code", wrap=False),
              Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
     accepts="An SC... short code SID.",
     examples=("SC0123456789abcdef0123456789abcdef",),
@@ -144,7 +144,7 @@ ALPHA_SENDERS = SenderKind(
     what="alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid"), Column("ALPHA SENDER", "alpha_sender"),
+    columns=(Column("SID", "sid", wrap=False), Column("ALPHA SENDER", "alpha_sender"),
              Column("CAPABILITIES", "capabilities"), CREATED),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
             "digits only. Detach and get also take its AI... SID.",
@@ -161,7 +161,7 @@ CHANNEL_SENDERS = SenderKind(
     what="channel sender",
     metavar="SENDER",
     value_key="sender",
-    columns=(Column("SID", "sid"), Column("SENDER", "sender"), Column("TYPE", "sender_type"),
+    columns=(Column("SID", "sid", wrap=False), Column("SENDER", "sender"), Column("TYPE", "sender_type"),
              Column("COUNTRY", "country_code"), CREATED),
     accepts="An XE... channel sender SID (a WhatsApp, RCS or Messenger sender).",
     examples=("XE0123456789abcdef0123456789abcdef",),
@@ -176,7 +176,7 @@ DESTINATION_ALPHA_SENDERS = SenderKind(
     what="destination alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid"), Column("ALPHA SENDER", "alpha_sender"),
+    columns=(Column("SID", "sid", wrap=False), Column("ALPHA SENDER", "alpha_sender"),
              Column("COUNTRY", "iso_country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
             "digits only. Detach and get also take its AI... SID.",

@@ -441,3 +441,29 @@ def test_throttle_holds_every_thread_of_a_client(clock):
     assert clock.sleeps == [5]
     throttle.wait()
     assert clock.sleeps == [5]
+
+
+@pytest.mark.parametrize("var, value", [
+    ("TWILIO_EDGE", "evil.example#"),  # would send the credentials to messaging.evil.example
+    ("TWILIO_REGION", "ie1/"),
+    ("TWILIO_EDGE", "Sydney"),
+])
+def test_region_or_edge_that_is_not_a_host_label_is_refused_before_sending(msgsvc, monkeypatch, var, value):
+    import requests
+
+    from conftest import ACCOUNT_SID, AUTH_TOKEN
+
+    def sent(*args, **kwargs):
+        raise AssertionError("a request was sent")
+
+    monkeypatch.setattr(requests.Session, "send", sent)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv(var, value)
+    result = msgsvc("services", "list")
+    setting = var.removeprefix("TWILIO_").lower()
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"msgsvc: {setting} from env {var} is not a Twilio {setting} name "
+        f"(lower-case letters, digits and '-', e.g. ie1, dublin): {value!r}\n"
+    )

@@ -211,6 +211,28 @@ def test_attach_by_e164_accepts_only_the_exact_match_of_a_partial_filter(msgsvc,
     httpserver.check_assertions()
 
 
+def test_one_number_written_two_ways_is_looked_up_once(msgsvc, profile, httpserver):
+    # A list pasted from two sources often has the same number formatted differently:
+    # each distinct number costs one IncomingPhoneNumbers request, not one per spelling.
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(
+        incoming([(PN, E164)]))
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST", data=f"PhoneNumberSid={PN}",
+    ).respond_with_json(number(), status=201)
+
+    result = msgsvc("numbers", "attach", SERVICE_SID, E164, "+1 (501) 712-2661")
+
+    assert result.code == 0, result.err
+    assert result.out == (
+        f"{E164}\t{PN}\tattached\t\t\n"
+        f"+1 (501) 712-2661\t{PN}\tattached\t\tsame phone number as {E164}\n"
+    )
+    assert result.err == "2 attached\n"
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 3
+
+
 def test_a_number_not_on_the_account_fails_that_item_only(msgsvc, profile, httpserver):
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
     httpserver.expect_oneshot_request(INCOMING, query_string="PhoneNumber=%2B15017122661&PageSize=1000").respond_with_json(
@@ -579,3 +601,59 @@ def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatc
     assert again["proxies"]["https"] == "http://127.0.0.1:3128"
     bypassed = session.merge_environment_settings("https://api.twilio.com/2010-04-01", {}, None, None, None)
     assert "https" not in bypassed["proxies"]
+
+
+@pytest.mark.parametrize("verb, done, extra", [
+    ("attach", "attached", []),
+    ("detach", "detached", ["--yes"]),
+])
+def test_ctrl_c_during_a_bulk_job_says_how_to_finish_it(msgsvc, profile, httpserver, monkeypatch, verb, done, extra):
+    # Requests already in flight finish, so some senders may have changed: the user is told
+    # that running the same command again is safe and completes the job.
+    from msgsvc import client
+
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(PN2, "+15017122662")] if verb == "detach" else [])
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client.Client, f"{verb}_sender", interrupted)
+    result = msgsvc("numbers", verb, SERVICE_SID, PN2, *extra)
+
+    assert (result.code, result.out) == (130, "")
+    assert result.err == (
+        f"\nmsgsvc: interrupted: some phone numbers may have been {done} already\n"
+        f"hint: run the same command again to finish: what is done already is reported, not sent twice\n"
+    )
+
+
+def test_detach_prompt_names_the_service_the_user_named(msgsvc, profile, httpserver):
+    # As 'services delete' does: the SID alone does not tell the user which service it is.
+    from conftest import service
+
+    httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", [service()]))
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
+    result = msgsvc("numbers", "detach", "Alerts", PN, stdin="n\n", stdin_tty=True)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"Detach 1 phone number from {SERVICE_SID} (Alerts)? [y/N]: Nothing detached.\n"
+    assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+def test_a_narrow_terminal_folds_no_sid_and_no_timestamp(msgsvc, profile, httpserver, monkeypatch, noun):
+    # As 'services list' promises: a SID or a date folded over two lines cannot be copied.
+    path, key, _, _, record, _ = KINDS[noun]
+    monkeypatch.setenv("COLUMNS", "80")
+    expect_listing(httpserver, path, key, [record], query="PageSize=50")
+    result = msgsvc(noun, "list", SERVICE_SID, tty=True)
+    assert result.code == 0, result.err
+    assert sum(record["sid"] in line for line in result.out.splitlines()) == 1
+    assert sum("2015-07-30T20:12:31Z" in line for line in result.out.splitlines()) == 1
+
+
+def test_a_narrow_terminal_folds_no_sid_in_bulk_results(msgsvc, profile, httpserver, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
+    result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True)
+    assert result.code == 0, result.err
+    assert sum(f"{PN}  {PN}" in line for line in result.out.splitlines()) == 1

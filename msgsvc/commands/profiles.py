@@ -27,7 +27,7 @@ NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The profile's name
 PROFILE_COLUMNS = (
     Column("ACTIVE", "active_mark"),
     Column("NAME", "name"),
-    Column("ACCOUNT SID", "account_sid"),
+    Column("ACCOUNT SID", "account_sid", wrap=False),
     Column("AUTH", "auth"),
     Column("REGION", "region"),
     Column("EDGE", "edge"),

@@ -298,10 +298,22 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
     job.plan(refs)
     if not attach and not yes and not state.dry_run and job.pending:
         count = f"1 {kind.what}" if job.pending == 1 else f"{job.pending} {kind.plural}"
-        if not output.confirm(f"Detach {count} from {service_sid}?"):
+        named = service_sid if service == service_sid else f"{service_sid} ({service})"
+        if not output.confirm(f"Detach {count} from {named}?"):
             output.note("Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
-    outcomes = job.execute()
+    try:
+        outcomes = job.execute()
+    except KeyboardInterrupt:
+        if state.dry_run:
+            raise
+        from msgsvc.errors import Interrupted
+
+        done = "attached" if attach else "detached"
+        raise Interrupted(
+            f"interrupted: some {kind.plural} may have been {done} already",
+            hint="run the same command again to finish: what is done already is reported, not sent twice",
+        ) from None
     if state.dry_run:
         output.emit_plan(client.planned, as_json=state.json)
         for outcome in outcomes:
