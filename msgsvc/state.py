@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +44,6 @@ class State:
 
 
 LIMITS = {"timeout": 86400, "max_retries": 100}
-_HOST_LABEL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def settings_from(resolved: Resolved):
@@ -82,19 +80,13 @@ def settings_from(resolved: Resolved):
         if setting is not None and not isinstance(setting.value, str):
             raise ConfigError(f"{key} from {setting.source} must be a string: {setting.value!r}")
 
-    for key in ("region", "edge"):  # they become part of the host name the credentials go to
-        setting = resolved.settings.get(key)
-        if setting is not None and setting.value and not _HOST_LABEL.fullmatch(setting.value):
-            raise ConfigError(f"{key} from {setting.source} is not a Twilio {key} name "
-                              f"(lower-case letters, digits and '-', e.g. ie1, dublin): {setting.value!r}")
-
     ca_bundle = resolved.settings.get("ca_bundle")
     if ca_bundle is not None:
         if not Path(ca_bundle.value).expanduser().is_file():
             raise ConfigError(f"ca_bundle from {ca_bundle.source} is not a file: {ca_bundle.value!r}")
-    for key in ("region", "edge"):
+    for key in ("region", "edge"):  # they become part of the host name the credentials go to
         setting = resolved.settings.get(key)
-        if setting is not None:
+        if setting is not None and setting.value:
             try:
                 validate.host_label(setting.value)
             except ValueError as exc:

@@ -464,6 +464,6 @@ def test_region_or_edge_that_is_not_a_host_label_is_refused_before_sending(msgsv
     setting = var.removeprefix("TWILIO_").lower()
     assert (result.code, result.out) == (2, "")
     assert result.err == (
-        f"msgsvc: {setting} from env {var} is not a Twilio {setting} name "
-        f"(lower-case letters, digits and '-', e.g. ie1, dublin): {value!r}\n"
+        f"msgsvc: {setting} from env {var}: {value!r} is not a region or edge name "
+        "(lower-case letters, digits and '-')\n"
     )
