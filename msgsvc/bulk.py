@@ -46,6 +46,8 @@ STATUS_ORDER = (ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH
 # already in Messaging Service" (Twilio's error dictionary, and the emulator).
 ALREADY_IN_SERVICE = frozenset({80104, 21710})
 IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
+# More E.164 numbers than this are resolved by listing the account's numbers once.
+LIST_ACCOUNT_ABOVE = 50
 
 RESULT_COLUMNS = (
     Column("INPUT", "input", wrap=False),
@@ -212,12 +214,30 @@ class SenderJob:
                 error.message = f"looking up {ref.e164} failed: {error.message}"
                 return error
 
-        # One request per distinct number, however many spellings of it were given.
+        # One request per distinct number, however many spellings of it were given; for many
+        # numbers, one listing of the account (1,000 a page) instead of a request each.
         unique = list({ref.e164: ref for ref in refs}.values())
-        with self.progress("Looking up numbers", len(unique)) as advance:
-            numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
-        by_e164 = {ref.e164: number for ref, number in zip(unique, numbers)}
-        return {ref.raw: by_e164[ref.e164] for ref in refs}
+        by_e164 = self._account_numbers(unique) if len(unique) > LIST_ACCOUNT_ABOVE else None
+        if by_e164 is None:
+            with self.progress("Looking up numbers", len(unique)) as advance:
+                numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
+            by_e164 = {ref.e164: number for ref, number in zip(unique, numbers)}
+        return {ref.raw: by_e164.get(ref.e164) for ref in refs}
+
+    def _account_numbers(self, refs: list[Ref]) -> dict[str, dict] | None:
+        """The account's numbers that `refs` name, from one listing; None when the listing
+        failed in a way a look-up per number might not (then those run instead)."""
+        wanted = {ref.e164 for ref in refs}
+        found: dict[str, dict] = {}
+        try:
+            for number in self.client.incoming_numbers():
+                if number.get("phone_number") in wanted:
+                    found[number["phone_number"]] = number
+        except MsgsvcError as error:
+            if _fatal(error) or not isinstance(error, (ApiError, NetworkError)):
+                raise
+            return None
+        return found
 
     # --- phase 2 ------------------------------------------------------------------------
 

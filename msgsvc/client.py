@@ -357,13 +357,15 @@ class Client:
         """Take a sender out of the service; it stays on the account."""
         self.request("DELETE", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
 
+    def incoming_numbers(self, params: dict[str, Any] | None = None) -> Listing:
+        """The account's IncomingPhoneNumbers (core API), optionally filtered."""
+        path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
+        return self.paginate(path, "incoming_phone_numbers", product=CORE, params=params)
+
     def find_incoming_number(self, e164: str) -> dict | None:
         """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None.
         Twilio's PhoneNumber filter also matches partially, hence the exact comparison."""
-        path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
-        for number in self.paginate(
-            path, "incoming_phone_numbers", product=CORE, params={"PhoneNumber": e164}
-        ):
+        for number in self.incoming_numbers({"PhoneNumber": e164}):
             if number.get("phone_number") == e164:
                 return number
         return None

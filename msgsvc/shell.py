@@ -129,7 +129,7 @@ def script(shell: str, prog: str = PROG) -> str:
     return TEMPLATES[shell] % {"prog": prog, "func": func, "var": COMPLETE_VAR}
 
 
-def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.", show_default=False)]) -> None:
+def completion(shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)]) -> None:
     """Print the tab-completion script for bash, zsh or fish. msgsvc never edits your rc files:
     put the script where your shell looks for completions (see the README), or try it in the
     current shell as below.

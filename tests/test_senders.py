@@ -657,3 +657,26 @@ def test_a_narrow_terminal_folds_no_sid_in_bulk_results(msgsvc, profile, httpser
     result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True)
     assert result.code == 0, result.err
     assert sum(f"{PN}  {PN}" in line for line in result.out.splitlines()) == 1
+
+
+def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, profile, httpserver):
+    """800 numbers by E.164 should not cost 800 look-ups: above 50, the account's numbers are
+    listed once (1,000 a page) and matched exactly."""
+    numbers = [(f"PN{n:032x}", f"+1555{n:07d}") for n in range(60)]
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING, method="GET", query_string="PageSize=1000").respond_with_json(
+        incoming(numbers[:-1]))  # the last one is not on the account
+    for pn, _ in numbers[:-1]:
+        httpserver.expect_oneshot_request(
+            f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST", data=f"PhoneNumberSid={pn}",
+        ).respond_with_json(number(pn), status=201)
+
+    result = msgsvc("numbers", "attach", SERVICE_SID, *(e164 for _, e164 in numbers), "--json")
+
+    assert result.code == 1
+    outcome = json.loads(result.out)
+    assert [o["status"] for o in outcome] == ["attached"] * 59 + ["failed"]
+    assert outcome[-1]["message"] == f"{numbers[-1][1]} is not a number on this account"
+    lookups = [s for s in sent(httpserver) if s[1] == INCOMING]
+    assert lookups == [("GET", INCOMING, "PageSize=1000", "")]
+    assert result.err == "59 attached, 1 failed\n"
