@@ -3,8 +3,6 @@
 The server code (msgsvc.emulator) is imported only when the command runs: start-up speed.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path

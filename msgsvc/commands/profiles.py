@@ -1,7 +1,5 @@
 """msgsvc profiles: named credentials and settings in the config file."""
 
-from __future__ import annotations
-
 import re
 import sys
 from typing import Annotated, Any, Optional

@@ -1,7 +1,5 @@
 """msgsvc services: create, get, list, update and delete Messaging Services."""
 
-from __future__ import annotations
-
 from contextlib import contextmanager
 from typing import Annotated, Any, Iterator, Optional
 
