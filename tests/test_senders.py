@@ -530,10 +530,12 @@ def test_a_post_whose_answer_is_lost_is_checked_not_resent(msgsvc, profile, thre
             f"{PN}\t{PN}\tfailed\t\t127.0.0.1:{server.port} did not answer in time after the request was "
             f"sent: POST {url} may or may not have taken effect; it is not in the service: run the command again\n"
         )
+    import time
+
     for _ in range(250):  # the slow handler logs its POST once it has returned
         if len(server.log) >= 3:
             break
-        release.wait(0.02)
+        time.sleep(0.02)  # (not release.wait: release is set by now, it would not wait)
     methods = sorted(r.method for r, _ in server.log)
     assert methods == ["GET", "GET", "POST"]  # the POST was sent once
 
