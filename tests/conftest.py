@@ -22,6 +22,7 @@ SERVICE_SID = "MG" + "a" * 32
 OTHER_SID = "MG" + "b" * 32
 BASIC_AUTH = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+LOOPBACK_GUARD = Path(__file__).resolve().parent / "loopback_guard"
 MSGSVC = shutil.which("msgsvc", path=str(Path(sys.executable).parent)) or "msgsvc"
 
 
@@ -54,6 +55,8 @@ def isolated(tmp_path, monkeypatch):
     for var in list(os.environ):
         if var.startswith(("TWILIO_", "MSGSVC_")) or var in ("NO_COLOR", "FORCE_COLOR"):
             monkeypatch.delenv(var, raising=False)
+    # Every Python subprocess a test starts loads loopback_guard/sitecustomize.py.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(LOOPBACK_GUARD), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("MSGSVC_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("MSGSVC_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "200")

@@ -15,6 +15,7 @@ import re
 import socket
 import ssl
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import pytest
@@ -22,23 +23,7 @@ from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, page, run
 
 trustme = pytest.importorskip("trustme")
 
-GUARD = '''
-import socket
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-_getaddrinfo = socket.getaddrinfo
-def _guarded_getaddrinfo(host, *args, **kwargs):
-    name = host.decode() if isinstance(host, bytes) else host
-    if name not in _LOOPBACK:
-        raise socket.gaierror(socket.EAI_NONAME, "test guard: refusing to resolve " + str(name))
-    return _getaddrinfo(host, *args, **kwargs)
-socket.getaddrinfo = _guarded_getaddrinfo
-_connect = socket.socket.connect
-def _guarded_connect(self, address):
-    if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in _LOOPBACK:
-        raise OSError("test guard: refusing to connect to " + str(address))
-    return _connect(self, address)
-socket.socket.connect = _guarded_connect
-'''
+GUARD = (Path(__file__).parent / "loopback_guard" / "sitecustomize.py").read_text()
 
 
 @dataclass

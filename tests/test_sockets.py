@@ -34,3 +34,17 @@ def test_msgsvc_itself_cannot_reach_twilio(msgsvc, monkeypatch):
     result = msgsvc("--max-retries", "0", "services", "get", SERVICE_SID)
     assert result.code == 1
     assert result.err.startswith("msgsvc: unexpected error: SocketConnectBlockedError: "), result.err
+
+
+def test_installed_msgsvc_in_a_subprocess_cannot_leave_loopback(isolated):
+    """The guard every test subprocess loads: a non-loopback address is refused before any
+    packet leaves (192.0.2.1 is TEST-NET-1, and would not answer anyway)."""
+    from conftest import ACCOUNT_SID, AUTH_TOKEN, run_installed
+
+    result = run_installed(
+        "--base-url", "http://192.0.2.1:9", "--max-retries", "0", "services", "list",
+        env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN},
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    # An IP literal always resolves; only the guard makes it fail at the look-up.
+    assert result.stderr == "msgsvc: cannot resolve the host name 192.0.2.1\n"
