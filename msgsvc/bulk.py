@@ -40,7 +40,8 @@ NOT_ATTACHED = "not attached"
 FAILED = "failed"
 WOULD_ATTACH = "would attach"
 WOULD_DETACH = "would detach"
-STATUS_ORDER = (ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH, NOT_ATTACHED, FAILED)
+NOT_SENT = "not sent"  # Ctrl-C came before its request was sent
+STATUS_ORDER = (ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH, NOT_ATTACHED, FAILED, NOT_SENT)
 
 # 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
 # already in Messaging Service" (Twilio's error dictionary, and the emulator).
@@ -76,20 +77,32 @@ class Outcome:
         return asdict(self)
 
 
+class Stopped(Exception):
+    """Ctrl-C during run_pool, once the requests in flight have finished: `results` holds
+    each item's result in input order, None for the items that were never started."""
+
+    def __init__(self, results: list) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
 def run_pool(
     items: Sequence[T], work: Callable[[T], R], *, concurrency: int,
     done: Callable[[], None] = lambda: None,
 ) -> list[R]:
     """`work(item)` for every item on at most `concurrency` threads; results in input order.
-    The first exception (a bug, an authentication failure, Ctrl-C) cancels what has not
-    started and is raised; requests already in flight finish."""
+    The first exception (a bug, an authentication failure) cancels what has not started and
+    is raised; on Ctrl-C, Stopped is raised with what finished. Requests in flight finish."""
     if not items:
         return []
     if concurrency <= 1 or len(items) == 1:
-        results = []
-        for item in items:
-            results.append(work(item))
-            done()
+        results: list = []
+        try:
+            for item in items:
+                results.append(work(item))
+                done()
+        except KeyboardInterrupt:
+            raise Stopped(results + [None] * (len(items) - len(results))) from None
         return results
 
     def task(item: T) -> R:
@@ -98,6 +111,7 @@ def run_pool(
         return result
 
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)), thread_name_prefix="msgsvc")
+    futures = []
     try:
         futures = [pool.submit(task, item) for item in items]
         wait(futures, return_when=FIRST_EXCEPTION)
@@ -105,6 +119,12 @@ def run_pool(
             if future.done() and future.exception() is not None:
                 raise future.exception()  # type: ignore[misc]
         return [future.result() for future in futures]
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)  # those in flight finish
+        raise Stopped([
+            future.result() if future.done() and not future.cancelled() and future.exception() is None else None
+            for future in futures
+        ] + [None] * (len(items) - len(futures))) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -151,6 +171,7 @@ class SenderJob:
         self.refs: list[Ref] = []
         self.settled: dict[str, Outcome] = {}  # input -> result known without a change
         self.changes: list[_Change] = []
+        self.interrupted = False  # Ctrl-C stopped execute(): some outcomes are NOT_SENT
 
     # --- phase 1 ------------------------------------------------------------------------
 
@@ -220,7 +241,10 @@ class SenderJob:
         by_e164 = self._account_numbers(unique) if len(unique) > LIST_ACCOUNT_ABOVE else None
         if by_e164 is None:
             with self.progress("Looking up numbers", len(unique)) as advance:
-                numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
+                try:
+                    numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
+                except Stopped:  # only look-ups ran: nothing changed, a plain interruption
+                    raise KeyboardInterrupt from None
             by_e164 = {ref.e164: number for ref, number in zip(unique, numbers)}
         return {ref.raw: by_e164.get(ref.e164) for ref in refs}
 
@@ -253,7 +277,14 @@ class SenderJob:
         else:
             verb = "Attaching" if self.attach else "Detaching"
             with self.progress(f"{verb} {self.kind.plural}", len(self.changes)) as advance:
-                done = run_pool(self.changes, self._send, concurrency=self.concurrency, done=advance)
+                try:
+                    done = run_pool(self.changes, self._send, concurrency=self.concurrency, done=advance)
+                except Stopped as stopped:
+                    self.interrupted = True
+                    done = [
+                        outcome or Outcome(change.ref.raw, change.sid, NOT_SENT)
+                        for change, outcome in zip(self.changes, stopped.results)
+                    ]
         results = dict(self.settled)
         for change, outcome in zip(self.changes, done):
             results[change.ref.raw] = outcome

@@ -376,3 +376,44 @@ def test_a_debug_session_with_senders_never_prints_the_secret(tmp_path):
         assert token not in everything and basic not in everything
     finally:
         assert emu.stop() == 0
+
+
+def test_ctrl_c_in_a_bulk_attach_reports_every_number_once_and_tells_the_truth(tmp_path):
+    """A real SIGINT to the installed msgsvc mid-job: every input is in the JSON once, what
+    it says was attached is exactly what the service holds, and the rest is 'not sent'."""
+    emu = RunningEmulator(tmp_path / "emu", "--numbers", "100", "--latency", "40")
+    try:
+        base, sid, token = emu.info["MSGSVC_BASE_URL"], emu.info["TWILIO_ACCOUNT_SID"], emu.info["TWILIO_AUTH_TOKEN"]
+        auth = (sid, token)
+        env = _env(tmp_path, TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token, MSGSVC_BASE_URL=base)
+        created = subprocess.run([MSGSVC, "services", "create", "--friendly-name", "Bulk", "--json"],
+                                 capture_output=True, text=True, timeout=60, env=env)
+        service = json.loads(created.stdout)["sid"]
+        listing = requests.get(f"{base}/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSize=1000", auth=auth, timeout=10)
+        pns = [n["sid"] for n in listing.json()["incoming_phone_numbers"]]
+        (tmp_path / "numbers.txt").write_text("".join(pn + "\n" for pn in pns))
+
+        job = subprocess.Popen([MSGSVC, "numbers", "attach", service, "--from-file", str(tmp_path / "numbers.txt"),
+                                "--concurrency", "2", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+
+        def in_service() -> set[str]:
+            page = requests.get(f"{base}/v1/Services/{service}/PhoneNumbers?PageSize=1000", auth=auth, timeout=10)
+            return {n["sid"] for n in page.json()["phone_numbers"]}
+
+        deadline = time.monotonic() + 30
+        while len(in_service()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        job.send_signal(signal.SIGINT)
+        out, err = job.communicate(timeout=60)
+
+        assert job.returncode == 130, err
+        results = json.loads(out)
+        assert [r["input"] for r in results] == pns  # every input once, in order
+        statuses = {r["status"] for r in results}
+        assert "not sent" in statuses and statuses <= {"attached", "failed", "not sent"}
+        assert {r["sid"] for r in results if r["status"] == "attached"} == in_service()
+        assert "msgsvc: interrupted: the phone numbers marked 'not sent' were left as they were\n" in err
+        assert "Traceback" not in err
+    finally:
+        emu.stop()

@@ -609,24 +609,44 @@ def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatc
     ("attach", "attached", []),
     ("detach", "detached", ["--yes"]),
 ])
-def test_ctrl_c_during_a_bulk_job_says_how_to_finish_it(msgsvc, profile, httpserver, monkeypatch, verb, done, extra):
-    # Requests already in flight finish, so some senders may have changed: the user is told
-    # that running the same command again is safe and completes the job.
+def test_ctrl_c_during_a_bulk_job_reports_every_value_and_how_to_finish(msgsvc, profile, httpserver, monkeypatch, verb, done, extra):
+    # Requests already in flight finish; every value still gets its one result, those never
+    # sent as 'not sent', and the user is told that running the same command again finishes.
     from msgsvc import client
 
-    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(PN2, "+15017122662")] if verb == "detach" else [])
+    pns = [f"PN{n:032x}" for n in range(5)]
+    current = [number(pn, f"+1501712266{n}") for n, pn in enumerate(pns)] if verb == "detach" else []
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", current)
+    calls = []
+    real = getattr(client.Client, f"{verb}_sender")
 
-    def interrupted(self, *args, **kwargs):
-        raise KeyboardInterrupt
+    def third_is_interrupted(self, *args, **kwargs):
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(client.Client, f"{verb}_sender", interrupted)
-    result = msgsvc("numbers", verb, SERVICE_SID, PN2, *extra)
+    monkeypatch.setattr(client.Client, f"{verb}_sender", third_is_interrupted)
+    for pn in pns[:2]:
+        if verb == "attach":
+            httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="POST",
+                                              data=f"PhoneNumberSid={pn}").respond_with_json(number(pn), status=201)
+        else:
+            httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers/{pn}",
+                                              method="DELETE").respond_with_data("", status=204)
+    result = msgsvc("numbers", verb, SERVICE_SID, *pns, "--concurrency", "1", "--json", *extra)
 
-    assert (result.code, result.out) == (130, "")
+    assert result.code == 130
+    assert [(o["input"], o["status"]) for o in json.loads(result.out)] == (
+        [(pn, done) for pn in pns[:2]] + [(pn, "not sent") for pn in pns[2:]]
+    )
     assert result.err == (
-        f"\nmsgsvc: interrupted: some phone numbers may have been {done} already\n"
+        f"2 {done}, 3 not sent\n"
+        "\n"  # the line after the ^C the terminal echoed
+        f"msgsvc: interrupted: the phone numbers marked 'not sent' were left as they were\n"
         f"hint: run the same command again to finish: what is done already is reported, not sent twice\n"
     )
+    httpserver.check_assertions()
 
 
 def test_detach_prompt_names_the_service_the_user_named(msgsvc, profile, httpserver):
@@ -682,3 +702,18 @@ def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, pr
     lookups = [s for s in sent(httpserver) if s[1] == INCOMING]
     assert lookups == [("GET", INCOMING, "PageSize=1000", "")]
     assert result.err == "59 attached, 1 failed\n"
+
+
+def test_ctrl_c_during_the_look_ups_changes_nothing_and_says_interrupted(msgsvc, profile, httpserver, monkeypatch):
+    from msgsvc import client
+
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+
+    def interrupted(self, e164):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client.Client, "find_incoming_number", interrupted)
+    result = msgsvc("numbers", "attach", SERVICE_SID, "+15017122661", "+15017122662")
+    assert (result.code, result.out) == (130, "")
+    assert result.err == "\nmsgsvc: interrupted\n"
+    assert [s[0] for s in sent(httpserver)] == ["GET"]

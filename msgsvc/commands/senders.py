@@ -302,18 +302,7 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         if not output.confirm(f"Detach {count} from {named}?"):
             output.note("Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
-    try:
-        outcomes = job.execute()
-    except KeyboardInterrupt:
-        if state.dry_run:
-            raise
-        from msgsvc.errors import Interrupted
-
-        done = "attached" if attach else "detached"
-        raise Interrupted(
-            f"interrupted: some {kind.plural} may have been {done} already",
-            hint="run the same command again to finish: what is done already is reported, not sent twice",
-        ) from None
+    outcomes = job.execute()
     if state.dry_run:
         output.emit_plan(client.planned, as_json=state.json)
         for outcome in outcomes:
@@ -323,6 +312,13 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         return
     output.emit_records([o.record() for o in outcomes], bulk.RESULT_COLUMNS, as_json=state.json)
     output.note(bulk.summary(outcomes))
+    if job.interrupted:  # every value still has its result: what was done, and 'not sent'
+        from msgsvc.errors import Interrupted
+
+        raise Interrupted(
+            f"interrupted: the {kind.plural} marked 'not sent' were left as they were",
+            hint="run the same command again to finish: what is done already is reported, not sent twice",
+        )
     if any(o.status == bulk.FAILED for o in outcomes):
         raise typer.Exit(ExitCode.ERROR)
 
