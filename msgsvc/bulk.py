@@ -88,29 +88,25 @@ class Stopped(Exception):
 
 def run_pool(
     items: Sequence[T], work: Callable[[T], R], *, concurrency: int,
-    done: Callable[[], None] = lambda: None,
+    done: Callable[[], None] = lambda: None, stopping: Callable[[int], None] = lambda n: None,
 ) -> list[R]:
     """`work(item)` for every item on at most `concurrency` threads; results in input order.
     The first exception (a bug, an authentication failure) cancels what has not started and
-    is raised; on Ctrl-C, Stopped is raised with what finished. Requests in flight finish."""
+    is raised. On Ctrl-C, what has not started is cancelled, `stopping(n)` is told how many
+    are in flight, those finish (a second Ctrl-C does not abandon them: their outcome would
+    be unknown), and Stopped is raised with every result, None for the cancelled.
+
+    The work always runs on worker threads, even one at a time: Ctrl-C reaches only the main
+    thread, so a request is never cut off half-sent."""
     if not items:
         return []
-    if concurrency <= 1 or len(items) == 1:
-        results: list = []
-        try:
-            for item in items:
-                results.append(work(item))
-                done()
-        except KeyboardInterrupt:
-            raise Stopped(results + [None] * (len(items) - len(results))) from None
-        return results
 
     def task(item: T) -> R:
         result = work(item)
         done()
         return result
 
-    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(items)), thread_name_prefix="msgsvc")
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items))), thread_name_prefix="msgsvc")
     futures = []
     try:
         futures = [pool.submit(task, item) for item in items]
@@ -120,7 +116,15 @@ def run_pool(
                 raise future.exception()  # type: ignore[misc]
         return [future.result() for future in futures]
     except KeyboardInterrupt:
-        pool.shutdown(wait=True, cancel_futures=True)  # those in flight finish
+        for future in futures:
+            future.cancel()
+        stopping(sum(1 for future in futures if future.running()))
+        while True:
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)
+                break
+            except KeyboardInterrupt:
+                continue
         raise Stopped([
             future.result() if future.done() and not future.cancelled() and future.exception() is None else None
             for future in futures
@@ -159,9 +163,10 @@ class SenderJob:
     def __init__(
         self, client: Any, kind: SenderKind, service_sid: str, *, attach: bool,
         country: str | None = None, concurrency: int = DEFAULT_CONCURRENCY,
-        progress: Progress = no_progress,
+        progress: Progress = no_progress, note: Callable[[str], None] = lambda text: None,
     ) -> None:
         self.client = client
+        self.note = note  # a message for the person (stderr), e.g. while Ctrl-C waits
         self.kind = kind
         self.service_sid = service_sid
         self.attach = attach
@@ -257,6 +262,8 @@ class SenderJob:
             for number in self.client.incoming_numbers():
                 if number.get("phone_number") in wanted:
                     found[number["phone_number"]] = number
+                    if len(found) == len(wanted):
+                        break  # no page is fetched once every number was found
         except MsgsvcError as error:
             if _fatal(error) or not isinstance(error, (ApiError, NetworkError)):
                 raise
@@ -277,8 +284,13 @@ class SenderJob:
         else:
             verb = "Attaching" if self.attach else "Detaching"
             with self.progress(f"{verb} {self.kind.plural}", len(self.changes)) as advance:
+                def stopping(in_flight: int) -> None:
+                    if in_flight:
+                        self.note(f"msgsvc: stopping: waiting for the {in_flight} request(s) already sent")
+
                 try:
-                    done = run_pool(self.changes, self._send, concurrency=self.concurrency, done=advance)
+                    done = run_pool(self.changes, self._send, concurrency=self.concurrency, done=advance,
+                                    stopping=stopping)
                 except Stopped as stopped:
                     self.interrupted = True
                     done = [

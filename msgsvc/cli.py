@@ -48,8 +48,6 @@ Example:
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-# Nouns whose module is imported only when the noun is used: noun -> module with a Typer `app`.
-# Every Tab press runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
 _typer_metavar = TyperArgument.make_metavar
 
 
@@ -62,6 +60,9 @@ def _unix_metavar(self, ctx, *, usage: bool = False) -> str:
 
 TyperArgument.make_metavar = _unix_metavar
 
+# Nouns whose module is imported only when the noun is used: noun -> "module" (its Typer
+# `app`) or "module:attribute" (a Typer app or a single command function). Every Tab press
+# runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
 LAZY: dict[str, str] = {}
 
 

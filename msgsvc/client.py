@@ -279,8 +279,8 @@ class Client:
         query["PageSize"] = page_size
         url: str | None = path if not path.startswith("/") else self.base(product) + path
         url = f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
-        # A page is identified without its `Page` number ("simply for client state"), so
-        # a next URL back to the first page (`...&Page=0`) is caught as a repeat too.
+        # Pages are told apart as _page_identity says, so a next URL back to the first page
+        # (`...&Page=0`) is caught as a repeat too.
         seen: set[tuple] = {_page_identity(url)}
         count = 0
         while url:

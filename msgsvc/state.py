@@ -84,11 +84,12 @@ def settings_from(resolved: Resolved):
     if ca_bundle is not None:
         if not Path(ca_bundle.value).expanduser().is_file():
             raise ConfigError(f"ca_bundle from {ca_bundle.source} is not a file: {ca_bundle.value!r}")
+    labels = {}
     for key in ("region", "edge"):  # they become part of the host name the credentials go to
         setting = resolved.settings.get(key)
-        if setting is not None and setting.value:
+        if setting is not None and setting.value and not resolved.get("base_url"):
             try:
-                validate.host_label(setting.value)
+                labels[key] = validate.host_label(setting.value)
             except ValueError as exc:
                 raise ConfigError(f"{key} from {setting.source}: {exc}") from None
     base_url = resolved.get("base_url")
@@ -103,8 +104,8 @@ def settings_from(resolved: Resolved):
         password=str(password),
         account_sid=str(account_sid) if account_sid else None,
         base_url=base_url,
-        region=resolved.get("region"),
-        edge=resolved.get("edge"),
+        region=labels.get("region"),
+        edge=labels.get("edge"),
         connect_timeout=number("timeout", config.DEFAULT_CONNECT_TIMEOUT, float),
         read_timeout=number("timeout", config.DEFAULT_READ_TIMEOUT, float),
         max_retries=number("max_retries", config.DEFAULT_MAX_RETRIES, int),

@@ -69,15 +69,15 @@ def base_url(value: str) -> str:
     return value.rstrip("/")
 
 
-HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+HOST_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def host_label(value: str) -> str:
     """A Twilio region or edge (ie1, us1, dublin): one DNS label, since it becomes part of
-    the host that receives the credentials."""
-    if not HOST_LABEL.match(value):
-        raise ValueError(f"{value!r} is not a region or edge name (lower-case letters, digits and '-')")
-    return value
+    the host that receives the credentials. Returned lower-cased (DNS ignores case)."""
+    if not HOST_LABEL.fullmatch(value.lower()):
+        raise ValueError(f"{value!r} is not a region or edge name (letters, digits and '-')")
+    return value.lower()
 
 
 def friendly_name(value: str) -> str:

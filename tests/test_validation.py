@@ -196,7 +196,7 @@ def test_base_url_takes_no_query_fragment_or_user(msgsvc, profile, httpserver, v
     assert sent(httpserver) == []
 
 
-@pytest.mark.parametrize("option, value", [("--region", "attacker.example/x?"), ("--edge", "Dublin"), ("--region", "")])
+@pytest.mark.parametrize("option, value", [("--region", "attacker.example/x?"), ("--edge", "dub lin"), ("--region", ""), ("--region", "ie1\n")])
 def test_region_and_edge_are_single_host_labels(msgsvc, isolated, option, value):
     result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, option, value, stdin="token-123456\n")
     assert result.code == 2
@@ -214,3 +214,18 @@ def test_a_region_from_the_environment_cannot_redirect_credentials(msgsvc, profi
     result = msgsvc("services", "list")
     assert result.code == 2
     assert result.err.startswith("msgsvc: region from env TWILIO_REGION: 'evil.example/x?' is not a region")
+
+
+def test_region_and_edge_are_lower_cased_and_ignored_under_a_base_url(msgsvc, isolated):
+    from msgsvc import config
+    from msgsvc.config import resolve
+    from msgsvc.state import settings_from
+
+    result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, "--region", "IE1", "--edge", "Dublin",
+                    stdin="token-123456\n")
+    assert result.code == 0, result.err
+    stored = config.read_config()["profiles"]["p"]
+    assert (stored["region"], stored["edge"]) == ("ie1", "dublin")
+    settings = settings_from(resolve(profile_flag="p", env={"TWILIO_EDGE": "not a label"},
+                                     flags={"base_url": "http://127.0.0.1:9"}))
+    assert (settings.base_url, settings.region, settings.edge) == ("http://127.0.0.1:9", None, None)  # unused there

@@ -103,8 +103,8 @@ def profiles_add(
     _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
     _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
     base_url = _check("--base-url", validate.base_url, base_url)
-    _check("--region", validate.host_label, region)
-    _check("--edge", validate.host_label, edge)
+    region = _check("--region", validate.host_label, region)
+    edge = _check("--edge", validate.host_label, edge)
     if ca_bundle is not None:
         from pathlib import Path
 

@@ -294,7 +294,7 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
     client = state.client()
     service_sid = resolve_service(client, service)
     job = bulk.SenderJob(client, kind, service_sid, attach=attach, country=country,
-                         concurrency=concurrency, progress=output.progress)
+                         concurrency=concurrency, progress=output.progress, note=output.note)
     job.plan(refs)
     if not attach and not yes and not state.dry_run and job.pending:
         count = f"1 {kind.what}" if job.pending == 1 else f"{job.pending} {kind.plural}"
