@@ -50,10 +50,12 @@ IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service
 # More E.164 numbers than this are resolved by listing the account's numbers once.
 LIST_ACCOUNT_ABOVE = 50
 
+# On a narrow terminal the INPUT folds rather than the STATUS: the SID column beside it
+# holds the whole SID to copy, and a status folded letter by letter cannot be read.
 RESULT_COLUMNS = (
-    Column("INPUT", "input", wrap=False),
+    Column("INPUT", "input"),
     Column("SID", "sid", wrap=False),
-    Column("STATUS", "status"),
+    Column("STATUS", "status", wrap=False),
     Column("CODE", "code"),
     Column("MESSAGE", "message"),
 )

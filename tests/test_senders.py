@@ -681,12 +681,16 @@ def test_a_narrow_terminal_folds_no_sid_and_no_timestamp(msgsvc, profile, httpse
     assert sum("2015-07-30T20:12:31Z" in line for line in result.out.splitlines()) == 1
 
 
-def test_a_narrow_terminal_folds_no_sid_in_bulk_results(msgsvc, profile, httpserver, monkeypatch):
+def test_a_narrow_terminal_folds_no_sid_and_no_status_in_bulk_results(msgsvc, profile, httpserver, monkeypatch):
+    # At 80 columns the INPUT folds (the SID beside it is whole, to copy), never the SID or
+    # the status.
     monkeypatch.setenv("COLUMNS", "80")
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
     result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True)
     assert result.code == 0, result.err
-    assert sum(f"{PN}  {PN}" in line for line in result.out.splitlines()) == 1
+    lines = result.out.splitlines()
+    assert sum(f"  {PN}  already attached" in line for line in lines) == 1
+    assert "".join(line.split()[0] for line in lines[1:] if line.strip()) == PN  # the INPUT, folded
 
 
 def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, profile, httpserver):
