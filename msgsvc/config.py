@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from msgsvc.errors import ConfigError, CredentialsError
+from msgsvc.errors import ConfigError, CredentialsError, MsgsvcWarning, warn
 
 CONFIG_NAME = "config.toml"
 
@@ -100,11 +100,8 @@ def warn_if_exposed(path: Path) -> None:
         if (str(path), mode) in _warned:
             return
         _warned.add((str(path), mode))
-        print(
-            f"msgsvc: warning: {path} is readable by other users; it holds secrets.\n"
-            f"hint: chmod 600 {_shell_quote(str(path))}",
-            file=sys.stderr,
-        )
+        warn(MsgsvcWarning(f"{path} is readable by other users; it holds secrets.",
+                           hint=f"chmod 600 {_shell_quote(str(path))}"))
 
 
 def _shell_quote(text: str) -> str:
