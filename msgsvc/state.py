@@ -36,9 +36,7 @@ class State:
         if self._client is None:
             from msgsvc.client import Client
 
-            settings = settings_from(self.resolve())
-            settings.dry_run = self.dry_run
-            self._client = Client(settings)
+            self._client = Client(settings_from(self.resolve()))
             self.secrets.add(self._client.settings.password)
         return self._client
 

@@ -56,17 +56,19 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
             --inbound-request-url https://example.com/sms --sticky-sender
     """
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    from msgsvc.output import emit_plan, emit_record, note
+    from msgsvc.output import emit_record, note
+    from msgsvc.plan import CREATE, SERVICE, Change
 
     client = state.client()
     form = service_form(values)
+    change = Change(CREATE, SERVICE, inputs=(form.get("FriendlyName", ""),), form=tuple(form.items()))
+    if state.dry_run:
+        return _dry_run(state, change)
     with _outcome_unknown_hint(
         f"the service may or may not have been created; check before creating it again: "
         f"msgsvc services list --all, and look for the friendly name {form.get('FriendlyName', '')!r}"
     ):
-        service = client.create_service(form)
-    if state.dry_run:
-        return emit_plan(client.planned, as_json=state.json)
+        service = _send(client, change)
     cache.remember(state, service)
     emit_record(service, as_json=state.json)
     if not state.json:
@@ -132,14 +134,16 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
             hint="see 'msgsvc services update --help' for the options",
         )
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    from msgsvc.output import emit_plan, emit_record, note
+    from msgsvc.output import emit_record, note
+    from msgsvc.plan import SERVICE, UPDATE, Change
 
     client = state.client()
     sid = resolve_service(client, service)
-    with _outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
-        updated = client.update_service(sid, form)
+    change = Change(UPDATE, SERVICE, service=sid, target=sid, inputs=(service,), form=tuple(form.items()))
     if state.dry_run:
-        return emit_plan(client.planned, as_json=state.json)
+        return _dry_run(state, change)
+    with _outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+        updated = _send(client, change)
     cache.remember(state, updated)
     emit_record(updated, as_json=state.json)
     if not state.json:
@@ -173,7 +177,8 @@ def services_delete(
     \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
-    from msgsvc.output import confirm, emit_plan, note, stdin_is_terminal
+    from msgsvc.output import confirm, note, stdin_is_terminal
+    from msgsvc.plan import DELETE, SERVICE, Change
 
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
     if not yes and not state.dry_run and not stdin_is_terminal():
@@ -187,16 +192,30 @@ def services_delete(
             A2P_WARNING.format(sid=sid, name=name),
             hint="if that is really what you want, add --force",
         )
+    change = Change(DELETE, SERVICE, service=sid, target=sid, inputs=(service,))
     if state.dry_run:
-        client.delete_service(sid)
-        return emit_plan(client.planned, as_json=state.json)
+        return _dry_run(state, change)
     if not yes:
         if not confirm(f"Delete {sid} ({name})?"):
             note("Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
-    client.delete_service(sid)
+    _send(client, change)
     cache.forget(state, sid)
     note(f"Deleted {sid} ({name})")
+
+
+def _dry_run(state: Any, change: Any) -> None:
+    """Print the request the change stands for; send nothing."""
+    from msgsvc.output import emit_plan
+    from msgsvc.plan import dry_run
+
+    emit_plan(dry_run([change], state.client().base()), as_json=state.json)
+
+
+def _send(client: Any, change: Any) -> Any:
+    from msgsvc.executor import send
+
+    return send(client, change)
 
 
 @contextmanager
