@@ -53,10 +53,12 @@ class Executor:
         self.progress = progress
         self.note = note  # a message for the person (stderr), e.g. while Ctrl-C waits
         self.interrupted = False  # Ctrl-C stopped run(): some outcomes are NOT_SENT
+        self._stopped_by: MsgsvcError | None = None  # a 401/403: nothing more is sent
 
     def run(self, changes: Sequence[Change]) -> list[Outcome]:
         """One Outcome per change, in the same order."""
         changes = list(changes)
+        self._stopped_by = None
         if not changes:
             return []
 
@@ -74,10 +76,13 @@ class Executor:
                         for change, outcome in zip(changes, stopped.results)]
 
     def _run_one(self, change: Change) -> Outcome:
+        if self._stopped_by is not None:  # a thread took this change before the pool stopped
+            raise self._stopped_by
         try:
             return self._send(change)
         except MsgsvcError as error:
             if fatal(error):
+                self._stopped_by = error
                 raise
             return failure(change.shown, change.target, error)
 

@@ -67,10 +67,13 @@ def run_pool(
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()
-        stopping(sum(1 for future in futures if future.running()))
+        in_flight = [future for future in futures if not future.cancelled()]  # running or done
+        stopping(sum(1 for future in in_flight if future.running()))
         while True:
+            # On the futures, not on the threads: a join cut short by a second Ctrl-C can
+            # take a thread that is still sending for a finished one.
             try:
-                pool.shutdown(wait=True, cancel_futures=True)
+                wait(in_flight)
                 break
             except KeyboardInterrupt:
                 continue
