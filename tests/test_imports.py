@@ -45,3 +45,12 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
 def test_the_probe_can_fail():
     """The same probe sees requests once the client module is imported."""
     assert "requests" in loaded("import msgsvc.client")
+
+
+@pytest.mark.parametrize("module", ["msgsvc.plan", "msgsvc.executor", "msgsvc.pool"])
+def test_plans_and_the_executor_are_library_code(module):
+    """Planning and sending changes is library code: no typer, no rich, and no requests
+    until a client is built."""
+    modules = loaded(f"import {module}")
+    assert "msgsvc" in modules
+    assert not modules & {"typer", "click", "rich", "requests"}, sorted(modules & {"typer", "click", "rich", "requests"})
