@@ -69,7 +69,8 @@ class Change:
     update or delete; None for a service create); `target` the SID acted on (None for a
     create, or an alpha sender attached by its text); `inputs` the user's values it stands
     for (the first is the one shown); `form` the (wire name, value) pairs as sent, repeated
-    keys allowed; `before`/`after` the snake_case fields an update changes."""
+    keys allowed (a dict or any iterable of pairs is taken); `before`/`after` the snake_case
+    fields an update changes."""
 
     action: str
     resource: str
@@ -81,6 +82,9 @@ class Change:
     after: dict[str, Any] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
+        pairs = self.form.items() if isinstance(self.form, dict) else self.form
+        object.__setattr__(self, "form", tuple((str(name), str(value)) for name, value in pairs))
+        object.__setattr__(self, "inputs", tuple(self.inputs))
         if self.action not in ACTIONS:
             raise ValueError(f"unknown action {self.action!r}: one of {', '.join(ACTIONS)}")
         if self.resource != SERVICE and self.resource not in KIND_BY_NOUN:
@@ -126,8 +130,7 @@ class Change:
     def from_dict(cls, data: dict[str, Any]) -> "Change":
         return cls(
             action=data["action"], resource=data["resource"], service=data.get("service"),
-            target=data.get("target"), inputs=tuple(data.get("inputs") or ()),
-            form=tuple((str(name), str(value)) for name, value in data.get("form") or ()),
+            target=data.get("target"), inputs=data.get("inputs") or (), form=data.get("form") or (),
             before=data.get("before"), after=data.get("after"),
         )
 
@@ -274,9 +277,8 @@ class _SenderPlanner:
         return SenderPlan(tuple(ref.raw for ref in refs), changes, settled)
 
     def _change(self, service_sid: str, ref: Ref, sid: str | None, inputs: list[str]) -> Change:
-        form = self.kind.attach_form(sid or ref.text or "", self.country) if self.attach else {}
-        return Change(ATTACH if self.attach else DETACH, self.kind.noun, service_sid, sid, tuple(inputs),
-                      tuple(form.items()))
+        form = self.kind.attach_form(sid or ref.text or "", self.country) if self.attach else ()
+        return Change(ATTACH if self.attach else DETACH, self.kind.noun, service_sid, sid, inputs, form)
 
     def _find(self, current: list[dict], ref: Ref) -> dict | Outcome | None:
         """The one current sender that `ref` names, None, or a failed Outcome when ambiguous."""

@@ -48,6 +48,12 @@ def test_a_change_survives_json_and_back(change):
     assert set(data) == {"action", "resource", "service", "target", "inputs", "form", "before", "after"}
 
 
+def test_a_form_may_be_given_as_a_dict_or_pairs():
+    given = Change("attach", "numbers", SERVICE_SID, PN, [PN], {"PhoneNumberSid": PN})
+    assert given == Change("attach", "numbers", SERVICE_SID, PN, (PN,), [("PhoneNumberSid", PN)])
+    assert given.form == (("PhoneNumberSid", PN),) and given.inputs == (PN,)
+
+
 def test_to_dict_is_plain_json_types():
     assert CHANGES[3].to_dict() == {
         "action": "attach", "resource": "numbers", "service": SERVICE_SID, "target": PN,

@@ -61,7 +61,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
 
     client = state.client()
     form = service_form(values)
-    change = Change(CREATE, SERVICE, inputs=(form.get("FriendlyName", ""),), form=tuple(form.items()))
+    change = Change(CREATE, SERVICE, inputs=(form.get("FriendlyName", ""),), form=form)
     if state.dry_run:
         return _dry_run(state, change)
     with _outcome_unknown_hint(
@@ -139,7 +139,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
 
     client = state.client()
     sid = resolve_service(client, service)
-    change = Change(UPDATE, SERVICE, service=sid, target=sid, inputs=(service,), form=tuple(form.items()))
+    change = Change(UPDATE, SERVICE, service=sid, target=sid, inputs=(service,), form=form)
     if state.dry_run:
         return _dry_run(state, change)
     with _outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
