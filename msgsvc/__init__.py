@@ -9,7 +9,9 @@ The library, usable from Python on its own:
     validate    checks on user input, made before anything is sent
     client      HTTP: auth, hosts, pagination, Twilio's errors
     retry       what is retried (429, 5xx, lost connections) and the shared throttle
-    bulk        attaching and detaching many senders: one result per input
+    plan        changes as data (create, update, attach, detach, delete) and the planners
+    executor    sends any list of changes: one result each, a lost POST checked, never resent
+    pool        the bounded thread pool they run on, and what Ctrl-C leaves
     resolve     a service named by SID or by friendly name
     config      profiles, where each setting comes from, the client's settings
     cache       the completion cache of service names
@@ -30,7 +32,7 @@ The command line:
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "bulk", "resolve", "config", "cache",
+    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "config", "cache",
     "atomic", "errors", "emulator",
 )
 CLI = ("cli", "commands", "options", "output", "state", "shell", "complete")

@@ -155,6 +155,21 @@ class Resource:
         return pairs
 
 
+def form_dict(data: Any) -> dict[str, Any]:
+    """A form body (a dict, or (name, value) pairs with repeated names) as one dict: a
+    repeated name's values as a list."""
+    if isinstance(data, dict):
+        return dict(data)
+    grouped: dict[str, Any] = {}
+    for name, value in data:
+        if name in grouped:
+            previous = grouped[name]
+            grouped[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            grouped[name] = value
+    return grouped
+
+
 def _by_param(resource: Resource, cache: dict[int, dict[str, Field]] = {}) -> dict[str, Field]:  # noqa: B006
     table = cache.get(id(resource))
     if table is None:

@@ -38,8 +38,6 @@ class State:
 
             from msgsvc.config import client_settings
 
-            settings = client_settings(self.resolve())
-            settings.dry_run = self.dry_run
-            self._client = Client(settings)
+            self._client = Client(client_settings(self.resolve()))
             self.secrets.add(self._client.settings.password)
         return self._client

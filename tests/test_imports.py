@@ -82,3 +82,12 @@ def test_the_library_imports_no_cli_and_never_prints():
         tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
         assert not calls, f"msgsvc/{name}.py prints (line {calls[0].lineno if calls else 0})"
+
+
+@pytest.mark.parametrize("module", ["msgsvc.plan", "msgsvc.executor", "msgsvc.pool"])
+def test_plans_and_the_executor_are_library_code(module):
+    """Planning and sending changes is library code: no typer, no rich, and no requests
+    until a client is built."""
+    modules = loaded(f"import {module}")
+    assert "msgsvc" in modules
+    assert not modules & {"typer", "click", "rich", "requests"}, sorted(modules & {"typer", "click", "rich", "requests"})

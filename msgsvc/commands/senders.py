@@ -22,7 +22,7 @@ from msgsvc.senders import (
     SenderKind, country_code,
 )
 
-DEFAULT_CONCURRENCY = 8  # as msgsvc.bulk, which is not imported before a command runs
+DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
 MAX_CONCURRENCY = 32
 
 FromFileOpt = Annotated[
@@ -280,38 +280,41 @@ def _read_lines(path: str) -> List[tuple]:
 
 def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: bool,
           country: Optional[str], concurrency: int, yes: bool) -> None:
-    from msgsvc import bulk, output
+    from msgsvc import output, plan
+    from msgsvc.executor import Executor
     from msgsvc.resolve import resolve_service
 
     client = state.client()
     service_sid = resolve_service(client, service)
-    job = bulk.SenderJob(client, kind, service_sid, attach=attach, country=country,
-                         concurrency=concurrency, progress=output.progress, note=output.note)
-    job.plan(refs)
-    if not attach and not yes and not state.dry_run and job.pending:
-        count = f"1 {kind.what}" if job.pending == 1 else f"{job.pending} {kind.plural}"
+    planned = plan.plan_senders(client, kind, service_sid, refs, attach=attach, country=country,
+                                concurrency=concurrency, progress=output.progress)
+    pending = len(planned.changes)
+    if state.dry_run:
+        output.emit_plan(plan.dry_run(planned.changes, client.base()), as_json=state.json)
+        outcomes = planned.results([plan.would(change) for change in planned.changes])
+        for outcome in outcomes:
+            if outcome.status == plan.FAILED:
+                output.note(f"msgsvc: {outcome.input}: {outcome.message}")
+        output.note(plan.summary(outcomes))
+        return
+    if not attach and not yes and pending:
+        count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
         named = service_sid if service == service_sid else f"{service_sid} ({service})"
         if not output.confirm(f"Detach {count} from {named}?"):
             output.note("Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
-    outcomes = job.execute()
-    if state.dry_run:
-        output.emit_plan(client.planned, as_json=state.json)
-        for outcome in outcomes:
-            if outcome.status == bulk.FAILED:
-                output.note(f"msgsvc: {outcome.input}: {outcome.message}")
-        output.note(bulk.summary(outcomes))
-        return
-    output.emit_records([o.record() for o in outcomes], bulk.RESULT_COLUMNS, as_json=state.json)
-    output.note(bulk.summary(outcomes))
-    if job.interrupted:  # every value still has its result: what was done, and 'not sent'
+    executor = Executor(client, concurrency=concurrency, progress=output.progress, note=output.note)
+    outcomes = planned.results(executor.run(planned.changes))
+    output.emit_records([o.record() for o in outcomes], plan.RESULT_COLUMNS, as_json=state.json)
+    output.note(plan.summary(outcomes))
+    if executor.interrupted:  # every value still has its result: what was done, and 'not sent'
         from msgsvc.errors import Interrupted
 
         raise Interrupted(
             f"interrupted: the {kind.plural} marked 'not sent' were left as they were",
             hint="run the same command again to finish: what is done already is reported, not sent twice",
         )
-    if any(o.status == bulk.FAILED for o in outcomes):
+    if any(o.status == plan.FAILED for o in outcomes):
         raise typer.Exit(ExitCode.ERROR)
 
 

@@ -1,6 +1,6 @@
 """msgsvc services: create, get, list, update and delete Messaging Services."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,17 +37,19 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
             --inbound-request-url https://example.com/sms --sticky-sender
     """
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    from msgsvc.output import emit_plan, emit_record, note
+    from msgsvc.output import emit_record, note
+    from msgsvc.plan import CREATE, Change
 
     client = state.client()
     form = SERVICE.form(values)
+    change = Change(CREATE, SERVICE.name, inputs=(values["friendly_name"],), form=form)
+    if state.dry_run:
+        return _dry_run(state, change)
     with outcome_unknown_hint(
         f"the service may or may not have been created; check before creating it again: "
         f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
     ):
-        service = client.create_service(form)
-    if state.dry_run:
-        return emit_plan(client.planned, as_json=state.json)
+        service = _send(client, change)
     cache.remember(state, service)
     emit_record(service, as_json=state.json)
     if not state.json:
@@ -113,14 +115,16 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
             hint="see 'msgsvc services update --help' for the options",
         )
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    from msgsvc.output import emit_plan, emit_record, note
+    from msgsvc.output import emit_record, note
+    from msgsvc.plan import UPDATE, Change
 
     client = state.client()
     sid = resolve_service(client, service)
-    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
-        updated = client.update_service(sid, form)
+    change = Change(UPDATE, SERVICE.name, service=sid, target=sid, inputs=(service,), form=form)
     if state.dry_run:
-        return emit_plan(client.planned, as_json=state.json)
+        return _dry_run(state, change)
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+        updated = _send(client, change)
     cache.remember(state, updated)
     emit_record(updated, as_json=state.json)
     if not state.json:
@@ -154,7 +158,8 @@ def services_delete(
     \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
-    from msgsvc.output import confirm, emit_plan, note, stdin_is_terminal
+    from msgsvc.output import confirm, note, stdin_is_terminal
+    from msgsvc.plan import DELETE, Change
 
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
     if not yes and not state.dry_run and not stdin_is_terminal():
@@ -168,13 +173,27 @@ def services_delete(
             A2P_WARNING.format(sid=sid, name=name),
             hint="if that is really what you want, add --force",
         )
+    change = Change(DELETE, SERVICE.name, service=sid, target=sid, inputs=(service,))
     if state.dry_run:
-        client.delete_service(sid)
-        return emit_plan(client.planned, as_json=state.json)
+        return _dry_run(state, change)
     if not yes:
         if not confirm(f"Delete {sid} ({name})?"):
             note("Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
-    client.delete_service(sid)
+    _send(client, change)
     cache.forget(state, sid)
     note(f"Deleted {sid} ({name})")
+
+
+def _dry_run(state: Any, change: Any) -> None:
+    """Print the request the change stands for; send nothing."""
+    from msgsvc.output import emit_plan
+    from msgsvc.plan import dry_run
+
+    emit_plan(dry_run([change], state.client().base()), as_json=state.json)
+
+
+def _send(client: Any, change: Any) -> Any:
+    from msgsvc.executor import send
+
+    return send(client, change)
