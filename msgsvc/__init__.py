@@ -23,6 +23,7 @@ The command line:
     cli         the root command, global options, the one error boundary
     commands/   one module per noun: parse, call the library, render
     options     options and arguments shared by commands, and those made from fields
+    terminal    the run's streams, whether each is a terminal, width, colour, redaction, escaping
     output      tables, TSV and JSON; notes, prompts and progress on stderr
     state       the options of one invocation and its client
     shell       completion scripts and the answer to one Tab press
@@ -35,4 +36,4 @@ LIBRARY = (
     "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "config", "cache",
     "atomic", "errors", "emulator",
 )
-CLI = ("cli", "commands", "options", "output", "state", "shell", "complete")
+CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete")

@@ -29,6 +29,14 @@ def test_importing_the_cli_loads_neither_requests_nor_rich():
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
+@pytest.mark.parametrize("module", ["msgsvc.terminal", "msgsvc.state"])
+def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
+    """Every run makes a Terminal (and a State holding it): Rich comes only with a table."""
+    modules = loaded(f"import {module}")
+    assert "msgsvc" in modules
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
 @pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"]])
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (

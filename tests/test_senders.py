@@ -545,16 +545,14 @@ def test_a_post_whose_answer_is_lost_is_checked_not_resent(msgsvc, profile, thre
 
 
 @pytest.mark.parametrize("terminal", [True, False])
-def test_progress_bar_only_on_a_terminal_stderr(msgsvc, profile, httpserver, monkeypatch, terminal):
+def test_progress_bar_only_on_a_terminal_stderr(msgsvc, profile, httpserver, terminal):
     from msgsvc import output
 
-    monkeypatch.setattr(output, "stderr_is_terminal", lambda: terminal)
-    monkeypatch.setenv("FORCE_COLOR", "1")  # let Rich draw as it would on a terminal
     codes = ["SC%032x" % i for i in range(output.HANDFUL + 1)]
     expect_listing(httpserver, "ShortCodes", "short_codes", [])
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}/ShortCodes", method="POST").respond_with_json(
         base(SC, short_code="1"), status=201)
-    result = msgsvc("short-codes", "attach", SERVICE_SID, *codes)
+    result = msgsvc("short-codes", "attach", SERVICE_SID, *codes, stderr_tty=terminal)
     assert result.code == 0, result.err
     assert result.out.count("\tattached\t") == len(codes)
     if terminal:

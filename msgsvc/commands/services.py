@@ -51,9 +51,9 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
     ):
         service = _send(client, change)
     cache.remember(state, service)
-    emit_record(service, as_json=state.json)
+    emit_record(state.term, service, as_json=state.json)
     if not state.json:
-        note(f"Created {service.get('sid')} ({service.get('friendly_name')})")
+        note(state.term, f"Created {service.get('sid')} ({service.get('friendly_name')})")
 
 
 @app.command("get")
@@ -70,7 +70,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
     from msgsvc.output import emit_record
 
     client = state.client()
-    emit_record(cache.remember(state, client.get_service(resolve_service(client, service))), as_json=state.json)
+    emit_record(state.term, cache.remember(state, client.get_service(resolve_service(client, service))), as_json=state.json)
 
 
 @app.command("list")
@@ -93,7 +93,7 @@ def services_list(
     limit = list_limit(ctx, limit, all_)
     from msgsvc.output import emit_records
 
-    shown = emit_records(state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
+    shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
     cache.remember_listing(state, shown, limit=limit)
 
 
@@ -126,9 +126,9 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
         updated = _send(client, change)
     cache.remember(state, updated)
-    emit_record(updated, as_json=state.json)
+    emit_record(state.term, updated, as_json=state.json)
     if not state.json:
-        note(f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
+        note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
 
 
 A2P_WARNING = (
@@ -158,11 +158,11 @@ def services_delete(
     \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
-    from msgsvc.output import confirm, note, stdin_is_terminal
+    from msgsvc.output import confirm, note
     from msgsvc.plan import DELETE, Change
 
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    if not yes and not state.dry_run and not stdin_is_terminal():
+    if not yes and not state.dry_run and not state.term.stdin_tty:
         raise UsageError("refusing to delete without confirmation", hint="add --yes to delete from a script")
     client = state.client()
     sid = resolve_service(client, service)
@@ -177,12 +177,12 @@ def services_delete(
     if state.dry_run:
         return _dry_run(state, change)
     if not yes:
-        if not confirm(f"Delete {sid} ({name})?"):
-            note("Nothing deleted.")
+        if not confirm(state.term, f"Delete {sid} ({name})?"):
+            note(state.term, "Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
     _send(client, change)
     cache.forget(state, sid)
-    note(f"Deleted {sid} ({name})")
+    note(state.term, f"Deleted {sid} ({name})")
 
 
 def _dry_run(state: Any, change: Any) -> None:
@@ -190,7 +190,7 @@ def _dry_run(state: Any, change: Any) -> None:
     from msgsvc.output import emit_plan
     from msgsvc.plan import dry_run
 
-    emit_plan(dry_run([change], state.client().base()), as_json=state.json)
+    emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
 
 
 def _send(client: Any, change: Any) -> Any:
