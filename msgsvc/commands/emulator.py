@@ -156,7 +156,10 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
         raise KeyboardInterrupt
 
     store = _store(state, numbers, account_sid, auth_token, numbers_given)
-    previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
+    # SIGTERM stops as cleanly as Ctrl-C, where there is one (hasattr: not every platform
+    # has every signal; Windows delivers SIGTERM only from within the process).
+    sigterm = getattr(signal, "SIGTERM", None)
+    previous = signal.signal(sigterm, stop) if sigterm is not None else None
     try:
         server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder())
         try:
@@ -168,7 +171,8 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
             server.server_close()
             store.close()  # writes the state file's last changes
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if sigterm is not None:
+            signal.signal(sigterm, previous)
     note("msgsvc emulator: stopped.")
 
 
