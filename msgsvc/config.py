@@ -183,9 +183,12 @@ def locked_config() -> Iterator[dict[str, Any]]:
     for the one before it. A file that cannot be read raises before anything is written."""
     from filelock import FileLock  # only commands that change the config pay for it
 
+    from msgsvc.atomic import mode_bits_protect
+
     path = config_path()
     ensure_private_dir(path.parent)
-    with FileLock(path.parent / ".config.lock", mode=0o600):
+    private = {"mode": 0o600} if mode_bits_protect() else {}  # a mode means nothing on Windows
+    with FileLock(path.parent / ".config.lock", **private):
         data = read_config(path)
         yield data
         write_config(data, path)

@@ -45,3 +45,41 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
 def test_the_probe_can_fail():
     """The same probe sees requests once the client module is imported."""
     assert "requests" in loaded("import msgsvc.client")
+
+
+# filelock (the config lock) is for commands that change the config, never for a Tab.
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--version"], {}),
+        (["--help"], {}),
+        (["profiles", "--help"], {}),
+        (["completion", "powershell"], {}),
+        ([], {"_MSGSVC_COMPLETE": "source_bash"}),
+        ([], {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nprofiles\nuse\n", "COMP_CWORD": "3"}),
+        ([], {"_MSGSVC_COMPLETE": "complete_powershell", "_TYPER_COMPLETE_ARGS": "msgsvc --profile", "_TYPER_COMPLETE_WORD_TO_COMPLETE": ""}),
+    ],
+)
+def test_help_version_and_completion_do_not_load_the_lock(argv, env, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    body = (
+        "import contextlib, io\n"
+        "from msgsvc import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    code = cli.run({argv!r})\n"
+        "assert code == 0, code\n"
+    )
+    assert "filelock" not in loaded(body)
+
+
+def test_changing_the_config_loads_the_lock():
+    body = (
+        "import contextlib, io, sys\n"
+        "from msgsvc import cli\n"
+        "sys.stdin = io.StringIO('tok-0123456789\\n')\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    code = cli.run(['profiles', 'add', 'p', '--account-sid', 'AC' + 'a' * 32])\n"
+        "assert code == 0, code\n"
+    )
+    assert "filelock" in loaded(body)
