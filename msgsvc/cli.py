@@ -345,5 +345,16 @@ def _report_usage(error: ClickException) -> None:
     report(error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
 
 
+def _streams_that_never_fail() -> None:
+    """A character the output's encoding cannot show becomes '?', as Windows programs do, instead
+    of an error: Python writes a pipe or a file in the ANSI code page there (cp1252, say),
+    and a service's name may hold any character. PYTHONUTF8=1 gives UTF-8 instead."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main() -> None:
+    _streams_that_never_fail()
     sys.exit(run())

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, base_url_of, page, service
+from conftest import ACCOUNT_SID, AUTH_TOKEN, MSGSVC, SERVICE_SID, base_url_of, page, service
 
 ROOT = Path(__file__).resolve().parents[1]
 POSIXLESS = Path(__file__).resolve().parent / "posixless.py"
@@ -133,6 +133,20 @@ def test_commands_use_the_profile(msgsvc, windows, httpserver):
     assert (result.code, result.err) == (0, "")
     assert result.out.startswith(f"{SERVICE_SID}\tAlerts\t")
     assert (windows / "msgsvc" / "msgsvc" / "Cache").is_dir()  # the completion cache
+
+
+def test_text_the_windows_code_page_cannot_show_becomes_a_question_mark(isolated, httpserver):
+    """On Windows Python writes a pipe or a file in the ANSI code page (cp1252 in the West);
+    PYTHONIOENCODING=cp1252 gives the installed msgsvc exactly that stdout and stderr."""
+    from msgsvc import config
+
+    config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": base_url_of(httpserver)}}})
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service(name="Caf\u00e9 \u2713 \U0001f680")]))
+    done = subprocess.run([MSGSVC, "services", "list"], capture_output=True, timeout=60, env={**os.environ, "PYTHONIOENCODING": "cp1252"})
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.startswith(f"{SERVICE_SID}\tCaf\u00e9 ? ?\t".encode("cp1252"))
+    done = subprocess.run([MSGSVC, "services", "list"], capture_output=True, timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.stdout.startswith(f"{SERVICE_SID}\tCaf\u00e9 \u2713 \U0001f680\t".encode())
 
 
 # --- atomic writes ------------------------------------------------------------------------------
