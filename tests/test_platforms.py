@@ -216,6 +216,29 @@ def test_on_posix_a_refused_rename_is_not_tried_again(tmp_path, monkeypatch):
     assert slept == [] and not target.exists()
 
 
+# --- the emulator ---------------------------------------------------------------------------------
+
+
+def reuses_address() -> bool:
+    import socket
+
+    from msgsvc.emulator.server import make_server
+    from msgsvc.emulator.store import Store, seed
+
+    server = make_server("127.0.0.1", 0, Store(seed(ACCOUNT_SID, AUTH_TOKEN, 1), None))
+    try:
+        return bool(server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR))
+    finally:
+        server.server_close()
+
+
+def test_the_emulator_reuses_its_address_on_posix_only(monkeypatch):
+    """On Windows SO_REUSEADDR would let a second emulator take a port one is listening on."""
+    assert reuses_address()
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert not reuses_address()
+
+
 # --- no POSIX-only module or call on a user's path ----------------------------------------------
 
 POSIX_ONLY = ("fcntl", "termios", "tty", "pty", "pwd", "grp", "resource", "syslog", "crypt", "nis", "spwd", "readline", "curses", "_curses")
