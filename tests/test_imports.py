@@ -29,16 +29,21 @@ def test_importing_the_cli_loads_neither_requests_nor_rich():
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"]])
-def test_help_and_version_load_neither_requests_nor_rich(argv):
-    body = (
-        "import contextlib, io\n"
+def run_body(argv: list[str], stdin: str = "") -> str:
+    """Probe code that runs msgsvc with `argv` in-process and checks that it succeeds."""
+    return (
+        "import contextlib, io, sys\n"
         "from msgsvc import cli\n"
+        f"sys.stdin = io.StringIO({stdin!r})\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         f"    code = cli.run({argv!r})\n"
         "assert code == 0, code\n"
     )
-    modules = loaded(body)
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"]])
+def test_help_and_version_load_neither_requests_nor_rich(argv):
+    modules = loaded(run_body(argv))
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
@@ -63,23 +68,8 @@ def test_the_probe_can_fail():
 def test_help_version_and_completion_do_not_load_the_lock(argv, env, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    body = (
-        "import contextlib, io\n"
-        "from msgsvc import cli\n"
-        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
-        f"    code = cli.run({argv!r})\n"
-        "assert code == 0, code\n"
-    )
-    assert "filelock" not in loaded(body)
+    assert "filelock" not in loaded(run_body(argv))
 
 
 def test_changing_the_config_loads_the_lock():
-    body = (
-        "import contextlib, io, sys\n"
-        "from msgsvc import cli\n"
-        "sys.stdin = io.StringIO('tok-0123456789\\n')\n"
-        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
-        "    code = cli.run(['profiles', 'add', 'p', '--account-sid', 'AC' + 'a' * 32])\n"
-        "assert code == 0, code\n"
-    )
-    assert "filelock" in loaded(body)
+    assert "filelock" in loaded(run_body(["profiles", "add", "p", "--account-sid", "AC" + "a" * 32], stdin="tok-0123456789\n"))
