@@ -47,11 +47,6 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
-def test_the_probe_can_fail():
-    """The same probe sees requests once the client module is imported."""
-    assert "requests" in loaded("import msgsvc.client")
-
-
 # filelock (the config lock) is for commands that change the config, never for a Tab.
 @pytest.mark.parametrize(
     ("argv", "env"),
@@ -73,3 +68,9 @@ def test_help_version_and_completion_do_not_load_the_lock(argv, env, monkeypatch
 
 def test_changing_the_config_loads_the_lock():
     assert "filelock" in loaded(run_body(["profiles", "add", "p", "--account-sid", "AC" + "a" * 32], stdin="tok-0123456789\n"))
+
+
+def test_the_probe_can_fail():
+    """The same probe sees requests once the client module is imported."""
+    assert "requests" in loaded("import msgsvc.client")
+
