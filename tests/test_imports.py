@@ -73,4 +73,3 @@ def test_changing_the_config_loads_the_lock():
 def test_the_probe_can_fail():
     """The same probe sees requests once the client module is imported."""
     assert "requests" in loaded("import msgsvc.client")
-
