@@ -106,6 +106,28 @@ def test_the_same_file_warns_on_posix(msgsvc, isolated):
     assert msgsvc("profiles", "show").err.startswith(f"msgsvc: warning: {config.config_path()} is readable by other users")
 
 
+def test_on_macos_config_and_cache_are_in_library_and_mode_bits_still_count(msgsvc, monkeypatch, isolated):
+    import platformdirs
+    import platformdirs.macos
+
+    __import__("msgsvc.cli")  # Click decides at import, from the real platform
+
+    home = isolated / "Users" / "me"
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("MSGSVC_CONFIG_DIR", "MSGSVC_CACHE_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(platformdirs, "PlatformDirs", platformdirs.macos.MacOS)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    from msgsvc import config
+
+    assert config.config_path() == home / "Library" / "Application Support" / "msgsvc" / "config.toml"
+    assert config.cache_dir() == home / "Library" / "Caches" / "msgsvc"
+    add(msgsvc, "prod")
+    assert config.config_path().stat().st_mode & 0o777 == 0o600
+    config.config_path().chmod(0o644)
+    assert msgsvc("profiles", "show").err.startswith(f"msgsvc: warning: {config.config_path()} is readable by other users")
+
+
 def test_on_posix_the_lock_file_is_private_too(msgsvc, isolated):
     from msgsvc import config
 
