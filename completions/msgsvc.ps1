@@ -21,10 +21,10 @@ Register-ArgumentCompleter -Native -CommandName 'msgsvc', 'msgsvc.exe' -ScriptBl
         $env:_TYPER_COMPLETE_ARGS = $line
         $env:_TYPER_COMPLETE_WORD_TO_COMPLETE = $wordToComplete
         $env:PYTHONIOENCODING = 'utf-8'
-        [Console]::OutputEncoding = [System.Text.Encoding]::UTF8
+        try { [Console]::OutputEncoding = [System.Text.Encoding]::UTF8 } catch { }  # no console: ISE
         $response = @(& msgsvc 2>$null)
     } finally {
-        [Console]::OutputEncoding = $encoding
+        try { [Console]::OutputEncoding = $encoding } catch { }
         foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
     }
 
