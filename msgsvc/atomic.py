@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 # On Windows a file that another process has open cannot be replaced for a moment (a reader,
@@ -28,6 +27,8 @@ def mode_bits_protect() -> bool:
 
 def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
     """Replace `path` with `text`, private from the start (the files hold secrets)."""
+    import tempfile  # here: config.py asks mode_bits_protect() on every run that reads the file
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp creates the file 0600 already; fchmod also undoes a umask that took the

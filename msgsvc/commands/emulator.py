@@ -156,8 +156,8 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
         raise KeyboardInterrupt
 
     store = _store(state, numbers, account_sid, auth_token, numbers_given)
-    # SIGTERM stops as cleanly as Ctrl-C, where there is one (hasattr: not every platform
-    # has every signal; Windows delivers SIGTERM only from within the process).
+    # SIGTERM stops as cleanly as Ctrl-C. Looked up, not assumed: a platform may lack a signal
+    # (Windows has this one, though only the process itself can send it there).
     sigterm = getattr(signal, "SIGTERM", None)
     previous = signal.signal(sigterm, stop) if sigterm is not None else None
     try:
