@@ -1,12 +1,5 @@
 """Writing a file so that a crash never leaves half of it: a private temporary file in the
-same directory, flushed to disk, then renamed over the old one.
-
-What keeps such a file private depends on the platform. On POSIX systems (Linux, macOS, the
-BSDs) it is the mode bits: files 0600, directories 0700. On Windows mode bits mean nothing
-(Python maps them to the read-only flag); a file is private because it lives in the user's
-own profile directory (platformdirs' `%LOCALAPPDATA%`), whose access list admits only that
-user, the administrators and SYSTEM, and new files inherit it.
-"""
+same directory, flushed to disk, then renamed over the old one."""
 
 from __future__ import annotations
 
@@ -21,8 +14,27 @@ REPLACE_RETRY_DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 
 
 def mode_bits_protect() -> bool:
-    """Whether POSIX mode bits are what keeps a file private here (everywhere but Windows)."""
+    """Whether POSIX mode bits are what keeps a file private here: on Linux, macOS and the
+    BSDs, files 0600 and directories 0700. On Windows mode bits mean nothing (Python maps them
+    to the read-only flag); a file is private because it lives in the user's own profile
+    directory (platformdirs' %LOCALAPPDATA%), whose access list admits only that user, the
+    administrators and SYSTEM, and new files inherit it."""
     return sys.platform != "win32"
+
+
+def _replace(source: str, target: Path) -> None:
+    if sys.platform != "win32":
+        os.replace(source, target)
+        return
+    import time
+
+    for delay in REPLACE_RETRY_DELAYS:
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            time.sleep(delay)
+    os.replace(source, target)
 
 
 def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
@@ -47,18 +59,3 @@ def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
         except OSError:
             pass
         raise
-
-
-def _replace(source: str, target: Path) -> None:
-    if sys.platform != "win32":
-        os.replace(source, target)
-        return
-    import time
-
-    for delay in REPLACE_RETRY_DELAYS:
-        try:
-            os.replace(source, target)
-            return
-        except PermissionError:
-            time.sleep(delay)
-    os.replace(source, target)

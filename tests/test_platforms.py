@@ -323,6 +323,29 @@ def test_profiles_and_services_commands_run_without_posix(isolated, httpserver):
             assert done.stdout == out, argv
 
 
+def test_the_emulator_serves_and_stops_on_sigterm_without_posix(isolated):
+    """SIGTERM is one of the signals Windows has too (C's own), so the emulator keeps its handler."""
+    import signal
+    import threading
+
+    server = subprocess.Popen([sys.executable, str(POSIXLESS), "emulator", "--port", "0", "--quiet"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout.readline() for _ in range(3)), daemon=True)
+    reader.start()
+    reader.join(60)
+    try:
+        info = dict(line.rstrip("\n").split("=", 1) for line in lines if "=" in line)
+        assert sorted(info) == ["MSGSVC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"], lines
+        done = posixless("services", "list", env=info)
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert err.endswith("msgsvc emulator: stopped.\n")
+
+
 def test_twenty_concurrent_profiles_add_all_land_without_fcntl(isolated):
     """The guarantee where fcntl is missing: filelock's lock-file lock then serialises them."""
     from msgsvc import config

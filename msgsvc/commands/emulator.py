@@ -156,10 +156,7 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
         raise KeyboardInterrupt
 
     store = _store(state, numbers, account_sid, auth_token, numbers_given)
-    # SIGTERM stops as cleanly as Ctrl-C. Looked up, not assumed: a platform may lack a signal
-    # (Windows has this one, though only the process itself can send it there).
-    sigterm = getattr(signal, "SIGTERM", None)
-    previous = signal.signal(sigterm, stop) if sigterm is not None else None
+    previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
     try:
         server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder())
         try:
@@ -171,8 +168,7 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
             server.server_close()
             store.close()  # writes the state file's last changes
     finally:
-        if sigterm is not None:
-            signal.signal(sigterm, previous)
+        signal.signal(signal.SIGTERM, previous)
     note("msgsvc emulator: stopped.")
 
 
