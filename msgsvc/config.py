@@ -94,7 +94,14 @@ Warn = Callable[[MsgsvcWarning], None]  # where a warning for the person goes (o
 
 
 def warn_if_exposed(path: Path, warn: Warn) -> None:
-    """Warn (once per run) when a file holding secrets is readable by group or others."""
+    """Warn (once per run) when a file holding secrets is readable by group or others.
+
+    Only where mode bits are what protects it (POSIX): on Windows they mean nothing, and the
+    file is private because it is in the user's profile directory (see msgsvc/atomic.py)."""
+    from msgsvc.atomic import mode_bits_protect
+
+    if not mode_bits_protect():
+        return
     try:
         mode = path.stat().st_mode
     except OSError:
@@ -164,25 +171,28 @@ def write_config(data: dict[str, Any], path: Path | None = None) -> None:
 
 
 def ensure_private_dir(directory: Path) -> None:
+    """Create the directory 0700 where mode bits count (Windows ignores the mode)."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 @contextmanager
 def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
-    """Read-modify-write under an exclusive lock; the dict yielded is written back on success."""
-    import fcntl
+    """Read-modify-write under an exclusive lock; the dict yielded is written back on success.
+
+    The lock is filelock's for the platform (flock on POSIX, msvcrt.locking on Windows), held
+    on `.config.lock` beside the file and released by the OS if msgsvc dies; a writer waits
+    for the one before it. A file that cannot be read raises before anything is written."""
+    from filelock import FileLock  # only commands that change the config pay for it
+
+    from msgsvc.atomic import mode_bits_protect
 
     path = config_path()
     ensure_private_dir(path.parent)
-    lock_path = path.parent / ".config.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    private = {"mode": 0o600} if mode_bits_protect() else {}  # a mode means nothing on Windows
+    with FileLock(path.parent / ".config.lock", **private):
         data = read_config(path, warn=warn)
         yield data
         write_config(data, path)
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 # --- which settings a command uses, and where each came from -------------------------------

@@ -23,6 +23,41 @@ def loaded(body: str) -> set[str]:
     return {name.split(".")[0] for name in json.loads(out.splitlines()[-1])}
 
 
+def run_body(argv: list[str], stdin: str = "") -> str:
+    """Probe code that runs msgsvc with `argv` in-process and checks that it succeeds."""
+    return (
+        "import contextlib, io, sys\n"
+        "from msgsvc import cli\n"
+        f"sys.stdin = io.StringIO({stdin!r})\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    code = cli.run({argv!r})\n"
+        "assert code == 0, code\n"
+    )
+
+
+# filelock (the config lock) is for commands that change the config, never for a Tab.
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--version"], {}),
+        (["--help"], {}),
+        (["profiles", "--help"], {}),
+        (["completion", "powershell"], {}),
+        ([], {"_MSGSVC_COMPLETE": "source_bash"}),
+        ([], {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nprofiles\nuse\n", "COMP_CWORD": "3"}),
+        ([], {"_MSGSVC_COMPLETE": "complete_powershell", "_TYPER_COMPLETE_ARGS": "msgsvc --profile", "_TYPER_COMPLETE_WORD_TO_COMPLETE": ""}),
+    ],
+)
+def test_help_version_and_completion_do_not_load_the_lock(argv, env, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert "filelock" not in loaded(run_body(argv))
+
+
+def test_changing_the_config_loads_the_lock():
+    assert "filelock" in loaded(run_body(["profiles", "add", "p", "--account-sid", "AC" + "a" * 32], stdin="tok-0123456789\n"))
+
+
 def test_importing_the_cli_loads_neither_requests_nor_rich():
     modules = loaded("import msgsvc.cli")
     assert "typer" in modules  # the probe does see what the import loads

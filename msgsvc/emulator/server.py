@@ -60,6 +60,12 @@ class EmulatorServer(ThreadingHTTPServer):
         self._random_lock = threading.Lock()
         super().__init__(address, Handler)
 
+    def server_bind(self) -> None:
+        # As asyncio decides: SO_REUSEADDR on POSIX only. On Windows it would let a second
+        # server bind a port that one is listening on, and a restart needs no help there.
+        self.allow_reuse_address = sys.platform != "win32"
+        super().server_bind()
+
     def should_fail(self) -> int | None:
         """429 or 503 for `fail_rate` of the requests, else None."""
         if self.fail_rate <= 0:
