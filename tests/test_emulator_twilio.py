@@ -91,7 +91,7 @@ def test_unknown_sid_raises_twilio_rest_exception_20404(client):
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(unknown).fetch()
     assert (caught.value.status, caught.value.code) == (404, 20404)
-    assert caught.value.msg == f"Unable to fetch record: The requested resource /v1/Services/{unknown} was not found"
+    assert caught.value.msg == f"Unable to fetch record: The requested resource /Services/{unknown} was not found"
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(unknown).phone_numbers.create(phone_number_sid="PN" + "0" * 32)
     assert caught.value.code == 20404
@@ -104,7 +104,7 @@ def test_sender_errors_reach_the_library_with_their_codes(client):
     client.messaging.v1.services(one.sid).phone_numbers.create(phone_number_sid=number.sid)
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(two.sid).phone_numbers.create(phone_number_sid=number.sid)
-    assert (caught.value.status, caught.value.code) == (400, 21712)
+    assert (caught.value.status, caught.value.code) == (409, 21712)
     voice_only = client.incoming_phone_numbers.list(phone_number="+15550000005")[0]
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(two.sid).phone_numbers.create(phone_number_sid=voice_only.sid)
