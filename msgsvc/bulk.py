@@ -18,6 +18,7 @@ No typer, no rich, no printing: progress is reported through the callback given.
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
@@ -44,9 +45,10 @@ NOT_SENT = "not sent"  # Ctrl-C came before its request was sent
 STATUS_ORDER = (ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH, NOT_ATTACHED, FAILED, NOT_SENT)
 
 # 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
-# already in Messaging Service" (Twilio's error dictionary, and the emulator).
+# already in Messaging Service" (Twilio's error dictionary, and the emulator). Told apart by
+# their code alone: published answers carry them with HTTP 409, older ones with 400.
 ALREADY_IN_SERVICE = frozenset({80104, 21710})
-IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
+IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service" (409 or 400)
 # More E.164 numbers than this are resolved by listing the account's numbers once.
 LIST_ACCOUNT_ABOVE = 50
 
@@ -147,6 +149,34 @@ def failed(ref: Ref, message: str, *, sid: str | None = None, code: int | None =
     return Outcome(ref.raw, sid, FAILED, code, message)
 
 
+# --- a full pool (21714) -------------------------------------------------------------------------
+# Twilio refuses the 401st phone number or short code of a service with 21714 "Number Pool size
+# limit reached" (HTTP 412). Once one attach is refused so, no further attach is sent to that
+# service: the rest are reported NOT_SENT with POOL_FULL_MESSAGE instead of hundreds of
+# identical failures. (Kept in one piece, for the executor to take over.)
+POOL_FULL = 21714
+POOL_FULL_MESSAGE = "the service's pool is full (21714)"
+
+
+class PoolGate:
+    """Shared by the threads of one job: closed by the first 21714."""
+
+    def __init__(self) -> None:
+        self._full = threading.Event()
+
+    @property
+    def full(self) -> bool:
+        return self._full.is_set()
+
+    def note(self, error: ApiError) -> None:
+        if error.code == POOL_FULL:
+            self._full.set()
+
+    def held_back(self, raw: str, sid: str | None) -> Outcome | None:
+        """The NOT_SENT outcome of an attach that must not be sent, or None to send it."""
+        return Outcome(raw, sid, NOT_SENT, POOL_FULL, POOL_FULL_MESSAGE) if self.full else None
+
+
 def _fatal(error: MsgsvcError) -> bool:
     """Errors that would fail every other item too: stop the job instead."""
     return isinstance(error, ApiError) and error.status in (401, 403)
@@ -179,6 +209,7 @@ class SenderJob:
         self.settled: dict[str, Outcome] = {}  # input -> result known without a change
         self.changes: list[_Change] = []
         self.interrupted = False  # Ctrl-C stopped execute(): some outcomes are NOT_SENT
+        self.pool = PoolGate()  # pool.full: the service refused an attach with 21714
 
     # --- phase 1 ------------------------------------------------------------------------
 
@@ -327,9 +358,13 @@ class SenderJob:
 
     def _attach(self, change: _Change) -> Outcome:
         ref = change.ref
+        held = self.pool.held_back(ref.raw, change.sid)
+        if held is not None:
+            return held
         try:
             record = self.client.attach_sender(self.kind, self.service_sid, self._form(change))
         except ApiError as error:
+            self.pool.note(error)
             if error.code in ALREADY_IN_SERVICE:
                 return Outcome(ref.raw, change.sid, ALREADY_ATTACHED)
             if error.code == IN_ANOTHER_SERVICE:

@@ -169,11 +169,11 @@ class Emulator:
         return f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json"
 
 
-def start_emulator(numbers: int = 30, path=None, **options: Any) -> Emulator:
+def start_emulator(numbers: int = 30, path=None, pool_limit: int | None = None, **options: Any) -> Emulator:
     from msgsvc.emulator.server import make_server
-    from msgsvc.emulator.store import Store, seed
+    from msgsvc.emulator.store import DEFAULT_POOL_LIMIT, Store, seed
 
-    store = Store(seed(EMU_ACCOUNT, EMU_TOKEN, numbers), path)
+    store = Store(seed(EMU_ACCOUNT, EMU_TOKEN, numbers), path, pool_limit or DEFAULT_POOL_LIMIT)
     records: list[dict] = []
     lock = threading.Lock()
 
@@ -193,13 +193,24 @@ def stop_emulator(emulator: Emulator) -> None:
     emulator.store.close()
 
 
-@pytest.fixture
-def emulator():
-    """An in-process emulator (30 numbers); every answer it sent is checked against the spec."""
-    emu = start_emulator()
+def checked_emulator(**options: Any):
+    """An in-process emulator; every answer it sent is checked against the spec at the end."""
+    emu = start_emulator(**options)
     try:
         yield emu
     finally:
         stop_emulator(emu)
     if SPEC_DIR.is_dir():  # without it, test_answers_match_the_openapi_definition says why it skipped
         check_records(emu.records)
+
+
+@pytest.fixture
+def emulator():
+    """An in-process emulator (30 numbers); every answer it sent is checked against the spec."""
+    yield from checked_emulator()
+
+
+@pytest.fixture
+def small_pool():
+    """An emulator whose services hold at most 3 phone numbers and short codes; checked too."""
+    yield from checked_emulator(pool_limit=3)

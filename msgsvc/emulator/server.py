@@ -112,7 +112,7 @@ def read_chunked(rfile: Any, limit: int = MAX_BODY) -> bytes:
             raise BadRequestBody(413, f"Request body too large: the limit is {limit} bytes")
         chunk = rfile.read(size)
         if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
-            raise BadRequestBody(400, "Bad chunked request body: a chunk is shorter than its size")
+            raise BadRequestBody(400, "Bad chunked request body: a chunk does not end where its size says")
         body += chunk
     for _ in range(100):  # trailer fields, ignored, up to the blank line
         line = rfile.readline(8194)
