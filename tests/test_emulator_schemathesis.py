@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-
 from emulator_helpers import SPEC_DIR, check_records, need_spec
 from test_emulator import ALL_OPERATIONS
 
