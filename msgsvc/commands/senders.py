@@ -323,8 +323,9 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         from msgsvc.errors import MsgsvcError
 
         held = sum(1 for o in outcomes if o.status == bulk.NOT_SENT)
+        left = f": {held} {kind.what if held == 1 else kind.plural} not sent" if held else ""
         raise MsgsvcError(
-            f"the service's pool is full (21714): {held} {kind.what if held == 1 else kind.plural} not sent",
+            f"the service's pool is full (21714){left}",
             hint=f"detach {kind.plural} {service_sid} no longer needs, or attach the rest to another service; "
                  "then run the same command again",
         )
