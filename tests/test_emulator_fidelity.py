@@ -140,6 +140,11 @@ def test_bulk_attach_stops_at_a_full_pool_and_reports_the_rest_not_sent(full_poo
     assert [(o["status"], o["code"]) for o in outcomes] == [("failed", 21714)] + [("not sent", 21714)] * 4
     assert again.returncode == 1 and again.stderr.startswith("1 failed, 4 not sent\nmsgsvc: the service's pool is full (21714): 4 phone numbers not sent\n")
 
+    single = _cli(emu, tmp_path, "numbers", "attach", service, numbers[3])  # nothing left to hold back
+    assert (single.returncode, single.stderr) == (1, "1 failed\nmsgsvc: the service's pool is full (21714)\n"
+                                                     f"hint: detach phone numbers {service} no longer needs, or attach the "
+                                                     "rest to another service; then run the same command again\n")
+
     # Concurrently (2 at once): the attaches in flight when the pool fills are refused by the
     # emulator; every one after that is held back. Each refusal is one failure, never more.
     other = json.loads(_cli(emu, tmp_path, "services", "create", "--friendly-name", "Other", "--json").stdout)["sid"]
