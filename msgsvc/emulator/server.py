@@ -146,12 +146,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (a malformed request line, headers too long) as JSON."""
-        self.close_connection = True
-        fault = protocol_error(code, message or self.responses.get(code, ("Error",))[0])
         if not getattr(self, "command", None):
             self.command = "GET"  # the request line could not be read: answer as to a GET
         if not str(getattr(self, "request_version", "")).startswith("HTTP/1"):
             self.request_version = "HTTP/1.1"  # else http.server sends no status line or headers
+        self._refuse(protocol_error(code, message or self.responses.get(code, ("Error",))[0]))
+
+    def _refuse(self, fault: Fault) -> None:
+        """Answer a request that cannot be read, and close: where the next one starts is unknown."""
+        self.close_connection = True
         self._send(api.Response(fault.status, fault.body(), None, {"Connection": "close"}))
 
     def _body(self) -> bytes:
@@ -175,9 +178,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             raw = self._body()
         except BadRequestBody as bad:
-            self.close_connection = True
-            fault = protocol_error(bad.status, bad.message)
-            self._send(api.Response(fault.status, fault.body(), None, {"Connection": "close"}))
+            self._refuse(protocol_error(bad.status, bad.message))
             return
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
