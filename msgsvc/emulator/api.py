@@ -4,6 +4,11 @@
 pagination of each API (Messaging v1: `meta` with absolute URLs built from the Host the
 client used; the 2010 API: relative `*_uri` at the top level) and the exact shape of each
 resource. It knows nothing of sockets; `server.py` does.
+
+Paths are a table (ROUTES, filled by `route(pattern, {method: handler}, not_emulated)`): a
+new resource adds its entries, in a module of its own if it likes, without touching the
+others. A path no entry matches, or a method Twilio serves that the emulator does not, is
+answered 501 "not emulated", never a 404.
 """
 
 from __future__ import annotations
