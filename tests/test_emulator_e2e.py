@@ -73,7 +73,7 @@ STEPS = [
     Step("destination-alpha-senders detach {service} ACME --country FR --yes", out=r"ACME\tAI[0-9a-f]{{32}}\tdetached\t\t\n", err=r"1 detached\n"),
     Step("services delete E2E --yes", err=r"Deleted {service} \(E2E\)\n"),
     Step("services get {service}", code=3,
-         err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /v1/Services/{service} was not found "
+         err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /Services/{service} was not found "
              r"\(see https://www\.twilio\.com/docs/errors/20404\)\n"),
     Step("completion bash", out=r"(?s).*_MSGSVC_COMPLETE=complete_bash.*"),
     Step("profiles remove emu", err=r"Removed profile 'emu'; no profile is active now \(msgsvc profiles use NAME\)\n"),
