@@ -34,6 +34,22 @@ PROFILE_KEYS = (
     "ca_bundle",
 )
 SECRET_KEYS = frozenset({"auth_token", "api_secret"})
+# `secret_storage = "keyring"` in a profile: its secret is in the system keyring (keystore.py),
+# not in this file. Absent: the secret, if any, is in the file.
+STORAGE_KEY = "secret_storage"
+KEYRING = "keyring"
+
+
+def secret_key(profile: Mapping[str, Any]) -> str:
+    """Which secret a stored profile has: the API key's secret, or the auth token."""
+    return "api_secret" if profile.get("api_key") else "auth_token"
+
+
+def storage(profile: Mapping[str, Any]) -> str | None:
+    """Where a stored profile's secret lives: "keyring", "file", or None (it has none)."""
+    if profile.get(STORAGE_KEY) == KEYRING:
+        return KEYRING
+    return "file" if profile.get(secret_key(profile)) not in (None, "") else None
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -199,6 +215,7 @@ class Resolved:
 
     profile: Setting | None = None
     settings: dict[str, Setting] = field(default_factory=dict)
+    storage: str | None = None  # where the secret came from: "keyring", "file", "environment"
 
     def get(self, key: str, default: Any = None) -> Any:
         setting = self.settings.get(key)
@@ -235,11 +252,14 @@ def resolve(
     env: Mapping[str, str] | None = None,
     data: dict[str, Any] | None = None,
     require_credentials: bool = True,
+    secrets: bool = True,
 ) -> Resolved:
     """Decide the profile and every setting: flag, then environment, then the profile file.
 
     Credentials: `--profile`, then `$MSGSVC_PROFILE`, then Twilio's environment variables,
-    then the active profile.
+    then the active profile. A secret kept in the system keyring is read from it (a
+    KeyringError when it cannot be) unless `secrets=False` (tab completion, which must never
+    wait for a keyring).
     """
     env = os.environ if env is None else env
     flags = flags or {}
@@ -271,10 +291,19 @@ def resolve(
         for key in PROFILE_KEYS:
             if stored.get(key) not in (None, ""):
                 resolved.settings[key] = Setting(stored[key], source)
+        resolved.storage = storage(stored)
+        if resolved.storage == KEYRING:
+            resolved.settings.pop(secret_key(stored), None)  # never a secret the file still holds
+            if secrets:
+                from msgsvc import keystore
+
+                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name), f"keyring (profile '{name}')")
     else:
         for key, var in ENV_CREDENTIALS.items():
             if env.get(var):
                 resolved.settings[key] = Setting(env[var], f"env {var}")
+        if _env_has_credentials(env):
+            resolved.storage = "environment"
 
     for key, var in ENV_SETTINGS.items():
         if env.get(var):
