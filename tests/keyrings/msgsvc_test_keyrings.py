@@ -58,7 +58,7 @@ class LockedKeyring(KeyringBackend):
 
     priority = 1
 
-    def get_password(self, service, username):
+    def get_password(self, *args):
         raise KeyringLocked("Failed to unlock the collection!")
 
     set_password = delete_password = get_password
@@ -69,7 +69,7 @@ class RaisingKeyring(KeyringBackend):
 
     priority = 1
 
-    def get_password(self, service, username):
+    def get_password(self, *args):
         raise OSError("org.freedesktop.DBus.Error.NoReply: Did not receive a reply")
 
     set_password = delete_password = get_password
@@ -81,7 +81,7 @@ class HangingKeyring(KeyringBackend):
 
     priority = 1
 
-    def get_password(self, service, username):
+    def get_password(self, *args):
         threading.Event().wait(60)
 
     set_password = delete_password = get_password
