@@ -381,7 +381,7 @@ def profiles_test(
     failed = [row for row in rows if row["status"] != verify.OK]
     if failed:
         names_failed = ", ".join(row["profile"] or "(environment)" for row in failed)
-        message = f"{len(failed)} of {len(rows)} failed the check: {names_failed}"
+        message = f"{len(failed)} of {len(rows)} profiles failed the check: {names_failed}"
         if any(row["status"] in verify.CREDENTIAL_FAILURES for row in failed):
             raise CredentialsError(message, hint="msgsvc profiles add NAME --force --account-sid AC... stores new credentials")
         raise MsgsvcError(message)
