@@ -19,6 +19,7 @@ from msgsvc.errors import KeyringError
 
 SERVICE = "msgsvc"
 DEFAULT_TIMEOUT = 10.0
+STORE_FIX = "keep the secret in the config file instead with --insecure-storage"
 
 
 def timeout() -> float:
@@ -49,7 +50,7 @@ def _bounded(call: Callable[[], Any], *, doing: str, profile: str | None, fix: s
     KeyringError. A thread that does not come back is left behind (it dies with the process)."""
     limit = timeout()
     if fix is None:
-        fix = _readd_hint(profile) if profile else "or use --insecure-storage to keep the secret in the config file"
+        fix = _readd_hint(profile) if profile else STORE_FIX
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -66,7 +67,7 @@ def _bounded(call: Callable[[], Any], *, doing: str, profile: str | None, fix: s
         raise KeyringError(
             f"the system keyring did not answer within {limit:g} s while {doing} the secret{whose}",
             reason="timeout",
-            hint="unlock the keyring (or answer its prompt) and try again; " + fix,
+            hint="unlock the keyring (or answer its prompt) and try again, or " + fix,
         )
     error = box.get("error")
     if error is not None:
@@ -81,7 +82,7 @@ def _translate(error: BaseException, *, doing: str, whose: str, fix: str) -> Key
         return KeyringError(
             f"the system keyring is locked: cannot finish {doing} the secret{whose}",
             reason="locked",
-            hint="unlock it (log in to the desktop session, or answer its prompt) and try again; " + fix,
+            hint="unlock it (log in to the desktop session, or answer its prompt) and try again, or " + fix,
         )
     if isinstance(error, errors.NoKeyringError):
         return KeyringError(
@@ -132,9 +133,9 @@ def store(profile: str, secret: str) -> None:
         raise KeyringError(
             f"there is no usable system keyring here ({why}): cannot store the secret of profile {profile!r}",
             reason="unavailable",
-            hint="keep it in the config file: add --insecure-storage",
+            hint=STORE_FIX,
         )
-    _bounded(lambda: chosen.set_password(SERVICE, profile, secret), doing="storing", profile=profile)
+    _bounded(lambda: chosen.set_password(SERVICE, profile, secret), doing="storing", profile=profile, fix=STORE_FIX)
 
 
 def fetch(profile: str) -> str:
@@ -173,5 +174,5 @@ def delete(profile: str) -> bool:
             return False
         return True
 
-    fix = f"or delete the table [profiles.{profile}] from the config file by hand (the secret then stays in the keyring)"
+    fix = f"to remove the profile anyway, delete its table [profiles.{profile}] from the config file by hand (the secret then stays in the keyring)"
     return bool(_bounded(remove, doing="deleting", profile=profile, fix=fix))

@@ -210,14 +210,15 @@ def test_remove_with_a_locked_keyring_removes_nothing(msgsvc, isolated, keyring_
     assert (result.code, result.out) == (4, "")
     assert result.err == (
         "msgsvc: the system keyring is locked: cannot finish deleting the secret of profile 'prod'\n"
-        "hint: unlock it (log in to the desktop session, or answer its prompt) and try again; "
-        "or delete the table [profiles.prod] from the config file by hand (the secret then stays in the keyring)\n"
+        "hint: unlock it (log in to the desktop session, or answer its prompt) and try again, "
+        "or to remove the profile anyway, delete its table [profiles.prod] from the config file by hand (the secret then stays in the keyring)\n"
     )
     assert config_path(isolated).read_bytes() == before
 
 
 # --- keyrings that fail -------------------------------------------------------------------------
 
+STORE_FIX = "keep the secret in the config file instead with --insecure-storage"
 READD = (
     "store it again: msgsvc profiles add prod --force --account-sid AC... "
     "(with --insecure-storage it goes into the config file instead)"
@@ -236,7 +237,7 @@ def keyring_profile(msgsvc, isolated, keyring_file, httpserver):
     [
         ("msgsvc_test_keyrings.LockedKeyring",
          "the system keyring is locked: cannot finish reading the secret of profile 'prod'",
-         "unlock it (log in to the desktop session, or answer its prompt) and try again; " + READD),
+         "unlock it (log in to the desktop session, or answer its prompt) and try again, or " + READD),
         ("msgsvc_test_keyrings.RaisingKeyring",
          "the system keyring refused reading the secret of profile 'prod': "
          "OSError: org.freedesktop.DBus.Error.NoReply: Did not receive a reply",
@@ -273,7 +274,7 @@ def test_a_hanging_keyring_is_an_error_after_the_bound(msgsvc, keyring_profile, 
     assert (result.code, result.out) == (4, "")
     assert result.err == (
         "msgsvc: the system keyring did not answer within 0.2 s while reading the secret of profile 'prod'\n"
-        f"hint: unlock the keyring (or answer its prompt) and try again; {READD}\n"
+        f"hint: unlock the keyring (or answer its prompt) and try again, or {READD}\n"
     )
     assert sent(httpserver) == []
 
@@ -285,7 +286,7 @@ def test_a_hanging_keyring_when_adding_saves_nothing(msgsvc, isolated, monkeypat
     assert (result.code, result.out) == (4, "")
     assert result.err == (
         "msgsvc: the system keyring did not answer within 0.2 s while storing the secret of profile 'prod'\n"
-        f"hint: unlock the keyring (or answer its prompt) and try again; {READD}\n"
+        f"hint: unlock the keyring (or answer its prompt) and try again, or {STORE_FIX}\n"
     )
     assert "profiles" not in (tomllib.loads(config_path(isolated).read_text()) if config_path(isolated).exists() else {})
 
@@ -299,7 +300,7 @@ def test_a_keyring_that_refuses_a_new_secret_saves_nothing(msgsvc, isolated, mon
     result = add(msgsvc, "prod")
     assert result.code == 4
     assert result.err.startswith(start)
-    assert result.err.endswith(f"hint: {READD}\n") or result.err.endswith(f"; {READD}\n")
+    assert result.err.endswith(f"hint: {STORE_FIX}\n") or result.err.endswith(f"try again, or {STORE_FIX}\n")
     assert TOKEN not in result.err
     assert not config_path(isolated).exists() or "prod" not in config_path(isolated).read_text()
 
