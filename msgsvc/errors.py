@@ -25,8 +25,7 @@ Exit status:
   1    API or network error, or some items of a bulk job failed
   2    usage error, invalid input, or declined at a prompt (nothing was changed)
   3    not found (HTTP 404, or no service with that name)
-  4    authentication: no credentials, an unknown profile, a secret the system keyring
-       cannot give or take, or HTTP 401/403
+  4    authentication: no credentials, an unknown profile, or HTTP 401/403
   130  interrupted (Ctrl-C)
   141  the reader of stdout went away (msgsvc ... | head)"""
 
