@@ -11,14 +11,17 @@ A keyring that is locked, refuses, or lacks the entry is one `KeyringError` nami
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from typing import Any, Callable
 
 from msgsvc.errors import KeyringError
 
 SERVICE = "msgsvc"
 DEFAULT_TIMEOUT = 10.0
+log = logging.getLogger("msgsvc.keyring")
 STORE_FIX = "keep the secret in the config file instead with --insecure-storage"
 
 
@@ -60,9 +63,14 @@ def _bounded(call: Callable[[], Any], *, doing: str, profile: str | None, fix: s
             box["error"] = exc
 
     thread = threading.Thread(target=target, name="msgsvc-keyring", daemon=True)
+    started = time.monotonic()
     thread.start()
     thread.join(limit)
     whose = f" of profile {profile!r}" if profile else ""
+    log.debug(
+        "keyring: %s the secret%s: %s after %.0f ms", doing, whose,
+        "no answer" if thread.is_alive() else "failed" if "error" in box else "done", (time.monotonic() - started) * 1000,
+    )
     if thread.is_alive():
         raise KeyringError(
             f"the system keyring did not answer within {limit:g} s while {doing} the secret{whose}",
@@ -123,7 +131,7 @@ def backend() -> tuple[Any | None, str]:
             return None, f"keyring chose {name}"
         return chosen, name
 
-    return _bounded(choose, doing="looking for a keyring to hold", profile=None)
+    return _bounded(choose, doing="choosing a keyring for", profile=None)
 
 
 def store(profile: str, secret: str) -> None:

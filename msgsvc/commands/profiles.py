@@ -138,17 +138,17 @@ def profiles_add(
 
     if not no_verify:
         note(_verified(ctx, name, profile))
-    keyring_name = None
+    keyring_backend = None
     if not insecure_storage:
         from msgsvc import keystore
 
-        keyring_name = keystore.backend()[0]
+        keyring_backend = keystore.backend()[0]
     with config.locked_config() as data:
         profiles = data.setdefault("profiles", {})
         if name in profiles and not force:
             raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
         old = profiles.get(name, {})
-        if keyring_name is not None:
+        if keyring_backend is not None:
             # Under the config lock, so that concurrent adds of one name leave the file and
             # the keyring agreeing.
             keystore.store(name, profile.pop(config.secret_key(profile)))
@@ -159,7 +159,7 @@ def profiles_add(
         if not data.get("active") or data.get("active") not in profiles:
             data["active"] = name
         active = data["active"] == name
-    if keyring_name is not None:
+    if keyring_backend is not None:
         where = "its secret is in the system keyring"
     elif insecure_storage:
         where = "its secret is in that file (--insecure-storage)"
@@ -171,7 +171,7 @@ def profiles_add(
 def _verified(ctx: typer.Context, name: str, profile: dict[str, Any]) -> str:
     """Check the new profile's credentials as a command would use them now (with the global
     flags and the environment's settings); raise when Twilio refuses them or cannot be asked."""
-    from msgsvc import config, verify
+    from msgsvc import verify
     from msgsvc.errors import CredentialsError, MsgsvcError, NetworkError
 
     state = use(ctx)
