@@ -4,6 +4,8 @@ The config file is TOML, `config.toml` in `platformdirs.user_config_dir("msgsvc"
 `$MSGSVC_CONFIG_DIR`), written mode 0600 in a 0700 directory, atomically (temporary file,
 then rename) and under a lock, so concurrent writers never lose a profile and a crash never
 leaves half a file. A file that cannot be parsed is reported and never rewritten.
+A profile's secret is either in the file or, with `secret_storage = "keyring"`, in the system
+keyring (msgsvc/keystore.py), read only when a command needs it.
 """
 
 from __future__ import annotations

@@ -80,6 +80,16 @@ def use_keyring(monkeypatch, backend: str) -> None:
 
 
 @pytest.fixture
+def keyring_file(isolated, monkeypatch):
+    """A usable keyring: msgsvc_test_keyrings.FileKeyring, its entries in a JSON file the test
+    can read and edit (and its msgsvc subprocesses share)."""
+    path = isolated / "keyring.json"
+    monkeypatch.setenv("MSGSVC_TEST_KEYRING_FILE", str(path))
+    use_keyring(monkeypatch, "msgsvc_test_keyrings.FileKeyring")
+    return path
+
+
+@pytest.fixture
 def msgsvc(capsys, monkeypatch):
     """Run msgsvc in-process: msgsvc("services", "list", stdin="...", tty=True)."""
 

@@ -23,15 +23,6 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-@pytest.fixture
-def keyring_file(isolated, monkeypatch):
-    """A usable keyring: FileKeyring, its entries in a JSON file this test can read and edit."""
-    path = isolated / "keyring.json"
-    monkeypatch.setenv("MSGSVC_TEST_KEYRING_FILE", str(path))
-    use_keyring(monkeypatch, FILE_KEYRING)
-    return path
-
-
 def entries(path) -> dict:
     return json.loads(path.read_text()).get("msgsvc", {}) if path.exists() else {}
 

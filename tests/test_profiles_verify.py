@@ -9,7 +9,7 @@ import json
 import tomllib
 
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, base_url_of, page, run_installed, use_keyring
+from conftest import ACCOUNT_SID, AUTH_TOKEN, base_url_of, page, run_installed
 from corehelp import assert_request, refusing_port, sent
 from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN
 
@@ -138,26 +138,18 @@ def test_a_server_error_saves_nothing_and_exits_1(msgsvc, isolated, httpserver):
 
 
 @pytest.fixture
-def four_profiles(msgsvc, isolated, emulator, keyring_file_backend):
+def four_profiles(msgsvc, isolated, emulator, keyring_file):
     """good (keyring), wrong (file, refused), gone (keyring entry deleted), down (unreachable)."""
     assert add(msgsvc, "good", emulator.base_url, EMU_TOKEN).code == 0
     assert add(msgsvc, "wrong", emulator.base_url, "wrong-token-0123456789", "--no-verify", "--insecure-storage").code == 0
     assert add(msgsvc, "gone", emulator.base_url, EMU_TOKEN, "--no-verify").code == 0
     with refusing_port() as port:
         assert add(msgsvc, "down", f"http://127.0.0.1:{port}", EMU_TOKEN, "--no-verify").code == 0
-        entries = json.loads(keyring_file_backend.read_text())
+        entries = json.loads(keyring_file.read_text())
         del entries["msgsvc"]["gone"]
-        keyring_file_backend.write_text(json.dumps(entries))
+        keyring_file.write_text(json.dumps(entries))
         emulator.records.clear()
         yield port
-
-
-@pytest.fixture
-def keyring_file_backend(isolated, monkeypatch):
-    path = isolated / "keyring.json"
-    monkeypatch.setenv("MSGSVC_TEST_KEYRING_FILE", str(path))
-    use_keyring(monkeypatch, "msgsvc_test_keyrings.FileKeyring")
-    return path
 
 
 def test_profiles_test_all_one_line_each(msgsvc, four_profiles, emulator):
