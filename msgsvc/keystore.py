@@ -22,6 +22,7 @@ from msgsvc.errors import KeyringError
 SERVICE = "msgsvc"
 DEFAULT_TIMEOUT = 10.0
 log = logging.getLogger("msgsvc.keyring")
+_stuck: threading.Thread | None = None  # a keyring call that never came back
 STORE_FIX = "keep the secret in the config file instead with --insecure-storage"
 
 
@@ -50,10 +51,20 @@ def _readd_hint(profile: str) -> str:
 
 def _bounded(call: Callable[[], Any], *, doing: str, profile: str | None, fix: str | None = None) -> Any:
     """`call()` on a daemon thread, given timeout() seconds; its exception is raised here as a
-    KeyringError. A thread that does not come back is left behind (it dies with the process)."""
+    KeyringError. A thread that does not come back is left behind (it dies with the process),
+    and the keyring is not asked again in this process while it is still waiting: checking
+    twenty profiles against a hung keyring takes one bound, not twenty."""
+    global _stuck
     limit = timeout()
     if fix is None:
         fix = _readd_hint(profile) if profile else STORE_FIX
+    whose = f" of profile {profile!r}" if profile else ""
+    if _stuck is not None and _stuck.is_alive():
+        raise KeyringError(
+            f"the system keyring has not answered an earlier request: not asking it again for the secret{whose}",
+            reason="timeout",
+            hint="unlock the keyring (or answer its prompt) and try again, or " + fix,
+        )
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -66,12 +77,12 @@ def _bounded(call: Callable[[], Any], *, doing: str, profile: str | None, fix: s
     started = time.monotonic()
     thread.start()
     thread.join(limit)
-    whose = f" of profile {profile!r}" if profile else ""
     log.debug(
         "keyring: %s the secret%s: %s after %.0f ms", doing, whose,
         "no answer" if thread.is_alive() else "failed" if "error" in box else "done", (time.monotonic() - started) * 1000,
     )
     if thread.is_alive():
+        _stuck = thread
         raise KeyringError(
             f"the system keyring did not answer within {limit:g} s while {doing} the secret{whose}",
             reason="timeout",
@@ -113,7 +124,7 @@ def _keyring() -> Any:
     return keyring.get_keyring()
 
 
-def backend() -> tuple[Any | None, str]:
+def backend(profile: str | None = None, fix: str | None = None) -> tuple[Any | None, str]:
     """(the usable keyring backend, its name), or (None, why there is none).
 
     Usable means keyring's own choice has a positive priority: not the `fail` backend it
@@ -131,12 +142,12 @@ def backend() -> tuple[Any | None, str]:
             return None, f"keyring chose {name}"
         return chosen, name
 
-    return _bounded(choose, doing="choosing a keyring for", profile=None)
+    return _bounded(choose, doing="choosing a keyring for", profile=profile, fix=fix)
 
 
 def store(profile: str, secret: str) -> None:
     """Put the profile's secret into the keyring (replacing an older one)."""
-    chosen, why = backend()
+    chosen, why = backend(profile, STORE_FIX)
     if chosen is None:
         raise KeyringError(
             f"there is no usable system keyring here ({why}): cannot store the secret of profile {profile!r}",
@@ -148,7 +159,7 @@ def store(profile: str, secret: str) -> None:
 
 def fetch(profile: str) -> str:
     """The profile's secret; a KeyringError when it cannot be had, or is not there."""
-    chosen, why = backend()
+    chosen, why = backend(profile)
     if chosen is None:
         raise KeyringError(
             f"profile {profile!r} keeps its secret in the system keyring, and there is no usable keyring here ({why})",
@@ -167,7 +178,8 @@ def fetch(profile: str) -> str:
 
 def delete(profile: str) -> bool:
     """Delete the profile's entry. False when there was none, or no keyring to hold one."""
-    chosen, _ = backend()
+    fix = f"to remove the profile anyway, delete its table [profiles.{profile}] from the config file by hand (the secret then stays in the keyring)"
+    chosen, _ = backend(profile, fix)
     if chosen is None:
         return False
 
@@ -182,5 +194,4 @@ def delete(profile: str) -> bool:
             return False
         return True
 
-    fix = f"to remove the profile anyway, delete its table [profiles.{profile}] from the config file by hand (the secret then stays in the keyring)"
     return bool(_bounded(remove, doing="deleting", profile=profile, fix=fix))

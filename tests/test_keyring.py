@@ -258,9 +258,23 @@ def test_an_entry_deleted_behind_msgsvcs_back(msgsvc, keyring_profile, keyring_f
     assert sent(httpserver) == []
 
 
-def test_a_hanging_keyring_is_an_error_after_the_bound(msgsvc, keyring_profile, httpserver, monkeypatch):
+@pytest.fixture
+def hanging_keyring(monkeypatch):
+    """HangingKeyring, a bound of 0.2 s; afterwards the calls left hanging are let go."""
+    import msgsvc_test_keyrings
+
+    from msgsvc import keystore
+
     monkeypatch.setenv("MSGSVC_KEYRING_TIMEOUT", "0.2")
     use_keyring(monkeypatch, "msgsvc_test_keyrings.HangingKeyring")
+    yield
+    msgsvc_test_keyrings.RELEASE.set()
+    if keystore._stuck is not None:
+        keystore._stuck.join(10)
+    msgsvc_test_keyrings.RELEASE.clear()
+
+
+def test_a_hanging_keyring_is_an_error_after_the_bound(msgsvc, keyring_profile, httpserver, hanging_keyring):
     result = msgsvc("services", "list")
     assert (result.code, result.out) == (4, "")
     assert result.err == (
@@ -270,9 +284,7 @@ def test_a_hanging_keyring_is_an_error_after_the_bound(msgsvc, keyring_profile, 
     assert sent(httpserver) == []
 
 
-def test_a_hanging_keyring_when_adding_saves_nothing(msgsvc, isolated, monkeypatch):
-    monkeypatch.setenv("MSGSVC_KEYRING_TIMEOUT", "0.2")
-    use_keyring(monkeypatch, "msgsvc_test_keyrings.HangingKeyring")
+def test_a_hanging_keyring_when_adding_saves_nothing(msgsvc, isolated, hanging_keyring):
     result = add(msgsvc, "prod")
     assert (result.code, result.out) == (4, "")
     assert result.err == (
@@ -294,6 +306,24 @@ def test_a_keyring_that_refuses_a_new_secret_saves_nothing(msgsvc, isolated, mon
     assert result.err.endswith(f"hint: {STORE_FIX}\n") or result.err.endswith(f"try again, or {STORE_FIX}\n")
     assert TOKEN not in result.err
     assert not config_path(isolated).exists() or "prod" not in config_path(isolated).read_text()
+
+
+def test_a_hung_keyring_is_not_asked_again_in_the_same_run(msgsvc, isolated, keyring_file, hanging_keyring, monkeypatch):
+    use_keyring(monkeypatch, FILE_KEYRING)
+    for name in ("a", "b", "c"):
+        assert add(msgsvc, name, "--base-url", "http://127.0.0.1:9").code == 0
+    use_keyring(monkeypatch, "msgsvc_test_keyrings.HangingKeyring")
+    result = msgsvc("profiles", "test", "--all", "--json")
+    assert result.code == 4
+    rows = json.loads(result.out)
+    assert [(row["profile"], row["status"], row["storage"]) for row in rows] == [
+        ("a", "keyring unavailable", "keyring"), ("b", "keyring unavailable", "keyring"), ("c", "keyring unavailable", "keyring"),
+    ]
+    assert [row["detail"] for row in rows] == [
+        "the system keyring did not answer within 0.2 s while reading the secret of profile 'a'",
+        "the system keyring has not answered an earlier request: not asking it again for the secret of profile 'b'",
+        "the system keyring has not answered an earlier request: not asking it again for the secret of profile 'c'",
+    ]
 
 
 def test_a_hanging_keyring_in_the_installed_msgsvc_exits(keyring_profile, monkeypatch):

@@ -142,7 +142,7 @@ def profiles_add(
     if not insecure_storage:
         from msgsvc import keystore
 
-        keyring_backend = keystore.backend()[0]
+        keyring_backend = keystore.backend(name, keystore.STORE_FIX)[0]
     with config.locked_config() as data:
         profiles = data.setdefault("profiles", {})
         if name in profiles and not force:

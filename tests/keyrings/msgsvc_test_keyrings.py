@@ -75,6 +75,9 @@ class RaisingKeyring(KeyringBackend):
     set_password = delete_password = get_password
 
 
+RELEASE = threading.Event()  # set by a test to let go of the calls left hanging in its process
+
+
 class HangingKeyring(KeyringBackend):
     """A keyring that never answers (an unlock prompt nobody can see). Gives up after a minute,
     so an abandoned thread does not outlive the test run by much."""
@@ -82,6 +85,6 @@ class HangingKeyring(KeyringBackend):
     priority = 1
 
     def get_password(self, *args):
-        threading.Event().wait(60)
+        RELEASE.wait(60)
 
     set_password = delete_password = get_password
