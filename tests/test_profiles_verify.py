@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import tomllib
 
 import pytest
@@ -185,6 +186,11 @@ def test_profiles_test_exits_0_only_when_all_pass(msgsvc, four_profiles, emulato
     assert result.out.startswith("good\tok\tkeyring\t")
     active = msgsvc("profiles", "test")  # the active profile: the first one added
     assert (active.code, active.out) == (0, result.out)
+    table = msgsvc("profiles", "test", "good", tty=True).out.splitlines()
+    assert [re.split(r"  +", line.rstrip()) for line in table] == [
+        ["PROFILE", "STATUS", "SECRET IN", "DETAIL"],
+        ["good", "ok", "keyring", f"account {EMU_ACCOUNT} can use the Messaging API at {emulator.base_url}"],
+    ]
 
 
 def test_profiles_test_environment_credentials(msgsvc, isolated, emulator, monkeypatch):
