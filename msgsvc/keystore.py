@@ -154,7 +154,12 @@ def store(profile: str, secret: str) -> None:
             reason="unavailable",
             hint=STORE_FIX,
         )
-    _bounded(lambda: chosen.set_password(SERVICE, profile, secret), doing="storing", profile=profile, fix=STORE_FIX)
+    try:
+        _bounded(lambda: chosen.set_password(SERVICE, profile, secret), doing="storing", profile=profile, fix=STORE_FIX)
+    except KeyringError as error:  # a backend's message may echo what it was given
+        error.message = error.message.replace(secret, "***")
+        error.args = (error.message,)
+        raise
 
 
 def fetch(profile: str) -> str:

@@ -65,14 +65,18 @@ class LockedKeyring(KeyringBackend):
 
 
 class RaisingKeyring(KeyringBackend):
-    """A keyring whose service fails (a D-Bus error, a refusal)."""
+    """A keyring whose service fails (a D-Bus error, a refusal); the failure to store echoes
+    what it was given, as a careless backend might."""
 
     priority = 1
 
     def get_password(self, *args):
         raise OSError("org.freedesktop.DBus.Error.NoReply: Did not receive a reply")
 
-    set_password = delete_password = get_password
+    def set_password(self, service, username, password):
+        raise OSError(f"org.freedesktop.DBus.Error.NoReply: no reply to CreateItem({username}, {password})")
+
+    delete_password = get_password
 
 
 RELEASE = threading.Event()  # set by a test to let go of the calls left hanging in its process
