@@ -14,6 +14,8 @@ The library, usable from Python on its own:
     pool        the bounded thread pool they run on, and what Ctrl-C leaves
     resolve     a service named by SID or by friendly name
     config      profiles, where each setting comes from, the client's settings
+    keystore    secrets in the system keyring (keyring, imported only when a secret is needed)
+    verify      checking that a profile's credentials work, with one request
     cache       the completion cache of service names
     atomic      private, atomic file writes
     errors      the exception hierarchy and exit codes
@@ -33,7 +35,7 @@ The command line:
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "config", "cache",
+    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "config", "keystore", "verify", "cache",
     "atomic", "errors", "emulator",
 )
 CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete")

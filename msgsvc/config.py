@@ -4,6 +4,8 @@ The config file is TOML, `config.toml` in `platformdirs.user_config_dir("msgsvc"
 `$MSGSVC_CONFIG_DIR`), written mode 0600 in a 0700 directory, atomically (temporary file,
 then rename) and under a lock, so concurrent writers never lose a profile and a crash never
 leaves half a file. A file that cannot be parsed is reported and never rewritten.
+A profile's secret is either in the file or, with `secret_storage = "keyring"`, in the system
+keyring (msgsvc/keystore.py), read only when a command needs it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,22 @@ PROFILE_KEYS = (
     "ca_bundle",
 )
 SECRET_KEYS = frozenset({"auth_token", "api_secret"})
+# `secret_storage = "keyring"` in a profile: its secret is in the system keyring (keystore.py),
+# not in this file. Absent: the secret, if any, is in the file.
+STORAGE_KEY = "secret_storage"
+KEYRING = "keyring"
+
+
+def secret_key(profile: Mapping[str, Any]) -> str:
+    """Which secret a stored profile has: the API key's secret, or the auth token."""
+    return "api_secret" if profile.get("api_key") else "auth_token"
+
+
+def storage(profile: Mapping[str, Any]) -> str | None:
+    """Where a stored profile's secret lives: "keyring", "file", or None (it has none)."""
+    if profile.get(STORAGE_KEY) == KEYRING:
+        return KEYRING
+    return "file" if profile.get(secret_key(profile)) not in (None, "") else None
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -210,6 +228,7 @@ class Resolved:
 
     profile: Setting | None = None
     settings: dict[str, Setting] = field(default_factory=dict)
+    storage: str | None = None  # where the secret came from: "keyring", "file", "environment"
 
     def get(self, key: str, default: Any = None) -> Any:
         setting = self.settings.get(key)
@@ -251,6 +270,8 @@ ENVIRONMENT = (
     ("MSGSVC_CONFIG_DIR", "Where config.toml lives, instead of the platform's config directory."),
     ("MSGSVC_CACHE_DIR", "Where the completion cache lives, instead of the platform's cache directory."),
     ("MSGSVC_DEBUG", "Set to 1 for the same as --debug."),
+    ("MSGSVC_KEYRING_TIMEOUT", "Seconds a system keyring call may take before it is an error (default 10)."),
+    ("PYTHON_KEYRING_BACKEND", "The keyring backend to use instead of the system's (as the keyring package reads it)."),
     ("MSGSVC_EMULATOR_RECORD", "msgsvc emulator appends every answer it sends to this file, one JSON line each."),
     ("HTTPS_PROXY, REQUESTS_CA_BUNDLE", "Honoured, as by requests."),
     ("NO_COLOR", "No colour in tables."),
@@ -270,11 +291,14 @@ def resolve(
     data: dict[str, Any] | None = None,
     require_credentials: bool = True,
     warn: Warn | None = None,
+    secrets: bool = True,
 ) -> Resolved:
     """Decide the profile and every setting: flag, then environment, then the profile file.
 
     Credentials: `--profile`, then `$MSGSVC_PROFILE`, then Twilio's environment variables,
-    then the active profile.
+    then the active profile. A secret kept in the system keyring is read from it (a
+    KeyringError when it cannot be) unless `secrets=False` (tab completion, which must never
+    wait for a keyring).
     """
     env = os.environ if env is None else env
     flags = flags or {}
@@ -306,10 +330,19 @@ def resolve(
         for key in PROFILE_KEYS:
             if stored.get(key) not in (None, ""):
                 resolved.settings[key] = Setting(stored[key], source)
+        resolved.storage = storage(stored)
+        if resolved.storage == KEYRING:
+            resolved.settings.pop(secret_key(stored), None)  # never a secret the file still holds
+            if secrets:
+                from msgsvc import keystore
+
+                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name), f"keyring (profile '{name}')")
     else:
         for key, var in ENV_CREDENTIALS.items():
             if env.get(var):
                 resolved.settings[key] = Setting(env[var], f"env {var}")
+        if _env_has_credentials(env):
+            resolved.storage = "environment"
 
     for key, var in ENV_SETTINGS.items():
         if env.get(var):

@@ -40,9 +40,12 @@ class Step:
 
 
 STEPS = [
-    Step("profiles add emu --account-sid {account_sid} --base-url {base_url} --max-retries 0", stdin="{auth_token}\n",
-         err=r"Saved profile 'emu' \(active\) in \S+/config\.toml\n"),
-    Step("profiles list", out=r"\*\temu\t{account_sid}\tauth token\t\t\t{base_url}\n"),
+    Step("profiles add emu --account-sid {account_sid} --base-url {base_url} --max-retries 0 --insecure-storage", stdin="{auth_token}\n",
+         err=r"Checked: account {account_sid} can use the Messaging API at {base_url}\n"
+             r"Saved profile 'emu' \(active\) in \S+/config\.toml; its secret is in that file \(--insecure-storage\)\n"),
+    Step("profiles list", out=r"\*\temu\t{account_sid}\tauth token\tfile\t\t\t{base_url}\n"),
+    Step("profiles migrate", err=r"Moved the secret of 'emu' into the system keyring; \S+/config\.toml holds none of them now\n"),
+    Step("profiles test", out=r"emu\tok\tkeyring\taccount {account_sid} can use the Messaging API at {base_url}\n"),
     Step("profiles use emu", err=r"Active profile: emu\n"),
     Step("profiles show --json", out=r'\{"profile":\{"value":"emu",.*"base_url":\{"value":"{base_url}","source":"file profile \'emu\'"\}.*\}\n'),
     Step("services create --friendly-name E2E --usecase notifications --json", save="service",
@@ -163,7 +166,9 @@ def _fill(template: str, values: dict[str, str], regex: bool) -> str:
 
 def test_every_command_of_the_tool_runs_against_the_emulator(running, seeded):
     values = dict(seeded)
-    env = _env(running.tmp)
+    # A keyring, through keyring's own backend selection (tests/keyrings/msgsvc_test_keyrings.py).
+    env = _env(running.tmp, PYTHON_KEYRING_BACKEND="msgsvc_test_keyrings.FileKeyring",
+               MSGSVC_TEST_KEYRING_FILE=str(running.tmp / "keyring.json"))
     for step in STEPS:
         argv = [_fill(arg, values, False) for arg in step.argv.split()]
         result = subprocess.run([MSGSVC, *argv], input=_fill(step.stdin, values, False) if step.stdin else None,
@@ -174,6 +179,7 @@ def test_every_command_of_the_tool_runs_against_the_emulator(running, seeded):
             values[step.save] = json.loads(result.stdout)["sid"]
         assert re.fullmatch(_fill(step.out, values, True), result.stdout), where
         assert re.fullmatch(_fill(step.err, values, True), result.stderr), where
+    assert json.loads((running.tmp / "keyring.json").read_text()) == {"msgsvc": {}}  # removed with the profile
 
 
 def _leaf_commands() -> set[str]:
