@@ -17,6 +17,9 @@ from conftest import SHARED
 
 SPEC_DIR = SHARED / "twilio-spec"
 SPEC_FILES = ("twilio_messaging_v1.json", "twilio_api_v2010_incoming_phone_numbers_list.json")
+# Operations of this extract are known as "api.v2010.<operationId>": its ListShortCode (the
+# account's short codes) is not the Messaging v1 ListShortCode (a service's short codes).
+SPEC_FILES_2010 = ("twilio_api_v2010_numbers_and_short_codes.json",)
 EMU_ACCOUNT = "AC" + "e" * 32
 EMU_TOKEN = "emulator-token-0123456789abcdef"
 
@@ -79,15 +82,17 @@ class SpecChecker:
         from jsonschema import Draft7Validator
 
         self.schemas: dict[tuple[str, int], Any] = {}
-        for name in SPEC_FILES:
+        for name in SPEC_FILES + SPEC_FILES_2010:
             doc = json.loads((SPEC_DIR / name).read_text(encoding="utf-8"))
+            prefix = "api.v2010." if name in SPEC_FILES_2010 else ""
             for item in doc["paths"].values():
                 for method, op in item.items():
                     if method not in ("get", "post", "delete"):
                         continue
                     for status, response in op["responses"].items():
                         content = response.get("content", {}).get("application/json")
-                        self.schemas[(op["operationId"], int(status))] = _convert(content["schema"], doc) if content else None
+                        key = (prefix + op["operationId"], int(status))
+                        self.schemas[key] = _convert(content["schema"], doc) if content else None
         self.format_checker = _format_checker()
         self.validator = Draft7Validator
         self.error_validator = Draft7Validator(ERROR_SCHEMA, format_checker=self.format_checker)

@@ -261,6 +261,7 @@ def v1_page(list_key: str, rendered: list[dict], w: Window, base: str, path: str
 SERVICE_PATH = re.compile(r"^/v1/Services(?:/([^/]+))?$")
 SENDER_PATH = re.compile(r"^/v1/Services/([^/]+)/(" + "|".join(KINDS) + r")(?:/([^/]+))?$")
 INCOMING_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json$")
+SHORT_CODES_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/SMS/ShortCodes\.json$")
 
 
 def _credentials(header: str | None) -> tuple[str, str] | None:
@@ -350,6 +351,13 @@ def _route(store: Store, request: Request) -> Response:
             raise Fault(401, 20003, "Authenticate")
         return Response(200, _incoming_page(store, request, account), "ListIncomingPhoneNumber")
 
+    match = SHORT_CODES_PATH.match(path)
+    if match:
+        _allowed(request, ("GET",))
+        if match.group(1) != account:
+            raise Fault(401, 20003, "Authenticate")
+        return Response(200, _short_codes_page(store, request, account), "api.v2010.ListShortCode")
+
     raise not_found(path)
 
 
@@ -359,8 +367,46 @@ def _incoming_page(store: Store, request: Request, account: str) -> dict[str, An
     if origin is not None and origin not in ("twilio", "hosted"):
         raise invalid(f"Origin must be twilio or hosted: {origin!r}")
     records = store.incoming_numbers(q.get("PhoneNumber"), q.get("FriendlyName"), origin)
-    window = page_window(q, records, lambda r: r["seq"])
     filters = [(name, q[name]) for name in ("Beta", "FriendlyName", "PhoneNumber", "Origin") if q.get(name)]
+    return v2010_page("incoming_phone_numbers", records, lambda r: render_incoming(r, account), request, filters)
+
+
+def render_short_code(r: dict[str, Any], account_sid: str) -> dict[str, Any]:
+    """A ShortCode of the 2010 API (the account's short codes): every field of the spec's schema."""
+    return {
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "date_created": rfc2822(r["created"]),
+        "date_updated": rfc2822(r["updated"]),
+        "friendly_name": r["short_code"],
+        "short_code": r["short_code"],
+        "sid": r["sid"],
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": "",
+        "sms_method": "POST",
+        "sms_url": "",
+        "uri": f"/2010-04-01/Accounts/{account_sid}/SMS/ShortCodes/{r['sid']}.json",
+    }
+
+
+def _short_codes_page(store: Store, request: Request, account: str) -> dict[str, Any]:
+    """GET .../SMS/ShortCodes.json: the account's short codes; `ShortCode` and `FriendlyName`
+    filter exactly."""
+    q = request.query
+    with store.lock:
+        records = sorted((dict(r) for r in store.data["short_codes"].values()), key=lambda r: r["seq"])
+    for name, key in (("ShortCode", "short_code"), ("FriendlyName", "short_code")):
+        if q.get(name):
+            records = [r for r in records if r[key] == q[name]]
+    filters = [(name, q[name]) for name in ("FriendlyName", "ShortCode") if q.get(name)]
+    return v2010_page("short_codes", records, lambda r: render_short_code(r, account), request, filters)
+
+
+def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict], dict], request: Request,
+               filters: list[tuple[str, str]]) -> dict[str, Any]:
+    """A 2010 API list page (records in `seq` order): relative `*_uri` links at the top
+    level, no `meta`."""
+    window = page_window(request.query, records, lambda r: r["seq"])
     path = request.path
 
     def uri(page: int, token: str | None) -> str:
@@ -375,5 +421,5 @@ def _incoming_page(store: Store, request: Request, account: str) -> dict[str, An
         "previous_page_uri": uri(max(window.page - 1, 0), window.previous_token) if window.previous_token else None,
         "start": window.start,
         "uri": uri(window.page, window.token),
-        "incoming_phone_numbers": [render_incoming(r, account) for r in window.items],
+        key: [render(r) for r in window.items],
     }

@@ -1,0 +1,115 @@
+"""Reading an account's messaging setup: every service and the senders of each, concurrently.
+
+The API has no reverse look-up (which service holds this number?) and no way to read a
+service with its senders in one request, so a setup is one listing of the services and one
+listing per service and kind of sender, run on a bounded pool of threads. What is kept of
+each record is only what export, plan and `numbers find` use, so that an account of 5,000
+services stays small in memory.
+
+Library code: no typer, no rich, no printing; progress goes through the callback given.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from msgsvc.bulk import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Progress, Stopped, no_progress, run_pool
+from msgsvc.errors import NotFoundError, UsageError
+from msgsvc.fields import SERVICE_FIELDS
+from msgsvc.senders import KINDS, SenderKind
+from msgsvc.setup_diff import Current, sender_keys
+
+SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE_FIELDS), "us_app_to_person_registered")
+
+
+def _service_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: record.get(key) for key in SERVICE_KEYS if key in record}
+
+
+def _sender_record(kind: SenderKind, record: Mapping[str, Any]) -> dict[str, Any]:
+    kept = {"sid": record.get("sid"), kind.value_key: record.get(kind.value_key)}
+    if kind.country:
+        kept["iso_country_code"] = record.get("iso_country_code") or ""
+    return kept
+
+
+def select(services: Sequence[Mapping[str, Any]], refs: Sequence[str]) -> list[Mapping[str, Any]]:
+    """The services that `refs` name (an MG SID or an exact friendly name each), in the order
+    named, each once; a name of several services or of none is an error."""
+    from msgsvc import validate
+
+    chosen: dict[str, Mapping[str, Any]] = {}
+    for ref in refs:
+        if validate.is_sid(ref, "MG"):
+            found = [s for s in services if s.get("sid") == ref]
+        else:
+            found = [s for s in services if s.get("friendly_name") == ref]
+        if not found:
+            raise NotFoundError(f"no service is {'' if validate.is_sid(ref, 'MG') else 'named '}{ref!r}",
+                                hint="list the services with: msgsvc services list --all")
+        if len(found) > 1:
+            listing = ", ".join(str(s.get("sid")) for s in found)
+            raise UsageError(f"{len(found)} services are named {ref!r}: {listing}", hint="name the service by its SID")
+        chosen.setdefault(str(found[0].get("sid")), found[0])
+    return list(chosen.values())
+
+
+def read_account(
+    client: Any,
+    *,
+    only: Sequence[str] = (),
+    kinds: Iterable[SenderKind] = KINDS,
+    senders_of: Callable[[Mapping[str, Any]], bool] = lambda service: True,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: Progress = no_progress,
+) -> list[Current]:
+    """Every service of the account (or the ones `only` names) with the senders of `kinds`
+    for those that `senders_of` accepts, read on at most `concurrency` threads."""
+    services = [_service_record(s) for s in client.list_services()]
+    if only:
+        services = select(services, only)
+    kinds = tuple(kinds)
+    current = [Current(service, {}) for service in services]
+    jobs = [(entry, kind) for entry in current if senders_of(entry.record) for kind in kinds]
+
+    def read(job: tuple[Current, SenderKind]) -> list[dict[str, Any]]:
+        entry, kind = job
+        return [_sender_record(kind, r) for r in client.list_senders(kind, entry.sid)]
+
+    with progress("Reading senders", len(jobs)) as advance:
+        try:
+            lists = run_pool(jobs, read, concurrency=max(1, min(concurrency, MAX_CONCURRENCY)), done=advance)
+        except Stopped:  # only reads ran: nothing changed, a plain interruption
+            raise KeyboardInterrupt from None
+    for (entry, kind), records in zip(jobs, lists):
+        entry.senders[kind.noun] = records
+    return current
+
+
+def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[dict[str, dict[tuple, str]], set[str]]:
+    """For the pooled kinds whose account-wide list the API serves (phone numbers, short
+    codes), the SIDs of the senders `wanted` names ({noun: {("value", v, ""), ("sid", s)}}),
+    from one listing of the account each; and the nouns so listed (complete: a key missing
+    from it is not the account's). Kinds with nothing wanted are not listed."""
+    from msgsvc.senders import NUMBERS, SHORT_CODES
+
+    inventory: dict[str, dict[tuple, str]] = {}
+    complete: set[str] = set()
+    sources = {
+        "numbers": (NUMBERS, client.incoming_numbers),
+        "short-codes": (SHORT_CODES, client.account_short_codes),
+    }
+    for noun, (kind, listing) in sources.items():
+        keys = wanted.get(noun)
+        if not keys:
+            continue
+        found: dict[tuple, str] = {}
+        for record in listing():
+            for key in sender_keys(kind, record):
+                if key in keys:
+                    found[key] = record["sid"]
+            if len(found) == len(keys):
+                break  # no page is fetched once every sender was found
+        inventory[noun] = found
+        complete.add(noun)
+    return inventory, complete
