@@ -356,3 +356,75 @@ def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[
         matched[index] = now
     result.errors.sort()
     return matched, failed
+
+
+# --- the plan for people and for scripts -------------------------------------------------------
+
+
+def _value(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def describe(result: Diff) -> list[str]:
+    """One line per change, in the order they run (a create lists the fields it sets)."""
+    lines: list[str] = []
+    for action in result.services:
+        if action.action == "create":
+            lines.append(f"+ create service {action.service.label}")
+            lines.extend(f"    {key} = {_value(value)}" for key, value in action.after.items() if key != "friendly_name")
+        elif action.action == "update":
+            lines.extend(f"~ update {action.service.label}: {key} {_value(action.before[key])} -> {_value(value)}"
+                         for key, value in action.after.items())
+    for action in result.senders:
+        if action.action == "attach":
+            lines.append(f"+ attach {action.shown} to {action.service.label}")
+        elif action.action == "detach":
+            lines.append(f"- detach {action.shown} from {action.service.label}")
+        else:
+            lines.append(f"> move {action.shown} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
+    for action in result.services:
+        if action.action == "delete":
+            guard = "; registered for US A2P 10DLC: needs --force" if action.a2p else ""
+            lines.append(f"- delete service {action.service.label} (--prune{guard})")
+    return lines
+
+
+def summary(result: Diff) -> str:
+    counts = result.counts()
+    return "Plan: " + ", ".join(f"{n} to {action}" for action, n in counts.items()) + "."
+
+
+def blockers(result: Diff) -> list[tuple[int, str]]:
+    """What must be fixed before anything may be sent: (line, sentence), in line order."""
+    found = list(result.errors)
+    for conflict in result.conflicts:
+        found.append((conflict.line, f"{conflict.kind}: {conflict.shown} is in {conflict.holder.label} "
+                                     f"({conflict.holder.sid}), which the file does not manage; add that service "
+                                     "to the file, or take it with --move-from-unmanaged"))
+    for unknown in result.unknown:
+        found.append((unknown.line, f"{unknown.kind}: {unknown.shown} {unknown.reason}"))
+    return sorted(found)
+
+
+def as_data(result: Diff) -> dict[str, Any]:
+    """The plan for --json: each change with before and after, and the counts."""
+    changes: list[dict[str, Any]] = []
+    for action in result.services:
+        if action.action == "delete":
+            continue
+        changes.append({"action": action.action, "kind": "service", "service": action.service.name,
+                        "service_sid": action.service.sid, "before": action.before or None, "after": action.after})
+    for action in result.senders:
+        change: dict[str, Any] = {"action": action.action, "kind": action.kind, "service": action.service.name,
+                                  "service_sid": action.service.sid, "sender": action.shown,
+                                  "sender_sid": action.sid}
+        if action.source is not None:
+            change.update({"from": action.source.name, "from_sid": action.source.sid})
+        changes.append(change)
+    for action in result.services:
+        if action.action == "delete":
+            changes.append({"action": "delete", "kind": "service", "service": action.service.name,
+                            "service_sid": action.service.sid, "us_app_to_person_registered": action.a2p})
+    return {"changes": changes, "summary": result.counts()}

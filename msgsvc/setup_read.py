@@ -17,7 +17,8 @@ from msgsvc.bulk import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Progress, Stopped,
 from msgsvc.errors import NotFoundError, UsageError
 from msgsvc.fields import SERVICE_FIELDS
 from msgsvc.senders import KINDS, SenderKind
-from msgsvc.setup_diff import Current, sender_keys
+from msgsvc.setup_diff import Current, Diff, diff, sender_keys
+from msgsvc.setup_file import KIND_BY_NOUN, POOLED, Desired
 
 SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE_FIELDS), "us_app_to_person_registered")
 
@@ -59,18 +60,20 @@ def read_account(
     *,
     only: Sequence[str] = (),
     kinds: Iterable[SenderKind] = KINDS,
-    senders_of: Callable[[Mapping[str, Any]], bool] = lambda service: True,
+    senders_of: Callable[[Mapping[str, Any]], Iterable[SenderKind]] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
 ) -> list[Current]:
-    """Every service of the account (or the ones `only` names) with the senders of `kinds`
-    for those that `senders_of` accepts, read on at most `concurrency` threads."""
+    """Every service of the account (or the ones `only` names) with its senders of `kinds`
+    (or of the kinds `senders_of(service record)` names), read on at most `concurrency`
+    threads."""
     services = [_service_record(s) for s in client.list_services()]
     if only:
         services = select(services, only)
     kinds = tuple(kinds)
     current = [Current(service, {}) for service in services]
-    jobs = [(entry, kind) for entry in current if senders_of(entry.record) for kind in kinds]
+    jobs = [(entry, kind) for entry in current
+            for kind in (kinds if senders_of is None else senders_of(entry.record))]
 
     def read(job: tuple[Current, SenderKind]) -> list[dict[str, Any]]:
         entry, kind = job
@@ -113,3 +116,41 @@ def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[di
         inventory[noun] = found
         complete.add(noun)
     return inventory, complete
+
+
+def plan(
+    client: Any,
+    desired: Desired,
+    *,
+    prune: bool = False,
+    move_from_unmanaged: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: Progress = no_progress,
+) -> Diff:
+    """Read what the file's changes depend on and return the diff (reads only).
+
+    Every service is listed; the pooled kinds the file lists (numbers, short codes, channel
+    senders) are read for every service, since a sender may sit in any of them; alpha kinds
+    only for the services that list them. The account's numbers and short codes are listed
+    only when the file names one that sits in no service."""
+    pooled = {noun for service in desired.services for noun in service.senders if noun in POOLED}
+    names = {s.friendly_name: s for s in desired.services if s.sid is None}
+    sids = {s.sid: s for s in desired.services if s.sid is not None}
+
+    def kinds_of(record: Mapping[str, Any]) -> list[SenderKind]:
+        mine = sids.get(record.get("sid")) or names.get(record.get("friendly_name"))
+        listed = set(mine.senders) if mine is not None else set()
+        return [kind for kind in KINDS if kind.noun in pooled or kind.noun in listed]
+
+    current = read_account(client, senders_of=kinds_of, concurrency=concurrency, progress=progress)
+    held = {(noun, key) for entry in current for noun, records in entry.senders.items() if noun in POOLED
+            for record in records for key in sender_keys(KIND_BY_NOUN[noun], record)}
+    wanted: dict[str, set[tuple]] = {}
+    for service in desired.services:
+        for noun, senders in service.senders.items():
+            for sender in senders:
+                if noun in POOLED and (noun, sender.key) not in held:
+                    wanted.setdefault(noun, set()).add(sender.key)
+    inventory, complete = account_inventory(client, wanted)
+    return diff(desired, current, inventory=inventory, complete=complete, prune=prune,
+                move_from_unmanaged=move_from_unmanaged)
