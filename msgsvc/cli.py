@@ -200,6 +200,9 @@ def _register() -> None:
     LAZY["alpha-senders"] = "msgsvc.commands.senders:alpha_senders"
     LAZY["channel-senders"] = "msgsvc.commands.senders:channel_senders"
     LAZY["destination-alpha-senders"] = "msgsvc.commands.senders:destination_alpha_senders"
+    LAZY["export"] = "msgsvc.commands.setup:export"
+    LAZY["plan"] = "msgsvc.commands.setup:plan"
+    LAZY["apply"] = "msgsvc.commands.setup:apply"
     LAZY["profiles"] = "msgsvc.commands.profiles"
     LAZY["emulator"] = "msgsvc.commands.emulator:emulator"
     app.command("completion")(shell.completion)

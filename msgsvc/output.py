@@ -33,6 +33,12 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def write_text(text: str) -> None:
+    """Text that is data (an exported file, a plan): stdout, as is."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def emit_json(value: Any, *, pages: Sequence[Any] = ()) -> None:
     """Indented for a person on a terminal; compact in a pipe, as gh does: `indent` makes
     json use its pure-Python encoder, 15x slower than the C one on a 10,000-service list.

@@ -28,6 +28,8 @@ from msgsvc.senders import KINDS, SenderKind
 from msgsvc.setup_file import FIELDS, KIND_BY_NOUN, POOLED, Desired, DesiredService, Sender
 
 KIND_ORDER = {kind.noun: n for n, kind in enumerate(KINDS)}
+FIELD_ORDER = {key: n for n, key in enumerate(FIELDS)}
+PHASES = ("create", "update", "delete")  # service changes in the order they run
 
 
 @dataclass
@@ -185,10 +187,11 @@ def diff(
         if index in failed:
             continue
         if now is None:
-            result.services.append(ServiceAction("create", targets[index], dict(service.fields), line=service.line))
+            fields = dict(sorted(service.fields.items(), key=lambda item: FIELD_ORDER[item[0]]))
+            result.services.append(ServiceAction("create", targets[index], fields, line=service.line))
             continue
         before, after = {}, {}
-        for key, value in service.fields.items():
+        for key, value in sorted(service.fields.items(), key=lambda item: FIELD_ORDER[item[0]]):
             if not same_value(key, now.record.get(key), value):
                 before[key], after[key] = now.record.get(key), value
         if after:
@@ -274,6 +277,7 @@ def diff(
             "delete", Target(service.name, service.sid),
             a2p=bool(service.record.get("us_app_to_person_registered")),
         ))
+    result.services.sort(key=lambda action: PHASES.index(action.action))  # stable: file order within
     return result
 
 

@@ -46,6 +46,9 @@ KIND_BY_NOUN: dict[str, SenderKind] = {k.noun: k for k in KINDS}
 POOLED = frozenset({"numbers", "short-codes", "channel-senders"})
 # Fields of the API's service JSON that Twilio sets: never in a file.
 READ_ONLY = ("account_sid", "date_created", "date_updated", "url", "links", "us_app_to_person_registered")
+# Twilio allows one alpha sender per service, and one destination alpha sender per country
+# (the default one, for every country, counts as one).
+ONE_PER_COUNTRY = frozenset({"alpha-senders", "destination-alpha-senders"})
 SHORT_CODE = re.compile(r"^[0-9]{3,8}$")
 CHANNEL_ADDRESS = re.compile(r"^[a-z][a-z0-9-]*:\S+$")
 
@@ -480,6 +483,13 @@ def _check_senders(raw: Any, path: tuple, problem, at: _Lines) -> dict[str, tupl
             if sender.key in seen:
                 problem(where + (index,), f"{noun}: {sender.shown()} is listed twice in this service")
                 continue
+            if noun in ONE_PER_COUNTRY:
+                clash = next((s for s in parsed if (s.country or "") == (sender.country or "")), None)
+                if clash is not None:
+                    country = f" for {sender.country}" if sender.country else ""
+                    problem(where + (index,), f"{noun}: a service has one alpha sender{country}: "
+                                              f"{clash.value} and {sender.value}")
+                    continue
             seen[sender.key] = index
             parsed.append(sender)
         senders[noun] = tuple(parsed)

@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from msgsvc.bulk import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Progress, Stopped, no_progress, run_pool
 from msgsvc.errors import NotFoundError, UsageError
-from msgsvc.fields import SERVICE_FIELDS
-from msgsvc.senders import KINDS, SenderKind
+from msgsvc.fields import SERVICE_FIELDS, Column
+from msgsvc.senders import KINDS, Ref, SenderKind
 from msgsvc.setup_diff import Current, Diff, diff, sender_keys
 from msgsvc.setup_file import KIND_BY_NOUN, POOLED, Desired
 
@@ -154,3 +154,52 @@ def plan(
     inventory, complete = account_inventory(client, wanted)
     return diff(desired, current, inventory=inventory, complete=complete, prune=prune,
                 move_from_unmanaged=move_from_unmanaged)
+
+
+FIND_COLUMNS = (
+    Column("INPUT", "input"),
+    Column("SID", "sid", wrap=False),
+    Column("PHONE NUMBER", "phone_number", wrap=False),
+    Column("SERVICE SID", "service_sid", wrap=False),
+    Column("SERVICE NAME", "service_name"),
+)
+
+
+def find_numbers(client: Any, refs: Sequence[Ref], *, concurrency: int = DEFAULT_CONCURRENCY,
+                 progress: Progress = no_progress) -> tuple[list[dict[str, Any]], list[Ref]]:
+    """Which service holds each number (a Ref with sid or e164): one row per input, and the
+    inputs the account does not own. Numbers in no service are looked for in one listing of
+    the account's numbers, which stops once every one was found."""
+    from msgsvc.senders import NUMBERS
+
+    current = read_account(client, kinds=(NUMBERS,), concurrency=concurrency, progress=progress)
+    where: dict[tuple, tuple[Mapping[str, Any], Current | None]] = {}
+    for entry in current:
+        for record in entry.senders.get("numbers", ()):
+            for key in sender_keys(NUMBERS, record):
+                where[key] = (record, entry)
+
+    def key_of(ref: Ref) -> tuple:
+        return ("sid", ref.sid) if ref.sid is not None else ("value", ref.e164, "")
+
+    rest = {key_of(ref) for ref in refs} - set(where)
+    if rest:
+        for record in client.incoming_numbers():
+            keys = set(sender_keys(NUMBERS, record)) & rest
+            for key in keys:
+                where[key] = ({"sid": record.get("sid"), "phone_number": record.get("phone_number")}, None)
+            rest -= keys
+            if not rest:
+                break
+    rows, missing = [], []
+    for ref in refs:
+        found = where.get(key_of(ref))
+        if found is None:
+            missing.append(ref)
+            rows.append({"input": ref.raw, "sid": ref.sid, "phone_number": ref.e164, "service_sid": None,
+                         "service_name": None})
+            continue
+        record, entry = found
+        rows.append({"input": ref.raw, "sid": record.get("sid"), "phone_number": record.get("phone_number"),
+                     "service_sid": entry.sid if entry else None, "service_name": entry.name if entry else None})
+    return rows, missing

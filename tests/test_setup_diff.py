@@ -203,7 +203,7 @@ def files(draw):
                 chosen = [r[kind.value_key] for n, r in enumerate(records) if owner[(noun, n)] == index]
                 lines.append(f"{noun} = {chosen!r}".replace("'", '"'))
         if draw(st.booleans()):
-            lines.append(f"alpha-senders = {draw(st.lists(st.sampled_from(TEXTS), unique=True, max_size=3))!r}".replace("'", '"'))
+            lines.append(f"alpha-senders = {draw(st.lists(st.sampled_from(TEXTS), unique=True, max_size=1))!r}".replace("'", '"'))
     return "\n".join(lines) + "\n"
 
 

@@ -272,3 +272,18 @@ def test_an_exported_document_reads_back_as_the_same_setup(as_json):
     assert service.fields["validity_period"] == 36000 and service.fields["inbound_request_url"] == ""
     assert [s.value for s in service.senders["numbers"]] == ["+15550000001", "+15550000002"]
     assert [(s.value, s.country) for s in service.senders["destination-alpha-senders"]] == [("MyCo", "GB"), ("Zed", "")]
+
+
+def test_a_service_has_one_alpha_sender_and_one_destination_alpha_sender_per_country():
+    assert problems('''\
+        [[services]]
+        friendly_name = "A"
+        [services.senders]
+        alpha-senders = ["One", "Two"]
+        destination-alpha-senders = ["Any", { alpha_sender = "Uk", iso_country_code = "GB" },
+                                     { alpha_sender = "Uk2", iso_country_code = "GB" }, "Also"]
+        ''') == [
+        "4: alpha-senders: a service has one alpha sender: One and Two",
+        "6: destination-alpha-senders: a service has one alpha sender for GB: Uk and Uk2",
+        "6: destination-alpha-senders: a service has one alpha sender: Any and Also",
+    ]

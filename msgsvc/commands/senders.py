@@ -203,6 +203,10 @@ Example:
             func = _without(func, "country")
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"
         app.command(verb, help=help_text)(func)
+    if kind is NUMBERS:
+        from msgsvc.commands.setup import numbers_find
+
+        app.command("find")(numbers_find)
     return app
 
 
