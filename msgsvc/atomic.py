@@ -1,5 +1,6 @@
-"""Writing a file so that a crash never leaves half of it: a private temporary file in the
-same directory, flushed to disk, then renamed over the old one."""
+"""The user's files: reading one with a sentence for each way it can fail, and writing one so
+that a crash never leaves half of it (a private temporary file in the same directory,
+flushed to disk, then renamed over the old one)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,21 @@ def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
         except OSError:
             pass
         raise
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """The UTF-8 text of `path` ('-' is standard input) and the name to show for it; a file
+    that cannot be read is a UsageError naming it."""
+    import sys
+
+    from msgsvc.errors import UsageError
+
+    if path == "-":
+        return sys.stdin.read(), "standard input"
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read(), path
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None

@@ -21,6 +21,7 @@ The rules (README, "Your messaging setup as code"):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -60,7 +61,9 @@ class Target:
 
     @property
     def label(self) -> str:
-        return f'"{self.name}"'
+        """The name in double quotes, as JSON writes it: a quote, a backslash or a control
+        character in a name from the API cannot break the line or reach the terminal."""
+        return json.dumps(self.name, ensure_ascii=False)
 
 
 @dataclass
@@ -144,12 +147,17 @@ def sender_keys(kind: SenderKind, record: Mapping[str, Any]) -> tuple[tuple, ...
     return tuple(keys)
 
 
+def printable(text: str) -> str:
+    """Text from the API with its control characters written as escapes (\\x1b, \\n)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def shown(kind: SenderKind, record: Mapping[str, Any]) -> str:
     value = record.get(kind.value_key)
     if not isinstance(value, str) or not value:
         return str(record.get("sid"))
     country = record.get("iso_country_code") if kind.country else None
-    return f"{value} ({country})" if country else value
+    return printable(f"{value} ({country})" if country else value)
 
 
 def same_value(f_key: str, current: Any, wanted: Any) -> bool:
@@ -366,8 +374,6 @@ def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[
 
 
 def _value(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 

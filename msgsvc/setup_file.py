@@ -93,7 +93,7 @@ class DesiredService:
 
     @property
     def label(self) -> str:
-        return f'"{self.friendly_name}"'
+        return json.dumps(self.friendly_name, ensure_ascii=False)
 
 
 @dataclass
@@ -308,20 +308,12 @@ def _suggest(word: str, allowed: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+TYPE_NAMES = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+              (list, "an array"), (dict, "a table"))
+
+
 def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"
+    return next((name for kind, name in TYPE_NAMES if isinstance(value, kind)), f"a {type(value).__name__}")
 
 
 def clean_field(f: Field, value: Any) -> Any:
@@ -551,18 +543,10 @@ def load_text(text: str, name: str, *, json_format: bool | None = None) -> Desir
 
 def load(path: str) -> Desired:
     """Read and check a setup file ('-' is standard input, read as TOML)."""
-    import sys
+    from msgsvc.atomic import read_text
 
-    if path == "-":
-        return load_text(sys.stdin.read(), "standard input", json_format=False)
-    try:
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None
-    return load_text(text, path)
+    text, name = read_text(path)
+    return load_text(text, name, json_format=None if path != "-" else False)
 
 
 def _json_lines(text: str) -> dict[tuple, int]:

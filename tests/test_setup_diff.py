@@ -284,3 +284,12 @@ def test_applying_a_diff_leaves_nothing_to_do(current, text, prune):
             assert sorted(r[kind.value_key] for r in now.senders[noun]) == sorted(s.value for s in senders)
     if prune:
         assert sorted(by_name) == sorted(s.friendly_name for s in desired.services)
+
+
+def test_names_and_senders_from_the_api_cannot_reach_the_terminal_raw():
+    from msgsvc.setup_diff import describe
+
+    current = [svc(A, 'Evil "\x1b[31m', {"alpha-senders": [{"sid": "AI" + "1" * 32, "alpha_sender": "X\x1b]0;t\x07"}]})]
+    result = plan(f'[[services]]\nfriendly_name = "New"\nsid = "{A}"\nsenders.alpha-senders = []\n', current)
+    assert describe(result) == ['~ update "New": friendly_name "Evil \\"\\u001b[31m" -> "New"',
+                                '- detach X\\x1b]0;t\\x07 from "New"']

@@ -10,7 +10,6 @@ the factory, and Typer must see them as objects, not as names to look up.
 
 import functools
 import inspect
-import sys
 from typing import Annotated, Callable, List, Optional
 
 import typer
@@ -268,17 +267,9 @@ def _refs(kind: SenderKind, values: Optional[List[str]], from_file: Optional[str
 
 
 def _read_lines(path: str) -> List[tuple]:
-    if path == "-":
-        text, name = sys.stdin.read(), "standard input"
-    else:
-        try:
-            with open(path, encoding="utf-8") as stream:
-                text = stream.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None
-        name = path
+    from msgsvc.atomic import read_text
+
+    text, name = read_text(path)
     lines = []
     for number, line in enumerate(text.splitlines(), 1):
         value = line.split("#", 1)[0].strip()  # no sender value contains '#'
