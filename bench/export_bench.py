@@ -3,10 +3,12 @@
 every kind, from a local server that takes 50 ms per request.
 
 Prints the measured time of the installed `msgsvc` (a subprocess, start-up included), the
-requests it made, the ideal `requests x 50 ms / concurrency`, and the ratio. Target: within
-1.3x of the ideal at the default concurrency (8); exit status 1 when it is missed.
+requests it made, the ideal `requests x 50 ms / concurrency`, the ratio, and the peak memory
+(maximum resident set) of the msgsvc process. Target: within 1.3x of the ideal at the
+default concurrency (8); exit status 1 when it is missed. For memory at scale:
 
     .venv/bin/python bench/export_bench.py [--services 200] [--delay 0.05] [--concurrency 8 16]
+    .venv/bin/python bench/export_bench.py --services 5000 --delay 0 --concurrency 16
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -133,23 +136,29 @@ def main() -> int:
                    "TWILIO_AUTH_TOKEN": "token", "MSGSVC_BASE_URL": url}
             print(f"{args.services} services, {args.senders} senders of each of {len(SEGMENTS)} kinds each, "
                   f"{args.delay * 1000:.0f} ms per request")
-            print(f"{'concurrency':>11} {'requests':>8} {'msgsvc':>8} {'ideal':>8} {'vs ideal':>9}")
+            print(f"{'concurrency':>11} {'requests':>8} {'msgsvc':>8} {'ideal':>8} {'vs ideal':>9} {'peak RSS':>9}")
             for concurrency in args.concurrency:
                 before = count(url)
                 started = time.perf_counter()
-                done = subprocess.run([msgsvc, "export", "--concurrency", str(concurrency)],
-                                      capture_output=True, text=True, env=env)
+                proc = subprocess.Popen([msgsvc, "export", "--concurrency", str(concurrency)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                stdout, stderr = proc.communicate()
                 measured = time.perf_counter() - started
+                rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # MB: the largest child so far
+                done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
                 if done.returncode != 0:
                     print(done.stderr, file=sys.stderr)
                     return 1
                 assert done.stdout.count("[[services]]") == args.services
-                requests_made = count(url) - before - 0
-                ideal = requests_made * args.delay / concurrency
+                requests_made = count(url) - before
+                ideal = max(requests_made * args.delay / concurrency, 1e-9)
                 ratios[concurrency] = measured / ideal
-                print(f"{concurrency:>11} {requests_made:>8} {measured:>7.2f}s {ideal:>7.2f}s {measured / ideal:>8.2f}x")
+                print(f"{concurrency:>11} {requests_made:>8} {measured:>7.2f}s {ideal:>7.2f}s {measured / ideal:>8.2f}x "
+                      f"{rss:>7.0f}MB")
     finally:
         server.stop()
+    if args.delay == 0:  # a memory run: no ideal to compare with
+        return 0
     target = ratios.get(8, max(ratios.values()))
     print(f"ratio to the ideal at concurrency {8 if 8 in ratios else 'max'}: {target:.2f}x (target: 1.30x or less)")
     return 0 if target <= 1.3 else 1
