@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import IO
 
 
 def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
@@ -28,15 +29,13 @@ def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
         raise
 
 
-def read_text(path: str) -> tuple[str, str]:
-    """The UTF-8 text of `path` ('-' is standard input) and the name to show for it; a file
-    that cannot be read is a UsageError naming it."""
-    import sys
-
+def read_text(path: str, *, stdin: IO[str]) -> tuple[str, str]:
+    """The UTF-8 text of `path` ('-' is `stdin`, the run's standard input) and the name to
+    show for it; a file that cannot be read is a UsageError naming it."""
     from msgsvc.errors import UsageError
 
     if path == "-":
-        return sys.stdin.read(), "standard input"
+        return stdin.read(), "standard input"
     try:
         with open(path, encoding="utf-8") as stream:
             return stream.read(), path

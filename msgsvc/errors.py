@@ -43,6 +43,17 @@ class MsgsvcError(Exception):
         self.hint = hint
 
 
+class MsgsvcWarning(UserWarning):
+    """Something the person should know that does not stop the command. The library hands
+    it to a callback it is given; the CLI shows it as `msgsvc: warning: <message>` and a
+    `hint:` (output.warning)."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
 class UsageError(MsgsvcError):
     exit_code = ExitCode.USAGE
 

@@ -31,15 +31,15 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import IO, Any, Iterable, Mapping, Sequence
 
 from msgsvc import validate
 from msgsvc.errors import UsageError
-from msgsvc.fields import SERVICE_FIELDS, Field
+from msgsvc.resources import SERVICE, Field
 from msgsvc.senders import KINDS, SenderKind, country_code
 
 VERSION = 1
-FIELDS: dict[str, Field] = {f.key: f for f in SERVICE_FIELDS}
+FIELDS: dict[str, Field] = {f.key: f for f in SERVICE.fields}
 KIND_BY_NOUN: dict[str, SenderKind] = {k.noun: k for k in KINDS}
 # Senders that belong to the account and are lent to one service at a time: they can move.
 # Alpha senders are created in a service and exist once per service.
@@ -541,11 +541,11 @@ def load_text(text: str, name: str, *, json_format: bool | None = None) -> Desir
     return check(data, name, locate(text))
 
 
-def load(path: str) -> Desired:
-    """Read and check a setup file ('-' is standard input, read as TOML)."""
+def load(path: str, *, stdin: IO[str]) -> Desired:
+    """Read and check a setup file ('-' is `stdin`, read as TOML)."""
     from msgsvc.atomic import read_text
 
-    text, name = read_text(path)
+    text, name = read_text(path, stdin=stdin)
     return load_text(text, name, json_format=None if path != "-" else False)
 
 
@@ -609,7 +609,7 @@ def service_entry(record: Mapping[str, Any], senders: Mapping[str, Sequence[Mapp
     entry: dict[str, Any] = {"friendly_name": record.get("friendly_name") or ""}
     if with_sid:
         entry["sid"] = record.get("sid")
-    for f in SERVICE_FIELDS:
+    for f in SERVICE.fields:
         if f.key == "friendly_name":
             continue
         value = record.get(f.key)

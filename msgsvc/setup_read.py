@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from msgsvc.bulk import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Progress, Stopped, no_progress, run_pool
+from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
 from msgsvc.errors import NotFoundError, UsageError
-from msgsvc.fields import SERVICE_FIELDS, Column
+from msgsvc.resources import SERVICE, Column
 from msgsvc.senders import KINDS, Ref, SenderKind
 from msgsvc.setup_diff import Current, Diff, diff, sender_keys
 from msgsvc.setup_file import KIND_BY_NOUN, POOLED, Desired
 
-SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE_FIELDS), "us_app_to_person_registered")
+SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE.fields), "us_app_to_person_registered")
 
 
 def _service_record(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def read_account(
 
     with progress("Reading senders", len(jobs)) as advance:
         try:
-            lists = run_pool(jobs, read, concurrency=max(1, min(concurrency, MAX_CONCURRENCY)), done=advance)
+            lists = run_pool(jobs, read, concurrency=bounded(concurrency), done=advance)
         except Stopped:  # only reads ran: nothing changed, a plain interruption
             raise KeyboardInterrupt from None
     for (entry, kind), records in zip(jobs, lists):

@@ -11,7 +11,7 @@ import typer
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.options import JsonOpt, ProfileOpt, YesOpt, use
 
-DEFAULT_CONCURRENCY = 8  # as msgsvc.bulk, which is not imported before a command runs
+DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
 MAX_CONCURRENCY = 32
 
 ConcurrencyOpt = Annotated[
@@ -66,11 +66,12 @@ def export(
     as_json = json_ or state.json
     from msgsvc import output, setup_file, setup_read
 
-    client = state.client()
-    current = setup_read.read_account(client, only=services or (), concurrency=concurrency, progress=output.progress)
+    term = state.term
+    current = setup_read.read_account(state.client(), only=services or (), concurrency=concurrency,
+                                      progress=_progress(term))
     doc, shared = setup_file.document(((c.record, c.senders) for c in current), with_sids=with_sids)
     for name in shared:
-        output.note(f"msgsvc: several services are named {name!r}: they are written with their sid")
+        output.note(term, f"msgsvc: several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_file.render(doc, as_json=as_json)
     if out is not None:
         output_path = out
@@ -83,38 +84,47 @@ def export(
         except OSError as exc:
             raise UsageError(f"cannot write {output_path}: {exc.strerror or exc}") from None
         count = len(doc["services"])
-        output.note(f"Wrote {count} service{'s' if count != 1 else ''} to {output_path}")
+        output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {output_path}")
         return
-    output.write_text(text)
+    output.write(term, text)
+
+
+def _progress(term):
+    """The progress callback the library takes, drawn on this run's terminal."""
+    import functools
+
+    from msgsvc import output
+
+    return functools.partial(output.progress, term)
 
 
 def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int):
     """The checked file and its diff against the account; blockers are an error (exit 2)."""
-    from msgsvc import output, setup_diff, setup_file, setup_read
+    from msgsvc import setup_diff, setup_file, setup_read
 
-    desired = setup_file.load(file)
+    desired = setup_file.load(file, stdin=state.term.stdin)
     result = setup_read.plan(state.client(), desired, prune=prune, move_from_unmanaged=move,
-                             concurrency=concurrency, progress=output.progress)
+                             concurrency=concurrency, progress=_progress(state.term))
     found = setup_diff.blockers(result)
     if found:
         raise setup_file.SetupFileError(desired.name, [setup_file.Problem(line or None, text) for line, text in found])
     return desired, result
 
 
-def _show_plan(desired, result, *, as_json: bool, to_stderr: bool = False) -> None:
+def _show_plan(term, desired, result, *, as_json: bool, to_stderr: bool = False) -> None:
     from msgsvc import output, setup_diff
 
     if as_json:
-        output.emit_json(setup_diff.as_data(result))
+        output.emit_json(term, setup_diff.as_data(result))
         return
     if result.empty:
         text = f"No changes: the account matches {desired.name}.\n"
     else:
         text = "".join(line + "\n" for line in setup_diff.describe(result)) + setup_diff.summary(result) + "\n"
     if to_stderr:
-        output.note(text.rstrip("\n"))
+        output.note(term, text.rstrip("\n"))
     else:
-        output.write_text(text)
+        output.write(term, text)
 
 
 def plan(
@@ -145,7 +155,7 @@ def plan(
     """
     state = use(ctx, json_=json_, profile=profile)
     desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency)
-    _show_plan(desired, result, as_json=state.json)
+    _show_plan(state.term, desired, result, as_json=state.json)
     if detailed_exitcode and not result.empty:
         raise typer.Exit(ExitCode.CHANGES_PENDING)
 
@@ -178,9 +188,10 @@ def apply(
     state = use(ctx, json_=json_, profile=profile)
     from msgsvc import output, setup_apply
 
+    term = state.term
     desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency)
     if dry_run:
-        _show_plan(desired, result, as_json=state.json)
+        _show_plan(term, desired, result, as_json=state.json)
         return
     guarded = [a for a in result.services if a.action == "delete" and a.a2p]
     if guarded and not force:
@@ -191,22 +202,25 @@ def apply(
         raise UsageError(A2P_WARNING.format(sid=first.sid, name=first.name) + more,
                          hint="nothing was sent; if that is really what you want, add --force")
     if result.empty:
-        output.note(f"No changes: the account matches {desired.name}.")
+        output.note(term, f"No changes: the account matches {desired.name}.")
         if state.json:
-            output.emit_json([])
+            output.emit_json(term, [])
         return
-    if not yes and not output.stdin_is_terminal():
+    if not yes and not term.stdin_tty:
         raise UsageError("refusing to apply without confirmation", hint="add --yes to apply from a script")
-    _show_plan(desired, result, as_json=False, to_stderr=True)
+    _show_plan(term, desired, result, as_json=False, to_stderr=True)
     if not yes:
         count = sum(result.counts().values())
-        if not output.confirm(f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?"):
-            output.note("Nothing applied.")
+        if not output.confirm(term, f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?"):
+            output.note(term, "Nothing applied.")
             raise typer.Exit(ExitCode.USAGE)
-    applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=output.progress, note=output.note)
+    import functools
+
+    applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
+                                  note=functools.partial(output.note, term))
     results = applier.run(result)
-    output.emit_records([r.record() for r in results], setup_apply.RESULT_COLUMNS, as_json=state.json)
-    output.note(setup_apply.summary(results))
+    output.emit_records(term, [r.record() for r in results], setup_apply.RESULT_COLUMNS, as_json=state.json)
+    output.note(term, setup_apply.summary(results))
     if applier.interrupted:
         from msgsvc.errors import Interrupted
 
@@ -249,9 +263,10 @@ def numbers_find(
                              hint="nothing was sent") from None
     from msgsvc import output, setup_read
 
-    rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency, progress=output.progress)
-    output.emit_records(rows, setup_read.FIND_COLUMNS, as_json=state.json)
+    term = state.term
+    rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency, progress=_progress(term))
+    output.emit_records(term, rows, setup_read.FIND_COLUMNS, as_json=state.json)
     for ref in missing:
-        output.note(f"msgsvc: {ref.raw} is not a number on this account")
+        output.note(term, f"msgsvc: {term.escape(ref.raw)} is not a number on this account")
     if missing:
         raise typer.Exit(ExitCode.NOT_FOUND)
