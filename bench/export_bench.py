@@ -14,9 +14,6 @@ default concurrency (8); exit status 1 when it is missed. For memory at scale:
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import multiprocessing
 import os
 import resource
 import shutil
@@ -26,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from bulk_attach import Server as DelayServer  # bench/ is the script's directory, first on sys.path
 
 ACCOUNT_SID = "AC" + "a" * 32
 SEGMENTS = {
@@ -51,65 +50,26 @@ def service(n: int) -> dict:
             "use_inbound_webhook_on_number": False, "date_created": "2015-07-30T20:12:31Z"}
 
 
-class Server:
-    """A minimal HTTP/1.1 keep-alive server on asyncio, in its own process, that answers every
-    request after `delay` seconds and counts them (GET /count answers at once with the
-    count). An account of `services` services with `per` senders of every kind each."""
+class Server(DelayServer):
+    """bench/bulk_attach.py's server (cheap, in its own process, `delay` per request, counted)
+    answering as an account of `services` services with `per` senders of every kind each."""
 
     def __init__(self, delay: float, services: int, per: int) -> None:
-        self.delay, self.services, self.per = delay, services, per
-        ports: multiprocessing.Queue = multiprocessing.Queue()
-        self.process = multiprocessing.Process(target=self._run, args=(ports,), daemon=True)
-        self.process.start()
-        self.port = ports.get(timeout=10)
+        self.services, self.per = services, per
+        super().__init__(delay)
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.join()
-
-    def _run(self, ports) -> None:
-        self.count = 0
-
-        async def main():
-            server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=256)
-            ports.put(server.sockets[0].getsockname()[1])
-            await server.serve_forever()
-
-        asyncio.run(main())
-
-    def _answer(self, target: str) -> dict:
+    def answer(self, method: str, target: str, body: str) -> tuple[str, dict]:
         path = urlsplit(target).path
         parts = path.strip("/").split("/")
         if path == "/v1/Services":
-            return {"services": [service(n) for n in range(self.services)],
-                    "meta": {"key": "services", "next_page_url": None}}
+            return "200 OK", {"services": [service(n) for n in range(self.services)],
+                              "meta": {"key": "services", "next_page_url": None}}
         if len(parts) == 4 and parts[:2] == ["v1", "Services"] and parts[3] in SEGMENTS:
             key, prefix, make = SEGMENTS[parts[3]]
             n = int(parts[2][2:], 16)
             items = [{"sid": f"{prefix}{n:028x}{i:04x}", **make(n, i)} for i in range(self.per)]
-            return {key: items, "meta": {"key": key, "next_page_url": None}}
-        return {"code": 20404, "message": f"not found: {path}", "status": 404}
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                target = head.decode("latin-1").split("\r\n")[0].split(" ")[1]
-                if target == "/count":
-                    data = {"count": self.count}
-                else:
-                    self.count += 1
-                    await asyncio.sleep(self.delay)
-                    data = self._answer(target)
-                payload = json.dumps(data).encode()
-                status = "404 Not Found" if "code" in data else "200 OK"
-                writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
-                             f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+            return "200 OK", {key: items, "meta": {"key": key, "next_page_url": None}}
+        return "404 Not Found", {"code": 20404, "message": f"not found: {path}", "status": 404}
 
 
 def count(url: str) -> int:
