@@ -607,3 +607,39 @@ def test_the_installed_msgsvc_plans_and_applies(emulator, tmp_path):
     assert (again.returncode, again.stdout) == (0, f"No changes: the account matches {path}.\n")
     exported = run_installed("export", env=env)
     assert exported.returncode == 0 and '"+15550000001"' in exported.stdout
+
+
+def test_ctrl_c_during_apply_leaves_the_later_phases_not_sent(msgsvc, emu, tmp_path, monkeypatch, requests_log):
+    """Ctrl-C in the executor (the attaches here): what it finished is reported, the rest of
+    the plan is `not sent`, exit 130; the same apply again finishes the job."""
+    sids = populate(emu)
+    path = tmp_path / "s.toml"
+    path.write_text('[[services]]\nfriendly_name = "Alerts"\nvalidity_period = 9\n'
+                    'senders.numbers = ["+15550000004", "+15550000006"]\n[[services]]\nfriendly_name = "Zed"\n')
+    from msgsvc import executor
+    from msgsvc.plan import ATTACH, NOT_SENT, Outcome
+
+    run = executor.Executor.run
+
+    def interrupted_at_attach(self, changes):
+        if changes and changes[0].action == ATTACH:  # as if Ctrl-C came before any attach was sent
+            self.interrupted = True
+            return [Outcome(c.shown, c.target, NOT_SENT) for c in changes]
+        return run(self, changes)
+
+    monkeypatch.setattr(executor.Executor, "run", interrupted_at_attach)
+    result = msgsvc("apply", str(path), "--yes", "--prune", "--json")
+    assert result.code == 130
+    assert [(r["action"], r["target"], r["status"]) for r in json.loads(result.out)] == [
+        ("create", "Zed", "created"), ("update", "Alerts", "updated"), ("detach", "+15550000001", "detached"), ("detach", "+15550000002", "detached"),
+        ("attach", "+15550000004", "not sent"), ("attach", "+15550000006", "not sent"), ("delete", "OTP", "not sent")]
+    assert result.err.endswith(
+        "msgsvc: interrupted: the changes marked 'not sent' were left as they were\n"
+        "hint: run the same apply again to finish: it plans against what the account has become\n")
+    assert [m for m, _, _ in writes(requests_log)].count("DELETE") == 2  # the detaches; OTP is still there
+    monkeypatch.setattr(executor.Executor, "run", run)
+    again = msgsvc("apply", str(path), "--yes", "--prune", "--json")
+    assert again.code == 0, again.err
+    assert [(r["action"], r["target"], r["status"]) for r in json.loads(again.out)] == [
+        ("attach", "+15550000004", "attached"), ("attach", "+15550000006", "attached"), ("delete", "OTP", "deleted")]
+    assert pool(emu, sids["alerts"], "PhoneNumbers", "phone_number") == ["+15550000004", "+15550000006"]
