@@ -111,10 +111,11 @@ def main() -> int:
                     return 1
                 assert done.stdout.count("[[services]]") == args.services
                 requests_made = count(url) - before
-                ideal = max(requests_made * args.delay / concurrency, 1e-9)
-                ratios[concurrency] = measured / ideal
-                print(f"{concurrency:>11} {requests_made:>8} {measured:>7.2f}s {ideal:>7.2f}s {measured / ideal:>8.2f}x "
-                      f"{rss:>7.0f}MB")
+                ideal = requests_made * args.delay / concurrency
+                ratio = f"{measured / ideal:>8.2f}x" if ideal else f"{'n/a':>9}"
+                if ideal:
+                    ratios[concurrency] = measured / ideal
+                print(f"{concurrency:>11} {requests_made:>8} {measured:>7.2f}s {ideal:>7.2f}s {ratio} {rss:>7.0f}MB")
     finally:
         server.stop()
     if args.delay == 0:  # a memory run: no ideal to compare with
