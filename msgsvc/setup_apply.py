@@ -35,6 +35,9 @@ RESULT_COLUMNS = (
     Column("CODE", "code"),
     Column("MESSAGE", "message"),
 )
+# A table is read at 80 columns: the SID (whole, never cut, 34 characters) is left to TSV
+# and JSON, so the name, the sender and the message have room.
+RESULT_TABLE_COLUMNS = tuple(c for c in RESULT_COLUMNS if c.key != "sid")
 
 
 @dataclass

@@ -163,6 +163,9 @@ FIND_COLUMNS = (
     Column("SERVICE SID", "service_sid", wrap=False),
     Column("SERVICE NAME", "service_name"),
 )
+# At 80 columns two whole SIDs leave no room: a table shows the number and its service; the
+# input and the number's SID are in TSV and JSON.
+FIND_TABLE_COLUMNS = tuple(c for c in FIND_COLUMNS if c.key in ("phone_number", "service_sid", "service_name"))
 
 
 def find_numbers(client: Any, refs: Sequence[Ref], *, concurrency: int = DEFAULT_CONCURRENCY,

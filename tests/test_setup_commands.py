@@ -643,3 +643,23 @@ def test_ctrl_c_during_apply_leaves_the_later_phases_not_sent(msgsvc, emu, tmp_p
     assert [(r["action"], r["target"], r["status"]) for r in json.loads(again.out)] == [
         ("attach", "+15550000004", "attached"), ("attach", "+15550000006", "attached"), ("delete", "OTP", "deleted")]
     assert pool(emu, sids["alerts"], "PhoneNumbers", "phone_number") == ["+15550000004", "+15550000006"]
+
+
+def test_tables_on_an_80_column_terminal_keep_sids_whole(msgsvc, emu, tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[[services]]\nfriendly_name = "Alerts with a rather long name"\n'
+                    'senders.numbers = ["+15550000001"]\n')
+    result = msgsvc("apply", str(path), "--yes", tty=True, width=80)
+    assert result.code == 0, result.err
+    assert result.out == (
+        "ACTION  SERVICE                 TARGET                   STATUS    CODE  MESSAGE\n"
+        "create  Alerts with a rather    Alerts with a rather     created                \n"
+        "        long name               long name                                       \n"
+        "attach  Alerts with a rather    +15550000001             attached               \n"
+        "        long name                                                               \n")
+    (service,) = emu.call("GET", "/v1/Services").json()["services"]
+    result = msgsvc("numbers", "find", "+15550000001", "+15550000002", tty=True, width=80)
+    assert result.out == (
+        "PHONE NUMBER  SERVICE SID                         SERVICE NAME                  \n"
+        f"+15550000001  {service['sid']}  Alerts with a rather long name\n"
+        "+15550000002                                                                    \n")

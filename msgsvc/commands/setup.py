@@ -219,7 +219,8 @@ def apply(
     applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
                                   note=functools.partial(output.note, term))
     results = applier.run(result)
-    output.emit_records(term, [r.record() for r in results], setup_apply.RESULT_COLUMNS, as_json=state.json)
+    columns = setup_apply.RESULT_TABLE_COLUMNS if term.stdout_tty else setup_apply.RESULT_COLUMNS
+    output.emit_records(term, [r.record() for r in results], columns, as_json=state.json)
     output.note(term, setup_apply.summary(results))
     if applier.interrupted:
         from msgsvc.errors import Interrupted
@@ -265,7 +266,8 @@ def numbers_find(
 
     term = state.term
     rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency, progress=_progress(term))
-    output.emit_records(term, rows, setup_read.FIND_COLUMNS, as_json=state.json)
+    columns = setup_read.FIND_TABLE_COLUMNS if term.stdout_tty else setup_read.FIND_COLUMNS
+    output.emit_records(term, rows, columns, as_json=state.json)
     for ref in missing:
         output.note(term, f"msgsvc: {term.escape(ref.raw)} is not a number on this account")
     if missing:
