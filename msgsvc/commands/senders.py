@@ -15,25 +15,19 @@ from typing import Annotated, Callable, List, Optional
 import typer
 
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
-from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, use
+from msgsvc.options import (
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, use,
+)
 from msgsvc.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
     SenderKind, country_code,
 )
-
-DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
-MAX_CONCURRENCY = 32
 
 FromFileOpt = Annotated[
     Optional[str],
     typer.Option("--from-file", "-f", metavar="FILE",
                  help="Also read values from FILE, one per line ('-' is standard input; blank "
                       "lines and # comments are ignored).", show_default=False),
-]
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
-                 help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
 ]
 LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
 

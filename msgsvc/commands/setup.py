@@ -9,16 +9,8 @@ from typing import Annotated, List, Optional
 import typer
 
 from msgsvc.errors import ExitCode, UsageError
-from msgsvc.options import JsonOpt, ProfileOpt, YesOpt, use
+from msgsvc.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JsonOpt, ProfileOpt, YesOpt, use
 
-DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
-MAX_CONCURRENCY = 32
-
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
-                 help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
-]
 FileArg = Annotated[
     str,
     typer.Argument(metavar="FILE", help="The setup file: TOML, or JSON when its name ends in .json ('-' is "
@@ -74,17 +66,16 @@ def export(
         output.note(term, f"msgsvc: several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_file.render(doc, as_json=as_json)
     if out is not None:
-        output_path = out
         from pathlib import Path
 
         from msgsvc.atomic import write_private
 
         try:
-            write_private(Path(output_path), text)
+            write_private(Path(out), text)
         except OSError as exc:
-            raise UsageError(f"cannot write {output_path}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         count = len(doc["services"])
-        output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {output_path}")
+        output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {out}")
         return
     output.write(term, text)
 
