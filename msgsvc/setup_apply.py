@@ -76,10 +76,13 @@ class Applier:
                  note: Callable[[str], None] = lambda text: None) -> None:
         self.executor = Executor(client, concurrency=concurrency, progress=progress, note=note)
         self.created: dict[int, str] = {}  # index of a created service in the file -> its SID
+        self.half_moved: set[int] = set()  # moves whose detach was done (id of the action)
 
     @property
     def interrupted(self) -> bool:
-        return self.executor.interrupted
+        return self.executor.interrupted or self._stopped
+
+    _stopped = False  # Ctrl-C came between two phases (outside the executor)
 
     def run(self, diff: Diff) -> list[Result]:
         """Every change of `diff`; one Result per change, in the plan's order (as describe()
@@ -90,7 +93,22 @@ class Applier:
         outs = [a for a in diff.senders if a.action in ("detach", "move")]
         ins = [a for a in diff.senders if a.action in ("attach", "move")]
         deletes = [a for a in diff.services if a.action == "delete"]
-        for phase, outward in ((creates, False), (updates, False), (outs, True), (ins, False), (deletes, False)):
+        try:
+            self._phases(results, ((creates, False), (updates, False), (outs, True), (ins, False), (deletes, False)))
+        except KeyboardInterrupt:  # between two phases: what was sent has its result already
+            self._stopped = True
+        order = [*(a for a in diff.services if a.action != "delete"), *diff.senders,
+                 *(a for a in diff.services if a.action == "delete")]
+        done = [results.get(id(a)) or self._result(a, Outcome(a.shown if isinstance(a, SenderAction) else
+                                                             a.service.name, None, NOT_SENT)) for a in order]
+        for action, result in zip(order, done):
+            if id(action) in self.half_moved and result.status == NOT_SENT:
+                result.message = (f"detached from {action.source.label}; the attach to {action.service.label} "
+                                  "was not sent")
+        return done
+
+    def _phases(self, results: dict[int, Result], phases: Sequence[tuple[list, bool]]) -> None:
+        for phase, outward in phases:
             todo: list[tuple[Any, Change]] = []
             for action in phase:
                 if id(action) in results:  # the detach half of this move failed: not attached
@@ -108,11 +126,9 @@ class Applier:
                 if action.action == "create" and outcome.sid and outcome.status == "created":
                     self.created[action.service.index] = outcome.sid
                 if action.action == "move" and outward and outcome.status not in (FAILED, NOT_SENT):
+                    self.half_moved.add(id(action))
                     continue  # its attach runs next and gives the result
                 results[id(action)] = self._result(action, outcome)
-        order = [*(a for a in diff.services if a.action != "delete"), *diff.senders,
-                 *(a for a in diff.services if a.action == "delete")]
-        return [results[id(a)] for a in order]
 
     def _blocked(self, action: Any) -> Result | None:
         """A sender change whose service was not created is not sent."""

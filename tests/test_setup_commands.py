@@ -663,3 +663,44 @@ def test_tables_on_an_80_column_terminal_keep_sids_whole(msgsvc, emu, tmp_path):
         "PHONE NUMBER  SERVICE SID                         SERVICE NAME                  \n"
         f"+15550000001  {service['sid']}  Alerts with a rather long name\n"
         "+15550000002                                                                    \n")
+
+
+def test_sigterm_during_apply_finishes_what_is_in_flight_and_exits_143(emu, tmp_path, requests_log):
+    """A cancelled CI job: the installed msgsvc gets SIGTERM while attaching; the request in
+    flight finishes, the rest are `not sent`, exit 143; the same apply again finishes."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import MSGSVC
+
+    sids = populate(emu)
+    numbers = ["+15550000004", "+15550000006", "+15550000007", "+15550000008", "+15550000009", "+15550000011"]
+    path = tmp_path / "s.toml"
+    path.write_text(f'[[services]]\nfriendly_name = "OTP"\nsenders.numbers = {json.dumps(numbers)}\n')
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": emu.account_sid, "TWILIO_AUTH_TOKEN": emu.auth_token,
+           "MSGSVC_BASE_URL": emu.base_url}
+    requests_log.clear()
+    emu.server.latency_ms = 300
+    proc = subprocess.Popen([MSGSVC, "apply", str(path), "--yes", "--json", "--concurrency", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 30
+    while not any(m == "POST" for m, _, _ in requests_log) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    emu.server.latency_ms = 0
+    assert proc.returncode == 143, err
+    results = json.loads(out)
+    statuses = [r["status"] for r in results]
+    assert [r["action"] for r in results] == ["detach"] + ["attach"] * len(numbers)
+    assert statuses[0] == "detached" and "attached" in statuses and "not sent" in statuses
+    attached = [r["target"] for r in results if r["status"] == "attached"]
+    assert statuses[1:] == ["attached"] * len(attached) + ["not sent"] * (len(numbers) - len(attached))
+    assert pool(emu, sids["otp"], "PhoneNumbers", "phone_number") == attached
+    assert err.endswith("msgsvc: terminated: the changes marked 'not sent' were left as they were\n"
+                        "hint: run the same apply again to finish: it plans against what the account has become\n")
+    again = run_installed("apply", str(path), "--yes", env=env)
+    assert again.returncode == 0, again.stderr
+    assert pool(emu, sids["otp"], "PhoneNumbers", "phone_number") == numbers
