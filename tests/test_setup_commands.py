@@ -704,3 +704,20 @@ def test_sigterm_during_apply_finishes_what_is_in_flight_and_exits_143(emu, tmp_
     again = run_installed("apply", str(path), "--yes", env=env)
     assert again.returncode == 0, again.stderr
     assert pool(emu, sids["otp"], "PhoneNumbers", "phone_number") == numbers
+
+
+def test_a_plan_on_a_colour_terminal_is_coloured_by_change(emu, tmp_path, monkeypatch):
+    from msgsvc import cli
+    from msgsvc.terminal import Terminal
+
+    monkeypatch.delenv("NO_COLOR")
+    create(emu, "Old")
+    path = tmp_path / "s.toml"
+    path.write_text('[[services]]\nfriendly_name = "New"\nsenders.numbers = ["+15550000001"]\n')
+    term = Terminal.fake(tty=True, width=40, color=True)
+    assert cli.run(["plan", str(path), "--prune"], term=term) == 0
+    assert term.out == (
+        '\x1b[32m+ create service "New"\x1b[0m\n'
+        '\x1b[32m+ attach +15550000001 to "New"\x1b[0m\n'
+        '\x1b[31m- delete service "Old" (--prune)\x1b[0m\n'
+        "Plan: 1 to create, 0 to update, 1 to attach, 0 to detach, 0 to move, 1 to delete.\n")

@@ -110,13 +110,10 @@ def _show_plan(term, desired, result, *, as_json: bool, to_stderr: bool = False)
         output.emit_json(term, setup_diff.as_data(result))
         return
     if result.empty:
-        text = f"No changes: the account matches {desired.name}.\n"
+        lines = [f"No changes: the account matches {desired.name}."]
     else:
-        text = "".join(line + "\n" for line in setup_diff.describe(result)) + setup_diff.summary(result) + "\n"
-    if to_stderr:
-        output.note(term, text.rstrip("\n"))
-    else:
-        output.write(term, text)
+        lines = [*setup_diff.describe(result), setup_diff.summary(result)]
+    output.emit_diff(term, lines, stderr=to_stderr)
 
 
 def plan(
