@@ -370,6 +370,11 @@ class Client:
         path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
         return self.paginate(path, "incoming_phone_numbers", product=CORE, params=params)
 
+    def account_short_codes(self, params: dict[str, Any] | None = None) -> Listing:
+        """The account's short codes (core API, SMS/ShortCodes), optionally filtered."""
+        path = f"/2010-04-01/Accounts/{self.account_sid}/SMS/ShortCodes.json"
+        return self.paginate(path, "short_codes", product=CORE, params=params)
+
     def find_incoming_number(self, e164: str) -> dict | None:
         """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None.
         Twilio's PhoneNumber filter also matches partially, hence the exact comparison."""

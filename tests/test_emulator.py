@@ -17,8 +17,8 @@ import requests
 from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, SPEC_DIR, check_records, spec_checker, start_emulator, stop_emulator
 
 MG_UNKNOWN = "MG" + "0" * 32
-NOT_EMULATED = ("{} is not emulated: msgsvc emulator serves only Messaging Services, their senders and the "
-                "account's IncomingPhoneNumbers (this is not a missing resource)")
+NOT_EMULATED = ("{} is not emulated: msgsvc emulator serves only Messaging Services, their senders, and the "
+                "account's IncomingPhoneNumbers and short codes (this is not a missing resource)")
 
 
 def error(code: int, message: str, status: int, detail: str | None = None) -> dict:
