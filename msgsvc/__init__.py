@@ -20,7 +20,6 @@ The library, usable from Python on its own:
     config      profiles, where each setting comes from, the client's settings
     keystore    secrets in the system keyring (keyring, imported only when a secret is needed)
     verify      checking that a profile's credentials work, with one request
-    cache       the completion cache of service names
     atomic      reading the user's files; private, atomic file writes
     errors      the exception hierarchy and exit codes
     emulator/   a local stand-in for the part of Twilio's API msgsvc uses
@@ -34,12 +33,13 @@ The command line:
     state       the options of one invocation and its client
     shell       completion scripts and the answer to one Tab press
     complete    the candidates a Tab press offers (services, profiles)
+    cache       the completion cache of service names the services commands saw
 """
 
 __version__ = "0.1.0"
 
 LIBRARY = (
     "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "setup_file",
-    "setup_read", "setup_diff", "setup_apply", "config", "keystore", "verify", "cache", "atomic", "errors", "emulator",
+    "setup_read", "setup_diff", "setup_apply", "config", "keystore", "verify", "atomic", "errors", "emulator",
 )
-CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete")
+CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete", "cache")

@@ -75,12 +75,11 @@ def _save(scope_name: str, services: dict[str, str]) -> None:
     write_private(path, text, fsync=False)
 
 
-def _update(state: Any, change: Any) -> None:
-    """Apply `change(services) -> services` to the cache of the state's profile; never raises."""
+def _update(profile: str | None, change: Any) -> None:
+    """Apply `change(services) -> services` to the cache of `profile` (None: the credentials
+    in effect); never raises."""
     try:
-        if getattr(state, "dry_run", False):
-            return
-        name = scope(getattr(state, "profile", None))
+        name = scope(profile)
         if name is None:
             return
         _save(name, change(load(name)))
@@ -94,7 +93,7 @@ def _entry(record: Any) -> tuple[str, str] | None:
     return None
 
 
-def remember(state: Any, record: dict) -> dict:
+def remember(profile: str | None, record: dict) -> dict:
     """Record one service the API returned (get, create, update); return it unchanged."""
     entry = _entry(record)
     if entry is not None:
@@ -104,21 +103,21 @@ def remember(state: Any, record: dict) -> dict:
             services[entry[0]] = entry[1]
             return services
 
-        _update(state, change)
+        _update(profile, change)
     return record
 
 
-def forget(state: Any, sid: str) -> None:
+def forget(profile: str | None, sid: str) -> None:
     """Drop a deleted service."""
 
     def change(services: dict[str, str]) -> dict[str, str]:
         services.pop(sid, None)
         return services
 
-    _update(state, change)
+    _update(profile, change)
 
 
-def remember_listing(state: Any, records: list[dict], *, limit: int | None) -> None:
+def remember_listing(profile: str | None, records: list[dict], *, limit: int | None) -> None:
     """Record a listing that was shown: a complete one (no limit, or fewer records than the
     limit) replaces the cache, a partial one is merged. Only the newest MAX_ENTRIES count."""
     complete = limit is None or len(records) < limit
@@ -132,4 +131,4 @@ def remember_listing(state: Any, records: list[dict], *, limit: int | None) -> N
             services[sid] = name
         return services
 
-    _update(state, change)
+    _update(profile, change)

@@ -345,15 +345,6 @@ class Client:
     def get_service(self, sid: str) -> dict:
         return self.fetch(SERVICE, sid)
 
-    def create_service(self, form: Form) -> dict:
-        return self.create(SERVICE, form)
-
-    def update_service(self, sid: str, form: Form) -> dict:
-        return self.update(SERVICE, sid, form)
-
-    def delete_service(self, sid: str) -> None:
-        self.delete(SERVICE, sid)
-
     # --- Senders of a service (phone numbers, short codes, ...; see msgsvc/senders.py) ----
 
     def list_senders(

@@ -187,7 +187,8 @@ def emit_plan(term: Terminal, planned: list[dict], *, as_json: bool) -> None:
     lines = []
     for request in planned:
         lines.append(f"{request['method']} {request['url']}")
-        lines.extend(f"  {key}={value}" for key, value in request["form"].items())
+        for key, value in request["form"].items():  # a list-valued field: a line per value
+            lines.extend(f"  {key}={item}" for item in (value if isinstance(value, list) else [value]))
     write(term, "".join(line + "\n" for line in lines))
     note(term, f"Dry run: {len(planned)} request(s) not sent.")
 
