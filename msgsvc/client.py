@@ -61,6 +61,7 @@ class Listing:
 
     def __init__(self) -> None:
         self.pages: list[PageText] = []
+        self.more = False  # stopped at its limit while the API had more (known without a request)
         self._records: Iterator[dict[str, Any]] = iter(())
 
     def __iter__(self) -> "Listing":
@@ -287,10 +288,11 @@ class Client:
             items, next_url, text = self.request("GET", url, product=product, page_key=key)
             if text is not None:
                 listing.pages.append(text)
-            for item in items:
+            for number, item in enumerate(items, 1):
                 yield item
                 count += 1
                 if limit is not None and count >= limit:
+                    listing.more = number < len(items) or bool(next_url)
                     return
             if next_url:
                 next_url = urljoin(self.base(product) + "/", next_url)

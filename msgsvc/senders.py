@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from msgsvc import validate
-from msgsvc.resources import CREATED, SERVICE, Column, Field, Resource, register, sid_what
+from msgsvc.resources import CREATED, KEEP, SERVICE, WRAP, Column, Field, Resource, register, sid_what
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,11 @@ NUMBERS = SenderKind(
     what="phone number",
     metavar="NUMBER",
     value_key="phone_number",
-    columns=(Column("SID", "sid", wrap=False), Column("PHONE NUMBER", "phone_number", wrap=False),
-             Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("PHONE NUMBER", "phone_number", fit=KEEP),
+             Column("COUNTRY", "country_code", fit=KEEP, drop=1),
+             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "phone_number",
+          "country_code", "capabilities", "url"),
     accepts="A PN... phone number SID, or the number itself in E.164 form (+15017122661).",
     examples=("+15017122661", "PN0123456789abcdef0123456789abcdef"),
     by_e164=True,
@@ -128,8 +131,11 @@ SHORT_CODES = SenderKind(
     what="short code",
     metavar="SHORT_CODE",
     value_key="short_code",
-    columns=(Column("SID", "sid", wrap=False), Column("SHORT CODE", "short_code", wrap=False),
-             Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("SHORT CODE", "short_code", fit=KEEP),
+             Column("COUNTRY", "country_code", fit=KEEP, drop=1),
+             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "short_code",
+          "country_code", "capabilities", "url"),
     accepts="An SC... short code SID.",
     examples=("SC0123456789abcdef0123456789abcdef",),
 )
@@ -144,8 +150,10 @@ ALPHA_SENDERS = SenderKind(
     what="alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid", wrap=False), Column("ALPHA SENDER", "alpha_sender"),
-             Column("CAPABILITIES", "capabilities"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
+             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
+          "capabilities", "url"),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
             "digits only. Detach and get also take its AI... SID.",
     examples=("MyCompany",),
@@ -162,8 +170,11 @@ CHANNEL_SENDERS = SenderKind(
     what="channel sender",
     metavar="SENDER",
     value_key="sender",
-    columns=(Column("SID", "sid", wrap=False), Column("SENDER", "sender"), Column("TYPE", "sender_type"),
-             Column("COUNTRY", "country_code"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("SENDER", "sender", fit=KEEP),
+             Column("TYPE", "sender_type", fit=KEEP, drop=2), Column("COUNTRY", "country_code", fit=KEEP, drop=1),
+             CREATED),
+    keys=("account_sid", "messaging_service_sid", "sid", "sender", "sender_type", "country_code",
+          "date_created", "date_updated", "url"),
     accepts="An XE... channel sender SID (a WhatsApp, RCS or Messenger sender).",
     examples=("XE0123456789abcdef0123456789abcdef",),
 )
@@ -179,8 +190,11 @@ DESTINATION_ALPHA_SENDERS = SenderKind(
     what="destination alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid", wrap=False), Column("ALPHA SENDER", "alpha_sender"),
-             Column("COUNTRY", "iso_country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
+             Column("COUNTRY", "iso_country_code", fit=KEEP, drop=1),
+             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
+          "capabilities", "url", "iso_country_code"),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
             "digits only. Detach and get also take its AI... SID.",
     examples=("MyCompany --country GB",),

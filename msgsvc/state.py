@@ -22,6 +22,8 @@ class State:
     timeout: float | None = None
     max_retries: int | None = None
     dry_run: bool = False
+    fields: tuple[str, ...] | None = None  # --fields, checked
+    jq: str | None = None  # --jq, compiled once already
     _client: Client | None = None
 
     def flags(self) -> dict[str, Any]:

@@ -49,6 +49,7 @@ class Terminal:
         self.width = width  # None: the OS (or $COLUMNS) decides
         self.color = color  # None: Rich decides (it honours NO_COLOR and FORCE_COLOR)
         self.secrets: set[str] = set()
+        self.quiet = False  # --quiet: notes are not written (errors and warnings still are)
         # A real run lets Rich look at the streams itself, exactly as it always has.
         self._detect = detect
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-HEAVY = ("requests", "rich")
+HEAVY = ("requests", "rich", "jq")  # jq only with --jq
 
 PROBE = """
 import json, sys
@@ -37,7 +37,8 @@ def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"]])
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"],
+                                  ["profiles", "--help"], ["profiles", "list"], ["numbers", "list", "--help"]])
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (
         "import contextlib, io\n"
@@ -48,6 +49,17 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
     )
     modules = loaded(body)
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_jq_is_imported_only_with_jq():
+    body = (
+        "import contextlib, io\n"
+        "from msgsvc import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    code = cli.run(['profiles', 'list', '--jq', '.'])\n"
+        "assert code == 0, code\n"
+    )
+    assert "jq" in loaded(body)
 
 
 def test_the_probe_can_fail():

@@ -344,19 +344,36 @@ def test_detach_asks_in_a_terminal(msgsvc, profile, httpserver, answer, code):
         assert len(httpserver.log) == 2
 
 
-def test_dry_run_looks_up_but_only_prints_the_changes(msgsvc, profile, httpserver):
+def test_dry_run_looks_up_reports_every_value_and_fails_as_the_real_run_would(msgsvc, profile, httpserver):
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(PN2, "+15017122662")])
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([(PN, E164)]))
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([]))
     result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN2, "+15550002222", "--dry-run", "-c", "1")
-    assert result.code == 0, result.err
     url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
-    assert result.out == f"POST {url}\n  PhoneNumberSid={PN}\n"
-    assert result.err == (
-        "Dry run: 1 request(s) not sent.\n"
-        "msgsvc: +15550002222: +15550002222 is not a number on this account\n"
-        "1 would attach, 1 already attached, 1 failed\n"
+    assert (result.code, result.err) == (1, "Dry run: 1 request(s) not sent; 1 would attach, 1 already attached, 1 failed\n")
+    assert result.out == (
+        f"{E164}\t{PN}\twould attach\t\tPOST {url} PhoneNumberSid={PN}\n"
+        f"{PN2}\t{PN2}\talready attached\t\t\n"
+        "+15550002222\t\tfailed\t\t+15550002222 is not a number on this account\n"
     )
+    assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET"]
+
+
+def test_dry_run_json_has_one_entry_per_value(msgsvc, profile, httpserver):
+    # The example: the first value would fail, the second would be attached.
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING, query_string={"PhoneNumber": "+15559999999", "PageSize": "1000"}).respond_with_json(incoming([]))
+    httpserver.expect_oneshot_request(INCOMING, query_string={"PhoneNumber": "+15550000100", "PageSize": "1000"}).respond_with_json(incoming([(PN, "+15550000100")]))
+    result = msgsvc("numbers", "attach", SERVICE_SID, "+15559999999", "+15550000100", "--dry-run", "--json", "-c", "1")
+    url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+    assert result.code == 1, result.err
+    assert json.loads(result.out) == [
+        {"input": "+15559999999", "sid": None, "status": "failed", "code": None,
+         "message": "+15559999999 is not a number on this account", "request": None},
+        {"input": "+15550000100", "sid": PN, "status": "would attach", "code": None,
+         "message": f"POST {url} PhoneNumberSid={PN}",
+         "request": {"method": "POST", "url": url, "form": {"PhoneNumberSid": PN}}},
+    ]
     assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET"]
 
 
@@ -365,7 +382,8 @@ def test_dry_run_detach_needs_no_confirmation(msgsvc, profile, httpserver):
     result = msgsvc("short-codes", "detach", SERVICE_SID, SC, "--dry-run", "--json")
     assert result.code == 0, result.err
     url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/ShortCodes/{SC}"
-    assert json.loads(result.out) == [{"method": "DELETE", "url": url, "form": {}}]
+    assert json.loads(result.out) == [{"input": SC, "sid": SC, "status": "would detach", "code": None,
+                                       "message": f"DELETE {url}", "request": {"method": "DELETE", "url": url, "form": {}}}]
     assert len(httpserver.log) == 1
 
 
@@ -669,27 +687,23 @@ def test_detach_prompt_names_the_service_the_user_named(msgsvc, profile, httpser
 
 
 @pytest.mark.parametrize("noun", NOUNS)
-def test_a_narrow_terminal_folds_no_sid_and_no_timestamp(msgsvc, profile, httpserver, monkeypatch, noun):
-    # As 'services list' promises: a SID or a date folded over two lines cannot be copied.
+def test_a_narrow_terminal_folds_no_sid_and_no_timestamp(msgsvc, profile, httpserver, noun):
+    # A SID or a date folded over two lines cannot be copied; a date is shorter on a terminal.
     path, key, _, _, record, _ = KINDS[noun]
-    monkeypatch.setenv("COLUMNS", "80")
     expect_listing(httpserver, path, key, [record], query="PageSize=50")
-    result = msgsvc(noun, "list", SERVICE_SID, tty=True)
-    assert result.code == 0, result.err
+    result = msgsvc(noun, "list", SERVICE_SID, tty=True, width=100)
+    assert (result.code, result.err) == (0, "")
     assert sum(record["sid"] in line for line in result.out.splitlines()) == 1
-    assert sum("2015-07-30T20:12:31Z" in line for line in result.out.splitlines()) == 1
+    assert sum("2015-07-30 20:12" in line for line in result.out.splitlines()) == 1
 
 
-def test_a_narrow_terminal_folds_no_sid_and_no_status_in_bulk_results(msgsvc, profile, httpserver, monkeypatch):
-    # At 80 columns the INPUT folds (the SID beside it is whole, to copy), never the SID or
-    # the status.
-    monkeypatch.setenv("COLUMNS", "80")
+def test_a_narrow_terminal_folds_no_sid_and_no_status_in_bulk_results(msgsvc, profile, httpserver):
+    # At 80 columns a SID input beside its SID does not fit: the SID column is hidden (the
+    # INPUT is the SID), never cut; the status is whole.
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
-    result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True)
-    assert result.code == 0, result.err
-    lines = result.out.splitlines()
-    assert sum(f"  {PN}  already attached" in line for line in lines) == 1
-    assert "".join(line.split()[0] for line in lines[1:] if line.strip()) == PN  # the INPUT, folded
+    result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True, width=80)
+    assert (result.code, result.err) == (0, "some columns hidden; widen the terminal or use --json\n1 already attached\n")
+    assert result.out.splitlines() == [f"{'INPUT':34}  STATUS            MESSAGE", f"{PN}  already attached"]
 
 
 def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, profile, httpserver):

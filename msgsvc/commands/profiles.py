@@ -8,8 +8,8 @@ import typer
 
 from msgsvc.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.resources import Column
-from msgsvc.options import JsonOpt, ProfileOpt, use
+from msgsvc.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, use
+from msgsvc.resources import KEEP, Column
 
 app = typer.Typer(
     help="Add, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
@@ -22,15 +22,19 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The profile's name.", autocompletion=complete_profiles, show_default=False)]
 
+# On a narrow terminal EDGE is hidden first, then REGION, then AUTH, then BASE URL (cut
+# with an ellipsis before that); names and SIDs are whole.
 PROFILE_COLUMNS = (
-    Column("ACTIVE", "active_mark"),
-    Column("NAME", "name"),
-    Column("ACCOUNT SID", "account_sid", wrap=False),
-    Column("AUTH", "auth"),
-    Column("REGION", "region"),
-    Column("EDGE", "edge"),
-    Column("BASE URL", "base_url"),
+    Column("ACTIVE", "active_mark", fit=KEEP),
+    Column("NAME", "name", fit=KEEP),
+    Column("ACCOUNT SID", "account_sid", fit=KEEP),
+    Column("AUTH", "auth", fit=KEEP, drop=2),
+    Column("REGION", "region", fit=KEEP, drop=3),
+    Column("EDGE", "edge", fit=KEEP, drop=4),
+    Column("BASE URL", "base_url", drop=1),
 )
+PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "region", "edge", "base_url")
+SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value"), Column("SOURCE", "source"))
 
 
 def _check_name(name: str) -> str:
@@ -80,6 +84,7 @@ def profiles_add(
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries for this profile.", show_default=False)] = None,
     ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", metavar="FILE", help="Trust this PEM file of certificate authorities (a corporate proxy's).", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Store credentials as a named profile. The first profile becomes the active one.
 
@@ -96,7 +101,7 @@ def profiles_add(
     from msgsvc import config, validate
     from msgsvc.output import note, warning
 
-    term = use(ctx).term
+    term = use(ctx, quiet=quiet).term
     _check_name(name)
     if timeout is not None and timeout != timeout:  # NaN passes Click's range check
         raise UsageError("invalid value for --timeout: nan is not a number of seconds")
@@ -138,17 +143,20 @@ def profiles_add(
 
 
 @app.command("list")
-def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
+def profiles_list(ctx: typer.Context, fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False) -> None:
     """List the profiles; the active one is marked. Secrets are never shown.
+
+    {columns}
 
     Example:
 
     \b
         msgsvc profiles list
+        msgsvc profiles list --jq '.[] | select(.active) | .name'
     """
-    state = use(ctx, json_=json_)
+    state = use(ctx, json_=json_, fields=fields, valid=PROFILE_KEYS, jq=jq)
     from msgsvc import config
-    from msgsvc.output import emit_json, emit_records, warning
+    from msgsvc.output import emit_records, warning
 
     data = config.read_config(warn=partial(warning, state.term))
     active = data.get("active")
@@ -167,15 +175,15 @@ def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
                 "base_url": stored.get("base_url"),
             }
         )
-    if state.json:
+    if state.json and not state.fields:
         keys = ("name", "active", "account_sid", "api_key", "region", "edge", "base_url")
-        emit_json(state.term, [{k: row[k] for k in keys} for row in rows])
-    else:
-        emit_records(state.term, rows, PROFILE_COLUMNS, as_json=False)
+        rows = [{k: row[k] for k in keys} for row in rows]
+    emit_records(state.term, rows, PROFILE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
+                 empty="No profiles yet: msgsvc profiles add NAME --account-sid AC...")
 
 
 @app.command("use")
-def profiles_use(ctx: typer.Context, name: NameArg) -> None:
+def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
     """Make NAME the active profile, used when no --profile or environment says otherwise.
 
     Example:
@@ -186,7 +194,7 @@ def profiles_use(ctx: typer.Context, name: NameArg) -> None:
     from msgsvc import config
     from msgsvc.output import note, warning
 
-    term = use(ctx).term
+    term = use(ctx, quiet=quiet).term
     with config.locked_config(warn=partial(warning, term)) as data:
         if name not in data.get("profiles", {}):
             raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
@@ -195,7 +203,7 @@ def profiles_use(ctx: typer.Context, name: NameArg) -> None:
 
 
 @app.command("remove")
-def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
+def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
     """Delete profile NAME and its secret from the config file.
 
     Example:
@@ -206,7 +214,7 @@ def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
     from msgsvc import config
     from msgsvc.output import note, warning
 
-    term = use(ctx).term
+    term = use(ctx, quiet=quiet).term
     with config.locked_config(warn=partial(warning, term)) as data:
         profiles = data.get("profiles", {})
         if name not in profiles:
@@ -218,6 +226,8 @@ def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
     note(term, f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
 
 
+profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
+
 DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
 
 
@@ -225,11 +235,16 @@ DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
 def profiles_show(
     ctx: typer.Context,
     name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="A profile to show instead of the one in effect.", autocompletion=complete_profiles, show_default=False)] = None,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
     """Show each setting a command would use, masked, and where it came from: a flag, the
     environment, or the config file.
+
+    Columns (the TSV's order, no header): setting, value, source; --fields takes any of
+    them. --json is one object: {setting: {value, source}}.
 
     Example:
 
@@ -237,9 +252,9 @@ def profiles_show(
         msgsvc profiles show
         MSGSVC_PROFILE=ci msgsvc profiles show --json
     """
-    state = use(ctx, json_=json_, profile=name or profile)
+    state = use(ctx, json_=json_, profile=name or profile, fields=fields, valid=("setting", "value", "source"), jq=jq)
     from msgsvc import config
-    from msgsvc.output import emit_json, emit_records
+    from msgsvc.output import emit_jq, emit_json, emit_records
 
     resolved = state.resolve(require_credentials=False)
     rows = []
@@ -252,10 +267,14 @@ def profiles_show(
             continue
         value = config.mask(str(setting.value)) if key in config.SECRET_KEYS else setting.value
         rows.append({"setting": key, "value": value, "source": setting.source})
-    if state.json:
-        emit_json(state.term, {row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows})
+    if state.json and not state.fields:
+        shown = {row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows}
+        if state.jq:
+            emit_jq(state.term, shown, state.jq)
+        else:
+            emit_json(state.term, shown)
     else:
-        emit_records(state.term, rows, (Column("SETTING", "setting"), Column("VALUE", "value"), Column("SOURCE", "source")), as_json=False)
+        emit_records(state.term, rows, SHOW_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
 
 
 def _known(data: dict) -> str:
