@@ -13,6 +13,7 @@ The library, usable from Python on its own:
     executor    sends any list of changes: one result each, a lost POST checked, never resent
     pool        the bounded thread pool they run on, and what Ctrl-C leaves
     resolve     a service named by SID or by friendly name
+    suggest     what a mistyped command or profile name probably meant
     config      profiles, where each setting comes from, the client's settings
     cache       the completion cache of service names
     atomic      private, atomic file writes
@@ -33,7 +34,7 @@ The command line:
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "config", "cache",
+    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "suggest", "config", "cache",
     "atomic", "errors", "emulator",
 )
 CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete")

@@ -84,6 +84,8 @@ def _global_options(command) -> None:
 
     subcommands = getattr(command, "commands", None)
     if subcommands is not None:
+        if type(command) is TyperGroup:
+            command.__class__ = _Suggesting
         for sub in subcommands.values():
             _global_options(sub)
         return
@@ -124,7 +126,27 @@ LAZY: dict[str, str] = {
 }
 
 
-class _Root(TyperGroup):
+class _Suggesting(TyperGroup):
+    """A group whose unknown command suggests what was meant, from every command it lists
+    (the root's lazily loaded nouns included: LAZY is the list), ignoring case, singular and
+    plural, and common synonyms (ls, rm): see msgsvc/suggest.py."""
+
+    def resolve_command(self, ctx, args):
+        from typer._click.exceptions import UsageError as ClickUsageError
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except ClickUsageError as error:
+            if args and not args[0].startswith("-"):
+                from msgsvc.suggest import did_you_mean
+
+                hint = did_you_mean(args[0], self.list_commands(ctx))
+                if hint:
+                    error.message = f"{error.message.rstrip('.')}. {hint[0].upper()}{hint[1:]}"
+            raise
+
+
+class _Root(_Suggesting):
     """The root group: the LAZY nouns are listed by name and built on first use."""
 
     def list_commands(self, ctx) -> list[str]:

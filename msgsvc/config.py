@@ -286,11 +286,7 @@ def resolve(
     if resolved.profile is not None:
         name = resolved.profile.value
         if name not in profiles:
-            known = ", ".join(sorted(profiles)) or "none"
-            raise CredentialsError(
-                f"there is no profile named {name!r} (from {resolved.profile.source})",
-                hint=f"profiles: {known}; add one with: msgsvc profiles add {name} --account-sid AC...",
-            )
+            raise unknown_profile(name, profiles, resolved.profile.source)
         stored = profiles[name]
         source = f"file profile '{name}'"
         for key in PROFILE_KEYS:
@@ -326,6 +322,19 @@ def resolve(
             hint="run: msgsvc profiles add NAME --account-sid AC...",
         )
     return resolved
+
+
+def unknown_profile(name: str, profiles: Mapping[str, Any], source: str | None = None) -> CredentialsError:
+    """The one error for a profile name that names no profile, wherever it was given (exit 4,
+    as for any credentials that cannot be found): with a suggestion when one is close."""
+    from msgsvc.suggest import did_you_mean
+
+    where = f" (from {source})" if source else ""
+    known = ", ".join(sorted(profiles))
+    hint = did_you_mean(name, profiles)
+    if hint is None:
+        hint = (f"profiles: {known}; " if known else "") + f"add one with: msgsvc profiles add {name} --account-sid AC..."
+    return CredentialsError(f"there is no profile named {name!r}{where}", hint=hint)
 
 
 def _env_has_credentials(env: Mapping[str, str]) -> bool:

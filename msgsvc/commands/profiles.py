@@ -197,7 +197,7 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
     term = use(ctx, quiet=quiet).term
     with config.locked_config(warn=partial(warning, term)) as data:
         if name not in data.get("profiles", {}):
-            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+            raise config.unknown_profile(name, data.get("profiles", {}))
         data["active"] = name
     note(term, f"Active profile: {name}")
 
@@ -218,7 +218,7 @@ def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) 
     with config.locked_config(warn=partial(warning, term)) as data:
         profiles = data.get("profiles", {})
         if name not in profiles:
-            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+            raise config.unknown_profile(name, profiles)
         del profiles[name]
         was_active = data.get("active") == name
         if was_active:
@@ -276,7 +276,3 @@ def profiles_show(
     else:
         emit_records(state.term, rows, SHOW_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
 
-
-def _known(data: dict) -> str:
-    names = sorted(data.get("profiles", {}))
-    return "profiles: " + ", ".join(names) if names else "add one with: msgsvc profiles add NAME --account-sid AC..."
