@@ -42,9 +42,17 @@ def _check_service_ref(value: str) -> str:
 
     from msgsvc import validate
 
-    if value is not None and not validate.is_sid(value, "MG") and re.fullmatch(
-        r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value
-    ):
+    if value is None or validate.is_sid(value, "MG"):
+        return value
+    if re.fullmatch(r"[A-Za-z]{2}[0-9a-fA-F]{32}", value):  # a SID, of another kind or spelt wrong
+        from msgsvc.resources import sid_what
+
+        prefix = value[:2]
+        if prefix.upper() == "MG":
+            raise typer.BadParameter(f"{value!r} is not a Messaging Service SID: those begin with upper-case MG ({'MG' + value[2:]})")
+        raise typer.BadParameter(f"{value!r} is {sid_what(prefix.upper())}, not a Messaging Service SID (MG...)"
+                                 + ("" if prefix.isupper() else "; SIDs begin with two upper-case letters"))
+    if re.fullmatch(r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value):
         raise typer.BadParameter(
             f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"
         )

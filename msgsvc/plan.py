@@ -253,7 +253,7 @@ class _SenderPlanner:
                     settled[ref.raw] = failure(ref.raw, None, number)
                     continue
                 if number is None:
-                    settled[ref.raw] = failed(ref.raw, f"{ref.e164} is not a number on this account")
+                    settled[ref.raw] = failed(ref.raw, self.kind.not_on_account(ref.e164))
                     continue
                 ref = Ref(ref.raw, sid=number["sid"], e164=ref.e164)
             found = self._find(current, ref)
@@ -298,7 +298,7 @@ class _SenderPlanner:
 
         def find(ref: Ref) -> dict | MsgsvcError | None:
             try:
-                return self.client.find_incoming_number(ref.e164)
+                return self.client.find_account_sender(self.kind, ref.e164)
             except MsgsvcError as error:
                 if fatal(error) or not isinstance(error, (ApiError, NetworkError)):
                     raise
@@ -324,9 +324,10 @@ class _SenderPlanner:
         wanted = {ref.e164 for ref in refs}
         found: dict[str, dict] = {}
         try:
-            for number in self.client.incoming_numbers():
-                if number.get("phone_number") in wanted:
-                    found[number["phone_number"]] = number
+            field = self.kind.account_list[3] if self.kind.account_list else "phone_number"
+            for number in self.client.account_senders(self.kind):
+                if number.get(field) in wanted:
+                    found[number[field]] = number
                     if len(found) == len(wanted):
                         break  # no page is fetched once every number was found
         except MsgsvcError as error:

@@ -267,6 +267,10 @@ def test_already_attached_80104_and_21712_each_get_their_status(msgsvc, profile,
         {"code": 21712, "message": f"Phone Number or Short Code is already associated with another "
                                    f"Messaging Service {OTHER_SID}",
          "more_info": "https://www.twilio.com/docs/errors/21712", "status": 400}, status=400)
+    from conftest import service
+
+    # The other service is named by its friendly name, found with one request.
+    httpserver.expect_oneshot_request(f"/v1/Services/{OTHER_SID}", method="GET").respond_with_json(service(OTHER_SID, "Marketing"))
 
     result = msgsvc("numbers", "attach", SERVICE_SID, PN, pn3, pn4, PN, "--concurrency", "1", "--json")
 
@@ -275,11 +279,11 @@ def test_already_attached_80104_and_21712_each_get_their_status(msgsvc, profile,
         {"input": PN, "sid": PN, "status": "already attached", "code": None, "message": None},
         {"input": pn3, "sid": pn3, "status": "already attached", "code": None, "message": None},
         {"input": pn4, "sid": pn4, "status": "failed", "code": 21712,
-         "message": f"belongs to another Messaging Service, {OTHER_SID}: Phone Number or Short Code is "
+         "message": f"belongs to another Messaging Service, Marketing ({OTHER_SID}): Phone Number or Short Code is "
                     f"already associated with another Messaging Service {OTHER_SID}"},
     ]
     assert result.err == "2 already attached, 1 failed\n"
-    assert len(httpserver.log) == 3  # nothing sent for PN, already in the listing
+    assert len(httpserver.log) == 4  # nothing sent for PN, already in the listing; one GET of the other service
 
 
 def test_an_e164_and_its_sid_are_one_change(msgsvc, profile, httpserver):
@@ -413,9 +417,16 @@ def test_from_file_skips_blanks_comments_and_duplicates(msgsvc, profile, httpser
     ("alpha-senders", "12345", "'12345' is not a valid alpha sender ID: it cannot be digits only (argument)"),
     ("alpha-senders", "TooLongSender1", "'TooLongSender1' is not a valid alpha sender ID: 1 to 11 characters "
                                         "from A-Z a-z 0-9, space, - + _ &"),
-    ("numbers", "5017122661", "'5017122661' is neither a phone number SID (PN followed by 32 hexadecimal digits) "
-                              "nor an E.164 number such as +15017122661 (argument)"),
-    ("channel-senders", PN, f"'{PN}' is not a channel sender SID (XE followed by 32 hexadecimal digits) (argument)"),
+    ("numbers", "15017122661", "'15017122661' is not an E.164 number: they begin with '+' (did you mean +15017122661?) (argument)"),
+    ("numbers", "PN123", "'PN123' is neither a phone number SID (PN followed by 32 hexadecimal digits) "
+                         "nor an E.164 number such as +15017122661 (argument)"),
+    ("channel-senders", PN, f"'{PN}' is a phone number SID, not a channel sender SID (argument)"),
+    ("channel-senders", "XE123", "'XE123' is not a channel sender SID (XE followed by 32 hexadecimal digits, or, for "
+                                 "detach and get, its address such as whatsapp:+15017122661) (argument)"),
+    ("channel-senders", "whatsapp:+15017122661", "'whatsapp:+15017122661': attach takes the XE... SID of the channel "
+                                                 "sender (detach and get also take its address) (argument)"),
+    ("short-codes", "55-501x", "'55-501x' is not a short code SID (SC followed by 32 hexadecimal digits, or the "
+                               "short code itself such as 55501) (argument)"),
 ])
 def test_invalid_values_are_refused_before_anything_is_sent(msgsvc, profile, httpserver, noun, value, message):
     result = msgsvc(noun, "attach", SERVICE_SID, value)
@@ -682,7 +693,7 @@ def test_detach_prompt_names_the_service_the_user_named(msgsvc, profile, httpser
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
     result = msgsvc("numbers", "detach", "Alerts", PN, stdin="n\n", stdin_tty=True)
     assert (result.code, result.out) == (2, "")
-    assert result.err == f"Detach 1 phone number from {SERVICE_SID} (Alerts)? [y/N]: Nothing detached.\n"
+    assert result.err == f"Detach 1 phone number from Alerts ({SERVICE_SID})? [y/N]: Nothing detached.\n"
     assert len(httpserver.log) == 2
 
 
@@ -734,10 +745,10 @@ def test_ctrl_c_during_the_look_ups_changes_nothing_and_says_interrupted(msgsvc,
 
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
 
-    def interrupted(self, e164):
+    def interrupted(self, kind, e164):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(client.Client, "find_incoming_number", interrupted)
+    monkeypatch.setattr(client.Client, "find_account_sender", interrupted)
     result = msgsvc("numbers", "attach", SERVICE_SID, "+15017122661", "+15017122662")
     assert (result.code, result.out) == (130, "")
     assert result.err == "\nmsgsvc: interrupted\n"

@@ -333,8 +333,7 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         return
     if not attach and not yes and pending:
         count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
-        named = service_sid if service == service_sid else f"{service_sid} ({service})"
-        if not output.confirm(term, f"Detach {count} from {named}?"):
+        if not output.confirm(term, f"Detach {count} from {_named(service, service_sid)}?"):
             output.note(term, "Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
@@ -364,27 +363,32 @@ def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str
     from msgsvc.resolve import resolve_service
 
     service_sid = resolve_service(client, service)
+    named = _named(service, service_sid)
+    listed = f"list them with: msgsvc {kind.noun} list {service if service != service_sid else service_sid}"
     if ref.text is not None:
         found = [r for r in client.list_senders(kind, service_sid) if kind.matches(r, ref, country)]
         if not found:
-            raise NotFoundError(f"no {kind.what} {ref.text!r} is attached to {service_sid}",
-                                hint=f"list them with: msgsvc {kind.noun} list {service_sid}")
+            raise NotFoundError(f"no {kind.what} {ref.text!r} is attached to {named}", hint=listed)
         if len(found) > 1:
             raise UsageError(kind.ambiguity(ref.text, found), hint="give --country or the SID")
         return found[0]
     sid = ref.sid
     if ref.e164 is not None:
-        number = client.find_incoming_number(ref.e164)
+        number = client.find_account_sender(kind, ref.e164)
         if number is None:
-            raise NotFoundError(f"{ref.e164} is not a number on this account")
+            raise NotFoundError(kind.not_on_account(ref.e164))
         sid = number["sid"]
     try:
         return client.get_sender(kind, service_sid, sid)
     except ApiError as error:
         if error.status == 404:
-            raise NotFoundError(f"{ref.raw} is not attached to {service_sid}",
-                                hint=f"list them with: msgsvc {kind.noun} list {service_sid}") from None
+            raise NotFoundError(f"{ref.raw} is not attached to {named}", hint=listed) from None
         raise
+
+
+def _named(service: str, service_sid: str) -> str:
+    """How messages name a service: `Marketing (MG...)` when the user named it so, else its SID."""
+    return service_sid if service == service_sid else f"{service} ({service_sid})"
 
 
 numbers = make_app(NUMBERS)

@@ -262,6 +262,7 @@ def v1_page(list_key: str, rendered: list[dict], w: Window, base: str, path: str
 SERVICE_PATH = re.compile(r"^/v1/Services(?:/([^/]+))?$")
 SENDER_PATH = re.compile(r"^/v1/Services/([^/]+)/(" + "|".join(KINDS) + r")(?:/([^/]+))?$")
 INCOMING_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json$")
+SHORT_CODES_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/SMS/ShortCodes\.json$")
 
 
 def _credentials(header: str | None) -> tuple[str, str] | None:
@@ -351,6 +352,17 @@ def _route(store: Store, request: Request) -> Response:
             raise Fault(401, 20003, "Authenticate")
         return Response(200, _incoming_page(store, request, account), "ListIncomingPhoneNumber")
 
+    match = SHORT_CODES_PATH.match(path)
+    if match:
+        _allowed(request, ("GET",))
+        if match.group(1) != account:
+            raise Fault(401, 20003, "Authenticate")
+        q = request.query
+        records = store.account_short_codes(q.get("ShortCode"), q.get("FriendlyName"))
+        filters = [(name, q[name]) for name in ("FriendlyName", "ShortCode") if q.get(name)]
+        return Response(200, _v2010_page(q, path, "short_codes", records, filters,
+                                         lambda r: render_account_short_code(r, account)), "ListShortCode")
+
     raise not_found(path)
 
 
@@ -360,9 +372,24 @@ def _incoming_page(store: Store, request: Request, account: str) -> dict[str, An
     if origin is not None and origin not in ("twilio", "hosted"):
         raise invalid(f"Origin must be twilio or hosted: {origin!r}")
     records = store.incoming_numbers(q.get("PhoneNumber"), q.get("FriendlyName"), origin)
-    window = page_window(q, records, lambda r: r["seq"])
     filters = [(name, q[name]) for name in ("Beta", "FriendlyName", "PhoneNumber", "Origin") if q.get(name)]
-    path = request.path
+    return _v2010_page(q, request.path, "incoming_phone_numbers", records, filters, lambda r: render_incoming(r, account))
+
+
+def render_account_short_code(r: dict[str, Any], account_sid: str) -> dict[str, Any]:
+    """A ShortCode of the 2010 API: every field of the spec's schema."""
+    return {
+        "account_sid": account_sid, "api_version": "2010-04-01", "date_created": rfc2822(r["created"]),
+        "date_updated": rfc2822(r["updated"]), "friendly_name": r["short_code"], "short_code": r["short_code"],
+        "sid": r["sid"], "sms_fallback_method": "POST", "sms_fallback_url": "", "sms_method": "POST", "sms_url": "",
+        "uri": f"/2010-04-01/Accounts/{account_sid}/SMS/ShortCodes/{r['sid']}.json",
+    }
+
+
+def _v2010_page(q: dict[str, str], path: str, key: str, records: list[dict[str, Any]],
+                filters: list[tuple[str, str]], render: Callable[[dict], dict[str, Any]]) -> dict[str, Any]:
+    """A list page of the 2010 API (its own shape: *_uri, start, end)."""
+    window = page_window(q, records, lambda r: r["seq"])
 
     def uri(page: int, token: str | None) -> str:
         return f"{path}?{_page_query(filters, window.page_size, page, token)}"
@@ -376,5 +403,5 @@ def _incoming_page(store: Store, request: Request, account: str) -> dict[str, An
         "previous_page_uri": uri(max(window.page - 1, 0), window.previous_token) if window.previous_token else None,
         "start": window.start,
         "uri": uri(window.page, window.token),
-        "incoming_phone_numbers": [render_incoming(r, account) for r in window.items],
+        key: [render(r) for r in window.items],
     }
