@@ -189,7 +189,9 @@ def _classes() -> dict[str, type]:
             return joined[:-1], joined[-1]
 
         def format_completion(self, item: Any) -> str:
-            return f"{item.type},{item.value}"
+            # bash inserts COMPREPLY as typed: a friendly name with spaces or quotes is escaped
+            # as `printf %q` would, so that it stays one word.
+            return f"{item.type},{_bash_quote(item.value) if item.type == 'plain' else item.value}"
 
         def complete(self) -> str:
             # For --option=val, bash replaces only the part after '=', which is what the value
@@ -223,6 +225,13 @@ def _classes() -> dict[str, type]:
             return "\n".join(self.format_completion(i) for i in items)
 
     return {"bash": Bash, "zsh": Zsh, "fish": Fish}
+
+
+def _bash_quote(value: str) -> str:
+    """`Staging alerts` as `Staging\\ alerts`: every character a shell treats specially escaped."""
+    import re
+
+    return re.sub(r"([^\w@%+=:,./-])", r"\\\1", value)
 
 
 def respond(term: Any, command: Any, instruction: str, prog: str = PROG) -> int:
