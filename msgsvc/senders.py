@@ -128,6 +128,11 @@ def country_code(value: str) -> str:
     return value.upper()
 
 
+# On a narrow terminal a sender list hides CREATED first, then CAPABILITIES (or TYPE), then
+# COUNTRY; SIDs, numbers, short codes and addresses are never cut.
+COUNTRY_COLUMN = Column("COUNTRY", "country_code", fit=KEEP, drop=1)
+CAPABILITIES_COLUMN = Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2)
+
 COUNTRY = Field("IsoCountryCode", "text", "ISO country code of the destination.", check=country_code)
 
 NUMBERS = SenderKind(
@@ -141,8 +146,7 @@ NUMBERS = SenderKind(
     metavar="NUMBER",
     value_key="phone_number",
     columns=(Column("SID", "sid", fit=KEEP), Column("PHONE NUMBER", "phone_number", fit=KEEP),
-             Column("COUNTRY", "country_code", fit=KEEP, drop=1),
-             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+             COUNTRY_COLUMN, CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "phone_number",
           "country_code", "capabilities", "url"),
     accepts="A PN... phone number SID, or the number itself in E.164 form (+15017122661).",
@@ -162,8 +166,7 @@ SHORT_CODES = SenderKind(
     metavar="SHORT_CODE",
     value_key="short_code",
     columns=(Column("SID", "sid", fit=KEEP), Column("SHORT CODE", "short_code", fit=KEEP),
-             Column("COUNTRY", "country_code", fit=KEEP, drop=1),
-             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+             COUNTRY_COLUMN, CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "short_code",
           "country_code", "capabilities", "url"),
     accepts="An SC... short code SID, or the short code itself (55501).",
@@ -183,7 +186,7 @@ ALPHA_SENDERS = SenderKind(
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
     columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
-             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+             CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
           "capabilities", "url"),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
@@ -203,8 +206,7 @@ CHANNEL_SENDERS = SenderKind(
     metavar="SENDER",
     value_key="sender",
     columns=(Column("SID", "sid", fit=KEEP), Column("SENDER", "sender", fit=KEEP),
-             Column("TYPE", "sender_type", fit=KEEP, drop=2), Column("COUNTRY", "country_code", fit=KEEP, drop=1),
-             CREATED),
+             Column("TYPE", "sender_type", fit=KEEP, drop=2), COUNTRY_COLUMN, CREATED),
     keys=("account_sid", "messaging_service_sid", "sid", "sender", "sender_type", "country_code",
           "date_created", "date_updated", "url"),
     accepts="An XE... channel sender SID (a WhatsApp, RCS or Messenger sender); detach and get "
@@ -226,7 +228,7 @@ DESTINATION_ALPHA_SENDERS = SenderKind(
     value_key="alpha_sender",
     columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
              Column("COUNTRY", "iso_country_code", fit=KEEP, drop=1),
-             Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2), CREATED),
+             CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
           "capabilities", "url", "iso_country_code"),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
