@@ -27,6 +27,12 @@ def note(term: Terminal, message: str) -> None:
 
 
 def _stderr(term: Terminal, message: str) -> None:
+    live = getattr(term, "live", None)
+    if live is not None:  # a progress bar is drawn: print above it, or the two garble each other
+        from rich.text import Text
+
+        live.console.print(Text(message), soft_wrap=True)
+        return
     term.stderr.write(message + "\n")
     term.stderr.flush()
 
@@ -357,7 +363,8 @@ def _print_lines(term: Terminal, header: str, lines: Sequence[str]) -> None:
     neither wraps nor crops them."""
     from rich.text import Text
 
-    text = Text(header + "\n", style="bold", end="")
+    text = Text(end="")
+    text.append(header + "\n", style="bold")
     text.append("".join(line + "\n" for line in lines))
     term.console().print(text, soft_wrap=True, end="")
 
@@ -394,7 +401,11 @@ def progress(term: Terminal, label: str, total: int) -> Iterator[Callable[[], No
     )
     with bar:
         task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+        term.live = bar
+        try:
+            yield lambda: bar.advance(task)
+        finally:
+            term.live = None
 
 
 def confirm(term: Terminal, question: str) -> bool:

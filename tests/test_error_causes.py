@@ -128,3 +128,18 @@ def test_errors_installed(isolated):
     assert (proc.returncode, proc.stdout) == (1, "")
     assert proc.stderr == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from --base-url)\n"
                            "hint: is the emulator running? start it with: msgsvc emulator\n")
+
+
+def test_a_note_during_a_progress_bar_is_printed_above_it():
+    from msgsvc import output
+    from msgsvc.terminal import Terminal
+
+    term = Terminal.fake(stderr_tty=True)
+    with output.progress(term, "Attaching", 20) as advance:
+        assert term.live is not None
+        output.note(term, "retrying in 2 s (HTTP 429)")
+        advance()
+    assert term.live is None
+    assert "retrying in 2 s (HTTP 429)\n" in term.err
+    output.note(term, "after")
+    assert term.err.endswith("after\n")
