@@ -88,7 +88,7 @@ class SpecChecker:
                         continue
                     operation = op["operationId"]
                     if (operation, 200) in self.schemas and "v2010" in name:
-                        operation = "Api2010" + operation  # the 2010 API's ShortCodes: the emulator says so
+                        operation = "api.v2010." + operation  # the 2010 API's ShortCodes, as the emulator names it
                     for status, response in op["responses"].items():
                         content = response.get("content", {}).get("application/json")
                         self.schemas[(operation, int(status))] = _convert(content["schema"], doc) if content else None

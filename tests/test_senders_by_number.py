@@ -81,7 +81,7 @@ def test_short_codes_and_channel_senders_against_the_emulator(msgsvc, emulator, 
     missing = msgsvc("channel-senders", "get", "OTP codes", "rcs:msgsvc_emulator_agent")
     assert missing.code == 3
     assert missing.err.startswith(f"msgsvc: no channel sender 'rcs:msgsvc_emulator_agent' is attached to OTP codes ({emu_profile})\n")
-    assert "Api2010ListShortCode" in emulator.operations
+    assert "api.v2010.ListShortCode" in emulator.operations
 
 
 def test_the_emulator_serves_the_2010_short_code_list(emulator):

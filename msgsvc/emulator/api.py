@@ -361,7 +361,7 @@ def _route(store: Store, request: Request) -> Response:
         records = store.account_short_codes(q.get("ShortCode"), q.get("FriendlyName"))
         filters = [(name, q[name]) for name in ("FriendlyName", "ShortCode") if q.get(name)]
         return Response(200, _v2010_page(q, path, "short_codes", records, filters,
-                                         lambda r: render_account_short_code(r, account)), "Api2010ListShortCode")
+                                         lambda r: render_account_short_code(r, account)), "api.v2010.ListShortCode")
 
     raise not_found(path)
 
