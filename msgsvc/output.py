@@ -1,10 +1,13 @@
 """Everything msgsvc writes: data on stdout, notes on stderr, through the run's Terminal
 (msgsvc/terminal.py), which every function here takes as its first argument.
 
-The format follows whether stdout is a terminal (`term.stdout_tty`): a Rich table there;
-tab-separated values in a pipe (no header, nothing truncated, one record per line); the
-API's own JSON with `--json`. Rich decides only the colour (it honours NO_COLOR).
-Rich is imported only when a table is drawn.
+The format follows whether stdout is a terminal (`term.stdout_tty`): a table there, laid
+out here to fit the terminal as each Column declares (`layout`: never cut, cut with an
+ellipsis, wrapped between words, hidden in order); tab-separated values in a pipe (no
+header, nothing truncated, one record per line); the API's own JSON with `--json`, or what
+`--jq` makes of it. `--fields` chooses the columns and keys of all three. Rich measures
+cells (wide Unicode) and decides only the colour (it honours NO_COLOR); it is imported only
+when a table or a progress bar is drawn.
 """
 
 from __future__ import annotations
