@@ -150,7 +150,8 @@ def emit_records(
         elif empty:
             note(term, empty)
         if plural and getattr(records, "more", False):
-            note(term, f"Showing {len(rows)} {plural}; there are more: --all or --limit N")
+            what = plural[:-1] if len(rows) == 1 and plural.endswith("s") else plural
+            note(term, f"Showing {len(rows)} {what}; there are more: --all or --limit N")
     else:
         write_tsv(term, [[cell(term, r.get(c.key)) for c in columns] for r in rows])
     return rows
@@ -220,7 +221,7 @@ def write_tsv(term: Terminal, rows: Iterable[Sequence[str]]) -> None:
 # --- tables ----------------------------------------------------------------------------------
 
 GAP = 2  # spaces between two columns
-MIN_TEXT = 8  # a TRUNCATE column keeps at least this many cells (and its whole header)
+MIN_TEXT = 20  # a TRUNCATE column keeps this many cells (and its whole header): less says too little
 HIDDEN = "some columns hidden; widen the terminal or use --json"
 
 

@@ -149,12 +149,15 @@ def test_no_profiles_yet(msgsvc, isolated):
 def test_a_list_cut_by_its_limit_says_so_on_a_terminal(msgsvc, profile, httpserver, items, next_url, more):
     services = [service(f"MG{n:032x}", f"S{n}") for n in range(items)]
     httpserver.expect_request("/v1/Services", query_string="PageSize=2").respond_with_json(page("services", services, next_url))
+    httpserver.expect_request("/v1/Services", query_string="PageSize=1").respond_with_json(page("services", services[:1], next_url))
     result = msgsvc("services", "list", "--limit", "2", tty=True)
     assert result.code == 0 and len(result.out.splitlines()) == 3
     assert result.err == ("Showing 2 services; there are more: --all or --limit N\n" if more else "")
     assert len(httpserver.log) == 1  # no extra request to find out
     piped = msgsvc("services", "list", "--limit", "2")
     assert piped.err == ""
+    one = msgsvc("services", "list", "--limit", "1", tty=True)
+    assert one.err == ("Showing 1 service; there are more: --all or --limit N\n" if next_url else "")
 
 
 def test_fields_and_jq_installed(profile, httpserver):

@@ -180,3 +180,20 @@ def test_a_column_declaration_says_how_it_gives_way():
         for column in columns:
             if column.key == "sid" or column.key.endswith(("_sid", "phone_number", "short_code", "status")) or column.timestamp:
                 assert column.fit == KEEP, column
+
+
+def test_bulk_results_at_80_columns_keep_the_reason_readable():
+    # A message cut to a few cells says nothing: the SID (and the CODE) are hidden first.
+    records = [{"input": "+15559999999", "sid": None, "status": "failed", "code": 21712,
+                "message": "belongs to another Messaging Service, Marketing notifications (MG...)"},
+               {"input": "+15550000001", "sid": sid("PN", 1), "status": "would attach", "code": None,
+                "message": "POST http://127.0.0.1:8080/v1/Services/MG.../PhoneNumbers PhoneNumberSid=PN..."}]
+    out, err = render(RESULT_COLUMNS, records, 80)
+    assert err == HIDDEN
+    assert out.splitlines() == [
+        "INPUT         STATUS        MESSAGE",
+        "+15559999999  failed        belongs to another Messaging Service, Marketing not…",
+        "+15550000001  would attach  POST http://127.0.0.1:8080/v1/Services/MG.../PhoneN…",
+    ]
+    out, err = render(RESULT_COLUMNS, records, 120)
+    assert err == "" and out.splitlines()[0].split() == ["INPUT", "SID", "STATUS", "CODE", "MESSAGE"]
