@@ -398,7 +398,9 @@ class Client:
     def find_account_sender(self, kind: SenderKind, value: str) -> dict | None:
         """The account's sender of `kind` whose number is exactly `value`, or None. Twilio's
         filters also match partially, hence the exact comparison."""
-        _, _, param, field = kind.account_list or ("", "", "", "")
+        if kind.account_list is None:
+            raise ValueError(f"the account's {kind.plural} cannot be looked up")
+        _, _, param, field = kind.account_list
         for record in self.account_senders(kind, {param: value}):
             if record.get(field) == value:
                 return record
