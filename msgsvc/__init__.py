@@ -17,6 +17,7 @@ The library, usable from Python on its own:
     setup_read  reading an account's services and senders concurrently; plan and `numbers find` on it
     setup_diff  desired vs current as data: creates, updates, moves, conflicts (pure)
     setup_apply a setup diff run as phases of changes on the executor
+    suggest     what a mistyped command or profile name probably meant
     config      profiles, where each setting comes from, the client's settings
     keystore    secrets in the system keyring (keyring, imported only when a secret is needed)
     verify      checking that a profile's credentials work, with one request
@@ -39,7 +40,7 @@ The command line:
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "setup_file",
+    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "suggest", "setup_file",
     "setup_read", "setup_diff", "setup_apply", "config", "keystore", "verify", "atomic", "errors", "emulator",
 )
 CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete", "cache")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 HELP = f"""Administer Twilio Messaging Services: services, their senders, credential profiles.
 
 Output is a table on a terminal, tab-separated text in a pipe, and the API's JSON with
---json. Credentials come from --profile, $MSGSVC_PROFILE, Twilio's environment variables
+--json. The options below may also be given after the command. Credentials come from --profile, $MSGSVC_PROFILE, Twilio's environment variables
 (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET), then
 the active profile.
 
@@ -49,6 +49,55 @@ class _UnixArgument(TyperArgument):
     def make_metavar(self, ctx, *, usage: bool = False) -> str:
         text = super().make_metavar(ctx, usage=usage)
         return text[1:-1] if usage and text.startswith("{") and text.endswith("}") else text
+
+
+def _set_global(ctx, param, value):
+    """A global option given after the command: it sets the run's State as the root would."""
+    if value is None or value is False or ctx.resilient_parsing:
+        return value
+    from msgsvc.state import State
+
+    state = ctx.find_root().obj
+    if not isinstance(state, State):  # a sub-app invoked on its own in a test
+        return value
+    if param.name == "base_url":
+        from msgsvc import validate
+
+        try:
+            value = validate.base_url(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    elif param.name == "timeout" and value != value:  # NaN passes Click's range check
+        raise typer.BadParameter("nan is not a number of seconds")
+    elif param.name == "debug" and not state.debug:
+        _enable_debug(state.term)
+    setattr(state, param.name, value)
+    return value
+
+
+def _global_options(command) -> None:
+    """--debug, --base-url, --timeout and --max-retries work after the command too, as --json
+    and --profile do: each leaf command takes them (hidden from its own help; msgsvc --help
+    documents them once)."""
+    from typer._click import types
+    from typer.core import TyperOption
+
+    subcommands = getattr(command, "commands", None)
+    if subcommands is not None:
+        if type(command) is TyperGroup:
+            command.__class__ = _Suggesting
+        for sub in subcommands.values():
+            _global_options(sub)
+        return
+    taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    hidden = {"expose_value": False, "hidden": True, "callback": _set_global}
+    made = [
+        TyperOption(param_decls=["--debug", "debug"], is_flag=True, default=False, **hidden),
+        TyperOption(param_decls=["--base-url", "base_url"], metavar="URL", **hidden),
+        TyperOption(param_decls=["--timeout", "timeout"], type=types.FloatRange(0.001, 86400), metavar="SECONDS", **hidden),
+        TyperOption(param_decls=["--max-retries", "max_retries"], type=types.IntRange(0, 100), metavar="N", **hidden),
+    ]
+    command.params.extend(option for option in made if not set(option.opts) & taken)
 
 
 def _unix_arguments(command) -> None:
@@ -80,7 +129,27 @@ LAZY: dict[str, str] = {
 }
 
 
-class _Root(TyperGroup):
+class _Suggesting(TyperGroup):
+    """A group whose unknown command suggests what was meant, from every command it lists
+    (the root's lazily loaded nouns included: LAZY is the list), ignoring case, singular and
+    plural, and common synonyms (ls, rm): see msgsvc/suggest.py."""
+
+    def resolve_command(self, ctx, args):
+        from typer._click.exceptions import UsageError as ClickUsageError
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except ClickUsageError as error:
+            if args and not args[0].startswith("-"):
+                from msgsvc.suggest import did_you_mean
+
+                hint = did_you_mean(args[0], self.list_commands(ctx))
+                if hint:
+                    error.message = f"{error.message.rstrip('.')}. {hint[0].upper()}{hint[1:]}"
+            raise
+
+
+class _Root(_Suggesting):
     """The root group: the LAZY nouns are listed by name and built on first use."""
 
     def list_commands(self, ctx) -> list[str]:
@@ -103,6 +172,7 @@ class _Root(TyperGroup):
                 holder.callback()(lambda: None)
             built = get_command(holder).commands[name]
             _unix_arguments(built)
+            _global_options(built)
             self.commands[name] = built
         return self.commands.get(name)
 

@@ -17,14 +17,14 @@ import platform
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
 
 from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
-from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause
+from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause, retry_note
 
 from msgsvc.resources import SERVICE, form_dict
 
@@ -61,6 +61,7 @@ class Listing:
 
     def __init__(self) -> None:
         self.pages: list[PageText] = []
+        self.more = False  # stopped at its limit while the API had more (known without a request)
         self._records: Iterator[dict[str, Any]] = iter(())
 
     def __iter__(self) -> "Listing":
@@ -87,6 +88,8 @@ class ClientSettings:
     max_retries: int = 4
     ca_bundle: str | None = None
     backoff_factor: float = 0.5
+    base_url_origin: str | None = None  # where base_url came from, for errors: "--base-url"
+    on_retry: Callable[[str], None] | None = None  # told "retrying in 2 s (connection refused)"
 
 
 class _Session(requests.Session):
@@ -145,7 +148,8 @@ class Client:
             )
             if self.settings.ca_bundle:
                 session.verify = self.settings.ca_bundle
-            retry = make_retry(self.settings.max_retries, self.throttle, self.settings.backoff_factor)
+            retry = make_retry(self.settings.max_retries, self.throttle, self.settings.backoff_factor,
+                               notify=self.settings.on_retry)
             adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
@@ -201,19 +205,30 @@ class Client:
             except requests.exceptions.RequestException as exc:
                 response.close()
                 if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
-                    raise _network_error(exc, method, url) from None
+                    raise self._network_error(exc, method, url) from None
                 attempt += 1
                 delay = backoff(attempt, self.settings.backoff_factor)
                 log.debug(
                     "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
                     method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
                 )
+                if self.settings.on_retry is not None:
+                    self.settings.on_retry(retry_note(delay, "the answer broke off"))
                 pause(delay)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
-        if page_key is not None:
-            return _decode_page(response, method, url, page_key)
-        return _decode(response, method, url)
+        try:
+            if page_key is not None:
+                return _decode_page(response, method, url, page_key)
+            return _decode(response, method, url)
+        except ApiError as error:
+            if error.status == 404 and error.hint is None and self._base_ends_in_v1():
+                error.hint = (f"the base URL {self.settings.base_url} ends in /v1, and msgsvc adds /v1 itself: "
+                              f"drop it from {self.settings.base_url_origin or 'the base URL'}")
+            raise
+
+    def _base_ends_in_v1(self) -> bool:
+        return bool(self.settings.base_url) and urlsplit(self.settings.base_url).path.rstrip("/").endswith("/v1")
 
     def _send(self, method: str, url: str, params: Any, data: Any) -> tuple[requests.Response, float]:
         """One request through the retrying adapter; the body is not read yet."""
@@ -233,13 +248,19 @@ class Client:
                 stream=True,
             )
         except requests.exceptions.RequestException as exc:
-            raise _network_error(exc, method, url) from None
+            raise self._network_error(exc, method, url) from None
         except OSError as exc:  # requests checks a CA bundle path before connecting
             raise NetworkError(
                 f"cannot send {method} {url}: {exc}",
                 hint="check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)",
             ) from None
         return response, started
+
+    def _network_error(self, exc: Exception, method: str, url: str) -> MsgsvcError:
+        """_network_error, naming where the URL came from when it is the base URL's."""
+        base = self.settings.base_url
+        origin = self.settings.base_url_origin if base and url.startswith(base.rstrip("/")) else None
+        return _network_error(exc, method, url, origin=origin)
 
     def _check_host(self, url: str, product: str) -> None:
         """Never send credentials to a host we did not choose (a next_page_url elsewhere)."""
@@ -287,10 +308,11 @@ class Client:
             items, next_url, text = self.request("GET", url, product=product, page_key=key)
             if text is not None:
                 listing.pages.append(text)
-            for item in items:
+            for number, item in enumerate(items, 1):
                 yield item
                 count += 1
                 if limit is not None and count >= limit:
+                    listing.more = number < len(items) or bool(next_url)
                     return
             if next_url:
                 next_url = urljoin(self.base(product) + "/", next_url)
@@ -356,23 +378,42 @@ class Client:
     def get_sender(self, kind: SenderKind, service_sid: str, sid: str) -> dict:
         return self.fetch(kind, sid, service_sid)
 
+    def account_senders(self, kind: SenderKind, params: dict[str, Any] | None = None) -> Listing:
+        """The account's senders of `kind` in the core API (IncomingPhoneNumbers, SMS/ShortCodes),
+        optionally filtered."""
+        if kind.account_list is None:
+            raise ValueError(f"the account's {kind.plural} cannot be listed")
+        path, key, _, _ = kind.account_list
+        return self.paginate(f"/2010-04-01/Accounts/{self.account_sid}/{path}", key, product=CORE, params=params)
+
+    def find_account_sender(self, kind: SenderKind, value: str) -> dict | None:
+        """The account's sender of `kind` whose number is exactly `value`, or None. Twilio's
+        filters also match partially, hence the exact comparison."""
+        if kind.account_list is None:
+            raise ValueError(f"the account's {kind.plural} cannot be looked up")
+        _, _, param, field = kind.account_list
+        for record in self.account_senders(kind, {param: value}):
+            if record.get(field) == value:
+                return record
+        return None
+
     def incoming_numbers(self, params: dict[str, Any] | None = None) -> Listing:
         """The account's IncomingPhoneNumbers (core API), optionally filtered."""
-        path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
-        return self.paginate(path, "incoming_phone_numbers", product=CORE, params=params)
+        from msgsvc.senders import NUMBERS
+
+        return self.account_senders(NUMBERS, params)
 
     def account_short_codes(self, params: dict[str, Any] | None = None) -> Listing:
         """The account's short codes (core API, SMS/ShortCodes), optionally filtered."""
-        path = f"/2010-04-01/Accounts/{self.account_sid}/SMS/ShortCodes.json"
-        return self.paginate(path, "short_codes", product=CORE, params=params)
+        from msgsvc.senders import SHORT_CODES
+
+        return self.account_senders(SHORT_CODES, params)
 
     def find_incoming_number(self, e164: str) -> dict | None:
-        """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None.
-        Twilio's PhoneNumber filter also matches partially, hence the exact comparison."""
-        for number in self.incoming_numbers({"PhoneNumber": e164}):
-            if number.get("phone_number") == e164:
-                return number
-        return None
+        """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None."""
+        from msgsvc.senders import NUMBERS
+
+        return self.find_account_sender(NUMBERS, e164)
 
     def close(self) -> None:
         if self._session is not None:
@@ -539,10 +580,32 @@ def excerpt(response: requests.Response, size: int = 160) -> str:
     return text[:size].rstrip() + "…" if len(text) > size else text
 
 
-def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
+LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+# OpenSSL's words for a handshake answered by something that is not TLS (a plain-HTTP server).
+NOT_TLS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure", "http request",
+           "unknown protocol", "packet length too long", "RECORD_LAYER_FAILURE")
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The error at the bottom of requests' and urllib3's wrappers (ssl.SSLError, OSError)."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "reason", None) or (exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None)
+        if inner is None:
+            inner = exc.__context__ if isinstance(exc.__context__, BaseException) else None
+        if not isinstance(inner, BaseException):
+            return exc
+        exc = inner
+    return exc
+
+
+def _network_error(exc: Exception, method: str, url: str, *, origin: str | None = None) -> MsgsvcError:
     from urllib3.exceptions import NameResolutionError, NewConnectionError, ReadTimeoutError
 
-    host = urlsplit(url).netloc
+    parts = urlsplit(url)
+    host = parts.netloc
     args = getattr(exc, "args", ())
     inner = args[0] if args else None
     inner_reason = getattr(inner, "reason", None)  # what the last attempt of a retried request met
@@ -557,19 +620,34 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
         exc,
         (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError),
     ) and not isinstance(inner_reason, NewConnectionError)
+    came_from = f" (the URL is from {origin})" if origin else ""
+    hint = None
 
     if isinstance(inner_reason, NameResolutionError):
-        what = f"cannot resolve the host name {urlsplit(url).hostname}"
+        what = f"cannot resolve the host name {parts.hostname}{came_from}"
     elif isinstance(exc, requests.exceptions.SSLError):
-        what = f"TLS verification of {host} failed"
+        reason = str(_innermost(exc))
+        log.debug("TLS error talking to %s: %s", host, reason)
+        if any(marker in reason for marker in NOT_TLS):
+            what = f"the server at {host} did not speak TLS{came_from}"
+            hint = f"is it a plain-HTTP server? then the base URL should start with http://{host}"
+        elif "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason:
+            what = f"TLS verification of {host} failed{came_from}"
+            hint = "behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle"
+        else:
+            what = f"the TLS handshake with {host} failed{came_from}"
+            hint = "run again with --debug to see the TLS library's reason"
     elif isinstance(exc, requests.exceptions.ProxyError):
         what = f"the proxy refused or failed the connection to {host}"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
-        what = f"timed out connecting to {host}"
+        what = f"timed out connecting to {host}{came_from}"
     elif read_timeout:
         what = f"{host} did not answer in time"
     elif isinstance(inner_reason, NewConnectionError):
-        what = f"cannot connect to {host} (connection refused or unreachable)"
+        refused = isinstance(_innermost(inner_reason), ConnectionRefusedError) or "refused" in str(inner_reason)
+        what = f"cannot connect to {host} ({'connection refused' if refused else 'connection refused or unreachable'}){came_from}"
+        if parts.hostname in LOOPBACK or (parts.hostname or "").startswith("127."):
+            hint = "is the emulator running? start it with: msgsvc emulator"
     else:
         what = f"the connection to {host} was lost"
 
@@ -577,9 +655,6 @@ def _network_error(exc: Exception, method: str, url: str) -> MsgsvcError:
         return OutcomeUnknownError(
             f"{what} after the request was sent: {method} {url} may or may not have taken effect"
         )
-    hint = None
-    if isinstance(exc, requests.exceptions.SSLError):
-        hint = "behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle"
-    elif isinstance(exc, requests.exceptions.Timeout) or read_timeout:
+    if hint is None and (isinstance(exc, requests.exceptions.Timeout) or read_timeout):
         hint = "raise --timeout, or try again later"
     return NetworkError(what, hint=hint)

@@ -27,11 +27,18 @@ def profile_on_command_line(ctx: Any) -> str | None:
 
 
 def complete_services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
-    """Service SIDs from the profile's cache (see msgsvc/cache.py), the friendly name as description."""
+    """Service SIDs from the profile's cache (see msgsvc/cache.py), the friendly name as
+    description; once something is typed, the friendly names that begin with it too (the SID
+    as description), so that `Al<Tab>` gives `Alerts` in every shell, bash included, which
+    shows no descriptions. The shell script quotes what it inserts."""
     try:
         from msgsvc import cache
 
         services = cache.load(cache.scope(profile_on_command_line(ctx)))
-        return [(sid, name) for sid, name in services.items() if sid.startswith(incomplete)]
+        found = [(sid, name) for sid, name in services.items() if sid.startswith(incomplete)]
+        if incomplete:
+            found += sorted((name, sid) for sid, name in services.items()
+                            if isinstance(name, str) and name.startswith(incomplete) and not sid.startswith(incomplete))
+        return found
     except Exception:
         return []

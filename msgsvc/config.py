@@ -189,8 +189,18 @@ def write_config(data: dict[str, Any], path: Path | None = None) -> None:
 
 
 def ensure_private_dir(directory: Path) -> None:
-    """Create the directory 0700 where mode bits count (Windows ignores the mode)."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """The directory, made 0700 if missing (where mode bits count: Windows ignores the mode);
+    one clear error when it cannot be."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            reason = "a file is in the way"
+        raise ConfigError(
+            f"cannot create the config directory {directory}: {reason}",
+            hint="set MSGSVC_CONFIG_DIR to a directory you can write, or fix the path's permissions",
+        ) from None
 
 
 @contextmanager
@@ -307,6 +317,7 @@ def resolve(
     profiles: dict[str, dict[str, Any]] = data.get("profiles", {})
     resolved = Resolved()
 
+    half_set = [var for var in ENV_CREDENTIALS.values() if env.get(var)] if not _env_has_credentials(env) else []
     if profile_flag:
         resolved.profile = Setting(profile_flag, "flag --profile")
     elif env.get("MSGSVC_PROFILE"):
@@ -316,15 +327,20 @@ def resolve(
     elif data.get("active"):
         resolved.profile = Setting(data["active"], "file (active profile)")
 
+    if half_set and warn is not None and not profile_flag and not env.get("MSGSVC_PROFILE"):
+        used = (f"using profile {resolved.profile.value!r} instead" if resolved.profile
+                else "and no profile is active")
+        warn(MsgsvcWarning(
+            f"{' and '.join(half_set)} {'is' if len(half_set) == 1 else 'are'} set without the rest of a "
+            f"credential (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and "
+            f"TWILIO_API_SECRET): Twilio's variables were ignored, {used}",
+            hint="set the missing variable, or unset these",
+        ))
     stored: dict[str, Any] = {}
     if resolved.profile is not None:
         name = resolved.profile.value
         if name not in profiles:
-            known = ", ".join(sorted(profiles)) or "none"
-            raise CredentialsError(
-                f"there is no profile named {name!r} (from {resolved.profile.source})",
-                hint=f"profiles: {known}; add one with: msgsvc profiles add {name} --account-sid AC...",
-            )
+            raise unknown_profile(name, profiles, resolved.profile.source)
         stored = profiles[name]
         source = f"file profile '{name}'"
         for key in PROFILE_KEYS:
@@ -369,6 +385,19 @@ def resolve(
             hint="run: msgsvc profiles add NAME --account-sid AC...",
         )
     return resolved
+
+
+def unknown_profile(name: str, profiles: Mapping[str, Any], source: str | None = None) -> CredentialsError:
+    """The one error for a profile name that names no profile, wherever it was given (exit 4,
+    as for any credentials that cannot be found): with a suggestion when one is close."""
+    from msgsvc.suggest import did_you_mean
+
+    where = f" (from {source})" if source else ""
+    known = ", ".join(sorted(profiles))
+    hint = did_you_mean(name, profiles)
+    if hint is None:
+        hint = (f"profiles: {known}; " if known else "") + f"add one with: msgsvc profiles add {name} --account-sid AC..."
+    return CredentialsError(f"there is no profile named {name!r}{where}", hint=hint)
 
 
 def _env_has_credentials(env: Mapping[str, str]) -> bool:
@@ -425,12 +454,14 @@ def client_settings(resolved: Resolved):
             except ValueError as exc:
                 raise ConfigError(f"{key} from {setting.source}: {exc}") from None
     base_url = resolved.get("base_url")
+    origin = None
     if base_url:
+        source = resolved.settings["base_url"].source
         try:
             base_url = validate.base_url(str(base_url))
         except ValueError as exc:
-            source = resolved.settings["base_url"].source
             raise ConfigError(f"base_url from {source} {exc}") from None
+        origin = origin_of(source)
     return ClientSettings(
         username=str(username),
         password=str(password),
@@ -442,4 +473,17 @@ def client_settings(resolved: Resolved):
         read_timeout=number("timeout", DEFAULT_READ_TIMEOUT, float),
         max_retries=number("max_retries", DEFAULT_MAX_RETRIES, int),
         ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,
+        base_url_origin=origin,
     )
+
+
+def origin_of(source: str) -> str:
+    """Where a base URL came from, as a person would look for it: `--base-url`,
+    `$MSGSVC_BASE_URL`, `base_url of profile 'emu'`."""
+    if source.startswith("flag "):
+        return source[len("flag "):]
+    if source.startswith("env "):
+        return "$" + source[len("env "):]
+    if source.startswith("file profile "):
+        return "base_url of profile " + source[len("file profile "):]
+    return source

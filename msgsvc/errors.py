@@ -11,7 +11,7 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     OK = 0
-    ERROR = 1  # the API or the network failed, or some items of a bulk job failed
+    ERROR = 1  # the API or the network failed, or some items of a bulk job failed (or would)
     USAGE = 2  # bad arguments or input, or declined at a prompt; nothing was changed
     NOT_FOUND = 3  # HTTP 404, or no service by that name
     AUTH = 4  # no credentials (or the keyring cannot give them), or the API said 401/403
@@ -24,7 +24,7 @@ class ExitCode(IntEnum):
 EXIT_CODE_HELP = """\
 Exit status:
   0    success (an empty list too)
-  1    API or network error, or some items of a bulk job failed
+  1    API or network error, or some items of a bulk job failed (or would, in a dry run)
   2    usage error, invalid input, or declined at a prompt (nothing was changed)
   3    not found (HTTP 404, or no service with that name)
   4    authentication: no credentials, an unknown profile, or HTTP 401/403

@@ -13,6 +13,7 @@ No typer, no rich, no printing: progress and notes are reported through the call
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Callable, Sequence
 
 from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError
@@ -63,6 +64,8 @@ class Executor:
         self.interrupted = False  # Ctrl-C stopped run(): some outcomes are NOT_SENT
         self._stopped_by: MsgsvcError | None = None  # a 401/403: nothing more is sent
         self.full_pools: set[str] = set()  # services that refused an attach with 21714
+        self._names: dict[str, str] = {}  # MG SID -> "Name (MG...)", for 21712
+        self._lock = threading.Lock()
 
     def run(self, changes: Sequence[Change]) -> list[Outcome]:
         """One Outcome per change, in the same order."""
@@ -109,7 +112,7 @@ class Executor:
                 return Outcome(change.shown, change.target, ALREADY_ATTACHED)
             if change.action == ATTACH and error.code == IN_ANOTHER_SERVICE:
                 other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
-                where = f"another Messaging Service, {other.group(0)}" if other else "another Messaging Service"
+                where = f"another Messaging Service, {self._service_name(other.group(0))}" if other else "another Messaging Service"
                 return failed(change.shown, f"belongs to {where}: {error.message}", sid=change.target,
                               code=error.code)
             raise
@@ -119,6 +122,21 @@ class Executor:
                 return record
         sid = record.get("sid") if isinstance(record, dict) else None
         return Outcome(change.shown, sid or change.target, DONE[change.action])
+
+    def _service_name(self, sid: str) -> str:
+        """`Marketing (MG...)` for the service a 21712 names, found with one request (once per
+        service per job); the SID alone when that fails."""
+        with self._lock:
+            known = self._names.get(sid)
+        if known is None:
+            try:
+                name = self.client.fetch_object("GET", f"/v1/Services/{sid}").get("friendly_name")
+            except MsgsvcError:
+                name = None
+            known = f"{name} ({sid})" if isinstance(name, str) and name else sid
+            with self._lock:
+                self._names[sid] = known
+        return known
 
     def _check(self, change: Change, error: OutcomeUnknownError) -> dict | Outcome:
         """A POST whose answer was lost is never sent again: look whether it took effect.

@@ -21,6 +21,18 @@ ProfileOpt = Annotated[
                  autocompletion=complete_profiles, show_default=False),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
+FieldsOpt = Annotated[
+    Optional[str],
+    typer.Option("--fields", metavar="A,B,...",
+                 help="Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.",
+                 show_default=False),
+]
+JqOpt = Annotated[
+    Optional[str],
+    typer.Option("--jq", metavar="EXPR", help="Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).",
+                 show_default=False),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr, only the data and errors.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required when not in a terminal).")]
 DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
 MAX_CONCURRENCY = 32
@@ -37,9 +49,17 @@ def _check_service_ref(value: str) -> str:
 
     from msgsvc import validate
 
-    if value is not None and not validate.is_sid(value, "MG") and re.fullmatch(
-        r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value
-    ):
+    if value is None or validate.is_sid(value, "MG"):
+        return value
+    if re.fullmatch(r"[A-Za-z]{2}[0-9a-fA-F]{32}", value):  # a SID, of another kind or spelt wrong
+        from msgsvc.resources import sid_what
+
+        prefix = value[:2]
+        if prefix.upper() == "MG":
+            raise typer.BadParameter(f"{value!r} is not a Messaging Service SID: those begin with upper-case MG ({'MG' + value[2:]})")
+        raise typer.BadParameter(f"{value!r} is {sid_what(prefix.upper())}, not a Messaging Service SID (MG...)"
+                                 + ("" if prefix.isupper() else "; SIDs begin with two upper-case letters"))
+    if re.fullmatch(r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value):
         raise typer.BadParameter(
             f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"
         )
@@ -84,8 +104,11 @@ def outcome_unknown_hint(hint: str) -> Iterator[None]:
         raise
 
 
-def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, dry_run: bool = False) -> State:
-    """The invocation's State, with a command-level --json/--profile/--dry-run taking precedence."""
+def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, dry_run: bool = False,
+        fields: str | None = None, valid: Sequence[str] = (), jq: str | None = None, quiet: bool = False) -> State:
+    """The invocation's State, with a command-level --json/--profile/--dry-run taking precedence.
+    `fields` (--fields) is checked against the `valid` keys and `jq` compiled, before anything
+    is sent; --jq implies --json; --quiet keeps notes off stderr."""
     state = ctx.find_root().obj
     if not isinstance(state, State):  # invoked without the root callback (tests of a sub-app)
         state = ctx.find_root().obj = State()
@@ -95,7 +118,42 @@ def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, 
         state.profile = profile
     if dry_run:
         state.dry_run = True
+    if fields is not None:
+        state.fields = select_fields(fields, valid)
+    if jq is not None:
+        from msgsvc.output import compile_jq  # imports jq: only when --jq is given
+
+        compile_jq(jq)
+        state.jq = jq
+        state.json = True
+    if quiet:
+        state.term.quiet = True
     return state
+
+
+def select_fields(text: str, valid: Sequence[str]) -> tuple[str, ...]:
+    """--fields a,b,c as keys, each one of `valid`; else a usage error that lists them."""
+    from msgsvc.errors import UsageError
+
+    chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [key for key in chosen if key not in valid]
+    if not chosen or unknown:
+        what = f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}" if unknown else "no field given"
+        raise UsageError(f"--fields: {what}", hint="valid fields: " + ",".join(valid))
+    return chosen
+
+
+def columns_help(columns: Sequence[Any], fields: Sequence[str] = ()) -> str:
+    """The help paragraph that documents a list's TSV columns, what --fields takes and which
+    columns a narrow terminal hides first."""
+    order = ", ".join(c.key for c in columns)
+    dropped = [c.key for c in sorted((c for c in columns if c.drop), key=lambda c: -c.drop)]
+    text = f"Columns (the TSV's order, no header): {order}."
+    if dropped:
+        text += f" On a narrow terminal {', then '.join(dropped)} {'is' if len(dropped) == 1 else 'are'} hidden first."
+    if fields:
+        text += f" --fields takes any of: {', '.join(fields)}."
+    return text
 
 
 def _check(field: Field) -> Callable[[Any], Any]:

@@ -1,10 +1,13 @@
 """Everything msgsvc writes: data on stdout, notes on stderr, through the run's Terminal
 (msgsvc/terminal.py), which every function here takes as its first argument.
 
-The format follows whether stdout is a terminal (`term.stdout_tty`): a Rich table there;
-tab-separated values in a pipe (no header, nothing truncated, one record per line); the
-API's own JSON with `--json`. Rich decides only the colour (it honours NO_COLOR).
-Rich is imported only when a table is drawn.
+The format follows whether stdout is a terminal (`term.stdout_tty`): a table there, laid
+out here to fit the terminal as each Column declares (`layout`: never cut, cut with an
+ellipsis, wrapped between words, hidden in order); tab-separated values in a pipe (no
+header, nothing truncated, one record per line); the API's own JSON with `--json`, or what
+`--jq` makes of it. `--fields` chooses the columns and keys of all three. Rich measures
+cells (wide Unicode) and decides only the colour (it honours NO_COLOR); it is imported only
+when a table or a progress bar is drawn.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from msgsvc.resources import Column
+from msgsvc.resources import KEEP, TRUNCATE, WRAP, Column, column_for
 
 if TYPE_CHECKING:
     from msgsvc.errors import MsgsvcWarning
@@ -21,17 +24,28 @@ if TYPE_CHECKING:
 
 
 def note(term: Terminal, message: str) -> None:
-    """A message for the person, never data: stderr."""
+    """A message for the person, never data: stderr (nothing with --quiet)."""
+    if not term.quiet:
+        _stderr(term, message)
+
+
+def _stderr(term: Terminal, message: str) -> None:
+    live = getattr(term, "live", None)
+    if live is not None:  # a progress bar is drawn: print above it, or the two garble each other
+        from rich.text import Text
+
+        live.console.print(Text(message), soft_wrap=True)
+        return
     term.stderr.write(message + "\n")
     term.stderr.flush()
 
 
 def report(term: Terminal, message: str, hint: str | None = None) -> None:
-    """`msgsvc: <message>` and a `hint:` line on stderr, as every error and warning is said.
-    A server may echo what it was sent: a secret never reaches the terminal."""
-    note(term, f"msgsvc: {term.redact(message)}")
+    """`msgsvc: <message>` and a `hint:` line on stderr, as every error and warning is said
+    (--quiet too). A server may echo what it was sent: a secret never reaches the terminal."""
+    _stderr(term, f"msgsvc: {term.redact(message)}")
     if hint:
-        note(term, f"hint: {term.redact(hint)}")
+        _stderr(term, f"hint: {term.redact(hint)}")
 
 
 def warning(term: Terminal, warning: MsgsvcWarning) -> None:
@@ -110,29 +124,88 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def emit_records(term: Terminal, records: Iterable[dict], columns: Sequence[Column], *, as_json: bool) -> list[dict]:
-    """A list: JSON array, TSV rows or a table. Returns the records written."""
+def emit_records(
+    term: Terminal, records: Iterable[dict], columns: Sequence[Column], *, as_json: bool,
+    fields: Sequence[str] | None = None, jq: str | None = None, empty: str | None = None,
+    plural: str | None = None,
+) -> list[dict]:
+    """A list: JSON array, TSV rows or a table. Returns the records written.
+
+    `fields` (--fields) chooses and orders the columns, and the keys of each JSON object;
+    `jq` (--jq) filters the JSON. On a terminal, `empty` is said on stderr for an empty list,
+    and a list its limit cut short (the listing's `more`) says so, naming `plural`."""
     rows = list(records)
-    if as_json:
-        emit_json(term, rows, pages=getattr(records, "pages", ()))
+    if fields:
+        columns = [column_for(key, columns) for key in fields]
+    if jq is not None:
+        emit_jq(term, [_only(r, fields) for r in rows] if fields else rows, jq)
+    elif as_json:
+        if fields:
+            emit_json(term, [_only(r, fields) for r in rows])
+        else:
+            emit_json(term, rows, pages=getattr(records, "pages", ()))
     elif term.stdout_tty:
-        _table(term, [c.header for c in columns], [[cell(term, r.get(c.key)) for c in columns] for r in rows],
-               no_wrap=[not c.wrap for c in columns])
+        if rows:
+            table(term, columns, rows)
+        elif empty:
+            note(term, empty)
+        if plural and getattr(records, "more", False):
+            what = plural[:-1] if len(rows) == 1 and plural.endswith("s") else plural
+            note(term, f"Showing {len(rows)} {what}; there are more: --all or --limit N")
     else:
         write_tsv(term, [[cell(term, r.get(c.key)) for c in columns] for r in rows])
     return rows
 
 
-def emit_record(term: Terminal, record: dict, *, as_json: bool, skip: Sequence[str] = ("links",)) -> None:
-    """One object: JSON as returned, or field/value lines (table on a terminal, TSV in a pipe)."""
+def _only(record: dict, fields: Sequence[str]) -> dict:
+    return {key: record.get(key) for key in fields}
+
+
+def emit_record(term: Terminal, record: dict, *, as_json: bool, skip: Sequence[str] = ("links",),
+                fields: Sequence[str] | None = None, jq: str | None = None) -> None:
+    """One object: JSON as returned, or field/value lines (word-wrapped beside the field names
+    on a terminal, TSV in a pipe). `fields` chooses and orders the fields shown."""
+    if fields:
+        record = _only(record, fields)
+        skip = ()
+    if jq is not None:
+        emit_jq(term, record, jq)
+        return
     if as_json:
         emit_json(term, record)
         return
-    pairs = [[key, cell(term, value)] for key, value in record.items() if key not in skip]
     if term.stdout_tty:
-        _table(term, ["FIELD", "VALUE"], pairs)
+        _object_view(term, [(key, value) for key, value in record.items() if key not in skip])
     else:
-        write_tsv(term, pairs)
+        write_tsv(term, [[key, cell(term, value)] for key, value in record.items() if key not in skip])
+
+
+def emit_jq(term: Terminal, value: Any, expression: str) -> None:
+    """`value` filtered through jq (the jq package: libjq, imported only here), each result on
+    a line as `jq -r` writes it: strings raw, everything else as JSON."""
+    from msgsvc.errors import UsageError
+
+    program = compile_jq(expression)
+    try:
+        results = program.input_value(value).all()
+    except ValueError as error:
+        raise UsageError(f"--jq: {error}", hint="the expression ran on the command's --json output") from None
+    lines = [r if isinstance(r, str) else _compact(r) for r in results]
+    write(term, "".join(term.redact(line) + "\n" for line in lines))
+
+
+def compile_jq(expression: str) -> Any:
+    """The compiled jq program, or a usage error with jq's own message."""
+    import jq
+
+    from msgsvc.errors import UsageError
+
+    try:
+        return jq.compile(expression)
+    except ValueError as error:
+        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        raise UsageError(f"invalid --jq expression: {message}",
+                         hint="the expression is jq's language, as in 'jq -r EXPR'") from None
 
 
 def write(term: Terminal, text: str) -> None:
@@ -166,17 +239,159 @@ def write_tsv(term: Terminal, rows: Iterable[Sequence[str]]) -> None:
     write(term, "".join("\t".join(row) + "\n" for row in rows))
 
 
-def _table(term: Terminal, headers: Sequence[str], rows: Sequence[Sequence[str]], no_wrap: Sequence[bool] = ()) -> None:
-    from rich.table import Table
+# --- tables ----------------------------------------------------------------------------------
+
+GAP = 2  # spaces between two columns
+MIN_TEXT = 20  # a TRUNCATE column keeps this many cells (and its whole header): less says too little
+HIDDEN = "some columns hidden; widen the terminal or use --json"
+
+
+def short_time(text: str) -> str:
+    """A timestamp as `2026-11-29 11:27` (UTC), for tables only; other text unchanged. Takes
+    the Messaging API's ISO 8601 and the 2010 API's RFC 2822 dates."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return text
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def _table_cell(term: Terminal, column: Column, value: Any) -> str:
+    if column.fit == WRAP and isinstance(value, list):
+        return term.escape(", ".join(_text(v) for v in value))  # wraps between the items
+    text = cell(term, value)
+    return short_time(text) if column.timestamp and text else text
+
+
+def layout(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -> tuple[list[int], list[int]]:
+    """Which columns a table shows and how wide each is, for `width` terminal cells.
+
+    Each column wants its widest cell (or its header). When that is too wide, TRUNCATE and
+    WRAP columns give way, the widest first, down to their least width (never below the
+    header, a WRAP column never below its longest word); when even the least widths do not
+    fit, columns are hidden, the highest `drop` first. KEEP columns never give way: if what
+    is left is still too wide, the terminal wraps the line rather than msgsvc cutting a SID."""
+    from rich.cells import cell_len
+
+    natural = [max([cell_len(c.header)] + [cell_len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+
+    def least(i: int) -> int:
+        column = columns[i]
+        if column.fit == KEEP:
+            return natural[i]
+        header = cell_len(column.header)
+        if column.fit == WRAP:
+            words = [cell_len(word) for row in cells for word in row[i].split(" ")]
+            return max([header] + words)
+        return min(natural[i], max(header, MIN_TEXT))
+
+    shown = list(range(len(columns)))
+    while sum(least(i) for i in shown) + GAP * (len(shown) - 1) > width:
+        droppable = [i for i in shown if columns[i].drop]
+        if not droppable:
+            break
+        shown.remove(max(reversed(droppable), key=lambda i: columns[i].drop))
+    widths = {i: natural[i] for i in shown}
+    excess = sum(widths.values()) + GAP * (len(shown) - 1) - width
+    while excess > 0:
+        shrinkable = [i for i in shown if widths[i] > least(i)]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        others = [widths[i] for i in shrinkable if i != widest]
+        step = min(excess, widths[widest] - least(widest), max(1, widths[widest] - max(others, default=0)))
+        widths[widest] -= step
+        excess -= step
+    return shown, [widths[i] for i in shown]
+
+
+def _fit(text: str, width: int, fit: str) -> list[str]:
+    """A cell as the lines it takes in a column `width` cells wide."""
+    from rich.cells import cell_len, set_cell_size
+
+    if fit == KEEP or cell_len(text) <= width:
+        return [text]
+    if fit == TRUNCATE:
+        return [set_cell_size(text, width - 1).rstrip() + "…"]
+    return wrap_words(text, width)
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken only at spaces; a word longer than
+    the width stays whole on its own line."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if not word:
+            continue
+        candidate = f"{line} {word}" if line else word
+        if line and cell_len(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + [line] if line or not lines else lines
+
+
+def _pad(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
+def table(term: Terminal, columns: Sequence[Column], records: Sequence[dict]) -> None:
+    """A list as a table that fits the terminal (see `layout`); says once on stderr when
+    columns had to be hidden."""
+    cells = [[_table_cell(term, c, r.get(c.key)) for c in columns] for r in records]
+    width = term.width or term.console().width
+    shown, widths = layout(columns, cells, width)
+    header = (" " * GAP).join(_pad(columns[i].header, w) for i, w in zip(shown, widths)).rstrip()
+    lines = []
+    for row in cells:
+        parts = [_fit(row[i], w, columns[i].fit) for i, w in zip(shown, widths)]
+        for n in range(max(len(p) for p in parts)):
+            line = (" " * GAP).join(_pad(p[n] if n < len(p) else "", w) for p, w in zip(parts, widths))
+            lines.append(line.rstrip())
+    _print_lines(term, header, lines)
+    if len(shown) < len(columns):
+        note(term, HIDDEN)
+
+
+def _object_view(term: Terminal, pairs: Sequence[tuple[str, Any]]) -> None:
+    """One object: field names, and beside them the values word-wrapped to the terminal
+    (never cut, never folded inside a word; timestamps shorter)."""
+    from rich.cells import cell_len
+
+    texts = [(key, short_time(cell(term, value)) if key.startswith("date_") else cell(term, value)) for key, value in pairs]
+    keys = max([cell_len("FIELD")] + [cell_len(key) for key, _ in texts])
+    room = max((term.width or term.console().width) - keys - GAP, 20)
+    lines = []
+    for key, text in texts:
+        for n, part in enumerate(wrap_words(text, room)):
+            lines.append((_pad(key if n == 0 else "", keys) + " " * GAP + part).rstrip())
+    _print_lines(term, (_pad("FIELD", keys) + " " * GAP + "VALUE"), lines)
+
+
+def _print_lines(term: Terminal, header: str, lines: Sequence[str]) -> None:
+    """The header in bold (when colour is on) and the lines as they are: no markup, and Rich
+    neither wraps nor crops them."""
     from rich.text import Text
 
-    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
-    for index, header in enumerate(headers):
-        keep = index < len(no_wrap) and no_wrap[index]
-        table.add_column(header, overflow="fold", no_wrap=keep, min_width=max((len(r[index]) for r in rows), default=0) if keep else None)
-    for row in rows:
-        table.add_row(*(Text(value) for value in row))  # Text: no markup in API data
-    term.console().print(table)
+    text = Text(end="")
+    text.append(header + "\n", style="bold")
+    text.append("".join(line + "\n" for line in lines))
+    term.console().print(text, soft_wrap=True, end="")
 
 
 def emit_plan(term: Terminal, planned: list[dict], *, as_json: bool) -> None:
@@ -201,7 +416,7 @@ def progress(term: Terminal, label: str, total: int) -> Iterator[Callable[[], No
     """A progress bar on stderr for a bulk job, yielding `advance()`; thread-safe.
     Only when stderr is a terminal and there are more than a handful of items: nothing of
     it ever reaches a pipe or a log file."""
-    if total <= HANDFUL or not term.stderr_tty:
+    if total <= HANDFUL or not term.stderr_tty or term.quiet:
         yield lambda: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -212,7 +427,11 @@ def progress(term: Terminal, label: str, total: int) -> Iterator[Callable[[], No
     )
     with bar:
         task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+        term.live = bar
+        try:
+            yield lambda: bar.advance(task)
+        finally:
+            term.live = None
 
 
 def confirm(term: Terminal, question: str) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError
 from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
-from msgsvc.resources import RESOURCES, Column, Resource, all_resources, form_dict
+from msgsvc.resources import KEEP, RESOURCES, TRUNCATE, Column, Resource, all_resources, form_dict
 from msgsvc.senders import Ref, SenderKind
 
 log = logging.getLogger("msgsvc.http")
@@ -48,15 +48,17 @@ WOULD = {ATTACH: WOULD_ATTACH, DETACH: WOULD_DETACH}
 # More E.164 numbers than this are resolved by listing the account's numbers once.
 LIST_ACCOUNT_ABOVE = 50
 
-# On a narrow terminal the INPUT folds rather than the STATUS: the SID column beside it
-# holds the whole SID to copy, and a status folded letter by letter cannot be read.
+# On a narrow terminal nothing the user typed or an identifier is cut: the MESSAGE is cut
+# with an ellipsis (--json has it whole); the CODE is hidden first, then the SID (the INPUT
+# names the sender already), then the MESSAGE; the INPUT and the STATUS are always shown.
 RESULT_COLUMNS = (
-    Column("INPUT", "input"),
-    Column("SID", "sid", wrap=False),
-    Column("STATUS", "status", wrap=False),
-    Column("CODE", "code"),
-    Column("MESSAGE", "message"),
+    Column("INPUT", "input", fit=KEEP),
+    Column("SID", "sid", fit=KEEP, drop=2),
+    Column("STATUS", "status", fit=KEEP),
+    Column("CODE", "code", fit=KEEP, drop=3),
+    Column("MESSAGE", "message", fit=TRUNCATE, drop=1),
 )
+RESULT_KEYS = tuple(column.key for column in RESULT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -170,9 +172,17 @@ def fatal(error: MsgsvcError) -> bool:
     return isinstance(error, ApiError) and error.status in (401, 403)
 
 
-def would(change: Change) -> Outcome:
-    """The result a dry run reports for a change it did not send."""
-    return Outcome(change.shown, change.target, WOULD.get(change.action, f"would {change.action}"))
+def would(change: Change, request: dict[str, Any] | None = None) -> Outcome:
+    """The result a dry run reports for a change it did not send; its message is the request
+    (from `dry_run`) when given: `POST https://.../PhoneNumbers PhoneNumberSid=PN...`."""
+    message = None
+    if request is not None:
+        message = " ".join([request["method"], request["url"], *(f"{k}={v}" for k, v in _pairs(request["form"]))])
+    return Outcome(change.shown, change.target, WOULD.get(change.action, f"would {change.action}"), None, message)
+
+
+def _pairs(form: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(key, item) for key, value in form.items() for item in (value if isinstance(value, list) else [value])]
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:
@@ -250,7 +260,7 @@ class _SenderPlanner:
                     settled[ref.raw] = failure(ref.raw, None, number)
                     continue
                 if number is None:
-                    settled[ref.raw] = failed(ref.raw, f"{ref.e164} is not a number on this account")
+                    settled[ref.raw] = failed(ref.raw, self.kind.not_on_account(ref.e164))
                     continue
                 ref = Ref(ref.raw, sid=number["sid"], e164=ref.e164)
             found = self._find(current, ref)
@@ -295,7 +305,7 @@ class _SenderPlanner:
 
         def find(ref: Ref) -> dict | MsgsvcError | None:
             try:
-                return self.client.find_incoming_number(ref.e164)
+                return self.client.find_account_sender(self.kind, ref.e164)
             except MsgsvcError as error:
                 if fatal(error) or not isinstance(error, (ApiError, NetworkError)):
                     raise
@@ -321,9 +331,10 @@ class _SenderPlanner:
         wanted = {ref.e164 for ref in refs}
         found: dict[str, dict] = {}
         try:
-            for number in self.client.incoming_numbers():
-                if number.get("phone_number") in wanted:
-                    found[number["phone_number"]] = number
+            field = self.kind.account_list[3] if self.kind.account_list else "phone_number"
+            for number in self.client.account_senders(self.kind):
+                if number.get(field) in wanted:
+                    found[number[field]] = number
                     if len(found) == len(wanted):
                         break  # no page is fetched once every number was found
         except MsgsvcError as error:

@@ -14,7 +14,7 @@ what a user may type for it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from msgsvc import validate
@@ -100,16 +100,50 @@ class Field:
         return value
 
 
+# How a column gives way when a table does not fit the terminal (see Column.fit).
+KEEP = "keep"  # never cut or folded: SIDs, E.164 numbers, short codes, enums, booleans, numbers, timestamps
+TRUNCATE = "truncate"  # free text (names, messages, URLs): cut with an ellipsis to fit
+WRAP = "wrap"  # a list of short words (capabilities): wrapped between its items, never inside one
+FITS = (KEEP, TRUNCATE, WRAP)
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column of a list: its header and the key it reads from each record."""
+    """A column of a list: its header, the key it reads from each record (also its name for
+    --fields), and how it may give way on a narrow terminal.
+
+    `fit` is KEEP, TRUNCATE or WRAP (above). `drop` is the column's place in the order in
+    which columns are hidden when even their narrowest widths do not fit: the highest goes
+    first, 0 is never hidden. A `timestamp` is shown as `2026-11-29 11:27` in a table (never
+    shortened in TSV or JSON)."""
 
     header: str
     key: str
-    wrap: bool = True  # False for SIDs: folded or cut, they cannot be copied whole
+    fit: str = TRUNCATE
+    drop: int = 0
+    timestamp: bool = False
+
+    def __post_init__(self) -> None:
+        if self.fit not in FITS:
+            raise ValueError(f"column {self.header}: unknown fit {self.fit!r}")
 
 
-CREATED = Column("CREATED", "date_created", wrap=False)
+def column_for(key: str, columns: Iterable[Column] = (), fields: Iterable[Field] = ()) -> Column:
+    """The column that shows `key` (for --fields): the declared one, or one made for it: SIDs,
+    dates and the values of bool, int and choice fields are never cut; the rest is text."""
+    for column in columns:
+        if column.key == key:
+            return replace(column, drop=0)  # chosen by the user: never hidden
+    kinds = {f.key: f.kind for f in fields}
+    header = key.upper().replace("_", " ")
+    if key.startswith("date_"):
+        return Column(header, key, fit=KEEP, timestamp=True)
+    if key == "sid" or key.endswith("_sid") or kinds.get(key) in ("bool", "int", "choice", "method"):
+        return Column(header, key, fit=KEEP)
+    return Column(header, key)
+
+
+CREATED = Column("CREATED", "date_created", fit=KEEP, drop=3, timestamp=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +158,7 @@ class Resource:
     prefix: str  # SID prefix: "MG"
     fields: tuple[Field, ...] = ()  # what a create or update may send
     columns: tuple[Column, ...] = ()  # what a list shows, in order
+    keys: tuple[str, ...] = ()  # every key of the API's object, in its order: what --fields takes
     parent: Resource | None = None  # the resource it lives under (a service), or None
 
     @property
@@ -211,12 +246,21 @@ SERVICE = Resource(
         Field("UseInboundWebhookOnNumber", "bool",
               "Use each number's own webhook instead of the service's inbound and fallback URLs."),
     ),
+    # On a narrow terminal CREATED is hidden first, then A2P, then USECASE; the friendly
+    # name is cut with an ellipsis; the SID is always whole.
     columns=(
-        Column("SID", "sid", wrap=False),
-        Column("FRIENDLY NAME", "friendly_name"),
-        Column("USECASE", "usecase"),
-        Column("A2P", "us_app_to_person_registered"),
+        Column("SID", "sid", fit=KEEP),
+        Column("FRIENDLY NAME", "friendly_name", fit=TRUNCATE),
+        Column("USECASE", "usecase", fit=KEEP, drop=1),
+        Column("A2P", "us_app_to_person_registered", fit=KEEP, drop=2),
         CREATED,
+    ),
+    keys=(
+        "sid", "account_sid", "friendly_name", "date_created", "date_updated", "inbound_request_url",
+        "inbound_method", "fallback_url", "fallback_method", "status_callback", "sticky_sender",
+        "mms_converter", "smart_encoding", "scan_message_content", "fallback_to_long_code",
+        "area_code_geomatch", "synchronous_validation", "validity_period", "url", "links", "usecase",
+        "us_app_to_person_registered", "use_inbound_webhook_on_number",
     ),
 )
 

@@ -17,6 +17,7 @@ import logging
 import random
 import threading
 import time
+from typing import Callable
 
 from urllib3.util.retry import Retry
 
@@ -50,10 +51,12 @@ class Throttle:
 
 class TwilioRetry(Retry):
     throttle: Throttle | None = None
+    notify: Callable[[str], None] | None = None  # told "retrying in 2 s (connection refused)"
 
     def new(self, **kw):  # type: ignore[override]
         retry = super().new(**kw)
         retry.throttle = self.throttle
+        retry.notify = self.notify
         return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
@@ -101,6 +104,8 @@ class TwilioRetry(Retry):
                 "retry: %s %s after %s; waiting %.2f s (%s retries left)",
                 last.method, last.url, why, delay, self.total,
             )
+        if self.notify is not None and last is not None:
+            self.notify(retry_note(delay, f"HTTP {last.status}" if last.status else _why(last.error)))
         if self.throttle is not None and last is not None and last.status in ALWAYS_RETRIED:
             self.throttle.hold(delay)
             self.throttle.wait()
@@ -109,6 +114,22 @@ class TwilioRetry(Retry):
 
 
 BACKOFF_MAX = 30.0
+
+
+def retry_note(delay: float, why: str) -> str:
+    """`retrying in 2 s (connection refused)`: what a person sees while a retry waits."""
+    shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+    return f"retrying in {shown} s ({why})"
+
+
+def _why(error: BaseException | None) -> str:
+    """A failed attempt in a few words: 'connection refused', 'timed out', ..."""
+    text = str(error)
+    if "refused" in text.lower():
+        return "connection refused"
+    if "timed out" in text.lower() or "timeout" in type(error).__name__.lower():
+        return "timed out"
+    return "connection failed" if "NewConnectionError" in type(error).__name__ else "connection lost"
 
 
 def backoff(attempt: int, backoff_factor: float) -> float:
@@ -125,7 +146,8 @@ def pause(seconds: float) -> None:
 
 
 def make_retry(
-    max_retries: int, throttle: Throttle | None = None, backoff_factor: float = 0.5
+    max_retries: int, throttle: Throttle | None = None, backoff_factor: float = 0.5,
+    notify: Callable[[str], None] | None = None,
 ) -> TwilioRetry:
     retry = TwilioRetry(
         total=max_retries,
@@ -144,4 +166,5 @@ def make_retry(
         retry_after_max=RETRY_AFTER_MAX,
     )
     retry.throttle = throttle
+    retry.notify = notify
     return retry

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from msgsvc import validate
-from msgsvc.resources import CREATED, SERVICE, Column, Field, Resource, register, sid_what
+from msgsvc.resources import CREATED, KEEP, SERVICE, WRAP, Column, Field, Resource, register, sid_what
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Ref:
 
     raw: str  # as the user typed it (after trimming), shown in results
     sid: str | None = None
-    e164: str | None = None
+    e164: str | None = None  # an E.164 number, or a short code's digits: looked up on the account
     text: str | None = None
 
 
@@ -35,6 +35,11 @@ class SenderKind(Resource):
     accepts: str  # what NUMBER may be, for the help
     examples: tuple[str, ...]  # one argument example per line, for the help
     by_e164: bool = False  # an E.164 number is resolved through IncomingPhoneNumbers
+    by_number: bool = False  # a short code's digits (55501) are resolved like an E.164 number
+    by_address: bool = False  # detach/get also find a sender by its address (whatsapp:+1...)
+    # The account's list of this kind in the 2010 API, where a number is resolved to its SID:
+    # (path under /2010-04-01/Accounts/{AC}/, list key, filter parameter, value field).
+    account_list: tuple[str, str, str, str] | None = None
     by_text: bool = False  # attach sends the text; detach/get also find a sender by its text
     country: bool = False  # --country (IsoCountryCode) on attach, list, detach and get
 
@@ -54,15 +59,39 @@ class SenderKind(Resource):
         if self.by_e164 and value.startswith("+"):
             number = re.sub(r"[\s().\-]", "", value)  # "+1 (501) 712-2661" is +15017122661
             return Ref(value, e164=validate.e164(number))
+        if self.by_number and re.fullmatch(r"[0-9]{3,8}", value):
+            return Ref(value, e164=value)  # looked up among the account's short codes
+        if self.by_address and re.fullmatch(r"[a-z]+:\S+", value):
+            if attach:
+                raise ValueError(f"{value!r}: attach takes the {self.prefix}... SID of the {self.what} "
+                                 "(detach and get also take its address)")
+            return Ref(value, text=value)
+        digits = re.sub(r"[\s().\-]", "", value)
+        if self.by_e164 and re.fullmatch(r"[0-9]{8,15}", digits):
+            raise ValueError(f"{value!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
         if self.by_e164:
             raise ValueError(
                 f"{value!r} is neither a phone number SID (PN followed by 32 hexadecimal "
                 "digits) nor an E.164 number such as +15017122661"
             )
+        if re.fullmatch(r"[A-Za-z]{2}[0-9a-fA-F]{32}", value) and value[:2].upper() != self.prefix:
+            raise ValueError(f"{value!r} is {sid_what(value[:2].upper())}, not {sid_what(self.prefix)}")
         raise ValueError(
             f"{value!r} is not {sid_what(self.prefix)} "
-            f"({self.prefix} followed by 32 hexadecimal digits)"
+            f"({self.prefix} followed by 32 hexadecimal digits{self._or})"
         )
+
+    @property
+    def _or(self) -> str:
+        if self.by_number:
+            return f", or the {self.what} itself such as 55501"
+        if self.by_address:
+            return ", or, for detach and get, its address such as whatsapp:+15017122661"
+        return ""
+
+    def not_on_account(self, value: str) -> str:
+        """The sentence for a number the account's list does not hold."""
+        return f"{value} is not a {'number' if self.by_e164 else self.what} on this account"
 
     @property
     def form_field(self) -> str:
@@ -99,6 +128,11 @@ def country_code(value: str) -> str:
     return value.upper()
 
 
+# On a narrow terminal a sender list hides CREATED first, then CAPABILITIES (or TYPE), then
+# COUNTRY; SIDs, numbers, short codes and addresses are never cut.
+COUNTRY_COLUMN = Column("COUNTRY", "country_code", fit=KEEP, drop=1)
+CAPABILITIES_COLUMN = Column("CAPABILITIES", "capabilities", fit=WRAP, drop=2)
+
 COUNTRY = Field("IsoCountryCode", "text", "ISO country code of the destination.", check=country_code)
 
 NUMBERS = SenderKind(
@@ -111,11 +145,14 @@ NUMBERS = SenderKind(
     what="phone number",
     metavar="NUMBER",
     value_key="phone_number",
-    columns=(Column("SID", "sid", wrap=False), Column("PHONE NUMBER", "phone_number", wrap=False),
-             Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("PHONE NUMBER", "phone_number", fit=KEEP),
+             COUNTRY_COLUMN, CAPABILITIES_COLUMN, CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "phone_number",
+          "country_code", "capabilities", "url"),
     accepts="A PN... phone number SID, or the number itself in E.164 form (+15017122661).",
     examples=("+15017122661", "PN0123456789abcdef0123456789abcdef"),
     by_e164=True,
+    account_list=("IncomingPhoneNumbers.json", "incoming_phone_numbers", "PhoneNumber", "phone_number"),
 )
 
 SHORT_CODES = SenderKind(
@@ -128,10 +165,14 @@ SHORT_CODES = SenderKind(
     what="short code",
     metavar="SHORT_CODE",
     value_key="short_code",
-    columns=(Column("SID", "sid", wrap=False), Column("SHORT CODE", "short_code", wrap=False),
-             Column("COUNTRY", "country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
-    accepts="An SC... short code SID.",
-    examples=("SC0123456789abcdef0123456789abcdef",),
+    columns=(Column("SID", "sid", fit=KEEP), Column("SHORT CODE", "short_code", fit=KEEP),
+             COUNTRY_COLUMN, CAPABILITIES_COLUMN, CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "short_code",
+          "country_code", "capabilities", "url"),
+    accepts="An SC... short code SID, or the short code itself (55501).",
+    examples=("55501", "SC0123456789abcdef0123456789abcdef"),
+    by_number=True,
+    account_list=("SMS/ShortCodes.json", "short_codes", "ShortCode", "short_code"),
 )
 
 ALPHA_SENDERS = SenderKind(
@@ -144,8 +185,10 @@ ALPHA_SENDERS = SenderKind(
     what="alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid", wrap=False), Column("ALPHA SENDER", "alpha_sender"),
-             Column("CAPABILITIES", "capabilities"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
+             CAPABILITIES_COLUMN, CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
+          "capabilities", "url"),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
             "digits only. Detach and get also take its AI... SID.",
     examples=("MyCompany",),
@@ -162,10 +205,14 @@ CHANNEL_SENDERS = SenderKind(
     what="channel sender",
     metavar="SENDER",
     value_key="sender",
-    columns=(Column("SID", "sid", wrap=False), Column("SENDER", "sender"), Column("TYPE", "sender_type"),
-             Column("COUNTRY", "country_code"), CREATED),
-    accepts="An XE... channel sender SID (a WhatsApp, RCS or Messenger sender).",
+    columns=(Column("SID", "sid", fit=KEEP), Column("SENDER", "sender", fit=KEEP),
+             Column("TYPE", "sender_type", fit=KEEP, drop=2), COUNTRY_COLUMN, CREATED),
+    keys=("account_sid", "messaging_service_sid", "sid", "sender", "sender_type", "country_code",
+          "date_created", "date_updated", "url"),
+    accepts="An XE... channel sender SID (a WhatsApp, RCS or Messenger sender); detach and get "
+            "also take its address (whatsapp:+15017122661).",
     examples=("XE0123456789abcdef0123456789abcdef",),
+    by_address=True,
 )
 
 DESTINATION_ALPHA_SENDERS = SenderKind(
@@ -179,8 +226,11 @@ DESTINATION_ALPHA_SENDERS = SenderKind(
     what="destination alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid", wrap=False), Column("ALPHA SENDER", "alpha_sender"),
-             Column("COUNTRY", "iso_country_code"), Column("CAPABILITIES", "capabilities"), CREATED),
+    columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
+             Column("COUNTRY", "iso_country_code", fit=KEEP, drop=1),
+             CAPABILITIES_COLUMN, CREATED),
+    keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
+          "capabilities", "url", "iso_country_code"),
     accepts="The alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &, not "
             "digits only. Detach and get also take its AI... SID.",
     examples=("MyCompany --country GB",),

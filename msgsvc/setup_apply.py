@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from msgsvc.executor import Executor
 from msgsvc.plan import ATTACH, CREATE, DELETE, DETACH, FAILED, NOT_SENT, UPDATE, Change, Outcome
 from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, no_progress
-from msgsvc.resources import SERVICE, Column
+from msgsvc.resources import KEEP, SERVICE, Column
 from msgsvc.setup_diff import Diff, SenderAction, ServiceAction, Target
 from msgsvc.setup_file import FIELDS, KIND_BY_NOUN
 
@@ -26,18 +26,17 @@ MOVED = "moved"
 STATUS_ORDER = ("created", "updated", "attached", "already attached", "detached", "not attached", MOVED,
                 "deleted", "not found", FAILED, NOT_SENT)
 
+# At 80 columns the SID (whole, never cut, 34 characters) is the first to give way, so the
+# name, the sender and the message have room; TSV and JSON always have it.
 RESULT_COLUMNS = (
-    Column("ACTION", "action", wrap=False),
+    Column("ACTION", "action", fit=KEEP),
     Column("SERVICE", "service"),
     Column("TARGET", "target"),
-    Column("SID", "sid", wrap=False),
-    Column("STATUS", "status", wrap=False),
-    Column("CODE", "code"),
+    Column("SID", "sid", fit=KEEP, drop=2),
+    Column("STATUS", "status", fit=KEEP),
+    Column("CODE", "code", fit=KEEP, drop=1),
     Column("MESSAGE", "message"),
 )
-# A table is read at 80 columns: the SID (whole, never cut, 34 characters) is left to TSV
-# and JSON, so the name, the sender and the message have room.
-RESULT_TABLE_COLUMNS = tuple(c for c in RESULT_COLUMNS if c.key != "sid")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
 from msgsvc.errors import NotFoundError, UsageError
-from msgsvc.resources import SERVICE, Column
+from msgsvc.resources import KEEP, SERVICE, Column
 from msgsvc.senders import KINDS, Ref, SenderKind
 from msgsvc.setup_diff import Current, Diff, diff, sender_keys
 from msgsvc.setup_file import KIND_BY_NOUN, POOLED, Desired
@@ -156,16 +156,15 @@ def plan(
                 move_from_unmanaged=move_from_unmanaged)
 
 
+# At 80 columns two whole SIDs leave no room: the number's SID and the input give way first
+# (TSV and JSON always have them), the number and its service stay.
 FIND_COLUMNS = (
-    Column("INPUT", "input"),
-    Column("SID", "sid", wrap=False),
-    Column("PHONE NUMBER", "phone_number", wrap=False),
-    Column("SERVICE SID", "service_sid", wrap=False),
+    Column("INPUT", "input", drop=1),
+    Column("SID", "sid", fit=KEEP, drop=2),
+    Column("PHONE NUMBER", "phone_number", fit=KEEP),
+    Column("SERVICE SID", "service_sid", fit=KEEP),
     Column("SERVICE NAME", "service_name"),
 )
-# At 80 columns two whole SIDs leave no room: a table shows the number and its service; the
-# input and the number's SID are in TSV and JSON.
-FIND_TABLE_COLUMNS = tuple(c for c in FIND_COLUMNS if c.key in ("phone_number", "service_sid", "service_name"))
 
 
 def find_numbers(client: Any, refs: Sequence[Ref], *, concurrency: int = DEFAULT_CONCURRENCY,

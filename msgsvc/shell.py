@@ -240,7 +240,9 @@ def _classes() -> dict[str, type]:
             return joined[:-1], joined[-1]
 
         def format_completion(self, item: Any) -> str:
-            return f"{item.type},{item.value}"
+            # bash inserts COMPREPLY as typed: a friendly name with spaces or quotes is escaped
+            # as `printf %q` would, so that it stays one word.
+            return f"{item.type},{_bash_quote(item.value) if item.type == 'plain' else item.value}"
 
         def complete(self) -> str:
             # For --option=val, bash replaces only the part after '=', which is what the value
@@ -296,6 +298,13 @@ def _powershell_word(text: str) -> str:
     if text and all(c.isalnum() or c in "-_.:/=+%~\\" for c in text):
         return text
     return "'" + "".join(c * 2 if c in "'\u2018\u2019\u201a\u201b" else c for c in text) + "'"
+
+
+def _bash_quote(value: str) -> str:
+    """`Staging alerts` as `Staging\\ alerts`: every character a shell treats specially escaped."""
+    import re
+
+    return re.sub(r"([^\w@%+=:,./-])", r"\\\1", value)
 
 
 def respond(term: Any, command: Any, instruction: str, prog: str = PROG) -> int:

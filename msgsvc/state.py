@@ -22,6 +22,8 @@ class State:
     timeout: float | None = None
     max_retries: int | None = None
     dry_run: bool = False
+    fields: tuple[str, ...] | None = None  # --fields, checked
+    jq: str | None = None  # --jq, compiled once already
     _client: Client | None = None
 
     def flags(self) -> dict[str, Any]:
@@ -41,6 +43,13 @@ class State:
 
             from msgsvc.config import client_settings
 
-            self._client = Client(client_settings(self.resolve()))
+            settings = client_settings(self.resolve())
+            if self.term.stderr_tty:  # a person is watching: say why nothing seems to happen
+                from functools import partial
+
+                from msgsvc.output import note
+
+                settings.on_retry = partial(note, self.term)
+            self._client = Client(settings)
             self.term.secrets.add(self._client.settings.password)
         return self._client

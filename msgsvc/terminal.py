@@ -49,6 +49,8 @@ class Terminal:
         self.width = width  # None: the OS (or $COLUMNS) decides
         self.color = color  # None: Rich decides (it honours NO_COLOR and FORCE_COLOR)
         self.secrets: set[str] = set()
+        self.quiet = False  # --quiet: notes are not written (errors and warnings still are)
+        self.live: Any = None  # the progress bar being drawn on stderr, if any (notes go above it)
         # A real run lets Rich look at the streams itself, exactly as it always has.
         self._detect = detect
 

@@ -207,8 +207,8 @@ def render(node: Node, date: str, version: str) -> str:
     for term, text in options:
         out += [".TP", option_term(term), esc(" ".join(text.split()))]
     if len(node.path) > 1:
-        out += [".PP", esc("The global options of msgsvc(1), such as --profile, --json and --debug, "
-                           "may also be given before the command.")]
+        out += [".PP", esc("The global options of msgsvc(1) (--profile, --json, --base-url, --timeout, "
+                           "--max-retries, --debug) may be given before or after the command.")]
 
     if node.children:
         out.append(".SH COMMANDS")

@@ -96,6 +96,9 @@ class SpecChecker:
                 for method, op in item.items():
                     if method not in ("get", "post", "delete"):
                         continue
+                    operation = op["operationId"]
+                    if (operation, 200) in self.schemas and "v2010" in name:
+                        operation = "api.v2010." + operation  # the 2010 API's ShortCodes, as the emulator names it
                     for status, response in op["responses"].items():
                         content = response.get("content", {}).get("application/json")
                         key = (prefix + op["operationId"], int(status))

@@ -141,4 +141,4 @@ def test_a_host_that_does_not_resolve_is_named(msgsvc, monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
     result = msgsvc("--base-url", "https://no-such-host.invalid", "--max-retries", "0", "services", "get", SERVICE_SID)
     assert (result.code, result.out) == (1, "")
-    assert result.err == "msgsvc: cannot resolve the host name no-such-host.invalid\n"
+    assert result.err == "msgsvc: cannot resolve the host name no-such-host.invalid (the URL is from --base-url)\n"

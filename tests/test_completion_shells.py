@@ -224,3 +224,36 @@ def test_zsh_completes_through_the_committed_script(shell_env, how):
             tmux.wait_for(lambda s: s.strip() == "READY>", "a clear screen")
     finally:
         tmux.close()
+
+
+def test_bash_completes_friendly_names_by_prefix_quoted(shell_env):
+    """`msgsvc -p staging services get Stag<Tab>` inserts `Staging\\ alerts`: one word for bash,
+    which msgsvc then resolves by name."""
+    bash = need("bash")
+    env, work = shell_env
+    script = r"""
+source "$1"
+COMP_WORDS=(msgsvc -p staging services get Stag); COMP_CWORD=5
+_msgsvc_completion msgsvc Stag get
+printf '%s\n' "${COMPREPLY[@]}"
+COMP_WORDS=(msgsvc services get Al); COMP_CWORD=3
+_msgsvc_completion msgsvc Al get
+printf '%s\n' "${COMPREPLY[@]}"
+eval "words=(${COMPREPLY[0]})"; printf '[%s]\n' "${words[@]}"
+"""
+    done = subprocess.run([bash, "--norc", "--noprofile", "-c", script, "bash", str(COMPLETIONS / "msgsvc.bash")],
+                          capture_output=True, text=True, env=env, cwd=work, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "Staging\\ alerts\nAlerts\n[Alerts]\n"
+
+
+def test_names_complete_in_process_in_every_shell(msgsvc, shell_env, monkeypatch):
+    from msgsvc.complete import complete_services
+
+    class Ctx:
+        params = {"profile": "staging"}
+        parent = None
+
+    assert complete_services(Ctx(), "Stag") == [("Staging alerts", THIRD_SID)]
+    assert complete_services(Ctx(), "") == [(THIRD_SID, "Staging alerts")]  # nothing typed: SIDs only
+    assert complete_services(Ctx(), "stag") == []  # names are exact, as SERVICE is resolved

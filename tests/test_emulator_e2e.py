@@ -256,9 +256,17 @@ def test_startup_output_stdout_data_stderr_guidance(tmp_path):
     assert emu.info["TWILIO_ACCOUNT_SID"] == "AC" + "1" * 32 and emu.info["TWILIO_AUTH_TOKEN"] == "tok3n"
     assert re.fullmatch(r"SK[0-9a-f]{32}", emu.info["MSGSVC_EMULATOR_API_KEY"])
     key = emu.info["MSGSVC_EMULATOR_API_KEY"]
+    from msgsvc.emulator.store import seed
+
+    seeded = seed("AC" + "1" * 32, "tok3n", 2)  # the same account seeds the same SIDs
+    codes = ", ".join(f"{r['short_code']} {r['sid']}" for r in seeded["short_codes"].values())
+    channels = ", ".join(f"{r['sender']} {r['sid']}" for r in seeded["channel_senders"].values())
+    assert codes.startswith("55501 SC") and channels.startswith("whatsapp:+15550000001 XE")
     assert emu.stderr_path.read_text() == (
         f"msgsvc emulator: Twilio's Messaging API on {url} (state in memory)\n"
         f"Account {'AC' + '1' * 32}: 2 phone numbers, 3 short codes, 3 channel senders, 0 services; also accepts API key {key}\n"
+        f"Short codes: {codes}\n"
+        f"Channel senders: {channels}\n"
         "Add a profile for it:\n"
         f"  printf '%s\\n' tok3n | msgsvc profiles add emulator --account-sid {'AC' + '1' * 32} --base-url {url}\n"
         "Press Ctrl-C to stop.\n"
@@ -276,7 +284,11 @@ def test_json_startup_output(tmp_path):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
     info = json.loads(text)
-    assert sorted(info) == ["account_sid", "api_key", "api_secret", "auth_token", "base_url", "profile_command"]
+    assert sorted(info) == ["account_sid", "api_key", "api_secret", "auth_token", "base_url", "channel_senders",
+                            "profile_command", "short_codes"]
+    assert [r["short_code"] for r in info["short_codes"]] == ["55501", "55502", "55503"]
+    assert all(re.fullmatch(r"SC[0-9a-f]{32}", r["sid"]) for r in info["short_codes"])
+    assert [r["sender"] for r in info["channel_senders"]][0] == "whatsapp:+15550000001"
     assert info["profile_command"].endswith(f"--account-sid {info['account_sid']} --base-url {info['base_url']}")
 
 

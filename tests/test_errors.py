@@ -4,7 +4,7 @@ stdout, no traceback."""
 from __future__ import annotations
 
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, run_installed, service
+from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, page, run_installed, service
 from corehelp import refusing_port, sent, silent_port
 
 from msgsvc import config
@@ -102,7 +102,8 @@ def test_a_refused_connection_names_the_host(msgsvc, profile):
         use_base_url(f"http://127.0.0.1:{port}")
         result = msgsvc("services", "list")
     assert (result.code, result.out) == (1, "")
-    assert result.err == f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused or unreachable)\n"
+    assert result.err == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 'test')\n"
+                          "hint: is the emulator running? start it with: msgsvc emulator\n")
 
 
 def test_a_refused_connection_on_create_is_not_outcome_unknown(msgsvc, profile):
@@ -110,7 +111,7 @@ def test_a_refused_connection_on_create_is_not_outcome_unknown(msgsvc, profile):
         use_base_url(f"http://127.0.0.1:{port}")
         result = msgsvc("services", "create", "--friendly-name", "A")
     assert result.code == 1
-    assert result.err == f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused or unreachable)\n"
+    assert result.err.startswith(f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 'test')\n")
 
 
 @pytest.mark.parametrize("retries", ["0", "1"])
@@ -151,7 +152,28 @@ def test_half_the_environment_credentials_is_no_credentials(msgsvc, monkeypatch)
     monkeypatch.setenv("TWILIO_API_KEY", "SK" + "1" * 32)  # and no secret
     result = msgsvc("services", "list")
     assert result.code == 4
-    assert result.err.startswith("msgsvc: no credentials:")
+    warning, hint, error, _ = result.err.split("\n", 3)
+    assert warning == ("msgsvc: warning: TWILIO_ACCOUNT_SID and TWILIO_API_KEY are set without the rest of a credential "
+                       "(TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): "
+                       "Twilio's variables were ignored, and no profile is active")
+    assert hint == "hint: set the missing variable, or unset these"
+    assert error.startswith("msgsvc: no credentials:")
+
+
+@pytest.mark.parametrize("variable", ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"])
+def test_half_the_environment_credentials_warns_which_profile_was_used(msgsvc, profile, httpserver, monkeypatch, variable):
+    monkeypatch.setenv(variable, ACCOUNT_SID if variable == "TWILIO_ACCOUNT_SID" else "a-token-123")
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", []))
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (0, "")
+    assert result.err == (
+        f"msgsvc: warning: {variable} is set without the rest of a credential (TWILIO_ACCOUNT_SID with "
+        "TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): Twilio's variables were ignored, "
+        "using profile 'test' instead\n"
+        "hint: set the missing variable, or unset these\n"
+    )
+    assert len(httpserver.log) == 1
+    assert msgsvc("-p", "test", "services", "list").err == ""  # a profile asked for: nothing was ignored
 
 
 def test_profiles_but_none_active(msgsvc, profile):

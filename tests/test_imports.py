@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-HEAVY = ("requests", "rich", "keyring")
+HEAVY = ("requests", "rich", "keyring", "jq")  # keyring only when a secret is needed, jq only with --jq
 
 PROBE = """
 import json, sys
@@ -73,7 +73,8 @@ def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"],
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"],
+                                  ["profiles", "--help"], ["profiles", "list"], ["numbers", "list", "--help"],
                                   ["export", "--help"], ["plan", "--help"], ["apply", "--help"], ["numbers", "find", "--help"]])
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (
@@ -90,6 +91,17 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
 def test_the_setup_library_loads_neither_typer_nor_rich():
     modules = loaded("import msgsvc.setup_file, msgsvc.setup_diff, msgsvc.setup_read, msgsvc.setup_apply")
     assert not modules & {"typer", "rich", "tomli_w"}, sorted(modules & {"typer", "rich", "tomli_w"})
+
+
+def test_jq_is_imported_only_with_jq():
+    body = (
+        "import contextlib, io\n"
+        "from msgsvc import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    code = cli.run(['profiles', 'list', '--jq', '.'])\n"
+        "assert code == 0, code\n"
+    )
+    assert "jq" in loaded(body)
 
 
 def test_the_probe_can_fail():

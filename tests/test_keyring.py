@@ -153,7 +153,8 @@ def test_migrate_named_profiles_only(msgsvc, isolated, keyring_file, monkeypatch
     assert entries(keyring_file) == {"b": TOKEN}
     assert stored(isolated)["profiles"]["a"]["auth_token"] == TOKEN
     unknown = msgsvc("profiles", "migrate", "zz")
-    assert (unknown.code, unknown.err) == (2, "msgsvc: there is no profile named 'zz'\nhint: profiles: a, b\n")
+    assert (unknown.code, unknown.err) == (4, "msgsvc: there is no profile named 'zz'\n"
+                                              "hint: profiles: a, b; add one with: msgsvc profiles add zz --account-sid AC...\n")
 
 
 def test_migrate_without_a_keyring_changes_nothing(msgsvc, isolated):

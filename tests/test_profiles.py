@@ -231,7 +231,8 @@ def test_use_changes_the_active_profile(msgsvc, two_profiles, isolated):
     assert (result.code, result.out, result.err) == (0, "", "Active profile: ci\n")
     assert stored(isolated)["active"] == "ci"
     bad = msgsvc("profiles", "use", "nope")
-    assert (bad.code, bad.err) == (2, "msgsvc: there is no profile named 'nope'\nhint: profiles: ci, prod\n")
+    assert (bad.code, bad.err) == (4, "msgsvc: there is no profile named 'nope'\n"
+                                      "hint: profiles: ci, prod; add one with: msgsvc profiles add nope --account-sid AC...\n")
 
 
 def test_remove(msgsvc, two_profiles, isolated):
@@ -240,7 +241,28 @@ def test_remove(msgsvc, two_profiles, isolated):
     active = msgsvc("profiles", "remove", "prod")
     assert active.err == "Removed profile 'prod'; no profile is active now (msgsvc profiles use NAME)\n"
     assert stored(isolated) == {"profiles": {}}
-    assert msgsvc("profiles", "remove", "prod").code == 2
+    assert msgsvc("profiles", "remove", "prod").code == 4
+
+
+@pytest.mark.parametrize("args", [
+    ["profiles", "use", "nope"], ["profiles", "remove", "nope"], ["profiles", "show", "nope"],
+    ["-p", "nope", "services", "list"], ["services", "list", "--profile", "nope"], ["-p", "nope", "profiles", "show"],
+])
+def test_an_unknown_profile_is_exit_4_everywhere(msgsvc, two_profiles, args):
+    result = msgsvc(*args)
+    assert (result.code, result.out) == (4, "")
+    assert result.err.startswith("msgsvc: there is no profile named 'nope'")
+    assert result.err.endswith("\nhint: profiles: ci, prod; add one with: msgsvc profiles add nope --account-sid AC...\n")
+
+
+@pytest.mark.parametrize("args, meant", [
+    (["profiles", "use", "Prod"], "prod"), (["profiles", "remove", "cI"], "ci"), (["-p", "prd", "profiles", "show"], "prod"),
+    (["profiles", "show", "PROD"], "prod"),
+])
+def test_a_mistyped_profile_name_suggests_the_profile(msgsvc, two_profiles, args, meant):
+    result = msgsvc(*args)
+    assert result.code == 4
+    assert result.err.endswith(f"\nhint: did you mean '{meant}'?\n")
 
 
 # --- which credentials a command uses, and profiles show -------------------------------------

@@ -80,8 +80,8 @@ def test_an_unreachable_url_saves_nothing_and_exits_1(msgsvc, isolated):
         result = add(msgsvc, "emu", f"http://127.0.0.1:{port}", EMU_TOKEN)
     assert (result.code, result.out) == (1, "")
     assert result.err == (
-        f"msgsvc: cannot check the credentials: cannot connect to 127.0.0.1:{port} (connection refused or unreachable)"
-        + NOT_SAVED + NO_VERIFY_HINT
+        f"msgsvc: cannot check the credentials: cannot connect to 127.0.0.1:{port} (connection refused) "
+        "(the URL is from base_url of profile 'emu')" + NOT_SAVED + NO_VERIFY_HINT
     )
     assert profiles_saved(isolated) == {}
 
@@ -161,7 +161,7 @@ def test_profiles_test_all_one_line_each(msgsvc, four_profiles, emulator):
         f"good\tok\tkeyring\taccount {EMU_ACCOUNT} can use the Messaging API at {emulator.base_url}\n"
         "wrong\tbad credentials\tfile\tHTTP 401 (Twilio error 20003): Authenticate\n"
         "gone\tsecret missing from keyring\tkeyring\tthe system keyring has no secret for profile 'gone' (was it deleted outside msgsvc?)\n"
-        f"down\tunreachable\tkeyring\tcannot connect to 127.0.0.1:{port} (connection refused or unreachable)\n"
+        f"down\tunreachable\tkeyring\tcannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 'down')\n"
     )
     assert result.err == (
         "msgsvc: 3 of 4 profiles failed the check: wrong, gone, down\n"
@@ -214,12 +214,13 @@ def test_profiles_test_with_no_credentials_at_all(msgsvc, isolated):
 
 @pytest.mark.parametrize("args,err", [
     (["a", "--all"], "msgsvc: give profile names or --all, not both\n"),
-    (["nope"], "msgsvc: there is no profile named 'nope'\nhint: add one with: msgsvc profiles add NAME --account-sid AC...\n"),
+    (["nope"], "msgsvc: there is no profile named 'nope'\nhint: add one with: msgsvc profiles add nope --account-sid AC...\n"),
     (["--all"], "msgsvc: there are no profiles to check\nhint: add one with: msgsvc profiles add NAME --account-sid AC...\n"),
 ])
 def test_profiles_test_usage_errors(msgsvc, isolated, args, err):
     result = msgsvc("profiles", "test", *args)
-    assert (result.code, result.out, result.err) == (2, "", err)
+    unknown_profile = args == ["nope"]  # exit 4, as an unknown profile is everywhere
+    assert (result.code, result.out, result.err) == (4 if unknown_profile else 2, "", err)
 
 
 def test_profiles_test_installed(isolated, emulator):

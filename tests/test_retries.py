@@ -427,7 +427,8 @@ def test_refused_connection_is_retried_and_reported(msgsvc, clock):
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
 
     assert (result.code, result.out) == (1, "")
-    assert result.err == f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused or unreachable)\n"
+    assert result.err == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 't')\n"
+                          "hint: is the emulator running? start it with: msgsvc emulator\n")
     assert len(clock.sleeps) == 2  # two retries: a refused connect sent nothing
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ACCOUNT_SID, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, run_installed
+from conftest import ACCOUNT_SID, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, run_installed, service
 
 PN = "PN" + "1" * 32
 PN2 = "PN" + "2" * 32
@@ -268,6 +268,9 @@ def test_already_attached_80104_and_21712_each_get_their_status(msgsvc, profile,
                                    f"Messaging Service {OTHER_SID}",
          "more_info": "https://www.twilio.com/docs/errors/21712", "status": 400}, status=400)
 
+    # The other service is named by its friendly name, found with one request.
+    httpserver.expect_oneshot_request(f"/v1/Services/{OTHER_SID}", method="GET").respond_with_json(service(OTHER_SID, "Marketing"))
+
     result = msgsvc("numbers", "attach", SERVICE_SID, PN, pn3, pn4, PN, "--concurrency", "1", "--json")
 
     assert result.code == 1
@@ -275,11 +278,11 @@ def test_already_attached_80104_and_21712_each_get_their_status(msgsvc, profile,
         {"input": PN, "sid": PN, "status": "already attached", "code": None, "message": None},
         {"input": pn3, "sid": pn3, "status": "already attached", "code": None, "message": None},
         {"input": pn4, "sid": pn4, "status": "failed", "code": 21712,
-         "message": f"belongs to another Messaging Service, {OTHER_SID}: Phone Number or Short Code is "
+         "message": f"belongs to another Messaging Service, Marketing ({OTHER_SID}): Phone Number or Short Code is "
                     f"already associated with another Messaging Service {OTHER_SID}"},
     ]
     assert result.err == "2 already attached, 1 failed\n"
-    assert len(httpserver.log) == 3  # nothing sent for PN, already in the listing
+    assert len(httpserver.log) == 4  # nothing sent for PN, already in the listing; one GET of the other service
 
 
 @pytest.mark.parametrize("status", [409, 400])
@@ -294,15 +297,17 @@ def test_21710_and_21712_mean_the_same_with_http_409_or_400(msgsvc, profile, htt
         {"code": 21712, "message": f"Phone Number or Short Code is already associated with another Messaging Service {OTHER_SID}",
          "status": status}, status=status)
 
+    httpserver.expect_oneshot_request(f"/v1/Services/{OTHER_SID}", method="GET").respond_with_json(service(OTHER_SID, "Old"))
+
     result = msgsvc("numbers", "attach", SERVICE_SID, pn3, pn4, "--concurrency", "1")
 
     assert (result.code, result.err) == (1, "1 already attached, 1 failed\n")
     assert result.out == (
         f"{pn3}\t{pn3}\talready attached\t\t\n"
-        f"{pn4}\t{pn4}\tfailed\t21712\tbelongs to another Messaging Service, {OTHER_SID}: Phone Number or Short Code "
+        f"{pn4}\t{pn4}\tfailed\t21712\tbelongs to another Messaging Service, Old ({OTHER_SID}): Phone Number or Short Code "
         f"is already associated with another Messaging Service {OTHER_SID}\n"
     )
-    assert len(httpserver.log) == 3
+    assert len(httpserver.log) == 4
 
 
 def test_an_e164_and_its_sid_are_one_change(msgsvc, profile, httpserver):
@@ -367,19 +372,36 @@ def test_detach_asks_in_a_terminal(msgsvc, profile, httpserver, answer, code):
         assert len(httpserver.log) == 2
 
 
-def test_dry_run_looks_up_but_only_prints_the_changes(msgsvc, profile, httpserver):
+def test_dry_run_looks_up_reports_every_value_and_fails_as_the_real_run_would(msgsvc, profile, httpserver):
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(PN2, "+15017122662")])
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([(PN, E164)]))
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([]))
     result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN2, "+15550002222", "--dry-run", "-c", "1")
-    assert result.code == 0, result.err
     url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
-    assert result.out == f"POST {url}\n  PhoneNumberSid={PN}\n"
-    assert result.err == (
-        "Dry run: 1 request(s) not sent.\n"
-        "msgsvc: +15550002222: +15550002222 is not a number on this account\n"
-        "1 would attach, 1 already attached, 1 failed\n"
+    assert (result.code, result.err) == (1, "Dry run: 1 request(s) not sent; 1 would attach, 1 already attached, 1 failed\n")
+    assert result.out == (
+        f"{E164}\t{PN}\twould attach\t\tPOST {url} PhoneNumberSid={PN}\n"
+        f"{PN2}\t{PN2}\talready attached\t\t\n"
+        "+15550002222\t\tfailed\t\t+15550002222 is not a number on this account\n"
     )
+    assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET"]
+
+
+def test_dry_run_json_has_one_entry_per_value(msgsvc, profile, httpserver):
+    # The example: the first value would fail, the second would be attached.
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    httpserver.expect_oneshot_request(INCOMING, query_string={"PhoneNumber": "+15559999999", "PageSize": "1000"}).respond_with_json(incoming([]))
+    httpserver.expect_oneshot_request(INCOMING, query_string={"PhoneNumber": "+15550000100", "PageSize": "1000"}).respond_with_json(incoming([(PN, "+15550000100")]))
+    result = msgsvc("numbers", "attach", SERVICE_SID, "+15559999999", "+15550000100", "--dry-run", "--json", "-c", "1")
+    url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+    assert result.code == 1, result.err
+    assert json.loads(result.out) == [
+        {"input": "+15559999999", "sid": None, "status": "failed", "code": None,
+         "message": "+15559999999 is not a number on this account", "request": None},
+        {"input": "+15550000100", "sid": PN, "status": "would attach", "code": None,
+         "message": f"POST {url} PhoneNumberSid={PN}",
+         "request": {"method": "POST", "url": url, "form": {"PhoneNumberSid": PN}}},
+    ]
     assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET"]
 
 
@@ -388,7 +410,8 @@ def test_dry_run_detach_needs_no_confirmation(msgsvc, profile, httpserver):
     result = msgsvc("short-codes", "detach", SERVICE_SID, SC, "--dry-run", "--json")
     assert result.code == 0, result.err
     url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/ShortCodes/{SC}"
-    assert json.loads(result.out) == [{"method": "DELETE", "url": url, "form": {}}]
+    assert json.loads(result.out) == [{"input": SC, "sid": SC, "status": "would detach", "code": None,
+                                       "message": f"DELETE {url}", "request": {"method": "DELETE", "url": url, "form": {}}}]
     assert len(httpserver.log) == 1
 
 
@@ -418,9 +441,16 @@ def test_from_file_skips_blanks_comments_and_duplicates(msgsvc, profile, httpser
     ("alpha-senders", "12345", "'12345' is not a valid alpha sender ID: it cannot be digits only (argument)"),
     ("alpha-senders", "TooLongSender1", "'TooLongSender1' is not a valid alpha sender ID: 1 to 11 characters "
                                         "from A-Z a-z 0-9, space, - + _ &"),
-    ("numbers", "5017122661", "'5017122661' is neither a phone number SID (PN followed by 32 hexadecimal digits) "
-                              "nor an E.164 number such as +15017122661 (argument)"),
-    ("channel-senders", PN, f"'{PN}' is not a channel sender SID (XE followed by 32 hexadecimal digits) (argument)"),
+    ("numbers", "15017122661", "'15017122661' is not an E.164 number: they begin with '+' (did you mean +15017122661?) (argument)"),
+    ("numbers", "PN123", "'PN123' is neither a phone number SID (PN followed by 32 hexadecimal digits) "
+                         "nor an E.164 number such as +15017122661 (argument)"),
+    ("channel-senders", PN, f"'{PN}' is a phone number SID, not a channel sender SID (argument)"),
+    ("channel-senders", "XE123", "'XE123' is not a channel sender SID (XE followed by 32 hexadecimal digits, or, for "
+                                 "detach and get, its address such as whatsapp:+15017122661) (argument)"),
+    ("channel-senders", "whatsapp:+15017122661", "'whatsapp:+15017122661': attach takes the XE... SID of the channel "
+                                                 "sender (detach and get also take its address) (argument)"),
+    ("short-codes", "55-501x", "'55-501x' is not a short code SID (SC followed by 32 hexadecimal digits, or the "
+                               "short code itself such as 55501) (argument)"),
 ])
 def test_invalid_values_are_refused_before_anything_is_sent(msgsvc, profile, httpserver, noun, value, message):
     result = msgsvc(noun, "attach", SERVICE_SID, value)
@@ -451,7 +481,6 @@ def test_no_values_is_a_usage_error(msgsvc, profile, httpserver):
 
 
 def test_service_by_name_and_results_table_on_a_terminal(msgsvc, profile, httpserver):
-    from conftest import service
 
     httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", [service()]))
     expect_listing(httpserver, "AlphaSenders", "alpha_senders", [])
@@ -681,38 +710,33 @@ def test_ctrl_c_during_a_bulk_job_reports_every_value_and_how_to_finish(msgsvc, 
 
 def test_detach_prompt_names_the_service_the_user_named(msgsvc, profile, httpserver):
     # As 'services delete' does: the SID alone does not tell the user which service it is.
-    from conftest import service
 
     httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", [service()]))
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
     result = msgsvc("numbers", "detach", "Alerts", PN, stdin="n\n", stdin_tty=True)
     assert (result.code, result.out) == (2, "")
-    assert result.err == f"Detach 1 phone number from {SERVICE_SID} (Alerts)? [y/N]: Nothing detached.\n"
+    assert result.err == f"Detach 1 phone number from Alerts ({SERVICE_SID})? [y/N]: Nothing detached.\n"
     assert len(httpserver.log) == 2
 
 
 @pytest.mark.parametrize("noun", NOUNS)
-def test_a_narrow_terminal_folds_no_sid_and_no_timestamp(msgsvc, profile, httpserver, monkeypatch, noun):
-    # As 'services list' promises: a SID or a date folded over two lines cannot be copied.
+def test_a_narrow_terminal_folds_no_sid_and_no_timestamp(msgsvc, profile, httpserver, noun):
+    # A SID or a date folded over two lines cannot be copied; a date is shorter on a terminal.
     path, key, _, _, record, _ = KINDS[noun]
-    monkeypatch.setenv("COLUMNS", "80")
     expect_listing(httpserver, path, key, [record], query="PageSize=50")
-    result = msgsvc(noun, "list", SERVICE_SID, tty=True)
-    assert result.code == 0, result.err
+    result = msgsvc(noun, "list", SERVICE_SID, tty=True, width=100)
+    assert (result.code, result.err) == (0, "")
     assert sum(record["sid"] in line for line in result.out.splitlines()) == 1
-    assert sum("2015-07-30T20:12:31Z" in line for line in result.out.splitlines()) == 1
+    assert sum("2015-07-30 20:12" in line for line in result.out.splitlines()) == 1
 
 
-def test_a_narrow_terminal_folds_no_sid_and_no_status_in_bulk_results(msgsvc, profile, httpserver, monkeypatch):
-    # At 80 columns the INPUT folds (the SID beside it is whole, to copy), never the SID or
-    # the status.
-    monkeypatch.setenv("COLUMNS", "80")
+def test_a_narrow_terminal_folds_no_sid_and_no_status_in_bulk_results(msgsvc, profile, httpserver):
+    # At 80 columns a SID input beside its SID does not fit: the SID column is hidden (the
+    # INPUT is the SID), never cut; the status is whole.
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
-    result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True)
-    assert result.code == 0, result.err
-    lines = result.out.splitlines()
-    assert sum(f"  {PN}  already attached" in line for line in lines) == 1
-    assert "".join(line.split()[0] for line in lines[1:] if line.strip()) == PN  # the INPUT, folded
+    result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True, width=80)
+    assert (result.code, result.err) == (0, "some columns hidden; widen the terminal or use --json\n1 already attached\n")
+    assert result.out.splitlines() == [f"{'INPUT':34}  STATUS            MESSAGE", f"{PN}  already attached"]
 
 
 def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, profile, httpserver):
@@ -743,10 +767,10 @@ def test_ctrl_c_during_the_look_ups_changes_nothing_and_says_interrupted(msgsvc,
 
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
 
-    def interrupted(self, e164):
+    def interrupted(self, kind, e164):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(client.Client, "find_incoming_number", interrupted)
+    monkeypatch.setattr(client.Client, "find_account_sender", interrupted)
     result = msgsvc("numbers", "attach", SERVICE_SID, "+15017122661", "+15017122662")
     assert (result.code, result.out) == (130, "")
     assert result.err == "\nmsgsvc: interrupted\n"

@@ -154,7 +154,7 @@ def test_bulk_attach_of_1000_numbers(msgsvc, profile, fake_twilio, monkeypatch, 
 
     # Short backoff so the test stays fast; Retry-After values are the server's own.
     real_make_retry = client.make_retry
-    monkeypatch.setattr(client, "make_retry", lambda n, throttle, factor: real_make_retry(n, throttle, 0.01))
+    monkeypatch.setattr(client, "make_retry", lambda n, throttle, factor, **kw: real_make_retry(n, throttle, 0.01, **kw))
     holds: list[float] = []
     real_hold = retry.Throttle.hold
 

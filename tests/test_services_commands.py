@@ -46,13 +46,14 @@ def service_table(record: dict) -> list[str]:
     if record is not None:
         assert record == service()
     width = max(len(key) for key, _ in pairs)
-    return [f"{'FIELD':<{width}}  VALUE"] + [f"{key:<{width}}  {value}".rstrip() for key, value in pairs]
+    short = {"2015-07-30T20:12:31Z": "2015-07-30 20:12", "2015-07-30T20:12:33Z": "2015-07-30 20:12"}  # on a terminal only
+    return [f"{'FIELD':<{width}}  VALUE"] + [f"{key:<{width}}  {short.get(value, value)}".rstrip() for key, value in pairs]
 
 
 LIST_TABLE = [
     "SID                                 FRIENDLY NAME  USECASE    A2P    CREATED",
-    f"{SERVICE_SID}  Alerts         marketing  false  2015-07-30T20:12:31Z",
-    f"{OTHER_SID}  Second                    true   2015-07-30T20:12:31Z",
+    f"{SERVICE_SID}  Alerts         marketing  false  2015-07-30 20:12",
+    f"{OTHER_SID}  Second                    true   2015-07-30 20:12",
 ]
 LIST_TSV = (
     f"{SERVICE_SID}\tAlerts\tmarketing\tfalse\t2015-07-30T20:12:31Z\n"
@@ -252,11 +253,11 @@ def test_an_empty_list_is_success(msgsvc, profile, httpserver, args, tty, out):
     assert (result.code, result.out, result.err) == (0, out, "")
 
 
-def test_an_empty_list_on_a_terminal_shows_the_header_only(msgsvc, profile, httpserver):
+def test_an_empty_list_on_a_terminal_says_so_on_stderr(msgsvc, profile, httpserver):
     httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", []))
     result = msgsvc("services", "list", tty=True)
-    assert result.code == 0
-    assert lines(result.out) == ["SID  FRIENDLY NAME  USECASE  A2P  CREATED"]
+    assert (result.code, result.out) == (0, "")
+    assert result.err == "No services yet: msgsvc services create --friendly-name NAME\n"
 
 
 def test_list_tsv_keeps_long_values_whole_and_one_line(msgsvc, profile, httpserver):

@@ -583,7 +583,7 @@ def test_numbers_find_says_which_service_holds_each_number(msgsvc, emu):
                                        "service_name": "Alerts"}]
     result = msgsvc("numbers", "find", "5550000001")
     assert (result.code, result.out) == (2, "")
-    assert result.err.startswith("msgsvc: '5550000001' is neither a phone number SID")
+    assert result.err == "msgsvc: '5550000001' is not an E.164 number: they begin with '+' (did you mean +5550000001?)\nhint: nothing was sent\n"
 
 
 # --- as a user --------------------------------------------------------------------------------
@@ -653,16 +653,15 @@ def test_tables_on_an_80_column_terminal_keep_sids_whole(msgsvc, emu, tmp_path):
     assert result.code == 0, result.err
     assert result.out == (
         "ACTION  SERVICE                 TARGET                   STATUS    CODE  MESSAGE\n"
-        "create  Alerts with a rather    Alerts with a rather     created                \n"
-        "        long name               long name                                       \n"
-        "attach  Alerts with a rather    +15550000001             attached               \n"
-        "        long name                                                               \n")
+        "create  Alerts with a rather\u2026   Alerts with a rather l\u2026  created\n"
+        "attach  Alerts with a rather\u2026   +15550000001             attached\n")
+    assert result.err.endswith("some columns hidden; widen the terminal or use --json\n1 created, 1 attached\n")
     (service,) = emu.call("GET", "/v1/Services").json()["services"]
     result = msgsvc("numbers", "find", "+15550000001", "+15550000002", tty=True, width=80)
     assert result.out == (
-        "PHONE NUMBER  SERVICE SID                         SERVICE NAME                  \n"
+        "PHONE NUMBER  SERVICE SID                         SERVICE NAME\n"
         f"+15550000001  {service['sid']}  Alerts with a rather long name\n"
-        "+15550000002                                                                    \n")
+        "+15550000002\n")
 
 
 def test_sigterm_during_apply_finishes_what_is_in_flight_and_exits_143(emu, tmp_path, requests_log):

@@ -47,4 +47,4 @@ def test_installed_msgsvc_in_a_subprocess_cannot_leave_loopback(isolated):
     )
     assert (result.returncode, result.stdout) == (1, "")
     # An IP literal always resolves; only the guard makes it fail at the look-up.
-    assert result.stderr == "msgsvc: cannot resolve the host name 192.0.2.1\n"
+    assert result.stderr == "msgsvc: cannot resolve the host name 192.0.2.1 (the URL is from --base-url)\n"

@@ -217,6 +217,7 @@ def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None,
         "api_key": key,
         "api_secret": secret,
         "profile_command": profile_command,
+        **store.senders(),  # short codes and channel senders, SID and what a user types
     }
     if as_json:
         emit_json(term, info)
@@ -239,6 +240,10 @@ def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None,
     note(term, f"Account {store.account_sid}: {counts['numbers']} phone numbers, {counts['short_codes']} short codes, "
          f"{counts['channel_senders']} channel senders, {counts['services']} services; "
          f"also accepts API key {key}")
+    if info["short_codes"]:
+        note(term, "Short codes: " + ", ".join(f"{r['short_code']} {r['sid']}" for r in info["short_codes"]))
+    if info["channel_senders"]:
+        note(term, "Channel senders: " + ", ".join(f"{r['sender']} {r['sid']}" for r in info["channel_senders"]))
     if fail_rate or latency:
         note(term, f"Failing {fail_rate:.0%} of requests with 429/503; answering after {latency} ms.")
     note(term, "Add a profile for it:")

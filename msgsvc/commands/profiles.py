@@ -8,8 +8,8 @@ import typer
 
 from msgsvc.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.resources import Column
-from msgsvc.options import JsonOpt, ProfileOpt, use
+from msgsvc.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, use
+from msgsvc.resources import KEEP, Column
 
 app = typer.Typer(
     help="Add, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
@@ -22,16 +22,20 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The profile's name.", autocompletion=complete_profiles, show_default=False)]
 
+# On a narrow terminal EDGE is hidden first, then REGION, then AUTH, then BASE URL (cut
+# with an ellipsis before that); names and SIDs are whole.
 PROFILE_COLUMNS = (
-    Column("ACTIVE", "active_mark"),
-    Column("NAME", "name"),
-    Column("ACCOUNT SID", "account_sid", wrap=False),
-    Column("AUTH", "auth"),
-    Column("SECRET IN", "storage"),
-    Column("REGION", "region"),
-    Column("EDGE", "edge"),
-    Column("BASE URL", "base_url"),
+    Column("ACTIVE", "active_mark", fit=KEEP),
+    Column("NAME", "name", fit=KEEP),
+    Column("ACCOUNT SID", "account_sid", fit=KEEP),
+    Column("AUTH", "auth", fit=KEEP, drop=2),
+    Column("SECRET IN", "storage", fit=KEEP, drop=5),
+    Column("REGION", "region", fit=KEEP, drop=3),
+    Column("EDGE", "edge", fit=KEEP, drop=4),
+    Column("BASE URL", "base_url", drop=1),
 )
+PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "region", "edge", "base_url")
+SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value"), Column("SOURCE", "source"))
 
 
 def _check_name(name: str) -> str:
@@ -83,6 +87,7 @@ def profiles_add(
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name (this also moves a secret from the config file into the keyring).")] = False,
     insecure_storage: Annotated[bool, typer.Option("--insecure-storage", help="Keep the secret in the config file (mode 0600), not in the system keyring.")] = False,
     no_verify: Annotated[bool, typer.Option("--no-verify", help="Save without checking the credentials with Twilio first (offline set-up, CI images).")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check credentials with one request to Twilio, then store them as a named profile. The
     first profile becomes the active one.
@@ -104,7 +109,7 @@ def profiles_add(
     from msgsvc import config, validate
     from msgsvc.output import note, warning
 
-    term = use(ctx).term
+    term = use(ctx, quiet=quiet).term
     _check_name(name)
     if timeout is not None and timeout != timeout:  # NaN passes Click's range check
         raise UsageError("invalid value for --timeout: nan is not a number of seconds")
@@ -199,18 +204,21 @@ def _forget_keyring_secret(name: str, warn: Callable[[Any], None]) -> None:
 
 
 @app.command("list")
-def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
+def profiles_list(ctx: typer.Context, fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False) -> None:
     """List the profiles; the active one is marked. Secrets are never shown; SECRET IN says
     where each one lives: the system keyring, or the config file.
+
+    {columns}
 
     Example:
 
     \b
         msgsvc profiles list
+        msgsvc profiles list --jq '.[] | select(.active) | .name'
     """
-    state = use(ctx, json_=json_)
+    state = use(ctx, json_=json_, fields=fields, valid=PROFILE_KEYS, jq=jq)
     from msgsvc import config
-    from msgsvc.output import emit_json, emit_records, warning
+    from msgsvc.output import emit_records, warning
 
     data = config.read_config(warn=partial(warning, state.term))
     active = data.get("active")
@@ -230,15 +238,15 @@ def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
                 "base_url": stored.get("base_url"),
             }
         )
-    if state.json:
+    if state.json and not state.fields:
         keys = ("name", "active", "account_sid", "api_key", "storage", "region", "edge", "base_url")
-        emit_json(state.term, [{k: row[k] for k in keys} for row in rows])
-    else:
-        emit_records(state.term, rows, PROFILE_COLUMNS, as_json=False)
+        rows = [{k: row[k] for k in keys} for row in rows]
+    emit_records(state.term, rows, PROFILE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
+                 empty="No profiles yet: msgsvc profiles add NAME --account-sid AC...")
 
 
 @app.command("use")
-def profiles_use(ctx: typer.Context, name: NameArg) -> None:
+def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
     """Make NAME the active profile, used when no --profile or environment says otherwise.
 
     Example:
@@ -249,16 +257,16 @@ def profiles_use(ctx: typer.Context, name: NameArg) -> None:
     from msgsvc import config
     from msgsvc.output import note, warning
 
-    term = use(ctx).term
+    term = use(ctx, quiet=quiet).term
     with config.locked_config(warn=partial(warning, term)) as data:
         if name not in data.get("profiles", {}):
-            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+            raise config.unknown_profile(name, data.get("profiles", {}))
         data["active"] = name
     note(term, f"Active profile: {name}")
 
 
 @app.command("remove")
-def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
+def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
     """Delete profile NAME and its secret, from the config file or the system keyring. When
     the keyring cannot delete the secret (locked, not answering), nothing is removed.
 
@@ -270,11 +278,11 @@ def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
     from msgsvc import config
     from msgsvc.output import note, warning
 
-    term = use(ctx).term
+    term = use(ctx, quiet=quiet).term
     with config.locked_config(warn=partial(warning, term)) as data:
         profiles = data.get("profiles", {})
         if name not in profiles:
-            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+            raise config.unknown_profile(name, profiles)
         if config.storage(profiles[name]) == config.KEYRING:
             from msgsvc import keystore
 
@@ -286,6 +294,8 @@ def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
     note(term, f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
 
 
+profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
+
 DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
 
 
@@ -293,6 +303,8 @@ DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
 def profiles_show(
     ctx: typer.Context,
     name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="A profile to show instead of the one in effect.", autocompletion=complete_profiles, show_default=False)] = None,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -300,15 +312,18 @@ def profiles_show(
     environment, the config file or the system keyring. The `secret_storage` row says where
     the secret lives: keyring, file or environment.
 
+    Columns (the TSV's order, no header): setting, value, source; --fields takes any of
+    them. --json is one object: {setting: {value, source}}.
+
     Example:
 
     \b
         msgsvc profiles show
         MSGSVC_PROFILE=ci msgsvc profiles show --json
     """
-    state = use(ctx, json_=json_, profile=name or profile)
+    state = use(ctx, json_=json_, profile=name or profile, fields=fields, valid=("setting", "value", "source"), jq=jq)
     from msgsvc import config
-    from msgsvc.output import emit_json, emit_records
+    from msgsvc.output import emit_jq, emit_json, emit_records
 
     resolved = state.resolve(require_credentials=False)
     rows = []
@@ -322,10 +337,14 @@ def profiles_show(
             continue
         value = config.mask(str(setting.value)) if key in config.SECRET_KEYS else setting.value
         rows.append({"setting": key, "value": value, "source": setting.source})
-    if state.json:
-        emit_json(state.term, {row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows})
+    if state.json and not state.fields:
+        shown = {row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows}
+        if state.jq:
+            emit_jq(state.term, shown, state.jq)
+        else:
+            emit_json(state.term, shown)
     else:
-        emit_records(state.term, rows, (Column("SETTING", "setting"), Column("VALUE", "value"), Column("SOURCE", "source")), as_json=False)
+        emit_records(state.term, rows, SHOW_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
 
 
 def _storage_source(resolved) -> str:
@@ -369,7 +388,7 @@ def profiles_test(
         raise UsageError("there are no profiles to check", hint=_known(data))
     for name in chosen:
         if name is not None and name not in known:
-            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+            raise config.unknown_profile(name, known)
     rows = []
     for name in chosen:
         found = verify.check_profile(name, flags=state.flags(), data=data)
@@ -415,7 +434,7 @@ def profiles_migrate(
         profiles = data.get("profiles", {})
         for name in names or []:
             if name not in profiles:
-                raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+                raise config.unknown_profile(name, profiles)
         for name in names or sorted(profiles):
             stored = profiles[name]
             if config.storage(stored) != "file":

@@ -16,7 +16,8 @@ import typer
 
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.options import (
-    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, use,
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt,
+    columns_help, list_limit, list_options, use,
 )
 from msgsvc.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
@@ -30,6 +31,14 @@ FromFileOpt = Annotated[
                       "lines and # comments are ignored).", show_default=False),
 ]
 LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
+RESULT_FIELDS = ("input", "sid", "status", "code", "message", "request")  # plan.RESULT_COLUMNS and a dry run's request
+RESULTS_HELP = (
+    "Results (the TSV's order, no header): input, sid, status, code, message. On a narrow "
+    "terminal code, then sid, then message are hidden first. --dry-run reports the same, one "
+    "result per value ('would attach' with the request as its message, 'already attached', "
+    "'failed', ...), adds each value's request (or null) to --json, and exits 1 when a value "
+    "would fail. --fields takes input, sid, status, code, message and request (a dry run's)."
+)
 
 
 def _country_check(value: Optional[str]) -> Optional[str]:
@@ -76,10 +85,14 @@ def make_app(kind: SenderKind) -> typer.Typer:
         country: CountryOpt = None,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
         dry_run: DryRunOpt = False,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
+        quiet: QuietOpt = False,
     ) -> None:
-        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
+                    quiet=quiet)
         refs = _refs(state.term, kind, values, from_file, attach=True)
         _bulk(state, kind, service, refs, attach=True, country=country, concurrency=concurrency, yes=True)
 
@@ -92,10 +105,14 @@ def make_app(kind: SenderKind) -> typer.Typer:
         yes: YesOpt = False,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
         dry_run: DryRunOpt = False,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
+        quiet: QuietOpt = False,
     ) -> None:
-        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
+                    quiet=quiet)
         refs = _refs(state.term, kind, values, from_file, attach=False)
         if not yes and not state.dry_run and not state.term.stdin_tty:
             raise UsageError("refusing to detach without confirmation", hint="add --yes to detach from a script")
@@ -108,12 +125,14 @@ def make_app(kind: SenderKind) -> typer.Typer:
         limit: LimitOpt = 50,
         all_: AllOpt = False,
         page_size: PageSizeOpt = None,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
     ) -> None:
         from msgsvc.resolve import resolve_service
 
-        state = use(ctx, json_=json_, profile=profile)
+        state = use(ctx, json_=json_, profile=profile, fields=fields, valid=kind.keys, jq=jq)
         limit = list_limit(ctx, limit, all_)
         from msgsvc.output import emit_records
 
@@ -121,21 +140,26 @@ def make_app(kind: SenderKind) -> typer.Typer:
         params = {"IsoCountryCode": country} if country else None
         records = client.list_senders(kind, resolve_service(client, service),
                                       limit=limit, page_size=page_size, params=params)
-        emit_records(state.term, records, kind.columns, as_json=state.json)
+        emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
+                     empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
+                     plural=kind.plural)
 
     def get(
         ctx: typer.Context,
         service: ServiceArg,
         value: ValueArg,
         country: CountryOpt = None,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
     ) -> None:
-        state = use(ctx, json_=json_, profile=profile)
+        state = use(ctx, json_=json_, profile=profile, fields=fields, valid=kind.keys, jq=jq)
         ref = _parse_one(kind, value, attach=False)
         from msgsvc.output import emit_record
 
-        emit_record(state.term, _get(state.client(), kind, service, ref, country), as_json=state.json)
+        emit_record(state.term, _get(state.client(), kind, service, ref, country), as_json=state.json,
+                    fields=state.fields, jq=state.jq)
 
     example = f"msgsvc {kind.noun}"
     docs = {
@@ -143,8 +167,9 @@ def make_app(kind: SenderKind) -> typer.Typer:
 
 {kind.accepts} Values already in the service are reported as 'already attached' and
 not sent again. Up to --concurrency requests run at once; a 429 from Twilio pauses them
-all and is retried. Prints one result per distinct value (input, sid, status, code,
-message) and a summary on stderr; exits 1 if any value failed.
+all and is retried. Prints one result per distinct value and a summary on stderr; exits 1 if any value failed.
+
+{{results}}
 
 Example:
 
@@ -157,6 +182,8 @@ Example:
 {kind.accepts} Values not in the service are reported as 'not attached', which is not a
 failure. Asks for confirmation in a terminal; needs --yes otherwise.
 
+{{results}}
+
 Example:
 
 \b
@@ -164,6 +191,8 @@ Example:
     grep -v '^#' old.txt | {example} detach {service} --from-file - --yes
 """),
         "list": (list_, f"""List the {kind.plural} of a service: the first 50, or --limit N, or --all.
+
+{columns_help(kind.columns, kind.keys)}
 
 Example:
 
@@ -173,7 +202,8 @@ Example:
 """),
         "get": (get, f"""Show one {kind.what} of a service, every field.
 
-{kind.accepts}
+{kind.accepts} In a pipe: one 'field<TAB>value' line per field. --fields takes any of:
+{', '.join(kind.keys)}.
 
 Example:
 
@@ -182,6 +212,7 @@ Example:
 """),
     }
     for verb, (func, help_text) in docs.items():
+        help_text = help_text.replace("{results}", RESULTS_HELP)
         if not kind.country:
             func = _without(func, "country")
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"
@@ -278,23 +309,25 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
                                 concurrency=concurrency, progress=functools.partial(output.progress, term))
     pending = len(planned.changes)
     if state.dry_run:
-        output.emit_plan(term, plan.dry_run(planned.changes, client.base()), as_json=state.json)
-        outcomes = planned.results([plan.would(change) for change in planned.changes])
-        for outcome in outcomes:
-            if outcome.status == plan.FAILED:
-                output.note(term, f"msgsvc: {outcome.input}: {outcome.message}")
-        output.note(term, plan.summary(outcomes))
+        # As the real run would report it: one result per value, and exit 1 if any would fail.
+        requests = plan.dry_run(planned.changes, client.base())
+        outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
+        sent_for = {change.inputs[0]: request for change, request in zip(planned.changes, requests)}
+        records = [dict(o.record(), request=sent_for.get(o.input)) for o in outcomes]
+        _results(state, records)
+        output.note(term, f"Dry run: {pending} request(s) not sent; " + plan.summary(outcomes))
+        if any(o.status == plan.FAILED for o in outcomes):
+            raise typer.Exit(ExitCode.ERROR)
         return
     if not attach and not yes and pending:
         count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
-        named = service_sid if service == service_sid else f"{service_sid} ({service})"
-        if not output.confirm(term, f"Detach {count} from {named}?"):
+        if not output.confirm(term, f"Detach {count} from {_named(service, service_sid)}?"):
             output.note(term, "Nothing detached.")
             raise typer.Exit(ExitCode.USAGE)
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
                         note=functools.partial(output.note, term))
     outcomes = planned.results(executor.run(planned.changes))
-    output.emit_records(term, [o.record() for o in outcomes], plan.RESULT_COLUMNS, as_json=state.json)
+    _results(state, [o.record() for o in outcomes])
     output.note(term, plan.summary(outcomes))
     if executor.interrupted:  # every value still has its result: what was done, and 'not sent'
         from msgsvc.errors import Interrupted
@@ -317,32 +350,43 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         raise typer.Exit(ExitCode.ERROR)
 
 
+def _results(state, records: List[dict]) -> None:
+    from msgsvc import output, plan
+
+    output.emit_records(state.term, records, plan.RESULT_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
+
+
 def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str]) -> dict:
     from msgsvc.errors import ApiError
     from msgsvc.resolve import resolve_service
 
     service_sid = resolve_service(client, service)
+    named = _named(service, service_sid)
+    listed = f"list them with: msgsvc {kind.noun} list {service if service != service_sid else service_sid}"
     if ref.text is not None:
         found = [r for r in client.list_senders(kind, service_sid) if kind.matches(r, ref, country)]
         if not found:
-            raise NotFoundError(f"no {kind.what} {ref.text!r} is attached to {service_sid}",
-                                hint=f"list them with: msgsvc {kind.noun} list {service_sid}")
+            raise NotFoundError(f"no {kind.what} {ref.text!r} is attached to {named}", hint=listed)
         if len(found) > 1:
             raise UsageError(kind.ambiguity(ref.text, found), hint="give --country or the SID")
         return found[0]
     sid = ref.sid
     if ref.e164 is not None:
-        number = client.find_incoming_number(ref.e164)
+        number = client.find_account_sender(kind, ref.e164)
         if number is None:
-            raise NotFoundError(f"{ref.e164} is not a number on this account")
+            raise NotFoundError(kind.not_on_account(ref.e164))
         sid = number["sid"]
     try:
         return client.get_sender(kind, service_sid, sid)
     except ApiError as error:
         if error.status == 404:
-            raise NotFoundError(f"{ref.raw} is not attached to {service_sid}",
-                                hint=f"list them with: msgsvc {kind.noun} list {service_sid}") from None
+            raise NotFoundError(f"{ref.raw} is not attached to {named}", hint=listed) from None
         raise
+
+
+def _named(service: str, service_sid: str) -> str:
+    """How messages name a service: `Marketing (MG...)` when the user named it so, else its SID."""
+    return service_sid if service == service_sid else f"{service} ({service_sid})"
 
 
 numbers = make_app(NUMBERS)

@@ -7,8 +7,8 @@ import typer
 from msgsvc import cache
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.options import (
-    DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, outcome_unknown_hint, use,
-    with_field_options,
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
+    list_options, outcome_unknown_hint, use, with_field_options,
 )
 from msgsvc.resources import SERVICE
 from msgsvc.resolve import resolve_service
@@ -25,7 +25,8 @@ LimitOpt, AllOpt, PageSizeOpt = list_options("services")
 
 @app.command("create")
 @with_field_options(SERVICE, required=("FriendlyName",))
-def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
+def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False,
+                    quiet: QuietOpt = False, *, values: dict) -> None:
     """Create a Messaging Service; print it.
 
     Only the options given are sent; Twilio applies its defaults to the rest.
@@ -36,7 +37,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
         msgsvc services create --friendly-name "Alerts" --usecase notifications \\
             --inbound-request-url https://example.com/sms --sticky-sender
     """
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.output import emit_record, note
     from msgsvc.plan import CREATE, Change
 
@@ -57,20 +58,27 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
 
 
 @app.command("get")
-def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+def services_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = None, jq: JqOpt = None,
+                 json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Show one Messaging Service, every field.
+
+    In a pipe: one 'field<TAB>value' line per field, in the API's order (links only in
+    --json). --fields takes
+    any of the API's snake_case names: {fields}.
 
     Example:
 
     \b
         msgsvc services get MG0123456789abcdef0123456789abcdef
         msgsvc services get "Alerts" --json
+        msgsvc services get Alerts --jq .inbound_request_url
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=SERVICE.keys, jq=jq)
     from msgsvc.output import emit_record
 
     client = state.client()
-    emit_record(state.term, cache.remember(state.profile, client.get_service(resolve_service(client, service))), as_json=state.json)
+    emit_record(state.term, cache.remember(state.profile, client.get_service(resolve_service(client, service))),
+                as_json=state.json, fields=state.fields, jq=state.jq)
 
 
 @app.command("list")
@@ -79,27 +87,35 @@ def services_list(
     limit: LimitOpt = 50,
     all_: AllOpt = False,
     page_size: PageSizeOpt = None,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
     """List Messaging Services: the first 50, or --limit N, or --all.
 
+    {columns}
+
     Example:
 
     \b
-        msgsvc services list --all --json | jq -r '.[].sid'
+        msgsvc services list --all --jq '.[].sid'
+        msgsvc services list --fields sid,friendly_name,status_callback
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=SERVICE.keys, jq=jq)
     limit = list_limit(ctx, limit, all_)
     from msgsvc.output import emit_records
 
-    shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
+    shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
+                         as_json=state.json, fields=state.fields, jq=state.jq,
+                         empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
     cache.remember_listing(state.profile, shown, limit=limit)
 
 
 @app.command("update")
 @with_field_options(SERVICE)
-def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
+def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False,
+                    quiet: QuietOpt = False, *, values: dict) -> None:
     """Change a Messaging Service: only the options given are sent; print the result.
 
     Example:
@@ -114,7 +130,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
             "nothing to change: give at least one field option",
             hint="see 'msgsvc services update --help' for the options",
         )
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.output import emit_record, note
     from msgsvc.plan import UPDATE, Change
 
@@ -129,6 +145,10 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
         note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
+
+
+services_list.__doc__ = services_list.__doc__.replace("{columns}", columns_help(SERVICE.columns, SERVICE.keys))
+services_get.__doc__ = services_get.__doc__.replace("{fields}", ", ".join(SERVICE.keys))
 
 
 A2P_WARNING = (
@@ -147,6 +167,7 @@ def services_delete(
     dry_run: DryRunOpt = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Delete a Messaging Service. Its phone numbers and short codes return to the account.
 
@@ -161,7 +182,7 @@ def services_delete(
     from msgsvc.output import confirm, note
     from msgsvc.plan import DELETE, Change
 
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     if not yes and not state.dry_run and not state.term.stdin_tty:
         raise UsageError("refusing to delete without confirmation", hint="add --yes to delete from a script")
     client = state.client()

@@ -209,7 +209,7 @@ def apply(
                                   note=functools.partial(output.note, term))
     with _sigterm_as_ctrl_c() as terminated:
         results = applier.run(result)
-    columns = setup_apply.RESULT_TABLE_COLUMNS if term.stdout_tty else setup_apply.RESULT_COLUMNS
+    columns = setup_apply.RESULT_COLUMNS
     output.emit_records(term, [r.record() for r in results], columns, as_json=state.json)
     output.note(term, setup_apply.summary(results))
     if applier.interrupted:
@@ -281,7 +281,7 @@ def numbers_find(
 
     term = state.term
     rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency, progress=_progress(term))
-    columns = setup_read.FIND_TABLE_COLUMNS if term.stdout_tty else setup_read.FIND_COLUMNS
+    columns = setup_read.FIND_COLUMNS
     output.emit_records(term, rows, columns, as_json=state.json)
     for ref in missing:
         output.note(term, f"msgsvc: {term.escape(ref.raw)} is not a number on this account")

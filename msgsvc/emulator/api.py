@@ -508,14 +508,10 @@ def render_short_code(r: dict[str, Any], account_sid: str) -> dict[str, Any]:
 
 
 def _short_codes_page(store: Store, request: Request, account: str) -> dict[str, Any]:
-    """GET .../SMS/ShortCodes.json: the account's short codes; `ShortCode` and `FriendlyName`
-    filter exactly."""
+    """GET .../SMS/ShortCodes.json: the account's short codes; `ShortCode` matches partially,
+    as PhoneNumber does, `FriendlyName` exactly."""
     q = request.query
-    with store.lock:
-        records = sorted((dict(r) for r in store.data["short_codes"].values()), key=lambda r: r["seq"])
-    for name, key in (("ShortCode", "short_code"), ("FriendlyName", "short_code")):
-        if q.get(name):
-            records = [r for r in records if r[key] == q[name]]
+    records = sorted(store.account_short_codes(q.get("ShortCode"), q.get("FriendlyName")), key=lambda r: r["seq"])
     filters = [(name, q[name]) for name in ("FriendlyName", "ShortCode") if q.get(name)]
     return v2010_page("short_codes", records, lambda r: render_short_code(r, account), request, filters)
 

@@ -590,6 +590,25 @@ class Store:
                 raise not_found(path)
             return dict(record)
 
+    def account_short_codes(self, short_code: str | None = None, friendly_name: str | None = None) -> list[dict[str, Any]]:
+        """The 2010 API's SMS/ShortCodes of the account; ShortCode matches as PhoneNumber does."""
+        with self.lock:
+            records = [dict(r) for r in self.data["short_codes"].values()]
+        if short_code:
+            match = phone_number_matcher(short_code)
+            records = [r for r in records if match(r["short_code"])]
+        if friendly_name is not None:
+            records = [r for r in records if r["short_code"] == friendly_name]
+        return records
+
+    def senders(self) -> dict[str, list[dict[str, Any]]]:
+        """The account's short codes and channel senders, SID and what a user types, for the banner."""
+        with self.lock:
+            return {
+                "short_codes": [{"sid": r["sid"], "short_code": r["short_code"]} for r in self.data["short_codes"].values()],
+                "channel_senders": [{"sid": r["sid"], "sender": r["sender"]} for r in self.data["channel_senders"].values()],
+            }
+
     def counts(self) -> dict[str, int]:
         with self.lock:
             return {t: len(self.data[t]) for t in ("services", "numbers", "short_codes", "channel_senders")}

@@ -1,0 +1,48 @@
+"""The global options work after the command as well as before it."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import base_url_of, page, run_installed, service
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_base_url_and_debug_after_the_command(msgsvc, profile, httpserver, where):
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service()]))
+    options = ["--base-url", base_url_of(httpserver) + "/", "--debug", "--timeout", "5", "--max-retries", "0"]
+    args = [*options, "services", "list"] if where == "before" else ["services", "list", *options]
+    result = msgsvc(*args)
+    assert result.code == 0, result.err
+    assert f"debug: request: GET {base_url_of(httpserver)}/v1/Services?PageSize=50" in result.err
+
+
+def test_base_url_after_the_command_wins_over_the_profile(msgsvc, isolated, httpserver):
+    from conftest import ACCOUNT_SID, AUTH_TOKEN
+
+    from msgsvc import config
+
+    config.write_config({"active": "p", "profiles": {"p": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                                                           "base_url": "http://127.0.0.1:9", "max_retries": 0}}})
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", []))
+    result = msgsvc("services", "list", "--base-url", base_url_of(httpserver))
+    assert (result.code, result.err) == (0, "")
+    assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--timeout", "0"], "Invalid value for '--timeout': 0.0 is not in the range 0.001<=x<=86400."),
+    (["--max-retries", "-1"], "Invalid value for '--max-retries': -1 is not in the range 0<=x<=100."),
+    (["--base-url", "ftp://x"], "Invalid value for '--base-url': "),
+])
+def test_global_options_after_the_command_are_checked(msgsvc, profile, httpserver, args, message):
+    result = msgsvc("services", "list", *args)
+    assert (result.code, result.out) == (2, "")
+    assert message in result.err
+    assert httpserver.log == []
+
+
+def test_debug_after_the_command_installed(profile, httpserver):
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", []))
+    proc = run_installed("services", "list", "--debug")
+    assert proc.returncode == 0
+    assert "debug: request: GET " in proc.stderr
