@@ -170,7 +170,7 @@ class Client:
         *,
         product: str = MESSAGING,
         params: dict[str, Any] | None = None,
-        data: dict[str, str] | None = None,
+        data: dict[str, str] | list[tuple[str, str]] | None = None,
         page_key: str | None = None,
     ) -> Any:
         """Send one request (retried as retry.py says); return the decoded JSON, or None
@@ -369,6 +369,54 @@ class Client:
             if number.get("phone_number") == e164:
                 return number
         return None
+
+    # --- US A2P 10DLC: the account's brands, a service's campaign, use cases ------------
+
+    def list_campaigns(self, service_sid: str, *, limit: int | None = None) -> Listing:
+        """A service's US A2P 10DLC campaigns (Twilio keeps at most one per service)."""
+        return self.paginate(f"/v1/Services/{service_sid}/Compliance/Usa2p", "compliance", limit=limit)
+
+    def find_campaign(self, service_sid: str) -> dict | None:
+        """The service's campaign, or None when it has none."""
+        return next(iter(self.list_campaigns(service_sid, limit=1)), None)
+
+    def get_campaign(self, service_sid: str, sid: str) -> dict:
+        return self.fetch_object("GET", f"/v1/Services/{service_sid}/Compliance/Usa2p/{sid}")
+
+    def create_campaign(self, service_sid: str, form: list[tuple[str, str]]) -> dict:
+        """Register a campaign; `form` is a list of pairs, list-valued fields repeated
+        (`MessageSamples=a&MessageSamples=b`), as msgsvc.a2p.campaign_form builds it."""
+        return self.fetch_object("POST", f"/v1/Services/{service_sid}/Compliance/Usa2p", data=form)
+
+    def update_campaign(self, service_sid: str, sid: str, form: list[tuple[str, str]]) -> dict:
+        return self.fetch_object("POST", f"/v1/Services/{service_sid}/Compliance/Usa2p/{sid}", data=form)
+
+    def delete_campaign(self, service_sid: str, sid: str) -> None:
+        self.request("DELETE", f"/v1/Services/{service_sid}/Compliance/Usa2p/{sid}")
+
+    def campaign_usecases(self, service_sid: str, brand_sid: str | None = None) -> list[dict]:
+        """The campaign use cases a brand may register on this service (all, without a brand)."""
+        params = {"BrandRegistrationSid": brand_sid} if brand_sid else None
+        url = f"/v1/Services/{service_sid}/Compliance/Usa2p/Usecases"
+        return self._object_list(self.fetch_object("GET", url, params=params), "us_app_to_person_usecases", url)
+
+    def service_usecases(self) -> list[dict]:
+        """The values of a service's own `usecase` field, with descriptions."""
+        url = "/v1/Services/Usecases"
+        return self._object_list(self.fetch_object("GET", url), "usecases", url)
+
+    def list_brands(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
+        """The account's A2P brand registrations (read only here)."""
+        return self.paginate("/v1/a2p/BrandRegistrations", "data", limit=limit, page_size=page_size)
+
+    def get_brand(self, sid: str) -> dict:
+        return self.fetch_object("GET", f"/v1/a2p/BrandRegistrations/{sid}")
+
+    def _object_list(self, payload: dict, key: str, url: str) -> list[dict]:
+        items = payload.get(key)
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ResponseError(f"GET {self.base()}{url} answered without a '{key}' array of objects")
+        return items
 
     def close(self) -> None:
         if self._session is not None:

@@ -65,7 +65,9 @@ def _convert(schema: Any, doc: dict) -> Any:
         for part in schema["$ref"].lstrip("#/").split("/"):
             target = target[part]
         return _convert(target, doc)
-    out = {k: _convert(v, doc) for k, v in schema.items() if not k.startswith("x-") and k not in ("nullable", "examples", "example", "description")}
+    out = {k: _convert(v, doc) for k, v in schema.items() if not k.startswith("x-") and k not in ("nullable", "examples", "example", "description", "properties")}
+    if isinstance(schema.get("properties"), dict):  # property names are kept, even `description`
+        out["properties"] = {name: _convert(v, doc) for name, v in schema["properties"].items()}
     if "properties" in out:
         out["required"] = sorted(out["properties"])
         out["additionalProperties"] = False

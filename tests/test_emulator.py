@@ -277,13 +277,6 @@ def test_incoming_phone_numbers_page_with_relative_uris_and_rfc2822_dates(emulat
     assert (other.status_code, other.json()["code"]) == (401, 20003)
 
 
-def test_a2p_registration_is_an_emulator_only_form_field(emulator):
-    sid = create_service(emulator, "Registered", EmulatorUsAppToPersonRegistered="true")["sid"]
-    assert emulator.call("GET", f"/v1/Services/{sid}").json()["us_app_to_person_registered"] is True
-    response = emulator.call("POST", f"/v1/Services/{sid}", data={"EmulatorUsAppToPersonRegistered": "false"})
-    assert response.json()["us_app_to_person_registered"] is False
-
-
 def test_concurrent_bulk_attaches_leave_a_consistent_state(emulator):
     emu = emulator
     services = [create_service(emu, f"Bulk{i}")["sid"] for i in range(2)]

@@ -189,10 +189,16 @@ def test_every_command_is_in_the_steps():
     assert not missing, f"commands not run end to end against the emulator (add a Step to STEPS): {missing}"
 
 
-def test_delete_refuses_a_service_the_emulator_marks_a2p_registered(running, seeded):
-    http = requests.post(f"{seeded['base_url']}/v1/Services", auth=(seeded["account_sid"], seeded["auth_token"]),
-                         data={"FriendlyName": "Campaign", "EmulatorUsAppToPersonRegistered": "true"}, timeout=10)
-    sid = http.json()["sid"]
+def test_delete_refuses_a_service_with_an_a2p_campaign(running, seeded):
+    auth, base = (seeded["account_sid"], seeded["auth_token"]), seeded["base_url"]
+    sid = requests.post(f"{base}/v1/Services", auth=auth, data={"FriendlyName": "Campaign"}, timeout=10).json()["sid"]
+    brand = requests.get(f"{base}/v1/a2p/BrandRegistrations", auth=auth, timeout=10).json()["data"][0]["sid"]
+    campaign = requests.post(f"{base}/v1/Services/{sid}/Compliance/Usa2p", auth=auth, timeout=10, data=[
+        ("BrandRegistrationSid", brand), ("Description", "Order and delivery updates for customers who opted in."),
+        ("MessageFlow", "Customers opt in at checkout on example.com by ticking a box."),
+        ("MessageSamples", "Your order 1234 has shipped."), ("MessageSamples", "Your order 1234 was delivered."),
+        ("UsAppToPersonUsecase", "DELIVERY_NOTIFICATION"), ("HasEmbeddedLinks", "false"), ("HasEmbeddedPhone", "false")])
+    assert campaign.status_code == 201, campaign.text
     env = _env(running.tmp, TWILIO_ACCOUNT_SID=seeded["account_sid"], TWILIO_AUTH_TOKEN=seeded["auth_token"],
                MSGSVC_BASE_URL=seeded["base_url"], MSGSVC_MAX_RETRIES="0")
     refused = subprocess.run([MSGSVC, "services", "delete", sid, "--yes"], capture_output=True, text=True, timeout=60, env=env)
@@ -201,6 +207,8 @@ def test_delete_refuses_a_service_the_emulator_marks_a2p_registered(running, see
     assert refused.stderr.endswith("hint: if that is really what you want, add --force\n")
     forced = subprocess.run([MSGSVC, "services", "delete", sid, "--yes", "--force"], capture_output=True, text=True, timeout=60, env=env)
     assert (forced.returncode, forced.stderr) == (0, f"Deleted {sid} (Campaign)\n")
+    gone = requests.get(f"{base}/v1/Services/{sid}/Compliance/Usa2p", auth=auth, timeout=10)
+    assert gone.status_code == 404  # the campaign went with its service
 
 
 def test_api_key_printed_on_stdout_is_accepted(running, seeded):

@@ -32,6 +32,7 @@ class Request:
     form: dict[str, str] = field(default_factory=dict)
     host: str = "127.0.0.1"
     authorization: str | None = None
+    pairs: list[tuple[str, str]] | None = None  # the form as sent, repeated keys kept (A2P lists)
 
 
 @dataclass
@@ -298,6 +299,11 @@ def _route(store: Store, request: Request) -> Response:
     base = f"http://{request.host}"
     account = store.account_sid
     path = request.path
+    from msgsvc.emulator import a2p  # brands, campaigns, use cases (before /v1/Services/{Sid})
+
+    answer = a2p.route(store, request, base)
+    if answer is not None:
+        return answer
 
     match = SERVICE_PATH.match(path)
     if match:

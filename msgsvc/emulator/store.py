@@ -29,10 +29,8 @@ SCAN_MESSAGE_CONTENT = ("inherit", "enable", "disable")
 USECASES = ("notifications", "marketing", "verification", "discussion", "poll", "undeclared")
 ALPHA_SENDER = re.compile(r"^[A-Za-z0-9 +\-_&]{1,11}$")
 
-# The emulator-only form field of create/update Service that marks a service as registered
-# for US A2P 10DLC (the real API sets us_app_to_person_registered through the Compliance
-# resources, which the emulator does not serve).
-A2P_FIELD = "EmulatorUsAppToPersonRegistered"
+# Seconds a new or updated A2P campaign stays in review (the emulator's --a2p-review).
+A2P_REVIEW_SECONDS = 5.0
 
 
 class Fault(Exception):
@@ -150,7 +148,6 @@ SERVICE_FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SynchronousValidation": ("synchronous_validation", _bool),
     "Usecase": ("usecase", _choice(USECASES)),
     "UseInboundWebhookOnNumber": ("use_inbound_webhook_on_number", _bool),
-    A2P_FIELD: ("us_app_to_person_registered", _bool),
 }
 
 SERVICE_DEFAULTS: dict[str, Any] = {
@@ -288,6 +285,7 @@ class Store:
     def __init__(self, data: dict[str, Any], path: Path | None = None) -> None:
         self.data = data
         self.path = path
+        self.a2p_review = A2P_REVIEW_SECONDS  # see emulator/a2p.py
         self.lock = threading.RLock()
         self._write_lock = threading.Lock()
         self._dirty = False
@@ -417,6 +415,9 @@ class Store:
         with self.lock:
             self._service(sid, path)
             del self.data["services"][sid]
+            from msgsvc.emulator import a2p
+
+            a2p.service_deleted(self, sid)  # its campaign goes with it
             for table in ("numbers", "short_codes", "channel_senders"):  # back to the account
                 for record in self.data[table].values():
                     if record["service_sid"] == sid:
