@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 CREATE_REQUIRED = (
     "BrandRegistrationSid", "Description", "MessageFlow", "MessageSamples",
@@ -201,3 +201,94 @@ def describe_errors(campaign: Mapping[str, Any]) -> list[str]:
             parts.append(f"({fields})")
         lines.append(" ".join(parts) + f": {text}")
     return lines
+
+
+# --- waiting for the review ----------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from `90`, `90s`, `30m`, `1h`, `1h30m`, `2m30s`, `0.5s`; ValueError otherwise."""
+    match = _DURATION.match(text)
+    if not text.strip() or not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration such as 30s, 10m, 1h or 1h30m")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def format_duration(seconds: float) -> str:
+    """`45s`, `2m30s`, `1h5m`: how long, for people."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds}s" if seconds else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes}m" if minutes else f"{hours}h"
+
+
+class StillPending(Exception):
+    """The campaign was still in review when the time was up (`campaign` as last seen)."""
+
+    def __init__(self, campaign: dict) -> None:
+        super().__init__(campaign.get("campaign_status"))
+        self.campaign = campaign
+
+
+def wait_for_review(
+    fetch: Callable[[], dict],
+    *,
+    timeout: float,
+    interval: float,
+    on_poll: Callable[[dict, float], None] = lambda campaign, elapsed: None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> dict:
+    """Fetch the campaign until it leaves its pending states (PENDING, IN_PROGRESS) and return
+    it; raise StillPending once `timeout` seconds have passed. One fetch at once, every
+    `interval` seconds (the last sleep is cut to what is left of the timeout)."""
+    import time
+
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    started = clock()
+    while True:
+        campaign = fetch()
+        elapsed = clock() - started
+        on_poll(campaign, elapsed)
+        if not is_pending(campaign):
+            return campaign
+        left = timeout - elapsed
+        if left <= 0:
+            raise StillPending(campaign)
+        sleep(min(interval, left))
+
+
+# --- a campaign from a file ----------------------------------------------------------------
+
+
+def values_from_file(data: Mapping[str, Any], names: Mapping[str, str], lists: Iterable[str], booleans: Iterable[str]) -> dict[str, Any]:
+    """{param: value} from a parsed TOML table whose keys are option names (`message-flow`,
+    `sample`). `names` maps each accepted key to its param; list-valued keys take an array of
+    strings (or one string), booleans true/false, the rest a string. ValueError names the
+    first key that is unknown or of the wrong type."""
+    lists, booleans = set(lists), set(booleans)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        param = names.get(key)
+        if param is None:
+            raise ValueError(f"unknown key {key!r}; the keys are: {', '.join(names)}")
+        if param in lists:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{key} must be a list of strings")
+        elif param in booleans:
+            if not isinstance(value, bool):
+                raise ValueError(f"{key} must be true or false")
+        elif not isinstance(value, str):
+            raise ValueError(f"{key} must be a string")
+        values[param] = value
+    return values

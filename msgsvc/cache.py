@@ -132,3 +132,63 @@ def remember_listing(state: Any, records: list[dict], *, limit: int | None) -> N
         return services
 
     _update(state, change)
+
+
+# --- other small tables for completion: brands, use cases -----------------------------------
+
+_TABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+def table_path(scope_name: str, kind: str) -> Path:
+    from msgsvc import config
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
+    return config.cache_dir() / f"{kind}-{safe}.tsv"
+
+
+def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
+    """{key: description} of one table (`brands`, `campaign-usecases`, `service-usecases`),
+    as the commands that list them last saw them; empty when missing or not ours."""
+    if not scope_name:
+        return {}
+    try:
+        lines = table_path(scope_name, kind).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return {}
+    if lines[0] != f"msgsvc {kind} cache 1":
+        return {}
+    table = {}
+    for line in lines[1:]:
+        key, tab, text = line.partition("\t")
+        if not tab or not _TABLE_KEY.match(key):
+            if line:
+                return {}
+            continue
+        table[key] = text
+    return table
+
+
+def remember_table(state: Any, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
+    """Record what a command listed: the whole table (`replace`), or entries merged in.
+    Never raises, and nothing is written in a dry run."""
+    try:
+        if getattr(state, "dry_run", False):
+            return
+        name = scope(getattr(state, "profile", None))
+        if name is None:
+            return
+        from msgsvc import config
+        from msgsvc.atomic import write_private
+
+        table = {} if replace else load_table(name, kind)
+        for key, text in entries.items():
+            if _TABLE_KEY.match(key):
+                table.pop(key, None)
+                table[key] = " ".join(text.split())
+        table = dict(list(table.items())[-MAX_ENTRIES:])
+        path = table_path(name, kind)
+        config.ensure_private_dir(path.parent)
+        body = f"msgsvc {kind} cache 1\n" + "".join(f"{key}\t{text}\n" for key, text in table.items())
+        write_private(path, body, fsync=False)
+    except Exception:  # noqa: BLE001 - a cache must never make a command fail
+        pass

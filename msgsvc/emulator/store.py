@@ -275,6 +275,9 @@ def seed(account_sid: str, auth_token: str, numbers: int, now: float | None = No
         ("rcs:msgsvc_emulator_agent", "RCS", None),
     ):
         add("channel_senders", {"sid": new_sid("XE", rng), "sender": sender, "sender_type": sender_type, "country_code": country})
+    from msgsvc.emulator.a2p import seed_brands
+
+    data.update(brands=seed_brands(account_sid, now), campaigns={})  # US A2P 10DLC (emulator/a2p.py)
     return data
 
 
