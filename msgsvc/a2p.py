@@ -218,10 +218,10 @@ def parse_duration(text: str) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """`45s`, `2m30s`, `1h5m`: how long, for people."""
+    """`0.5s`, `45s`, `2m30s`, `1h5m`: how long, for people."""
+    if seconds < 59.95:
+        return f"{seconds:.1f}".rstrip("0").rstrip(".") + "s"
     seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
         return f"{minutes}m{seconds}s" if seconds else f"{minutes}m"

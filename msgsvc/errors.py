@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments or input, or declined at a prompt; nothing was changed
     NOT_FOUND = 3  # HTTP 404, or no service by that name
     AUTH = 4  # no credentials, or the API said 401/403
+    WAIT_TIMEOUT = 5  # `campaigns wait`: still in review when --timeout ran out
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # stdout's reader went away, as SIGPIPE would
 
@@ -26,6 +27,7 @@ Exit status:
   2    usage error, invalid input, or declined at a prompt (nothing was changed)
   3    not found (HTTP 404, or no service with that name)
   4    authentication: no credentials, an unknown profile, or HTTP 401/403
+  5    campaigns wait: the campaign was still in review when --timeout ran out
   130  interrupted (Ctrl-C)
   141  the reader of stdout went away (msgsvc ... | head)"""
 

@@ -313,7 +313,7 @@ def campaigns_wait(
     def progress(campaign: dict, elapsed: float) -> None:
         status = str(campaign.get("campaign_status"))
         if term.stderr_tty and (not seen or seen[-1] != status):
-            note(term, f"{format_duration(elapsed):>6}  campaign {campaign_sid}: {status}")
+            note(term, f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
         seen.append(status)
 
     try:
