@@ -1,3 +1,36 @@
-"""msgsvc: administer Twilio Messaging Services from the terminal and from scripts."""
+"""msgsvc: administer Twilio Messaging Services from the terminal and from scripts.
+
+The package has two layers; the library never imports the CLI layer, typer or rich, and
+never prints (tests/test_imports.py checks both).
+
+The library, usable from Python on its own:
+    resources   the one description of each resource: path, SID prefix, fields, columns
+    senders     the kinds of sender of a service, as resources, and what a user may type
+    validate    checks on user input, made before anything is sent
+    client      HTTP: auth, hosts, pagination, Twilio's errors
+    retry       what is retried (429, 5xx, lost connections) and the shared throttle
+    bulk        attaching and detaching many senders: one result per input
+    resolve     a service named by SID or by friendly name
+    config      profiles, where each setting comes from, the client's settings
+    cache       the completion cache of service names
+    atomic      private, atomic file writes
+    errors      the exception hierarchy and exit codes
+    emulator/   a local stand-in for the part of Twilio's API msgsvc uses
+
+The command line:
+    cli         the root command, global options, the one error boundary
+    commands/   one module per noun: parse, call the library, render
+    options     options and arguments shared by commands, and those made from fields
+    output      tables, TSV and JSON; notes, prompts and progress on stderr
+    state       the options of one invocation and its client
+    shell       completion scripts and the answer to one Tab press
+    complete    the candidates a Tab press offers (services, profiles)
+"""
 
 __version__ = "0.1.0"
+
+LIBRARY = (
+    "resources", "senders", "validate", "client", "retry", "bulk", "resolve", "config", "cache",
+    "atomic", "errors", "emulator",
+)
+CLI = ("cli", "commands", "options", "output", "state", "shell", "complete")

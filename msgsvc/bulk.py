@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError
-from msgsvc.fields import Column
+from msgsvc.resources import Column
 from msgsvc.senders import Ref, SenderKind
 
 T = TypeVar("T")

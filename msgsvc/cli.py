@@ -144,6 +144,7 @@ def root(
 
 
 _state: State | None = None  # this invocation's, for redacting secrets from error messages
+_show_other_warning = None  # warnings.showwarning as it was before msgsvc's (for others' warnings)
 
 
 def _redact(text: str, state: State | None = None) -> str:
@@ -219,6 +220,16 @@ def report(message: str, hint: str | None = None) -> None:
         print(f"hint: {_redact(hint)}", file=sys.stderr)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """warnings.showwarning for a run: msgsvc's own warnings as `msgsvc: warning: ...`."""
+    from msgsvc.errors import MsgsvcWarning
+
+    if isinstance(message, MsgsvcWarning):
+        report(f"warning: {message.message}", message.hint)
+    else:
+        _show_other_warning(message, category, filename, lineno, file, line)
+
+
 def report_error(error: MsgsvcError) -> None:
     from msgsvc.errors import ApiError
 
@@ -259,6 +270,11 @@ def run(argv: list[str] | None = None) -> int:
         finally:
             gc.enable()
     gc.enable()
+    global _show_other_warning
+    import warnings
+
+    if warnings.showwarning is not _show_warning:
+        _show_other_warning, warnings.showwarning = warnings.showwarning, _show_warning
     debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         return _run(command, argv, debug)

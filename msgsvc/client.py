@@ -26,8 +26,14 @@ from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
 from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause
 
+from msgsvc.resources import SERVICE
+
 if TYPE_CHECKING:
+    from msgsvc.resources import Resource
     from msgsvc.senders import SenderKind
+
+    # A form body: (name, value) pairs, a name repeated for a list-valued field; or a dict.
+    Form = list[tuple[str, str]] | dict[str, str]
 
 log = logging.getLogger("msgsvc.http")
 
@@ -170,7 +176,7 @@ class Client:
         *,
         product: str = MESSAGING,
         params: dict[str, Any] | None = None,
-        data: dict[str, str] | list[tuple[str, str]] | None = None,
+        data: Any = None,
         page_key: str | None = None,
     ) -> Any:
         """Send one request (retried as retry.py says); return the decoded JSON, or None
@@ -182,7 +188,7 @@ class Client:
         self._check_host(url, product)
         if self.settings.dry_run and method != "GET":
             # Read-only look-ups still run; a change is only recorded.
-            self.planned.append({"method": method, "url": url, "form": dict(data or {})})
+            self.planned.append({"method": method, "url": url, "form": form_dict(data or {})})
             log.debug("dry run: not sending %s %s%s", method, url, _describe(params, data))
             return None
         log.debug(
@@ -304,19 +310,27 @@ class Client:
                 seen.add(identity)
             url = next_url
 
-    # --- Messaging Services --------------------------------------------------------------
+    # --- any resource of msgsvc/resources.py ------------------------------------------------
 
-    def list_services(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
-        return self.paginate("/v1/Services", "services", limit=limit, page_size=page_size)
+    def list_of(
+        self, resource: Resource, parent_sid: str | None = None, *, limit: int | None = None,
+        page_size: int | None = None, params: dict[str, Any] | None = None,
+    ) -> Listing:
+        return self.paginate(resource.collection_path(parent_sid), resource.list_key,
+                             params=params, limit=limit, page_size=page_size)
 
-    def get_service(self, sid: str) -> dict:
-        return self.fetch_object("GET", f"/v1/Services/{sid}")
+    def fetch(self, resource: Resource, sid: str, parent_sid: str | None = None) -> dict:
+        return self.fetch_object("GET", resource.instance_path(sid, parent_sid))
 
-    def create_service(self, form: dict[str, str]) -> dict:
-        return self.fetch_object("POST", "/v1/Services", data=form)
+    def create(self, resource: Resource, form: Form, parent_sid: str | None = None) -> dict:
+        """Create one (Twilio answers 201, or 200 for some senders)."""
+        return self.fetch_object("POST", resource.collection_path(parent_sid), data=form)
 
-    def update_service(self, sid: str, form: dict[str, str]) -> dict:
-        return self.fetch_object("POST", f"/v1/Services/{sid}", data=form)
+    def update(self, resource: Resource, sid: str, form: Form, parent_sid: str | None = None) -> dict:
+        return self.fetch_object("POST", resource.instance_path(sid, parent_sid), data=form)
+
+    def delete(self, resource: Resource, sid: str, parent_sid: str | None = None) -> None:
+        self.request("DELETE", resource.instance_path(sid, parent_sid))
 
     def fetch_object(self, method: str, url: str, **kw: Any) -> Any:
         """`request()` for an answer that must be one JSON object (None in a dry run)."""
@@ -332,30 +346,41 @@ class Client:
             )
         return payload
 
+    # --- Messaging Services ----------------------------------------------------------------
+
+    def list_services(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
+        return self.list_of(SERVICE, limit=limit, page_size=page_size)
+
+    def get_service(self, sid: str) -> dict:
+        return self.fetch(SERVICE, sid)
+
+    def create_service(self, form: Form) -> dict:
+        return self.create(SERVICE, form)
+
+    def update_service(self, sid: str, form: Form) -> dict:
+        return self.update(SERVICE, sid, form)
+
     def delete_service(self, sid: str) -> None:
-        self.request("DELETE", f"/v1/Services/{sid}")
+        self.delete(SERVICE, sid)
 
     # --- Senders of a service (phone numbers, short codes, ...; see msgsvc/senders.py) ----
 
     def list_senders(
         self, kind: SenderKind, service_sid: str, *, limit: int | None = None,
         page_size: int | None = None, params: dict[str, Any] | None = None,
-    ) -> Iterator[dict]:
-        return self.paginate(
-            f"/v1/Services/{service_sid}/{kind.path}", kind.list_key,
-            params=params, limit=limit, page_size=page_size,
-        )
+    ) -> Listing:
+        return self.list_of(kind, service_sid, limit=limit, page_size=page_size, params=params)
 
     def get_sender(self, kind: SenderKind, service_sid: str, sid: str) -> dict:
-        return self.fetch_object("GET", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
+        return self.fetch(kind, sid, service_sid)
 
-    def attach_sender(self, kind: SenderKind, service_sid: str, form: dict[str, str]) -> dict | None:
+    def attach_sender(self, kind: SenderKind, service_sid: str, form: Form) -> dict | None:
         """Add a sender to the service (Twilio answers 201, or 200 for some senders)."""
-        return self.fetch_object("POST", f"/v1/Services/{service_sid}/{kind.path}", data=form)
+        return self.create(kind, form, service_sid)
 
     def detach_sender(self, kind: SenderKind, service_sid: str, sid: str) -> None:
         """Take a sender out of the service; it stays on the account."""
-        self.request("DELETE", f"/v1/Services/{service_sid}/{kind.path}/{sid}")
+        self.delete(kind, sid, service_sid)
 
     def incoming_numbers(self, params: dict[str, Any] | None = None) -> Listing:
         """The account's IncomingPhoneNumbers (core API), optionally filtered."""
@@ -428,8 +453,23 @@ def _describe(params: dict | None, data: dict | None) -> str:
     if params:
         parts.append(f" query={params}")
     if data is not None:
-        parts.append(f" form={data}")
+        parts.append(f" form={form_dict(data)}")
     return "".join(parts)
+
+
+def form_dict(data: Any) -> dict[str, Any]:
+    """A form body (a dict, or (name, value) pairs with repeated names) as one dict: a
+    repeated name's values as a list."""
+    if isinstance(data, dict):
+        return dict(data)
+    grouped: dict[str, Any] = {}
+    for name, value in data:
+        if name in grouped:
+            previous = grouped[name]
+            grouped[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            grouped[name] = value
+    return grouped
 
 
 def _page_identity(url: str) -> tuple:

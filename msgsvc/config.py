@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from msgsvc.errors import ConfigError, CredentialsError
+from msgsvc.errors import ConfigError, CredentialsError, MsgsvcWarning, warn
 
 CONFIG_NAME = "config.toml"
 
@@ -100,11 +100,8 @@ def warn_if_exposed(path: Path) -> None:
         if (str(path), mode) in _warned:
             return
         _warned.add((str(path), mode))
-        print(
-            f"msgsvc: warning: {path} is readable by other users; it holds secrets.\n"
-            f"hint: chmod 600 {_shell_quote(str(path))}",
-            file=sys.stderr,
-        )
+        warn(MsgsvcWarning(f"{path} is readable by other users; it holds secrets.",
+                           hint=f"chmod 600 {_shell_quote(str(path))}"))
 
 
 def _shell_quote(text: str) -> str:
@@ -211,7 +208,8 @@ class Resolved:
         )
 
 
-# Environment variables, by setting: Twilio's own names where Twilio has one.
+# Environment variables, by setting: Twilio's own names where Twilio has one. ENVIRONMENT
+# below documents these and the others msgsvc reads (man pages, README).
 ENV_CREDENTIALS = {
     "account_sid": "TWILIO_ACCOUNT_SID",
     "auth_token": "TWILIO_AUTH_TOKEN",
@@ -226,6 +224,28 @@ ENV_SETTINGS = {
     "max_retries": "MSGSVC_MAX_RETRIES",
     "ca_bundle": "MSGSVC_CA_BUNDLE",
 }
+
+
+ENVIRONMENT = (
+    ("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN", "Credentials, under Twilio's own names."),
+    ("TWILIO_API_KEY, TWILIO_API_SECRET", "API key credentials, with TWILIO_ACCOUNT_SID."),
+    ("TWILIO_REGION, TWILIO_EDGE", "Send requests to messaging.{edge}.{region}.twilio.com."),
+    ("MSGSVC_PROFILE", "The profile to use, unless --profile is given."),
+    ("MSGSVC_BASE_URL", "Send every request to this base URL (a local server, the emulator)."),
+    ("MSGSVC_TIMEOUT, MSGSVC_MAX_RETRIES", "As --timeout and --max-retries."),
+    ("MSGSVC_CA_BUNDLE", "A PEM file of extra certificate authorities (also REQUESTS_CA_BUNDLE)."),
+    ("MSGSVC_CONFIG_DIR", "Where config.toml lives, instead of the platform's config directory."),
+    ("MSGSVC_CACHE_DIR", "Where the completion cache lives, instead of the platform's cache directory."),
+    ("MSGSVC_DEBUG", "Set to 1 for the same as --debug."),
+    ("MSGSVC_EMULATOR_RECORD", "msgsvc emulator appends every answer it sends to this file, one JSON line each."),
+    ("HTTPS_PROXY, REQUESTS_CA_BUNDLE", "Honoured, as by requests."),
+    ("NO_COLOR", "No colour in tables."),
+)
+
+
+def documented_variables() -> set[str]:
+    """Every variable name ENVIRONMENT documents."""
+    return {name.strip() for names, _ in ENVIRONMENT for name in names.split(",")}
 
 
 def resolve(
@@ -307,4 +327,71 @@ def _env_has_credentials(env: Mapping[str, str]) -> bool:
     return bool(env.get("TWILIO_ACCOUNT_SID")) and (
         bool(env.get("TWILIO_AUTH_TOKEN"))
         or (bool(env.get("TWILIO_API_KEY")) and bool(env.get("TWILIO_API_SECRET")))
+    )
+
+
+LIMITS = {"timeout": 86400, "max_retries": 100}
+
+
+def client_settings(resolved: Resolved):
+    """ClientSettings from resolved config; numbers from files or the environment checked here."""
+    from msgsvc import validate
+    from msgsvc.client import ClientSettings
+
+    api_key = resolved.get("api_key")
+    account_sid = resolved.get("account_sid")
+    if api_key and resolved.get("api_secret"):
+        username, password = api_key, resolved.get("api_secret")
+    else:
+        username, password = account_sid, resolved.get("auth_token")
+
+    def number(key: str, default: float, kind: type) -> Any:
+        setting = resolved.settings.get(key)
+        if setting is None:
+            return default
+        try:
+            value = kind(setting.value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
+        if value < 0 or (kind is float and value == 0):
+            raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
+        if value != value or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
+            raise ConfigError(f"{key} from {setting.source} must be at most {LIMITS[key]}: {setting.value!r}")
+        return value
+
+    for key in ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "ca_bundle"):
+        setting = resolved.settings.get(key)
+        if setting is not None and not isinstance(setting.value, str):
+            raise ConfigError(f"{key} from {setting.source} must be a string: {setting.value!r}")
+
+    ca_bundle = resolved.settings.get("ca_bundle")
+    if ca_bundle is not None:
+        if not Path(ca_bundle.value).expanduser().is_file():
+            raise ConfigError(f"ca_bundle from {ca_bundle.source} is not a file: {ca_bundle.value!r}")
+    labels = {}
+    for key in ("region", "edge"):  # they become part of the host name the credentials go to
+        setting = resolved.settings.get(key)
+        if setting is not None and setting.value and not resolved.get("base_url"):
+            try:
+                labels[key] = validate.host_label(setting.value)
+            except ValueError as exc:
+                raise ConfigError(f"{key} from {setting.source}: {exc}") from None
+    base_url = resolved.get("base_url")
+    if base_url:
+        try:
+            base_url = validate.base_url(str(base_url))
+        except ValueError as exc:
+            source = resolved.settings["base_url"].source
+            raise ConfigError(f"base_url from {source} {exc}") from None
+    return ClientSettings(
+        username=str(username),
+        password=str(password),
+        account_sid=str(account_sid) if account_sid else None,
+        base_url=base_url,
+        region=labels.get("region"),
+        edge=labels.get("edge"),
+        connect_timeout=number("timeout", DEFAULT_CONNECT_TIMEOUT, float),
+        read_timeout=number("timeout", DEFAULT_READ_TIMEOUT, float),
+        max_retries=number("max_retries", DEFAULT_MAX_RETRIES, int),
+        ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,
     )

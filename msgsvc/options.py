@@ -1,15 +1,17 @@
-"""Options shared by commands, and the options generated from a resource's field description."""
+"""Options and arguments shared by commands, and the options generated from a resource's
+field description."""
 
 from __future__ import annotations
 
 import functools
 import inspect
-from typing import Annotated, Any, Callable, Optional, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any, Callable, Iterator, List, Optional, Sequence
 
 import typer
 
-from msgsvc.complete import complete_profiles
-from msgsvc.fields import Field
+from msgsvc.complete import complete_profiles, complete_services
+from msgsvc.resources import Field, Resource
 from msgsvc.state import State
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")]
@@ -20,6 +22,59 @@ ProfileOpt = Annotated[
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required when not in a terminal).")]
+
+
+def _check_service_ref(value: str) -> str:
+    """Refuse, before any request, what is clearly a mistyped SID rather than a name."""
+    import re
+
+    from msgsvc import validate
+
+    if value is not None and not validate.is_sid(value, "MG") and re.fullmatch(
+        r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value
+    ):
+        raise typer.BadParameter(
+            f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"
+        )
+    return value
+
+
+ServiceArg = Annotated[
+    str,
+    typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
+                   callback=_check_service_ref, autocompletion=complete_services, show_default=False),
+]
+
+
+def list_options(plural: str) -> tuple[Any, Any, Any]:
+    """`--limit N`, `--all` and `--page-size N` of a list command, worded for `plural`."""
+    return (
+        Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help=f"Show at most N {plural}.")],
+        Annotated[bool, typer.Option("--all", "-a", help=f"Show every {plural[:-1] if plural.endswith('s') else plural}, following every page.")],
+        Annotated[
+            Optional[int],
+            typer.Option("--page-size", min=1, max=1000, metavar="N",
+                         help=f"{plural.capitalize()} per request, 1 to 1000 [default: as many as needed, at most 1000].",
+                         show_default=False),
+        ],
+    )
+
+
+@contextmanager
+def outcome_unknown_hint(hint: str) -> Iterator[None]:
+    """A POST is never sent twice (the API has no idempotency key): when its answer was lost,
+    or a gateway failed (500/502/504), say how to find out what happened."""
+    from msgsvc.errors import ApiError, OutcomeUnknownError
+
+    try:
+        yield
+    except OutcomeUnknownError as error:
+        error.hint = hint
+        raise
+    except ApiError as error:
+        if error.status in (500, 502, 504) and error.hint is None:
+            error.hint = hint
+        raise
 
 
 def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, dry_run: bool = False) -> State:
@@ -38,7 +93,7 @@ def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, 
 
 def _check(field: Field) -> Callable[[Any], Any]:
     def callback(value: Any) -> Any:
-        if value is None:
+        if value is None or (field.many and not value):
             return None
         try:
             return field.clean(value)
@@ -53,7 +108,15 @@ def _choices(field: Field) -> Callable[[str], list[str]]:
 
 
 def field_option(field: Field) -> Any:
-    """The Annotated type of the option for one field."""
+    """The Annotated type of the option for one field (a `many` field: a repeated option)."""
+    if field.many:
+        metavar = "TEXT" if not field.choices else "[" + "|".join(field.choices) + "]"
+        return Annotated[
+            Optional[List[str]],
+            typer.Option(field.option, help=field.help + " Give it once per item.", metavar=metavar,
+                         callback=_check(field), show_default=False,
+                         autocompletion=field.complete or (_choices(field) if field.choices else None)),
+        ]
     if field.kind == "bool":
         name = field.option[2:]
         return Annotated[Optional[bool], typer.Option(f"--{name}/--no-{name}", help=field.help, show_default=False)]
@@ -63,13 +126,14 @@ def field_option(field: Field) -> Any:
     return Annotated[
         Optional[str],
         typer.Option(field.option, help=field.help, metavar=metavar, callback=_check(field),
-                     autocompletion=_choices(field) if field.choices else None, show_default=False),
+                     autocompletion=field.complete or (_choices(field) if field.choices else None), show_default=False),
     ]
 
 
-def with_field_options(fields: Sequence[Field], *, required: Sequence[str] = ()) -> Callable:
-    """Add one option per field to a command. The command receives them as one dict,
-    `values={param: value}`, None for every option not given."""
+def with_field_options(resource: Resource, *, required: Sequence[str] = ()) -> Callable:
+    """Add one option per field of `resource` to a command. The command receives them as
+    one dict, `values={param: value}`, None for every option not given."""
+    fields = resource.fields
 
     def decorate(func: Callable) -> Callable:
         signature = inspect.signature(func, eval_str=True)

@@ -13,7 +13,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from msgsvc.fields import Column
+from msgsvc.resources import Column
 
 
 def stdout_is_terminal() -> bool:

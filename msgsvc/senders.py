@@ -1,9 +1,9 @@
 """The one description of the kinds of sender a Messaging Service holds.
 
-Each kind says where it lives on the wire (path segment, list key, create form field, SID
-prefix), how it is shown (columns), and what a user may type for it. The commands
-(`msgsvc/commands/senders.py`), the client's generic sender methods and the bulk engine
-all follow from these records: a new kind is one entry in `KINDS`.
+Each kind is a `Resource` under the service (path segment, list key, SID prefix, the form
+field an attach sends, columns) plus what a user may type for it. The commands
+(`msgsvc/commands/senders.py`), the client's generic sender methods, the planner and the
+emulator all follow from these records: a new kind is one entry in `KINDS`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import re
 from dataclasses import dataclass
 
 from msgsvc import validate
-from msgsvc.fields import Column
-
-CREATED = Column("CREATED", "date_created", wrap=False)
+from msgsvc.resources import CREATED, SERVICE, Column, Field, Resource, register, sid_what
 
 
 @dataclass(frozen=True)
@@ -27,26 +25,18 @@ class Ref:
     text: str | None = None
 
 
-@dataclass(frozen=True)
-class SenderKind:
-    noun: str  # CLI noun: "numbers"
-    path: str  # path segment under /v1/Services/{sid}/: "PhoneNumbers"
-    list_key: str  # array key of a list page: "phone_numbers"
-    form_field: str  # create form field: "PhoneNumberSid"
-    prefix: str  # SID prefix: "PN"
-    what: str  # "phone number"
+@dataclass(frozen=True, kw_only=True)
+class SenderKind(Resource):
+    """A kind of sender: a resource under a service that attach/detach move in and out."""
+
+    parent: Resource | None = SERVICE
     metavar: str  # "NUMBER"
     value_key: str  # the human-readable field of a record: "phone_number"
-    columns: tuple[Column, ...]
     accepts: str  # what NUMBER may be, for the help
     examples: tuple[str, ...]  # one argument example per line, for the help
     by_e164: bool = False  # an E.164 number is resolved through IncomingPhoneNumbers
     by_text: bool = False  # attach sends the text; detach/get also find a sender by its text
     country: bool = False  # --country (IsoCountryCode) on attach, list, detach and get
-
-    @property
-    def plural(self) -> str:
-        return self.what + "s"
 
     def parse(self, raw: str, *, attach: bool) -> Ref:
         """Check one input before anything is sent; raise ValueError with a sentence."""
@@ -70,15 +60,20 @@ class SenderKind:
                 "digits) nor an E.164 number such as +15017122661"
             )
         raise ValueError(
-            f"{value!r} is not {validate.SID_WHAT[self.prefix]} "
+            f"{value!r} is not {sid_what(self.prefix)} "
             f"({self.prefix} followed by 32 hexadecimal digits)"
         )
 
-    def attach_form(self, sid_or_text: str, country: str | None) -> dict[str, str]:
-        form = {self.form_field: sid_or_text}
+    @property
+    def form_field(self) -> str:
+        """The field an attach names the sender with: "PhoneNumberSid"."""
+        return self.fields[0].wire
+
+    def attach_form(self, sid_or_text: str, country: str | None) -> list[tuple[str, str]]:
+        values = {self.fields[0].param: sid_or_text}
         if self.country and country:
-            form["IsoCountryCode"] = country
-        return form
+            values["iso_country_code"] = country
+        return self.form(values)
 
     def matches(self, record: dict, ref: Ref, country: str | None) -> bool:
         """Whether a record of the service's list is the sender `ref` names."""
@@ -104,11 +99,14 @@ def country_code(value: str) -> str:
     return value.upper()
 
 
+COUNTRY = Field("IsoCountryCode", "text", "ISO country code of the destination.", check=country_code)
+
 NUMBERS = SenderKind(
+    name="phone-number",
     noun="numbers",
     path="PhoneNumbers",
     list_key="phone_numbers",
-    form_field="PhoneNumberSid",
+    fields=(Field("PhoneNumberSid", "text", "The PN... SID of the phone number."),),
     prefix="PN",
     what="phone number",
     metavar="NUMBER",
@@ -121,10 +119,11 @@ NUMBERS = SenderKind(
 )
 
 SHORT_CODES = SenderKind(
+    name="short-code",
     noun="short-codes",
     path="ShortCodes",
     list_key="short_codes",
-    form_field="ShortCodeSid",
+    fields=(Field("ShortCodeSid", "text", "The SC... SID of the short code."),),
     prefix="SC",
     what="short code",
     metavar="SHORT_CODE",
@@ -136,10 +135,11 @@ SHORT_CODES = SenderKind(
 )
 
 ALPHA_SENDERS = SenderKind(
+    name="alpha-sender",
     noun="alpha-senders",
     path="AlphaSenders",
     list_key="alpha_senders",
-    form_field="AlphaSender",
+    fields=(Field("AlphaSender", "text", "The alpha sender ID.", check=validate.alpha_sender),),
     prefix="AI",
     what="alpha sender",
     metavar="ALPHA_SENDER",
@@ -153,10 +153,11 @@ ALPHA_SENDERS = SenderKind(
 )
 
 CHANNEL_SENDERS = SenderKind(
+    name="channel-sender",
     noun="channel-senders",
     path="ChannelSenders",
     list_key="senders",
-    form_field="Sid",
+    fields=(Field("Sid", "text", "The XE... SID of the channel sender."),),
     prefix="XE",
     what="channel sender",
     metavar="SENDER",
@@ -168,10 +169,12 @@ CHANNEL_SENDERS = SenderKind(
 )
 
 DESTINATION_ALPHA_SENDERS = SenderKind(
+    name="destination-alpha-sender",
     noun="destination-alpha-senders",
     path="DestinationAlphaSenders",
     list_key="alpha_senders",
-    form_field="AlphaSender",
+    fields=(Field("AlphaSender", "text", "The alpha sender ID.", check=validate.alpha_sender),
+            COUNTRY,),
     prefix="AI",
     what="destination alpha sender",
     metavar="ALPHA_SENDER",
@@ -186,3 +189,4 @@ DESTINATION_ALPHA_SENDERS = SenderKind(
 )
 
 KINDS: tuple[SenderKind, ...] = (NUMBERS, SHORT_CODES, ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS)
+register(*KINDS)

@@ -25,21 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EPOCH = 1767225600  # 2026-01-01: keeps the committed pages reproducible
 REGENERATE = "python scripts/gen_man.py"
 
-ENVIRONMENT = (
-    ("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN", "Credentials, under Twilio's own names."),
-    ("TWILIO_API_KEY, TWILIO_API_SECRET", "API key credentials, with TWILIO_ACCOUNT_SID."),
-    ("TWILIO_REGION, TWILIO_EDGE", "Send requests to messaging.{edge}.{region}.twilio.com."),
-    ("MSGSVC_PROFILE", "The profile to use, unless --profile is given."),
-    ("MSGSVC_BASE_URL", "Send every request to this base URL (a local server, the emulator)."),
-    ("MSGSVC_TIMEOUT, MSGSVC_MAX_RETRIES", "As --timeout and --max-retries."),
-    ("MSGSVC_CA_BUNDLE", "A PEM file of extra certificate authorities (also REQUESTS_CA_BUNDLE)."),
-    ("MSGSVC_CONFIG_DIR", "Where config.toml lives, instead of the platform's config directory."),
-    ("MSGSVC_CACHE_DIR", "Where the completion cache lives, instead of the platform's cache directory."),
-    ("MSGSVC_DEBUG", "Set to 1 for the same as --debug."),
-    ("HTTPS_PROXY, REQUESTS_CA_BUNDLE", "Honoured, as by requests."),
-    ("NO_COLOR", "No colour in tables."),
-)
-
 FILES = (
     ("~/.config/msgsvc/config.toml",
      "The profiles: credentials and settings, mode 0600 (platformdirs' user config directory, "
@@ -234,6 +219,8 @@ def render(node: Node, date: str, version: str) -> str:
     out += exit_status()
     if len(node.path) == 1:
         out.append(".SH ENVIRONMENT")
+        from msgsvc.config import ENVIRONMENT
+
         for var, text in ENVIRONMENT:
             out += [".TP", f".B {esc(var)}", esc(text)]
         out.append(".SH FILES")

@@ -11,7 +11,7 @@ from msgsvc import __version__
 from msgsvc.client import CORE, MESSAGING, Client, ClientSettings, host_url, user_agent
 from msgsvc.config import resolve
 from msgsvc.errors import NetworkError, UsageError
-from msgsvc.state import settings_from
+from msgsvc.config import client_settings
 
 API_KEY = "SK" + "5" * 32
 
@@ -51,14 +51,14 @@ def test_region_and_edge_from_the_environment_reach_the_client(monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
     monkeypatch.setenv("TWILIO_EDGE", "frankfurt")
     monkeypatch.setenv("TWILIO_REGION", "de1")
-    assert Client(settings_from(resolve(data={}))).base() == "https://messaging.frankfurt.de1.twilio.com"
+    assert Client(client_settings(resolve(data={}))).base() == "https://messaging.frankfurt.de1.twilio.com"
     monkeypatch.delenv("TWILIO_REGION")
-    assert Client(settings_from(resolve(data={}))).base() == "https://messaging.frankfurt.us1.twilio.com"
+    assert Client(client_settings(resolve(data={}))).base() == "https://messaging.frankfurt.us1.twilio.com"
 
 
 def test_region_and_edge_from_a_profile_reach_the_client():
     data = {"active": "eu", "profiles": {"eu": {"account_sid": ACCOUNT_SID, "auth_token": "t", "region": "ie1", "edge": "dublin"}}}
-    assert Client(settings_from(resolve(data=data, env={}))).base() == "https://messaging.dublin.ie1.twilio.com"
+    assert Client(client_settings(resolve(data=data, env={}))).base() == "https://messaging.dublin.ie1.twilio.com"
 
 
 def test_user_agent_names_msgsvc_and_its_version():
@@ -68,9 +68,9 @@ def test_user_agent_names_msgsvc_and_its_version():
 
 def test_api_key_settings_keep_the_account_sid():
     data = {"active": "ci", "profiles": {"ci": {"account_sid": ACCOUNT_SID, "api_key": API_KEY, "api_secret": "s"}}}
-    client_settings = settings_from(resolve(data=data, env={}))
-    assert (client_settings.username, client_settings.password) == (API_KEY, "s")
-    assert Client(client_settings).account_sid == ACCOUNT_SID
+    settings = client_settings(resolve(data=data, env={}))
+    assert (settings.username, settings.password) == (API_KEY, "s")
+    assert Client(settings).account_sid == ACCOUNT_SID
 
 
 def test_an_api_key_alone_cannot_build_core_api_paths():

@@ -45,3 +45,40 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
 def test_the_probe_can_fail():
     """The same probe sees requests once the client module is imported."""
     assert "requests" in loaded("import msgsvc.client")
+
+
+def test_the_package_map_names_every_module():
+    """msgsvc/__init__.py's map says which modules are the library and which the CLI."""
+    import re
+    from pathlib import Path
+
+    import msgsvc
+
+    root = Path(msgsvc.__file__).parent
+    present = {p.stem for p in root.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    present |= {p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert present == set(msgsvc.LIBRARY) | set(msgsvc.CLI)
+    for name in present:
+        assert re.search(rf"^    {name}/? ", msgsvc.__doc__, re.M), f"the map in msgsvc/__init__.py does not name {name}"
+
+
+def test_the_library_imports_no_cli_and_never_prints():
+    """Every library module imported together loads neither typer, click nor rich, nor any CLI
+    module, and none of their sources calls print()."""
+    import ast
+    from pathlib import Path
+
+    import msgsvc
+
+    imports = "\n".join(f"import msgsvc.{name}" for name in msgsvc.LIBRARY)
+    out = subprocess.run([sys.executable, "-c", PROBE.format(body=imports)], capture_output=True, text=True, check=True).stdout
+    modules = set(json.loads(out.splitlines()[-1]))
+    assert not {m.split(".")[0] for m in modules} & {"typer", "click", "rich"}
+    assert not {m for m in modules if m.split(".")[:2] in [["msgsvc", c] for c in msgsvc.CLI]}
+    root = Path(msgsvc.__file__).parent
+    for name in msgsvc.LIBRARY:
+        if name == "emulator":  # a server: it logs its own requests to stderr
+            continue
+        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
+        assert not calls, f"msgsvc/{name}.py prints (line {calls[0].lineno if calls else 0})"

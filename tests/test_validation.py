@@ -219,13 +219,13 @@ def test_a_region_from_the_environment_cannot_redirect_credentials(msgsvc, profi
 def test_region_and_edge_are_lower_cased_and_ignored_under_a_base_url(msgsvc, isolated):
     from msgsvc import config
     from msgsvc.config import resolve
-    from msgsvc.state import settings_from
+    from msgsvc.config import client_settings
 
     result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, "--region", "IE1", "--edge", "Dublin",
                     stdin="token-123456\n")
     assert result.code == 0, result.err
     stored = config.read_config()["profiles"]["p"]
     assert (stored["region"], stored["edge"]) == ("ie1", "dublin")
-    settings = settings_from(resolve(profile_flag="p", env={"TWILIO_EDGE": "not a label"},
+    settings = client_settings(resolve(profile_flag="p", env={"TWILIO_EDGE": "not a label"},
                                      flags={"base_url": "http://127.0.0.1:9"}))
     assert (settings.base_url, settings.region, settings.edge) == ("http://127.0.0.1:9", None, None)  # unused there

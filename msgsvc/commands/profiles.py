@@ -8,7 +8,7 @@ import typer
 
 from msgsvc.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.fields import Column
+from msgsvc.resources import Column
 from msgsvc.options import JsonOpt, ProfileOpt, use
 
 app = typer.Typer(

@@ -15,9 +15,8 @@ from typing import Annotated, Callable, List, Optional
 
 import typer
 
-from msgsvc.commands.services import ServiceArg
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
-from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, list_limit, use
+from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, use
 from msgsvc.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
     SenderKind, country_code,
@@ -37,14 +36,7 @@ ConcurrencyOpt = Annotated[
     typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
                  help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
 ]
-LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N senders.")]
-AllOpt = Annotated[bool, typer.Option("--all", "-a", help="Show every sender, following every page.")]
-PageSizeOpt = Annotated[
-    Optional[int],
-    typer.Option("--page-size", min=1, max=1000, metavar="N",
-                 help="Senders per request, 1 to 1000 [default: as many as needed, at most 1000].",
-                 show_default=False),
-]
+LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
 
 
 def _country_check(value: Optional[str]) -> Optional[str]:

@@ -1,15 +1,16 @@
 """msgsvc services: create, get, list, update and delete Messaging Services."""
 
-from contextlib import contextmanager
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated
 
 import typer
 
 from msgsvc import cache
-from msgsvc.complete import complete_services
 from msgsvc.errors import ExitCode, UsageError
-from msgsvc.fields import SERVICE_COLUMNS, SERVICE_FIELDS, service_form
-from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, YesOpt, list_limit, use, with_field_options
+from msgsvc.options import (
+    DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, outcome_unknown_hint, use,
+    with_field_options,
+)
+from msgsvc.resources import SERVICE
 from msgsvc.resolve import resolve_service
 
 app = typer.Typer(
@@ -19,31 +20,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-
-def _check_service_ref(value: str) -> str:
-    """Refuse, before any request, what is clearly a mistyped SID rather than a name."""
-    import re
-
-    from msgsvc import validate
-
-    if value is not None and not validate.is_sid(value, "MG") and re.fullmatch(
-        r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value
-    ):
-        raise typer.BadParameter(
-            f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"
-        )
-    return value
-
-
-ServiceArg = Annotated[
-    str,
-    typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
-                   callback=_check_service_ref, autocompletion=complete_services, show_default=False),
-]
+LimitOpt, AllOpt, PageSizeOpt = list_options("services")
 
 
 @app.command("create")
-@with_field_options(SERVICE_FIELDS, required=("FriendlyName",))
+@with_field_options(SERVICE, required=("FriendlyName",))
 def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
     """Create a Messaging Service; print it.
 
@@ -59,10 +40,10 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
     from msgsvc.output import emit_plan, emit_record, note
 
     client = state.client()
-    form = service_form(values)
-    with _outcome_unknown_hint(
+    form = SERVICE.form(values)
+    with outcome_unknown_hint(
         f"the service may or may not have been created; check before creating it again: "
-        f"msgsvc services list --all, and look for the friendly name {form.get('FriendlyName', '')!r}"
+        f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
     ):
         service = client.create_service(form)
     if state.dry_run:
@@ -93,9 +74,9 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
 @app.command("list")
 def services_list(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N services.")] = 50,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Show every service, following every page.")] = False,
-    page_size: Annotated[Optional[int], typer.Option("--page-size", min=1, max=1000, metavar="N", help="Services per request, 1 to 1000 [default: as many as needed, at most 1000].", show_default=False)] = None,
+    limit: LimitOpt = 50,
+    all_: AllOpt = False,
+    page_size: PageSizeOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -110,12 +91,12 @@ def services_list(
     limit = list_limit(ctx, limit, all_)
     from msgsvc.output import emit_records
 
-    shown = emit_records(state.client().list_services(limit=limit, page_size=page_size), SERVICE_COLUMNS, as_json=state.json)
+    shown = emit_records(state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
     cache.remember_listing(state, shown, limit=limit)
 
 
 @app.command("update")
-@with_field_options(SERVICE_FIELDS)
+@with_field_options(SERVICE)
 def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
     """Change a Messaging Service: only the options given are sent; print the result.
 
@@ -125,7 +106,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
         msgsvc services update "Alerts" --validity-period 600 --no-sticky-sender
         msgsvc services update MG0123456789abcdef0123456789abcdef --fallback-url ""
     """
-    form = service_form(values)
+    form = SERVICE.form(values)
     if not form:
         raise UsageError(
             "nothing to change: give at least one field option",
@@ -136,14 +117,14 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
 
     client = state.client()
     sid = resolve_service(client, service)
-    with _outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
         updated = client.update_service(sid, form)
     if state.dry_run:
         return emit_plan(client.planned, as_json=state.json)
     cache.remember(state, updated)
     emit_record(updated, as_json=state.json)
     if not state.json:
-        note(f"Updated {updated.get('sid')} ({', '.join(form)})")
+        note(f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
 
 
 A2P_WARNING = (
@@ -197,21 +178,3 @@ def services_delete(
     client.delete_service(sid)
     cache.forget(state, sid)
     note(f"Deleted {sid} ({name})")
-
-
-@contextmanager
-def _outcome_unknown_hint(hint: str) -> Iterator[None]:
-    """A POST is never sent twice (the API has no idempotency key): when its answer was lost,
-    or a gateway failed (500/502/504), say how to find out what happened."""
-    from msgsvc.errors import ApiError, OutcomeUnknownError
-
-    try:
-        yield
-    except OutcomeUnknownError as error:
-        error.hint = hint
-        raise
-    except ApiError as error:
-        if error.status in (500, 502, 504) and error.hint is None:
-            error.hint = hint
-        raise
-

@@ -30,7 +30,8 @@ import time
 from typing import Any
 
 from msgsvc.a2p import CREATE_REQUIRED, LISTS, UPDATABLE, UPDATE_REQUIRED, campaign_problems
-from msgsvc.emulator.store import SID, Store, invalid, missing, new_sid, not_found
+from msgsvc.emulator.store import Store, invalid, missing, new_sid, not_found
+from msgsvc.validate import is_sid
 
 REJECT_MARKER = "REJECT"
 REJECTED = {
@@ -38,8 +39,6 @@ REJECTED = {
     "url": "https://www.twilio.com/docs/api/errors/30897",
     "description": "The campaign submission has been reviewed and it was rejected due to Disallowed Content.",
 }
-BRAND_SID = re.compile(r"^BN[0-9a-fA-F]{32}$")
-CAMPAIGN_SID = re.compile(r"^QE[0-9a-fA-F]{32}$")
 
 COMPLIANCE_PATH = re.compile(r"^/v1/Services/([^/]+)/Compliance/Usa2p(?:/([^/]+))?$")
 BRANDS_PATH = re.compile(r"^/v1/a2p/BrandRegistrations(?:/([^/]+))?$")
@@ -212,7 +211,7 @@ def _usecases_of(brand: dict[str, Any]) -> tuple:
 
 
 def _service(store: Store, sid: str, path: str) -> dict[str, Any]:
-    if not SID["MG"].match(sid):
+    if not is_sid(sid, "MG"):
         raise not_found(path)
     service = store.data["services"].get(sid)
     if service is None:
@@ -420,7 +419,7 @@ def route(store: Store, request: Any, base: str) -> Any:
             window = page_window(request.query, brand_list(store), lambda b: b["seq"])
             rendered = [render_brand(b, account, base) for b in window.items]
             return Response(200, v1_page("data", rendered, window, base, path, []), "ListBrandRegistrations")
-        if not BRAND_SID.match(sid):
+        if not is_sid(sid, "BN"):
             raise not_found(path)
         return Response(200, render_brand(brand(store, sid, path), account, base), "FetchBrandRegistrations")
 
@@ -439,7 +438,7 @@ def route(store: Store, request: Any, base: str) -> Any:
         rendered = [render_campaign(c, account, base) for c in window.items]
         return Response(200, v1_page("compliance", rendered, window, base, path, []), "ListUsAppToPerson")
     _allowed(request, ("GET", "POST", "DELETE"))
-    if not CAMPAIGN_SID.match(sid):
+    if not is_sid(sid, "QE"):
         raise not_found(path)
     if request.method == "GET":
         return Response(200, render_campaign(get_campaign(store, service_sid, sid, path), account, base), "FetchUsAppToPerson")
@@ -456,7 +455,7 @@ def usecases(store: Store, service_sid: str, request: Any) -> list[dict[str, Any
         brands, _ = tables(store)
         if brand_sid is None:
             return [_usecase(*u) for u in STANDARD_USECASES]
-        if not BRAND_SID.match(brand_sid):
+        if not is_sid(brand_sid, "BN"):
             raise invalid(f"BrandRegistrationSid must be BN followed by 32 hexadecimal digits; {brand_sid!r} is not")
         found = brands.get(brand_sid)
         if found is None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from msgsvc.emulator.store import KINDS, SID, Fault, Kind, Store, invalid, not_found
+from msgsvc.emulator.store import KINDS, Fault, Kind, Store, invalid, not_found
+from msgsvc.validate import is_sid
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
@@ -316,7 +317,7 @@ def _route(store: Store, request: Request) -> Response:
             rendered = [render_service(s, account, base) for s in window.items]
             return Response(200, v1_page("services", rendered, window, base, path, []), "ListService")
         _allowed(request, ("GET", "POST", "DELETE"))
-        if not SID["MG"].match(sid):
+        if not is_sid(sid, "MG"):
             raise not_found(path)
         if request.method == "GET":
             return Response(200, render_service(store.get_service(sid, path), account, base), "FetchService")
@@ -330,7 +331,7 @@ def _route(store: Store, request: Request) -> Response:
         service_sid, segment, sid = match.groups()
         kind = KINDS[segment]
         name = segment[:-1]  # PhoneNumbers -> PhoneNumber
-        if not SID["MG"].match(service_sid):
+        if not is_sid(service_sid, "MG"):
             raise not_found(path)
         if sid is None:
             _allowed(request, ("GET", "POST"))

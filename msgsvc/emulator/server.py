@@ -46,6 +46,7 @@ class EmulatorServer(ThreadingHTTPServer):
         log_requests: bool = False,
         recorder: Recorder | None = None,
         log: Callable[[str], None] | None = None,
+        seed: int | None = None,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -55,7 +56,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.log_requests = log_requests
         self.recorder = recorder
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        self._random = random.Random()
+        self._random = random.Random(seed)  # a seed makes --fail-rate's choices repeatable
         self._random_lock = threading.Lock()
         super().__init__(address, Handler)
 

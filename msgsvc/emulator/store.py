@@ -18,16 +18,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from msgsvc.atomic import write_private
+from msgsvc.resources import SERVICE, Field
+from msgsvc.senders import KINDS as SENDER_KINDS
+from msgsvc.validate import is_sid
 
 STATE_VERSION = 1
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
-SID = {p: re.compile(rf"^{p}[0-9a-fA-F]{{32}}$") for p in ("AC", "MG", "PN", "SC", "AI", "XE", "SK")}
-
 METHODS = ("GET", "POST")
-SCAN_MESSAGE_CONTENT = ("inherit", "enable", "disable")
-USECASES = ("notifications", "marketing", "verification", "discussion", "poll", "undeclared")
-ALPHA_SENDER = re.compile(r"^[A-Za-z0-9 +\-_&]{1,11}$")
+ALPHA_SENDER = re.compile(r"[A-Za-z0-9 +\-_&]{1,11}")
 
 # Seconds a new or updated A2P campaign stays in review (the emulator's --a2p-review).
 A2P_REVIEW_SECONDS = 5.0
@@ -77,19 +76,19 @@ def new_sid(prefix: str, rng: random.Random | None = None) -> str:
     return prefix + "%032x" % rng.getrandbits(128)
 
 
-# --- the service's writable fields: wire name -> (key, parser) --------------------------------
+# --- the service's writable fields, parsed as the resource declaration says ------------------
 
 
-def _text(name: str, value: str) -> str:
-    return value
+def _text(field: Field) -> Callable[[str, str], str]:
+    def parse(name: str, value: str) -> str:
+        if field.check is not None:
+            try:
+                field.check(value)
+            except ValueError as exc:  # "it is 70 characters long; ..." -> "FriendlyName is 70 ..."
+                raise invalid(f"{name} {str(exc).removeprefix('it ')}") from None
+        return value
 
-
-def _friendly_name(name: str, value: str) -> str:
-    if not value.strip():
-        raise invalid(f"{name} must not be empty")
-    if len(value) > 64:
-        raise invalid(f"{name} is {len(value)} characters long; the limit is 64")
-    return value
+    return parse
 
 
 def _url(name: str, value: str) -> str | None:
@@ -112,42 +111,39 @@ def _bool(name: str, value: str) -> bool:
     return value.lower() == "true"
 
 
-def _choice(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+def _choice(field: Field) -> Callable[[str, str], str]:
     def parse(name: str, value: str) -> str:
-        if value not in choices:
-            raise invalid(f"{name} must be one of {', '.join(choices)}")
+        if value not in field.choices:
+            raise invalid(f"{name} must be one of {', '.join(field.choices)}")
         return value
 
     return parse
 
 
-def _validity(name: str, value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise invalid(f"{name} must be an integer") from None
-    if not 1 <= number <= 36000:
-        raise invalid(f"{name} must be between 1 and 36000")
-    return number
+def _int(field: Field) -> Callable[[str, str], int]:
+    def parse(name: str, value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise invalid(f"{name} must be an integer") from None
+        if not field.minimum <= number <= field.maximum:
+            raise invalid(f"{name} must be between {field.minimum} and {field.maximum}")
+        return number
 
+    return parse
+
+
+_PARSERS: dict[str, Callable[[Field], Callable[[str, str], Any]]] = {
+    "text": _text,
+    "url": lambda field: _url,
+    "method": lambda field: _method,
+    "bool": lambda field: _bool,
+    "choice": _choice,
+    "int": _int,
+}
 
 SERVICE_FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
-    "FriendlyName": ("friendly_name", _friendly_name),
-    "InboundRequestUrl": ("inbound_request_url", _url),
-    "InboundMethod": ("inbound_method", _method),
-    "FallbackUrl": ("fallback_url", _url),
-    "FallbackMethod": ("fallback_method", _method),
-    "StatusCallback": ("status_callback", _url),
-    "StickySender": ("sticky_sender", _bool),
-    "MmsConverter": ("mms_converter", _bool),
-    "SmartEncoding": ("smart_encoding", _bool),
-    "ScanMessageContent": ("scan_message_content", _choice(SCAN_MESSAGE_CONTENT)),
-    "FallbackToLongCode": ("fallback_to_long_code", _bool),
-    "AreaCodeGeomatch": ("area_code_geomatch", _bool),
-    "ValidityPeriod": ("validity_period", _validity),
-    "SynchronousValidation": ("synchronous_validation", _bool),
-    "Usecase": ("usecase", _choice(USECASES)),
-    "UseInboundWebhookOnNumber": ("use_inbound_webhook_on_number", _bool),
+    **{f.wire: (f.key, _PARSERS[f.kind](f)) for f in SERVICE.fields},
 }
 
 SERVICE_DEFAULTS: dict[str, Any] = {
@@ -199,15 +195,12 @@ class Kind:
         self.pooled = pooled
 
 
+# Which kinds are pooled: the rest are owned. Everything else comes from msgsvc/senders.py.
+POOLED = {"PN", "SC", "XE"}
+
 KINDS = {
-    k.path: k
-    for k in (
-        Kind("phone_numbers", "PhoneNumbers", "phone_numbers", "PN", "PhoneNumberSid", True),
-        Kind("short_codes", "ShortCodes", "short_codes", "SC", "ShortCodeSid", True),
-        Kind("channel_senders", "ChannelSenders", "senders", "XE", "Sid", True),
-        Kind("alpha_senders", "AlphaSenders", "alpha_senders", "AI", "AlphaSender", False),
-        Kind("destination_alpha_senders", "DestinationAlphaSenders", "alpha_senders", "AI", "AlphaSender", False),
-    )
+    k.path: Kind(re.sub(r"(?<!^)(?=[A-Z])", "_", k.path).lower(), k.path, k.list_key, k.prefix, k.form_field, k.prefix in POOLED)
+    for k in SENDER_KINDS
 }
 
 
@@ -447,7 +440,7 @@ class Store:
         if not value:
             raise missing(kind.form_field)
         what = {"PN": "Phone Number", "SC": "Short Code", "XE": "Channel Sender"}[kind.prefix]
-        record = self._table(kind).get(value) if SID[kind.prefix].match(value) else None
+        record = self._table(kind).get(value) if is_sid(value, kind.prefix) else None
         if record is None:
             if kind.prefix == "XE":
                 raise invalid(f"{kind.form_field} {value} is not a channel sender of this account")
@@ -470,7 +463,7 @@ class Store:
         value = form.get("AlphaSender")
         if not value:
             raise missing("AlphaSender")
-        if not ALPHA_SENDER.match(value) or value.isdigit():
+        if not ALPHA_SENDER.fullmatch(value) or value.isdigit():
             raise invalid(
                 f"AlphaSender {value!r} is invalid: 1 to 11 characters from A-Z a-z 0-9, space, "
                 "- + _ &, and not digits only"

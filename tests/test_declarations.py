@@ -1,0 +1,221 @@
+"""The resource declarations (msgsvc/resources.py, msgsvc/senders.py) against Twilio's own
+definition, and the things that follow from them: form bodies, options, SID checks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+
+from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, SHARED
+
+SPEC = SHARED / "twilio-spec" / "twilio_messaging_v1.json"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    if not SPEC.is_file():
+        pytest.skip(f"Twilio's definition is not at {SPEC} (the shared/ folder beside the project)")
+    return json.loads(SPEC.read_text(encoding="utf-8"))
+
+
+def matches(template: str, path: str) -> bool:
+    """Whether a path template of the definition (`/v1/Services/{Sid}`) matches `path`."""
+    want, got = template.split("/"), path.split("/")
+    return len(want) == len(got) and all(w == g or w.startswith("{") for w, g in zip(want, got))
+
+
+def operation(spec: dict, path: str, method: str) -> dict | None:
+    """The operation of the definition for METHOD path, None when it has none."""
+    for template, operations in spec["paths"].items():
+        if matches(template, path) and method in operations:
+            return operations[method]
+    return None
+
+
+def form_parameters(op: dict) -> set[str]:
+    schema = op.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded", {}).get("schema", {})
+    return set(schema.get("properties", {}))
+
+
+def all_resources():
+    from msgsvc.resources import all_resources
+
+    return list(all_resources())
+
+
+@pytest.mark.parametrize("resource", all_resources(), ids=lambda r: r.name)
+def test_every_field_is_a_parameter_of_its_operation(spec, resource):
+    """Each field's wire name is a form parameter of the resource's create operation (and of
+    its update operation where the definition has one for it)."""
+    parent = "MG" + "0" * 32 if resource.parent is not None else None
+    create_op = operation(spec, resource.collection_path(parent), "post")
+    assert create_op is not None, f"the definition has no POST {resource.collection_path(parent)}"
+    create = form_parameters(create_op)
+    assert resource.fields, f"{resource.name} declares no field"
+    for field in resource.fields:
+        assert field.wire in create, f"{resource.name}: {field.wire} is not a parameter of its create operation"
+    update_op = operation(spec, resource.instance_path(resource.prefix + "0" * 32, parent), "post")
+    if update_op is not None:
+        update = form_parameters(update_op)
+        for field in resource.fields:
+            assert field.wire in update, f"{resource.name}: {field.wire} is not a parameter of its update operation"
+
+
+@pytest.mark.parametrize("resource", all_resources(), ids=lambda r: r.name)
+def test_list_key_and_columns_match_the_definition(spec, resource):
+    parent = "MG" + "0" * 32 if resource.parent is not None else None
+    op = operation(spec, resource.collection_path(parent), "get")
+    assert op is not None
+    schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+    assert resource.list_key in schema["properties"], f"{resource.name}: no {resource.list_key!r} in its list page"
+    item = schema["properties"][resource.list_key]["items"]
+    if "$ref" in item:
+        item = spec["components"]["schemas"][item["$ref"].rsplit("/", 1)[1]]
+    for column in resource.columns:
+        assert column.key in item["properties"], f"{resource.name}: column {column.header} reads {column.key!r}, not in the API's objects"
+
+
+def test_service_fields_cover_the_definition(spec):
+    """Adding a field to Twilio's create operation without declaring it is noticed here."""
+    from msgsvc.resources import SERVICE
+
+    declared = {f.wire for f in SERVICE.fields}
+    assert form_parameters(operation(spec, "/v1/Services", "post")) == declared
+
+
+def test_field_keys_are_the_json_keys_of_the_object(spec):
+    from msgsvc.resources import SERVICE
+
+    fetched = operation(spec, f"/v1/Services/{SERVICE_SID}", "get")
+    assert fetched is not None
+    ref = fetched["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    properties = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+    for field in SERVICE.fields:
+        assert field.key in properties, f"{field.wire}: {field.key!r} is not a key of a Service"
+
+
+# --- what follows from the declarations -----------------------------------------------------
+
+
+def test_form_keeps_declaration_order_and_repeats_list_fields():
+    from msgsvc.resources import Field, Resource
+
+    thing = Resource(name="thing", noun="things", what="thing", path="Things", list_key="things", prefix="QE",
+                     fields=(Field("Description", "text", "d", minimum=3, maximum=10),
+                             Field("MessageSamples", "text", "s", many=True, name="sample"),
+                             Field("HasEmbeddedLinks", "bool", "b")))
+    form = thing.form({"has_embedded_links": False, "sample": ["one", "two"], "description": "hello"})
+    assert form == [("Description", "hello"), ("MessageSamples", "one"), ("MessageSamples", "two"),
+                    ("HasEmbeddedLinks", "false")]
+    assert thing.field("sample").option == "--sample"
+    assert thing.field("sample").clean(["a", "b"]) == ["a", "b"]
+    with pytest.raises(ValueError, match="at least 3"):
+        thing.field("description").clean("hi")
+    with pytest.raises(ValueError, match="the limit is 10"):
+        thing.field("description").clean("x" * 11)
+    assert thing.collection_path() == "/v1/Things"
+
+
+def test_a_list_field_is_a_repeated_option_and_repeated_form_keys(httpserver, msgsvc, profile):
+    """A list-valued field declared once becomes `--sample a --sample b` and two form keys."""
+
+    from msgsvc import cli, options
+    from msgsvc.resources import SERVICE, Field, Resource
+
+    thing = Resource(name="thing", noun="things", what="thing", path="Things", list_key="things", prefix="QE",
+                     parent=SERVICE, fields=(Field("MessageSamples", "text", "A sample.", many=True, name="sample",
+                                                   minimum=2, maximum=20),))
+    app = typer.Typer()
+
+    @app.command("create")
+    @options.with_field_options(thing)
+    def things_create(ctx: typer.Context, service: str, *, values: dict) -> None:
+        state = options.use(ctx)
+        state.client().create(thing, thing.form(values), service)
+
+    @app.callback()
+    def callback() -> None:
+        pass
+
+    httpserver.expect_oneshot_request(
+        f"/v1/Services/{SERVICE_SID}/Things", method="POST", headers={"Authorization": BASIC_AUTH},
+        data="MessageSamples=first+one&MessageSamples=second",
+    ).respond_with_json({"sid": "QE" + "1" * 32}, status=201)
+    cli.LAZY["things"] = "tests_things:app"
+    import sys
+    import types
+
+    module = types.ModuleType("tests_things")
+    module.app = app
+    sys.modules["tests_things"] = module
+    try:
+        result = msgsvc("things", "create", SERVICE_SID, "--sample", "first one", "--sample", "second")
+        assert (result.code, result.err) == (0, "")
+        httpserver.check_assertions()
+        bad = msgsvc("things", "create", SERVICE_SID, "--sample", "x")
+        assert bad.code == 2 and "Invalid value for '--sample'" in bad.err and "at least 2" in bad.err
+    finally:
+        del cli.LAZY["things"]
+        del sys.modules["tests_things"]
+
+
+def test_sid_checks_match_the_whole_value():
+    from msgsvc import validate
+
+    sid = "MG" + "a" * 32
+    assert validate.is_sid(sid, "MG")
+    assert not validate.is_sid(sid + "\n", "MG")
+    assert not validate.is_sid(" " + sid, "MG")
+    assert not validate.is_sid("PN" + "a" * 32, "MG")
+    with pytest.raises(ValueError, match="is not a phone number SID"):
+        validate.sid("PN" + "a" * 31 + "\n", "PN")
+    with pytest.raises(ValueError):
+        validate.e164("+15017122661\n")
+    with pytest.raises(ValueError):
+        validate.alpha_sender("MyCompany\n")
+
+
+def test_sid_words_come_from_the_declarations():
+    from msgsvc.resources import sid_prefixes, sid_what
+
+    assert sid_what("MG") == "a Messaging Service SID"
+    assert sid_what("PN") == "a phone number SID"
+    assert sid_what("AI") == "an alpha sender SID"
+    assert sid_what("AC") == "an Account SID"
+    assert set(sid_prefixes()) >= {"MG", "PN", "SC", "AI", "XE", "AC", "SK"}
+
+
+def test_emulator_parses_service_fields_from_the_declaration():
+    from msgsvc.emulator import store
+    from msgsvc.resources import SERVICE
+
+    assert [w for w in store.SERVICE_FIELDS if w != store.A2P_FIELD] == [f.wire for f in SERVICE.fields]
+    assert {k.prefix for k in store.KINDS.values()} == {"PN", "SC", "AI", "XE"}
+
+
+def test_every_environment_variable_read_is_documented():
+    """The man pages' ENVIRONMENT comes from config.ENVIRONMENT; a variable read anywhere in
+    msgsvc (but the shell-completion protocol's own) is listed there."""
+    from msgsvc import config
+
+    root = Path(__file__).resolve().parents[1] / "msgsvc"
+    read = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"(?:environ\.get|env\.get|getenv)\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
+        read |= set(re.findall(r"\"((?:TWILIO|MSGSVC)_[A-Z_]+)\"", text))
+    documented = config.documented_variables()
+    assert read, "found no variable: the pattern is wrong"
+    assert read - documented == set()
+    assert set(config.ENV_CREDENTIALS.values()) | set(config.ENV_SETTINGS.values()) <= documented
+
+
+def test_client_settings_live_with_the_config():
+    from msgsvc.config import client_settings, resolve
+
+    settings = client_settings(resolve(env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, data={}))
+    assert (settings.username, settings.password, settings.max_retries) == (ACCOUNT_SID, AUTH_TOKEN, 4)
