@@ -10,9 +10,10 @@ The library, usable from Python on its own:
     client      HTTP: auth, hosts, pagination, Twilio's errors
     retry       what is retried (429, 5xx, lost connections) and the shared throttle
     bulk        attaching and detaching many senders: one result per input
+    a2p         US A2P 10DLC campaigns: the definition's rules, waiting for a review
     resolve     a service named by SID or by friendly name
     config      profiles, where each setting comes from, the client's settings
-    cache       the completion cache of service names
+    cache       the completion caches: service names, brands, use cases
     atomic      private, atomic file writes
     errors      the exception hierarchy and exit codes
     emulator/   a local stand-in for the part of Twilio's API msgsvc uses
@@ -24,13 +25,13 @@ The command line:
     output      tables, TSV and JSON; notes, prompts and progress on stderr
     state       the options of one invocation and its client
     shell       completion scripts and the answer to one Tab press
-    complete    the candidates a Tab press offers (services, profiles)
+    complete    the candidates a Tab press offers (services, profiles, brands, use cases)
 """
 
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "bulk", "resolve", "config", "cache",
+    "resources", "senders", "validate", "client", "retry", "bulk", "a2p", "resolve", "config", "cache",
     "atomic", "errors", "emulator",
 )
 CLI = ("cli", "commands", "options", "output", "state", "shell", "complete")

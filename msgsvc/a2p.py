@@ -31,7 +31,8 @@ UPDATE_REQUIRED = (
     "HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow",
     "Description", "AgeGated", "DirectLending",
 )
-UPDATABLE = UPDATE_REQUIRED + ("PrivacyPolicyUrl", "TermsAndConditionsUrl")
+URLS = ("PrivacyPolicyUrl", "TermsAndConditionsUrl")
+UPDATABLE = UPDATE_REQUIRED + URLS  # as resources.CAMPAIGN.updatable
 
 LENGTHS = {  # wire name -> (minimum, maximum) characters
     "Description": (40, 4096),
@@ -44,7 +45,6 @@ SAMPLES = (2, 5)  # how many MessageSamples
 SAMPLE_LENGTH = (20, 1024)
 KEYWORD_LISTS = ("OptInKeywords", "OptOutKeywords", "HelpKeywords")
 KEYWORDS_MAX = 255
-URLS = ("PrivacyPolicyUrl", "TermsAndConditionsUrl")
 BOOLEANS = ("HasEmbeddedLinks", "HasEmbeddedPhone", "SubscriberOptIn", "AgeGated", "DirectLending")
 LISTS = ("MessageSamples",) + KEYWORD_LISTS
 
@@ -182,8 +182,9 @@ def update_values(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dic
 
 
 def is_pending(campaign: Mapping[str, Any]) -> bool:
-    """Still in review: PENDING or IN_PROGRESS (anything but VERIFIED or FAILED)."""
-    return campaign.get("campaign_status") not in (VERIFIED, FAILED)
+    """Still in review: PENDING or IN_PROGRESS. Any other status (VERIFIED, FAILED, or one
+    Twilio adds later) has left review."""
+    return campaign.get("campaign_status") in PENDING_STATES
 
 
 def describe_errors(campaign: Mapping[str, Any]) -> list[str]:

@@ -201,6 +201,8 @@ def _register() -> None:
     LAZY["alpha-senders"] = "msgsvc.commands.senders:alpha_senders"
     LAZY["channel-senders"] = "msgsvc.commands.senders:channel_senders"
     LAZY["destination-alpha-senders"] = "msgsvc.commands.senders:destination_alpha_senders"
+    LAZY["campaigns"] = "msgsvc.commands.campaigns"
+    LAZY["brands"] = "msgsvc.commands.brands"
     LAZY["profiles"] = "msgsvc.commands.profiles"
     LAZY["emulator"] = "msgsvc.commands.emulator:emulator"
     app.command("completion")(shell.completion)

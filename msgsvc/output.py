@@ -153,7 +153,8 @@ def emit_plan(planned: list[dict], *, as_json: bool) -> None:
     lines = []
     for request in planned:
         lines.append(f"{request['method']} {request['url']}")
-        lines.extend(f"  {key}={value}" for key, value in request["form"].items())
+        for key, value in request["form"].items():  # a list-valued field: one line per item
+            lines.extend(f"  {key}={item}" for item in (value if isinstance(value, list) else [value]))
     sys.stdout.write("".join(line + "\n" for line in lines))
     sys.stdout.flush()
     note(f"Dry run: {len(planned)} request(s) not sent.")

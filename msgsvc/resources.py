@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from msgsvc import validate
-from msgsvc.complete import complete_brands, complete_campaign_usecases, complete_service_usecases
 
 METHODS = ("GET", "POST")
 USECASES = ("notifications", "marketing", "verification", "discussion", "poll", "undeclared")
@@ -43,7 +42,7 @@ class Field:
     many: bool = False
     name: str | None = None  # the option's name when it is not the key's: "sample"
     json_key: str | None = None  # the key in the API's JSON when it is not snake_case of wire
-    complete: Callable[..., Any] | None = None  # Tab completion (ctx, incomplete) from a cache
+    complete: str | None = None  # Tab completion: a function of msgsvc.complete (a CLI module)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS_OF_FIELD:
@@ -127,6 +126,11 @@ class Resource:
     fields: tuple[Field, ...] = ()  # what a create or update may send
     columns: tuple[Column, ...] = ()  # what a list shows, in order
     parent: Resource | None = None  # the resource it lives under (a service), or None
+    updatable: tuple[str, ...] | None = None  # wire names an update may send (None: every field)
+
+    @property
+    def update_fields(self) -> tuple[Field, ...]:
+        return self.fields if self.updatable is None else tuple(f for f in self.fields if f.wire in self.updatable)
 
     @property
     def plural(self) -> str:
@@ -194,8 +198,7 @@ SERVICE = Resource(
               "Seconds a message may wait in the queue before it is dropped (1 to 36000).",
               minimum=1, maximum=36000),
         Field("SynchronousValidation", "bool", "Reserved by Twilio."),
-        Field("Usecase", "choice", "What the service is used for ('msgsvc services usecases' says more).", USECASES,
-              complete=complete_service_usecases),
+        Field("Usecase", "choice", "What the service is used for.", USECASES, complete="complete_service_usecases"),
         Field("UseInboundWebhookOnNumber", "bool",
               "Use each number's own webhook instead of the service's inbound and fallback URLs."),
     ),
@@ -235,11 +238,13 @@ CAMPAIGN = Resource(
     list_key="compliance",
     prefix="QE",
     parent=SERVICE,
+    updatable=("HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow", "Description",
+               "AgeGated", "DirectLending", "PrivacyPolicyUrl", "TermsAndConditionsUrl"),
     fields=(
         Field("BrandRegistrationSid", "text", "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.",
-              name="brand", check=_brand_sid, complete=complete_brands),
+              name="brand", check=_brand_sid, complete="complete_brands"),
         Field("UsAppToPersonUsecase", "text", "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.",
-              name="usecase", check=_usecase_code, complete=complete_campaign_usecases),
+              name="usecase", check=_usecase_code, complete="complete_campaign_usecases"),
         Field("Description", "text", "What the campaign sends, 40 to 4096 characters.", minimum=40, maximum=4096),
         Field("MessageFlow", "text", "How recipients opt in (every way), 40 to 2048 characters.", minimum=40, maximum=2048),
         Field("MessageSamples", "text", "A sample message, 20 to 1024 characters; 2 to 5 of them.",

@@ -74,7 +74,7 @@ def complete(monkeypatch, capsys):
 def test_bash_answers_commands_options_values_profiles_and_services(profiles, complete):
     assert complete("bash", "msgsvc serv") == (0, "plain,services\n", "")
     assert complete("bash", "msgsvc services ") == (
-        0, "plain,create\nplain,get\nplain,list\nplain,update\nplain,delete\n", "")
+        0, "plain,create\nplain,get\nplain,list\nplain,usecases\nplain,update\nplain,delete\n", "")
     assert complete("bash", "msgsvc services create --use") == (
         0, "plain,--usecase\nplain,--use-inbound-webhook-on-number\n", "")
     assert complete("bash", "msgsvc services create --usecase ")[1] == (

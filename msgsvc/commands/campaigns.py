@@ -6,10 +6,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from msgsvc.a2p import UPDATABLE
 from msgsvc.complete import complete_brands
 from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
-from msgsvc.options import JsonOpt, ProfileOpt, ServiceArg, YesOpt, outcome_unknown_hint, use, with_field_options
+from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, outcome_unknown_hint, use, with_field_options
 from msgsvc.resources import CAMPAIGN
 
 app = typer.Typer(
@@ -22,7 +21,7 @@ app = typer.Typer(
 )
 
 # update takes the fields the API lets an update send
-CAMPAIGN_UPDATE = replace(CAMPAIGN, fields=tuple(f for f in CAMPAIGN.fields if f.wire in UPDATABLE))
+CAMPAIGN_UPDATE = replace(CAMPAIGN, fields=CAMPAIGN.update_fields)
 
 FromFileOpt = Annotated[
     Optional[Path],
@@ -74,20 +73,20 @@ def _campaign_of(client: Any, sid: str, name: str) -> dict:
     return campaign
 
 
-def _explain(term: Any, campaign: dict) -> None:
+def _explain(campaign: dict) -> None:
     """On a terminal, a line saying where the campaign stands, and its errors."""
     from msgsvc.a2p import describe_errors, is_pending
-    from msgsvc.output import note
+    from msgsvc.output import cell, note
 
     status = campaign.get("campaign_status")
     sid, service = campaign.get("sid"), campaign.get("messaging_service_sid")
     if is_pending(campaign):
-        note(term, f"Campaign {sid} is {status}: in review. Follow it with: msgsvc campaigns wait {service}")
+        note(f"Campaign {sid} is {status}: in review. Follow it with: msgsvc campaigns wait {service}")
     elif status == "FAILED":
-        note(term, f"Campaign {sid} FAILED review:")
+        note(f"Campaign {sid} FAILED review:")
         for line in describe_errors(campaign):
-            note(term, f"  {term.escape(line)}")
-        note(term, f"Fix the fields named, then resubmit: msgsvc campaigns update {service} ...")
+            note(f"  {cell(line)}")
+        note(f"Fix the fields named, then resubmit: msgsvc campaigns update {service} ...")
 
 
 def _values(resource: Any, from_file: Path | None, values: dict) -> dict:
@@ -110,10 +109,14 @@ def _values(resource: Any, from_file: Path | None, values: dict) -> dict:
                 data, {f.option[2:]: f.param for f in fields},
                 lists=[f.param for f in fields if f.many], booleans=[f.param for f in fields if f.kind == "bool"],
             )
-            for param, value in merged.items():  # the options' own checks, on the file's values
-                merged[param] = resource.field(param).clean(value)
         except ValueError as exc:
             raise UsageError(f"{from_file}: {exc}") from None
+        for param, value in merged.items():  # the options' own checks, on the file's values
+            field = resource.field(param)
+            try:
+                merged[param] = field.clean(value)
+            except ValueError as exc:
+                raise UsageError(f"{from_file}: {field.option[2:]}: {exc}") from None
     merged.update({param: value for param, value in values.items() if value is not None})
     return merged
 
@@ -129,6 +132,20 @@ def _check(resource: Any, wire_values: dict, required: tuple[str, ...]) -> None:
             "invalid campaign: " + "; ".join(f"{options.get(p.field, p.field)} {p.message}" for p in problems),
             hint=f"see 'msgsvc campaigns {'create' if required[0] == 'BrandRegistrationSid' else 'update'} --help'",
         )
+
+
+def _plan(state: Any, method: str, path: str, form: list[tuple[str, str]]) -> None:
+    """--dry-run: print the request that would be sent (list-valued fields as lists)."""
+    from msgsvc.output import emit_plan
+
+    many = {f.wire for f in CAMPAIGN.fields if f.many}
+    shown: dict[str, Any] = {}
+    for key, value in form:
+        if key in many:
+            shown.setdefault(key, []).append(value)
+        else:
+            shown[key] = value
+    emit_plan([{"method": method, "url": state.client().base() + path, "form": shown}], as_json=state.json)
 
 
 def _wire(values: dict) -> dict:
@@ -148,19 +165,19 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fals
         msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json | jq -r .campaign_status
     """
     state = use(ctx, json_=json_, profile=profile)
-    from msgsvc.output import emit_record
+    from msgsvc.output import emit_record, stdout_is_terminal
 
     client = state.client()
     campaign = _campaign_of(client, *_service(client, service))
-    emit_record(state.term, campaign, as_json=state.json)
-    if state.term.stdout_tty and not state.json:
-        _explain(state.term, campaign)
+    emit_record(campaign, as_json=state.json)
+    if stdout_is_terminal() and not state.json:
+        _explain(campaign)
 
 
 @app.command("create")
 @with_field_options(CAMPAIGN)
 def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
-                     profile: ProfileOpt = None, *, values: dict) -> None:
+                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
     """Register a US A2P 10DLC campaign on a service; print it (PENDING: in review).
 
     Required: --brand, --usecase, --description (40 to 4096 characters), --message-flow
@@ -185,17 +202,19 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
 
     wire_values = _wire(_values(CAMPAIGN, from_file, values))
     _check(CAMPAIGN, wire_values, CREATE_REQUIRED)
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
     from msgsvc.output import emit_record, note
 
     client = state.client()
     sid, name = _service(client, service)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
+    if state.dry_run:
+        return _plan(state, "POST", CAMPAIGN.collection_path(sid), form)
     with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {sid}"):
         campaign = client.create_campaign(sid, form)
-    emit_record(state.term, campaign, as_json=state.json)
+    emit_record(campaign, as_json=state.json)
     if not state.json:
-        note(state.term, f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
+        note(f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
                          f"Follow its review with: msgsvc campaigns wait {sid}")
 
 
@@ -205,7 +224,7 @@ CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
 @app.command("update")
 @with_field_options(CAMPAIGN_UPDATE)
 def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
-                     profile: ProfileOpt = None, *, values: dict) -> None:
+                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
     """Change a service's campaign and submit it for review again; print it.
 
     Only the fields an update may change are options. Twilio requires the description, the
@@ -226,7 +245,7 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
         raise UsageError("nothing to change: give at least one field option, or --from-file",
                          hint="see 'msgsvc campaigns update --help' for the options")
     _check(CAMPAIGN, changes, ())
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
     from msgsvc.output import emit_record, note
 
     client = state.client()
@@ -235,11 +254,13 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     wire_values = update_values(current, changes)
     _check(CAMPAIGN, wire_values, UPDATE_REQUIRED)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
+    if state.dry_run:
+        return _plan(state, "POST", CAMPAIGN.instance_path(current["sid"], sid), form)
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {sid}"):
         updated = client.update_campaign(sid, current["sid"], form)
-    emit_record(state.term, updated, as_json=state.json)
+    emit_record(updated, as_json=state.json)
     if not state.json:
-        note(state.term, f"Updated campaign {updated.get('sid')} ({', '.join(changes)}): {updated.get('campaign_status')}")
+        note(f"Updated campaign {updated.get('sid')} ({', '.join(changes)}): {updated.get('campaign_status')}")
 
 
 DELETE_WARNING = (
@@ -249,8 +270,8 @@ DELETE_WARNING = (
 
 
 @app.command("delete")
-def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = False, json_: JsonOpt = False,
-                     profile: ProfileOpt = None) -> None:
+def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
+                     json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Delete a service's campaign: US messaging from its 10DLC numbers stops.
 
     Warns, then asks for confirmation in a terminal; needs --yes otherwise.
@@ -261,21 +282,22 @@ def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = Fals
         msgsvc campaigns delete Alerts
         msgsvc campaigns delete MG0123456789abcdef0123456789abcdef --yes
     """
-    state = use(ctx, json_=json_, profile=profile)
-    from msgsvc.output import confirm, note
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    from msgsvc.output import confirm, note, stdin_is_terminal
 
-    term = state.term
-    if not yes and not term.stdin_tty:
+    if not yes and not state.dry_run and not stdin_is_terminal():
         raise UsageError("refusing to delete a campaign without confirmation", hint="add --yes to delete from a script")
     client = state.client()
     sid, name = _service(client, service)
     campaign = _campaign_of(client, sid, name)["sid"]
-    note(term, "msgsvc: warning: " + DELETE_WARNING.format(campaign=campaign, sid=sid, name=name))
-    if not yes and not confirm(term, f"Delete campaign {campaign} of {sid} ({name})?"):
-        note(term, "Nothing deleted.")
+    if state.dry_run:
+        return _plan(state, "DELETE", CAMPAIGN.instance_path(campaign, sid), [])
+    note("msgsvc: warning: " + DELETE_WARNING.format(campaign=campaign, sid=sid, name=name))
+    if not yes and not confirm(f"Delete campaign {campaign} of {sid} ({name})?"):
+        note("Nothing deleted.")
         raise typer.Exit(ExitCode.USAGE)
     client.delete_campaign(sid, campaign)
-    note(term, f"Deleted campaign {campaign} of {sid} ({name}); the service is no longer registered for US A2P 10DLC")
+    note(f"Deleted campaign {campaign} of {sid} ({name}); the service is no longer registered for US A2P 10DLC")
 
 
 @app.command("wait")
@@ -302,9 +324,8 @@ def campaigns_wait(
         raise UsageError("--interval must be at least 0.1s")
     state = use(ctx, json_=json_, profile=profile)
     from msgsvc.a2p import StillPending, describe_errors, format_duration, wait_for_review
-    from msgsvc.output import emit_record, note
+    from msgsvc.output import cell, emit_record, note, stderr_is_terminal
 
-    term = state.term
     client = state.client()
     sid, name = _service(client, service)
     campaign_sid = _campaign_of(client, sid, name)["sid"]
@@ -312,8 +333,8 @@ def campaigns_wait(
 
     def progress(campaign: dict, elapsed: float) -> None:
         status = str(campaign.get("campaign_status"))
-        if term.stderr_tty and (not seen or seen[-1] != status):
-            note(term, f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
+        if stderr_is_terminal() and (not seen or seen[-1] != status):
+            note(f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
         seen.append(status)
 
     try:
@@ -325,15 +346,15 @@ def campaigns_wait(
             f"after {format_duration(timeout)}",
             hint=f"wait longer: msgsvc campaigns wait {sid} --timeout 1h",
         ) from None
-    emit_record(term, campaign, as_json=state.json)
+    emit_record(campaign, as_json=state.json)
     if campaign.get("campaign_status") != "VERIFIED":
-        errors = "; ".join(term.escape(line) for line in describe_errors(campaign)) or "no errors given"
+        errors = "; ".join(cell(line) for line in describe_errors(campaign)) or "no errors given"
         raise CampaignFailed(
             f"campaign {campaign_sid} of {sid} ({name}) is {campaign.get('campaign_status')}: {errors}",
             hint=f"fix the fields named, then resubmit: msgsvc campaigns update {sid} ...",
         )
     if not state.json:
-        note(term, f"Campaign {campaign_sid} of {sid} ({name}) is VERIFIED")
+        note(f"Campaign {campaign_sid} of {sid} ({name}) is VERIFIED")
 
 
 @app.command("usecases")
@@ -368,6 +389,6 @@ def campaigns_usecases(
     usecases = client.campaign_usecases(sid, brand)
     columns = (Column("CODE", "code", wrap=False), Column("NAME", "name"),
                Column("POST APPROVAL", "post_approval_required", wrap=False), Column("DESCRIPTION", "description"))
-    emit_records(state.term, usecases, columns, as_json=state.json)
+    emit_records(usecases, columns, as_json=state.json)
     cache.remember_table(state, "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
 

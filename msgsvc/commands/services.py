@@ -65,10 +65,26 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
         msgsvc services get "Alerts" --json
     """
     state = use(ctx, json_=json_, profile=profile)
-    from msgsvc.output import emit_record
+    from msgsvc.output import emit_record, stdout_is_terminal
 
     client = state.client()
-    emit_record(cache.remember(state, client.get_service(resolve_service(client, service))), as_json=state.json)
+    record = cache.remember(state, client.get_service(resolve_service(client, service)))
+    emit_record(record, as_json=state.json)
+    if record.get("us_app_to_person_registered") and not state.json and stdout_is_terminal():
+        _campaign_line(client, record)
+
+
+def _campaign_line(client, record: dict) -> None:
+    """On a terminal, one line about the service's US A2P 10DLC campaign (one more request)."""
+    from msgsvc.output import note
+
+    sid = record.get("sid")
+    campaign = client.find_campaign(sid)
+    if campaign is None:
+        note(f"US A2P 10DLC: registered, but no campaign is listed; see msgsvc campaigns get {sid}")
+        return
+    note(f"US A2P 10DLC: campaign {campaign.get('sid')} {campaign.get('campaign_status')} "
+         f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {sid}")
 
 
 @app.command("list")
@@ -93,6 +109,25 @@ def services_list(
 
     shown = emit_records(state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
     cache.remember_listing(state, shown, limit=limit)
+
+
+@app.command("usecases")
+def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """List the values of a service's usecase field (--usecase), with what each is for.
+
+    Example:
+
+    \b
+        msgsvc services usecases
+    """
+    state = use(ctx, json_=json_, profile=profile)
+    from msgsvc.output import emit_records
+    from msgsvc.resources import Column
+
+    usecases = state.client().service_usecases()
+    columns = (Column("USECASE", "usecase", wrap=False), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
+    emit_records(usecases, columns, as_json=state.json)
+    cache.remember_table(state, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
 
 
 @app.command("update")
