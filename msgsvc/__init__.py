@@ -9,7 +9,9 @@ The library, usable from Python on its own:
     validate    checks on user input, made before anything is sent
     client      HTTP: auth, hosts, pagination, Twilio's errors
     retry       what is retried (429, 5xx, lost connections) and the shared throttle
-    bulk        attaching and detaching many senders: one result per input
+    plan        changes as data (create, update, attach, detach, delete) and the planners
+    executor    sends any list of changes: one result each, a lost POST checked, never resent
+    pool        the bounded thread pool they run on, and what Ctrl-C leaves
     a2p         US A2P 10DLC campaigns: the definition's rules, waiting for a review
     resolve     a service named by SID or by friendly name
     config      profiles, where each setting comes from, the client's settings
@@ -22,6 +24,7 @@ The command line:
     cli         the root command, global options, the one error boundary
     commands/   one module per noun: parse, call the library, render
     options     options and arguments shared by commands, and those made from fields
+    terminal    the run's streams, whether each is a terminal, width, colour, redaction, escaping
     output      tables, TSV and JSON; notes, prompts and progress on stderr
     state       the options of one invocation and its client
     shell       completion scripts and the answer to one Tab press
@@ -31,7 +34,8 @@ The command line:
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "bulk", "a2p", "resolve", "config", "cache",
+    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "a2p", "resolve", "config",
+    "cache",
     "atomic", "errors", "emulator",
 )
-CLI = ("cli", "commands", "options", "output", "state", "shell", "complete")
+CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete")

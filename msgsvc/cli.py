@@ -6,29 +6,22 @@ the command modules imports requests or rich at module level.
 
 from __future__ import annotations
 
-import gc
-
-# Start-up is a Tab press: importing typer and building the command tree allocate many objects
-# and no garbage worth collecting, and the collector's passes over them cost about 4 ms.
-# Collection resumes once the tree is built (see run()).
-gc.disable()
-
-import os  # noqa: E402
-import sys  # noqa: E402
+import os
+import sys
 from typing import TYPE_CHECKING, Annotated, Optional
 
-import typer  # noqa: E402
-from typer.core import TyperArgument, TyperGroup  # noqa: E402
+import typer
+from typer.core import TyperArgument, TyperGroup
 
-from msgsvc import __version__  # noqa: E402
-from msgsvc.complete import complete_profiles  # noqa: E402
-from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError  # noqa: E402
-
-if TYPE_CHECKING:
-    from msgsvc.state import State
+from msgsvc import __version__
+from msgsvc.complete import complete_profiles
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
-from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+if TYPE_CHECKING:
+    from msgsvc.terminal import Terminal
 
 HELP = f"""Administer Twilio Messaging Services: services, their senders, credential profiles.
 
@@ -48,22 +41,42 @@ Example:
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-_typer_metavar = TyperArgument.make_metavar
 
-
-def _unix_metavar(self, ctx, *, usage: bool = False) -> str:
+class _UnixArgument(TyperArgument):
     """Usage lines name a required argument SERVICE, as Unix tools do; Typer 0.28 writes
     {SERVICE}, which reads as a literal brace or a set to choose from."""
-    text = _typer_metavar(self, ctx, usage=usage)
-    return text[1:-1] if usage and text.startswith("{") and text.endswith("}") else text
+
+    def make_metavar(self, ctx, *, usage: bool = False) -> str:
+        text = super().make_metavar(ctx, usage=usage)
+        return text[1:-1] if usage and text.startswith("{") and text.endswith("}") else text
 
 
-TyperArgument.make_metavar = _unix_metavar
+def _unix_arguments(command) -> None:
+    """Every argument of `command` and of its subcommands names itself the Unix way (our
+    commands only: Typer itself is left as it is)."""
+    for param in command.params:
+        if type(param) is TyperArgument:
+            param.__class__ = _UnixArgument
+    for sub in getattr(command, "commands", {}).values():
+        _unix_arguments(sub)
+
 
 # Nouns whose module is imported only when the noun is used: noun -> "module" (its Typer
 # `app`) or "module:attribute" (a Typer app or a single command function). Every Tab press
 # runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
-LAZY: dict[str, str] = {}
+LAZY: dict[str, str] = {
+    "services": "msgsvc.commands.services",
+    "numbers": "msgsvc.commands.senders:numbers",
+    "short-codes": "msgsvc.commands.senders:short_codes",
+    "alpha-senders": "msgsvc.commands.senders:alpha_senders",
+    "channel-senders": "msgsvc.commands.senders:channel_senders",
+    "destination-alpha-senders": "msgsvc.commands.senders:destination_alpha_senders",
+    "campaigns": "msgsvc.commands.campaigns",
+    "brands": "msgsvc.commands.brands",
+    "profiles": "msgsvc.commands.profiles",
+    "emulator": "msgsvc.commands.emulator:emulator",
+    "completion": "msgsvc.shell:completion",
+}
 
 
 class _Root(TyperGroup):
@@ -87,7 +100,9 @@ class _Root(TyperGroup):
             else:  # a single command; the callback keeps the holder a group
                 holder.command(name)(target)
                 holder.callback()(lambda: None)
-            self.commands[name] = get_command(holder).commands[name]
+            built = get_command(holder).commands[name]
+            _unix_arguments(built)
+            self.commands[name] = built
         return self.commands.get(name)
 
 
@@ -103,9 +118,21 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
+def _term(ctx: typer.Context) -> Terminal:
+    """This run's Terminal: the root context's obj, until the root callback puts it on the State."""
+    obj = ctx.find_root().obj
+    if obj is None:  # invoked without cli.run (a test of the bare Click command)
+        from msgsvc.terminal import Terminal
+
+        obj = ctx.find_root().obj = Terminal.system()
+    return getattr(obj, "term", obj)
+
+
+def _version(ctx: typer.Context, value: bool) -> None:
     if value:
-        print(f"msgsvc {__version__}")
+        term = _term(ctx)  # not through msgsvc.output: it would import json
+        term.stdout.write(f"msgsvc {__version__}\n")
+        term.stdout.flush()
         raise typer.Exit()
 
 
@@ -120,7 +147,6 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    global _state
     if timeout is not None and timeout != timeout:  # NaN passes Click's range check
         raise typer.BadParameter("nan is not a number of seconds", param_hint="'--timeout'")
     if base_url is not None:
@@ -134,26 +160,12 @@ def root(
     from msgsvc.state import State
 
     state = State(
-        profile=profile, json=json_, base_url=base_url, debug=debug, timeout=timeout,
+        term=_term(ctx), profile=profile, json=json_, base_url=base_url, debug=debug, timeout=timeout,
         max_retries=max_retries,
     )
     ctx.obj = state
-    _state = state
     if debug:
-        _enable_debug(state)
-
-
-_state: State | None = None  # this invocation's, for redacting secrets from error messages
-_show_other_warning = None  # warnings.showwarning as it was before msgsvc's (for others' warnings)
-
-
-def _redact(text: str, state: State | None = None) -> str:
-    """Every known secret of this invocation in `text` becomes ***."""
-    state = state or _state
-    for secret in state.secrets if state is not None else ():
-        if secret and len(secret) >= 6:  # a real token; "a" would mangle every message
-            text = text.replace(secret, "***")
-    return text
+        _enable_debug(state.term)
 
 
 def _disable_debug() -> None:
@@ -168,71 +180,41 @@ def _disable_debug() -> None:
     logger.propagate = True
 
 
-def _enable_debug(state: State) -> None:
+def _enable_debug(term: Terminal) -> None:
     import logging  # only here: importing logging costs about 10 ms at every start
 
     class _Redact(logging.Filter):
         """Last line of defence: any known secret in a debug line becomes ***."""
 
-        def __init__(self, state: State) -> None:
-            super().__init__()
-            self.state = state
-
         def filter(self, record: logging.LogRecord) -> bool:
-            record.msg, record.args = _redact(record.getMessage(), self.state), None
+            record.msg, record.args = term.redact(record.getMessage()), None
             return True
 
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(term.stderr)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
-    handler.addFilter(_Redact(state))
+    handler.addFilter(_Redact())
     logger = logging.getLogger("msgsvc")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
 
 
-def _register() -> None:
-    from msgsvc import shell
-
-    # Each noun is imported and built only when a command line names it (start-up speed).
-    LAZY["services"] = "msgsvc.commands.services"
-    LAZY["numbers"] = "msgsvc.commands.senders:numbers"
-    LAZY["short-codes"] = "msgsvc.commands.senders:short_codes"
-    LAZY["alpha-senders"] = "msgsvc.commands.senders:alpha_senders"
-    LAZY["channel-senders"] = "msgsvc.commands.senders:channel_senders"
-    LAZY["destination-alpha-senders"] = "msgsvc.commands.senders:destination_alpha_senders"
-    LAZY["campaigns"] = "msgsvc.commands.campaigns"
-    LAZY["brands"] = "msgsvc.commands.brands"
-    LAZY["profiles"] = "msgsvc.commands.profiles"
-    LAZY["emulator"] = "msgsvc.commands.emulator:emulator"
-    app.command("completion")(shell.completion)
-
-
-_register()
-gc.enable()  # importing msgsvc.cli from Python (tests, scripts) leaves the collector on
-
-
 # --- the error boundary ---------------------------------------------------------------------
 
 
-def report(message: str, hint: str | None = None) -> None:
-    # A server may echo what it was sent; a secret never reaches the terminal.
-    print(f"msgsvc: {_redact(message)}", file=sys.stderr)
-    if hint:
-        print(f"hint: {_redact(hint)}", file=sys.stderr)
+def _note(term: Terminal, text: str) -> None:
+    from msgsvc.output import note  # only when there is something to say: it imports json
+
+    note(term, text)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """warnings.showwarning for a run: msgsvc's own warnings as `msgsvc: warning: ...`."""
-    from msgsvc.errors import MsgsvcWarning
+def report(term: Terminal, message: str, hint: str | None = None) -> None:
+    from msgsvc.output import report  # only when there is something to say: it imports json
 
-    if isinstance(message, MsgsvcWarning):
-        report(f"warning: {message.message}", message.hint)
-    else:
-        _show_other_warning(message, category, filename, lineno, file, line)
+    report(term, message, hint)
 
 
-def report_error(error: MsgsvcError) -> None:
+def report_error(term: Terminal, error: MsgsvcError) -> None:
     from msgsvc.errors import ApiError
 
     message = str(error)
@@ -242,7 +224,7 @@ def report_error(error: MsgsvcError) -> None:
             message += f" (see {error.more_info})"
         if hint is None:
             hint = _api_hint(error)
-    report(message, hint)
+    report(term, message, hint)
 
 
 def _api_hint(error) -> str | None:
@@ -255,34 +237,37 @@ def _api_hint(error) -> str | None:
     return None
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run msgsvc and return its exit code; every expected failure is one message on stderr."""
+def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
+    """Run msgsvc and return its exit code; every expected failure is one message on stderr.
+    `term` is where it reads and writes (this process's terminal unless given)."""
+    import gc
+
+    # Start-up is a Tab press: building the command tree allocates many objects and no
+    # garbage worth collecting, and the collector's passes over them cost milliseconds.
+    gc.disable()
     from typer.main import get_command
 
-    global _state
-    gc.disable()
+    from msgsvc.terminal import Terminal
+
+    term = term or Terminal.system()
     command = get_command(app)
-    _state = None
     instruction = os.environ.get("_MSGSVC_COMPLETE")
     if instruction:  # one Tab press (or the script): the answer only, never an error
         from msgsvc.shell import respond
 
         try:
-            return respond(command, instruction)
+            return respond(term, command, instruction)
         finally:
             gc.enable()
     gc.enable()
-    global _show_other_warning
-    import warnings
-
-    if warnings.showwarning is not _show_warning:
-        _show_other_warning, warnings.showwarning = warnings.showwarning, _show_warning
-    debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in (argv if argv is not None else sys.argv[1:])
+    if argv is None:
+        argv = sys.argv[1:]
+    debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in argv
     try:
-        return _run(command, argv, debug)
+        with term.attached():
+            return _run(term, command, argv, debug)
     finally:
         _disable_debug()
-        _state = None
 
 
 class _Interrupted(Exception):
@@ -300,68 +285,62 @@ def _invoke_interruptibly(invoke):
     return run_command
 
 
-def _run(command, argv: list[str] | None, debug: bool) -> int:
+def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
     command.invoke = _invoke_interruptibly(command.invoke)
     try:
-        result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False)
+        result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False, obj=term)
         return result if isinstance(result, int) else ExitCode.OK
     except Interrupted as error:
-        print(file=sys.stderr)  # past the ^C the terminal echoed
-        report_error(error)
+        _note(term, "")  # past the ^C the terminal echoed
+        report_error(term, error)
         return int(error.exit_code)
     except MsgsvcError as error:
-        report_error(error)
+        report_error(term, error)
         return int(error.exit_code)
     except NoArgsIsHelpError as error:
         error.show()  # the help, on stderr: no command was given
         return ExitCode.USAGE
     except ClickException as error:
-        _report_usage(error)
+        _report_usage(term, error)
         return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
     except (typer.Abort, KeyboardInterrupt, _Interrupted):
-        print(file=sys.stderr)
-        report("interrupted")
+        _note(term, "")
+        report(term, "interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return _broken_pipe()
+        return _broken_pipe(term)
     except SystemExit:
-        from typer._click.utils import PacifyFlushWrapper
-
-        if isinstance(sys.stdout, PacifyFlushWrapper):
-            # Typer itself catches EPIPE on stdout, wraps the streams and exits 1; we say
-            # nothing and exit 141 as documented.
-            sys.stdout = sys.stdout.wrapped
-            sys.stderr = getattr(sys.stderr, "wrapped", sys.stderr)
-            return _broken_pipe()
+        # Typer itself catches EPIPE on stdout, wraps the streams and exits 1; we say
+        # nothing and exit 141 as documented.
+        if term.unwrap_click_streams():
+            return _broken_pipe(term)
         raise
     except Exception as error:  # an unexpected bug: one line, and the way to see more
         if debug:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exc(file=term.stderr)
         report(
+            term,
             f"unexpected error: {type(error).__name__}: {error}",
             None if debug else "run again with --debug (or MSGSVC_DEBUG=1) to see the details",
         )
         return ExitCode.ERROR
 
 
-def _broken_pipe() -> int:
+def _broken_pipe(term: Terminal) -> int:
     """The reader went away (msgsvc ... | head): say nothing, like other Unix tools."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
+    term.silence_stdout()
     return ExitCode.BROKEN_PIPE
 
 
-def _report_usage(error: ClickException) -> None:
+def _report_usage(term: Terminal, error: ClickException) -> None:
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
-        print(ctx.get_usage(), file=sys.stderr)
-    report(error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
+        _note(term, ctx.get_usage())
+    report(term, error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
 
 
 def main() -> None:
+    """The console script of installs made before `msgsvc.__main__:main` took over."""
     sys.exit(run())

@@ -26,7 +26,7 @@ from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
 from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause
 
-from msgsvc.resources import SERVICE
+from msgsvc.resources import BRAND, CAMPAIGN, SERVICE, form_dict
 
 if TYPE_CHECKING:
     from msgsvc.resources import Resource
@@ -87,7 +87,6 @@ class ClientSettings:
     max_retries: int = 4
     ca_bundle: str | None = None
     backoff_factor: float = 0.5
-    dry_run: bool = False  # record changing requests in Client.planned instead of sending them
 
 
 class _Session(requests.Session):
@@ -126,7 +125,6 @@ class Client:
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
         self.throttle = Throttle()
-        self.planned: list[dict[str, Any]] = []  # what a dry run would have sent
         self._session: requests.Session | None = None
 
     # --- transport -------------------------------------------------------------------------
@@ -176,21 +174,16 @@ class Client:
         *,
         product: str = MESSAGING,
         params: dict[str, Any] | None = None,
-        data: Any = None,
+        data: Form | None = None,
         page_key: str | None = None,
     ) -> Any:
         """Send one request (retried as retry.py says); return the decoded JSON, or None
-        for an empty answer or a dry run's unsent change. `url` is a path under the
-        product's host, or an absolute URL on that same host. With `page_key`, a list
-        page: (records, next page URL, PageText or None)."""
+        for an empty answer. `url` is a path under the product's host, or an absolute URL
+        on that same host. `data` is the form: a dict, or (name, value) pairs where a name
+        may repeat. With `page_key`, a list page: (records, next page URL, PageText or None)."""
         if url.startswith("/"):
             url = self.base(product) + url
         self._check_host(url, product)
-        if self.settings.dry_run and method != "GET":
-            # Read-only look-ups still run; a change is only recorded.
-            self.planned.append({"method": method, "url": url, "form": form_dict(data or {})})
-            log.debug("dry run: not sending %s %s%s", method, url, _describe(params, data))
-            return None
         log.debug(
             "request: %s %s%s (Authorization: Basic %s:***)",
             method, url, _describe(params, data), self.settings.username,
@@ -333,10 +326,8 @@ class Client:
         self.request("DELETE", resource.instance_path(sid, parent_sid))
 
     def fetch_object(self, method: str, url: str, **kw: Any) -> Any:
-        """`request()` for an answer that must be one JSON object (None in a dry run)."""
+        """`request()` for an answer that must be one JSON object."""
         payload = self.request(method, url, **kw)
-        if payload is None and self.settings.dry_run and method != "GET":
-            return None
         if not isinstance(payload, dict):
             if url.startswith("/"):
                 url = self.base(kw.get("product", MESSAGING)) + url
@@ -374,14 +365,6 @@ class Client:
     def get_sender(self, kind: SenderKind, service_sid: str, sid: str) -> dict:
         return self.fetch(kind, sid, service_sid)
 
-    def attach_sender(self, kind: SenderKind, service_sid: str, form: Form) -> dict | None:
-        """Add a sender to the service (Twilio answers 201, or 200 for some senders)."""
-        return self.create(kind, form, service_sid)
-
-    def detach_sender(self, kind: SenderKind, service_sid: str, sid: str) -> None:
-        """Take a sender out of the service; it stays on the account."""
-        self.delete(kind, sid, service_sid)
-
     def incoming_numbers(self, params: dict[str, Any] | None = None) -> Listing:
         """The account's IncomingPhoneNumbers (core API), optionally filtered."""
         path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
@@ -399,25 +382,25 @@ class Client:
 
     def list_campaigns(self, service_sid: str, *, limit: int | None = None) -> Listing:
         """A service's US A2P 10DLC campaigns (Twilio keeps at most one per service)."""
-        return self.paginate(f"/v1/Services/{service_sid}/Compliance/Usa2p", "compliance", limit=limit)
+        return self.list_of(CAMPAIGN, service_sid, limit=limit)
 
     def find_campaign(self, service_sid: str) -> dict | None:
         """The service's campaign, or None when it has none."""
         return next(iter(self.list_campaigns(service_sid, limit=1)), None)
 
     def get_campaign(self, service_sid: str, sid: str) -> dict:
-        return self.fetch_object("GET", f"/v1/Services/{service_sid}/Compliance/Usa2p/{sid}")
+        return self.fetch(CAMPAIGN, sid, service_sid)
 
-    def create_campaign(self, service_sid: str, form: list[tuple[str, str]]) -> dict:
-        """Register a campaign; `form` is a list of pairs, list-valued fields repeated
-        (`MessageSamples=a&MessageSamples=b`), as msgsvc.a2p.campaign_form builds it."""
-        return self.fetch_object("POST", f"/v1/Services/{service_sid}/Compliance/Usa2p", data=form)
+    def create_campaign(self, service_sid: str, form: Form) -> dict:
+        """Register a campaign; list-valued fields as repeated pairs (`MessageSamples=a&
+        MessageSamples=b`), as CAMPAIGN.form or msgsvc.a2p.campaign_form build them."""
+        return self.create(CAMPAIGN, form, service_sid)
 
-    def update_campaign(self, service_sid: str, sid: str, form: list[tuple[str, str]]) -> dict:
-        return self.fetch_object("POST", f"/v1/Services/{service_sid}/Compliance/Usa2p/{sid}", data=form)
+    def update_campaign(self, service_sid: str, sid: str, form: Form) -> dict:
+        return self.update(CAMPAIGN, sid, form, service_sid)
 
     def delete_campaign(self, service_sid: str, sid: str) -> None:
-        self.request("DELETE", f"/v1/Services/{service_sid}/Compliance/Usa2p/{sid}")
+        self.delete(CAMPAIGN, sid, service_sid)
 
     def campaign_usecases(self, service_sid: str, brand_sid: str | None = None) -> list[dict]:
         """The campaign use cases a brand may register on this service (all, without a brand)."""
@@ -432,10 +415,10 @@ class Client:
 
     def list_brands(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
         """The account's A2P brand registrations (read only here)."""
-        return self.paginate("/v1/a2p/BrandRegistrations", "data", limit=limit, page_size=page_size)
+        return self.list_of(BRAND, limit=limit, page_size=page_size)
 
     def get_brand(self, sid: str) -> dict:
-        return self.fetch_object("GET", f"/v1/a2p/BrandRegistrations/{sid}")
+        return self.fetch(BRAND, sid)
 
     def _object_list(self, payload: dict, key: str, url: str) -> list[dict]:
         items = payload.get(key)
@@ -448,28 +431,15 @@ class Client:
             self._session.close()
 
 
-def _describe(params: dict | None, data: dict | None) -> str:
+def _describe(params: dict | None, data: dict | list | None) -> str:
     parts = []
     if params:
         parts.append(f" query={params}")
+    if isinstance(data, list):  # (name, value) pairs: shown as a dict unless a name repeats
+        data = dict(data) if len({name for name, _ in data}) == len(data) else data
     if data is not None:
         parts.append(f" form={form_dict(data)}")
     return "".join(parts)
-
-
-def form_dict(data: Any) -> dict[str, Any]:
-    """A form body (a dict, or (name, value) pairs with repeated names) as one dict: a
-    repeated name's values as a list."""
-    if isinstance(data, dict):
-        return dict(data)
-    grouped: dict[str, Any] = {}
-    for name, value in data:
-        if name in grouped:
-            previous = grouped[name]
-            grouped[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            grouped[name] = value
-    return grouped
 
 
 def _page_identity(url: str) -> tuple:

@@ -10,7 +10,7 @@ def complete_profiles(incomplete: str) -> list[str]:
     try:
         from msgsvc import config
 
-        names = config.read_config(warn=False).get("profiles", {})
+        names = config.read_config().get("profiles", {})
         return [name for name in sorted(names) if name.startswith(incomplete)]
     except Exception:
         return []

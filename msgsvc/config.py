@@ -14,9 +14,9 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
-from msgsvc.errors import ConfigError, CredentialsError, MsgsvcWarning, warn
+from msgsvc.errors import ConfigError, CredentialsError, MsgsvcWarning
 
 CONFIG_NAME = "config.toml"
 
@@ -90,7 +90,10 @@ def mask(value: str) -> str:
 _warned: set[tuple[str, int]] = set()
 
 
-def warn_if_exposed(path: Path) -> None:
+Warn = Callable[[MsgsvcWarning], None]  # where a warning for the person goes (output.warning on the run's terminal)
+
+
+def warn_if_exposed(path: Path, warn: Warn) -> None:
     """Warn (once per run) when a file holding secrets is readable by group or others."""
     try:
         mode = path.stat().st_mode
@@ -110,10 +113,11 @@ def _shell_quote(text: str) -> str:
     return shlex.quote(text)
 
 
-def read_config(path: Path | None = None, *, warn: bool = True) -> dict[str, Any]:
+def read_config(path: Path | None = None, *, warn: Warn | None = None) -> dict[str, Any]:
     """The parsed config file, or an empty config when there is none.
 
-    `warn=False` skips the permissions warning (tab completion must print nothing)."""
+    `warn` is told when the file is readable by others; without it nothing is said (tab
+    completion must print nothing)."""
     path = path or config_path()
     try:
         raw = path.read_bytes()
@@ -121,8 +125,8 @@ def read_config(path: Path | None = None, *, warn: bool = True) -> dict[str, Any
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    if warn:
-        warn_if_exposed(path)
+    if warn is not None:
+        warn_if_exposed(path, warn)
     import tomllib  # not imported when there is no file (environment credentials)
 
     try:
@@ -164,7 +168,7 @@ def ensure_private_dir(directory: Path) -> None:
 
 
 @contextmanager
-def locked_config() -> Iterator[dict[str, Any]]:
+def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
     """Read-modify-write under an exclusive lock; the dict yielded is written back on success."""
     import fcntl
 
@@ -174,7 +178,7 @@ def locked_config() -> Iterator[dict[str, Any]]:
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        data = read_config(path)
+        data = read_config(path, warn=warn)
         yield data
         write_config(data, path)
     finally:
@@ -255,6 +259,7 @@ def resolve(
     env: Mapping[str, str] | None = None,
     data: dict[str, Any] | None = None,
     require_credentials: bool = True,
+    warn: Warn | None = None,
 ) -> Resolved:
     """Decide the profile and every setting: flag, then environment, then the profile file.
 
@@ -264,7 +269,7 @@ def resolve(
     env = os.environ if env is None else env
     flags = flags or {}
     if data is None:
-        data = read_config()
+        data = read_config(warn=warn)
     profiles: dict[str, dict[str, Any]] = data.get("profiles", {})
     resolved = Resolved()
 

@@ -44,21 +44,14 @@ class MsgsvcError(Exception):
 
 
 class MsgsvcWarning(UserWarning):
-    """Something the person should know that does not stop the command. The library issues
-    it with `warn()`; the CLI shows it as `msgsvc: warning: <message>` plus a `hint:`."""
+    """Something the person should know that does not stop the command. The library hands
+    it to a callback it is given; the CLI shows it as `msgsvc: warning: <message>` and a
+    `hint:` (output.warning)."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
-
-
-def warn(warning: MsgsvcWarning) -> None:
-    """Issue a warning every time it is called (no once-per-location registry: callers that
-    want it once per run keep their own record)."""
-    import warnings
-
-    warnings.warn_explicit(warning, type(warning), "msgsvc", 0, registry=None)
 
 
 class UsageError(MsgsvcError):

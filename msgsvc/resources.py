@@ -161,6 +161,21 @@ class Resource:
         return pairs
 
 
+def form_dict(data: Any) -> dict[str, Any]:
+    """A form body (a dict, or (name, value) pairs with repeated names) as one dict: a
+    repeated name's values as a list."""
+    if isinstance(data, dict):
+        return dict(data)
+    grouped: dict[str, Any] = {}
+    for name, value in data:
+        if name in grouped:
+            previous = grouped[name]
+            grouped[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            grouped[name] = value
+    return grouped
+
+
 def _by_param(resource: Resource, cache: dict[int, dict[str, Field]] = {}) -> dict[str, Field]:  # noqa: B006
     table = cache.get(id(resource))
     if table is None:
@@ -283,13 +298,11 @@ BRAND = Resource(
     path="a2p/BrandRegistrations",
     list_key="data",
     prefix="BN",
-    columns=(
+    columns=(  # what fits 80 columns; `brands get` shows every field
         Column("SID", "sid", wrap=False),
-        Column("TYPE", "brand_type", wrap=False),
         Column("STATUS", "status", wrap=False),
-        Column("IDENTITY", "identity_status", wrap=False),
+        Column("TYPE", "brand_type", wrap=False),
         Column("FAILURE REASON", "failure_reason"),
-        CREATED,
     ),
 )
 

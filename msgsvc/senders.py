@@ -2,8 +2,8 @@
 
 Each kind is a `Resource` under the service (path segment, list key, SID prefix, the form
 field an attach sends, columns) plus what a user may type for it. The commands
-(`msgsvc/commands/senders.py`), the client's generic sender methods, the planner and the
-emulator all follow from these records: a new kind is one entry in `KINDS`.
+(`msgsvc/commands/senders.py`), the client's calls, the planner and the emulator all follow
+from these records: a new kind is one entry in `KINDS`.
 """
 
 from __future__ import annotations

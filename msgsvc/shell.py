@@ -9,14 +9,13 @@ descriptions, and nothing falls back to file names unless the option takes a fil
 A completion request never prompts, never fails, and writes nothing but the answer: stdout and
 stderr are captured while the answer is computed, and any error answers nothing.
 
-This module is imported at start-up (it defines the `completion` command), so it imports only
+The `completion` command lives here (built when a command line names it); this module imports only
 what typer has loaded already; the completion machinery is built on the first request.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from enum import Enum
 from typing import Annotated, Any
 
@@ -129,7 +128,7 @@ def script(shell: str, prog: str = PROG) -> str:
     return TEMPLATES[shell] % {"prog": prog, "func": func, "var": COMPLETE_VAR}
 
 
-def completion(shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)]) -> None:
+def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)]) -> None:
     """Print the tab-completion script for bash, zsh or fish. msgsvc never edits your rc files:
     put the script where your shell looks for completions (see the README), or try it in the
     current shell as below.
@@ -142,8 +141,10 @@ def completion(shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bas
         msgsvc completion fish | source                  # fish, this shell only
         msgsvc completion fish > ~/.config/fish/completions/msgsvc.fish
     """
-    sys.stdout.write(script(shell.value))
-    sys.stdout.flush()
+    from msgsvc.options import use
+    from msgsvc.output import write
+
+    write(use(ctx).term, script(shell.value))
 
 
 # --- answering one Tab ----------------------------------------------------------------------
@@ -224,30 +225,25 @@ def _classes() -> dict[str, type]:
     return {"bash": Bash, "zsh": Zsh, "fish": Fish}
 
 
-def respond(command: Any, instruction: str, prog: str = PROG) -> int:
-    """Answer `_MSGSVC_COMPLETE=instruction`: print a script or the completions of one Tab.
-    Anything else the program would print is swallowed; any failure answers nothing."""
-    import io
-
+def respond(term: Any, command: Any, instruction: str, prog: str = PROG) -> int:
+    """Answer `_MSGSVC_COMPLETE=instruction` on `term`: print a script or the completions of
+    one Tab. Anything else the program would print is swallowed; any failure answers nothing."""
     action, _, shell = instruction.partition("_")
     answer, code = "", 0
-    real_out, real_err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
-    try:
-        cls = _classes().get(shell)
-        if cls is not None:
-            completer = cls(command, {}, prog, COMPLETE_VAR)
-            if action == "source":
-                answer = completer.source()
-            elif action == "complete":
-                answer = completer.complete()
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 0
-    except BaseException:  # noqa: BLE001 - a Tab must never show an error
-        answer = ""
-    finally:
-        sys.stdout, sys.stderr = real_out, real_err
+    with term.muted():
+        try:
+            cls = _classes().get(shell)
+            if cls is not None:
+                completer = cls(command, {}, prog, COMPLETE_VAR)
+                if action == "source":
+                    answer = completer.source()
+                elif action == "complete":
+                    answer = completer.complete()
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 0
+        except BaseException:  # noqa: BLE001 - a Tab must never show an error
+            answer = ""
     if answer:
-        real_out.write(answer if answer.endswith("\n") else answer + "\n")
-        real_out.flush()
+        term.stdout.write(answer if answer.endswith("\n") else answer + "\n")
+        term.stdout.flush()
     return code

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from msgsvc.terminal import Terminal
+
 if TYPE_CHECKING:
     from msgsvc.client import Client
     from msgsvc.config import Resolved
@@ -12,6 +14,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class State:
+    term: Terminal = field(default_factory=Terminal.system)  # where output goes; its secrets are redacted
     profile: str | None = None
     json: bool = False
     base_url: str | None = None
@@ -19,17 +22,17 @@ class State:
     timeout: float | None = None
     max_retries: int | None = None
     dry_run: bool = False
-    secrets: set[str] = field(default_factory=set)  # redacted from every debug line
     _client: Client | None = None
 
     def flags(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "timeout": self.timeout, "max_retries": self.max_retries}
 
     def resolve(self, *, require_credentials: bool = True) -> Resolved:
-        from msgsvc import config
+        from msgsvc import config, output
 
         return config.resolve(
-            profile_flag=self.profile, flags=self.flags(), require_credentials=require_credentials
+            profile_flag=self.profile, flags=self.flags(), require_credentials=require_credentials,
+            warn=lambda w: output.warning(self.term, w),
         )
 
     def client(self) -> Client:
@@ -38,8 +41,6 @@ class State:
 
             from msgsvc.config import client_settings
 
-            settings = client_settings(self.resolve())
-            settings.dry_run = self.dry_run
-            self._client = Client(settings)
-            self.secrets.add(self._client.settings.password)
+            self._client = Client(client_settings(self.resolve()))
+            self.term.secrets.add(self._client.settings.password)
         return self._client

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import os
 import shutil
 import subprocess
@@ -65,19 +64,17 @@ def isolated(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def msgsvc(capsys, monkeypatch):
-    """Run msgsvc in-process: msgsvc("services", "list", stdin="...", tty=True)."""
+def msgsvc():
+    """Run msgsvc in-process on a fake terminal: msgsvc("services", "list", stdin="...", tty=True)."""
 
-    def run(*args: str, stdin: str | None = None, tty: bool = False, stdin_tty: bool = False) -> Result:
-        from msgsvc import cli, output
+    def run(*args: str, stdin: str | None = None, tty: bool = False, stdin_tty: bool = False,
+            stderr_tty: bool = False, width: int = 200) -> Result:
+        from msgsvc import cli
+        from msgsvc.terminal import Terminal
 
-        monkeypatch.setattr(output, "stdout_is_terminal", lambda: tty)
-        monkeypatch.setattr(output, "stdin_is_terminal", lambda: stdin_tty)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
-        capsys.readouterr()
-        code = cli.run(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        term = Terminal.fake(tty=tty, stdin_tty=stdin_tty, stderr_tty=stderr_tty, width=width, stdin=stdin or "")
+        code = cli.run(list(args), term=term)
+        return Result(code, term.out, term.err)
 
     return run
 

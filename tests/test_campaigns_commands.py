@@ -334,8 +334,15 @@ BRANDS = [
 def test_brands_list_and_get(msgsvc, profile, httpserver):
     httpserver.expect_oneshot_request("/v1/a2p/BrandRegistrations", query_string="PageSize=50").respond_with_json(page("data", BRANDS))
     result = msgsvc("brands", "list")
-    assert result.out == (f"{BRAND}\tSTANDARD\tAPPROVED\tVERIFIED\t\t2021-01-27T14:18:35Z\n"
-                          f"{'BN' + '3' * 32}\tSTANDARD\tFAILED\tUNVERIFIED\tRegistration error\t2021-01-28T10:45:51Z\n")
+    assert result.out == (f"{BRAND}\tAPPROVED\tSTANDARD\t\n"
+                          f"{'BN' + '3' * 32}\tFAILED\tSTANDARD\tRegistration error\n")
+    httpserver.expect_oneshot_request("/v1/a2p/BrandRegistrations").respond_with_json(page("data", BRANDS))
+    table = msgsvc("brands", "list", tty=True, width=80)
+    assert [line.rstrip() for line in table.out.splitlines()] == [
+        "SID                                 STATUS    TYPE      FAILURE REASON",
+        f"{BRAND}  APPROVED  STANDARD",
+        f"{'BN' + '3' * 32}  FAILED    STANDARD  Registration error",
+    ]
     httpserver.expect_oneshot_request(f"/v1/a2p/BrandRegistrations/{'BN' + '3' * 32}").respond_with_json(BRANDS[1])
     failed = msgsvc("brands", "get", "BN" + "3" * 32, tty=True)
     assert failed.code == 0 and failed.err == (f"Brand {'BN' + '3' * 32} FAILED: Registration error\n"
@@ -420,12 +427,9 @@ def test_wait_times_out_with_exit_5(msgsvc, emu, tmp_path):
                           f"hint: wait longer: msgsvc campaigns wait {sid} --timeout 1h\n")
 
 
-def test_wait_shows_progress_on_a_terminal(msgsvc, emu, tmp_path, monkeypatch):
-    from msgsvc import output
-
+def test_wait_shows_progress_on_a_terminal(msgsvc, emu, tmp_path):
     sid = registered_service(msgsvc, emu, tmp_path)
-    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
-    result = msgsvc("campaigns", "wait", sid, "--interval", "0.1s")
+    result = msgsvc("campaigns", "wait", sid, "--interval", "0.1s", stderr_tty=True)
     qe = next(iter(emu.store.data["campaigns"]))
     assert result.code == 0
     *progress, last = result.err.splitlines()

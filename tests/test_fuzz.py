@@ -9,13 +9,10 @@ name is looked up.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
 import socket
-import sys
 
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, base_url_of, service
@@ -147,7 +144,7 @@ def test_command_tree_was_found():
 
 @pytest.fixture
 def fuzz_env(httpserver, monkeypatch):
-    from msgsvc import config, output
+    from msgsvc import config
 
     url = base_url_of(httpserver)
     httpserver.expect_request(re.compile(".*")).respond_with_handler(generic)
@@ -156,7 +153,6 @@ def fuzz_env(httpserver, monkeypatch):
     monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
     for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(output, "stdin_is_terminal", lambda: False)
     looked_up: list[str] = []
     real = socket.getaddrinfo
 
@@ -190,16 +186,15 @@ def test_no_global_options_get_a_traceback(fuzz_env, monkeypatch, data):
 
 
 def check(fuzz_env, monkeypatch, data, args: list[str]) -> None:
-    from msgsvc import cli, output
+    from msgsvc import cli
+    from msgsvc.terminal import Terminal
 
     url, looked_up = fuzz_env
     tty = data.draw(st.booleans(), label="stdout is a terminal")
-    monkeypatch.setattr(output, "stdout_is_terminal", lambda: tty)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(data.draw(st.sampled_from(["", "tok-0123456789\n", "\n", "é\n"]), label="stdin")))
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.run(args)
-    stderr = err.getvalue()
+    stdin = data.draw(st.sampled_from(["", "tok-0123456789\n", "\n", "é\n"]), label="stdin")
+    term = Terminal.fake(tty=tty, stdin_tty=False, stdin=stdin)
+    code = cli.run(args, term=term)
+    stderr = term.err
     hypothesis.event(f"exit {int(code)}")  # pytest --hypothesis-show-statistics shows the spread
     assert code in DOCUMENTED, (args, code, stderr)
     assert "Traceback" not in stderr, (args, stderr)

@@ -29,6 +29,14 @@ def test_importing_the_cli_loads_neither_requests_nor_rich():
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
+@pytest.mark.parametrize("module", ["msgsvc.terminal", "msgsvc.state"])
+def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
+    """Every run makes a Terminal (and a State holding it): Rich comes only with a table."""
+    modules = loaded(f"import {module}")
+    assert "msgsvc" in modules
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
 @pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"]])
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (
@@ -82,3 +90,12 @@ def test_the_library_imports_no_cli_and_never_prints():
         tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
         assert not calls, f"msgsvc/{name}.py prints (line {calls[0].lineno if calls else 0})"
+
+
+@pytest.mark.parametrize("module", ["msgsvc.plan", "msgsvc.executor", "msgsvc.pool"])
+def test_plans_and_the_executor_are_library_code(module):
+    """Planning and sending changes is library code: no typer, no rich, and no requests
+    until a client is built."""
+    modules = loaded(f"import {module}")
+    assert "msgsvc" in modules
+    assert not modules & {"typer", "click", "rich", "requests"}, sorted(modules & {"typer", "click", "rich", "requests"})

@@ -146,11 +146,11 @@ def fake_twilio():
 
 
 def test_bulk_attach_of_1000_numbers(msgsvc, profile, fake_twilio, monkeypatch, tmp_path):
-    from msgsvc import bulk, client, retry
+    from msgsvc import client, plan, retry
 
     # One look-up per number here (with 429s on some of them); the single listing that
-    # replaces them above bulk.LIST_ACCOUNT_ABOVE numbers has its own test in test_senders.py.
-    monkeypatch.setattr(bulk, "LIST_ACCOUNT_ABOVE", 10**6)
+    # replaces them above plan.LIST_ACCOUNT_ABOVE numbers has its own test in test_senders.py.
+    monkeypatch.setattr(plan, "LIST_ACCOUNT_ABOVE", 10**6)
 
     # Short backoff so the test stays fast; Retry-After values are the server's own.
     real_make_retry = client.make_retry

@@ -60,7 +60,7 @@ def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, 
     from msgsvc.output import emit_records
     from msgsvc.resources import BRAND
 
-    shown = emit_records(state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns, as_json=state.json)
+    shown = emit_records(state.term, state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns, as_json=state.json)
     _remember(state, shown, complete=limit is None or len(shown) < limit)
 
 
@@ -75,12 +75,12 @@ def brands_get(ctx: typer.Context, brand: BrandArg, json_: JsonOpt = False, prof
     """
     state = use(ctx, json_=json_, profile=profile)
     from msgsvc.a2p import describe_errors
-    from msgsvc.output import cell, emit_record, note, stdout_is_terminal
+    from msgsvc.output import emit_record, note
 
     record = state.client().get_brand(brand)
-    emit_record(record, as_json=state.json)
+    emit_record(state.term, record, as_json=state.json)
     _remember(state, [record], complete=False)
-    if stdout_is_terminal() and not state.json and record.get("status") == "FAILED":
-        note(f"Brand {brand} FAILED: {cell(str(record.get('failure_reason') or 'no reason given'))}")
+    if state.term.stdout_tty and not state.json and record.get("status") == "FAILED":
+        note(state.term, f"Brand {brand} FAILED: {state.term.escape(str(record.get('failure_reason') or 'no reason given'))}")
         for line in describe_errors(record):
-            note(f"  {cell(line)}")
+            note(state.term, f"  {state.term.escape(line)}")

@@ -73,20 +73,20 @@ def _campaign_of(client: Any, sid: str, name: str) -> dict:
     return campaign
 
 
-def _explain(campaign: dict) -> None:
+def _explain(term: Any, campaign: dict) -> None:
     """On a terminal, a line saying where the campaign stands, and its errors."""
     from msgsvc.a2p import describe_errors, is_pending
-    from msgsvc.output import cell, note
+    from msgsvc.output import note
 
     status = campaign.get("campaign_status")
     sid, service = campaign.get("sid"), campaign.get("messaging_service_sid")
     if is_pending(campaign):
-        note(f"Campaign {sid} is {status}: in review. Follow it with: msgsvc campaigns wait {service}")
+        note(term, f"Campaign {sid} is {status}: in review. Follow it with: msgsvc campaigns wait {service}")
     elif status == "FAILED":
-        note(f"Campaign {sid} FAILED review:")
+        note(term, f"Campaign {sid} FAILED review:")
         for line in describe_errors(campaign):
-            note(f"  {cell(line)}")
-        note(f"Fix the fields named, then resubmit: msgsvc campaigns update {service} ...")
+            note(term, f"  {term.escape(line)}")
+        note(term, f"Fix the fields named, then resubmit: msgsvc campaigns update {service} ...")
 
 
 def _values(resource: Any, from_file: Path | None, values: dict) -> dict:
@@ -134,18 +134,18 @@ def _check(resource: Any, wire_values: dict, required: tuple[str, ...]) -> None:
         )
 
 
-def _plan(state: Any, method: str, path: str, form: list[tuple[str, str]]) -> None:
-    """--dry-run: print the request that would be sent (list-valued fields as lists)."""
-    from msgsvc.output import emit_plan
+def _change(state: Any, action: str, sid: str, target: str | None = None, form: list[tuple[str, str]] = ()) -> dict | None:
+    """Send one change of the service's campaign, or print it for --dry-run (None then)."""
+    from msgsvc.executor import send
+    from msgsvc.plan import Change, dry_run
 
-    many = {f.wire for f in CAMPAIGN.fields if f.many}
-    shown: dict[str, Any] = {}
-    for key, value in form:
-        if key in many:
-            shown.setdefault(key, []).append(value)
-        else:
-            shown[key] = value
-    emit_plan([{"method": method, "url": state.client().base() + path, "form": shown}], as_json=state.json)
+    change = Change(action, CAMPAIGN.name, service=sid, target=target, inputs=(sid,), form=form)
+    if state.dry_run:
+        from msgsvc.output import emit_plan
+
+        emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
+        return None
+    return send(state.client(), change)
 
 
 def _wire(values: dict) -> dict:
@@ -165,13 +165,13 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fals
         msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json | jq -r .campaign_status
     """
     state = use(ctx, json_=json_, profile=profile)
-    from msgsvc.output import emit_record, stdout_is_terminal
+    from msgsvc.output import emit_record
 
     client = state.client()
     campaign = _campaign_of(client, *_service(client, service))
-    emit_record(campaign, as_json=state.json)
-    if stdout_is_terminal() and not state.json:
-        _explain(campaign)
+    emit_record(state.term, campaign, as_json=state.json)
+    if state.term.stdout_tty and not state.json:
+        _explain(state.term, campaign)
 
 
 @app.command("create")
@@ -208,13 +208,13 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     client = state.client()
     sid, name = _service(client, service)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
-    if state.dry_run:
-        return _plan(state, "POST", CAMPAIGN.collection_path(sid), form)
     with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {sid}"):
-        campaign = client.create_campaign(sid, form)
-    emit_record(campaign, as_json=state.json)
+        campaign = _change(state, "create", sid, form=form)
+    if campaign is None:  # a dry run
+        return
+    emit_record(state.term, campaign, as_json=state.json)
     if not state.json:
-        note(f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
+        note(state.term, f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
                          f"Follow its review with: msgsvc campaigns wait {sid}")
 
 
@@ -254,13 +254,13 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     wire_values = update_values(current, changes)
     _check(CAMPAIGN, wire_values, UPDATE_REQUIRED)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
-    if state.dry_run:
-        return _plan(state, "POST", CAMPAIGN.instance_path(current["sid"], sid), form)
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {sid}"):
-        updated = client.update_campaign(sid, current["sid"], form)
-    emit_record(updated, as_json=state.json)
+        updated = _change(state, "update", sid, current["sid"], form)
+    if updated is None:  # a dry run
+        return
+    emit_record(state.term, updated, as_json=state.json)
     if not state.json:
-        note(f"Updated campaign {updated.get('sid')} ({', '.join(changes)}): {updated.get('campaign_status')}")
+        note(state.term, f"Updated campaign {updated.get('sid')} ({', '.join(changes)}): {updated.get('campaign_status')}")
 
 
 DELETE_WARNING = (
@@ -283,21 +283,22 @@ def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = Fals
         msgsvc campaigns delete MG0123456789abcdef0123456789abcdef --yes
     """
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    from msgsvc.output import confirm, note, stdin_is_terminal
+    from msgsvc.output import confirm, note
 
-    if not yes and not state.dry_run and not stdin_is_terminal():
+    if not yes and not state.dry_run and not state.term.stdin_tty:
         raise UsageError("refusing to delete a campaign without confirmation", hint="add --yes to delete from a script")
     client = state.client()
     sid, name = _service(client, service)
     campaign = _campaign_of(client, sid, name)["sid"]
     if state.dry_run:
-        return _plan(state, "DELETE", CAMPAIGN.instance_path(campaign, sid), [])
-    note("msgsvc: warning: " + DELETE_WARNING.format(campaign=campaign, sid=sid, name=name))
-    if not yes and not confirm(f"Delete campaign {campaign} of {sid} ({name})?"):
-        note("Nothing deleted.")
+        _change(state, "delete", sid, campaign)
+        return
+    note(state.term, "msgsvc: warning: " + DELETE_WARNING.format(campaign=campaign, sid=sid, name=name))
+    if not yes and not confirm(state.term, f"Delete campaign {campaign} of {sid} ({name})?"):
+        note(state.term, "Nothing deleted.")
         raise typer.Exit(ExitCode.USAGE)
-    client.delete_campaign(sid, campaign)
-    note(f"Deleted campaign {campaign} of {sid} ({name}); the service is no longer registered for US A2P 10DLC")
+    _change(state, "delete", sid, campaign)
+    note(state.term, f"Deleted campaign {campaign} of {sid} ({name}); the service is no longer registered for US A2P 10DLC")
 
 
 @app.command("wait")
@@ -324,7 +325,7 @@ def campaigns_wait(
         raise UsageError("--interval must be at least 0.1s")
     state = use(ctx, json_=json_, profile=profile)
     from msgsvc.a2p import StillPending, describe_errors, format_duration, wait_for_review
-    from msgsvc.output import cell, emit_record, note, stderr_is_terminal
+    from msgsvc.output import emit_record, note
 
     client = state.client()
     sid, name = _service(client, service)
@@ -333,8 +334,8 @@ def campaigns_wait(
 
     def progress(campaign: dict, elapsed: float) -> None:
         status = str(campaign.get("campaign_status"))
-        if stderr_is_terminal() and (not seen or seen[-1] != status):
-            note(f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
+        if state.term.stderr_tty and (not seen or seen[-1] != status):
+            note(state.term, f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
         seen.append(status)
 
     try:
@@ -346,15 +347,15 @@ def campaigns_wait(
             f"after {format_duration(timeout)}",
             hint=f"wait longer: msgsvc campaigns wait {sid} --timeout 1h",
         ) from None
-    emit_record(campaign, as_json=state.json)
+    emit_record(state.term, campaign, as_json=state.json)
     if campaign.get("campaign_status") != "VERIFIED":
-        errors = "; ".join(cell(line) for line in describe_errors(campaign)) or "no errors given"
+        errors = "; ".join(state.term.escape(line) for line in describe_errors(campaign)) or "no errors given"
         raise CampaignFailed(
             f"campaign {campaign_sid} of {sid} ({name}) is {campaign.get('campaign_status')}: {errors}",
             hint=f"fix the fields named, then resubmit: msgsvc campaigns update {sid} ...",
         )
     if not state.json:
-        note(f"Campaign {campaign_sid} of {sid} ({name}) is VERIFIED")
+        note(state.term, f"Campaign {campaign_sid} of {sid} ({name}) is VERIFIED")
 
 
 @app.command("usecases")
@@ -389,6 +390,6 @@ def campaigns_usecases(
     usecases = client.campaign_usecases(sid, brand)
     columns = (Column("CODE", "code", wrap=False), Column("NAME", "name"),
                Column("POST APPROVAL", "post_approval_required", wrap=False), Column("DESCRIPTION", "description"))
-    emit_records(usecases, columns, as_json=state.json)
+    emit_records(state.term, usecases, columns, as_json=state.json)
     cache.remember_table(state, "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
 

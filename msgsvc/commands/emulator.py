@@ -3,8 +3,8 @@
 The server code (msgsvc.emulator) is imported only when the command runs: start-up speed.
 """
 
+import functools
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -72,14 +72,14 @@ def emulator(
     if auth_token is not None and (not auth_token or any(c.isspace() for c in auth_token)):
         raise UsageError("invalid value for --auth-token: it must be non-empty and without spaces")
     serve(
-        host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
+        state_.term, host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
         as_json=state_.json, numbers_given=given(ctx, "numbers"), a2p_review=a2p_review,
     )
 
 
 
-def _store(state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool) -> Any:
+def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool) -> Any:
     import secrets
 
     from msgsvc.emulator.store import StateFileError, Store, seed
@@ -97,7 +97,7 @@ def _store(state: Path | None, numbers: int, account_sid: str | None, auth_token
                     hint=f"drop {option} to use the state file's, or give another --state file",
                 )
         if numbers_given:
-            note(f"msgsvc emulator: --numbers ignored: the state file {state} already holds the account")
+            note(term, f"msgsvc emulator: --numbers ignored: the state file {state} already holds the account")
         return store
     data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
     store = Store(data, state)
@@ -147,9 +147,8 @@ def _recorder() -> Any:
     return record
 
 
-def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
-          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool,
-          a2p_review: float = 5.0) -> None:
+def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
+          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, a2p_review: float = 5.0) -> None:
     import signal
 
     from msgsvc.output import note
@@ -157,13 +156,14 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    store = _store(state, numbers, account_sid, auth_token, numbers_given)
+    store = _store(term, state, numbers, account_sid, auth_token, numbers_given)
     store.a2p_review = a2p_review
     previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
     try:
-        server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder())
+        server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder(),
+                       log=functools.partial(note, term))
         try:
-            _announce(server, store, host, state, fail_rate, latency, as_json)
+            _announce(term, server, store, host, state, fail_rate, latency, as_json)
             server.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:  # the way to stop a server in the foreground
             pass
@@ -172,7 +172,7 @@ def serve(*, host: str, port: int, state: Path | None, numbers: int, account_sid
             store.close()  # writes the state file's last changes
     finally:
         signal.signal(signal.SIGTERM, previous)
-    note("msgsvc emulator: stopped.")
+    note(term, "msgsvc emulator: stopped.")
 
 
 def _bind(host: str, port: int, store: Any, **options: Any) -> Any:
@@ -194,11 +194,11 @@ def _bind(host: str, port: int, store: Any, **options: Any) -> Any:
         raise BindError(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
 
-def _announce(server: Any, store: Any, host: str, state: Path | None, fail_rate: float, latency: int, as_json: bool) -> None:
+def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None, fail_rate: float, latency: int, as_json: bool) -> None:
     """The base URL and credentials on stdout (data); what to do with them on stderr."""
     import shlex
 
-    from msgsvc.output import emit_json, note
+    from msgsvc.output import emit_json, note, write
 
     bound_port = server.server_address[1]
     base_url = _base_url(host, bound_port)
@@ -216,28 +216,28 @@ def _announce(server: Any, store: Any, host: str, state: Path | None, fail_rate:
         "profile_command": profile_command,
     }
     if as_json:
-        emit_json(info)
+        emit_json(term, info)
     else:
-        sys.stdout.write(
+        write(
+            term,
             f"MSGSVC_BASE_URL={base_url}\n"
             f"TWILIO_ACCOUNT_SID={store.account_sid}\n"
             f"TWILIO_AUTH_TOKEN={shlex.quote(store.auth_token)}\n"
             f"MSGSVC_EMULATOR_API_KEY={key}\n"
             f"MSGSVC_EMULATOR_API_SECRET={shlex.quote(secret)}\n"
         )
-        sys.stdout.flush()
 
     if not _is_loopback(host):
-        note(f"msgsvc emulator: warning: listening on {host}, not loopback: anyone who can reach this machine "
+        note(term, f"msgsvc emulator: warning: listening on {host}, not loopback: anyone who can reach this machine "
              "can use the emulator with the credentials printed")
     counts = store.counts()
     where = f"state in {state}" if state is not None else "state in memory"
-    note(f"msgsvc emulator: Twilio's Messaging API on {base_url} ({where})")
-    note(f"Account {store.account_sid}: {counts['numbers']} phone numbers, {counts['short_codes']} short codes, "
+    note(term, f"msgsvc emulator: Twilio's Messaging API on {base_url} ({where})")
+    note(term, f"Account {store.account_sid}: {counts['numbers']} phone numbers, {counts['short_codes']} short codes, "
          f"{counts['channel_senders']} channel senders, {counts['services']} services; "
          f"also accepts API key {key}")
     if fail_rate or latency:
-        note(f"Failing {fail_rate:.0%} of requests with 429/503; answering after {latency} ms.")
-    note("Add a profile for it:")
-    note(f"  {profile_command}")
-    note("Press Ctrl-C to stop.")
+        note(term, f"Failing {fail_rate:.0%} of requests with 429/503; answering after {latency} ms.")
+    note(term, "Add a profile for it:")
+    note(term, f"  {profile_command}")
+    note(term, "Press Ctrl-C to stop.")

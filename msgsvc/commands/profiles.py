@@ -1,7 +1,7 @@
 """msgsvc profiles: named credentials and settings in the config file."""
 
 import re
-import sys
+from functools import partial
 from typing import Annotated, Any, Optional
 
 import typer
@@ -51,14 +51,12 @@ def _check(option: str, check, value: Optional[str]) -> Optional[str]:
         raise UsageError(f"invalid value for {option}: {exc}") from None
 
 
-def _read_secret(label: str) -> str:
+def _read_secret(term, label: str) -> str:
     """The secret: a hidden prompt in a terminal, else the first line of stdin. Never a flag."""
-    from msgsvc.output import stdin_is_terminal
-
-    if stdin_is_terminal():
+    if term.stdin_tty:
         secret = typer.prompt(label, hide_input=True, err=True)
     else:
-        secret = sys.stdin.readline()
+        secret = term.stdin.readline()
     secret = secret.strip()
     if not secret:
         raise UsageError(
@@ -71,6 +69,7 @@ def _read_secret(label: str) -> str:
 
 @app.command("add")
 def profiles_add(
+    ctx: typer.Context,
     name: NameArg,
     account_sid: Annotated[str, typer.Option("--account-sid", metavar="AC...", help="The Twilio Account SID.", show_default=False)],
     api_key: Annotated[Optional[str], typer.Option("--api-key", metavar="SK...", help="Authenticate with this API key (its secret is asked) instead of the auth token.", show_default=False)] = None,
@@ -95,8 +94,9 @@ def profiles_add(
         printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC...
     """
     from msgsvc import config, validate
-    from msgsvc.output import note
+    from msgsvc.output import note, warning
 
+    term = use(ctx).term
     _check_name(name)
     if timeout is not None and timeout != timeout:  # NaN passes Click's range check
         raise UsageError("invalid value for --timeout: nan is not a number of seconds")
@@ -112,10 +112,10 @@ def profiles_add(
         if not path.is_file():
             raise UsageError(f"invalid value for --ca-bundle: {ca_bundle!r} is not a file")
         ca_bundle = str(path.resolve())
-    if not force and name in config.read_config().get("profiles", {}):
+    if not force and name in config.read_config(warn=partial(warning, term)).get("profiles", {}):
         raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
 
-    secret = _read_secret("API key secret" if api_key else "Auth token")
+    secret = _read_secret(term, "API key secret" if api_key else "Auth token")
     profile: dict[str, Any] = {"account_sid": account_sid}
     if api_key:
         profile["api_key"] = api_key
@@ -126,7 +126,7 @@ def profiles_add(
         if value is not None:
             profile[key] = value
 
-    with config.locked_config() as data:
+    with config.locked_config(warn=partial(warning, term)) as data:
         profiles = data.setdefault("profiles", {})
         if name in profiles and not force:
             raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
@@ -134,7 +134,7 @@ def profiles_add(
         if not data.get("active") or data.get("active") not in profiles:
             data["active"] = name
         active = data["active"] == name
-    note(f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}")
+    note(term, f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}")
 
 
 @app.command("list")
@@ -148,9 +148,9 @@ def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """
     state = use(ctx, json_=json_)
     from msgsvc import config
-    from msgsvc.output import emit_json, emit_records
+    from msgsvc.output import emit_json, emit_records, warning
 
-    data = config.read_config()
+    data = config.read_config(warn=partial(warning, state.term))
     active = data.get("active")
     rows = []
     for name, stored in sorted(data.get("profiles", {}).items()):
@@ -169,13 +169,13 @@ def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
         )
     if state.json:
         keys = ("name", "active", "account_sid", "api_key", "region", "edge", "base_url")
-        emit_json([{k: row[k] for k in keys} for row in rows])
+        emit_json(state.term, [{k: row[k] for k in keys} for row in rows])
     else:
-        emit_records(rows, PROFILE_COLUMNS, as_json=False)
+        emit_records(state.term, rows, PROFILE_COLUMNS, as_json=False)
 
 
 @app.command("use")
-def profiles_use(name: NameArg) -> None:
+def profiles_use(ctx: typer.Context, name: NameArg) -> None:
     """Make NAME the active profile, used when no --profile or environment says otherwise.
 
     Example:
@@ -184,17 +184,18 @@ def profiles_use(name: NameArg) -> None:
         msgsvc profiles use staging
     """
     from msgsvc import config
-    from msgsvc.output import note
+    from msgsvc.output import note, warning
 
-    with config.locked_config() as data:
+    term = use(ctx).term
+    with config.locked_config(warn=partial(warning, term)) as data:
         if name not in data.get("profiles", {}):
             raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
         data["active"] = name
-    note(f"Active profile: {name}")
+    note(term, f"Active profile: {name}")
 
 
 @app.command("remove")
-def profiles_remove(name: NameArg) -> None:
+def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
     """Delete profile NAME and its secret from the config file.
 
     Example:
@@ -203,9 +204,10 @@ def profiles_remove(name: NameArg) -> None:
         msgsvc profiles remove old-account
     """
     from msgsvc import config
-    from msgsvc.output import note
+    from msgsvc.output import note, warning
 
-    with config.locked_config() as data:
+    term = use(ctx).term
+    with config.locked_config(warn=partial(warning, term)) as data:
         profiles = data.get("profiles", {})
         if name not in profiles:
             raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
@@ -213,7 +215,7 @@ def profiles_remove(name: NameArg) -> None:
         was_active = data.get("active") == name
         if was_active:
             data.pop("active", None)
-    note(f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
+    note(term, f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
 
 
 DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
@@ -251,9 +253,9 @@ def profiles_show(
         value = config.mask(str(setting.value)) if key in config.SECRET_KEYS else setting.value
         rows.append({"setting": key, "value": value, "source": setting.source})
     if state.json:
-        emit_json({row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows})
+        emit_json(state.term, {row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows})
     else:
-        emit_records(rows, (Column("SETTING", "setting"), Column("VALUE", "value"), Column("SOURCE", "source")), as_json=False)
+        emit_records(state.term, rows, (Column("SETTING", "setting"), Column("VALUE", "value"), Column("SOURCE", "source")), as_json=False)
 
 
 def _known(data: dict) -> str:

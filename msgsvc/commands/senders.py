@@ -10,7 +10,6 @@ the factory, and Typer must see them as objects, not as names to look up.
 
 import functools
 import inspect
-import sys
 from typing import Annotated, Callable, List, Optional
 
 import typer
@@ -22,7 +21,7 @@ from msgsvc.senders import (
     SenderKind, country_code,
 )
 
-DEFAULT_CONCURRENCY = 8  # as msgsvc.bulk, which is not imported before a command runs
+DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
 MAX_CONCURRENCY = 32
 
 FromFileOpt = Annotated[
@@ -87,7 +86,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
         profile: ProfileOpt = None,
     ) -> None:
         state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-        refs = _refs(kind, values, from_file, attach=True)
+        refs = _refs(state.term, kind, values, from_file, attach=True)
         _bulk(state, kind, service, refs, attach=True, country=country, concurrency=concurrency, yes=True)
 
     def detach(
@@ -102,11 +101,9 @@ def make_app(kind: SenderKind) -> typer.Typer:
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
     ) -> None:
-        from msgsvc.output import stdin_is_terminal
-
         state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-        refs = _refs(kind, values, from_file, attach=False)
-        if not yes and not state.dry_run and not stdin_is_terminal():
+        refs = _refs(state.term, kind, values, from_file, attach=False)
+        if not yes and not state.dry_run and not state.term.stdin_tty:
             raise UsageError("refusing to detach without confirmation", hint="add --yes to detach from a script")
         _bulk(state, kind, service, refs, attach=False, country=country, concurrency=concurrency, yes=yes)
 
@@ -130,7 +127,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
         params = {"IsoCountryCode": country} if country else None
         records = client.list_senders(kind, resolve_service(client, service),
                                       limit=limit, page_size=page_size, params=params)
-        emit_records(records, kind.columns, as_json=state.json)
+        emit_records(state.term, records, kind.columns, as_json=state.json)
 
     def get(
         ctx: typer.Context,
@@ -144,7 +141,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
         ref = _parse_one(kind, value, attach=False)
         from msgsvc.output import emit_record
 
-        emit_record(_get(state.client(), kind, service, ref, country), as_json=state.json)
+        emit_record(state.term, _get(state.client(), kind, service, ref, country), as_json=state.json)
 
     example = f"msgsvc {kind.noun}"
     docs = {
@@ -229,11 +226,11 @@ def _sentence(value: str, exc: ValueError) -> str:
     return text if value.strip() and repr(value.strip()) in text else f"{value!r} {text}"
 
 
-def _refs(kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool) -> List[Ref]:
+def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool) -> List[Ref]:
     """Every distinct value (arguments, then the file's lines), checked before anything is sent."""
     given = [(value, "argument") for value in values or []]
     if from_file is not None:
-        given += _read_lines(from_file)
+        given += _read_lines(term, from_file)
     if not given:
         raise UsageError(f"no {kind.plural} given",
                          hint=f"name them as arguments or with --from-file FILE (see 'msgsvc {kind.noun} --help')")
@@ -255,9 +252,9 @@ def _refs(kind: SenderKind, values: Optional[List[str]], from_file: Optional[str
     return list(refs.values())
 
 
-def _read_lines(path: str) -> List[tuple]:
+def _read_lines(term, path: str) -> List[tuple]:
     if path == "-":
-        text, name = sys.stdin.read(), "standard input"
+        text, name = term.stdin.read(), "standard input"
     else:
         try:
             with open(path, encoding="utf-8") as stream:
@@ -280,38 +277,43 @@ def _read_lines(path: str) -> List[tuple]:
 
 def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: bool,
           country: Optional[str], concurrency: int, yes: bool) -> None:
-    from msgsvc import bulk, output
+    from msgsvc import output, plan
+    from msgsvc.executor import Executor
     from msgsvc.resolve import resolve_service
 
+    term = state.term
     client = state.client()
     service_sid = resolve_service(client, service)
-    job = bulk.SenderJob(client, kind, service_sid, attach=attach, country=country,
-                         concurrency=concurrency, progress=output.progress, note=output.note)
-    job.plan(refs)
-    if not attach and not yes and not state.dry_run and job.pending:
-        count = f"1 {kind.what}" if job.pending == 1 else f"{job.pending} {kind.plural}"
-        named = service_sid if service == service_sid else f"{service_sid} ({service})"
-        if not output.confirm(f"Detach {count} from {named}?"):
-            output.note("Nothing detached.")
-            raise typer.Exit(ExitCode.USAGE)
-    outcomes = job.execute()
+    planned = plan.plan_senders(client, kind, service_sid, refs, attach=attach, country=country,
+                                concurrency=concurrency, progress=functools.partial(output.progress, term))
+    pending = len(planned.changes)
     if state.dry_run:
-        output.emit_plan(client.planned, as_json=state.json)
+        output.emit_plan(term, plan.dry_run(planned.changes, client.base()), as_json=state.json)
+        outcomes = planned.results([plan.would(change) for change in planned.changes])
         for outcome in outcomes:
-            if outcome.status == bulk.FAILED:
-                output.note(f"msgsvc: {outcome.input}: {outcome.message}")
-        output.note(bulk.summary(outcomes))
+            if outcome.status == plan.FAILED:
+                output.note(term, f"msgsvc: {outcome.input}: {outcome.message}")
+        output.note(term, plan.summary(outcomes))
         return
-    output.emit_records([o.record() for o in outcomes], bulk.RESULT_COLUMNS, as_json=state.json)
-    output.note(bulk.summary(outcomes))
-    if job.interrupted:  # every value still has its result: what was done, and 'not sent'
+    if not attach and not yes and pending:
+        count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
+        named = service_sid if service == service_sid else f"{service_sid} ({service})"
+        if not output.confirm(term, f"Detach {count} from {named}?"):
+            output.note(term, "Nothing detached.")
+            raise typer.Exit(ExitCode.USAGE)
+    executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
+                        note=functools.partial(output.note, term))
+    outcomes = planned.results(executor.run(planned.changes))
+    output.emit_records(term, [o.record() for o in outcomes], plan.RESULT_COLUMNS, as_json=state.json)
+    output.note(term, plan.summary(outcomes))
+    if executor.interrupted:  # every value still has its result: what was done, and 'not sent'
         from msgsvc.errors import Interrupted
 
         raise Interrupted(
             f"interrupted: the {kind.plural} marked 'not sent' were left as they were",
             hint="run the same command again to finish: what is done already is reported, not sent twice",
         )
-    if any(o.status == bulk.FAILED for o in outcomes):
+    if any(o.status == plan.FAILED for o in outcomes):
         raise typer.Exit(ExitCode.ERROR)
 
 

@@ -1,6 +1,6 @@
 """msgsvc services: create, get, list, update and delete Messaging Services."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,21 +37,23 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
             --inbound-request-url https://example.com/sms --sticky-sender
     """
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    from msgsvc.output import emit_plan, emit_record, note
+    from msgsvc.output import emit_record, note
+    from msgsvc.plan import CREATE, Change
 
     client = state.client()
     form = SERVICE.form(values)
+    change = Change(CREATE, SERVICE.name, inputs=(values["friendly_name"],), form=form)
+    if state.dry_run:
+        return _dry_run(state, change)
     with outcome_unknown_hint(
         f"the service may or may not have been created; check before creating it again: "
         f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
     ):
-        service = client.create_service(form)
-    if state.dry_run:
-        return emit_plan(client.planned, as_json=state.json)
+        service = _send(client, change)
     cache.remember(state, service)
-    emit_record(service, as_json=state.json)
+    emit_record(state.term, service, as_json=state.json)
     if not state.json:
-        note(f"Created {service.get('sid')} ({service.get('friendly_name')})")
+        note(state.term, f"Created {service.get('sid')} ({service.get('friendly_name')})")
 
 
 @app.command("get")
@@ -65,26 +67,26 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
         msgsvc services get "Alerts" --json
     """
     state = use(ctx, json_=json_, profile=profile)
-    from msgsvc.output import emit_record, stdout_is_terminal
+    from msgsvc.output import emit_record
 
     client = state.client()
     record = cache.remember(state, client.get_service(resolve_service(client, service)))
-    emit_record(record, as_json=state.json)
-    if record.get("us_app_to_person_registered") and not state.json and stdout_is_terminal():
-        _campaign_line(client, record)
+    emit_record(state.term, record, as_json=state.json)
+    if record.get("us_app_to_person_registered") and not state.json and state.term.stdout_tty:
+        _campaign_line(state.term, client, record)
 
 
-def _campaign_line(client, record: dict) -> None:
+def _campaign_line(term, client, record: dict) -> None:
     """On a terminal, one line about the service's US A2P 10DLC campaign (one more request)."""
     from msgsvc.output import note
 
     sid = record.get("sid")
     campaign = client.find_campaign(sid)
     if campaign is None:
-        note(f"US A2P 10DLC: registered, but no campaign is listed; see msgsvc campaigns get {sid}")
+        note(term, f"US A2P 10DLC: registered, but no campaign is listed; see msgsvc campaigns get {sid}")
         return
-    note(f"US A2P 10DLC: campaign {campaign.get('sid')} {campaign.get('campaign_status')} "
-         f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {sid}")
+    note(term, f"US A2P 10DLC: campaign {campaign.get('sid')} {campaign.get('campaign_status')} "
+               f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {sid}")
 
 
 @app.command("list")
@@ -107,7 +109,7 @@ def services_list(
     limit = list_limit(ctx, limit, all_)
     from msgsvc.output import emit_records
 
-    shown = emit_records(state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
+    shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
     cache.remember_listing(state, shown, limit=limit)
 
 
@@ -126,7 +128,7 @@ def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: Profi
 
     usecases = state.client().service_usecases()
     columns = (Column("USECASE", "usecase", wrap=False), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
-    emit_records(usecases, columns, as_json=state.json)
+    emit_records(state.term, usecases, columns, as_json=state.json)
     cache.remember_table(state, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
 
 
@@ -148,18 +150,20 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
             hint="see 'msgsvc services update --help' for the options",
         )
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    from msgsvc.output import emit_plan, emit_record, note
+    from msgsvc.output import emit_record, note
+    from msgsvc.plan import UPDATE, Change
 
     client = state.client()
     sid = resolve_service(client, service)
-    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
-        updated = client.update_service(sid, form)
+    change = Change(UPDATE, SERVICE.name, service=sid, target=sid, inputs=(service,), form=form)
     if state.dry_run:
-        return emit_plan(client.planned, as_json=state.json)
+        return _dry_run(state, change)
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+        updated = _send(client, change)
     cache.remember(state, updated)
-    emit_record(updated, as_json=state.json)
+    emit_record(state.term, updated, as_json=state.json)
     if not state.json:
-        note(f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
+        note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
 
 
 A2P_WARNING = (
@@ -189,10 +193,11 @@ def services_delete(
     \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
-    from msgsvc.output import confirm, emit_plan, note, stdin_is_terminal
+    from msgsvc.output import confirm, note
+    from msgsvc.plan import DELETE, Change
 
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
-    if not yes and not state.dry_run and not stdin_is_terminal():
+    if not yes and not state.dry_run and not state.term.stdin_tty:
         raise UsageError("refusing to delete without confirmation", hint="add --yes to delete from a script")
     client = state.client()
     sid = resolve_service(client, service)
@@ -203,13 +208,27 @@ def services_delete(
             A2P_WARNING.format(sid=sid, name=name),
             hint="if that is really what you want, add --force",
         )
+    change = Change(DELETE, SERVICE.name, service=sid, target=sid, inputs=(service,))
     if state.dry_run:
-        client.delete_service(sid)
-        return emit_plan(client.planned, as_json=state.json)
+        return _dry_run(state, change)
     if not yes:
-        if not confirm(f"Delete {sid} ({name})?"):
-            note("Nothing deleted.")
+        if not confirm(state.term, f"Delete {sid} ({name})?"):
+            note(state.term, "Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
-    client.delete_service(sid)
+    _send(client, change)
     cache.forget(state, sid)
-    note(f"Deleted {sid} ({name})")
+    note(state.term, f"Deleted {sid} ({name})")
+
+
+def _dry_run(state: Any, change: Any) -> None:
+    """Print the request the change stands for; send nothing."""
+    from msgsvc.output import emit_plan
+    from msgsvc.plan import dry_run
+
+    emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
+
+
+def _send(client: Any, change: Any) -> Any:
+    from msgsvc.executor import send
+
+    return send(client, change)

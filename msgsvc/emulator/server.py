@@ -55,7 +55,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.latency_ms = latency_ms
         self.log_requests = log_requests
         self.recorder = recorder
-        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.log = log or (lambda line: None)  # `msgsvc emulator` logs on its terminal's stderr
         self._random = random.Random(seed)  # a seed makes --fail-rate's choices repeatable
         self._random_lock = threading.Lock()
         super().__init__(address, Handler)

@@ -1,0 +1,158 @@
+"""Sending a list of changes (msgsvc.plan.Change): one Outcome per change, in order.
+
+The changes run on a bounded thread pool (msgsvc.pool). A 429 is retried by the client
+(every method, honouring Retry-After) and pauses every thread through its shared Throttle,
+so nothing is lost and nothing is sent twice; a POST is never retried after an answer that
+may have been lost: its outcome is checked with a GET instead. A 401 or 403 would fail
+every other change too: it stops the job and is raised. Ctrl-C lets the requests in flight
+finish and marks the rest `not sent` (`Executor.interrupted`).
+
+No typer, no rich, no printing: progress and notes are reported through the callbacks given.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Sequence
+
+from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError
+from msgsvc.plan import (
+    ALREADY_ATTACHED, ATTACH, ATTACHED, CREATE, CREATED, DELETE, DELETED, DETACH, DETACHED,
+    NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal,
+)
+from msgsvc.resources import RESOURCES
+from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
+
+# 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
+# already in Messaging Service" (Twilio's error dictionary, and the emulator).
+ALREADY_IN_SERVICE = frozenset({80104, 21710})
+IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
+
+DONE = {CREATE: CREATED, UPDATE: UPDATED, ATTACH: ATTACHED, DETACH: DETACHED, DELETE: DELETED}
+GONE = {DETACH: NOT_ATTACHED, DELETE: NOT_FOUND}  # a 404 to a DELETE: already as asked
+VERBS = {CREATE: "Creating", UPDATE: "Updating", ATTACH: "Attaching", DETACH: "Detaching", DELETE: "Deleting"}
+
+
+def send(client: Any, change: Change) -> dict | None:
+    """One change's request, as is: the object answered (None for a DELETE). Errors are
+    raised as the client raises them; nothing is checked or retried here."""
+    if change.method == "DELETE":
+        client.request("DELETE", change.path)
+        return None
+    return client.fetch_object(change.method, change.path, data=list(change.form))
+
+
+class Executor:
+    """Send any list of changes on at most `concurrency` threads."""
+
+    def __init__(
+        self, client: Any, *, concurrency: int = DEFAULT_CONCURRENCY, progress: Progress = no_progress,
+        note: Callable[[str], None] = lambda text: None,
+    ) -> None:
+        self.client = client
+        self.concurrency = bounded(concurrency)
+        self.progress = progress
+        self.note = note  # a message for the person (stderr), e.g. while Ctrl-C waits
+        self.interrupted = False  # Ctrl-C stopped run(): some outcomes are NOT_SENT
+        self._stopped_by: MsgsvcError | None = None  # a 401/403: nothing more is sent
+
+    def run(self, changes: Sequence[Change]) -> list[Outcome]:
+        """One Outcome per change, in the same order."""
+        changes = list(changes)
+        self._stopped_by = None
+        if not changes:
+            return []
+
+        def stopping(in_flight: int) -> None:
+            if in_flight:
+                self.note(f"msgsvc: stopping: waiting for the {in_flight} request(s) already sent")
+
+        with self.progress(_label(changes), len(changes)) as advance:
+            try:
+                return run_pool(changes, self._run_one, concurrency=self.concurrency, done=advance,
+                                stopping=stopping)
+            except Stopped as stopped:
+                self.interrupted = True
+                return [outcome or Outcome(change.shown, change.target, NOT_SENT)
+                        for change, outcome in zip(changes, stopped.results)]
+
+    def _run_one(self, change: Change) -> Outcome:
+        if self._stopped_by is not None:  # a thread took this change before the pool stopped
+            raise self._stopped_by
+        try:
+            return self._send(change)
+        except MsgsvcError as error:
+            if fatal(error):
+                self._stopped_by = error
+                raise
+            return failure(change.shown, change.target, error)
+
+    def _send(self, change: Change) -> Outcome:
+        try:
+            record = send(self.client, change)
+        except ApiError as error:
+            if change.method == "DELETE" and error.status == 404:
+                return Outcome(change.shown, change.target, GONE[change.action])
+            if change.action == ATTACH and error.code in ALREADY_IN_SERVICE:
+                return Outcome(change.shown, change.target, ALREADY_ATTACHED)
+            if change.action == ATTACH and error.code == IN_ANOTHER_SERVICE:
+                other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
+                where = f"another Messaging Service, {other.group(0)}" if other else "another Messaging Service"
+                return failed(change.shown, f"belongs to {where}: {error.message}", sid=change.target,
+                              code=error.code)
+            raise
+        except OutcomeUnknownError as error:
+            record = self._check(change, error)
+            if isinstance(record, Outcome):
+                return record
+        sid = record.get("sid") if isinstance(record, dict) else None
+        return Outcome(change.shown, sid or change.target, DONE[change.action])
+
+    def _check(self, change: Change, error: OutcomeUnknownError) -> dict | Outcome:
+        """A POST whose answer was lost is never sent again: look whether it took effect.
+        The object when it did; a failed Outcome saying what is known when not (or unknown)."""
+        if change.target is None:  # a create, or an alpha sender by its text: nothing to look at
+            raise error
+        url = change.path if change.action == UPDATE else f"{change.collection}/{change.target}"
+        try:
+            record = self.client.fetch_object("GET", url)
+        except MsgsvcError as check:
+            if isinstance(check, ApiError) and check.status == 404:
+                where = "in the service" if change.action == ATTACH else "there"
+                return failed(change.shown, f"{error.message}; it is not {where}: run the command again",
+                              sid=change.target)
+            if fatal(check):
+                raise
+            return failed(change.shown, f"{error.message}; checking failed too: {check.message}", sid=change.target)
+        if change.action == UPDATE:
+            differ = sorted(key for key, value in _expected(change).items() if _text(record.get(key)) != _text(value))
+            if differ:
+                return failed(change.shown, f"{error.message}; {', '.join(differ)} not as asked: run the command again",
+                              sid=change.target)
+        return record
+
+
+def _expected(change: Change) -> dict[str, Any]:
+    """The snake_case fields an update sets: its `after`, or else its form."""
+    if change.after is not None:
+        return change.after
+    keys = {field.wire: field.key for field in change.kind.fields}
+    return {keys[name]: value for name, value in change.form if name in keys}
+
+
+def _text(value: Any) -> str:
+    """A field as the form writes it: true/false, numbers in decimal, null empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _label(changes: list[Change]) -> str:
+    """'Attaching phone numbers' for changes of one kind; 'Applying changes' for a mix."""
+    kinds = {(change.action, change.resource) for change in changes}
+    if len(kinds) != 1:
+        return "Applying changes"
+    action, resource = kinds.pop()
+    return f"{VERBS[action]} {RESOURCES[resource].plural}"

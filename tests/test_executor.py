@@ -1,0 +1,218 @@
+"""msgsvc.executor: any list of changes is sent as it says, one Outcome per change in order,
+with the bulk rules: a lost POST is checked with a GET and never sent again, 401/403 stop
+the job, a 429 pauses every thread, Ctrl-C lets what is in flight finish."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, service
+from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
+from msgsvc.executor import Executor
+from msgsvc.plan import Change, Outcome
+
+PN = "PN" + "1" * 32
+PN2 = "PN" + "2" * 32
+SC = "SC" + "3" * 32
+NUMBERS_PATH = f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+
+
+def client_for(base_url, **settings):
+    from msgsvc.client import Client, ClientSettings
+
+    return Client(ClientSettings(username=ACCOUNT_SID, password=AUTH_TOKEN, base_url=base_url,
+                                 **{"max_retries": 0, **settings}))
+
+
+def attach(sid=PN, *inputs):
+    return Change("attach", "phone-number", SERVICE_SID, sid, inputs or (sid,), (("PhoneNumberSid", sid),))
+
+
+def test_a_mixed_list_is_sent_exactly_as_planned(httpserver):
+    changes = [
+        Change("create", "service", inputs=("Alerts",),
+               form=(("FriendlyName", "Alerts"), ("MessageSamples", "a b"), ("MessageSamples", "c"))),
+        Change("update", "service", service=OTHER_SID, target=OTHER_SID, inputs=("Old",),
+               form=(("ValidityPeriod", "600"),)),
+        attach(PN, "+15017122661"),
+        Change("detach", "short-code", SERVICE_SID, SC, (SC,)),
+        Change("delete", "service", service=OTHER_SID, target=OTHER_SID, inputs=("Old",)),
+    ]
+    auth = {"Authorization": BASIC_AUTH}
+    httpserver.expect_ordered_request("/v1/Services", method="POST", headers=auth,
+                                      data="FriendlyName=Alerts&MessageSamples=a+b&MessageSamples=c",
+                                      ).respond_with_json(service(), status=201)
+    httpserver.expect_ordered_request(f"/v1/Services/{OTHER_SID}", method="POST", headers=auth,
+                                      data="ValidityPeriod=600").respond_with_json(service(OTHER_SID, "Old"))
+    httpserver.expect_ordered_request(NUMBERS_PATH, method="POST", headers=auth, data=f"PhoneNumberSid={PN}",
+                                      ).respond_with_json({"sid": PN}, status=201)
+    httpserver.expect_ordered_request(f"/v1/Services/{SERVICE_SID}/ShortCodes/{SC}", method="DELETE", headers=auth,
+                                      ).respond_with_data("", status=204)
+    httpserver.expect_ordered_request(f"/v1/Services/{OTHER_SID}", method="DELETE", headers=auth,
+                                      ).respond_with_data("", status=204)
+
+    executor = Executor(client_for(base_url_of(httpserver)), concurrency=1)
+    outcomes = executor.run(changes)
+
+    assert outcomes == [
+        Outcome("Alerts", SERVICE_SID, "created"),
+        Outcome("Old", OTHER_SID, "updated"),
+        Outcome("+15017122661", PN, "attached"),
+        Outcome(SC, SC, "detached"),
+        Outcome("Old", OTHER_SID, "deleted"),
+    ]
+    assert not executor.interrupted
+    httpserver.check_assertions()
+    assert [(r.method, r.path, r.query_string) for r, _ in httpserver.log] == [
+        ("POST", "/v1/Services", b""), ("POST", f"/v1/Services/{OTHER_SID}", b""), ("POST", NUMBERS_PATH, b""),
+        ("DELETE", f"/v1/Services/{SERVICE_SID}/ShortCodes/{SC}", b""), ("DELETE", f"/v1/Services/{OTHER_SID}", b""),
+    ]
+
+
+def test_answers_that_mean_already_done_or_failed(httpserver):
+    gone = {"code": 20404, "message": "Not found", "status": 404}
+    httpserver.expect_request(NUMBERS_PATH, method="POST", data=f"PhoneNumberSid={PN}").respond_with_json(
+        {"code": 21710, "message": "Phone Number already in Messaging Service", "status": 409}, status=409)
+    httpserver.expect_request(NUMBERS_PATH, method="POST", data=f"PhoneNumberSid={PN2}").respond_with_json(
+        {"code": 21712, "message": f"in {OTHER_SID}", "status": 400}, status=400)
+    httpserver.expect_request(f"{NUMBERS_PATH}/{PN}", method="DELETE").respond_with_json(gone, status=404)
+    httpserver.expect_request(f"/v1/Services/{OTHER_SID}", method="DELETE").respond_with_json(gone, status=404)
+    httpserver.expect_request("/v1/Services", method="POST").respond_with_json(
+        {"code": 21200, "message": "Bad name", "status": 400}, status=400)
+
+    outcomes = Executor(client_for(base_url_of(httpserver))).run([
+        attach(PN), attach(PN2),
+        Change("detach", "phone-number", SERVICE_SID, PN, (PN,)),
+        Change("delete", "service", service=OTHER_SID, target=OTHER_SID, inputs=(OTHER_SID,)),
+        Change("create", "service", inputs=("Bad",), form=(("FriendlyName", "Bad"),)),
+    ])
+
+    assert outcomes == [
+        Outcome(PN, PN, "already attached"),
+        Outcome(PN2, PN2, "failed", 21712, f"belongs to another Messaging Service, {OTHER_SID}: in {OTHER_SID}"),
+        Outcome(PN, PN, "not attached"),
+        Outcome(OTHER_SID, OTHER_SID, "not found"),
+        Outcome("Bad", None, "failed", 21200, "Bad name"),
+    ]
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_a_lost_post_is_checked_with_a_get_and_never_sent_again(fault_server, present):
+    fault_server.script("POST", NUMBERS_PATH, DROP)
+    fault_server.script("GET", f"{NUMBERS_PATH}/{PN}",
+                        Respond(200, json={"sid": PN}) if present
+                        else Respond(404, json={"code": 20404, "message": "Not found", "status": 404}))
+
+    outcomes = Executor(client_for(fault_server.url)).run([attach(PN)])
+
+    if present:
+        assert outcomes == [Outcome(PN, PN, "attached")]
+    else:
+        assert outcomes == [Outcome(PN, PN, "failed", None,
+            f"the connection to {fault_server.netloc} was lost after the request was sent: POST "
+            f"{fault_server.url}{NUMBERS_PATH} may or may not have taken effect; it is not in the service: "
+            "run the command again")]
+    assert [(r.method, r.path, r.body) for r in fault_server.seen()] == [
+        ("POST", NUMBERS_PATH, f"PhoneNumberSid={PN}"), ("GET", f"{NUMBERS_PATH}/{PN}", "")]
+
+
+@pytest.mark.parametrize("validity, status", [(600, "updated"), (14400, "failed")])
+def test_a_lost_update_is_checked_against_what_it_asked(fault_server, validity, status):
+    fault_server.script("POST", f"/v1/Services/{SERVICE_SID}", DROP)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service(validity_period=validity)))
+    change = Change("update", "service", service=SERVICE_SID, target=SERVICE_SID, inputs=("Alerts",),
+                    form=(("ValidityPeriod", "600"), ("StickySender", "true")))
+
+    [outcome] = Executor(client_for(fault_server.url)).run([change])
+
+    assert (outcome.input, outcome.sid, outcome.status) == ("Alerts", SERVICE_SID, status)
+    if status == "failed":
+        assert outcome.message.endswith("may or may not have taken effect; validity_period not as asked: "
+                                         "run the command again")
+    assert [(r.method, r.path) for r in fault_server.seen()] == [
+        ("POST", f"/v1/Services/{SERVICE_SID}"), ("GET", f"/v1/Services/{SERVICE_SID}")]
+
+
+def test_a_lost_create_cannot_be_checked_and_is_not_sent_again(fault_server):
+    fault_server.script("POST", "/v1/Services", DROP)
+    [outcome] = Executor(client_for(fault_server.url)).run(
+        [Change("create", "service", inputs=("Alerts",), form=(("FriendlyName", "Alerts"),))])
+    assert (outcome.status, outcome.sid) == ("failed", None)
+    assert outcome.message.endswith("may or may not have taken effect")
+    assert [r.method for r in fault_server.seen()] == ["POST"]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_an_authentication_failure_stops_the_job(fault_server, status):
+    from msgsvc.errors import ApiError
+
+    fault_server.script("POST", NUMBERS_PATH, Respond(status, json={"code": 20003, "message": "Authenticate", "status": status}))
+    with pytest.raises(ApiError) as caught:
+        Executor(client_for(fault_server.url), concurrency=1).run([attach(PN), attach(PN2)])
+    assert caught.value.status == status
+    assert len(fault_server.seen("POST")) == 1  # the second change was never sent
+
+
+def test_a_429_pauses_and_is_retried_once_per_change(fault_server, monkeypatch):
+    from msgsvc import retry
+
+    monkeypatch.setattr(retry, "pause", lambda seconds: None)
+    throttled = Respond(429, json={"code": 20429, "message": "Too Many Requests", "status": 429}, headers={"Retry-After": "0"})
+    fault_server.script("POST", NUMBERS_PATH, throttled, Respond(201, json={"sid": PN}), Respond(201, json={"sid": PN2}))
+
+    outcomes = Executor(client_for(fault_server.url, max_retries=2), concurrency=1).run([attach(PN), attach(PN2)])
+
+    assert [o.status for o in outcomes] == ["attached", "attached"]
+    assert [r.body for r in fault_server.seen()] == [f"PhoneNumberSid={PN}"] * 2 + [f"PhoneNumberSid={PN2}"]
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_finishes_what_is_in_flight_and_marks_the_rest_not_sent(httpserver, monkeypatch, presses):
+    # Ctrl-C (once, or twice) while the second request is in flight: it still finishes and
+    # is reported as done; what had not started is 'not sent'.
+    from msgsvc import client as client_module
+
+    pns = [f"PN{n:032x}" for n in range(4)]
+    for pn in pns[:2]:
+        httpserver.expect_oneshot_request(NUMBERS_PATH, method="POST", data=f"PhoneNumberSid={pn}",
+                                          ).respond_with_json({"sid": pn}, status=201)
+    real = client_module.Client.request
+    calls = []
+
+    def second_is_interrupted(self, method, *args, **kwargs):
+        calls.append(method)
+        if len(calls) == 2:
+            for _ in range(presses):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)  # let the main thread take each signal while this request waits
+        return real(self, method, *args, **kwargs)
+
+    monkeypatch.setattr(client_module.Client, "request", second_is_interrupted)
+    notes = []
+    executor = Executor(client_for(base_url_of(httpserver)), concurrency=1, note=notes.append)
+
+    outcomes = executor.run([attach(pn) for pn in pns])
+
+    assert executor.interrupted
+    assert [(o.input, o.status) for o in outcomes] == [
+        (pns[0], "attached"), (pns[1], "attached"), (pns[2], "not sent"), (pns[3], "not sent")]
+    assert notes == ["msgsvc: stopping: waiting for the 1 request(s) already sent"]
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 2
+
+
+def test_an_empty_list_sends_nothing(httpserver):
+    assert Executor(client_for(base_url_of(httpserver))).run([]) == []
+    assert httpserver.log == []
+
+
+def test_outcomes_are_json(httpserver):
+    httpserver.expect_request(NUMBERS_PATH, method="POST").respond_with_json({"sid": PN}, status=201)
+    [outcome] = Executor(client_for(base_url_of(httpserver))).run([attach(PN)])
+    assert json.loads(json.dumps(outcome.record())) == {"input": PN, "sid": PN, "status": "attached",
+                                                       "code": None, "message": None}
