@@ -37,7 +37,8 @@ def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"]])
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"],
+                                  ["campaigns", "create", "--help"], ["campaigns", "wait", "--help"], ["brands", "list", "--help"]])
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (
         "import contextlib, io\n"
