@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+from msgsvc.validate import is_sid
+
 CREATE_REQUIRED = (
     "BrandRegistrationSid", "Description", "MessageFlow", "MessageSamples",
     "UsAppToPersonUsecase", "HasEmbeddedLinks", "HasEmbeddedPhone",
@@ -48,8 +50,6 @@ KEYWORDS_MAX = 255
 BOOLEANS = ("HasEmbeddedLinks", "HasEmbeddedPhone", "SubscriberOptIn", "AgeGated", "DirectLending")
 LISTS = ("MessageSamples",) + KEYWORD_LISTS
 
-BRAND_SID = re.compile(r"^BN[0-9a-fA-F]{32}$")
-CAMPAIGN_SID = re.compile(r"^QE[0-9a-fA-F]{32}$")
 USECASE = re.compile(r"^[A-Z0-9_]{1,64}$")
 _KEYWORD = re.compile(r"^[A-Za-z0-9]+$")
 
@@ -69,15 +69,13 @@ class Problem:
 
 
 def _url_problem(value: str) -> str | None:
-    from urllib.parse import urlsplit
+    from msgsvc import validate
 
     try:
-        parts = urlsplit(value)
+        validate.url(value)
     except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
         return f"must be an absolute http:// or https:// URL; {value!r} is not"
-    return None
+    return None if value else "must be an absolute http:// or https:// URL, not empty"
 
 
 def _length(text: str, low: int, high: int, what: str = "") -> str | None:
@@ -98,7 +96,7 @@ def campaign_problems(values: Mapping[str, Any], *, required: Iterable[str] = ()
     given = {k: v for k, v in values.items() if v is not None}
 
     brand = given.get("BrandRegistrationSid")
-    if brand is not None and not BRAND_SID.match(str(brand)):
+    if brand is not None and not is_sid(str(brand), "BN"):
         found.append(Problem("BrandRegistrationSid", f"must be BN followed by 32 hexadecimal digits; {brand!r} is not"))
     usecase = given.get("UsAppToPersonUsecase")
     if usecase is not None and not USECASE.match(str(usecase)):
@@ -166,11 +164,9 @@ def update_values(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dic
     """The full body of an update: the API requires every field of UPDATE_REQUIRED, so the
     values not changed are taken from the campaign as it is (`current`, the API's snake_case
     object); optional fields are sent only when changed."""
-    from_current = {
-        "HasEmbeddedLinks": "has_embedded_links", "HasEmbeddedPhone": "has_embedded_phone",
-        "MessageSamples": "message_samples", "MessageFlow": "message_flow", "Description": "description",
-        "AgeGated": "age_gated", "DirectLending": "direct_lending",
-    }
+    from msgsvc.resources import CAMPAIGN
+
+    from_current = {f.wire: f.key for f in CAMPAIGN.fields}
     values: dict[str, Any] = {}
     for wire in UPDATE_REQUIRED:
         value = changes.get(wire)

@@ -74,15 +74,19 @@ def _save(scope_name: str, services: dict[str, str]) -> None:
     write_private(path, text, fsync=False)
 
 
-def _update(state: Any, change: Any) -> None:
-    """Apply `change(services) -> services` to the cache of the state's profile; never raises."""
+def _update(state: Any, change: Any, kind: str | None = None) -> None:
+    """Apply `change(entries) -> entries` to a cache of the state's profile: its services,
+    or the table `kind` (see load_table); never raises."""
     try:
         if getattr(state, "dry_run", False):
             return
         name = scope(getattr(state, "profile", None))
         if name is None:
             return
-        _save(name, change(load(name)))
+        if kind is None:
+            _save(name, change(load(name)))
+        else:
+            _save_table(name, kind, change(load_table(name, kind)))
     except Exception:  # noqa: BLE001 - a cache must never make a command fail
         pass
 
@@ -168,27 +172,27 @@ def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
     return table
 
 
+def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
+    from msgsvc import config
+    from msgsvc.atomic import write_private
+
+    path = table_path(scope_name, kind)
+    config.ensure_private_dir(path.parent)
+    table = dict(list(table.items())[-MAX_ENTRIES:])
+    body = f"msgsvc {kind} cache 1\n" + "".join(f"{key}\t{text}\n" for key, text in table.items())
+    write_private(path, body, fsync=False)
+
+
 def remember_table(state: Any, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
     """Record what a command listed: the whole table (`replace`), or entries merged in.
     Never raises, and nothing is written in a dry run."""
-    try:
-        if getattr(state, "dry_run", False):
-            return
-        name = scope(getattr(state, "profile", None))
-        if name is None:
-            return
-        from msgsvc import config
-        from msgsvc.atomic import write_private
 
-        table = {} if replace else load_table(name, kind)
+    def change(table: dict[str, str]) -> dict[str, str]:
+        table = {} if replace else table
         for key, text in entries.items():
             if _TABLE_KEY.match(key):
                 table.pop(key, None)
                 table[key] = " ".join(text.split())
-        table = dict(list(table.items())[-MAX_ENTRIES:])
-        path = table_path(name, kind)
-        config.ensure_private_dir(path.parent)
-        body = f"msgsvc {kind} cache 1\n" + "".join(f"{key}\t{text}\n" for key, text in table.items())
-        write_private(path, body, fsync=False)
-    except Exception:  # noqa: BLE001 - a cache must never make a command fail
-        pass
+        return table
+
+    _update(state, change, kind)

@@ -31,6 +31,7 @@ from typing import Any
 
 from msgsvc.a2p import CREATE_REQUIRED, LISTS, UPDATABLE, UPDATE_REQUIRED, campaign_problems
 from msgsvc.emulator.store import Store, invalid, missing, new_sid, not_found
+from msgsvc.resources import CAMPAIGN
 from msgsvc.validate import is_sid
 
 REJECT_MARKER = "REJECT"
@@ -191,19 +192,9 @@ def _check(values: dict[str, Any], required: tuple[str, ...]) -> None:
         raise invalid(f"{first.field} {first.message}")
 
 
-CREATE_FIELDS = CREATE_REQUIRED + (
-    "OptInMessage", "OptOutMessage", "HelpMessage", "OptInKeywords", "OptOutKeywords", "HelpKeywords",
-    "SubscriberOptIn", "AgeGated", "DirectLending", "PrivacyPolicyUrl", "TermsAndConditionsUrl",
-)
-_KEYS = {  # wire name -> the campaign's key
-    "Description": "description", "MessageFlow": "message_flow", "MessageSamples": "message_samples",
-    "UsAppToPersonUsecase": "us_app_to_person_usecase", "HasEmbeddedLinks": "has_embedded_links",
-    "HasEmbeddedPhone": "has_embedded_phone", "OptInMessage": "opt_in_message", "OptOutMessage": "opt_out_message",
-    "HelpMessage": "help_message", "OptInKeywords": "opt_in_keywords", "OptOutKeywords": "opt_out_keywords",
-    "HelpKeywords": "help_keywords", "SubscriberOptIn": "subscriber_opt_in", "AgeGated": "age_gated",
-    "DirectLending": "direct_lending", "PrivacyPolicyUrl": "privacy_policy_url",
-    "TermsAndConditionsUrl": "terms_and_conditions_url",
-}
+# The campaign's fields, from its declaration: wire name -> the key of the campaign record.
+CREATE_FIELDS = tuple(f.wire for f in CAMPAIGN.fields)
+_KEYS = {f.wire: f.key for f in CAMPAIGN.fields}
 
 
 def _usecases_of(brand: dict[str, Any]) -> tuple:
