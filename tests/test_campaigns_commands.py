@@ -494,3 +494,16 @@ def test_dry_runs_print_the_requests_and_send_no_change(msgsvc, profile, httpser
     delete = msgsvc("campaigns", "delete", SERVICE_SID, "--dry-run")
     assert (delete.code, delete.out) == (0, f"DELETE {base}{COMPLIANCE}/{CAMPAIGN}\n")
     assert {r.method for r in sent(httpserver)} == {"GET"}
+
+
+def test_a_failed_brand_is_refused_by_twilio_exit_1(msgsvc, emu, tmp_path):
+    sid = json.loads(msgsvc("services", "create", "--friendly-name", "Alerts", "--json").out)["sid"]
+    failed = list(emu.store.data["brands"])[2]
+    path = tmp_path / "campaign.toml"
+    path.write_text(CAMPAIGN_TOML.replace(BRAND, failed))
+    result = msgsvc("campaigns", "create", sid, "--from-file", str(path))
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: HTTP 400 (Twilio error 20001): Brand {failed} is FAILED, not APPROVED: a campaign can only be "
+        "registered for an approved brand (see https://www.twilio.com/docs/errors/20001)\n")
+    assert msgsvc("campaigns", "get", sid).code == 3  # nothing was registered
