@@ -507,3 +507,27 @@ def test_a_failed_brand_is_refused_by_twilio_exit_1(msgsvc, emu, tmp_path):
         f"msgsvc: HTTP 400 (Twilio error 20001): Brand {failed} is FAILED, not APPROVED: a campaign can only be "
         "registered for an approved brand (see https://www.twilio.com/docs/errors/20001)\n")
     assert msgsvc("campaigns", "get", sid).code == 3  # nothing was registered
+
+
+def test_update_checks_the_rules_before_anything_is_sent(msgsvc, profile, httpserver):
+    result = msgsvc("campaigns", "update", SERVICE_SID, "--sample", SAMPLES[0])
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "msgsvc: invalid campaign: --sample must be 2 to 5 samples; 1 given\nhint: see 'msgsvc campaigns update --help'\n"
+    assert sent(httpserver) == []
+
+
+def test_update_from_the_file_create_read_sends_what_an_update_may_change(msgsvc, profile, httpserver, tmp_path):
+    path = tmp_path / "campaign.toml"
+    path.write_text(CAMPAIGN_TOML.replace(DESCRIPTION, DESCRIPTION + " Now with more detail."))
+    expect_service(httpserver)
+    expect_campaign(httpserver, campaign(campaign_status="FAILED"))
+    httpserver.expect_oneshot_request(f"{COMPLIANCE}/{CAMPAIGN}", method="POST").respond_with_json(campaign())
+    result = msgsvc("campaigns", "update", SERVICE_SID, "--from-file", str(path))
+    assert result.code == 0, result.err
+    assert result.err == (f"{path}: not sent, since an update cannot change them: brand, usecase, opt-out-keyword\n"
+                          f"Updated campaign {CAMPAIGN} (Description, MessageFlow, MessageSamples, HasEmbeddedLinks, "
+                          "HasEmbeddedPhone): PENDING\n")
+    assert_request(sent(httpserver)[2], "POST", f"{COMPLIANCE}/{CAMPAIGN}", form=(
+        f"Description={q(DESCRIPTION + ' Now with more detail.')}&MessageFlow={q(FLOW)}&MessageSamples={q(SAMPLES[0])}"
+        f"&MessageSamples={q(SAMPLES[1])}&HasEmbeddedLinks=false&HasEmbeddedPhone=true&AgeGated=false&DirectLending=false"
+    ))

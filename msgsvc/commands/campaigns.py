@@ -89,8 +89,10 @@ def _explain(term: Any, campaign: dict) -> None:
         note(term, f"Fix the fields named, then resubmit: msgsvc campaigns update {service} ...")
 
 
-def _values(resource: Any, from_file: Path | None, values: dict) -> dict:
-    """{param: value}: the file's, then the options given on top."""
+def _values(resource: Any, from_file: Path | None, values: dict, term: Any = None) -> dict:
+    """{param: value}: the file's, then the options given on top. The file may hold every
+    field of a campaign (the one `create` read): for `update`, those an update cannot
+    change are left out, with a note on stderr (`term`)."""
     merged: dict = {}
     if from_file is not None:
         import tomllib
@@ -103,7 +105,7 @@ def _values(resource: Any, from_file: Path | None, values: dict) -> dict:
             raise UsageError(f"{from_file} is not valid TOML: {exc}") from None
         from msgsvc.a2p import values_from_file
 
-        fields = resource.fields
+        fields = CAMPAIGN.fields
         try:
             merged = values_from_file(
                 data, {f.option[2:]: f.param for f in fields},
@@ -111,6 +113,13 @@ def _values(resource: Any, from_file: Path | None, values: dict) -> dict:
             )
         except ValueError as exc:
             raise UsageError(f"{from_file}: {exc}") from None
+        kept = {f.param for f in resource.fields}
+        left_out = [CAMPAIGN.field(param).option[2:] for param in merged if param not in kept]
+        if left_out and term is not None:
+            from msgsvc.output import note
+
+            note(term, f"{from_file}: not sent, since an update cannot change them: {', '.join(left_out)}")
+        merged = {param: value for param, value in merged.items() if param in kept}
         for param, value in merged.items():  # the options' own checks, on the file's values
             field = resource.field(param)
             try:
@@ -121,7 +130,7 @@ def _values(resource: Any, from_file: Path | None, values: dict) -> dict:
     return merged
 
 
-def _check(resource: Any, wire_values: dict, required: tuple[str, ...]) -> None:
+def _check(verb: str, wire_values: dict, required: tuple[str, ...]) -> None:
     """Every rule of the definition, before anything is sent: exit 2 naming each."""
     from msgsvc.a2p import campaign_problems
 
@@ -130,7 +139,7 @@ def _check(resource: Any, wire_values: dict, required: tuple[str, ...]) -> None:
         options = {f.wire: f.option for f in CAMPAIGN.fields}
         raise UsageError(
             "invalid campaign: " + "; ".join(f"{options.get(p.field, p.field)} {p.message}" for p in problems),
-            hint=f"see 'msgsvc campaigns {'create' if required[0] == 'BrandRegistrationSid' else 'update'} --help'",
+            hint=f"see 'msgsvc campaigns {verb} --help'",
         )
 
 
@@ -201,7 +210,7 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     from msgsvc.a2p import CREATE_REQUIRED
 
     wire_values = _wire(_values(CAMPAIGN, from_file, values))
-    _check(CAMPAIGN, wire_values, CREATE_REQUIRED)
+    _check("create", wire_values, CREATE_REQUIRED)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
     from msgsvc.output import emit_record, note
 
@@ -230,7 +239,8 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     Only the fields an update may change are options. Twilio requires the description, the
     message flow, the samples and the four flags on every update: those not given are sent
     as the campaign has them. Twilio accepts an update once the review is over (VERIFIED or
-    FAILED); the campaign is then reviewed again.
+    FAILED); the campaign is then reviewed again. --from-file takes the file create read:
+    the fields an update cannot change are left out, with a note.
 
     Example:
 
@@ -240,19 +250,19 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     """
     from msgsvc.a2p import UPDATE_REQUIRED, update_values
 
-    changes = _wire(_values(CAMPAIGN_UPDATE, from_file, values))
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    changes = _wire(_values(CAMPAIGN_UPDATE, from_file, values, state.term))
     if not changes:
         raise UsageError("nothing to change: give at least one field option, or --from-file",
                          hint="see 'msgsvc campaigns update --help' for the options")
-    _check(CAMPAIGN, changes, ())
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    _check("update", changes, ())
     from msgsvc.output import emit_record, note
 
     client = state.client()
     sid, name = _service(client, service)
     current = _campaign_of(client, sid, name)
     wire_values = update_values(current, changes)
-    _check(CAMPAIGN, wire_values, UPDATE_REQUIRED)
+    _check("update", wire_values, UPDATE_REQUIRED)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {sid}"):
         updated = _change(state, "update", sid, current["sid"], form)
