@@ -203,3 +203,74 @@ def test_a_usecase_answer_without_its_array_is_a_clear_error(client, httpserver)
     with pytest.raises(ResponseError) as caught:
         client.service_usecases()
     assert str(caught.value) == f"GET {base_url_of(httpserver)}/v1/Services/Usecases answered without a 'usecases' array of objects"
+
+
+# --- waiting and durations ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("90s", 90), ("30m", 1800), ("1h", 3600), ("1h30m", 5400),
+                                               ("2m30s", 150), ("0.5s", 0.5), (" 10m ", 600)])
+def test_durations(text, seconds):
+    from msgsvc.a2p import parse_duration
+
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "5d", "m", "1e3", "-5s", "30m1h"])
+def test_durations_that_are_not(text):
+    from msgsvc.a2p import parse_duration
+
+    with pytest.raises(ValueError, match="is not a duration such as 30s, 10m, 1h or 1h30m"):
+        parse_duration(text)
+
+
+def test_durations_for_people():
+    from msgsvc.a2p import format_duration
+
+    assert [format_duration(s) for s in (0, 0.3, 12, 59.9, 60, 150, 1800, 3700, 7200)] == [
+        "0s", "0.3s", "12s", "59.9s", "1m", "2m30s", "30m", "1h1m", "2h"]
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_wait_for_review_polls_until_the_review_is_over():
+    from msgsvc.a2p import wait_for_review
+
+    clock = FakeTime()
+    answers = iter(["PENDING", "IN_PROGRESS", "IN_PROGRESS", "VERIFIED"])
+    seen = []
+    final = wait_for_review(lambda: {"campaign_status": next(answers)}, timeout=100, interval=30,
+                            on_poll=lambda c, elapsed: seen.append((c["campaign_status"], elapsed)),
+                            sleep=clock.sleep, clock=lambda: clock.now)
+    assert final == {"campaign_status": "VERIFIED"}
+    assert seen == [("PENDING", 0), ("IN_PROGRESS", 30), ("IN_PROGRESS", 60), ("VERIFIED", 90)]
+    assert clock.slept == [30, 30, 30]
+
+
+def test_wait_for_review_gives_up_at_the_timeout_with_the_last_seen():
+    from msgsvc.a2p import StillPending, wait_for_review
+
+    clock = FakeTime()
+    with pytest.raises(StillPending) as caught:
+        wait_for_review(lambda: {"campaign_status": "IN_PROGRESS"}, timeout=70, interval=30,
+                        sleep=clock.sleep, clock=lambda: clock.now)
+    assert caught.value.campaign == {"campaign_status": "IN_PROGRESS"}
+    assert clock.slept == [30, 30, 10]  # the last sleep is cut to what is left
+
+
+def test_a_campaign_file_keyed_by_option_names():
+    from msgsvc.a2p import values_from_file
+
+    names = {"description": "description", "sample": "sample", "age-gated": "age_gated"}
+    assert values_from_file({"sample": "one", "age-gated": True}, names, lists=["sample"], booleans=["age_gated"]) == {
+        "sample": ["one"], "age_gated": True}
+    with pytest.raises(ValueError, match="unknown key 'colour'; the keys are: description, sample, age-gated"):
+        values_from_file({"colour": "x"}, names, lists=["sample"], booleans=["age_gated"])

@@ -531,3 +531,23 @@ def test_update_from_the_file_create_read_sends_what_an_update_may_change(msgsvc
         f"Description={q(DESCRIPTION + ' Now with more detail.')}&MessageFlow={q(FLOW)}&MessageSamples={q(SAMPLES[0])}"
         f"&MessageSamples={q(SAMPLES[1])}&HasEmbeddedLinks=false&HasEmbeddedPhone=true&AgeGated=false&DirectLending=false"
     ))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--interval", "0.05s"], "msgsvc: --interval must be at least 0.1s\n"),
+        (["--timeout", "721h"], "msgsvc: --timeout and --interval must be at most 30 days (720h)\n"),
+        (["--interval", "99999999999h"], "msgsvc: --timeout and --interval must be at most 30 days (720h)\n"),
+    ],
+)
+def test_wait_refuses_durations_out_of_range_before_sending(msgsvc, profile, httpserver, args, message):
+    result = msgsvc("campaigns", "wait", SERVICE_SID, *args)
+    assert (result.code, result.err) == (2, message)
+    assert sent(httpserver) == []
+
+
+def test_wait_refuses_a_duration_it_cannot_read(msgsvc, profile, httpserver):
+    result = msgsvc("campaigns", "wait", SERVICE_SID, "--timeout", "soon")
+    assert result.code == 2
+    assert "Invalid value for '--timeout': 'soon' is not a duration such as 30s, 10m, 1h or 1h30m" in result.err

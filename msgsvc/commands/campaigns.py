@@ -32,6 +32,9 @@ FromFileOpt = Annotated[
 ]
 
 
+MAX_WAIT = 30 * 86400  # seconds: longer than any review, and within what a sleep can take
+
+
 class CampaignFailed(MsgsvcError):
     """The campaign's review ended in FAILED: exit 1."""
 
@@ -333,6 +336,8 @@ def campaigns_wait(
     """
     if interval < 0.1:
         raise UsageError("--interval must be at least 0.1s")
+    if max(timeout, interval) > MAX_WAIT:
+        raise UsageError("--timeout and --interval must be at most 30 days (720h)")
     state = use(ctx, json_=json_, profile=profile)
     from msgsvc.a2p import StillPending, describe_errors, format_duration, wait_for_review
     from msgsvc.output import emit_record, note
