@@ -15,6 +15,8 @@ The library, usable from Python on its own:
     a2p         US A2P 10DLC campaigns: the definition's rules, waiting for a review
     resolve     a service named by SID or by friendly name
     config      profiles, where each setting comes from, the client's settings
+    keystore    secrets in the system keyring (keyring, imported only when a secret is needed)
+    verify      checking that a profile's credentials work, with one request
     cache       the completion caches: service names, brands, use cases
     atomic      private, atomic file writes
     errors      the exception hierarchy and exit codes
@@ -35,7 +37,7 @@ __version__ = "0.1.0"
 
 LIBRARY = (
     "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "a2p", "resolve", "config",
-    "cache",
+    "keystore", "verify", "cache",
     "atomic", "errors", "emulator",
 )
 CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete")

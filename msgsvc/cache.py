@@ -25,7 +25,8 @@ def scope(profile: str | None = None) -> str | None:
     from msgsvc import config
 
     resolved = config.resolve(
-        profile_flag=profile, data=config.read_config(), require_credentials=False
+        profile_flag=profile, data=config.read_config(), require_credentials=False,
+        secrets=False,  # never the keyring: tab completion reads this
     )
     if resolved.profile is not None:
         return f"profile-{resolved.profile.value}"

@@ -4,6 +4,8 @@ The config file is TOML, `config.toml` in `platformdirs.user_config_dir("msgsvc"
 `$MSGSVC_CONFIG_DIR`), written mode 0600 in a 0700 directory, atomically (temporary file,
 then rename) and under a lock, so concurrent writers never lose a profile and a crash never
 leaves half a file. A file that cannot be parsed is reported and never rewritten.
+A profile's secret is either in the file or, with `secret_storage = "keyring"`, in the system
+keyring (msgsvc/keystore.py), read only when a command needs it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,22 @@ PROFILE_KEYS = (
     "ca_bundle",
 )
 SECRET_KEYS = frozenset({"auth_token", "api_secret"})
+# `secret_storage = "keyring"` in a profile: its secret is in the system keyring (keystore.py),
+# not in this file. Absent: the secret, if any, is in the file.
+STORAGE_KEY = "secret_storage"
+KEYRING = "keyring"
+
+
+def secret_key(profile: Mapping[str, Any]) -> str:
+    """Which secret a stored profile has: the API key's secret, or the auth token."""
+    return "api_secret" if profile.get("api_key") else "auth_token"
+
+
+def storage(profile: Mapping[str, Any]) -> str | None:
+    """Where a stored profile's secret lives: "keyring", "file", or None (it has none)."""
+    if profile.get(STORAGE_KEY) == KEYRING:
+        return KEYRING
+    return "file" if profile.get(secret_key(profile)) not in (None, "") else None
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -94,7 +112,14 @@ Warn = Callable[[MsgsvcWarning], None]  # where a warning for the person goes (o
 
 
 def warn_if_exposed(path: Path, warn: Warn) -> None:
-    """Warn (once per run) when a file holding secrets is readable by group or others."""
+    """Warn (once per run) when a file holding secrets is readable by group or others.
+
+    Only where mode bits are what protects it (POSIX): on Windows they mean nothing, and the
+    file is private because it is in the user's profile directory (see msgsvc/atomic.py)."""
+    from msgsvc.atomic import mode_bits_protect
+
+    if not mode_bits_protect():
+        return
     try:
         mode = path.stat().st_mode
     except OSError:
@@ -164,25 +189,28 @@ def write_config(data: dict[str, Any], path: Path | None = None) -> None:
 
 
 def ensure_private_dir(directory: Path) -> None:
+    """Create the directory 0700 where mode bits count (Windows ignores the mode)."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 @contextmanager
 def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
-    """Read-modify-write under an exclusive lock; the dict yielded is written back on success."""
-    import fcntl
+    """Read-modify-write under an exclusive lock; the dict yielded is written back on success.
+
+    The lock is filelock's for the platform (flock on POSIX, msvcrt.locking on Windows), held
+    on `.config.lock` beside the file and released by the OS if msgsvc dies; a writer waits
+    for the one before it. A file that cannot be read raises before anything is written."""
+    from filelock import FileLock  # only commands that change the config pay for it
+
+    from msgsvc.atomic import mode_bits_protect
 
     path = config_path()
     ensure_private_dir(path.parent)
-    lock_path = path.parent / ".config.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    private = {"mode": 0o600} if mode_bits_protect() else {}  # a mode means nothing on Windows
+    with FileLock(path.parent / ".config.lock", **private):
         data = read_config(path, warn=warn)
         yield data
         write_config(data, path)
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 # --- which settings a command uses, and where each came from -------------------------------
@@ -200,6 +228,7 @@ class Resolved:
 
     profile: Setting | None = None
     settings: dict[str, Setting] = field(default_factory=dict)
+    storage: str | None = None  # where the secret came from: "keyring", "file", "environment"
 
     def get(self, key: str, default: Any = None) -> Any:
         setting = self.settings.get(key)
@@ -241,6 +270,8 @@ ENVIRONMENT = (
     ("MSGSVC_CONFIG_DIR", "Where config.toml lives, instead of the platform's config directory."),
     ("MSGSVC_CACHE_DIR", "Where the completion cache lives, instead of the platform's cache directory."),
     ("MSGSVC_DEBUG", "Set to 1 for the same as --debug."),
+    ("MSGSVC_KEYRING_TIMEOUT", "Seconds a system keyring call may take before it is an error (default 10)."),
+    ("PYTHON_KEYRING_BACKEND", "The keyring backend to use instead of the system's (as the keyring package reads it)."),
     ("MSGSVC_EMULATOR_RECORD", "msgsvc emulator appends every answer it sends to this file, one JSON line each."),
     ("HTTPS_PROXY, REQUESTS_CA_BUNDLE", "Honoured, as by requests."),
     ("NO_COLOR", "No colour in tables."),
@@ -260,11 +291,14 @@ def resolve(
     data: dict[str, Any] | None = None,
     require_credentials: bool = True,
     warn: Warn | None = None,
+    secrets: bool = True,
 ) -> Resolved:
     """Decide the profile and every setting: flag, then environment, then the profile file.
 
     Credentials: `--profile`, then `$MSGSVC_PROFILE`, then Twilio's environment variables,
-    then the active profile.
+    then the active profile. A secret kept in the system keyring is read from it (a
+    KeyringError when it cannot be) unless `secrets=False` (tab completion, which must never
+    wait for a keyring).
     """
     env = os.environ if env is None else env
     flags = flags or {}
@@ -296,10 +330,19 @@ def resolve(
         for key in PROFILE_KEYS:
             if stored.get(key) not in (None, ""):
                 resolved.settings[key] = Setting(stored[key], source)
+        resolved.storage = storage(stored)
+        if resolved.storage == KEYRING:
+            resolved.settings.pop(secret_key(stored), None)  # never a secret the file still holds
+            if secrets:
+                from msgsvc import keystore
+
+                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name), f"keyring (profile '{name}')")
     else:
         for key, var in ENV_CREDENTIALS.items():
             if env.get(var):
                 resolved.settings[key] = Setting(env[var], f"env {var}")
+        if _env_has_credentials(env):
+            resolved.storage = "environment"
 
     for key, var in ENV_SETTINGS.items():
         if env.get(var):

@@ -14,7 +14,7 @@ class ExitCode(IntEnum):
     ERROR = 1  # the API or the network failed, or some items of a bulk job failed
     USAGE = 2  # bad arguments or input, or declined at a prompt; nothing was changed
     NOT_FOUND = 3  # HTTP 404, or no service by that name
-    AUTH = 4  # no credentials, or the API said 401/403
+    AUTH = 4  # no credentials (or the keyring cannot give them), or the API said 401/403
     WAIT_TIMEOUT = 5  # `campaigns wait`: still in review when --timeout ran out
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # stdout's reader went away, as SIGPIPE would
@@ -70,6 +70,15 @@ class NotFoundError(MsgsvcError):
 
 class CredentialsError(MsgsvcError):
     exit_code = ExitCode.AUTH
+
+
+class KeyringError(CredentialsError):
+    """The system keyring cannot give or take a profile's secret: `reason` is "missing",
+    "locked", "timeout", "unavailable" (no usable keyring) or "failed" (it raised)."""
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
 
 
 class Interrupted(MsgsvcError):

@@ -24,9 +24,16 @@ from msgsvc.resources import RESOURCES
 from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
 
 # 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
-# already in Messaging Service" (Twilio's error dictionary, and the emulator).
+# already in Messaging Service" (Twilio's error dictionary, and the emulator). Told apart by
+# their code alone: published answers carry them with HTTP 409, older ones with 400.
 ALREADY_IN_SERVICE = frozenset({80104, 21710})
-IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service"
+IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service" (409 or 400)
+# Twilio refuses the 401st phone number or short code of a service with 21714 "Number Pool
+# size limit reached" (HTTP 412). Once one attach to a service is refused so, no further
+# attach is sent to it: the rest are NOT_SENT with POOL_FULL_MESSAGE, not hundreds of
+# identical failures.
+POOL_FULL = 21714
+POOL_FULL_MESSAGE = "the service's pool is full (21714)"
 
 DONE = {CREATE: CREATED, UPDATE: UPDATED, ATTACH: ATTACHED, DETACH: DETACHED, DELETE: DELETED}
 GONE = {DETACH: NOT_ATTACHED, DELETE: NOT_FOUND}  # a 404 to a DELETE: already as asked
@@ -55,6 +62,7 @@ class Executor:
         self.note = note  # a message for the person (stderr), e.g. while Ctrl-C waits
         self.interrupted = False  # Ctrl-C stopped run(): some outcomes are NOT_SENT
         self._stopped_by: MsgsvcError | None = None  # a 401/403: nothing more is sent
+        self.full_pools: set[str] = set()  # services that refused an attach with 21714
 
     def run(self, changes: Sequence[Change]) -> list[Outcome]:
         """One Outcome per change, in the same order."""
@@ -79,6 +87,8 @@ class Executor:
     def _run_one(self, change: Change) -> Outcome:
         if self._stopped_by is not None:  # a thread took this change before the pool stopped
             raise self._stopped_by
+        if change.action == ATTACH and change.service in self.full_pools:
+            return Outcome(change.shown, change.target, NOT_SENT, POOL_FULL, POOL_FULL_MESSAGE)
         try:
             return self._send(change)
         except MsgsvcError as error:
@@ -93,6 +103,8 @@ class Executor:
         except ApiError as error:
             if change.method == "DELETE" and error.status == 404:
                 return Outcome(change.shown, change.target, GONE[change.action])
+            if change.action == ATTACH and error.code == POOL_FULL and change.service is not None:
+                self.full_pools.add(change.service)
             if change.action == ATTACH and error.code in ALREADY_IN_SERVICE:
                 return Outcome(change.shown, change.target, ALREADY_ATTACHED)
             if change.action == ATTACH and error.code == IN_ANOTHER_SERVICE:

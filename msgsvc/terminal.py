@@ -55,6 +55,7 @@ class Terminal:
     @classmethod
     def system(cls) -> Terminal:
         """This process's own streams."""
+        _streams_that_never_fail()
         return cls(
             sys.stdin, sys.stdout, sys.stderr,
             stdin_tty=_isatty(sys.stdin), stdout_tty=_isatty(sys.stdout), stderr_tty=_isatty(sys.stderr),
@@ -167,3 +168,13 @@ class Terminal:
             os.dup2(devnull, self.stdout.fileno())
         except (OSError, ValueError, io.UnsupportedOperation):
             pass
+
+
+def _streams_that_never_fail() -> None:
+    """A character the output's encoding cannot show becomes '?', as Windows programs do, instead
+    of an error: Python writes a pipe or a file in the ANSI code page there (cp1252, say),
+    and a service's name may hold any character. PYTHONUTF8=1 gives UTF-8 instead."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write completions/msgsvc.bash, completions/_msgsvc and completions/msgsvc.fish.
+"""Write completions/msgsvc.bash, completions/_msgsvc, completions/msgsvc.fish and
+completions/msgsvc.ps1 (PowerShell).
 
 Each file is exactly what `msgsvc completion SHELL` (and `_MSGSVC_COMPLETE=source_SHELL msgsvc`)
 prints. The scripts are thin: every Tab asks msgsvc, so new commands need no new scripts.
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = {"bash": "msgsvc.bash", "zsh": "_msgsvc", "fish": "msgsvc.fish"}
+FILES = {"bash": "msgsvc.bash", "zsh": "_msgsvc", "fish": "msgsvc.fish", "powershell": "msgsvc.ps1"}
 
 
 def generate() -> dict[str, str]:

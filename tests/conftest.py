@@ -22,6 +22,8 @@ OTHER_SID = "MG" + "b" * 32
 BASIC_AUTH = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 LOOPBACK_GUARD = Path(__file__).resolve().parent / "loopback_guard"
+TEST_KEYRINGS = Path(__file__).resolve().parent / "keyrings"  # msgsvc_test_keyrings.py
+NO_KEYRING = "keyring.backends.fail.Keyring"  # keyring's own answer when no keyring is usable
 MSGSVC = shutil.which("msgsvc", path=str(Path(sys.executable).parent)) or "msgsvc"
 
 
@@ -54,13 +56,36 @@ def isolated(tmp_path, monkeypatch):
     for var in list(os.environ):
         if var.startswith(("TWILIO_", "MSGSVC_")) or var in ("NO_COLOR", "FORCE_COLOR"):
             monkeypatch.delenv(var, raising=False)
-    # Every Python subprocess a test starts loads loopback_guard/sitecustomize.py.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(LOOPBACK_GUARD), os.environ.get("PYTHONPATH")])))
+    # Every Python subprocess a test starts loads loopback_guard/sitecustomize.py, and can
+    # load the test keyrings.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(LOOPBACK_GUARD), str(TEST_KEYRINGS), os.environ.get("PYTHONPATH")])))
+    # Never the developer's keyring: as on a headless server, unless a test chooses one.
+    use_keyring(monkeypatch, NO_KEYRING)
     monkeypatch.setenv("MSGSVC_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("MSGSVC_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
     yield tmp_path
+
+
+def use_keyring(monkeypatch, backend: str) -> None:
+    """Choose the keyring backend through keyring's own PYTHON_KEYRING_BACKEND, for this
+    process (keyring keeps the choice it made, so it is made again) and its subprocesses."""
+    if str(TEST_KEYRINGS) not in sys.path:
+        sys.path.append(str(TEST_KEYRINGS))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    if "keyring.core" in sys.modules:
+        sys.modules["keyring.core"].init_backend()
+
+
+@pytest.fixture
+def keyring_file(isolated, monkeypatch):
+    """A usable keyring: msgsvc_test_keyrings.FileKeyring, its entries in a JSON file the test
+    can read and edit (and its msgsvc subprocesses share)."""
+    path = isolated / "keyring.json"
+    monkeypatch.setenv("MSGSVC_TEST_KEYRING_FILE", str(path))
+    use_keyring(monkeypatch, "msgsvc_test_keyrings.FileKeyring")
+    return path
 
 
 @pytest.fixture

@@ -17,10 +17,13 @@ import requests
 from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, SPEC_DIR, check_records, spec_checker, start_emulator, stop_emulator
 
 MG_UNKNOWN = "MG" + "0" * 32
+NOT_EMULATED = ("{} is not emulated: msgsvc emulator serves only Messaging Services, their senders and US A2P "
+                "10DLC campaigns, the account's A2P brands and IncomingPhoneNumbers (this is not a missing resource)")
 
 
-def error(code: int, message: str, status: int) -> dict:
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+def error(code: int, message: str, status: int, detail: str | None = None) -> dict:
+    body = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return body if detail is None else {**body, "detail": detail}
 
 
 def create_service(emu, name="Alerts", **form) -> dict:
@@ -37,7 +40,7 @@ ALL_OPERATIONS = {
     f"{verb}{name}"
     for name in ("Service", "PhoneNumber", "ShortCode", "AlphaSender", "ChannelSender", "DestinationAlphaSender")
     for verb in ("Create", "Fetch", "List", "Delete")
-} | {"UpdateService", "ListIncomingPhoneNumber"}
+} | {"UpdateService", "ListIncomingPhoneNumber", "FetchIncomingPhoneNumber"}
 
 
 def test_every_operation_answers_with_its_status_and_shape(emulator):
@@ -89,6 +92,7 @@ def test_every_operation_answers_with_its_status_and_shape(emulator):
         assert (gone.status_code, gone.content) == (204, b"")
         assert emu.call("GET", f"/v1/Services/{sid}/{segment}/{created[segment]['sid']}").status_code == 404
     assert emu.call("GET", emu.incoming(), params={"PhoneNumber": "+15550000001"}).status_code == 200
+    assert emu.call("GET", emu.incoming_one(pn)).json()["phone_number"] == "+15550000001"
     deleted = emu.call("DELETE", f"/v1/Services/{sid}")
     assert (deleted.status_code, deleted.content) == (204, b"")
     assert emu.operations == ALL_OPERATIONS
@@ -160,12 +164,14 @@ def test_page_size_1000_is_allowed(emulator):
 @pytest.mark.parametrize(
     ("method", "path", "data", "status", "body"),
     [
-        ("GET", f"/v1/Services/{MG_UNKNOWN}", None, 404, error(20404, f"The requested resource /v1/Services/{MG_UNKNOWN} was not found", 404)),
-        ("DELETE", f"/v1/Services/{MG_UNKNOWN}", None, 404, error(20404, f"The requested resource /v1/Services/{MG_UNKNOWN} was not found", 404)),
-        ("POST", f"/v1/Services/{MG_UNKNOWN}", {"FriendlyName": "x"}, 404, error(20404, f"The requested resource /v1/Services/{MG_UNKNOWN} was not found", 404)),
-        ("GET", "/v1/Services/Alerts", None, 404, error(20404, "The requested resource /v1/Services/Alerts was not found", 404)),
-        ("GET", f"/v1/Services/{MG_UNKNOWN}/PhoneNumbers", None, 404, error(20404, f"The requested resource /v1/Services/{MG_UNKNOWN}/PhoneNumbers was not found", 404)),
-        ("GET", "/v1/Nope", None, 404, error(20404, "The requested resource /v1/Nope was not found", 404)),
+        ("GET", f"/v1/Services/{MG_UNKNOWN}", None, 404, error(20404, f"The requested resource /Services/{MG_UNKNOWN} was not found", 404)),
+        ("DELETE", f"/v1/Services/{MG_UNKNOWN}", None, 404, error(20404, f"The requested resource /Services/{MG_UNKNOWN} was not found", 404)),
+        ("POST", f"/v1/Services/{MG_UNKNOWN}", {"FriendlyName": "x"}, 404, error(20404, f"The requested resource /Services/{MG_UNKNOWN} was not found", 404)),
+        ("GET", "/v1/Services/Alerts", None, 404, error(20404, "The requested resource /Services/Alerts was not found", 404)),
+        ("GET", f"/v1/Services/{MG_UNKNOWN}/PhoneNumbers", None, 404, error(20404, f"The requested resource /Services/{MG_UNKNOWN}/PhoneNumbers was not found", 404)),
+        ("POST", f"/v1/Services/{MG_UNKNOWN}/ShortCodes", {"ShortCodeSid": "SC" + "0" * 32}, 404,
+         error(20404, f"The requested resource /Services/{MG_UNKNOWN}/ShortCodes was not found", 404)),
+        ("GET", "/v1/Nope", None, 501, error(20501, NOT_EMULATED.format("GET /v1/Nope"), 501)),
         ("PUT", "/v1/Services", None, 405, error(20004, "Method not allowed: PUT /v1/Services", 405)),
         ("POST", "/v1/Services", {}, 400, error(20001, "Missing required parameter FriendlyName in the post body", 400)),
         ("POST", "/v1/Services", {"FriendlyName": "x" * 65}, 400, error(20001, "FriendlyName is 65 characters long; the limit is 64", 400)),
@@ -174,7 +180,7 @@ def test_page_size_1000_is_allowed(emulator):
         ("POST", "/v1/Services", {"FriendlyName": "x", "StickySender": "yes"}, 400, error(20001, "StickySender must be true or false", 400)),
         ("POST", "/v1/Services", {"FriendlyName": "x", "ValidityPeriod": "0"}, 400, error(20001, "ValidityPeriod must be between 1 and 36000", 400)),
         ("POST", "/v1/Services", {"FriendlyName": "x", "StatusCallback": "ftp://x"}, 400, error(20001, "StatusCallback is not a valid URL: ftp://x", 400)),
-        ("POST", "/v1/Services", {"FriendlyName": "x", "Usecase": "spam"}, 400, error(20001, "Usecase must be one of notifications, marketing, verification, discussion, poll, undeclared", 400)),
+        ("POST", "/v1/Services", {"FriendlyName": "x", "Usecase": "spam"}, 400, error(21713, "Usecase must be one of notifications, marketing, verification, discussion, poll, undeclared", 400)),
     ],
 )
 def test_errors_are_twilio_error_bodies(emulator, method, path, data, status, body):
@@ -183,11 +189,20 @@ def test_errors_are_twilio_error_bodies(emulator, method, path, data, status, bo
     assert emulator.store.list_services() == []  # nothing was created
 
 
-def test_bad_credentials_are_refused_with_20003(emulator):
-    for auth in ((EMU_ACCOUNT, "wrong"), ("AC" + "f" * 32, EMU_TOKEN), None):
-        response = requests.get(emulator.base_url + "/v1/Services", auth=auth, timeout=10)
-        assert (response.status_code, response.json()) == (401, error(20003, "Authenticate", 401))
-        assert response.headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({"Authorization": requests.auth._basic_auth_str(EMU_ACCOUNT, "wrong")}, "Authenticate"),
+        ({"Authorization": requests.auth._basic_auth_str("AC" + "f" * 32, EMU_TOKEN)}, "Authentication Error - invalid username"),
+        ({"Authorization": "Basic not-base64!"}, "Authentication Error - invalid credentials"),
+        ({}, "Authentication Error - No credentials provided"),
+    ],
+)
+def test_bad_credentials_are_refused_with_20003_saying_what_was_wrong(emulator, headers, message):
+    response = requests.get(emulator.base_url + "/v1/Services", headers=headers, timeout=10)
+    assert (response.status_code, response.json()) == (401, error(20003, message, 401, "Your AccountSid or AuthToken was incorrect."))
+    assert list(response.json()) == ["code", "detail", "message", "more_info", "status"]  # Twilio's order
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
 
 
 def test_the_seeded_api_key_is_accepted(emulator):
@@ -203,9 +218,11 @@ def test_sender_rules_21712_21710_21715_21421(emulator):
     one, two = create_service(emu, "One")["sid"], create_service(emu, "Two")["sid"]
     pn1 = emu.number("+15550000001")["sid"]
     assert attach(emu, one, "+15550000001").status_code == 201
-    assert attach(emu, one, "+15550000001").json() == error(21710, f"Phone Number {pn1} is already in the Messaging Service {one}", 400)
-    assert attach(emu, two, "+15550000001").json() == error(
-        21712, f"Phone Number {pn1} is already associated with another Messaging Service ({one}); a sender can belong to only one", 400)
+    again = attach(emu, one, "+15550000001")
+    assert (again.status_code, again.json()) == (409, error(21710, f"Phone Number {pn1} is already in the Messaging Service {one}", 409))
+    elsewhere = attach(emu, two, "+15550000001")
+    assert (elsewhere.status_code, elsewhere.json()) == (409, error(
+        21712, f"Phone Number {pn1} is already associated with another Messaging Service ({one}); a sender can belong to only one", 409))
     pn5 = emu.number("+15550000005")["sid"]
     assert attach(emu, two, "+15550000005").json() == error(
         21715, f"Phone Number +15550000005 ({pn5}) has no SMS or MMS capability and cannot be added to a Messaging Service", 400)
@@ -217,7 +234,8 @@ def test_sender_rules_21712_21710_21715_21421(emulator):
     response = emu.call("POST", f"/v1/Services/{two}/PhoneNumbers", data={})
     assert response.json() == error(20001, "Missing required parameter PhoneNumberSid in the post body", 400)
     response = emu.call("POST", f"/v1/Services/{two}/AlphaSenders", data={"AlphaSender": "12345"})
-    assert response.status_code == 400 and response.json()["code"] == 20001
+    assert response.json() == error(21709, "AlphaSender '12345' is invalid: 1 to 11 characters from A-Z a-z 0-9, space, "
+                                           "- + _ &, and not digits only", 400)
     # Deleting a service returns its senders to the account, and its alpha senders go with it.
     assert emu.call("POST", f"/v1/Services/{one}/AlphaSenders", data={"AlphaSender": "Acme"}).status_code == 201
     assert emu.call("DELETE", f"/v1/Services/{one}").status_code == 204

@@ -41,9 +41,12 @@ class Step:
 
 
 STEPS = [
-    Step("profiles add emu --account-sid {account_sid} --base-url {base_url} --max-retries 0", stdin="{auth_token}\n",
-         err=r"Saved profile 'emu' \(active\) in \S+/config\.toml\n"),
-    Step("profiles list", out=r"\*\temu\t{account_sid}\tauth token\t\t\t{base_url}\n"),
+    Step("profiles add emu --account-sid {account_sid} --base-url {base_url} --max-retries 0 --insecure-storage", stdin="{auth_token}\n",
+         err=r"Checked: account {account_sid} can use the Messaging API at {base_url}\n"
+             r"Saved profile 'emu' \(active\) in \S+/config\.toml; its secret is in that file \(--insecure-storage\)\n"),
+    Step("profiles list", out=r"\*\temu\t{account_sid}\tauth token\tfile\t\t\t{base_url}\n"),
+    Step("profiles migrate", err=r"Moved the secret of 'emu' into the system keyring; \S+/config\.toml holds none of them now\n"),
+    Step("profiles test", out=r"emu\tok\tkeyring\taccount {account_sid} can use the Messaging API at {base_url}\n"),
     Step("profiles use emu", err=r"Active profile: emu\n"),
     Step("profiles show --json", out=r'\{"profile":\{"value":"emu",.*"base_url":\{"value":"{base_url}","source":"file profile \'emu\'"\}.*\}\n'),
     Step("services create --friendly-name E2E --usecase notifications --json", save="service",
@@ -90,7 +93,7 @@ STEPS = [
     Step("destination-alpha-senders detach {service} ACME --country FR --yes", out=r"ACME\tAI[0-9a-f]{{32}}\tdetached\t\t\n", err=r"1 detached\n"),
     Step("services delete E2E --yes", err=r"Deleted {service} \(E2E\)\n"),
     Step("services get {service}", code=3,
-         err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /v1/Services/{service} was not found "
+         err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /Services/{service} was not found "
              r"\(see https://www\.twilio\.com/docs/errors/20404\)\n"),
     Step("completion bash", out=r"(?s).*_MSGSVC_COMPLETE=complete_bash.*"),
     Step("profiles remove emu", err=r"Removed profile 'emu'; no profile is active now \(msgsvc profiles use NAME\)\n"),
@@ -193,7 +196,9 @@ def _fill(template: str, values: dict[str, str], regex: bool) -> str:
 
 def test_every_command_of_the_tool_runs_against_the_emulator(running, seeded):
     values = dict(seeded)
-    env = _env(running.tmp)
+    # A keyring, through keyring's own backend selection (tests/keyrings/msgsvc_test_keyrings.py).
+    env = _env(running.tmp, PYTHON_KEYRING_BACKEND="msgsvc_test_keyrings.FileKeyring",
+               MSGSVC_TEST_KEYRING_FILE=str(running.tmp / "keyring.json"))
     for step in STEPS:
         argv = [_fill(arg, values, False) for arg in step.argv.split()]
         result = subprocess.run([MSGSVC, *argv], input=_fill(step.stdin, values, False) if step.stdin else None,
@@ -204,6 +209,7 @@ def test_every_command_of_the_tool_runs_against_the_emulator(running, seeded):
             values[step.save] = json.loads(result.stdout)["sid"]
         assert re.fullmatch(_fill(step.out, values, True), result.stdout), where
         assert re.fullmatch(_fill(step.err, values, True), result.stderr), where
+    assert json.loads((running.tmp / "keyring.json").read_text()) == {"msgsvc": {}}  # removed with the profile
 
 
 def _leaf_commands() -> set[str]:

@@ -3,6 +3,7 @@ that the emulator's paths, shapes, paging and errors are the real API's."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +12,7 @@ from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN
 
 twilio = pytest.importorskip("twilio", reason="the official twilio library is in the test extra")
 
-from twilio.base.exceptions import TwilioRestException  # noqa: E402
+from twilio.base.exceptions import TwilioException, TwilioRestException  # noqa: E402
 from twilio.http.http_client import TwilioHttpClient  # noqa: E402
 from twilio.rest import Client  # noqa: E402
 
@@ -35,11 +36,27 @@ class EmulatorHttpClient(TwilioHttpClient):
         return super().request(method, url, params, data, headers, auth, timeout, allow_redirects)
 
 
-@pytest.fixture
-def client(emulator):
+def library_client(emulator):
     http = EmulatorHttpClient(emulator.base_url)
     yield Client(EMU_ACCOUNT, EMU_TOKEN, http_client=http)
     assert all(urlsplit(url).netloc == http.base.netloc for _, url in http.sent)
+
+
+@pytest.fixture
+def client(emulator):
+    yield from library_client(emulator)
+
+
+@pytest.fixture
+def small_pool_client(small_pool):
+    """twilio-python against an emulator whose services hold at most 3 numbers and short codes."""
+    yield from library_client(small_pool)
+
+
+def raised(call) -> TwilioRestException:
+    with pytest.raises(TwilioRestException) as caught:
+        call()
+    return caught.value
 
 
 def test_services_create_fetch_list_across_pages_update_delete(client, emulator):
@@ -91,7 +108,7 @@ def test_unknown_sid_raises_twilio_rest_exception_20404(client):
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(unknown).fetch()
     assert (caught.value.status, caught.value.code) == (404, 20404)
-    assert caught.value.msg == f"Unable to fetch record: The requested resource /v1/Services/{unknown} was not found"
+    assert caught.value.msg == f"Unable to fetch record: The requested resource /Services/{unknown} was not found"
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(unknown).phone_numbers.create(phone_number_sid="PN" + "0" * 32)
     assert caught.value.code == 20404
@@ -104,7 +121,7 @@ def test_sender_errors_reach_the_library_with_their_codes(client):
     client.messaging.v1.services(one.sid).phone_numbers.create(phone_number_sid=number.sid)
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(two.sid).phone_numbers.create(phone_number_sid=number.sid)
-    assert (caught.value.status, caught.value.code) == (400, 21712)
+    assert (caught.value.status, caught.value.code) == (409, 21712)
     voice_only = client.incoming_phone_numbers.list(phone_number="+15550000005")[0]
     with pytest.raises(TwilioRestException) as caught:
         client.messaging.v1.services(two.sid).phone_numbers.create(phone_number_sid=voice_only.sid)
@@ -123,6 +140,86 @@ def test_api_key_credentials_work(emulator):
     client = Client(key, secret, EMU_ACCOUNT, http_client=EmulatorHttpClient(emulator.base_url))
     assert client.messaging.v1.services.create(friendly_name="With a key").friendly_name == "With a key"
     assert len(client.incoming_phone_numbers.list(phone_number="+1555000001*")) == 10
+
+
+def test_every_sender_kind_attach_list_across_pages_fetch_detach(client, emulator):
+    service = client.messaging.v1.services(client.messaging.v1.services.create(friendly_name="Kinds").sid)
+    short_codes, channels = emulator.sids("short_codes"), emulator.sids("channel_senders")
+    created = {
+        "short_codes": [service.short_codes.create(short_code_sid=sid) for sid in short_codes],
+        "channel_senders": [service.channel_senders.create(sid=sid) for sid in channels],
+        "alpha_senders": [service.alpha_senders.create(alpha_sender="Acme")],
+        "destination_alpha_senders": [service.destination_alpha_senders.create(alpha_sender=name, iso_country_code=country)
+                                      for name, country in (("AcmeFR", "FR"), ("AcmeDE", "DE"))],
+    }
+    assert [c.short_code for c in created["short_codes"]] == ["55501", "55502", "55503"]
+    assert created["short_codes"][0].capabilities == ["SMS", "MMS"]
+    assert [c.sender_type for c in created["channel_senders"]] == ["WhatsApp", "Messenger", "RCS"]
+    assert created["channel_senders"][0].messaging_service_sid == service._solution["sid"]
+    assert created["alpha_senders"][0].alpha_sender == "Acme" and created["alpha_senders"][0].sid.startswith("AI")
+    assert [c.iso_country_code for c in created["destination_alpha_senders"]] == ["FR", "DE"]
+    for name, records in created.items():
+        resource = getattr(service, name)
+        assert [r.sid for r in resource.list(page_size=1)] == [r.sid for r in records], name  # page by page
+        assert resource(records[0].sid).fetch().sid == records[0].sid
+        assert resource(records[0].sid).delete() is True
+        assert [r.sid for r in resource.list()] == [r.sid for r in records[1:]]
+    german = service.destination_alpha_senders.list(iso_country_code="DE")
+    assert [r.alpha_sender for r in german] == ["AcmeDE"]
+
+
+def test_a_single_incoming_phone_number_and_its_errors(client):
+    listed = client.incoming_phone_numbers.list(phone_number="+15550000003")[0]
+    fetched = client.incoming_phone_numbers(listed.sid).fetch()
+    assert (fetched.sid, fetched.phone_number, fetched.capabilities) == (listed.sid, "+15550000003", listed.capabilities)
+    unknown = "PN" + "0" * 32
+    error = raised(client.incoming_phone_numbers(unknown).fetch)
+    assert (error.status, error.code) == (404, 20404)
+    error = raised(lambda: client.incoming_phone_numbers(listed.sid).update(friendly_name="Renamed"))
+    assert (error.status, error.code) == (501, 20501)  # Twilio serves it; the emulator says it does not
+
+
+def test_page_number_without_a_token_is_client_state_only(client):
+    services = client.messaging.v1.services
+    sids = [services.create(friendly_name=f"P{i}").sid for i in range(5)]
+    third = services.page(page_size=2, page_number=2)  # Page=2 and no PageToken
+    assert [s.sid for s in third] == sids[:2]
+    assert [s.sid for s in third.next_page()] == sids[2:4]  # the API's next_page_url works
+
+
+def test_409_412_and_the_dictionary_codes_reach_the_library(small_pool_client, small_pool):
+    client = small_pool_client
+    one = client.messaging.v1.services(client.messaging.v1.services.create(friendly_name="One").sid)
+    two = client.messaging.v1.services(client.messaging.v1.services.create(friendly_name="Two").sid)
+    numbers = [client.incoming_phone_numbers.list(phone_number=f"+1555000000{i}")[0].sid for i in (1, 2, 3, 4)]
+    for sid in numbers[:3]:
+        one.phone_numbers.create(phone_number_sid=sid)
+    assert (e := raised(lambda: one.phone_numbers.create(phone_number_sid=numbers[0]))).status == 409 and e.code == 21710
+    assert (e := raised(lambda: two.phone_numbers.create(phone_number_sid=numbers[0]))).status == 409 and e.code == 21712
+    e = raised(lambda: one.phone_numbers.create(phone_number_sid=numbers[3]))
+    assert (e.status, e.code) == (412, 21714)
+    assert e.msg == f"Unable to create record: Number Pool size limit reached: the Messaging Service {one._solution['sid']} " \
+                    "already holds 3 phone numbers and short codes"
+    e = raised(lambda: one.short_codes.create(short_code_sid=small_pool.sids("short_codes")[0]))
+    assert (e.status, e.code) == (412, 21714)
+    assert (e := raised(lambda: client.messaging.v1.services.create(friendly_name="X", usecase="spam"))).code == 21713
+    assert (e := raised(lambda: one.alpha_senders.create(alpha_sender="12345"))).code == 21709 and e.status == 400
+    brand = client.messaging.v1.brand_registrations.list()[0].sid
+    with pytest.raises(TwilioException) as caught:  # a list page that is not a 200: the library's own exception
+        client.messaging.v1.brand_registrations(brand).brand_vettings.list()
+    assert caught.value.args[0] == "Unable to fetch page" and '"code": 20501' in str(caught.value.args[1])
+    assert f"BrandRegistrations/{brand}/Vettings is not emulated" in str(caught.value.args[1])
+
+
+def test_unauthenticated_401_carries_twilios_detail(emulator):
+    http = EmulatorHttpClient(emulator.base_url)
+    response = http.request("GET", emulator.base_url + "/v1/Services")
+    assert response.status_code == 401
+    assert json.loads(response.text) == {
+        "code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.",
+        "message": "Authentication Error - No credentials provided",
+        "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401,
+    }
 
 
 # --- US A2P 10DLC ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-HEAVY = ("requests", "rich")
+HEAVY = ("requests", "rich", "keyring")
 
 PROBE = """
 import json, sys
@@ -21,6 +21,42 @@ print(json.dumps(sorted(sys.modules)))
 def loaded(body: str) -> set[str]:
     out = subprocess.run([sys.executable, "-c", PROBE.format(body=body)], capture_output=True, text=True, check=True).stdout
     return {name.split(".")[0] for name in json.loads(out.splitlines()[-1])}
+
+
+def run_body(argv: list[str], stdin: str = "", *, check: bool = True) -> str:
+    """Probe code that runs msgsvc with `argv` in-process (and, with `check`, checks that it
+    succeeds; else the exit status is left in `code`)."""
+    return (
+        "import contextlib, io, sys\n"
+        "from msgsvc import cli\n"
+        f"sys.stdin = io.StringIO({stdin!r})\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    code = cli.run({argv!r})\n"
+        + ("assert code == 0, code\n" if check else "")
+    )
+
+
+# filelock (the config lock) is for commands that change the config, never for a Tab.
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--version"], {}),
+        (["--help"], {}),
+        (["profiles", "--help"], {}),
+        (["completion", "powershell"], {}),
+        ([], {"_MSGSVC_COMPLETE": "source_bash"}),
+        ([], {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nprofiles\nuse\n", "COMP_CWORD": "3"}),
+        ([], {"_MSGSVC_COMPLETE": "complete_powershell", "_TYPER_COMPLETE_ARGS": "msgsvc --profile", "_TYPER_COMPLETE_WORD_TO_COMPLETE": ""}),
+    ],
+)
+def test_help_version_and_completion_do_not_load_the_lock(argv, env, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert "filelock" not in loaded(run_body(argv))
+
+
+def test_changing_the_config_loads_the_lock():
+    assert "filelock" in loaded(run_body(["profiles", "add", "p", "--account-sid", "AC" + "a" * 32, "--no-verify"], stdin="tok-0123456789\n"))
 
 
 def test_importing_the_cli_loads_neither_requests_nor_rich():
@@ -100,3 +136,42 @@ def test_plans_and_the_executor_are_library_code(module):
     modules = loaded(f"import {module}")
     assert "msgsvc" in modules
     assert not modules & {"typer", "click", "rich", "requests"}, sorted(modules & {"typer", "click", "rich", "requests"})
+
+
+# --- the keyring: imported only when a secret is actually needed ------------------------------
+
+KEYRING_CONFIG = (
+    'active = "prod"\n[profiles.prod]\naccount_sid = "AC' + "a" * 32 + '"\nsecret_storage = "keyring"\n'
+    'base_url = "http://127.0.0.1:9"\n'
+)
+
+
+def loaded_with_keyring_profile(tmp_path, body: str, env: dict[str, str] | None = None) -> set[str]:
+    """Modules loaded by `body` with a config whose active profile keeps its secret in the keyring."""
+    (tmp_path / "config.toml").write_text(KEYRING_CONFIG)
+    setup = (
+        "import os\n"
+        f"os.environ['MSGSVC_CONFIG_DIR'] = {str(tmp_path)!r}\n"
+        f"os.environ['MSGSVC_CACHE_DIR'] = {str(tmp_path / 'cache')!r}\n"
+        + "".join(f"os.environ[{k!r}] = {v!r}\n" for k, v in (env or {}).items())
+    )
+    return loaded(setup + body)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["profiles", "list"], ["profiles", "list", "--json"], ["profiles", "--help"]])
+def test_keyring_is_not_imported_for_help_version_or_profiles_list(tmp_path, argv):
+    modules = loaded_with_keyring_profile(tmp_path, run_body(argv))
+    assert "keyring" not in modules
+
+
+@pytest.mark.parametrize("words,cword", [("msgsvc\nservices\nget\n", "3"), ("msgsvc\n--profile\n", "2"), ("msgsvc\nprof", "1")])
+def test_keyring_is_not_imported_for_completion(tmp_path, words, cword):
+    env = {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
+    modules = loaded_with_keyring_profile(tmp_path, run_body([], check=False), env)
+    assert "msgsvc" in modules and "keyring" not in modules
+
+
+def test_the_keyring_probe_can_fail(tmp_path):
+    """A command that needs the secret does import keyring (and fails: no keyring here)."""
+    env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    assert "keyring" in loaded_with_keyring_profile(tmp_path, run_body(["services", "list"], check=False) + "assert code == 4, code\n", env)

@@ -30,7 +30,7 @@ def stored(isolated) -> dict:
 
 
 def add(msgsvc, name: str, *args: str, secret: str = TOKEN):
-    return msgsvc("profiles", "add", name, *args, stdin=secret + "\n")
+    return msgsvc("profiles", "add", name, "--no-verify", *args, stdin=secret + "\n")
 
 
 # --- add --------------------------------------------------------------------------------------
@@ -40,14 +40,14 @@ def test_add_reads_the_secret_from_stdin_and_makes_the_first_profile_active(msgs
     result = add(msgsvc, "prod", "--account-sid", ACCOUNT_SID, "--region", "ie1", "--edge", "dublin")
     path = isolated / "config" / "config.toml"
     assert (result.code, result.out) == (0, "")
-    assert result.err == f"Saved profile 'prod' (active) in {path}\n"
+    assert result.err == f"Saved profile 'prod' (active) in {path}; its secret is in that file: no usable system keyring\n"
     assert TOKEN not in result.err
     assert stored(isolated) == {
         "active": "prod",
         "profiles": {"prod": {"account_sid": ACCOUNT_SID, "auth_token": TOKEN, "region": "ie1", "edge": "dublin"}},
     }
     second = add(msgsvc, "staging", "--account-sid", AC2, secret="other")
-    assert second.err == f"Saved profile 'staging' in {path}\n"
+    assert second.err == f"Saved profile 'staging' in {path}; its secret is in that file: no usable system keyring\n"
     assert stored(isolated)["active"] == "prod"
 
 
@@ -111,14 +111,14 @@ def test_api_key_auth_is_key_and_secret_as_basic_user_and_password(msgsvc, isola
 
 
 def test_the_secret_is_never_a_flag(msgsvc, isolated):
-    result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, "--auth-token", TOKEN)
+    result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, "--auth-token", TOKEN)
     assert result.code == 2
     assert "No such option: --auth-token" in result.err
     assert not (isolated / "config" / "config.toml").exists()
 
 
 def test_an_empty_secret_is_refused(msgsvc, isolated):
-    result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, stdin="")
+    result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, stdin="")
     assert result.code == 2
     assert result.err.startswith("msgsvc: no auth token given\nhint: type it at the prompt, or pipe it on standard input")
     assert not (isolated / "config" / "config.toml").exists()
@@ -129,7 +129,7 @@ def test_a_hidden_prompt_in_a_terminal(msgsvc, isolated, monkeypatch):
 
     asked = []
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": asked.append(prompt) or API_SECRET)
-    result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, "--api-key", API_KEY, stdin_tty=True)
+    result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, "--api-key", API_KEY, stdin_tty=True)
     assert result.code == 0, result.err
     assert result.err.startswith("API key secret:")  # the prompt is on stderr
     assert result.out == ""
@@ -186,18 +186,18 @@ def test_list_in_a_pipe(msgsvc, two_profiles):
     result = msgsvc("profiles", "list")
     assert (result.code, result.err) == (0, "")
     assert result.out == (
-        f"\tci\t{AC2}\tapi key {API_KEY}\t\t\thttp://127.0.0.1:8080\n"
-        f"*\tprod\t{ACCOUNT_SID}\tauth token\tie1\t\t\n"
+        f"\tci\t{AC2}\tapi key {API_KEY}\tfile\t\t\thttp://127.0.0.1:8080\n"
+        f"*\tprod\t{ACCOUNT_SID}\tauth token\tfile\tie1\t\t\n"
     )
 
 
 def test_list_on_a_terminal(msgsvc, two_profiles):
     result = msgsvc("profiles", "list", tty=True)
-    row = "{:6}  {:4}  {:34}  {:42}  {:6}  {:4}  {}".format
+    row = "{:6}  {:4}  {:34}  {:42}  {:9}  {:6}  {:4}  {}".format
     assert lines(result.out) == [
-        row("ACTIVE", "NAME", "ACCOUNT SID", "AUTH", "REGION", "EDGE", "BASE URL"),
-        row("", "ci", AC2, f"api key {API_KEY}", "", "", "http://127.0.0.1:8080"),
-        row("*", "prod", ACCOUNT_SID, "auth token", "ie1", "", "").rstrip(),
+        row("ACTIVE", "NAME", "ACCOUNT SID", "AUTH", "SECRET IN", "REGION", "EDGE", "BASE URL"),
+        row("", "ci", AC2, f"api key {API_KEY}", "file", "", "", "http://127.0.0.1:8080"),
+        row("*", "prod", ACCOUNT_SID, "auth token", "file", "ie1", "", "").rstrip(),
     ]
 
 
@@ -206,8 +206,8 @@ def test_list_json(msgsvc, two_profiles, where):
     args = ["--json", "profiles", "list"] if where == "before" else ["profiles", "list", "--json"]
     result = msgsvc(*args)
     assert json.loads(result.out) == [
-        {"name": "ci", "active": False, "account_sid": AC2, "api_key": API_KEY, "region": None, "edge": None, "base_url": "http://127.0.0.1:8080"},
-        {"name": "prod", "active": True, "account_sid": ACCOUNT_SID, "api_key": None, "region": "ie1", "edge": None, "base_url": None},
+        {"name": "ci", "active": False, "account_sid": AC2, "api_key": API_KEY, "storage": "file", "region": None, "edge": None, "base_url": "http://127.0.0.1:8080"},
+        {"name": "prod", "active": True, "account_sid": ACCOUNT_SID, "api_key": None, "storage": "file", "region": "ie1", "edge": None, "base_url": None},
     ]
 
 
@@ -299,6 +299,7 @@ def test_show_reports_each_setting_and_its_source(msgsvc, everywhere, monkeypatc
     shown = show(msgsvc, "--profile", "flagged", "--timeout", "5", "profiles", "show", "--json")
     assert shown == {
         "profile": ("flagged", "flag --profile"),
+        "secret_storage": ("file", "file profile 'flagged'"),
         "account_sid": (ACCOUNT_SID, "file profile 'flagged'"),
         "auth_token": ("************gged", "file profile 'flagged'"),
         "api_key": (None, "not set"),
@@ -319,6 +320,7 @@ def base_url_from_env() -> str:
 def test_show_sources_follow_the_precedence(msgsvc, everywhere, monkeypatch):
     env = show(msgsvc, "profiles", "show", "--json")
     assert env["profile"] == (None, "none (environment credentials)")
+    assert env["secret_storage"] == ("environment", "env TWILIO_AUTH_TOKEN")
     assert env["account_sid"] == (AC2, "env TWILIO_ACCOUNT_SID")
     assert env["auth_token"] == ("************ment", "env TWILIO_AUTH_TOKEN")
     monkeypatch.setenv("MSGSVC_PROFILE", "fromenv")
@@ -337,6 +339,7 @@ def test_show_in_a_pipe_and_on_a_terminal(msgsvc, isolated):
     assert (piped.code, piped.err) == (0, "")
     assert piped.out == (
         "profile\tci\tfile (active profile)\n"
+        "secret_storage\tfile\tfile profile 'ci'\n"
         f"account_sid\t{ACCOUNT_SID}\tfile profile 'ci'\n"
         "auth_token\t\tnot set\n"
         f"api_key\t{API_KEY}\tfile profile 'ci'\n"
@@ -348,19 +351,19 @@ def test_show_in_a_pipe_and_on_a_terminal(msgsvc, isolated):
         "max_retries\t\tdefault: 4\n"
         "ca_bundle\t\tnot set\n"
     )
-    row = "{:11}  {:34}  {}".format
+    row = "{:14}  {:34}  {}".format
     assert lines(msgsvc("profiles", "show", tty=True).out) == [
         row(*line.split("\t")).rstrip() for line in ["SETTING\tVALUE\tSOURCE", *piped.out.splitlines()]
     ]
 
 
 def test_profiles_installed_in_a_subprocess(isolated):
-    added = run_installed("profiles", "add", "prod", "--account-sid", ACCOUNT_SID, input=AUTH_TOKEN + "\n")
+    added = run_installed("profiles", "add", "prod", "--no-verify", "--account-sid", ACCOUNT_SID, input=AUTH_TOKEN + "\n")
     assert (added.returncode, added.stdout) == (0, "")
-    assert added.stderr == f"Saved profile 'prod' (active) in {isolated / 'config' / 'config.toml'}\n"
+    assert added.stderr == f"Saved profile 'prod' (active) in {isolated / 'config' / 'config.toml'}; its secret is in that file: no usable system keyring\n"
     listed = run_installed("profiles", "list", "--json")
     assert json.loads(listed.stdout) == [
-        {"name": "prod", "active": True, "account_sid": ACCOUNT_SID, "api_key": None, "region": None, "edge": None, "base_url": None}
+        {"name": "prod", "active": True, "account_sid": ACCOUNT_SID, "api_key": None, "storage": "file", "region": None, "edge": None, "base_url": None}
     ]
     shown = run_installed("profiles", "show")
     assert shown.returncode == 0

@@ -167,7 +167,7 @@ def test_list_through_the_proxy_with_requests_ca_bundle(proxy, network_env, ca, 
 def test_create_through_the_proxy_with_the_profiles_ca_bundle(proxy, network_env, ca, tmp_path):
     ca_file = tmp_path / "corporate-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    added = run_installed("profiles", "add", "corp", "--account-sid", ACCOUNT_SID, "--ca-bundle", str(ca_file), input=AUTH_TOKEN + "\n")
+    added = run_installed("profiles", "add", "corp", "--no-verify", "--account-sid", ACCOUNT_SID, "--ca-bundle", str(ca_file), input=AUTH_TOKEN + "\n")
     assert added.returncode == 0, added.stderr
 
     proc = run_installed("services", "create", "--friendly-name", "Alerts", env=network_env)
@@ -184,7 +184,7 @@ def test_the_profiles_ca_bundle_beats_a_wrong_requests_ca_bundle(proxy, network_
     ca.cert_pem.write_to_path(str(ca_file))
     wrong = tmp_path / "other-ca.pem"
     trustme.CA().cert_pem.write_to_path(str(wrong))
-    run_installed("profiles", "add", "corp", "--account-sid", ACCOUNT_SID, "--ca-bundle", str(ca_file), input=AUTH_TOKEN + "\n")
+    run_installed("profiles", "add", "corp", "--no-verify", "--account-sid", ACCOUNT_SID, "--ca-bundle", str(ca_file), input=AUTH_TOKEN + "\n")
 
     proc = run_installed("services", "list", env={**network_env, "REQUESTS_CA_BUNDLE": str(wrong)})
 

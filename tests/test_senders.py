@@ -282,6 +282,29 @@ def test_already_attached_80104_and_21712_each_get_their_status(msgsvc, profile,
     assert len(httpserver.log) == 3  # nothing sent for PN, already in the listing
 
 
+@pytest.mark.parametrize("status", [409, 400])
+def test_21710_and_21712_mean_the_same_with_http_409_or_400(msgsvc, profile, httpserver, status):
+    """Published answers carry 21710 and 21712 with HTTP 409, older ones with 400: the code decides."""
+    pn3, pn4 = "PN" + "3" * 32, "PN" + "4" * 32
+    expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
+    url = f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
+    httpserver.expect_oneshot_request(url, method="POST", data=f"PhoneNumberSid={pn3}").respond_with_json(
+        {"code": 21710, "message": "Phone Number or Short Code already in Messaging Service", "status": status}, status=status)
+    httpserver.expect_oneshot_request(url, method="POST", data=f"PhoneNumberSid={pn4}").respond_with_json(
+        {"code": 21712, "message": f"Phone Number or Short Code is already associated with another Messaging Service {OTHER_SID}",
+         "status": status}, status=status)
+
+    result = msgsvc("numbers", "attach", SERVICE_SID, pn3, pn4, "--concurrency", "1")
+
+    assert (result.code, result.err) == (1, "1 already attached, 1 failed\n")
+    assert result.out == (
+        f"{pn3}\t{pn3}\talready attached\t\t\n"
+        f"{pn4}\t{pn4}\tfailed\t21712\tbelongs to another Messaging Service, {OTHER_SID}: Phone Number or Short Code "
+        f"is already associated with another Messaging Service {OTHER_SID}\n"
+    )
+    assert len(httpserver.log) == 3
+
+
 def test_an_e164_and_its_sid_are_one_change(msgsvc, profile, httpserver):
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([(PN, E164)]))

@@ -85,7 +85,7 @@ def test_bash_answers_commands_options_values_profiles_and_services(profiles, co
     assert complete("bash", "msgsvc profiles use st") == (0, "plain,staging\n", "")
     assert complete("bash", "msgsvc services get ") == (0, f"plain,{SERVICE_SID}\nplain,{OTHER_SID}\n", "")
     assert complete("bash", "msgsvc services delete MGb") == (0, f"plain,{OTHER_SID}\n", "")
-    assert complete("bash", "msgsvc completion ") == (0, "plain,bash\nplain,zsh\nplain,fish\n", "")
+    assert complete("bash", "msgsvc completion ") == (0, "plain,bash\nplain,zsh\nplain,fish\nplain,powershell\n", "")
 
 
 def test_bash_splits_option_equals_value_like_bash_does(profiles, complete):
@@ -160,13 +160,13 @@ def test_a_broken_config_or_bad_request_answers_nothing(profiles, complete, monk
 
 
 def test_completion_command_prints_the_committed_scripts(msgsvc):
-    for shell, name in (("bash", "msgsvc.bash"), ("zsh", "_msgsvc"), ("fish", "msgsvc.fish")):
+    for shell, name in (("bash", "msgsvc.bash"), ("zsh", "_msgsvc"), ("fish", "msgsvc.fish"), ("powershell", "msgsvc.ps1")):
         result = msgsvc("completion", shell)
         assert (result.code, result.err) == (0, "")
         assert result.out == (ROOT / "completions" / name).read_text()
     result = msgsvc("completion", "tcsh")
     assert result.code == 2
-    assert "'tcsh' is not one of 'bash', 'zsh', 'fish'" in result.err
+    assert "'tcsh' is not one of 'bash', 'zsh', 'fish', 'powershell'" in result.err
 
 
 def test_installed_msgsvc_completion_command():

@@ -198,7 +198,7 @@ def test_base_url_takes_no_query_fragment_or_user(msgsvc, profile, httpserver, v
 
 @pytest.mark.parametrize("option, value", [("--region", "attacker.example/x?"), ("--edge", "dub lin"), ("--region", ""), ("--region", "ie1\n")])
 def test_region_and_edge_are_single_host_labels(msgsvc, isolated, option, value):
-    result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, option, value, stdin="token-123456\n")
+    result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, option, value, stdin="token-123456\n")
     assert result.code == 2
     assert f"invalid value for {option}: {value!r} is not a region or edge name" in result.err
 
@@ -221,7 +221,7 @@ def test_region_and_edge_are_lower_cased_and_ignored_under_a_base_url(msgsvc, is
     from msgsvc.config import resolve
     from msgsvc.config import client_settings
 
-    result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, "--region", "IE1", "--edge", "Dublin",
+    result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, "--region", "IE1", "--edge", "Dublin",
                     stdin="token-123456\n")
     assert result.code == 0, result.err
     stored = config.read_config()["profiles"]["p"]

@@ -32,6 +32,7 @@ def emulator(
     fail_rate: Annotated[float, typer.Option("--fail-rate", min=0.0, max=1.0, metavar="P", help="Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.")] = 0.0,
     latency: Annotated[int, typer.Option("--latency", min=0, max=600000, metavar="MS", help="Delay every answer by MS milliseconds.")] = 0,
     a2p_review: Annotated[float, typer.Option("--a2p-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).")] = 5.0,
+    pool_limit: Annotated[int, typer.Option("--pool-limit", min=1, max=100000, metavar="N", help="Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.")] = 400,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -41,8 +42,10 @@ def emulator(
     PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and DestinationAlphaSenders
     (create, fetch, list, delete), and the 2010 API's IncomingPhoneNumbers list with its
     PhoneNumber filter, with Twilio's paths, fields, paging and error bodies. A new account
-    holds N phone numbers, 3 short codes, 3 channel senders and one API key. Runs in the
-    foreground until Ctrl-C or SIGTERM.
+    holds N phone numbers, 3 short codes, 3 channel senders and one API key. A service holds
+    at most 400 phone numbers and short codes (--pool-limit); paths of Twilio's API that it
+    does not serve answer HTTP 501 (error 20501), never 404. Runs in the foreground until
+    Ctrl-C or SIGTERM.
 
     Prints on stdout, one per line, shell variable assignments: MSGSVC_BASE_URL,
     TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, MSGSVC_EMULATOR_API_KEY and
@@ -63,6 +66,7 @@ def emulator(
         msgsvc emulator --port 4010 --numbers 50
         msgsvc emulator --port 0 --state emulator.json > emulator.env &
         msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries
+        msgsvc emulator --pool-limit 5                    # a service is full at 5 numbers
     """
     state_ = use(ctx, json_=json_)
     from msgsvc import validate
@@ -74,12 +78,13 @@ def emulator(
     serve(
         state_.term, host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
-        as_json=state_.json, numbers_given=given(ctx, "numbers"), a2p_review=a2p_review,
+        as_json=state_.json, numbers_given=given(ctx, "numbers"), pool_limit=pool_limit, a2p_review=a2p_review,
     )
 
 
 
-def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool) -> Any:
+def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool,
+           pool_limit: int) -> Any:
     import secrets
 
     from msgsvc.emulator.store import StateFileError, Store, seed
@@ -87,7 +92,7 @@ def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None,
 
     if state is not None and state.exists():
         try:
-            store = Store.load(state)
+            store = Store.load(state, pool_limit)
         except StateFileError as exc:
             raise UsageError(str(exc), hint="give another --state file, or move this one away (it is never overwritten)") from None
         for option, given, kept in (("--account-sid", account_sid, store.account_sid), ("--auth-token", auth_token, store.auth_token)):
@@ -100,7 +105,7 @@ def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None,
             note(term, f"msgsvc emulator: --numbers ignored: the state file {state} already holds the account")
         return store
     data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
-    store = Store(data, state)
+    store = Store(data, state, pool_limit)
     if state is not None:
         try:
             store.save()
@@ -148,7 +153,8 @@ def _recorder() -> Any:
 
 
 def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
-          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, a2p_review: float = 5.0) -> None:
+          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, pool_limit: int = 400,
+          a2p_review: float = 5.0) -> None:
     import signal
 
     from msgsvc.output import note
@@ -156,7 +162,7 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    store = _store(term, state, numbers, account_sid, auth_token, numbers_given)
+    store = _store(term, state, numbers, account_sid, auth_token, numbers_given, pool_limit)
     store.a2p_review = a2p_review
     previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
     try:

@@ -2,7 +2,7 @@
 
 import re
 from functools import partial
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -27,6 +27,7 @@ PROFILE_COLUMNS = (
     Column("NAME", "name"),
     Column("ACCOUNT SID", "account_sid", wrap=False),
     Column("AUTH", "auth"),
+    Column("SECRET IN", "storage"),
     Column("REGION", "region"),
     Column("EDGE", "edge"),
     Column("BASE URL", "base_url"),
@@ -79,19 +80,26 @@ def profiles_add(
     timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout for this profile.", show_default=False)] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries for this profile.", show_default=False)] = None,
     ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", metavar="FILE", help="Trust this PEM file of certificate authorities (a corporate proxy's).", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name (this also moves a secret from the config file into the keyring).")] = False,
+    insecure_storage: Annotated[bool, typer.Option("--insecure-storage", help="Keep the secret in the config file (mode 0600), not in the system keyring.")] = False,
+    no_verify: Annotated[bool, typer.Option("--no-verify", help="Save without checking the credentials with Twilio first (offline set-up, CI images).")] = False,
 ) -> None:
-    """Store credentials as a named profile. The first profile becomes the active one.
+    """Check credentials with one request to Twilio, then store them as a named profile. The
+    first profile becomes the active one.
 
     The secret (auth token, or the API key's secret) is asked with a hidden prompt in a
     terminal and read from the first line of standard input otherwise; it is never a flag,
-    so it stays out of shell history and process lists. The file is written mode 0600.
+    so it stays out of shell history and process lists. It goes into the system keyring
+    (macOS Keychain, Windows Credential Locker, the Secret Service on Linux desktops) when
+    one is usable, else into the config file (mode 0600), and msgsvc says which. Credentials
+    Twilio refuses are not saved (exit 4); when Twilio cannot be reached nothing is saved
+    either (exit 1) unless --no-verify is given.
 
     Example:
 
     \b
         msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef
-        printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC...
+        printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC... --no-verify
     """
     from msgsvc import config, validate
     from msgsvc.output import note, warning
@@ -112,7 +120,8 @@ def profiles_add(
         if not path.is_file():
             raise UsageError(f"invalid value for --ca-bundle: {ca_bundle!r} is not a file")
         ca_bundle = str(path.resolve())
-    if not force and name in config.read_config(warn=partial(warning, term)).get("profiles", {}):
+    existing = config.read_config(warn=partial(warning, term)).get("profiles", {})  # a broken file is reported before any question
+    if not force and name in existing:
         raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
 
     secret = _read_secret(term, "API key secret" if api_key else "Auth token")
@@ -126,20 +135,73 @@ def profiles_add(
         if value is not None:
             profile[key] = value
 
+    if not no_verify:
+        note(term, _verified(ctx, name, profile))
+    keyring_backend = None
+    if not insecure_storage:
+        from msgsvc import keystore
+
+        keyring_backend = keystore.backend(name, keystore.STORE_FIX)[0]
     with config.locked_config(warn=partial(warning, term)) as data:
         profiles = data.setdefault("profiles", {})
         if name in profiles and not force:
             raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
+        old = profiles.get(name, {})
+        if keyring_backend is not None:
+            # Under the config lock, so that concurrent adds of one name leave the file and
+            # the keyring agreeing.
+            keystore.store(name, profile.pop(config.secret_key(profile)))
+            profile[config.STORAGE_KEY] = config.KEYRING
+        elif config.storage(old) == config.KEYRING:
+            _forget_keyring_secret(name, partial(warning, term))
         profiles[name] = profile
         if not data.get("active") or data.get("active") not in profiles:
             data["active"] = name
         active = data["active"] == name
-    note(term, f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}")
+    if keyring_backend is not None:
+        where = "its secret is in the system keyring"
+    elif insecure_storage:
+        where = "its secret is in that file (--insecure-storage)"
+    else:
+        where = "its secret is in that file: no usable system keyring"
+    note(term, f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}; {where}")
+
+
+def _verified(ctx: typer.Context, name: str, profile: dict[str, Any]) -> str:
+    """Check the new profile's credentials as a command would use them now (with the global
+    flags and the environment's settings); raise when Twilio refuses them or cannot be asked."""
+    from msgsvc import verify
+    from msgsvc.errors import CredentialsError, MsgsvcError, NetworkError
+
+    state = use(ctx)
+    result = verify.check_profile(name, flags=state.flags(), data={"profiles": {name: profile}}).check
+    if result.ok:
+        return f"Checked: {result.detail}"
+    unsaved = f"; profile {name!r} was not saved"
+    if result.status == verify.BAD_CREDENTIALS:
+        raise CredentialsError(f"Twilio refused these credentials: {result.detail}{unsaved}", hint="check the Account SID, API key and secret, and type the secret again")
+    hint = "check the network and the profile's settings, or save it unchecked with --no-verify"
+    if result.status == verify.UNREACHABLE:
+        raise NetworkError(f"cannot check the credentials: {result.detail}{unsaved}", hint=hint)
+    raise MsgsvcError(f"cannot check the credentials: {result.detail}{unsaved}", hint=hint)
+
+
+def _forget_keyring_secret(name: str, warn: Callable[[Any], None]) -> None:
+    """Delete the keyring entry of a profile that now keeps its secret in the file; a
+    keyring that cannot do it (the reason for --insecure-storage, often) is only noted."""
+    from msgsvc import keystore
+    from msgsvc.errors import KeyringError, MsgsvcWarning
+
+    try:
+        keystore.delete(name)
+    except KeyringError as error:
+        warn(MsgsvcWarning(f"the old secret of profile {name!r} stays in the system keyring: {error.message}"))
 
 
 @app.command("list")
 def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """List the profiles; the active one is marked. Secrets are never shown.
+    """List the profiles; the active one is marked. Secrets are never shown; SECRET IN says
+    where each one lives: the system keyring, or the config file.
 
     Example:
 
@@ -162,13 +224,14 @@ def profiles_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
                 "account_sid": stored.get("account_sid"),
                 "api_key": stored.get("api_key"),
                 "auth": f"api key {stored['api_key']}" if stored.get("api_key") else "auth token",
+                "storage": config.storage(stored),
                 "region": stored.get("region"),
                 "edge": stored.get("edge"),
                 "base_url": stored.get("base_url"),
             }
         )
     if state.json:
-        keys = ("name", "active", "account_sid", "api_key", "region", "edge", "base_url")
+        keys = ("name", "active", "account_sid", "api_key", "storage", "region", "edge", "base_url")
         emit_json(state.term, [{k: row[k] for k in keys} for row in rows])
     else:
         emit_records(state.term, rows, PROFILE_COLUMNS, as_json=False)
@@ -196,7 +259,8 @@ def profiles_use(ctx: typer.Context, name: NameArg) -> None:
 
 @app.command("remove")
 def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
-    """Delete profile NAME and its secret from the config file.
+    """Delete profile NAME and its secret, from the config file or the system keyring. When
+    the keyring cannot delete the secret (locked, not answering), nothing is removed.
 
     Example:
 
@@ -211,6 +275,10 @@ def profiles_remove(ctx: typer.Context, name: NameArg) -> None:
         profiles = data.get("profiles", {})
         if name not in profiles:
             raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+        if config.storage(profiles[name]) == config.KEYRING:
+            from msgsvc import keystore
+
+            keystore.delete(name)
         del profiles[name]
         was_active = data.get("active") == name
         if was_active:
@@ -229,7 +297,8 @@ def profiles_show(
     profile: ProfileOpt = None,
 ) -> None:
     """Show each setting a command would use, masked, and where it came from: a flag, the
-    environment, or the config file.
+    environment, the config file or the system keyring. The `secret_storage` row says where
+    the secret lives: keyring, file or environment.
 
     Example:
 
@@ -245,6 +314,7 @@ def profiles_show(
     rows = []
     profile = resolved.profile
     rows.append({"setting": "profile", "value": profile.value if profile else None, "source": profile.source if profile else "none (environment credentials)" if resolved.has_credentials else "none"})
+    rows.append({"setting": "secret_storage", "value": resolved.storage, "source": _storage_source(resolved)})
     for key in config.PROFILE_KEYS:
         setting = resolved.settings.get(key)
         if setting is None:
@@ -256,6 +326,107 @@ def profiles_show(
         emit_json(state.term, {row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows})
     else:
         emit_records(state.term, rows, (Column("SETTING", "setting"), Column("VALUE", "value"), Column("SOURCE", "source")), as_json=False)
+
+
+def _storage_source(resolved) -> str:
+    if resolved.storage is None:
+        return "not set"
+    if resolved.storage == "environment":
+        return "env " + ", ".join(s.source[4:] for k, s in resolved.settings.items() if k in ("auth_token", "api_secret") and s.source.startswith("env "))
+    return f"file profile '{resolved.profile.value}'"
+
+
+@app.command("test")
+def profiles_test(
+    ctx: typer.Context,
+    names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to check [default: the one in effect].", autocompletion=complete_profiles, show_default=False)] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Check every profile.")] = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Check that profiles work: one request to Twilio per profile, one line each (ok, bad
+    credentials, unreachable, secret missing from keyring, keyring unavailable, no
+    credentials). Exit 0 only when every one passes; 4 when any has bad or missing
+    credentials; 1 when the others failed for another reason (unreachable).
+
+    Example:
+
+    \b
+        msgsvc profiles test
+        msgsvc profiles test --all --json
+    """
+    state = use(ctx, json_=json_, profile=profile)
+    from msgsvc import config, verify
+    from msgsvc.errors import CredentialsError, MsgsvcError
+    from msgsvc.output import emit_json, emit_records, warning
+
+    data = config.read_config(warn=partial(warning, state.term))
+    known = data.get("profiles", {})
+    if all_ and names:
+        raise UsageError("give profile names or --all, not both")
+    chosen: list[str | None] = list(known) if all_ else list(names or [state.profile])
+    if all_ and not chosen:
+        raise UsageError("there are no profiles to check", hint=_known(data))
+    for name in chosen:
+        if name is not None and name not in known:
+            raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+    rows = []
+    for name in chosen:
+        found = verify.check_profile(name, flags=state.flags(), data=data)
+        rows.append({"profile": found.profile, "status": found.check.status, "storage": found.storage, "detail": found.check.detail})
+    if state.json:
+        emit_json(state.term, rows)
+    else:
+        columns = (Column("PROFILE", "profile"), Column("STATUS", "status"), Column("SECRET IN", "storage"), Column("DETAIL", "detail"))
+        emit_records(state.term, [{**row, "profile": row["profile"] or "(environment)"} for row in rows], columns, as_json=False)
+    failed = [row for row in rows if row["status"] != verify.OK]
+    if failed:
+        names_failed = ", ".join(row["profile"] or "(environment)" for row in failed)
+        message = f"{len(failed)} of {len(rows)} profiles failed the check: {names_failed}"
+        if any(row["status"] in verify.CREDENTIAL_FAILURES for row in failed):
+            raise CredentialsError(message, hint="msgsvc profiles add NAME --force --account-sid AC... stores new credentials")
+        raise MsgsvcError(message)
+
+
+@app.command("migrate")
+def profiles_migrate(
+    ctx: typer.Context,
+    names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to move [default: every profile whose secret is in the file].", autocompletion=complete_profiles, show_default=False)] = None,
+) -> None:
+    """Move secrets from the config file into the system keyring. Nothing is checked with
+    Twilio; a profile whose secret is in the keyring already is left alone.
+
+    Example:
+
+    \b
+        msgsvc profiles migrate
+        msgsvc profiles migrate prod staging
+    """
+    from msgsvc import config, keystore
+    from msgsvc.errors import KeyringError
+    from msgsvc.output import note, warning
+
+    term = use(ctx).term
+    chosen, why = keystore.backend()
+    if chosen is None:
+        raise KeyringError(f"there is no usable system keyring here ({why}): the secrets stay in the config file", reason="unavailable")
+    moved = []
+    with config.locked_config(warn=partial(warning, term)) as data:
+        profiles = data.get("profiles", {})
+        for name in names or []:
+            if name not in profiles:
+                raise UsageError(f"there is no profile named {name!r}", hint=_known(data))
+        for name in names or sorted(profiles):
+            stored = profiles[name]
+            if config.storage(stored) != "file":
+                continue
+            keystore.store(name, stored.pop(config.secret_key(stored)))
+            stored[config.STORAGE_KEY] = config.KEYRING
+            moved.append(name)
+    if moved:
+        note(term, f"Moved the secret of {', '.join(repr(n) for n in moved)} into the system keyring; {config.config_path()} holds none of them now")
+    else:
+        note(term, "No secret to move: no profile keeps its secret in the config file")
 
 
 def _known(data: dict) -> str:

@@ -313,6 +313,16 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
             f"interrupted: the {kind.plural} marked 'not sent' were left as they were",
             hint="run the same command again to finish: what is done already is reported, not sent twice",
         )
+    if executor.full_pools:  # 21714: the attaches after it were not sent
+        from msgsvc.errors import MsgsvcError
+
+        held = sum(1 for o in outcomes if o.status == plan.NOT_SENT)
+        left = f": {held} {kind.what if held == 1 else kind.plural} not sent" if held else ""
+        raise MsgsvcError(
+            f"the service's pool is full (21714){left}",
+            hint=f"detach {kind.plural} {service_sid} no longer needs, or attach the rest to another service; "
+                 "then run the same command again",
+        )
     if any(o.status == plan.FAILED for o in outcomes):
         raise typer.Exit(ExitCode.ERROR)
 

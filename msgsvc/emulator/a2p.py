@@ -25,7 +25,6 @@ while in review; 20404 for an unknown campaign, brand or path.
 from __future__ import annotations
 
 import random
-import re
 import time
 from typing import Any
 
@@ -41,9 +40,6 @@ REJECTED = {
     "description": "The campaign submission has been reviewed and it was rejected due to Disallowed Content.",
 }
 
-COMPLIANCE_PATH = re.compile(r"^/v1/Services/([^/]+)/Compliance/Usa2p(?:/([^/]+))?$")
-BRANDS_PATH = re.compile(r"^/v1/a2p/BrandRegistrations(?:/([^/]+))?$")
-SERVICE_USECASES_PATH = "/v1/Services/Usecases"
 
 # The campaign use cases of a standard brand: codes, names and descriptions from the
 # definition's example of FetchUsAppToPersonUsecase.
@@ -388,54 +384,95 @@ def _usecase(code: str, name: str, description: str, post_approval: bool) -> dic
     return {"code": code, "name": name, "description": description, "post_approval_required": post_approval}
 
 
-# --- routing ------------------------------------------------------------------------------
+# --- routing: entries of api.ROUTES ---------------------------------------------------------
 
 
-def route(store: Store, request: Any, base: str) -> Any:
-    """The answer to an A2P request, or None when the path is not one of A2P's."""
-    from msgsvc.emulator.api import Response, _allowed, page_window, v1_page
+def register_routes() -> None:
+    """Add A2P's paths to the emulator's table; api.py calls this before `/v1/Services/{Sid}`,
+    which would otherwise take `Usecases` for a service SID."""
+    from msgsvc.emulator.api import route
 
-    account = store.account_sid
-    path = request.path
-    if path == SERVICE_USECASES_PATH:
-        _allowed(request, ("GET",))
-        values = [{"usecase": u, "description": d, "purpose": p} for u, d, p in SERVICE_USECASES]
-        return Response(200, {"usecases": values}, "FetchUsecase")
+    route(r"^/v1/Services/Usecases$", {"GET": _service_usecases})
+    route(r"^/v1/a2p/BrandRegistrations$", {"GET": _list_brands}, ("POST",))  # read only here
+    route(r"^/v1/a2p/BrandRegistrations/(?P<brand>[^/]+)$", {"GET": _fetch_brand}, ("POST",))
+    compliance = r"^/v1/Services/(?P<sid>[^/]+)/Compliance/Usa2p"
+    route(compliance + r"/Usecases$", {"GET": _campaign_usecases})
+    route(compliance + r"$", {"GET": _list_campaigns, "POST": _create_campaign})
+    route(compliance + r"/(?P<item>[^/]+)$", {"GET": _fetch_campaign, "POST": _update_campaign, "DELETE": _delete_campaign})
 
-    match = BRANDS_PATH.match(path)
-    if match:
-        sid = match.group(1)
-        _allowed(request, ("GET",))  # read only here: brands are registered in Twilio's Console
-        if sid is None:
-            window = page_window(request.query, brand_list(store), lambda b: b["seq"])
-            rendered = [render_brand(b, account, base) for b in window.items]
-            return Response(200, v1_page("data", rendered, window, base, path, []), "ListBrandRegistrations")
-        if not is_sid(sid, "BN"):
-            raise not_found(path)
-        return Response(200, render_brand(brand(store, sid, path), account, base), "FetchBrandRegistrations")
 
-    match = COMPLIANCE_PATH.match(path)
-    if not match:
-        return None
-    service_sid, sid = match.groups()
-    if sid == "Usecases":
-        _allowed(request, ("GET",))
-        return Response(200, {"us_app_to_person_usecases": usecases(store, service_sid, request)}, "FetchUsAppToPersonUsecase")
-    if sid is None:
-        _allowed(request, ("GET", "POST"))
-        if request.method == "POST":
-            return Response(201, render_campaign(create_campaign(store, service_sid, request), account, base), "CreateUsAppToPerson")
-        window = page_window(request.query, list_campaigns(store, service_sid, path), lambda c: c["seq"])
-        rendered = [render_campaign(c, account, base) for c in window.items]
-        return Response(200, v1_page("compliance", rendered, window, base, path, []), "ListUsAppToPerson")
-    _allowed(request, ("GET", "POST", "DELETE"))
-    if not is_sid(sid, "QE"):
+def _service_usecases(call: Any) -> Any:
+    from msgsvc.emulator.api import Response
+
+    values = [{"usecase": u, "description": d, "purpose": p} for u, d, p in SERVICE_USECASES]
+    return Response(200, {"usecases": values}, "FetchUsecase")
+
+
+def _list_brands(call: Any) -> Any:
+    from msgsvc.emulator.api import Response, page_window, v1_page
+
+    window = page_window(call.request.query, brand_list(call.store), lambda b: b["seq"])
+    rendered = [render_brand(b, call.account, call.base) for b in window.items]
+    return Response(200, v1_page("data", rendered, window, call.base, call.request.path, []), "ListBrandRegistrations")
+
+
+def _fetch_brand(call: Any) -> Any:
+    from msgsvc.emulator.api import Response
+
+    sid, path = call.match.group("brand"), call.request.path
+    if not is_sid(sid, "BN"):
         raise not_found(path)
-    if request.method == "GET":
-        return Response(200, render_campaign(get_campaign(store, service_sid, sid, path), account, base), "FetchUsAppToPerson")
-    if request.method == "POST":
-        return Response(200, render_campaign(update_campaign(store, service_sid, sid, request), account, base), "UpdateUsAppToPerson")
-    delete_campaign(store, service_sid, sid, path)
+    return Response(200, render_brand(brand(call.store, sid, path), call.account, call.base), "FetchBrandRegistrations")
+
+
+def _campaign_usecases(call: Any) -> Any:
+    from msgsvc.emulator.api import Response
+
+    found = usecases(call.store, call.match.group("sid"), call.request)
+    return Response(200, {"us_app_to_person_usecases": found}, "FetchUsAppToPersonUsecase")
+
+
+def _list_campaigns(call: Any) -> Any:
+    from msgsvc.emulator.api import Response, page_window, v1_page
+
+    path = call.request.path
+    window = page_window(call.request.query, list_campaigns(call.store, call.match.group("sid"), path), lambda c: c["seq"])
+    rendered = [render_campaign(c, call.account, call.base) for c in window.items]
+    return Response(200, v1_page("compliance", rendered, window, call.base, path, []), "ListUsAppToPerson")
+
+
+def _create_campaign(call: Any) -> Any:
+    from msgsvc.emulator.api import Response
+
+    record = create_campaign(call.store, call.match.group("sid"), call.request)
+    return Response(201, render_campaign(record, call.account, call.base), "CreateUsAppToPerson")
+
+
+def _campaign_sid(call: Any) -> str:
+    sid = call.match.group("item")
+    if not is_sid(sid, "QE"):
+        raise not_found(call.request.path)
+    return sid
+
+
+def _fetch_campaign(call: Any) -> Any:
+    from msgsvc.emulator.api import Response
+
+    record = get_campaign(call.store, call.match.group("sid"), _campaign_sid(call), call.request.path)
+    return Response(200, render_campaign(record, call.account, call.base), "FetchUsAppToPerson")
+
+
+def _update_campaign(call: Any) -> Any:
+    from msgsvc.emulator.api import Response
+
+    record = update_campaign(call.store, call.match.group("sid"), _campaign_sid(call), call.request)
+    return Response(200, render_campaign(record, call.account, call.base), "UpdateUsAppToPerson")
+
+
+def _delete_campaign(call: Any) -> Any:
+    from msgsvc.emulator.api import Response
+
+    delete_campaign(call.store, call.match.group("sid"), _campaign_sid(call), call.request.path)
     return Response(204, None, "DeleteUsAppToPerson")
 
 

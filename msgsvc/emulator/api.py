@@ -4,6 +4,11 @@
 pagination of each API (Messaging v1: `meta` with absolute URLs built from the Host the
 client used; the 2010 API: relative `*_uri` at the top level) and the exact shape of each
 resource. It knows nothing of sockets; `server.py` does.
+
+Paths are a table (ROUTES, filled by `route(pattern, {method: handler}, not_emulated)`): a
+new resource adds its entries, in a module of its own if it likes, without touching the
+others. A path no entry matches, or a method Twilio serves that the emulator does not, is
+answered 501 "not emulated", never a 404.
 """
 
 from __future__ import annotations
@@ -200,7 +205,9 @@ def page_window(query: dict[str, str], records: list[dict[str, Any]], key: Calla
     """The slice of `records` (ordered by `key`) that PageSize, Page and PageToken ask for.
 
     A token is a cursor: `PA<n>` starts after the record whose key is n, `PB<n>` ends before
-    it (a previous page). Without a token, Page is an offset in pages."""
+    it (a previous page). Page is "simply for client state", as Twilio's definition says: it
+    is echoed in the answer and selects nothing, so without a token every Page is the first
+    page (offset paging built by hand fails here as it would against Twilio)."""
     size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE)
     if size > MAX_PAGE_SIZE:
         raise Fault(400, 20007, f"Page size too large: the maximum page size is {MAX_PAGE_SIZE}")
@@ -212,7 +219,7 @@ def page_window(query: dict[str, str], records: list[dict[str, Any]], key: Calla
     token = query.get("PageToken") or None
     keys = [key(r) for r in records]
     if token is None:
-        start, end = page * size, page * size + size
+        start, end = 0, size
     else:
         match = re.fullmatch(r"P([AB])(\d{1,18})", token)
         if not match:
@@ -260,9 +267,55 @@ def v1_page(list_key: str, rendered: list[dict], w: Window, base: str, path: str
 
 # --- routing -----------------------------------------------------------------------------------
 
-SERVICE_PATH = re.compile(r"^/v1/Services(?:/([^/]+))?$")
-SENDER_PATH = re.compile(r"^/v1/Services/([^/]+)/(" + "|".join(KINDS) + r")(?:/([^/]+))?$")
-INCOMING_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json$")
+NOT_EMULATED_CODE = 20501  # the emulator's own: Twilio's error dictionary has no "not implemented"
+AUTH_DETAIL = "Your AccountSid or AuthToken was incorrect."
+
+
+@dataclass
+class Call:
+    """One routed request: the store, the request, and the path's captured groups."""
+
+    store: Store
+    request: Request
+    match: re.Match[str]
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.request.host}"
+
+    @property
+    def account(self) -> str:
+        return self.store.account_sid
+
+
+Handler = Callable[[Call], "Response"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path of Twilio's API: the methods the emulator serves there, and the methods Twilio
+    serves there that the emulator does not (answered 'not emulated', not 405)."""
+
+    pattern: re.Pattern[str]
+    methods: dict[str, Handler]
+    not_emulated: tuple[str, ...] = ()
+
+
+ROUTES: list[Route] = []
+
+
+def route(pattern: str, methods: dict[str, Handler], not_emulated: tuple[str, ...] = ()) -> None:
+    """Add a path to the table. Order matters: the first pattern that matches answers."""
+    ROUTES.append(Route(re.compile(pattern), methods, not_emulated))
+
+
+def not_emulated(request: Request) -> Fault:
+    return Fault(
+        501, NOT_EMULATED_CODE,
+        f"{request.method} {request.path} is not emulated: msgsvc emulator serves only Messaging "
+        "Services, their senders and US A2P 10DLC campaigns, the account's A2P brands and "
+        "IncomingPhoneNumbers (this is not a missing resource)",
+    )
 
 
 def _credentials(header: str | None) -> tuple[str, str] | None:
@@ -276,15 +329,21 @@ def _credentials(header: str | None) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
+def unauthorized(message: str) -> Fault:
+    """Twilio's 401: code 20003 with a `detail`, and the message saying what was wrong."""
+    return Fault(401, 20003, message, {"WWW-Authenticate": 'Basic realm="Twilio API"'}, detail=AUTH_DETAIL)
+
+
 def authenticate(store: Store, request: Request) -> None:
+    if not request.authorization:
+        raise unauthorized("Authentication Error - No credentials provided")
     credentials = _credentials(request.authorization)
-    if credentials is None or not store.authenticate(*credentials):
-        raise Fault(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
-
-
-def _allowed(request: Request, methods: tuple[str, ...]) -> None:
-    if request.method not in methods:
-        raise Fault(405, 20004, f"Method not allowed: {request.method} {request.path}", {"Allow": ", ".join(methods)})
+    if credentials is None:
+        raise unauthorized("Authentication Error - invalid credentials")
+    if not store.knows(credentials[0]):
+        raise unauthorized("Authentication Error - invalid username")
+    if not store.authenticate(*credentials):
+        raise unauthorized("Authenticate")
 
 
 def handle(store: Store, request: Request) -> Response:
@@ -297,67 +356,124 @@ def handle(store: Store, request: Request) -> Response:
 
 
 def _route(store: Store, request: Request) -> Response:
-    base = f"http://{request.host}"
-    account = store.account_sid
-    path = request.path
-    from msgsvc.emulator import a2p  # brands, campaigns, use cases (before /v1/Services/{Sid})
+    for entry in ROUTES:
+        match = entry.pattern.match(request.path)
+        if match is None:
+            continue
+        handler = entry.methods.get(request.method)
+        if handler is not None:
+            return handler(Call(store, request, match))
+        if request.method in entry.not_emulated:
+            raise not_emulated(request)
+        allowed = ", ".join(entry.methods)
+        raise Fault(405, 20004, f"Method not allowed: {request.method} {request.path}", {"Allow": allowed})
+    raise not_emulated(request)
 
-    answer = a2p.route(store, request, base)
-    if answer is not None:
-        return answer
 
-    match = SERVICE_PATH.match(path)
-    if match:
-        sid = match.group(1)
-        if sid is None:
-            _allowed(request, ("GET", "POST"))
-            if request.method == "POST":
-                return Response(201, render_service(store.create_service(request.form), account, base), "CreateService")
-            window = page_window(request.query, store.list_services(), lambda r: r["seq"])
-            rendered = [render_service(s, account, base) for s in window.items]
-            return Response(200, v1_page("services", rendered, window, base, path, []), "ListService")
-        _allowed(request, ("GET", "POST", "DELETE"))
-        if not is_sid(sid, "MG"):
-            raise not_found(path)
-        if request.method == "GET":
-            return Response(200, render_service(store.get_service(sid, path), account, base), "FetchService")
-        if request.method == "POST":
-            return Response(200, render_service(store.update_service(sid, request.form, path), account, base), "UpdateService")
-        store.delete_service(sid, path)
-        return Response(204, None, "DeleteService")
+# --- Services ---
 
-    match = SENDER_PATH.match(path)
-    if match:
-        service_sid, segment, sid = match.groups()
-        kind = KINDS[segment]
-        name = segment[:-1]  # PhoneNumbers -> PhoneNumber
-        if not is_sid(service_sid, "MG"):
-            raise not_found(path)
-        if sid is None:
-            _allowed(request, ("GET", "POST"))
-            if request.method == "POST":
-                record = store.add_sender(kind, service_sid, request.form, path)
-                return Response(201, render_sender(kind, record, account, base), f"Create{name}")
-            country = request.query.get("IsoCountryCode") if kind.name == "destination_alpha_senders" else None
-            records = store.list_senders(kind, service_sid, path, country)
-            window = page_window(request.query, records, lambda r: r["attach_seq"] if kind.pooled else r["seq"])
-            rendered = [render_sender(kind, r, account, base) for r in window.items]
-            filters = [("IsoCountryCode", country)] if country is not None else []
-            return Response(200, v1_page(kind.list_key, rendered, window, base, path, filters), f"List{name}")
-        _allowed(request, ("GET", "DELETE"))
-        if request.method == "GET":
-            return Response(200, render_sender(kind, store.get_sender(kind, service_sid, sid, path), account, base), f"Fetch{name}")
-        store.remove_sender(kind, service_sid, sid, path)
+
+def _service_sid(call: Call) -> str:
+    sid = call.match.group("sid")
+    if not is_sid(sid, "MG"):
+        raise not_found(call.request.path)
+    return sid
+
+
+def create_service(call: Call) -> Response:
+    record = call.store.create_service(call.request.form)
+    return Response(201, render_service(record, call.account, call.base), "CreateService")
+
+
+def list_services(call: Call) -> Response:
+    window = page_window(call.request.query, call.store.list_services(), lambda r: r["seq"])
+    rendered = [render_service(s, call.account, call.base) for s in window.items]
+    return Response(200, v1_page("services", rendered, window, call.base, call.request.path, []), "ListService")
+
+
+def fetch_service(call: Call) -> Response:
+    record = call.store.get_service(_service_sid(call), call.request.path)
+    return Response(200, render_service(record, call.account, call.base), "FetchService")
+
+
+def update_service(call: Call) -> Response:
+    record = call.store.update_service(_service_sid(call), call.request.form, call.request.path)
+    return Response(200, render_service(record, call.account, call.base), "UpdateService")
+
+
+def delete_service(call: Call) -> Response:
+    call.store.delete_service(_service_sid(call), call.request.path)
+    return Response(204, None, "DeleteService")
+
+
+# Twilio's paths under /v1/Services that are not a service SID: served (US A2P 10DLC, with
+# brands and campaigns: emulator/a2p.py), or not emulated; never a 404.
+route(r"^/v1/Services/PreregisteredUsa2p$", {}, ("POST",))
+from msgsvc.emulator import a2p  # noqa: E402
+
+a2p.register_routes()
+route(r"^/v1/Services$", {"GET": list_services, "POST": create_service})
+route(r"^/v1/Services/(?P<sid>[^/]+)$", {"GET": fetch_service, "POST": update_service, "DELETE": delete_service})
+
+
+# --- the senders of a service ---
+
+
+def _sender_routes(kind: Kind) -> None:
+    name = kind.path[:-1]  # PhoneNumbers -> PhoneNumber
+
+    def create(call: Call) -> Response:
+        record = call.store.add_sender(kind, _service_sid(call), call.request.form, call.request.path)
+        return Response(201, render_sender(kind, record, call.account, call.base), f"Create{name}")
+
+    def listing(call: Call) -> Response:
+        query = call.request.query
+        country = query.get("IsoCountryCode") if kind.name == "destination_alpha_senders" else None
+        records = call.store.list_senders(kind, _service_sid(call), call.request.path, country)
+        window = page_window(query, records, lambda r: r["attach_seq"] if kind.pooled else r["seq"])
+        rendered = [render_sender(kind, r, call.account, call.base) for r in window.items]
+        filters = [("IsoCountryCode", country)] if country is not None else []
+        return Response(200, v1_page(kind.list_key, rendered, window, call.base, call.request.path, filters), f"List{name}")
+
+    def fetch(call: Call) -> Response:
+        record = call.store.get_sender(kind, _service_sid(call), call.match.group("item"), call.request.path)
+        return Response(200, render_sender(kind, record, call.account, call.base), f"Fetch{name}")
+
+    def delete(call: Call) -> Response:
+        call.store.remove_sender(kind, _service_sid(call), call.match.group("item"), call.request.path)
         return Response(204, None, f"Delete{name}")
 
-    match = INCOMING_PATH.match(path)
-    if match:
-        _allowed(request, ("GET",))
-        if match.group(1) != account:
-            raise Fault(401, 20003, "Authenticate")
-        return Response(200, _incoming_page(store, request, account), "ListIncomingPhoneNumber")
+    prefix = rf"^/v1/Services/(?P<sid>[^/]+)/{kind.path}"
+    route(prefix + "$", {"GET": listing, "POST": create})
+    route(prefix + r"/(?P<item>[^/]+)$", {"GET": fetch, "DELETE": delete})
 
-    raise not_found(path)
+
+for _kind in KINDS.values():
+    _sender_routes(_kind)
+
+
+# --- the 2010 API's IncomingPhoneNumbers ---
+
+
+def _own_account(call: Call) -> None:
+    if call.match.group("account") != call.account:
+        raise unauthorized("Authenticate")
+
+
+def list_incoming(call: Call) -> Response:
+    _own_account(call)
+    return Response(200, _incoming_page(call.store, call.request, call.account), "ListIncomingPhoneNumber")
+
+
+def fetch_incoming(call: Call) -> Response:
+    _own_account(call)
+    record = call.store.incoming_number(call.match.group("sid"), call.request.path)
+    return Response(200, render_incoming(record, call.account), "FetchIncomingPhoneNumber")
+
+
+_ACCOUNT = r"^/2010-04-01/Accounts/(?P<account>[^/]+)"
+route(_ACCOUNT + r"/IncomingPhoneNumbers\.json$", {"GET": list_incoming}, ("POST",))
+route(_ACCOUNT + r"/IncomingPhoneNumbers/(?P<sid>[^/]+)\.json$", {"GET": fetch_incoming}, ("POST", "DELETE"))
 
 
 def _incoming_page(store: Store, request: Request, account: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from msgsvc.emulator.store import Fault, Store
 Recorder = Callable[[str | None, int, Any], None]
 
 RETRY_AFTER_SECONDS = 1
+MAX_BODY = 1 << 20  # bytes; a larger request body is refused with 413
 _HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -60,6 +61,12 @@ class EmulatorServer(ThreadingHTTPServer):
         self._random_lock = threading.Lock()
         super().__init__(address, Handler)
 
+    def server_bind(self) -> None:
+        # As asyncio decides: SO_REUSEADDR on POSIX only. On Windows it would let a second
+        # server bind a port that one is listening on, and a restart needs no help there.
+        self.allow_reuse_address = sys.platform != "win32"
+        super().server_bind()
+
     def should_fail(self) -> int | None:
         """429 or 503 for `fail_rate` of the requests, else None."""
         if self.fail_rate <= 0:
@@ -84,6 +91,49 @@ def injected_failure(status: int) -> Fault:
     return Fault(503, 20503, "Service Unavailable (the emulator's --fail-rate)", headers)
 
 
+class BadRequestBody(Exception):
+    """The request's body cannot be read as framed (bad Content-Length or chunks, too large):
+    answered with an error, and the connection closed, since its next request cannot be found."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def read_chunked(rfile: Any, limit: int = MAX_BODY) -> bytes:
+    """A `Transfer-Encoding: chunked` body (RFC 9112 7.1): hex size lines (extensions after
+    ';' ignored), each chunk and its CRLF, a zero-size chunk, then trailer lines up to a blank
+    one. Every byte of the body is consumed, so a keep-alive connection's next request
+    starts where it should."""
+    body = bytearray()
+    while True:
+        line = rfile.readline(1026)
+        size_text = line.split(b";", 1)[0].strip()
+        if not line.endswith(b"\n") or not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", size_text):
+            raise BadRequestBody(400, f"Bad chunked request body: the chunk size line {line[:40]!r} is not hexadecimal")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        if len(body) + size > limit:
+            raise BadRequestBody(413, f"Request body too large: the limit is {limit} bytes")
+        chunk = rfile.read(size)
+        if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise BadRequestBody(400, "Bad chunked request body: a chunk does not end where its size says")
+        body += chunk
+    for _ in range(100):  # trailer fields, ignored, up to the blank line
+        line = rfile.readline(8194)
+        if line in (b"\r\n", b"\n", b""):
+            return bytes(body)
+    raise BadRequestBody(400, "Bad chunked request body: too many trailer lines")
+
+
+def protocol_error(status: int, message: str) -> Fault:
+    """Errors of HTTP itself (a malformed request line, a bad body): Twilio's error shape,
+    with code 20000 + the status, as Twilio's 20404, 20429 and 20500 are."""
+    return Fault(status, 20000 + status, message)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
@@ -94,18 +144,49 @@ class Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def do_GET(self) -> None:
-        self._serve()
+    def __getattr__(self, name: str) -> Any:
+        # Every method (GET, HEAD, OPTIONS, TRACE, anything) is routed: what the emulator does
+        # not serve is a Twilio error body (405, 501), never http.server's HTML page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
-    do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, headers too long) as JSON."""
+        if not getattr(self, "command", None):
+            self.command = "GET"  # the request line could not be read: answer as to a GET
+        if not str(getattr(self, "request_version", "")).startswith("HTTP/1"):
+            self.request_version = "HTTP/1.1"  # else http.server sends no status line or headers
+        self._refuse(protocol_error(code, message or self.responses.get(code, ("Error",))[0]))
+
+    def _refuse(self, fault: Fault) -> None:
+        """Answer a request that cannot be read, and close: where the next one starts is unknown."""
+        self.close_connection = True
+        self._send(api.Response(fault.status, fault.body(), None, {"Connection": "close"}))
+
+    def _body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return read_chunked(self.rfile)
+        raw_length = self.headers.get("Content-Length")
+        if raw_length is None:
+            return b""
+        if not raw_length.strip().isdigit():
+            raise BadRequestBody(400, f"Bad Content-Length: {raw_length!r}")
+        length = int(raw_length)
+        if length > MAX_BODY:
+            raise BadRequestBody(413, f"Request body too large: the limit is {MAX_BODY} bytes")
+        raw = self.rfile.read(length)
+        if len(raw) != length:
+            raise BadRequestBody(400, "The request body is shorter than its Content-Length")
+        return raw
 
     def _serve(self) -> None:
         started = time.monotonic()
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        raw = self.rfile.read(length) if length > 0 else b""
+            raw = self._body()
+        except BadRequestBody as bad:
+            self._refuse(protocol_error(bad.status, bad.message))
+            return
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         pairs: list[tuple[str, str]] = []
@@ -152,7 +233,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":  # a HEAD answer has the headers of its body, never the body
+            self.wfile.write(data)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass  # one line per request is logged by _serve, when asked

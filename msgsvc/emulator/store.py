@@ -14,6 +14,7 @@ import re
 import secrets
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,6 +29,17 @@ MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 METHODS = ("GET", "POST")
 ALPHA_SENDER = re.compile(r"[A-Za-z0-9 +\-_&]{1,11}")
 
+# Twilio's error codes for the sender rules (its error dictionary); HTTP statuses as published
+# fixtures and client code show them (409 for "already in a service", 412 for a full pool).
+ALREADY_IN_SERVICE = 21710
+IN_ANOTHER_SERVICE = 21712
+POOL_FULL = 21714
+INVALID_USECASE = 21713
+INVALID_ALPHA_SENDER = 21709
+FIELD_ERROR_CODES = {"Usecase": INVALID_USECASE}  # a bad value of any other field: 20001
+DEFAULT_POOL_LIMIT = 400  # phone numbers and short codes in one service
+POOL_TABLES = ("numbers", "short_codes")  # what counts towards that limit
+
 # Seconds a new or updated A2P campaign stays in review (the emulator's --a2p-review).
 A2P_REVIEW_SECONDS = 5.0
 
@@ -35,24 +47,28 @@ A2P_REVIEW_SECONDS = 5.0
 class Fault(Exception):
     """An error answer of the API: HTTP status and Twilio's error code and message."""
 
-    def __init__(self, status: int, code: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: int, message: str, headers: dict[str, str] | None = None,
+                 detail: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.detail = detail  # Twilio adds one to some errors (401)
 
     def body(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "more_info": MORE_INFO.format(code=self.code),
-            "status": self.status,
-        }
+        body: dict[str, Any] = {"code": self.code}
+        if self.detail is not None:
+            body["detail"] = self.detail
+        body.update(message=self.message, more_info=MORE_INFO.format(code=self.code), status=self.status)
+        return body
 
 
 def not_found(path: str) -> Fault:
-    return Fault(404, 20404, f"The requested resource {path} was not found")
+    """20404, naming the path as Twilio does: without the Messaging API's `/v1` (its host
+    carries the product); the 2010 API's paths keep `/2010-04-01`."""
+    shown = path[3:] if path.startswith("/v1/") else path
+    return Fault(404, 20404, f"The requested resource {shown} was not found")
 
 
 def invalid(message: str, code: int = 20001) -> Fault:
@@ -112,9 +128,11 @@ def _bool(name: str, value: str) -> bool:
 
 
 def _choice(field: Field) -> Callable[[str, str], str]:
+    code = FIELD_ERROR_CODES.get(field.wire, 20001)
+
     def parse(name: str, value: str) -> str:
         if value not in field.choices:
-            raise invalid(f"{name} must be one of {', '.join(field.choices)}")
+            raise invalid(f"{name} must be one of {', '.join(field.choices)}", code)
         return value
 
     return parse
@@ -204,6 +222,11 @@ KINDS = {
 }
 
 
+def _in_pool(kind: Kind) -> bool:
+    """Whether a sender of this kind counts towards the service's pool limit (21714)."""
+    return kind.name in ("phone_numbers", "short_codes")
+
+
 # --- seeding ----------------------------------------------------------------------------------
 
 
@@ -278,10 +301,16 @@ def seed(account_sid: str, auth_token: str, numbers: int, now: float | None = No
 
 
 class Store:
-    def __init__(self, data: dict[str, Any], path: Path | None = None) -> None:
+    def __init__(self, data: dict[str, Any], path: Path | None = None, pool_limit: int = DEFAULT_POOL_LIMIT) -> None:
         self.data = data
         self.path = path
         self.a2p_review = A2P_REVIEW_SECONDS  # see emulator/a2p.py
+        self.pool_limit = pool_limit  # a server option (--pool-limit), not part of the state
+        # Phone numbers and short codes per service, kept up to date: a bulk attach to a
+        # 100,000-number account does not count the account's numbers for every POST.
+        self._pool: Counter[str] = Counter(
+            r["service_sid"] for table in POOL_TABLES for r in data[table].values() if r["service_sid"]
+        )
         self.lock = threading.RLock()
         self._write_lock = threading.Lock()
         self._dirty = False
@@ -304,7 +333,7 @@ class Store:
     # --- persistence ---------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path) -> Store:
+    def load(cls, path: Path, pool_limit: int = DEFAULT_POOL_LIMIT) -> Store:
         try:
             raw = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -315,7 +344,7 @@ class Store:
             raise StateFileError(f"the state file {path} is not valid JSON: {exc}") from None
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not isinstance(data.get("account_sid"), str):
             raise StateFileError(f"{path} is not a msgsvc emulator state file (version {STATE_VERSION})")
-        return cls(data, path)
+        return cls(data, path, pool_limit)
 
     def save(self) -> None:
         """Write the state file now, atomically: temporary file in the same folder, fsync,
@@ -364,6 +393,11 @@ class Store:
 
     # --- auth ----------------------------------------------------------------------------
 
+    def knows(self, username: str) -> bool:
+        """Whether `username` is the account's SID or one of its API keys."""
+        with self.lock:
+            return username == self.account_sid or username in self.data["api_keys"]
+
     def authenticate(self, username: str, password: str) -> bool:
         with self.lock:
             if username == self.account_sid:
@@ -411,6 +445,7 @@ class Store:
         with self.lock:
             self._service(sid, path)
             del self.data["services"][sid]
+            self._pool.pop(sid, None)
             from msgsvc.emulator import a2p
 
             a2p.service_deleted(self, sid)  # its campaign goes with it
@@ -430,7 +465,7 @@ class Store:
 
     def add_sender(self, kind: Kind, service_sid: str, form: dict[str, str], path: str) -> dict[str, Any]:
         with self.lock:
-            self._service(service_sid, path.rsplit("/", 1)[0])
+            self._service(service_sid, path)
             if kind.pooled:
                 return self._attach(kind, service_sid, form)
             return self._create_alpha(kind, service_sid, form)
@@ -446,18 +481,31 @@ class Store:
                 raise invalid(f"{kind.form_field} {value} is not a channel sender of this account")
             raise invalid(f"Invalid {what} Sid {value}: it is not a {what.lower()} of this account", 21421)
         if record["service_sid"] == service_sid:
-            raise invalid(f"{what} {value} is already in the Messaging Service {service_sid}", 21710)
+            raise Fault(409, ALREADY_IN_SERVICE, f"{what} {value} is already in the Messaging Service {service_sid}")
         if record["service_sid"] is not None:
-            raise invalid(
+            raise Fault(
+                409, IN_ANOTHER_SERVICE,
                 f"{what} {value} is already associated with another Messaging Service "
-                f"({record['service_sid']}); a sender can belong to only one", 21712,
+                f"({record['service_sid']}); a sender can belong to only one",
             )
         if kind.prefix == "PN" and not (record["capabilities"]["sms"] or record["capabilities"]["mms"]):
             raise invalid(f"Phone Number {record['phone_number']} ({value}) has no SMS or MMS capability and cannot be added to a Messaging Service", 21715)
+        if _in_pool(kind) and self._pool_size(service_sid) >= self.pool_limit:
+            raise Fault(
+                412, POOL_FULL,
+                f"Number Pool size limit reached: the Messaging Service {service_sid} already holds "
+                f"{self.pool_limit} phone numbers and short codes",
+            )
         now = time.time()
         record.update(service_sid=service_sid, attached=now, attach_seq=self._next_seq())
+        if _in_pool(kind):
+            self._pool[service_sid] += 1
         self.changed()
         return dict(record)
+
+    def _pool_size(self, service_sid: str) -> int:
+        """The phone numbers and short codes in the service (channel senders do not count)."""
+        return self._pool[service_sid]
 
     def _create_alpha(self, kind: Kind, service_sid: str, form: dict[str, str]) -> dict[str, Any]:
         value = form.get("AlphaSender")
@@ -466,7 +514,7 @@ class Store:
         if not ALPHA_SENDER.fullmatch(value) or value.isdigit():
             raise invalid(
                 f"AlphaSender {value!r} is invalid: 1 to 11 characters from A-Z a-z 0-9, space, "
-                "- + _ &, and not digits only"
+                "- + _ &, and not digits only", INVALID_ALPHA_SENDER,
             )
         country = ""
         if kind.name == "destination_alpha_senders":
@@ -519,6 +567,8 @@ class Store:
                 raise not_found(path)
             if kind.pooled:
                 record.update(service_sid=None, attached=None)
+                if _in_pool(kind):
+                    self._pool[service_sid] -= 1
             else:
                 del self._table(kind)[sid]
             self.changed()
@@ -536,6 +586,13 @@ class Store:
         if origin:
             records = [r for r in records if r["origin"] == origin]
         return records
+
+    def incoming_number(self, sid: str, path: str) -> dict[str, Any]:
+        with self.lock:
+            record = self.data["numbers"].get(sid)
+            if record is None:
+                raise not_found(path)
+            return dict(record)
 
     def counts(self) -> dict[str, int]:
         with self.lock:
