@@ -33,7 +33,9 @@ class Server:
     """A minimal HTTP/1.1 keep-alive server on asyncio, in its own process, that answers
     every request after `delay` seconds. It is deliberately cheap and has its own GIL, so
     that on a small machine the time measured is the client's, not the fake Twilio's (a
-    thread-per-connection http.server costs about as much CPU per request as the client)."""
+    thread-per-connection http.server costs about as much CPU per request as the client).
+    It counts the requests: `GET /count` answers at once with how many came before.
+    Subclasses (bench/export_bench.py) answer other requests through `answer()`."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
@@ -47,6 +49,8 @@ class Server:
         self.process.join()
 
     def _run(self, ports) -> None:
+        self.count = 0
+
         async def main():
             server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=256)
             ports.put(server.sockets[0].getsockname()[1])
@@ -65,11 +69,13 @@ class Server:
                     if line[:15].lower() == "content-length:":
                         length = int(line[15:])
                 body = (await reader.readexactly(length)).decode() if length else ""
-                await asyncio.sleep(self.delay)
-                if method == "GET":
-                    status, data = "200 OK", {"phone_numbers": [], "meta": {"key": "phone_numbers", "next_page_url": None}}
+                target = lines[0].split(" ")[1]
+                if target == "/count":
+                    status, data = "200 OK", {"count": self.count}
                 else:
-                    status, data = "201 Created", {"sid": body.split("=", 1)[-1], "service_sid": SERVICE_SID}
+                    self.count += 1
+                    await asyncio.sleep(self.delay)
+                    status, data = self.answer(method, target, body)
                 payload = json.dumps(data).encode()
                 writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
                              f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
@@ -78,6 +84,13 @@ class Server:
             pass
         finally:
             writer.close()
+
+
+    def answer(self, method: str, target: str, body: str) -> tuple[str, dict]:
+        """The status line's status and the JSON body for one request."""
+        if method == "GET":
+            return "200 OK", {"phone_numbers": [], "meta": {"key": "phone_numbers", "next_page_url": None}}
+        return "201 Created", {"sid": body.split("=", 1)[-1], "service_sid": SERVICE_SID}
 
 
 def floor(url: str, sids: list[str], concurrency: int) -> float:

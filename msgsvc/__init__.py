@@ -14,11 +14,14 @@ The library, usable from Python on its own:
     pool        the bounded thread pool they run on, and what Ctrl-C leaves
     a2p         US A2P 10DLC campaigns: the definition's rules, waiting for a review
     resolve     a service named by SID or by friendly name
+    setup_file  the setup file (TOML/JSON): its complete validation with lines, the export document
+    setup_read  reading an account's services and senders concurrently; plan and `numbers find` on it
+    setup_diff  desired vs current as data: creates, updates, moves, conflicts (pure)
+    setup_apply a setup diff run as phases of changes on the executor
     config      profiles, where each setting comes from, the client's settings
     keystore    secrets in the system keyring (keyring, imported only when a secret is needed)
     verify      checking that a profile's credentials work, with one request
-    cache       the completion caches: service names, brands, use cases
-    atomic      private, atomic file writes
+    atomic      reading the user's files; private, atomic file writes
     errors      the exception hierarchy and exit codes
     emulator/   a local stand-in for the part of Twilio's API msgsvc uses
 
@@ -31,13 +34,13 @@ The command line:
     state       the options of one invocation and its client
     shell       completion scripts and the answer to one Tab press
     complete    the candidates a Tab press offers (services, profiles, brands, use cases)
+    cache       the completion caches: service names, brands, use cases the commands saw
 """
 
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "a2p", "resolve", "config",
-    "keystore", "verify", "cache",
-    "atomic", "errors", "emulator",
+    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "a2p", "resolve", "setup_file",
+    "setup_read", "setup_diff", "setup_apply", "config", "keystore", "verify", "atomic", "errors", "emulator",
 )
-CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete")
+CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete", "cache")

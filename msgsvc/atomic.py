@@ -1,11 +1,13 @@
-"""Writing a file so that a crash never leaves half of it: a private temporary file in the
-same directory, flushed to disk, then renamed over the old one."""
+"""The user's files: reading one with a sentence for each way it can fail, and writing one so
+that a crash never leaves half of it (a private temporary file in the same directory,
+flushed to disk, then renamed over the old one)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import IO
 
 # On Windows a file that another process has open cannot be replaced for a moment (a reader,
 # an indexer, a virus scanner): os.replace fails with PermissionError, so it is tried again.
@@ -59,3 +61,19 @@ def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
         except OSError:
             pass
         raise
+
+
+def read_text(path: str, *, stdin: IO[str]) -> tuple[str, str]:
+    """The UTF-8 text of `path` ('-' is `stdin`, the run's standard input) and the name to
+    show for it; a file that cannot be read is a UsageError naming it."""
+    from msgsvc.errors import UsageError
+
+    if path == "-":
+        return stdin.read(), "standard input"
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read(), path
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None

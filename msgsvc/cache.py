@@ -75,13 +75,11 @@ def _save(scope_name: str, services: dict[str, str]) -> None:
     write_private(path, text, fsync=False)
 
 
-def _update(state: Any, change: Any, kind: str | None = None) -> None:
-    """Apply `change(entries) -> entries` to a cache of the state's profile: its services,
-    or the table `kind` (see load_table); never raises."""
+def _update(profile: str | None, change: Any, kind: str | None = None) -> None:
+    """Apply `change(entries) -> entries` to a cache of `profile` (None: the credentials in
+    effect): its services, or the table `kind` (see load_table); never raises."""
     try:
-        if getattr(state, "dry_run", False):
-            return
-        name = scope(getattr(state, "profile", None))
+        name = scope(profile)
         if name is None:
             return
         if kind is None:
@@ -98,7 +96,7 @@ def _entry(record: Any) -> tuple[str, str] | None:
     return None
 
 
-def remember(state: Any, record: dict) -> dict:
+def remember(profile: str | None, record: dict) -> dict:
     """Record one service the API returned (get, create, update); return it unchanged."""
     entry = _entry(record)
     if entry is not None:
@@ -108,21 +106,21 @@ def remember(state: Any, record: dict) -> dict:
             services[entry[0]] = entry[1]
             return services
 
-        _update(state, change)
+        _update(profile, change)
     return record
 
 
-def forget(state: Any, sid: str) -> None:
+def forget(profile: str | None, sid: str) -> None:
     """Drop a deleted service."""
 
     def change(services: dict[str, str]) -> dict[str, str]:
         services.pop(sid, None)
         return services
 
-    _update(state, change)
+    _update(profile, change)
 
 
-def remember_listing(state: Any, records: list[dict], *, limit: int | None) -> None:
+def remember_listing(profile: str | None, records: list[dict], *, limit: int | None) -> None:
     """Record a listing that was shown: a complete one (no limit, or fewer records than the
     limit) replaces the cache, a partial one is merged. Only the newest MAX_ENTRIES count."""
     complete = limit is None or len(records) < limit
@@ -136,7 +134,7 @@ def remember_listing(state: Any, records: list[dict], *, limit: int | None) -> N
             services[sid] = name
         return services
 
-    _update(state, change)
+    _update(profile, change)
 
 
 # --- other small tables for completion: brands, use cases -----------------------------------
@@ -184,9 +182,9 @@ def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
     write_private(path, body, fsync=False)
 
 
-def remember_table(state: Any, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
+def remember_table(profile: str | None, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
     """Record what a command listed: the whole table (`replace`), or entries merged in.
-    Never raises, and nothing is written in a dry run."""
+    Never raises."""
 
     def change(table: dict[str, str]) -> dict[str, str]:
         table = {} if replace else table
@@ -196,4 +194,4 @@ def remember_table(state: Any, kind: str, entries: dict[str, str], *, replace: b
                 table[key] = " ".join(text.split())
         return table
 
-    _update(state, change, kind)
+    _update(profile, change, kind)

@@ -345,15 +345,6 @@ class Client:
     def get_service(self, sid: str) -> dict:
         return self.fetch(SERVICE, sid)
 
-    def create_service(self, form: Form) -> dict:
-        return self.create(SERVICE, form)
-
-    def update_service(self, sid: str, form: Form) -> dict:
-        return self.update(SERVICE, sid, form)
-
-    def delete_service(self, sid: str) -> None:
-        self.delete(SERVICE, sid)
-
     # --- Senders of a service (phone numbers, short codes, ...; see msgsvc/senders.py) ----
 
     def list_senders(
@@ -369,6 +360,11 @@ class Client:
         """The account's IncomingPhoneNumbers (core API), optionally filtered."""
         path = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
         return self.paginate(path, "incoming_phone_numbers", product=CORE, params=params)
+
+    def account_short_codes(self, params: dict[str, Any] | None = None) -> Listing:
+        """The account's short codes (core API, SMS/ShortCodes), optionally filtered."""
+        path = f"/2010-04-01/Accounts/{self.account_sid}/SMS/ShortCodes.json"
+        return self.paginate(path, "short_codes", product=CORE, params=params)
 
     def find_incoming_number(self, e164: str) -> dict | None:
         """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None.

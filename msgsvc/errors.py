@@ -16,7 +16,9 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3  # HTTP 404, or no service by that name
     AUTH = 4  # no credentials (or the keyring cannot give them), or the API said 401/403
     WAIT_TIMEOUT = 5  # `campaigns wait`: still in review when --timeout ran out
+    CHANGES_PENDING = 6  # plan --detailed-exitcode: the plan has changes (no error uses it)
     INTERRUPTED = 130  # Ctrl-C
+    TERMINATED = 143  # SIGTERM (apply finishes what is in flight first)
     BROKEN_PIPE = 141  # stdout's reader went away, as SIGPIPE would
 
 
@@ -28,7 +30,9 @@ Exit status:
   3    not found (HTTP 404, or no service with that name)
   4    authentication: no credentials, an unknown profile, or HTTP 401/403
   5    campaigns wait: the campaign was still in review when --timeout ran out
+  6    plan --detailed-exitcode: changes pending
   130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM) during apply, after the requests in flight finished
   141  the reader of stdout went away (msgsvc ... | head)"""
 
 
@@ -85,6 +89,12 @@ class Interrupted(MsgsvcError):
     """Ctrl-C after something may have changed: the message says what, the hint how to go on."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class Terminated(Interrupted):
+    """SIGTERM while changes were being sent: as Ctrl-C, with the exit status of SIGTERM."""
+
+    exit_code = ExitCode.TERMINATED
 
 
 class NetworkError(MsgsvcError):

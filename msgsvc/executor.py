@@ -20,7 +20,7 @@ from msgsvc.plan import (
     ALREADY_ATTACHED, ATTACH, ATTACHED, CREATE, CREATED, DELETE, DELETED, DETACH, DETACHED,
     NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal,
 )
-from msgsvc.resources import RESOURCES
+from msgsvc.resources import RESOURCES, form_dict
 from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
 
 # 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
@@ -149,7 +149,10 @@ def _expected(change: Change) -> dict[str, Any]:
     if change.after is not None:
         return change.after
     keys = {field.wire: field.key for field in change.kind.fields}
-    return {keys[name]: value for name, value in change.form if name in keys}
+    fields = {field.wire: field for field in change.kind.fields}
+    # A list-valued field's values all count, as a list: the form repeats its name.
+    return {keys[name]: (value if isinstance(value, list) or not fields[name].many else [value])
+            for name, value in form_dict(change.form).items() if name in keys}
 
 
 def _text(value: Any) -> str:
@@ -158,6 +161,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "\n".join(_text(item) for item in value)
     return str(value)
 
 

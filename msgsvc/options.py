@@ -22,6 +22,13 @@ ProfileOpt = Annotated[
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required when not in a terminal).")]
+DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
+MAX_CONCURRENCY = 32
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
+                 help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
+]
 
 
 def _check_service_ref(value: str) -> str:

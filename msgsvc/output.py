@@ -141,6 +141,27 @@ def write(term: Terminal, text: str) -> None:
     term.stdout.flush()
 
 
+DIFF_STYLES = {"+": "green", "-": "red", "~": "yellow", ">": "cyan"}
+
+
+def emit_diff(term: Terminal, lines: Sequence[str], *, stderr: bool = False) -> None:
+    """A plan, one change per line (`+ create ...`, `- detach ...`): coloured by its first
+    character on a terminal, as is elsewhere. Lines are never folded."""
+    if not (term.stderr_tty if stderr else term.stdout_tty):
+        text = "".join(line + "\n" for line in lines)
+        if stderr:
+            term.stderr.write(text)
+            term.stderr.flush()
+        else:
+            write(term, text)
+        return
+    from rich.text import Text
+
+    console = term.console(stderr=stderr)
+    for line in lines:
+        console.print(Text(line, style=DIFF_STYLES.get(line[:1], "")), soft_wrap=True)
+
+
 def write_tsv(term: Terminal, rows: Iterable[Sequence[str]]) -> None:
     write(term, "".join("\t".join(row) + "\n" for row in rows))
 
@@ -166,7 +187,7 @@ def emit_plan(term: Terminal, planned: list[dict], *, as_json: bool) -> None:
     lines = []
     for request in planned:
         lines.append(f"{request['method']} {request['url']}")
-        for key, value in request["form"].items():  # a list-valued field: one line per item
+        for key, value in request["form"].items():  # a list-valued field: a line per value
             lines.extend(f"  {key}={item}" for item in (value if isinstance(value, list) else [value]))
     write(term, "".join(line + "\n" for line in lines))
     note(term, f"Dry run: {len(planned)} request(s) not sent.")

@@ -88,13 +88,20 @@ class Change:
             raise ValueError(f"unknown resource {self.resource!r}")
         if self.action in (UPDATE, DETACH, DELETE) and not self.target:
             raise ValueError(f"a{'n' if self.action == UPDATE else ''} {self.action} needs a target SID")
+        if self.action in (ATTACH, DETACH) and not isinstance(self.kind, SenderKind):
+            raise ValueError(f"only a sender is attached or detached, not a {self.kind.what}")
+        if self.action in (CREATE, UPDATE, DELETE) and isinstance(self.kind, SenderKind):
+            raise ValueError(f"a {self.kind.what} is attached or detached, not {self.action}d")
+        unknown = sorted({name for name, _ in self.form} - {field.wire for field in self.kind.fields})
+        if unknown:
+            raise ValueError(f"a {self.kind.what} has no field {', '.join(unknown)}")
         if self.kind.parent is not None and not self.service:
             raise ValueError(f"a change of {self.resource} needs the service SID")
 
     @property
     def kind(self) -> Resource:
         """The resource declaration this change is about."""
-        return RESOURCES[self.resource]
+        return RESOURCES[self.resource]  # __post_init__ made sure every declaration is loaded
 
     @property
     def method(self) -> str:

@@ -336,9 +336,16 @@ def sid_prefixes() -> tuple[str, ...]:
     return tuple(dict.fromkeys([r.prefix for r in all_resources()] + list(OTHER_IDENTIFIERS)))
 
 
-def all_resources() -> Iterable[Resource]:
-    from msgsvc import senders  # noqa: F401  (its kinds register themselves)
+# The modules that declare resources beyond this one's; each registers its own on import.
+DECLARING_MODULES = ("msgsvc.senders",)
 
+
+def all_resources() -> Iterable[Resource]:
+    """Every declared resource (importing the modules that declare them)."""
+    import importlib
+
+    for module in DECLARING_MODULES:
+        importlib.import_module(module)
     return RESOURCES.values()
 
 

@@ -209,3 +209,16 @@ def command_tree(include_groups: bool = False) -> list[tuple[list[str], object]]
     root = get_command(app)
     walk(root, Context(root, info_name="msgsvc"), [])
     return found
+
+
+@pytest.fixture
+def thing(monkeypatch):
+    """A resource with a list-valued field (`MessageSamples`, as A2P campaigns have), at
+    /v1/Things, registered for one test only."""
+    from msgsvc.resources import RESOURCES, Field, Resource
+
+    resource = Resource(name="thing", noun="things", what="thing", path="Things", list_key="things", prefix="QE",
+                        fields=(Field("FriendlyName", "text", "A name."),
+                                Field("MessageSamples", "text", "A sample.", many=True, name="sample")))
+    monkeypatch.setitem(RESOURCES, resource.name, resource)
+    return resource

@@ -17,12 +17,14 @@ import requests
 from conftest import SHARED
 
 SPEC_DIR = SHARED / "twilio-spec"
-# The 2010 extract also holds SMS/ShortCodes, whose operationIds clash with Messaging v1's and
-# which the emulator does not serve: only its IncomingPhoneNumbers paths are read.
-SPEC_FILES = {
-    "twilio_messaging_v1.json": "/v1/",
-    "twilio_api_v2010_numbers_and_short_codes.json": "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers",
-}
+# (file, the paths read from it, a prefix for their operationIds). The 2010 extract's
+# SMS/ShortCodes operations are known as "api.v2010.<operationId>": its ListShortCode (the
+# account's short codes) is not the Messaging v1 ListShortCode (a service's short codes).
+SPEC_FILES = (
+    ("twilio_messaging_v1.json", "/v1/", ""),
+    ("twilio_api_v2010_numbers_and_short_codes.json", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers", ""),
+    ("twilio_api_v2010_numbers_and_short_codes.json", "/2010-04-01/Accounts/{AccountSid}/SMS/ShortCodes", "api.v2010."),
+)
 EMU_ACCOUNT = "AC" + "e" * 32
 EMU_TOKEN = "emulator-token-0123456789abcdef"
 
@@ -88,17 +90,18 @@ class SpecChecker:
         from jsonschema import Draft7Validator
 
         self.schemas: dict[tuple[str, int], Any] = {}
-        for name, prefix in SPEC_FILES.items():
+        for name, paths, prefix in SPEC_FILES:
             doc = json.loads((SPEC_DIR / name).read_text(encoding="utf-8"))
             for path, item in doc["paths"].items():
-                if not path.startswith(prefix):
+                if not path.startswith(paths):
                     continue
                 for method, op in item.items():
                     if method not in ("get", "post", "delete"):
                         continue
                     for status, response in op["responses"].items():
                         content = response.get("content", {}).get("application/json")
-                        self.schemas[(op["operationId"], int(status))] = _convert(content["schema"], doc) if content else None
+                        key = (prefix + op["operationId"], int(status))
+                        self.schemas[key] = _convert(content["schema"], doc) if content else None
         self.format_checker = _format_checker()
         self.validator = Draft7Validator
         self.error_validator = Draft7Validator(ERROR_SCHEMA, format_checker=self.format_checker)
@@ -173,6 +176,20 @@ class Emulator:
 
     def sids(self, table: str) -> list[str]:
         return list(self.store.data[table])
+
+    def register_campaign(self, service_sid: str) -> dict:
+        """A US A2P 10DLC campaign on the service, for the account's approved brand: the
+        service is then registered (us_app_to_person_registered), as Twilio sets it."""
+        brand = next(sid for sid, b in self.store.data["brands"].items() if b["status"] == "APPROVED")
+        answer = self.call("POST", f"/v1/Services/{service_sid}/Compliance/Usa2p", data=[
+            ("BrandRegistrationSid", brand), ("UsAppToPersonUsecase", "ACCOUNT_NOTIFICATION"),
+            ("Description", "Account alerts for customers of Example Corp who opted in."),
+            ("MessageFlow", "Customers opt in on example.com/alerts by ticking an unticked box."),
+            ("MessageSamples", "Example Corp: your password was changed."),
+            ("MessageSamples", "Example Corp: a new device signed in."),
+            ("HasEmbeddedLinks", "false"), ("HasEmbeddedPhone", "false")])
+        assert answer.status_code == 201, answer.text
+        return answer.json()
 
     def incoming(self) -> str:
         return f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"

@@ -245,3 +245,14 @@ def test_client_settings_live_with_the_config():
 
     settings = client_settings(resolve(env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, data={}))
     assert (settings.username, settings.password, settings.max_retries) == (ACCOUNT_SID, AUTH_TOKEN, 4)
+
+
+def test_every_sender_kind_is_a_noun_of_the_command_line():
+    """A kind declared in senders.py is a command noun built by commands/senders.py."""
+    from msgsvc import cli
+    from msgsvc.commands import senders as commands
+    from msgsvc.senders import KINDS
+
+    for kind in KINDS:
+        assert cli.LAZY[kind.noun] == f"msgsvc.commands.senders:{kind.noun.replace('-', '_')}"
+        assert isinstance(getattr(commands, kind.noun.replace("-", "_")), typer.Typer)

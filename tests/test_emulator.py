@@ -18,7 +18,8 @@ from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, SPEC_DIR, check_records, sp
 
 MG_UNKNOWN = "MG" + "0" * 32
 NOT_EMULATED = ("{} is not emulated: msgsvc emulator serves only Messaging Services, their senders and US A2P "
-                "10DLC campaigns, the account's A2P brands and IncomingPhoneNumbers (this is not a missing resource)")
+                "10DLC campaigns, and the account's A2P brands, IncomingPhoneNumbers and short codes (this is not a "
+                "missing resource)")
 
 
 def error(code: int, message: str, status: int, detail: str | None = None) -> dict:
@@ -418,13 +419,14 @@ def test_msgsvc_client_retries_through_the_fail_rate_without_duplicates(monkeypa
     nothing, retried POSTs create each service exactly once."""
     from msgsvc.client import Client, ClientSettings
     from msgsvc.emulator import server
+    from msgsvc.resources import SERVICE
 
     monkeypatch.setattr(server, "RETRY_AFTER_SECONDS", 0)  # no waiting in the test
     emu = start_emulator(numbers=1, fail_rate=0.5, seed=5)  # seeded: both statuses come up
     try:
         client = Client(ClientSettings(username=EMU_ACCOUNT, password=EMU_TOKEN, base_url=emu.base_url, max_retries=40, backoff_factor=0))
         for i in range(8):
-            client.create_service({"FriendlyName": f"Retried {i}"})
+            client.create(SERVICE, {"FriendlyName": f"Retried {i}"})
         names = [s["friendly_name"] for s in client.list_services(page_size=3)]
         client.close()
     finally:

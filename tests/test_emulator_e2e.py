@@ -91,6 +91,14 @@ STEPS = [
     Step("destination-alpha-senders list {service} --country FR", out=r"AI[0-9a-f]{{32}}\tACME\tFR\t.*\n"),
     Step("destination-alpha-senders get {service} ACME --country FR", out=r"(?s)sid\tAI[0-9a-f]{{32}}\n.*iso_country_code\tFR\n.*"),
     Step("destination-alpha-senders detach {service} ACME --country FR --yes", out=r"ACME\tAI[0-9a-f]{{32}}\tdetached\t\t\n", err=r"1 detached\n"),
+    Step("numbers find {number}", out=r"{number}\t{number_sid}\t{number}\t\t\n"),
+    Step("export E2E", out=r'(?s)# A Messaging Services setup, written by `msgsvc export`\.\n.*\[\[services\]\]\n'
+                          r'friendly_name = "E2E"\n.*validity_period = 600\n.*numbers = \[\]\n.*'),
+    Step("plan - --detailed-exitcode", stdin='[[services]]\nfriendly_name = "E2E"\nvalidity_period = 601\n', code=6,
+         out=r'~ update "E2E": validity_period 600 -> 601\nPlan: 0 to create, 1 to update, 0 to attach, 0 to detach, '
+             r'0 to move, 0 to delete\.\n'),
+    Step("apply - --yes", stdin='[[services]]\nfriendly_name = "E2E"\nvalidity_period = 601\n',
+         out=r"update\tE2E\tE2E\t{service}\tupdated\t\t\n", err=r'~ update "E2E": validity_period 600 -> 601\n.*\n1 updated\n'),
     Step("services delete E2E --yes", err=r"Deleted {service} \(E2E\)\n"),
     Step("services get {service}", code=3,
          err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /Services/{service} was not found "

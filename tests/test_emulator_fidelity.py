@@ -244,7 +244,7 @@ def test_paths_and_methods_twilio_serves_but_the_emulator_does_not_answer_501(em
     paths += [("POST", "/v1/Services/PreregisteredUsa2p"), ("GET", "/v1/Tollfree/Verifications"),
               ("POST", "/v1/a2p/BrandRegistrations"), ("GET", f"/v1/a2p/BrandRegistrations/{brand}/Vettings"),
               ("POST", emulator.incoming()), ("POST", emulator.incoming_one(pn)), ("DELETE", emulator.incoming_one(pn)),
-              ("GET", f"/2010-04-01/Accounts/{EMU_ACCOUNT}/SMS/ShortCodes.json")]
+              ("GET", f"/2010-04-01/Accounts/{EMU_ACCOUNT}/SMS/ShortCodes/{'SC' + '0' * 32}.json")]
     for method, path in paths:
         response = emulator.call(method, path)
         assert (response.status_code, response.json()) == (501, error(20501, NOT_EMULATED.format(f"{method} {path}"), 501)), path

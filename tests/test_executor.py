@@ -35,8 +35,7 @@ def attach(sid=PN, *inputs):
 
 def test_a_mixed_list_is_sent_exactly_as_planned(httpserver):
     changes = [
-        Change("create", "service", inputs=("Alerts",),
-               form=(("FriendlyName", "Alerts"), ("MessageSamples", "a b"), ("MessageSamples", "c"))),
+        Change("create", "service", inputs=("Alerts",), form=(("FriendlyName", "Alerts"), ("Usecase", "poll"))),
         Change("update", "service", service=OTHER_SID, target=OTHER_SID, inputs=("Old",),
                form=(("ValidityPeriod", "600"),)),
         attach(PN, "+15017122661"),
@@ -45,7 +44,7 @@ def test_a_mixed_list_is_sent_exactly_as_planned(httpserver):
     ]
     auth = {"Authorization": BASIC_AUTH}
     httpserver.expect_ordered_request("/v1/Services", method="POST", headers=auth,
-                                      data="FriendlyName=Alerts&MessageSamples=a+b&MessageSamples=c",
+                                      data="FriendlyName=Alerts&Usecase=poll",
                                       ).respond_with_json(service(), status=201)
     httpserver.expect_ordered_request(f"/v1/Services/{OTHER_SID}", method="POST", headers=auth,
                                       data="ValidityPeriod=600").respond_with_json(service(OTHER_SID, "Old"))
@@ -216,3 +215,13 @@ def test_outcomes_are_json(httpserver):
     [outcome] = Executor(client_for(base_url_of(httpserver))).run([attach(PN)])
     assert json.loads(json.dumps(outcome.record())) == {"input": PN, "sid": PN, "status": "attached",
                                                        "code": None, "message": None}
+
+
+def test_a_list_valued_field_is_sent_as_repeated_keys(httpserver, thing):
+    httpserver.expect_oneshot_request("/v1/Things", method="POST", headers={"Authorization": BASIC_AUTH},
+                                      data="FriendlyName=T&MessageSamples=a+b&MessageSamples=c",
+                                      ).respond_with_json({"sid": "QE" + "1" * 32}, status=201)
+    change = Change("create", thing.name, inputs=("T",), form=(("FriendlyName", "T"), ("MessageSamples", "a b"), ("MessageSamples", "c")))
+    outcomes = Executor(client_for(base_url_of(httpserver))).run([change])
+    assert [(o.status, o.sid) for o in outcomes] == [("created", "QE" + "1" * 32)]
+    httpserver.check_assertions()

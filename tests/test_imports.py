@@ -74,6 +74,7 @@ def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
 
 
 @pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"], ["profiles", "--help"],
+                                  ["export", "--help"], ["plan", "--help"], ["apply", "--help"], ["numbers", "find", "--help"],
                                   ["campaigns", "create", "--help"], ["campaigns", "wait", "--help"], ["brands", "list", "--help"]])
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (
@@ -85,6 +86,11 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
     )
     modules = loaded(body)
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_the_setup_library_loads_neither_typer_nor_rich():
+    modules = loaded("import msgsvc.setup_file, msgsvc.setup_diff, msgsvc.setup_read, msgsvc.setup_apply")
+    assert not modules & {"typer", "rich", "tomli_w"}, sorted(modules & {"typer", "rich", "tomli_w"})
 
 
 def test_the_probe_can_fail():

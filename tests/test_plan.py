@@ -37,7 +37,7 @@ CHANGES = [
     Change("attach", "destination-alpha-sender", service=SERVICE_SID, inputs=("MyCo",),
            form=(("AlphaSender", "MyCo"), ("IsoCountryCode", "GB"))),
     Change("detach", "short-code", service=SERVICE_SID, target="SC" + "3" * 32, inputs=("SC" + "3" * 32,)),
-    Change("create", "service", form=(("MessageSamples", "a"), ("MessageSamples", "b"))),
+    Change("update", "service", service=SERVICE_SID, target=SERVICE_SID, form=(("FriendlyName", "A"), ("Usecase", "poll"))),
 ]
 
 
@@ -86,9 +86,11 @@ def test_a_change_that_names_no_request_is_refused(kwargs, message):
     assert str(caught.value) == message
 
 
-def test_dry_run_shows_each_request_with_repeated_keys_as_lists():
-    assert dry_run([CHANGES[6], CHANGES[5]], "http://127.0.0.1:9/") == [
-        {"method": "POST", "url": "http://127.0.0.1:9/v1/Services", "form": {"MessageSamples": ["a", "b"]}},
+def test_dry_run_shows_each_request_with_repeated_keys_as_lists(thing):
+    samples = Change("create", thing.name, form=(("MessageSamples", "a"), ("MessageSamples", "b")))
+    assert Change.from_dict(samples.to_dict()) == samples
+    assert dry_run([samples, CHANGES[5]], "http://127.0.0.1:9/") == [
+        {"method": "POST", "url": "http://127.0.0.1:9/v1/Things", "form": {"MessageSamples": ["a", "b"]}},
         {"method": "DELETE", "url": f"http://127.0.0.1:9/v1/Services/{SERVICE_SID}/ShortCodes/{'SC' + '3' * 32}",
          "form": {}},
     ]
@@ -187,3 +189,15 @@ def test_an_alpha_sender_attached_by_its_text_has_no_target(httpserver):
     ]
     assert isinstance(planned, SenderPlan) and planned.inputs == ("MyCo",)
     assert planned.changes[0].path == f"/v1/Services/{SERVICE_SID}/DestinationAlphaSenders"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"action": "attach", "resource": "service"}, "only a sender is attached or detached, not a Messaging Service"),
+    ({"action": "delete", "resource": "phone-number", "service": SERVICE_SID, "target": PN},
+     "a phone number is attached or detached, not deleted"),
+    ({"action": "create", "resource": "service", "form": (("Nope", "x"),)}, "a Messaging Service has no field Nope"),
+])
+def test_a_change_its_resource_cannot_take_is_refused(kwargs, message):
+    with pytest.raises(ValueError) as caught:
+        Change(**kwargs)
+    assert str(caught.value) == message

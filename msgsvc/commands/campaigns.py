@@ -406,5 +406,5 @@ def campaigns_usecases(
     columns = (Column("CODE", "code", wrap=False), Column("NAME", "name"),
                Column("POST APPROVAL", "post_approval_required", wrap=False), Column("DESCRIPTION", "description"))
     emit_records(state.term, usecases, columns, as_json=state.json)
-    cache.remember_table(state, "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
+    cache.remember_table(state.profile, "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
 

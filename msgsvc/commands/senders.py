@@ -15,25 +15,19 @@ from typing import Annotated, Callable, List, Optional
 import typer
 
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
-from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, use
+from msgsvc.options import (
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, list_limit, list_options, use,
+)
 from msgsvc.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
     SenderKind, country_code,
 )
-
-DEFAULT_CONCURRENCY = 8  # as msgsvc.pool, which is not imported before a command runs
-MAX_CONCURRENCY = 32
 
 FromFileOpt = Annotated[
     Optional[str],
     typer.Option("--from-file", "-f", metavar="FILE",
                  help="Also read values from FILE, one per line ('-' is standard input; blank "
                       "lines and # comments are ignored).", show_default=False),
-]
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
-                 help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
 ]
 LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
 
@@ -192,6 +186,10 @@ Example:
             func = _without(func, "country")
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"
         app.command(verb, help=help_text)(func)
+    if kind is NUMBERS:
+        from msgsvc.commands.setup import numbers_find
+
+        app.command("find")(numbers_find)
     return app
 
 
@@ -253,17 +251,9 @@ def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Option
 
 
 def _read_lines(term, path: str) -> List[tuple]:
-    if path == "-":
-        text, name = term.stdin.read(), "standard input"
-    else:
-        try:
-            with open(path, encoding="utf-8") as stream:
-                text = stream.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None
-        name = path
+    from msgsvc.atomic import read_text
+
+    text, name = read_text(path, stdin=term.stdin)
     lines = []
     for number, line in enumerate(text.splitlines(), 1):
         value = line.split("#", 1)[0].strip()  # no sender value contains '#'

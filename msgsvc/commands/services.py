@@ -50,7 +50,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
         f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
     ):
         service = _send(client, change)
-    cache.remember(state, service)
+    cache.remember(state.profile, service)
     emit_record(state.term, service, as_json=state.json)
     if not state.json:
         note(state.term, f"Created {service.get('sid')} ({service.get('friendly_name')})")
@@ -70,7 +70,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False
     from msgsvc.output import emit_record
 
     client = state.client()
-    record = cache.remember(state, client.get_service(resolve_service(client, service)))
+    record = cache.remember(state.profile, client.get_service(resolve_service(client, service)))
     emit_record(state.term, record, as_json=state.json)
     if record.get("us_app_to_person_registered") and not state.json and state.term.stdout_tty:
         _campaign_line(state.term, client, record)
@@ -110,7 +110,7 @@ def services_list(
     from msgsvc.output import emit_records
 
     shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns, as_json=state.json)
-    cache.remember_listing(state, shown, limit=limit)
+    cache.remember_listing(state.profile, shown, limit=limit)
 
 
 @app.command("usecases")
@@ -129,7 +129,7 @@ def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: Profi
     usecases = state.client().service_usecases()
     columns = (Column("USECASE", "usecase", wrap=False), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
     emit_records(state.term, usecases, columns, as_json=state.json)
-    cache.remember_table(state, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
+    cache.remember_table(state.profile, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
 
 
 @app.command("update")
@@ -160,7 +160,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
         return _dry_run(state, change)
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
         updated = _send(client, change)
-    cache.remember(state, updated)
+    cache.remember(state.profile, updated)
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
         note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
@@ -216,7 +216,7 @@ def services_delete(
             note(state.term, "Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
     _send(client, change)
-    cache.forget(state, sid)
+    cache.forget(state.profile, sid)
     note(state.term, f"Deleted {sid} ({name})")
 
 

@@ -313,8 +313,8 @@ def not_emulated(request: Request) -> Fault:
     return Fault(
         501, NOT_EMULATED_CODE,
         f"{request.method} {request.path} is not emulated: msgsvc emulator serves only Messaging "
-        "Services, their senders and US A2P 10DLC campaigns, the account's A2P brands and "
-        "IncomingPhoneNumbers (this is not a missing resource)",
+        "Services, their senders and US A2P 10DLC campaigns, and the account's A2P brands, "
+        "IncomingPhoneNumbers and short codes (this is not a missing resource)",
     )
 
 
@@ -476,14 +476,61 @@ route(_ACCOUNT + r"/IncomingPhoneNumbers\.json$", {"GET": list_incoming}, ("POST
 route(_ACCOUNT + r"/IncomingPhoneNumbers/(?P<sid>[^/]+)\.json$", {"GET": fetch_incoming}, ("POST", "DELETE"))
 
 
+def list_short_codes(call: Call) -> Response:
+    _own_account(call)
+    return Response(200, _short_codes_page(call.store, call.request, call.account), "api.v2010.ListShortCode")
+
+
+route(_ACCOUNT + r"/SMS/ShortCodes\.json$", {"GET": list_short_codes})
+route(_ACCOUNT + r"/SMS/ShortCodes/(?P<sid>[^/]+)\.json$", {}, ("GET", "POST"))
+
+
 def _incoming_page(store: Store, request: Request, account: str) -> dict[str, Any]:
     q = request.query
     origin = q.get("Origin") or None
     if origin is not None and origin not in ("twilio", "hosted"):
         raise invalid(f"Origin must be twilio or hosted: {origin!r}")
     records = store.incoming_numbers(q.get("PhoneNumber"), q.get("FriendlyName"), origin)
-    window = page_window(q, records, lambda r: r["seq"])
     filters = [(name, q[name]) for name in ("Beta", "FriendlyName", "PhoneNumber", "Origin") if q.get(name)]
+    return v2010_page("incoming_phone_numbers", records, lambda r: render_incoming(r, account), request, filters)
+
+
+def render_short_code(r: dict[str, Any], account_sid: str) -> dict[str, Any]:
+    """A ShortCode of the 2010 API (the account's short codes): every field of the spec's schema."""
+    return {
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "date_created": rfc2822(r["created"]),
+        "date_updated": rfc2822(r["updated"]),
+        "friendly_name": r["short_code"],
+        "short_code": r["short_code"],
+        "sid": r["sid"],
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": "",
+        "sms_method": "POST",
+        "sms_url": "",
+        "uri": f"/2010-04-01/Accounts/{account_sid}/SMS/ShortCodes/{r['sid']}.json",
+    }
+
+
+def _short_codes_page(store: Store, request: Request, account: str) -> dict[str, Any]:
+    """GET .../SMS/ShortCodes.json: the account's short codes; `ShortCode` and `FriendlyName`
+    filter exactly."""
+    q = request.query
+    with store.lock:
+        records = sorted((dict(r) for r in store.data["short_codes"].values()), key=lambda r: r["seq"])
+    for name, key in (("ShortCode", "short_code"), ("FriendlyName", "short_code")):
+        if q.get(name):
+            records = [r for r in records if r[key] == q[name]]
+    filters = [(name, q[name]) for name in ("FriendlyName", "ShortCode") if q.get(name)]
+    return v2010_page("short_codes", records, lambda r: render_short_code(r, account), request, filters)
+
+
+def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict], dict], request: Request,
+               filters: list[tuple[str, str]]) -> dict[str, Any]:
+    """A 2010 API list page (records in `seq` order): relative `*_uri` links at the top
+    level, no `meta`."""
+    window = page_window(request.query, records, lambda r: r["seq"])
     path = request.path
 
     def uri(page: int, token: str | None) -> str:
@@ -498,5 +545,5 @@ def _incoming_page(store: Store, request: Request, account: str) -> dict[str, An
         "previous_page_uri": uri(max(window.page - 1, 0), window.previous_token) if window.previous_token else None,
         "start": window.start,
         "uri": uri(window.page, window.token),
-        "incoming_phone_numbers": [render_incoming(r, account) for r in window.items],
+        key: [render(r) for r in window.items],
     }
