@@ -12,6 +12,7 @@ The library, usable from Python on its own:
     plan        changes as data (create, update, attach, detach, delete) and the planners
     executor    sends any list of changes: one result each, a lost POST checked, never resent
     pool        the bounded thread pool they run on, and what Ctrl-C leaves
+    a2p         US A2P 10DLC campaigns: the definition's rules, waiting for a review
     resolve     a service named by SID or by friendly name
     setup_file  the setup file (TOML/JSON): its complete validation with lines, the export document
     setup_read  reading an account's services and senders concurrently; plan and `numbers find` on it
@@ -33,14 +34,14 @@ The command line:
     output      tables, TSV and JSON; notes, prompts and progress on stderr
     state       the options of one invocation and its client
     shell       completion scripts and the answer to one Tab press
-    complete    the candidates a Tab press offers (services, profiles)
-    cache       the completion cache of service names the services commands saw
+    complete    the candidates a Tab press offers (services, profiles, brands, use cases)
+    cache       the completion caches: service names, brands, use cases the commands saw
 """
 
 __version__ = "0.1.0"
 
 LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "resolve", "suggest", "setup_file",
+    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "a2p", "resolve", "suggest", "setup_file",
     "setup_read", "setup_diff", "setup_apply", "config", "keystore", "verify", "atomic", "errors", "emulator",
 )
 CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete", "cache")

@@ -75,14 +75,17 @@ def _save(scope_name: str, services: dict[str, str]) -> None:
     write_private(path, text, fsync=False)
 
 
-def _update(profile: str | None, change: Any) -> None:
-    """Apply `change(services) -> services` to the cache of `profile` (None: the credentials
-    in effect); never raises."""
+def _update(profile: str | None, change: Any, kind: str | None = None) -> None:
+    """Apply `change(entries) -> entries` to a cache of `profile` (None: the credentials in
+    effect): its services, or the table `kind` (see load_table); never raises."""
     try:
         name = scope(profile)
         if name is None:
             return
-        _save(name, change(load(name)))
+        if kind is None:
+            _save(name, change(load(name)))
+        else:
+            _save_table(name, kind, change(load_table(name, kind)))
     except Exception:  # noqa: BLE001 - a cache must never make a command fail
         pass
 
@@ -132,3 +135,63 @@ def remember_listing(profile: str | None, records: list[dict], *, limit: int | N
         return services
 
     _update(profile, change)
+
+
+# --- other small tables for completion: brands, use cases -----------------------------------
+
+_TABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+def table_path(scope_name: str, kind: str) -> Path:
+    from msgsvc import config
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
+    return config.cache_dir() / f"{kind}-{safe}.tsv"
+
+
+def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
+    """{key: description} of one table (`brands`, `campaign-usecases`, `service-usecases`),
+    as the commands that list them last saw them; empty when missing or not ours."""
+    if not scope_name:
+        return {}
+    try:
+        lines = table_path(scope_name, kind).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return {}
+    if lines[0] != f"msgsvc {kind} cache 1":
+        return {}
+    table = {}
+    for line in lines[1:]:
+        key, tab, text = line.partition("\t")
+        if not tab or not _TABLE_KEY.match(key):
+            if line:
+                return {}
+            continue
+        table[key] = text
+    return table
+
+
+def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
+    from msgsvc import config
+    from msgsvc.atomic import write_private
+
+    path = table_path(scope_name, kind)
+    config.ensure_private_dir(path.parent)
+    table = dict(list(table.items())[-MAX_ENTRIES:])
+    body = f"msgsvc {kind} cache 1\n" + "".join(f"{key}\t{text}\n" for key, text in table.items())
+    write_private(path, body, fsync=False)
+
+
+def remember_table(profile: str | None, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
+    """Record what a command listed: the whole table (`replace`), or entries merged in.
+    Never raises."""
+
+    def change(table: dict[str, str]) -> dict[str, str]:
+        table = {} if replace else table
+        for key, text in entries.items():
+            if _TABLE_KEY.match(key):
+                table.pop(key, None)
+                table[key] = " ".join(text.split())
+        return table
+
+    _update(profile, change, kind)

@@ -120,6 +120,8 @@ LAZY: dict[str, str] = {
     "alpha-senders": "msgsvc.commands.senders:alpha_senders",
     "channel-senders": "msgsvc.commands.senders:channel_senders",
     "destination-alpha-senders": "msgsvc.commands.senders:destination_alpha_senders",
+    "campaigns": "msgsvc.commands.campaigns",
+    "brands": "msgsvc.commands.brands",
     "export": "msgsvc.commands.setup:export",
     "plan": "msgsvc.commands.setup:plan",
     "apply": "msgsvc.commands.setup:apply",

@@ -26,7 +26,7 @@ from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
 from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause, retry_note
 
-from msgsvc.resources import SERVICE, form_dict
+from msgsvc.resources import BRAND, CAMPAIGN, SERVICE, form_dict
 
 if TYPE_CHECKING:
     from msgsvc.resources import Resource
@@ -414,6 +414,54 @@ class Client:
         from msgsvc.senders import NUMBERS
 
         return self.find_account_sender(NUMBERS, e164)
+
+    # --- US A2P 10DLC: the account's brands, a service's campaign, use cases ------------
+
+    def list_campaigns(self, service_sid: str, *, limit: int | None = None) -> Listing:
+        """A service's US A2P 10DLC campaigns (Twilio keeps at most one per service)."""
+        return self.list_of(CAMPAIGN, service_sid, limit=limit)
+
+    def find_campaign(self, service_sid: str) -> dict | None:
+        """The service's campaign, or None when it has none."""
+        return next(iter(self.list_campaigns(service_sid, limit=1)), None)
+
+    def get_campaign(self, service_sid: str, sid: str) -> dict:
+        return self.fetch(CAMPAIGN, sid, service_sid)
+
+    def create_campaign(self, service_sid: str, form: Form) -> dict:
+        """Register a campaign; list-valued fields as repeated pairs (`MessageSamples=a&
+        MessageSamples=b`), as CAMPAIGN.form or msgsvc.a2p.campaign_form build them."""
+        return self.create(CAMPAIGN, form, service_sid)
+
+    def update_campaign(self, service_sid: str, sid: str, form: Form) -> dict:
+        return self.update(CAMPAIGN, sid, form, service_sid)
+
+    def delete_campaign(self, service_sid: str, sid: str) -> None:
+        self.delete(CAMPAIGN, sid, service_sid)
+
+    def campaign_usecases(self, service_sid: str, brand_sid: str | None = None) -> list[dict]:
+        """The campaign use cases a brand may register on this service (all, without a brand)."""
+        params = {"BrandRegistrationSid": brand_sid} if brand_sid else None
+        url = f"/v1/Services/{service_sid}/Compliance/Usa2p/Usecases"
+        return self._object_list(self.fetch_object("GET", url, params=params), "us_app_to_person_usecases", url)
+
+    def service_usecases(self) -> list[dict]:
+        """The values of a service's own `usecase` field, with descriptions."""
+        url = "/v1/Services/Usecases"
+        return self._object_list(self.fetch_object("GET", url), "usecases", url)
+
+    def list_brands(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
+        """The account's A2P brand registrations (read only here)."""
+        return self.list_of(BRAND, limit=limit, page_size=page_size)
+
+    def get_brand(self, sid: str) -> dict:
+        return self.fetch(BRAND, sid)
+
+    def _object_list(self, payload: dict, key: str, url: str) -> list[dict]:
+        items = payload.get(key)
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ResponseError(f"GET {self.base()}{url} answered without a '{key}' array of objects")
+        return items
 
     def close(self) -> None:
         if self._session is not None:

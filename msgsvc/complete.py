@@ -42,3 +42,31 @@ def complete_services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
         return found
     except Exception:
         return []
+
+
+def _table(ctx: Any, kind: str, incomplete: str) -> list[tuple[str, str]]:
+    try:
+        from msgsvc import cache
+
+        table = cache.load_table(cache.scope(profile_on_command_line(ctx)), kind)
+        return [(key, text) for key, text in table.items() if key.startswith(incomplete)]
+    except Exception:
+        return []
+
+
+def complete_brands(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+    """Brand SIDs that `brands list/get` saw, with their status and type."""
+    return _table(ctx, "brands", incomplete)
+
+
+def complete_campaign_usecases(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+    """Campaign use case codes that `campaigns usecases` saw, with their names."""
+    return _table(ctx, "campaign-usecases", incomplete.upper())
+
+
+def complete_service_usecases(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+    """A service's `usecase` values, with the purpose `services usecases` saw for each."""
+    from msgsvc.resources import USECASES
+
+    seen = dict(_table(ctx, "service-usecases", ""))
+    return [(value, seen.get(value, "")) for value in USECASES if value.startswith(incomplete.lower())]

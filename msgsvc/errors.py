@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments or input, or declined at a prompt; nothing was changed
     NOT_FOUND = 3  # HTTP 404, or no service by that name
     AUTH = 4  # no credentials (or the keyring cannot give them), or the API said 401/403
+    WAIT_TIMEOUT = 5  # `campaigns wait`: still in review when --timeout ran out
     CHANGES_PENDING = 6  # plan --detailed-exitcode: the plan has changes (no error uses it)
     INTERRUPTED = 130  # Ctrl-C
     TERMINATED = 143  # SIGTERM (apply finishes what is in flight first)
@@ -28,6 +29,7 @@ Exit status:
   2    usage error, invalid input, or declined at a prompt (nothing was changed)
   3    not found (HTTP 404, or no service with that name)
   4    authentication: no credentials, an unknown profile, or HTTP 401/403
+  5    campaigns wait: the campaign was still in review when --timeout ran out
   6    plan --detailed-exitcode: changes pending
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM) during apply, after the requests in flight finished

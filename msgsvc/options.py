@@ -172,6 +172,15 @@ def _choices(field: Field) -> Callable[[str], list[str]]:
     return lambda incomplete: [c for c in field.choices if c.lower().startswith(incomplete.lower())]
 
 
+def _completion(field: Field) -> Callable | None:
+    """What Tab offers for a field's option: its own completion (from a cache), or its choices."""
+    if field.complete:
+        from msgsvc import complete
+
+        return getattr(complete, field.complete)
+    return _choices(field) if field.choices else None
+
+
 def field_option(field: Field) -> Any:
     """The Annotated type of the option for one field (a `many` field: a repeated option)."""
     if field.many:
@@ -180,7 +189,7 @@ def field_option(field: Field) -> Any:
             Optional[List[str]],
             typer.Option(field.option, help=field.help + " Give it once per item.", metavar=metavar,
                          callback=_check(field), show_default=False,
-                         autocompletion=_choices(field) if field.choices else None),
+                         autocompletion=_completion(field)),
         ]
     if field.kind == "bool":
         name = field.option[2:]
@@ -191,7 +200,7 @@ def field_option(field: Field) -> Any:
     return Annotated[
         Optional[str],
         typer.Option(field.option, help=field.help, metavar=metavar, callback=_check(field),
-                     autocompletion=_choices(field) if field.choices else None, show_default=False),
+                     autocompletion=_completion(field), show_default=False),
     ]
 
 

@@ -42,6 +42,7 @@ class Field:
     many: bool = False
     name: str | None = None  # the option's name when it is not the key's: "sample"
     json_key: str | None = None  # the key in the API's JSON when it is not snake_case of wire
+    complete: str | None = None  # Tab completion: a function of msgsvc.complete (a CLI module)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS_OF_FIELD:
@@ -160,6 +161,11 @@ class Resource:
     columns: tuple[Column, ...] = ()  # what a list shows, in order
     keys: tuple[str, ...] = ()  # every key of the API's object, in its order: what --fields takes
     parent: Resource | None = None  # the resource it lives under (a service), or None
+    updatable: tuple[str, ...] | None = None  # wire names an update may send (None: every field)
+
+    @property
+    def update_fields(self) -> tuple[Field, ...]:
+        return self.fields if self.updatable is None else tuple(f for f in self.fields if f.wire in self.updatable)
 
     @property
     def plural(self) -> str:
@@ -242,7 +248,7 @@ SERVICE = Resource(
               "Seconds a message may wait in the queue before it is dropped (1 to 36000).",
               minimum=1, maximum=36000),
         Field("SynchronousValidation", "bool", "Reserved by Twilio."),
-        Field("Usecase", "choice", "What the service is used for.", USECASES),
+        Field("Usecase", "choice", "What the service is used for.", USECASES, complete="complete_service_usecases"),
         Field("UseInboundWebhookOnNumber", "bool",
               "Use each number's own webhook instead of the service's inbound and fallback URLs."),
     ),
@@ -263,6 +269,87 @@ SERVICE = Resource(
         "us_app_to_person_registered", "use_inbound_webhook_on_number",
     ),
 )
+
+def _keyword(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9]+", value):
+        raise ValueError(f"{value!r} is not an alphanumeric keyword (A-Z, a-z, 0-9)")
+    return value
+
+
+def _brand_sid(value: str) -> str:
+    return validate.sid(value, "BN")
+
+
+def _usecase_code(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", value):
+        raise ValueError(f"{value!r} is not a use case code such as MARKETING or 2FA")
+    return value.upper()
+
+
+# A service's US A2P 10DLC campaign (`msgsvc campaigns`). The rules across fields (2 to 5
+# samples, keyword lists within 255 characters, what create and update require) are in
+# msgsvc/a2p.py, which also checks a campaign read from a file.
+CAMPAIGN = Resource(
+    name="campaign",
+    noun="campaigns",
+    what="A2P 10DLC campaign",
+    path="Compliance/Usa2p",
+    list_key="compliance",
+    prefix="QE",
+    parent=SERVICE,
+    updatable=("HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow", "Description",
+               "AgeGated", "DirectLending", "PrivacyPolicyUrl", "TermsAndConditionsUrl"),
+    fields=(
+        Field("BrandRegistrationSid", "text", "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.",
+              name="brand", check=_brand_sid, complete="complete_brands"),
+        Field("UsAppToPersonUsecase", "text", "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.",
+              name="usecase", check=_usecase_code, complete="complete_campaign_usecases"),
+        Field("Description", "text", "What the campaign sends, 40 to 4096 characters.", minimum=40, maximum=4096),
+        Field("MessageFlow", "text", "How recipients opt in (every way), 40 to 2048 characters.", minimum=40, maximum=2048),
+        Field("MessageSamples", "text", "A sample message, 20 to 1024 characters; 2 to 5 of them.",
+              many=True, name="sample", minimum=20, maximum=1024),
+        Field("HasEmbeddedLinks", "bool", "Messages contain links."),
+        Field("HasEmbeddedPhone", "bool", "Messages contain phone numbers."),
+        Field("OptInMessage", "text", "The reply to an opt-in keyword, 20 to 320 characters.", minimum=20, maximum=320),
+        Field("OptOutMessage", "text", "The reply to an opt-out keyword, 20 to 320 characters.", minimum=20, maximum=320),
+        Field("HelpMessage", "text", "The reply to a help keyword, 20 to 320 characters.", minimum=20, maximum=320),
+        Field("OptInKeywords", "text", "A keyword that opts in (alphanumeric; all of them within 255 characters).",
+              many=True, name="opt-in-keyword", check=_keyword),
+        Field("OptOutKeywords", "text", "A keyword that opts out (alphanumeric; all of them within 255 characters).",
+              many=True, name="opt-out-keyword", check=_keyword),
+        Field("HelpKeywords", "text", "A keyword that asks for help (alphanumeric; all of them within 255 characters).",
+              many=True, name="help-keyword", check=_keyword),
+        Field("SubscriberOptIn", "bool", "Recipients opt in to the campaign."),
+        Field("AgeGated", "bool", "The content is age gated (federally legal, for adults)."),
+        Field("DirectLending", "bool", "The campaign offers direct lending."),
+        Field("PrivacyPolicyUrl", "url", "The campaign's privacy policy."),
+        Field("TermsAndConditionsUrl", "url", "The campaign's terms and conditions."),
+    ),
+    columns=(
+        Column("SID", "sid", fit=KEEP),
+        Column("STATUS", "campaign_status", fit=KEEP),
+        Column("USECASE", "us_app_to_person_usecase", fit=KEEP, drop=1),
+        Column("BRAND", "brand_registration_sid", fit=KEEP, drop=2),
+        CREATED,
+    ),
+)
+
+# The account's brand registrations (read only: registered in Twilio's Console).
+BRAND = Resource(
+    name="brand",
+    noun="brands",
+    what="brand registration",
+    path="a2p/BrandRegistrations",
+    list_key="data",
+    prefix="BN",
+    columns=(  # what fits 80 columns; `brands get` shows every field
+        Column("SID", "sid", fit=KEEP),
+        Column("STATUS", "status", fit=KEEP),
+        Column("TYPE", "brand_type", fit=KEEP, drop=1),
+        Column("FAILURE REASON", "failure_reason"),
+    ),
+)
+
 
 # Identifiers that are not resources msgsvc manages, but that a user may type.
 OTHER_IDENTIFIERS = {"AC": "an Account SID", "SK": "an API Key SID"}
@@ -305,4 +392,4 @@ def all_resources() -> Iterable[Resource]:
     return RESOURCES.values()
 
 
-register(SERVICE)
+register(SERVICE, CAMPAIGN, BRAND)

@@ -74,7 +74,9 @@ def _convert(schema: Any, doc: dict) -> Any:
         for part in schema["$ref"].lstrip("#/").split("/"):
             target = target[part]
         return _convert(target, doc)
-    out = {k: _convert(v, doc) for k, v in schema.items() if not k.startswith("x-") and k not in ("nullable", "examples", "example", "description")}
+    out = {k: _convert(v, doc) for k, v in schema.items() if not k.startswith("x-") and k not in ("nullable", "examples", "example", "description", "properties")}
+    if isinstance(schema.get("properties"), dict):  # property names are kept, even `description`
+        out["properties"] = {name: _convert(v, doc) for name, v in schema["properties"].items()}
     if "properties" in out:
         out["required"] = sorted(out["properties"])
         out["additionalProperties"] = False
@@ -177,6 +179,20 @@ class Emulator:
 
     def sids(self, table: str) -> list[str]:
         return list(self.store.data[table])
+
+    def register_campaign(self, service_sid: str) -> dict:
+        """A US A2P 10DLC campaign on the service, for the account's approved brand: the
+        service is then registered (us_app_to_person_registered), as Twilio sets it."""
+        brand = next(sid for sid, b in self.store.data["brands"].items() if b["status"] == "APPROVED")
+        answer = self.call("POST", f"/v1/Services/{service_sid}/Compliance/Usa2p", data=[
+            ("BrandRegistrationSid", brand), ("UsAppToPersonUsecase", "ACCOUNT_NOTIFICATION"),
+            ("Description", "Account alerts for customers of Example Corp who opted in."),
+            ("MessageFlow", "Customers opt in on example.com/alerts by ticking an unticked box."),
+            ("MessageSamples", "Example Corp: your password was changed."),
+            ("MessageSamples", "Example Corp: a new device signed in."),
+            ("HasEmbeddedLinks", "false"), ("HasEmbeddedPhone", "false")])
+        assert answer.status_code == 201, answer.text
+        return answer.json()
 
     def incoming(self) -> str:
         return f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"

@@ -25,7 +25,7 @@ THIRD_SID = "MG" + "c" * 32
 # (line typed, what must be offered); the same cases for every shell.
 CASES = [
     ("msgsvc serv", ["services"]),
-    ("msgsvc services ", ["create", "delete", "get", "list", "update"]),
+    ("msgsvc services ", ["create", "delete", "get", "list", "update", "usecases"]),
     ("msgsvc services create --use", ["--usecase", "--use-inbound-webhook-on-number"]),
     ("msgsvc services create --usecase ", ["discussion", "marketing", "notifications", "poll", "undeclared", "verification"]),
     ("msgsvc --profile ", ["staging", "test"]),
@@ -139,6 +139,7 @@ def test_fish_completes_through_the_committed_script(shell_env):
         "services": "Create, inspect, list, change and delete...", "create": "Create a Messaging Service; print it.",
         "get": "Show one Messaging Service, every field.", "delete": "Delete a Messaging Service.",
         "list": "List Messaging Services: the first 50, or...", "update": "Change a Messaging Service: only the...",
+        "usecases": "List the values of a service's usecase...",
     }
     expected = ""
     for line, words in CASES:

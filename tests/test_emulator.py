@@ -17,8 +17,9 @@ import requests
 from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, SPEC_DIR, check_records, spec_checker, start_emulator, stop_emulator
 
 MG_UNKNOWN = "MG" + "0" * 32
-NOT_EMULATED = ("{} is not emulated: msgsvc emulator serves only Messaging Services, their senders, and the "
-                "account's IncomingPhoneNumbers and short codes (this is not a missing resource)")
+NOT_EMULATED = ("{} is not emulated: msgsvc emulator serves only Messaging Services, their senders and US A2P "
+                "10DLC campaigns, and the account's A2P brands, IncomingPhoneNumbers and short codes (this is not a "
+                "missing resource)")
 
 
 def error(code: int, message: str, status: int, detail: str | None = None) -> dict:
@@ -293,13 +294,6 @@ def test_incoming_phone_numbers_page_with_relative_uris_and_rfc2822_dates(emulat
     assert [n["phone_number"] for n in hosted["incoming_phone_numbers"]] == ["+15550000009", "+15550000019", "+15550000029"]
     other = emu.call("GET", f"/2010-04-01/Accounts/{'AC' + 'f' * 32}/IncomingPhoneNumbers.json")
     assert (other.status_code, other.json()["code"]) == (401, 20003)
-
-
-def test_a2p_registration_is_an_emulator_only_form_field(emulator):
-    sid = create_service(emulator, "Registered", EmulatorUsAppToPersonRegistered="true")["sid"]
-    assert emulator.call("GET", f"/v1/Services/{sid}").json()["us_app_to_person_registered"] is True
-    response = emulator.call("POST", f"/v1/Services/{sid}", data={"EmulatorUsAppToPersonRegistered": "false"})
-    assert response.json()["us_app_to_person_registered"] is False
 
 
 def test_concurrent_bulk_attaches_leave_a_consistent_state(emulator):

@@ -3,7 +3,8 @@ command of the tool once (STEPS), and the emulator command's own behaviour as a 
 
 Adding a command: add ONE Step to STEPS (before the final deletes); placeholders in braces
 come from the emulator ({account_sid}, {auth_token}, {base_url}, {api_key}, {number} = an
-SMS-capable E.164 number, {number_sid}, {short_code}, {short_code_sid}, {channel_sender_sid})
+SMS-capable E.164 number, {number_sid}, {short_code}, {short_code_sid}, {channel_sender_sid},
+{brand} = an approved brand, {campaign_file} = a campaign.toml for it)
 or from an earlier step's `save`. test_every_command_is_in_the_steps fails until it is added.
 """
 
@@ -54,6 +55,22 @@ STEPS = [
     Step("services list", out=r"{service}\tE2E\tnotifications\tfalse\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"),
     Step("services update E2E --validity-period 600 --no-sticky-sender", out=r"(?s).*sticky_sender\tfalse\n.*validity_period\t600\n.*",
          err=r"Updated {service} \(StickySender, ValidityPeriod\)\n"),
+    Step("brands list", out=r"{brand}\tAPPROVED\tSTANDARD\t\nBN[0-9a-f]{{32}}\tAPPROVED\tSOLE_PROPRIETOR\t\n"
+                             r"BN[0-9a-f]{{32}}\tFAILED\tSTANDARD\tRegistration error: .*\n"),
+    Step("brands get {brand}", out=r"(?s)sid\t{brand}\n.*status\tAPPROVED\n.*"),
+    Step("services usecases", out=r"(?s)notifications\tNotify my users\.\t.*\nundeclared\t.*\n"),
+    Step("campaigns usecases {service} --brand {brand}", out=r"(?s)2FA\tTwo-Factor authentication \(2FA\)\tfalse\t.*\nSWEEPSTAKE\t.*\n"),
+    Step("campaigns create E2E --from-file {campaign_file} --json", save="campaign",
+         out=r'\{{"sid":"QE[0-9a-f]{{32}}",.*"messaging_service_sid":"{service}",.*"campaign_status":"PENDING",.*\}}\n'),
+    Step("campaigns wait E2E --interval 0.1s", out=r"(?s)sid\t{campaign}\n.*campaign_status\tVERIFIED\n.*",
+         err=r"Campaign {campaign} of {service} \(E2E\) is VERIFIED\n"),
+    Step("campaigns get {service}", out=r"(?s)sid\t{campaign}\n.*us_app_to_person_usecase\tACCOUNT_NOTIFICATION\n.*"),
+    Step("campaigns update {service} --age-gated", out=r"(?s)sid\t{campaign}\n.*age_gated\ttrue\n.*",
+         err=r"Updated campaign {campaign} \(AgeGated\): PENDING\n"),
+    Step("services delete {service} --yes", code=2, err=r"msgsvc: {service} \(E2E\) is registered for US A2P 10DLC: .*\nhint: .*\n"),
+    Step("campaigns delete {service} --yes",
+         err=r"msgsvc: warning: deleting campaign {campaign} stops US A2P 10DLC messaging from {service} \(E2E\) at once; .*\n"
+             r"Deleted campaign {campaign} of {service} \(E2E\); the service is no longer registered for US A2P 10DLC\n"),
     Step("numbers attach {service} {number}", out=r"{number}\t{number_sid}\tattached\t\t\n", err=r"1 attached\n"),
     Step("numbers list {service}", out=r"{number_sid}\t{number}\tUS\t[A-Za-z,]*\t\S+Z\n"),
     Step("numbers get {service} {number}", out=r"(?s)sid\t{number_sid}\n.*phone_number\t{number}\n.*"),
@@ -140,7 +157,7 @@ class RunningEmulator:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
-    emu = RunningEmulator(tmp, "--numbers", "30", "--state", str(tmp / "state.json"))
+    emu = RunningEmulator(tmp, "--numbers", "30", "--state", str(tmp / "state.json"), "--a2p-review", "0")
     yield emu
     assert emu.stop() == 0
     stderr = emu.stderr_path.read_text()
@@ -163,7 +180,20 @@ def seeded(running):
         "short_code": next(iter(state["short_codes"].values()))["short_code"],
         "short_code_sid": next(iter(state["short_codes"])),
         "channel_sender_sid": next(iter(state["channel_senders"])),
+        "brand": next(iter(state["brands"])),  # the APPROVED standard brand
+        "campaign_file": str(_campaign_file(running.tmp, next(iter(state["brands"])))),
     }
+
+
+def _campaign_file(tmp: Path, brand: str) -> Path:
+    path = tmp / "campaign.toml"
+    path.write_text(
+        f'brand = "{brand}"\nusecase = "ACCOUNT_NOTIFICATION"\n'
+        'description = "Account alerts for customers of Example Corp who opted in."\n'
+        'message-flow = "Customers opt in on example.com/alerts by ticking an unticked box."\n'
+        'sample = ["Example Corp: your password was changed.", "Example Corp: a new device signed in."]\n'
+        "has-embedded-links = false\nhas-embedded-phone = false\n", encoding="utf-8")
+    return path
 
 
 def _fill(template: str, values: dict[str, str], regex: bool) -> str:
@@ -203,10 +233,16 @@ def test_every_command_is_in_the_steps():
     assert not missing, f"commands not run end to end against the emulator (add a Step to STEPS): {missing}"
 
 
-def test_delete_refuses_a_service_the_emulator_marks_a2p_registered(running, seeded):
-    http = requests.post(f"{seeded['base_url']}/v1/Services", auth=(seeded["account_sid"], seeded["auth_token"]),
-                         data={"FriendlyName": "Campaign", "EmulatorUsAppToPersonRegistered": "true"}, timeout=10)
-    sid = http.json()["sid"]
+def test_delete_refuses_a_service_with_an_a2p_campaign(running, seeded):
+    auth, base = (seeded["account_sid"], seeded["auth_token"]), seeded["base_url"]
+    sid = requests.post(f"{base}/v1/Services", auth=auth, data={"FriendlyName": "Campaign"}, timeout=10).json()["sid"]
+    brand = requests.get(f"{base}/v1/a2p/BrandRegistrations", auth=auth, timeout=10).json()["data"][0]["sid"]
+    campaign = requests.post(f"{base}/v1/Services/{sid}/Compliance/Usa2p", auth=auth, timeout=10, data=[
+        ("BrandRegistrationSid", brand), ("Description", "Order and delivery updates for customers who opted in."),
+        ("MessageFlow", "Customers opt in at checkout on example.com by ticking a box."),
+        ("MessageSamples", "Your order 1234 has shipped."), ("MessageSamples", "Your order 1234 was delivered."),
+        ("UsAppToPersonUsecase", "DELIVERY_NOTIFICATION"), ("HasEmbeddedLinks", "false"), ("HasEmbeddedPhone", "false")])
+    assert campaign.status_code == 201, campaign.text
     env = _env(running.tmp, TWILIO_ACCOUNT_SID=seeded["account_sid"], TWILIO_AUTH_TOKEN=seeded["auth_token"],
                MSGSVC_BASE_URL=seeded["base_url"], MSGSVC_MAX_RETRIES="0")
     refused = subprocess.run([MSGSVC, "services", "delete", sid, "--yes"], capture_output=True, text=True, timeout=60, env=env)
@@ -215,6 +251,8 @@ def test_delete_refuses_a_service_the_emulator_marks_a2p_registered(running, see
     assert refused.stderr.endswith("hint: if that is really what you want, add --force\n")
     forced = subprocess.run([MSGSVC, "services", "delete", sid, "--yes", "--force"], capture_output=True, text=True, timeout=60, env=env)
     assert (forced.returncode, forced.stderr) == (0, f"Deleted {sid} (Campaign)\n")
+    gone = requests.get(f"{base}/v1/Services/{sid}/Compliance/Usa2p", auth=auth, timeout=10)
+    assert gone.status_code == 404  # the campaign went with its service
 
 
 def test_api_key_printed_on_stdout_is_accepted(running, seeded):

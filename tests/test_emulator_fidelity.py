@@ -239,10 +239,10 @@ def test_a_single_incoming_phone_number_is_served(emulator):
 def test_paths_and_methods_twilio_serves_but_the_emulator_does_not_answer_501(emulator):
     service = create_service(emulator)
     pn = emulator.number("+15550000001")["sid"]
-    paths = [("GET", url.replace(emulator.base_url, "")) for name, url in service["links"].items()
-             if name in ("messages", "us_app_to_person", "us_app_to_person_usecases")]
-    paths += [("GET", "/v1/Services/Usecases"), ("POST", "/v1/Services/PreregisteredUsa2p"),
-              ("GET", "/v1/Tollfree/Verifications"), ("GET", "/v1/a2p/BrandRegistrations"),
+    paths = [("GET", url.replace(emulator.base_url, "")) for name, url in service["links"].items() if name == "messages"]
+    brand = next(iter(emulator.store.data["brands"]))  # A2P brands are served read only (emulator/a2p.py)
+    paths += [("POST", "/v1/Services/PreregisteredUsa2p"), ("GET", "/v1/Tollfree/Verifications"),
+              ("POST", "/v1/a2p/BrandRegistrations"), ("GET", f"/v1/a2p/BrandRegistrations/{brand}/Vettings"),
               ("POST", emulator.incoming()), ("POST", emulator.incoming_one(pn)), ("DELETE", emulator.incoming_one(pn)),
               ("GET", f"/2010-04-01/Accounts/{EMU_ACCOUNT}/SMS/ShortCodes/{'SC' + '0' * 32}.json")]
     for method, path in paths:

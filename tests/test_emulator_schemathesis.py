@@ -22,8 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
+
 from emulator_helpers import SPEC_DIR, check_records, need_spec
 from test_emulator import ALL_OPERATIONS
+
+# US A2P 10DLC (emulator/a2p.py): brands read only, a service's campaign, use cases.
+A2P_OPERATIONS = {"ListBrandRegistrations", "FetchBrandRegistrations", "FetchUsecase", "FetchUsAppToPersonUsecase",
+                  "CreateUsAppToPerson", "ListUsAppToPerson", "FetchUsAppToPerson", "UpdateUsAppToPerson", "DeleteUsAppToPerson"}
+
 
 SEED = 20261129
 EXAMPLES = 8  # per operation and phase
@@ -32,7 +39,35 @@ SERVED = re.compile(
     r"|^/v1/Services/\{(Service|MessagingService)Sid\}/(PhoneNumbers|ShortCodes|AlphaSenders|ChannelSenders|DestinationAlphaSenders)(/\{Sid\})?$"
     r"|^/2010-04-01/Accounts/\{AccountSid\}/IncomingPhoneNumbers(/\{Sid\})?\.json$"
 )
+# US A2P 10DLC, in a run of its own (its operations would change the other run's random draws).
+SERVED_A2P = re.compile(
+    r"^/v1/Services/\{MessagingServiceSid\}/Compliance/Usa2p(/\{Sid\}|/Usecases)?$|^/v1/Services/Usecases$"
+    r"|^/v1/a2p/BrandRegistrations(/\{Sid\})?$"
+)
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One schemathesis run: the paths it covers, their operations, and those that may never
+    succeed in it (their SIDs or valid bodies are out of random data's reach)."""
+
+    served: re.Pattern[str]
+    operations: frozenset[str]
+    may_not_succeed: frozenset[str]
+
+
+SCOPES = {
+    # Fetching and deleting alpha senders: their SIDs exist only after a create, reached
+    # through links in a few stateful steps.
+    "services-and-senders": Scope(SERVED, frozenset(ALL_OPERATIONS), frozenset(
+        {"FetchAlphaSender", "DeleteAlphaSender", "FetchDestinationAlphaSender", "DeleteDestinationAlphaSender"})),
+    # A campaign needs texts of 40 and more characters and samples of 20: random data (and the
+    # definition's examples, whose brand is not the account's) rarely registers one, so what
+    # needs a campaign may not succeed here; tests/test_emulator_a2p.py covers it.
+    "a2p": Scope(SERVED_A2P, frozenset(A2P_OPERATIONS), frozenset(
+        {"CreateUsAppToPerson", "FetchUsAppToPerson", "UpdateUsAppToPerson", "DeleteUsAppToPerson"})),
+}
 
 
 @dataclass
@@ -119,10 +154,24 @@ QUIRKS = [
     Quirk("One alpha sender per service (per country for destination ones), a rule of state the "
           "definition cannot say",
           _rejected(20001, message=r"^The Messaging Service MG[0-9a-f]{32} already has an alpha sender")),
+    Quirk("US A2P 10DLC limits stated only in the definition's prose (lengths, 2 to 5 samples, "
+          "alphanumeric keywords, use case codes; an empty MessageSamples array sends no key at all)",
+          _rejected(20001, message=r"^((Description|MessageFlow|MessageSamples|OptInMessage|OptOutMessage|HelpMessage"
+                                   r"|OptInKeywords|OptOutKeywords|HelpKeywords|UsAppToPersonUsecase"
+                                   r"|PrivacyPolicyUrl|TermsAndConditionsUrl) must be "
+                                   r"|Missing required parameter MessageSamples in the post body$)")),
+    Quirk("US A2P 10DLC rules of state: a brand SID (pattern-valid) that is not the account's, a brand "
+          "not APPROVED, a use case the brand may not register, a second campaign on a service, an "
+          "update while the campaign is in review",
+          _rejected(20001, message=r"^(BrandRegistrationSid BN[0-9a-fA-F]{32} is not a brand registration of this account"
+                                   r"|Brand BN[0-9a-f]{32} is FAILED, not APPROVED"
+                                   r"|UsAppToPersonUsecase .* is not available to brand "
+                                   r"|The Messaging Service MG[0-9a-f]{32} already has a US A2P campaign "
+                                   r"|Campaign QE[0-9a-f]{32} is (PENDING|IN_PROGRESS): )")),
 ]
 
 
-def _definition(tmp: Path) -> Path:
+def _definition(tmp: Path, served: re.Pattern[str] = SERVED) -> Path:
     """One OpenAPI document with the operations the emulator serves: Messaging v1 and the 2010
     API's IncomingPhoneNumbers (the 2010 extract's ShortCodes are not served). Nothing in the
     definitions is changed; OpenAPI links are added from each sender's create to its fetch and
@@ -131,7 +180,10 @@ def _definition(tmp: Path) -> Path:
     messaging = json.loads((SPEC_DIR / "twilio_messaging_v1.json").read_text(encoding="utf-8"))
     core = json.loads((SPEC_DIR / "twilio_api_v2010_numbers_and_short_codes.json").read_text(encoding="utf-8"))
     document = dict(messaging)
-    document["paths"] = {p: v for doc in (messaging, core) for p, v in doc["paths"].items() if SERVED.match(p)}
+    document["paths"] = {p: v for doc in (messaging, core) for p, v in doc["paths"].items() if served.match(p)}
+    for path in ("/v1/a2p/BrandRegistrations", "/v1/a2p/BrandRegistrations/{Sid}"):  # brands are read only here
+        if path in document["paths"]:
+            document["paths"][path] = {k: v for k, v in document["paths"][path].items() if k != "post"}
     document["components"] = {**messaging["components"],
                               "schemas": {**messaging["components"]["schemas"], **core["components"]["schemas"]}}
     for path, item in document["paths"].items():
@@ -192,15 +244,18 @@ def _config(emu, account: str, token: str) -> str:
                             auth=(account, token), timeout=10).json()["sid"]
     dictionaries = {"services": [service], "numbers": list(state["numbers"]),
                     "short_codes": list(state["short_codes"]), "channel_senders": list(state["channel_senders"]),
-                    "alpha": ["Acme", "Shop 24", "A-B_C&D+1"]}  # the prose's rules, which random text rarely meets
+                    "alpha": ["Acme", "Shop 24", "A-B_C&D+1"],  # the prose's rules, which random text rarely meets
+                    "brands": list(state["brands"])}
     lines = ["[parameters]", f'AccountSid = "{account}"']
     for key, dictionary in (("path.ServiceSid", "services"), ("path.MessagingServiceSid", "services"),
-                            ("body.PhoneNumberSid", "numbers"), ("body.ShortCodeSid", "short_codes"), ("body.AlphaSender", "alpha")):
+                            ("body.PhoneNumberSid", "numbers"), ("body.ShortCodeSid", "short_codes"), ("body.AlphaSender", "alpha"),
+                            ("body.BrandRegistrationSid", "brands"), ("query.BrandRegistrationSid", "brands")):
         lines.append(f'"{key}" = {{ dictionary = "{dictionary}", probability = 0.8 }}')
     for operation, dictionary in (("CreateChannelSender", "channel_senders"), ("FetchIncomingPhoneNumber", "numbers"),
                                   ("FetchPhoneNumber", "numbers"), ("DeletePhoneNumber", "numbers"),
                                   ("FetchShortCode", "short_codes"), ("DeleteShortCode", "short_codes"),
-                                  ("FetchChannelSender", "channel_senders"), ("DeleteChannelSender", "channel_senders")):
+                                  ("FetchChannelSender", "channel_senders"), ("DeleteChannelSender", "channel_senders"),
+                                  ("FetchBrandRegistrations", "brands")):
         where = "body" if operation.startswith("Create") else "path"
         lines += ["[[operations]]", f'include-operation-id = "{operation}"',
                   f'parameters = {{ "{where}.Sid" = {{ dictionary = "{dictionary}", probability = 0.8 }} }}']
@@ -209,7 +264,9 @@ def _config(emu, account: str, token: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_schemathesis_finds_nothing_but_the_listed_quirks_of_the_definition(tmp_path):
+@pytest.mark.parametrize("scope", list(SCOPES))
+def test_schemathesis_finds_nothing_but_the_listed_quirks_of_the_definition(tmp_path, scope):
+    scope = SCOPES[scope]
     need_spec("so schemathesis has nothing to generate requests from")
     from test_emulator_e2e import RunningEmulator, _env
 
@@ -220,7 +277,7 @@ def test_schemathesis_finds_nothing_but_the_listed_quirks_of_the_definition(tmp_
     report = tmp_path / "events.ndjson"
     try:
         run = subprocess.run(
-            [str(SCHEMATHESIS), "--config-file", str(config), "run", str(_definition(tmp_path)),
+            [str(SCHEMATHESIS), "--config-file", str(config), "run", str(_definition(tmp_path, scope.served)),
              "--url", emu.info["MSGSVC_BASE_URL"], "--auth", f"{account}:{token}",
              "--seed", str(SEED), "--max-examples", str(EXAMPLES), "--checks", "all", "--workers", "1",
              "--report", "ndjson", "--report-ndjson-path", str(report), "--no-color"],
@@ -242,13 +299,11 @@ def test_schemathesis_finds_nothing_but_the_listed_quirks_of_the_definition(tmp_
     assert not unexplained, "schemathesis found what no quirk of the definition explains:\n" + "\n".join(
         f"{f.check} ({f.code}) {f.operation} -> {f.status} {json.dumps(f.body)[:300]}\n    {f.request[:300]}\n    {f.message[:600]}" for f in unexplained[:20])
     check_records(emu.answers())
-    assert len(tested) == len(ALL_OPERATIONS), sorted(tested)  # every operation the emulator serves
+    assert len(tested) == len(scope.operations), sorted(tested)  # every operation the emulator serves
     assert linked > 0, "the stateful phase followed no link"
-    # Every operation also succeeded at least once, except fetching and deleting alpha senders:
-    # their SIDs exist only after a create, reached through links in a few stateful steps.
+    # Every operation also succeeded at least once, but those the scope names (see SCOPES).
     succeeded = {r["operation"] for r in emu.answers() if r["operation"]}
-    assert ALL_OPERATIONS - succeeded <= {"FetchAlphaSender", "DeleteAlphaSender", "FetchDestinationAlphaSender",
-                                          "DeleteDestinationAlphaSender"}, sorted(ALL_OPERATIONS - succeeded)
+    assert scope.operations - succeeded <= scope.may_not_succeed, sorted(scope.operations - succeeded)
 
 
 def test_each_quirk_covers_only_its_own_failures():

@@ -204,10 +204,11 @@ def test_409_412_and_the_dictionary_codes_reach_the_library(small_pool_client, s
     assert (e.status, e.code) == (412, 21714)
     assert (e := raised(lambda: client.messaging.v1.services.create(friendly_name="X", usecase="spam"))).code == 21713
     assert (e := raised(lambda: one.alpha_senders.create(alpha_sender="12345"))).code == 21709 and e.status == 400
+    brand = client.messaging.v1.brand_registrations.list()[0].sid
     with pytest.raises(TwilioException) as caught:  # a list page that is not a 200: the library's own exception
-        one.us_app_to_person.list()
+        client.messaging.v1.brand_registrations(brand).brand_vettings.list()
     assert caught.value.args[0] == "Unable to fetch page" and '"code": 20501' in str(caught.value.args[1])
-    assert "Compliance/Usa2p is not emulated" in str(caught.value.args[1])
+    assert f"BrandRegistrations/{brand}/Vettings is not emulated" in str(caught.value.args[1])
 
 
 def test_unauthenticated_401_carries_twilios_detail(emulator):
@@ -219,3 +220,48 @@ def test_unauthenticated_401_carries_twilios_detail(emulator):
         "message": "Authentication Error - No credentials provided",
         "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401,
     }
+
+
+# --- US A2P 10DLC ---------------------------------------------------------------------------
+
+A2P_TEXT = {
+    "description": "Send order and delivery updates to customers who opted in.",
+    "message_flow": "Customers opt in at checkout on example.com by ticking an unticked box.",
+    "message_samples": ["Your order 1234 has shipped.", "Your order 1234 was delivered today."],
+}
+
+
+def test_brands_and_use_cases_through_the_library(client):
+    brands = client.messaging.v1.brand_registrations.list()
+    assert [(b.status, b.brand_type) for b in brands] == [("APPROVED", "STANDARD"), ("APPROVED", "SOLE_PROPRIETOR"), ("FAILED", "STANDARD")]
+    failed = client.messaging.v1.brand_registrations(brands[2].sid).fetch()
+    assert failed.failure_reason.startswith("Registration error") and failed.errors[0]["error_code"] == 30701
+    service = client.messaging.v1.services.create(friendly_name="A2P")
+    usecases = client.messaging.v1.services(service.sid).us_app_to_person_usecases.fetch(brand_registration_sid=brands[1].sid)
+    assert [u["code"] for u in usecases.us_app_to_person_usecases] == ["SOLE_PROPRIETOR"]
+    assert [u["usecase"] for u in client.messaging.v1.usecases.fetch().usecases][:2] == ["notifications", "marketing"]
+
+
+def test_campaign_create_list_fetch_update_delete_through_the_library(client, emulator):
+    emulator.store.a2p_review = 0
+    brand = client.messaging.v1.brand_registrations.list()[0].sid
+    service = client.messaging.v1.services.create(friendly_name="A2P")
+    campaigns = client.messaging.v1.services(service.sid).us_app_to_person
+    created = campaigns.create(
+        brand_registration_sid=brand, us_app_to_person_usecase="MARKETING", has_embedded_links=True,
+        has_embedded_phone=False, opt_in_keywords=["START", "YES"], age_gated=False, **{**A2P_TEXT, "description": A2P_TEXT["description"] + " REJECT"},
+    )
+    assert (created.campaign_status, created.message_samples, created.opt_in_keywords) == ("PENDING", A2P_TEXT["message_samples"], ["START", "YES"])
+    assert client.messaging.v1.services(service.sid).fetch().us_app_to_person_registered is True
+    assert [c.sid for c in campaigns.list()] == [created.sid]
+    failed = campaigns(created.sid).fetch()
+    assert failed.campaign_status == "FAILED" and failed.errors[0]["fields"] == ["DESCRIPTION"]
+    updated = campaigns(created.sid).update(
+        has_embedded_links=True, has_embedded_phone=False, age_gated=False, direct_lending=False, **A2P_TEXT)
+    assert (updated.campaign_status, updated.errors) == ("PENDING", [])
+    assert campaigns(created.sid).fetch().campaign_status == "VERIFIED"
+    with pytest.raises(TwilioRestException) as caught:
+        campaigns.create(brand_registration_sid=brand, us_app_to_person_usecase="MARKETING", has_embedded_links=True, has_embedded_phone=False, **A2P_TEXT)
+    assert (caught.value.status, caught.value.code) == (400, 20001)
+    assert campaigns(created.sid).delete() is True
+    assert client.messaging.v1.services(service.sid).fetch().us_app_to_person_registered is False

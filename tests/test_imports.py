@@ -75,7 +75,8 @@ def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
 
 @pytest.mark.parametrize("argv", [["--version"], ["--help"], ["services", "--help"], ["services", "create", "--help"],
                                   ["profiles", "--help"], ["profiles", "list"], ["numbers", "list", "--help"],
-                                  ["export", "--help"], ["plan", "--help"], ["apply", "--help"], ["numbers", "find", "--help"]])
+                                  ["export", "--help"], ["plan", "--help"], ["apply", "--help"], ["numbers", "find", "--help"],
+                                  ["campaigns", "create", "--help"], ["campaigns", "wait", "--help"], ["brands", "list", "--help"]])
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (
         "import contextlib, io\n"

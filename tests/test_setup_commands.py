@@ -405,7 +405,8 @@ def test_apply_moves_senders_between_services_in_the_file(msgsvc, emu, tmp_path,
 
 def test_prune_deletes_unmentioned_services_but_not_a2p_ones_without_force(msgsvc, emu, tmp_path, requests_log):
     keep = create(emu, "Keep")
-    legacy = create(emu, "Legacy", EmulatorUsAppToPersonRegistered="true")
+    legacy = create(emu, "Legacy")
+    emu.register_campaign(legacy)
     old = create(emu, "Old")
     path = tmp_path / "s.toml"
     path.write_text('[[services]]\nfriendly_name = "Keep"\n')

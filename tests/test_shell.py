@@ -74,7 +74,7 @@ def complete(monkeypatch, capsys):
 def test_bash_answers_commands_options_values_profiles_and_services(profiles, complete):
     assert complete("bash", "msgsvc serv") == (0, "plain,services\n", "")
     assert complete("bash", "msgsvc services ") == (
-        0, "plain,create\nplain,get\nplain,list\nplain,update\nplain,delete\n", "")
+        0, "plain,create\nplain,get\nplain,list\nplain,usecases\nplain,update\nplain,delete\n", "")
     assert complete("bash", "msgsvc services create --use") == (
         0, "plain,--usecase\nplain,--use-inbound-webhook-on-number\n", "")
     assert complete("bash", "msgsvc services create --usecase ")[1] == (
@@ -411,3 +411,26 @@ def test_names_with_tabs_and_line_breaks_stay_one_line(profiles, complete):
     cache._save("profile-test", {SERVICE_SID: "Tab\there\nand\r\nthere"})
     assert cache.load("profile-test") == {SERVICE_SID: "Tab here and there"}
     assert complete("fish", "msgsvc services get ")[1] == f"plain\t{SERVICE_SID}\tTab here and there\n"
+
+
+def test_brands_and_use_cases_complete_from_their_caches(profiles, complete):
+    from msgsvc import cache
+
+    brand = "BN" + "1" * 32
+    cache._save_table("profile-test", "brands", {brand: "APPROVED STANDARD"})
+    cache._save_table("profile-test", "campaign-usecases", {"2FA": "Two-Factor authentication (2FA)", "MARKETING": "Marketing"})
+    cache._save_table("profile-test", "service-usecases", {"notifications": "Notify my users."})
+    assert complete("bash", f"msgsvc campaigns usecases {SERVICE_SID} --brand ")[1] == f"plain,{brand}\n"
+    assert complete("fish", "msgsvc brands get ")[1] == f"plain\t{brand}\tAPPROVED STANDARD\n"
+    assert complete("fish", f"msgsvc campaigns create {SERVICE_SID} --usecase M")[1] == "plain\tMARKETING\tMarketing\n"
+    assert complete("fish", "msgsvc services create --usecase no")[1] == "plain\tnotifications\tNotify my users.\n"
+    assert complete("bash", "msgsvc --profile staging brands get ") == (0, "", "")  # another profile's cache
+
+
+def test_a_corrupt_table_completes_nothing(profiles, complete):
+    from msgsvc import cache
+
+    path = cache.table_path("profile-test", "brands")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("msgsvc brands cache 1\nnot a line we wrote\n")
+    assert complete("bash", "msgsvc brands get ") == (0, "", "")

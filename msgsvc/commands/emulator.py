@@ -31,6 +31,7 @@ def emulator(
     auth_token: Annotated[Optional[str], typer.Option("--auth-token", metavar="TOKEN", help="The auth token to accept [default: generated]. A local test value, never a real token.", show_default=False)] = None,
     fail_rate: Annotated[float, typer.Option("--fail-rate", min=0.0, max=1.0, metavar="P", help="Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.")] = 0.0,
     latency: Annotated[int, typer.Option("--latency", min=0, max=600000, metavar="MS", help="Delay every answer by MS milliseconds.")] = 0,
+    a2p_review: Annotated[float, typer.Option("--a2p-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).")] = 5.0,
     pool_limit: Annotated[int, typer.Option("--pool-limit", min=1, max=100000, metavar="N", help="Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.")] = 400,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
     json_: JsonOpt = False,
@@ -51,10 +52,10 @@ def emulator(
     MSGSVC_EMULATOR_API_SECRET (one JSON object with --json); on stderr, the command that
     adds a profile for it, then one line per request unless --quiet.
 
-    To try the A2P 10DLC guard of 'services delete', mark a service as registered with the
-    emulator-only form field EmulatorUsAppToPersonRegistered on create or update:
-    curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" -d EmulatorUsAppToPersonRegistered=true
-    "$MSGSVC_BASE_URL/v1/Services/MG..."
+    US A2P 10DLC: the account holds three brands (two APPROVED, one FAILED); a campaign
+    created on a service marks it registered and is PENDING, IN_PROGRESS from half of
+    --a2p-review, then VERIFIED, or FAILED (error 30897) when its description or message
+    flow contains the marker REJECT. Deleting the campaign clears the registration.
 
     Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be listened
     on (the port is in use, say); 2 for a bad option or an unusable state file.
@@ -77,7 +78,7 @@ def emulator(
     serve(
         state_.term, host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
-        as_json=state_.json, numbers_given=given(ctx, "numbers"), pool_limit=pool_limit,
+        as_json=state_.json, numbers_given=given(ctx, "numbers"), pool_limit=pool_limit, a2p_review=a2p_review,
     )
 
 
@@ -152,7 +153,8 @@ def _recorder() -> Any:
 
 
 def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
-          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, pool_limit: int = 400) -> None:
+          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, pool_limit: int = 400,
+          a2p_review: float = 5.0) -> None:
     import signal
 
     from msgsvc.output import note
@@ -161,6 +163,7 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
         raise KeyboardInterrupt
 
     store = _store(term, state, numbers, account_sid, auth_token, numbers_given, pool_limit)
+    store.a2p_review = a2p_review
     previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
     try:
         server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder(),

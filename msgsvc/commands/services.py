@@ -77,8 +77,23 @@ def services_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = No
     from msgsvc.output import emit_record
 
     client = state.client()
-    emit_record(state.term, cache.remember(state.profile, client.get_service(resolve_service(client, service))),
-                as_json=state.json, fields=state.fields, jq=state.jq)
+    record = cache.remember(state.profile, client.get_service(resolve_service(client, service)))
+    emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
+    if record.get("us_app_to_person_registered") and not state.json and not state.fields and state.term.stdout_tty:
+        _campaign_line(state.term, client, record)
+
+
+def _campaign_line(term, client, record: dict) -> None:
+    """On a terminal, one line about the service's US A2P 10DLC campaign (one more request)."""
+    from msgsvc.output import note
+
+    sid = record.get("sid")
+    campaign = client.find_campaign(sid)
+    if campaign is None:
+        note(term, f"US A2P 10DLC: registered, but no campaign is listed; see msgsvc campaigns get {sid}")
+        return
+    note(term, f"US A2P 10DLC: campaign {campaign.get('sid')} {campaign.get('campaign_status')} "
+               f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {sid}")
 
 
 @app.command("list")
@@ -110,6 +125,25 @@ def services_list(
                          as_json=state.json, fields=state.fields, jq=state.jq,
                          empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
     cache.remember_listing(state.profile, shown, limit=limit)
+
+
+@app.command("usecases")
+def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """List the values of a service's usecase field (--usecase), with what each is for.
+
+    Example:
+
+    \b
+        msgsvc services usecases
+    """
+    state = use(ctx, json_=json_, profile=profile)
+    from msgsvc.output import emit_records
+    from msgsvc.resources import KEEP, Column
+
+    usecases = state.client().service_usecases()
+    columns = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
+    emit_records(state.term, usecases, columns, as_json=state.json)
+    cache.remember_table(state.profile, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
 
 
 @app.command("update")

@@ -38,6 +38,7 @@ class Request:
     form: dict[str, str] = field(default_factory=dict)
     host: str = "127.0.0.1"
     authorization: str | None = None
+    pairs: list[tuple[str, str]] | None = None  # the form as sent, repeated keys kept (A2P lists)
 
 
 @dataclass
@@ -312,7 +313,8 @@ def not_emulated(request: Request) -> Fault:
     return Fault(
         501, NOT_EMULATED_CODE,
         f"{request.method} {request.path} is not emulated: msgsvc emulator serves only Messaging "
-        "Services, their senders, and the account's IncomingPhoneNumbers and short codes (this is not a missing resource)",
+        "Services, their senders and US A2P 10DLC campaigns, and the account's A2P brands, "
+        "IncomingPhoneNumbers and short codes (this is not a missing resource)",
     )
 
 
@@ -404,8 +406,12 @@ def delete_service(call: Call) -> Response:
     return Response(204, None, "DeleteService")
 
 
-# Twilio's paths under /v1/Services that are not a service SID: not emulated, not 404.
-route(r"^/v1/Services/(?:Usecases|PreregisteredUsa2p)$", {}, ("GET", "POST"))
+# Twilio's paths under /v1/Services that are not a service SID: served (US A2P 10DLC, with
+# brands and campaigns: emulator/a2p.py), or not emulated; never a 404.
+route(r"^/v1/Services/PreregisteredUsa2p$", {}, ("POST",))
+from msgsvc.emulator import a2p  # noqa: E402
+
+a2p.register_routes()
 route(r"^/v1/Services$", {"GET": list_services, "POST": create_service})
 route(r"^/v1/Services/(?P<sid>[^/]+)$", {"GET": fetch_service, "POST": update_service, "DELETE": delete_service})
 

@@ -189,10 +189,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        form: dict[str, str] = {}
+        pairs: list[tuple[str, str]] = []
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if raw and content_type in ("", "application/x-www-form-urlencoded"):
-            form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+            pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        form = dict(pairs)
         host = self.headers.get("Host") or ""
         if not _HOST_HEADER.match(host):
             address = self.server.server_address
@@ -205,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
             fault = injected_failure(failure)
             response = api.Response(fault.status, fault.body(), None, fault.headers)
         else:
-            request = api.Request(self.command, parts.path, query, form, host, self.headers.get("Authorization"))
+            request = api.Request(self.command, parts.path, query, form, host, self.headers.get("Authorization"), pairs)
             try:
                 response = api.handle(self.server.store, request)
             except Exception as exc:  # a bug, or the state file cannot be written: 500, not a hang

@@ -40,10 +40,8 @@ FIELD_ERROR_CODES = {"Usecase": INVALID_USECASE}  # a bad value of any other fie
 DEFAULT_POOL_LIMIT = 400  # phone numbers and short codes in one service
 POOL_TABLES = ("numbers", "short_codes")  # what counts towards that limit
 
-# The emulator-only form field of create/update Service that marks a service as registered
-# for US A2P 10DLC (the real API sets us_app_to_person_registered through the Compliance
-# resources, which the emulator does not serve).
-A2P_FIELD = "EmulatorUsAppToPersonRegistered"
+# Seconds a new or updated A2P campaign stays in review (the emulator's --a2p-review).
+A2P_REVIEW_SECONDS = 5.0
 
 
 class Fault(Exception):
@@ -164,7 +162,6 @@ _PARSERS: dict[str, Callable[[Field], Callable[[str, str], Any]]] = {
 
 SERVICE_FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     **{f.wire: (f.key, _PARSERS[f.kind](f)) for f in SERVICE.fields},
-    A2P_FIELD: ("us_app_to_person_registered", _bool),
 }
 
 SERVICE_DEFAULTS: dict[str, Any] = {
@@ -294,6 +291,9 @@ def seed(account_sid: str, auth_token: str, numbers: int, now: float | None = No
         ("rcs:msgsvc_emulator_agent", "RCS", None),
     ):
         add("channel_senders", {"sid": new_sid("XE", rng), "sender": sender, "sender_type": sender_type, "country_code": country})
+    from msgsvc.emulator.a2p import seed_brands
+
+    data.update(brands=seed_brands(account_sid, now), campaigns={})  # US A2P 10DLC (emulator/a2p.py)
     return data
 
 
@@ -304,6 +304,7 @@ class Store:
     def __init__(self, data: dict[str, Any], path: Path | None = None, pool_limit: int = DEFAULT_POOL_LIMIT) -> None:
         self.data = data
         self.path = path
+        self.a2p_review = A2P_REVIEW_SECONDS  # see emulator/a2p.py
         self.pool_limit = pool_limit  # a server option (--pool-limit), not part of the state
         # Phone numbers and short codes per service, kept up to date: a bulk attach to a
         # 100,000-number account does not count the account's numbers for every POST.
@@ -445,6 +446,9 @@ class Store:
             self._service(sid, path)
             del self.data["services"][sid]
             self._pool.pop(sid, None)
+            from msgsvc.emulator import a2p
+
+            a2p.service_deleted(self, sid)  # its campaign goes with it
             for table in ("numbers", "short_codes", "channel_senders"):  # back to the account
                 for record in self.data[table].values():
                     if record["service_sid"] == sid:
