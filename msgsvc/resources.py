@@ -332,6 +332,14 @@ CAMPAIGN = Resource(
         Column("BRAND", "brand_registration_sid", fit=KEEP, drop=2),
         CREATED,
     ),
+    keys=(
+        "sid", "account_sid", "brand_registration_sid", "messaging_service_sid", "description",
+        "message_samples", "us_app_to_person_usecase", "has_embedded_links", "has_embedded_phone",
+        "subscriber_opt_in", "age_gated", "direct_lending", "campaign_status", "campaign_id",
+        "is_externally_registered", "rate_limits", "message_flow", "opt_in_message", "opt_out_message",
+        "help_message", "opt_in_keywords", "opt_out_keywords", "help_keywords", "date_created",
+        "date_updated", "url", "mock", "errors", "privacy_policy_url", "terms_and_conditions_url",
+    ),
 )
 
 # The account's brand registrations (read only: registered in Twilio's Console).
@@ -347,6 +355,12 @@ BRAND = Resource(
         Column("STATUS", "status", fit=KEEP),
         Column("TYPE", "brand_type", fit=KEEP, drop=1),
         Column("FAILURE REASON", "failure_reason"),
+    ),
+    keys=(
+        "sid", "account_sid", "customer_profile_bundle_sid", "a2p_profile_bundle_sid", "date_created",
+        "date_updated", "brand_type", "status", "tcr_id", "failure_reason", "errors", "url", "brand_score",
+        "brand_feedback", "identity_status", "russell_3000", "government_entity", "tax_exempt_status",
+        "skip_automatic_sec_vet", "mock", "links",
     ),
 )
 

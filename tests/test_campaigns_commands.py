@@ -551,3 +551,19 @@ def test_wait_refuses_a_duration_it_cannot_read(msgsvc, profile, httpserver):
     result = msgsvc("campaigns", "wait", SERVICE_SID, "--timeout", "soon")
     assert result.code == 2
     assert "Invalid value for '--timeout': 'soon' is not a duration such as 30s, 10m, 1h or 1h30m" in result.err
+
+
+def test_brands_and_campaigns_take_fields_and_jq(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request("/v1/a2p/BrandRegistrations", query_string="PageSize=50").respond_with_json(page("data", BRANDS))
+    listed = msgsvc("brands", "list", "--fields", "status,sid")
+    assert (listed.code, listed.out) == (0, f"APPROVED\t{BRAND}\nFAILED\t{'BN' + '3' * 32}\n")
+    httpserver.expect_oneshot_request("/v1/a2p/BrandRegistrations", query_string="PageSize=50").respond_with_json(page("data", BRANDS))
+    failed = msgsvc("brands", "list", "--jq", '.[] | select(.status == "FAILED") | .failure_reason')
+    assert (failed.code, failed.out) == (0, "Registration error\n")
+    bad = msgsvc("brands", "list", "--fields", "sid,nope")
+    assert bad.code == 2 and "nope" in bad.err and "tcr_id" in bad.err and len(httpserver.log) == 2
+    expect_service(httpserver)
+    httpserver.expect_oneshot_request(COMPLIANCE).respond_with_json(page("compliance", [campaign()]))
+    shown = msgsvc("campaigns", "get", SERVICE_SID, "--fields", "campaign_status,privacy_policy_url,message_samples", "--json")
+    assert (shown.code, json.loads(shown.out)) == (0, {"campaign_status": "PENDING", "privacy_policy_url": None,
+                                                       "message_samples": SAMPLES})

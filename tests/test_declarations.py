@@ -256,3 +256,21 @@ def test_every_sender_kind_is_a_noun_of_the_command_line():
     for kind in KINDS:
         assert cli.LAZY[kind.noun] == f"msgsvc.commands.senders:{kind.noun.replace('-', '_')}"
         assert isinstance(getattr(commands, kind.noun.replace("-", "_")), typer.Typer)
+
+
+@pytest.mark.parametrize("resource", [r for r in all_resources() if r.keys], ids=lambda r: r.name)
+def test_keys_are_the_objects_keys_in_the_definition(spec, resource):
+    """`keys` (what --fields takes) is every key of the API's object, in the definition's order
+    (of every version of it, where the definition has several: oneOf)."""
+    parent = "MG" + "0" * 32 if resource.parent is not None else None
+    op = operation(spec, resource.instance_path(resource.prefix + "0" * 32, parent), "get")
+    assert op is not None
+
+    def properties(schema: dict) -> list[str]:
+        if "$ref" in schema:
+            return properties(spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
+        if "oneOf" in schema:
+            return list(dict.fromkeys(key for version in schema["oneOf"] for key in properties(version)))
+        return list(schema["properties"])
+
+    assert list(resource.keys) == properties(op["responses"]["200"]["content"]["application/json"]["schema"])

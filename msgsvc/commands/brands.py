@@ -5,7 +5,8 @@ from typing import Annotated
 import typer
 
 from msgsvc.complete import complete_brands
-from msgsvc.options import JsonOpt, ProfileOpt, list_limit, list_options, use
+from msgsvc.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, columns_help, list_limit, list_options, use
+from msgsvc.resources import BRAND
 
 app = typer.Typer(
     help="The account's US A2P 10DLC brand registrations (read only): status and failure reason.\n\n"
@@ -46,8 +47,10 @@ def brand_label(brand: dict) -> str:
 
 @app.command("list")
 def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, page_size: PageSizeOpt = None,
-                json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+                fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """List the account's brand registrations: the first 50, or --limit N, or --all.
+
+    {columns}
 
     Example:
 
@@ -55,17 +58,19 @@ def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, 
         msgsvc brands list
         msgsvc brands list --all --json | jq -r '.[] | select(.status == "APPROVED") | .sid'
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=BRAND.keys, jq=jq)
     limit = list_limit(ctx, limit, all_)
     from msgsvc.output import emit_records
-    from msgsvc.resources import BRAND
 
-    shown = emit_records(state.term, state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns, as_json=state.json)
+    shown = emit_records(state.term, state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns,
+                         as_json=state.json, fields=state.fields, jq=state.jq,
+                         empty="No brand registrations on this account: register one in Twilio's Console", plural="brands")
     _remember(state, shown, complete=limit is None or len(shown) < limit)
 
 
 @app.command("get")
-def brands_get(ctx: typer.Context, brand: BrandArg, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+def brands_get(ctx: typer.Context, brand: BrandArg, fields: FieldsOpt = None, jq: JqOpt = None,
+               json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Show one brand registration, every field; on a terminal, why it failed.
 
     Example:
@@ -73,14 +78,17 @@ def brands_get(ctx: typer.Context, brand: BrandArg, json_: JsonOpt = False, prof
     \b
         msgsvc brands get BN0123456789abcdef0123456789abcdef
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=BRAND.keys, jq=jq)
     from msgsvc.a2p import describe_errors
     from msgsvc.output import emit_record, note
 
     record = state.client().get_brand(brand)
-    emit_record(state.term, record, as_json=state.json)
+    emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
     _remember(state, [record], complete=False)
-    if state.term.stdout_tty and not state.json and record.get("status") == "FAILED":
+    if state.term.stdout_tty and not state.json and not state.fields and record.get("status") == "FAILED":
         note(state.term, f"Brand {brand} FAILED: {state.term.escape(str(record.get('failure_reason') or 'no reason given'))}")
         for line in describe_errors(record):
             note(state.term, f"  {state.term.escape(line)}")
+
+
+brands_list.__doc__ = brands_list.__doc__.replace("{columns}", columns_help(BRAND.columns, BRAND.keys))

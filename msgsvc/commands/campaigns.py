@@ -8,7 +8,10 @@ import typer
 
 from msgsvc.complete import complete_brands
 from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
-from msgsvc.options import DryRunOpt, JsonOpt, ProfileOpt, ServiceArg, YesOpt, outcome_unknown_hint, use, with_field_options
+from msgsvc.options import (
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, outcome_unknown_hint, use,
+    with_field_options,
+)
 from msgsvc.resources import CAMPAIGN
 
 app = typer.Typer(
@@ -165,7 +168,8 @@ def _wire(values: dict) -> dict:
 
 
 @app.command("get")
-def campaigns_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = None, jq: JqOpt = None,
+                  json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Show a service's campaign, every field; on a terminal, where its review stands and why it failed.
 
     No campaign is exit status 3 ("not registered").
@@ -176,20 +180,21 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fals
         msgsvc campaigns get Alerts
         msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json | jq -r .campaign_status
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
     from msgsvc.output import emit_record
 
     client = state.client()
     campaign = _campaign_of(client, *_service(client, service))
-    emit_record(state.term, campaign, as_json=state.json)
-    if state.term.stdout_tty and not state.json:
+    emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
+    if state.term.stdout_tty and not state.json and not state.fields:
         _explain(state.term, campaign)
 
 
 @app.command("create")
 @with_field_options(CAMPAIGN)
 def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
-                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
+                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
+                     values: dict) -> None:
     """Register a US A2P 10DLC campaign on a service; print it (PENDING: in review).
 
     Required: --brand, --usecase, --description (40 to 4096 characters), --message-flow
@@ -214,7 +219,7 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
 
     wire_values = _wire(_values(CAMPAIGN, from_file, values))
     _check("create", wire_values, CREATE_REQUIRED)
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.output import emit_record, note
 
     client = state.client()
@@ -236,7 +241,8 @@ CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
 @app.command("update")
 @with_field_options(CAMPAIGN_UPDATE)
 def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
-                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, *, values: dict) -> None:
+                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
+                     values: dict) -> None:
     """Change a service's campaign and submit it for review again; print it.
 
     Only the fields an update may change are options. Twilio requires the description, the
@@ -253,7 +259,7 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     """
     from msgsvc.a2p import UPDATE_REQUIRED, update_values
 
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     changes = _wire(_values(CAMPAIGN_UPDATE, from_file, values, state.term))
     if not changes:
         raise UsageError("nothing to change: give at least one field option, or --from-file",
@@ -284,7 +290,7 @@ DELETE_WARNING = (
 
 @app.command("delete")
 def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
-                     json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+                     quiet: QuietOpt = False, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Delete a service's campaign: US messaging from its 10DLC numbers stops.
 
     Warns, then asks for confirmation in a terminal; needs --yes otherwise.
@@ -295,7 +301,7 @@ def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = Fals
         msgsvc campaigns delete Alerts
         msgsvc campaigns delete MG0123456789abcdef0123456789abcdef --yes
     """
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.output import confirm, note
 
     if not yes and not state.dry_run and not state.term.stdin_tty:
@@ -320,6 +326,8 @@ def campaigns_wait(
     service: ServiceArg,
     timeout: Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=_duration, help="Give up after this long: 90s, 30m, 1h, 1h30m.")] = "30m",  # type: ignore[assignment]
     interval: Annotated[float, typer.Option("--interval", metavar="DURATION", parser=_duration, help="Time between two looks at the campaign (at least 0.1s).")] = "30s",  # type: ignore[assignment]
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -338,7 +346,7 @@ def campaigns_wait(
         raise UsageError("--interval must be at least 0.1s")
     if max(timeout, interval) > MAX_WAIT:
         raise UsageError("--timeout and --interval must be at most 30 days (720h)")
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
     from msgsvc.a2p import StillPending, describe_errors, format_duration, wait_for_review
     from msgsvc.output import emit_record, note
 
@@ -362,7 +370,7 @@ def campaigns_wait(
             f"after {format_duration(timeout)}",
             hint=f"wait longer: msgsvc campaigns wait {sid} --timeout 1h",
         ) from None
-    emit_record(state.term, campaign, as_json=state.json)
+    emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
     if campaign.get("campaign_status") != "VERIFIED":
         errors = "; ".join(state.term.escape(line) for line in describe_errors(campaign)) or "no errors given"
         raise CampaignFailed(
