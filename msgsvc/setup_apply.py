@@ -12,7 +12,7 @@ Library code: no typer, no rich, no printing.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Sequence
 
 from msgsvc.executor import Executor
@@ -54,6 +54,9 @@ class Result:
 
     def record(self) -> dict[str, Any]:
         return asdict(self)
+
+
+RESULT_FIELDS = tuple(f.name for f in fields(Result))  # what --fields takes
 
 
 def summary(results: Sequence[Result]) -> str:

@@ -585,6 +585,24 @@ def test_numbers_find_says_which_service_holds_each_number(msgsvc, emu):
     result = msgsvc("numbers", "find", "5550000001")
     assert (result.code, result.out) == (2, "")
     assert result.err == "msgsvc: '5550000001' is not an E.164 number: they begin with '+' (did you mean +5550000001?)\nhint: nothing was sent\n"
+    result = msgsvc("numbers", "find", "+15550000001", pn, "--fields", "service_name,phone_number")
+    assert (result.code, result.out) == (0, "Alerts\t+15550000001\nOTP\t+15550000003\n")
+    result = msgsvc("numbers", "find", "+15550000001", pn, "--jq", ".[].service_sid")
+    assert (result.code, result.out) == (0, f"{sids['alerts']}\n{sids['otp']}\n")
+    result = msgsvc("numbers", "find", "+15550000001", "--fields", "nope")
+    assert result.code == 2 and "service_name" in result.err
+
+
+def test_apply_results_take_fields_jq_and_quiet(msgsvc, emu, tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = ["+15550000001"]\n')
+    result = msgsvc("apply", str(path), "--yes", "-q", "--fields", "action,status,target")
+    assert (result.code, result.out, result.err) == (0, "create\tcreated\tAlerts\nattach\tattached\t+15550000001\n", "")
+    path.write_text('[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = ["+15550000002"]\n')
+    result = msgsvc("apply", str(path), "--yes", "--jq", "[.[] | .status] | join(\",\")")
+    assert (result.code, result.out) == (0, "detached,attached\n")
+    bad = msgsvc("apply", str(path), "--yes", "--fields", "nope")
+    assert bad.code == 2 and "message" in bad.err
 
 
 # --- as a user --------------------------------------------------------------------------------

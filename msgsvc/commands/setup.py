@@ -10,7 +10,7 @@ from typing import Annotated, Iterator, List, Optional
 import typer
 
 from msgsvc.errors import ExitCode, UsageError
-from msgsvc.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JsonOpt, ProfileOpt, YesOpt, use
+from msgsvc.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
 
 FileArg = Annotated[
     str,
@@ -158,6 +158,9 @@ def apply(
     yes: YesOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and send nothing (as 'msgsvc plan').")] = False,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    quiet: QuietOpt = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -174,9 +177,9 @@ def apply(
         msgsvc apply services.toml
         msgsvc -p production apply services.toml --prune --yes
     """
-    state = use(ctx, json_=json_, profile=profile)
     from msgsvc import output, setup_apply
 
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
     term = state.term
     desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency)
     if dry_run:
@@ -197,7 +200,8 @@ def apply(
         return
     if not yes and not term.stdin_tty:
         raise UsageError("refusing to apply without confirmation", hint="add --yes to apply from a script")
-    _show_plan(term, desired, result, as_json=False, to_stderr=True)
+    if not yes or not term.quiet:  # -q --yes: nothing but the results; a question shows what it asks about
+        _show_plan(term, desired, result, as_json=False, to_stderr=True)
     if not yes:
         count = sum(result.counts().values())
         if not output.confirm(term, f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?"):
@@ -210,7 +214,7 @@ def apply(
     with _sigterm_as_ctrl_c() as terminated:
         results = applier.run(result)
     columns = setup_apply.RESULT_COLUMNS
-    output.emit_records(term, [r.record() for r in results], columns, as_json=state.json)
+    output.emit_records(term, [r.record() for r in results], columns, as_json=state.json, fields=state.fields, jq=state.jq)
     output.note(term, setup_apply.summary(results))
     if applier.interrupted:
         from msgsvc.errors import Interrupted, Terminated
@@ -251,6 +255,8 @@ def numbers_find(
     values: Annotated[List[str], typer.Argument(metavar="NUMBER...", help="E.164 numbers (+15017122661) or PN... SIDs.",
                                                 show_default=False)],
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -266,9 +272,10 @@ def numbers_find(
     \b
         msgsvc numbers find +15017122661 PN0123456789abcdef0123456789abcdef
     """
+    from msgsvc import setup_read
     from msgsvc.senders import NUMBERS
 
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=[c.key for c in setup_read.FIND_COLUMNS], jq=jq)
     refs = []
     for value in values:
         try:
@@ -277,12 +284,12 @@ def numbers_find(
             text = str(exc)
             raise UsageError(text if repr(value.strip()) in text else f"{value!r} {text}",
                              hint="nothing was sent") from None
-    from msgsvc import output, setup_read
+    from msgsvc import output
 
     term = state.term
     rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency, progress=_progress(term))
     columns = setup_read.FIND_COLUMNS
-    output.emit_records(term, rows, columns, as_json=state.json)
+    output.emit_records(term, rows, columns, as_json=state.json, fields=state.fields, jq=state.jq)
     for ref in missing:
         output.note(term, f"msgsvc: {term.escape(ref.raw)} is not a number on this account")
     if missing:
