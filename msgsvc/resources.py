@@ -145,6 +145,7 @@ def column_for(key: str, columns: Iterable[Column] = (), fields: Iterable[Field]
 
 
 CREATED = Column("CREATED", "date_created", fit=KEEP, drop=3, timestamp=True)
+SID = Column("SID", "sid", fit=KEEP)  # first in every list: copied whole, never cut
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,7 +256,7 @@ SERVICE = Resource(
     # On a narrow terminal CREATED is hidden first, then A2P, then USECASE; the friendly
     # name is cut with an ellipsis; the SID is always whole.
     columns=(
-        Column("SID", "sid", fit=KEEP),
+        SID,
         Column("FRIENDLY NAME", "friendly_name", fit=TRUNCATE),
         Column("USECASE", "usecase", fit=KEEP, drop=1),
         Column("A2P", "us_app_to_person_registered", fit=KEEP, drop=2),
@@ -326,7 +327,7 @@ CAMPAIGN = Resource(
         Field("TermsAndConditionsUrl", "url", "The campaign's terms and conditions."),
     ),
     columns=(
-        Column("SID", "sid", fit=KEEP),
+        SID,
         Column("STATUS", "campaign_status", fit=KEEP),
         Column("USECASE", "us_app_to_person_usecase", fit=KEEP, drop=1),
         Column("BRAND", "brand_registration_sid", fit=KEEP, drop=2),
@@ -351,7 +352,7 @@ BRAND = Resource(
     list_key="data",
     prefix="BN",
     columns=(  # what fits 80 columns; `brands get` shows every field
-        Column("SID", "sid", fit=KEEP),
+        SID,
         Column("STATUS", "status", fit=KEEP),
         Column("TYPE", "brand_type", fit=KEEP, drop=1),
         Column("FAILURE REASON", "failure_reason"),

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from msgsvc import validate
-from msgsvc.resources import CREATED, KEEP, SERVICE, WRAP, Column, Field, Resource, register, sid_what
+from msgsvc.resources import CREATED, KEEP, SERVICE, SID, WRAP, Column, Field, Resource, register, sid_what
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ NUMBERS = SenderKind(
     what="phone number",
     metavar="NUMBER",
     value_key="phone_number",
-    columns=(Column("SID", "sid", fit=KEEP), Column("PHONE NUMBER", "phone_number", fit=KEEP),
+    columns=(SID, Column("PHONE NUMBER", "phone_number", fit=KEEP),
              COUNTRY_COLUMN, CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "phone_number",
           "country_code", "capabilities", "url"),
@@ -165,7 +165,7 @@ SHORT_CODES = SenderKind(
     what="short code",
     metavar="SHORT_CODE",
     value_key="short_code",
-    columns=(Column("SID", "sid", fit=KEEP), Column("SHORT CODE", "short_code", fit=KEEP),
+    columns=(SID, Column("SHORT CODE", "short_code", fit=KEEP),
              COUNTRY_COLUMN, CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "short_code",
           "country_code", "capabilities", "url"),
@@ -185,7 +185,7 @@ ALPHA_SENDERS = SenderKind(
     what="alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
+    columns=(SID, Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
              CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
           "capabilities", "url"),
@@ -205,7 +205,7 @@ CHANNEL_SENDERS = SenderKind(
     what="channel sender",
     metavar="SENDER",
     value_key="sender",
-    columns=(Column("SID", "sid", fit=KEEP), Column("SENDER", "sender", fit=KEEP),
+    columns=(SID, Column("SENDER", "sender", fit=KEEP),
              Column("TYPE", "sender_type", fit=KEEP, drop=2), COUNTRY_COLUMN, CREATED),
     keys=("account_sid", "messaging_service_sid", "sid", "sender", "sender_type", "country_code",
           "date_created", "date_updated", "url"),
@@ -226,7 +226,7 @@ DESTINATION_ALPHA_SENDERS = SenderKind(
     what="destination alpha sender",
     metavar="ALPHA_SENDER",
     value_key="alpha_sender",
-    columns=(Column("SID", "sid", fit=KEEP), Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
+    columns=(SID, Column("ALPHA SENDER", "alpha_sender", fit=KEEP),
              Column("COUNTRY", "iso_country_code", fit=KEEP, drop=1),
              CAPABILITIES_COLUMN, CREATED),
     keys=("sid", "account_sid", "service_sid", "date_created", "date_updated", "alpha_sender",
