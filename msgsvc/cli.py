@@ -185,7 +185,7 @@ def _enable_debug(term: Terminal) -> None:
         """Last line of defence: any known secret in a debug line becomes ***."""
 
         def filter(self, record: logging.LogRecord) -> bool:
-            record.msg, record.args = term.redact(record.getMessage()), None
+            record.msg, record.args = term.escape(record.getMessage()), None
             return True
 
     handler = logging.StreamHandler(term.stderr)
@@ -335,7 +335,8 @@ def _broken_pipe(term: Terminal) -> int:
 def _report_usage(term: Terminal, error: ClickException) -> None:
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
-        _note(term, ctx.get_usage())
+        for line in ctx.get_usage().splitlines():
+            _note(term, line)
     report(term, error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
 
 

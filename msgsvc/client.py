@@ -428,7 +428,32 @@ def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:
     return items, next_url or None
 
 
-_scan_value = json.JSONDecoder().scan_once  # the C scanner: (value, end) from text[index:]
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
+# What servers send is read as RFC 8259 JSON: no NaN or Infinity (Python's json accepts them,
+# and would then write them back out, which is not JSON), no number that overflows a float.
+STRICT = {"parse_constant": _no_constant, "parse_float": _finite}
+
+
+def loads(body: bytes | str) -> Any:
+    """JSON from a server: ValueError for anything that is not strict JSON, nesting deeper
+    than Python can decode included (a RecursionError otherwise)."""
+    try:
+        return json.loads(body, **STRICT)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+
+
+_scan_value = json.JSONDecoder(**STRICT).scan_once  # the C scanner: (value, end) from text[index:]
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -474,7 +499,7 @@ def _decode_page(response: requests.Response, method: str, url: str, key: str) -
             raise ValueError("an error")
         text = body.decode("utf-8")
         payload, arrays = _scan_page(text)
-    except (ValueError, IndexError, StopIteration):  # an error or odd JSON: the plain path says what
+    except (ValueError, IndexError, StopIteration, RecursionError):  # an error or odd JSON: the plain path says what
         payload = _decode(response, method, url)
     items, next_url = _page(payload, key, url)
     meta = payload.get("meta") if isinstance(payload, dict) else None
@@ -501,11 +526,11 @@ def _decode(response: requests.Response, method: str, url: str) -> Any:
                 return None
             raise ResponseError(f"{method} {url} answered HTTP {status} with an empty body")
         try:
-            return json.loads(body)
-        except ValueError:
+            return loads(body)
+        except ValueError as exc:
             raise ResponseError(
-                f"{method} {url} answered HTTP {status} with something that is not JSON: "
-                f"{excerpt(response)}"
+                f"{method} {url} answered HTTP {status} with something that is not JSON"
+                + (f" ({exc})" if "nested" in str(exc) else "") + f": {excerpt(response)}"
             ) from None
     raise api_error(response, method, url)
 
@@ -513,7 +538,7 @@ def _decode(response: requests.Response, method: str, url: str) -> Any:
 def api_error(response: requests.Response, method: str, url: str) -> ApiError:
     status = response.status_code
     try:
-        body = json.loads(response.content)
+        body = loads(response.content)
     except ValueError:
         body = None
     if isinstance(body, dict) and ("message" in body or "code" in body or "detail" in body):

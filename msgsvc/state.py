@@ -42,5 +42,5 @@ class State:
             from msgsvc.config import client_settings
 
             self._client = Client(client_settings(self.resolve()))
-            self.term.secrets.add(self._client.settings.password)
+            self.term.add_credentials(self._client.settings.username, self._client.settings.password)
         return self._client
