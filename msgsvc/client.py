@@ -126,6 +126,7 @@ class Client:
         self.settings = settings
         self.throttle = Throttle()
         self._session: requests.Session | None = None
+        self._plain_ok: set[tuple[str, str]] = set()  # http:// hosts checked: loopback, no proxy
 
     # --- transport -------------------------------------------------------------------------
 
@@ -242,7 +243,8 @@ class Client:
         return response, started
 
     def _check_host(self, url: str, product: str) -> None:
-        """Never send credentials to a host we did not choose (a next_page_url elsewhere)."""
+        """Never send credentials to a host we did not choose (a next_page_url elsewhere),
+        nor in clear text: plain http:// only to this machine, and never through a proxy."""
         want = urlsplit(self.base(product))
         got = urlsplit(url)
         if (got.scheme, got.netloc.lower()) != (want.scheme, want.netloc.lower()):
@@ -250,6 +252,20 @@ class Client:
                 f"refusing to send credentials to {got.scheme}://{got.netloc}: "
                 f"the API pointed to a host other than {want.scheme}://{want.netloc}"
             )
+        if got.scheme == "http" and (got.scheme, got.netloc) not in self._plain_ok:
+            if not _loopback(got.hostname or ""):
+                raise UsageError(
+                    f"refusing to send credentials over plain http:// to {got.netloc}: anyone on the way could read them",
+                    hint="use an https:// base URL (plain http:// is only for a server on this machine, such as the emulator)",
+                )
+            proxy = requests.utils.get_environ_proxies(url).get("http") or requests.utils.get_environ_proxies(url).get("all")
+            if proxy:
+                raise UsageError(
+                    f"refusing to send credentials for http://{got.netloc} through the plain-HTTP proxy "
+                    f"{_without_userinfo(proxy)}: the proxy could read them",
+                    hint=f"exempt the local server from the proxy: NO_PROXY={got.hostname}",
+                )
+            self._plain_ok.add((got.scheme, got.netloc))
 
     def paginate(
         self,
@@ -381,6 +397,22 @@ class Client:
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}" if "@" in parts.netloc else url
 
 
 def _describe(params: dict | None, data: dict | list | None) -> str:

@@ -367,7 +367,8 @@ def client_settings(resolved: Resolved):
     for key in ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "ca_bundle"):
         setting = resolved.settings.get(key)
         if setting is not None and not isinstance(setting.value, str):
-            raise ConfigError(f"{key} from {setting.source} must be a string: {setting.value!r}")
+            shown = "" if key in SECRET_KEYS else f": {setting.value!r}"  # a secret is never echoed
+            raise ConfigError(f"{key} from {setting.source} must be a string{shown}")
 
     ca_bundle = resolved.settings.get("ca_bundle")
     if ca_bundle is not None:

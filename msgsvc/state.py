@@ -39,8 +39,12 @@ class State:
         if self._client is None:
             from msgsvc.client import Client
 
-            from msgsvc.config import client_settings
+            from msgsvc.config import SECRET_KEYS, client_settings
 
-            self._client = Client(client_settings(self.resolve()))
+            resolved = self.resolve()
+            for key in SECRET_KEYS:  # masked from here on: checking the settings may fail
+                if isinstance(resolved.get(key), str):
+                    self.term.secrets.add(resolved.get(key))
+            self._client = Client(client_settings(resolved))
             self.term.add_credentials(self._client.settings.username, self._client.settings.password)
         return self._client

@@ -197,3 +197,60 @@ def test_a_secret_echoed_in_any_encoding_never_shows(msgsvc, profile, httpserver
         for form in (AUTH_TOKEN, BASIC.rstrip("="), quote(AUTH_TOKEN, safe="")):
             assert form.lower() not in text.lower()
     assert "***" in outputs[0].out and "***" in outputs[5].err
+
+
+def test_a_secret_of_the_wrong_type_in_the_config_is_not_echoed(msgsvc, isolated):
+    from msgsvc import config
+
+    config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": 987654321012}}})
+    result = msgsvc("services", "list")
+    assert result.code == 2
+    assert "987654321012" not in result.err
+    assert result.err.startswith("msgsvc: auth_token from ")
+    assert result.err.split("\n")[0].endswith(" must be a string")
+
+
+@pytest.mark.parametrize("where", ["option", "environment", "profile"])
+def test_a_base_url_with_credentials_is_refused_and_masked(msgsvc, isolated, monkeypatch, where):
+    from msgsvc import config
+
+    url = "https://AC123:hunter2-secret-pw@gateway.example/twilio"
+    args = ["services", "list"]
+    if where == "option":
+        args = ["--base-url", url, *args]
+    elif where == "environment":
+        monkeypatch.setenv("MSGSVC_BASE_URL", url)
+    profile = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}
+    if where == "profile":
+        profile["base_url"] = url
+    config.write_config({"active": "t", "profiles": {"t": profile}})
+    result = msgsvc(*args)
+    assert result.code == 2
+    assert "hunter2" not in result.err and "AC123" not in result.err
+    assert "'https://***@gateway.example/twilio' carries a user name or password" in result.err
+
+
+def test_credentials_never_go_over_plain_http_to_another_host(msgsvc, isolated, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    result = msgsvc("--base-url", "http://gateway.example:8080", "services", "list")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "msgsvc: refusing to send credentials over plain http:// to gateway.example:8080: anyone on the way could read them\n"
+        "hint: use an https:// base URL (plain http:// is only for a server on this machine, such as the emulator)\n")
+
+
+def test_credentials_never_go_through_a_plain_http_proxy(msgsvc, profile, httpserver, monkeypatch):
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", []))
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://user:proxypw@127.0.0.1:9")
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"msgsvc: refusing to send credentials for http://localhost:{httpserver.port} through the plain-HTTP proxy "
+        "http://***@127.0.0.1:9: the proxy could read them\n"
+        "hint: exempt the local server from the proxy: NO_PROXY=localhost\n")
+    assert len(httpserver.log) == 0
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    assert msgsvc("services", "list").code == 0
