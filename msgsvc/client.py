@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import requests
 
 from msgsvc import __version__
-from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
+from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
 from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause
 
 from msgsvc.resources import SERVICE, form_dict
@@ -68,10 +68,6 @@ class Listing:
 
     def __next__(self) -> dict[str, Any]:
         return next(self._records)
-
-
-class ResponseError(MsgsvcError):
-    """The server answered, but not with what the API promises (not JSON, no list, ...)."""
 
 
 @dataclass
@@ -194,7 +190,7 @@ class Client:
         # budget and backoff; a POST whose answer broke off is never sent again.
         attempt = 0
         while True:
-            response, started = self._send(method, url, params, data)
+            response, started = self._send(method, url, params, data, first=attempt == 0)
             try:
                 # The whole body now, in large reads (requests reads 10 KB at a time).
                 response._content = b"".join(response.iter_content(1 << 20))
@@ -216,9 +212,10 @@ class Client:
             return _decode_page(response, method, url, page_key)
         return _decode(response, method, url)
 
-    def _send(self, method: str, url: str, params: Any, data: Any) -> tuple[requests.Response, float]:
-        """One request through the retrying adapter; the body is not read yet."""
-        self.throttle.wait()
+    def _send(self, method: str, url: str, params: Any, data: Any, *, first: bool = True) -> tuple[requests.Response, float]:
+        """One request through the retrying adapter; the body is not read yet. Before the
+        first attempt, a bulk job's Ctrl-C may still call it off (retry.Cancelled)."""
+        self.throttle.wait(cancellable=first)
         started = time.monotonic()
         try:
             response = self.session.request(

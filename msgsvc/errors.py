@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     AUTH = 4  # no credentials, or the API said 401/403
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # stdout's reader went away, as SIGPIPE would
+    TERMINATED = 143  # SIGTERM, handled as Ctrl-C is
 
 
 EXIT_CODE_HELP = """\
@@ -27,7 +28,8 @@ Exit status:
   3    not found (HTTP 404, or no service with that name)
   4    authentication: no credentials, an unknown profile, or HTTP 401/403
   130  interrupted (Ctrl-C)
-  141  the reader of stdout went away (msgsvc ... | head)"""
+  141  the reader of stdout went away (msgsvc ... | head)
+  143  terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"""
 
 
 class MsgsvcError(Exception):
@@ -82,6 +84,11 @@ class NetworkError(MsgsvcError):
 
 class OutcomeUnknownError(NetworkError):
     """A POST was sent but its answer was lost: it may or may not have taken effect."""
+
+
+class ResponseError(MsgsvcError):
+    """The server answered, but not with what the API promises (not JSON, no list, too
+    large, too many pages, ...)."""
 
 
 class ApiError(MsgsvcError):

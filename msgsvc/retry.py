@@ -28,24 +28,45 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 RETRY_AFTER_MAX = 120.0
 
 
+class Cancelled(Exception):
+    """A request that was about to be sent, or was waiting out a 429 or 503 (which Twilio did
+    not process), was called off by Throttle.cancel: it was not sent."""
+
+
 class Throttle:
-    """A pause shared by every thread of one client: nobody sends before `until`."""
+    """A pause shared by every thread of one client: nobody sends before `until`. In a bulk
+    job (`cancellable()`), Ctrl-C calls every such wait off at once (`cancel()`)."""
 
     def __init__(self) -> None:
         self._until = 0.0
         self._lock = threading.Lock()
+        self._cancel: threading.Event | None = None
 
     def hold(self, seconds: float) -> None:
         with self._lock:
             self._until = max(self._until, time.monotonic() + seconds)
 
-    def wait(self) -> None:
+    def cancellable(self) -> None:
+        if self._cancel is None:
+            self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def wait(self, *, cancellable: bool = True) -> None:
+        """Until nobody is held back; Cancelled if the wait is `cancellable` and is called
+        off, or was already (only for a request Twilio has not processed any part of)."""
         while True:
             with self._lock:
                 delay = self._until - time.monotonic()
             if delay <= 0:
                 return
-            time.sleep(delay)
+            if cancellable and self._cancel is not None:
+                if self._cancel.wait(delay):
+                    raise Cancelled()
+            else:
+                time.sleep(delay)
 
 
 class TwilioRetry(Retry):
@@ -103,7 +124,8 @@ class TwilioRetry(Retry):
             )
         if self.throttle is not None and last is not None and last.status in ALWAYS_RETRIED:
             self.throttle.hold(delay)
-            self.throttle.wait()
+            # Called off by Ctrl-C only when no earlier answer may have been processed.
+            self.throttle.wait(cancellable=all(h.status in ALWAYS_RETRIED for h in self.history))
         elif delay > 0:
             time.sleep(delay)
 
