@@ -31,6 +31,12 @@ Output is a table on a terminal, tab-separated text in a pipe, and the API's JSO
 (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET), then
 the active profile.
 
+Limits: each attempt of a request, connecting and the whole answer, must end within the
+connect and read timeouts together (40 s by default; 2 x SECONDS with --timeout); one answer
+is read up to 32 MB; a list follows at most 10,000 pages and stops at 3 empty pages in a
+row. Credentials go only over https://, or plain http:// to this machine without a proxy.
+SIGTERM is handled as Ctrl-C (what was sent finishes), then exit 143.
+
 Example:
 
 \b
@@ -141,7 +147,7 @@ def root(
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.", autocompletion=complete_profiles, show_default=False)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")] = False,
     base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,

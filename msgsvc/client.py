@@ -24,7 +24,8 @@ import requests
 
 from msgsvc import __version__
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
-from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause
+from msgsvc import retry as _retry
+from msgsvc.retry import IDEMPOTENT_METHODS, Deadline, Throttle, backoff, make_retry, pause
 
 from msgsvc.resources import SERVICE, form_dict
 
@@ -40,6 +41,10 @@ log = logging.getLogger("msgsvc.http")
 MESSAGING = "messaging"
 CORE = "api"
 MAX_PAGE_SIZE = 1000
+# Limits on what a server can make msgsvc do (README, "Retries, timeouts, proxies"):
+MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer, after decompression; a page of 1,000 is ~1.5 MB
+MAX_PAGES = 10_000  # pages of one listing
+MAX_EMPTY_PAGES = 3  # empty pages in a row that still point to a next page
 
 
 class PageText:
@@ -84,6 +89,11 @@ class ClientSettings:
     ca_bundle: str | None = None
     backoff_factor: float = 0.5
 
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take in all, connecting and the whole answer."""
+        return self.connect_timeout + self.read_timeout
+
 
 class _Session(requests.Session):
     """requests reads every proxy variable of the environment again for each request, a
@@ -101,6 +111,47 @@ class _Session(requests.Session):
             settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
             self._environment[key] = settings
         return {**settings, "proxies": dict(settings["proxies"])}
+
+
+def _adapter_class() -> type:
+    """requests' HTTPAdapter whose connections arm the thread's retry.Deadline as each
+    attempt starts (proxied connections too)."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class Armed:
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            deadline = _retry.current()
+            if deadline is not None:
+                deadline.arm(self)
+            return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    class Http(Armed, HTTPConnection):
+        pass
+
+    class Https(Armed, HTTPSConnection):
+        pass
+
+    class HttpPool(HTTPConnectionPool):
+        ConnectionCls = Http
+
+    class HttpsPool(HTTPSConnectionPool):
+        ConnectionCls = Https
+
+    pools = {"http": HttpPool, "https": HttpsPool}
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+    return Adapter
 
 
 def user_agent() -> str:
@@ -129,8 +180,7 @@ class Client:
     @property
     def session(self) -> requests.Session:
         if self._session is None:
-            from requests.adapters import HTTPAdapter
-
+            HTTPAdapter = _adapter_class()
             session = _Session()
             session.auth = (self.settings.username, self.settings.password)
             session.headers.update(
@@ -189,28 +239,54 @@ class Client:
         # breaks off in its body is retried here, for GET and DELETE only, with the same
         # budget and backoff; a POST whose answer broke off is never sent again.
         attempt = 0
-        while True:
-            response, started = self._send(method, url, params, data, first=attempt == 0)
-            try:
-                # The whole body now, in large reads (requests reads 10 KB at a time).
-                response._content = b"".join(response.iter_content(1 << 20))
-                break
-            except requests.exceptions.RequestException as exc:
-                response.close()
-                if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
-                    raise _network_error(exc, method, url) from None
-                attempt += 1
-                delay = backoff(attempt, self.settings.backoff_factor)
-                log.debug(
-                    "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
-                    method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
-                )
-                pause(delay)
+        deadline = Deadline(self.settings.deadline)
+        _retry.set_current(deadline)
+        try:
+            while True:
+                response, started = self._send(method, url, params, data, first=attempt == 0)
+                try:
+                    response._content = self._body(response, method, url)
+                    if deadline.expired:  # the body ended because the time was up
+                        raise requests.exceptions.ConnectionError("deadline")
+                    break
+                except requests.exceptions.RequestException as exc:
+                    response.close()
+                    if deadline.expired:
+                        raise _deadline_error(method, url, deadline.seconds) from None
+                    if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
+                        raise _network_error(exc, method, url) from None
+                    attempt += 1
+                    delay = backoff(attempt, self.settings.backoff_factor)
+                    log.debug(
+                        "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
+                        method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
+                    )
+                    pause(delay)
+        finally:
+            deadline.disarm()
+            _retry.set_current(None)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
         if page_key is not None:
             return _decode_page(response, method, url, page_key)
         return _decode(response, method, url)
+
+    @staticmethod
+    def _body(response: requests.Response, method: str, url: str) -> bytes:
+        """The whole body, in large reads (requests reads 10 KB at a time), decompressed a
+        read at a time: ResponseError past MAX_ANSWER bytes, so memory stays bounded."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_ANSWER:
+            response.close()
+            raise _too_large(method, url)
+        chunks, size = [], 0
+        for chunk in response.iter_content(1 << 20):
+            size += len(chunk)
+            if size > MAX_ANSWER:
+                response.close()
+                raise _too_large(method, url)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _send(self, method: str, url: str, params: Any, data: Any, *, first: bool = True) -> tuple[requests.Response, float]:
         """One request through the retrying adapter; the body is not read yet. Before the
@@ -231,6 +307,9 @@ class Client:
                 stream=True,
             )
         except requests.exceptions.RequestException as exc:
+            deadline = _retry.current()
+            if deadline is not None and deadline.expired:
+                raise _deadline_error(method, url, deadline.seconds) from None
             raise _network_error(exc, method, url) from None
         except OSError as exc:  # requests checks a CA bundle path before connecting
             raise NetworkError(
@@ -294,10 +373,12 @@ class Client:
         # Pages are told apart as _page_identity says, so a next URL back to the first page
         # (`...&Page=0`) is caught as a repeat too.
         seen: set[tuple] = {_page_identity(url)}
-        count = 0
+        count = pages = empty = 0
         while url:
             # A page that fails is retried by the adapter (GET); never from page one again.
             items, next_url, text = self.request("GET", url, product=product, page_key=key)
+            pages += 1
+            empty = 0 if items else empty + 1
             if text is not None:
                 listing.pages.append(text)
             for item in items:
@@ -306,7 +387,18 @@ class Client:
                 if limit is not None and count >= limit:
                     return
             if next_url:
-                next_url = urljoin(self.base(product) + "/", next_url)
+                if empty >= MAX_EMPTY_PAGES:
+                    raise ResponseError(
+                        f"the API sent {empty} empty pages in a row, each pointing to another ({next_url}); "
+                        "stopping: a list does not go on after that"
+                    )
+                if pages >= MAX_PAGES:
+                    raise ResponseError(
+                        f"the list at {path} goes on past {MAX_PAGES:,} pages ({count:,} records); stopping: "
+                        "msgsvc follows at most that many pages of one list",
+                        hint="list fewer with --limit, or larger pages with --page-size 1000",
+                    )
+                next_url = _rebase(next_url, self.base(product))
                 identity = _page_identity(next_url)
                 if identity in seen:
                     raise ResponseError(
@@ -394,6 +486,34 @@ class Client:
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+
+
+def _rebase(next_url: str, base: str) -> str:
+    """A next page's URL under our base URL: relative links resolved against it, and its
+    path prefix (https://gateway.example/twilio) kept on every page."""
+    prefix = urlsplit(base).path.rstrip("/")
+    url = urljoin(base + "/", next_url)
+    parts = urlsplit(url)
+    same_host = (parts.scheme, parts.netloc.lower()) == (urlsplit(base).scheme, urlsplit(base).netloc.lower())
+    if prefix and same_host and parts.path != prefix and not parts.path.startswith(prefix + "/"):
+        url = parts._replace(path=prefix + parts.path).geturl()
+    return url
+
+
+def _too_large(method: str, url: str) -> ResponseError:
+    return ResponseError(
+        f"{method} {url} answered with more than {MAX_ANSWER // (1024 * 1024)} MB; refused "
+        "(msgsvc reads at most that much of one answer)"
+    )
+
+
+def _deadline_error(method: str, url: str, seconds: float) -> MsgsvcError:
+    """One attempt outlived its deadline (retry.Deadline): the answer came too slowly."""
+    host = urlsplit(url).netloc
+    what = f"{host} did not send its whole answer within {seconds:g} s"
+    if method == "POST":
+        return OutcomeUnknownError(f"{what}: {method} {url} may or may not have taken effect")
+    return NetworkError(what, hint="raise --timeout (each request gets connect + read timeout in all), or try again later")
 
 
 def _loopback(host: str) -> bool:

@@ -69,6 +69,62 @@ class Throttle:
                 time.sleep(delay)
 
 
+class Deadline:
+    """The total time one attempt of a request may take, from connecting to the last byte of
+    the answer: `--timeout` bounds the whole answer, not one socket read (a server sending a
+    byte a second never trips a read timeout). Armed by the connection as each attempt starts
+    (msgsvc.client), it shuts the socket down when the time is up: the read in progress ends
+    at once and `expired` says why. One per thread (`current()`)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def arm(self, connection) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self.expired = False
+            connection.msgsvc_deadline = self  # whose attempt the connection now carries
+            self._timer = threading.Timer(self.seconds, self._expire, (connection,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def disarm(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def _expire(self, connection) -> None:
+        import socket
+
+        with self._lock:
+            if getattr(connection, "msgsvc_deadline", None) is not self:
+                return  # back in the pool and carrying another thread's attempt now
+            self.expired = True
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            try:  # the plain socket's shutdown, under TLS too: the reader sees end of file
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+_local = threading.local()
+
+
+def current() -> Deadline | None:
+    """The deadline of the request this thread is sending, if any."""
+    return getattr(_local, "deadline", None)
+
+
+def set_current(deadline: Deadline | None) -> None:
+    _local.deadline = deadline
+
+
 class TwilioRetry(Retry):
     throttle: Throttle | None = None
 
@@ -81,6 +137,11 @@ class TwilioRetry(Retry):
         """urllib3 retries "other" errors (TLS, a failed proxy tunnel) for every method. TLS
         errors are configuration, not bad luck: never retried. For a POST only an error
         that proves nothing was sent (the connection or the proxy tunnel failed) is."""
+        deadline = current()
+        if error is not None and deadline is not None and deadline.expired:  # never retried
+            raise error.with_traceback(_stacktrace)
+        if deadline is not None:  # this attempt is over: its connection may go to another thread
+            deadline.disarm()
         if error is not None:
             from urllib3.exceptions import ProxyError, SSLError
 
