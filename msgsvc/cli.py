@@ -16,7 +16,7 @@ from typer.core import TyperArgument, TyperGroup
 
 from msgsvc import __version__
 from msgsvc.complete import complete_profiles
-from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError, OutputError
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -136,8 +136,7 @@ def _term(ctx: typer.Context) -> Terminal:
 def _version(ctx: typer.Context, value: bool) -> None:
     if value:
         term = _term(ctx)  # not through msgsvc.output: it would import json
-        term.stdout.write(f"msgsvc {__version__}\n")
-        term.stdout.flush()
+        term.write_out(f"msgsvc {__version__}\n".encode())
         raise typer.Exit()
 
 
@@ -335,6 +334,8 @@ def _run_command(term: Terminal, command, argv: list[str], debug: bool) -> int:
         return int(error.exit_code)
     except MsgsvcError as error:
         report_error(term, error)
+        if isinstance(error, OutputError):
+            term.silence_stdout()  # nothing more to flush at exit, and nothing said twice
         return int(error.exit_code)
     except NoArgsIsHelpError as error:
         error.show()  # the help, on stderr: no command was given
@@ -354,6 +355,11 @@ def _run_command(term: Terminal, command, argv: list[str], debug: bool) -> int:
         if term.unwrap_click_streams():
             return _broken_pipe(term)
         raise
+    except OSError as error:  # the machine, not msgsvc: a full disk, a read-only directory
+        where = f": {error.filename}" if error.filename else ""
+        report(term, f"{error.strerror or error}{where}")
+        term.silence_stdout()
+        return ExitCode.ERROR
     except Exception as error:  # an unexpected bug: one line, and the way to see more
         if debug:
             import traceback

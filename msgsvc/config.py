@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from msgsvc.errors import ConfigError, CredentialsError, MsgsvcWarning
+from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
 
 CONFIG_NAME = "config.toml"
 
@@ -160,11 +160,23 @@ def write_config(data: dict[str, Any], path: Path | None = None) -> None:
 
     path = path or config_path()
     ensure_private_dir(path.parent)
-    write_private(path, tomli_w.dumps(data))
+    try:
+        write_private(path, tomli_w.dumps(data))
+    except OSError as exc:  # a full disk, a read-only directory: the old file is intact
+        raise _unwritable(path, exc) from None
 
 
 def ensure_private_dir(directory: Path) -> None:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(directory, exc, what="cannot create the directory") from None
+
+
+def _unwritable(path: Path, exc: OSError, *, what: str = "cannot write") -> MsgsvcError:
+    """The machine refused (a full disk, a read-only directory): exit 1, not a usage error."""
+    return MsgsvcError(f"{what} {path}: {exc.strerror or exc}; nothing was changed",
+                       hint="free some disk space, or point MSGSVC_CONFIG_DIR to a writable directory")
 
 
 @contextmanager
@@ -175,7 +187,10 @@ def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
     path = config_path()
     ensure_private_dir(path.parent)
     lock_path = path.parent / ".config.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise _unwritable(lock_path, exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         data = read_config(path, warn=warn)

@@ -54,6 +54,10 @@ class MsgsvcWarning(UserWarning):
         self.hint = hint
 
 
+class OutputError(MsgsvcError):
+    """Standard output cannot be written (a full disk, /dev/full); the data is incomplete."""
+
+
 class UsageError(MsgsvcError):
     exit_code = ExitCode.USAGE
 

@@ -70,29 +70,15 @@ def emit_json(term: Terminal, value: Any, *, pages: Sequence[Any] = ()) -> None:
     `pages` (client.PageText) let a list print whole pages as the API sent them, when their
     text needs no escaping and holds no secret (else they are encoded again)."""
     # One dumps and one write: json.dump to a stream is several times slower.
-    stdout = term.stdout
     if term.stdout_tty:
         text = dumps(value, indent=2)
     elif pages and isinstance(value, list):
-        parts = _page_texts(term, value, pages)
-        buffer = getattr(stdout, "buffer", None)
-        if buffer is None:  # a text-only stream
-            text = "[" + ",".join(bytes(part).decode("utf-8") for part in parts) + "]"
-        else:
-            # Page by page: no 10 MB string built first, nothing encoded again.
-            stdout.flush()
-            buffer.write(b"[")
-            for number, part in enumerate(parts):
-                if number:
-                    buffer.write(b",")
-                buffer.write(part)
-            buffer.write(b"]\n")
-            buffer.flush()
-            return
+        # Page by page, nothing encoded again: one join of the pages as sent.
+        term.write_out(b"[" + b",".join(_page_texts(term, value, pages)) + b"]\n")
+        return
     else:
         text = dumps(value)
-    stdout.write(term.redact(text) + "\n")
-    stdout.flush()
+    term.write_out((term.redact(text) + "\n").encode("utf-8"))
 
 
 def _page_texts(term: Terminal, records: list, pages: Sequence[Any]) -> list[bytes]:
@@ -167,9 +153,8 @@ def emit_record(term: Terminal, record: dict, *, as_json: bool, skip: Sequence[s
 
 
 def write(term: Terminal, text: str) -> None:
-    """Data as it is, on stdout."""
-    term.stdout.write(text)
-    term.stdout.flush()
+    """Data as it is, on stdout: all of it, or BrokenPipeError (Terminal.write_out)."""
+    term.write_out(text.encode("utf-8"))
 
 
 def write_tsv(term: Terminal, rows: Iterable[Sequence[str]]) -> None:

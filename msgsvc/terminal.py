@@ -172,6 +172,40 @@ class Terminal:
         """Untrusted text made safe to show (see the module's `escape`), secrets masked."""
         return escape(self.redact(text), tsv=tsv)
 
+    # --- writing -------------------------------------------------------------------------------
+
+    def write_out(self, data: bytes) -> None:
+        """Data on stdout, all of it or an error: a pipe whose reader went away part-way
+        (`| head -1`) can take a short write without an error, and the rest would be lost
+        silently; here every byte is written or BrokenPipeError (exit 141) is raised."""
+        import os
+
+        stream = self.stdout
+        stream.flush()
+        try:
+            fd = stream.fileno()
+        except (AttributeError, ValueError, io.UnsupportedOperation):
+            fd = None
+        if fd is None:  # a stream of a test, or one without a descriptor
+            buffer = getattr(stream, "buffer", None)
+            if buffer is None:
+                stream.write(data.decode("utf-8"))
+            else:
+                buffer.write(data)
+            stream.flush()
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # /dev/full, a full disk, a file system gone read-only
+            from msgsvc.errors import OutputError
+
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
     # --- drawing -------------------------------------------------------------------------------
 
     def console(self, *, stderr: bool = False) -> Any:
