@@ -16,8 +16,10 @@ from emulator_helpers import EMU_ACCOUNT, emulator, start_emulator, stop_emulato
 
 
 def test_a_password_that_is_not_ascii_is_401_not_500(emulator):
-    emulator.http.auth = (EMU_ACCOUNT, "pässwörd-ünïcode")
-    answer = emulator.call("GET", "/v1/Services")
+    # UTF-8, as curl sends it (requests would send Latin-1, which is not UTF-8 at all).
+    basic = base64.b64encode(f"{EMU_ACCOUNT}:pässwörd-ünïcode".encode("utf-8")).decode()
+    emulator.http.auth = None
+    answer = emulator.call("GET", "/v1/Services", headers={"Authorization": f"Basic {basic}"})
     assert answer.status_code == 401
     assert answer.json()["code"] == 20003
 
