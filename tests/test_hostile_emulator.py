@@ -10,7 +10,6 @@ import os
 import socket
 import time
 
-import pytest
 
 from emulator_helpers import EMU_ACCOUNT, emulator, start_emulator, stop_emulator  # noqa: F401 (fixture)
 

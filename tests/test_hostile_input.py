@@ -5,7 +5,6 @@ made): each is one clear line and a documented exit code, never "unexpected erro
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 import subprocess

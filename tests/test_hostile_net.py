@@ -12,55 +12,29 @@ import time
 import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, page, run_installed, service
+from faults import SocketServer, read_head
 
 CREDENTIALS = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
 
 
-class RawServer:
-    """Each connection: read the request head (and a body by Content-Length), then `answer(conn)`."""
+class RawServer(SocketServer):
+    """Each connection: read the request head, then `answer(conn)`."""
 
     def __init__(self, answer) -> None:
         self.answer = answer
         self.requests: list[str] = []
-        self.stop = threading.Event()
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.1)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return "http://127.0.0.1:%d" % self.listener.getsockname()[1]
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+        super().__init__(self._one)
 
     def _one(self, conn: socket.socket) -> None:
         with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            head = data.split(b"\r\n\r\n")[0].decode()
-            self.requests.append(head.split("\r\n")[0])
+            head, _ = read_head(conn)
+            if not head:
+                return
+            self.requests.append(head.split(b"\r\n")[0].decode())
             try:
                 self.answer(conn)
             except OSError:
                 pass
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
-        self.listener.close()
 
 
 @pytest.fixture
@@ -73,7 +47,7 @@ def raw_server():
 
     yield make
     for server in servers:
-        server.close()
+        server.stop()
 
 
 def trickle(data: bytes, stop: threading.Event, conn: socket.socket) -> None:

@@ -123,13 +123,14 @@ def test_ctrl_c_after_a_create_was_sent_says_it_may_have_been_created(msgsvc, pr
 
 
 def throttle_then(httpserver, signal_them) -> list:
-    """Every POST is answered 429 with Retry-After: 30; once all three wait, signal_them()."""
+    """Every POST is answered 429 with Retry-After: 30, which holds every request of the job
+    back (sent or not yet); soon after the first, signal_them()."""
     seen = []
 
     def throttled(request):
         seen.append(request.get_data(as_text=True))
-        if len(seen) == len(PNS):  # every request now waits out the Retry-After
-            threading.Timer(0.3, signal_them).start()
+        if len(seen) == 1:
+            threading.Timer(0.5, signal_them).start()
         return json_response({"code": 20429, "message": "Too Many Requests", "status": 429}, 429, **{"Retry-After": "30"})
 
     httpserver.expect_oneshot_request(NUMBERS, method="GET").respond_with_json(page("phone_numbers", []))
@@ -146,7 +147,7 @@ def test_ctrl_c_while_requests_wait_out_a_429_makes_them_not_sent_at_once(msgsvc
     result = msgsvc("--max-retries", "1", "numbers", "attach", SERVICE_SID, *PNS, "--concurrency", "3", "--json")
     assert result.code == 130, result.err
     assert [(o["input"], o["status"]) for o in json.loads(result.out)] == [(pn, "not sent") for pn in PNS]
-    assert len(seen) == len(PNS)  # nothing was sent again
+    assert len(seen) == len(set(seen)) >= 1  # nothing was sent again
     assert result.err.endswith(FINISH)
 
 
@@ -163,7 +164,7 @@ def test_sigterm_during_a_bulk_job_reports_every_value_and_exits_143(profile, ht
     out, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
     assert [(o["input"], o["status"]) for o in json.loads(out)] == [(pn, "not sent") for pn in PNS]
-    assert len(seen) == len(PNS)
+    assert len(seen) == len(set(seen)) >= 1
     assert err.endswith(FINISH)
 
 
