@@ -73,8 +73,9 @@ def emit_json(term: Terminal, value: Any, *, pages: Sequence[Any] = ()) -> None:
     if term.stdout_tty:
         text = dumps(value, indent=2)
     elif pages and isinstance(value, list):
-        # Page by page, nothing encoded again: one join of the pages as sent.
-        term.write_out(b"[" + b",".join(_page_texts(term, value, pages)) + b"]\n")
+        # Page by page as sent: nothing encoded again, no 10 MB copy made first.
+        parts = _page_texts(term, value, pages)
+        term.write_out(b"[", *(piece for index, part in enumerate(parts) for piece in ((b",", part) if index else (part,))), b"]\n")
         return
     else:
         text = dumps(value)

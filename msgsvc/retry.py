@@ -74,43 +74,76 @@ class Deadline:
     the answer: `--timeout` bounds the whole answer, not one socket read (a server sending a
     byte a second never trips a read timeout). Armed by the connection as each attempt starts
     (msgsvc.client), it shuts the socket down when the time is up: the read in progress ends
-    at once and `expired` says why. One per thread (`current()`)."""
+    at once and `expired` says why. One per thread (`current()`); one watchdog thread for all."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
+        self._armed: tuple[float, object] | None = None  # (when, connection)
 
     def arm(self, connection) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
+        with _watchdog.lock:
             self.expired = False
             connection.msgsvc_deadline = self  # whose attempt the connection now carries
-            self._timer = threading.Timer(self.seconds, self._expire, (connection,))
-            self._timer.daemon = True
-            self._timer.start()
+            self._armed = (time.monotonic() + self.seconds, connection)
+            _watchdog.watch(self)
 
     def disarm(self) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+        with _watchdog.lock:
+            self._armed = None
 
     def _expire(self, connection) -> None:
+        """Called by the watchdog, its lock held."""
         import socket
 
-        with self._lock:
-            if getattr(connection, "msgsvc_deadline", None) is not self:
-                return  # back in the pool and carrying another thread's attempt now
-            self.expired = True
+        self._armed = None
+        if getattr(connection, "msgsvc_deadline", None) is not self:
+            return  # back in the pool and carrying another thread's attempt now
+        self.expired = True
         sock = getattr(connection, "sock", None)
         if sock is not None:
             try:  # the plain socket's shutdown, under TLS too: the reader sees end of file
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+class _Watchdog:
+    """One daemon thread that expires every armed Deadline when its time comes (a thread
+    per request would cost more than the request on a fast list)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._wake = threading.Condition(self.lock)
+        self._watched: set[Deadline] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: Deadline) -> None:
+        """The lock is held."""
+        self._watched.add(deadline)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="msgsvc-deadline", daemon=True)
+            self._thread.start()
+        self._wake.notify()
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                soonest = None
+                for deadline in list(self._watched):
+                    armed = deadline._armed
+                    if armed is None:
+                        self._watched.discard(deadline)
+                    elif armed[0] <= now:
+                        self._watched.discard(deadline)
+                        deadline._expire(armed[1])
+                    elif soonest is None or armed[0] < soonest:
+                        soonest = armed[0]
+                self._wake.wait(None if soonest is None else soonest - now)
+
+
+_watchdog = _Watchdog()
 
 
 _local = threading.local()

@@ -174,10 +174,11 @@ class Terminal:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def write_out(self, data: bytes) -> None:
+    def write_out(self, *parts: bytes | memoryview) -> None:
         """Data on stdout, all of it or an error: a pipe whose reader went away part-way
         (`| head -1`) can take a short write without an error, and the rest would be lost
-        silently; here every byte is written or BrokenPipeError (exit 141) is raised."""
+        silently; here every byte is written or BrokenPipeError (exit 141) is raised.
+        Several parts are written one after the other, never joined into one copy first."""
         import os
 
         stream = self.stdout
@@ -188,17 +189,19 @@ class Terminal:
             fd = None
         if fd is None:  # a stream of a test, or one without a descriptor
             buffer = getattr(stream, "buffer", None)
-            if buffer is None:
-                stream.write(data.decode("utf-8"))
-            else:
-                buffer.write(data)
+            for part in parts:
+                if buffer is None:
+                    stream.write(bytes(part).decode("utf-8"))
+                else:
+                    buffer.write(part)
             stream.flush()
             return
-        view = memoryview(data)
         try:
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
         except BrokenPipeError:
             raise
         except OSError as exc:  # /dev/full, a full disk, a file system gone read-only
