@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Optional
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 from typer.core import TyperArgument, TyperGroup
 
 from msgsvc import __version__
 from msgsvc.complete import complete_profiles
-from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError, OutputError
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -29,6 +30,12 @@ Output is a table on a terminal, tab-separated text in a pipe, and the API's JSO
 --json. The options below may also be given after the command. Credentials come from --profile, $MSGSVC_PROFILE, Twilio's environment variables
 (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET), then
 the active profile.
+
+Limits: each attempt of a request, connecting and the whole answer, must end within the
+connect and read timeouts together (40 s by default; 2 x SECONDS with --timeout); one answer
+is read up to 32 MB; a list follows at most 10,000 pages and stops at 3 empty pages in a
+row. Credentials go only over https://, or plain http:// to this machine without a proxy.
+SIGTERM is handled as Ctrl-C (what was sent finishes), then exit 143.
 
 Example:
 
@@ -204,8 +211,7 @@ def _term(ctx: typer.Context) -> Terminal:
 def _version(ctx: typer.Context, value: bool) -> None:
     if value:
         term = _term(ctx)  # not through msgsvc.output: it would import json
-        term.stdout.write(f"msgsvc {__version__}\n")
-        term.stdout.flush()
+        term.write_out(f"msgsvc {__version__}\n".encode())
         raise typer.Exit()
 
 
@@ -215,7 +221,7 @@ def root(
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.", autocompletion=complete_profiles, show_default=False)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")] = False,
     base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
     max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
@@ -260,7 +266,7 @@ def _enable_debug(term: Terminal) -> None:
         """Last line of defence: any known secret in a debug line becomes ***."""
 
         def filter(self, record: logging.LogRecord) -> bool:
-            record.msg, record.args = term.redact(record.getMessage()), None
+            record.msg, record.args = term.escape(record.getMessage()), None
             return True
 
     handler = logging.StreamHandler(term.stderr)
@@ -297,7 +303,9 @@ def report_error(term: Terminal, error: MsgsvcError) -> None:
             message += f" (see {error.more_info})"
         if hint is None:
             hint = _api_hint(error)
-    report(term, message, hint)
+    from msgsvc.output import report
+
+    report(term, message, hint, details=error.details)
 
 
 def _api_hint(error) -> str | None:
@@ -358,7 +366,41 @@ def _invoke_interruptibly(invoke):
     return run_command
 
 
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[list[bool]]:
+    """SIGTERM (CI cancelling a job, `timeout`, `docker stop`) stops msgsvc as Ctrl-C does:
+    what is in flight finishes, every value of a bulk job gets its result; the exit status
+    is then 143. Yields [whether SIGTERM came]. Only where signals exist and can be handled
+    (the main thread)."""
+    import signal
+    import threading
+
+    came = [False]
+    sigterm = getattr(signal, "SIGTERM", None)
+    if sigterm is None or threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+
+    def stop(signum, frame) -> None:
+        came[0] = True
+        raise KeyboardInterrupt()
+
+    previous = signal.signal(sigterm, stop)
+    try:
+        yield came
+    finally:
+        signal.signal(sigterm, previous)
+
+
 def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
+    with _sigterm_as_ctrl_c() as terminated:
+        code = _run_command(term, command, argv, debug)
+    if code == ExitCode.INTERRUPTED and terminated[0]:
+        return ExitCode.TERMINATED
+    return code
+
+
+def _run_command(term: Terminal, command, argv: list[str], debug: bool) -> int:
     command.invoke = _invoke_interruptibly(command.invoke)
     try:
         result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False, obj=term)
@@ -369,6 +411,8 @@ def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
         return int(error.exit_code)
     except MsgsvcError as error:
         report_error(term, error)
+        if isinstance(error, OutputError):
+            term.silence_stdout()  # nothing more to flush at exit, and nothing said twice
         return int(error.exit_code)
     except NoArgsIsHelpError as error:
         error.show()  # the help, on stderr: no command was given
@@ -388,6 +432,11 @@ def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
         if term.unwrap_click_streams():
             return _broken_pipe(term)
         raise
+    except OSError as error:  # the machine, not msgsvc: a full disk, a read-only directory
+        where = f": {error.filename}" if error.filename else ""
+        report(term, f"{error.strerror or error}{where}")
+        term.silence_stdout()
+        return ExitCode.ERROR
     except Exception as error:  # an unexpected bug: one line, and the way to see more
         if debug:
             import traceback
@@ -410,7 +459,8 @@ def _broken_pipe(term: Terminal) -> int:
 def _report_usage(term: Terminal, error: ClickException) -> None:
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
-        _note(term, ctx.get_usage())
+        for line in ctx.get_usage().splitlines():
+            _note(term, line)
     report(term, error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
 
 

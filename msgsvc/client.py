@@ -23,8 +23,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import requests
 
 from msgsvc import __version__
-from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, UsageError
-from msgsvc.retry import IDEMPOTENT_METHODS, Throttle, backoff, make_retry, pause, retry_note
+from msgsvc import retry as _retry
+from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
+from msgsvc.retry import IDEMPOTENT_METHODS, Deadline, Throttle, backoff, make_retry, pause, retry_note
 
 from msgsvc.resources import BRAND, CAMPAIGN, SERVICE, form_dict
 
@@ -40,6 +41,10 @@ log = logging.getLogger("msgsvc.http")
 MESSAGING = "messaging"
 CORE = "api"
 MAX_PAGE_SIZE = 1000
+# Limits on what a server can make msgsvc do (README, "Retries, timeouts, proxies"):
+MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer, after decompression; a page of 1,000 is ~1.5 MB
+MAX_PAGES = 10_000  # pages of one listing
+MAX_EMPTY_PAGES = 3  # empty pages in a row that still point to a next page
 
 
 class PageText:
@@ -71,10 +76,6 @@ class Listing:
         return next(self._records)
 
 
-class ResponseError(MsgsvcError):
-    """The server answered, but not with what the API promises (not JSON, no list, ...)."""
-
-
 @dataclass
 class ClientSettings:
     username: str  # Account SID, or API Key SID
@@ -90,6 +91,11 @@ class ClientSettings:
     backoff_factor: float = 0.5
     base_url_origin: str | None = None  # where base_url came from, for errors: "--base-url"
     on_retry: Callable[[str], None] | None = None  # told "retrying in 2 s (connection refused)"
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take in all, connecting and the whole answer."""
+        return self.connect_timeout + self.read_timeout
 
 
 class _Session(requests.Session):
@@ -108,6 +114,47 @@ class _Session(requests.Session):
             settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
             self._environment[key] = settings
         return {**settings, "proxies": dict(settings["proxies"])}
+
+
+def _adapter_class() -> type:
+    """requests' HTTPAdapter whose connections arm the thread's retry.Deadline as each
+    attempt starts (proxied connections too)."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class Armed:
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            deadline = _retry.current()
+            if deadline is not None:
+                deadline.arm(self)
+            return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    class Http(Armed, HTTPConnection):
+        pass
+
+    class Https(Armed, HTTPSConnection):
+        pass
+
+    class HttpPool(HTTPConnectionPool):
+        ConnectionCls = Http
+
+    class HttpsPool(HTTPSConnectionPool):
+        ConnectionCls = Https
+
+    pools = {"http": HttpPool, "https": HttpsPool}
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+    return Adapter
 
 
 def user_agent() -> str:
@@ -129,14 +176,14 @@ class Client:
         self.settings = settings
         self.throttle = Throttle()
         self._session: requests.Session | None = None
+        self._plain_ok: set[tuple[str, str]] = set()  # http:// hosts checked: loopback, no proxy
 
     # --- transport -------------------------------------------------------------------------
 
     @property
     def session(self) -> requests.Session:
         if self._session is None:
-            from requests.adapters import HTTPAdapter
-
+            HTTPAdapter = _adapter_class()
             session = _Session()
             session.auth = (self.settings.username, self.settings.password)
             session.headers.update(
@@ -196,25 +243,34 @@ class Client:
         # breaks off in its body is retried here, for GET and DELETE only, with the same
         # budget and backoff; a POST whose answer broke off is never sent again.
         attempt = 0
-        while True:
-            response, started = self._send(method, url, params, data)
-            try:
-                # The whole body now, in large reads (requests reads 10 KB at a time).
-                response._content = b"".join(response.iter_content(1 << 20))
-                break
-            except requests.exceptions.RequestException as exc:
-                response.close()
-                if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
-                    raise self._network_error(exc, method, url) from None
-                attempt += 1
-                delay = backoff(attempt, self.settings.backoff_factor)
-                log.debug(
-                    "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
-                    method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
-                )
-                if self.settings.on_retry is not None:
-                    self.settings.on_retry(retry_note(delay, "the answer broke off"))
-                pause(delay)
+        deadline = Deadline(self.settings.deadline)
+        _retry.set_current(deadline)
+        try:
+            while True:
+                response, started = self._send(method, url, params, data, first=attempt == 0)
+                try:
+                    response._content = self._body(response, method, url)
+                    if deadline.expired:  # the body ended because the time was up
+                        raise requests.exceptions.ConnectionError("deadline")
+                    break
+                except requests.exceptions.RequestException as exc:
+                    response.close()
+                    if deadline.expired:
+                        raise _deadline_error(method, url, deadline.seconds) from None
+                    if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
+                        raise self._network_error(exc, method, url) from None
+                    attempt += 1
+                    delay = backoff(attempt, self.settings.backoff_factor)
+                    log.debug(
+                        "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
+                        method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
+                    )
+                    if self.settings.on_retry is not None:
+                        self.settings.on_retry(retry_note(delay, "the answer broke off"))
+                    pause(delay)
+        finally:
+            deadline.disarm()
+            _retry.set_current(None)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
         try:
@@ -230,9 +286,27 @@ class Client:
     def _base_ends_in_v1(self) -> bool:
         return bool(self.settings.base_url) and urlsplit(self.settings.base_url).path.rstrip("/").endswith("/v1")
 
-    def _send(self, method: str, url: str, params: Any, data: Any) -> tuple[requests.Response, float]:
-        """One request through the retrying adapter; the body is not read yet."""
-        self.throttle.wait()
+    @staticmethod
+    def _body(response: requests.Response, method: str, url: str) -> bytes:
+        """The whole body, in large reads (requests reads 10 KB at a time), decompressed a
+        read at a time: ResponseError past MAX_ANSWER bytes, so memory stays bounded."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_ANSWER:
+            response.close()
+            raise _too_large(method, url)
+        chunks, size = [], 0
+        for chunk in response.iter_content(1 << 20):
+            size += len(chunk)
+            if size > MAX_ANSWER:
+                response.close()
+                raise _too_large(method, url)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _send(self, method: str, url: str, params: Any, data: Any, *, first: bool = True) -> tuple[requests.Response, float]:
+        """One request through the retrying adapter; the body is not read yet. Before the
+        first attempt, a bulk job's Ctrl-C may still call it off (retry.Cancelled)."""
+        self.throttle.wait(cancellable=first)
         started = time.monotonic()
         try:
             response = self.session.request(
@@ -248,6 +322,9 @@ class Client:
                 stream=True,
             )
         except requests.exceptions.RequestException as exc:
+            deadline = _retry.current()
+            if deadline is not None and deadline.expired:
+                raise _deadline_error(method, url, deadline.seconds) from None
             raise self._network_error(exc, method, url) from None
         except OSError as exc:  # requests checks a CA bundle path before connecting
             raise NetworkError(
@@ -263,7 +340,8 @@ class Client:
         return _network_error(exc, method, url, origin=origin)
 
     def _check_host(self, url: str, product: str) -> None:
-        """Never send credentials to a host we did not choose (a next_page_url elsewhere)."""
+        """Never send credentials to a host we did not choose (a next_page_url elsewhere),
+        nor in clear text: plain http:// only to this machine, and never through a proxy."""
         want = urlsplit(self.base(product))
         got = urlsplit(url)
         if (got.scheme, got.netloc.lower()) != (want.scheme, want.netloc.lower()):
@@ -271,6 +349,20 @@ class Client:
                 f"refusing to send credentials to {got.scheme}://{got.netloc}: "
                 f"the API pointed to a host other than {want.scheme}://{want.netloc}"
             )
+        if got.scheme == "http" and (got.scheme, got.netloc) not in self._plain_ok:
+            if not _loopback(got.hostname or ""):
+                raise UsageError(
+                    f"refusing to send credentials over plain http:// to {got.netloc}: anyone on the way could read them",
+                    hint="use an https:// base URL (plain http:// is only for a server on this machine, such as the emulator)",
+                )
+            proxy = requests.utils.get_environ_proxies(url).get("http") or requests.utils.get_environ_proxies(url).get("all")
+            if proxy:
+                raise UsageError(
+                    f"refusing to send credentials for http://{got.netloc} through the plain-HTTP proxy "
+                    f"{_without_userinfo(proxy)}: the proxy could read them",
+                    hint=f"exempt the local server from the proxy: NO_PROXY={got.hostname}",
+                )
+            self._plain_ok.add((got.scheme, got.netloc))
 
     def paginate(
         self,
@@ -302,10 +394,12 @@ class Client:
         # Pages are told apart as _page_identity says, so a next URL back to the first page
         # (`...&Page=0`) is caught as a repeat too.
         seen: set[tuple] = {_page_identity(url)}
-        count = 0
+        count = pages = empty = 0
         while url:
             # A page that fails is retried by the adapter (GET); never from page one again.
             items, next_url, text = self.request("GET", url, product=product, page_key=key)
+            pages += 1
+            empty = 0 if items else empty + 1
             if text is not None:
                 listing.pages.append(text)
             for number, item in enumerate(items, 1):
@@ -315,7 +409,18 @@ class Client:
                     listing.more = number < len(items) or bool(next_url)
                     return
             if next_url:
-                next_url = urljoin(self.base(product) + "/", next_url)
+                if empty >= MAX_EMPTY_PAGES:
+                    raise ResponseError(
+                        f"the API sent {empty} empty pages in a row, each pointing to another ({next_url}); "
+                        "stopping: a list does not go on after that"
+                    )
+                if pages >= MAX_PAGES:
+                    raise ResponseError(
+                        f"the list at {path} goes on past {MAX_PAGES:,} pages ({count:,} records); stopping: "
+                        "msgsvc follows at most that many pages of one list",
+                        hint="list fewer with --limit, or larger pages with --page-size 1000",
+                    )
+                next_url = _rebase(next_url, self.base(product))
                 identity = _page_identity(next_url)
                 if identity in seen:
                     raise ResponseError(
@@ -468,6 +573,50 @@ class Client:
             self._session.close()
 
 
+def _rebase(next_url: str, base: str) -> str:
+    """A next page's URL under our base URL: relative links resolved against it, and its
+    path prefix (https://gateway.example/twilio) kept on every page."""
+    prefix = urlsplit(base).path.rstrip("/")
+    url = urljoin(base + "/", next_url)
+    parts = urlsplit(url)
+    same_host = (parts.scheme, parts.netloc.lower()) == (urlsplit(base).scheme, urlsplit(base).netloc.lower())
+    if prefix and same_host and parts.path != prefix and not parts.path.startswith(prefix + "/"):
+        url = parts._replace(path=prefix + parts.path).geturl()
+    return url
+
+
+def _too_large(method: str, url: str) -> ResponseError:
+    return ResponseError(
+        f"{method} {url} answered with more than {MAX_ANSWER // (1024 * 1024)} MB; refused "
+        "(msgsvc reads at most that much of one answer)"
+    )
+
+
+def _deadline_error(method: str, url: str, seconds: float) -> MsgsvcError:
+    """One attempt outlived its deadline (retry.Deadline): the answer came too slowly."""
+    host = urlsplit(url).netloc
+    what = f"{host} did not send its whole answer within {seconds:g} s"
+    if method == "POST":
+        return OutcomeUnknownError(f"{what}: {method} {url} may or may not have taken effect")
+    return NetworkError(what, hint="raise --timeout (each request gets connect + read timeout in all), or try again later")
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}" if "@" in parts.netloc else url
+
+
 def _describe(params: dict | None, data: dict | list | None) -> str:
     parts = []
     if params:
@@ -513,7 +662,32 @@ def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:
     return items, next_url or None
 
 
-_scan_value = json.JSONDecoder().scan_once  # the C scanner: (value, end) from text[index:]
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
+# What servers send is read as RFC 8259 JSON: no NaN or Infinity (Python's json accepts them,
+# and would then write them back out, which is not JSON), no number that overflows a float.
+STRICT = {"parse_constant": _no_constant, "parse_float": _finite}
+
+
+def loads(body: bytes | str) -> Any:
+    """JSON from a server: ValueError for anything that is not strict JSON, nesting deeper
+    than Python can decode included (a RecursionError otherwise)."""
+    try:
+        return json.loads(body, **STRICT)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+
+
+_scan_value = json.JSONDecoder(**STRICT).scan_once  # the C scanner: (value, end) from text[index:]
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -559,7 +733,7 @@ def _decode_page(response: requests.Response, method: str, url: str, key: str) -
             raise ValueError("an error")
         text = body.decode("utf-8")
         payload, arrays = _scan_page(text)
-    except (ValueError, IndexError, StopIteration):  # an error or odd JSON: the plain path says what
+    except (ValueError, IndexError, StopIteration, RecursionError):  # an error or odd JSON: the plain path says what
         payload = _decode(response, method, url)
     items, next_url = _page(payload, key, url)
     meta = payload.get("meta") if isinstance(payload, dict) else None
@@ -586,11 +760,11 @@ def _decode(response: requests.Response, method: str, url: str) -> Any:
                 return None
             raise ResponseError(f"{method} {url} answered HTTP {status} with an empty body")
         try:
-            return json.loads(body)
-        except ValueError:
+            return loads(body)
+        except ValueError as exc:
             raise ResponseError(
-                f"{method} {url} answered HTTP {status} with something that is not JSON: "
-                f"{excerpt(response)}"
+                f"{method} {url} answered HTTP {status} with something that is not JSON"
+                + (f" ({exc})" if "nested" in str(exc) else "") + f": {excerpt(response)}"
             ) from None
     raise api_error(response, method, url)
 
@@ -598,7 +772,7 @@ def _decode(response: requests.Response, method: str, url: str) -> Any:
 def api_error(response: requests.Response, method: str, url: str) -> ApiError:
     status = response.status_code
     try:
-        body = json.loads(response.content)
+        body = loads(response.content)
     except ValueError:
         body = None
     if isinstance(body, dict) and ("message" in body or "code" in body or "detail" in body):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from msgsvc.errors import ConfigError, CredentialsError, MsgsvcWarning
+from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
 
 CONFIG_NAME = "config.toml"
 
@@ -185,22 +185,31 @@ def write_config(data: dict[str, Any], path: Path | None = None) -> None:
 
     path = path or config_path()
     ensure_private_dir(path.parent)
-    write_private(path, tomli_w.dumps(data))
+    try:
+        write_private(path, tomli_w.dumps(data))
+    except OSError as exc:  # a full disk, a read-only directory: the old file is intact
+        raise _unwritable(path, exc) from None
 
 
 def ensure_private_dir(directory: Path) -> None:
     """The directory, made 0700 if missing (where mode bits count: Windows ignores the mode);
-    one clear error when it cannot be."""
+    one clear error when it cannot be: a file in the way is the configuration's problem (exit
+    2), a machine that refuses (read-only, no permission, a full disk) is not (exit 1)."""
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        if isinstance(exc, (FileExistsError, NotADirectoryError)):
-            reason = "a file is in the way"
+    except (FileExistsError, NotADirectoryError):
         raise ConfigError(
-            f"cannot create the config directory {directory}: {reason}",
-            hint="set MSGSVC_CONFIG_DIR to a directory you can write, or fix the path's permissions",
+            f"cannot create the config directory {directory}: a file is in the way",
+            hint="set MSGSVC_CONFIG_DIR to a directory you can write, or move that file",
         ) from None
+    except OSError as exc:
+        raise _unwritable(directory, exc, what="cannot create the directory") from None
+
+
+def _unwritable(path: Path, exc: OSError, *, what: str = "cannot write") -> MsgsvcError:
+    """The machine refused (a full disk, a read-only directory): exit 1, not a usage error."""
+    return MsgsvcError(f"{what} {path}: {exc.strerror or exc}; nothing was changed",
+                       hint="free some disk space, or point MSGSVC_CONFIG_DIR to a writable directory")
 
 
 @contextmanager
@@ -217,10 +226,17 @@ def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
     path = config_path()
     ensure_private_dir(path.parent)
     private = {"mode": 0o600} if mode_bits_protect() else {}  # a mode means nothing on Windows
-    with FileLock(path.parent / ".config.lock", **private):
+    lock = FileLock(path.parent / ".config.lock", **private)
+    try:
+        lock.acquire()
+    except OSError as exc:
+        raise _unwritable(path.parent / ".config.lock", exc) from None
+    try:
         data = read_config(path, warn=warn)
         yield data
         write_config(data, path)
+    finally:
+        lock.release()
 
 
 # --- which settings a command uses, and where each came from -------------------------------
@@ -439,7 +455,8 @@ def client_settings(resolved: Resolved):
     for key in ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "ca_bundle"):
         setting = resolved.settings.get(key)
         if setting is not None and not isinstance(setting.value, str):
-            raise ConfigError(f"{key} from {setting.source} must be a string: {setting.value!r}")
+            shown = "" if key in SECRET_KEYS else f": {setting.value!r}"  # a secret is never echoed
+            raise ConfigError(f"{key} from {setting.source} must be a string{shown}")
 
     ca_bundle = resolved.settings.get("ca_bundle")
     if ca_bundle is not None:

@@ -18,8 +18,8 @@ class ExitCode(IntEnum):
     WAIT_TIMEOUT = 5  # `campaigns wait`: still in review when --timeout ran out
     CHANGES_PENDING = 6  # plan --detailed-exitcode: the plan has changes (no error uses it)
     INTERRUPTED = 130  # Ctrl-C
-    TERMINATED = 143  # SIGTERM (apply finishes what is in flight first)
     BROKEN_PIPE = 141  # stdout's reader went away, as SIGPIPE would
+    TERMINATED = 143  # SIGTERM, handled as Ctrl-C is
 
 
 EXIT_CODE_HELP = """\
@@ -32,19 +32,21 @@ Exit status:
   5    campaigns wait: the campaign was still in review when --timeout ran out
   6    plan --detailed-exitcode: changes pending
   130  interrupted (Ctrl-C)
-  143  terminated (SIGTERM) during apply, after the requests in flight finished
-  141  the reader of stdout went away (msgsvc ... | head)"""
+  141  the reader of stdout went away (msgsvc ... | head)
+  143  terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"""
 
 
 class MsgsvcError(Exception):
-    """An expected failure, reported as one sentence with an optional hint."""
+    """An expected failure, reported as one sentence with an optional hint, and `details`:
+    lines under the sentence (each problem of a file), each shown as one line."""
 
     exit_code: int = ExitCode.ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, details: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = tuple(details)
 
 
 class MsgsvcWarning(UserWarning):
@@ -56,6 +58,10 @@ class MsgsvcWarning(UserWarning):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class OutputError(MsgsvcError):
+    """Standard output cannot be written (a full disk, /dev/full); the data is incomplete."""
 
 
 class UsageError(MsgsvcError):
@@ -103,6 +109,11 @@ class NetworkError(MsgsvcError):
 
 class OutcomeUnknownError(NetworkError):
     """A POST was sent but its answer was lost: it may or may not have taken effect."""
+
+
+class ResponseError(MsgsvcError):
+    """The server answered, but not with what the API promises (not JSON, no list, too
+    large, too many pages, ...)."""
 
 
 class ApiError(MsgsvcError):

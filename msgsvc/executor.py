@@ -3,9 +3,13 @@
 The changes run on a bounded thread pool (msgsvc.pool). A 429 is retried by the client
 (every method, honouring Retry-After) and pauses every thread through its shared Throttle,
 so nothing is lost and nothing is sent twice; a POST is never retried after an answer that
-may have been lost: its outcome is checked with a GET instead. A 401 or 403 would fail
-every other change too: it stops the job and is raised. Ctrl-C lets the requests in flight
-finish and marks the rest `not sent` (`Executor.interrupted`).
+may have been lost, or was answered 500/502/504 or with a body that is not the object (a
+gateway's HTML page): its outcome is checked with a GET instead. A 401 or 403 would fail
+every other change too: it stops the job, the changes not sent yet are `not sent`, and the
+error is kept in `Executor.stopped_by` for the caller to raise once the results are shown.
+Ctrl-C (or SIGTERM) lets the requests in flight finish, marks the rest `not sent`
+(`Executor.interrupted`), and cuts short the requests waiting out a 429: Twilio processed
+none of them, so they are `not sent` too.
 
 No typer, no rich, no printing: progress and notes are reported through the callbacks given.
 """
@@ -16,7 +20,8 @@ import re
 import threading
 from typing import Any, Callable, Sequence
 
-from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError
+from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError, ResponseError
+from msgsvc.retry import Cancelled
 from msgsvc.plan import (
     ALREADY_ATTACHED, ATTACH, ATTACHED, CREATE, CREATED, DELETE, DELETED, DETACH, DETACHED,
     NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal,
@@ -35,6 +40,9 @@ IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service
 # identical failures.
 POOL_FULL = 21714
 POOL_FULL_MESSAGE = "the service's pool is full (21714)"
+
+# A POST answered so may have been processed behind a gateway: checked, never sent again.
+GATEWAY_FAILURES = frozenset({500, 502, 504})
 
 DONE = {CREATE: CREATED, UPDATE: UPDATED, ATTACH: ATTACHED, DETACH: DETACHED, DELETE: DELETED}
 GONE = {DETACH: NOT_ATTACHED, DELETE: NOT_FOUND}  # a 404 to a DELETE: already as asked
@@ -62,7 +70,7 @@ class Executor:
         self.progress = progress
         self.note = note  # a message for the person (stderr), e.g. while Ctrl-C waits
         self.interrupted = False  # Ctrl-C stopped run(): some outcomes are NOT_SENT
-        self._stopped_by: MsgsvcError | None = None  # a 401/403: nothing more is sent
+        self.stopped_by: MsgsvcError | None = None  # a 401/403: nothing more is sent
         self.full_pools: set[str] = set()  # services that refused an attach with 21714
         self._names: dict[str, str] = {}  # MG SID -> "Name (MG...)", for 21712
         self._lock = threading.Lock()
@@ -70,11 +78,16 @@ class Executor:
     def run(self, changes: Sequence[Change]) -> list[Outcome]:
         """One Outcome per change, in the same order."""
         changes = list(changes)
-        self._stopped_by = None
+        self.stopped_by = None
         if not changes:
             return []
+        throttle = getattr(self.client, "throttle", None)
+        if throttle is not None:
+            throttle.cancellable()
 
         def stopping(in_flight: int) -> None:
+            if throttle is not None:  # what waits out a 429 was not processed: not sent
+                throttle.cancel()
             if in_flight:
                 self.note(f"msgsvc: stopping: waiting for the {in_flight} request(s) already sent")
 
@@ -88,22 +101,27 @@ class Executor:
                         for change, outcome in zip(changes, stopped.results)]
 
     def _run_one(self, change: Change) -> Outcome:
-        if self._stopped_by is not None:  # a thread took this change before the pool stopped
-            raise self._stopped_by
+        if self.stopped_by is not None:  # a 401/403 stopped the job: this one is never sent
+            return Outcome(change.shown, change.target, NOT_SENT)
         if change.action == ATTACH and change.service in self.full_pools:
             return Outcome(change.shown, change.target, NOT_SENT, POOL_FULL, POOL_FULL_MESSAGE)
         try:
             return self._send(change)
+        except Cancelled:
+            return Outcome(change.shown, change.target, NOT_SENT)
         except MsgsvcError as error:
             if fatal(error):
-                self._stopped_by = error
-                raise
+                self.stopped_by = error
             return failure(change.shown, change.target, error)
 
     def _send(self, change: Change) -> Outcome:
         try:
             record = send(self.client, change)
         except ApiError as error:
+            if change.method == "POST" and error.status in GATEWAY_FAILURES:
+                return self._checked(change, OutcomeUnknownError(
+                    f"{change.method} {error.url or change.path} answered HTTP {error.status} ({error.message}): "
+                    "it may or may not have taken effect"))
             if change.method == "DELETE" and error.status == 404:
                 return Outcome(change.shown, change.target, GONE[change.action])
             if change.action == ATTACH and error.code == POOL_FULL and change.service is not None:
@@ -117,9 +135,14 @@ class Executor:
                               code=error.code)
             raise
         except OutcomeUnknownError as error:
-            record = self._check(change, error)
-            if isinstance(record, Outcome):
-                return record
+            return self._checked(change, error)
+        except ResponseError as error:  # a 2xx whose body is not the object: done, or not?
+            if change.method != "POST":
+                raise
+            return self._checked(change, OutcomeUnknownError(f"{error.message}; it may or may not have taken effect"))
+        return self._done(change, record)
+
+    def _done(self, change: Change, record: Any) -> Outcome:
         sid = record.get("sid") if isinstance(record, dict) else None
         return Outcome(change.shown, sid or change.target, DONE[change.action])
 
@@ -137,6 +160,10 @@ class Executor:
             with self._lock:
                 self._names[sid] = known
         return known
+
+    def _checked(self, change: Change, error: OutcomeUnknownError) -> Outcome:
+        record = self._check(change, error)
+        return record if isinstance(record, Outcome) else self._done(change, record)
 
     def _check(self, change: Change, error: OutcomeUnknownError) -> dict | Outcome:
         """A POST whose answer was lost is never sent again: look whether it took effect.

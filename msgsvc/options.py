@@ -90,18 +90,27 @@ def list_options(plural: str) -> tuple[Any, Any, Any]:
 @contextmanager
 def outcome_unknown_hint(hint: str) -> Iterator[None]:
     """A POST is never sent twice (the API has no idempotency key): when its answer was lost,
-    or a gateway failed (500/502/504), say how to find out what happened."""
-    from msgsvc.errors import ApiError, OutcomeUnknownError
+    a gateway failed (500/502/504), the answer was not the object (a truncated or HTML body),
+    or Ctrl-C came while it was on its way, say how to find out what happened."""
+    from msgsvc.errors import ApiError, Interrupted, OutcomeUnknownError, ResponseError
 
     try:
         yield
     except OutcomeUnknownError as error:
         error.hint = hint
         raise
+    except ResponseError as error:
+        error.message += "; it may or may not have taken effect"
+        error.args = (error.message,)
+        error.hint = hint
+        raise
     except ApiError as error:
         if error.status in (500, 502, 504) and error.hint is None:
             error.hint = hint
         raise
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted while the request was on its way: it may or may not have taken effect",
+                          hint=hint) from None
 
 
 def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, dry_run: bool = False,

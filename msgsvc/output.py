@@ -13,6 +13,7 @@ when a table or a progress bar is drawn.
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
@@ -24,12 +25,14 @@ if TYPE_CHECKING:
 
 
 def note(term: Terminal, message: str) -> None:
-    """A message for the person, never data: stderr (nothing with --quiet)."""
+    """A message for the person, never data: one line on stderr, escaped (it may quote what a
+    server sent) and without secrets; nothing with --quiet."""
     if not term.quiet:
         _stderr(term, message)
 
 
 def _stderr(term: Terminal, message: str) -> None:
+    message = term.escape(message)
     live = getattr(term, "live", None)
     if live is not None:  # a progress bar is drawn: print above it, or the two garble each other
         from rich.text import Text
@@ -40,12 +43,16 @@ def _stderr(term: Terminal, message: str) -> None:
     term.stderr.flush()
 
 
-def report(term: Terminal, message: str, hint: str | None = None) -> None:
-    """`msgsvc: <message>` and a `hint:` line on stderr, as every error and warning is said
-    (--quiet too). A server may echo what it was sent: a secret never reaches the terminal."""
-    _stderr(term, f"msgsvc: {term.redact(message)}")
+def report(term: Terminal, message: str, hint: str | None = None, *, details: Sequence[str] = ()) -> None:
+    """`msgsvc: <message>`, its `details` (one line each) and a `hint:` line on stderr, as
+    every error and warning is said (--quiet too). A server may echo what it was sent: a
+    secret or a control character never reaches the terminal (_stderr escapes each line,
+    and masks secrets)."""
+    _stderr(term, f"msgsvc: {message}")
+    for line in details:
+        _stderr(term, line)
     if hint:
-        _stderr(term, f"hint: {term.redact(hint)}")
+        _stderr(term, f"hint: {hint}")
 
 
 def warning(term: Terminal, warning: MsgsvcWarning) -> None:
@@ -53,43 +60,52 @@ def warning(term: Terminal, warning: MsgsvcWarning) -> None:
     report(term, f"warning: {warning.message}", warning.hint)
 
 
+# What JSON leaves raw and a terminal (or a JavaScript reader) would act on: DEL, the C1
+# controls, U+2028/U+2029, and lone surrogates (no stream can encode them). json escapes the
+# C0 controls itself. In the text of a page as sent: the UTF-8 of the same characters.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_JSON_RAW_BYTES = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
+
+
+def _json_escaped(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """JSON text that is safe anywhere: UTF-8 kept, but every control character escaped
+    (C0 by json, DEL, C1, U+2028/U+2029 and lone surrogates here), and never NaN or
+    Infinity (the client refuses them in what servers send; a bug here raises)."""
+    if indent is None:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False)
+    else:
+        text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+    return _JSON_RAW.sub(_json_escaped, text) if _JSON_RAW.search(text) else text
+
+
 def emit_json(term: Terminal, value: Any, *, pages: Sequence[Any] = ()) -> None:
     """Indented for a person on a terminal; compact in a pipe, as gh does: `indent` makes
     json use its pure-Python encoder, 15x slower than the C one on a 10,000-service list.
-    `pages` (client.PageText) let a list print whole pages as the API sent them."""
+    `pages` (client.PageText) let a list print whole pages as the API sent them, when their
+    text needs no escaping and holds no secret (else they are encoded again)."""
     # One dumps and one write: json.dump to a stream is several times slower.
-    stdout = term.stdout
     if term.stdout_tty:
-        text = json.dumps(value, indent=2, ensure_ascii=False)
+        text = dumps(value, indent=2)
     elif pages and isinstance(value, list):
-        parts = _page_texts(value, pages)
-        buffer = getattr(stdout, "buffer", None)
-        if buffer is None:  # a text-only stream
-            text = "[" + ",".join(bytes(part).decode("utf-8") for part in parts) + "]"
-        else:
-            # Page by page: no 10 MB string built first, nothing encoded again.
-            stdout.flush()
-            buffer.write(b"[")
-            for number, part in enumerate(parts):
-                if number:
-                    buffer.write(b",")
-                buffer.write(part)
-            buffer.write(b"]\n")
-            buffer.flush()
-            return
+        # Page by page as sent: nothing encoded again, no 10 MB copy made first.
+        parts = _page_texts(term, value, pages)
+        term.write_out(b"[", *(piece for index, part in enumerate(parts) for piece in ((b",", part) if index else (part,))), b"]\n")
+        return
     else:
-        text = _compact(value)
-    stdout.write(text + "\n")
-    stdout.flush()
+        text = dumps(value)
+    term.write_out((term.redact(text) + "\n").encode("utf-8"))
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False)
-
-
-def _page_texts(records: list, pages: Sequence[Any]) -> list[bytes]:
+def _page_texts(term: Terminal, records: list, pages: Sequence[Any]) -> list[bytes]:
     """Each whole page as the API sent it; a record of a page cut short by --limit (or not
-    from a page) encoded again."""
+    from a page), or of a page whose text is not safe to pass on as it is, encoded again.
+    A page's text is passed on when it is ASCII (json's escapes then cover every control)
+    or UTF-8 without a raw DEL, C1 or line separator, and holds no secret."""
+    pages = [page for page in pages if _passable(term, page.data)]
     by_first = {id(page.first): page for page in pages}
     parts = []
     index, total = 0, len(records)
@@ -101,15 +117,21 @@ def _page_texts(records: list, pages: Sequence[Any]) -> list[bytes]:
             parts.append(page.data)
             index = end
         else:
-            parts.append(_compact(record).encode("utf-8"))
+            parts.append(term.redact(dumps(record)).encode("utf-8"))
             index += 1
     return parts
 
 
-def cell(term: Terminal, value: Any) -> str:
+def _passable(term: Terminal, data: Any) -> bool:
+    if not (data.obj if isinstance(data, memoryview) else data).isascii() and _JSON_RAW_BYTES.search(data):
+        return False
+    return not term.holds_secret(data)
+
+
+def cell(term: Terminal, value: Any, *, tsv: bool = False) -> str:
     """One value as text: null empty, booleans as true/false, lists comma-joined; made safe
-    to show by `term.escape` (one record stays one line)."""
-    return term.escape(_text(value))
+    to show by `term.escape` (one record stays one line; in TSV, one field stays one field)."""
+    return term.escape(_text(value), tsv=tsv)
 
 
 def _text(value: Any) -> str:
@@ -120,7 +142,7 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(_text(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return dumps(value)
     return str(value)
 
 
@@ -153,7 +175,7 @@ def emit_records(
             what = plural[:-1] if len(rows) == 1 and plural.endswith("s") else plural
             note(term, f"Showing {len(rows)} {what}; there are more: --all or --limit N")
     else:
-        write_tsv(term, [[cell(term, r.get(c.key)) for c in columns] for r in rows])
+        write_tsv(term, [[cell(term, r.get(c.key), tsv=True) for c in columns] for r in rows])
     return rows
 
 
@@ -175,9 +197,10 @@ def emit_record(term: Terminal, record: dict, *, as_json: bool, skip: Sequence[s
         emit_json(term, record)
         return
     if term.stdout_tty:
-        _object_view(term, [(key, value) for key, value in record.items() if key not in skip])
+        _object_view(term, [(term.escape(key), value) for key, value in record.items() if key not in skip])
     else:
-        write_tsv(term, [[key, cell(term, value)] for key, value in record.items() if key not in skip])
+        write_tsv(term, [[cell(term, key, tsv=True), cell(term, value, tsv=True)]
+                         for key, value in record.items() if key not in skip])
 
 
 def emit_jq(term: Terminal, value: Any, expression: str) -> None:
@@ -190,8 +213,10 @@ def emit_jq(term: Terminal, value: Any, expression: str) -> None:
         results = program.input_value(value).all()
     except ValueError as error:
         raise UsageError(f"--jq: {error}", hint="the expression ran on the command's --json output") from None
-    lines = [r if isinstance(r, str) else _compact(r) for r in results]
-    write(term, "".join(term.redact(line) + "\n" for line in lines))
+    lines = [r if isinstance(r, str) else dumps(r) for r in results]
+    # Raw strings as `jq -r` prints them for a script; escaped for a person's terminal.
+    shown = term.escape if term.stdout_tty else term.redact
+    write(term, "".join(shown(line) + "\n" for line in lines))
 
 
 def compile_jq(expression: str) -> Any:
@@ -209,9 +234,11 @@ def compile_jq(expression: str) -> Any:
 
 
 def write(term: Terminal, text: str) -> None:
-    """Data as it is, on stdout."""
-    term.stdout.write(text)
-    term.stdout.flush()
+    """Data as it is, on stdout: all of it, or BrokenPipeError (Terminal.write_out). In the
+    stream's encoding: on Windows a pipe or file may be the ANSI code page, where a character
+    it cannot show becomes '?' (PYTHONUTF8=1 gives UTF-8)."""
+    encoding = getattr(term.stdout, "encoding", None) or "utf-8"
+    term.write_out(text.encode(encoding, "replace"))
 
 
 DIFF_STYLES = {"+": "green", "-": "red", "~": "yellow", ">": "cyan"}
@@ -401,9 +428,9 @@ def emit_plan(term: Terminal, planned: list[dict], *, as_json: bool) -> None:
         return
     lines = []
     for request in planned:
-        lines.append(f"{request['method']} {request['url']}")
+        lines.append(term.escape(f"{request['method']} {request['url']}"))
         for key, value in request["form"].items():  # a list-valued field: a line per value
-            lines.extend(f"  {key}={item}" for item in (value if isinstance(value, list) else [value]))
+            lines.extend(term.escape(f"  {key}={item}") for item in (value if isinstance(value, list) else [value]))
     write(term, "".join(line + "\n" for line in lines))
     note(term, f"Dry run: {len(planned)} request(s) not sent.")
 
@@ -422,11 +449,11 @@ def progress(term: Terminal, label: str, total: int) -> Iterator[Callable[[], No
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=term.console(stderr=True), transient=True,
     )
     with bar:
-        task = bar.add_task(label, total=total)
+        task = bar.add_task(term.escape(label), total=total)
         term.live = bar
         try:
             yield lambda: bar.advance(task)
@@ -437,7 +464,7 @@ def progress(term: Terminal, label: str, total: int) -> Iterator[Callable[[], No
 def confirm(term: Terminal, question: str) -> bool:
     """Ask a yes/no question on stderr; no by default and at end of input. (click's confirm
     lets input() write a space to stdout, which would land in the data.)"""
-    term.stderr.write(f"{question} [y/N]: ")
+    term.stderr.write(f"{term.escape(question)} [y/N]: ")
     term.stderr.flush()
     answer = term.stdin.readline()
     if not answer.endswith("\n"):

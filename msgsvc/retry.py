@@ -29,24 +29,134 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 RETRY_AFTER_MAX = 120.0
 
 
+class Cancelled(Exception):
+    """A request that was about to be sent, or was waiting out a 429 or 503 (which Twilio did
+    not process), was called off by Throttle.cancel: it was not sent."""
+
+
 class Throttle:
-    """A pause shared by every thread of one client: nobody sends before `until`."""
+    """A pause shared by every thread of one client: nobody sends before `until`. In a bulk
+    job (`cancellable()`), Ctrl-C calls every such wait off at once (`cancel()`)."""
 
     def __init__(self) -> None:
         self._until = 0.0
         self._lock = threading.Lock()
+        self._cancel: threading.Event | None = None
 
     def hold(self, seconds: float) -> None:
         with self._lock:
             self._until = max(self._until, time.monotonic() + seconds)
 
-    def wait(self) -> None:
+    def cancellable(self) -> None:
+        if self._cancel is None:
+            self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def wait(self, *, cancellable: bool = True) -> None:
+        """Until nobody is held back; Cancelled if the wait is `cancellable` and is called
+        off, or was already (only for a request Twilio has not processed any part of)."""
         while True:
             with self._lock:
                 delay = self._until - time.monotonic()
             if delay <= 0:
                 return
-            time.sleep(delay)
+            if cancellable and self._cancel is not None:
+                if self._cancel.wait(delay):
+                    raise Cancelled()
+            else:
+                time.sleep(delay)
+
+
+class Deadline:
+    """The total time one attempt of a request may take, from connecting to the last byte of
+    the answer: `--timeout` bounds the whole answer, not one socket read (a server sending a
+    byte a second never trips a read timeout). Armed by the connection as each attempt starts
+    (msgsvc.client), it shuts the socket down when the time is up: the read in progress ends
+    at once and `expired` says why. One per thread (`current()`); one watchdog thread for all."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._armed: tuple[float, object] | None = None  # (when, connection)
+
+    def arm(self, connection) -> None:
+        with _watchdog.lock:
+            self.expired = False
+            connection.msgsvc_deadline = self  # whose attempt the connection now carries
+            self._armed = (time.monotonic() + self.seconds, connection)
+            _watchdog.watch(self)
+
+    def disarm(self) -> None:
+        with _watchdog.lock:
+            self._armed = None
+
+    def _expire(self, connection) -> None:
+        """Called by the watchdog, its lock held."""
+        import socket
+
+        self._armed = None
+        if getattr(connection, "msgsvc_deadline", None) is not self:
+            return  # back in the pool and carrying another thread's attempt now
+        self.expired = True
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            try:  # the plain socket's shutdown, under TLS too: the reader sees end of file
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Watchdog:
+    """One daemon thread that expires every armed Deadline when its time comes (a thread
+    per request would cost more than the request on a fast list)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._wake = threading.Condition(self.lock)
+        self._watched: set[Deadline] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: Deadline) -> None:
+        """The lock is held."""
+        self._watched.add(deadline)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="msgsvc-deadline", daemon=True)
+            self._thread.start()
+        self._wake.notify()
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                soonest = None
+                for deadline in list(self._watched):
+                    armed = deadline._armed
+                    if armed is None:
+                        self._watched.discard(deadline)
+                    elif armed[0] <= now:
+                        self._watched.discard(deadline)
+                        deadline._expire(armed[1])
+                    elif soonest is None or armed[0] < soonest:
+                        soonest = armed[0]
+                self._wake.wait(None if soonest is None else soonest - now)
+
+
+_watchdog = _Watchdog()
+
+
+_local = threading.local()
+
+
+def current() -> Deadline | None:
+    """The deadline of the request this thread is sending, if any."""
+    return getattr(_local, "deadline", None)
+
+
+def set_current(deadline: Deadline | None) -> None:
+    _local.deadline = deadline
 
 
 class TwilioRetry(Retry):
@@ -63,6 +173,11 @@ class TwilioRetry(Retry):
         """urllib3 retries "other" errors (TLS, a failed proxy tunnel) for every method. TLS
         errors are configuration, not bad luck: never retried. For a POST only an error
         that proves nothing was sent (the connection or the proxy tunnel failed) is."""
+        deadline = current()
+        if error is not None and deadline is not None and deadline.expired:  # never retried
+            raise error.with_traceback(_stacktrace)
+        if deadline is not None:  # this attempt is over: its connection may go to another thread
+            deadline.disarm()
         if error is not None:
             from urllib3.exceptions import ProxyError, SSLError
 
@@ -108,7 +223,8 @@ class TwilioRetry(Retry):
             self.notify(retry_note(delay, f"HTTP {last.status}" if last.status else _why(last.error)))
         if self.throttle is not None and last is not None and last.status in ALWAYS_RETRIED:
             self.throttle.hold(delay)
-            self.throttle.wait()
+            # Called off by Ctrl-C only when no earlier answer may have been processed.
+            self.throttle.wait(cancellable=all(h.status in ALWAYS_RETRIED for h in self.history))
         elif delay > 0:
             time.sleep(delay)
 

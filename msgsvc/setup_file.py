@@ -116,10 +116,10 @@ class SetupFileError(UsageError):
         self.problems = sorted(problems, key=lambda p: (p.line or 0, p.message))
         where = [f"{name}:{p.line}: {p.message}" if p.line else f"{name}: {p.message}" for p in self.problems]
         if len(where) == 1:
-            message = where[0]
+            super().__init__(where[0], hint="nothing was sent; fix the file and run again")
         else:
-            message = f"{len(where)} problems in {name}:\n" + "\n".join("  " + w for w in where)
-        super().__init__(message, hint="nothing was sent; fix the file and run again")
+            super().__init__(f"{len(where)} problems in {name}:", hint="nothing was sent; fix the file and run again",
+                             details=tuple("  " + w for w in where))
 
 
 # --- positions: tomllib accepts or refuses a document but says nothing of where keys are ----

@@ -202,7 +202,11 @@ def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(metava
 
 
 def _one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
+    """A description (a service's friendly name, from a server) as one line with every control
+    character shown escaped, as in every other view (msgsvc.terminal.escape)."""
+    from msgsvc.terminal import escape
+
+    return escape(" ".join((text or "").split()))
 
 
 def _classes() -> dict[str, type]:
@@ -242,7 +246,7 @@ def _classes() -> dict[str, type]:
         def format_completion(self, item: Any) -> str:
             # bash inserts COMPREPLY as typed: a friendly name with spaces or quotes is escaped
             # as `printf %q` would, so that it stays one word.
-            return f"{item.type},{_bash_quote(item.value) if item.type == 'plain' else item.value}"
+            return f"{item.type},{_bash_quote(_one_line(item.value)) if item.type == 'plain' else _one_line(item.value)}"
 
         def complete(self) -> str:
             # For --option=val, bash replaces only the part after '=', which is what the value
@@ -255,7 +259,7 @@ def _classes() -> dict[str, type]:
             return script("zsh", self.prog_name)
 
         def format_completion(self, item: Any) -> str:
-            return f"{item.type}\n{item.value}\n{_one_line(item.help) or '_'}"
+            return f"{item.type}\n{_one_line(item.value)}\n{_one_line(item.help) or '_'}"
 
         def complete(self) -> str:
             args, incomplete = self.get_completion_args()
@@ -266,7 +270,7 @@ def _classes() -> dict[str, type]:
             return script("fish", self.prog_name)
 
         def format_completion(self, item: Any) -> str:
-            return f"{item.type}\t{item.value}\t{_one_line(item.help)}"
+            return f"{item.type}\t{_one_line(item.value)}\t{_one_line(item.help)}"
 
         def complete(self) -> str:
             args, incomplete = self.get_completion_args()

@@ -41,9 +41,13 @@ class State:
         if self._client is None:
             from msgsvc.client import Client
 
-            from msgsvc.config import client_settings
+            from msgsvc.config import SECRET_KEYS, client_settings
 
-            settings = client_settings(self.resolve())
+            resolved = self.resolve()
+            for key in SECRET_KEYS:  # masked from here on: checking the settings may fail
+                if isinstance(resolved.get(key), str):
+                    self.term.secrets.add(resolved.get(key))
+            settings = client_settings(resolved)
             if self.term.stderr_tty:  # a person is watching: say why nothing seems to happen
                 from functools import partial
 
@@ -51,5 +55,5 @@ class State:
 
                 settings.on_retry = partial(note, self.term)
             self._client = Client(settings)
-            self.term.secrets.add(self._client.settings.password)
+            self.term.add_credentials(self._client.settings.username, self._client.settings.password)
         return self._client

@@ -60,14 +60,15 @@ def base_url(value: str) -> str:
     query, fragment or user name (the API's paths are appended to it)."""
     if value == "":
         raise ValueError("is empty")
-    url(value)
     from urllib.parse import urlsplit
 
     parts = urlsplit(value)
+    if "@" in parts.netloc:  # never echoed: what precedes the @ may be a password
+        shown = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}"
+        raise ValueError(f"{shown!r} carries a user name or password; credentials come from the profile")
+    url(value)
     if parts.query or parts.fragment or "?" in value or "#" in value:
         raise ValueError(f"{value!r} has a query or fragment; give only scheme, host, port and path")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{value!r} carries a user name; credentials come from the profile")
     return value.rstrip("/")
 
 

@@ -14,6 +14,7 @@ expect it.
 from __future__ import annotations
 
 import json as jsonlib
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -154,6 +155,48 @@ class FaultServer:
         self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def read_head(sock) -> tuple[bytes, bytes]:
+    """An HTTP head from a socket: (the head, what came after it)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+class SocketServer:
+    """A listener on 127.0.0.1 that hands each connection to `handle(conn)` on a thread of its
+    own: for servers that must misbehave below HTTP (a proxy, a byte a second)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return "http://127.0.0.1:%d" % self.listener.getsockname()[1]
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(2)
+        self.listener.close()
 
 
 @pytest.fixture

@@ -59,7 +59,10 @@ def test_empty_body_where_json_is_expected(msgsvc, profile, httpserver):
     httpserver.expect_request("/v1/Services", method="POST").respond_with_data("", status=201)
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.out) == (1, "")
-    assert result.err == f"msgsvc: POST {url(httpserver, '/v1/Services')} answered HTTP 201 with an empty body\n"
+    assert result.err == (
+        f"msgsvc: POST {url(httpserver, '/v1/Services')} answered HTTP 201 with an empty body; it may or may not "
+        "have taken effect\nhint: the service may or may not have been created; check before creating it again: "
+        "msgsvc services list --all, and look for the friendly name 'Alerts'\n")
     assert len(httpserver.log) == 1
 
 

@@ -75,9 +75,10 @@ def test_a_config_dir_that_cannot_be_created_is_one_line(msgsvc, isolated, monke
     # /proc refuses new directories even to root (a permission test would not fail as root).
     monkeypatch.setenv("MSGSVC_CONFIG_DIR", "/proc/self/msgsvc/config")
     result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID, "--no-verify", stdin="token-123456\n")
-    assert (result.code, result.out) == (2, "")
-    assert result.err == ("msgsvc: cannot create the config directory /proc/self/msgsvc/config: No such file or directory\n"
-                          "hint: set MSGSVC_CONFIG_DIR to a directory you can write, or fix the path's permissions\n")
+    assert (result.code, result.out) == (1, "")  # the machine refused: not a usage error
+    assert result.err == ("msgsvc: cannot create the directory /proc/self/msgsvc/config: No such file or directory; "
+                          "nothing was changed\n"
+                          "hint: free some disk space, or point MSGSVC_CONFIG_DIR to a writable directory\n")
 
 
 def test_a_file_in_the_way_of_the_config_dir(tmp_path):

@@ -151,9 +151,10 @@ def test_an_authentication_failure_stops_the_job(fault_server, status):
     from msgsvc.errors import ApiError
 
     fault_server.script("POST", NUMBERS_PATH, Respond(status, json={"code": 20003, "message": "Authenticate", "status": status}))
-    with pytest.raises(ApiError) as caught:
-        Executor(client_for(fault_server.url), concurrency=1).run([attach(PN), attach(PN2)])
-    assert caught.value.status == status
+    executor = Executor(client_for(fault_server.url), concurrency=1)
+    outcomes = executor.run([attach(PN), attach(PN2)])
+    assert isinstance(executor.stopped_by, ApiError) and executor.stopped_by.status == status
+    assert [(o.input, o.status, o.code) for o in outcomes] == [(PN, "failed", 20003), (PN2, "not sent", None)]
     assert len(fault_server.seen("POST")) == 1  # the second change was never sent
 
 

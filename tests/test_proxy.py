@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import ssl
-import threading
 from pathlib import Path
 from dataclasses import dataclass, field
 
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, page, run_installed, service
+from faults import SocketServer, read_head
 
 trustme = pytest.importorskip("trustme")
 
@@ -42,48 +41,25 @@ class ConnectProxy:
         self.tunnels: list[Tunnel] = []
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("messaging.twilio.com").configure_cert(self.context)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        self.server = SocketServer(self._tunnel)
 
     @property
     def url(self) -> str:
-        return "http://127.0.0.1:%d" % self.listener.getsockname()[1]
-
-    def _serve(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _read_head(sock) -> tuple[bytes, bytes]:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        return head, rest
+        return self.server.url
 
     def _tunnel(self, conn) -> None:
         tunnel = Tunnel()
         self.tunnels.append(tunnel)
         conn.settimeout(10)
         try:
-            head, _ = self._read_head(conn)
+            head, _ = read_head(conn)
             tunnel.connect_line = head.decode().split("\r\n")[0]
             if not tunnel.connect_line.startswith("CONNECT "):
                 conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return
             conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             tls = self.context.wrap_socket(conn, server_side=True)
-            head, body = self._read_head(tls)
+            head, body = read_head(tls)
             tunnel.request_head = head.decode()
             lines = tunnel.request_head.split("\r\n")
             tunnel.headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
@@ -107,9 +83,7 @@ class ConnectProxy:
             conn.close()
 
     def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(2)
-        self.listener.close()
+        self.server.stop()
 
 
 @pytest.fixture

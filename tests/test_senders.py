@@ -516,7 +516,7 @@ def test_an_authentication_failure_stops_the_job(msgsvc, profile, httpserver):
         {"code": 20003, "message": "Authenticate", "status": 401}, status=401)
     result = msgsvc("numbers", "attach", SERVICE_SID, PN)
     assert result.code == 4
-    assert result.out == ""
+    assert result.out == ""  # the look-up failed: nothing was planned, nothing sent
     assert result.err.startswith("msgsvc: HTTP 401 (Twilio error 20003): Authenticate\n")
 
 

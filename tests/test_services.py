@@ -36,5 +36,5 @@ def test_list_in_a_pipe_is_tsv_without_header(msgsvc, profile, httpserver):
     assert result.code == 0, result.err
     assert result.out == (
         f"{SERVICE_SID}\tAlerts\tmarketing\tfalse\t2015-07-30T20:12:31Z\n"
-        f"{OTHER_SID}\tTwo words and a tab\t\tfalse\t2015-07-30T20:12:31Z\n"
+        f"{OTHER_SID}\tTwo words\\tand a tab\t\tfalse\t2015-07-30T20:12:31Z\n"
     )

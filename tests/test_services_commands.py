@@ -265,7 +265,7 @@ def test_list_tsv_keeps_long_values_whole_and_one_line(msgsvc, profile, httpserv
     httpserver.expect_oneshot_request("/v1/Services").respond_with_json(page("services", [service(name=name)]))
     result = msgsvc("services", "list")
     assert result.out == (
-        f"{SERVICE_SID}\tA name with tabs and newlines that is long {'x' * 30}\tmarketing\tfalse\t2015-07-30T20:12:31Z\n"
+        f"{SERVICE_SID}\tA name with\\ttabs\\nand newlines that is long {'x' * 30}\tmarketing\tfalse\t2015-07-30T20:12:31Z\n"
     )
 
 

@@ -166,10 +166,10 @@ def test_one_problem_is_one_line_with_file_and_line():
 def test_several_problems_are_listed_under_one_heading():
     with pytest.raises(SetupFileError) as caught:
         load_text('[[services]]\nfriendly_name = ""\nx = 1\n', "prod.toml")
-    assert caught.value.message == (
-        "2 problems in prod.toml:\n"
-        "  prod.toml:2: friendly_name: it must not be empty\n"
-        "  prod.toml:3: unknown key 'x' in a service"
+    assert caught.value.message == "2 problems in prod.toml:"
+    assert caught.value.details == (
+        "  prod.toml:2: friendly_name: it must not be empty",
+        "  prod.toml:3: unknown key 'x' in a service",
     )
 
 

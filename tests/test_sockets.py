@@ -42,7 +42,7 @@ def test_installed_msgsvc_in_a_subprocess_cannot_leave_loopback(isolated):
     from conftest import ACCOUNT_SID, AUTH_TOKEN, run_installed
 
     result = run_installed(
-        "--base-url", "http://192.0.2.1:9", "--max-retries", "0", "services", "list",
+        "--base-url", "https://192.0.2.1:9", "--max-retries", "0", "services", "list",
         env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN},
     )
     assert (result.returncode, result.stdout) == (1, "")

@@ -100,7 +100,7 @@ def test_redact(text, shown):
 
 
 def test_escape_keeps_one_record_on_one_line():
-    assert Terminal.fake().escape("a\tb\r\nc") == "a b  c"
+    assert Terminal.fake().escape("a\tb\r\nc") == "a\\tb\\r\\nc"
 
 
 def test_a_run_writes_only_to_its_terminal(msgsvc, capsys):

@@ -329,6 +329,8 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
     outcomes = planned.results(executor.run(planned.changes))
     _results(state, [o.record() for o in outcomes])
     output.note(term, plan.summary(outcomes))
+    if executor.stopped_by is not None:  # a 401/403: every result is shown, then the error
+        raise executor.stopped_by
     if executor.interrupted:  # every value still has its result: what was done, and 'not sent'
         from msgsvc.errors import Interrupted
 

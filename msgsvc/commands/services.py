@@ -235,9 +235,19 @@ def services_delete(
         if not confirm(state.term, f"Delete {sid} ({name})?"):
             note(state.term, "Nothing deleted.")
             raise typer.Exit(ExitCode.USAGE)
-    _send(client, change)
+    from msgsvc.errors import ApiError
+
+    try:
+        _send(client, change)
+        gone = ""
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        # It was there a moment ago: an attempt whose answer was lost (then retried), or
+        # someone else, deleted it. Either way it is gone, as asked.
+        gone = "; the DELETE found it already gone"
     cache.forget(state.profile, sid)
-    note(state.term, f"Deleted {sid} ({name})")
+    note(state.term, f"Deleted {sid} ({name}){gone}")
 
 
 def _dry_run(state: Any, change: Any) -> None:

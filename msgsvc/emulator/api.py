@@ -346,6 +346,21 @@ def authenticate(store: Store, request: Request) -> None:
         raise unauthorized("Authenticate")
 
 
+def refused(store: Store, authorization: str | None) -> Response | None:
+    """The 401 for a request whose credentials are wrong, before its body is read; None if
+    they are right."""
+    try:
+        authenticate(store, Request("GET", "/", {}, {}, "", authorization))
+    except Fault as fault:
+        return Response(fault.status, fault.body(), None, dict(fault.headers))
+    return None
+
+
+def _allowed(request: Request, methods: tuple[str, ...]) -> None:
+    if request.method not in methods:
+        raise Fault(405, 20004, f"Method not allowed: {request.method} {request.path}", {"Allow": ", ".join(methods)})
+
+
 def handle(store: Store, request: Request) -> Response:
     """Answer one request; every failure is a Twilio error body."""
     try:

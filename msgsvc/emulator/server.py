@@ -57,6 +57,8 @@ class EmulatorServer(ThreadingHTTPServer):
         self.log_requests = log_requests
         self.recorder = recorder
         self.log = log or (lambda line: None)  # `msgsvc emulator` logs on its terminal's stderr
+        if log is not None:
+            store.log = log  # e.g. that the state file cannot be written (a full disk)
         self._random = random.Random(seed)  # a seed makes --fail-rate's choices repeatable
         self._random_lock = threading.Lock()
         super().__init__(address, Handler)
@@ -182,6 +184,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.monotonic()
+        refused = api.refused(self.server.store, self.headers.get("Authorization"))
+        if refused is not None:  # credentials first: a stranger's body is never read
+            self.close_connection = True
+            if self.server.recorder is not None:
+                self.server.recorder(refused.operation, refused.status, refused.body)
+            self._send(refused)
+            return
         try:
             raw = self._body()
         except BadRequestBody as bad:

@@ -80,6 +80,7 @@ def missing(name: str) -> Fault:
 
 
 SAVE_DELAY = 0.1  # seconds between a change and its write to the state file
+WRITE_RETRY = 1.0  # seconds between attempts when the state file cannot be written
 
 
 class StateFileError(Exception):
@@ -317,6 +318,8 @@ class Store:
         self._closed = False
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
+        self._write_failed = False
+        self.log: Callable[[str], None] = lambda line: None  # the server's log (stderr)
 
     @property
     def account_sid(self) -> str:
@@ -376,7 +379,26 @@ class Store:
                 return
             time.sleep(SAVE_DELAY)
             if self._dirty:
-                self.save()
+                self._save_or_retry()
+
+    def _save_or_retry(self) -> None:
+        """A full disk must not stop the writer: the state stays in memory, is written again
+        every WRITE_RETRY seconds until it lands, and the server says so once."""
+        try:
+            self.save()
+        except OSError as exc:
+            with self.lock:
+                self._dirty = True
+            if not self._write_failed:
+                self._write_failed = True
+                self.log(f"msgsvc emulator: cannot write the state file {self.path}: {exc.strerror or exc}; "
+                         f"retrying every {WRITE_RETRY:g} s (the state is kept in memory meanwhile)")
+            time.sleep(WRITE_RETRY)
+            self._wake.set()
+            return
+        if self._write_failed:
+            self._write_failed = False
+            self.log(f"msgsvc emulator: the state file {self.path} is written again")
 
     def close(self) -> None:
         """Stop the writer thread and write what is not written yet (on shutdown)."""
@@ -400,10 +422,11 @@ class Store:
 
     def authenticate(self, username: str, password: str) -> bool:
         with self.lock:
+            # As bytes: compare_digest refuses str that is not ASCII (a 500, not a 401).
             if username == self.account_sid:
-                return secrets.compare_digest(password, self.auth_token)
+                return secrets.compare_digest(password.encode(), self.auth_token.encode())
             secret = self.data["api_keys"].get(username)
-            return secret is not None and secrets.compare_digest(password, secret)
+            return secret is not None and secrets.compare_digest(password.encode(), secret.encode())
 
     # --- services ------------------------------------------------------------------------
 

@@ -1,0 +1,192 @@
+"""Issue 9: a slow, endless or flooding server cannot hang msgsvc or fill its memory; a base
+URL's path prefix stays on every page. Hand-written servers on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, page, run_installed, service
+from faults import SocketServer, read_head
+
+CREDENTIALS = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+
+
+class RawServer(SocketServer):
+    """Each connection: read the request head, then `answer(conn)`."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        self.requests: list[str] = []
+        super().__init__(self._one)
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            head, _ = read_head(conn)
+            if not head:
+                return
+            self.requests.append(head.split(b"\r\n")[0].decode())
+            try:
+                self.answer(conn)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def raw_server():
+    servers = []
+
+    def make(answer) -> RawServer:
+        servers.append(RawServer(answer))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+def trickle(data: bytes, stop: threading.Event, conn: socket.socket) -> None:
+    for byte in data:
+        if stop.is_set():
+            return
+        conn.sendall(bytes([byte]))
+        time.sleep(0.1)
+
+
+def msgsvc_at(server: RawServer, *args: str, timeout: float = 60):
+    return run_installed("--base-url", server.url, "--max-retries", "2", *args, env=CREDENTIALS, timeout=timeout)
+
+
+BODY = json.dumps(page("services", [service()])).encode()
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_a_server_sending_a_byte_at_a_time_is_an_error_after_the_deadline(raw_server, where):
+    stop = threading.Event()
+
+    def slow(conn):
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n".encode()
+        if where == "headers":
+            trickle(head + BODY, stop, conn)
+        else:
+            conn.sendall(head)
+            trickle(BODY, stop, conn)
+
+    server = raw_server(slow)
+    try:
+        result = msgsvc_at(server, "--timeout", "1", "services", "list")
+    finally:
+        stop.set()
+    assert (result.returncode, result.stdout) == (1, "")
+    host = server.url.removeprefix("http://")
+    assert result.stderr == (
+        f"msgsvc: {host} did not send its whole answer within 2 s\n"
+        "hint: raise --timeout (each request gets connect + read timeout in all), or try again later\n")
+    assert len(server.requests) == 1  # an answer that outlived its deadline is not asked again
+
+
+def test_a_post_whose_answer_trickles_may_have_taken_effect(raw_server):
+    stop = threading.Event()
+    server = raw_server(lambda conn: trickle(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}", stop, conn))
+    try:
+        result = msgsvc_at(server, "--timeout", "0.5", "services", "create", "--friendly-name", "Alerts")
+    finally:
+        stop.set()
+    assert result.returncode == 1
+    first, hint = result.stderr.splitlines()
+    assert first == (f"msgsvc: {server.url.removeprefix('http://')} did not send its whole answer within 1 s: "
+                     f"POST {server.url}/v1/Services may or may not have taken effect")
+    assert hint.startswith("hint: the service may or may not have been created")
+    assert len(server.requests) == 1
+
+
+def endless(conn: socket.socket, head: str, chunk: bytes, stop: threading.Event) -> None:
+    conn.sendall(head.encode())
+    while not stop.is_set():
+        conn.sendall(chunk)
+
+
+@pytest.mark.parametrize("length", ["Content-Length: 500000000\r\n", ""])
+def test_an_answer_of_hundreds_of_mb_is_refused_past_the_cap(raw_server, length):
+    stop = threading.Event()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{length}Connection: close\r\n\r\n"
+    server = raw_server(lambda conn: endless(conn, head, b'{"services": [' + b" " * 65536, stop))
+    try:
+        result = msgsvc_at(server, "services", "list")
+    finally:
+        stop.set()
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"msgsvc: GET {server.url}/v1/Services?PageSize=50 answered with more than 32 MB; "
+                             "refused (msgsvc reads at most that much of one answer)\n")
+
+
+def test_a_gzip_bomb_is_refused_past_the_cap(raw_server):
+    bomb = gzip.compress(b'{"sid": "' + b"a" * (200 * 1024 * 1024) + b'"}', compresslevel=9)
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            f"Content-Length: {len(bomb)}\r\n\r\n").encode()
+    server = raw_server(lambda conn: conn.sendall(head + bomb))
+    result = msgsvc_at(server, "services", "get", SERVICE_SID)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.endswith("answered with more than 32 MB; refused (msgsvc reads at most that much of one answer)\n")
+
+
+# --- pages that never end ------------------------------------------------------------------
+
+
+def test_empty_pages_that_keep_pointing_on_are_an_error(msgsvc, profile, httpserver):
+    from werkzeug import Response
+
+    def empty(request):
+        number = int(request.args.get("Page", "0"))
+        next_url = httpserver.url_for(f"/v1/Services?PageSize=50&Page={number + 1}&PageToken=T{number + 1}")
+        return Response(json.dumps(page("services", [], next_url)), content_type="application/json")
+
+    httpserver.expect_request("/v1/Services").respond_with_handler(empty)
+    result = msgsvc("services", "list", "--all")
+    assert (result.code, result.out) == (1, "")
+    assert result.err.startswith("msgsvc: the API sent 3 empty pages in a row, each pointing to another (")
+    assert len(httpserver.log) == 3
+
+
+@pytest.mark.parametrize("command", [["services", "list", "--all"], ["services", "get", "No such name"]])
+def test_pages_that_never_repeat_stop_at_the_page_bound(msgsvc, profile, httpserver, monkeypatch, command):
+    from werkzeug import Response
+
+    from msgsvc import client
+
+    monkeypatch.setattr(client, "MAX_PAGES", 5)
+
+    def another(request):
+        number = int(request.args.get("Page", "0"))
+        next_url = httpserver.url_for(f"/v1/Services?PageSize=1000&Page={number + 1}&PageToken=T{number + 1}")
+        record = service("MG%032x" % number, name=f"Service {number}")
+        return Response(json.dumps(page("services", [record], next_url)), content_type="application/json")
+
+    httpserver.expect_request("/v1/Services").respond_with_handler(another)
+    result = msgsvc(*command)
+    assert result.code == 1
+    assert result.err == ("msgsvc: the list at /v1/Services goes on past 5 pages (5 records); stopping: msgsvc "
+                          "follows at most that many pages of one list\n"
+                          "hint: list fewer with --limit, or larger pages with --page-size 1000\n")
+    assert len(httpserver.log) == 5
+
+
+@pytest.mark.parametrize("link", ["relative", "absolute"])
+def test_a_base_url_path_prefix_stays_on_every_page(msgsvc, httpserver, isolated, monkeypatch, link):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    second = "/v1/Services?PageSize=1000&Page=1&PageToken=PT1"
+    next_url = second if link == "relative" else httpserver.url_for(second)
+    httpserver.expect_ordered_request("/twilio/v1/Services", query_string="PageSize=1000").respond_with_json(
+        page("services", [service()], next_url))
+    httpserver.expect_ordered_request("/twilio/v1/Services", query_string="PageSize=1000&Page=1&PageToken=PT1"
+                                      ).respond_with_json(page("services", [service("MG" + "b" * 32)]))
+    result = msgsvc("--base-url", httpserver.url_for("/twilio"), "services", "list", "--all")
+    assert result.code == 0, (result.err, [(r.path, r.query_string) for r, _ in httpserver.log])
+    assert result.out.count("\n") == 2
+    httpserver.check_assertions()
