@@ -33,7 +33,7 @@ the active profile.
 
 Limits: each attempt of a request, connecting and the whole answer, must end within the
 connect and read timeouts together (40 s by default; 2 x SECONDS with --timeout); one answer
-is read up to 32 MB; a list follows at most 10,000 pages and stops at 3 empty pages in a
+is read up to 32 MB; a list follows at most 2,000 pages and stops at 3 empty pages in a
 row. Credentials go only over https://, or plain http:// to this machine without a proxy.
 SIGTERM is handled as Ctrl-C (what was sent finishes), then exit 143.
 

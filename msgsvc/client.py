@@ -43,7 +43,7 @@ CORE = "api"
 MAX_PAGE_SIZE = 1000
 # Limits on what a server can make msgsvc do (README, "Retries, timeouts, proxies"):
 MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer, after decompression; a page of 1,000 is ~1.5 MB
-MAX_PAGES = 10_000  # pages of one listing
+MAX_PAGES = 2_000  # pages of one listing: 2 million records at 1,000 a page
 MAX_EMPTY_PAGES = 3  # empty pages in a row that still point to a next page
 
 

@@ -28,14 +28,16 @@ PROFILE_COLUMNS = (
     Column("ACTIVE", "active_mark", fit=KEEP),
     Column("NAME", "name", fit=KEEP),
     Column("ACCOUNT SID", "account_sid", fit=KEEP),
-    Column("AUTH", "auth", fit=KEEP, drop=2),
-    Column("SECRET IN", "storage", fit=KEEP, drop=5),
-    Column("REGION", "region", fit=KEEP, drop=3),
-    Column("EDGE", "edge", fit=KEEP, drop=4),
-    Column("BASE URL", "base_url", drop=1),
+    Column("AUTH", "auth", fit=KEEP, drop=3),
+    Column("SECRET IN", "storage", fit=KEEP, drop=1),  # where the secret lives: shown the longest
+    Column("REGION", "region", fit=KEEP, drop=4),
+    Column("EDGE", "edge", fit=KEEP, drop=5),
+    Column("BASE URL", "base_url", drop=2),
 )
-PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "region", "edge", "base_url")
-SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value"), Column("SOURCE", "source"))
+PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "storage", "region", "edge", "base_url")
+# Values are SIDs, URLs and masked secrets: never cut; on a narrow terminal SOURCE gives way.
+SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value", fit=KEEP),
+                Column("SOURCE", "source", drop=1))
 
 
 def _check_name(name: str) -> str:
@@ -239,7 +241,7 @@ def profiles_list(ctx: typer.Context, fields: FieldsOpt = None, jq: JqOpt = None
             }
         )
     if state.json and not state.fields:
-        keys = ("name", "active", "account_sid", "api_key", "storage", "region", "edge", "base_url")
+        keys = tuple(key for key in PROFILE_KEYS if key != "auth")  # JSON: api_key says it
         rows = [{k: row[k] for k in keys} for row in rows]
     emit_records(state.term, rows, PROFILE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
                  empty="No profiles yet: msgsvc profiles add NAME --account-sid AC...")
