@@ -204,7 +204,15 @@ def test_a_value_of_the_file_is_checked_as_its_option_is(msgsvc, profile, httpse
     path = tmp_path / "campaign.toml"
     path.write_text(CAMPAIGN_TOML.replace(DESCRIPTION, "Too short."))
     result = msgsvc("campaigns", "create", SERVICE_SID, "--from-file", str(path))
-    assert (result.code, result.err) == (2, f"msgsvc: {path}: description: it is 10 characters long; it must have at least 40\n")
+    assert (result.code, result.err) == (2, f"msgsvc: {path}: description: it is 10 characters long; it must have at least 40\n"
+                                            "hint: nothing was sent\n")
+    path.write_text(CAMPAIGN_TOML.replace(DESCRIPTION, "Too short.").replace(FLOW, "Short flow.").replace('"STOP"', '"ST OP"'))
+    result = msgsvc("campaigns", "create", SERVICE_SID, "--from-file", str(path))
+    assert (result.code, result.err) == (2, f"msgsvc: 3 problems in {path}:\n"
+                                            "  description: it is 10 characters long; it must have at least 40\n"
+                                            "  message-flow: it is 11 characters long; it must have at least 40\n"
+                                            "  opt-out-keyword: 'ST OP' is not an alphanumeric keyword (A-Z, a-z, 0-9)\n"
+                                            "hint: nothing was sent\n")
     path.write_text(CAMPAIGN_TOML.replace(f'sample = ["{SAMPLES[0]}", "{SAMPLES[1]}"]', f'sample = ["{SAMPLES[0]}"]'))
     result = msgsvc("campaigns", "create", SERVICE_SID, "--from-file", str(path))
     assert result.err == "msgsvc: invalid campaign: --sample must be 2 to 5 samples; 1 given\nhint: see 'msgsvc campaigns create --help'\n"

@@ -126,12 +126,18 @@ def _values(resource: Any, from_file: Path | None, values: dict, term: Any = Non
 
             note(term, f"{from_file}: not sent, since an update cannot change them: {', '.join(left_out)}")
         merged = {param: value for param, value in merged.items() if param in kept}
-        for param, value in merged.items():  # the options' own checks, on the file's values
+        problems = []
+        for param, value in merged.items():  # the options' own checks, on the file's values: all of them
             field = resource.field(param)
             try:
                 merged[param] = field.clean(value)
             except ValueError as exc:
-                raise UsageError(f"{from_file}: {field.option[2:]}: {exc}") from None
+                problems.append(f"{field.option[2:]}: {exc}")
+        if len(problems) == 1:
+            raise UsageError(f"{from_file}: {problems[0]}", hint="nothing was sent")
+        if problems:
+            raise UsageError(f"{len(problems)} problems in {from_file}:", hint="nothing was sent",
+                             details=tuple("  " + problem for problem in problems))
     merged.update({param: value for param, value in values.items() if value is not None})
     return merged
 
