@@ -274,3 +274,13 @@ def test_keys_are_the_objects_keys_in_the_definition(spec, resource):
         return list(schema["properties"])
 
     assert list(resource.keys) == properties(op["responses"]["200"]["content"]["application/json"]["schema"])
+
+
+def test_the_emulator_stores_and_renders_every_declared_service_field():
+    """A field added to SERVICE must get a default in the emulator (what Twilio applies when a
+    create omits it); its answers then carry every key of SERVICE.keys."""
+    from msgsvc.emulator import store
+    from msgsvc.resources import SERVICE
+
+    assert set(store.SERVICE_DEFAULTS) == {f.key for f in SERVICE.fields} | {"us_app_to_person_registered"}
+    assert set(SERVICE.keys) - {"sid", "account_sid", "date_created", "date_updated", "url", "links"} == set(store.SERVICE_DEFAULTS)

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from msgsvc.emulator.store import KINDS, Fault, Kind, Store, invalid, not_found
+from msgsvc.resources import SERVICE
 from msgsvc.validate import is_sid
 
 MAX_PAGE_SIZE = 1000
@@ -64,11 +65,6 @@ def rfc2822(ts: float | None) -> str | None:
 
 # --- rendering -----------------------------------------------------------------------------------
 
-SERVICE_KEYS = (
-    "friendly_name", "inbound_request_url", "inbound_method", "fallback_url", "fallback_method",
-    "status_callback", "sticky_sender", "mms_converter", "smart_encoding", "scan_message_content",
-    "fallback_to_long_code", "area_code_geomatch", "synchronous_validation", "validity_period",
-)
 SERVICE_LINKS = {
     "phone_numbers": "PhoneNumbers",
     "short_codes": "ShortCodes",
@@ -82,20 +78,17 @@ SERVICE_LINKS = {
 
 
 def render_service(s: dict[str, Any], account_sid: str, base: str) -> dict[str, Any]:
+    """A Service with every key of the API's object, in its order (SERVICE.keys, checked
+    against Twilio's definition): the stored fields as they are, the rest made here."""
     url = f"{base}/v1/Services/{s['sid']}"
-    return {
-        "sid": s["sid"],
+    made = {
         "account_sid": account_sid,
-        "friendly_name": s["friendly_name"],
         "date_created": iso(s["created"]),
         "date_updated": iso(s["updated"]),
-        **{k: s[k] for k in SERVICE_KEYS if k != "friendly_name"},
         "url": url,
         "links": {name: f"{url}/{segment}" for name, segment in SERVICE_LINKS.items()},
-        "usecase": s["usecase"],
-        "us_app_to_person_registered": s["us_app_to_person_registered"],
-        "use_inbound_webhook_on_number": s["use_inbound_webhook_on_number"],
     }
+    return {key: made[key] if key in made else s[key] for key in SERVICE.keys}
 
 
 def _v1_capabilities(caps: dict[str, bool]) -> list[str]:
