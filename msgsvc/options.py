@@ -165,7 +165,10 @@ def columns_help(columns: Sequence[Any], fields: Sequence[str] = ()) -> str:
     return text
 
 
-def _check(field: Field) -> Callable[[Any], Any]:
+def check(field: Field) -> Callable[[Any], Any]:
+    """The option callback that checks a value as `field` says (Field.clean): a usage error
+    naming the option when it is not valid."""
+
     def callback(value: Any) -> Any:
         if value is None or (field.many and not value):
             return None
@@ -197,18 +200,18 @@ def field_option(field: Field) -> Any:
         return Annotated[
             Optional[List[str]],
             typer.Option(field.option, help=field.help + " Give it once per item.", metavar=metavar,
-                         callback=_check(field), show_default=False,
+                         callback=check(field), show_default=False,
                          autocompletion=_completion(field)),
         ]
     if field.kind == "bool":
         name = field.option[2:]
         return Annotated[Optional[bool], typer.Option(f"--{name}/--no-{name}", help=field.help, show_default=False)]
     if field.kind == "int":
-        return Annotated[Optional[int], typer.Option(field.option, help=field.help, metavar="INTEGER", callback=_check(field), show_default=False)]
+        return Annotated[Optional[int], typer.Option(field.option, help=field.help, metavar="INTEGER", callback=check(field), show_default=False)]
     metavar = {"url": "URL", "text": "TEXT"}.get(field.kind) or "[" + "|".join(field.choices) + "]"
     return Annotated[
         Optional[str],
-        typer.Option(field.option, help=field.help, metavar=metavar, callback=_check(field),
+        typer.Option(field.option, help=field.help, metavar=metavar, callback=check(field),
                      autocompletion=_completion(field), show_default=False),
     ]
 

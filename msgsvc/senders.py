@@ -101,7 +101,7 @@ class SenderKind(Resource):
     def attach_form(self, sid_or_text: str, country: str | None) -> list[tuple[str, str]]:
         values = {self.fields[0].param: sid_or_text}
         if self.country and country:
-            values["iso_country_code"] = country
+            values[COUNTRY.param] = country
         return self.form(values)
 
     def matches(self, record: dict, ref: Ref, country: str | None) -> bool:

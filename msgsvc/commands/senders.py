@@ -17,11 +17,11 @@ import typer
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt,
-    columns_help, list_limit, list_options, use,
+    check, columns_help, list_limit, list_options, use,
 )
 from msgsvc.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
-    SenderKind, country_code,
+    COUNTRY, SenderKind,
 )
 
 FromFileOpt = Annotated[
@@ -39,15 +39,6 @@ RESULTS_HELP = (
     "'failed', ...), adds each value's request (or null) to --json, and exits 1 when a value "
     "would fail. --fields takes input, sid, status, code, message and request (a dry run's)."
 )
-
-
-def _country_check(value: Optional[str]) -> Optional[str]:
-    if value is None:
-        return None
-    try:
-        return country_code(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 def make_app(kind: SenderKind) -> typer.Typer:
@@ -68,7 +59,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
     ValueArg = Annotated[str, typer.Argument(metavar=kind.metavar, help=values_help, show_default=False)]
     CountryOpt = Annotated[
         Optional[str],
-        typer.Option("--country", metavar="CC", callback=_country_check, show_default=False,
+        typer.Option("--country", metavar="CC", callback=check(COUNTRY), show_default=False,
                      help="ISO country code of the destination (GB, FR, ...). Attach without it "
                           "makes the default sender for every country; list, detach and get "
                           "without it take every country."),
@@ -137,7 +128,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
         from msgsvc.output import emit_records
 
         client = state.client()
-        params = {"IsoCountryCode": country} if country else None
+        params = {COUNTRY.wire: country} if country else None
         records = client.list_senders(kind, resolve_service(client, service),
                                       limit=limit, page_size=page_size, params=params)
         emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
