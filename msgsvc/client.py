@@ -24,9 +24,9 @@ import requests
 
 from msgsvc import __version__
 from msgsvc import retry as _retry
+from msgsvc.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
 from msgsvc.retry import IDEMPOTENT_METHODS, Deadline, Throttle, backoff, make_retry, pause, retry_note
-
 from msgsvc.resources import BRAND, CAMPAIGN, SERVICE, form_dict
 
 if TYPE_CHECKING:
@@ -84,9 +84,9 @@ class ClientSettings:
     base_url: str | None = None  # one override for every host (local servers, tests)
     region: str | None = None
     edge: str | None = None
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_retries: int = 4
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
     ca_bundle: str | None = None
     backoff_factor: float = 0.5
     base_url_origin: str | None = None  # where base_url came from, for errors: "--base-url"

@@ -284,3 +284,24 @@ def test_the_emulator_stores_and_renders_every_declared_service_field():
 
     assert set(store.SERVICE_DEFAULTS) == {f.key for f in SERVICE.fields} | {"us_app_to_person_registered"}
     assert set(SERVICE.keys) - {"sid", "account_sid", "date_created", "date_updated", "url", "links"} == set(store.SERVICE_DEFAULTS)
+
+
+def test_settings_defaults_and_limits_are_said_as_config_has_them():
+    """The defaults and limits of --timeout and --max-retries live in config.py; the client's
+    settings take them from there, and every option and help text that states them agrees."""
+    from msgsvc import cli, config
+    from msgsvc.client import ClientSettings
+    from msgsvc.commands import profiles
+
+    settings = ClientSettings(username="AC", password="x")
+    assert (settings.connect_timeout, settings.read_timeout, settings.max_retries) == (
+        config.DEFAULT_CONNECT_TIMEOUT, config.DEFAULT_READ_TIMEOUT, config.DEFAULT_MAX_RETRIES)
+    root = typer.main.get_command(cli.app)
+    add = typer.main.get_command(profiles.app).commands["add"]
+    for command in (root, add):
+        options = {p.name: p for p in command.params}
+        assert (options["timeout"].type.min, options["timeout"].type.max) == (0.001, config.LIMITS["timeout"])
+        assert (options["max_retries"].type.min, options["max_retries"].type.max) == (0, config.LIMITS["max_retries"])
+    helps = {p.name: p.help for p in root.params}
+    assert f"[default: {config.DEFAULT_CONNECT_TIMEOUT:g} to connect, {config.DEFAULT_READ_TIMEOUT:g} to read]" in helps["timeout"]
+    assert f"[default: {config.DEFAULT_MAX_RETRIES}]" in helps["max_retries"]

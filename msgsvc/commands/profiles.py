@@ -298,7 +298,11 @@ def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) 
 
 profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
 
-DEFAULTS = {"timeout": "10 (connect), 30 (read)", "max_retries": "4"}
+def _defaults() -> dict[str, str]:
+    from msgsvc.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+
+    return {"timeout": f"{DEFAULT_CONNECT_TIMEOUT:g} (connect), {DEFAULT_READ_TIMEOUT:g} (read)",
+            "max_retries": str(DEFAULT_MAX_RETRIES)}
 
 
 @app.command("show")
@@ -332,10 +336,11 @@ def profiles_show(
     profile = resolved.profile
     rows.append({"setting": "profile", "value": profile.value if profile else None, "source": profile.source if profile else "none (environment credentials)" if resolved.has_credentials else "none"})
     rows.append({"setting": "secret_storage", "value": resolved.storage, "source": _storage_source(resolved)})
+    defaults = _defaults()
     for key in config.PROFILE_KEYS:
         setting = resolved.settings.get(key)
         if setting is None:
-            rows.append({"setting": key, "value": None, "source": "default: " + DEFAULTS[key] if key in DEFAULTS else "not set"})
+            rows.append({"setting": key, "value": None, "source": "default: " + defaults[key] if key in defaults else "not set"})
             continue
         value = config.mask(str(setting.value)) if key in config.SECRET_KEYS else setting.value
         rows.append({"setting": key, "value": value, "source": setting.source})
