@@ -319,7 +319,7 @@ def layout(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int
         if column.fit == WRAP:
             words = [cell_len(word) for row in cells for word in row[i].split(" ")]
             return max([header] + words)
-        return min(natural[i], max(header, MIN_TEXT))
+        return min(natural[i], max(header, column.least or MIN_TEXT))
 
     shown = list(range(len(columns)))
     while sum(least(i) for i in shown) + GAP * (len(shown) - 1) > width:

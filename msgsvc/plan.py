@@ -56,7 +56,9 @@ RESULT_COLUMNS = (
     Column("SID", "sid", fit=KEEP, drop=2),
     Column("STATUS", "status", fit=KEEP),
     Column("CODE", "code", fit=KEEP, drop=3),
-    Column("MESSAGE", "message", fit=TRUNCATE, drop=1),
+    # Why a value failed is read before its SID is copied: on a narrow terminal the SID
+    # gives way before the message is cut below 40 cells.
+    Column("MESSAGE", "message", fit=TRUNCATE, drop=1, least=40),
 )
 RESULT_KEYS = tuple(column.key for column in RESULT_COLUMNS)
 

@@ -123,6 +123,7 @@ class Column:
     fit: str = TRUNCATE
     drop: int = 0
     timestamp: bool = False
+    least: int | None = None  # TRUNCATE: the fewest cells it keeps before others are hidden (default 20)
 
     def __post_init__(self) -> None:
         if self.fit not in FITS:

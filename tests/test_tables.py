@@ -197,3 +197,16 @@ def test_bulk_results_at_80_columns_keep_the_reason_readable():
     ]
     out, err = render(RESULT_COLUMNS, records, 120)
     assert err == "" and out.splitlines()[0].split() == ["INPUT", "SID", "STATUS", "CODE", "MESSAGE"]
+
+
+def test_a_failure_reason_is_read_before_a_sid_is_copied_at_80_columns():
+    """Bulk results on a narrow terminal: the SID column gives way before the message is cut
+    below 40 cells (the SID stays in TSV and --json)."""
+    records = [{"input": "+15550000005", "sid": "PN" + "c" * 32, "status": "failed", "code": 21715,
+                "message": "Phone Number +15550000005 has no SMS capability and cannot join a service"}]
+    out, err = render(RESULT_COLUMNS, records, 80)
+    assert out.splitlines() == [
+        "INPUT         STATUS  MESSAGE",
+        "+15550000005  failed  Phone Number +15550000005 has no SMS capability and canno…",
+    ]
+    assert err == HIDDEN
