@@ -367,7 +367,7 @@ def _invoke_interruptibly(invoke):
 
 
 @contextmanager
-def _sigterm_as_ctrl_c() -> Iterator[list[bool]]:
+def sigterm_as_ctrl_c() -> Iterator[list[bool]]:
     """SIGTERM (CI cancelling a job, `timeout`, `docker stop`) stops msgsvc as Ctrl-C does:
     what is in flight finishes, every value of a bulk job gets its result; the exit status
     is then 143. Yields [whether SIGTERM came]. Only where signals exist and can be handled
@@ -393,7 +393,7 @@ def _sigterm_as_ctrl_c() -> Iterator[list[bool]]:
 
 
 def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
-    with _sigterm_as_ctrl_c() as terminated:
+    with sigterm_as_ctrl_c() as terminated:
         code = _run_command(term, command, argv, debug)
     if code == ExitCode.INTERRUPTED and terminated[0]:
         return ExitCode.TERMINATED

@@ -4,8 +4,7 @@ Each command parses, calls the library (setup_file, setup_read, setup_diff, setu
 renders through msgsvc/output.py.
 """
 
-from contextlib import contextmanager
-from typing import Annotated, Iterator, List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -211,7 +210,9 @@ def apply(
 
     applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
                                   note=functools.partial(output.note, term))
-    with _sigterm_as_ctrl_c() as terminated:
+    from msgsvc.cli import sigterm_as_ctrl_c
+
+    with sigterm_as_ctrl_c() as terminated:
         results = applier.run(result)
     columns = setup_apply.RESULT_COLUMNS
     output.emit_records(term, [r.record() for r in results], columns, as_json=state.json, fields=state.fields, jq=state.jq)
@@ -219,35 +220,11 @@ def apply(
     if applier.interrupted:
         from msgsvc.errors import Interrupted, Terminated
 
-        raise (Terminated if terminated else Interrupted)(
-            f"{'terminated' if terminated else 'interrupted'}: the changes marked 'not sent' were left as they were",
+        raise (Terminated if terminated[0] else Interrupted)(
+            f"{'terminated' if terminated[0] else 'interrupted'}: the changes marked 'not sent' were left as they were",
             hint="run the same apply again to finish: it plans against what the account has become")
     if any(r.status == setup_apply.FAILED for r in results):
         raise typer.Exit(ExitCode.ERROR)
-
-
-@contextmanager
-def _sigterm_as_ctrl_c() -> Iterator[List[int]]:
-    """While changes are sent, SIGTERM (a CI job cancelled, a container stopped) stops the job
-    as Ctrl-C does: the requests in flight finish, the rest are not sent. Yields a list that
-    holds the signal once one came."""
-    import signal
-
-    came: List[int] = []
-
-    def stop(signum, frame):
-        came.append(signum)
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread (msgsvc run from a thread): keep the default
-        yield came
-        return
-    try:
-        yield came
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def numbers_find(
