@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Sequence
 
+from msgsvc.errors import MsgsvcError
 from msgsvc.executor import Executor
 from msgsvc.plan import ATTACH, CREATE, DELETE, DETACH, FAILED, NOT_SENT, UPDATE, Change, Outcome
 from msgsvc.pool import DEFAULT_CONCURRENCY, Progress, no_progress
@@ -79,6 +80,7 @@ class Applier:
         self.executor = Executor(client, concurrency=concurrency, progress=progress, note=note)
         self.created: dict[int, str] = {}  # index of a created service in the file -> its SID
         self.half_moved: set[int] = set()  # moves whose detach was done (id of the action)
+        self.stopped_by: MsgsvcError | None = None  # a 401/403 in one phase: the later ones are not sent
 
     @property
     def interrupted(self) -> bool:
@@ -120,10 +122,11 @@ class Applier:
                     results[id(action)] = blocked
                     continue
                 todo.append((action, self._change(action, outward)))
-            if self.interrupted:
+            if self.interrupted or self.stopped_by is not None:  # nothing more is sent
                 outcomes = [Outcome(change.shown, change.target, NOT_SENT) for _, change in todo]
             else:
                 outcomes = self.executor.run([change for _, change in todo])
+                self.stopped_by = self.executor.stopped_by  # a 401/403: the later phases are not sent
             for (action, change), outcome in zip(todo, outcomes):
                 if action.action == "create" and outcome.sid and outcome.status == "created":
                     self.created[action.service.index] = outcome.sid

@@ -739,3 +739,30 @@ def test_a_plan_on_a_colour_terminal_is_coloured_by_change(emu, tmp_path, monkey
         '\x1b[32m+ attach +15550000001 to "New"\x1b[0m\n'
         '\x1b[31m- delete service "Old" (--prune)\x1b[0m\n'
         "Plan: 1 to create, 0 to update, 1 to attach, 0 to detach, 0 to move, 1 to delete.\n")
+
+
+def test_a_401_stops_apply_across_its_phases_and_says_why(msgsvc, emu, monkeypatch, requests_log, tmp_path):
+    """Credentials revoked while apply runs: the change that met the 401 fails, everything after
+    it, in this phase and the later ones, is `not sent`, every result is shown, then exit 4."""
+    from msgsvc.emulator import api
+
+    handle = api.handle
+    refused = []
+
+    def revoke_after_first_write(store, request):
+        if request.method != "GET" and any(entry[0] != "GET" for entry in requests_log):
+            refused.append((request.method, request.path))
+            return api.Response(401, {"code": 20003, "message": "Authenticate", "status": 401,
+                                      "more_info": "https://www.twilio.com/docs/errors/20003"}, None, {})
+        return handle(store, request)
+
+    monkeypatch.setattr(api, "handle", revoke_after_first_write)
+    path = tmp_path / "s.toml"
+    path.write_text('[[services]]\nfriendly_name = "C"\n\n[[services]]\nfriendly_name = "D"\n'
+                    'senders.numbers = ["+15550000001", "+15550000002"]\n')
+    result = msgsvc("apply", str(path), "--yes", "-q", "--concurrency", "1")
+    assert result.code == 4, result.err
+    statuses = [line.split("\t")[4] for line in result.out.splitlines()]
+    assert statuses == ["created", "failed", "not sent", "not sent"]
+    assert len(refused) == 1  # nothing was sent after the 401
+    assert result.err.startswith("msgsvc: HTTP 401 (Twilio error 20003): Authenticate")
