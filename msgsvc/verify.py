@@ -4,7 +4,7 @@ key may use the Messaging API (a restricted key gets 403)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from msgsvc.errors import ApiError, ConfigError, CredentialsError, KeyringError, MsgsvcError, NetworkError
@@ -62,6 +62,9 @@ class ProfileCheck:
     profile: str | None  # None: credentials from the environment
     storage: str | None  # where the secret lives: "keyring", "file", "environment"
     check: Check
+    # (username, secret) that were sent: a server may echo them in `check.detail`, so whoever
+    # shows the detail masks them (Terminal.add_credentials). Never shown itself.
+    credentials: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
 
 def check_profile(name: str | None, *, flags: Mapping[str, Any] | None = None, data: dict | None = None) -> ProfileCheck:
@@ -84,4 +87,4 @@ def check_profile(name: str | None, *, flags: Mapping[str, Any] | None = None, d
         return ProfileCheck(name, storage, Check(NO_CREDENTIALS, error.message))
     except ConfigError as error:
         return ProfileCheck(name, storage, Check(FAILED, error.message))
-    return ProfileCheck(name, storage, check(settings))
+    return ProfileCheck(name, storage, check(settings), (settings.username, settings.password))

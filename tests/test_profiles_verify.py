@@ -229,3 +229,21 @@ def test_profiles_test_installed(isolated, emulator):
     tested = run_installed("profiles", "test", "--all")
     assert (tested.returncode, tested.stderr) == (0, "")
     assert tested.stdout == f"emu\tok\tfile\taccount {EMU_ACCOUNT} can use the Messaging API at {emulator.base_url}\n"
+
+
+def test_a_server_that_echoes_the_checked_secret_never_shows_it(msgsvc, isolated, httpserver):
+    """profiles add and profiles test send a profile's secret that the run's own credentials
+    are not: a 401 that repeats it is masked in every output all the same."""
+    token = "echoed-token-0123456789abcdef"
+    httpserver.expect_request("/v1/Services").respond_with_json(
+        {"code": 20003, "message": f"Authenticate: creds {ACCOUNT_SID}:{token}", "status": 401}, status=401)
+    base = httpserver.url_for("/").rstrip("/")
+    added = msgsvc("profiles", "add", "h", "--account-sid", ACCOUNT_SID, "--base-url", base, stdin=token + "\n")
+    assert added.code == 4 and token not in added.err and "***" in added.err
+    saved = msgsvc("profiles", "add", "h", "--account-sid", ACCOUNT_SID, "--base-url", base, "--no-verify",
+                   "--insecure-storage", stdin=token + "\n")
+    assert saved.code == 0
+    for args in ((), ("--json",)):
+        tested = msgsvc("profiles", "test", "h", *args)
+        assert tested.code == 4
+        assert token not in tested.out + tested.err and "***" in tested.out

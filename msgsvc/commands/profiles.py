@@ -181,7 +181,10 @@ def _verified(ctx: typer.Context, name: str, profile: dict[str, Any]) -> str:
     from msgsvc.errors import CredentialsError, MsgsvcError, NetworkError
 
     state = use(ctx)
-    result = verify.check_profile(name, flags=state.flags(), data={"profiles": {name: profile}}).check
+    found = verify.check_profile(name, flags=state.flags(), data={"profiles": {name: profile}})
+    if found.credentials is not None:  # a server may echo them in what it answers
+        state.term.add_credentials(*found.credentials)
+    result = found.check
     if result.ok:
         return f"Checked: {result.detail}"
     unsaved = f"; profile {name!r} was not saved"
@@ -399,6 +402,8 @@ def profiles_test(
     rows = []
     for name in chosen:
         found = verify.check_profile(name, flags=state.flags(), data=data)
+        if found.credentials is not None:  # a server may echo them in what it answers
+            state.term.add_credentials(*found.credentials)
         rows.append({"profile": found.profile, "status": found.check.status, "storage": found.storage, "detail": found.check.detail})
     if state.json:
         emit_json(state.term, rows)
