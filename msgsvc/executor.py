@@ -154,7 +154,7 @@ class Executor:
         if known is None:
             try:
                 name = self.client.fetch_object("GET", f"/v1/Services/{sid}").get("friendly_name")
-            except MsgsvcError:
+            except (MsgsvcError, Cancelled):  # the name only helps: the 21712 answer is the result
                 name = None
             known = f"{name} ({sid})" if isinstance(name, str) and name else sid
             with self._lock:
@@ -173,6 +173,9 @@ class Executor:
         url = change.path if change.action == UPDATE else f"{change.collection}/{change.target}"
         try:
             record = self.client.fetch_object("GET", url)
+        except Cancelled:  # Ctrl-C while the look waited: the POST was sent, so never 'not sent'
+            return failed(change.shown, f"{error.message}; not checked (interrupted): look before running again",
+                          sid=change.target)
         except MsgsvcError as check:
             if isinstance(check, ApiError) and check.status == 404:
                 where = "in the service" if change.action == ATTACH else "there"

@@ -226,3 +226,20 @@ def test_a_list_valued_field_is_sent_as_repeated_keys(httpserver, thing):
     outcomes = Executor(client_for(base_url_of(httpserver))).run([change])
     assert [(o.status, o.sid) for o in outcomes] == [("created", "QE" + "1" * 32)]
     httpserver.check_assertions()
+
+
+def test_ctrl_c_while_a_lost_post_waits_to_be_checked_is_never_not_sent(monkeypatch):
+    """The POST went out; only the GET that would check it was called off (Ctrl-C during a 429
+    hold): the value is reported failed, 'not checked', never 'not sent'."""
+    from msgsvc.errors import OutcomeUnknownError
+    from msgsvc.retry import Cancelled
+
+    executor = Executor(client_for("http://127.0.0.1:9"))
+
+    def cancelled(*args, **kwargs):
+        raise Cancelled()
+
+    monkeypatch.setattr(executor.client, "fetch_object", cancelled)
+    outcome = executor._checked(attach(PN), OutcomeUnknownError("POST answered HTTP 502: it may or may not have taken effect"))
+    assert (outcome.status, outcome.sid) == ("failed", PN)
+    assert outcome.message.endswith("; not checked (interrupted): look before running again")
