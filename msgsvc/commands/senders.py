@@ -317,16 +317,19 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
             raise typer.Exit(ExitCode.USAGE)
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
                         note=functools.partial(output.note, term))
-    outcomes = planned.results(executor.run(planned.changes))
+    from msgsvc.cli import sigterm_as_ctrl_c
+
+    with sigterm_as_ctrl_c() as terminated:
+        outcomes = planned.results(executor.run(planned.changes))
     _results(state, [o.record() for o in outcomes])
     output.note(term, plan.summary(outcomes))
     if executor.stopped_by is not None:  # a 401/403: every result is shown, then the error
         raise executor.stopped_by
     if executor.interrupted:  # every value still has its result: what was done, and 'not sent'
-        from msgsvc.errors import Interrupted
+        from msgsvc.errors import Interrupted, Terminated
 
-        raise Interrupted(
-            f"interrupted: the {kind.plural} marked 'not sent' were left as they were",
+        raise (Terminated if terminated[0] else Interrupted)(
+            f"{'terminated' if terminated[0] else 'interrupted'}: the {kind.plural} marked 'not sent' were left as they were",
             hint="run the same command again to finish: what is done already is reported, not sent twice",
         )
     if executor.full_pools:  # 21714: the attaches after it were not sent
