@@ -1,47 +1,27 @@
 """msgsvc: administer Twilio Messaging Services from the terminal and from scripts.
 
-The package has two layers; the library never imports the CLI layer, typer or rich, and
-never prints (tests/test_imports.py checks both).
+The folders are the layers; each may import the shared top level and the layers named after
+it, nothing else (tests/test_layers.py reads the imports from the source and checks this):
 
-The library, usable from Python on its own:
-    resources   the one description of each resource: path, SID prefix, fields, columns
-    senders     the kinds of sender of a service, as resources, and what a user may type
-    validate    checks on user input, made before anything is sent
-    client      HTTP: auth, hosts, pagination, Twilio's errors
-    retry       what is retried (429, 5xx, lost connections) and the shared throttle
-    plan        changes as data (create, update, attach, detach, delete) and the planners
-    executor    sends any list of changes: one result each, a lost POST checked, never resent
-    pool        the bounded thread pool they run on, and what Ctrl-C leaves
-    a2p         US A2P 10DLC campaigns: the definition's rules, waiting for a review
-    resolve     a service named by SID or by friendly name
-    setup_file  the setup file (TOML/JSON): its complete validation with lines, the export document
-    setup_read  reading an account's services and senders concurrently; plan and `numbers find` on it
-    setup_diff  desired vs current as data: creates, updates, moves, conflicts (pure)
-    setup_apply a setup diff run as phases of changes on the executor
-    suggest     what a mistyped command or profile name probably meant
-    config      profiles, where each setting comes from, the client's settings
-    keystore    secrets in the system keyring (keyring, imported only when a secret is needed)
-    verify      checking that a profile's credentials work, with one request
-    atomic      reading the user's files; private, atomic file writes
+    api/        Twilio's resources and how to talk to them: declarations, sender kinds, text
+                checks, A2P rules, client settings, retry, the HTTP client (imports only itself)
+    jobs/       changes as data, planning sender changes, the executor and its pool, finding a
+                service by SID or name (+ api)
+    setup/      the setup file, reading the account, the pure diff, plan and apply (+ jobs, api)
+    local/      what msgsvc keeps on this machine: config and profiles, the keyring, credential
+                checks, the completion cache (+ api)
+    emulator/   a local stand-in for the part of Twilio's API msgsvc uses (+ the API declarations)
+    cli/        the only code that imports typer, click or rich, prints or touches the streams:
+                the root app, the error boundary, options, terminal, output, completion, and
+                commands/, one module per noun (may import every layer)
+
+The shared top level, which imports no layer:
     errors      the exception hierarchy and exit codes
-    emulator/   a local stand-in for the part of Twilio's API msgsvc uses
-
-The command line:
-    cli         the root command, global options, the one error boundary
-    commands/   one module per noun: parse, call the library, render
-    options     options and arguments shared by commands, and those made from fields
-    terminal    the run's streams, whether each is a terminal, width, colour, redaction, escaping
-    output      tables, TSV and JSON; notes, prompts and progress on stderr
-    state       the options of one invocation and its client
-    shell       completion scripts and the answer to one Tab press
-    complete    the candidates a Tab press offers (services, profiles, brands, use cases)
-    cache       the completion caches: service names, brands, use cases the commands saw
+    suggest     what a mistyped command or profile name probably meant
+    atomic      reading the user's files; private, atomic file writes
 """
 
 __version__ = "0.1.0"
 
-LIBRARY = (
-    "resources", "senders", "validate", "client", "retry", "plan", "executor", "pool", "a2p", "resolve", "suggest", "setup_file",
-    "setup_read", "setup_diff", "setup_apply", "config", "keystore", "verify", "atomic", "errors", "emulator",
-)
-CLI = ("cli", "commands", "options", "terminal", "output", "state", "shell", "complete", "cache")
+LAYERS = ("api", "jobs", "setup", "local", "emulator", "cli")
+SHARED = ("errors", "suggest", "atomic")

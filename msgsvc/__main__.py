@@ -9,7 +9,7 @@ def main() -> None:
     # objects and no garbage worth collecting, and the collector's passes over them cost about
     # 4 ms. cli.run() turns it back on once the tree is built.
     gc.disable()
-    from msgsvc.cli import run
+    from msgsvc.cli.app import run
 
     sys.exit(run())
 

@@ -1,6 +1,6 @@
 """Exit codes and the one exception hierarchy; every class carries its exit code.
 
-The CLI boundary (`msgsvc.cli.main`) turns these into `msgsvc: <message>` plus an optional
+The CLI boundary (`msgsvc.cli.app.main`) turns these into `msgsvc: <message>` plus an optional
 `hint:` line. Nothing here imports requests, rich or typer.
 """
 

@@ -21,7 +21,7 @@ FILES = {"bash": "msgsvc.bash", "zsh": "_msgsvc", "fish": "msgsvc.fish", "powers
 def generate() -> dict[str, str]:
     """{file name: content} for every shell."""
     sys.path.insert(0, str(ROOT))
-    from msgsvc.shell import script
+    from msgsvc.cli.shell import script
 
     return {name: script(shell) for shell, name in FILES.items()}
 

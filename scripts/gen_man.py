@@ -150,9 +150,9 @@ def tree() -> Node:
     from typer._click import Context
     from typer.main import get_command
 
-    import msgsvc.cli
+    import msgsvc.cli.app
 
-    root = get_command(msgsvc.cli.app)
+    root = get_command(msgsvc.cli.app.app)
     return walk(root, Context(root, info_name="msgsvc"), ("msgsvc",))
 
 
@@ -219,7 +219,7 @@ def render(node: Node, date: str, version: str) -> str:
     out += exit_status()
     if len(node.path) == 1:
         out.append(".SH ENVIRONMENT")
-        from msgsvc.config import ENVIRONMENT
+        from msgsvc.local.config import ENVIRONMENT
 
         for var, text in ENVIRONMENT:
             out += [".TP", f".B {esc(var)}", esc(text)]

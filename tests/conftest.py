@@ -94,8 +94,8 @@ def msgsvc():
 
     def run(*args: str, stdin: str | None = None, tty: bool = False, stdin_tty: bool = False,
             stderr_tty: bool = False, width: int = 200) -> Result:
-        from msgsvc import cli
-        from msgsvc.terminal import Terminal
+        from msgsvc.cli import app as cli
+        from msgsvc.cli.terminal import Terminal
 
         term = Terminal.fake(tty=tty, stdin_tty=stdin_tty, stderr_tty=stderr_tty, width=width, stdin=stdin or "")
         code = cli.run(list(args), term=term)
@@ -111,7 +111,7 @@ def base_url_of(httpserver) -> str:
 @pytest.fixture
 def profile(httpserver, isolated):
     """A saved, active profile 'test' whose base_url is the local pytest-httpserver."""
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config(
         {
@@ -192,7 +192,7 @@ def command_tree(include_groups: bool = False) -> list[tuple[list[str], object]]
     from typer._click import Context
     from typer.main import get_command
 
-    from msgsvc.cli import app
+    from msgsvc.cli.app import app
 
     found: list[tuple[list[str], object]] = []
 
@@ -215,7 +215,7 @@ def command_tree(include_groups: bool = False) -> list[tuple[list[str], object]]
 def thing(monkeypatch):
     """A resource with a list-valued field (`MessageSamples`, as A2P campaigns have), at
     /v1/Things, registered for one test only."""
-    from msgsvc.resources import RESOURCES, Field, Resource
+    from msgsvc.api.resources import RESOURCES, Field, Resource
 
     resource = Resource(name="thing", noun="things", what="thing", path="Things", list_key="things", prefix="QE",
                         fields=(Field("FriendlyName", "text", "A name."),

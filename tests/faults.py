@@ -208,7 +208,7 @@ def fault_server():
 
 
 class FakeClock:
-    """Stands in for `time` in msgsvc.retry: every wait is recorded and passes at once."""
+    """Stands in for `time` in msgsvc.api.retry: every wait is recorded and passes at once."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -230,7 +230,7 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch):
     """Retries wait no real time; `clock.sleeps` lists the waits msgsvc decided on."""
-    from msgsvc import retry
+    from msgsvc.api import retry
 
     fake = FakeClock()
     monkeypatch.setattr(retry, "time", fake)

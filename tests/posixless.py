@@ -4,7 +4,7 @@ POSIX-only functions and signal none of its POSIX-only signals. Set up before ms
 anything it imports, is loaded, so any module that needs one at top level fails at once.
 
     python tests/posixless.py services list
-    python tests/posixless.py --exec "import msgsvc.cli"
+    python tests/posixless.py --exec "import msgsvc.cli.app"
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--exec"]:
         exec(compile(argv[1], "<posixless>", "exec"), {"__name__": "__main__"})
         return
-    from msgsvc.cli import main as msgsvc
+    from msgsvc.cli.app import main as msgsvc
 
     sys.argv = ["msgsvc", *argv]
     msgsvc()

@@ -1,4 +1,4 @@
-"""US A2P 10DLC in the library: the campaign rules of Twilio's definition (msgsvc/a2p.py) and
+"""US A2P 10DLC in the library: the campaign rules of Twilio's definition (msgsvc/api/a2p.py) and
 the client's campaign, use case and brand calls, request by request on the wire."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, base_url_of, page
 from corehelp import assert_request, sent
-from msgsvc.a2p import (
+from msgsvc.api.a2p import (
     CREATE_REQUIRED,
     UPDATE_REQUIRED,
     Problem,
@@ -132,7 +132,7 @@ def test_pending_states_and_errors_explained():
 
 @pytest.fixture
 def client(httpserver):
-    from msgsvc.client import Client, ClientSettings
+    from msgsvc.api.client import Client, ClientSettings
 
     c = Client(ClientSettings(username=ACCOUNT_SID, password=AUTH_TOKEN, base_url=base_url_of(httpserver), max_retries=0))
     yield c
@@ -197,7 +197,7 @@ def test_usecases_brands_and_service_usecases(client, httpserver):
 
 
 def test_a_usecase_answer_without_its_array_is_a_clear_error(client, httpserver):
-    from msgsvc.client import ResponseError
+    from msgsvc.api.client import ResponseError
 
     httpserver.expect_oneshot_request("/v1/Services/Usecases").respond_with_json({"usecases": "none"})
     with pytest.raises(ResponseError) as caught:
@@ -211,21 +211,21 @@ def test_a_usecase_answer_without_its_array_is_a_clear_error(client, httpserver)
 @pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("90s", 90), ("30m", 1800), ("1h", 3600), ("1h30m", 5400),
                                                ("2m30s", 150), ("0.5s", 0.5), (" 10m ", 600)])
 def test_durations(text, seconds):
-    from msgsvc.a2p import parse_duration
+    from msgsvc.api.a2p import parse_duration
 
     assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "soon", "5d", "m", "1e3", "-5s", "30m1h"])
 def test_durations_that_are_not(text):
-    from msgsvc.a2p import parse_duration
+    from msgsvc.api.a2p import parse_duration
 
     with pytest.raises(ValueError, match="is not a duration such as 30s, 10m, 1h or 1h30m"):
         parse_duration(text)
 
 
 def test_durations_for_people():
-    from msgsvc.a2p import format_duration
+    from msgsvc.api.a2p import format_duration
 
     assert [format_duration(s) for s in (0, 0.3, 12, 59.9, 60, 150, 1800, 3700, 7200)] == [
         "0s", "0.3s", "12s", "59.9s", "1m", "2m30s", "30m", "1h1m", "2h"]
@@ -242,7 +242,7 @@ class FakeTime:
 
 
 def test_wait_for_review_polls_until_the_review_is_over():
-    from msgsvc.a2p import wait_for_review
+    from msgsvc.api.a2p import wait_for_review
 
     clock = FakeTime()
     answers = iter(["PENDING", "IN_PROGRESS", "IN_PROGRESS", "VERIFIED"])
@@ -256,7 +256,7 @@ def test_wait_for_review_polls_until_the_review_is_over():
 
 
 def test_wait_for_review_gives_up_at_the_timeout_with_the_last_seen():
-    from msgsvc.a2p import StillPending, wait_for_review
+    from msgsvc.api.a2p import StillPending, wait_for_review
 
     clock = FakeTime()
     with pytest.raises(StillPending) as caught:
@@ -267,7 +267,7 @@ def test_wait_for_review_gives_up_at_the_timeout_with_the_last_seen():
 
 
 def test_a_campaign_file_keyed_by_option_names():
-    from msgsvc.a2p import values_from_file
+    from msgsvc.api.a2p import values_from_file
 
     names = {"description": "description", "sample": "sample", "age-gated": "age_gated"}
     assert values_from_file({"sample": "one", "age-gated": True}, names, lists=["sample"], booleans=["age_gated"]) == {

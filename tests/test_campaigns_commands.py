@@ -360,7 +360,7 @@ def test_brands_list_and_get(msgsvc, profile, httpserver):
 
 
 def test_brands_seen_complete_at_tab(msgsvc, profile, httpserver):
-    from msgsvc.complete import complete_brands
+    from msgsvc.cli.complete import complete_brands
 
     httpserver.expect_oneshot_request("/v1/a2p/BrandRegistrations").respond_with_json(page("data", BRANDS))
     assert msgsvc("brands", "list").code == 0
@@ -373,7 +373,7 @@ def test_services_usecases(msgsvc, profile, httpserver):
     httpserver.expect_request("/v1/Services/Usecases").respond_with_json({"usecases": usecases})
     assert msgsvc("services", "usecases").out == "notifications\tNotify my users.\tTransactional notifications.\n"
     assert json.loads(msgsvc("services", "usecases", "--json").out) == usecases
-    from msgsvc.complete import complete_service_usecases
+    from msgsvc.cli.complete import complete_service_usecases
 
     assert complete_service_usecases(None, "no") == [("notifications", "Notify my users.")]
 

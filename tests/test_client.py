@@ -8,10 +8,10 @@ from conftest import ACCOUNT_SID, SERVICE_SID, base_url_of, service
 from corehelp import USER_AGENT, sent
 
 from msgsvc import __version__
-from msgsvc.client import CORE, MESSAGING, Client, ClientSettings, host_url, user_agent
-from msgsvc.config import resolve
+from msgsvc.api.client import CORE, MESSAGING, Client, ClientSettings, host_url, user_agent
+from msgsvc.local.config import resolve
 from msgsvc.errors import NetworkError, UsageError
-from msgsvc.config import client_settings
+from msgsvc.local.config import client_settings
 
 API_KEY = "SK" + "5" * 32
 

@@ -43,7 +43,7 @@ def need(tool: str) -> str:
 @pytest.fixture
 def shell_env(isolated):
     """Environment of a user with two profiles and cached services, msgsvc on PATH, no rc files."""
-    from msgsvc import cache, config
+    from msgsvc.local import cache, config
 
     config.write_config({
         "active": "test",
@@ -249,7 +249,7 @@ eval "words=(${COMPREPLY[0]})"; printf '[%s]\n' "${words[@]}"
 
 
 def test_names_complete_in_process_in_every_shell(msgsvc, shell_env, monkeypatch):
-    from msgsvc.complete import complete_services
+    from msgsvc.cli.complete import complete_services
 
     class Ctx:
         params = {"profile": "staging"}

@@ -15,7 +15,7 @@ CORRUPT = b'active = "prod"\n[profiles.prod\naccount_sid = "AC..."\nauth_token =
 
 @pytest.fixture
 def corrupt_config(isolated):
-    from msgsvc import config
+    from msgsvc.local import config
 
     path = config.config_path()
     config.ensure_private_dir(path.parent)
@@ -61,7 +61,7 @@ def test_corrupt_config_installed(corrupt_config):
 
 
 def test_config_that_is_not_utf8_is_left_untouched(msgsvc, isolated):
-    from msgsvc import config
+    from msgsvc.local import config
 
     path = config.config_path()
     config.ensure_private_dir(path.parent)
@@ -74,7 +74,7 @@ def test_config_that_is_not_utf8_is_left_untouched(msgsvc, isolated):
 
 
 def test_twenty_concurrent_profiles_add_all_land(isolated):
-    from msgsvc import config
+    from msgsvc.local import config
 
     procs = [
         subprocess.Popen(
@@ -96,7 +96,7 @@ def test_twenty_concurrent_profiles_add_all_land(isolated):
 
 
 def test_config_readable_by_others_gets_a_warning_with_the_fix(msgsvc, profile, httpserver):
-    from msgsvc import config
+    from msgsvc.local import config
 
     path = config.config_path()
     path.chmod(0o644)
@@ -112,7 +112,7 @@ def test_config_readable_by_others_gets_a_warning_with_the_fix(msgsvc, profile, 
 
 
 def test_group_readable_config_warns_once_per_run_installed(isolated):
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "a", "profiles": {"a": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}}})
     path = config.config_path()

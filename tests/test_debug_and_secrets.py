@@ -81,7 +81,7 @@ def test_a_secret_echoed_by_the_server_is_masked(msgsvc, profile, httpserver):
 
 
 def test_unexpected_error_with_debug_prints_the_traceback_without_secrets(msgsvc, profile, httpserver, monkeypatch):
-    from msgsvc import client
+    from msgsvc.api import client
 
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom {AUTH_TOKEN}")

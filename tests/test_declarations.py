@@ -1,4 +1,4 @@
-"""The resource declarations (msgsvc/resources.py, msgsvc/senders.py) against Twilio's own
+"""The resource declarations (msgsvc/api/resources.py, msgsvc/api/senders.py) against Twilio's own
 definition, and the things that follow from them: form bodies, options, SID checks."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def form_parameters(op: dict) -> set[str]:
 
 
 def all_resources():
-    from msgsvc.resources import all_resources
+    from msgsvc.api.resources import all_resources
 
     return list(all_resources())
 
@@ -73,8 +73,8 @@ READ_ONLY = {"brand"}
 
 
 def test_campaign_fields_cover_the_definition(spec):
-    from msgsvc.a2p import CREATE_REQUIRED, UPDATE_REQUIRED
-    from msgsvc.resources import CAMPAIGN
+    from msgsvc.api.a2p import CREATE_REQUIRED, UPDATE_REQUIRED
+    from msgsvc.api.resources import CAMPAIGN
 
     create = operation(spec, CAMPAIGN.collection_path(SERVICE_SID), "post")
     assert form_parameters(create) == {f.wire for f in CAMPAIGN.fields}
@@ -107,14 +107,14 @@ def test_list_key_and_columns_match_the_definition(spec, resource):
 
 def test_service_fields_cover_the_definition(spec):
     """Adding a field to Twilio's create operation without declaring it is noticed here."""
-    from msgsvc.resources import SERVICE
+    from msgsvc.api.resources import SERVICE
 
     declared = {f.wire for f in SERVICE.fields}
     assert form_parameters(operation(spec, "/v1/Services", "post")) == declared
 
 
 def test_field_keys_are_the_json_keys_of_the_object(spec):
-    from msgsvc.resources import SERVICE
+    from msgsvc.api.resources import SERVICE
 
     fetched = operation(spec, f"/v1/Services/{SERVICE_SID}", "get")
     assert fetched is not None
@@ -128,7 +128,7 @@ def test_field_keys_are_the_json_keys_of_the_object(spec):
 
 
 def test_form_keeps_declaration_order_and_repeats_list_fields():
-    from msgsvc.resources import Field, Resource
+    from msgsvc.api.resources import Field, Resource
 
     thing = Resource(name="thing", noun="things", what="thing", path="Things", list_key="things", prefix="QE",
                      fields=(Field("Description", "text", "d", minimum=3, maximum=10),
@@ -149,8 +149,8 @@ def test_form_keeps_declaration_order_and_repeats_list_fields():
 def test_a_list_field_is_a_repeated_option_and_repeated_form_keys(httpserver, msgsvc, profile):
     """A list-valued field declared once becomes `--sample a --sample b` and two form keys."""
 
-    from msgsvc import cli, options
-    from msgsvc.resources import SERVICE, Field, Resource
+    from msgsvc.cli import app as cli, options
+    from msgsvc.api.resources import SERVICE, Field, Resource
 
     thing = Resource(name="thing", noun="things", what="thing", path="Things", list_key="things", prefix="QE",
                      parent=SERVICE, fields=(Field("MessageSamples", "text", "A sample.", many=True, name="sample",
@@ -190,7 +190,7 @@ def test_a_list_field_is_a_repeated_option_and_repeated_form_keys(httpserver, ms
 
 
 def test_sid_checks_match_the_whole_value():
-    from msgsvc import validate
+    from msgsvc.api import validate
 
     sid = "MG" + "a" * 32
     assert validate.is_sid(sid, "MG")
@@ -206,7 +206,7 @@ def test_sid_checks_match_the_whole_value():
 
 
 def test_sid_words_come_from_the_declarations():
-    from msgsvc.resources import sid_prefixes, sid_what
+    from msgsvc.api.resources import sid_prefixes, sid_what
 
     assert sid_what("MG") == "a Messaging Service SID"
     assert sid_what("PN") == "a phone number SID"
@@ -217,7 +217,7 @@ def test_sid_words_come_from_the_declarations():
 
 def test_emulator_parses_service_fields_from_the_declaration():
     from msgsvc.emulator import store
-    from msgsvc.resources import SERVICE
+    from msgsvc.api.resources import SERVICE
 
     assert list(store.SERVICE_FIELDS) == [f.wire for f in SERVICE.fields]
     assert {k.prefix for k in store.KINDS.values()} == {"PN", "SC", "AI", "XE"}
@@ -226,7 +226,7 @@ def test_emulator_parses_service_fields_from_the_declaration():
 def test_every_environment_variable_read_is_documented():
     """The man pages' ENVIRONMENT comes from config.ENVIRONMENT; a variable read anywhere in
     msgsvc (but the shell-completion protocol's own) is listed there."""
-    from msgsvc import config
+    from msgsvc.local import config
 
     root = Path(__file__).resolve().parents[1] / "msgsvc"
     read = set()
@@ -241,7 +241,7 @@ def test_every_environment_variable_read_is_documented():
 
 
 def test_client_settings_live_with_the_config():
-    from msgsvc.config import client_settings, resolve
+    from msgsvc.local.config import client_settings, resolve
 
     settings = client_settings(resolve(env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, data={}))
     assert (settings.username, settings.password, settings.max_retries) == (ACCOUNT_SID, AUTH_TOKEN, 4)
@@ -249,12 +249,12 @@ def test_client_settings_live_with_the_config():
 
 def test_every_sender_kind_is_a_noun_of_the_command_line():
     """A kind declared in senders.py is a command noun built by commands/senders.py."""
-    from msgsvc import cli
-    from msgsvc.commands import senders as commands
-    from msgsvc.senders import KINDS
+    from msgsvc.cli import app as cli
+    from msgsvc.cli.commands import senders as commands
+    from msgsvc.api.senders import KINDS
 
     for kind in KINDS:
-        assert cli.LAZY[kind.noun] == f"msgsvc.commands.senders:{kind.noun.replace('-', '_')}"
+        assert cli.LAZY[kind.noun] == f"msgsvc.cli.commands.senders:{kind.noun.replace('-', '_')}"
         assert isinstance(getattr(commands, kind.noun.replace("-", "_")), typer.Typer)
 
 
@@ -280,7 +280,7 @@ def test_the_emulator_stores_and_renders_every_declared_service_field():
     """A field added to SERVICE must get a default in the emulator (what Twilio applies when a
     create omits it); its answers then carry every key of SERVICE.keys."""
     from msgsvc.emulator import store
-    from msgsvc.resources import SERVICE
+    from msgsvc.api.resources import SERVICE
 
     assert set(store.SERVICE_DEFAULTS) == {f.key for f in SERVICE.fields} | {"us_app_to_person_registered"}
     assert set(SERVICE.keys) - {"sid", "account_sid", "date_created", "date_updated", "url", "links"} == set(store.SERVICE_DEFAULTS)
@@ -289,9 +289,10 @@ def test_the_emulator_stores_and_renders_every_declared_service_field():
 def test_settings_defaults_and_limits_are_said_as_config_has_them():
     """The defaults and limits of --timeout and --max-retries live in config.py; the client's
     settings take them from there, and every option and help text that states them agrees."""
-    from msgsvc import cli, config
-    from msgsvc.client import ClientSettings
-    from msgsvc.commands import profiles
+    from msgsvc.cli import app as cli
+    from msgsvc.local import config
+    from msgsvc.api.client import ClientSettings
+    from msgsvc.cli.commands import profiles
 
     settings = ClientSettings(username="AC", password="x")
     assert (settings.connect_timeout, settings.read_timeout, settings.max_retries) == (

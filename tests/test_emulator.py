@@ -380,7 +380,7 @@ def test_importing_the_cli_does_not_load_the_emulator():
     import subprocess
     import sys
 
-    code = "import sys, msgsvc.cli; print(sorted(m for m in ('msgsvc.emulator', 'msgsvc.emulator.server', 'http.server', 'requests', 'rich') if m in sys.modules))"
+    code = "import sys, msgsvc.cli.app; print(sorted(m for m in ('msgsvc.emulator', 'msgsvc.emulator.server', 'http.server', 'requests', 'rich') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
@@ -417,9 +417,9 @@ def test_an_unexpected_failure_is_a_500_error_body_and_the_server_goes_on(emulat
 def test_msgsvc_client_retries_through_the_fail_rate_without_duplicates(monkeypatch):
     """What --fail-rate is for: a script's retries are exercised, and since a 429/503 changed
     nothing, retried POSTs create each service exactly once."""
-    from msgsvc.client import Client, ClientSettings
+    from msgsvc.api.client import Client, ClientSettings
     from msgsvc.emulator import server
-    from msgsvc.resources import SERVICE
+    from msgsvc.api.resources import SERVICE
 
     monkeypatch.setattr(server, "RETRY_AFTER_SECONDS", 0)  # no waiting in the test
     emu = start_emulator(numbers=1, fail_rate=0.5, seed=5)  # seeded: both statuses come up

@@ -384,7 +384,7 @@ def test_state_file_credentials_win_over_conflicting_flags(msgsvc, tmp_path):
      ("0.0.0.0", "http://127.0.0.1:4010", False), ("::", "http://[::1]:4010", False), ("192.0.2.7", "http://192.0.2.7:4010", False)],
 )
 def test_base_url_and_loopback_detection(host, url, loopback):
-    from msgsvc.commands.emulator import _base_url, _is_loopback
+    from msgsvc.cli.commands.emulator import _base_url, _is_loopback
 
     assert (_base_url(host, 4010), _is_loopback(host)) == (url, loopback)
 

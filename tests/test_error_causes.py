@@ -12,7 +12,7 @@ from corehelp import refusing_port
 from faults import clock  # noqa: F401 (fixture)
 from test_senders import PN, expect_listing, number
 
-from msgsvc import config
+from msgsvc.local import config
 
 
 def test_a_plain_http_server_behind_https_did_not_speak_tls(msgsvc, profile, httpserver):
@@ -132,8 +132,8 @@ def test_errors_installed(isolated):
 
 
 def test_a_note_during_a_progress_bar_is_printed_above_it():
-    from msgsvc import output
-    from msgsvc.terminal import Terminal
+    from msgsvc.cli import output
+    from msgsvc.cli.terminal import Terminal
 
     term = Terminal.fake(stderr_tty=True)
     with output.progress(term, "Attaching", 20) as advance:

@@ -7,7 +7,7 @@ import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, page, run_installed, service
 from corehelp import refusing_port, sent, silent_port
 
-from msgsvc import config
+from msgsvc.local import config
 
 
 def twilio_error(status: int, code: int, message: str) -> dict:
@@ -218,7 +218,7 @@ def test_an_unreadable_config_file_is_reported_and_kept(msgsvc, isolated):
 
 
 def test_an_unexpected_error_is_one_line_with_the_way_to_see_more(msgsvc, profile, monkeypatch):
-    from msgsvc import client
+    from msgsvc.api import client
 
     def broken(self, sid):
         raise RuntimeError("a bug")
@@ -261,7 +261,7 @@ def test_a_reader_that_goes_away_is_exit_141_and_silent(profile, httpserver):
 
 
 def test_ctrl_c_is_exit_130_without_a_traceback(msgsvc, profile, monkeypatch):
-    from msgsvc import client
+    from msgsvc.api import client
 
     def interrupted(self, **kwargs):
         raise KeyboardInterrupt

@@ -1,4 +1,4 @@
-"""msgsvc.executor: any list of changes is sent as it says, one Outcome per change in order,
+"""msgsvc.jobs.executor: any list of changes is sent as it says, one Outcome per change in order,
 with the bulk rules: a lost POST is checked with a GET and never sent again, 401/403 stop
 the job, a 429 pauses every thread, Ctrl-C lets what is in flight finish."""
 
@@ -13,8 +13,8 @@ import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, service
 from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
-from msgsvc.executor import Executor
-from msgsvc.plan import Change, Outcome
+from msgsvc.jobs.executor import Executor
+from msgsvc.jobs.changes import Change, Outcome
 
 PN = "PN" + "1" * 32
 PN2 = "PN" + "2" * 32
@@ -23,7 +23,7 @@ NUMBERS_PATH = f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
 
 
 def client_for(base_url, **settings):
-    from msgsvc.client import Client, ClientSettings
+    from msgsvc.api.client import Client, ClientSettings
 
     return Client(ClientSettings(username=ACCOUNT_SID, password=AUTH_TOKEN, base_url=base_url,
                                  **{"max_retries": 0, **settings}))
@@ -159,7 +159,7 @@ def test_an_authentication_failure_stops_the_job(fault_server, status):
 
 
 def test_a_429_pauses_and_is_retried_once_per_change(fault_server, monkeypatch):
-    from msgsvc import retry
+    from msgsvc.api import retry
 
     monkeypatch.setattr(retry, "pause", lambda seconds: None)
     throttled = Respond(429, json={"code": 20429, "message": "Too Many Requests", "status": 429}, headers={"Retry-After": "0"})
@@ -175,7 +175,7 @@ def test_a_429_pauses_and_is_retried_once_per_change(fault_server, monkeypatch):
 def test_ctrl_c_finishes_what_is_in_flight_and_marks_the_rest_not_sent(httpserver, monkeypatch, presses):
     # Ctrl-C (once, or twice) while the second request is in flight: it still finishes and
     # is reported as done; what had not started is 'not sent'.
-    from msgsvc import client as client_module
+    from msgsvc.api import client as client_module
 
     pns = [f"PN{n:032x}" for n in range(4)]
     for pn in pns[:2]:
@@ -232,7 +232,7 @@ def test_ctrl_c_while_a_lost_post_waits_to_be_checked_is_never_not_sent(monkeypa
     """The POST went out; only the GET that would check it was called off (Ctrl-C during a 429
     hold): the value is reported failed, 'not checked', never 'not sent'."""
     from msgsvc.errors import OutcomeUnknownError
-    from msgsvc.retry import Cancelled
+    from msgsvc.api.retry import Cancelled
 
     executor = Executor(client_for("http://127.0.0.1:9"))
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import OTHER_SID, SERVICE_SID, page, run_installed, service
 from test_senders import INCOMING, PN, E164, expect_listing, incoming, number, sent
 
-from msgsvc.resources import SERVICE
+from msgsvc.api.resources import SERVICE
 
 
 def two(httpserver, query="PageSize=50"):

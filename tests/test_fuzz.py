@@ -44,7 +44,7 @@ def _tree():
     from typer.main import get_command
 
     from conftest import command_tree
-    from msgsvc.cli import app
+    from msgsvc.cli.app import app
 
     # `msgsvc emulator` serves until interrupted: valid arguments would never return. Its bad
     # input is tested in test_emulator*.py.
@@ -146,7 +146,7 @@ def test_command_tree_was_found():
 
 @pytest.fixture
 def fuzz_env(httpserver, monkeypatch):
-    from msgsvc import config
+    from msgsvc.local import config
 
     url = base_url_of(httpserver)
     httpserver.expect_request(re.compile(".*")).respond_with_handler(generic)
@@ -188,8 +188,8 @@ def test_no_global_options_get_a_traceback(fuzz_env, monkeypatch, data):
 
 
 def check(fuzz_env, monkeypatch, data, args: list[str]) -> None:
-    from msgsvc import cli
-    from msgsvc.terminal import Terminal
+    from msgsvc.cli import app as cli
+    from msgsvc.cli.terminal import Terminal
 
     url, looked_up = fuzz_env
     tty = data.draw(st.booleans(), label="stdout is a terminal")

@@ -19,7 +19,7 @@ def test_base_url_and_debug_after_the_command(msgsvc, profile, httpserver, where
 def test_base_url_after_the_command_wins_over_the_profile(msgsvc, isolated, httpserver):
     from conftest import ACCOUNT_SID, AUTH_TOKEN
 
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "p", "profiles": {"p": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                                                            "base_url": "http://127.0.0.1:9", "max_retries": 0}}})

@@ -93,7 +93,7 @@ def test_a_config_dir_made_but_not_writable_is_one_clear_line(msgsvc, isolated, 
 
     monkeypatch.setattr(Path, "mkdir", refused)
     monkeypatch.setenv("MSGSVC_CONFIG_DIR", str(isolated / "new" / "config"))
-    from msgsvc import config
+    from msgsvc.local import config
 
     with pytest.raises(Exception) as caught:
         config.write_config({"profiles": {}})

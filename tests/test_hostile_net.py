@@ -157,7 +157,7 @@ def test_empty_pages_that_keep_pointing_on_are_an_error(msgsvc, profile, httpser
 def test_pages_that_never_repeat_stop_at_the_page_bound(msgsvc, profile, httpserver, monkeypatch, command):
     from werkzeug import Response
 
-    from msgsvc import client
+    from msgsvc.api import client
 
     monkeypatch.setattr(client, "MAX_PAGES", 5)
 

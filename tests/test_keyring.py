@@ -264,7 +264,7 @@ def hanging_keyring(monkeypatch):
     """HangingKeyring, a bound of 0.2 s; afterwards the calls left hanging are let go."""
     import msgsvc_test_keyrings
 
-    from msgsvc import keystore
+    from msgsvc.local import keystore
 
     monkeypatch.setenv("MSGSVC_KEYRING_TIMEOUT", "0.2")
     use_keyring(monkeypatch, "msgsvc_test_keyrings.HangingKeyring")

@@ -1,4 +1,4 @@
-"""msgsvc.plan: a Change is data (serialisable, its request derived from it), and the
+"""msgsvc.jobs.changes: a Change is data (serialisable, its request derived from it), and the
 sender planner returns the changes and the values settled without one."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, base_url_of, page
-from msgsvc.plan import Change, Outcome, SenderPlan, dry_run, plan_senders, would
+from msgsvc.jobs.changes import Change, Outcome, SenderPlan, dry_run, plan_senders, would
 
 PN = "PN" + "1" * 32
 PN2 = "PN" + "2" * 32
@@ -19,7 +19,7 @@ INCOMING = f"/2010-04-01/Accounts/{ACCOUNT_SID}/IncomingPhoneNumbers.json"
 
 
 def client_for(httpserver):
-    from msgsvc.client import Client, ClientSettings
+    from msgsvc.api.client import Client, ClientSettings
 
     return Client(ClientSettings(username=ACCOUNT_SID, password=AUTH_TOKEN, base_url=base_url_of(httpserver),
                                  max_retries=0))
@@ -113,7 +113,7 @@ def refs(kind, *values, attach):
 
 
 def test_attach_plan_settles_what_needs_no_change_and_merges_duplicates(httpserver):
-    from msgsvc.senders import NUMBERS
+    from msgsvc.api.senders import NUMBERS
 
     httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="GET",
                                       query_string="PageSize=1000", headers={"Authorization": BASIC_AUTH},
@@ -155,7 +155,7 @@ def test_attach_plan_settles_what_needs_no_change_and_merges_duplicates(httpserv
 
 
 def test_detach_plan_by_text_finds_the_sid_and_settles_what_is_not_attached(httpserver):
-    from msgsvc.senders import DESTINATION_ALPHA_SENDERS as KIND
+    from msgsvc.api.senders import DESTINATION_ALPHA_SENDERS as KIND
 
     current = [{"sid": AI, "alpha_sender": "MyCo", "iso_country_code": "GB"},
                {"sid": AI2, "alpha_sender": "MyCo", "iso_country_code": "FR"}]
@@ -178,7 +178,7 @@ def test_detach_plan_by_text_finds_the_sid_and_settles_what_is_not_attached(http
 
 
 def test_an_alpha_sender_attached_by_its_text_has_no_target(httpserver):
-    from msgsvc.senders import DESTINATION_ALPHA_SENDERS as KIND
+    from msgsvc.api.senders import DESTINATION_ALPHA_SENDERS as KIND
 
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}/DestinationAlphaSenders", method="GET").respond_with_json(
         page("alpha_senders", []))

@@ -39,7 +39,7 @@ def windows(monkeypatch, isolated):
     # Libraries that decide at import, from the real platform: filelock its lock, Click its
     # console streams (on Windows it uses msvcrt, which cannot load here).
     import filelock  # noqa: F401
-    import msgsvc.cli  # noqa: F401
+    import msgsvc.cli.app  # noqa: F401
     import platformdirs
     import platformdirs.windows
 
@@ -64,7 +64,7 @@ def add(msgsvc, name: str, secret: str = TOKEN):
 
 
 def test_config_and_cache_are_in_the_users_local_appdata(windows):
-    from msgsvc import config
+    from msgsvc.local import config
 
     with pytest.raises(ImportError):
         import fcntl  # noqa: F401 - the fixture does hide it
@@ -99,7 +99,7 @@ def test_no_mode_bit_warning_on_windows(msgsvc, windows):
 
 
 def test_the_same_file_warns_on_posix(msgsvc, isolated):
-    from msgsvc import config
+    from msgsvc.local import config
 
     add(msgsvc, "prod")
     config.config_path().chmod(0o644)
@@ -110,7 +110,7 @@ def test_on_macos_config_and_cache_are_in_library_and_mode_bits_still_count(msgs
     import platformdirs
     import platformdirs.macos
 
-    __import__("msgsvc.cli")  # Click decides at import, from the real platform
+    __import__("msgsvc.cli.app")  # Click decides at import, from the real platform
 
     home = isolated / "Users" / "me"
     monkeypatch.setenv("HOME", str(home))
@@ -118,7 +118,7 @@ def test_on_macos_config_and_cache_are_in_library_and_mode_bits_still_count(msgs
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(platformdirs, "PlatformDirs", platformdirs.macos.MacOS)
     monkeypatch.setattr(sys, "platform", "darwin")
-    from msgsvc import config
+    from msgsvc.local import config
 
     assert config.config_path() == home / "Library" / "Application Support" / "msgsvc" / "config.toml"
     assert config.cache_dir() == home / "Library" / "Caches" / "msgsvc"
@@ -129,7 +129,7 @@ def test_on_macos_config_and_cache_are_in_library_and_mode_bits_still_count(msgs
 
 
 def test_on_posix_the_lock_file_is_private_too(msgsvc, isolated):
-    from msgsvc import config
+    from msgsvc.local import config
 
     add(msgsvc, "prod")
     lock = config.config_path().parent / ".config.lock"
@@ -147,7 +147,7 @@ def test_a_corrupt_config_is_left_untouched(msgsvc, windows):
 
 
 def test_commands_use_the_profile(msgsvc, windows, httpserver):
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": base_url_of(httpserver)}}})
     httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service()]))
@@ -160,7 +160,7 @@ def test_commands_use_the_profile(msgsvc, windows, httpserver):
 def test_text_the_windows_code_page_cannot_show_becomes_a_question_mark(isolated, httpserver):
     """On Windows Python writes a pipe or a file in the ANSI code page (cp1252 in the West);
     PYTHONIOENCODING=cp1252 gives the installed msgsvc exactly that stdout and stderr."""
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": base_url_of(httpserver)}}})
     httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service(name="Caf\u00e9 \u2713 \U0001f680")]))
@@ -348,7 +348,7 @@ def test_the_emulator_serves_and_stops_on_sigterm_without_posix(isolated):
 
 def test_twenty_concurrent_profiles_add_all_land_without_fcntl(isolated):
     """The guarantee where fcntl is missing: filelock's lock-file lock then serialises them."""
-    from msgsvc import config
+    from msgsvc.local import config
 
     procs = [
         subprocess.Popen([sys.executable, str(POSIXLESS), "profiles", "add", f"p{n:02}", "--account-sid", ACCOUNT_SID, "--no-verify"],

@@ -93,7 +93,7 @@ def test_nothing_to_offer_is_no_answer(shell_env):  # noqa: F811
     ],
 )
 def test_values_are_quoted_as_one_powershell_argument(value, word):
-    from msgsvc.shell import _powershell_word
+    from msgsvc.cli.shell import _powershell_word
 
     assert _powershell_word(value) == word
 
@@ -149,7 +149,7 @@ def test_the_script_registers_a_native_completer_for_msgsvc_and_msgsvc_exe():
 
 
 def test_the_script_sets_what_msgsvc_reads_and_restores_every_variable():
-    from msgsvc.shell import COMPLETE_VAR
+    from msgsvc.cli.shell import COMPLETE_VAR
 
     root = parse(SCRIPT.read_bytes())
     assignments = {}

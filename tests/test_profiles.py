@@ -13,7 +13,7 @@ import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, base_url_of, page, run_installed, service
 from corehelp import lines, sent
 
-from msgsvc import config
+from msgsvc.local import config
 
 AC2 = "AC" + "2" * 32
 API_KEY = "SK" + "5" * 32

@@ -191,7 +191,7 @@ def test_control_the_guard_stops_a_run_that_bypasses_the_proxy(proxy, network_en
 
 
 def test_a_missing_ca_bundle_is_a_clear_error(msgsvc, monkeypatch, tmp_path):
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "a", "profiles": {"a": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "ca_bundle": str(tmp_path / "gone.pem")}}})
     result = msgsvc("services", "list")

@@ -23,7 +23,7 @@ CREATE_UNKNOWN_HINT = (
 
 def use_server(server, **settings) -> None:
     """The active profile 'test' sends everything to the fault server."""
-    from msgsvc import config
+    from msgsvc.local import config
 
     profile = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": server.url, **settings}
     config.write_config({"active": "test", "profiles": {"test": profile}})
@@ -420,7 +420,7 @@ def test_refused_connection_is_retried_and_reported(msgsvc, clock):
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": f"http://127.0.0.1:{port}", "max_retries": 2}}})
 
@@ -433,7 +433,7 @@ def test_refused_connection_is_retried_and_reported(msgsvc, clock):
 
 
 def test_throttle_holds_every_thread_of_a_client(clock):
-    from msgsvc.retry import Throttle
+    from msgsvc.api.retry import Throttle
 
     throttle = Throttle()
     throttle.hold(5)

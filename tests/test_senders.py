@@ -598,7 +598,7 @@ def test_a_post_whose_answer_is_lost_is_checked_not_resent(msgsvc, profile, thre
 
 @pytest.mark.parametrize("terminal", [True, False])
 def test_progress_bar_only_on_a_terminal_stderr(msgsvc, profile, httpserver, terminal):
-    from msgsvc import output
+    from msgsvc.cli import output
 
     codes = ["SC%032x" % i for i in range(output.HANDFUL + 1)]
     expect_listing(httpserver, "ShortCodes", "short_codes", [])
@@ -645,7 +645,7 @@ def test_e164_look_up_follows_the_2010_relative_next_page_uri(msgsvc, profile, h
 
 
 def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatch):
-    from msgsvc.client import Client, ClientSettings
+    from msgsvc.api.client import Client, ClientSettings
 
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     monkeypatch.setenv("NO_PROXY", "api.twilio.com")
@@ -666,7 +666,7 @@ def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatc
 def test_ctrl_c_during_a_bulk_job_reports_every_value_and_how_to_finish(msgsvc, profile, httpserver, monkeypatch, verb, done, extra):
     # Requests already in flight finish; every value still gets its one result, those never
     # sent as 'not sent', and the user is told that running the same command again finishes.
-    from msgsvc import client
+    from msgsvc.api import client
 
     pns = [f"PN{n:032x}" for n in range(5)]
     current = [number(pn, f"+1501712266{n}") for n, pn in enumerate(pns)] if verb == "detach" else []
@@ -763,7 +763,7 @@ def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, pr
 
 
 def test_ctrl_c_during_the_look_ups_changes_nothing_and_says_interrupted(msgsvc, profile, httpserver, monkeypatch):
-    from msgsvc import client
+    from msgsvc.api import client
 
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
 

@@ -73,7 +73,7 @@ def with_json(where: str, *args: str) -> list[str]:
 @pytest.fixture
 def other_profile(profile, httpserver):
     """A second profile, not active, with its own token: --profile other must use it."""
-    from msgsvc import config
+    from msgsvc.local import config
 
     data = config.read_config()
     data["profiles"]["other"] = {

@@ -465,7 +465,7 @@ def test_a_partial_failure_reports_every_change_and_a_second_apply_completes(msg
     numbers = [f"+155500000{n:02d}" for n in range(4, 20) if n % 5]  # SMS-capable numbers
     path.write_text('[[services]]\nfriendly_name = "Alerts"\nvalidity_period = 7\n[services.senders]\n'
                     f'numbers = {json.dumps(numbers)}\n[[services]]\nfriendly_name = "Bulk"\n')
-    from msgsvc import setup_apply
+    from msgsvc.setup import apply as setup_apply
 
     run = setup_apply.Applier.run
 
@@ -635,8 +635,8 @@ def test_ctrl_c_during_apply_leaves_the_later_phases_not_sent(msgsvc, emu, tmp_p
     path = tmp_path / "s.toml"
     path.write_text('[[services]]\nfriendly_name = "Alerts"\nvalidity_period = 9\n'
                     'senders.numbers = ["+15550000004", "+15550000006"]\n[[services]]\nfriendly_name = "Zed"\n')
-    from msgsvc import executor
-    from msgsvc.plan import ATTACH, NOT_SENT, Outcome
+    from msgsvc.jobs import executor
+    from msgsvc.jobs.changes import ATTACH, NOT_SENT, Outcome
 
     run = executor.Executor.run
 
@@ -725,8 +725,8 @@ def test_sigterm_during_apply_finishes_what_is_in_flight_and_exits_143(emu, tmp_
 
 
 def test_a_plan_on_a_colour_terminal_is_coloured_by_change(emu, tmp_path, monkeypatch):
-    from msgsvc import cli
-    from msgsvc.terminal import Terminal
+    from msgsvc.cli import app as cli
+    from msgsvc.cli.terminal import Terminal
 
     monkeypatch.delenv("NO_COLOR")
     create(emu, "Old")

@@ -8,9 +8,9 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from msgsvc.senders import KINDS
-from msgsvc.setup_diff import Current, diff, sender_keys
-from msgsvc.setup_file import KIND_BY_NOUN, POOLED, load_text
+from msgsvc.api.senders import KINDS
+from msgsvc.setup.diff import Current, diff, sender_keys
+from msgsvc.setup.file import KIND_BY_NOUN, POOLED, load_text
 
 A, B, C = ("MG" + c * 32 for c in "abc")
 PN1, PN2, PN3 = ("PN" + c * 32 for c in "123")
@@ -287,7 +287,7 @@ def test_applying_a_diff_leaves_nothing_to_do(current, text, prune):
 
 
 def test_names_and_senders_from_the_api_cannot_reach_the_terminal_raw():
-    from msgsvc.setup_diff import describe
+    from msgsvc.setup.diff import describe
 
     current = [svc(A, 'Evil "\x1b[31m', {"alpha-senders": [{"sid": "AI" + "1" * 32, "alpha_sender": "X\x1b]0;t\x07"}]})]
     result = plan(f'[[services]]\nfriendly_name = "New"\nsid = "{A}"\nsenders.alpha-senders = []\n', current)

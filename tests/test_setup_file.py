@@ -9,8 +9,8 @@ import tomllib
 
 import pytest
 
-from msgsvc import setup_file
-from msgsvc.setup_file import SetupFileError, load_text, locate
+from msgsvc.setup import file as setup_file
+from msgsvc.setup.file import SetupFileError, load_text, locate
 
 SID = "MG" + "a" * 32
 PN = "PN" + "1" * 32

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from msgsvc import setup_read
+from msgsvc.setup import read as setup_read
 from msgsvc.errors import NotFoundError, UsageError
-from msgsvc.setup_file import load_text
+from msgsvc.setup.file import load_text
 
 
 @pytest.fixture
 def client(emulator):
-    from msgsvc.client import Client, ClientSettings
+    from msgsvc.api.client import Client, ClientSettings
 
     client = Client(ClientSettings(username=emulator.account_sid, password=emulator.auth_token,
                                    base_url=emulator.base_url, max_retries=0))

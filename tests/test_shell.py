@@ -30,7 +30,7 @@ def load_script(name: str):
 @pytest.fixture
 def profiles(isolated):
     """Profiles 'test' (active) and 'staging', and a completion cache for each."""
-    from msgsvc import cache, config
+    from msgsvc.local import cache, config
 
     config.write_config({
         "active": "test",
@@ -49,7 +49,7 @@ def complete(monkeypatch, capsys):
     """Answer one Tab in-process through the real entry point: complete("zsh", "msgsvc serv")."""
 
     def run(shell: str, line: str) -> tuple[int, str, str]:
-        from msgsvc import cli
+        from msgsvc.cli import app as cli
 
         with monkeypatch.context() as m:
             m.setenv("_MSGSVC_COMPLETE", f"complete_{shell}")
@@ -118,7 +118,7 @@ def test_service_sids_follow_the_profile_on_the_line_then_the_environment(profil
 
 
 def test_missing_or_corrupt_cache_completes_nothing_and_prints_nothing(profiles, complete):
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     cache.path_for("profile-test").unlink()
     assert complete("bash", "msgsvc services get ") == (0, "", "")
@@ -135,7 +135,7 @@ def test_file_options_complete_file_names(profiles, complete):
 
 
 def test_completion_prints_no_warning_and_swallows_whatever_commands_print(profiles, complete):
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.config_path().chmod(0o644)  # commands warn about this; a Tab must not
     assert complete("bash", "msgsvc --profile t") == (0, "plain,test\n", "")
@@ -145,13 +145,13 @@ def test_completion_prints_no_warning_and_swallows_whatever_commands_print(profi
 
 
 def test_a_broken_config_or_bad_request_answers_nothing(profiles, complete, monkeypatch):
-    from msgsvc import config
+    from msgsvc.local import config
 
     config.config_path().write_text("this is = = not toml")
     assert complete("bash", "msgsvc --profile ") == (0, "", "")
     assert complete("bash", "msgsvc services get ") == (0, "", "")
     monkeypatch.setenv("COMP_CWORD", "not a number")
-    from msgsvc import cli
+    from msgsvc.cli import app as cli
 
     monkeypatch.setenv("_MSGSVC_COMPLETE", "complete_bash")
     assert cli.run([]) == 0
@@ -188,13 +188,13 @@ def test_installed_msgsvc_sources_the_same_scripts_with_typers_variable():
 
 
 def cached(name: str = "profile-test") -> dict:
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     return cache.load(name)
 
 
 def test_list_replaces_the_cache_when_complete_and_merges_when_cut_short(msgsvc, profile, httpserver):
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     cache._save("profile-test", {THIRD_SID: "Gone since"})
     httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=50").respond_with_json(
@@ -234,7 +234,7 @@ def test_get_create_update_remember_and_delete_prunes(msgsvc, profile, httpserve
 
 
 def test_dry_run_leaves_the_cache_alone(msgsvc, profile, httpserver):
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     cache._save("profile-test", {SERVICE_SID: "Alerts"})
     httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
@@ -341,12 +341,12 @@ def test_every_command_help_shows_an_example(msgsvc):
 # --- start-up --------------------------------------------------------------------------------
 
 HEAVY = ("requests", "rich", "urllib3", "http.client", "ssl", "email", "tomli_w", "pydantic",
-         "typer.rich_utils", "msgsvc.client", "msgsvc.retry", "msgsvc.output")
+         "typer.rich_utils", "msgsvc.api.client", "msgsvc.api.retry", "msgsvc.cli.output")
 
 
 def test_importing_the_command_tree_loads_nothing_heavy():
     code = (
-        "import sys, msgsvc.cli; from typer.main import get_command; get_command(msgsvc.cli.app);"
+        "import sys, msgsvc.cli.app; from typer.main import get_command; get_command(msgsvc.cli.app.app);"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r}))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -357,8 +357,8 @@ def test_nouns_are_imported_only_when_used(profiles, monkeypatch):
     """--version loads no command module; a Tab on a services argument loads only services;
     json, logging and platformdirs stay out of a Tab."""
     code = (
-        "import sys; from msgsvc import cli; cli.run(sys.argv[1:]);"
-        "print(sorted(m for m in sys.modules if m.startswith('msgsvc.commands.')"
+        "import sys; from msgsvc.cli import app as cli; cli.run(sys.argv[1:]);"
+        "print(sorted(m for m in sys.modules if m.startswith('msgsvc.cli.commands.')"
         " or m in ('json', 'logging', 'platformdirs')), file=sys.stderr)"
     )
     for var in ("MSGSVC_CONFIG_DIR", "MSGSVC_CACHE_DIR"):  # found through the XDG directories
@@ -373,12 +373,12 @@ def test_nouns_are_imported_only_when_used(profiles, monkeypatch):
     assert done.stdout.startswith("msgsvc ") and done.stderr == "[]\n"
     tab = {**env, "_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nservices\nget\nMGb", "COMP_CWORD": "3"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=tab, check=True)
-    assert (done.stdout, done.stderr) == (f"plain,{OTHER_SID}\n", "['msgsvc.commands.services']\n")
+    assert (done.stdout, done.stderr) == (f"plain,{OTHER_SID}\n", "['msgsvc.cli.commands.services']\n")
 
 
 def test_a_tab_press_loads_nothing_heavy(profiles):
     code = (
-        "import sys, os; from msgsvc import cli; cli.run([]);"
+        "import sys, os; from msgsvc.cli import app as cli; cli.run([]);"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r}), file=sys.stderr)"
     )
     for shell, extra in (
@@ -395,7 +395,7 @@ def test_a_tab_press_loads_nothing_heavy(profiles):
 def test_config_and_cache_dirs_are_platformdirs_without_importing_it(monkeypatch, xdg):
     from platformdirs import user_cache_dir, user_config_dir
 
-    from msgsvc import config
+    from msgsvc.local import config
 
     for var in ("MSGSVC_CONFIG_DIR", "MSGSVC_CACHE_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.delenv(var, raising=False)
@@ -406,7 +406,7 @@ def test_config_and_cache_dirs_are_platformdirs_without_importing_it(monkeypatch
 
 
 def test_names_with_tabs_and_line_breaks_stay_one_line(profiles, complete):
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     cache._save("profile-test", {SERVICE_SID: "Tab\there\nand\r\nthere"})
     assert cache.load("profile-test") == {SERVICE_SID: "Tab here and there"}
@@ -414,7 +414,7 @@ def test_names_with_tabs_and_line_breaks_stay_one_line(profiles, complete):
 
 
 def test_brands_and_use_cases_complete_from_their_caches(profiles, complete):
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     brand = "BN" + "1" * 32
     cache._save_table("profile-test", "brands", {brand: "APPROVED STANDARD"})
@@ -428,7 +428,7 @@ def test_brands_and_use_cases_complete_from_their_caches(profiles, complete):
 
 
 def test_a_corrupt_table_completes_nothing(profiles, complete):
-    from msgsvc import cache
+    from msgsvc.local import cache
 
     path = cache.table_path("profile-test", "brands")
     path.parent.mkdir(parents=True, exist_ok=True)

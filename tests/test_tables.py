@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from msgsvc import output
-from msgsvc.commands.profiles import PROFILE_COLUMNS, SHOW_COLUMNS
-from msgsvc.plan import RESULT_COLUMNS
-from msgsvc.resources import KEEP, SERVICE, TRUNCATE, WRAP, Column
-from msgsvc.senders import KINDS
-from msgsvc.terminal import Terminal
+from msgsvc.cli import output
+from msgsvc.cli.commands.profiles import PROFILE_COLUMNS, SHOW_COLUMNS
+from msgsvc.jobs.changes import RESULT_COLUMNS
+from msgsvc.api.resources import KEEP, SERVICE, TRUNCATE, WRAP, Column
+from msgsvc.api.senders import KINDS
+from msgsvc.cli.terminal import Terminal
 
 WIDTHS = (60, 80, 120, 200)
 HIDDEN = "some columns hidden; widen the terminal or use --json\n"

@@ -1,4 +1,4 @@
-"""The run's Terminal (msgsvc/terminal.py): the only module that touches the process's
+"""The run's Terminal (msgsvc/cli/terminal.py): the only module that touches the process's
 streams; tests build a fake one instead of patching, so that table layout is checked in-process."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from conftest import OTHER_SID, SERVICE_SID, page, service
 from test_senders import PN2, expect_listing, number
 
-from msgsvc.terminal import Terminal
+from msgsvc.cli.terminal import Terminal
 
 PACKAGE = Path(__file__).resolve().parents[1] / "msgsvc"
 STREAMS = re.compile(r"\bsys\.(stdin|stdout|stderr|__stdin__|__stdout__|__stderr__)\b|\bisatty\b")
@@ -28,7 +28,7 @@ def test_only_terminal_py_touches_the_process_streams():
 
 def test_the_stream_check_can_fail():
     assert STREAMS.search("print(x, file=sys.stderr)") and STREAMS.search("sys.stdin.isatty()")
-    assert STREAMS.search((PACKAGE / "terminal.py").read_text(encoding="utf-8"))
+    assert STREAMS.search((PACKAGE / "cli" / "terminal.py").read_text(encoding="utf-8"))
 
 
 LONG_NAME = "A rather long friendly name that will need to wrap in a narrow terminal"

@@ -205,7 +205,7 @@ def test_region_and_edge_are_single_host_labels(msgsvc, isolated, option, value)
 
 def test_a_region_from_the_environment_cannot_redirect_credentials(msgsvc, profile, httpserver, monkeypatch):
     monkeypatch.delenv("MSGSVC_BASE_URL", raising=False)
-    from msgsvc import config
+    from msgsvc.local import config
 
     data = config.read_config()
     del data["profiles"]["test"]["base_url"]
@@ -217,9 +217,9 @@ def test_a_region_from_the_environment_cannot_redirect_credentials(msgsvc, profi
 
 
 def test_region_and_edge_are_lower_cased_and_ignored_under_a_base_url(msgsvc, isolated):
-    from msgsvc import config
-    from msgsvc.config import resolve
-    from msgsvc.config import client_settings
+    from msgsvc.local import config
+    from msgsvc.local.config import resolve
+    from msgsvc.local.config import client_settings
 
     result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, "--region", "IE1", "--edge", "Dublin",
                     stdin="token-123456\n")

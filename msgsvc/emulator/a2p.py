@@ -28,10 +28,10 @@ import random
 import time
 from typing import Any
 
-from msgsvc.a2p import CREATE_REQUIRED, LISTS, UPDATABLE, UPDATE_REQUIRED, campaign_problems
+from msgsvc.api.a2p import CREATE_REQUIRED, LISTS, UPDATABLE, UPDATE_REQUIRED, campaign_problems
 from msgsvc.emulator.store import Store, invalid, missing, new_sid, not_found
-from msgsvc.resources import CAMPAIGN
-from msgsvc.validate import is_sid
+from msgsvc.api.resources import CAMPAIGN
+from msgsvc.api.validate import is_sid
 
 REJECT_MARKER = "REJECT"
 REJECTED = {
@@ -161,7 +161,7 @@ def _settle(store: Store, campaign: dict[str, Any], now: float) -> None:
 
 def _values(request: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The form's campaign fields: lists for list-valued ones (repeated keys), booleans parsed."""
-    from msgsvc.a2p import BOOLEANS
+    from msgsvc.api.a2p import BOOLEANS
 
     pairs = request.pairs if request.pairs is not None else list(request.form.items())
     values: dict[str, Any] = {}

@@ -22,8 +22,8 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from msgsvc.emulator.store import KINDS, Fault, Kind, Store, invalid, not_found
-from msgsvc.resources import SERVICE
-from msgsvc.validate import is_sid
+from msgsvc.api.resources import SERVICE
+from msgsvc.api.validate import is_sid
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from msgsvc.atomic import write_private
-from msgsvc.resources import SERVICE, Field
-from msgsvc.senders import KINDS as SENDER_KINDS
-from msgsvc.validate import is_sid
+from msgsvc.api.resources import SERVICE, Field
+from msgsvc.api.senders import KINDS as SENDER_KINDS
+from msgsvc.api.validate import is_sid
 
 STATE_VERSION = 1
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
@@ -214,7 +214,7 @@ class Kind:
         self.pooled = pooled
 
 
-# Which kinds are pooled: the rest are owned. Everything else comes from msgsvc/senders.py.
+# Which kinds are pooled: the rest are owned. Everything else comes from msgsvc/api/senders.py.
 POOLED = {"PN", "SC", "XE"}
 
 KINDS = {

@@ -1,0 +1,291 @@
+"""US A2P 10DLC campaigns: the rules Twilio's definition states for a campaign's fields.
+
+A pure library module (no typer, no rich, no I/O): `campaign_problems()` checks the values
+of a create or update request, keyed by wire name (`Description`, `MessageSamples`, ...),
+before anything is sent; the CLI names the options, the emulator answers Twilio-style errors
+from the same list. The rules are those of `CreateUsAppToPersonRequest` and
+`UpdateUsAppToPersonRequest` in Twilio's OpenAPI definition (twilio_messaging_v1.json):
+
+- Description: 40 to 4096 characters; MessageFlow: 40 to 2048;
+- MessageSamples: 2 to 5 samples of 20 to 1024 characters each;
+- OptInMessage, OptOutMessage, HelpMessage: 20 to 320 characters;
+- OptInKeywords, OptOutKeywords, HelpKeywords: each keyword alphanumeric (A-Z a-z 0-9), and the
+  list, joined by commas as the API lists them, at most 255 characters;
+- PrivacyPolicyUrl, TermsAndConditionsUrl: absolute http(s) URLs;
+- BrandRegistrationSid: BN followed by 32 hexadecimal digits.
+
+Lengths count characters (code points), as the definition states them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from msgsvc.api.validate import is_sid
+
+CREATE_REQUIRED = (
+    "BrandRegistrationSid", "Description", "MessageFlow", "MessageSamples",
+    "UsAppToPersonUsecase", "HasEmbeddedLinks", "HasEmbeddedPhone",
+)
+UPDATE_REQUIRED = (
+    "HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow",
+    "Description", "AgeGated", "DirectLending",
+)
+URLS = ("PrivacyPolicyUrl", "TermsAndConditionsUrl")
+UPDATABLE = UPDATE_REQUIRED + URLS  # as resources.CAMPAIGN.updatable
+
+LENGTHS = {  # wire name -> (minimum, maximum) characters
+    "Description": (40, 4096),
+    "MessageFlow": (40, 2048),
+    "OptInMessage": (20, 320),
+    "OptOutMessage": (20, 320),
+    "HelpMessage": (20, 320),
+}
+SAMPLES = (2, 5)  # how many MessageSamples
+SAMPLE_LENGTH = (20, 1024)
+KEYWORD_LISTS = ("OptInKeywords", "OptOutKeywords", "HelpKeywords")
+KEYWORDS_MAX = 255
+BOOLEANS = ("HasEmbeddedLinks", "HasEmbeddedPhone", "SubscriberOptIn", "AgeGated", "DirectLending")
+LISTS = ("MessageSamples",) + KEYWORD_LISTS
+
+USECASE = re.compile(r"^[A-Z0-9_]{1,64}$")
+_KEYWORD = re.compile(r"^[A-Za-z0-9]+$")
+
+# Where a campaign stands: still in review, or settled.
+PENDING_STATES = ("PENDING", "IN_PROGRESS")
+VERIFIED = "VERIFIED"
+FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the wire name of the field and what is wrong, as a phrase that
+    follows the field's name ("must be 40 to 4096 characters long; it is 12")."""
+
+    field: str
+    message: str
+
+
+def _url_problem(value: str) -> str | None:
+    from msgsvc.api import validate
+
+    try:
+        validate.url(value)
+    except ValueError:
+        return f"must be an absolute http:// or https:// URL; {value!r} is not"
+    return None if value else "must be an absolute http:// or https:// URL, not empty"
+
+
+def _length(text: str, low: int, high: int, what: str = "") -> str | None:
+    if low <= len(text) <= high:
+        return None
+    return f"must be {low} to {high} characters long{what}; it is {len(text)}"
+
+
+def campaign_problems(values: Mapping[str, Any], *, required: Iterable[str] = ()) -> list[Problem]:
+    """Every rule of the definition that `values` break, in a stable order; [] when none.
+
+    `values` maps wire names to str (text fields), bool (booleans) or a list of str
+    (MessageSamples and the keyword lists); a key absent or None was not given."""
+    found: list[Problem] = []
+    for name in required:
+        if values.get(name) is None:
+            found.append(Problem(name, "is required"))
+    given = {k: v for k, v in values.items() if v is not None}
+
+    brand = given.get("BrandRegistrationSid")
+    if brand is not None and not is_sid(str(brand), "BN"):
+        found.append(Problem("BrandRegistrationSid", f"must be BN followed by 32 hexadecimal digits; {brand!r} is not"))
+    usecase = given.get("UsAppToPersonUsecase")
+    if usecase is not None and not USECASE.match(str(usecase)):
+        found.append(Problem("UsAppToPersonUsecase", f"must be a use case code such as MARKETING or 2FA; {usecase!r} is not"))
+    for name, (low, high) in LENGTHS.items():
+        if name in given:
+            problem = _length(str(given[name]), low, high)
+            if problem:
+                found.append(Problem(name, problem))
+
+    samples = given.get("MessageSamples")
+    if samples is not None:
+        low, high = SAMPLES
+        if not low <= len(samples) <= high:
+            found.append(Problem("MessageSamples", f"must be {low} to {high} samples; {len(samples)} given"))
+        for number, sample in enumerate(samples, 1):
+            problem = _length(str(sample), *SAMPLE_LENGTH, what=f" (sample {number})")
+            if problem:
+                found.append(Problem("MessageSamples", problem))
+
+    for name in KEYWORD_LISTS:
+        keywords = given.get(name)
+        if keywords is None:
+            continue
+        bad = [k for k in keywords if not _KEYWORD.match(str(k))]
+        if bad:
+            found.append(Problem(name, f"must be alphanumeric keywords (A-Z, a-z, 0-9); {', '.join(repr(k) for k in bad)} is not"))
+        joined = ",".join(str(k) for k in keywords)
+        if len(joined) > KEYWORDS_MAX:
+            found.append(Problem(name, f"must be at most {KEYWORDS_MAX} characters in all (joined by commas); they are {len(joined)}"))
+
+    for name in URLS:
+        if name in given:
+            problem = _url_problem(str(given[name]))
+            if problem:
+                found.append(Problem(name, problem))
+    for name in BOOLEANS:
+        if name in given and not isinstance(given[name], bool):
+            found.append(Problem(name, f"must be true or false; {given[name]!r} is not"))
+    return found
+
+
+def to_wire(value: Any) -> str:
+    """One form value: booleans as true/false, everything else as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def campaign_form(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The form body of a create or update: one pair per value given, a list-valued field
+    as one pair per item (`MessageSamples=a&MessageSamples=b`), in the order of `values`."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            pairs.extend((name, to_wire(item)) for item in value)
+        else:
+            pairs.append((name, to_wire(value)))
+    return pairs
+
+
+def update_values(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The full body of an update: the API requires every field of UPDATE_REQUIRED, so the
+    values not changed are taken from the campaign as it is (`current`, the API's snake_case
+    object); optional fields are sent only when changed."""
+    from msgsvc.api.resources import CAMPAIGN
+
+    from_current = {f.wire: f.key for f in CAMPAIGN.fields}
+    values: dict[str, Any] = {}
+    for wire in UPDATE_REQUIRED:
+        value = changes.get(wire)
+        values[wire] = value if value is not None else current.get(from_current[wire])
+    for wire in URLS:
+        if changes.get(wire) is not None:
+            values[wire] = changes[wire]
+    return values
+
+
+def is_pending(campaign: Mapping[str, Any]) -> bool:
+    """Still in review: PENDING or IN_PROGRESS. Any other status (VERIFIED, FAILED, or one
+    Twilio adds later) has left review."""
+    return campaign.get("campaign_status") in PENDING_STATES
+
+
+def describe_errors(campaign: Mapping[str, Any]) -> list[str]:
+    """One line per entry of a campaign's `errors`: code, fields and description."""
+    lines = []
+    for error in campaign.get("errors") or []:
+        if not isinstance(error, dict):
+            lines.append(str(error))
+            continue
+        code = error.get("error_code")
+        fields = ", ".join(str(f) for f in error.get("fields") or [])
+        text = error.get("description") or "no description"
+        parts = [f"error {code}" if code is not None else "error"]
+        if fields:
+            parts.append(f"({fields})")
+        lines.append(" ".join(parts) + f": {text}")
+    return lines
+
+
+# --- waiting for the review ----------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from `90`, `90s`, `30m`, `1h`, `1h30m`, `2m30s`, `0.5s`; ValueError otherwise."""
+    match = _DURATION.match(text)
+    if not text.strip() or not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration such as 30s, 10m, 1h or 1h30m")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def format_duration(seconds: float) -> str:
+    """`0.5s`, `45s`, `2m30s`, `1h5m`: how long, for people."""
+    if seconds < 59.95:
+        return f"{seconds:.1f}".rstrip("0").rstrip(".") + "s"
+    seconds = int(round(seconds))
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds}s" if seconds else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes}m" if minutes else f"{hours}h"
+
+
+class StillPending(Exception):
+    """The campaign was still in review when the time was up (`campaign` as last seen)."""
+
+    def __init__(self, campaign: dict) -> None:
+        super().__init__(campaign.get("campaign_status"))
+        self.campaign = campaign
+
+
+def wait_for_review(
+    fetch: Callable[[], dict],
+    *,
+    timeout: float,
+    interval: float,
+    on_poll: Callable[[dict, float], None] = lambda campaign, elapsed: None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> dict:
+    """Fetch the campaign until it leaves its pending states (PENDING, IN_PROGRESS) and return
+    it; raise StillPending once `timeout` seconds have passed. One fetch at once, every
+    `interval` seconds (the last sleep is cut to what is left of the timeout)."""
+    import time
+
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    started = clock()
+    while True:
+        campaign = fetch()
+        elapsed = clock() - started
+        on_poll(campaign, elapsed)
+        if not is_pending(campaign):
+            return campaign
+        left = timeout - elapsed
+        if left <= 0:
+            raise StillPending(campaign)
+        sleep(min(interval, left))
+
+
+# --- a campaign from a file ----------------------------------------------------------------
+
+
+def values_from_file(data: Mapping[str, Any], names: Mapping[str, str], lists: Iterable[str], booleans: Iterable[str]) -> dict[str, Any]:
+    """{param: value} from a parsed TOML table whose keys are option names (`message-flow`,
+    `sample`). `names` maps each accepted key to its param; list-valued keys take an array of
+    strings (or one string), booleans true/false, the rest a string. ValueError names the
+    first key that is unknown or of the wrong type."""
+    lists, booleans = set(lists), set(booleans)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        param = names.get(key)
+        if param is None:
+            raise ValueError(f"unknown key {key!r}; the keys are: {', '.join(names)}")
+        if param in lists:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{key} must be a list of strings")
+        elif param in booleans:
+            if not isinstance(value, bool):
+                raise ValueError(f"{key} must be true or false")
+        elif not isinstance(value, str):
+            raise ValueError(f"{key} must be a string")
+        values[param] = value
+    return values

@@ -1,0 +1,286 @@
+"""When a request is sent again, and how long to wait first.
+
+Twilio processed nothing on 429 (error 20429) and 503, so those are retried for every
+method, POST included. 500, 502, 504 and a connection lost after the request was sent are
+retried only for GET and DELETE: the API has no idempotency key, and a POST sent twice can
+create two services. A refused or timed-out *connect* sent nothing and is always retried.
+
+urllib3's `Retry` does the counting, the `Retry-After` parsing (seconds or an HTTP date)
+and the exponential backoff with jitter; this subclass adds the per-method rule, a log line
+per retry, and a `Throttle` shared by every request of one client, so that a 429 slows the
+whole pool of a bulk job down instead of one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import Callable
+
+from urllib3.util.retry import Retry
+
+log = logging.getLogger("msgsvc.http")
+
+ALWAYS_RETRIED = frozenset({429, 503})
+RETRIED_IF_IDEMPOTENT = frozenset({500, 502, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+RETRY_AFTER_MAX = 120.0
+
+
+class Cancelled(Exception):
+    """A request that was about to be sent, or was waiting out a 429 or 503 (which Twilio did
+    not process), was called off by Throttle.cancel: it was not sent."""
+
+
+class Throttle:
+    """A pause shared by every thread of one client: nobody sends before `until`. In a bulk
+    job (`cancellable()`), Ctrl-C calls every such wait off at once (`cancel()`)."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+        self._cancel: threading.Event | None = None
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
+
+    def cancellable(self) -> None:
+        if self._cancel is None:
+            self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def wait(self, *, cancellable: bool = True) -> None:
+        """Until nobody is held back; Cancelled if the wait is `cancellable` and is called
+        off, or was already (only for a request Twilio has not processed any part of)."""
+        while True:
+            with self._lock:
+                delay = self._until - time.monotonic()
+            if delay <= 0:
+                return
+            if cancellable and self._cancel is not None:
+                if self._cancel.wait(delay):
+                    raise Cancelled()
+            else:
+                time.sleep(delay)
+
+
+class Deadline:
+    """The total time one attempt of a request may take, from connecting to the last byte of
+    the answer: `--timeout` bounds the whole answer, not one socket read (a server sending a
+    byte a second never trips a read timeout). Armed by the connection as each attempt starts
+    (msgsvc.api.client), it shuts the socket down when the time is up: the read in progress ends
+    at once and `expired` says why. One per thread (`current()`); one watchdog thread for all."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._armed: tuple[float, object] | None = None  # (when, connection)
+
+    def arm(self, connection) -> None:
+        with _watchdog.lock:
+            self.expired = False
+            connection.msgsvc_deadline = self  # whose attempt the connection now carries
+            self._armed = (time.monotonic() + self.seconds, connection)
+            _watchdog.watch(self)
+
+    def disarm(self) -> None:
+        with _watchdog.lock:
+            self._armed = None
+
+    def _expire(self, connection) -> None:
+        """Called by the watchdog, its lock held."""
+        import socket
+
+        self._armed = None
+        if getattr(connection, "msgsvc_deadline", None) is not self:
+            return  # back in the pool and carrying another thread's attempt now
+        self.expired = True
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            try:  # the plain socket's shutdown, under TLS too: the reader sees end of file
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Watchdog:
+    """One daemon thread that expires every armed Deadline when its time comes (a thread
+    per request would cost more than the request on a fast list)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._wake = threading.Condition(self.lock)
+        self._watched: set[Deadline] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: Deadline) -> None:
+        """The lock is held."""
+        self._watched.add(deadline)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="msgsvc-deadline", daemon=True)
+            self._thread.start()
+        self._wake.notify()
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                soonest = None
+                for deadline in list(self._watched):
+                    armed = deadline._armed
+                    if armed is None:
+                        self._watched.discard(deadline)
+                    elif armed[0] <= now:
+                        self._watched.discard(deadline)
+                        deadline._expire(armed[1])
+                    elif soonest is None or armed[0] < soonest:
+                        soonest = armed[0]
+                self._wake.wait(None if soonest is None else soonest - now)
+
+
+_watchdog = _Watchdog()
+
+
+_local = threading.local()
+
+
+def current() -> Deadline | None:
+    """The deadline of the request this thread is sending, if any."""
+    return getattr(_local, "deadline", None)
+
+
+def set_current(deadline: Deadline | None) -> None:
+    _local.deadline = deadline
+
+
+class TwilioRetry(Retry):
+    throttle: Throttle | None = None
+    notify: Callable[[str], None] | None = None  # told "retrying in 2 s (connection refused)"
+
+    def new(self, **kw):  # type: ignore[override]
+        retry = super().new(**kw)
+        retry.throttle = self.throttle
+        retry.notify = self.notify
+        return retry
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
+        """urllib3 retries "other" errors (TLS, a failed proxy tunnel) for every method. TLS
+        errors are configuration, not bad luck: never retried. For a POST only an error
+        that proves nothing was sent (the connection or the proxy tunnel failed) is."""
+        deadline = current()
+        if error is not None and deadline is not None and deadline.expired:  # never retried
+            raise error.with_traceback(_stacktrace)
+        if deadline is not None:  # this attempt is over: its connection may go to another thread
+            deadline.disarm()
+        if error is not None:
+            from urllib3.exceptions import ProxyError, SSLError
+
+            if isinstance(error, SSLError) or (
+                isinstance(error, ProxyError) and isinstance(error.original_error, SSLError)
+            ):
+                raise error.with_traceback(_stacktrace)
+            if (
+                method is not None
+                and method.upper() not in IDEMPOTENT_METHODS
+                and not isinstance(error, ProxyError)
+                and not self._is_connection_error(error)
+            ):
+                raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code in ALWAYS_RETRIED:
+            return True
+        return method.upper() in IDEMPOTENT_METHODS and status_code in RETRIED_IF_IDEMPOTENT
+
+    def get_backoff_time(self) -> float:
+        # urllib3 waits nothing before the first retry; after a 429 that is too eager.
+        return backoff(len(self.history), self.backoff_factor)
+
+    def sleep(self, response=None) -> None:  # type: ignore[override]
+        delay = None
+        if response is not None and self.respect_retry_after_header:
+            try:
+                delay = self.get_retry_after(response)
+            except Exception:  # an unparsable Retry-After: fall back to backoff
+                delay = None
+        if delay is None:
+            delay = self.get_backoff_time()
+        last = self.history[-1] if self.history else None
+        if last is not None:
+            why = f"HTTP {last.status}" if last.status else f"{type(last.error).__name__}"
+            log.debug(
+                "retry: %s %s after %s; waiting %.2f s (%s retries left)",
+                last.method, last.url, why, delay, self.total,
+            )
+        if self.notify is not None and last is not None:
+            self.notify(retry_note(delay, f"HTTP {last.status}" if last.status else _why(last.error)))
+        if self.throttle is not None and last is not None and last.status in ALWAYS_RETRIED:
+            self.throttle.hold(delay)
+            # Called off by Ctrl-C only when no earlier answer may have been processed.
+            self.throttle.wait(cancellable=all(h.status in ALWAYS_RETRIED for h in self.history))
+        elif delay > 0:
+            time.sleep(delay)
+
+
+BACKOFF_MAX = 30.0
+
+
+def retry_note(delay: float, why: str) -> str:
+    """`retrying in 2 s (connection refused)`: what a person sees while a retry waits."""
+    shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+    return f"retrying in {shown} s ({why})"
+
+
+def _why(error: BaseException | None) -> str:
+    """A failed attempt in a few words: 'connection refused', 'timed out', ..."""
+    text = str(error)
+    if "refused" in text.lower():
+        return "connection refused"
+    if "timed out" in text.lower() or "timeout" in type(error).__name__.lower():
+        return "timed out"
+    return "connection failed" if "NewConnectionError" in type(error).__name__ else "connection lost"
+
+
+def backoff(attempt: int, backoff_factor: float) -> float:
+    """The wait before retry number `attempt` (1, 2, ...): exponential, with as much jitter
+    as the factor, capped. Used by TwilioRetry and by the client's body-read retries."""
+    if attempt <= 0:
+        return 0.0
+    return float(min(BACKOFF_MAX, backoff_factor * 2 ** (attempt - 1) + random.random() * backoff_factor))
+
+
+def pause(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def make_retry(
+    max_retries: int, throttle: Throttle | None = None, backoff_factor: float = 0.5,
+    notify: Callable[[str], None] | None = None,
+) -> TwilioRetry:
+    retry = TwilioRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        redirect=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=ALWAYS_RETRIED | RETRIED_IF_IDEMPOTENT,
+        backoff_factor=backoff_factor,
+        backoff_max=BACKOFF_MAX,
+        backoff_jitter=backoff_factor,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        respect_retry_after_header=True,
+        retry_after_max=RETRY_AFTER_MAX,
+    )
+    retry.throttle = throttle
+    retry.notify = notify
+    return retry

@@ -1,0 +1,108 @@
+"""Checks on user input, made before any request is sent. Each returns the clean value or
+raises ValueError with a sentence that the caller prefixes with the option's name."""
+
+from __future__ import annotations
+
+import re
+
+# Any two capital letters and 32 hexadecimal digits: which prefixes name what is said by the
+# resource declarations (msgsvc/api/resources.py), not here.
+SID = re.compile(r"([A-Z]{2})[0-9a-fA-F]{32}")
+
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+ALPHA_SENDER = re.compile(r"[A-Za-z0-9 +\-_&]{1,11}")
+
+
+def is_sid(value: str, prefix: str) -> bool:
+    """Whether the whole of `value` is a SID with this prefix (a trailing newline is not)."""
+    match = SID.fullmatch(value)
+    return match is not None and match.group(1) == prefix
+
+
+def sid(value: str, prefix: str) -> str:
+    if not is_sid(value, prefix):
+        from msgsvc.api.resources import sid_what
+
+        raise ValueError(
+            f"{value!r} is not {sid_what(prefix)} ({prefix} followed by 32 hexadecimal digits)"
+        )
+    return value
+
+
+def length(value: str, minimum: int | None, maximum: int | None) -> str:
+    """A text of `minimum` to `maximum` characters."""
+    if minimum is not None and len(value) < minimum:
+        raise ValueError(f"it is {len(value)} characters long; it must have at least {minimum}")
+    if maximum is not None and len(value) > maximum:
+        raise ValueError(f"it is {len(value)} characters long; the limit is {maximum}")
+    return value
+
+
+def url(value: str) -> str:
+    """An absolute http(s) URL. The empty string is allowed: it clears the field."""
+    if value == "":
+        return value
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an absolute http:// or https:// URL")
+    if any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} contains white space")
+    return value
+
+
+def base_url(value: str) -> str:
+    """A base URL for every API host: scheme, host, an optional port and path prefix; no
+    query, fragment or user name (the API's paths are appended to it)."""
+    if value == "":
+        raise ValueError("is empty")
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if "@" in parts.netloc:  # never echoed: what precedes the @ may be a password
+        shown = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}"
+        raise ValueError(f"{shown!r} carries a user name or password; credentials come from the profile")
+    url(value)
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(f"{value!r} has a query or fragment; give only scheme, host, port and path")
+    return value.rstrip("/")
+
+
+HOST_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def host_label(value: str) -> str:
+    """A Twilio region or edge (ie1, us1, dublin): one DNS label, since it becomes part of
+    the host that receives the credentials. Returned lower-cased (DNS ignores case)."""
+    if not HOST_LABEL.fullmatch(value.lower()):
+        raise ValueError(f"{value!r} is not a region or edge name (letters, digits and '-')")
+    return value.lower()
+
+
+def friendly_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("it must not be empty")
+    if len(value) > 64:
+        raise ValueError(f"it is {len(value)} characters long; the limit is 64")
+    return value
+
+
+def e164(value: str) -> str:
+    if not E164.fullmatch(value):
+        raise ValueError(f"{value!r} is not an E.164 phone number such as +15017122661")
+    return value
+
+
+def alpha_sender(value: str) -> str:
+    if not ALPHA_SENDER.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid alpha sender ID: 1 to 11 characters from "
+            "A-Z a-z 0-9, space, - + _ &"
+        )
+    if value.isdigit():
+        raise ValueError(f"{value!r} is not a valid alpha sender ID: it cannot be digits only")
+    return value

@@ -1,0 +1,469 @@
+"""The root command, its global options, and the one boundary where errors become messages.
+
+Start-up is completion latency (every Tab press runs this program), so nothing here or in
+the command modules imports requests or rich at module level.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+
+import typer
+from typer.core import TyperArgument, TyperGroup
+
+from msgsvc import __version__
+from msgsvc.cli.complete import complete_profiles
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError, OutputError
+
+# Typer bundles its own Click and has no public ClickException; our boundary needs it.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+if TYPE_CHECKING:
+    from msgsvc.cli.terminal import Terminal
+
+HELP = f"""Administer Twilio Messaging Services: services, their senders, credential profiles.
+
+Output is a table on a terminal, tab-separated text in a pipe, and the API's JSON with
+--json. The options below may also be given after the command. Credentials come from --profile, $MSGSVC_PROFILE, Twilio's environment variables
+(TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET), then
+the active profile.
+
+Limits: each attempt of a request, connecting and the whole answer, must end within the
+connect and read timeouts together (40 s by default; 2 x SECONDS with --timeout); one answer
+is read up to 32 MB; a list follows at most 2,000 pages and stops at 3 empty pages in a
+row. Credentials go only over https://, or plain http:// to this machine without a proxy.
+SIGTERM is handled as Ctrl-C (what was sent finishes), then exit 143.
+
+Example:
+
+\b
+    msgsvc profiles add prod --account-sid AC0123...
+    msgsvc services list
+
+\b
+{EXIT_CODE_HELP}"""
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _UnixArgument(TyperArgument):
+    """Usage lines name a required argument SERVICE, as Unix tools do; Typer 0.28 writes
+    {SERVICE}, which reads as a literal brace or a set to choose from."""
+
+    def make_metavar(self, ctx, *, usage: bool = False) -> str:
+        text = super().make_metavar(ctx, usage=usage)
+        return text[1:-1] if usage and text.startswith("{") and text.endswith("}") else text
+
+
+def _set_global(ctx, param, value):
+    """A global option given after the command: it sets the run's State as the root would."""
+    if value is None or value is False or ctx.resilient_parsing:
+        return value
+    from msgsvc.cli.state import State
+
+    state = ctx.find_root().obj
+    if not isinstance(state, State):  # a sub-app invoked on its own in a test
+        return value
+    if param.name == "base_url":
+        from msgsvc.api import validate
+
+        try:
+            value = validate.base_url(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    elif param.name == "timeout" and value != value:  # NaN passes Click's range check
+        raise typer.BadParameter("nan is not a number of seconds")
+    elif param.name == "debug" and not state.debug:
+        _enable_debug(state.term)
+    setattr(state, param.name, value)
+    return value
+
+
+def _global_options(command) -> None:
+    """--debug, --base-url, --timeout and --max-retries work after the command too, as --json
+    and --profile do: each leaf command takes them (hidden from its own help; msgsvc --help
+    documents them once)."""
+    from typer._click import types
+    from typer.core import TyperOption
+
+    subcommands = getattr(command, "commands", None)
+    if subcommands is not None:
+        if type(command) is TyperGroup:
+            command.__class__ = _Suggesting
+        for sub in subcommands.values():
+            _global_options(sub)
+        return
+    taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    hidden = {"expose_value": False, "hidden": True, "callback": _set_global}
+    made = [
+        TyperOption(param_decls=["--debug", "debug"], is_flag=True, default=False, **hidden),
+        TyperOption(param_decls=["--base-url", "base_url"], metavar="URL", **hidden),
+        TyperOption(param_decls=["--timeout", "timeout"], type=types.FloatRange(0.001, 86400), metavar="SECONDS", **hidden),
+        TyperOption(param_decls=["--max-retries", "max_retries"], type=types.IntRange(0, 100), metavar="N", **hidden),
+    ]
+    command.params.extend(option for option in made if not set(option.opts) & taken)
+
+
+def _unix_arguments(command) -> None:
+    """Every argument of `command` and of its subcommands names itself the Unix way (our
+    commands only: Typer itself is left as it is)."""
+    for param in command.params:
+        if type(param) is TyperArgument:
+            param.__class__ = _UnixArgument
+    for sub in getattr(command, "commands", {}).values():
+        _unix_arguments(sub)
+
+
+# Nouns whose module is imported only when the noun is used: noun -> "module" (its Typer
+# `app`) or "module:attribute" (a Typer app or a single command function). Every Tab press
+# runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
+LAZY: dict[str, str] = {
+    "services": "msgsvc.cli.commands.services",
+    "numbers": "msgsvc.cli.commands.senders:numbers",
+    "short-codes": "msgsvc.cli.commands.senders:short_codes",
+    "alpha-senders": "msgsvc.cli.commands.senders:alpha_senders",
+    "channel-senders": "msgsvc.cli.commands.senders:channel_senders",
+    "destination-alpha-senders": "msgsvc.cli.commands.senders:destination_alpha_senders",
+    "campaigns": "msgsvc.cli.commands.campaigns",
+    "brands": "msgsvc.cli.commands.brands",
+    "export": "msgsvc.cli.commands.setup:export",
+    "plan": "msgsvc.cli.commands.setup:plan",
+    "apply": "msgsvc.cli.commands.setup:apply",
+    "profiles": "msgsvc.cli.commands.profiles",
+    "emulator": "msgsvc.cli.commands.emulator:emulator",
+    "completion": "msgsvc.cli.shell:completion",
+}
+
+
+class _Suggesting(TyperGroup):
+    """A group whose unknown command suggests what was meant, from every command it lists
+    (the root's lazily loaded nouns included: LAZY is the list), ignoring case, singular and
+    plural, and common synonyms (ls, rm): see msgsvc/suggest.py."""
+
+    def resolve_command(self, ctx, args):
+        from typer._click.exceptions import UsageError as ClickUsageError
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except ClickUsageError as error:
+            if args and not args[0].startswith("-"):
+                from msgsvc.suggest import did_you_mean
+
+                hint = did_you_mean(args[0], self.list_commands(ctx))
+                if hint:
+                    error.message = f"{error.message.rstrip('.')}. {hint[0].upper()}{hint[1:]}"
+            raise
+
+
+class _Root(_Suggesting):
+    """The root group: the LAZY nouns are listed by name and built on first use."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(LAZY) + [name for name in self.commands if name not in LAZY]
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in LAZY:
+            import importlib
+
+            from typer.main import get_command
+
+            # Built exactly as app.add_typer(...) or app.command(...) would build it.
+            module, _, attribute = LAZY[name].partition(":")
+            target = getattr(importlib.import_module(module), attribute or "app")
+            holder = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, context_settings=CONTEXT)
+            if isinstance(target, typer.Typer):
+                holder.add_typer(target, name=name)
+            else:  # a single command; the callback keeps the holder a group
+                holder.command(name)(target)
+                holder.callback()(lambda: None)
+            built = get_command(holder).commands[name]
+            _unix_arguments(built)
+            _global_options(built)
+            self.commands[name] = built
+        return self.commands.get(name)
+
+
+app = typer.Typer(
+    cls=_Root,
+    name="msgsvc",
+    help=HELP,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings=CONTEXT,
+)
+
+
+def _term(ctx: typer.Context) -> Terminal:
+    """This run's Terminal: the root context's obj, until the root callback puts it on the State."""
+    obj = ctx.find_root().obj
+    if obj is None:  # invoked without cli.run (a test of the bare Click command)
+        from msgsvc.cli.terminal import Terminal
+
+        obj = ctx.find_root().obj = Terminal.system()
+    return getattr(obj, "term", obj)
+
+
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value:
+        term = _term(ctx)  # not through msgsvc.cli.output: it would import json
+        term.write_out(f"msgsvc {__version__}\n".encode())
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.", autocompletion=complete_profiles, show_default=False)] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")] = False,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    if timeout is not None and timeout != timeout:  # NaN passes Click's range check
+        raise typer.BadParameter("nan is not a number of seconds", param_hint="'--timeout'")
+    if base_url is not None:
+        from msgsvc.api import validate
+
+        try:
+            base_url = validate.base_url(base_url)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="'--base-url'") from None
+    debug = debug or os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+    from msgsvc.cli.state import State
+
+    state = State(
+        term=_term(ctx), profile=profile, json=json_, base_url=base_url, debug=debug, timeout=timeout,
+        max_retries=max_retries,
+    )
+    ctx.obj = state
+    if debug:
+        _enable_debug(state.term)
+
+
+def _disable_debug() -> None:
+    """Undo _enable_debug, so that one in-process run does not leak into the next."""
+    if "logging" not in sys.modules:
+        return
+    import logging
+
+    logger = logging.getLogger("msgsvc")
+    logger.handlers[:] = []
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
+
+
+def _enable_debug(term: Terminal) -> None:
+    import logging  # only here: importing logging costs about 10 ms at every start
+
+    class _Redact(logging.Filter):
+        """Last line of defence: any known secret in a debug line becomes ***."""
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg, record.args = term.escape(record.getMessage()), None
+            return True
+
+    handler = logging.StreamHandler(term.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    handler.addFilter(_Redact())
+    logger = logging.getLogger("msgsvc")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+
+
+# --- the error boundary ---------------------------------------------------------------------
+
+
+def _note(term: Terminal, text: str) -> None:
+    from msgsvc.cli.output import note  # only when there is something to say: it imports json
+
+    note(term, text)
+
+
+def report(term: Terminal, message: str, hint: str | None = None) -> None:
+    from msgsvc.cli.output import report  # only when there is something to say: it imports json
+
+    report(term, message, hint)
+
+
+def report_error(term: Terminal, error: MsgsvcError) -> None:
+    from msgsvc.errors import ApiError
+
+    message = str(error)
+    hint = error.hint
+    if isinstance(error, ApiError):
+        if error.more_info:
+            message += f" (see {error.more_info})"
+        if hint is None:
+            hint = _api_hint(error)
+    from msgsvc.cli.output import report
+
+    report(term, message, hint, details=error.details)
+
+
+def _api_hint(error) -> str | None:
+    if error.status == 401:
+        return "the credentials were refused: check them with 'msgsvc profiles show'"
+    if error.status == 403:
+        return "the credentials are valid but not allowed to do this (account suspended, or a restricted API key)"
+    if error.status == 429:
+        return "Twilio is rate-limiting this account; try again later or raise --max-retries"
+    return None
+
+
+def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
+    """Run msgsvc and return its exit code; every expected failure is one message on stderr.
+    `term` is where it reads and writes (this process's terminal unless given)."""
+    import gc
+
+    # Start-up is a Tab press: building the command tree allocates many objects and no
+    # garbage worth collecting, and the collector's passes over them cost milliseconds.
+    gc.disable()
+    from typer.main import get_command
+
+    from msgsvc.cli.terminal import Terminal
+
+    term = term or Terminal.system()
+    command = get_command(app)
+    instruction = os.environ.get("_MSGSVC_COMPLETE")
+    if instruction:  # one Tab press (or the script): the answer only, never an error
+        from msgsvc.cli.shell import respond
+
+        try:
+            return respond(term, command, instruction)
+        finally:
+            gc.enable()
+    gc.enable()
+    if argv is None:
+        argv = sys.argv[1:]
+    debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in argv
+    try:
+        with term.attached():
+            return _run(term, command, argv, debug)
+    finally:
+        _disable_debug()
+
+
+class _Interrupted(Exception):
+    """Ctrl-C inside a command. Typer's main() turns a KeyboardInterrupt into a silent
+    exit 130; this carries it past main() so that the user is told why msgsvc stopped."""
+
+
+def _invoke_interruptibly(invoke):
+    def run_command(ctx):
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt as error:
+            raise _Interrupted() from error
+
+    return run_command
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[list[bool]]:
+    """SIGTERM (CI cancelling a job, `timeout`, `docker stop`) stops msgsvc as Ctrl-C does:
+    what is in flight finishes, every value of a bulk job gets its result; the exit status
+    is then 143. Yields [whether SIGTERM came]. Only where signals exist and can be handled
+    (the main thread)."""
+    import signal
+    import threading
+
+    came = [False]
+    sigterm = getattr(signal, "SIGTERM", None)
+    if sigterm is None or threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+
+    def stop(signum, frame) -> None:
+        came[0] = True
+        raise KeyboardInterrupt()
+
+    previous = signal.signal(sigterm, stop)
+    try:
+        yield came
+    finally:
+        signal.signal(sigterm, previous)
+
+
+def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
+    with sigterm_as_ctrl_c() as terminated:
+        code = _run_command(term, command, argv, debug)
+    if code == ExitCode.INTERRUPTED and terminated[0]:
+        return ExitCode.TERMINATED
+    return code
+
+
+def _run_command(term: Terminal, command, argv: list[str], debug: bool) -> int:
+    command.invoke = _invoke_interruptibly(command.invoke)
+    try:
+        result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False, obj=term)
+        return result if isinstance(result, int) else ExitCode.OK
+    except Interrupted as error:
+        _note(term, "")  # past the ^C the terminal echoed
+        report_error(term, error)
+        return int(error.exit_code)
+    except MsgsvcError as error:
+        report_error(term, error)
+        if isinstance(error, OutputError):
+            term.silence_stdout()  # nothing more to flush at exit, and nothing said twice
+        return int(error.exit_code)
+    except NoArgsIsHelpError as error:
+        error.show()  # the help, on stderr: no command was given
+        return ExitCode.USAGE
+    except ClickException as error:
+        _report_usage(term, error)
+        return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
+    except (typer.Abort, KeyboardInterrupt, _Interrupted):
+        _note(term, "")
+        report(term, "interrupted")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return _broken_pipe(term)
+    except SystemExit:
+        # Typer itself catches EPIPE on stdout, wraps the streams and exits 1; we say
+        # nothing and exit 141 as documented.
+        if term.unwrap_click_streams():
+            return _broken_pipe(term)
+        raise
+    except OSError as error:  # the machine, not msgsvc: a full disk, a read-only directory
+        where = f": {error.filename}" if error.filename else ""
+        report(term, f"{error.strerror or error}{where}")
+        term.silence_stdout()
+        return ExitCode.ERROR
+    except Exception as error:  # an unexpected bug: one line, and the way to see more
+        if debug:
+            import traceback
+
+            traceback.print_exc(file=term.stderr)
+        report(
+            term,
+            f"unexpected error: {type(error).__name__}: {error}",
+            None if debug else "run again with --debug (or MSGSVC_DEBUG=1) to see the details",
+        )
+        return ExitCode.ERROR
+
+
+def _broken_pipe(term: Terminal) -> int:
+    """The reader went away (msgsvc ... | head): say nothing, like other Unix tools."""
+    term.silence_stdout()
+    return ExitCode.BROKEN_PIPE
+
+
+def _report_usage(term: Terminal, error: ClickException) -> None:
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        for line in ctx.get_usage().splitlines():
+            _note(term, line)
+    report(term, error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
+
+
+def main() -> None:
+    """The console script of installs made before `msgsvc.__main__:main` took over."""
+    sys.exit(run())

@@ -1,0 +1,94 @@
+"""msgsvc brands: the account's US A2P 10DLC brand registrations (read only)."""
+
+from typing import Annotated
+
+import typer
+
+from msgsvc.cli.complete import complete_brands
+from msgsvc.cli.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, columns_help, list_limit, list_options, use
+from msgsvc.api.resources import BRAND
+
+app = typer.Typer(
+    help="The account's US A2P 10DLC brand registrations (read only): status and failure reason.\n\n"
+    "Example:\n\n\b\n    msgsvc brands list\n    msgsvc brands get BN0123456789abcdef0123456789abcdef",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+LimitOpt, AllOpt, PageSizeOpt = list_options("brands")
+
+
+def _check_brand(value: str) -> str:
+    from msgsvc.api import validate
+
+    try:
+        return validate.sid(value, "BN")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+BrandArg = Annotated[
+    str,
+    typer.Argument(metavar="BRAND", help="A BN... brand registration SID.", callback=_check_brand,
+                   autocompletion=complete_brands, show_default=False),
+]
+
+
+def _remember(state, brands: list[dict], *, complete: bool) -> None:
+    from msgsvc.local import cache
+
+    cache.remember_table(state.profile, "brands", {str(b.get("sid")): brand_label(b) for b in brands}, replace=complete)
+
+
+def brand_label(brand: dict) -> str:
+    """What completion shows beside a brand's SID (brands have no name): `APPROVED STANDARD`."""
+    return f"{brand.get('status')} {brand.get('brand_type')}"
+
+
+@app.command("list")
+def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, page_size: PageSizeOpt = None,
+                fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """List the account's brand registrations: the first 50, or --limit N, or --all.
+
+    {columns}
+
+    Example:
+
+    \b
+        msgsvc brands list
+        msgsvc brands list --all --json | jq -r '.[] | select(.status == "APPROVED") | .sid'
+    """
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=BRAND.keys, jq=jq)
+    limit = list_limit(ctx, limit, all_)
+    from msgsvc.cli.output import emit_records
+
+    shown = emit_records(state.term, state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns,
+                         as_json=state.json, fields=state.fields, jq=state.jq,
+                         empty="No brand registrations on this account: register one in Twilio's Console", plural="brands")
+    _remember(state, shown, complete=limit is None or len(shown) < limit)
+
+
+@app.command("get")
+def brands_get(ctx: typer.Context, brand: BrandArg, fields: FieldsOpt = None, jq: JqOpt = None,
+               json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Show one brand registration, every field; on a terminal, why it failed.
+
+    Example:
+
+    \b
+        msgsvc brands get BN0123456789abcdef0123456789abcdef
+    """
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=BRAND.keys, jq=jq)
+    from msgsvc.api.a2p import describe_errors
+    from msgsvc.cli.output import emit_record, note
+
+    record = state.client().get_brand(brand)
+    emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
+    _remember(state, [record], complete=False)
+    if state.term.stdout_tty and not state.json and not state.fields and record.get("status") == "FAILED":
+        note(state.term, f"Brand {brand} FAILED: {state.term.escape(str(record.get('failure_reason') or 'no reason given'))}")
+        for line in describe_errors(record):
+            note(state.term, f"  {state.term.escape(line)}")
+
+
+brands_list.__doc__ = brands_list.__doc__.replace("{columns}", columns_help(BRAND.columns, BRAND.keys))

@@ -1,0 +1,424 @@
+"""msgsvc campaigns: a service's US A2P 10DLC campaign: see, register, change, wait for, remove."""
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from msgsvc.cli.complete import complete_brands
+from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
+from msgsvc.cli.options import (
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, outcome_unknown_hint, use,
+    with_field_options,
+)
+from msgsvc.api.resources import CAMPAIGN
+
+app = typer.Typer(
+    help="A service's US A2P 10DLC campaign: register it, follow its review, change or remove it.\n\n"
+    "Example:\n\n\b\n"
+    "    msgsvc campaigns create Alerts --from-file campaign.toml\n"
+    "    msgsvc campaigns wait Alerts --timeout 1h",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+# update takes the fields the API lets an update send
+CAMPAIGN_UPDATE = replace(CAMPAIGN, fields=CAMPAIGN.update_fields)
+
+FromFileOpt = Annotated[
+    Optional[Path],
+    typer.Option("--from-file", metavar="FILE", dir_okay=False, show_default=False,
+                 help="Read the campaign's fields from a TOML file whose keys are these options' names "
+                      "(brand, usecase, description, message-flow, sample = [...], ...); options given "
+                      "on the command line win."),
+]
+
+
+MAX_WAIT = 30 * 86400  # seconds: longer than any review, and within what a sleep can take
+
+
+class CampaignFailed(MsgsvcError):
+    """The campaign's review ended in FAILED: exit 1."""
+
+
+class WaitTimedOut(MsgsvcError):
+    """The campaign was still in review when --timeout ran out: exit 5."""
+
+    exit_code = ExitCode.WAIT_TIMEOUT
+
+
+def _duration(value: Any) -> float:
+    if isinstance(value, float):
+        return value
+    from msgsvc.api.a2p import parse_duration
+
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _service(client: Any, ref: str) -> tuple[str, str]:
+    """(SID, friendly name) of the service named by SERVICE."""
+    from msgsvc.jobs.resolve import resolve_service
+
+    sid = resolve_service(client, ref)
+    if sid == ref:
+        return sid, str(client.get_service(sid).get("friendly_name") or "")
+    return sid, ref
+
+
+def _campaign_of(client: Any, sid: str, name: str) -> dict:
+    campaign = client.find_campaign(sid)
+    if campaign is None:
+        raise NotFoundError(
+            f"{sid} ({name}) has no US A2P 10DLC campaign: it is not registered",
+            hint=f"register one: msgsvc campaigns create {sid} --from-file campaign.toml",
+        )
+    return campaign
+
+
+def _explain(term: Any, campaign: dict) -> None:
+    """On a terminal, a line saying where the campaign stands, and its errors."""
+    from msgsvc.api.a2p import describe_errors, is_pending
+    from msgsvc.cli.output import note
+
+    status = campaign.get("campaign_status")
+    sid, service = campaign.get("sid"), campaign.get("messaging_service_sid")
+    if is_pending(campaign):
+        note(term, f"Campaign {sid} is {status}: in review. Follow it with: msgsvc campaigns wait {service}")
+    elif status == "FAILED":
+        note(term, f"Campaign {sid} FAILED review:")
+        for line in describe_errors(campaign):
+            note(term, f"  {term.escape(line)}")
+        note(term, f"Fix the fields named, then resubmit: msgsvc campaigns update {service} ...")
+
+
+def _values(resource: Any, from_file: Path | None, values: dict, term: Any = None) -> dict:
+    """{param: value}: the file's, then the options given on top. The file may hold every
+    field of a campaign (the one `create` read): for `update`, those an update cannot
+    change are left out, with a note on stderr (`term`)."""
+    merged: dict = {}
+    if from_file is not None:
+        import tomllib
+
+        try:
+            data = tomllib.loads(from_file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError(f"cannot read {from_file}: {exc.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{from_file} is not valid TOML: {exc}") from None
+        from msgsvc.api.a2p import values_from_file
+
+        fields = CAMPAIGN.fields
+        try:
+            merged = values_from_file(
+                data, {f.option[2:]: f.param for f in fields},
+                lists=[f.param for f in fields if f.many], booleans=[f.param for f in fields if f.kind == "bool"],
+            )
+        except ValueError as exc:
+            raise UsageError(f"{from_file}: {exc}") from None
+        kept = {f.param for f in resource.fields}
+        left_out = [CAMPAIGN.field(param).option[2:] for param in merged if param not in kept]
+        if left_out and term is not None:
+            from msgsvc.cli.output import note
+
+            note(term, f"{from_file}: not sent, since an update cannot change them: {', '.join(left_out)}")
+        merged = {param: value for param, value in merged.items() if param in kept}
+        problems = []
+        for param, value in merged.items():  # the options' own checks, on the file's values: all of them
+            field = resource.field(param)
+            try:
+                merged[param] = field.clean(value)
+            except ValueError as exc:
+                problems.append(f"{field.option[2:]}: {exc}")
+        if len(problems) == 1:
+            raise UsageError(f"{from_file}: {problems[0]}", hint="nothing was sent")
+        if problems:
+            raise UsageError(f"{len(problems)} problems in {from_file}:", hint="nothing was sent",
+                             details=tuple("  " + problem for problem in problems))
+    merged.update({param: value for param, value in values.items() if value is not None})
+    return merged
+
+
+def _check(verb: str, wire_values: dict, required: tuple[str, ...]) -> None:
+    """Every rule of the definition, before anything is sent: exit 2 naming each."""
+    from msgsvc.api.a2p import campaign_problems
+
+    problems = campaign_problems(wire_values, required=required)
+    if problems:
+        options = {f.wire: f.option for f in CAMPAIGN.fields}
+        raise UsageError(
+            "invalid campaign: " + "; ".join(f"{options.get(p.field, p.field)} {p.message}" for p in problems),
+            hint=f"see 'msgsvc campaigns {verb} --help'",
+        )
+
+
+def _change(state: Any, action: str, sid: str, target: str | None = None, form: list[tuple[str, str]] = ()) -> dict | None:
+    """Send one change of the service's campaign, or print it for --dry-run (None then)."""
+    from msgsvc.jobs.executor import send
+    from msgsvc.jobs.changes import Change, dry_run
+
+    change = Change(action, CAMPAIGN.name, service=sid, target=target, inputs=(sid,), form=form)
+    if state.dry_run:
+        from msgsvc.cli.output import emit_plan
+
+        emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
+        return None
+    return send(state.client(), change)
+
+
+def _wire(values: dict) -> dict:
+    return {CAMPAIGN.field(param).wire: value for param, value in values.items()}
+
+
+@app.command("get")
+def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = None, jq: JqOpt = None,
+                  json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Show a service's campaign, every field; on a terminal, where its review stands and why it failed.
+
+    No campaign is exit status 3 ("not registered").
+
+    Example:
+
+    \b
+        msgsvc campaigns get Alerts
+        msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json | jq -r .campaign_status
+    """
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
+    from msgsvc.cli.output import emit_record
+
+    client = state.client()
+    campaign = _campaign_of(client, *_service(client, service))
+    emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
+    if state.term.stdout_tty and not state.json and not state.fields:
+        _explain(state.term, campaign)
+
+
+@app.command("create")
+@with_field_options(CAMPAIGN)
+def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
+                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
+                     values: dict) -> None:
+    """Register a US A2P 10DLC campaign on a service; print it (PENDING: in review).
+
+    Required: --brand, --usecase, --description (40 to 4096 characters), --message-flow
+    (40 to 2048), --sample 2 to 5 times (20 to 1024 characters each), and
+    --has-embedded-links/--no-has-embedded-links, --has-embedded-phone/--no-has-embedded-phone,
+    from the options or from --from-file. Every rule is checked before anything is sent.
+    'msgsvc brands list' shows the brands; 'msgsvc campaigns usecases SERVICE --brand BN...'
+    the use cases a brand may register. 'msgsvc campaigns wait SERVICE' follows the review.
+
+    Example:
+
+    \b
+        msgsvc campaigns create Alerts --from-file campaign.toml
+        msgsvc campaigns create Alerts --brand BN0123456789abcdef0123456789abcdef \\
+            --usecase ACCOUNT_NOTIFICATION --no-has-embedded-links --no-has-embedded-phone \\
+            --description "Account alerts for customers of Example Corp who opted in." \\
+            --message-flow "Customers opt in on example.com/alerts by ticking an unticked box." \\
+            --sample "Example Corp: your password was changed." \\
+            --sample "Example Corp: a new device signed in to your account."
+    """
+    from msgsvc.api.a2p import CREATE_REQUIRED
+
+    wire_values = _wire(_values(CAMPAIGN, from_file, values))
+    _check("create", wire_values, CREATE_REQUIRED)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    from msgsvc.cli.output import emit_record, note
+
+    client = state.client()
+    sid, name = _service(client, service)
+    form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
+    with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {sid}"):
+        campaign = _change(state, "create", sid, form=form)
+    if campaign is None:  # a dry run
+        return
+    emit_record(state.term, campaign, as_json=state.json)
+    if not state.json:
+        note(state.term, f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
+                         f"Follow its review with: msgsvc campaigns wait {sid}")
+
+
+CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
+
+
+@app.command("update")
+@with_field_options(CAMPAIGN_UPDATE)
+def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
+                     profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
+                     values: dict) -> None:
+    """Change a service's campaign and submit it for review again; print it.
+
+    Only the fields an update may change are options. Twilio requires the description, the
+    message flow, the samples and the four flags on every update: those not given are sent
+    as the campaign has them. Twilio accepts an update once the review is over (VERIFIED or
+    FAILED); the campaign is then reviewed again. --from-file takes the file create read:
+    the fields an update cannot change are left out, with a note.
+
+    Example:
+
+    \b
+        msgsvc campaigns update Alerts --description "Account alerts for customers of Example Corp who opted in on example.com."
+        msgsvc campaigns update Alerts --from-file campaign.toml
+    """
+    from msgsvc.api.a2p import UPDATE_REQUIRED, update_values
+
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    changes = _wire(_values(CAMPAIGN_UPDATE, from_file, values, state.term))
+    if not changes:
+        raise UsageError("nothing to change: give at least one field option, or --from-file",
+                         hint="see 'msgsvc campaigns update --help' for the options")
+    _check("update", changes, ())
+    from msgsvc.cli.output import emit_record, note
+
+    client = state.client()
+    sid, name = _service(client, service)
+    current = _campaign_of(client, sid, name)
+    wire_values = update_values(current, changes)
+    _check("update", wire_values, UPDATE_REQUIRED)
+    form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {sid}"):
+        updated = _change(state, "update", sid, current["sid"], form)
+    if updated is None:  # a dry run
+        return
+    emit_record(state.term, updated, as_json=state.json)
+    if not state.json:
+        note(state.term, f"Updated campaign {updated.get('sid')} ({', '.join(changes)}): {updated.get('campaign_status')}")
+
+
+DELETE_WARNING = (
+    "deleting campaign {campaign} stops US A2P 10DLC messaging from {sid} ({name}) at once; "
+    "a new campaign needs a new review, which can take days"
+)
+
+
+@app.command("delete")
+def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
+                     quiet: QuietOpt = False, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Delete a service's campaign: US messaging from its 10DLC numbers stops.
+
+    Warns, then asks for confirmation in a terminal; needs --yes otherwise.
+
+    Example:
+
+    \b
+        msgsvc campaigns delete Alerts
+        msgsvc campaigns delete MG0123456789abcdef0123456789abcdef --yes
+    """
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    from msgsvc.cli.output import confirm, note
+
+    if not yes and not state.dry_run and not state.term.stdin_tty:
+        raise UsageError("refusing to delete a campaign without confirmation", hint="add --yes to delete from a script")
+    client = state.client()
+    sid, name = _service(client, service)
+    campaign = _campaign_of(client, sid, name)["sid"]
+    if state.dry_run:
+        _change(state, "delete", sid, campaign)
+        return
+    note(state.term, "msgsvc: warning: " + DELETE_WARNING.format(campaign=campaign, sid=sid, name=name))
+    if not yes and not confirm(state.term, f"Delete campaign {campaign} of {sid} ({name})?"):
+        note(state.term, "Nothing deleted.")
+        raise typer.Exit(ExitCode.USAGE)
+    _change(state, "delete", sid, campaign)
+    note(state.term, f"Deleted campaign {campaign} of {sid} ({name}); the service is no longer registered for US A2P 10DLC")
+
+
+@app.command("wait")
+def campaigns_wait(
+    ctx: typer.Context,
+    service: ServiceArg,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=_duration, help="Give up after this long: 90s, 30m, 1h, 1h30m.")] = "30m",  # type: ignore[assignment]
+    interval: Annotated[float, typer.Option("--interval", metavar="DURATION", parser=_duration, help="Time between two looks at the campaign (at least 0.1s).")] = "30s",  # type: ignore[assignment]
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Wait until a service's campaign leaves review (PENDING, IN_PROGRESS); print it.
+
+    Exit status 0 when VERIFIED; 1 when FAILED (its errors on stderr); 5 when --timeout
+    ran out first (the campaign still in review; waiting again is safe); 3 when the service
+    has no campaign. Progress on stderr in a terminal.
+
+    Example:
+
+    \b
+        msgsvc campaigns create Alerts --from-file campaign.toml && msgsvc campaigns wait Alerts --timeout 2h
+    """
+    if interval < 0.1:
+        raise UsageError("--interval must be at least 0.1s")
+    if max(timeout, interval) > MAX_WAIT:
+        raise UsageError("--timeout and --interval must be at most 30 days (720h)")
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
+    from msgsvc.api.a2p import StillPending, describe_errors, format_duration, wait_for_review
+    from msgsvc.cli.output import emit_record, note
+
+    client = state.client()
+    sid, name = _service(client, service)
+    campaign_sid = _campaign_of(client, sid, name)["sid"]
+    seen: list[str] = []
+
+    def progress(campaign: dict, elapsed: float) -> None:
+        status = str(campaign.get("campaign_status"))
+        if state.term.stderr_tty and (not seen or seen[-1] != status):
+            note(state.term, f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
+        seen.append(status)
+
+    try:
+        campaign = wait_for_review(lambda: client.get_campaign(sid, campaign_sid), timeout=timeout,
+                                   interval=interval, on_poll=progress)
+    except StillPending as pending:
+        raise WaitTimedOut(
+            f"campaign {campaign_sid} of {sid} ({name}) is still {pending.campaign.get('campaign_status')} "
+            f"after {format_duration(timeout)}",
+            hint=f"wait longer: msgsvc campaigns wait {sid} --timeout 1h",
+        ) from None
+    emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
+    if campaign.get("campaign_status") != "VERIFIED":
+        errors = "; ".join(state.term.escape(line) for line in describe_errors(campaign)) or "no errors given"
+        raise CampaignFailed(
+            f"campaign {campaign_sid} of {sid} ({name}) is {campaign.get('campaign_status')}: {errors}",
+            hint=f"fix the fields named, then resubmit: msgsvc campaigns update {sid} ...",
+        )
+    if not state.json:
+        note(state.term, f"Campaign {campaign_sid} of {sid} ({name}) is VERIFIED")
+
+
+@app.command("usecases")
+def campaigns_usecases(
+    ctx: typer.Context,
+    service: ServiceArg,
+    brand: Annotated[Optional[str], typer.Option("--brand", metavar="BN...", autocompletion=complete_brands, show_default=False, help="The brand registration whose use cases to show [default: every use case].")] = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """List the campaign use cases a brand may register on a service (for --usecase of create).
+
+    Example:
+
+    \b
+        msgsvc campaigns usecases Alerts --brand BN0123456789abcdef0123456789abcdef
+    """
+    from msgsvc.api import validate
+
+    if brand is not None:
+        try:
+            validate.sid(brand, "BN")
+        except ValueError as exc:
+            raise UsageError(f"invalid value for --brand: {exc}") from None
+    state = use(ctx, json_=json_, profile=profile)
+    from msgsvc.local import cache
+    from msgsvc.cli.output import emit_records
+    from msgsvc.api.resources import KEEP, Column
+
+    client = state.client()
+    sid, _ = _service(client, service)
+    usecases = client.campaign_usecases(sid, brand)
+    columns = (Column("CODE", "code", fit=KEEP), Column("NAME", "name"),
+               Column("POST APPROVAL", "post_approval_required", fit=KEEP), Column("DESCRIPTION", "description"))
+    emit_records(state.term, usecases, columns, as_json=state.json)
+    cache.remember_table(state.profile, "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
+

@@ -1,0 +1,254 @@
+"""msgsvc emulator: serve a local stand-in for the part of Twilio's API that msgsvc uses.
+
+The server code (msgsvc.emulator) is imported only when the command runs: start-up speed.
+"""
+
+import functools
+import os
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from msgsvc.errors import MsgsvcError, UsageError
+from msgsvc.cli.options import JsonOpt, given, use
+
+LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+RECORD_ENV = "MSGSVC_EMULATOR_RECORD"  # for msgsvc's own tests: a JSON line per answer sent
+
+
+class BindError(MsgsvcError):
+    """The address cannot be listened on (in use, not ours, not allowed): exit 1."""
+
+
+def emulator(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Listen on this address. Anything but loopback exposes the emulator to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Listen on this TCP port; 0 picks a free one (printed).")] = 4010,
+    state: Annotated[Optional[Path], typer.Option("--state", metavar="FILE", help="Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically within 0.1 s of a change and on exit. Default: in memory only.", show_default=False, dir_okay=False)] = None,
+    numbers: Annotated[int, typer.Option("--numbers", min=0, max=100000, metavar="N", help="Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.")] = 20,
+    account_sid: Annotated[Optional[str], typer.Option("--account-sid", metavar="AC...", help="The Account SID to accept [default: generated].", show_default=False)] = None,
+    auth_token: Annotated[Optional[str], typer.Option("--auth-token", metavar="TOKEN", help="The auth token to accept [default: generated]. A local test value, never a real token.", show_default=False)] = None,
+    fail_rate: Annotated[float, typer.Option("--fail-rate", min=0.0, max=1.0, metavar="P", help="Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.")] = 0.0,
+    latency: Annotated[int, typer.Option("--latency", min=0, max=600000, metavar="MS", help="Delay every answer by MS milliseconds.")] = 0,
+    a2p_review: Annotated[float, typer.Option("--a2p-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).")] = 5.0,
+    pool_limit: Annotated[int, typer.Option("--pool-limit", min=1, max=100000, metavar="N", help="Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.")] = 400,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Serve Twilio's Messaging API locally, so msgsvc and scripts can be tried without an account.
+
+    Serves Messaging v1 Services (create, fetch, list, update, delete) and each service's
+    PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and DestinationAlphaSenders
+    (create, fetch, list, delete), and the 2010 API's IncomingPhoneNumbers list with its
+    PhoneNumber filter, with Twilio's paths, fields, paging and error bodies. A new account
+    holds N phone numbers, 3 short codes, 3 channel senders and one API key. A service holds
+    at most 400 phone numbers and short codes (--pool-limit); paths of Twilio's API that it
+    does not serve answer HTTP 501 (error 20501), never 404. Runs in the foreground until
+    Ctrl-C or SIGTERM.
+
+    Prints on stdout, one per line, shell variable assignments: MSGSVC_BASE_URL,
+    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, MSGSVC_EMULATOR_API_KEY and
+    MSGSVC_EMULATOR_API_SECRET (one JSON object with --json); on stderr, the command that
+    adds a profile for it, then one line per request unless --quiet.
+
+    US A2P 10DLC: the account holds three brands (two APPROVED, one FAILED); a campaign
+    created on a service marks it registered and is PENDING, IN_PROGRESS from half of
+    --a2p-review, then VERIFIED, or FAILED (error 30897) when its description or message
+    flow contains the marker REJECT. Deleting the campaign clears the registration.
+
+    Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be listened
+    on (the port is in use, say); 2 for a bad option or an unusable state file.
+
+    Example:
+
+    \b
+        msgsvc emulator --port 4010 --numbers 50
+        msgsvc emulator --port 0 --state emulator.json > emulator.env &
+        msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries
+        msgsvc emulator --pool-limit 5                    # a service is full at 5 numbers
+    """
+    state_ = use(ctx, json_=json_)
+    from msgsvc.api import validate
+
+    if account_sid is not None and not validate.is_sid(account_sid, "AC"):
+        raise UsageError(f"invalid value for --account-sid: {account_sid!r} is not an Account SID (AC followed by 32 hexadecimal digits)")
+    if auth_token is not None and (not auth_token or any(c.isspace() for c in auth_token)):
+        raise UsageError("invalid value for --auth-token: it must be non-empty and without spaces")
+    serve(
+        state_.term, host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
+        auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
+        as_json=state_.json, numbers_given=given(ctx, "numbers"), pool_limit=pool_limit, a2p_review=a2p_review,
+    )
+
+
+
+def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool,
+           pool_limit: int) -> Any:
+    import secrets
+
+    from msgsvc.emulator.store import StateFileError, Store, seed
+    from msgsvc.cli.output import note
+
+    if state is not None and state.exists():
+        try:
+            store = Store.load(state, pool_limit)
+        except StateFileError as exc:
+            raise UsageError(str(exc), hint="give another --state file, or move this one away (it is never overwritten)") from None
+        for option, given, kept in (("--account-sid", account_sid, store.account_sid), ("--auth-token", auth_token, store.auth_token)):
+            if given is not None and given != kept:
+                raise UsageError(
+                    f"{option} differs from the one in the state file {state}",
+                    hint=f"drop {option} to use the state file's, or give another --state file",
+                )
+        if numbers_given:
+            note(term, f"msgsvc emulator: --numbers ignored: the state file {state} already holds the account")
+        return store
+    data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
+    store = Store(data, state, pool_limit)
+    if state is not None:
+        try:
+            store.save()
+        except OSError as exc:
+            raise UsageError(f"cannot write the state file {state}: {exc.strerror}") from None
+    return store
+
+
+def _base_url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _recorder() -> Any:
+    """With $MSGSVC_EMULATOR_RECORD, append every answer as a JSON line (msgsvc's tests
+    validate each against the OpenAPI definition)."""
+    path = os.environ.get(RECORD_ENV)
+    if not path:
+        return None
+    import json
+    import threading
+
+    lock = threading.Lock()
+
+    def record(operation: str | None, status: int, body: Any) -> None:
+        line = json.dumps({"operation": operation, "status": status, "body": body}) + "\n"
+        with lock, open(path, "a", encoding="utf-8") as handle:
+            handle.write(line)
+
+    return record
+
+
+def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
+          fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, pool_limit: int = 400,
+          a2p_review: float = 5.0) -> None:
+    import signal
+
+    from msgsvc.cli.output import note
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    store = _store(term, state, numbers, account_sid, auth_token, numbers_given, pool_limit)
+    store.a2p_review = a2p_review
+    previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
+    try:
+        server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder(),
+                       log=functools.partial(note, term))
+        try:
+            _announce(term, server, store, host, state, fail_rate, latency, as_json)
+            server.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:  # the way to stop a server in the foreground
+            pass
+        finally:
+            server.server_close()
+            store.close()  # writes the state file's last changes
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    note(term, "msgsvc emulator: stopped.")
+
+
+def _bind(host: str, port: int, store: Any, **options: Any) -> Any:
+    import errno
+
+    from msgsvc.emulator.server import make_server
+
+    try:
+        return make_server(host, port, store, **options)
+    except OSError as exc:
+        where = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise BindError(f"cannot listen on {where}: the address is already in use",
+                            hint="another emulator may be running there; choose another --port, or --port 0 for any free one") from None
+        if exc.errno == errno.EACCES:
+            raise BindError(f"cannot listen on {where}: permission denied", hint="use a port above 1023") from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise BindError(f"cannot listen on {where}: {host} is not an address of this machine") from None
+        raise BindError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
+def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None, fail_rate: float, latency: int, as_json: bool) -> None:
+    """The base URL and credentials on stdout (data); what to do with them on stderr."""
+    import shlex
+
+    from msgsvc.cli.output import emit_json, note, write
+
+    bound_port = server.server_address[1]
+    base_url = _base_url(host, bound_port)
+    key, secret = store.api_key
+    profile_command = (
+        f"printf '%s\\n' {shlex.quote(store.auth_token)} | msgsvc profiles add emulator "
+        f"--account-sid {store.account_sid} --base-url {base_url}"
+    )
+    info = {
+        "base_url": base_url,
+        "account_sid": store.account_sid,
+        "auth_token": store.auth_token,
+        "api_key": key,
+        "api_secret": secret,
+        "profile_command": profile_command,
+        **store.senders(),  # short codes and channel senders, SID and what a user types
+    }
+    if as_json:
+        emit_json(term, info)
+    else:
+        write(
+            term,
+            f"MSGSVC_BASE_URL={base_url}\n"
+            f"TWILIO_ACCOUNT_SID={store.account_sid}\n"
+            f"TWILIO_AUTH_TOKEN={shlex.quote(store.auth_token)}\n"
+            f"MSGSVC_EMULATOR_API_KEY={key}\n"
+            f"MSGSVC_EMULATOR_API_SECRET={shlex.quote(secret)}\n"
+        )
+
+    if not _is_loopback(host):
+        note(term, f"msgsvc emulator: warning: listening on {host}, not loopback: anyone who can reach this machine "
+             "can use the emulator with the credentials printed")
+    counts = store.counts()
+    where = f"state in {state}" if state is not None else "state in memory"
+    note(term, f"msgsvc emulator: Twilio's Messaging API on {base_url} ({where})")
+    note(term, f"Account {store.account_sid}: {counts['numbers']} phone numbers, {counts['short_codes']} short codes, "
+         f"{counts['channel_senders']} channel senders, {counts['services']} services; "
+         f"also accepts API key {key}")
+    if info["short_codes"]:
+        note(term, "Short codes: " + ", ".join(f"{r['short_code']} {r['sid']}" for r in info["short_codes"]))
+    if info["channel_senders"]:
+        note(term, "Channel senders: " + ", ".join(f"{r['sender']} {r['sid']}" for r in info["channel_senders"]))
+    if fail_rate or latency:
+        note(term, f"Failing {fail_rate:.0%} of requests with 429/503; answering after {latency} ms.")
+    note(term, "Add a profile for it:")
+    note(term, f"  {profile_command}")
+    note(term, "Press Ctrl-C to stop.")

@@ -1,0 +1,466 @@
+"""msgsvc profiles: named credentials and settings in the config file."""
+
+import re
+from functools import partial
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from msgsvc.cli.complete import complete_profiles
+from msgsvc.errors import UsageError
+from msgsvc.cli.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, use
+from msgsvc.api.resources import KEEP, Column
+
+app = typer.Typer(
+    help="Add, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
+    "    msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef\n    msgsvc profiles list",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The profile's name.", autocompletion=complete_profiles, show_default=False)]
+
+# On a narrow terminal EDGE is hidden first, then REGION, then AUTH, then BASE URL (cut
+# with an ellipsis before that); names and SIDs are whole.
+PROFILE_COLUMNS = (
+    Column("ACTIVE", "active_mark", fit=KEEP),
+    Column("NAME", "name", fit=KEEP),
+    Column("ACCOUNT SID", "account_sid", fit=KEEP),
+    Column("AUTH", "auth", fit=KEEP, drop=3),
+    Column("SECRET IN", "storage", fit=KEEP, drop=1),  # where the secret lives: shown the longest
+    Column("REGION", "region", fit=KEEP, drop=4),
+    Column("EDGE", "edge", fit=KEEP, drop=5),
+    Column("BASE URL", "base_url", drop=2),
+)
+PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "storage", "region", "edge", "base_url")
+# Values are SIDs, URLs and masked secrets: never cut; on a narrow terminal SOURCE gives way.
+SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value", fit=KEEP),
+                Column("SOURCE", "source", drop=1))
+
+
+def _check_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise UsageError(
+            f"invalid profile name {name!r}: use up to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def _check(option: str, check, value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UsageError(f"invalid value for {option}: {exc}") from None
+
+
+def _read_secret(term, label: str) -> str:
+    """The secret: a hidden prompt in a terminal, else the first line of stdin. Never a flag."""
+    if term.stdin_tty:
+        secret = typer.prompt(label, hide_input=True, err=True)
+    else:
+        secret = term.stdin.readline()
+    secret = secret.strip()
+    if not secret:
+        raise UsageError(
+            f"no {label.lower()} given",
+            hint="type it at the prompt, or pipe it on standard input: "
+            "printf '%s\\n' \"$TOKEN\" | msgsvc profiles add NAME --account-sid AC...",
+        )
+    return secret
+
+
+@app.command("add")
+def profiles_add(
+    ctx: typer.Context,
+    name: NameArg,
+    account_sid: Annotated[str, typer.Option("--account-sid", metavar="AC...", help="The Twilio Account SID.", show_default=False)],
+    api_key: Annotated[Optional[str], typer.Option("--api-key", metavar="SK...", help="Authenticate with this API key (its secret is asked) instead of the auth token.", show_default=False)] = None,
+    region: Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).", show_default=False)] = None,
+    edge: Annotated[Optional[str], typer.Option("--edge", metavar="EDGE", help="Twilio edge location, e.g. dublin, sydney.", show_default=False)] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request here instead (a local server, the emulator).", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout for this profile.", show_default=False)] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries for this profile.", show_default=False)] = None,
+    ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", metavar="FILE", help="Trust this PEM file of certificate authorities (a corporate proxy's).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name (this also moves a secret from the config file into the keyring).")] = False,
+    insecure_storage: Annotated[bool, typer.Option("--insecure-storage", help="Keep the secret in the config file (mode 0600), not in the system keyring.")] = False,
+    no_verify: Annotated[bool, typer.Option("--no-verify", help="Save without checking the credentials with Twilio first (offline set-up, CI images).")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check credentials with one request to Twilio, then store them as a named profile. The
+    first profile becomes the active one.
+
+    The secret (auth token, or the API key's secret) is asked with a hidden prompt in a
+    terminal and read from the first line of standard input otherwise; it is never a flag,
+    so it stays out of shell history and process lists. It goes into the system keyring
+    (macOS Keychain, Windows Credential Locker, the Secret Service on Linux desktops) when
+    one is usable, else into the config file (mode 0600), and msgsvc says which. Credentials
+    Twilio refuses are not saved (exit 4); when Twilio cannot be reached nothing is saved
+    either (exit 1) unless --no-verify is given.
+
+    Example:
+
+    \b
+        msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef
+        printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC... --no-verify
+    """
+    from msgsvc.local import config
+    from msgsvc.api import validate
+    from msgsvc.cli.output import note, warning
+
+    term = use(ctx, quiet=quiet).term
+    _check_name(name)
+    if timeout is not None and timeout != timeout:  # NaN passes Click's range check
+        raise UsageError("invalid value for --timeout: nan is not a number of seconds")
+    _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
+    _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
+    base_url = _check("--base-url", validate.base_url, base_url)
+    region = _check("--region", validate.host_label, region)
+    edge = _check("--edge", validate.host_label, edge)
+    if ca_bundle is not None:
+        from pathlib import Path
+
+        path = Path(ca_bundle).expanduser()
+        if not path.is_file():
+            raise UsageError(f"invalid value for --ca-bundle: {ca_bundle!r} is not a file")
+        ca_bundle = str(path.resolve())
+    existing = config.read_config(warn=partial(warning, term)).get("profiles", {})  # a broken file is reported before any question
+    if not force and name in existing:
+        raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
+
+    secret = _read_secret(term, "API key secret" if api_key else "Auth token")
+    profile: dict[str, Any] = {"account_sid": account_sid}
+    if api_key:
+        profile["api_key"] = api_key
+        profile["api_secret"] = secret
+    else:
+        profile["auth_token"] = secret
+    for key, value in (("region", region), ("edge", edge), ("base_url", base_url), ("timeout", timeout), ("max_retries", max_retries), ("ca_bundle", ca_bundle)):
+        if value is not None:
+            profile[key] = value
+
+    if not no_verify:
+        note(term, _verified(ctx, name, profile))
+    keyring_backend = None
+    if not insecure_storage:
+        from msgsvc.local import keystore
+
+        keyring_backend = keystore.backend(name, keystore.STORE_FIX)[0]
+    with config.locked_config(warn=partial(warning, term)) as data:
+        profiles = data.setdefault("profiles", {})
+        if name in profiles and not force:
+            raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
+        old = profiles.get(name, {})
+        if keyring_backend is not None:
+            # Under the config lock, so that concurrent adds of one name leave the file and
+            # the keyring agreeing.
+            keystore.store(name, profile.pop(config.secret_key(profile)))
+            profile[config.STORAGE_KEY] = config.KEYRING
+        elif config.storage(old) == config.KEYRING:
+            _forget_keyring_secret(name, partial(warning, term))
+        profiles[name] = profile
+        if not data.get("active") or data.get("active") not in profiles:
+            data["active"] = name
+        active = data["active"] == name
+    if keyring_backend is not None:
+        where = "its secret is in the system keyring"
+    elif insecure_storage:
+        where = "its secret is in that file (--insecure-storage)"
+    else:
+        where = "its secret is in that file: no usable system keyring"
+    note(term, f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}; {where}")
+
+
+def _verified(ctx: typer.Context, name: str, profile: dict[str, Any]) -> str:
+    """Check the new profile's credentials as a command would use them now (with the global
+    flags and the environment's settings); raise when Twilio refuses them or cannot be asked."""
+    from msgsvc.local import verify
+    from msgsvc.errors import CredentialsError, MsgsvcError, NetworkError
+
+    state = use(ctx)
+    found = verify.check_profile(name, flags=state.flags(), data={"profiles": {name: profile}})
+    if found.credentials is not None:  # a server may echo them in what it answers
+        state.term.add_credentials(*found.credentials)
+    result = found.check
+    if result.ok:
+        return f"Checked: {result.detail}"
+    unsaved = f"; profile {name!r} was not saved"
+    if result.status == verify.BAD_CREDENTIALS:
+        raise CredentialsError(f"Twilio refused these credentials: {result.detail}{unsaved}", hint="check the Account SID, API key and secret, and type the secret again")
+    hint = "check the network and the profile's settings, or save it unchecked with --no-verify"
+    if result.status == verify.UNREACHABLE:
+        raise NetworkError(f"cannot check the credentials: {result.detail}{unsaved}", hint=hint)
+    raise MsgsvcError(f"cannot check the credentials: {result.detail}{unsaved}", hint=hint)
+
+
+def _forget_keyring_secret(name: str, warn: Callable[[Any], None]) -> None:
+    """Delete the keyring entry of a profile that now keeps its secret in the file; a
+    keyring that cannot do it (the reason for --insecure-storage, often) is only noted."""
+    from msgsvc.local import keystore
+    from msgsvc.errors import KeyringError, MsgsvcWarning
+
+    try:
+        keystore.delete(name)
+    except KeyringError as error:
+        warn(MsgsvcWarning(f"the old secret of profile {name!r} stays in the system keyring: {error.message}"))
+
+
+@app.command("list")
+def profiles_list(ctx: typer.Context, fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False) -> None:
+    """List the profiles; the active one is marked. Secrets are never shown; SECRET IN says
+    where each one lives: the system keyring, or the config file.
+
+    {columns}
+
+    Example:
+
+    \b
+        msgsvc profiles list
+        msgsvc profiles list --jq '.[] | select(.active) | .name'
+    """
+    state = use(ctx, json_=json_, fields=fields, valid=PROFILE_KEYS, jq=jq)
+    from msgsvc.local import config
+    from msgsvc.cli.output import emit_records, warning
+
+    data = config.read_config(warn=partial(warning, state.term))
+    active = data.get("active")
+    rows = []
+    for name, stored in sorted(data.get("profiles", {}).items()):
+        rows.append(
+            {
+                "name": name,
+                "active": name == active,
+                "active_mark": "*" if name == active else "",
+                "account_sid": stored.get("account_sid"),
+                "api_key": stored.get("api_key"),
+                "auth": f"api key {stored['api_key']}" if stored.get("api_key") else "auth token",
+                "storage": config.storage(stored),
+                "region": stored.get("region"),
+                "edge": stored.get("edge"),
+                "base_url": stored.get("base_url"),
+            }
+        )
+    if state.json and not state.fields:
+        keys = tuple(key for key in PROFILE_KEYS if key != "auth")  # JSON: api_key says it
+        rows = [{k: row[k] for k in keys} for row in rows]
+    emit_records(state.term, rows, PROFILE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
+                 empty="No profiles yet: msgsvc profiles add NAME --account-sid AC...")
+
+
+@app.command("use")
+def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
+    """Make NAME the active profile, used when no --profile or environment says otherwise.
+
+    Example:
+
+    \b
+        msgsvc profiles use staging
+    """
+    from msgsvc.local import config
+    from msgsvc.cli.output import note, warning
+
+    term = use(ctx, quiet=quiet).term
+    with config.locked_config(warn=partial(warning, term)) as data:
+        if name not in data.get("profiles", {}):
+            raise config.unknown_profile(name, data.get("profiles", {}))
+        data["active"] = name
+    note(term, f"Active profile: {name}")
+
+
+@app.command("remove")
+def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
+    """Delete profile NAME and its secret, from the config file or the system keyring. When
+    the keyring cannot delete the secret (locked, not answering), nothing is removed.
+
+    Example:
+
+    \b
+        msgsvc profiles remove old-account
+    """
+    from msgsvc.local import config
+    from msgsvc.cli.output import note, warning
+
+    term = use(ctx, quiet=quiet).term
+    with config.locked_config(warn=partial(warning, term)) as data:
+        profiles = data.get("profiles", {})
+        if name not in profiles:
+            raise config.unknown_profile(name, profiles)
+        if config.storage(profiles[name]) == config.KEYRING:
+            from msgsvc.local import keystore
+
+            keystore.delete(name)
+        del profiles[name]
+        was_active = data.get("active") == name
+        if was_active:
+            data.pop("active", None)
+    note(term, f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
+
+
+profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
+
+def _defaults() -> dict[str, str]:
+    from msgsvc.local.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+
+    return {"timeout": f"{DEFAULT_CONNECT_TIMEOUT:g} (connect), {DEFAULT_READ_TIMEOUT:g} (read)",
+            "max_retries": str(DEFAULT_MAX_RETRIES)}
+
+
+@app.command("show")
+def profiles_show(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="A profile to show instead of the one in effect.", autocompletion=complete_profiles, show_default=False)] = None,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Show each setting a command would use, masked, and where it came from: a flag, the
+    environment, the config file or the system keyring. The `secret_storage` row says where
+    the secret lives: keyring, file or environment.
+
+    Columns (the TSV's order, no header): setting, value, source; --fields takes any of
+    them. --json is one object: {setting: {value, source}}.
+
+    Example:
+
+    \b
+        msgsvc profiles show
+        MSGSVC_PROFILE=ci msgsvc profiles show --json
+    """
+    state = use(ctx, json_=json_, profile=name or profile, fields=fields, valid=("setting", "value", "source"), jq=jq)
+    from msgsvc.local import config
+    from msgsvc.cli.output import emit_jq, emit_json, emit_records
+
+    resolved = state.resolve(require_credentials=False)
+    rows = []
+    profile = resolved.profile
+    rows.append({"setting": "profile", "value": profile.value if profile else None, "source": profile.source if profile else "none (environment credentials)" if resolved.has_credentials else "none"})
+    rows.append({"setting": "secret_storage", "value": resolved.storage, "source": _storage_source(resolved)})
+    defaults = _defaults()
+    for key in config.PROFILE_KEYS:
+        setting = resolved.settings.get(key)
+        if setting is None:
+            rows.append({"setting": key, "value": None, "source": "default: " + defaults[key] if key in defaults else "not set"})
+            continue
+        value = config.mask(str(setting.value)) if key in config.SECRET_KEYS else setting.value
+        rows.append({"setting": key, "value": value, "source": setting.source})
+    if state.json and not state.fields:
+        shown = {row["setting"]: {"value": row["value"], "source": row["source"]} for row in rows}
+        if state.jq:
+            emit_jq(state.term, shown, state.jq)
+        else:
+            emit_json(state.term, shown)
+    else:
+        emit_records(state.term, rows, SHOW_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
+
+
+def _storage_source(resolved) -> str:
+    if resolved.storage is None:
+        return "not set"
+    if resolved.storage == "environment":
+        return "env " + ", ".join(s.source[4:] for k, s in resolved.settings.items() if k in ("auth_token", "api_secret") and s.source.startswith("env "))
+    return f"file profile '{resolved.profile.value}'"
+
+
+@app.command("test")
+def profiles_test(
+    ctx: typer.Context,
+    names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to check [default: the one in effect].", autocompletion=complete_profiles, show_default=False)] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Check every profile.")] = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Check that profiles work: one request to Twilio per profile, one line each (ok, bad
+    credentials, unreachable, secret missing from keyring, keyring unavailable, no
+    credentials). Exit 0 only when every one passes; 4 when any has bad or missing
+    credentials; 1 when the others failed for another reason (unreachable).
+
+    Example:
+
+    \b
+        msgsvc profiles test
+        msgsvc profiles test --all --json
+    """
+    state = use(ctx, json_=json_, profile=profile)
+    from msgsvc.local import config, verify
+    from msgsvc.errors import CredentialsError, MsgsvcError
+    from msgsvc.cli.output import emit_json, emit_records, warning
+
+    data = config.read_config(warn=partial(warning, state.term))
+    known = data.get("profiles", {})
+    if all_ and names:
+        raise UsageError("give profile names or --all, not both")
+    chosen: list[str | None] = list(known) if all_ else list(names or [state.profile])
+    if all_ and not chosen:
+        raise UsageError("there are no profiles to check", hint=_known(data))
+    for name in chosen:
+        if name is not None and name not in known:
+            raise config.unknown_profile(name, known)
+    rows = []
+    for name in chosen:
+        found = verify.check_profile(name, flags=state.flags(), data=data)
+        if found.credentials is not None:  # a server may echo them in what it answers
+            state.term.add_credentials(*found.credentials)
+        rows.append({"profile": found.profile, "status": found.check.status, "storage": found.storage, "detail": found.check.detail})
+    if state.json:
+        emit_json(state.term, rows)
+    else:
+        columns = (Column("PROFILE", "profile"), Column("STATUS", "status"), Column("SECRET IN", "storage"), Column("DETAIL", "detail"))
+        emit_records(state.term, [{**row, "profile": row["profile"] or "(environment)"} for row in rows], columns, as_json=False)
+    failed = [row for row in rows if row["status"] != verify.OK]
+    if failed:
+        names_failed = ", ".join(row["profile"] or "(environment)" for row in failed)
+        message = f"{len(failed)} of {len(rows)} profiles failed the check: {names_failed}"
+        if any(row["status"] in verify.CREDENTIAL_FAILURES for row in failed):
+            raise CredentialsError(message, hint="msgsvc profiles add NAME --force --account-sid AC... stores new credentials")
+        raise MsgsvcError(message)
+
+
+@app.command("migrate")
+def profiles_migrate(
+    ctx: typer.Context,
+    names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to move [default: every profile whose secret is in the file].", autocompletion=complete_profiles, show_default=False)] = None,
+) -> None:
+    """Move secrets from the config file into the system keyring. Nothing is checked with
+    Twilio; a profile whose secret is in the keyring already is left alone.
+
+    Example:
+
+    \b
+        msgsvc profiles migrate
+        msgsvc profiles migrate prod staging
+    """
+    from msgsvc.local import config, keystore
+    from msgsvc.errors import KeyringError
+    from msgsvc.cli.output import note, warning
+
+    term = use(ctx).term
+    chosen, why = keystore.backend()
+    if chosen is None:
+        raise KeyringError(f"there is no usable system keyring here ({why}): the secrets stay in the config file", reason="unavailable")
+    moved = []
+    with config.locked_config(warn=partial(warning, term)) as data:
+        profiles = data.get("profiles", {})
+        for name in names or []:
+            if name not in profiles:
+                raise config.unknown_profile(name, profiles)
+        for name in names or sorted(profiles):
+            stored = profiles[name]
+            if config.storage(stored) != "file":
+                continue
+            keystore.store(name, stored.pop(config.secret_key(stored)))
+            stored[config.STORAGE_KEY] = config.KEYRING
+            moved.append(name)
+    if moved:
+        note(term, f"Moved the secret of {', '.join(repr(n) for n in moved)} into the system keyring; {config.config_path()} holds none of them now")
+    else:
+        note(term, "No secret to move: no profile keeps its secret in the config file")
+
+
+def _known(data: dict) -> str:
+    names = sorted(data.get("profiles", {}))
+    return "profiles: " + ", ".join(names) if names else "add one with: msgsvc profiles add NAME --account-sid AC..."

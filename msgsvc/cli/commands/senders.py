@@ -1,0 +1,394 @@
+"""msgsvc numbers | short-codes | alpha-senders | channel-senders | destination-alpha-senders:
+attach, detach, list and get the senders of a Messaging Service.
+
+One factory, `make_app(kind)`, builds the same four commands for every kind described in
+`msgsvc/api/senders.py`; nothing here is specific to one kind.
+
+No `from __future__ import annotations` here: the option types are built per kind inside
+the factory, and Typer must see them as objects, not as names to look up.
+"""
+
+import functools
+import inspect
+from typing import Annotated, Callable, List, Optional
+
+import typer
+
+from msgsvc.errors import ExitCode, NotFoundError, UsageError
+from msgsvc.cli.options import (
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt,
+    check, columns_help, list_limit, list_options, use,
+)
+from msgsvc.api.senders import (
+    ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
+    COUNTRY, SenderKind,
+)
+
+FromFileOpt = Annotated[
+    Optional[str],
+    typer.Option("--from-file", "-f", metavar="FILE",
+                 help="Also read values from FILE, one per line ('-' is standard input; blank "
+                      "lines and # comments are ignored).", show_default=False),
+]
+LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
+RESULT_FIELDS = ("input", "sid", "status", "code", "message", "request")  # plan.RESULT_COLUMNS and a dry run's request
+RESULTS_HELP = (
+    "Results (the TSV's order, no header): input, sid, status, code, message. On a narrow "
+    "terminal code, then sid, then message are hidden first. --dry-run reports the same, one "
+    "result per value ('would attach' with the request as its message, 'already attached', "
+    "'failed', ...), adds each value's request (or null) to --json, and exits 1 when a value "
+    "would fail. --fields takes input, sid, status, code, message and request (a dry run's)."
+)
+
+
+def make_app(kind: SenderKind) -> typer.Typer:
+    """The `attach`, `detach`, `list` and `get` commands for one kind of sender."""
+    app = typer.Typer(
+        help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.\n\n"
+        f"Example:\n\n\b\n    msgsvc {kind.noun} list Alerts\n"
+        f"    msgsvc {kind.noun} attach Alerts {kind.examples[0]}",
+        short_help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+    values_help = kind.accepts
+    ValuesArg = Annotated[
+        Optional[List[str]],
+        typer.Argument(metavar=f"{kind.metavar}...", help=values_help, show_default=False),
+    ]
+    ValueArg = Annotated[str, typer.Argument(metavar=kind.metavar, help=values_help, show_default=False)]
+    CountryOpt = Annotated[
+        Optional[str],
+        typer.Option("--country", metavar="CC", callback=check(COUNTRY), show_default=False,
+                     help="ISO country code of the destination (GB, FR, ...). Attach without it "
+                          "makes the default sender for every country; list, detach and get "
+                          "without it take every country."),
+    ]
+    ident = kind.noun.replace("-", "_")
+    first = kind.examples[0]
+    service = "Alerts"
+
+    def attach(
+        ctx: typer.Context,
+        service: ServiceArg,
+        values: ValuesArg = None,
+        from_file: FromFileOpt = None,
+        country: CountryOpt = None,
+        concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+        dry_run: DryRunOpt = False,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+        quiet: QuietOpt = False,
+    ) -> None:
+        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
+                    quiet=quiet)
+        refs = _refs(state.term, kind, values, from_file, attach=True)
+        _bulk(state, kind, service, refs, attach=True, country=country, concurrency=concurrency, yes=True)
+
+    def detach(
+        ctx: typer.Context,
+        service: ServiceArg,
+        values: ValuesArg = None,
+        from_file: FromFileOpt = None,
+        country: CountryOpt = None,
+        yes: YesOpt = False,
+        concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+        dry_run: DryRunOpt = False,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+        quiet: QuietOpt = False,
+    ) -> None:
+        state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
+                    quiet=quiet)
+        refs = _refs(state.term, kind, values, from_file, attach=False)
+        if not yes and not state.dry_run and not state.term.stdin_tty:
+            raise UsageError("refusing to detach without confirmation", hint="add --yes to detach from a script")
+        _bulk(state, kind, service, refs, attach=False, country=country, concurrency=concurrency, yes=yes)
+
+    def list_(
+        ctx: typer.Context,
+        service: ServiceArg,
+        country: CountryOpt = None,
+        limit: LimitOpt = 50,
+        all_: AllOpt = False,
+        page_size: PageSizeOpt = None,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        from msgsvc.jobs.resolve import resolve_service
+
+        state = use(ctx, json_=json_, profile=profile, fields=fields, valid=kind.keys, jq=jq)
+        limit = list_limit(ctx, limit, all_)
+        from msgsvc.cli.output import emit_records
+
+        client = state.client()
+        params = {COUNTRY.wire: country} if country else None
+        records = client.list_senders(kind, resolve_service(client, service),
+                                      limit=limit, page_size=page_size, params=params)
+        emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
+                     empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
+                     plural=kind.plural)
+
+    def get(
+        ctx: typer.Context,
+        service: ServiceArg,
+        value: ValueArg,
+        country: CountryOpt = None,
+        fields: FieldsOpt = None,
+        jq: JqOpt = None,
+        json_: JsonOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        state = use(ctx, json_=json_, profile=profile, fields=fields, valid=kind.keys, jq=jq)
+        ref = _parse_one(kind, value, attach=False)
+        from msgsvc.cli.output import emit_record
+
+        emit_record(state.term, _get(state.client(), kind, service, ref, country), as_json=state.json,
+                    fields=state.fields, jq=state.jq)
+
+    example = f"msgsvc {kind.noun}"
+    docs = {
+        "attach": (attach, f"""Attach {kind.plural} to a service: one, many, or a file of them.
+
+{kind.accepts} Values already in the service are reported as 'already attached' and
+not sent again. Up to --concurrency requests run at once; a 429 from Twilio pauses them
+all and is retried. Prints one result per distinct value and a summary on stderr; exits 1 if any value failed.
+
+{{results}}
+
+Example:
+
+\b
+    {example} attach {service} {first}
+    {example} attach MG0123456789abcdef0123456789abcdef --from-file {ident}.txt --json
+"""),
+        "detach": (detach, f"""Detach {kind.plural} from a service; they stay on the account.
+
+{kind.accepts} Values not in the service are reported as 'not attached', which is not a
+failure. Asks for confirmation in a terminal; needs --yes otherwise.
+
+{{results}}
+
+Example:
+
+\b
+    {example} detach {service} {first}
+    grep -v '^#' old.txt | {example} detach {service} --from-file - --yes
+"""),
+        "list": (list_, f"""List the {kind.plural} of a service: the first 50, or --limit N, or --all.
+
+{columns_help(kind.columns, kind.keys)}
+
+Example:
+
+\b
+    {example} list {service}
+    {example} list {service} --all --json
+"""),
+        "get": (get, f"""Show one {kind.what} of a service, every field.
+
+{kind.accepts} In a pipe: one 'field<TAB>value' line per field. --fields takes any of:
+{', '.join(kind.keys)}.
+
+Example:
+
+\b
+    {example} get {service} {first}
+"""),
+    }
+    for verb, (func, help_text) in docs.items():
+        help_text = help_text.replace("{results}", RESULTS_HELP)
+        if not kind.country:
+            func = _without(func, "country")
+        func.__name__ = func.__qualname__ = f"{ident}_{verb}"
+        app.command(verb, help=help_text)(func)
+    if kind is NUMBERS:
+        from msgsvc.cli.commands.setup import numbers_find
+
+        app.command("find")(numbers_find)
+    return app
+
+
+def _without(func: Callable, *names: str) -> Callable:
+    """The command without some of its options (e.g. --country for kinds that have none)."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    params = [p for p in signature.parameters.values() if p.name not in names]
+    wrapper.__signature__ = signature.replace(parameters=params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__
+    return wrapper
+
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+def _parse_one(kind: SenderKind, value: str, *, attach: bool) -> Ref:
+    try:
+        return kind.parse(value, attach=attach)
+    except ValueError as exc:
+        raise UsageError(_sentence(value, exc)) from None
+
+
+def _sentence(value: str, exc: ValueError) -> str:
+    text = str(exc)
+    return text if value.strip() and repr(value.strip()) in text else f"{value!r} {text}"
+
+
+def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool) -> List[Ref]:
+    """Every distinct value (arguments, then the file's lines), checked before anything is sent."""
+    given = [(value, "argument") for value in values or []]
+    if from_file is not None:
+        given += _read_lines(term, from_file)
+    if not given:
+        raise UsageError(f"no {kind.plural} given",
+                         hint=f"name them as arguments or with --from-file FILE (see 'msgsvc {kind.noun} --help')")
+    refs: dict[str, Ref] = {}
+    problems = []
+    for value, where in given:
+        try:
+            ref = kind.parse(value, attach=attach)
+        except ValueError as exc:
+            problems.append(f"{_sentence(value, exc)} ({where})")
+            continue
+        refs.setdefault(ref.raw, ref)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise UsageError(
+            shown if len(problems) == 1 else f"{len(problems)} values are not valid: {shown}",
+            hint="nothing was sent; fix the input and run again",
+        )
+    return list(refs.values())
+
+
+def _read_lines(term, path: str) -> List[tuple]:
+    from msgsvc.atomic import read_text
+
+    text, name = read_text(path, stdin=term.stdin)
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.split("#", 1)[0].strip()  # no sender value contains '#'
+        if value:
+            lines.append((value, f"line {number} of {name}"))
+    return lines
+
+
+# --- the work ----------------------------------------------------------------------------
+
+
+def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: bool,
+          country: Optional[str], concurrency: int, yes: bool) -> None:
+    from msgsvc.cli import output
+    from msgsvc.jobs import changes as plan
+    from msgsvc.jobs.executor import Executor
+    from msgsvc.jobs.resolve import resolve_service
+
+    term = state.term
+    client = state.client()
+    service_sid = resolve_service(client, service)
+    planned = plan.plan_senders(client, kind, service_sid, refs, attach=attach, country=country,
+                                concurrency=concurrency, progress=functools.partial(output.progress, term))
+    pending = len(planned.changes)
+    if state.dry_run:
+        # As the real run would report it: one result per value, and exit 1 if any would fail.
+        requests = plan.dry_run(planned.changes, client.base())
+        outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
+        sent_for = {change.inputs[0]: request for change, request in zip(planned.changes, requests)}
+        records = [dict(o.record(), request=sent_for.get(o.input)) for o in outcomes]
+        _results(state, records)
+        output.note(term, f"Dry run: {pending} request(s) not sent; " + plan.summary(outcomes))
+        if any(o.status == plan.FAILED for o in outcomes):
+            raise typer.Exit(ExitCode.ERROR)
+        return
+    if not attach and not yes and pending:
+        count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
+        if not output.confirm(term, f"Detach {count} from {_named(service, service_sid)}?"):
+            output.note(term, "Nothing detached.")
+            raise typer.Exit(ExitCode.USAGE)
+    executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
+                        note=functools.partial(output.note, term))
+    from msgsvc.cli.app import sigterm_as_ctrl_c
+
+    with sigterm_as_ctrl_c() as terminated:
+        outcomes = planned.results(executor.run(planned.changes))
+    _results(state, [o.record() for o in outcomes])
+    output.note(term, plan.summary(outcomes))
+    if executor.stopped_by is not None:  # a 401/403: every result is shown, then the error
+        raise executor.stopped_by
+    if executor.interrupted:  # every value still has its result: what was done, and 'not sent'
+        from msgsvc.errors import Interrupted, Terminated
+
+        raise (Terminated if terminated[0] else Interrupted)(
+            f"{'terminated' if terminated[0] else 'interrupted'}: the {kind.plural} marked 'not sent' were left as they were",
+            hint="run the same command again to finish: what is done already is reported, not sent twice",
+        )
+    if executor.full_pools:  # 21714: the attaches after it were not sent
+        from msgsvc.errors import MsgsvcError
+
+        held = sum(1 for o in outcomes if o.status == plan.NOT_SENT)
+        left = f": {held} {kind.what if held == 1 else kind.plural} not sent" if held else ""
+        raise MsgsvcError(
+            f"the service's pool is full (21714){left}",
+            hint=f"detach {kind.plural} {service_sid} no longer needs, or attach the rest to another service; "
+                 "then run the same command again",
+        )
+    if any(o.status == plan.FAILED for o in outcomes):
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def _results(state, records: List[dict]) -> None:
+    from msgsvc.cli import output
+    from msgsvc.jobs import changes as plan
+
+    output.emit_records(state.term, records, plan.RESULT_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
+
+
+def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str]) -> dict:
+    from msgsvc.errors import ApiError
+    from msgsvc.jobs.resolve import resolve_service
+
+    service_sid = resolve_service(client, service)
+    named = _named(service, service_sid)
+    listed = f"list them with: msgsvc {kind.noun} list {service if service != service_sid else service_sid}"
+    if ref.text is not None:
+        found = [r for r in client.list_senders(kind, service_sid) if kind.matches(r, ref, country)]
+        if not found:
+            raise NotFoundError(f"no {kind.what} {ref.text!r} is attached to {named}", hint=listed)
+        if len(found) > 1:
+            raise UsageError(kind.ambiguity(ref.text, found), hint="give --country or the SID")
+        return found[0]
+    sid = ref.sid
+    if ref.e164 is not None:
+        number = client.find_account_sender(kind, ref.e164)
+        if number is None:
+            raise NotFoundError(kind.not_on_account(ref.e164))
+        sid = number["sid"]
+    try:
+        return client.get_sender(kind, service_sid, sid)
+    except ApiError as error:
+        if error.status == 404:
+            raise NotFoundError(f"{ref.raw} is not attached to {named}", hint=listed) from None
+        raise
+
+
+def _named(service: str, service_sid: str) -> str:
+    """How messages name a service: `Marketing (MG...)` when the user named it so, else its SID."""
+    return service_sid if service == service_sid else f"{service} ({service_sid})"
+
+
+numbers = make_app(NUMBERS)
+short_codes = make_app(SHORT_CODES)
+alpha_senders = make_app(ALPHA_SENDERS)
+channel_senders = make_app(CHANNEL_SENDERS)
+destination_alpha_senders = make_app(DESTINATION_ALPHA_SENDERS)

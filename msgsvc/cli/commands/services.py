@@ -1,0 +1,264 @@
+"""msgsvc services: create, get, list, update and delete Messaging Services."""
+
+from typing import Annotated, Any
+
+import typer
+
+from msgsvc.local import cache
+from msgsvc.errors import ExitCode, UsageError
+from msgsvc.cli.options import (
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
+    list_options, outcome_unknown_hint, use, with_field_options,
+)
+from msgsvc.api.resources import SERVICE
+from msgsvc.jobs.resolve import resolve_service
+
+app = typer.Typer(
+    help="Create, inspect, list, change and delete Messaging Services.\n\nExample:\n\n\b\n"
+    "    msgsvc services list\n    msgsvc services get Alerts --json",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+LimitOpt, AllOpt, PageSizeOpt = list_options("services")
+
+
+@app.command("create")
+@with_field_options(SERVICE, required=("FriendlyName",))
+def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False,
+                    quiet: QuietOpt = False, *, values: dict) -> None:
+    """Create a Messaging Service; print it.
+
+    Only the options given are sent; Twilio applies its defaults to the rest.
+
+    Example:
+
+    \b
+        msgsvc services create --friendly-name "Alerts" --usecase notifications \\
+            --inbound-request-url https://example.com/sms --sticky-sender
+    """
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    from msgsvc.cli.output import emit_record, note
+    from msgsvc.jobs.changes import CREATE, Change
+
+    client = state.client()
+    form = SERVICE.form(values)
+    change = Change(CREATE, SERVICE.name, inputs=(values["friendly_name"],), form=form)
+    if state.dry_run:
+        return _dry_run(state, change)
+    with outcome_unknown_hint(
+        f"the service may or may not have been created; check before creating it again: "
+        f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
+    ):
+        service = _send(client, change)
+    cache.remember(state.profile, service)
+    emit_record(state.term, service, as_json=state.json)
+    if not state.json:
+        note(state.term, f"Created {service.get('sid')} ({service.get('friendly_name')})")
+
+
+@app.command("get")
+def services_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = None, jq: JqOpt = None,
+                 json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Show one Messaging Service, every field.
+
+    In a pipe: one 'field<TAB>value' line per field, in the API's order (links only in
+    --json). --fields takes
+    any of the API's snake_case names: {fields}.
+
+    Example:
+
+    \b
+        msgsvc services get MG0123456789abcdef0123456789abcdef
+        msgsvc services get "Alerts" --json
+        msgsvc services get Alerts --jq .inbound_request_url
+    """
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=SERVICE.keys, jq=jq)
+    from msgsvc.cli.output import emit_record
+
+    client = state.client()
+    record = cache.remember(state.profile, client.get_service(resolve_service(client, service)))
+    emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
+    if record.get("us_app_to_person_registered") and not state.json and not state.fields and state.term.stdout_tty:
+        _campaign_line(state.term, client, record)
+
+
+def _campaign_line(term, client, record: dict) -> None:
+    """On a terminal, one line about the service's US A2P 10DLC campaign (one more request)."""
+    from msgsvc.cli.output import note
+
+    sid = record.get("sid")
+    campaign = client.find_campaign(sid)
+    if campaign is None:
+        note(term, f"US A2P 10DLC: registered, but no campaign is listed; see msgsvc campaigns get {sid}")
+        return
+    note(term, f"US A2P 10DLC: campaign {campaign.get('sid')} {campaign.get('campaign_status')} "
+               f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {sid}")
+
+
+@app.command("list")
+def services_list(
+    ctx: typer.Context,
+    limit: LimitOpt = 50,
+    all_: AllOpt = False,
+    page_size: PageSizeOpt = None,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """List Messaging Services: the first 50, or --limit N, or --all.
+
+    {columns}
+
+    Example:
+
+    \b
+        msgsvc services list --all --jq '.[].sid'
+        msgsvc services list --fields sid,friendly_name,status_callback
+    """
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=SERVICE.keys, jq=jq)
+    limit = list_limit(ctx, limit, all_)
+    from msgsvc.cli.output import emit_records
+
+    shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
+                         as_json=state.json, fields=state.fields, jq=state.jq,
+                         empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
+    cache.remember_listing(state.profile, shown, limit=limit)
+
+
+@app.command("usecases")
+def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """List the values of a service's usecase field (--usecase), with what each is for.
+
+    Example:
+
+    \b
+        msgsvc services usecases
+    """
+    state = use(ctx, json_=json_, profile=profile)
+    from msgsvc.cli.output import emit_records
+    from msgsvc.api.resources import KEEP, Column
+
+    usecases = state.client().service_usecases()
+    columns = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
+    emit_records(state.term, usecases, columns, as_json=state.json)
+    cache.remember_table(state.profile, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
+
+
+@app.command("update")
+@with_field_options(SERVICE)
+def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False,
+                    quiet: QuietOpt = False, *, values: dict) -> None:
+    """Change a Messaging Service: only the options given are sent; print the result.
+
+    Example:
+
+    \b
+        msgsvc services update "Alerts" --validity-period 600 --no-sticky-sender
+        msgsvc services update MG0123456789abcdef0123456789abcdef --fallback-url ""
+    """
+    form = SERVICE.form(values)
+    if not form:
+        raise UsageError(
+            "nothing to change: give at least one field option",
+            hint="see 'msgsvc services update --help' for the options",
+        )
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    from msgsvc.cli.output import emit_record, note
+    from msgsvc.jobs.changes import UPDATE, Change
+
+    client = state.client()
+    sid = resolve_service(client, service)
+    change = Change(UPDATE, SERVICE.name, service=sid, target=sid, inputs=(service,), form=form)
+    if state.dry_run:
+        return _dry_run(state, change)
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+        updated = _send(client, change)
+    cache.remember(state.profile, updated)
+    emit_record(state.term, updated, as_json=state.json)
+    if not state.json:
+        note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
+
+
+services_list.__doc__ = services_list.__doc__.replace("{columns}", columns_help(SERVICE.columns, SERVICE.keys))
+services_get.__doc__ = services_get.__doc__.replace("{fields}", ", ".join(SERVICE.keys))
+
+
+A2P_WARNING = (
+    "{sid} ({name}) is registered for US A2P 10DLC: deleting it deletes its A2P campaign and "
+    "immediately halts all US A2P 10DLC messaging through it; a new campaign must be created "
+    "and registered again, which can take several days"
+)
+
+
+@app.command("delete")
+def services_delete(
+    ctx: typer.Context,
+    service: ServiceArg,
+    yes: YesOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Delete even a service registered for US A2P 10DLC.")] = False,
+    dry_run: DryRunOpt = False,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Delete a Messaging Service. Its phone numbers and short codes return to the account.
+
+    Asks for confirmation in a terminal; needs --yes otherwise. A service registered for
+    US A2P 10DLC is refused unless --force is given, since deleting it deletes the campaign.
+
+    Example:
+
+    \b
+        msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
+    """
+    from msgsvc.cli.output import confirm, note
+    from msgsvc.jobs.changes import DELETE, Change
+
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    if not yes and not state.dry_run and not state.term.stdin_tty:
+        raise UsageError("refusing to delete without confirmation", hint="add --yes to delete from a script")
+    client = state.client()
+    sid = resolve_service(client, service)
+    current = client.get_service(sid)
+    name = current.get("friendly_name")
+    if current.get("us_app_to_person_registered") and not force:
+        raise UsageError(
+            A2P_WARNING.format(sid=sid, name=name),
+            hint="if that is really what you want, add --force",
+        )
+    change = Change(DELETE, SERVICE.name, service=sid, target=sid, inputs=(service,))
+    if state.dry_run:
+        return _dry_run(state, change)
+    if not yes:
+        if not confirm(state.term, f"Delete {sid} ({name})?"):
+            note(state.term, "Nothing deleted.")
+            raise typer.Exit(ExitCode.USAGE)
+    from msgsvc.errors import ApiError
+
+    try:
+        _send(client, change)
+        gone = ""
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        # It was there a moment ago: an attempt whose answer was lost (then retried), or
+        # someone else, deleted it. Either way it is gone, as asked.
+        gone = "; the DELETE found it already gone"
+    cache.forget(state.profile, sid)
+    note(state.term, f"Deleted {sid} ({name}){gone}")
+
+
+def _dry_run(state: Any, change: Any) -> None:
+    """Print the request the change stands for; send nothing."""
+    from msgsvc.cli.output import emit_plan
+    from msgsvc.jobs.changes import dry_run
+
+    emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
+
+
+def _send(client: Any, change: Any) -> Any:
+    from msgsvc.jobs.executor import send
+
+    return send(client, change)

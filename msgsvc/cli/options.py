@@ -1,0 +1,263 @@
+"""Options and arguments shared by commands, and the options generated from a resource's
+field description."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from contextlib import contextmanager
+from typing import Annotated, Any, Callable, Iterator, List, Optional, Sequence
+
+import typer
+
+from msgsvc.cli.complete import complete_profiles, complete_services
+from msgsvc.api.resources import Field, Resource
+from msgsvc.cli.state import State
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")]
+ProfileOpt = Annotated[
+    Optional[str],
+    typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.",
+                 autocompletion=complete_profiles, show_default=False),
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
+FieldsOpt = Annotated[
+    Optional[str],
+    typer.Option("--fields", metavar="A,B,...",
+                 help="Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.",
+                 show_default=False),
+]
+JqOpt = Annotated[
+    Optional[str],
+    typer.Option("--jq", metavar="EXPR", help="Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).",
+                 show_default=False),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr, only the data and errors.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required when not in a terminal).")]
+DEFAULT_CONCURRENCY = 8  # as msgsvc.jobs.pool, which is not imported before a command runs
+MAX_CONCURRENCY = 32
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
+                 help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
+]
+
+
+def _check_service_ref(value: str) -> str:
+    """Refuse, before any request, what is clearly a mistyped SID rather than a name."""
+    import re
+
+    from msgsvc.api import validate
+
+    if value is None or validate.is_sid(value, "MG"):
+        return value
+    if re.fullmatch(r"[A-Za-z]{2}[0-9a-fA-F]{32}", value):  # a SID, of another kind or spelt wrong
+        from msgsvc.api.resources import sid_what
+
+        prefix = value[:2]
+        if prefix.upper() == "MG":
+            raise typer.BadParameter(f"{value!r} is not a Messaging Service SID: those begin with upper-case MG ({'MG' + value[2:]})")
+        raise typer.BadParameter(f"{value!r} is {sid_what(prefix.upper())}, not a Messaging Service SID (MG...)"
+                                 + ("" if prefix.isupper() else "; SIDs begin with two upper-case letters"))
+    if re.fullmatch(r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value):
+        raise typer.BadParameter(
+            f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"
+        )
+    return value
+
+
+ServiceArg = Annotated[
+    str,
+    typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
+                   callback=_check_service_ref, autocompletion=complete_services, show_default=False),
+]
+
+
+def list_options(plural: str) -> tuple[Any, Any, Any]:
+    """`--limit N`, `--all` and `--page-size N` of a list command, worded for `plural`."""
+    return (
+        Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help=f"Show at most N {plural}.")],
+        Annotated[bool, typer.Option("--all", "-a", help=f"Show every {plural[:-1] if plural.endswith('s') else plural}, following every page.")],
+        Annotated[
+            Optional[int],
+            typer.Option("--page-size", min=1, max=1000, metavar="N",
+                         help=f"{plural.capitalize()} per request, 1 to 1000 [default: as many as needed, at most 1000].",
+                         show_default=False),
+        ],
+    )
+
+
+@contextmanager
+def outcome_unknown_hint(hint: str) -> Iterator[None]:
+    """A POST is never sent twice (the API has no idempotency key): when its answer was lost,
+    a gateway failed (500/502/504), the answer was not the object (a truncated or HTML body),
+    or Ctrl-C came while it was on its way, say how to find out what happened."""
+    from msgsvc.errors import ApiError, Interrupted, OutcomeUnknownError, ResponseError
+
+    try:
+        yield
+    except OutcomeUnknownError as error:
+        error.hint = hint
+        raise
+    except ResponseError as error:
+        error.message += "; it may or may not have taken effect"
+        error.args = (error.message,)
+        error.hint = hint
+        raise
+    except ApiError as error:
+        if error.status in (500, 502, 504) and error.hint is None:
+            error.hint = hint
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted while the request was on its way: it may or may not have taken effect",
+                          hint=hint) from None
+
+
+def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, dry_run: bool = False,
+        fields: str | None = None, valid: Sequence[str] = (), jq: str | None = None, quiet: bool = False) -> State:
+    """The invocation's State, with a command-level --json/--profile/--dry-run taking precedence.
+    `fields` (--fields) is checked against the `valid` keys and `jq` compiled, before anything
+    is sent; --jq implies --json; --quiet keeps notes off stderr."""
+    state = ctx.find_root().obj
+    if not isinstance(state, State):  # invoked without the root callback (tests of a sub-app)
+        state = ctx.find_root().obj = State()
+    if json_:
+        state.json = True
+    if profile:
+        state.profile = profile
+    if dry_run:
+        state.dry_run = True
+    if fields is not None:
+        state.fields = select_fields(fields, valid)
+    if jq is not None:
+        from msgsvc.cli.output import compile_jq  # imports jq: only when --jq is given
+
+        compile_jq(jq)
+        state.jq = jq
+        state.json = True
+    if quiet:
+        state.term.quiet = True
+    return state
+
+
+def select_fields(text: str, valid: Sequence[str]) -> tuple[str, ...]:
+    """--fields a,b,c as keys, each one of `valid`; else a usage error that lists them."""
+    from msgsvc.errors import UsageError
+
+    chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [key for key in chosen if key not in valid]
+    if not chosen or unknown:
+        what = f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}" if unknown else "no field given"
+        raise UsageError(f"--fields: {what}", hint="valid fields: " + ",".join(valid))
+    return chosen
+
+
+def columns_help(columns: Sequence[Any], fields: Sequence[str] = ()) -> str:
+    """The help paragraph that documents a list's TSV columns, what --fields takes and which
+    columns a narrow terminal hides first."""
+    order = ", ".join(c.key for c in columns)
+    dropped = [c.key for c in sorted((c for c in columns if c.drop), key=lambda c: -c.drop)]
+    text = f"Columns (the TSV's order, no header): {order}."
+    if dropped:
+        text += f" On a narrow terminal {', then '.join(dropped)} {'is' if len(dropped) == 1 else 'are'} hidden first."
+    if fields:
+        text += f" --fields takes any of: {', '.join(fields)}."
+    return text
+
+
+def check(field: Field) -> Callable[[Any], Any]:
+    """The option callback that checks a value as `field` says (Field.clean): a usage error
+    naming the option when it is not valid."""
+
+    def callback(value: Any) -> Any:
+        if value is None or (field.many and not value):
+            return None
+        try:
+            return field.clean(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _choices(field: Field) -> Callable[[str], list[str]]:
+    return lambda incomplete: [c for c in field.choices if c.lower().startswith(incomplete.lower())]
+
+
+def _completion(field: Field) -> Callable | None:
+    """What Tab offers for a field's option: its own completion (from a cache), or its choices."""
+    if field.complete:
+        from msgsvc.cli import complete
+
+        return getattr(complete, field.complete)
+    return _choices(field) if field.choices else None
+
+
+def field_option(field: Field) -> Any:
+    """The Annotated type of the option for one field (a `many` field: a repeated option)."""
+    if field.many:
+        metavar = "TEXT" if not field.choices else "[" + "|".join(field.choices) + "]"
+        return Annotated[
+            Optional[List[str]],
+            typer.Option(field.option, help=field.help + " Give it once per item.", metavar=metavar,
+                         callback=check(field), show_default=False,
+                         autocompletion=_completion(field)),
+        ]
+    if field.kind == "bool":
+        name = field.option[2:]
+        return Annotated[Optional[bool], typer.Option(f"--{name}/--no-{name}", help=field.help, show_default=False)]
+    if field.kind == "int":
+        return Annotated[Optional[int], typer.Option(field.option, help=field.help, metavar="INTEGER", callback=check(field), show_default=False)]
+    metavar = {"url": "URL", "text": "TEXT"}.get(field.kind) or "[" + "|".join(field.choices) + "]"
+    return Annotated[
+        Optional[str],
+        typer.Option(field.option, help=field.help, metavar=metavar, callback=check(field),
+                     autocompletion=_completion(field), show_default=False),
+    ]
+
+
+def with_field_options(resource: Resource, *, required: Sequence[str] = ()) -> Callable:
+    """Add one option per field of `resource` to a command. The command receives them as
+    one dict, `values={param: value}`, None for every option not given."""
+    fields = resource.fields
+
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != "values"]
+        generated = [
+            inspect.Parameter(
+                f.param,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if f.wire in required else None,
+                annotation=field_option(f),
+            )
+            for f in fields
+        ]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {f.param: kwargs.pop(f.param, None) for f in fields}
+            return func(*args, values=values, **kwargs)
+
+        params = own + generated
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option `name` was given on the command line (not left at its default)."""
+    from typer._click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+
+def list_limit(ctx: typer.Context, limit: int, all_: bool) -> int | None:
+    """How many records a list command shows: `--limit N`, or None for `--all`."""
+    if all_ and given(ctx, "limit"):
+        from msgsvc.errors import UsageError
+
+        raise UsageError("--limit and --all cannot be used together")
+    return None if all_ else limit

@@ -1,0 +1,472 @@
+"""Everything msgsvc writes: data on stdout, notes on stderr, through the run's Terminal
+(msgsvc/cli/terminal.py), which every function here takes as its first argument.
+
+The format follows whether stdout is a terminal (`term.stdout_tty`): a table there, laid
+out here to fit the terminal as each Column declares (`layout`: never cut, cut with an
+ellipsis, wrapped between words, hidden in order); tab-separated values in a pipe (no
+header, nothing truncated, one record per line); the API's own JSON with `--json`, or what
+`--jq` makes of it. `--fields` chooses the columns and keys of all three. Rich measures
+cells (wide Unicode) and decides only the colour (it honours NO_COLOR); it is imported only
+when a table or a progress bar is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+from msgsvc.api.resources import KEEP, TRUNCATE, WRAP, Column, column_for
+
+if TYPE_CHECKING:
+    from msgsvc.errors import MsgsvcWarning
+    from msgsvc.cli.terminal import Terminal
+
+
+def note(term: Terminal, message: str) -> None:
+    """A message for the person, never data: one line on stderr, escaped (it may quote what a
+    server sent) and without secrets; nothing with --quiet."""
+    if not term.quiet:
+        _stderr(term, message)
+
+
+def _stderr(term: Terminal, message: str) -> None:
+    message = term.escape(message)
+    live = getattr(term, "live", None)
+    if live is not None:  # a progress bar is drawn: print above it, or the two garble each other
+        from rich.text import Text
+
+        live.console.print(Text(message), soft_wrap=True)
+        return
+    term.stderr.write(message + "\n")
+    term.stderr.flush()
+
+
+def report(term: Terminal, message: str, hint: str | None = None, *, details: Sequence[str] = ()) -> None:
+    """`msgsvc: <message>`, its `details` (one line each) and a `hint:` line on stderr, as
+    every error and warning is said (--quiet too). A server may echo what it was sent: a
+    secret or a control character never reaches the terminal (_stderr escapes each line,
+    and masks secrets)."""
+    _stderr(term, f"msgsvc: {message}")
+    for line in details:
+        _stderr(term, line)
+    if hint:
+        _stderr(term, f"hint: {hint}")
+
+
+def warning(term: Terminal, warning: MsgsvcWarning) -> None:
+    """A warning from the library (e.g. config.warn_if_exposed), said as an error is."""
+    report(term, f"warning: {warning.message}", warning.hint)
+
+
+# What JSON leaves raw and a terminal (or a JavaScript reader) would act on: DEL, the C1
+# controls, U+2028/U+2029, and lone surrogates (no stream can encode them). json escapes the
+# C0 controls itself. In the text of a page as sent: the UTF-8 of the same characters.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_JSON_RAW_BYTES = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
+
+
+def _json_escaped(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """JSON text that is safe anywhere: UTF-8 kept, but every control character escaped
+    (C0 by json, DEL, C1, U+2028/U+2029 and lone surrogates here), and never NaN or
+    Infinity (the client refuses them in what servers send; a bug here raises)."""
+    if indent is None:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False)
+    else:
+        text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+    return _JSON_RAW.sub(_json_escaped, text) if _JSON_RAW.search(text) else text
+
+
+def emit_json(term: Terminal, value: Any, *, pages: Sequence[Any] = ()) -> None:
+    """Indented for a person on a terminal; compact in a pipe, as gh does: `indent` makes
+    json use its pure-Python encoder, 15x slower than the C one on a 10,000-service list.
+    `pages` (client.PageText) let a list print whole pages as the API sent them, when their
+    text needs no escaping and holds no secret (else they are encoded again)."""
+    # One dumps and one write: json.dump to a stream is several times slower.
+    if term.stdout_tty:
+        text = dumps(value, indent=2)
+    elif pages and isinstance(value, list):
+        # Page by page as sent: nothing encoded again, no 10 MB copy made first.
+        parts = _page_texts(term, value, pages)
+        term.write_out(b"[", *(piece for index, part in enumerate(parts) for piece in ((b",", part) if index else (part,))), b"]\n")
+        return
+    else:
+        text = dumps(value)
+    term.write_out((term.redact(text) + "\n").encode("utf-8"))
+
+
+def _page_texts(term: Terminal, records: list, pages: Sequence[Any]) -> list[bytes]:
+    """Each whole page as the API sent it; a record of a page cut short by --limit (or not
+    from a page), or of a page whose text is not safe to pass on as it is, encoded again.
+    A page's text is passed on when it is ASCII (json's escapes then cover every control)
+    or UTF-8 without a raw DEL, C1 or line separator, and holds no secret."""
+    pages = [page for page in pages if _passable(term, page.data)]
+    by_first = {id(page.first): page for page in pages}
+    parts = []
+    index, total = 0, len(records)
+    while index < total:
+        record = records[index]
+        page = by_first.get(id(record))
+        end = index + page.count if page is not None else 0
+        if page is not None and page.first is record and end <= total and records[end - 1] is page.last:
+            parts.append(page.data)
+            index = end
+        else:
+            parts.append(term.redact(dumps(record)).encode("utf-8"))
+            index += 1
+    return parts
+
+
+def _passable(term: Terminal, data: Any) -> bool:
+    if not (data.obj if isinstance(data, memoryview) else data).isascii() and _JSON_RAW_BYTES.search(data):
+        return False
+    return not term.holds_secret(data)
+
+
+def cell(term: Terminal, value: Any, *, tsv: bool = False) -> str:
+    """One value as text: null empty, booleans as true/false, lists comma-joined; made safe
+    to show by `term.escape` (one record stays one line; in TSV, one field stays one field)."""
+    return term.escape(_text(value), tsv=tsv)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return dumps(value)
+    return str(value)
+
+
+def emit_records(
+    term: Terminal, records: Iterable[dict], columns: Sequence[Column], *, as_json: bool,
+    fields: Sequence[str] | None = None, jq: str | None = None, empty: str | None = None,
+    plural: str | None = None,
+) -> list[dict]:
+    """A list: JSON array, TSV rows or a table. Returns the records written.
+
+    `fields` (--fields) chooses and orders the columns, and the keys of each JSON object;
+    `jq` (--jq) filters the JSON. On a terminal, `empty` is said on stderr for an empty list,
+    and a list its limit cut short (the listing's `more`) says so, naming `plural`."""
+    rows = list(records)
+    if fields:
+        columns = [column_for(key, columns) for key in fields]
+    if jq is not None:
+        emit_jq(term, [_only(r, fields) for r in rows] if fields else rows, jq)
+    elif as_json:
+        if fields:
+            emit_json(term, [_only(r, fields) for r in rows])
+        else:
+            emit_json(term, rows, pages=getattr(records, "pages", ()))
+    elif term.stdout_tty:
+        if rows:
+            table(term, columns, rows)
+        elif empty:
+            note(term, empty)
+        if plural and getattr(records, "more", False):
+            what = plural[:-1] if len(rows) == 1 and plural.endswith("s") else plural
+            note(term, f"Showing {len(rows)} {what}; there are more: --all or --limit N")
+    else:
+        write_tsv(term, [[cell(term, r.get(c.key), tsv=True) for c in columns] for r in rows])
+    return rows
+
+
+def _only(record: dict, fields: Sequence[str]) -> dict:
+    return {key: record.get(key) for key in fields}
+
+
+def emit_record(term: Terminal, record: dict, *, as_json: bool, skip: Sequence[str] = ("links",),
+                fields: Sequence[str] | None = None, jq: str | None = None) -> None:
+    """One object: JSON as returned, or field/value lines (word-wrapped beside the field names
+    on a terminal, TSV in a pipe). `fields` chooses and orders the fields shown."""
+    if fields:
+        record = _only(record, fields)
+        skip = ()
+    if jq is not None:
+        emit_jq(term, record, jq)
+        return
+    if as_json:
+        emit_json(term, record)
+        return
+    if term.stdout_tty:
+        _object_view(term, [(term.escape(key), value) for key, value in record.items() if key not in skip])
+    else:
+        write_tsv(term, [[cell(term, key, tsv=True), cell(term, value, tsv=True)]
+                         for key, value in record.items() if key not in skip])
+
+
+def emit_jq(term: Terminal, value: Any, expression: str) -> None:
+    """`value` filtered through jq (the jq package: libjq, imported only here), each result on
+    a line as `jq -r` writes it: strings raw, everything else as JSON."""
+    from msgsvc.errors import UsageError
+
+    program = compile_jq(expression)
+    try:
+        results = program.input_value(value).all()
+    except ValueError as error:
+        raise UsageError(f"--jq: {error}", hint="the expression ran on the command's --json output") from None
+    lines = [r if isinstance(r, str) else dumps(r) for r in results]
+    # Raw strings as `jq -r` prints them for a script; escaped for a person's terminal.
+    shown = term.escape if term.stdout_tty else term.redact
+    write(term, "".join(shown(line) + "\n" for line in lines))
+
+
+def compile_jq(expression: str) -> Any:
+    """The compiled jq program, or a usage error with jq's own message."""
+    import jq
+
+    from msgsvc.errors import UsageError
+
+    try:
+        return jq.compile(expression)
+    except ValueError as error:
+        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        raise UsageError(f"invalid --jq expression: {message}",
+                         hint="the expression is jq's language, as in 'jq -r EXPR'") from None
+
+
+def write(term: Terminal, text: str) -> None:
+    """Data as it is, on stdout: all of it, or BrokenPipeError (Terminal.write_out). In the
+    stream's encoding: on Windows a pipe or file may be the ANSI code page, where a character
+    it cannot show becomes '?' (PYTHONUTF8=1 gives UTF-8)."""
+    encoding = getattr(term.stdout, "encoding", None) or "utf-8"
+    term.write_out(text.encode(encoding, "replace"))
+
+
+DIFF_STYLES = {"+": "green", "-": "red", "~": "yellow", ">": "cyan"}
+
+
+def emit_diff(term: Terminal, lines: Sequence[str], *, stderr: bool = False) -> None:
+    """A plan, one change per line (`+ create ...`, `- detach ...`): coloured by its first
+    character on a terminal, as is elsewhere. Lines are never folded."""
+    if not (term.stderr_tty if stderr else term.stdout_tty):
+        text = "".join(line + "\n" for line in lines)
+        if stderr:
+            term.stderr.write(text)
+            term.stderr.flush()
+        else:
+            write(term, text)
+        return
+    from rich.text import Text
+
+    console = term.console(stderr=stderr)
+    for line in lines:
+        console.print(Text(line, style=DIFF_STYLES.get(line[:1], "")), soft_wrap=True)
+
+
+def write_tsv(term: Terminal, rows: Iterable[Sequence[str]]) -> None:
+    write(term, "".join("\t".join(row) + "\n" for row in rows))
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+GAP = 2  # spaces between two columns
+MIN_TEXT = 20  # a TRUNCATE column keeps this many cells (and its whole header): less says too little
+HIDDEN = "some columns hidden; widen the terminal or use --json"
+
+
+def short_time(text: str) -> str:
+    """A timestamp as `2026-11-29 11:27` (UTC), for tables only; other text unchanged. Takes
+    the Messaging API's ISO 8601 and the 2010 API's RFC 2822 dates."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return text
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def _table_cell(term: Terminal, column: Column, value: Any) -> str:
+    if column.fit == WRAP and isinstance(value, list):
+        return term.escape(", ".join(_text(v) for v in value))  # wraps between the items
+    text = cell(term, value)
+    return short_time(text) if column.timestamp and text else text
+
+
+def layout(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -> tuple[list[int], list[int]]:
+    """Which columns a table shows and how wide each is, for `width` terminal cells.
+
+    Each column wants its widest cell (or its header). When that is too wide, TRUNCATE and
+    WRAP columns give way, the widest first, down to their least width (never below the
+    header, a WRAP column never below its longest word); when even the least widths do not
+    fit, columns are hidden, the highest `drop` first. KEEP columns never give way: if what
+    is left is still too wide, the terminal wraps the line rather than msgsvc cutting a SID."""
+    from rich.cells import cell_len
+
+    natural = [max([cell_len(c.header)] + [cell_len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+
+    def least(i: int) -> int:
+        column = columns[i]
+        if column.fit == KEEP:
+            return natural[i]
+        header = cell_len(column.header)
+        if column.fit == WRAP:
+            words = [cell_len(word) for row in cells for word in row[i].split(" ")]
+            return max([header] + words)
+        return min(natural[i], max(header, column.least or MIN_TEXT))
+
+    shown = list(range(len(columns)))
+    while sum(least(i) for i in shown) + GAP * (len(shown) - 1) > width:
+        droppable = [i for i in shown if columns[i].drop]
+        if not droppable:
+            break
+        shown.remove(max(reversed(droppable), key=lambda i: columns[i].drop))
+    widths = {i: natural[i] for i in shown}
+    excess = sum(widths.values()) + GAP * (len(shown) - 1) - width
+    while excess > 0:
+        shrinkable = [i for i in shown if widths[i] > least(i)]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        others = [widths[i] for i in shrinkable if i != widest]
+        step = min(excess, widths[widest] - least(widest), max(1, widths[widest] - max(others, default=0)))
+        widths[widest] -= step
+        excess -= step
+    return shown, [widths[i] for i in shown]
+
+
+def _fit(text: str, width: int, fit: str) -> list[str]:
+    """A cell as the lines it takes in a column `width` cells wide."""
+    from rich.cells import cell_len, set_cell_size
+
+    if fit == KEEP or cell_len(text) <= width:
+        return [text]
+    if fit == TRUNCATE:
+        return [set_cell_size(text, width - 1).rstrip() + "…"]
+    return wrap_words(text, width)
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken only at spaces; a word longer than
+    the width stays whole on its own line."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if not word:
+            continue
+        candidate = f"{line} {word}" if line else word
+        if line and cell_len(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + [line] if line or not lines else lines
+
+
+def _pad(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
+def table(term: Terminal, columns: Sequence[Column], records: Sequence[dict]) -> None:
+    """A list as a table that fits the terminal (see `layout`); says once on stderr when
+    columns had to be hidden."""
+    cells = [[_table_cell(term, c, r.get(c.key)) for c in columns] for r in records]
+    width = term.width or term.console().width
+    shown, widths = layout(columns, cells, width)
+    header = (" " * GAP).join(_pad(columns[i].header, w) for i, w in zip(shown, widths)).rstrip()
+    lines = []
+    for row in cells:
+        parts = [_fit(row[i], w, columns[i].fit) for i, w in zip(shown, widths)]
+        for n in range(max(len(p) for p in parts)):
+            line = (" " * GAP).join(_pad(p[n] if n < len(p) else "", w) for p, w in zip(parts, widths))
+            lines.append(line.rstrip())
+    _print_lines(term, header, lines)
+    if len(shown) < len(columns):
+        note(term, HIDDEN)
+
+
+def _object_view(term: Terminal, pairs: Sequence[tuple[str, Any]]) -> None:
+    """One object: field names, and beside them the values word-wrapped to the terminal
+    (never cut, never folded inside a word; timestamps shorter)."""
+    from rich.cells import cell_len
+
+    texts = [(key, short_time(cell(term, value)) if key.startswith("date_") else cell(term, value)) for key, value in pairs]
+    keys = max([cell_len("FIELD")] + [cell_len(key) for key, _ in texts])
+    room = max((term.width or term.console().width) - keys - GAP, 20)
+    lines = []
+    for key, text in texts:
+        for n, part in enumerate(wrap_words(text, room)):
+            lines.append((_pad(key if n == 0 else "", keys) + " " * GAP + part).rstrip())
+    _print_lines(term, (_pad("FIELD", keys) + " " * GAP + "VALUE"), lines)
+
+
+def _print_lines(term: Terminal, header: str, lines: Sequence[str]) -> None:
+    """The header in bold (when colour is on) and the lines as they are: no markup, and Rich
+    neither wraps nor crops them."""
+    from rich.text import Text
+
+    text = Text(end="")
+    text.append(header + "\n", style="bold")
+    text.append("".join(line + "\n" for line in lines))
+    term.console().print(text, soft_wrap=True, end="")
+
+
+def emit_plan(term: Terminal, planned: list[dict], *, as_json: bool) -> None:
+    """What a --dry-run would have sent: JSON with --json, else one request per paragraph."""
+    if as_json:
+        emit_json(term, planned)
+        return
+    lines = []
+    for request in planned:
+        lines.append(term.escape(f"{request['method']} {request['url']}"))
+        for key, value in request["form"].items():  # a list-valued field: a line per value
+            lines.extend(term.escape(f"  {key}={item}") for item in (value if isinstance(value, list) else [value]))
+    write(term, "".join(line + "\n" for line in lines))
+    note(term, f"Dry run: {len(planned)} request(s) not sent.")
+
+
+HANDFUL = 10  # up to this many items, a progress bar would only flicker
+
+
+@contextmanager
+def progress(term: Terminal, label: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for a bulk job, yielding `advance()`; thread-safe.
+    Only when stderr is a terminal and there are more than a handful of items: nothing of
+    it ever reaches a pipe or a log file."""
+    if total <= HANDFUL or not term.stderr_tty or term.quiet:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=term.console(stderr=True), transient=True,
+    )
+    with bar:
+        task = bar.add_task(term.escape(label), total=total)
+        term.live = bar
+        try:
+            yield lambda: bar.advance(task)
+        finally:
+            term.live = None
+
+
+def confirm(term: Terminal, question: str) -> bool:
+    """Ask a yes/no question on stderr; no by default and at end of input. (click's confirm
+    lets input() write a space to stdout, which would land in the data.)"""
+    term.stderr.write(f"{term.escape(question)} [y/N]: ")
+    term.stderr.flush()
+    answer = term.stdin.readline()
+    if not answer.endswith("\n"):
+        term.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")

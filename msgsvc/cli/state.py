@@ -1,0 +1,60 @@
+"""The options of one invocation, and the client built from them on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from msgsvc.cli.terminal import Terminal
+
+if TYPE_CHECKING:
+    from msgsvc.api.client import Client
+    from msgsvc.local.config import Resolved
+
+
+@dataclass
+class State:
+    term: Terminal = field(default_factory=Terminal.system)  # where output goes; its secrets are redacted
+    profile: str | None = None
+    json: bool = False
+    base_url: str | None = None
+    debug: bool = False
+    timeout: float | None = None
+    max_retries: int | None = None
+    dry_run: bool = False
+    fields: tuple[str, ...] | None = None  # --fields, checked
+    jq: str | None = None  # --jq, compiled once already
+    _client: Client | None = None
+
+    def flags(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "timeout": self.timeout, "max_retries": self.max_retries}
+
+    def resolve(self, *, require_credentials: bool = True) -> Resolved:
+        from msgsvc.local import config
+        from msgsvc.cli import output
+
+        return config.resolve(
+            profile_flag=self.profile, flags=self.flags(), require_credentials=require_credentials,
+            warn=lambda w: output.warning(self.term, w),
+        )
+
+    def client(self) -> Client:
+        if self._client is None:
+            from msgsvc.api.client import Client
+
+            from msgsvc.local.config import SECRET_KEYS, client_settings
+
+            resolved = self.resolve()
+            for key in SECRET_KEYS:  # masked from here on: checking the settings may fail
+                if isinstance(resolved.get(key), str):
+                    self.term.secrets.add(resolved.get(key))
+            settings = client_settings(resolved)
+            if self.term.stderr_tty:  # a person is watching: say why nothing seems to happen
+                from functools import partial
+
+                from msgsvc.cli.output import note
+
+                settings.on_retry = partial(note, self.term)
+            self._client = Client(settings)
+            self.term.add_credentials(self._client.settings.username, self._client.settings.password)
+        return self._client

@@ -1,0 +1,223 @@
+"""Sending a list of changes (msgsvc.jobs.changes.Change): one Outcome per change, in order.
+
+The changes run on a bounded thread pool (msgsvc.jobs.pool). A 429 is retried by the client
+(every method, honouring Retry-After) and pauses every thread through its shared Throttle,
+so nothing is lost and nothing is sent twice; a POST is never retried after an answer that
+may have been lost, or was answered 500/502/504 or with a body that is not the object (a
+gateway's HTML page): its outcome is checked with a GET instead. A 401 or 403 would fail
+every other change too: it stops the job, the changes not sent yet are `not sent`, and the
+error is kept in `Executor.stopped_by` for the caller to raise once the results are shown.
+Ctrl-C (or SIGTERM) lets the requests in flight finish, marks the rest `not sent`
+(`Executor.interrupted`), and cuts short the requests waiting out a 429: Twilio processed
+none of them, so they are `not sent` too.
+
+No typer, no rich, no printing: progress and notes are reported through the callbacks given.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Callable, Sequence
+
+from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError, ResponseError
+from msgsvc.api.retry import Cancelled
+from msgsvc.jobs.changes import (
+    ALREADY_ATTACHED, ATTACH, ATTACHED, CREATE, CREATED, DELETE, DELETED, DETACH, DETACHED,
+    NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal,
+)
+from msgsvc.api.resources import RESOURCES, form_dict
+from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
+
+# 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
+# already in Messaging Service" (Twilio's error dictionary, and the emulator). Told apart by
+# their code alone: published answers carry them with HTTP 409, older ones with 400.
+ALREADY_IN_SERVICE = frozenset({80104, 21710})
+IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service" (409 or 400)
+# Twilio refuses the 401st phone number or short code of a service with 21714 "Number Pool
+# size limit reached" (HTTP 412). Once one attach to a service is refused so, no further
+# attach is sent to it: the rest are NOT_SENT with POOL_FULL_MESSAGE, not hundreds of
+# identical failures.
+POOL_FULL = 21714
+POOL_FULL_MESSAGE = "the service's pool is full (21714)"
+
+# A POST answered so may have been processed behind a gateway: checked, never sent again.
+GATEWAY_FAILURES = frozenset({500, 502, 504})
+
+DONE = {CREATE: CREATED, UPDATE: UPDATED, ATTACH: ATTACHED, DETACH: DETACHED, DELETE: DELETED}
+GONE = {DETACH: NOT_ATTACHED, DELETE: NOT_FOUND}  # a 404 to a DELETE: already as asked
+VERBS = {CREATE: "Creating", UPDATE: "Updating", ATTACH: "Attaching", DETACH: "Detaching", DELETE: "Deleting"}
+
+
+def send(client: Any, change: Change) -> dict | None:
+    """One change's request, as is: the object answered (None for a DELETE). Errors are
+    raised as the client raises them; nothing is checked or retried here."""
+    if change.method == "DELETE":
+        client.request("DELETE", change.path)
+        return None
+    return client.fetch_object(change.method, change.path, data=list(change.form))
+
+
+class Executor:
+    """Send any list of changes on at most `concurrency` threads."""
+
+    def __init__(
+        self, client: Any, *, concurrency: int = DEFAULT_CONCURRENCY, progress: Progress = no_progress,
+        note: Callable[[str], None] = lambda text: None,
+    ) -> None:
+        self.client = client
+        self.concurrency = bounded(concurrency)
+        self.progress = progress
+        self.note = note  # a message for the person (stderr), e.g. while Ctrl-C waits
+        self.interrupted = False  # Ctrl-C stopped run(): some outcomes are NOT_SENT
+        self.stopped_by: MsgsvcError | None = None  # a 401/403: nothing more is sent
+        self.full_pools: set[str] = set()  # services that refused an attach with 21714
+        self._names: dict[str, str] = {}  # MG SID -> "Name (MG...)", for 21712
+        self._lock = threading.Lock()
+
+    def run(self, changes: Sequence[Change]) -> list[Outcome]:
+        """One Outcome per change, in the same order."""
+        changes = list(changes)
+        self.stopped_by = None
+        if not changes:
+            return []
+        throttle = getattr(self.client, "throttle", None)
+        if throttle is not None:
+            throttle.cancellable()
+
+        def stopping(in_flight: int) -> None:
+            if throttle is not None:  # what waits out a 429 was not processed: not sent
+                throttle.cancel()
+            if in_flight:
+                self.note(f"msgsvc: stopping: waiting for the {in_flight} request(s) already sent")
+
+        with self.progress(_label(changes), len(changes)) as advance:
+            try:
+                return run_pool(changes, self._run_one, concurrency=self.concurrency, done=advance,
+                                stopping=stopping)
+            except Stopped as stopped:
+                self.interrupted = True
+                return [outcome or Outcome(change.shown, change.target, NOT_SENT)
+                        for change, outcome in zip(changes, stopped.results)]
+
+    def _run_one(self, change: Change) -> Outcome:
+        if self.stopped_by is not None:  # a 401/403 stopped the job: this one is never sent
+            return Outcome(change.shown, change.target, NOT_SENT)
+        if change.action == ATTACH and change.service in self.full_pools:
+            return Outcome(change.shown, change.target, NOT_SENT, POOL_FULL, POOL_FULL_MESSAGE)
+        try:
+            return self._send(change)
+        except Cancelled:
+            return Outcome(change.shown, change.target, NOT_SENT)
+        except MsgsvcError as error:
+            if fatal(error):
+                self.stopped_by = error
+            return failure(change.shown, change.target, error)
+
+    def _send(self, change: Change) -> Outcome:
+        try:
+            record = send(self.client, change)
+        except ApiError as error:
+            if change.method == "POST" and error.status in GATEWAY_FAILURES:
+                return self._checked(change, OutcomeUnknownError(
+                    f"{change.method} {error.url or change.path} answered HTTP {error.status} ({error.message}): "
+                    "it may or may not have taken effect"))
+            if change.method == "DELETE" and error.status == 404:
+                return Outcome(change.shown, change.target, GONE[change.action])
+            if change.action == ATTACH and error.code == POOL_FULL and change.service is not None:
+                self.full_pools.add(change.service)
+            if change.action == ATTACH and error.code in ALREADY_IN_SERVICE:
+                return Outcome(change.shown, change.target, ALREADY_ATTACHED)
+            if change.action == ATTACH and error.code == IN_ANOTHER_SERVICE:
+                other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
+                where = f"another Messaging Service, {self._service_name(other.group(0))}" if other else "another Messaging Service"
+                return failed(change.shown, f"belongs to {where}: {error.message}", sid=change.target,
+                              code=error.code)
+            raise
+        except OutcomeUnknownError as error:
+            return self._checked(change, error)
+        except ResponseError as error:  # a 2xx whose body is not the object: done, or not?
+            if change.method != "POST":
+                raise
+            return self._checked(change, OutcomeUnknownError(f"{error.message}; it may or may not have taken effect"))
+        return self._done(change, record)
+
+    def _done(self, change: Change, record: Any) -> Outcome:
+        sid = record.get("sid") if isinstance(record, dict) else None
+        return Outcome(change.shown, sid or change.target, DONE[change.action])
+
+    def _service_name(self, sid: str) -> str:
+        """`Marketing (MG...)` for the service a 21712 names, found with one request (once per
+        service per job); the SID alone when that fails."""
+        with self._lock:
+            known = self._names.get(sid)
+        if known is None:
+            try:
+                name = self.client.fetch_object("GET", f"/v1/Services/{sid}").get("friendly_name")
+            except (MsgsvcError, Cancelled):  # the name only helps: the 21712 answer is the result
+                name = None
+            known = f"{name} ({sid})" if isinstance(name, str) and name else sid
+            with self._lock:
+                self._names[sid] = known
+        return known
+
+    def _checked(self, change: Change, error: OutcomeUnknownError) -> Outcome:
+        record = self._check(change, error)
+        return record if isinstance(record, Outcome) else self._done(change, record)
+
+    def _check(self, change: Change, error: OutcomeUnknownError) -> dict | Outcome:
+        """A POST whose answer was lost is never sent again: look whether it took effect.
+        The object when it did; a failed Outcome saying what is known when not (or unknown)."""
+        if change.target is None:  # a create, or an alpha sender by its text: nothing to look at
+            raise error
+        url = change.path if change.action == UPDATE else f"{change.collection}/{change.target}"
+        try:
+            record = self.client.fetch_object("GET", url)
+        except Cancelled:  # Ctrl-C while the look waited: the POST was sent, so never 'not sent'
+            return failed(change.shown, f"{error.message}; not checked (interrupted): look before running again",
+                          sid=change.target)
+        except MsgsvcError as check:
+            if isinstance(check, ApiError) and check.status == 404:
+                where = "in the service" if change.action == ATTACH else "there"
+                return failed(change.shown, f"{error.message}; it is not {where}: run the command again",
+                              sid=change.target)
+            if fatal(check):
+                raise
+            return failed(change.shown, f"{error.message}; checking failed too: {check.message}", sid=change.target)
+        if change.action == UPDATE:
+            differ = sorted(key for key, value in _expected(change).items() if _text(record.get(key)) != _text(value))
+            if differ:
+                return failed(change.shown, f"{error.message}; {', '.join(differ)} not as asked: run the command again",
+                              sid=change.target)
+        return record
+
+
+def _expected(change: Change) -> dict[str, Any]:
+    """The snake_case fields an update sets: its `after`, or else its form."""
+    if change.after is not None:
+        return change.after
+    keys = {field.wire: field.key for field in change.kind.fields}
+    fields = {field.wire: field for field in change.kind.fields}
+    # A list-valued field's values all count, as a list: the form repeats its name.
+    return {keys[name]: (value if isinstance(value, list) or not fields[name].many else [value])
+            for name, value in form_dict(change.form).items() if name in keys}
+
+
+def _text(value: Any) -> str:
+    """A field as the form writes it: true/false, numbers in decimal, null empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "\n".join(_text(item) for item in value)
+    return str(value)
+
+
+def _label(changes: list[Change]) -> str:
+    """'Attaching phone numbers' for changes of one kind; 'Applying changes' for a mix."""
+    kinds = {(change.action, change.resource) for change in changes}
+    if len(kinds) != 1:
+        return "Applying changes"
+    action, resource = kinds.pop()
+    return f"{VERBS[action]} {RESOURCES[resource].plural}"

@@ -1,0 +1,197 @@
+"""A small per-profile cache of service SIDs and friendly names, for tab completion only.
+
+Completion never touches the network, so `services list/get/create/update` record what they
+saw and `services delete` prunes. One small text file per profile (or per account, for
+credentials from the environment) in `config.cache_dir()`: a header line, then one
+`SID<TAB>friendly name` line per service. Plain lines rather than JSON because a Tab reads it
+and importing json costs more than parsing them. Written atomically (temporary file, then
+rename), mode 0600. The cache is a convenience: nothing here ever makes a command fail, and a
+missing or corrupt file reads as empty.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+HEADER = "msgsvc services cache 1"
+MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
+
+
+def scope(profile: str | None = None) -> str | None:
+    """Whose services: 'profile-NAME', or 'account-AC...' for credentials from the environment.
+    None when no credentials apply. Reads the config without printing anything."""
+    from msgsvc.local import config
+
+    resolved = config.resolve(
+        profile_flag=profile, data=config.read_config(), require_credentials=False,
+        secrets=False,  # never the keyring: tab completion reads this
+    )
+    if resolved.profile is not None:
+        return f"profile-{resolved.profile.value}"
+    account = resolved.get("account_sid")
+    return f"account-{account}" if account else None
+
+
+def path_for(scope_name: str) -> Path:
+    from msgsvc.local import config
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
+    return config.cache_dir() / f"services-{safe}.tsv"
+
+
+def load(scope_name: str | None) -> dict[str, str]:
+    """{sid: friendly_name}; empty when there is no cache or it cannot be read."""
+    if not scope_name:
+        return {}
+    try:
+        lines = path_for(scope_name).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return {}
+    if lines[0] != HEADER:
+        return {}
+    services = {}
+    for line in lines[1:]:
+        sid, tab, name = line.partition("\t")
+        if not tab or len(sid) != 34 or not sid.startswith("MG") or not sid.isalnum():
+            if line:
+                return {}  # not a file we wrote: trust none of it
+            continue
+        services[sid] = name
+    return services
+
+
+def _save(scope_name: str, services: dict[str, str]) -> None:
+    from msgsvc.local import config
+    from msgsvc.atomic import write_private
+
+    path = path_for(scope_name)
+    config.ensure_private_dir(path.parent)
+    if len(services) > MAX_ENTRIES:  # keep the most recently seen (insertion order)
+        services = dict(list(services.items())[-MAX_ENTRIES:])
+    text = HEADER + "\n" + "".join(f"{sid}\t{' '.join(name.split())}\n" for sid, name in services.items())
+    # No fsync: the cache only helps completion, and a lost write is repaired by the next list.
+    write_private(path, text, fsync=False)
+
+
+def _update(profile: str | None, change: Any, kind: str | None = None) -> None:
+    """Apply `change(entries) -> entries` to a cache of `profile` (None: the credentials in
+    effect): its services, or the table `kind` (see load_table); never raises."""
+    try:
+        name = scope(profile)
+        if name is None:
+            return
+        if kind is None:
+            _save(name, change(load(name)))
+        else:
+            _save_table(name, kind, change(load_table(name, kind)))
+    except Exception:  # noqa: BLE001 - a cache must never make a command fail
+        pass
+
+
+def _entry(record: Any) -> tuple[str, str] | None:
+    if isinstance(record, dict) and isinstance(record.get("sid"), str):
+        return record["sid"], str(record.get("friendly_name") or "")
+    return None
+
+
+def remember(profile: str | None, record: dict) -> dict:
+    """Record one service the API returned (get, create, update); return it unchanged."""
+    entry = _entry(record)
+    if entry is not None:
+
+        def change(services: dict[str, str]) -> dict[str, str]:
+            services.pop(entry[0], None)
+            services[entry[0]] = entry[1]
+            return services
+
+        _update(profile, change)
+    return record
+
+
+def forget(profile: str | None, sid: str) -> None:
+    """Drop a deleted service."""
+
+    def change(services: dict[str, str]) -> dict[str, str]:
+        services.pop(sid, None)
+        return services
+
+    _update(profile, change)
+
+
+def remember_listing(profile: str | None, records: list[dict], *, limit: int | None) -> None:
+    """Record a listing that was shown: a complete one (no limit, or fewer records than the
+    limit) replaces the cache, a partial one is merged. Only the newest MAX_ENTRIES count."""
+    complete = limit is None or len(records) < limit
+    seen = dict(entry for entry in map(_entry, records[-MAX_ENTRIES:]) if entry is not None)
+
+    def change(services: dict[str, str]) -> dict[str, str]:
+        if complete:
+            return seen
+        for sid, name in seen.items():
+            services.pop(sid, None)
+            services[sid] = name
+        return services
+
+    _update(profile, change)
+
+
+# --- other small tables for completion: brands, use cases -----------------------------------
+
+_TABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+def table_path(scope_name: str, kind: str) -> Path:
+    from msgsvc.local import config
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
+    return config.cache_dir() / f"{kind}-{safe}.tsv"
+
+
+def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
+    """{key: description} of one table (`brands`, `campaign-usecases`, `service-usecases`),
+    as the commands that list them last saw them; empty when missing or not ours."""
+    if not scope_name:
+        return {}
+    try:
+        lines = table_path(scope_name, kind).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return {}
+    if lines[0] != f"msgsvc {kind} cache 1":
+        return {}
+    table = {}
+    for line in lines[1:]:
+        key, tab, text = line.partition("\t")
+        if not tab or not _TABLE_KEY.match(key):
+            if line:
+                return {}
+            continue
+        table[key] = text
+    return table
+
+
+def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
+    from msgsvc.local import config
+    from msgsvc.atomic import write_private
+
+    path = table_path(scope_name, kind)
+    config.ensure_private_dir(path.parent)
+    table = dict(list(table.items())[-MAX_ENTRIES:])
+    body = f"msgsvc {kind} cache 1\n" + "".join(f"{key}\t{text}\n" for key, text in table.items())
+    write_private(path, body, fsync=False)
+
+
+def remember_table(profile: str | None, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
+    """Record what a command listed: the whole table (`replace`), or entries merged in.
+    Never raises."""
+
+    def change(table: dict[str, str]) -> dict[str, str]:
+        table = {} if replace else table
+        for key, text in entries.items():
+            if _TABLE_KEY.match(key):
+                table.pop(key, None)
+                table[key] = " ".join(text.split())
+        return table
+
+    _update(profile, change, kind)

@@ -1,0 +1,506 @@
+"""Where msgsvc keeps its settings, the profiles in them, and which credentials a command uses.
+
+The config file is TOML, `config.toml` in `platformdirs.user_config_dir("msgsvc")` (or
+`$MSGSVC_CONFIG_DIR`), written mode 0600 in a 0700 directory, atomically (temporary file,
+then rename) and under a lock, so concurrent writers never lose a profile and a crash never
+leaves half a file. A file that cannot be parsed is reported and never rewritten.
+A profile's secret is either in the file or, with `secret_storage = "keyring"`, in the system
+keyring (msgsvc/local/keystore.py), read only when a command needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
+
+CONFIG_NAME = "config.toml"
+
+# Every key a profile may hold, in display order, and which of them are secrets.
+PROFILE_KEYS = (
+    "account_sid",
+    "auth_token",
+    "api_key",
+    "api_secret",
+    "region",
+    "edge",
+    "base_url",
+    "timeout",
+    "max_retries",
+    "ca_bundle",
+)
+SECRET_KEYS = frozenset({"auth_token", "api_secret"})
+# `secret_storage = "keyring"` in a profile: its secret is in the system keyring (keystore.py),
+# not in this file. Absent: the secret, if any, is in the file.
+STORAGE_KEY = "secret_storage"
+KEYRING = "keyring"
+
+
+def secret_key(profile: Mapping[str, Any]) -> str:
+    """Which secret a stored profile has: the API key's secret, or the auth token."""
+    return "api_secret" if profile.get("api_key") else "auth_token"
+
+
+def storage(profile: Mapping[str, Any]) -> str | None:
+    """Where a stored profile's secret lives: "keyring", "file", or None (it has none)."""
+    if profile.get(STORAGE_KEY) == KEYRING:
+        return KEYRING
+    return "file" if profile.get(secret_key(profile)) not in (None, "") else None
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 4
+
+
+def config_dir() -> Path:
+    explicit = os.environ.get("MSGSVC_CONFIG_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = _xdg_dir("XDG_CONFIG_HOME", "~/.config")
+    if xdg is not None:
+        return xdg
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("msgsvc"))
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("MSGSVC_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = _xdg_dir("XDG_CACHE_HOME", "~/.cache")
+    if xdg is not None:
+        return xdg
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("msgsvc"))
+
+
+def _xdg_dir(variable: str, default: str) -> Path | None:
+    """platformdirs' answer on Linux and the BSDs (the XDG rule), without importing it: that
+    import costs about 5 ms, and every Tab press reads the config and the cache. None elsewhere
+    (macOS, Windows, Android), where platformdirs decides."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) or hasattr(sys, "getandroidapilevel"):
+        return None
+    base = os.environ.get(variable, "")
+    if not base.strip():
+        base = os.path.expanduser(default)
+    return Path(base) / "msgsvc"
+
+
+def config_path() -> Path:
+    return config_dir() / CONFIG_NAME
+
+
+def mask(value: str) -> str:
+    """Hide a secret; keep the last four characters of a long one so it can be told apart."""
+    if len(value) >= 16:
+        return "*" * 12 + value[-4:]
+    return "*" * 8
+
+
+_warned: set[tuple[str, int]] = set()
+
+
+Warn = Callable[[MsgsvcWarning], None]  # where a warning for the person goes (output.warning on the run's terminal)
+
+
+def warn_if_exposed(path: Path, warn: Warn) -> None:
+    """Warn (once per run) when a file holding secrets is readable by group or others.
+
+    Only where mode bits are what protects it (POSIX): on Windows they mean nothing, and the
+    file is private because it is in the user's profile directory (see msgsvc/atomic.py)."""
+    from msgsvc.atomic import mode_bits_protect
+
+    if not mode_bits_protect():
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        if (str(path), mode) in _warned:
+            return
+        _warned.add((str(path), mode))
+        warn(MsgsvcWarning(f"{path} is readable by other users; it holds secrets.",
+                           hint=f"chmod 600 {_shell_quote(str(path))}"))
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def read_config(path: Path | None = None, *, warn: Warn | None = None) -> dict[str, Any]:
+    """The parsed config file, or an empty config when there is none.
+
+    `warn` is told when the file is readable by others; without it nothing is said (tab
+    completion must print nothing)."""
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    if warn is not None:
+        warn_if_exposed(path, warn)
+    import tomllib  # not imported when there is no file (environment credentials)
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", hint=_fix_hint(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", hint=_fix_hint(path)) from None
+    _check_shape(data, path)
+    return data
+
+
+def _fix_hint(path: Path) -> str:
+    return f"fix the file by hand, or move it away to start afresh (mv {_shell_quote(str(path))} {_shell_quote(str(path))}.bad)"
+
+
+def _check_shape(data: dict[str, Any], path: Path) -> None:
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict) or not all(isinstance(p, dict) for p in profiles.values()):
+        raise ConfigError(f"{path}: [profiles] must hold one table per profile", hint=_fix_hint(path))
+    active = data.get("active")
+    if active is not None and not isinstance(active, str):
+        raise ConfigError(f"{path}: 'active' must be a profile name", hint=_fix_hint(path))
+
+
+def write_config(data: dict[str, Any], path: Path | None = None) -> None:
+    """Write atomically: a 0600 temporary file in the same directory, fsync, rename."""
+    import tomli_w
+
+    from msgsvc.atomic import write_private
+
+    path = path or config_path()
+    ensure_private_dir(path.parent)
+    try:
+        write_private(path, tomli_w.dumps(data))
+    except OSError as exc:  # a full disk, a read-only directory: the old file is intact
+        raise _unwritable(path, exc) from None
+
+
+def ensure_private_dir(directory: Path) -> None:
+    """The directory, made 0700 if missing (where mode bits count: Windows ignores the mode);
+    one clear error when it cannot be: a file in the way is the configuration's problem (exit
+    2), a machine that refuses (read-only, no permission, a full disk) is not (exit 1)."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(
+            f"cannot create the config directory {directory}: a file is in the way",
+            hint="set MSGSVC_CONFIG_DIR to a directory you can write, or move that file",
+        ) from None
+    except OSError as exc:
+        raise _unwritable(directory, exc, what="cannot create the directory") from None
+
+
+def _unwritable(path: Path, exc: OSError, *, what: str = "cannot write") -> MsgsvcError:
+    """The machine refused (a full disk, a read-only directory): exit 1, not a usage error."""
+    return MsgsvcError(f"{what} {path}: {exc.strerror or exc}; nothing was changed",
+                       hint="free some disk space, or point MSGSVC_CONFIG_DIR to a writable directory")
+
+
+@contextmanager
+def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
+    """Read-modify-write under an exclusive lock; the dict yielded is written back on success.
+
+    The lock is filelock's for the platform (flock on POSIX, msvcrt.locking on Windows), held
+    on `.config.lock` beside the file and released by the OS if msgsvc dies; a writer waits
+    for the one before it. A file that cannot be read raises before anything is written."""
+    from filelock import FileLock  # only commands that change the config pay for it
+
+    from msgsvc.atomic import mode_bits_protect
+
+    path = config_path()
+    ensure_private_dir(path.parent)
+    private = {"mode": 0o600} if mode_bits_protect() else {}  # a mode means nothing on Windows
+    lock = FileLock(path.parent / ".config.lock", **private)
+    try:
+        lock.acquire()
+    except OSError as exc:
+        raise _unwritable(path.parent / ".config.lock", exc) from None
+    try:
+        data = read_config(path, warn=warn)
+        yield data
+        write_config(data, path)
+    finally:
+        lock.release()
+
+
+# --- which settings a command uses, and where each came from -------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    source: str  # "flag --base-url", "env TWILIO_REGION", "file profile 'prod'", "default"
+
+
+@dataclass
+class Resolved:
+    """The effective settings of one invocation; `settings` maps a PROFILE_KEYS name to a Setting."""
+
+    profile: Setting | None = None
+    settings: dict[str, Setting] = field(default_factory=dict)
+    storage: str | None = None  # where the secret came from: "keyring", "file", "environment"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        setting = self.settings.get(key)
+        return default if setting is None else setting.value
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.get("account_sid")) and (
+            bool(self.get("auth_token")) or (bool(self.get("api_key")) and bool(self.get("api_secret")))
+        )
+
+
+# Environment variables, by setting: Twilio's own names where Twilio has one. ENVIRONMENT
+# below documents these and the others msgsvc reads (man pages, README).
+ENV_CREDENTIALS = {
+    "account_sid": "TWILIO_ACCOUNT_SID",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "api_key": "TWILIO_API_KEY",
+    "api_secret": "TWILIO_API_SECRET",
+}
+ENV_SETTINGS = {
+    "region": "TWILIO_REGION",
+    "edge": "TWILIO_EDGE",
+    "base_url": "MSGSVC_BASE_URL",
+    "timeout": "MSGSVC_TIMEOUT",
+    "max_retries": "MSGSVC_MAX_RETRIES",
+    "ca_bundle": "MSGSVC_CA_BUNDLE",
+}
+
+
+ENVIRONMENT = (
+    ("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN", "Credentials, under Twilio's own names."),
+    ("TWILIO_API_KEY, TWILIO_API_SECRET", "API key credentials, with TWILIO_ACCOUNT_SID."),
+    ("TWILIO_REGION, TWILIO_EDGE", "Send requests to messaging.{edge}.{region}.twilio.com."),
+    ("MSGSVC_PROFILE", "The profile to use, unless --profile is given."),
+    ("MSGSVC_BASE_URL", "Send every request to this base URL (a local server, the emulator)."),
+    ("MSGSVC_TIMEOUT, MSGSVC_MAX_RETRIES", "As --timeout and --max-retries."),
+    ("MSGSVC_CA_BUNDLE", "A PEM file of extra certificate authorities (also REQUESTS_CA_BUNDLE)."),
+    ("MSGSVC_CONFIG_DIR", "Where config.toml lives, instead of the platform's config directory."),
+    ("MSGSVC_CACHE_DIR", "Where the completion cache lives, instead of the platform's cache directory."),
+    ("MSGSVC_DEBUG", "Set to 1 for the same as --debug."),
+    ("MSGSVC_KEYRING_TIMEOUT", "Seconds a system keyring call may take before it is an error (default 10)."),
+    ("PYTHON_KEYRING_BACKEND", "The keyring backend to use instead of the system's (as the keyring package reads it)."),
+    ("MSGSVC_EMULATOR_RECORD", "msgsvc emulator appends every answer it sends to this file, one JSON line each."),
+    ("HTTPS_PROXY, REQUESTS_CA_BUNDLE", "Honoured, as by requests."),
+    ("NO_COLOR", "No colour in tables."),
+)
+
+
+def documented_variables() -> set[str]:
+    """Every variable name ENVIRONMENT documents."""
+    return {name.strip() for names, _ in ENVIRONMENT for name in names.split(",")}
+
+
+def resolve(
+    *,
+    profile_flag: str | None = None,
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    data: dict[str, Any] | None = None,
+    require_credentials: bool = True,
+    warn: Warn | None = None,
+    secrets: bool = True,
+) -> Resolved:
+    """Decide the profile and every setting: flag, then environment, then the profile file.
+
+    Credentials: `--profile`, then `$MSGSVC_PROFILE`, then Twilio's environment variables,
+    then the active profile. A secret kept in the system keyring is read from it (a
+    KeyringError when it cannot be) unless `secrets=False` (tab completion, which must never
+    wait for a keyring).
+    """
+    env = os.environ if env is None else env
+    flags = flags or {}
+    if data is None:
+        data = read_config(warn=warn)
+    profiles: dict[str, dict[str, Any]] = data.get("profiles", {})
+    resolved = Resolved()
+
+    half_set = [var for var in ENV_CREDENTIALS.values() if env.get(var)] if not _env_has_credentials(env) else []
+    if profile_flag:
+        resolved.profile = Setting(profile_flag, "flag --profile")
+    elif env.get("MSGSVC_PROFILE"):
+        resolved.profile = Setting(env["MSGSVC_PROFILE"], "env MSGSVC_PROFILE")
+    elif _env_has_credentials(env):
+        resolved.profile = None
+    elif data.get("active"):
+        resolved.profile = Setting(data["active"], "file (active profile)")
+
+    if half_set and warn is not None and not profile_flag and not env.get("MSGSVC_PROFILE"):
+        used = (f"using profile {resolved.profile.value!r} instead" if resolved.profile
+                else "and no profile is active")
+        warn(MsgsvcWarning(
+            f"{' and '.join(half_set)} {'is' if len(half_set) == 1 else 'are'} set without the rest of a "
+            f"credential (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and "
+            f"TWILIO_API_SECRET): Twilio's variables were ignored, {used}",
+            hint="set the missing variable, or unset these",
+        ))
+    stored: dict[str, Any] = {}
+    if resolved.profile is not None:
+        name = resolved.profile.value
+        if name not in profiles:
+            raise unknown_profile(name, profiles, resolved.profile.source)
+        stored = profiles[name]
+        source = f"file profile '{name}'"
+        for key in PROFILE_KEYS:
+            if stored.get(key) not in (None, ""):
+                resolved.settings[key] = Setting(stored[key], source)
+        resolved.storage = storage(stored)
+        if resolved.storage == KEYRING:
+            resolved.settings.pop(secret_key(stored), None)  # never a secret the file still holds
+            if secrets:
+                from msgsvc.local import keystore
+
+                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name), f"keyring (profile '{name}')")
+    else:
+        for key, var in ENV_CREDENTIALS.items():
+            if env.get(var):
+                resolved.settings[key] = Setting(env[var], f"env {var}")
+        if _env_has_credentials(env):
+            resolved.storage = "environment"
+
+    for key, var in ENV_SETTINGS.items():
+        if env.get(var):
+            resolved.settings[key] = Setting(env[var], f"env {var}")
+    for key, value in flags.items():
+        if value is not None:
+            resolved.settings[key] = Setting(value, f"flag --{key.replace('_', '-')}")
+
+    if require_credentials and not resolved.has_credentials:
+        if resolved.profile is not None:
+            raise CredentialsError(
+                f"profile {resolved.profile.value!r} has no complete credentials",
+                hint=f"add them again: msgsvc profiles add {resolved.profile.value} --force --account-sid AC...",
+            )
+        if profiles:
+            raise CredentialsError(
+                "no credentials: no profile is active and TWILIO_ACCOUNT_SID with "
+                "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) are not set",
+                hint=f"choose one with: msgsvc profiles use NAME (profiles: {', '.join(sorted(profiles))})",
+            )
+        raise CredentialsError(
+            "no credentials: no profile is set up and TWILIO_ACCOUNT_SID with "
+            "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) are not set",
+            hint="run: msgsvc profiles add NAME --account-sid AC...",
+        )
+    return resolved
+
+
+def unknown_profile(name: str, profiles: Mapping[str, Any], source: str | None = None) -> CredentialsError:
+    """The one error for a profile name that names no profile, wherever it was given (exit 4,
+    as for any credentials that cannot be found): with a suggestion when one is close."""
+    from msgsvc.suggest import did_you_mean
+
+    where = f" (from {source})" if source else ""
+    known = ", ".join(sorted(profiles))
+    hint = did_you_mean(name, profiles)
+    if hint is None:
+        hint = (f"profiles: {known}; " if known else "") + f"add one with: msgsvc profiles add {name} --account-sid AC..."
+    return CredentialsError(f"there is no profile named {name!r}{where}", hint=hint)
+
+
+def _env_has_credentials(env: Mapping[str, str]) -> bool:
+    return bool(env.get("TWILIO_ACCOUNT_SID")) and (
+        bool(env.get("TWILIO_AUTH_TOKEN"))
+        or (bool(env.get("TWILIO_API_KEY")) and bool(env.get("TWILIO_API_SECRET")))
+    )
+
+
+LIMITS = {"timeout": 86400, "max_retries": 100}
+
+
+def client_settings(resolved: Resolved):
+    """ClientSettings from resolved config; numbers from files or the environment checked here."""
+    from msgsvc.api import validate
+    from msgsvc.api.client import ClientSettings
+
+    api_key = resolved.get("api_key")
+    account_sid = resolved.get("account_sid")
+    if api_key and resolved.get("api_secret"):
+        username, password = api_key, resolved.get("api_secret")
+    else:
+        username, password = account_sid, resolved.get("auth_token")
+
+    def number(key: str, default: float, kind: type) -> Any:
+        setting = resolved.settings.get(key)
+        if setting is None:
+            return default
+        try:
+            value = kind(setting.value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
+        if value < 0 or (kind is float and value == 0):
+            raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
+        if value != value or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
+            raise ConfigError(f"{key} from {setting.source} must be at most {LIMITS[key]}: {setting.value!r}")
+        return value
+
+    for key in ("account_sid", "auth_token", "api_key", "api_secret", "region", "edge", "base_url", "ca_bundle"):
+        setting = resolved.settings.get(key)
+        if setting is not None and not isinstance(setting.value, str):
+            shown = "" if key in SECRET_KEYS else f": {setting.value!r}"  # a secret is never echoed
+            raise ConfigError(f"{key} from {setting.source} must be a string{shown}")
+
+    ca_bundle = resolved.settings.get("ca_bundle")
+    if ca_bundle is not None:
+        if not Path(ca_bundle.value).expanduser().is_file():
+            raise ConfigError(f"ca_bundle from {ca_bundle.source} is not a file: {ca_bundle.value!r}")
+    labels = {}
+    for key in ("region", "edge"):  # they become part of the host name the credentials go to
+        setting = resolved.settings.get(key)
+        if setting is not None and setting.value and not resolved.get("base_url"):
+            try:
+                labels[key] = validate.host_label(setting.value)
+            except ValueError as exc:
+                raise ConfigError(f"{key} from {setting.source}: {exc}") from None
+    base_url = resolved.get("base_url")
+    origin = None
+    if base_url:
+        source = resolved.settings["base_url"].source
+        try:
+            base_url = validate.base_url(str(base_url))
+        except ValueError as exc:
+            raise ConfigError(f"base_url from {source} {exc}") from None
+        origin = origin_of(source)
+    return ClientSettings(
+        username=str(username),
+        password=str(password),
+        account_sid=str(account_sid) if account_sid else None,
+        base_url=base_url,
+        region=labels.get("region"),
+        edge=labels.get("edge"),
+        connect_timeout=number("timeout", DEFAULT_CONNECT_TIMEOUT, float),
+        read_timeout=number("timeout", DEFAULT_READ_TIMEOUT, float),
+        max_retries=number("max_retries", DEFAULT_MAX_RETRIES, int),
+        ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,
+        base_url_origin=origin,
+    )
+
+
+def origin_of(source: str) -> str:
+    """Where a base URL came from, as a person would look for it: `--base-url`,
+    `$MSGSVC_BASE_URL`, `base_url of profile 'emu'`."""
+    if source.startswith("flag "):
+        return source[len("flag "):]
+    if source.startswith("env "):
+        return "$" + source[len("env "):]
+    if source.startswith("file profile "):
+        return "base_url of profile " + source[len("file profile "):]
+    return source

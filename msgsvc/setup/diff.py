@@ -1,0 +1,440 @@
+"""What it takes to bring an account to a desired setup: a pure function over data.
+
+`diff(desired, current, ...)` compares a checked file (setup_file.Desired) with the account's
+services and their senders as read (`Current`), and returns a `Diff`: the services to create,
+update and delete, the senders to attach, detach and move, and what stands in the way
+(conflicts with services the file does not manage, senders the account does not own, names
+that match several services). It sends nothing and reads nothing: the planner reads, this
+decides, the executor sends.
+
+The rules (README, "Your messaging setup as code"):
+- a service of the file is matched by `sid` when given, else by its exact friendly name;
+  no match: it is created; a name that matches several services is an error;
+- a field absent from the file is left alone; `""` clears a URL field;
+- a sender list present in the file is exact; an absent list is left alone;
+- a phone number, short code or channel sender sits in one service at a time: one the file
+  puts in B that sits in A is a move when A is in the file (or is pruned, or with
+  `move_from_unmanaged`), else a conflict; alpha senders belong to their service and are
+  created or deleted there;
+- services the file does not mention are deleted only with `prune`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from msgsvc.api.senders import KINDS, SenderKind
+from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, POOLED, Desired, DesiredService, Sender
+
+KIND_ORDER = {kind.noun: n for n, kind in enumerate(KINDS)}
+FIELD_ORDER = {key: n for n, key in enumerate(FIELDS)}
+PHASES = ("create", "update", "delete")  # service changes in the order they run
+
+
+@dataclass
+class Current:
+    """One service of the account as read: its JSON record, and the sender records of each
+    kind that was read (kind noun -> records, each with at least sid and its value key)."""
+
+    record: Mapping[str, Any]
+    senders: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def sid(self) -> str:
+        return str(self.record.get("sid"))
+
+    @property
+    def name(self) -> str:
+        return str(self.record.get("friendly_name") or "")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A service a change acts on: its SID, or None for one this plan creates (then `index`
+    is its position among the file's services)."""
+
+    name: str
+    sid: str | None = None
+    index: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The name in double quotes, as JSON writes it: a quote, a backslash or a control
+        character in a name from the API cannot break the line or reach the terminal."""
+        return json.dumps(self.name, ensure_ascii=False)
+
+
+@dataclass
+class ServiceAction:
+    action: str  # "create", "update" or "delete"
+    service: Target
+    after: dict[str, Any] = field(default_factory=dict)  # create: every field; update: the changed ones
+    before: dict[str, Any] = field(default_factory=dict)  # update: the old values of the changed fields
+    a2p: bool = False  # delete: registered for US A2P 10DLC (needs --force)
+    line: int = 0
+
+
+@dataclass
+class SenderAction:
+    action: str  # "attach", "detach" or "move"
+    kind: str  # the kind's noun
+    shown: str  # what a person recognises: +15017122661, 55501, MyCompany (GB), whatsapp:+1...
+    sid: str | None  # the sender's SID; None for an alpha sender created by its text
+    service: Target  # attach/move: where it goes; detach: where it leaves
+    source: Target | None = None  # move: where it leaves
+    text: str | None = None  # alpha senders: the text to create
+    country: str | None = None  # destination alpha senders: "" for the default sender
+    line: int = 0
+
+
+@dataclass
+class Conflict:
+    """A sender the file wants that sits in a service the file does not manage."""
+
+    kind: str
+    shown: str
+    holder: Target
+    wanted: Target
+    line: int = 0
+
+
+@dataclass
+class Unknown:
+    """A sender the file wants that the account does not own (or that cannot be found)."""
+
+    kind: str
+    shown: str
+    wanted: Target
+    reason: str
+    line: int = 0
+
+
+@dataclass
+class Diff:
+    services: list[ServiceAction] = field(default_factory=list)
+    senders: list[SenderAction] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    unknown: list[Unknown] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence)
+
+    @property
+    def empty(self) -> bool:
+        """No change at all (whether or not something stands in the way)."""
+        return not self.services and not self.senders
+
+    @property
+    def blocked(self) -> bool:
+        """Something must be fixed first; nothing may be sent."""
+        return bool(self.conflicts or self.unknown or self.errors)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "attach": 0, "detach": 0, "move": 0, "delete": 0}
+        for action in [*self.services, *self.senders]:
+            counts[action.action] += 1
+        return counts
+
+
+def sender_keys(kind: SenderKind, record: Mapping[str, Any]) -> tuple[tuple, ...]:
+    """Every key under which a current sender record is found (see setup_file.Sender.key)."""
+    keys: list[tuple] = []
+    if record.get("sid"):
+        keys.append(("sid", record["sid"]))
+    value = record.get(kind.value_key)
+    if isinstance(value, str) and value:
+        keys.append(("value", value, (record.get("iso_country_code") or "") if kind.country else ""))
+    return tuple(keys)
+
+
+def printable(text: str) -> str:
+    """Text from the API with its control characters written as escapes (\\x1b, \\n)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(kind: SenderKind, record: Mapping[str, Any]) -> str:
+    value = record.get(kind.value_key)
+    if not isinstance(value, str) or not value:
+        return str(record.get("sid"))
+    country = record.get("iso_country_code") if kind.country else None
+    return printable(f"{value} ({country})" if country else value)
+
+
+def same_value(f_key: str, current: Any, wanted: Any) -> bool:
+    """Whether a current field value already is the wanted one (a URL not set is "")."""
+    if FIELDS[f_key].kind == "url" and current is None:
+        current = ""
+    return current == wanted
+
+
+def diff(
+    desired: Desired,
+    current: Sequence[Current],
+    *,
+    inventory: Mapping[str, Mapping[tuple, str]] | None = None,
+    complete: Iterable[str] = (),
+    prune: bool = False,
+    move_from_unmanaged: bool = False,
+) -> Diff:
+    """The changes that bring `current` to `desired`.
+
+    `inventory` maps, per pooled kind, the keys of senders the account owns that sit in no
+    service (("value", "+15017122661", "") or ("sid", "PN...")) to their SID; `complete` names
+    the kinds whose inventory lists every such sender, so that a SID missing from it is a
+    sender the account does not own (otherwise a SID is trusted and the API will judge)."""
+    inventory = inventory or {}
+    complete = set(complete)
+    result = Diff()
+    matched, failed = _match(desired, current, result)
+    managed_sids = {c.sid for c in matched.values() if c is not None}
+
+    targets: dict[int, Target] = {}
+    for index, service in enumerate(desired.services):
+        now = matched.get(index)
+        targets[index] = Target(service.friendly_name, now.sid if now else None, None if now else index)
+        if index in failed:
+            continue
+        if now is None:
+            fields = dict(sorted(service.fields.items(), key=lambda item: FIELD_ORDER[item[0]]))
+            result.services.append(ServiceAction("create", targets[index], fields, line=service.line))
+            continue
+        before, after = {}, {}
+        for key, value in sorted(service.fields.items(), key=lambda item: FIELD_ORDER[item[0]]):
+            if not same_value(key, now.record.get(key), value):
+                before[key], after[key] = now.record.get(key), value
+        if after:
+            result.services.append(ServiceAction("update", targets[index], after, before, line=service.line))
+
+    pruned: list[Current] = []
+    if prune:
+        pruned = sorted((c for c in current if c.sid not in managed_sids), key=lambda c: (c.name, c.sid))
+    pruned_sids = {c.sid for c in pruned}
+    by_sid = {c.sid: c for c in current}
+
+    # Where every pooled sender of the account sits now.
+    holder: dict[tuple[str, tuple], tuple[str, Mapping[str, Any]]] = {}
+    for service in current:
+        for noun in POOLED:
+            kind = KIND_BY_NOUN[noun]
+            for record in service.senders.get(noun, ()):
+                for key in sender_keys(kind, record):
+                    holder[(noun, key)] = (service.sid, record)
+    # Which pooled senders the file wants, and where.
+    wanted: dict[tuple[str, str], int] = {}  # (noun, sender sid) -> desired service index
+    resolved: dict[tuple[int, str], list[tuple[Sender, str | None, Mapping[str, Any] | None]]] = {}
+    for index, service in enumerate(desired.services):
+        if index in failed:
+            continue
+        for noun, senders in service.senders.items():
+            if noun not in POOLED:
+                continue
+            kind = KIND_BY_NOUN[noun]
+            items = resolved.setdefault((index, noun), [])
+            for sender in senders:
+                found = holder.get((noun, sender.key))
+                if found is not None:
+                    sid = found[1].get("sid")
+                    items.append((sender, sid, found[1]))
+                else:
+                    sid = inventory.get(noun, {}).get(sender.key)
+                    if sid is None and sender.sid is not None and noun not in complete:
+                        sid = sender.sid  # trusted: the API says whether the account owns it
+                    if sid is None:
+                        result.unknown.append(Unknown(noun, sender.shown(), targets[index],
+                                                      _unknown_reason(kind, sender), sender.line))
+                        continue
+                    items.append((sender, sid, None))
+                wanted[(noun, sid)] = index
+
+    for index, service in enumerate(desired.services):
+        if index in failed:
+            continue
+        target = targets[index]
+        now = matched.get(index)
+        for noun in sorted(service.senders, key=KIND_ORDER.__getitem__):
+            kind = KIND_BY_NOUN[noun]
+            have = list(now.senders.get(noun, ())) if now is not None else []
+            if noun not in POOLED:
+                _owned(result, kind, target, service.senders[noun], have)
+                continue
+            actions: list[SenderAction] = []
+            for sender, sid, record in resolved.get((index, noun), ()):
+                where = holder.get((noun, ("sid", sid)))
+                source = where[0] if where is not None else None
+                if source is not None and source == target.sid:
+                    continue
+                if source is None:
+                    actions.append(SenderAction("attach", noun, sender.shown(), sid, target, line=sender.line))
+                    continue
+                other = by_sid[source]
+                if source in managed_sids or source in pruned_sids or move_from_unmanaged:
+                    actions.append(SenderAction("move", noun, _shown(kind, sender, record), sid, target,
+                                                source=Target(other.name, other.sid), line=sender.line))
+                else:
+                    result.conflicts.append(Conflict(noun, _shown(kind, sender, record),
+                                                     Target(other.name, other.sid), target, sender.line))
+            for record in have:
+                sid = record.get("sid")
+                if (noun, sid) in wanted:
+                    continue  # wanted here (nothing to do) or elsewhere (a move, listed there)
+                actions.append(SenderAction("detach", noun, shown(kind, record), sid, target, line=service.line))
+            result.senders.extend(sorted(actions, key=_action_order))
+
+    for service in pruned:
+        result.services.append(ServiceAction(
+            "delete", Target(service.name, service.sid),
+            a2p=bool(service.record.get("us_app_to_person_registered")),
+        ))
+    result.services.sort(key=lambda action: PHASES.index(action.action))  # stable: file order within
+    return result
+
+
+def _shown(kind: SenderKind, sender: Sender, record: Mapping[str, Any] | None) -> str:
+    """A sender named by SID in the file is shown by its value when the account says it."""
+    if sender.sid is not None and record is not None:
+        return shown(kind, record)
+    return sender.shown()
+
+
+def _action_order(action: SenderAction) -> tuple:
+    return ({"detach": 0, "move": 1, "attach": 2}[action.action], action.shown)
+
+
+def _unknown_reason(kind: SenderKind, sender: Sender) -> str:
+    if kind.noun == "channel-senders" and sender.sid is None:
+        return ("is in no service of this account, and channel senders can be found by address only in a "
+                "service: give its XE... SID instead")
+    return f"is not a {kind.what} of this account"
+
+
+def _owned(result: Diff, kind: SenderKind, target: Target, senders: Sequence[Sender],
+           have: Sequence[Mapping[str, Any]]) -> None:
+    """Alpha senders: created in the service by their text, deleted from it; never moved."""
+    current: dict[tuple, Mapping[str, Any]] = {}
+    for record in have:
+        for key in sender_keys(kind, record):
+            current[key] = record
+    kept: set[Any] = set()
+    actions = []
+    for sender in senders:
+        record = current.get(sender.key)
+        if record is not None:
+            kept.add(record.get("sid"))
+            continue
+        actions.append(SenderAction("attach", kind.noun, sender.shown(), None, target, text=sender.value,
+                                    country=sender.country if kind.country else None, line=sender.line))
+    for record in have:
+        if record.get("sid") not in kept:
+            actions.append(SenderAction("detach", kind.noun, shown(kind, record), record.get("sid"), target))
+    result.senders.extend(sorted(actions, key=_action_order))
+
+
+def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[dict[int, Current | None], set[int]]:
+    """Each desired service's current service (None: to be created), and the desired services
+    that cannot be matched (their problem is in result.errors)."""
+    by_sid = {c.sid: c for c in current}
+    by_name: dict[str, list[Current]] = {}
+    for service in current:
+        by_name.setdefault(service.name, []).append(service)
+    matched: dict[int, Current | None] = {}
+    failed: set[int] = set()
+    claimed: dict[str, DesiredService] = {}
+    for index, service in enumerate(desired.services):
+        if service.sid is not None:
+            now = by_sid.get(service.sid)
+            if now is None:
+                result.errors.append((service.line, f"service {service.sid} ({service.label}) is not in this "
+                                                    "account; remove its sid to create it"))
+                failed.add(index)
+            else:
+                claimed[now.sid] = service
+            matched[index] = now
+    for index, service in enumerate(desired.services):
+        if service.sid is not None:
+            continue
+        found = by_name.get(service.friendly_name, [])
+        if len(found) > 1:
+            listing = ", ".join(sorted(c.sid for c in found))
+            result.errors.append((service.line, f"{len(found)} services are named {service.label}: {listing}; "
+                                                "give the one you mean as sid"))
+            matched[index] = None
+            failed.add(index)
+            continue
+        now = found[0] if found else None
+        if now is not None and now.sid in claimed:
+            result.errors.append((service.line, f"{service.label} names {now.sid}, which the file also names "
+                                                f"by sid on line {claimed[now.sid].line}"))
+            failed.add(index)
+        matched[index] = now
+    result.errors.sort()
+    return matched, failed
+
+
+# --- the plan for people and for scripts -------------------------------------------------------
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def describe(result: Diff) -> list[str]:
+    """One line per change, in the order they run (a create lists the fields it sets)."""
+    lines: list[str] = []
+    for action in result.services:
+        if action.action == "create":
+            lines.append(f"+ create service {action.service.label}")
+            lines.extend(f"    {key} = {_value(value)}" for key, value in action.after.items() if key != "friendly_name")
+        elif action.action == "update":
+            lines.extend(f"~ update {action.service.label}: {key} {_value(action.before[key])} -> {_value(value)}"
+                         for key, value in action.after.items())
+    for action in result.senders:
+        if action.action == "attach":
+            lines.append(f"+ attach {action.shown} to {action.service.label}")
+        elif action.action == "detach":
+            lines.append(f"- detach {action.shown} from {action.service.label}")
+        else:
+            lines.append(f"> move {action.shown} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
+    for action in result.services:
+        if action.action == "delete":
+            guard = "; registered for US A2P 10DLC: needs --force" if action.a2p else ""
+            lines.append(f"- delete service {action.service.label} (--prune{guard})")
+    return lines
+
+
+def summary(result: Diff) -> str:
+    counts = result.counts()
+    return "Plan: " + ", ".join(f"{n} to {action}" for action, n in counts.items()) + "."
+
+
+def blockers(result: Diff) -> list[tuple[int, str]]:
+    """What must be fixed before anything may be sent: (line, sentence), in line order."""
+    found = list(result.errors)
+    for conflict in result.conflicts:
+        found.append((conflict.line, f"{conflict.kind}: {conflict.shown} is in {conflict.holder.label} "
+                                     f"({conflict.holder.sid}), which the file does not manage; add that service "
+                                     "to the file, or take it with --move-from-unmanaged"))
+    for unknown in result.unknown:
+        found.append((unknown.line, f"{unknown.kind}: {unknown.shown} {unknown.reason}"))
+    return sorted(found)
+
+
+def as_data(result: Diff) -> dict[str, Any]:
+    """The plan for --json: each change with before and after, and the counts."""
+    changes: list[dict[str, Any]] = []
+    for action in result.services:
+        if action.action == "delete":
+            continue
+        changes.append({"action": action.action, "kind": "service", "service": action.service.name,
+                        "service_sid": action.service.sid, "before": action.before or None, "after": action.after})
+    for action in result.senders:
+        change: dict[str, Any] = {"action": action.action, "kind": action.kind, "service": action.service.name,
+                                  "service_sid": action.service.sid, "sender": action.shown,
+                                  "sender_sid": action.sid}
+        if action.source is not None:
+            change.update({"from": action.source.name, "from_sid": action.source.sid})
+        changes.append(change)
+    for action in result.services:
+        if action.action == "delete":
+            changes.append({"action": "delete", "kind": "service", "service": action.service.name,
+                            "service_sid": action.service.sid, "us_app_to_person_registered": action.a2p})
+    return {"changes": changes, "summary": result.counts()}

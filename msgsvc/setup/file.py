@@ -1,0 +1,654 @@
+"""A messaging setup as a file: its format, its complete validation, and the export document.
+
+The file (TOML, or the same document as JSON) holds a list of services:
+
+    version = 1
+
+    [[services]]
+    friendly_name = "Alerts"          # how the service is matched (or by `sid`, when given)
+    validity_period = 600             # any writable field, by the API's snake_case name
+    inbound_request_url = ""          # "" clears a URL field; an absent key is left alone
+
+    [services.senders]                # an absent list is left alone; a present one is exact
+    numbers = ["+15017122661"]        # E.164, or a PN... SID
+    short-codes = ["55501"]           # the number, or an SC... SID
+    alpha-senders = ["MyCompany"]
+    destination-alpha-senders = ["MyCo", { alpha_sender = "MyCoUK", iso_country_code = "GB" }]
+    channel-senders = ["whatsapp:+15017122661"]   # the address, or an XE... SID
+
+`load()` checks everything before any request is sent and reports every problem with the
+file and line (tomllib gives no positions, so `locate()` finds them in the text). `document()`
+turns the API's records into the same format, deterministically (no SIDs unless asked, no
+timestamps, a fixed order), so exporting an unchanged account twice gives identical bytes.
+
+Library code: no typer, no rich, no printing. tomli-w is imported only to write TOML.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import IO, Any, Iterable, Mapping, Sequence
+
+from msgsvc.api import validate
+from msgsvc.errors import UsageError
+from msgsvc.api.resources import SERVICE, Field
+from msgsvc.api.senders import KINDS, SenderKind, country_code
+
+VERSION = 1
+FIELDS: dict[str, Field] = {f.key: f for f in SERVICE.fields}
+KIND_BY_NOUN: dict[str, SenderKind] = {k.noun: k for k in KINDS}
+# Senders that belong to the account and are lent to one service at a time: they can move.
+# Alpha senders are created in a service and exist once per service.
+POOLED = frozenset({"numbers", "short-codes", "channel-senders"})
+# Fields of the API's service JSON that Twilio sets: never in a file.
+READ_ONLY = ("account_sid", "date_created", "date_updated", "url", "links", "us_app_to_person_registered")
+# Twilio allows one alpha sender per service, and one destination alpha sender per country
+# (the default one, for every country, counts as one).
+ONE_PER_COUNTRY = frozenset({"alpha-senders", "destination-alpha-senders"})
+SHORT_CODE = re.compile(r"^[0-9]{3,8}$")
+CHANNEL_ADDRESS = re.compile(r"^[a-z][a-z0-9-]*:\S+$")
+
+TOML_HEADER = (
+    "# A Messaging Services setup, written by `msgsvc export`.\n"
+    "# Review changes with `msgsvc plan FILE`; converge an account with `msgsvc apply FILE`.\n\n"
+)
+
+
+# --- what a valid file says ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sender:
+    """One sender named in a file: its kind (the CLI noun), what identifies it, and where."""
+
+    kind: str
+    value: str  # E.164 / short code / text / address as written (normalised), or a SID
+    sid: str | None = None  # the SID when the file gave one instead of a value
+    country: str | None = None  # destination alpha senders: "" is the default sender
+    line: int = 0
+
+    @property
+    def key(self) -> tuple:
+        """What tells two senders of a kind apart (see setup_diff.sender_keys)."""
+        if self.sid is not None:
+            return ("sid", self.sid)
+        return ("value", self.value, self.country or "")
+
+    def shown(self) -> str:
+        return f"{self.value} ({self.country})" if self.country else self.value
+
+
+@dataclass
+class DesiredService:
+    friendly_name: str
+    sid: str | None
+    fields: dict[str, Any]  # snake_case key -> clean value, friendly_name included
+    senders: dict[str, tuple[Sender, ...]]  # only the kinds the file lists (exact lists)
+    line: int = 0
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return json.dumps(self.friendly_name, ensure_ascii=False)
+
+
+@dataclass
+class Desired:
+    name: str  # the file's name, for messages
+    services: list[DesiredService]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    message: str
+
+
+class SetupFileError(UsageError):
+    """A file that cannot be applied; every problem with its line. Nothing was sent."""
+
+    def __init__(self, name: str, problems: Sequence[Problem]) -> None:
+        self.name = name
+        self.problems = sorted(problems, key=lambda p: (p.line or 0, p.message))
+        where = [f"{name}:{p.line}: {p.message}" if p.line else f"{name}: {p.message}" for p in self.problems]
+        if len(where) == 1:
+            super().__init__(where[0], hint="nothing was sent; fix the file and run again")
+        else:
+            super().__init__(f"{len(where)} problems in {name}:", hint="nothing was sent; fix the file and run again",
+                             details=tuple("  " + w for w in where))
+
+
+# --- positions: tomllib accepts or refuses a document but says nothing of where keys are ----
+
+
+class _Scanner:
+    """Finds the line of every key, table and array element of a TOML document that tomllib
+    has already accepted (so the syntax is known to be valid). Paths are tuples of keys and
+    array indices, e.g. ("services", 2, "senders", "numbers", 0)."""
+
+    BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
+        self.lines: dict[tuple, int] = {}
+        self.arrays: dict[tuple, int] = {}  # array-of-tables path -> how many so far
+
+    def line(self, pos: int) -> int:
+        return bisect.bisect_left(self.newlines, pos) + 1
+
+    def note(self, path: tuple, pos: int) -> None:
+        self.lines.setdefault(path, self.line(pos))
+
+    def skip(self, pos: int, newlines: bool) -> int:
+        text = self.text
+        while pos < len(text):
+            c = text[pos]
+            if c in " \t\r" or (newlines and c == "\n"):
+                pos += 1
+            elif c == "#":
+                end = text.find("\n", pos)
+                pos = len(text) if end < 0 else end
+            else:
+                break
+        return pos
+
+    def key(self, pos: int) -> tuple[tuple[str, ...], int]:
+        """A dotted key from pos: its parts and the position after it."""
+        parts: list[str] = []
+        text = self.text
+        while True:
+            pos = self.skip(pos, False)
+            if text[pos] == '"':
+                end = self.string_end(pos)
+                parts.append(json.loads(text[pos:end]) if "\\" in text[pos:end] else text[pos + 1:end - 1])
+                pos = end
+            elif text[pos] == "'":
+                end = text.index("'", pos + 1) + 1
+                parts.append(text[pos + 1:end - 1])
+                pos = end
+            else:
+                match = self.BARE.match(text, pos)
+                assert match is not None
+                parts.append(match.group(0))
+                pos = match.end()
+            pos = self.skip(pos, False)
+            if pos < len(text) and text[pos] == ".":
+                pos += 1
+                continue
+            return tuple(parts), pos
+
+    def string_end(self, pos: int) -> int:
+        """The position after the string that starts at pos."""
+        text = self.text
+        for quote in ('"""', "'''"):
+            if text.startswith(quote, pos):
+                end = pos + 3
+                while True:
+                    if quote == '"""' and text[end] == "\\":
+                        end += 2
+                        continue
+                    if text.startswith(quote, end):
+                        end += 3
+                        while end < len(text) and text[end] == quote[0]:  # up to 2 more quotes
+                            end += 1
+                        return end
+                    end += 1
+        if text[pos] == "'":
+            return text.index("'", pos + 1) + 1
+        end = pos + 1
+        while text[end] != '"':
+            end += 2 if text[end] == "\\" else 1
+        return end + 1
+
+    def value(self, pos: int, path: tuple) -> int:
+        text = self.text
+        self.note(path, pos)
+        c = text[pos]
+        if c in "\"'":
+            return self.string_end(pos)
+        if c == "[":
+            pos, index = pos + 1, 0
+            while True:
+                pos = self.skip(pos, True)
+                if text[pos] == "]":
+                    return pos + 1
+                pos = self.skip(self.value(pos, path + (index,)), True)
+                index += 1
+                if text[pos] == ",":
+                    pos += 1
+        if c == "{":
+            pos += 1
+            while True:
+                pos = self.skip(pos, True)
+                if text[pos] == "}":
+                    return pos + 1
+                start = pos
+                parts, pos = self.key(pos)
+                self.note_key(path, parts, start)
+                pos = self.skip(self.value(self.skip(pos + 1, False), path + parts), True)
+                if text[pos] == ",":
+                    pos += 1
+        while pos < len(text) and text[pos] not in ",]}\n#":
+            pos += 1
+        return pos
+
+    def note_key(self, table: tuple, parts: tuple, pos: int) -> None:
+        for n in range(1, len(parts) + 1):
+            self.note(table + parts[:n], pos)
+
+    def resolve(self, parts: tuple) -> tuple:
+        """A header's dotted key as a path: an array of tables stands for its last element."""
+        path: tuple = ()
+        for part in parts:
+            path += (part,)
+            if path in self.arrays:
+                path += (self.arrays[path] - 1,)
+        return path
+
+    def scan(self) -> dict[tuple, int]:
+        text = self.text
+        table: tuple = ()
+        pos = 0
+        while True:
+            pos = self.skip(pos, True)
+            if pos >= len(text):
+                return self.lines
+            if text.startswith("[[", pos):
+                parts, end = self.key(pos + 2)
+                base = self.resolve(parts[:-1]) + parts[-1:]
+                self.arrays[base] = self.arrays.get(base, 0) + 1
+                table = base + (self.arrays[base] - 1,)
+                self.note(base, pos)
+                self.note(table, pos)
+                pos = self.skip(end, False) + 2
+            elif text[pos] == "[":
+                parts, end = self.key(pos + 1)
+                table = self.resolve(parts)
+                self.note(table, pos)
+                pos = self.skip(end, False) + 1
+            else:
+                start = pos
+                parts, pos = self.key(pos)
+                self.note_key(table, parts, start)
+                pos = self.value(self.skip(pos + 1, False), table + parts)
+
+
+def locate(text: str) -> dict[tuple, int]:
+    """Path -> line (1-based) for every key, table and array element of a valid TOML text."""
+    return _Scanner(text).scan()
+
+
+class _Lines:
+    """The line of a path, or of its closest ancestor that has one."""
+
+    def __init__(self, lines: Mapping[tuple, int] | None) -> None:
+        self.lines = lines or {}
+
+    def __call__(self, path: tuple) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _suggest(word: str, allowed: Iterable[str]) -> str:
+    allowed = list(allowed)
+    folded = {re.sub(r"[-_ ]", "", a.lower()): a for a in allowed}
+    same = folded.get(re.sub(r"[-_ ]", "", word.lower()))
+    close = [same] if same else difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+TYPE_NAMES = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+              (list, "an array"), (dict, "a table"))
+
+
+def _type_name(value: Any) -> str:
+    return next((name for kind, name in TYPE_NAMES if isinstance(value, kind)), f"a {type(value).__name__}")
+
+
+def clean_field(f: Field, value: Any) -> Any:
+    """A field's value from a file, checked as the command-line option would be; ValueError."""
+    if f.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false, not {_type_name(value)}")
+        return value
+    if f.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be an integer, not {_type_name(value)}")
+        return f.clean(value)
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {_type_name(value)}")
+    if value == "" and f.kind in ("method", "choice"):
+        raise ValueError("cannot be cleared; only URL fields take \"\"")
+    return f.clean(value)
+
+
+def parse_sender(kind: SenderKind, raw: Any, line: int = 0) -> Sender:
+    """One entry of a sender list; ValueError with a sentence when it is not valid."""
+    noun = kind.noun
+    if noun == "destination-alpha-senders" and isinstance(raw, dict):
+        unknown = sorted(set(raw) - {"alpha_sender", "iso_country_code"})
+        if unknown:
+            raise ValueError(f"unknown key '{unknown[0]}'" + _suggest(unknown[0], ("alpha_sender", "iso_country_code")))
+        if "alpha_sender" not in raw:
+            raise ValueError("needs alpha_sender")
+        text, country = raw["alpha_sender"], raw.get("iso_country_code", "")
+        if not isinstance(text, str) or not isinstance(country, str):
+            raise ValueError("alpha_sender and iso_country_code must be strings")
+        return Sender(noun, validate.alpha_sender(text), country=country_code(country) if country else "", line=line)
+    if isinstance(raw, int) and not isinstance(raw, bool) and noun == "short-codes":
+        raise ValueError(f'write the short code as a string: "{raw}"')
+    if not isinstance(raw, str):
+        raise ValueError(f"must be a string, not {_type_name(raw)}")
+    value = raw.strip()
+    if noun in ("alpha-senders", "destination-alpha-senders"):
+        return Sender(noun, validate.alpha_sender(value), country="" if kind.country else None, line=line)
+    if validate.is_sid(value, kind.prefix):
+        return Sender(noun, value, sid=value, line=line)
+    if noun == "numbers":
+        number = re.sub(r"[\s().\-]", "", value)
+        if not value.startswith("+"):
+            raise ValueError(f"{raw!r} is neither an E.164 number such as +15017122661 nor a PN... SID")
+        return Sender(noun, validate.e164(number), line=line)
+    if noun == "short-codes":
+        if not SHORT_CODE.match(value):
+            raise ValueError(f"{raw!r} is neither a short code (3 to 8 digits) nor an SC... SID")
+        return Sender(noun, value, line=line)
+    if noun == "channel-senders":
+        if not CHANNEL_ADDRESS.match(value):
+            raise ValueError(
+                f"{raw!r} is neither a channel sender address such as whatsapp:+15017122661 nor an XE... SID"
+            )
+        return Sender(noun, value, line=line)
+    raise ValueError(f"{raw!r} is not {validate.SID_WHAT[kind.prefix]}")
+
+
+def check(data: Any, name: str, lines: Mapping[tuple, int] | None = None) -> Desired:
+    """A parsed document (from TOML or JSON) as a Desired setup, or SetupFileError with every
+    problem found, each with its line when `lines` (from locate()) has one."""
+    at = _Lines(lines)
+    problems: list[Problem] = []
+
+    def problem(path: tuple, message: str) -> None:
+        problems.append(Problem(at(path), message))
+
+    if not isinstance(data, dict):
+        raise SetupFileError(name, [Problem(None, "the document must be a table (a JSON object)")])
+    for key in data:
+        if key not in ("version", "services"):
+            problem((key,), f"unknown key '{key}'" + _suggest(key, ("version", "services")))
+    if "version" in data and (isinstance(data["version"], bool) or data["version"] != VERSION):
+        problem(("version",), f"version must be {VERSION} (this msgsvc reads version {VERSION} files)")
+    raw_services = data.get("services", [])
+    if not isinstance(raw_services, list):
+        problem(("services",), "services must be an array of tables ([[services]])")
+        raw_services = []
+    services: list[DesiredService] = []
+    for index, raw in enumerate(raw_services):
+        path = ("services", index)
+        if not isinstance(raw, dict):
+            problem(path, f"each service must be a table, not {_type_name(raw)}")
+            continue
+        service = _check_service(raw, path, problem, at)
+        if service is not None:
+            services.append(service)
+    _check_unique(services, problems)
+    if problems:
+        raise SetupFileError(name, problems)
+    return Desired(name, services)
+
+
+def _check_service(raw: dict, path: tuple, problem, at: _Lines) -> DesiredService | None:
+    allowed = ("sid", *FIELDS, "senders")
+    fields: dict[str, Any] = {}
+    field_lines: dict[str, int] = {}
+    count = 0
+    sid = None
+    for key, value in raw.items():
+        where = path + (key,)
+        if key == "senders":
+            continue
+        if key == "sid":
+            if not isinstance(value, str) or not validate.is_sid(value, "MG"):
+                problem(where, f"sid: {value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)")
+            else:
+                sid = value
+            continue
+        if key in READ_ONLY:
+            problem(where, f"'{key}' is set by Twilio and cannot be managed; remove it")
+            count += 1
+            continue
+        f = FIELDS.get(key)
+        if f is None:
+            problem(where, f"unknown key '{key}' in a service" + _suggest(key, allowed))
+            count += 1
+            continue
+        try:
+            fields[key] = clean_field(f, value)
+            field_lines[key] = at(where) or 0
+        except ValueError as exc:
+            problem(where, f"{key}: {exc}")
+            count += 1
+    if "friendly_name" not in raw:
+        problem(path, "a service needs friendly_name (it is how the service is matched and created)")
+    senders: dict[str, tuple[Sender, ...]] = {}
+    if "senders" in raw:
+        senders = _check_senders(raw["senders"], path + ("senders",), problem, at)
+    if "friendly_name" not in fields:
+        return None
+    return DesiredService(fields["friendly_name"], sid, fields, senders, at(path) or 0, field_lines)
+
+
+def _check_senders(raw: Any, path: tuple, problem, at: _Lines) -> dict[str, tuple[Sender, ...]]:
+    if not isinstance(raw, dict):
+        problem(path, f"senders must be a table of lists ([services.senders]), not {_type_name(raw)}")
+        return {}
+    senders: dict[str, tuple[Sender, ...]] = {}
+    for noun, entries in raw.items():
+        where = path + (noun,)
+        kind = KIND_BY_NOUN.get(noun)
+        if kind is None:
+            problem(where, f"unknown kind of sender '{noun}'" + _suggest(noun, KIND_BY_NOUN))
+            continue
+        if not isinstance(entries, list):
+            problem(where, f"{noun} must be an array, not {_type_name(entries)}")
+            continue
+        parsed: list[Sender] = []
+        seen: dict[tuple, int] = {}
+        for index, entry in enumerate(entries):
+            line = at(where + (index,)) or 0
+            try:
+                sender = parse_sender(kind, entry, line)
+            except ValueError as exc:
+                problem(where + (index,), f"{noun}: {exc}")
+                continue
+            if sender.key in seen:
+                problem(where + (index,), f"{noun}: {sender.shown()} is listed twice in this service")
+                continue
+            if noun in ONE_PER_COUNTRY:
+                clash = next((s for s in parsed if (s.country or "") == (sender.country or "")), None)
+                if clash is not None:
+                    country = f" for {sender.country}" if sender.country else ""
+                    problem(where + (index,), f"{noun}: a service has one alpha sender{country}: "
+                                              f"{clash.value} and {sender.value}")
+                    continue
+            seen[sender.key] = index
+            parsed.append(sender)
+        senders[noun] = tuple(parsed)
+    return senders
+
+
+def _check_unique(services: list[DesiredService], problems: list[Problem]) -> None:
+    """A service named twice, or a pooled sender in two services, cannot be applied."""
+    by_sid: dict[str, DesiredService] = {}
+    by_name: dict[str, DesiredService] = {}
+    for service in services:
+        if service.sid is not None:
+            if service.sid in by_sid:
+                problems.append(Problem(service.line, f"service {service.sid} is in the file twice "
+                                                      f"(also on line {by_sid[service.sid].line})"))
+            by_sid.setdefault(service.sid, service)
+        else:
+            first = by_name.get(service.friendly_name)
+            if first is not None:
+                problems.append(Problem(service.line, f"two services are named {service.label} (also on line "
+                                                      f"{first.line}); give each its sid to tell them apart"))
+            by_name.setdefault(service.friendly_name, service)
+    holders: dict[tuple, DesiredService] = {}
+    for service in services:
+        for noun, senders in service.senders.items():
+            if noun not in POOLED:
+                continue
+            for sender in senders:
+                key = (noun, sender.key)
+                if key in holders and holders[key] is not service:
+                    problems.append(Problem(sender.line, f"{noun}: {sender.shown()} is also listed in "
+                                                         f"{holders[key].label}; a sender belongs to one service"))
+                holders.setdefault(key, service)
+
+
+def load_text(text: str, name: str, *, json_format: bool | None = None) -> Desired:
+    """Parse and check a file's text (JSON when it says so or when the name ends in .json)."""
+    if json_format is None:
+        json_format = name.endswith(".json")
+    if json_format:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            line = getattr(exc, "lineno", None)
+            raise SetupFileError(name, [Problem(line, f"not valid JSON: {getattr(exc, 'msg', exc)}")]) from None
+        return check(data, name, _json_lines(text))
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = re.search(r"\(at line (\d+), column \d+\)$", message)
+        line = int(found.group(1)) if found else None
+        message = message[: found.start()].rstrip() if found else message
+        raise SetupFileError(name, [Problem(line, f"not valid TOML: {message}")]) from None
+    return check(data, name, locate(text))
+
+
+def load(path: str, *, stdin: IO[str]) -> Desired:
+    """Read and check a setup file ('-' is `stdin`, read as TOML)."""
+    from msgsvc.atomic import read_text
+
+    text, name = read_text(path, stdin=stdin)
+    return load_text(text, name, json_format=None if path != "-" else False)
+
+
+def _json_lines(text: str) -> dict[tuple, int]:
+    """Lines of keys in a JSON document: JSON is valid TOML inline syntax for this purpose
+    except for its top-level braces and `:`, so the same scanner reads it after a rewrite of
+    `"key":` to `"key"=` at the same positions (strings are left untouched)."""
+    out = []
+    i = 0
+    in_string = False
+    while i < len(text):
+        c = text[i]
+        if in_string:
+            if c == "\\":
+                out.append(text[i:i + 2])
+                i += 2
+                continue
+            if c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c == ":":
+            c = "="
+        out.append(c)
+        i += 1
+    rewritten = "".join(out)
+    scanner = _Scanner(rewritten)
+    try:
+        start = scanner.skip(0, True)
+        if rewritten[start] == "{":
+            scanner.value(start, ())
+    except (IndexError, ValueError, AssertionError):
+        return {}
+    return {path: line for path, line in scanner.lines.items() if path}
+
+
+# --- export: the API's records as a document ---------------------------------------------------
+
+
+def sender_entry(kind: SenderKind, record: Mapping[str, Any]) -> Any:
+    """How a current sender is written in a file (portable: its value, not its SID)."""
+    value = record.get(kind.value_key)
+    if not isinstance(value, str) or not value:
+        return record.get("sid")
+    if kind.country:
+        country = record.get("iso_country_code") or ""
+        return {"alpha_sender": value, "iso_country_code": country} if country else value
+    return value
+
+
+def _entry_sort_key(entry: Any) -> tuple:
+    if isinstance(entry, dict):
+        return (entry["alpha_sender"], entry["iso_country_code"])
+    return (entry, "")
+
+
+def service_entry(record: Mapping[str, Any], senders: Mapping[str, Sequence[Mapping[str, Any]]] | None,
+                  *, with_sid: bool) -> dict[str, Any]:
+    """One service of the document: friendly_name, its sid when asked, every writable field
+    with a value (a URL that is not set is written "", which clears it), then its senders."""
+    entry: dict[str, Any] = {"friendly_name": record.get("friendly_name") or ""}
+    if with_sid:
+        entry["sid"] = record.get("sid")
+    for f in SERVICE.fields:
+        if f.key == "friendly_name":
+            continue
+        value = record.get(f.key)
+        if value is None:
+            if f.kind == "url":
+                entry[f.key] = ""
+            continue
+        entry[f.key] = value
+    if senders is not None:
+        entry["senders"] = {
+            kind.noun: sorted((sender_entry(kind, r) for r in senders.get(kind.noun, ())), key=_entry_sort_key)
+            for kind in KINDS
+            if kind.noun in senders
+        }
+    return entry
+
+
+def document(services: Iterable[tuple[Mapping[str, Any], Mapping[str, Sequence[Mapping[str, Any]]] | None]],
+             *, with_sids: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """The export document for (service record, {kind noun: sender records}) pairs, in a fixed
+    order (by friendly name, then SID), and the names shared by several services: those are
+    written with their sid even without `with_sids`, so the file still applies."""
+    items = sorted(services, key=lambda item: (item[0].get("friendly_name") or "", item[0].get("sid") or ""))
+    counts: dict[str, int] = {}
+    for record, _ in items:
+        name = record.get("friendly_name") or ""
+        counts[name] = counts.get(name, 0) + 1
+    shared = sorted(name for name, n in counts.items() if n > 1)
+    entries = [
+        service_entry(record, senders, with_sid=with_sids or counts[record.get("friendly_name") or ""] > 1)
+        for record, senders in items
+    ]
+    return {"version": VERSION, "services": entries}, shared
+
+
+def render(doc: Mapping[str, Any], *, as_json: bool = False) -> str:
+    """The document as text: TOML (with a short header comment), or indented JSON."""
+    if as_json:
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    import tomli_w
+
+    return TOML_HEADER + tomli_w.dumps(doc)
