@@ -66,10 +66,19 @@ def test_every_field_is_a_parameter_of_its_operation(spec, resource):
         for field in resource.update_fields:
             assert field.wire in update, f"{resource.name}: {field.wire} is not a parameter of its update operation"
         if resource.updatable is not None:  # the update's own parameters, all declared
-            assert update == set(resource.updatable), resource.name
+            assert update == set(resource.updatable) | update_only(resource), resource.name
 
 
 READ_ONLY = {"brand"}
+
+
+def update_only(resource) -> set[str]:
+    """Parameters of an update that no create has, declared beside their resource."""
+    if resource.name == "tollfree-verification":
+        from msgsvc.api.tollfree import EDIT_REASON
+
+        return {EDIT_REASON.wire}
+    return set()
 
 
 def test_campaign_fields_cover_the_definition(spec):
@@ -234,6 +243,9 @@ def test_every_environment_variable_read_is_documented():
         text = path.read_text(encoding="utf-8")
         read |= set(re.findall(r"(?:environ\.get|env\.get|getenv)\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
         read |= set(re.findall(r"\"((?:TWILIO|MSGSVC)_[A-Z_]+)\"", text))
+    from msgsvc.api.tollfree import STATUSES
+
+    read -= set(STATUSES)  # Twilio's own words (TWILIO_APPROVED), not variables
     documented = config.documented_variables()
     assert read, "found no variable: the pattern is wrong"
     assert read - documented == set()

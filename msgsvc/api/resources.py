@@ -396,7 +396,7 @@ def sid_prefixes() -> tuple[str, ...]:
 
 
 # The modules that declare resources beyond this one's; each registers its own on import.
-DECLARING_MODULES = ("msgsvc.api.senders",)
+DECLARING_MODULES = ("msgsvc.api.senders", "msgsvc.api.tollfree")
 
 
 def all_resources() -> Iterable[Resource]:
