@@ -367,9 +367,6 @@ BRAND = Resource(
 )
 
 
-# Identifiers that are not resources msgsvc manages, but that a user may type.
-OTHER_IDENTIFIERS = {"AC": "an Account SID", "SK": "an API Key SID"}
-
 RESOURCES: dict[str, Resource] = {}
 
 
@@ -377,22 +374,19 @@ def register(*resources: Resource) -> None:
     """Add resources to the registry (SID checks and the emulator learn their prefixes)."""
     for resource in resources:
         RESOURCES[resource.name] = resource
+        article = "an" if resource.what[0].lower() in "aeiou" else "a"
+        validate.SID_NAMES.setdefault(resource.prefix, f"{article} {resource.what} SID")
 
 
 def sid_what(prefix: str) -> str:
-    """'a Messaging Service SID' for MG: what a SID of this prefix names, for sentences."""
-    if prefix in OTHER_IDENTIFIERS:
-        return OTHER_IDENTIFIERS[prefix]
-    for resource in all_resources():
-        if resource.prefix == prefix:
-            article = "an" if resource.what[0].lower() in "aeiou" else "a"
-            return f"{article} {resource.what} SID"
-    return f"a {prefix} SID"
+    """validate.sid_what, once every declaring module has registered its resources."""
+    all_resources()
+    return validate.sid_what(prefix)
 
 
 def sid_prefixes() -> tuple[str, ...]:
     """Every SID prefix msgsvc knows, resources first."""
-    return tuple(dict.fromkeys([r.prefix for r in all_resources()] + list(OTHER_IDENTIFIERS)))
+    return tuple(dict.fromkeys([r.prefix for r in all_resources()] + list(validate.SID_NAMES)))
 
 
 # The modules that declare resources beyond this one's; each registers its own on import.
