@@ -1,37 +1,31 @@
-"""The HTTP client for Twilio's Messaging v1 API and the bits of the core API that msgsvc uses.
-
-It knows HTTP, auth, hosts, pagination, retries and Twilio's error bodies, and nothing of
-the terminal: no typer, no rich, no printing. Debug output goes to the `msgsvc.http` logger.
-Usable from Python on its own:
-
-    from msgsvc.api.client import Client, ClientSettings
-    client = Client(ClientSettings(username="AC...", password="..."))
-    for service in client.list_services(limit=10): print(service["sid"])
+"""The transport of the HTTP client: the requests session (the retrying adapter, the
+deadline of each attempt), the hosts (regions, edges, a base URL), the caps on what a server
+can make msgsvc read, the plain-http rules (credentials in clear only to this machine, never
+through a proxy), and what a failed connection means for the user (NetworkError, or
+OutcomeUnknownError for a POST that may have arrived). Nothing of the terminal; debug output
+goes to the `msgsvc.http` logger.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import platform
-import re
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import requests
 
 from msgsvc import __version__
 from msgsvc.api import retry as _retry
-from msgsvc.local.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
-from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
+from msgsvc.api.decoding import decode
+from msgsvc.api.pages import decode_page
+from msgsvc.api.resources import form_dict
 from msgsvc.api.retry import IDEMPOTENT_METHODS, Deadline, Throttle, backoff, make_retry, pause, retry_note
-from msgsvc.api.resources import BRAND, CAMPAIGN, SERVICE, form_dict
+from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
 
 if TYPE_CHECKING:
-    from msgsvc.api.resources import Resource
-    from msgsvc.api.senders import SenderKind
+    from msgsvc.api.settings import ClientSettings
 
     # A form body: (name, value) pairs, a name repeated for a list-valued field; or a dict.
     Form = list[tuple[str, str]] | dict[str, str]
@@ -40,62 +34,8 @@ log = logging.getLogger("msgsvc.http")
 
 MESSAGING = "messaging"
 CORE = "api"
-MAX_PAGE_SIZE = 1000
 # Limits on what a server can make msgsvc do (README, "Retries, timeouts, proxies"):
 MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer, after decompression; a page of 1,000 is ~1.5 MB
-MAX_PAGES = 2_000  # pages of one listing: 2 million records at 1,000 a page
-MAX_EMPTY_PAGES = 3  # empty pages in a row that still point to a next page
-
-
-class PageText:
-    """The exact JSON text (UTF-8) of the array of one list page, and which records it holds:
-    `--json` prints whole pages as the API sent them instead of encoding 10,000 objects again."""
-
-    __slots__ = ("data", "first", "last", "count")
-
-    def __init__(self, data: bytes | memoryview, items: list[dict]) -> None:
-        self.data = data
-        self.count = len(items)
-        self.first = items[0] if items else None
-        self.last = items[-1] if items else None
-
-
-class Listing:
-    """The records of a list, one at a time (an iterator); `pages` holds the text of each
-    page fetched so far (see PageText)."""
-
-    def __init__(self) -> None:
-        self.pages: list[PageText] = []
-        self.more = False  # stopped at its limit while the API had more (known without a request)
-        self._records: Iterator[dict[str, Any]] = iter(())
-
-    def __iter__(self) -> "Listing":
-        return self
-
-    def __next__(self) -> dict[str, Any]:
-        return next(self._records)
-
-
-@dataclass
-class ClientSettings:
-    username: str  # Account SID, or API Key SID
-    password: str  # Auth Token, or the API key's secret
-    account_sid: str | None = None  # needed for core API paths when username is an API key
-    base_url: str | None = None  # one override for every host (local servers, tests)
-    region: str | None = None
-    edge: str | None = None
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    read_timeout: float = DEFAULT_READ_TIMEOUT
-    max_retries: int = DEFAULT_MAX_RETRIES
-    ca_bundle: str | None = None
-    backoff_factor: float = 0.5
-    base_url_origin: str | None = None  # where base_url came from, for errors: "--base-url"
-    on_retry: Callable[[str], None] | None = None  # told "retrying in 2 s (connection refused)"
-
-    @property
-    def deadline(self) -> float:
-        """Seconds one attempt may take in all, connecting and the whole answer."""
-        return self.connect_timeout + self.read_timeout
 
 
 class _Session(requests.Session):
@@ -171,14 +111,14 @@ def host_url(product: str, region: str | None, edge: str | None) -> str:
     return "https://" + ".".join(part for part in (product, edge, region, "twilio.com") if part)
 
 
-class Client:
+class Transport:
+    """Requests to one account's hosts, as ClientSettings say; Client adds the resources."""
+
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
         self.throttle = Throttle()
         self._session: requests.Session | None = None
         self._plain_ok: set[tuple[str, str]] = set()  # http:// hosts checked: loopback, no proxy
-
-    # --- transport -------------------------------------------------------------------------
 
     @property
     def session(self) -> requests.Session:
@@ -275,8 +215,8 @@ class Client:
         log.debug("response: %s %s -> HTTP %s in %.0f ms", method, url, response.status_code, elapsed)
         try:
             if page_key is not None:
-                return _decode_page(response, method, url, page_key)
-            return _decode(response, method, url)
+                return decode_page(response, method, url, page_key)
+            return decode(response, method, url)
         except ApiError as error:
             if error.status == 404 and error.hint is None and self._base_ends_in_v1():
                 error.hint = (f"the base URL {self.settings.base_url} ends in /v1, and msgsvc adds /v1 itself: "
@@ -364,225 +304,9 @@ class Client:
                 )
             self._plain_ok.add((got.scheme, got.netloc))
 
-    def paginate(
-        self,
-        path: str,
-        key: str,
-        *,
-        product: str = MESSAGING,
-        params: dict[str, Any] | None = None,
-        limit: int | None = None,
-        page_size: int | None = None,
-    ) -> Listing:
-        """The records of a list, following the API's next page URL exactly as given, and
-        never fetching a page once `limit` records were taken. Pages are fetched as the
-        records are iterated."""
-        listing = Listing()
-        listing._records = self._records(listing, path, key, product, params, limit, page_size)
-        return listing
-
-    def _records(self, listing: Listing, path: str, key: str, product: str, params: dict[str, Any] | None,
-                 limit: int | None, page_size: int | None) -> Iterator[dict[str, Any]]:
-        if limit is not None and limit <= 0:
-            return
-        if page_size is None:
-            page_size = min(limit, MAX_PAGE_SIZE) if limit else MAX_PAGE_SIZE
-        query = dict(params or {})
-        query["PageSize"] = page_size
-        url: str | None = path if not path.startswith("/") else self.base(product) + path
-        url = f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
-        # Pages are told apart as _page_identity says, so a next URL back to the first page
-        # (`...&Page=0`) is caught as a repeat too.
-        seen: set[tuple] = {_page_identity(url)}
-        count = pages = empty = 0
-        while url:
-            # A page that fails is retried by the adapter (GET); never from page one again.
-            items, next_url, text = self.request("GET", url, product=product, page_key=key)
-            pages += 1
-            empty = 0 if items else empty + 1
-            if text is not None:
-                listing.pages.append(text)
-            for number, item in enumerate(items, 1):
-                yield item
-                count += 1
-                if limit is not None and count >= limit:
-                    listing.more = number < len(items) or bool(next_url)
-                    return
-            if next_url:
-                if empty >= MAX_EMPTY_PAGES:
-                    raise ResponseError(
-                        f"the API sent {empty} empty pages in a row, each pointing to another ({next_url}); "
-                        "stopping: a list does not go on after that"
-                    )
-                if pages >= MAX_PAGES:
-                    raise ResponseError(
-                        f"the list at {path} goes on past {MAX_PAGES:,} pages ({count:,} records); stopping: "
-                        "msgsvc follows at most that many pages of one list",
-                        hint="list fewer with --limit, or larger pages with --page-size 1000",
-                    )
-                next_url = _rebase(next_url, self.base(product))
-                identity = _page_identity(next_url)
-                if identity in seen:
-                    raise ResponseError(
-                        f"the API pointed again to a page it already sent ({next_url}); "
-                        "stopping so that no item is listed twice"
-                    )
-                seen.add(identity)
-            url = next_url
-
-    # --- any resource of msgsvc/api/resources.py ------------------------------------------------
-
-    def list_of(
-        self, resource: Resource, parent_sid: str | None = None, *, limit: int | None = None,
-        page_size: int | None = None, params: dict[str, Any] | None = None,
-    ) -> Listing:
-        return self.paginate(resource.collection_path(parent_sid), resource.list_key,
-                             params=params, limit=limit, page_size=page_size)
-
-    def fetch(self, resource: Resource, sid: str, parent_sid: str | None = None) -> dict:
-        return self.fetch_object("GET", resource.instance_path(sid, parent_sid))
-
-    def create(self, resource: Resource, form: Form, parent_sid: str | None = None) -> dict:
-        """Create one (Twilio answers 201, or 200 for some senders)."""
-        return self.fetch_object("POST", resource.collection_path(parent_sid), data=form)
-
-    def update(self, resource: Resource, sid: str, form: Form, parent_sid: str | None = None) -> dict:
-        return self.fetch_object("POST", resource.instance_path(sid, parent_sid), data=form)
-
-    def delete(self, resource: Resource, sid: str, parent_sid: str | None = None) -> None:
-        self.request("DELETE", resource.instance_path(sid, parent_sid))
-
-    def fetch_object(self, method: str, url: str, **kw: Any) -> Any:
-        """`request()` for an answer that must be one JSON object."""
-        payload = self.request(method, url, **kw)
-        if not isinstance(payload, dict):
-            if url.startswith("/"):
-                url = self.base(kw.get("product", MESSAGING)) + url
-            raise ResponseError(
-                f"{method} {url} answered with JSON that is not an object "
-                f"({type(payload).__name__ if payload is not None else 'an empty body'})"
-            )
-        return payload
-
-    # --- Messaging Services ----------------------------------------------------------------
-
-    def list_services(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
-        return self.list_of(SERVICE, limit=limit, page_size=page_size)
-
-    def get_service(self, sid: str) -> dict:
-        return self.fetch(SERVICE, sid)
-
-    # --- Senders of a service (phone numbers, short codes, ...; see msgsvc/api/senders.py) ----
-
-    def list_senders(
-        self, kind: SenderKind, service_sid: str, *, limit: int | None = None,
-        page_size: int | None = None, params: dict[str, Any] | None = None,
-    ) -> Listing:
-        return self.list_of(kind, service_sid, limit=limit, page_size=page_size, params=params)
-
-    def get_sender(self, kind: SenderKind, service_sid: str, sid: str) -> dict:
-        return self.fetch(kind, sid, service_sid)
-
-    def account_senders(self, kind: SenderKind, params: dict[str, Any] | None = None) -> Listing:
-        """The account's senders of `kind` in the core API (IncomingPhoneNumbers, SMS/ShortCodes),
-        optionally filtered."""
-        if kind.account_list is None:
-            raise ValueError(f"the account's {kind.plural} cannot be listed")
-        path, key, _, _ = kind.account_list
-        return self.paginate(f"/2010-04-01/Accounts/{self.account_sid}/{path}", key, product=CORE, params=params)
-
-    def find_account_sender(self, kind: SenderKind, value: str) -> dict | None:
-        """The account's sender of `kind` whose number is exactly `value`, or None. Twilio's
-        filters also match partially, hence the exact comparison."""
-        if kind.account_list is None:
-            raise ValueError(f"the account's {kind.plural} cannot be looked up")
-        _, _, param, field = kind.account_list
-        for record in self.account_senders(kind, {param: value}):
-            if record.get(field) == value:
-                return record
-        return None
-
-    def incoming_numbers(self, params: dict[str, Any] | None = None) -> Listing:
-        """The account's IncomingPhoneNumbers (core API), optionally filtered."""
-        from msgsvc.api.senders import NUMBERS
-
-        return self.account_senders(NUMBERS, params)
-
-    def account_short_codes(self, params: dict[str, Any] | None = None) -> Listing:
-        """The account's short codes (core API, SMS/ShortCodes), optionally filtered."""
-        from msgsvc.api.senders import SHORT_CODES
-
-        return self.account_senders(SHORT_CODES, params)
-
-    def find_incoming_number(self, e164: str) -> dict | None:
-        """The account's IncomingPhoneNumber whose phone_number is exactly `e164`, or None."""
-        from msgsvc.api.senders import NUMBERS
-
-        return self.find_account_sender(NUMBERS, e164)
-
-    # --- US A2P 10DLC: the account's brands, a service's campaign, use cases ------------
-
-    def list_campaigns(self, service_sid: str, *, limit: int | None = None) -> Listing:
-        """A service's US A2P 10DLC campaigns (Twilio keeps at most one per service)."""
-        return self.list_of(CAMPAIGN, service_sid, limit=limit)
-
-    def find_campaign(self, service_sid: str) -> dict | None:
-        """The service's campaign, or None when it has none."""
-        return next(iter(self.list_campaigns(service_sid, limit=1)), None)
-
-    def get_campaign(self, service_sid: str, sid: str) -> dict:
-        return self.fetch(CAMPAIGN, sid, service_sid)
-
-    def create_campaign(self, service_sid: str, form: Form) -> dict:
-        """Register a campaign; list-valued fields as repeated pairs (`MessageSamples=a&
-        MessageSamples=b`), as CAMPAIGN.form or msgsvc.api.a2p.campaign_form build them."""
-        return self.create(CAMPAIGN, form, service_sid)
-
-    def update_campaign(self, service_sid: str, sid: str, form: Form) -> dict:
-        return self.update(CAMPAIGN, sid, form, service_sid)
-
-    def delete_campaign(self, service_sid: str, sid: str) -> None:
-        self.delete(CAMPAIGN, sid, service_sid)
-
-    def campaign_usecases(self, service_sid: str, brand_sid: str | None = None) -> list[dict]:
-        """The campaign use cases a brand may register on this service (all, without a brand)."""
-        params = {"BrandRegistrationSid": brand_sid} if brand_sid else None
-        url = f"/v1/Services/{service_sid}/Compliance/Usa2p/Usecases"
-        return self._object_list(self.fetch_object("GET", url, params=params), "us_app_to_person_usecases", url)
-
-    def service_usecases(self) -> list[dict]:
-        """The values of a service's own `usecase` field, with descriptions."""
-        url = "/v1/Services/Usecases"
-        return self._object_list(self.fetch_object("GET", url), "usecases", url)
-
-    def list_brands(self, *, limit: int | None = None, page_size: int | None = None) -> Listing:
-        """The account's A2P brand registrations (read only here)."""
-        return self.list_of(BRAND, limit=limit, page_size=page_size)
-
-    def get_brand(self, sid: str) -> dict:
-        return self.fetch(BRAND, sid)
-
-    def _object_list(self, payload: dict, key: str, url: str) -> list[dict]:
-        items = payload.get(key)
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ResponseError(f"GET {self.base()}{url} answered without a '{key}' array of objects")
-        return items
-
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
-
-
-def _rebase(next_url: str, base: str) -> str:
-    """A next page's URL under our base URL: relative links resolved against it, and its
-    path prefix (https://gateway.example/twilio) kept on every page."""
-    prefix = urlsplit(base).path.rstrip("/")
-    url = urljoin(base + "/", next_url)
-    parts = urlsplit(url)
-    same_host = (parts.scheme, parts.netloc.lower()) == (urlsplit(base).scheme, urlsplit(base).netloc.lower())
-    if prefix and same_host and parts.path != prefix and not parts.path.startswith(prefix + "/"):
-        url = parts._replace(path=prefix + parts.path).geturl()
-    return url
 
 
 def _too_large(method: str, url: str) -> ResponseError:
@@ -627,179 +351,6 @@ def _describe(params: dict | None, data: dict | list | None) -> str:
         parts.append(f" form={form_dict(data)}")
     return "".join(parts)
 
-
-def _page_identity(url: str) -> tuple:
-    """What tells pages apart: with a PageToken, `Page` is "simply for client state" and left
-    out; without one, `Page` is the position (absent means page 0)."""
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = [(k, v) for k, v in pairs if k != "Page"]
-    if not any(k == "PageToken" for k, _ in pairs):
-        query.append(("Page", next((v for k, v in pairs if k == "Page"), "0")))
-    return (parts.scheme, parts.netloc.lower(), parts.path, tuple(sorted(query)))
-
-
-def _page(payload: Any, key: str, url: str) -> tuple[list[dict], str | None]:
-    """Records and the next page's URL, from a Messaging v1 page (`meta`) or a 2010 one."""
-    if not isinstance(payload, dict):
-        raise ResponseError(f"the list at {url} is not a JSON object")
-    meta = payload.get("meta")
-    if isinstance(meta, dict):
-        if isinstance(meta.get("key"), str) and meta["key"]:
-            key = meta["key"]
-        next_url = meta.get("next_page_url")
-    elif "next_page_uri" in payload:  # the 2010 API: relative URIs at the top level
-        next_url = payload.get("next_page_uri")
-    else:
-        raise ResponseError(f"the list at {url} has no paging information ('meta' is missing)")
-    items = payload.get(key)
-    if not isinstance(items, list):
-        raise ResponseError(f"the list at {url} has no '{key}' array")
-    if not all(isinstance(item, dict) for item in items):
-        raise ResponseError(f"the list at {url} has an item in '{key}' that is not an object")
-    if next_url is not None and not isinstance(next_url, str):
-        raise ResponseError(f"the list at {url} has a next page URL that is not a string")
-    return items, next_url or None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text} is too large a number")
-    return value
-
-
-# What servers send is read as RFC 8259 JSON: no NaN or Infinity (Python's json accepts them,
-# and would then write them back out, which is not JSON), no number that overflows a float.
-STRICT = {"parse_constant": _no_constant, "parse_float": _finite}
-
-
-def loads(body: bytes | str) -> Any:
-    """JSON from a server: ValueError for anything that is not strict JSON, nesting deeper
-    than Python can decode included (a RecursionError otherwise)."""
-    try:
-        return json.loads(body, **STRICT)
-    except RecursionError:
-        raise ValueError("it is nested too deeply") from None
-
-
-_scan_value = json.JSONDecoder(**STRICT).scan_once  # the C scanner: (value, end) from text[index:]
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-
-
-def _scan_page(text: str) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
-    """Decode a JSON object as json.loads does (each member by the C scanner) and note where
-    each top-level array starts and ends. Anything unusual raises ValueError (then json.loads)."""
-    from json.decoder import scanstring
-
-    skip = _WHITESPACE.match
-    payload: dict[str, Any] = {}
-    arrays: dict[str, tuple[int, int]] = {}
-    index = skip(text, 0).end()
-    if text[index] != "{":
-        raise ValueError("not an object")
-    index = skip(text, index + 1).end()
-    while text[index] != "}":
-        if text[index] != '"':
-            raise ValueError("no key")
-        name, index = scanstring(text, index + 1)
-        index = skip(text, index).end()
-        if text[index] != ":":
-            raise ValueError("no colon")
-        start = index = skip(text, index + 1).end()
-        payload[name], index = _scan_value(text, index)
-        if text[start] == "[":
-            arrays[name] = (start, index)
-        index = skip(text, index).end()
-        if text[index] == ",":
-            index = skip(text, index + 1).end()
-        elif text[index] != "}":
-            raise ValueError("bad object")
-    if skip(text, index + 1).end() != len(text):
-        raise ValueError("extra data")
-    return payload, arrays
-
-
-def _decode_page(response: requests.Response, method: str, url: str, key: str) -> tuple[list[dict], str | None, PageText | None]:
-    """A list page's records, its next URL, and the text of its array when it could be kept."""
-    arrays: dict[str, tuple[int, int]] = {}
-    body = response.content
-    try:
-        if not 200 <= response.status_code < 300:
-            raise ValueError("an error")
-        text = body.decode("utf-8")
-        payload, arrays = _scan_page(text)
-    except (ValueError, IndexError, StopIteration, RecursionError):  # an error or odd JSON: the plain path says what
-        payload = _decode(response, method, url)
-    items, next_url = _page(payload, key, url)
-    meta = payload.get("meta") if isinstance(payload, dict) else None
-    span = arrays.get((meta.get("key") if isinstance(meta, dict) else None) or key)
-    page = None
-    if span is not None and items:
-        start, end = span[0] + 1, span[1] - 1  # inside the brackets, without white space
-        while text[start] in " \t\n\r":
-            start += 1
-        while text[end - 1] in " \t\n\r":
-            end -= 1
-        # Character offsets are byte offsets in ASCII text: a view of the bytes, no copy.
-        data = memoryview(body)[start:end] if text.isascii() else text[start:end].encode("utf-8")
-        page = PageText(data, items)
-    return items, next_url, page
-
-
-def _decode(response: requests.Response, method: str, url: str) -> Any:
-    status = response.status_code
-    body = response.content
-    if 200 <= status < 300:
-        if not body.strip():
-            if status == 204 or method == "DELETE":
-                return None
-            raise ResponseError(f"{method} {url} answered HTTP {status} with an empty body")
-        try:
-            return loads(body)
-        except ValueError as exc:
-            raise ResponseError(
-                f"{method} {url} answered HTTP {status} with something that is not JSON"
-                + (f" ({exc})" if "nested" in str(exc) else "") + f": {excerpt(response)}"
-            ) from None
-    raise api_error(response, method, url)
-
-
-def api_error(response: requests.Response, method: str, url: str) -> ApiError:
-    status = response.status_code
-    try:
-        body = loads(response.content)
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and ("message" in body or "code" in body or "detail" in body):
-        code = body.get("code")
-        return ApiError(
-            status,
-            str(body.get("message") or body.get("detail") or body.get("title") or "no message"),
-            code=code if isinstance(code, int) else None,
-            more_info=body.get("more_info") if isinstance(body.get("more_info"), str) else None,
-            method=method,
-            url=url,
-        )
-    reason = response.reason or "error"
-    text = excerpt(response)
-    return ApiError(status, f"{reason}" + (f": {text}" if text else ""), method=method, url=url)
-
-
-def excerpt(response: requests.Response, size: int = 160) -> str:
-    """A short, single-line excerpt of a body that is not JSON (an HTML error page)."""
-    text = response.content[:4096].decode("utf-8", "replace")
-    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-    if title:
-        text = title.group(1)
-    else:
-        text = re.sub(r"<[^>]+>", " ", text)
-    text = " ".join(text.split())
-    return text[:size].rstrip() + "…" if len(text) > size else text
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")

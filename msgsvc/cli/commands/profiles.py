@@ -303,7 +303,7 @@ def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) 
 profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
 
 def _defaults() -> dict[str, str]:
-    from msgsvc.local.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+    from msgsvc.api.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
 
     return {"timeout": f"{DEFAULT_CONNECT_TIMEOUT:g} (connect), {DEFAULT_READ_TIMEOUT:g} (read)",
             "max_retries": str(DEFAULT_MAX_RETRIES)}

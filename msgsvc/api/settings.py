@@ -1,0 +1,38 @@
+"""Client settings and their defaults, and the ranges --timeout and --max-retries accept:
+what the HTTP client is told, with nothing of HTTP itself (no requests import), so that
+the config and the options read them without loading the client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 4
+# What --timeout (seconds, connect and read each) and --max-retries accept, from flags, the
+# environment or a profile: more than a day is more than a socket can usefully wait.
+TIMEOUT_RANGE = (0.001, 86400)
+MAX_RETRIES_RANGE = (0, 100)
+
+
+@dataclass
+class ClientSettings:
+    username: str  # Account SID, or API Key SID
+    password: str  # Auth Token, or the API key's secret
+    account_sid: str | None = None  # needed for core API paths when username is an API key
+    base_url: str | None = None  # one override for every host (local servers, tests)
+    region: str | None = None
+    edge: str | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    ca_bundle: str | None = None
+    backoff_factor: float = 0.5
+    base_url_origin: str | None = None  # where base_url came from, for errors: "--base-url"
+    on_retry: Callable[[str], None] | None = None  # told "retrying in 2 s (connection refused)"
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take in all, connecting and the whole answer."""
+        return self.connect_timeout + self.read_timeout
