@@ -16,7 +16,6 @@ from typer.core import TyperArgument, TyperGroup
 
 from msgsvc import __version__
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
-from msgsvc.api.validate import finite
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError, OutputError
 
@@ -76,7 +75,7 @@ def _set_global(ctx, param, value):
             value = validate.base_url(value)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
-    elif param.name == "timeout" and not finite(value):  # NaN passes Click's range check
+    elif param.name == "timeout" and not _finite(value):  # NaN passes Click's range check
         raise typer.BadParameter("nan is not a number of seconds")
     elif param.name == "debug" and not state.debug:
         _enable_debug(state.term)
@@ -228,7 +227,7 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    if timeout is not None and not finite(timeout):  # NaN passes Click's range check
+    if timeout is not None and not _finite(timeout):  # NaN passes Click's range check
         raise typer.BadParameter("nan is not a number of seconds", param_hint="'--timeout'")
     if base_url is not None:
         from msgsvc.api import validate
@@ -366,6 +365,12 @@ def _invoke_interruptibly(invoke):
             raise _Interrupted() from error
 
     return run_command
+
+
+def _finite(value: float) -> bool:
+    from msgsvc.api.validate import finite  # not on every Tab press
+
+    return finite(value)
 
 
 @contextmanager
