@@ -127,7 +127,10 @@ def test_pending_states_and_errors_explained():
     assert describe_errors({"errors": []}) == [] and describe_errors({"errors": None}) == []
 
 
-# --- the client, on the wire ---------------------------------------------------------------
+# --- the client, on the wire (writes as Changes, sent as the executor sends them) -----------
+
+from msgsvc.jobs.changes import Change  # noqa: E402
+from msgsvc.jobs.executor import send  # noqa: E402
 
 
 @pytest.fixture
@@ -149,7 +152,7 @@ COMPLIANCE = f"/v1/Services/{SERVICE_SID}/Compliance/Usa2p"
 def test_create_campaign_sends_repeated_keys_in_order(client, httpserver):
     httpserver.expect_oneshot_request(COMPLIANCE, method="POST").respond_with_json(campaign(), status=201)
     form = campaign_form({**VALID, "OptOutKeywords": ["STOP", "END"], "SubscriberOptIn": True})
-    assert client.create_campaign(SERVICE_SID, form) == campaign()
+    assert send(client, Change("create", "campaign", service=SERVICE_SID, form=form)) == campaign()
     (request,) = sent(httpserver)
     assert_request(request, "POST", COMPLIANCE, form=(
         f"BrandRegistrationSid={BRAND}&Description=Send+order+and+delivery+updates+to+customers+who+opted+in."
@@ -167,8 +170,9 @@ def test_find_get_update_delete_campaign(client, httpserver):
     httpserver.expect_oneshot_request(f"{COMPLIANCE}/{CAMPAIGN}", method="DELETE").respond_with_data("", status=204)
     assert client.find_campaign(SERVICE_SID) == campaign()
     assert client.get_campaign(SERVICE_SID, CAMPAIGN)["campaign_status"] == "VERIFIED"
-    assert client.update_campaign(SERVICE_SID, CAMPAIGN, [("AgeGated", "true"), ("MessageSamples", "a"), ("MessageSamples", "b")]) == campaign()
-    assert client.delete_campaign(SERVICE_SID, CAMPAIGN) is None
+    update = [("AgeGated", "true"), ("MessageSamples", "a"), ("MessageSamples", "b")]
+    assert send(client, Change("update", "campaign", service=SERVICE_SID, target=CAMPAIGN, form=update)) == campaign()
+    assert send(client, Change("delete", "campaign", service=SERVICE_SID, target=CAMPAIGN)) is None
     first, fetch, update, delete = sent(httpserver)
     assert_request(first, "GET", COMPLIANCE, query="PageSize=1")
     assert_request(fetch, "GET", f"{COMPLIANCE}/{CAMPAIGN}")

@@ -170,7 +170,7 @@ def test_a_list_field_is_a_repeated_option_and_repeated_form_keys(httpserver, ms
     @options.with_field_options(thing)
     def things_create(ctx: typer.Context, service: str, *, values: dict) -> None:
         state = options.use(ctx)
-        state.client().create(thing, thing.form(values), service)
+        state.client().fetch_object("POST", thing.collection_path(service), data=thing.form(values))
 
     @app.callback()
     def callback() -> None:

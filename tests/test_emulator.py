@@ -419,14 +419,15 @@ def test_msgsvc_client_retries_through_the_fail_rate_without_duplicates(monkeypa
     nothing, retried POSTs create each service exactly once."""
     from msgsvc.api.client import Client, ClientSettings
     from msgsvc.emulator import server
-    from msgsvc.api.resources import SERVICE
+    from msgsvc.jobs.changes import Change
+    from msgsvc.jobs.executor import send
 
     monkeypatch.setattr(server, "RETRY_AFTER_SECONDS", 0)  # no waiting in the test
     emu = start_emulator(numbers=1, fail_rate=0.5, seed=5)  # seeded: both statuses come up
     try:
         client = Client(ClientSettings(username=EMU_ACCOUNT, password=EMU_TOKEN, base_url=emu.base_url, max_retries=40, backoff_factor=0))
         for i in range(8):
-            client.create(SERVICE, {"FriendlyName": f"Retried {i}"})
+            send(client, Change("create", "service", form={"FriendlyName": f"Retried {i}"}))
         names = [s["friendly_name"] for s in client.list_services(page_size=3)]
         client.close()
     finally:

@@ -157,9 +157,9 @@ def test_empty_pages_that_keep_pointing_on_are_an_error(msgsvc, profile, httpser
 def test_pages_that_never_repeat_stop_at_the_page_bound(msgsvc, profile, httpserver, monkeypatch, command):
     from werkzeug import Response
 
-    from msgsvc.api import client
+    from msgsvc.api import pages
 
-    monkeypatch.setattr(client, "MAX_PAGES", 5)
+    monkeypatch.setattr(pages, "MAX_PAGES", 5)
 
     def another(request):
         number = int(request.args.get("Page", "0"))

@@ -10,7 +10,7 @@ from conftest import SERVICE_SID, page, service
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from msgsvc.api.client import _scan_page
+from msgsvc.api.pages import _scan_page
 
 
 def serve_text(httpserver, body: str, query: str = "PageSize=50") -> None:

@@ -146,7 +146,7 @@ def fake_twilio():
 
 
 def test_bulk_attach_of_1000_numbers(msgsvc, profile, fake_twilio, monkeypatch, tmp_path):
-    from msgsvc.api import client, retry
+    from msgsvc.api import retry, transport
     from msgsvc.jobs import changes as plan
 
     # One look-up per number here (with 429s on some of them); the single listing that
@@ -154,8 +154,8 @@ def test_bulk_attach_of_1000_numbers(msgsvc, profile, fake_twilio, monkeypatch, 
     monkeypatch.setattr(plan, "LIST_ACCOUNT_ABOVE", 10**6)
 
     # Short backoff so the test stays fast; Retry-After values are the server's own.
-    real_make_retry = client.make_retry
-    monkeypatch.setattr(client, "make_retry", lambda n, throttle, factor, **kw: real_make_retry(n, throttle, 0.01, **kw))
+    real_make_retry = transport.make_retry
+    monkeypatch.setattr(transport, "make_retry", lambda n, throttle, factor, **kw: real_make_retry(n, throttle, 0.01, **kw))
     holds: list[float] = []
     real_hold = retry.Throttle.hold
 

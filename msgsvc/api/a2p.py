@@ -4,15 +4,11 @@ A pure library module (no typer, no rich, no I/O): `campaign_problems()` checks 
 of a create or update request, keyed by wire name (`Description`, `MessageSamples`, ...),
 before anything is sent; the CLI names the options, the emulator answers Twilio-style errors
 from the same list. The rules are those of `CreateUsAppToPersonRequest` and
-`UpdateUsAppToPersonRequest` in Twilio's OpenAPI definition (twilio_messaging_v1.json):
-
-- Description: 40 to 4096 characters; MessageFlow: 40 to 2048;
-- MessageSamples: 2 to 5 samples of 20 to 1024 characters each;
-- OptInMessage, OptOutMessage, HelpMessage: 20 to 320 characters;
-- OptInKeywords, OptOutKeywords, HelpKeywords: each keyword alphanumeric (A-Z a-z 0-9), and the
-  list, joined by commas as the API lists them, at most 255 characters;
-- PrivacyPolicyUrl, TermsAndConditionsUrl: absolute http(s) URLs;
-- BrandRegistrationSid: BN followed by 32 hexadecimal digits.
+`UpdateUsAppToPersonRequest` in Twilio's OpenAPI definition (twilio_messaging_v1.json), and
+each field's are declared once, in resources.CAMPAIGN: lengths, how many MessageSamples, the
+keyword lists (each keyword alphanumeric, all of them joined by commas within a limit), the
+URLs, the booleans. This module derives its tables from that declaration and adds what
+concerns the whole request: what create and update require.
 
 Lengths count characters (code points), as the definition states them.
 """
@@ -23,35 +19,30 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+from msgsvc.api.resources import CAMPAIGN
 from msgsvc.api.validate import is_sid
+
+_FIELDS = {field.wire: field for field in CAMPAIGN.fields}
 
 CREATE_REQUIRED = (
     "BrandRegistrationSid", "Description", "MessageFlow", "MessageSamples",
     "UsAppToPersonUsecase", "HasEmbeddedLinks", "HasEmbeddedPhone",
 )
-UPDATE_REQUIRED = (
-    "HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow",
-    "Description", "AgeGated", "DirectLending",
-)
-URLS = ("PrivacyPolicyUrl", "TermsAndConditionsUrl")
-UPDATABLE = UPDATE_REQUIRED + URLS  # as resources.CAMPAIGN.updatable
+URLS = tuple(f.wire for f in CAMPAIGN.fields if f.kind == "url")
+UPDATABLE = CAMPAIGN.updatable
+UPDATE_REQUIRED = tuple(wire for wire in UPDATABLE if wire not in URLS)  # the API requires all but the URLs
 
-LENGTHS = {  # wire name -> (minimum, maximum) characters
-    "Description": (40, 4096),
-    "MessageFlow": (40, 2048),
-    "OptInMessage": (20, 320),
-    "OptOutMessage": (20, 320),
-    "HelpMessage": (20, 320),
+LENGTHS = {  # wire name -> (minimum, maximum) characters, of the single-valued texts
+    f.wire: (f.minimum, f.maximum) for f in CAMPAIGN.fields
+    if f.kind == "text" and not f.many and f.minimum is not None and f.maximum is not None
 }
-SAMPLES = (2, 5)  # how many MessageSamples
-SAMPLE_LENGTH = (20, 1024)
-KEYWORD_LISTS = ("OptInKeywords", "OptOutKeywords", "HelpKeywords")
-KEYWORDS_MAX = 255
-BOOLEANS = ("HasEmbeddedLinks", "HasEmbeddedPhone", "SubscriberOptIn", "AgeGated", "DirectLending")
-LISTS = ("MessageSamples",) + KEYWORD_LISTS
+SAMPLES = _FIELDS["MessageSamples"].count  # how many MessageSamples
+SAMPLE_LENGTH = (_FIELDS["MessageSamples"].minimum, _FIELDS["MessageSamples"].maximum)
+KEYWORD_LISTS = tuple(f.wire for f in CAMPAIGN.fields if f.joined_max is not None)
+BOOLEANS = tuple(f.wire for f in CAMPAIGN.fields if f.kind == "bool")
+LISTS = tuple(f.wire for f in CAMPAIGN.fields if f.many)
 
 USECASE = re.compile(r"^[A-Z0-9_]{1,64}$")
-_KEYWORD = re.compile(r"^[A-Za-z0-9]+$")
 
 # Where a campaign stands: still in review, or settled.
 PENDING_STATES = ("PENDING", "IN_PROGRESS")
@@ -76,6 +67,15 @@ def _url_problem(value: str) -> str | None:
     except ValueError:
         return f"must be an absolute http:// or https:// URL; {value!r} is not"
     return None if value else "must be an absolute http:// or https:// URL, not empty"
+
+
+def _passes(field: Any, value: str) -> bool:
+    """Whether one item passes the field's declared check."""
+    try:
+        field.clean([value] if field.many else value)
+    except ValueError:
+        return False
+    return True
 
 
 def _length(text: str, low: int, high: int, what: str = "") -> str | None:
@@ -121,12 +121,13 @@ def campaign_problems(values: Mapping[str, Any], *, required: Iterable[str] = ()
         keywords = given.get(name)
         if keywords is None:
             continue
-        bad = [k for k in keywords if not _KEYWORD.match(str(k))]
+        bad = [k for k in keywords if not _passes(_FIELDS[name], str(k))]
         if bad:
             found.append(Problem(name, f"must be alphanumeric keywords (A-Z, a-z, 0-9); {', '.join(repr(k) for k in bad)} is not"))
         joined = ",".join(str(k) for k in keywords)
-        if len(joined) > KEYWORDS_MAX:
-            found.append(Problem(name, f"must be at most {KEYWORDS_MAX} characters in all (joined by commas); they are {len(joined)}"))
+        most = _FIELDS[name].joined_max
+        if most is not None and len(joined) > most:
+            found.append(Problem(name, f"must be at most {most} characters in all (joined by commas); they are {len(joined)}"))
 
     for name in URLS:
         if name in given:

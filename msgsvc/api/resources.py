@@ -40,6 +40,8 @@ class Field:
     maximum: int | None = None
     check: Callable[[str], str] | None = None
     many: bool = False
+    count: tuple[int, int] | None = None  # many: how many items, from and to
+    joined_max: int | None = None  # many: characters of all the items joined by commas, at most
     name: str | None = None  # the option's name when it is not the key's: "sample"
     json_key: str | None = None  # the key in the API's JSON when it is not snake_case of wire
     complete: str | None = None  # Tab completion: a function of msgsvc.cli.complete (a CLI module)
@@ -288,9 +290,9 @@ def _usecase_code(value: str) -> str:
     return value.upper()
 
 
-# A service's US A2P 10DLC campaign (`msgsvc campaigns`). The rules across fields (2 to 5
-# samples, keyword lists within 255 characters, what create and update require) are in
-# msgsvc/api/a2p.py, which also checks a campaign read from a file.
+# A service's US A2P 10DLC campaign (`msgsvc campaigns`). Its fields' rules are declared here
+# once (lengths, how many samples, keyword lists within 255 characters); msgsvc/api/a2p.py
+# derives its checks of a whole campaign (also one read from a file) from them.
 CAMPAIGN = Resource(
     name="campaign",
     noun="campaigns",
@@ -309,18 +311,18 @@ CAMPAIGN = Resource(
         Field("Description", "text", "What the campaign sends, 40 to 4096 characters.", minimum=40, maximum=4096),
         Field("MessageFlow", "text", "How recipients opt in (every way), 40 to 2048 characters.", minimum=40, maximum=2048),
         Field("MessageSamples", "text", "A sample message, 20 to 1024 characters; 2 to 5 of them.",
-              many=True, name="sample", minimum=20, maximum=1024),
+              many=True, count=(2, 5), name="sample", minimum=20, maximum=1024),
         Field("HasEmbeddedLinks", "bool", "Messages contain links."),
         Field("HasEmbeddedPhone", "bool", "Messages contain phone numbers."),
         Field("OptInMessage", "text", "The reply to an opt-in keyword, 20 to 320 characters.", minimum=20, maximum=320),
         Field("OptOutMessage", "text", "The reply to an opt-out keyword, 20 to 320 characters.", minimum=20, maximum=320),
         Field("HelpMessage", "text", "The reply to a help keyword, 20 to 320 characters.", minimum=20, maximum=320),
         Field("OptInKeywords", "text", "A keyword that opts in (alphanumeric; all of them within 255 characters).",
-              many=True, name="opt-in-keyword", check=_keyword),
+              many=True, joined_max=255, name="opt-in-keyword", check=_keyword),
         Field("OptOutKeywords", "text", "A keyword that opts out (alphanumeric; all of them within 255 characters).",
-              many=True, name="opt-out-keyword", check=_keyword),
+              many=True, joined_max=255, name="opt-out-keyword", check=_keyword),
         Field("HelpKeywords", "text", "A keyword that asks for help (alphanumeric; all of them within 255 characters).",
-              many=True, name="help-keyword", check=_keyword),
+              many=True, joined_max=255, name="help-keyword", check=_keyword),
         Field("SubscriberOptIn", "bool", "Recipients opt in to the campaign."),
         Field("AgeGated", "bool", "The content is age gated (federally legal, for adults)."),
         Field("DirectLending", "bool", "The campaign offers direct lending."),
@@ -367,9 +369,6 @@ BRAND = Resource(
 )
 
 
-# Identifiers that are not resources msgsvc manages, but that a user may type.
-OTHER_IDENTIFIERS = {"AC": "an Account SID", "SK": "an API Key SID"}
-
 RESOURCES: dict[str, Resource] = {}
 
 
@@ -377,22 +376,19 @@ def register(*resources: Resource) -> None:
     """Add resources to the registry (SID checks and the emulator learn their prefixes)."""
     for resource in resources:
         RESOURCES[resource.name] = resource
+        article = "an" if resource.what[0].lower() in "aeiou" else "a"
+        validate.SID_NAMES.setdefault(resource.prefix, f"{article} {resource.what} SID")
 
 
 def sid_what(prefix: str) -> str:
-    """'a Messaging Service SID' for MG: what a SID of this prefix names, for sentences."""
-    if prefix in OTHER_IDENTIFIERS:
-        return OTHER_IDENTIFIERS[prefix]
-    for resource in all_resources():
-        if resource.prefix == prefix:
-            article = "an" if resource.what[0].lower() in "aeiou" else "a"
-            return f"{article} {resource.what} SID"
-    return f"a {prefix} SID"
+    """validate.sid_what, once every declaring module has registered its resources."""
+    all_resources()
+    return validate.sid_what(prefix)
 
 
 def sid_prefixes() -> tuple[str, ...]:
     """Every SID prefix msgsvc knows, resources first."""
-    return tuple(dict.fromkeys([r.prefix for r in all_resources()] + list(OTHER_IDENTIFIERS)))
+    return tuple(dict.fromkeys([r.prefix for r in all_resources()] + list(validate.SID_NAMES)))
 
 
 # The modules that declare resources beyond this one's; each registers its own on import.

@@ -74,7 +74,7 @@ class Deadline:
     """The total time one attempt of a request may take, from connecting to the last byte of
     the answer: `--timeout` bounds the whole answer, not one socket read (a server sending a
     byte a second never trips a read timeout). Armed by the connection as each attempt starts
-    (msgsvc.api.client), it shuts the socket down when the time is up: the read in progress ends
+    (msgsvc.api.transport), it shuts the socket down when the time is up: the read in progress ends
     at once and `expired` says why. One per thread (`current()`); one watchdog thread for all."""
 
     def __init__(self, seconds: float) -> None:

@@ -13,6 +13,24 @@ E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 ALPHA_SENDER = re.compile(r"[A-Za-z0-9 +\-_&]{1,11}")
 
 
+# What a SID of each prefix names, for sentences: the resource declarations add theirs as they
+# register (resources.register); these two are identifiers msgsvc does not manage.
+SID_NAMES: dict[str, str] = {"AC": "an Account SID", "SK": "an API Key SID"}
+
+
+def sid_what(prefix: str) -> str:
+    """'a Messaging Service SID' for MG: what a SID of this prefix names, for sentences."""
+    return SID_NAMES.get(prefix) or f"a {prefix} SID"
+
+
+def finite(value: float) -> bool:
+    """Whether a number is an ordinary one: not NaN, not infinite (NaN passes every range
+    check, since it compares false to everything). The one home of that check."""
+    import math
+
+    return math.isfinite(value)
+
+
 def is_sid(value: str, prefix: str) -> bool:
     """Whether the whole of `value` is a SID with this prefix (a trailing newline is not)."""
     match = SID.fullmatch(value)
@@ -21,8 +39,6 @@ def is_sid(value: str, prefix: str) -> bool:
 
 def sid(value: str, prefix: str) -> str:
     if not is_sid(value, prefix):
-        from msgsvc.api.resources import sid_what
-
         raise ValueError(
             f"{value!r} is not {sid_what(prefix)} ({prefix} followed by 32 hexadecimal digits)"
         )

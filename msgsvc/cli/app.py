@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup
 
 from msgsvc import __version__
+from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError, OutputError
 
@@ -74,7 +75,7 @@ def _set_global(ctx, param, value):
             value = validate.base_url(value)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
-    elif param.name == "timeout" and value != value:  # NaN passes Click's range check
+    elif param.name == "timeout" and not _finite(value):  # NaN passes Click's range check
         raise typer.BadParameter("nan is not a number of seconds")
     elif param.name == "debug" and not state.debug:
         _enable_debug(state.term)
@@ -101,8 +102,8 @@ def _global_options(command) -> None:
     made = [
         TyperOption(param_decls=["--debug", "debug"], is_flag=True, default=False, **hidden),
         TyperOption(param_decls=["--base-url", "base_url"], metavar="URL", **hidden),
-        TyperOption(param_decls=["--timeout", "timeout"], type=types.FloatRange(0.001, 86400), metavar="SECONDS", **hidden),
-        TyperOption(param_decls=["--max-retries", "max_retries"], type=types.IntRange(0, 100), metavar="N", **hidden),
+        TyperOption(param_decls=["--timeout", "timeout"], type=types.FloatRange(*TIMEOUT_RANGE), metavar="SECONDS", **hidden),
+        TyperOption(param_decls=["--max-retries", "max_retries"], type=types.IntRange(*MAX_RETRIES_RANGE), metavar="N", **hidden),
     ]
     command.params.extend(option for option in made if not set(option.opts) & taken)
 
@@ -221,12 +222,12 @@ def root(
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.", autocompletion=complete_profiles, show_default=False)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")] = False,
     base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
-    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=TIMEOUT_RANGE[0], max=TIMEOUT_RANGE[1], help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=MAX_RETRIES_RANGE[0], max=MAX_RETRIES_RANGE[1], help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    if timeout is not None and timeout != timeout:  # NaN passes Click's range check
+    if timeout is not None and not _finite(timeout):  # NaN passes Click's range check
         raise typer.BadParameter("nan is not a number of seconds", param_hint="'--timeout'")
     if base_url is not None:
         from msgsvc.api import validate
@@ -364,6 +365,12 @@ def _invoke_interruptibly(invoke):
             raise _Interrupted() from error
 
     return run_command
+
+
+def _finite(value: float) -> bool:
+    from msgsvc.api.validate import finite  # not on every Tab press
+
+    return finite(value)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
+from msgsvc.api.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
 
 CONFIG_NAME = "config.toml"
@@ -52,10 +53,6 @@ def storage(profile: Mapping[str, Any]) -> str | None:
     if profile.get(STORAGE_KEY) == KEYRING:
         return KEYRING
     return "file" if profile.get(secret_key(profile)) not in (None, "") else None
-
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 30.0
-DEFAULT_MAX_RETRIES = 4
 
 
 def config_dir() -> Path:
@@ -423,13 +420,13 @@ def _env_has_credentials(env: Mapping[str, str]) -> bool:
     )
 
 
-LIMITS = {"timeout": 86400, "max_retries": 100}
+LIMITS = {"timeout": TIMEOUT_RANGE[1], "max_retries": MAX_RETRIES_RANGE[1]}
 
 
 def client_settings(resolved: Resolved):
     """ClientSettings from resolved config; numbers from files or the environment checked here."""
     from msgsvc.api import validate
-    from msgsvc.api.client import ClientSettings
+    from msgsvc.api.settings import ClientSettings
 
     api_key = resolved.get("api_key")
     account_sid = resolved.get("account_sid")
@@ -448,7 +445,7 @@ def client_settings(resolved: Resolved):
             raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
         if value < 0 or (kind is float and value == 0):
             raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
-        if value != value or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
+        if not validate.finite(value) or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
             raise ConfigError(f"{key} from {setting.source} must be at most {LIMITS[key]}: {setting.value!r}")
         return value
 

@@ -31,11 +31,13 @@ def timeout() -> float:
     text = os.environ.get("MSGSVC_KEYRING_TIMEOUT", "").strip()
     if not text:
         return DEFAULT_TIMEOUT
+    from msgsvc.api.validate import finite
+
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not 0 < value <= 3600:  # also NaN
+    if not finite(value) or not 0 < value <= 3600:
         from msgsvc.errors import ConfigError
 
         raise ConfigError(f"MSGSVC_KEYRING_TIMEOUT must be a number of seconds from 0 to 3600: {text!r}")

@@ -10,6 +10,7 @@ from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import UsageError
 from msgsvc.cli.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, use
 from msgsvc.api.resources import KEEP, Column
+from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 
 app = typer.Typer(
     help="Add, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
@@ -83,8 +84,8 @@ def profiles_add(
     region: Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).", show_default=False)] = None,
     edge: Annotated[Optional[str], typer.Option("--edge", metavar="EDGE", help="Twilio edge location, e.g. dublin, sydney.", show_default=False)] = None,
     base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request here instead (a local server, the emulator).", show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001, max=86400, help="Connect and read timeout for this profile.", show_default=False)] = None,
-    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=0, max=100, help="Retries for this profile.", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=TIMEOUT_RANGE[0], max=TIMEOUT_RANGE[1], help="Connect and read timeout for this profile.", show_default=False)] = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=MAX_RETRIES_RANGE[0], max=MAX_RETRIES_RANGE[1], help="Retries for this profile.", show_default=False)] = None,
     ca_bundle: Annotated[Optional[str], typer.Option("--ca-bundle", metavar="FILE", help="Trust this PEM file of certificate authorities (a corporate proxy's).", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name (this also moves a secret from the config file into the keyring).")] = False,
     insecure_storage: Annotated[bool, typer.Option("--insecure-storage", help="Keep the secret in the config file (mode 0600), not in the system keyring.")] = False,
@@ -114,7 +115,7 @@ def profiles_add(
 
     term = use(ctx, quiet=quiet).term
     _check_name(name)
-    if timeout is not None and timeout != timeout:  # NaN passes Click's range check
+    if timeout is not None and not validate.finite(timeout):  # NaN passes Click's range check
         raise UsageError("invalid value for --timeout: nan is not a number of seconds")
     _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
     _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
@@ -303,7 +304,7 @@ def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) 
 profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
 
 def _defaults() -> dict[str, str]:
-    from msgsvc.local.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+    from msgsvc.api.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
 
     return {"timeout": f"{DEFAULT_CONNECT_TIMEOUT:g} (connect), {DEFAULT_READ_TIMEOUT:g} (read)",
             "max_retries": str(DEFAULT_MAX_RETRIES)}
