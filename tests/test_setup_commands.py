@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_installed
+from factories import attach, create_service as create
 from emulator_helpers import EMU_TOKEN, Emulator, check_records, start_emulator, stop_emulator, SPEC_DIR
 
 OTHER_ACCOUNT = "AC" + "f" * 32
@@ -69,18 +70,6 @@ def second_emulator() -> Emulator:
     server = make_server("127.0.0.1", 0, store, recorder=record)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return Emulator(f"http://127.0.0.1:{server.server_address[1]}", store, server, records, account_sid=OTHER_ACCOUNT)
-
-
-def create(emu: Emulator, name: str, **form) -> str:
-    answer = emu.call("POST", "/v1/Services", data={"FriendlyName": name, **form})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["sid"]
-
-
-def attach(emu: Emulator, service: str, segment: str, **form) -> str:
-    answer = emu.call("POST", f"/v1/Services/{service}/{segment}", data=form)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["sid"]
 
 
 def pool(emu: Emulator, service: str, segment: str, key: str) -> list:
