@@ -22,7 +22,7 @@ OTHER_ACCOUNT = "AC" + "f" * 32
 @pytest.fixture
 def requests_log(monkeypatch):
     """Every request any emulator of the test answered: (method, path, form items)."""
-    from msgsvc.emulator import api
+    from msgsvc.emulator import routing as api
 
     log: list[tuple] = []
     lock = threading.Lock()
@@ -57,7 +57,8 @@ def emu(emulator, monkeypatch, requests_log):
 def second_emulator() -> Emulator:
     """Another, empty account: its numbers have the same E.164 values and other SIDs."""
     from msgsvc.emulator.server import make_server
-    from msgsvc.emulator.store import Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.store import Store
 
     records: list[dict] = []
     lock = threading.Lock()
@@ -733,7 +734,7 @@ def test_a_plan_on_a_colour_terminal_is_coloured_by_change(emu, tmp_path, monkey
 def test_a_401_stops_apply_across_its_phases_and_says_why(msgsvc, emu, monkeypatch, requests_log, tmp_path):
     """Credentials revoked while apply runs: the change that met the 401 fails, everything after
     it, in this phase and the later ones, is `not sent`, every result is shown, then exit 4."""
-    from msgsvc.emulator import api
+    from msgsvc.emulator import routing as api
 
     handle = api.handle
     refused = []
