@@ -1,4 +1,4 @@
-"""Issue 9: outcomes a hostile or failing server could make msgsvc misreport, and how it
+"""Outcomes a hostile or failing server could make msgsvc misreport, and how it
 stops (Ctrl-C during a 429's wait, SIGTERM). Local servers only."""
 
 from __future__ import annotations
