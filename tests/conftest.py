@@ -111,21 +111,9 @@ def base_url_of(httpserver) -> str:
 @pytest.fixture
 def profile(httpserver, isolated):
     """A saved, active profile 'test' whose base_url is the local pytest-httpserver."""
-    from msgsvc.local import config
+    from factories import save_profile
 
-    config.write_config(
-        {
-            "active": "test",
-            "profiles": {
-                "test": {
-                    "account_sid": ACCOUNT_SID,
-                    "auth_token": AUTH_TOKEN,
-                    "base_url": base_url_of(httpserver),
-                    "max_retries": 0,
-                }
-            },
-        }
-    )
+    save_profile(base_url_of(httpserver), max_retries=0)
     return "test"
 
 

@@ -203,7 +203,9 @@ class Emulator:
 
 def start_emulator(numbers: int = 30, path=None, pool_limit: int | None = None, **options: Any) -> Emulator:
     from msgsvc.emulator.server import make_server
-    from msgsvc.emulator.store import DEFAULT_POOL_LIMIT, Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.model import DEFAULT_POOL_LIMIT
+    from msgsvc.emulator.store import Store
 
     store = Store(seed(EMU_ACCOUNT, EMU_TOKEN, numbers), path, pool_limit or DEFAULT_POOL_LIMIT)
     records: list[dict] = []

@@ -10,7 +10,8 @@ import re
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, base_url_of, page, run_installed, service
 from faults import DROP, Respond, clock, fault_server  # noqa: F401 (fixtures)
-from test_retries import TOO_MANY, use_server
+from factories import save_profile
+from test_retries import TOO_MANY
 
 SECRETS = (AUTH_TOKEN, BASIC_AUTH.split()[1], base64.b64encode(AUTH_TOKEN.encode()).decode())
 
@@ -55,7 +56,7 @@ def test_no_debug_output_without_debug(msgsvc, profile, httpserver):
 
 
 def test_debug_logs_every_retry_decision(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": "3"}), Respond(201, json=service()))
     fault_server.script("GET", "/v1/Services", DROP, Respond(200, json=page("services", [])))
 

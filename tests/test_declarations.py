@@ -225,11 +225,11 @@ def test_sid_words_come_from_the_declarations():
 
 
 def test_emulator_parses_service_fields_from_the_declaration():
-    from msgsvc.emulator import store
+    from msgsvc.emulator import model
     from msgsvc.api.resources import SERVICE
 
-    assert list(store.SERVICE_FIELDS) == [f.wire for f in SERVICE.fields]
-    assert {k.prefix for k in store.KINDS.values()} == {"PN", "SC", "AI", "XE"}
+    assert list(model.SERVICE_FIELDS) == [f.wire for f in SERVICE.fields]
+    assert {k.prefix for k in model.KINDS.values()} == {"PN", "SC", "AI", "XE"}
 
 
 def test_every_environment_variable_read_is_documented():
@@ -291,11 +291,11 @@ def test_keys_are_the_objects_keys_in_the_definition(spec, resource):
 def test_the_emulator_stores_and_renders_every_declared_service_field():
     """A field added to SERVICE must get a default in the emulator (what Twilio applies when a
     create omits it); its answers then carry every key of SERVICE.keys."""
-    from msgsvc.emulator import store
+    from msgsvc.emulator import model
     from msgsvc.api.resources import SERVICE
 
-    assert set(store.SERVICE_DEFAULTS) == {f.key for f in SERVICE.fields} | {"us_app_to_person_registered"}
-    assert set(SERVICE.keys) - {"sid", "account_sid", "date_created", "date_updated", "url", "links"} == set(store.SERVICE_DEFAULTS)
+    assert set(model.SERVICE_DEFAULTS) == {f.key for f in SERVICE.fields} | {"us_app_to_person_registered"}
+    assert set(SERVICE.keys) - {"sid", "account_sid", "date_created", "date_updated", "url", "links"} == set(model.SERVICE_DEFAULTS)
 
 
 def test_settings_defaults_and_limits_are_said_as_config_has_them():

@@ -276,7 +276,8 @@ def test_campaigns_and_their_review_survive_a_restart(tmp_path):
 
 def test_an_old_state_file_gets_its_brands(tmp_path):
     from msgsvc.emulator import a2p
-    from msgsvc.emulator.store import Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.store import Store
 
     data = seed(EMU_ACCOUNT, "t", 0)
     assert len(data.pop("brands")) == 3 and data.pop("campaigns") == {}  # a new account has them

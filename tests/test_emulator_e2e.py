@@ -294,7 +294,7 @@ def test_startup_output_stdout_data_stderr_guidance(tmp_path):
     assert emu.info["TWILIO_ACCOUNT_SID"] == "AC" + "1" * 32 and emu.info["TWILIO_AUTH_TOKEN"] == "tok3n"
     assert re.fullmatch(r"SK[0-9a-f]{32}", emu.info["MSGSVC_EMULATOR_API_KEY"])
     key = emu.info["MSGSVC_EMULATOR_API_KEY"]
-    from msgsvc.emulator.store import seed
+    from msgsvc.emulator.seed import seed
 
     seeded = seed("AC" + "1" * 32, "tok3n", 2)  # the same account seeds the same SIDs
     codes = ", ".join(f"{r['short_code']} {r['sid']}" for r in seeded["short_codes"].values())
@@ -366,7 +366,8 @@ def test_bad_credentials_options_are_usage_errors(msgsvc, args, message):
 
 
 def test_state_file_credentials_win_over_conflicting_flags(msgsvc, tmp_path):
-    from msgsvc.emulator.store import Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.store import Store
 
     state = tmp_path / "state.json"
     Store(seed("AC" + "2" * 32, "old", 1), state).save()

@@ -70,7 +70,10 @@ def test_a_full_service_refuses_the_next_number_or_short_code_with_21714(small_p
 
 
 def test_the_pool_limit_counts_a_reloaded_state(tmp_path):
-    from msgsvc.emulator.store import KINDS, Fault, Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.errors import Fault
+    from msgsvc.emulator.model import KINDS
+    from msgsvc.emulator.store import Store
 
     store = Store(seed(EMU_ACCOUNT, "t", 5), tmp_path / "state.json", pool_limit=2)
     service = store.create_service({"FriendlyName": "Kept"})["sid"]

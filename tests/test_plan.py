@@ -8,6 +8,7 @@ import json
 import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, base_url_of, page
+from factories import number
 from msgsvc.jobs.changes import Change, Outcome, SenderPlan, dry_run, plan_senders, would
 
 PN = "PN" + "1" * 32
@@ -102,10 +103,6 @@ def test_would_reports_the_first_input_and_the_target():
 
 
 # --- the sender planner ----------------------------------------------------------------------
-
-
-def number(sid, e164):
-    return {"sid": sid, "phone_number": e164, "service_sid": SERVICE_SID}
 
 
 def refs(kind, *values, attach):

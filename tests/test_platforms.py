@@ -245,7 +245,8 @@ def reuses_address() -> bool:
     import socket
 
     from msgsvc.emulator.server import make_server
-    from msgsvc.emulator.store import Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.store import Store
 
     server = make_server("127.0.0.1", 0, Store(seed(ACCOUNT_SID, AUTH_TOKEN, 1), None))
     try:

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, OTHER_SID, SERVICE_SID, page, run_installed, service
+from factories import save_profile
 from faults import DROP, HANG, BreakOff, Respond, clock, fault_server  # noqa: F401 (fixtures)
 
 SID3 = "MG" + "c" * 32
@@ -21,14 +22,6 @@ CREATE_UNKNOWN_HINT = (
 )
 
 
-def use_server(server, **settings) -> None:
-    """The active profile 'test' sends everything to the fault server."""
-    from msgsvc.local import config
-
-    profile = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": server.url, **settings}
-    config.write_config({"active": "test", "profiles": {"test": profile}})
-
-
 def created(**extra) -> Respond:
     return Respond(201, json=service(**extra))
 
@@ -37,7 +30,7 @@ def created(**extra) -> Respond:
 
 
 def test_429_on_create_is_retried_after_retry_after_seconds(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": "7"}), created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
@@ -49,7 +42,7 @@ def test_429_on_create_is_retried_after_retry_after_seconds(msgsvc, fault_server
 
 
 def test_429_retry_after_as_an_http_date(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     when = email.utils.formatdate(time.time() + 20, usegmt=True)
     fault_server.script("GET", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": when}), Respond(200, json=page("services", [service()])))
 
@@ -62,14 +55,14 @@ def test_429_retry_after_as_an_http_date(msgsvc, fault_server, clock):
 
 
 def test_429_retry_after_is_capped(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("GET", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": "86400"}), Respond(200, json=page("services", [])))
     assert msgsvc("services", "list").code == 0
     assert clock.sleeps == [120]
 
 
 def test_429_until_retries_run_out(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", *[Respond(429, json=TOO_MANY, headers={"Retry-After": "0"})] * 3)
 
     result = msgsvc("--max-retries", "2", "services", "create", "--friendly-name", "Alerts")
@@ -84,7 +77,7 @@ def test_429_until_retries_run_out(msgsvc, fault_server, clock):
 
 
 def test_503_with_retry_after_is_retried_for_post(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", Respond(503, body="", headers={"Retry-After": "4"}), created())
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
     assert (result.code, result.err) == (0, "")
@@ -93,7 +86,7 @@ def test_503_with_retry_after_is_retried_for_post(msgsvc, fault_server, clock):
 
 
 def test_503_without_retry_after_backs_off_exponentially_with_jitter(msgsvc, fault_server, clock):
-    use_server(fault_server, max_retries=3)
+    save_profile(fault_server.url, max_retries=3)
     fault_server.script("POST", "/v1/Services", UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
@@ -105,7 +98,7 @@ def test_503_without_retry_after_backs_off_exponentially_with_jitter(msgsvc, fau
 
 
 def test_503_until_retries_run_out_reports_the_html_title(msgsvc, fault_server, clock):
-    use_server(fault_server, max_retries=1)
+    save_profile(fault_server.url, max_retries=1)
     fault_server.script("GET", "/v1/Services", UNAVAILABLE, UNAVAILABLE)
 
     result = msgsvc("services", "list")
@@ -120,7 +113,7 @@ def test_503_until_retries_run_out_reports_the_html_title(msgsvc, fault_server, 
 
 @pytest.mark.parametrize("status", [500, 502, 504])
 def test_5xx_on_get_is_retried(msgsvc, fault_server, clock, status):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("GET", "/v1/Services", Respond(status, json={"message": "oops", "status": status}), Respond(200, json=page("services", [service()])))
 
     result = msgsvc("services", "list")
@@ -131,7 +124,7 @@ def test_5xx_on_get_is_retried(msgsvc, fault_server, clock, status):
 
 @pytest.mark.parametrize("status", [500, 502, 504])
 def test_5xx_on_create_is_never_sent_twice(msgsvc, fault_server, clock, status):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", Respond(status, json={"message": "gateway trouble", "status": status}), created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
@@ -143,7 +136,7 @@ def test_5xx_on_create_is_never_sent_twice(msgsvc, fault_server, clock, status):
 
 
 def test_502_on_update_is_not_retried_and_says_how_to_check(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", f"/v1/Services/{SERVICE_SID}", Respond(502, body="Bad Gateway", headers={"Content-Type": "text/plain"}))
 
     result = msgsvc("services", "update", SERVICE_SID, "--validity-period", "600")
@@ -157,7 +150,7 @@ def test_502_on_update_is_not_retried_and_says_how_to_check(msgsvc, fault_server
 
 
 def test_502_on_delete_is_retried(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service()))
     fault_server.script("DELETE", f"/v1/Services/{SERVICE_SID}", Respond(502, body=""), DROP, Respond(204, body=""))
 
@@ -172,7 +165,7 @@ def test_502_on_delete_is_retried(msgsvc, fault_server, clock):
 
 
 def test_dropped_connection_on_get_is_retried(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", DROP, Respond(200, json=service()))
 
     result = msgsvc("services", "get", SERVICE_SID, "--json")
@@ -183,7 +176,7 @@ def test_dropped_connection_on_get_is_retried(msgsvc, fault_server, clock):
 
 
 def test_dropped_connection_on_create_is_never_sent_again(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", DROP, created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
@@ -198,7 +191,7 @@ def test_dropped_connection_on_create_is_never_sent_again(msgsvc, fault_server, 
 
 def test_dropped_connection_on_create_installed(fault_server):
     """The installed program: one POST, exit 1, and nothing else on stderr (no urllib3 warning)."""
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", DROP, created())
 
     proc = run_installed("services", "create", "--friendly-name", "Alerts")
@@ -215,7 +208,7 @@ def test_dropped_connection_on_create_installed(fault_server):
 
 
 def test_create_that_timed_out_is_sent_exactly_once(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", HANG, created())
 
     result = msgsvc("--timeout", "0.2", "services", "create", "--friendly-name", "Alerts")
@@ -230,7 +223,7 @@ def test_create_that_timed_out_is_sent_exactly_once(msgsvc, fault_server, clock)
 
 
 def test_get_that_timed_out_is_retried(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("GET", "/v1/Services", HANG, Respond(200, json=page("services", [service()])))
 
     result = msgsvc("--timeout", "0.2", "services", "list")
@@ -240,7 +233,7 @@ def test_get_that_timed_out_is_retried(msgsvc, fault_server, clock):
 
 
 def test_get_that_keeps_timing_out(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("GET", "/v1/Services", HANG, HANG)
 
     result = msgsvc("--timeout", "0.2", "--max-retries", "1", "services", "list")
@@ -251,7 +244,7 @@ def test_get_that_keeps_timing_out(msgsvc, fault_server, clock):
 
 
 def test_profile_timeout_and_max_retries_apply(msgsvc, fault_server, clock):
-    use_server(fault_server, timeout=0.2, max_retries=2)
+    save_profile(fault_server.url, timeout=0.2, max_retries=2)
     fault_server.script("GET", "/v1/Services", HANG, HANG, HANG)
 
     result = msgsvc("services", "list")
@@ -262,7 +255,7 @@ def test_profile_timeout_and_max_retries_apply(msgsvc, fault_server, clock):
 
 
 def test_global_flags_beat_the_profile(msgsvc, fault_server, clock):
-    use_server(fault_server, timeout=30, max_retries=4)
+    save_profile(fault_server.url, timeout=30, max_retries=4)
     fault_server.script("GET", "/v1/Services", HANG, HANG, HANG)
 
     result = msgsvc("--timeout", "0.2", "--max-retries", "0", "services", "list")
@@ -272,7 +265,7 @@ def test_global_flags_beat_the_profile(msgsvc, fault_server, clock):
 
 
 def test_environment_max_retries_beats_the_profile(msgsvc, fault_server, clock, monkeypatch):
-    use_server(fault_server, max_retries=0)
+    save_profile(fault_server.url, max_retries=0)
     monkeypatch.setenv("MSGSVC_MAX_RETRIES", "2")
     fault_server.script("GET", "/v1/Services", UNAVAILABLE, UNAVAILABLE, UNAVAILABLE)
 
@@ -281,7 +274,7 @@ def test_environment_max_retries_beats_the_profile(msgsvc, fault_server, clock, 
 
 
 def test_global_options_are_accepted_before_the_command_installed(fault_server):
-    use_server(fault_server, max_retries=0)
+    save_profile(fault_server.url, max_retries=0)
     fault_server.script("GET", "/v1/Services", Respond(503, body=""), Respond(200, json=page("services", [service()])))
 
     proc = run_installed("--timeout", "5", "--max-retries", "1", "services", "list", env={"MSGSVC_DEBUG": ""})
@@ -302,7 +295,7 @@ def test_global_options_are_accepted_before_the_command_installed(fault_server):
     ],
 )
 def test_bad_timeout_or_retries_flag_is_a_usage_error(msgsvc, fault_server, args, message):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     result = msgsvc(*args)
     assert (result.code, result.out) == (2, "")
     assert result.err == f"Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\nmsgsvc: {message}\nhint: see 'msgsvc --help'\n"
@@ -319,7 +312,7 @@ def test_bad_timeout_or_retries_flag_is_a_usage_error(msgsvc, fault_server, args
     ],
 )
 def test_bad_timeout_or_retries_in_the_profile_is_a_config_error(msgsvc, fault_server, settings, message):
-    use_server(fault_server, **settings)
+    save_profile(fault_server.url, **settings)
     result = msgsvc("services", "list")
     assert (result.code, result.err) == (2, f"msgsvc: {message}\n")
     assert fault_server.seen() == []
@@ -330,7 +323,7 @@ def test_bad_timeout_or_retries_in_the_profile_is_a_config_error(msgsvc, fault_s
 
 @pytest.mark.parametrize("fault", [DROP, UNAVAILABLE, Respond(500, json={"message": "boom"})], ids=["dropped", "503", "500"])
 def test_list_retries_the_failed_page_only(msgsvc, fault_server, clock, fault):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     base = fault_server.url
     page2 = f"{base}/v1/Services?PageSize=1&Page=1&PageToken=PA2"
     page3 = f"{base}/v1/Services?PageSize=1&Page=2&PageToken=PA3"
@@ -350,7 +343,7 @@ def test_list_retries_the_failed_page_only(msgsvc, fault_server, clock, fault):
 
 
 def test_list_whose_page_breaks_off_mid_body_retries_that_page(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     page2 = f"{fault_server.url}/v1/Services?PageSize=1&Page=1&PageToken=PA2"
     second = page("services", [service(OTHER_SID, "Two")], None, 1, 1)
     fault_server.script(
@@ -369,7 +362,7 @@ def test_list_whose_page_breaks_off_mid_body_retries_that_page(msgsvc, fault_ser
 
 
 def test_create_whose_answer_breaks_off_is_not_sent_again(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", BreakOff(201, service()), created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
@@ -381,7 +374,7 @@ def test_create_whose_answer_breaks_off_is_not_sent_again(msgsvc, fault_server, 
 
 
 def test_answers_that_stall_mid_body(msgsvc, fault_server, clock):
-    use_server(fault_server)
+    save_profile(fault_server.url)
     fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", BreakOff(200, service(), stall=True), Respond(200, json=service()))
     fault_server.script("POST", "/v1/Services", BreakOff(201, service(), stall=True), created())
 
@@ -400,7 +393,7 @@ def test_answers_that_stall_mid_body(msgsvc, fault_server, clock):
 
 
 def test_list_failing_mid_way_prints_nothing_twice_and_says_so(msgsvc, fault_server, clock):
-    use_server(fault_server, max_retries=1)
+    save_profile(fault_server.url, max_retries=1)
     page2 = f"{fault_server.url}/v1/Services?PageSize=1&Page=1&PageToken=PA2"
     fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [service()], page2, 0, 1)), DROP, DROP)
 

@@ -13,32 +13,15 @@ import time
 import pytest
 
 from conftest import ACCOUNT_SID, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, run_installed, service
+from factories import E164, PN, number, sender as base
 
-PN = "PN" + "1" * 32
 PN2 = "PN" + "2" * 32
 SC = "SC" + "3" * 32
 AI = "AI" + "4" * 32
 AI2 = "AI" + "5" * 32
 XE = "XE" + "6" * 32
-E164 = "+15017122661"
 INCOMING = f"/2010-04-01/Accounts/{ACCOUNT_SID}/IncomingPhoneNumbers.json"
 FORM = "application/x-www-form-urlencoded"
-
-
-def base(sid: str, **fields) -> dict:
-    return {
-        "account_sid": ACCOUNT_SID,
-        "service_sid": SERVICE_SID,
-        "sid": sid,
-        "date_created": "2015-07-30T20:12:31Z",
-        "date_updated": "2015-07-30T20:12:33Z",
-        "url": f"https://messaging.twilio.com/v1/Services/{SERVICE_SID}/X/{sid}",
-        **fields,
-    }
-
-
-def number(sid=PN, e164=E164):
-    return base(sid, phone_number=e164, country_code="US", capabilities=["SMS", "MMS"])
 
 
 def channel(sid=XE):

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_installed
+from factories import attach, create_service as create
 from emulator_helpers import EMU_TOKEN, Emulator, check_records, start_emulator, stop_emulator, SPEC_DIR
 
 OTHER_ACCOUNT = "AC" + "f" * 32
@@ -21,7 +22,7 @@ OTHER_ACCOUNT = "AC" + "f" * 32
 @pytest.fixture
 def requests_log(monkeypatch):
     """Every request any emulator of the test answered: (method, path, form items)."""
-    from msgsvc.emulator import api
+    from msgsvc.emulator import routing as api
 
     log: list[tuple] = []
     lock = threading.Lock()
@@ -56,7 +57,8 @@ def emu(emulator, monkeypatch, requests_log):
 def second_emulator() -> Emulator:
     """Another, empty account: its numbers have the same E.164 values and other SIDs."""
     from msgsvc.emulator.server import make_server
-    from msgsvc.emulator.store import Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.store import Store
 
     records: list[dict] = []
     lock = threading.Lock()
@@ -69,18 +71,6 @@ def second_emulator() -> Emulator:
     server = make_server("127.0.0.1", 0, store, recorder=record)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return Emulator(f"http://127.0.0.1:{server.server_address[1]}", store, server, records, account_sid=OTHER_ACCOUNT)
-
-
-def create(emu: Emulator, name: str, **form) -> str:
-    answer = emu.call("POST", "/v1/Services", data={"FriendlyName": name, **form})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["sid"]
-
-
-def attach(emu: Emulator, service: str, segment: str, **form) -> str:
-    answer = emu.call("POST", f"/v1/Services/{service}/{segment}", data=form)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["sid"]
 
 
 def pool(emu: Emulator, service: str, segment: str, key: str) -> list:
@@ -744,7 +734,7 @@ def test_a_plan_on_a_colour_terminal_is_coloured_by_change(emu, tmp_path, monkey
 def test_a_401_stops_apply_across_its_phases_and_says_why(msgsvc, emu, monkeypatch, requests_log, tmp_path):
     """Credentials revoked while apply runs: the change that met the 401 fails, everything after
     it, in this phase and the later ones, is `not sent`, every result is shown, then exit 4."""
-    from msgsvc.emulator import api
+    from msgsvc.emulator import routing as api
 
     handle = api.handle
     refused = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 from hypothesis import HealthCheck, given, settings
+from factories import number
 from hypothesis import strategies as st
 
 from msgsvc.api.senders import KINDS
@@ -16,10 +17,6 @@ A, B, C = ("MG" + c * 32 for c in "abc")
 PN1, PN2, PN3 = ("PN" + c * 32 for c in "123")
 SC1 = "SC" + "1" * 32
 XE1 = "XE" + "1" * 32
-
-
-def number(sid: str, e164: str) -> dict:
-    return {"sid": sid, "phone_number": e164}
 
 
 def svc(sid: str, name: str, senders: dict | None = None, **fields) -> Current:

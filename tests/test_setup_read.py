@@ -4,6 +4,7 @@ kind of sender, the account's short codes, and the plan built from them."""
 from __future__ import annotations
 
 import pytest
+from factories import attach, create_service as create
 
 from msgsvc.setup import read as setup_read
 from msgsvc.errors import NotFoundError, UsageError
@@ -18,17 +19,6 @@ def client(emulator):
                                    base_url=emulator.base_url, max_retries=0))
     yield client
     client.close()
-
-
-def create(emulator, name: str, **form) -> str:
-    answer = emulator.call("POST", "/v1/Services", data={"FriendlyName": name, **form})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["sid"]
-
-
-def attach(emulator, service: str, segment: str, **form) -> None:
-    answer = emulator.call("POST", f"/v1/Services/{service}/{segment}", data=form)
-    assert answer.status_code == 201, answer.text
 
 
 def test_the_emulator_lists_the_accounts_short_codes(emulator, client):

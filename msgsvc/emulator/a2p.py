@@ -26,12 +26,17 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgsvc.api.a2p import CREATE_REQUIRED, LISTS, UPDATABLE, UPDATE_REQUIRED, campaign_problems
-from msgsvc.emulator.store import Store, invalid, missing, new_sid, not_found
 from msgsvc.api.resources import CAMPAIGN
 from msgsvc.api.validate import is_sid
+from msgsvc.emulator.errors import invalid, missing, not_found
+from msgsvc.emulator.model import new_sid
+from msgsvc.emulator.routing import Call, Response, iso, page_window, route, v1_page
+
+if TYPE_CHECKING:
+    from msgsvc.emulator.store import Store
 
 REJECT_MARKER = "REJECT"
 REJECTED = {
@@ -133,6 +138,12 @@ def tables(store: Store) -> tuple[dict[str, dict], dict[str, dict]]:
         data["campaigns"] = {}
         store.changed()
     return data["brands"], data["campaigns"]
+
+
+def install(store: Store) -> None:
+    """Follow the store's changes that A2P cares about (the server does this when it is built)."""
+    if service_deleted not in store.on_service_deleted:
+        store.on_service_deleted.append(service_deleted)
 
 
 def service_deleted(store: Store, service_sid: str) -> None:
@@ -315,8 +326,6 @@ def brand(store: Store, sid: str, path: str) -> dict[str, Any]:
 
 def render_campaign(c: dict[str, Any], account_sid: str, base: str) -> dict[str, Any]:
     """A campaign as the definition's us_app_to_person_v2 schema (with the two URLs)."""
-    from msgsvc.emulator.api import iso
-
     return {
         "sid": c["sid"],
         "account_sid": account_sid,
@@ -352,8 +361,6 @@ def render_campaign(c: dict[str, Any], account_sid: str, base: str) -> dict[str,
 
 
 def render_brand(b: dict[str, Any], account_sid: str, base: str) -> dict[str, Any]:
-    from msgsvc.emulator.api import iso
-
     url = f"{base}/v1/a2p/BrandRegistrations/{b['sid']}"
     return {
         "sid": b["sid"],
@@ -384,14 +391,12 @@ def _usecase(code: str, name: str, description: str, post_approval: bool) -> dic
     return {"code": code, "name": name, "description": description, "post_approval_required": post_approval}
 
 
-# --- routing: entries of api.ROUTES ---------------------------------------------------------
+# --- routing: entries of routing.ROUTES ------------------------------------------------------
 
 
 def register_routes() -> None:
-    """Add A2P's paths to the emulator's table; api.py calls this before `/v1/Services/{Sid}`,
+    """Add A2P's paths to the emulator's table; routes.py calls this before `/v1/Services/{Sid}`,
     which would otherwise take `Usecases` for a service SID."""
-    from msgsvc.emulator.api import route
-
     route(r"^/v1/Services/Usecases$", {"GET": _service_usecases})
     route(r"^/v1/a2p/BrandRegistrations$", {"GET": _list_brands}, ("POST",))  # read only here
     route(r"^/v1/a2p/BrandRegistrations/(?P<brand>[^/]+)$", {"GET": _fetch_brand}, ("POST",))
@@ -401,49 +406,37 @@ def register_routes() -> None:
     route(compliance + r"/(?P<item>[^/]+)$", {"GET": _fetch_campaign, "POST": _update_campaign, "DELETE": _delete_campaign})
 
 
-def _service_usecases(call: Any) -> Any:
-    from msgsvc.emulator.api import Response
-
+def _service_usecases(call: Call) -> Response:
     values = [{"usecase": u, "description": d, "purpose": p} for u, d, p in SERVICE_USECASES]
     return Response(200, {"usecases": values}, "FetchUsecase")
 
 
-def _list_brands(call: Any) -> Any:
-    from msgsvc.emulator.api import Response, page_window, v1_page
-
+def _list_brands(call: Call) -> Response:
     window = page_window(call.request.query, brand_list(call.store), lambda b: b["seq"])
     rendered = [render_brand(b, call.account, call.base) for b in window.items]
     return Response(200, v1_page("data", rendered, window, call.base, call.request.path, []), "ListBrandRegistrations")
 
 
-def _fetch_brand(call: Any) -> Any:
-    from msgsvc.emulator.api import Response
-
+def _fetch_brand(call: Call) -> Response:
     sid, path = call.match.group("brand"), call.request.path
     if not is_sid(sid, "BN"):
         raise not_found(path)
     return Response(200, render_brand(brand(call.store, sid, path), call.account, call.base), "FetchBrandRegistrations")
 
 
-def _campaign_usecases(call: Any) -> Any:
-    from msgsvc.emulator.api import Response
-
+def _campaign_usecases(call: Call) -> Response:
     found = usecases(call.store, call.match.group("sid"), call.request)
     return Response(200, {"us_app_to_person_usecases": found}, "FetchUsAppToPersonUsecase")
 
 
-def _list_campaigns(call: Any) -> Any:
-    from msgsvc.emulator.api import Response, page_window, v1_page
-
+def _list_campaigns(call: Call) -> Response:
     path = call.request.path
     window = page_window(call.request.query, list_campaigns(call.store, call.match.group("sid"), path), lambda c: c["seq"])
     rendered = [render_campaign(c, call.account, call.base) for c in window.items]
     return Response(200, v1_page("compliance", rendered, window, call.base, path, []), "ListUsAppToPerson")
 
 
-def _create_campaign(call: Any) -> Any:
-    from msgsvc.emulator.api import Response
-
+def _create_campaign(call: Call) -> Response:
     record = create_campaign(call.store, call.match.group("sid"), call.request)
     return Response(201, render_campaign(record, call.account, call.base), "CreateUsAppToPerson")
 
@@ -455,23 +448,17 @@ def _campaign_sid(call: Any) -> str:
     return sid
 
 
-def _fetch_campaign(call: Any) -> Any:
-    from msgsvc.emulator.api import Response
-
+def _fetch_campaign(call: Call) -> Response:
     record = get_campaign(call.store, call.match.group("sid"), _campaign_sid(call), call.request.path)
     return Response(200, render_campaign(record, call.account, call.base), "FetchUsAppToPerson")
 
 
-def _update_campaign(call: Any) -> Any:
-    from msgsvc.emulator.api import Response
-
+def _update_campaign(call: Call) -> Response:
     record = update_campaign(call.store, call.match.group("sid"), _campaign_sid(call), call.request)
     return Response(200, render_campaign(record, call.account, call.base), "UpdateUsAppToPerson")
 
 
-def _delete_campaign(call: Any) -> Any:
-    from msgsvc.emulator.api import Response
-
+def _delete_campaign(call: Call) -> Response:
     delete_campaign(call.store, call.match.group("sid"), _campaign_sid(call), call.request.path)
     return Response(204, None, "DeleteUsAppToPerson")
 

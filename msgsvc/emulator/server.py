@@ -21,8 +21,9 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from msgsvc import __version__
-from msgsvc.emulator import api
-from msgsvc.emulator.store import Fault, Store
+from msgsvc.emulator import a2p, routes, routing  # noqa: F401 (routes: importing it fills the table)
+from msgsvc.emulator.errors import Fault
+from msgsvc.emulator.store import Store
 
 # (operation or None, HTTP status, JSON body or None): called for every answer sent.
 Recorder = Callable[[str | None, int, Any], None]
@@ -52,6 +53,7 @@ class EmulatorServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.store = store
+        a2p.install(store)  # the store's hooks: a deleted service takes its campaign along
         self.fail_rate = fail_rate
         self.latency_ms = latency_ms
         self.log_requests = log_requests
@@ -164,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
     def _refuse(self, fault: Fault) -> None:
         """Answer a request that cannot be read, and close: where the next one starts is unknown."""
         self.close_connection = True
-        self._send(api.Response(fault.status, fault.body(), None, {"Connection": "close"}))
+        self._send(routing.Response(fault.status, fault.body(), None, {"Connection": "close"}))
 
     def _body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -184,7 +186,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.monotonic()
-        refused = api.refused(self.server.store, self.headers.get("Authorization"))
+        refused = routing.refused(self.server.store, self.headers.get("Authorization"))
         if refused is not None:  # credentials first: a stranger's body is never read
             self.close_connection = True
             if self.server.recorder is not None:
@@ -213,15 +215,15 @@ class Handler(BaseHTTPRequestHandler):
         failure = self.server.should_fail()
         if failure is not None:
             fault = injected_failure(failure)
-            response = api.Response(fault.status, fault.body(), None, fault.headers)
+            response = routing.Response(fault.status, fault.body(), None, fault.headers)
         else:
-            request = api.Request(self.command, parts.path, query, form, host, self.headers.get("Authorization"), pairs)
+            request = routing.Request(self.command, parts.path, query, form, host, self.headers.get("Authorization"), pairs)
             try:
-                response = api.handle(self.server.store, request)
+                response = routing.handle(self.server.store, request)
             except Exception as exc:  # a bug, or the state file cannot be written: 500, not a hang
                 self.server.log(f"msgsvc emulator: error: {self.command} {parts.path}: {type(exc).__name__}: {exc}")
                 fault = Fault(500, 20500, f"Internal Server Error: {type(exc).__name__}: {exc}")
-                response = api.Response(fault.status, fault.body(), None)
+                response = routing.Response(fault.status, fault.body(), None)
         if self.server.recorder is not None:  # before sending: the client may look right after
             self.server.recorder(response.operation, response.status, response.body)
         self._send(response)
@@ -229,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
             elapsed = (time.monotonic() - started) * 1000
             self.server.log(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
 
-    def _send(self, response: api.Response) -> None:
+    def _send(self, response: routing.Response) -> None:
         self.send_response(response.status)
         self.send_header("Twilio-Request-Id", "RQ" + secrets.token_hex(16))
         for name, value in response.headers.items():

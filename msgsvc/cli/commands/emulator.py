@@ -87,7 +87,9 @@ def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None,
            pool_limit: int) -> Any:
     import secrets
 
-    from msgsvc.emulator.store import StateFileError, Store, seed
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.state import StateFileError
+    from msgsvc.emulator.store import Store
     from msgsvc.cli.output import note
 
     if state is not None and state.exists():

@@ -1,5 +1,6 @@
-"""Issue 9: the emulator checks credentials before it reads a body, answers a password that
-is not ASCII with 401, and its state writer survives a full disk."""
+"""The emulator's server: it checks credentials before it reads a body, answers a password that
+is not ASCII with 401, its state writer survives a full disk, and it installs A2P's hooks on
+the store it serves (the store itself knows nothing of A2P)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import errno
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
-
 
 from emulator_helpers import EMU_ACCOUNT, emulator, start_emulator, stop_emulator  # noqa: F401 (fixture)
 
@@ -39,10 +41,10 @@ def test_credentials_are_checked_before_the_body_is_read(emulator):
 
 
 def test_the_state_writer_survives_a_full_disk_and_says_so_once(tmp_path, monkeypatch):
-    from msgsvc.emulator import store as store_module
+    from msgsvc.emulator import state
 
-    monkeypatch.setattr(store_module, "WRITE_RETRY", 0.05)
-    real = store_module.write_private
+    monkeypatch.setattr(state, "WRITE_RETRY", 0.05)
+    real = state.write_private
     failures = {"left": 5}
 
     def full_disk(path, text, **kwargs):
@@ -51,7 +53,7 @@ def test_the_state_writer_survives_a_full_disk_and_says_so_once(tmp_path, monkey
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(path, text, **kwargs)
 
-    monkeypatch.setattr(store_module, "write_private", full_disk)
+    monkeypatch.setattr(state, "write_private", full_disk)
     lines: list[str] = []
     path = tmp_path / "state.json"
     emu = start_emulator(path=path, log=lines.append)
@@ -71,3 +73,22 @@ def test_the_state_writer_survives_a_full_disk_and_says_so_once(tmp_path, monkey
         "(the state is kept in memory meanwhile)",
         f"msgsvc emulator: the state file {path} is written again",
     ]
+
+
+def test_the_store_imports_no_a2p_and_the_server_installs_its_hook(tmp_path):
+    code = "import sys, msgsvc.emulator.store; print(sorted(m for m in sys.modules if m.startswith('msgsvc.emulator.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded == "['msgsvc.emulator.errors', 'msgsvc.emulator.model', 'msgsvc.emulator.state', 'msgsvc.emulator.store']\n"
+
+    from msgsvc.emulator import a2p
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.server import make_server
+    from msgsvc.emulator.store import Store
+
+    store = Store(seed(EMU_ACCOUNT, "t", 0))
+    assert store.on_service_deleted == []
+    server = make_server("127.0.0.1", 0, store)
+    try:
+        assert store.on_service_deleted == [a2p.service_deleted]
+    finally:
+        server.server_close()

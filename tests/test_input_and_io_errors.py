@@ -1,4 +1,4 @@
-"""Issue 9: bad input that used to slip through, and a machine that cannot take what msgsvc
+"""Bad input, and a machine that cannot take what msgsvc
 writes (a reader that goes away, a full disk, /dev/full, a config directory that cannot be
 made): each is one clear line and a documented exit code, never "unexpected error"."""
 

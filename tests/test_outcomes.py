@@ -1,4 +1,4 @@
-"""Issue 9: outcomes a hostile or failing server could make msgsvc misreport, and how it
+"""Outcomes a hostile or failing server could make msgsvc misreport, and how it
 stops (Ctrl-C during a 429's wait, SIGTERM). Local servers only."""
 
 from __future__ import annotations
@@ -11,23 +11,12 @@ import threading
 import pytest
 from werkzeug import Response
 
-from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, page, service
+from conftest import SERVICE_SID, page, service
+from factories import number, save_profile
 from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
 
 PNS = [f"PN{n:032x}" for n in range(3)]
 NUMBERS = f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
-
-
-def number(pn: str) -> dict:
-    return {"sid": pn, "service_sid": SERVICE_SID, "phone_number": "+15017122661", "country_code": "US",
-            "capabilities": ["SMS"], "date_created": "2015-07-30T20:12:31Z", "account_sid": ACCOUNT_SID}
-
-
-def use_server(url: str, max_retries: int = 0) -> None:
-    from msgsvc.local import config
-
-    config.write_config({"active": "t", "profiles": {"t": {
-        "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": url, "max_retries": max_retries}}})
 
 
 def json_response(value, status=200, **headers):
@@ -60,7 +49,7 @@ def test_a_401_in_the_middle_of_a_bulk_job_still_reports_every_value(msgsvc, pro
 ])
 @pytest.mark.parametrize("present", [True, False])
 def test_a_bulk_post_answered_by_a_failing_gateway_is_checked_not_called_failed(msgsvc, fault_server, answer, present):
-    use_server(fault_server.url)
+    save_profile(fault_server.url, max_retries=0)
     fault_server.script("GET", NUMBERS, Respond(200, json=page("phone_numbers", [])))
     fault_server.script("POST", NUMBERS, answer)
     fault_server.script("GET", f"{NUMBERS}/{PNS[0]}", Respond(200, json=number(PNS[0])) if present else
@@ -81,8 +70,8 @@ def test_a_bulk_post_answered_by_a_failing_gateway_is_checked_not_called_failed(
 def test_services_delete_whose_lost_answer_was_retried_into_a_404_is_deleted(msgsvc, fault_server, isolated):
     from msgsvc.local import cache
 
-    use_server(fault_server.url, max_retries=2)
-    cache._save(f"profile-t", {SERVICE_SID: "Alerts"})
+    save_profile(fault_server.url, max_retries=2)
+    cache._save("profile-test", {SERVICE_SID: "Alerts"})
     fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service()))
     fault_server.script("DELETE", f"/v1/Services/{SERVICE_SID}", DROP,
                         Respond(404, json={"code": 20404, "message": "Not found", "status": 404}))
@@ -91,13 +80,13 @@ def test_services_delete_whose_lost_answer_was_retried_into_a_404_is_deleted(msg
 
     assert (result.code, result.out) == (0, "")
     assert result.err == f"Deleted {SERVICE_SID} (Alerts); the DELETE found it already gone\n"
-    assert cache.load("profile-t") == {}
+    assert cache.load("profile-test") == {}
     assert [r.method for r in fault_server.seen()] == ["GET", "DELETE", "DELETE"]
 
 
 @pytest.mark.parametrize("body", ['{"sid": "MGaaaa', "<html><title>OK</title></html>"])
 def test_a_create_answered_201_with_a_broken_body_may_have_created_it(msgsvc, fault_server, body):
-    use_server(fault_server.url)
+    save_profile(fault_server.url, max_retries=0)
     fault_server.script("POST", "/v1/Services", Respond(201, body=body))
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.out) == (1, "")

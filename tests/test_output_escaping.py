@@ -1,4 +1,4 @@
-"""Issue 9: text from a hostile server never reaches a person's terminal raw, TSV stays one
+"""Text from a hostile server never reaches a person's terminal raw, TSV stays one
 record per line and one field per tab, --json stays valid and escaped, and secrets never
 show in any encoding a server can echo. Every server here is a local one (127.0.0.1)."""
 

@@ -1,4 +1,4 @@
-"""Issue 9: a slow, endless or flooding server cannot hang msgsvc or fill its memory; a base
+"""A slow, endless or flooding server cannot hang msgsvc or fill its memory; a base
 URL's path prefix stays on every page. Hand-written servers on 127.0.0.1 only."""
 
 from __future__ import annotations

@@ -1,0 +1,48 @@
+"""The tests' shared factories, one home each: API records as Twilio returns them, objects
+made in the emulator over HTTP, and saved profiles. Constants (SIDs, tokens) stay in conftest."""
+from __future__ import annotations
+
+from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID
+
+PN = "PN" + "1" * 32
+E164 = "+15017122661"
+
+
+def sender(sid: str, **fields) -> dict:
+    """A sender attached to the service SERVICE_SID, as the API returns it."""
+    return {
+        "account_sid": ACCOUNT_SID,
+        "service_sid": SERVICE_SID,
+        "sid": sid,
+        "date_created": "2015-07-30T20:12:31Z",
+        "date_updated": "2015-07-30T20:12:33Z",
+        "url": f"https://messaging.twilio.com/v1/Services/{SERVICE_SID}/X/{sid}",
+        **fields,
+    }
+
+
+def number(sid: str = PN, e164: str = E164, **fields) -> dict:
+    """A phone number attached to SERVICE_SID (SMS and MMS unless `capabilities` says otherwise)."""
+    return sender(sid, **{"phone_number": e164, "country_code": "US", "capabilities": ["SMS", "MMS"], **fields})
+
+
+def create_service(emu, name: str, **form) -> str:
+    """Create a Messaging Service in the emulator; its SID."""
+    answer = emu.call("POST", "/v1/Services", data={"FriendlyName": name, **form})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["sid"]
+
+
+def attach(emu, service: str, segment: str, **form) -> str:
+    """Attach a sender in the emulator (segment: PhoneNumbers, ShortCodes, ...); its SID."""
+    answer = emu.call("POST", f"/v1/Services/{service}/{segment}", data=form)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["sid"]
+
+
+def save_profile(base_url: str, name: str = "test", **settings) -> None:
+    """Save the one profile `name`, active, with the test credentials, sending to base_url."""
+    from msgsvc.local import config
+
+    profile = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": base_url, **settings}
+    config.write_config({"active": name, "profiles": {name: profile}})
