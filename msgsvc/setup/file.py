@@ -49,8 +49,6 @@ READ_ONLY = ("account_sid", "date_created", "date_updated", "url", "links", "us_
 # Twilio allows one alpha sender per service, and one destination alpha sender per country
 # (the default one, for every country, counts as one).
 ONE_PER_COUNTRY = frozenset({"alpha-senders", "destination-alpha-senders"})
-SHORT_CODE = re.compile(r"^[0-9]{3,8}$")
-CHANNEL_ADDRESS = re.compile(r"^[a-z][a-z0-9-]*:\S+$")
 
 TOML_HEADER = (
     "# A Messaging Services setup, written by `msgsvc export`.\n"
@@ -334,9 +332,11 @@ def clean_field(f: Field, value: Any) -> Any:
 
 
 def parse_sender(kind: SenderKind, raw: Any, line: int = 0) -> Sender:
-    """One entry of a sender list; ValueError with a sentence when it is not valid."""
+    """One entry of a sender list; ValueError with a sentence when it is not valid. The value
+    is checked by the command line's rule (SenderKind.parse); the file adds its types."""
     noun = kind.noun
-    if noun == "destination-alpha-senders" and isinstance(raw, dict):
+    country: str | None = "" if kind.country else None
+    if kind.country and isinstance(raw, dict):
         unknown = sorted(set(raw) - {"alpha_sender", "iso_country_code"})
         if unknown:
             raise ValueError(f"unknown key '{unknown[0]}'" + _suggest(unknown[0], ("alpha_sender", "iso_country_code")))
@@ -345,32 +345,15 @@ def parse_sender(kind: SenderKind, raw: Any, line: int = 0) -> Sender:
         text, country = raw["alpha_sender"], raw.get("iso_country_code", "")
         if not isinstance(text, str) or not isinstance(country, str):
             raise ValueError("alpha_sender and iso_country_code must be strings")
-        return Sender(noun, validate.alpha_sender(text), country=country_code(country) if country else "", line=line)
-    if isinstance(raw, int) and not isinstance(raw, bool) and noun == "short-codes":
+        raw, country = text, country_code(country) if country else ""
+    if isinstance(raw, int) and not isinstance(raw, bool) and kind.by_number:
         raise ValueError(f'write the short code as a string: "{raw}"')
     if not isinstance(raw, str):
         raise ValueError(f"must be a string, not {_type_name(raw)}")
-    value = raw.strip()
-    if noun in ("alpha-senders", "destination-alpha-senders"):
-        return Sender(noun, validate.alpha_sender(value), country="" if kind.country else None, line=line)
-    if validate.is_sid(value, kind.prefix):
-        return Sender(noun, value, sid=value, line=line)
-    if noun == "numbers":
-        number = re.sub(r"[\s().\-]", "", value)
-        if not value.startswith("+"):
-            raise ValueError(f"{raw!r} is neither an E.164 number such as +15017122661 nor a PN... SID")
-        return Sender(noun, validate.e164(number), line=line)
-    if noun == "short-codes":
-        if not SHORT_CODE.match(value):
-            raise ValueError(f"{raw!r} is neither a short code (3 to 8 digits) nor an SC... SID")
-        return Sender(noun, value, line=line)
-    if noun == "channel-senders":
-        if not CHANNEL_ADDRESS.match(value):
-            raise ValueError(
-                f"{raw!r} is neither a channel sender address such as whatsapp:+15017122661 nor an XE... SID"
-            )
-        return Sender(noun, value, line=line)
-    raise ValueError(f"{raw!r} is not {validate.SID_WHAT[kind.prefix]}")
+    ref = kind.parse(raw, attach=True, listed=True)
+    if ref.sid is not None:
+        return Sender(noun, ref.sid, sid=ref.sid, line=line)
+    return Sender(noun, ref.e164 if ref.e164 is not None else str(ref.text), country=country, line=line)
 
 
 def check(data: Any, name: str, lines: Mapping[tuple, int] | None = None) -> Desired:
