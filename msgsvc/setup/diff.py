@@ -332,16 +332,15 @@ def _owned(result: Diff, kind: SenderKind, target: Target, senders: Sequence[Sen
 def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[dict[int, Current | None], set[int]]:
     """Each desired service's current service (None: to be created), and the desired services
     that cannot be matched (their problem is in result.errors)."""
-    by_sid = {c.sid: c for c in current}
-    by_name: dict[str, list[Current]] = {}
-    for service in current:
-        by_name.setdefault(service.name, []).append(service)
+    from msgsvc.jobs.resolve import Services
+
+    known = Services(current, record=lambda c: c.record)
     matched: dict[int, Current | None] = {}
     failed: set[int] = set()
     claimed: dict[str, DesiredService] = {}
     for index, service in enumerate(desired.services):
         if service.sid is not None:
-            now = by_sid.get(service.sid)
+            now = next(iter(known.with_sid(service.sid)), None)
             if now is None:
                 result.errors.append((service.line, f"service {service.sid} ({service.label}) is not in this "
                                                     "account; remove its sid to create it"))
@@ -352,7 +351,7 @@ def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[
     for index, service in enumerate(desired.services):
         if service.sid is not None:
             continue
-        found = by_name.get(service.friendly_name, [])
+        found = known.named(service.friendly_name)
         if len(found) > 1:
             listing = ", ".join(sorted(c.sid for c in found))
             result.errors.append((service.line, f"{len(found)} services are named {service.label}: {listing}; "

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
-from msgsvc.errors import NotFoundError, UsageError
 from msgsvc.api.resources import KEEP, SERVICE, Column
 from msgsvc.api.senders import KINDS, Ref, SenderKind
 from msgsvc.setup.diff import Current, Diff, diff, sender_keys
@@ -35,23 +34,15 @@ def _sender_record(kind: SenderKind, record: Mapping[str, Any]) -> dict[str, Any
 
 
 def select(services: Sequence[Mapping[str, Any]], refs: Sequence[str]) -> list[Mapping[str, Any]]:
-    """The services that `refs` name (an MG SID or an exact friendly name each), in the order
-    named, each once; a name of several services or of none is an error."""
-    from msgsvc.api import validate
+    """The services that `refs` name (jobs.resolve's rule: an MG SID or an exact friendly name
+    each), in the order named, each once; a name of several services or of none is an error."""
+    from msgsvc.jobs.resolve import Services
 
+    index = Services(services)
     chosen: dict[str, Mapping[str, Any]] = {}
     for ref in refs:
-        if validate.is_sid(ref, "MG"):
-            found = [s for s in services if s.get("sid") == ref]
-        else:
-            found = [s for s in services if s.get("friendly_name") == ref]
-        if not found:
-            raise NotFoundError(f"no service is {'' if validate.is_sid(ref, 'MG') else 'named '}{ref!r}",
-                                hint="list the services with: msgsvc services list --all")
-        if len(found) > 1:
-            listing = ", ".join(str(s.get("sid")) for s in found)
-            raise UsageError(f"{len(found)} services are named {ref!r}: {listing}", hint="name the service by its SID")
-        chosen.setdefault(str(found[0].get("sid")), found[0])
+        found = index.pick(ref, hint="list the services with: msgsvc services list --all")
+        chosen.setdefault(str(found.get("sid")), found)
     return list(chosen.values())
 
 
