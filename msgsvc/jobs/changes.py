@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from msgsvc.errors import ApiError, MsgsvcError
 from msgsvc.api.resources import KEEP, RESOURCES, TRUNCATE, Column, Resource, all_resources, form_dict
@@ -37,8 +37,9 @@ FAILED = "failed"
 WOULD_ATTACH = "would attach"
 WOULD_DETACH = "would detach"
 NOT_SENT = "not sent"  # Ctrl-C came before its request was sent
+MOVED = "moved"  # apply: a sender detached from one service and attached to another
 STATUS_ORDER = (CREATED, UPDATED, ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH,
-                NOT_ATTACHED, DELETED, NOT_FOUND, FAILED, NOT_SENT)
+                NOT_ATTACHED, MOVED, DELETED, NOT_FOUND, FAILED, NOT_SENT)
 WOULD = {ATTACH: WOULD_ATTACH, DETACH: WOULD_DETACH}
 
 # On a narrow terminal nothing the user typed or an identifier is cut: the MESSAGE is cut
@@ -180,12 +181,18 @@ def _pairs(form: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(key, item) for key, value in form.items() for item in (value if isinstance(value, list) else [value])]
 
 
-def summary(outcomes: Sequence[Outcome]) -> str:
-    """'798 attached, 2 failed': the count of each status, in a fixed order."""
+def summary(outcomes: Sequence[Any]) -> str:
+    """'798 attached, 2 failed': the count of each status, in a fixed order. The one summary
+    of results: a bulk attach's Outcomes and apply's Results (anything with a `status`)."""
     counts = {status: 0 for status in STATUS_ORDER}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "nothing to do"
+
+
+def plan_summary(counts: Mapping[str, int]) -> str:
+    """'Plan: 1 to create, 0 to update, ...': the count of each action a plan would send."""
+    return "Plan: " + ", ".join(f"{n} to {action}" for action, n in counts.items()) + "."
 
 
 def dry_run(changes: Sequence[Change], base_url: str) -> list[dict[str, Any]]:

@@ -401,8 +401,10 @@ def describe(result: Diff) -> list[str]:
 
 
 def summary(result: Diff) -> str:
-    counts = result.counts()
-    return "Plan: " + ", ".join(f"{n} to {action}" for action, n in counts.items()) + "."
+    """The plan's one-line count (jobs.changes.plan_summary)."""
+    from msgsvc.jobs.changes import plan_summary
+
+    return plan_summary(result.counts())
 
 
 def blockers(result: Diff) -> list[tuple[int, str]]:

@@ -219,7 +219,9 @@ def apply(
         results = applier.run(result)
     columns = setup_apply.RESULT_COLUMNS
     output.emit_records(term, [r.record() for r in results], columns, as_json=state.json, fields=state.fields, jq=state.jq)
-    output.note(term, setup_apply.summary(results))
+    from msgsvc.jobs.changes import summary
+
+    output.note(term, summary(results))
     if applier.stopped_by is not None:  # a 401/403: every result is shown, then the error
         raise applier.stopped_by
     if applier.interrupted:
