@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from msgsvc.setup import read as setup_read
+from msgsvc.setup import plan as setup_plan, read as setup_read
 from msgsvc.errors import NotFoundError, UsageError
 from msgsvc.setup.file import load_text
 
@@ -72,7 +72,7 @@ def test_plan_resolves_numbers_and_short_codes_in_no_service_from_the_account(em
     alerts = create(emulator, "Alerts")
     text = ('[[services]]\nfriendly_name = "Alerts"\n[services.senders]\n'
             'numbers = ["+15550000002", "+15559999999"]\nshort-codes = ["55502"]\n')
-    result = setup_read.plan(client, load_text(text, "x.toml"))
+    result = setup_plan.plan(client, load_text(text, "x.toml"))
     assert [(a.action, a.shown, a.sid, a.service.sid) for a in result.senders] == [
         ("attach", "+15550000002", emulator.number("+15550000002")["sid"], alerts),
         ("attach", "55502", emulator.sids("short_codes")[1], alerts),
@@ -85,7 +85,7 @@ def test_plan_reads_alpha_senders_only_of_the_services_that_list_them(emulator, 
     other = create(emulator, "Other")
     emulator.records.clear()
     text = '[[services]]\nfriendly_name = "Alerts"\nsenders.alpha-senders = ["MyCo"]\n'
-    result = setup_read.plan(client, load_text(text, "x.toml"))
+    result = setup_plan.plan(client, load_text(text, "x.toml"))
     assert [(a.action, a.shown) for a in result.senders] == [("attach", "MyCo")]
     assert sorted(r["operation"] for r in emulator.records) == ["ListAlphaSender", "ListService"]
     assert other
