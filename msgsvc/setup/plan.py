@@ -1,6 +1,7 @@
 """Planning a setup: what the file's changes depend on is read from the account, then diffed.
 
-Reads only: nothing is sent. `plan()` is what `msgsvc plan` and `msgsvc apply` run.
+Reads only: nothing is sent. `plan()` is what `msgsvc plan` and `msgsvc apply` run: the diff,
+or the file's own error (SetupFileError, exit 2) for what stands in the way.
 
 Library code: no typer, no rich, no printing; progress goes through the callback given.
 """
@@ -11,8 +12,8 @@ from typing import Any, Mapping
 
 from msgsvc.api.senders import KINDS, SenderKind
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, no_progress
-from msgsvc.setup.diff import Diff, diff, sender_keys
-from msgsvc.setup.file import KIND_BY_NOUN, POOLED, Desired
+from msgsvc.setup.diff import Diff, blockers, diff, sender_keys
+from msgsvc.setup.file import KIND_BY_NOUN, POOLED, Desired, Problem, SetupFileError
 from msgsvc.setup.read import read_account
 
 
@@ -54,7 +55,27 @@ def plan(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
 ) -> Diff:
-    """Read what the file's changes depend on and return the diff (reads only).
+    """The diff that brings the account to `desired` (reads only); SetupFileError, with each
+    problem on its line of the file, when something stands in the way (a conflict, a sender
+    the account does not own, a name of several services): then nothing may be sent."""
+    result = read_diff(client, desired, prune=prune, move_from_unmanaged=move_from_unmanaged,
+                       concurrency=concurrency, progress=progress)
+    found = blockers(result)
+    if found:
+        raise SetupFileError(desired.name, [Problem(line or None, text) for line, text in found])
+    return result
+
+
+def read_diff(
+    client: Any,
+    desired: Desired,
+    *,
+    prune: bool = False,
+    move_from_unmanaged: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: Progress = no_progress,
+) -> Diff:
+    """Read what the file's changes depend on and return the diff as it is, blockers included.
 
     Every service is listed; the pooled kinds the file lists (numbers, short codes, channel
     senders) are read for every service, since a sender may sit in any of them; alpha kinds

@@ -92,14 +92,11 @@ def _progress(term):
 
 def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int):
     """The checked file and its diff against the account; blockers are an error (exit 2)."""
-    from msgsvc.setup import diff as setup_diff, file as setup_file, plan as setup_plan
+    from msgsvc.setup import file as setup_file, plan as setup_plan
 
     desired = setup_file.load(file, stdin=state.term.stdin)
     result = setup_plan.plan(state.client(), desired, prune=prune, move_from_unmanaged=move,
                              concurrency=concurrency, progress=_progress(state.term))
-    found = setup_diff.blockers(result)
-    if found:
-        raise setup_file.SetupFileError(desired.name, [setup_file.Problem(line or None, text) for line, text in found])
     return desired, result
 
 
