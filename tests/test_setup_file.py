@@ -9,8 +9,9 @@ import tomllib
 
 import pytest
 
-from msgsvc.setup import file as setup_file
-from msgsvc.setup.file import SetupFileError, load_text, locate
+from msgsvc.setup import export as setup_export
+from msgsvc.setup.file import SetupFileError, load_text
+from msgsvc.setup.lines import locate
 
 SID = "MG" + "a" * 32
 PN = "PN" + "1" * 32
@@ -232,7 +233,7 @@ SENDERS = {
 
 
 def test_export_document_is_portable_and_ordered():
-    doc, shared = setup_file.document([(api_service("MG" + "2" * 32, "Zeta"), {}), (api_service(SID, "Alerts"), SENDERS)])
+    doc, shared = setup_export.document([(api_service("MG" + "2" * 32, "Zeta"), {}), (api_service(SID, "Alerts"), SENDERS)])
     assert shared == []
     assert [s["friendly_name"] for s in doc["services"]] == ["Alerts", "Zeta"]
     alerts = doc["services"][0]
@@ -252,19 +253,19 @@ def test_export_document_is_portable_and_ordered():
 
 
 def test_export_pins_sids_on_request_and_for_shared_names():
-    doc, shared = setup_file.document([(api_service(SID, "A"), None), (api_service("MG" + "2" * 32, "A"), None),
+    doc, shared = setup_export.document([(api_service(SID, "A"), None), (api_service("MG" + "2" * 32, "A"), None),
                                        (api_service("MG" + "3" * 32, "B"), None)])
     assert shared == ["A"]
     assert [s.get("sid") for s in doc["services"]] == ["MG" + "2" * 32, SID, None]  # by name, then SID
-    doc, _ = setup_file.document([(api_service("MG" + "3" * 32, "B"), None)], with_sids=True)
+    doc, _ = setup_export.document([(api_service("MG" + "3" * 32, "B"), None)], with_sids=True)
     assert doc["services"][0]["sid"] == "MG" + "3" * 32
 
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_an_exported_document_reads_back_as_the_same_setup(as_json):
-    doc, _ = setup_file.document([(api_service(SID, "Alerts"), SENDERS)])
-    text = setup_file.render(doc, as_json=as_json)
-    assert text == setup_file.render(setup_file.document([(api_service(SID, "Alerts"), SENDERS)])[0], as_json=as_json)
+    doc, _ = setup_export.document([(api_service(SID, "Alerts"), SENDERS)])
+    text = setup_export.render(doc, as_json=as_json)
+    assert text == setup_export.render(setup_export.document([(api_service(SID, "Alerts"), SENDERS)])[0], as_json=as_json)
     if not as_json:
         assert text.startswith("# A Messaging Services setup, written by `msgsvc export`.\n")
     desired = load_text(text, "x.json" if as_json else "x.toml")

@@ -57,15 +57,15 @@ def export(
     state = use(ctx, profile=profile)
     as_json = json_ or state.json
     from msgsvc.cli import output
-    from msgsvc.setup import file as setup_file, read as setup_read
+    from msgsvc.setup import export as setup_export, read as setup_read
 
     term = state.term
     current = setup_read.read_account(state.client(), only=services or (), concurrency=concurrency,
                                       progress=_progress(term))
-    doc, shared = setup_file.document(((c.record, c.senders) for c in current), with_sids=with_sids)
+    doc, shared = setup_export.document(((c.record, c.senders) for c in current), with_sids=with_sids)
     for name in shared:
         output.note(term, f"msgsvc: several services are named {term.escape(repr(name))}: they are written with their sid")
-    text = setup_file.render(doc, as_json=as_json)
+    text = setup_export.render(doc, as_json=as_json)
     if out is not None:
         from pathlib import Path
 
