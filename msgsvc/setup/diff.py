@@ -148,16 +148,19 @@ def sender_keys(kind: SenderKind, record: Mapping[str, Any]) -> tuple[tuple, ...
 
 
 def printable(text: str) -> str:
-    """Text from the API with its control characters written as escapes (\\x1b, \\n)."""
+    """Text from the API with its control characters written as escapes (\\x1b, \\n): used
+    only by the plan's lines below (describe, blockers), never in the diff's data."""
     return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def shown(kind: SenderKind, record: Mapping[str, Any]) -> str:
+    """A sender as a person recognises it (its value, and country), as the API wrote it: data,
+    not escaped (whoever shows it to a terminal escapes it)."""
     value = record.get(kind.value_key)
     if not isinstance(value, str) or not value:
         return str(record.get("sid"))
     country = record.get("iso_country_code") if kind.country else None
-    return printable(f"{value} ({country})" if country else value)
+    return f"{value} ({country})" if country else value
 
 
 def same_value(f_key: str, current: Any, wanted: Any) -> bool:
@@ -388,11 +391,11 @@ def describe(result: Diff) -> list[str]:
                          for key, value in action.after.items())
     for action in result.senders:
         if action.action == "attach":
-            lines.append(f"+ attach {action.shown} to {action.service.label}")
+            lines.append(f"+ attach {printable(action.shown)} to {action.service.label}")
         elif action.action == "detach":
-            lines.append(f"- detach {action.shown} from {action.service.label}")
+            lines.append(f"- detach {printable(action.shown)} from {action.service.label}")
         else:
-            lines.append(f"> move {action.shown} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
+            lines.append(f"> move {printable(action.shown)} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
     for action in result.services:
         if action.action == "delete":
             guard = "; registered for US A2P 10DLC: needs --force" if action.a2p else ""
@@ -411,11 +414,11 @@ def blockers(result: Diff) -> list[tuple[int, str]]:
     """What must be fixed before anything may be sent: (line, sentence), in line order."""
     found = list(result.errors)
     for conflict in result.conflicts:
-        found.append((conflict.line, f"{conflict.kind}: {conflict.shown} is in {conflict.holder.label} "
+        found.append((conflict.line, f"{conflict.kind}: {printable(conflict.shown)} is in {conflict.holder.label} "
                                      f"({conflict.holder.sid}), which the file does not manage; add that service "
                                      "to the file, or take it with --move-from-unmanaged"))
     for unknown in result.unknown:
-        found.append((unknown.line, f"{unknown.kind}: {unknown.shown} {unknown.reason}"))
+        found.append((unknown.line, f"{unknown.kind}: {printable(unknown.shown)} {unknown.reason}"))
     return sorted(found)
 
 
