@@ -46,20 +46,12 @@ def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[di
     return inventory, complete
 
 
-def plan(
-    client: Any,
-    desired: Desired,
-    *,
-    prune: bool = False,
-    move_from_unmanaged: bool = False,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-) -> Diff:
-    """The diff that brings the account to `desired` (reads only); SetupFileError, with each
-    problem on its line of the file, when something stands in the way (a conflict, a sender
-    the account does not own, a name of several services): then nothing may be sent."""
-    result = read_diff(client, desired, prune=prune, move_from_unmanaged=move_from_unmanaged,
-                       concurrency=concurrency, progress=progress)
+def plan(client: Any, desired: Desired, **options: Any) -> Diff:
+    """The diff that brings the account to `desired` (reads only; the options are read_diff's:
+    prune, move_from_unmanaged, concurrency, progress); SetupFileError, with each problem on
+    its line of the file, when something stands in the way (a conflict, a sender the account
+    does not own, a name of several services): then nothing may be sent."""
+    result = read_diff(client, desired, **options)
     found = blockers(result)
     if found:
         raise SetupFileError(desired.name, [Problem(line or None, text) for line, text in found])
