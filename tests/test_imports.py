@@ -90,7 +90,7 @@ def test_help_and_version_load_neither_requests_nor_rich(argv):
 
 
 def test_the_setup_library_loads_neither_typer_nor_rich():
-    modules = loaded("import msgsvc.setup.file, msgsvc.setup.diff, msgsvc.setup.read, msgsvc.setup.apply")
+    modules = loaded("import msgsvc.setup.file, msgsvc.setup.export, msgsvc.setup.diff, msgsvc.setup.read, msgsvc.setup.plan, msgsvc.setup.apply")
     assert not modules & {"typer", "rich", "tomli_w"}, sorted(modules & {"typer", "rich", "tomli_w"})
 
 

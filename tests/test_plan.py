@@ -9,7 +9,8 @@ import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, base_url_of, page
 from factories import number
-from msgsvc.jobs.changes import Change, Outcome, SenderPlan, dry_run, plan_senders, would
+from msgsvc.jobs.changes import Change, Outcome, dry_run, would
+from msgsvc.jobs.senders_plan import SenderPlan, plan_senders
 
 PN = "PN" + "1" * 32
 PN2 = "PN" + "2" * 32

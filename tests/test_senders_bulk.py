@@ -147,7 +147,7 @@ def fake_twilio():
 
 def test_bulk_attach_of_1000_numbers(msgsvc, profile, fake_twilio, monkeypatch, tmp_path):
     from msgsvc.api import retry, transport
-    from msgsvc.jobs import changes as plan
+    from msgsvc.jobs import senders_plan as plan
 
     # One look-up per number here (with 429s on some of them); the single listing that
     # replaces them above plan.LIST_ACCOUNT_ABOVE numbers has its own test in test_senders.py.

@@ -342,7 +342,7 @@ def test_validation_errors_name_the_file_and_line_and_send_nothing(msgsvc, emu, 
         assert result.err == (
             f"msgsvc: 2 problems in {path}:\n"
             f"  {path}:3: unknown key 'validity_periode' in a service; did you mean 'validity_period'?\n"
-            f"  {path}:8: numbers: '5550000002' is neither an E.164 number such as +15017122661 nor a PN... SID\n"
+            f"  {path}:8: numbers: '5550000002' is not an E.164 number: they begin with '+' (did you mean +5550000002?)\n"
             "hint: nothing was sent; fix the file and run again\n")
     assert requests_log == []  # not even a read
     result = msgsvc("plan", str(tmp_path / "missing.toml"))

@@ -284,9 +284,12 @@ def test_applying_a_diff_leaves_nothing_to_do(current, text, prune):
 
 
 def test_names_and_senders_from_the_api_cannot_reach_the_terminal_raw():
-    from msgsvc.setup.diff import describe
+    from msgsvc.setup.diff import as_data, describe
 
     current = [svc(A, 'Evil "\x1b[31m', {"alpha-senders": [{"sid": "AI" + "1" * 32, "alpha_sender": "X\x1b]0;t\x07"}]})]
     result = plan(f'[[services]]\nfriendly_name = "New"\nsid = "{A}"\nsenders.alpha-senders = []\n', current)
     assert describe(result) == ['~ update "New": friendly_name "Evil \\"\\u001b[31m" -> "New"',
                                 '- detach X\\x1b]0;t\\x07 from "New"']
+    # The diff itself is data: the sender as the API wrote it (JSON and the terminal escape it).
+    assert [a.shown for a in result.senders] == ["X\x1b]0;t\x07"]
+    assert as_data(result)["changes"][1]["sender"] == "X\x1b]0;t\x07"

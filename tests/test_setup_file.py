@@ -9,8 +9,9 @@ import tomllib
 
 import pytest
 
-from msgsvc.setup import file as setup_file
-from msgsvc.setup.file import SetupFileError, load_text, locate
+from msgsvc.setup import export as setup_export
+from msgsvc.setup.file import SetupFileError, load_text
+from msgsvc.setup.lines import locate
 
 SID = "MG" + "a" * 32
 PN = "PN" + "1" * 32
@@ -140,15 +141,15 @@ def test_every_problem_is_reported_with_its_line():
         "11: usecase: cannot be cleared; only URL fields take \"\"",
         "12: 'date_created' is set by Twilio and cannot be managed; remove it",
         "13: sid: 'MG123' is not a Messaging Service SID (MG followed by 32 hexadecimal digits)",
-        "18: numbers: '15550000002' is neither an E.164 number such as +15017122661 nor a PN... SID",
+        "18: numbers: '15550000002' is not an E.164 number: they begin with '+' (did you mean +15550000002?)",
         "19: numbers: +15550000001 is listed twice in this service",
-        "21: short-codes: '5' is neither a short code (3 to 8 digits) nor an SC... SID",
+        "21: short-codes: '5' is not a short code SID (SC followed by 32 hexadecimal digits, or the short code itself such as 55501)",
         "21: short-codes: write the short code as a string: \"55501\"",
         "22: unknown kind of sender 'alpha-sender'; did you mean 'alpha-senders'?",
         "23: alpha-senders: '12345' is not a valid alpha sender ID: it cannot be digits only",
         "23: alpha-senders: 'Not valid!' is not a valid alpha sender ID: 1 to 11 characters from A-Z a-z 0-9, space, - + _ &",
         "24: destination-alpha-senders: unknown key 'country'; did you mean 'iso_country_code'?",
-        "25: channel-senders: 'telegram' is neither a channel sender address such as whatsapp:+15017122661 nor an XE... SID",
+        "25: channel-senders: 'telegram' is not a channel sender SID (XE followed by 32 hexadecimal digits, or its address such as whatsapp:+15017122661)",
         "25: channel-senders: must be a string, not an integer",
         "27: two services are named \"Alerts\" (also on line 3); give each its sid to tell them apart",
         "29: numbers: +15550000001 is also listed in \"Alerts\"; a sender belongs to one service",
@@ -232,7 +233,7 @@ SENDERS = {
 
 
 def test_export_document_is_portable_and_ordered():
-    doc, shared = setup_file.document([(api_service("MG" + "2" * 32, "Zeta"), {}), (api_service(SID, "Alerts"), SENDERS)])
+    doc, shared = setup_export.document([(api_service("MG" + "2" * 32, "Zeta"), {}), (api_service(SID, "Alerts"), SENDERS)])
     assert shared == []
     assert [s["friendly_name"] for s in doc["services"]] == ["Alerts", "Zeta"]
     alerts = doc["services"][0]
@@ -252,19 +253,19 @@ def test_export_document_is_portable_and_ordered():
 
 
 def test_export_pins_sids_on_request_and_for_shared_names():
-    doc, shared = setup_file.document([(api_service(SID, "A"), None), (api_service("MG" + "2" * 32, "A"), None),
+    doc, shared = setup_export.document([(api_service(SID, "A"), None), (api_service("MG" + "2" * 32, "A"), None),
                                        (api_service("MG" + "3" * 32, "B"), None)])
     assert shared == ["A"]
     assert [s.get("sid") for s in doc["services"]] == ["MG" + "2" * 32, SID, None]  # by name, then SID
-    doc, _ = setup_file.document([(api_service("MG" + "3" * 32, "B"), None)], with_sids=True)
+    doc, _ = setup_export.document([(api_service("MG" + "3" * 32, "B"), None)], with_sids=True)
     assert doc["services"][0]["sid"] == "MG" + "3" * 32
 
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_an_exported_document_reads_back_as_the_same_setup(as_json):
-    doc, _ = setup_file.document([(api_service(SID, "Alerts"), SENDERS)])
-    text = setup_file.render(doc, as_json=as_json)
-    assert text == setup_file.render(setup_file.document([(api_service(SID, "Alerts"), SENDERS)])[0], as_json=as_json)
+    doc, _ = setup_export.document([(api_service(SID, "Alerts"), SENDERS)])
+    text = setup_export.render(doc, as_json=as_json)
+    assert text == setup_export.render(setup_export.document([(api_service(SID, "Alerts"), SENDERS)])[0], as_json=as_json)
     if not as_json:
         assert text.startswith("# A Messaging Services setup, written by `msgsvc export`.\n")
     desired = load_text(text, "x.json" if as_json else "x.toml")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from factories import attach, create_service as create
 
-from msgsvc.setup import read as setup_read
+from msgsvc.setup import plan as setup_plan, read as setup_read
 from msgsvc.errors import NotFoundError, UsageError
-from msgsvc.setup.file import load_text
+from msgsvc.setup.file import SetupFileError, load_text
 
 
 @pytest.fixture
@@ -62,12 +62,17 @@ def test_plan_resolves_numbers_and_short_codes_in_no_service_from_the_account(em
     alerts = create(emulator, "Alerts")
     text = ('[[services]]\nfriendly_name = "Alerts"\n[services.senders]\n'
             'numbers = ["+15550000002", "+15559999999"]\nshort-codes = ["55502"]\n')
-    result = setup_read.plan(client, load_text(text, "x.toml"))
+    result = setup_plan.read_diff(client, load_text(text, "x.toml"))
     assert [(a.action, a.shown, a.sid, a.service.sid) for a in result.senders] == [
         ("attach", "+15550000002", emulator.number("+15550000002")["sid"], alerts),
         ("attach", "55502", emulator.sids("short_codes")[1], alerts),
     ]
     assert [(u.kind, u.shown, u.line) for u in result.unknown] == [("numbers", "+15559999999", 4)]
+    with pytest.raises(SetupFileError) as raised:
+        setup_plan.plan(client, load_text(text, "x.toml"))
+    assert [(p.line, p.message) for p in raised.value.problems] == [
+        (4, "numbers: +15559999999 is not a phone number of this account"),
+    ]
 
 
 def test_plan_reads_alpha_senders_only_of_the_services_that_list_them(emulator, client):
@@ -75,7 +80,7 @@ def test_plan_reads_alpha_senders_only_of_the_services_that_list_them(emulator, 
     other = create(emulator, "Other")
     emulator.records.clear()
     text = '[[services]]\nfriendly_name = "Alerts"\nsenders.alpha-senders = ["MyCo"]\n'
-    result = setup_read.plan(client, load_text(text, "x.toml"))
+    result = setup_plan.plan(client, load_text(text, "x.toml"))
     assert [(a.action, a.shown) for a in result.senders] == [("attach", "MyCo")]
     assert sorted(r["operation"] for r in emulator.records) == ["ListAlphaSender", "ListService"]
     assert other

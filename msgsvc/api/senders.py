@@ -15,6 +15,19 @@ from msgsvc.api import validate
 from msgsvc.api.resources import CREATED, KEEP, SERVICE, SID, WRAP, Column, Field, Resource, register, sid_what
 
 
+# A SID as a person may type it: two letters and 32 hexadecimal digits, in any case.
+SID_SHAPE = re.compile(r"[A-Za-z]{2}[0-9a-fA-F]{32}")
+# Twilio's channel addresses: whatsapp:+15017122661, messenger:104794531907950, rcs:brand_agent.
+CHANNEL_ADDRESS = re.compile(r"[a-z]+:\S+")
+
+
+def canonical_sid(value: str, prefix: str) -> str | None:
+    """`value` as a SID of this prefix in Twilio's spelling (PN + lower-case hex), or None."""
+    if SID_SHAPE.fullmatch(value) and value[:2].upper() == prefix:
+        return prefix + value[2:].lower()
+    return None
+
+
 @dataclass(frozen=True)
 class Ref:
     """What one input names: a SID, an E.164 number, or an alpha sender's text."""
@@ -43,29 +56,42 @@ class SenderKind(Resource):
     by_text: bool = False  # attach sends the text; detach/get also find a sender by its text
     country: bool = False  # --country (IsoCountryCode) on attach, list, detach and get
 
-    def parse(self, raw: str, *, attach: bool) -> Ref:
-        """Check one input before anything is sent; raise ValueError with a sentence."""
+    def parse(self, raw: str, *, attach: bool, listed: bool = False) -> Ref:
+        """Check one input before anything is sent; raise ValueError with a sentence.
+
+        The one rule for what names a sender, on the command line and in a setup file
+        (`listed`: an entry of a file's list, which is what attach takes, plus a channel
+        sender's address, since the file finds it among the account's services). A SID is
+        matched whatever the case of its letters and kept as Twilio writes it (PN + lower-case
+        hex); a channel address is a lower-case channel name without hyphens (whatsapp:,
+        messenger:, rcs:), a colon and the channel's identifier."""
         value = raw.strip()
         if not value:
             raise ValueError("is empty")
+        if listed:
+            attach = not self.by_address
+        sid = canonical_sid(value, self.prefix)
         if self.by_text:
-            if attach:
-                return Ref(value, text=validate.alpha_sender(value))
-            if validate.is_sid(value, self.prefix):
-                return Ref(value, sid=value)
+            if sid is not None and not attach:
+                return Ref(value, sid=sid)
             return Ref(value, text=validate.alpha_sender(value))
-        if validate.is_sid(value, self.prefix):
-            return Ref(value, sid=value)
+        if sid is not None:
+            return Ref(value, sid=sid)
         if self.by_e164 and value.startswith("+"):
             number = re.sub(r"[\s().\-]", "", value)  # "+1 (501) 712-2661" is +15017122661
             return Ref(value, e164=validate.e164(number))
         if self.by_number and re.fullmatch(r"[0-9]{3,8}", value):
             return Ref(value, e164=value)  # looked up among the account's short codes
-        if self.by_address and re.fullmatch(r"[a-z]+:\S+", value):
+        if self.by_address and CHANNEL_ADDRESS.fullmatch(value):
             if attach:
                 raise ValueError(f"{value!r}: attach takes the {self.prefix}... SID of the {self.what} "
                                  "(detach and get also take its address)")
             return Ref(value, text=value)
+        if self.by_address and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*:\S+", value):
+            channel, _, rest = value.partition(":")
+            hint = f" (did you mean {channel.lower()}:{rest}?)" if channel.isalpha() else ""
+            raise ValueError(f"{value!r} is not a channel sender address: the channel is written in lower-case "
+                             f"letters without hyphens, such as whatsapp:+15017122661{hint}")
         digits = re.sub(r"[\s().\-]", "", value)
         if self.by_e164 and re.fullmatch(r"[0-9]{8,15}", digits):
             raise ValueError(f"{value!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
@@ -74,17 +100,18 @@ class SenderKind(Resource):
                 f"{value!r} is neither a phone number SID (PN followed by 32 hexadecimal "
                 "digits) nor an E.164 number such as +15017122661"
             )
-        if re.fullmatch(r"[A-Za-z]{2}[0-9a-fA-F]{32}", value) and value[:2].upper() != self.prefix:
+        if SID_SHAPE.fullmatch(value) and value[:2].upper() != self.prefix:
             raise ValueError(f"{value!r} is {sid_what(value[:2].upper())}, not {sid_what(self.prefix)}")
         raise ValueError(
             f"{value!r} is not {sid_what(self.prefix)} "
-            f"({self.prefix} followed by 32 hexadecimal digits{self._or})"
+            f"({self.prefix} followed by 32 hexadecimal digits{self._or(listed)})"
         )
 
-    @property
-    def _or(self) -> str:
+    def _or(self, listed: bool) -> str:
         if self.by_number:
             return f", or the {self.what} itself such as 55501"
+        if self.by_address and listed:
+            return ", or its address such as whatsapp:+15017122661"
         if self.by_address:
             return ", or, for detach and get, its address such as whatsapp:+15017122661"
         return ""

@@ -1,47 +1,89 @@
-"""Finding what the user named: a Messaging Service by SID or by its exact friendly name."""
+"""Finding what the user named: a Messaging Service by SID or by its exact friendly name.
+
+The one rule, for a command's SERVICE argument, `export`'s list of services and a setup file's
+services: an MG SID names the service with that SID; anything else names the services whose
+friendly name is exactly that text (case and spaces count). None is "not found"; several are
+ambiguous, and only a SID tells them apart.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Generic, Iterable, Mapping, TypeVar
 
 from msgsvc.errors import NotFoundError, UsageError
 
+T = TypeVar("T")
+
+
+class Services(Generic[T]):
+    """Services as read (records, or anything `record` turns into one), indexed by the rule."""
+
+    def __init__(self, services: Iterable[T], record: Callable[[T], Mapping[str, Any]] = lambda s: s) -> None:
+        self.items = list(services)
+        self.by_sid: dict[Any, list[T]] = {}
+        self.by_name: dict[Any, list[T]] = {}
+        for item in self.items:
+            r = record(item)
+            self.by_sid.setdefault(r.get("sid"), []).append(item)
+            self.by_name.setdefault(r.get("friendly_name"), []).append(item)
+        self.record = record
+
+    def with_sid(self, sid: str) -> list[T]:
+        return list(self.by_sid.get(sid, ()))
+
+    def named(self, name: str) -> list[T]:
+        """The services whose friendly name is exactly `name`."""
+        return list(self.by_name.get(name, ()))
+
+    def find(self, ref: str) -> list[T]:
+        """The services `ref` names: an MG SID by its SID, anything else by exact friendly name."""
+        from msgsvc.api import validate
+
+        return self.with_sid(ref) if validate.is_sid(ref, "MG") else self.named(ref)
+
+    def pick(self, ref: str, *, hint: str = "list the services with: msgsvc services list") -> T:
+        """The one service `ref` names; NotFoundError (with close names, else `hint`) or
+        UsageError when a name is shared."""
+        from msgsvc.api import validate
+
+        found = self.find(ref)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            if validate.is_sid(ref, "MG"):
+                raise NotFoundError(f"no service is {ref!r}", hint=hint)
+            raise NotFoundError(f"no service is named {ref!r}", hint=self._close(ref) or hint)
+        listing = "; ".join(self._listed(self.record(s)) for s in found)
+        raise UsageError(f"{len(found)} services are named {ref!r}: {listing}", hint="name the service by its SID")
+
+    @staticmethod
+    def _listed(record: Mapping[str, Any]) -> str:
+        created = record.get("date_created")
+        return f"{record.get('sid')} (created {created})" if created else str(record.get("sid"))
+
+    def _close(self, ref: str) -> str:
+        import difflib
+
+        # Case does not count in the suggestions: "alerts-eu" is close to "Alert".
+        by_folded: dict[str, list[str]] = {}
+        for name in self.by_name:
+            by_folded.setdefault((name or "").lower(), []).append(name or "")
+        close = difflib.get_close_matches(ref.lower(), list(by_folded), n=5, cutoff=0.6)
+        candidates = list(dict.fromkeys(n for key in close for n in by_folded[key]))
+        return "did you mean: " + ", ".join(repr(n) for n in candidates) if candidates else ""
+
 
 def resolve_service(client: Any, ref: str) -> str:
-    """The SID of SERVICE: an MG SID as is, or the one service whose friendly name is `ref`."""
+    """The SID of SERVICE: an MG SID as is (no request), or the one service named `ref`."""
     from msgsvc.api import validate
 
     if validate.is_sid(ref, "MG"):
         return ref
     if not ref.strip():
         raise UsageError("SERVICE is empty: give an MG... SID or a service's friendly name")
-    services = list(client.list_services())
-    matches = [s for s in services if s.get("friendly_name") == ref]
-    if len(matches) == 1:
-        sid = matches[0].get("sid")
-        if not isinstance(sid, str) or not validate.is_sid(sid, "MG"):
-            from msgsvc.api.client import ResponseError
+    sid = Services(client.list_services()).pick(ref).get("sid")
+    if not isinstance(sid, str) or not validate.is_sid(sid, "MG"):
+        from msgsvc.api.client import ResponseError
 
-            raise ResponseError(f"the service named {ref!r} came back without a valid sid: {sid!r}")
-        return sid
-    if not matches:
-        import difflib
-
-        names = [s.get("friendly_name") or "" for s in services]
-        # Case does not count in the suggestions: "alerts-eu" is close to "Alert".
-        by_folded: dict[str, list[str]] = {}
-        for n in names:
-            by_folded.setdefault(n.lower(), []).append(n)
-        close = difflib.get_close_matches(ref.lower(), list(by_folded), n=5, cutoff=0.6)
-        candidates = list(dict.fromkeys(n for key in close for n in by_folded[key]))
-        hint = (
-            "did you mean: " + ", ".join(repr(n) for n in candidates)
-            if candidates
-            else "list the services with: msgsvc services list"
-        )
-        raise NotFoundError(f"no service is named {ref!r}", hint=hint)
-    listing = "; ".join(f"{s.get('sid')} (created {s.get('date_created')})" for s in matches)
-    raise UsageError(
-        f"{len(matches)} services are named {ref!r}: {listing}",
-        hint="name the service by its SID",
-    )
+        raise ResponseError(f"the service named {ref!r} came back without a valid sid: {sid!r}")
+    return sid

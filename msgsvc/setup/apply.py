@@ -17,15 +17,12 @@ from typing import Any, Callable, Sequence
 
 from msgsvc.errors import MsgsvcError
 from msgsvc.jobs.executor import Executor
-from msgsvc.jobs.changes import ATTACH, CREATE, DELETE, DETACH, FAILED, NOT_SENT, UPDATE, Change, Outcome
+from msgsvc.jobs.changes import ATTACH, CREATE, DELETE, DETACH, FAILED, MOVED, NOT_SENT, UPDATE, Change, Outcome
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, no_progress
 from msgsvc.api.resources import KEEP, SERVICE, Column
 from msgsvc.setup.diff import Diff, SenderAction, ServiceAction, Target
 from msgsvc.setup.file import FIELDS, KIND_BY_NOUN
 
-MOVED = "moved"
-STATUS_ORDER = ("created", "updated", "attached", "already attached", "detached", "not attached", MOVED,
-                "deleted", "not found", FAILED, NOT_SENT)
 
 # At 80 columns the SID (whole, never cut, 34 characters) is the first to give way, so the
 # name, the sender and the message have room; TSV and JSON always have it.
@@ -58,13 +55,6 @@ class Result:
 
 
 RESULT_FIELDS = tuple(f.name for f in fields(Result))  # what --fields takes
-
-
-def summary(results: Sequence[Result]) -> str:
-    counts = {status: 0 for status in STATUS_ORDER}
-    for result in results:
-        counts[result.status] = counts.get(result.status, 0) + 1
-    return ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "nothing to do"
 
 
 def service_form(values: dict[str, Any]) -> list[tuple[str, str]]:

@@ -148,16 +148,19 @@ def sender_keys(kind: SenderKind, record: Mapping[str, Any]) -> tuple[tuple, ...
 
 
 def printable(text: str) -> str:
-    """Text from the API with its control characters written as escapes (\\x1b, \\n)."""
+    """Text from the API with its control characters written as escapes (\\x1b, \\n): used
+    only by the plan's lines below (describe, blockers), never in the diff's data."""
     return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def shown(kind: SenderKind, record: Mapping[str, Any]) -> str:
+    """A sender as a person recognises it (its value, and country), as the API wrote it: data,
+    not escaped (whoever shows it to a terminal escapes it)."""
     value = record.get(kind.value_key)
     if not isinstance(value, str) or not value:
         return str(record.get("sid"))
     country = record.get("iso_country_code") if kind.country else None
-    return printable(f"{value} ({country})" if country else value)
+    return f"{value} ({country})" if country else value
 
 
 def same_value(f_key: str, current: Any, wanted: Any) -> bool:
@@ -332,16 +335,15 @@ def _owned(result: Diff, kind: SenderKind, target: Target, senders: Sequence[Sen
 def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[dict[int, Current | None], set[int]]:
     """Each desired service's current service (None: to be created), and the desired services
     that cannot be matched (their problem is in result.errors)."""
-    by_sid = {c.sid: c for c in current}
-    by_name: dict[str, list[Current]] = {}
-    for service in current:
-        by_name.setdefault(service.name, []).append(service)
+    from msgsvc.jobs.resolve import Services
+
+    known = Services(current, record=lambda c: c.record)
     matched: dict[int, Current | None] = {}
     failed: set[int] = set()
     claimed: dict[str, DesiredService] = {}
     for index, service in enumerate(desired.services):
         if service.sid is not None:
-            now = by_sid.get(service.sid)
+            now = next(iter(known.with_sid(service.sid)), None)
             if now is None:
                 result.errors.append((service.line, f"service {service.sid} ({service.label}) is not in this "
                                                     "account; remove its sid to create it"))
@@ -352,7 +354,7 @@ def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[
     for index, service in enumerate(desired.services):
         if service.sid is not None:
             continue
-        found = by_name.get(service.friendly_name, [])
+        found = known.named(service.friendly_name)
         if len(found) > 1:
             listing = ", ".join(sorted(c.sid for c in found))
             result.errors.append((service.line, f"{len(found)} services are named {service.label}: {listing}; "
@@ -389,11 +391,11 @@ def describe(result: Diff) -> list[str]:
                          for key, value in action.after.items())
     for action in result.senders:
         if action.action == "attach":
-            lines.append(f"+ attach {action.shown} to {action.service.label}")
+            lines.append(f"+ attach {printable(action.shown)} to {action.service.label}")
         elif action.action == "detach":
-            lines.append(f"- detach {action.shown} from {action.service.label}")
+            lines.append(f"- detach {printable(action.shown)} from {action.service.label}")
         else:
-            lines.append(f"> move {action.shown} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
+            lines.append(f"> move {printable(action.shown)} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
     for action in result.services:
         if action.action == "delete":
             guard = "; registered for US A2P 10DLC: needs --force" if action.a2p else ""
@@ -402,19 +404,21 @@ def describe(result: Diff) -> list[str]:
 
 
 def summary(result: Diff) -> str:
-    counts = result.counts()
-    return "Plan: " + ", ".join(f"{n} to {action}" for action, n in counts.items()) + "."
+    """The plan's one-line count (jobs.changes.plan_summary)."""
+    from msgsvc.jobs.changes import plan_summary
+
+    return plan_summary(result.counts())
 
 
 def blockers(result: Diff) -> list[tuple[int, str]]:
     """What must be fixed before anything may be sent: (line, sentence), in line order."""
     found = list(result.errors)
     for conflict in result.conflicts:
-        found.append((conflict.line, f"{conflict.kind}: {conflict.shown} is in {conflict.holder.label} "
+        found.append((conflict.line, f"{conflict.kind}: {printable(conflict.shown)} is in {conflict.holder.label} "
                                      f"({conflict.holder.sid}), which the file does not manage; add that service "
                                      "to the file, or take it with --move-from-unmanaged"))
     for unknown in result.unknown:
-        found.append((unknown.line, f"{unknown.kind}: {unknown.shown} {unknown.reason}"))
+        found.append((unknown.line, f"{unknown.kind}: {printable(unknown.shown)} {unknown.reason}"))
     return sorted(found)
 
 

@@ -17,16 +17,15 @@ The file (TOML, or the same document as JSON) holds a list of services:
     channel-senders = ["whatsapp:+15017122661"]   # the address, or an XE... SID
 
 `load()` checks everything before any request is sent and reports every problem with the
-file and line (tomllib gives no positions, so `locate()` finds them in the text). `document()`
-turns the API's records into the same format, deterministically (no SIDs unless asked, no
-timestamps, a fixed order), so exporting an unchanged account twice gives identical bytes.
+file and line (tomllib gives no positions: msgsvc/setup/lines.py finds them in the text). A
+sender's value is checked by the command line's own rule (SenderKind.parse). The export
+document, the same format written from the API's records, is msgsvc/setup/export.py.
 
-Library code: no typer, no rich, no printing. tomli-w is imported only to write TOML.
+Library code: no typer, no rich, no printing.
 """
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import json
 import re
@@ -37,6 +36,7 @@ from msgsvc.api import validate
 from msgsvc.errors import UsageError
 from msgsvc.api.resources import SERVICE, Field
 from msgsvc.api.senders import KINDS, SenderKind, country_code
+from msgsvc.setup.lines import Lines, json_lines, locate
 
 VERSION = 1
 FIELDS: dict[str, Field] = {f.key: f for f in SERVICE.fields}
@@ -49,14 +49,6 @@ READ_ONLY = ("account_sid", "date_created", "date_updated", "url", "links", "us_
 # Twilio allows one alpha sender per service, and one destination alpha sender per country
 # (the default one, for every country, counts as one).
 ONE_PER_COUNTRY = frozenset({"alpha-senders", "destination-alpha-senders"})
-SHORT_CODE = re.compile(r"^[0-9]{3,8}$")
-CHANNEL_ADDRESS = re.compile(r"^[a-z][a-z0-9-]*:\S+$")
-
-TOML_HEADER = (
-    "# A Messaging Services setup, written by `msgsvc export`.\n"
-    "# Review changes with `msgsvc plan FILE`; converge an account with `msgsvc apply FILE`.\n\n"
-)
-
 
 # --- what a valid file says ------------------------------------------------------------------
 
@@ -122,181 +114,6 @@ class SetupFileError(UsageError):
                              details=tuple("  " + w for w in where))
 
 
-# --- positions: tomllib accepts or refuses a document but says nothing of where keys are ----
-
-
-class _Scanner:
-    """Finds the line of every key, table and array element of a TOML document that tomllib
-    has already accepted (so the syntax is known to be valid). Paths are tuples of keys and
-    array indices, e.g. ("services", 2, "senders", "numbers", 0)."""
-
-    BARE = re.compile(r"[A-Za-z0-9_-]+")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
-        self.lines: dict[tuple, int] = {}
-        self.arrays: dict[tuple, int] = {}  # array-of-tables path -> how many so far
-
-    def line(self, pos: int) -> int:
-        return bisect.bisect_left(self.newlines, pos) + 1
-
-    def note(self, path: tuple, pos: int) -> None:
-        self.lines.setdefault(path, self.line(pos))
-
-    def skip(self, pos: int, newlines: bool) -> int:
-        text = self.text
-        while pos < len(text):
-            c = text[pos]
-            if c in " \t\r" or (newlines and c == "\n"):
-                pos += 1
-            elif c == "#":
-                end = text.find("\n", pos)
-                pos = len(text) if end < 0 else end
-            else:
-                break
-        return pos
-
-    def key(self, pos: int) -> tuple[tuple[str, ...], int]:
-        """A dotted key from pos: its parts and the position after it."""
-        parts: list[str] = []
-        text = self.text
-        while True:
-            pos = self.skip(pos, False)
-            if text[pos] == '"':
-                end = self.string_end(pos)
-                parts.append(json.loads(text[pos:end]) if "\\" in text[pos:end] else text[pos + 1:end - 1])
-                pos = end
-            elif text[pos] == "'":
-                end = text.index("'", pos + 1) + 1
-                parts.append(text[pos + 1:end - 1])
-                pos = end
-            else:
-                match = self.BARE.match(text, pos)
-                assert match is not None
-                parts.append(match.group(0))
-                pos = match.end()
-            pos = self.skip(pos, False)
-            if pos < len(text) and text[pos] == ".":
-                pos += 1
-                continue
-            return tuple(parts), pos
-
-    def string_end(self, pos: int) -> int:
-        """The position after the string that starts at pos."""
-        text = self.text
-        for quote in ('"""', "'''"):
-            if text.startswith(quote, pos):
-                end = pos + 3
-                while True:
-                    if quote == '"""' and text[end] == "\\":
-                        end += 2
-                        continue
-                    if text.startswith(quote, end):
-                        end += 3
-                        while end < len(text) and text[end] == quote[0]:  # up to 2 more quotes
-                            end += 1
-                        return end
-                    end += 1
-        if text[pos] == "'":
-            return text.index("'", pos + 1) + 1
-        end = pos + 1
-        while text[end] != '"':
-            end += 2 if text[end] == "\\" else 1
-        return end + 1
-
-    def value(self, pos: int, path: tuple) -> int:
-        text = self.text
-        self.note(path, pos)
-        c = text[pos]
-        if c in "\"'":
-            return self.string_end(pos)
-        if c == "[":
-            pos, index = pos + 1, 0
-            while True:
-                pos = self.skip(pos, True)
-                if text[pos] == "]":
-                    return pos + 1
-                pos = self.skip(self.value(pos, path + (index,)), True)
-                index += 1
-                if text[pos] == ",":
-                    pos += 1
-        if c == "{":
-            pos += 1
-            while True:
-                pos = self.skip(pos, True)
-                if text[pos] == "}":
-                    return pos + 1
-                start = pos
-                parts, pos = self.key(pos)
-                self.note_key(path, parts, start)
-                pos = self.skip(self.value(self.skip(pos + 1, False), path + parts), True)
-                if text[pos] == ",":
-                    pos += 1
-        while pos < len(text) and text[pos] not in ",]}\n#":
-            pos += 1
-        return pos
-
-    def note_key(self, table: tuple, parts: tuple, pos: int) -> None:
-        for n in range(1, len(parts) + 1):
-            self.note(table + parts[:n], pos)
-
-    def resolve(self, parts: tuple) -> tuple:
-        """A header's dotted key as a path: an array of tables stands for its last element."""
-        path: tuple = ()
-        for part in parts:
-            path += (part,)
-            if path in self.arrays:
-                path += (self.arrays[path] - 1,)
-        return path
-
-    def scan(self) -> dict[tuple, int]:
-        text = self.text
-        table: tuple = ()
-        pos = 0
-        while True:
-            pos = self.skip(pos, True)
-            if pos >= len(text):
-                return self.lines
-            if text.startswith("[[", pos):
-                parts, end = self.key(pos + 2)
-                base = self.resolve(parts[:-1]) + parts[-1:]
-                self.arrays[base] = self.arrays.get(base, 0) + 1
-                table = base + (self.arrays[base] - 1,)
-                self.note(base, pos)
-                self.note(table, pos)
-                pos = self.skip(end, False) + 2
-            elif text[pos] == "[":
-                parts, end = self.key(pos + 1)
-                table = self.resolve(parts)
-                self.note(table, pos)
-                pos = self.skip(end, False) + 1
-            else:
-                start = pos
-                parts, pos = self.key(pos)
-                self.note_key(table, parts, start)
-                pos = self.value(self.skip(pos + 1, False), table + parts)
-
-
-def locate(text: str) -> dict[tuple, int]:
-    """Path -> line (1-based) for every key, table and array element of a valid TOML text."""
-    return _Scanner(text).scan()
-
-
-class _Lines:
-    """The line of a path, or of its closest ancestor that has one."""
-
-    def __init__(self, lines: Mapping[tuple, int] | None) -> None:
-        self.lines = lines or {}
-
-    def __call__(self, path: tuple) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return None
-
-
 # --- validation ------------------------------------------------------------------------------
 
 
@@ -334,9 +151,11 @@ def clean_field(f: Field, value: Any) -> Any:
 
 
 def parse_sender(kind: SenderKind, raw: Any, line: int = 0) -> Sender:
-    """One entry of a sender list; ValueError with a sentence when it is not valid."""
+    """One entry of a sender list; ValueError with a sentence when it is not valid. The value
+    is checked by the command line's rule (SenderKind.parse); the file adds its types."""
     noun = kind.noun
-    if noun == "destination-alpha-senders" and isinstance(raw, dict):
+    country: str | None = "" if kind.country else None
+    if kind.country and isinstance(raw, dict):
         unknown = sorted(set(raw) - {"alpha_sender", "iso_country_code"})
         if unknown:
             raise ValueError(f"unknown key '{unknown[0]}'" + _suggest(unknown[0], ("alpha_sender", "iso_country_code")))
@@ -345,38 +164,21 @@ def parse_sender(kind: SenderKind, raw: Any, line: int = 0) -> Sender:
         text, country = raw["alpha_sender"], raw.get("iso_country_code", "")
         if not isinstance(text, str) or not isinstance(country, str):
             raise ValueError("alpha_sender and iso_country_code must be strings")
-        return Sender(noun, validate.alpha_sender(text), country=country_code(country) if country else "", line=line)
-    if isinstance(raw, int) and not isinstance(raw, bool) and noun == "short-codes":
+        raw, country = text, country_code(country) if country else ""
+    if isinstance(raw, int) and not isinstance(raw, bool) and kind.by_number:
         raise ValueError(f'write the short code as a string: "{raw}"')
     if not isinstance(raw, str):
         raise ValueError(f"must be a string, not {_type_name(raw)}")
-    value = raw.strip()
-    if noun in ("alpha-senders", "destination-alpha-senders"):
-        return Sender(noun, validate.alpha_sender(value), country="" if kind.country else None, line=line)
-    if validate.is_sid(value, kind.prefix):
-        return Sender(noun, value, sid=value, line=line)
-    if noun == "numbers":
-        number = re.sub(r"[\s().\-]", "", value)
-        if not value.startswith("+"):
-            raise ValueError(f"{raw!r} is neither an E.164 number such as +15017122661 nor a PN... SID")
-        return Sender(noun, validate.e164(number), line=line)
-    if noun == "short-codes":
-        if not SHORT_CODE.match(value):
-            raise ValueError(f"{raw!r} is neither a short code (3 to 8 digits) nor an SC... SID")
-        return Sender(noun, value, line=line)
-    if noun == "channel-senders":
-        if not CHANNEL_ADDRESS.match(value):
-            raise ValueError(
-                f"{raw!r} is neither a channel sender address such as whatsapp:+15017122661 nor an XE... SID"
-            )
-        return Sender(noun, value, line=line)
-    raise ValueError(f"{raw!r} is not {validate.SID_WHAT[kind.prefix]}")
+    ref = kind.parse(raw, attach=True, listed=True)
+    if ref.sid is not None:
+        return Sender(noun, ref.sid, sid=ref.sid, line=line)
+    return Sender(noun, ref.e164 if ref.e164 is not None else str(ref.text), country=country, line=line)
 
 
 def check(data: Any, name: str, lines: Mapping[tuple, int] | None = None) -> Desired:
     """A parsed document (from TOML or JSON) as a Desired setup, or SetupFileError with every
     problem found, each with its line when `lines` (from locate()) has one."""
-    at = _Lines(lines)
+    at = Lines(lines)
     problems: list[Problem] = []
 
     def problem(path: tuple, message: str) -> None:
@@ -408,7 +210,7 @@ def check(data: Any, name: str, lines: Mapping[tuple, int] | None = None) -> Des
     return Desired(name, services)
 
 
-def _check_service(raw: dict, path: tuple, problem, at: _Lines) -> DesiredService | None:
+def _check_service(raw: dict, path: tuple, problem, at: Lines) -> DesiredService | None:
     allowed = ("sid", *FIELDS, "senders")
     fields: dict[str, Any] = {}
     field_lines: dict[str, int] = {}
@@ -449,7 +251,7 @@ def _check_service(raw: dict, path: tuple, problem, at: _Lines) -> DesiredServic
     return DesiredService(fields["friendly_name"], sid, fields, senders, at(path) or 0, field_lines)
 
 
-def _check_senders(raw: Any, path: tuple, problem, at: _Lines) -> dict[str, tuple[Sender, ...]]:
+def _check_senders(raw: Any, path: tuple, problem, at: Lines) -> dict[str, tuple[Sender, ...]]:
     if not isinstance(raw, dict):
         problem(path, f"senders must be a table of lists ([services.senders]), not {_type_name(raw)}")
         return {}
@@ -527,7 +329,7 @@ def load_text(text: str, name: str, *, json_format: bool | None = None) -> Desir
         except ValueError as exc:
             line = getattr(exc, "lineno", None)
             raise SetupFileError(name, [Problem(line, f"not valid JSON: {getattr(exc, 'msg', exc)}")]) from None
-        return check(data, name, _json_lines(text))
+        return check(data, name, json_lines(text))
     import tomllib
 
     try:
@@ -547,108 +349,3 @@ def load(path: str, *, stdin: IO[str]) -> Desired:
 
     text, name = read_text(path, stdin=stdin)
     return load_text(text, name, json_format=None if path != "-" else False)
-
-
-def _json_lines(text: str) -> dict[tuple, int]:
-    """Lines of keys in a JSON document: JSON is valid TOML inline syntax for this purpose
-    except for its top-level braces and `:`, so the same scanner reads it after a rewrite of
-    `"key":` to `"key"=` at the same positions (strings are left untouched)."""
-    out = []
-    i = 0
-    in_string = False
-    while i < len(text):
-        c = text[i]
-        if in_string:
-            if c == "\\":
-                out.append(text[i:i + 2])
-                i += 2
-                continue
-            if c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c == ":":
-            c = "="
-        out.append(c)
-        i += 1
-    rewritten = "".join(out)
-    scanner = _Scanner(rewritten)
-    try:
-        start = scanner.skip(0, True)
-        if rewritten[start] == "{":
-            scanner.value(start, ())
-    except (IndexError, ValueError, AssertionError):
-        return {}
-    return {path: line for path, line in scanner.lines.items() if path}
-
-
-# --- export: the API's records as a document ---------------------------------------------------
-
-
-def sender_entry(kind: SenderKind, record: Mapping[str, Any]) -> Any:
-    """How a current sender is written in a file (portable: its value, not its SID)."""
-    value = record.get(kind.value_key)
-    if not isinstance(value, str) or not value:
-        return record.get("sid")
-    if kind.country:
-        country = record.get("iso_country_code") or ""
-        return {"alpha_sender": value, "iso_country_code": country} if country else value
-    return value
-
-
-def _entry_sort_key(entry: Any) -> tuple:
-    if isinstance(entry, dict):
-        return (entry["alpha_sender"], entry["iso_country_code"])
-    return (entry, "")
-
-
-def service_entry(record: Mapping[str, Any], senders: Mapping[str, Sequence[Mapping[str, Any]]] | None,
-                  *, with_sid: bool) -> dict[str, Any]:
-    """One service of the document: friendly_name, its sid when asked, every writable field
-    with a value (a URL that is not set is written "", which clears it), then its senders."""
-    entry: dict[str, Any] = {"friendly_name": record.get("friendly_name") or ""}
-    if with_sid:
-        entry["sid"] = record.get("sid")
-    for f in SERVICE.fields:
-        if f.key == "friendly_name":
-            continue
-        value = record.get(f.key)
-        if value is None:
-            if f.kind == "url":
-                entry[f.key] = ""
-            continue
-        entry[f.key] = value
-    if senders is not None:
-        entry["senders"] = {
-            kind.noun: sorted((sender_entry(kind, r) for r in senders.get(kind.noun, ())), key=_entry_sort_key)
-            for kind in KINDS
-            if kind.noun in senders
-        }
-    return entry
-
-
-def document(services: Iterable[tuple[Mapping[str, Any], Mapping[str, Sequence[Mapping[str, Any]]] | None]],
-             *, with_sids: bool = False) -> tuple[dict[str, Any], list[str]]:
-    """The export document for (service record, {kind noun: sender records}) pairs, in a fixed
-    order (by friendly name, then SID), and the names shared by several services: those are
-    written with their sid even without `with_sids`, so the file still applies."""
-    items = sorted(services, key=lambda item: (item[0].get("friendly_name") or "", item[0].get("sid") or ""))
-    counts: dict[str, int] = {}
-    for record, _ in items:
-        name = record.get("friendly_name") or ""
-        counts[name] = counts.get(name, 0) + 1
-    shared = sorted(name for name, n in counts.items() if n > 1)
-    entries = [
-        service_entry(record, senders, with_sid=with_sids or counts[record.get("friendly_name") or ""] > 1)
-        for record, senders in items
-    ]
-    return {"version": VERSION, "services": entries}, shared
-
-
-def render(doc: Mapping[str, Any], *, as_json: bool = False) -> str:
-    """The document as text: TOML (with a short header comment), or indented JSON."""
-    if as_json:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    import tomli_w
-
-    return TOML_HEADER + tomli_w.dumps(doc)

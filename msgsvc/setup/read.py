@@ -3,8 +3,8 @@
 The API has no reverse look-up (which service holds this number?) and no way to read a
 service with its senders in one request, so a setup is one listing of the services and one
 listing per service and kind of sender, run on a bounded pool of threads. What is kept of
-each record is only what export, plan and `numbers find` use, so that an account of 5,000
-services stays small in memory.
+each record is only what export, plan (msgsvc/setup/plan.py) and `numbers find` use, so that
+an account of 5,000 services stays small in memory.
 
 Library code: no typer, no rich, no printing; progress goes through the callback given.
 """
@@ -14,11 +14,9 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
-from msgsvc.errors import NotFoundError, UsageError
 from msgsvc.api.resources import KEEP, SERVICE, Column
 from msgsvc.api.senders import KINDS, Ref, SenderKind
-from msgsvc.setup.diff import Current, Diff, diff, sender_keys
-from msgsvc.setup.file import KIND_BY_NOUN, POOLED, Desired
+from msgsvc.setup.diff import Current, sender_keys
 
 SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE.fields), "us_app_to_person_registered")
 
@@ -35,23 +33,15 @@ def _sender_record(kind: SenderKind, record: Mapping[str, Any]) -> dict[str, Any
 
 
 def select(services: Sequence[Mapping[str, Any]], refs: Sequence[str]) -> list[Mapping[str, Any]]:
-    """The services that `refs` name (an MG SID or an exact friendly name each), in the order
-    named, each once; a name of several services or of none is an error."""
-    from msgsvc.api import validate
+    """The services that `refs` name (jobs.resolve's rule: an MG SID or an exact friendly name
+    each), in the order named, each once; a name of several services or of none is an error."""
+    from msgsvc.jobs.resolve import Services
 
+    index = Services(services)
     chosen: dict[str, Mapping[str, Any]] = {}
     for ref in refs:
-        if validate.is_sid(ref, "MG"):
-            found = [s for s in services if s.get("sid") == ref]
-        else:
-            found = [s for s in services if s.get("friendly_name") == ref]
-        if not found:
-            raise NotFoundError(f"no service is {'' if validate.is_sid(ref, 'MG') else 'named '}{ref!r}",
-                                hint="list the services with: msgsvc services list --all")
-        if len(found) > 1:
-            listing = ", ".join(str(s.get("sid")) for s in found)
-            raise UsageError(f"{len(found)} services are named {ref!r}: {listing}", hint="name the service by its SID")
-        chosen.setdefault(str(found[0].get("sid")), found[0])
+        found = index.pick(ref, hint="list the services with: msgsvc services list --all")
+        chosen.setdefault(str(found.get("sid")), found)
     return list(chosen.values())
 
 
@@ -87,73 +77,6 @@ def read_account(
     for (entry, kind), records in zip(jobs, lists):
         entry.senders[kind.noun] = records
     return current
-
-
-def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[dict[str, dict[tuple, str]], set[str]]:
-    """For the pooled kinds whose account-wide list the API serves (phone numbers, short
-    codes), the SIDs of the senders `wanted` names ({noun: {("value", v, ""), ("sid", s)}}),
-    from one listing of the account each; and the nouns so listed (complete: a key missing
-    from it is not the account's). Kinds with nothing wanted are not listed."""
-    from msgsvc.api.senders import NUMBERS, SHORT_CODES
-
-    inventory: dict[str, dict[tuple, str]] = {}
-    complete: set[str] = set()
-    sources = {
-        "numbers": (NUMBERS, client.incoming_numbers),
-        "short-codes": (SHORT_CODES, client.account_short_codes),
-    }
-    for noun, (kind, listing) in sources.items():
-        keys = wanted.get(noun)
-        if not keys:
-            continue
-        found: dict[tuple, str] = {}
-        for record in listing():
-            for key in sender_keys(kind, record):
-                if key in keys:
-                    found[key] = record["sid"]
-            if len(found) == len(keys):
-                break  # no page is fetched once every sender was found
-        inventory[noun] = found
-        complete.add(noun)
-    return inventory, complete
-
-
-def plan(
-    client: Any,
-    desired: Desired,
-    *,
-    prune: bool = False,
-    move_from_unmanaged: bool = False,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-) -> Diff:
-    """Read what the file's changes depend on and return the diff (reads only).
-
-    Every service is listed; the pooled kinds the file lists (numbers, short codes, channel
-    senders) are read for every service, since a sender may sit in any of them; alpha kinds
-    only for the services that list them. The account's numbers and short codes are listed
-    only when the file names one that sits in no service."""
-    pooled = {noun for service in desired.services for noun in service.senders if noun in POOLED}
-    names = {s.friendly_name: s for s in desired.services if s.sid is None}
-    sids = {s.sid: s for s in desired.services if s.sid is not None}
-
-    def kinds_of(record: Mapping[str, Any]) -> list[SenderKind]:
-        mine = sids.get(record.get("sid")) or names.get(record.get("friendly_name"))
-        listed = set(mine.senders) if mine is not None else set()
-        return [kind for kind in KINDS if kind.noun in pooled or kind.noun in listed]
-
-    current = read_account(client, senders_of=kinds_of, concurrency=concurrency, progress=progress)
-    held = {(noun, key) for entry in current for noun, records in entry.senders.items() if noun in POOLED
-            for record in records for key in sender_keys(KIND_BY_NOUN[noun], record)}
-    wanted: dict[str, set[tuple]] = {}
-    for service in desired.services:
-        for noun, senders in service.senders.items():
-            for sender in senders:
-                if noun in POOLED and (noun, sender.key) not in held:
-                    wanted.setdefault(noun, set()).add(sender.key)
-    inventory, complete = account_inventory(client, wanted)
-    return diff(desired, current, inventory=inventory, complete=complete, prune=prune,
-                move_from_unmanaged=move_from_unmanaged)
 
 
 # At 80 columns two whole SIDs leave no room: the number's SID and the input give way first

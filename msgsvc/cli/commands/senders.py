@@ -293,12 +293,13 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
     from msgsvc.jobs import changes as plan
     from msgsvc.jobs.executor import Executor
     from msgsvc.jobs.resolve import resolve_service
+    from msgsvc.jobs.senders_plan import plan_senders
 
     term = state.term
     client = state.client()
     service_sid = resolve_service(client, service)
-    planned = plan.plan_senders(client, kind, service_sid, refs, attach=attach, country=country,
-                                concurrency=concurrency, progress=functools.partial(output.progress, term))
+    planned = plan_senders(client, kind, service_sid, refs, attach=attach, country=country,
+                           concurrency=concurrency, progress=functools.partial(output.progress, term))
     pending = len(planned.changes)
     if state.dry_run:
         # As the real run would report it: one result per value, and exit 1 if any would fail.

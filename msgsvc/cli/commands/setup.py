@@ -57,15 +57,15 @@ def export(
     state = use(ctx, profile=profile)
     as_json = json_ or state.json
     from msgsvc.cli import output
-    from msgsvc.setup import file as setup_file, read as setup_read
+    from msgsvc.setup import export as setup_export, read as setup_read
 
     term = state.term
     current = setup_read.read_account(state.client(), only=services or (), concurrency=concurrency,
                                       progress=_progress(term))
-    doc, shared = setup_file.document(((c.record, c.senders) for c in current), with_sids=with_sids)
+    doc, shared = setup_export.document(((c.record, c.senders) for c in current), with_sids=with_sids)
     for name in shared:
         output.note(term, f"msgsvc: several services are named {term.escape(repr(name))}: they are written with their sid")
-    text = setup_file.render(doc, as_json=as_json)
+    text = setup_export.render(doc, as_json=as_json)
     if out is not None:
         from pathlib import Path
 
@@ -92,14 +92,11 @@ def _progress(term):
 
 def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int):
     """The checked file and its diff against the account; blockers are an error (exit 2)."""
-    from msgsvc.setup import diff as setup_diff, file as setup_file, read as setup_read
+    from msgsvc.setup import file as setup_file, plan as setup_plan
 
     desired = setup_file.load(file, stdin=state.term.stdin)
-    result = setup_read.plan(state.client(), desired, prune=prune, move_from_unmanaged=move,
+    result = setup_plan.plan(state.client(), desired, prune=prune, move_from_unmanaged=move,
                              concurrency=concurrency, progress=_progress(state.term))
-    found = setup_diff.blockers(result)
-    if found:
-        raise setup_file.SetupFileError(desired.name, [setup_file.Problem(line or None, text) for line, text in found])
     return desired, result
 
 
@@ -219,7 +216,9 @@ def apply(
         results = applier.run(result)
     columns = setup_apply.RESULT_COLUMNS
     output.emit_records(term, [r.record() for r in results], columns, as_json=state.json, fields=state.fields, jq=state.jq)
-    output.note(term, setup_apply.summary(results))
+    from msgsvc.jobs.changes import summary
+
+    output.note(term, summary(results))
     if applier.stopped_by is not None:  # a 401/403: every result is shown, then the error
         raise applier.stopped_by
     if applier.interrupted:
