@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from typer.core import TyperArgument, TyperGroup
@@ -366,33 +365,9 @@ def _invoke_interruptibly(invoke):
     return run_command
 
 
-@contextmanager
-def sigterm_as_ctrl_c() -> Iterator[list[bool]]:
-    """SIGTERM (CI cancelling a job, `timeout`, `docker stop`) stops msgsvc as Ctrl-C does:
-    what is in flight finishes, every value of a bulk job gets its result; the exit status
-    is then 143. Yields [whether SIGTERM came]. Only where signals exist and can be handled
-    (the main thread)."""
-    import signal
-    import threading
-
-    came = [False]
-    sigterm = getattr(signal, "SIGTERM", None)
-    if sigterm is None or threading.current_thread() is not threading.main_thread():
-        yield came
-        return
-
-    def stop(signum, frame) -> None:
-        came[0] = True
-        raise KeyboardInterrupt()
-
-    previous = signal.signal(sigterm, stop)
-    try:
-        yield came
-    finally:
-        signal.signal(sigterm, previous)
-
-
 def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
+    from msgsvc.cli.signals import sigterm_as_ctrl_c
+
     with sigterm_as_ctrl_c() as terminated:
         code = _run_command(term, command, argv, debug)
     if code == ExitCode.INTERRUPTED and terminated[0]:

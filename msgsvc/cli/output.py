@@ -43,12 +43,21 @@ def _stderr(term: Terminal, message: str) -> None:
     term.stderr.flush()
 
 
+PREFIX = "msgsvc: "  # what begins every error, warning and remark: written here only, never by the library
+
+
+def remark(term: Terminal, message: str) -> None:
+    """`msgsvc: <message>` on stderr, as an error is said, but nothing with --quiet: something
+    the person should know that is no error (a number not on the account)."""
+    note(term, PREFIX + message)
+
+
 def report(term: Terminal, message: str, hint: str | None = None, *, details: Sequence[str] = ()) -> None:
     """`msgsvc: <message>`, its `details` (one line each) and a `hint:` line on stderr, as
     every error and warning is said (--quiet too). A server may echo what it was sent: a
     secret or a control character never reaches the terminal (_stderr escapes each line,
     and masks secrets)."""
-    _stderr(term, f"msgsvc: {message}")
+    _stderr(term, PREFIX + message)
     for line in details:
         _stderr(term, line)
     if hint:

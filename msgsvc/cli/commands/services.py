@@ -5,7 +5,8 @@ from typing import Annotated, Any
 import typer
 
 from msgsvc.local import cache
-from msgsvc.errors import ExitCode, UsageError
+from msgsvc.cli.jobs import A2P_WARNING, consent
+from msgsvc.errors import UsageError
 from msgsvc.cli.options import (
     DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
     list_options, outcome_unknown_hint, use, with_field_options,
@@ -185,13 +186,6 @@ services_list.__doc__ = services_list.__doc__.replace("{columns}", columns_help(
 services_get.__doc__ = services_get.__doc__.replace("{fields}", ", ".join(SERVICE.keys))
 
 
-A2P_WARNING = (
-    "{sid} ({name}) is registered for US A2P 10DLC: deleting it deletes its A2P campaign and "
-    "immediately halts all US A2P 10DLC messaging through it; a new campaign must be created "
-    "and registered again, which can take several days"
-)
-
-
 @app.command("delete")
 def services_delete(
     ctx: typer.Context,
@@ -213,12 +207,11 @@ def services_delete(
     \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
-    from msgsvc.cli.output import confirm, note
+    from msgsvc.cli.output import note
     from msgsvc.jobs.changes import DELETE, Change
 
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
-    if not yes and not state.dry_run and not state.term.stdin_tty:
-        raise UsageError("refusing to delete without confirmation", hint="add --yes to delete from a script")
+    ask = consent(state, yes, "delete")
     client = state.client()
     sid = resolve_service(client, service)
     current = client.get_service(sid)
@@ -231,10 +224,7 @@ def services_delete(
     change = Change(DELETE, SERVICE.name, service=sid, target=sid, inputs=(service,))
     if state.dry_run:
         return _dry_run(state, change)
-    if not yes:
-        if not confirm(state.term, f"Delete {sid} ({name})?"):
-            note(state.term, "Nothing deleted.")
-            raise typer.Exit(ExitCode.USAGE)
+    ask(f"Delete {sid} ({name})?")
     from msgsvc.errors import ApiError
 
     try:
