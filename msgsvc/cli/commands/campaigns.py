@@ -418,5 +418,5 @@ def campaigns_usecases(
     columns = (Column("CODE", "code", fit=KEEP), Column("NAME", "name"),
                Column("POST APPROVAL", "post_approval_required", fit=KEEP), Column("DESCRIPTION", "description"))
     emit_records(state.term, usecases, columns, as_json=state.json)
-    cache.remember_table(state.profile, "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
+    cache.remember_table(state.cache_scope(), "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
 

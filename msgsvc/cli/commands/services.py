@@ -52,7 +52,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
         f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
     ):
         service = _send(client, change)
-    cache.remember(state.profile, service)
+    cache.remember(state.cache_scope(), service)
     emit_record(state.term, service, as_json=state.json)
     if not state.json:
         note(state.term, f"Created {service.get('sid')} ({service.get('friendly_name')})")
@@ -78,7 +78,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = No
     from msgsvc.cli.output import emit_record
 
     client = state.client()
-    record = cache.remember(state.profile, client.get_service(resolve_service(client, service)))
+    record = cache.remember(state.cache_scope(), client.get_service(resolve_service(client, service)))
     emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
     if record.get("us_app_to_person_registered") and not state.json and not state.fields and state.term.stdout_tty:
         _campaign_line(state.term, client, record)
@@ -125,7 +125,7 @@ def services_list(
     shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
                          as_json=state.json, fields=state.fields, jq=state.jq,
                          empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
-    cache.remember_listing(state.profile, shown, limit=limit)
+    cache.remember_listing(state.cache_scope(), shown, limit=limit)
 
 
 @app.command("usecases")
@@ -144,7 +144,7 @@ def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: Profi
     usecases = state.client().service_usecases()
     columns = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
     emit_records(state.term, usecases, columns, as_json=state.json)
-    cache.remember_table(state.profile, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
+    cache.remember_table(state.cache_scope(), "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
 
 
 @app.command("update")
@@ -176,7 +176,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
         return _dry_run(state, change)
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
         updated = _send(client, change)
-    cache.remember(state.profile, updated)
+    cache.remember(state.cache_scope(), updated)
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
         note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
@@ -236,7 +236,7 @@ def services_delete(
         # It was there a moment ago: an attempt whose answer was lost (then retried), or
         # someone else, deleted it. Either way it is gone, as asked.
         gone = "; the DELETE found it already gone"
-    cache.forget(state.profile, sid)
+    cache.forget(state.cache_scope(), sid)
     note(state.term, f"Deleted {sid} ({name}){gone}")
 
 
