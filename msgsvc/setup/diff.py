@@ -61,8 +61,8 @@ class Target:
 
     @property
     def label(self) -> str:
-        """The name in double quotes, as JSON writes it: a quote, a backslash or a control
-        character in a name from the API cannot break the line or reach the terminal."""
+        """The name in double quotes, as JSON writes it: a quote or a backslash in a name
+        cannot make a sentence ambiguous. (What reaches a terminal is escaped by the CLI.)"""
         return json.dumps(self.name, ensure_ascii=False)
 
 
@@ -147,17 +147,12 @@ def sender_keys(kind: SenderKind, record: Mapping[str, Any]) -> tuple[tuple, ...
     return tuple(keys)
 
 
-def printable(text: str) -> str:
-    """Text from the API with its control characters written as escapes (\\x1b, \\n)."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def shown(kind: SenderKind, record: Mapping[str, Any]) -> str:
     value = record.get(kind.value_key)
     if not isinstance(value, str) or not value:
         return str(record.get("sid"))
     country = record.get("iso_country_code") if kind.country else None
-    return printable(f"{value} ({country})" if country else value)
+    return f"{value} ({country})" if country else value
 
 
 def same_value(f_key: str, current: Any, wanted: Any) -> bool:
@@ -371,39 +366,6 @@ def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[
 
 
 # --- the plan for people and for scripts -------------------------------------------------------
-
-
-def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def describe(result: Diff) -> list[str]:
-    """One line per change, in the order they run (a create lists the fields it sets)."""
-    lines: list[str] = []
-    for action in result.services:
-        if action.action == "create":
-            lines.append(f"+ create service {action.service.label}")
-            lines.extend(f"    {key} = {_value(value)}" for key, value in action.after.items() if key != "friendly_name")
-        elif action.action == "update":
-            lines.extend(f"~ update {action.service.label}: {key} {_value(action.before[key])} -> {_value(value)}"
-                         for key, value in action.after.items())
-    for action in result.senders:
-        if action.action == "attach":
-            lines.append(f"+ attach {action.shown} to {action.service.label}")
-        elif action.action == "detach":
-            lines.append(f"- detach {action.shown} from {action.service.label}")
-        else:
-            lines.append(f"> move {action.shown} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
-    for action in result.services:
-        if action.action == "delete":
-            guard = "; registered for US A2P 10DLC: needs --force" if action.a2p else ""
-            lines.append(f"- delete service {action.service.label} (--prune{guard})")
-    return lines
-
-
-def summary(result: Diff) -> str:
-    counts = result.counts()
-    return "Plan: " + ", ".join(f"{n} to {action}" for action, n in counts.items()) + "."
 
 
 def blockers(result: Diff) -> list[tuple[int, str]]:

@@ -106,16 +106,13 @@ def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int):
 
 def _show_plan(term, desired, result, *, as_json: bool, to_stderr: bool = False) -> None:
     from msgsvc.cli import output
-    from msgsvc.setup import diff as setup_diff
 
     if as_json:
+        from msgsvc.setup import diff as setup_diff
+
         output.emit_json(term, setup_diff.as_data(result))
         return
-    if result.empty:
-        lines = [f"No changes: the account matches {desired.name}."]
-    else:
-        lines = [*setup_diff.describe(result), setup_diff.summary(result)]
-    output.emit_diff(term, lines, stderr=to_stderr)
+    output.emit_setup_plan(term, result, desired.name, stderr=to_stderr)
 
 
 def plan(
