@@ -1,7 +1,7 @@
 """Exit codes and the one exception hierarchy; every class carries its exit code.
 
-The CLI boundary (`msgsvc.cli.app.main`) turns these into `msgsvc: <message>` plus an optional
-`hint:` line. Nothing here imports requests, rich or typer.
+The CLI's error boundary (`msgsvc.cli.app.run`, through cli/output.py) turns these into
+`msgsvc: <message>` plus an optional `hint:` line; nothing else writes that prefix. Nothing here imports requests, rich or typer.
 """
 
 from __future__ import annotations

@@ -388,9 +388,7 @@ def numbers_find(
         try:
             refs.append(NUMBERS.parse(value, attach=False))
         except ValueError as exc:
-            text = str(exc)
-            raise UsageError(text if repr(value.strip()) in text else f"{value!r} {text}",
-                             hint="nothing was sent") from None
+            raise UsageError(_sentence(value, exc), hint="nothing was sent") from None
     from msgsvc.cli import output
 
     term = state.term
