@@ -12,11 +12,14 @@ it, nothing else (tests/test_layers.py reads the imports from the source and che
                 checks, the completion cache (+ api)
     emulator/   a local stand-in for the part of Twilio's API msgsvc uses (+ the API declarations)
     cli/        the only code that imports typer, click or rich, prints or touches the streams:
-                the root app, the error boundary, options, terminal, output, completion, and
-                commands/, one module per noun (may import every layer)
+                the root app and the error boundary, signal handling, state, options (each
+                global option declared once), terminal, output (every view, escaped),
+                completion, jobs (the end of a job, confirm-or-refuse), and commands/, one
+                module per noun, importing neither each other nor the root (may import
+                every layer)
 
 The shared top level, which imports no layer:
-    errors      the exception hierarchy and exit codes
+    errors      the exception hierarchy and exit codes (the exit-code help is built from them)
     suggest     what a mistyped command or profile name probably meant
     atomic      reading the user's files; private, atomic file writes
 """

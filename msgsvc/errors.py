@@ -1,7 +1,7 @@
 """Exit codes and the one exception hierarchy; every class carries its exit code.
 
-The CLI boundary (`msgsvc.cli.app.main`) turns these into `msgsvc: <message>` plus an optional
-`hint:` line. Nothing here imports requests, rich or typer.
+The CLI's error boundary (`msgsvc.cli.app.run`, through cli/output.py) turns these into
+`msgsvc: <message>` plus an optional `hint:` line; nothing else writes that prefix. Nothing here imports requests, rich or typer.
 """
 
 from __future__ import annotations
@@ -10,30 +10,29 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    OK = 0
-    ERROR = 1  # the API or the network failed, or some items of a bulk job failed (or would)
-    USAGE = 2  # bad arguments or input, or declined at a prompt; nothing was changed
-    NOT_FOUND = 3  # HTTP 404, or no service by that name
-    AUTH = 4  # no credentials (or the keyring cannot give them), or the API said 401/403
-    WAIT_TIMEOUT = 5  # `campaigns wait`: still in review when --timeout ran out
-    CHANGES_PENDING = 6  # plan --detailed-exitcode: the plan has changes (no error uses it)
-    INTERRUPTED = 130  # Ctrl-C
-    BROKEN_PIPE = 141  # stdout's reader went away, as SIGPIPE would
-    TERMINATED = 143  # SIGTERM, handled as Ctrl-C is
+    """Every exit status msgsvc has; each member's `help` is its line of the help's table."""
+
+    help: str
+
+    def __new__(cls, value: int, help: str) -> ExitCode:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.help = help
+        return member
+
+    OK = 0, "success (an empty list too)"
+    ERROR = 1, "API or network error, or some items of a bulk job failed (or would, in a dry run)"
+    USAGE = 2, "usage error, invalid input, or declined at a prompt (nothing was changed)"
+    NOT_FOUND = 3, "not found (HTTP 404, or no service with that name)"
+    AUTH = 4, "authentication: no credentials, an unknown profile, or HTTP 401/403"
+    WAIT_TIMEOUT = 5, "campaigns wait: the campaign was still in review when --timeout ran out"
+    CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
+    INTERRUPTED = 130, "interrupted (Ctrl-C)"
+    BROKEN_PIPE = 141, "the reader of stdout went away (msgsvc ... | head)"
+    TERMINATED = 143, "terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"
 
 
-EXIT_CODE_HELP = """\
-Exit status:
-  0    success (an empty list too)
-  1    API or network error, or some items of a bulk job failed (or would, in a dry run)
-  2    usage error, invalid input, or declined at a prompt (nothing was changed)
-  3    not found (HTTP 404, or no service with that name)
-  4    authentication: no credentials, an unknown profile, or HTTP 401/403
-  5    campaigns wait: the campaign was still in review when --timeout ran out
-  6    plan --detailed-exitcode: changes pending
-  130  interrupted (Ctrl-C)
-  141  the reader of stdout went away (msgsvc ... | head)
-  143  terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"""
+EXIT_CODE_HELP = "Exit status:\n" + "\n".join(f"  {code.value:<4} {code.help}" for code in ExitCode)
 
 
 class MsgsvcError(Exception):

@@ -201,7 +201,7 @@ def test_ctrl_c_finishes_what_is_in_flight_and_marks_the_rest_not_sent(httpserve
     assert executor.interrupted
     assert [(o.input, o.status) for o in outcomes] == [
         (pns[0], "attached"), (pns[1], "attached"), (pns[2], "not sent"), (pns[3], "not sent")]
-    assert notes == ["msgsvc: stopping: waiting for the 1 request(s) already sent"]
+    assert notes == ["stopping: waiting for the 1 request(s) already sent"]
     httpserver.check_assertions()
     assert len(httpserver.log) == 2
 

@@ -46,3 +46,24 @@ def test_debug_after_the_command_installed(profile, httpserver):
     proc = run_installed("services", "list", "--debug")
     assert proc.returncode == 0
     assert "debug: request: GET " in proc.stderr
+
+
+def test_the_global_options_are_declared_once_for_before_and_after_the_command():
+    """The root's options and those every command takes after it come from GLOBAL_OPTIONS:
+    the same names, types, ranges and metavars (only hidden differs)."""
+    from typer.main import get_command
+
+    from msgsvc.cli.app import app
+    from msgsvc.cli.options import AFTER_EVERY_COMMAND, GLOBAL_OPTIONS
+
+    root = get_command(app)
+    before = {p.name: p for p in root.params}
+    assert [name for name in before if name in GLOBAL_OPTIONS] == list(GLOBAL_OPTIONS)
+    leaf = root.get_command(None, "services").get_command(None, "list")
+    after = {p.name: p for p in leaf.params if p.hidden}
+    assert sorted(after) == sorted(AFTER_EVERY_COMMAND)
+    for name, option in after.items():
+        twin = before[name]
+        assert (option.opts, option.metavar, repr(option.type), option.is_flag, option.default) == (
+            twin.opts, twin.metavar, repr(twin.type), twin.is_flag, twin.default), name
+        assert not twin.hidden

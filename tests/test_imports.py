@@ -156,3 +156,33 @@ def test_the_keyring_probe_can_fail(tmp_path):
     """A command that needs the secret does import keyring (and fails: no keyring here)."""
     env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     assert "keyring" in loaded_with_keyring_profile(tmp_path, run_body(["services", "list"], check=False) + "assert code == 4, code\n", env)
+
+
+# --- start-up, in one list: what a Tab press and the help never load --------------------------
+
+NEVER_AT_START = ("requests", "urllib3", "rich", "keyring", "jq", "filelock")
+TAB_PRESS = {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nservices\nget\n", "COMP_CWORD": "3"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "check"),
+    [
+        (["--version"], {}, True),
+        (["--help"], {}, True),
+        (["completion", "bash"], {}, True),
+        ([], TAB_PRESS, False),  # a Tab press answers whatever it can; its status is not the point
+    ],
+    ids=["--version", "--help", "completion bash", "tab press"],
+)
+def test_version_help_completion_and_a_tab_press_load_none_of_the_heavy_modules(tmp_path, argv, env, check):
+    """With a profile whose secret is in the keyring, so that a careless start would load it."""
+    modules = loaded_with_keyring_profile(tmp_path, run_body(argv, check=check), env)
+    assert "msgsvc" in modules and "typer" in modules  # the probe saw the run
+    assert sorted(modules & set(NEVER_AT_START)) == []
+
+
+def test_the_start_up_probe_can_fail(tmp_path):
+    """The same probe, on a command that sends a request, sees requests and urllib3."""
+    modules = loaded_with_keyring_profile(tmp_path, run_body(["services", "list"], check=False),
+                                          {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert {"requests", "urllib3", "keyring"} <= modules

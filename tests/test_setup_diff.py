@@ -284,12 +284,22 @@ def test_applying_a_diff_leaves_nothing_to_do(current, text, prune):
 
 
 def test_names_and_senders_from_the_api_cannot_reach_the_terminal_raw():
-    from msgsvc.setup.diff import as_data, describe
+    """The plan is data; the output module escapes its view and masks the run's secrets."""
+    from msgsvc.cli.output import emit_setup_plan
+    from msgsvc.cli.terminal import Terminal
 
-    current = [svc(A, 'Evil "\x1b[31m', {"alpha-senders": [{"sid": "AI" + "1" * 32, "alpha_sender": "X\x1b]0;t\x07"}]})]
+    current = [svc(A, 'Evil "\x1b[31m tok-s3cret', {"alpha-senders": [{"sid": "AI" + "1" * 32, "alpha_sender": "X\x1b]0;t\x07"}]})]
     result = plan(f'[[services]]\nfriendly_name = "New"\nsid = "{A}"\nsenders.alpha-senders = []\n', current)
-    assert describe(result) == ['~ update "New": friendly_name "Evil \\"\\u001b[31m" -> "New"',
-                                '- detach X\\x1b]0;t\\x07 from "New"']
-    # The diff itself is data: the sender as the API wrote it (JSON and the terminal escape it).
-    assert [a.shown for a in result.senders] == ["X\x1b]0;t\x07"]
+    assert [a.shown for a in result.senders] == ["X\x1b]0;t\x07"]  # the diff keeps the API's text as it is
+    from msgsvc.setup.diff import as_data
+
     assert as_data(result)["changes"][1]["sender"] == "X\x1b]0;t\x07"
+    for stderr in (False, True):
+        term = Terminal.fake()
+        term.secrets.add("tok-s3cret")
+        emit_setup_plan(term, result, "setup.toml", stderr=stderr)
+        assert (term.err if stderr else term.out) == (
+            '~ update "New": friendly_name "Evil \\"\\u001b[31m ***" -> "New"\n'
+            '- detach X\\x1b]0;t\\x07 from "New"\n'
+            "Plan: 0 to create, 1 to update, 0 to attach, 1 to detach, 0 to move, 0 to delete.\n"
+        )

@@ -233,6 +233,19 @@ def test_get_create_update_remember_and_delete_prunes(msgsvc, profile, httpserve
     httpserver.check_assertions()
 
 
+def test_a_command_reads_the_config_once_for_its_settings_and_its_cache(msgsvc, profile, httpserver, monkeypatch):
+    """The cache is told whose services these are by the settings the command resolved."""
+    from msgsvc.local import config
+
+    reads = []
+    real = config.read_config
+    monkeypatch.setattr(config, "read_config", lambda *a, **k: reads.append(1) or real(*a, **k))
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    assert msgsvc("services", "get", SERVICE_SID).code == 0
+    assert cached() == {SERVICE_SID: "Alerts"}
+    assert len(reads) == 1
+
+
 def test_dry_run_leaves_the_cache_alone(msgsvc, profile, httpserver):
     from msgsvc.local import cache
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperArgument, TyperGroup
 
 from msgsvc import __version__
-from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
-from msgsvc.cli.complete import complete_profiles
+from msgsvc.cli.options import check_global, hidden_global_options, with_global_options
 from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError, OutputError
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
@@ -68,28 +66,16 @@ def _set_global(ctx, param, value):
     state = ctx.find_root().obj
     if not isinstance(state, State):  # a sub-app invoked on its own in a test
         return value
-    if param.name == "base_url":
-        from msgsvc.api import validate
-
-        try:
-            value = validate.base_url(value)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
-    elif param.name == "timeout" and not _finite(value):  # NaN passes Click's range check
-        raise typer.BadParameter("nan is not a number of seconds")
-    elif param.name == "debug" and not state.debug:
+    value = check_global(param.name, value)
+    if param.name == "debug" and not state.debug:
         _enable_debug(state.term)
     setattr(state, param.name, value)
     return value
 
 
 def _global_options(command) -> None:
-    """--debug, --base-url, --timeout and --max-retries work after the command too, as --json
-    and --profile do: each leaf command takes them (hidden from its own help; msgsvc --help
-    documents them once)."""
-    from typer._click import types
-    from typer.core import TyperOption
-
+    """The global options work after the command too (see GLOBAL_OPTIONS in options.py):
+    each leaf command takes those it does not declare itself."""
     subcommands = getattr(command, "commands", None)
     if subcommands is not None:
         if type(command) is TyperGroup:
@@ -98,13 +84,7 @@ def _global_options(command) -> None:
             _global_options(sub)
         return
     taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
-    hidden = {"expose_value": False, "hidden": True, "callback": _set_global}
-    made = [
-        TyperOption(param_decls=["--debug", "debug"], is_flag=True, default=False, **hidden),
-        TyperOption(param_decls=["--base-url", "base_url"], metavar="URL", **hidden),
-        TyperOption(param_decls=["--timeout", "timeout"], type=types.FloatRange(*TIMEOUT_RANGE), metavar="SECONDS", **hidden),
-        TyperOption(param_decls=["--max-retries", "max_retries"], type=types.IntRange(*MAX_RETRIES_RANGE), metavar="N", **hidden),
-    ]
+    made = hidden_global_options(_set_global)
     command.params.extend(option for option in made if not set(option.opts) & taken)
 
 
@@ -217,32 +197,22 @@ def _version(ctx: typer.Context, value: bool) -> None:
 
 
 @app.callback()
+@with_global_options
 def root(
     ctx: typer.Context,
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.", autocompletion=complete_profiles, show_default=False)] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")] = False,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=TIMEOUT_RANGE[0], max=TIMEOUT_RANGE[1], help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.", show_default=False)] = None,
-    max_retries: Annotated[Optional[int], typer.Option("--max-retries", metavar="N", min=MAX_RETRIES_RANGE[0], max=MAX_RETRIES_RANGE[1], help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.", show_default=False)] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    **given,
 ) -> None:
-    if timeout is not None and not _finite(timeout):  # NaN passes Click's range check
-        raise typer.BadParameter("nan is not a number of seconds", param_hint="'--timeout'")
-    if base_url is not None:
-        from msgsvc.api import validate
-
+    for name in ("timeout", "base_url"):
         try:
-            base_url = validate.base_url(base_url)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="'--base-url'") from None
-    debug = debug or os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+            given[name] = check_global(name, given[name])
+        except typer.BadParameter as error:
+            error.param_hint = f"'--{name.replace('_', '-')}'"
+            raise
+    debug = given["debug"] or os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
     from msgsvc.cli.state import State
 
-    state = State(
-        term=_term(ctx), profile=profile, json=json_, base_url=base_url, debug=debug, timeout=timeout,
-        max_retries=max_retries,
-    )
+    state = State(term=_term(ctx), **dict(given, debug=debug))
     ctx.obj = state
     if debug:
         _enable_debug(state.term)
@@ -367,39 +337,9 @@ def _invoke_interruptibly(invoke):
     return run_command
 
 
-def _finite(value: float) -> bool:
-    from msgsvc.api.validate import finite  # not on every Tab press
-
-    return finite(value)
-
-
-@contextmanager
-def sigterm_as_ctrl_c() -> Iterator[list[bool]]:
-    """SIGTERM (CI cancelling a job, `timeout`, `docker stop`) stops msgsvc as Ctrl-C does:
-    what is in flight finishes, every value of a bulk job gets its result; the exit status
-    is then 143. Yields [whether SIGTERM came]. Only where signals exist and can be handled
-    (the main thread)."""
-    import signal
-    import threading
-
-    came = [False]
-    sigterm = getattr(signal, "SIGTERM", None)
-    if sigterm is None or threading.current_thread() is not threading.main_thread():
-        yield came
-        return
-
-    def stop(signum, frame) -> None:
-        came[0] = True
-        raise KeyboardInterrupt()
-
-    previous = signal.signal(sigterm, stop)
-    try:
-        yield came
-    finally:
-        signal.signal(sigterm, previous)
-
-
 def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
+    from msgsvc.cli.signals import sigterm_as_ctrl_c
+
     with sigterm_as_ctrl_c() as terminated:
         code = _run_command(term, command, argv, debug)
     if code == ExitCode.INTERRUPTED and terminated[0]:

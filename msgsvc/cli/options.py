@@ -12,6 +12,8 @@ import typer
 
 from msgsvc.cli.complete import complete_profiles, complete_services
 from msgsvc.api.resources import Field, Resource
+from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
+from msgsvc.api.validate import finite
 from msgsvc.cli.state import State
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")]
@@ -20,6 +22,76 @@ ProfileOpt = Annotated[
     typer.Option("--profile", "-p", metavar="NAME", help="Use this profile's credentials and settings.",
                  autocompletion=complete_profiles, show_default=False),
 ]
+
+# The global options, declared once: the root takes each before the command (`msgsvc --help`
+# documents them), and every command takes them after it too: --json and --profile where the
+# command declares them (JsonOpt, ProfileOpt: they are in its help), the others hidden
+# (AFTER_EVERY_COMMAND). {parameter and State attribute: its Annotated type}.
+GLOBAL_OPTIONS: dict[str, Any] = {
+    "profile": ProfileOpt,
+    "json": JsonOpt,
+    "base_url": Annotated[Optional[str], typer.Option(
+        "--base-url", metavar="URL", show_default=False,
+        help="Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.")],
+    "timeout": Annotated[Optional[float], typer.Option(
+        "--timeout", metavar="SECONDS", min=TIMEOUT_RANGE[0], max=TIMEOUT_RANGE[1], show_default=False,
+        help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.")],
+    "max_retries": Annotated[Optional[int], typer.Option(
+        "--max-retries", metavar="N", min=MAX_RETRIES_RANGE[0], max=MAX_RETRIES_RANGE[1], show_default=False,
+        help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.")],
+    "debug": Annotated[bool, typer.Option(
+        "--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")],
+}
+FLAGS = ("json", "debug")  # default False; the others default None
+AFTER_EVERY_COMMAND = ("debug", "base_url", "timeout", "max_retries")
+
+
+def with_global_options(func: Callable) -> Callable:
+    """The root callback with every global option as a keyword parameter (from GLOBAL_OPTIONS)."""
+    signature = inspect.signature(func, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    made = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=name in FLAGS and False or None, annotation=kind)
+            for name, kind in GLOBAL_OPTIONS.items()]
+    params = own[:1] + made + own[1:]  # ctx, the globals, then the root's own (--version)
+    func.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    func.__annotations__ = {p.name: p.annotation for p in params}
+    return func
+
+
+def hidden_global_options(callback: Callable) -> list[Any]:
+    """The AFTER_EVERY_COMMAND options as a leaf command takes them: hidden (msgsvc --help
+    documents them once), each handed to `callback(ctx, param, value)`."""
+    import copy
+    import typing
+
+    from typer.main import get_click_param
+    from typer.models import ParamMeta
+
+    made = []
+    for name in AFTER_EVERY_COMMAND:
+        kind, info = typing.get_args(GLOBAL_OPTIONS[name])  # built as Typer builds an Annotated parameter
+        info = copy.copy(info)
+        info.default = name in FLAGS and False or None
+        option, _ = get_click_param(ParamMeta(name=name, default=info, annotation=kind))
+        option.hidden, option.expose_value, option.callback = True, False, callback
+        made.append(option)
+    return made
+
+
+def check_global(name: str, value: Any) -> Any:
+    """A global option's value as the run uses it; typer.BadParameter when it cannot be."""
+    if name == "timeout" and value is not None and not finite(value):  # NaN passes Click's range check
+        raise typer.BadParameter("nan is not a number of seconds")
+    if name == "base_url" and value is not None:
+        from msgsvc.api import validate
+
+        try:
+            return validate.base_url(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
 FieldsOpt = Annotated[
     Optional[str],

@@ -21,6 +21,7 @@ from msgsvc.api.resources import KEEP, TRUNCATE, WRAP, Column, column_for
 
 if TYPE_CHECKING:
     from msgsvc.errors import MsgsvcWarning
+    from msgsvc.setup.diff import Diff
     from msgsvc.cli.terminal import Terminal
 
 
@@ -43,12 +44,21 @@ def _stderr(term: Terminal, message: str) -> None:
     term.stderr.flush()
 
 
+PREFIX = "msgsvc: "  # what begins every error, warning and remark: written here only, never by the library
+
+
+def remark(term: Terminal, message: str) -> None:
+    """`msgsvc: <message>` on stderr, as an error is said, but nothing with --quiet: something
+    the person should know that is no error (a number not on the account)."""
+    note(term, PREFIX + message)
+
+
 def report(term: Terminal, message: str, hint: str | None = None, *, details: Sequence[str] = ()) -> None:
     """`msgsvc: <message>`, its `details` (one line each) and a `hint:` line on stderr, as
     every error and warning is said (--quiet too). A server may echo what it was sent: a
     secret or a control character never reaches the terminal (_stderr escapes each line,
     and masks secrets)."""
-    _stderr(term, f"msgsvc: {message}")
+    _stderr(term, PREFIX + message)
     for line in details:
         _stderr(term, line)
     if hint:
@@ -244,9 +254,51 @@ def write(term: Terminal, text: str) -> None:
 DIFF_STYLES = {"+": "green", "-": "red", "~": "yellow", ">": "cyan"}
 
 
+def plan_lines(result: Diff) -> list[str]:
+    """A setup plan (msgsvc.setup.diff.Diff) for a person: one line per change, in the order
+    they run (a create lists the fields it sets), names and values as JSON writes them.
+    Not yet escaped: emit_setup_plan does that."""
+
+    def value(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False)
+
+    lines: list[str] = []
+    for action in result.services:
+        if action.action == "create":
+            lines.append(f"+ create service {action.service.label}")
+            lines.extend(f"    {key} = {value(v)}" for key, v in action.after.items() if key != "friendly_name")
+        elif action.action == "update":
+            lines.extend(f"~ update {action.service.label}: {key} {value(action.before[key])} -> {value(v)}"
+                         for key, v in action.after.items())
+    for action in result.senders:
+        if action.action == "attach":
+            lines.append(f"+ attach {action.shown} to {action.service.label}")
+        elif action.action == "detach":
+            lines.append(f"- detach {action.shown} from {action.service.label}")
+        else:
+            lines.append(f"> move {action.shown} from {action.source.label} to {action.service.label}")
+    for action in result.services:
+        if action.action == "delete":
+            guard = "; registered for US A2P 10DLC: needs --force" if action.a2p else ""
+            lines.append(f"- delete service {action.service.label} (--prune{guard})")
+    return lines
+
+
+def emit_setup_plan(term: Terminal, result: Diff, file_name: str, *, stderr: bool = False) -> None:
+    """The plan of `msgsvc plan` (stdout) and of `apply` before it asks (stderr): its lines
+    and a count, or that nothing changes; escaped and secrets masked, as every view is."""
+    if result.empty:
+        lines = [f"No changes: the account matches {file_name}."]
+    else:
+        from msgsvc.jobs.changes import plan_summary
+
+        lines = [*plan_lines(result), plan_summary(result.counts())]
+    emit_diff(term, [term.escape(line) for line in lines], stderr=stderr)
+
+
 def emit_diff(term: Terminal, lines: Sequence[str], *, stderr: bool = False) -> None:
-    """A plan, one change per line (`+ create ...`, `- detach ...`): coloured by its first
-    character on a terminal, as is elsewhere. Lines are never folded."""
+    """Lines already escaped, one change each (`+ create ...`, `- detach ...`): coloured by
+    their first character on a terminal, as is elsewhere. Lines are never folded."""
     if not (term.stderr_tty if stderr else term.stdout_tty):
         text = "".join(line + "\n" for line in lines)
         if stderr:

@@ -25,6 +25,14 @@ class State:
     fields: tuple[str, ...] | None = None  # --fields, checked
     jq: str | None = None  # --jq, compiled once already
     _client: Client | None = None
+    _resolved: Resolved | None = None  # the settings client() was built from: config.toml read once
+
+    def cache_scope(self) -> str | None:
+        """Whose completion cache this command updates, from the settings it resolved (the
+        config is not read again); None before client() or without credentials."""
+        from msgsvc.local.cache import scope_of
+
+        return scope_of(self._resolved)
 
     def flags(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "timeout": self.timeout, "max_retries": self.max_retries}
@@ -44,7 +52,7 @@ class State:
 
             from msgsvc.local.config import SECRET_KEYS, client_settings
 
-            resolved = self.resolve()
+            resolved = self._resolved = self.resolve()
             for key in SECRET_KEYS:  # masked from here on: checking the settings may fail
                 if isinstance(resolved.get(key), str):
                     self.term.secrets.add(resolved.get(key))

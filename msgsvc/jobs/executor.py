@@ -89,7 +89,7 @@ class Executor:
             if throttle is not None:  # what waits out a 429 was not processed: not sent
                 throttle.cancel()
             if in_flight:
-                self.note(f"msgsvc: stopping: waiting for the {in_flight} request(s) already sent")
+                self.note(f"stopping: waiting for the {in_flight} request(s) already sent")
 
         with self.progress(_label(changes), len(changes)) as advance:
             try:

@@ -20,14 +20,22 @@ MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
 
 
 def scope(profile: str | None = None) -> str | None:
-    """Whose services: 'profile-NAME', or 'account-AC...' for credentials from the environment.
-    None when no credentials apply. Reads the config without printing anything."""
+    """Whose services, for a Tab press (which has no command's settings): the config read
+    here, without printing anything and never the keyring. See scope_of."""
     from msgsvc.local import config
 
-    resolved = config.resolve(
+    return scope_of(config.resolve(
         profile_flag=profile, data=config.read_config(), require_credentials=False,
         secrets=False,  # never the keyring: tab completion reads this
-    )
+    ))
+
+
+def scope_of(resolved: Any) -> str | None:
+    """Whose services, from the settings a command resolved (msgsvc.local.config.Resolved):
+    'profile-NAME', or 'account-AC...' for credentials from the environment; None when no
+    credentials apply. A command resolves its config once and hands the result here."""
+    if resolved is None:
+        return None
     if resolved.profile is not None:
         return f"profile-{resolved.profile.value}"
     account = resolved.get("account_sid")
@@ -75,11 +83,10 @@ def _save(scope_name: str, services: dict[str, str]) -> None:
     write_private(path, text, fsync=False)
 
 
-def _update(profile: str | None, change: Any, kind: str | None = None) -> None:
-    """Apply `change(entries) -> entries` to a cache of `profile` (None: the credentials in
-    effect): its services, or the table `kind` (see load_table); never raises."""
+def _update(name: str | None, change: Any, kind: str | None = None) -> None:
+    """Apply `change(entries) -> entries` to the cache of scope `name` (see scope_of; None:
+    nothing to do): its services, or the table `kind` (see load_table); never raises."""
     try:
-        name = scope(profile)
         if name is None:
             return
         if kind is None:
@@ -96,7 +103,7 @@ def _entry(record: Any) -> tuple[str, str] | None:
     return None
 
 
-def remember(profile: str | None, record: dict) -> dict:
+def remember(scope_name: str | None, record: dict) -> dict:
     """Record one service the API returned (get, create, update); return it unchanged."""
     entry = _entry(record)
     if entry is not None:
@@ -106,21 +113,21 @@ def remember(profile: str | None, record: dict) -> dict:
             services[entry[0]] = entry[1]
             return services
 
-        _update(profile, change)
+        _update(scope_name, change)
     return record
 
 
-def forget(profile: str | None, sid: str) -> None:
+def forget(scope_name: str | None, sid: str) -> None:
     """Drop a deleted service."""
 
     def change(services: dict[str, str]) -> dict[str, str]:
         services.pop(sid, None)
         return services
 
-    _update(profile, change)
+    _update(scope_name, change)
 
 
-def remember_listing(profile: str | None, records: list[dict], *, limit: int | None) -> None:
+def remember_listing(scope_name: str | None, records: list[dict], *, limit: int | None) -> None:
     """Record a listing that was shown: a complete one (no limit, or fewer records than the
     limit) replaces the cache, a partial one is merged. Only the newest MAX_ENTRIES count."""
     complete = limit is None or len(records) < limit
@@ -134,7 +141,7 @@ def remember_listing(profile: str | None, records: list[dict], *, limit: int | N
             services[sid] = name
         return services
 
-    _update(profile, change)
+    _update(scope_name, change)
 
 
 # --- other small tables for completion: brands, use cases -----------------------------------
@@ -182,7 +189,7 @@ def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
     write_private(path, body, fsync=False)
 
 
-def remember_table(profile: str | None, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
+def remember_table(scope_name: str | None, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
     """Record what a command listed: the whole table (`replace`), or entries merged in.
     Never raises."""
 
@@ -194,4 +201,4 @@ def remember_table(profile: str | None, kind: str, entries: dict[str, str], *, r
                 table[key] = " ".join(text.split())
         return table
 
-    _update(profile, change, kind)
+    _update(scope_name, change, kind)

@@ -61,8 +61,8 @@ class Target:
 
     @property
     def label(self) -> str:
-        """The name in double quotes, as JSON writes it: a quote, a backslash or a control
-        character in a name from the API cannot break the line or reach the terminal."""
+        """The name in double quotes, as JSON writes it: a quote or a backslash in a name
+        cannot make a sentence ambiguous. (What reaches a terminal is escaped by the CLI.)"""
         return json.dumps(self.name, ensure_ascii=False)
 
 
@@ -145,12 +145,6 @@ def sender_keys(kind: SenderKind, record: Mapping[str, Any]) -> tuple[tuple, ...
     if isinstance(value, str) and value:
         keys.append(("value", value, (record.get("iso_country_code") or "") if kind.country else ""))
     return tuple(keys)
-
-
-def printable(text: str) -> str:
-    """Text from the API with its control characters written as escapes (\\x1b, \\n): used
-    only by the plan's lines below (describe, blockers), never in the diff's data."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def shown(kind: SenderKind, record: Mapping[str, Any]) -> str:
@@ -375,50 +369,15 @@ def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[
 # --- the plan for people and for scripts -------------------------------------------------------
 
 
-def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def describe(result: Diff) -> list[str]:
-    """One line per change, in the order they run (a create lists the fields it sets)."""
-    lines: list[str] = []
-    for action in result.services:
-        if action.action == "create":
-            lines.append(f"+ create service {action.service.label}")
-            lines.extend(f"    {key} = {_value(value)}" for key, value in action.after.items() if key != "friendly_name")
-        elif action.action == "update":
-            lines.extend(f"~ update {action.service.label}: {key} {_value(action.before[key])} -> {_value(value)}"
-                         for key, value in action.after.items())
-    for action in result.senders:
-        if action.action == "attach":
-            lines.append(f"+ attach {printable(action.shown)} to {action.service.label}")
-        elif action.action == "detach":
-            lines.append(f"- detach {printable(action.shown)} from {action.service.label}")
-        else:
-            lines.append(f"> move {printable(action.shown)} from {action.source.label} to {action.service.label}")  # type: ignore[union-attr]
-    for action in result.services:
-        if action.action == "delete":
-            guard = "; registered for US A2P 10DLC: needs --force" if action.a2p else ""
-            lines.append(f"- delete service {action.service.label} (--prune{guard})")
-    return lines
-
-
-def summary(result: Diff) -> str:
-    """The plan's one-line count (jobs.changes.plan_summary)."""
-    from msgsvc.jobs.changes import plan_summary
-
-    return plan_summary(result.counts())
-
-
 def blockers(result: Diff) -> list[tuple[int, str]]:
     """What must be fixed before anything may be sent: (line, sentence), in line order."""
     found = list(result.errors)
     for conflict in result.conflicts:
-        found.append((conflict.line, f"{conflict.kind}: {printable(conflict.shown)} is in {conflict.holder.label} "
+        found.append((conflict.line, f"{conflict.kind}: {conflict.shown} is in {conflict.holder.label} "
                                      f"({conflict.holder.sid}), which the file does not manage; add that service "
                                      "to the file, or take it with --move-from-unmanaged"))
     for unknown in result.unknown:
-        found.append((unknown.line, f"{unknown.kind}: {printable(unknown.shown)} {unknown.reason}"))
+        found.append((unknown.line, f"{unknown.kind}: {unknown.shown} {unknown.reason}"))
     return sorted(found)
 
 

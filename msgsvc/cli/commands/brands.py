@@ -37,7 +37,7 @@ BrandArg = Annotated[
 def _remember(state, brands: list[dict], *, complete: bool) -> None:
     from msgsvc.local import cache
 
-    cache.remember_table(state.profile, "brands", {str(b.get("sid")): brand_label(b) for b in brands}, replace=complete)
+    cache.remember_table(state.cache_scope(), "brands", {str(b.get("sid")): brand_label(b) for b in brands}, replace=complete)
 
 
 def brand_label(brand: dict) -> str:

@@ -308,20 +308,18 @@ def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = Fals
         msgsvc campaigns delete MG0123456789abcdef0123456789abcdef --yes
     """
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
-    from msgsvc.cli.output import confirm, note
+    from msgsvc.cli.jobs import consent
+    from msgsvc.cli.output import note, remark
 
-    if not yes and not state.dry_run and not state.term.stdin_tty:
-        raise UsageError("refusing to delete a campaign without confirmation", hint="add --yes to delete from a script")
+    ask = consent(state, yes, "delete", what="a campaign")
     client = state.client()
     sid, name = _service(client, service)
     campaign = _campaign_of(client, sid, name)["sid"]
     if state.dry_run:
         _change(state, "delete", sid, campaign)
         return
-    note(state.term, "msgsvc: warning: " + DELETE_WARNING.format(campaign=campaign, sid=sid, name=name))
-    if not yes and not confirm(state.term, f"Delete campaign {campaign} of {sid} ({name})?"):
-        note(state.term, "Nothing deleted.")
-        raise typer.Exit(ExitCode.USAGE)
+    remark(state.term, "warning: " + DELETE_WARNING.format(campaign=campaign, sid=sid, name=name))
+    ask(f"Delete campaign {campaign} of {sid} ({name})?")
     _change(state, "delete", sid, campaign)
     note(state.term, f"Deleted campaign {campaign} of {sid} ({name}); the service is no longer registered for US A2P 10DLC")
 
@@ -420,5 +418,5 @@ def campaigns_usecases(
     columns = (Column("CODE", "code", fit=KEEP), Column("NAME", "name"),
                Column("POST APPROVAL", "post_approval_required", fit=KEEP), Column("DESCRIPTION", "description"))
     emit_records(state.term, usecases, columns, as_json=state.json)
-    cache.remember_table(state.profile, "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
+    cache.remember_table(state.cache_scope(), "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
 

@@ -19,6 +19,7 @@ from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt,
     check, columns_help, list_limit, list_options, use,
 )
+from msgsvc.cli.jobs import consent, finish, library_note, run
 from msgsvc.api.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
     COUNTRY, SenderKind,
@@ -85,7 +86,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
         state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
                     quiet=quiet)
         refs = _refs(state.term, kind, values, from_file, attach=True)
-        _bulk(state, kind, service, refs, attach=True, country=country, concurrency=concurrency, yes=True)
+        _bulk(state, kind, service, refs, attach=True, country=country, concurrency=concurrency)
 
     def detach(
         ctx: typer.Context,
@@ -105,9 +106,8 @@ def make_app(kind: SenderKind) -> typer.Typer:
         state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
                     quiet=quiet)
         refs = _refs(state.term, kind, values, from_file, attach=False)
-        if not yes and not state.dry_run and not state.term.stdin_tty:
-            raise UsageError("refusing to detach without confirmation", hint="add --yes to detach from a script")
-        _bulk(state, kind, service, refs, attach=False, country=country, concurrency=concurrency, yes=yes)
+        ask = consent(state, yes, "detach")
+        _bulk(state, kind, service, refs, attach=False, country=country, concurrency=concurrency, ask=ask)
 
     def list_(
         ctx: typer.Context,
@@ -209,8 +209,6 @@ Example:
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"
         app.command(verb, help=help_text)(func)
     if kind is NUMBERS:
-        from msgsvc.cli.commands.setup import numbers_find
-
         app.command("find")(numbers_find)
     return app
 
@@ -288,7 +286,7 @@ def _read_lines(term, path: str) -> List[tuple]:
 
 
 def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: bool,
-          country: Optional[str], concurrency: int, yes: bool) -> None:
+          country: Optional[str], concurrency: int, ask: Optional[Callable[[str], None]] = None) -> None:
     from msgsvc.cli import output
     from msgsvc.jobs import changes as plan
     from msgsvc.jobs.executor import Executor
@@ -306,53 +304,28 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         requests = plan.dry_run(planned.changes, client.base())
         outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
         sent_for = {change.inputs[0]: request for change, request in zip(planned.changes, requests)}
-        records = [dict(o.record(), request=sent_for.get(o.input)) for o in outcomes]
-        _results(state, records)
-        output.note(term, f"Dry run: {pending} request(s) not sent; " + plan.summary(outcomes))
-        if any(o.status == plan.FAILED for o in outcomes):
-            raise typer.Exit(ExitCode.ERROR)
+        finish(state, [dict(o.record(), request=sent_for.get(o.input)) for o in outcomes], plan.RESULT_COLUMNS,
+               summary=f"Dry run: {pending} request(s) not sent; " + plan.summary(outcomes),
+               failed=any(o.status == plan.FAILED for o in outcomes))
         return
-    if not attach and not yes and pending:
+    if ask is not None and pending:
         count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
-        if not output.confirm(term, f"Detach {count} from {_named(service, service_sid)}?"):
-            output.note(term, "Nothing detached.")
-            raise typer.Exit(ExitCode.USAGE)
+        ask(f"Detach {count} from {_named(service, service_sid)}?")
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
-                        note=functools.partial(output.note, term))
-    from msgsvc.cli.app import sigterm_as_ctrl_c
-
-    with sigterm_as_ctrl_c() as terminated:
-        outcomes = planned.results(executor.run(planned.changes))
-    _results(state, [o.record() for o in outcomes])
-    output.note(term, plan.summary(outcomes))
-    if executor.stopped_by is not None:  # a 401/403: every result is shown, then the error
-        raise executor.stopped_by
-    if executor.interrupted:  # every value still has its result: what was done, and 'not sent'
-        from msgsvc.errors import Interrupted, Terminated
-
-        raise (Terminated if terminated[0] else Interrupted)(
-            f"{'terminated' if terminated[0] else 'interrupted'}: the {kind.plural} marked 'not sent' were left as they were",
-            hint="run the same command again to finish: what is done already is reported, not sent twice",
-        )
+                        note=library_note(term))
+    outcomes, terminated = run(lambda: planned.results(executor.run(planned.changes)))
+    pool_full = None
     if executor.full_pools:  # 21714: the attaches after it were not sent
-        from msgsvc.errors import MsgsvcError
-
         held = sum(1 for o in outcomes if o.status == plan.NOT_SENT)
         left = f": {held} {kind.what if held == 1 else kind.plural} not sent" if held else ""
-        raise MsgsvcError(
-            f"the service's pool is full (21714){left}",
-            hint=f"detach {kind.plural} {service_sid} no longer needs, or attach the rest to another service; "
-                 "then run the same command again",
-        )
-    if any(o.status == plan.FAILED for o in outcomes):
-        raise typer.Exit(ExitCode.ERROR)
-
-
-def _results(state, records: List[dict]) -> None:
-    from msgsvc.cli import output
-    from msgsvc.jobs import changes as plan
-
-    output.emit_records(state.term, records, plan.RESULT_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
+        pool_full = (f"the service's pool is full (21714){left}",
+                     f"detach {kind.plural} {service_sid} no longer needs, or attach the rest to another service; "
+                     "then run the same command again")
+    finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
+           failed=any(o.status == plan.FAILED for o in outcomes), stopped_by=executor.stopped_by,
+           interrupted=executor.interrupted, terminated=terminated, left=kind.plural,
+           again="run the same command again to finish: what is done already is reported, not sent twice",
+           pool_full=pool_full)
 
 
 def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str]) -> dict:
@@ -381,6 +354,52 @@ def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str
         if error.status == 404:
             raise NotFoundError(f"{ref.raw} is not attached to {named}", hint=listed) from None
         raise
+
+
+# --- numbers find --------------------------------------------------------------------------
+
+
+def numbers_find(
+    ctx: typer.Context,
+    values: Annotated[List[str], typer.Argument(metavar="NUMBER...", help="E.164 numbers (+15017122661) or PN... SIDs.",
+                                                show_default=False)],
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Find which service holds each phone number, if any.
+
+    The API has no reverse look-up: this lists the services and their phone numbers,
+    concurrently. Prints input, number SID, phone number, service SID and service name
+    (empty for a number in no service). A number the account does not own is reported on
+    stderr and the exit status is 3.
+
+    Example:
+
+    \b
+        msgsvc numbers find +15017122661 PN0123456789abcdef0123456789abcdef
+    """
+    from msgsvc.setup import read as setup_read
+
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=[c.key for c in setup_read.FIND_COLUMNS], jq=jq)
+    refs = []
+    for value in values:
+        try:
+            refs.append(NUMBERS.parse(value, attach=False))
+        except ValueError as exc:
+            raise UsageError(_sentence(value, exc), hint="nothing was sent") from None
+    from msgsvc.cli import output
+
+    term = state.term
+    rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency, progress=functools.partial(output.progress, term))
+    columns = setup_read.FIND_COLUMNS
+    output.emit_records(term, rows, columns, as_json=state.json, fields=state.fields, jq=state.jq)
+    for ref in missing:
+        output.remark(term, f"{term.escape(ref.raw)} is not a number on this account")
+    if missing:
+        raise typer.Exit(ExitCode.NOT_FOUND)
 
 
 def _named(service: str, service_sid: str) -> str:

@@ -5,7 +5,8 @@ from typing import Annotated, Any
 import typer
 
 from msgsvc.local import cache
-from msgsvc.errors import ExitCode, UsageError
+from msgsvc.cli.jobs import A2P_WARNING, consent
+from msgsvc.errors import UsageError
 from msgsvc.cli.options import (
     DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
     list_options, outcome_unknown_hint, use, with_field_options,
@@ -51,7 +52,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
         f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
     ):
         service = _send(client, change)
-    cache.remember(state.profile, service)
+    cache.remember(state.cache_scope(), service)
     emit_record(state.term, service, as_json=state.json)
     if not state.json:
         note(state.term, f"Created {service.get('sid')} ({service.get('friendly_name')})")
@@ -77,7 +78,7 @@ def services_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = No
     from msgsvc.cli.output import emit_record
 
     client = state.client()
-    record = cache.remember(state.profile, client.get_service(resolve_service(client, service)))
+    record = cache.remember(state.cache_scope(), client.get_service(resolve_service(client, service)))
     emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
     if record.get("us_app_to_person_registered") and not state.json and not state.fields and state.term.stdout_tty:
         _campaign_line(state.term, client, record)
@@ -124,7 +125,7 @@ def services_list(
     shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
                          as_json=state.json, fields=state.fields, jq=state.jq,
                          empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
-    cache.remember_listing(state.profile, shown, limit=limit)
+    cache.remember_listing(state.cache_scope(), shown, limit=limit)
 
 
 @app.command("usecases")
@@ -143,7 +144,7 @@ def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: Profi
     usecases = state.client().service_usecases()
     columns = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
     emit_records(state.term, usecases, columns, as_json=state.json)
-    cache.remember_table(state.profile, "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
+    cache.remember_table(state.cache_scope(), "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
 
 
 @app.command("update")
@@ -175,7 +176,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
         return _dry_run(state, change)
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
         updated = _send(client, change)
-    cache.remember(state.profile, updated)
+    cache.remember(state.cache_scope(), updated)
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
         note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
@@ -183,13 +184,6 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
 
 services_list.__doc__ = services_list.__doc__.replace("{columns}", columns_help(SERVICE.columns, SERVICE.keys))
 services_get.__doc__ = services_get.__doc__.replace("{fields}", ", ".join(SERVICE.keys))
-
-
-A2P_WARNING = (
-    "{sid} ({name}) is registered for US A2P 10DLC: deleting it deletes its A2P campaign and "
-    "immediately halts all US A2P 10DLC messaging through it; a new campaign must be created "
-    "and registered again, which can take several days"
-)
 
 
 @app.command("delete")
@@ -213,12 +207,11 @@ def services_delete(
     \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
     """
-    from msgsvc.cli.output import confirm, note
+    from msgsvc.cli.output import note
     from msgsvc.jobs.changes import DELETE, Change
 
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
-    if not yes and not state.dry_run and not state.term.stdin_tty:
-        raise UsageError("refusing to delete without confirmation", hint="add --yes to delete from a script")
+    ask = consent(state, yes, "delete")
     client = state.client()
     sid = resolve_service(client, service)
     current = client.get_service(sid)
@@ -231,10 +224,7 @@ def services_delete(
     change = Change(DELETE, SERVICE.name, service=sid, target=sid, inputs=(service,))
     if state.dry_run:
         return _dry_run(state, change)
-    if not yes:
-        if not confirm(state.term, f"Delete {sid} ({name})?"):
-            note(state.term, "Nothing deleted.")
-            raise typer.Exit(ExitCode.USAGE)
+    ask(f"Delete {sid} ({name})?")
     from msgsvc.errors import ApiError
 
     try:
@@ -246,7 +236,7 @@ def services_delete(
         # It was there a moment ago: an attempt whose answer was lost (then retried), or
         # someone else, deleted it. Either way it is gone, as asked.
         gone = "; the DELETE found it already gone"
-    cache.forget(state.profile, sid)
+    cache.forget(state.cache_scope(), sid)
     note(state.term, f"Deleted {sid} ({name}){gone}")
 
 

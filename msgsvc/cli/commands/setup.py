@@ -1,4 +1,4 @@
-"""msgsvc export | plan | apply, and msgsvc numbers find: the messaging setup as code.
+"""msgsvc export | plan | apply: the messaging setup as code.
 
 Each command parses, calls the library (setup_file, setup_read, setup_diff, setup_apply) and
 renders through msgsvc/cli/output.py.
@@ -9,6 +9,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from msgsvc.errors import ExitCode, UsageError
+from msgsvc.cli.jobs import A2P_WARNING, consent, finish, library_note, run
 from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
 
 FileArg = Annotated[
@@ -64,7 +65,7 @@ def export(
                                       progress=_progress(term))
     doc, shared = setup_export.document(((c.record, c.senders) for c in current), with_sids=with_sids)
     for name in shared:
-        output.note(term, f"msgsvc: several services are named {term.escape(repr(name))}: they are written with their sid")
+        output.remark(term, f"several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_export.render(doc, as_json=as_json)
     if out is not None:
         from pathlib import Path
@@ -102,16 +103,13 @@ def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int):
 
 def _show_plan(term, desired, result, *, as_json: bool, to_stderr: bool = False) -> None:
     from msgsvc.cli import output
-    from msgsvc.setup import diff as setup_diff
 
     if as_json:
+        from msgsvc.setup import diff as setup_diff
+
         output.emit_json(term, setup_diff.as_data(result))
         return
-    if result.empty:
-        lines = [f"No changes: the account matches {desired.name}."]
-    else:
-        lines = [*setup_diff.describe(result), setup_diff.summary(result)]
-    output.emit_diff(term, lines, stderr=to_stderr)
+    output.emit_setup_plan(term, result, desired.name, stderr=to_stderr)
 
 
 def plan(
@@ -186,8 +184,6 @@ def apply(
         return
     guarded = [a for a in result.services if a.action == "delete" and a.a2p]
     if guarded and not force:
-        from msgsvc.cli.commands.services import A2P_WARNING
-
         first = guarded[0].service
         more = f" (and {len(guarded) - 1} more)" if len(guarded) > 1 else ""
         raise UsageError(A2P_WARNING.format(sid=first.sid, name=first.name) + more,
@@ -197,81 +193,17 @@ def apply(
         if state.json:
             output.emit_json(term, [])
         return
-    if not yes and not term.stdin_tty:
-        raise UsageError("refusing to apply without confirmation", hint="add --yes to apply from a script")
+    ask = consent(state, yes, "apply", dry_run=False)
     if not yes or not term.quiet:  # -q --yes: nothing but the results; a question shows what it asks about
         _show_plan(term, desired, result, as_json=False, to_stderr=True)
-    if not yes:
-        count = sum(result.counts().values())
-        if not output.confirm(term, f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?"):
-            output.note(term, "Nothing applied.")
-            raise typer.Exit(ExitCode.USAGE)
-    import functools
-
+    count = sum(result.counts().values())
+    ask(f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?")
     applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
-                                  note=functools.partial(output.note, term))
-    from msgsvc.cli.app import sigterm_as_ctrl_c
+                                  note=library_note(term))
+    results, terminated = run(lambda: applier.run(result))
+    from msgsvc.jobs import changes
 
-    with sigterm_as_ctrl_c() as terminated:
-        results = applier.run(result)
-    columns = setup_apply.RESULT_COLUMNS
-    output.emit_records(term, [r.record() for r in results], columns, as_json=state.json, fields=state.fields, jq=state.jq)
-    from msgsvc.jobs.changes import summary
-
-    output.note(term, summary(results))
-    if applier.stopped_by is not None:  # a 401/403: every result is shown, then the error
-        raise applier.stopped_by
-    if applier.interrupted:
-        from msgsvc.errors import Interrupted, Terminated
-
-        raise (Terminated if terminated[0] else Interrupted)(
-            f"{'terminated' if terminated[0] else 'interrupted'}: the changes marked 'not sent' were left as they were",
-            hint="run the same apply again to finish: it plans against what the account has become")
-    if any(r.status == setup_apply.FAILED for r in results):
-        raise typer.Exit(ExitCode.ERROR)
-
-
-def numbers_find(
-    ctx: typer.Context,
-    values: Annotated[List[str], typer.Argument(metavar="NUMBER...", help="E.164 numbers (+15017122661) or PN... SIDs.",
-                                                show_default=False)],
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    fields: FieldsOpt = None,
-    jq: JqOpt = None,
-    json_: JsonOpt = False,
-    profile: ProfileOpt = None,
-) -> None:
-    """Find which service holds each phone number, if any.
-
-    The API has no reverse look-up: this lists the services and their phone numbers,
-    concurrently. Prints input, number SID, phone number, service SID and service name
-    (empty for a number in no service). A number the account does not own is reported on
-    stderr and the exit status is 3.
-
-    Example:
-
-    \b
-        msgsvc numbers find +15017122661 PN0123456789abcdef0123456789abcdef
-    """
-    from msgsvc.setup import read as setup_read
-    from msgsvc.api.senders import NUMBERS
-
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=[c.key for c in setup_read.FIND_COLUMNS], jq=jq)
-    refs = []
-    for value in values:
-        try:
-            refs.append(NUMBERS.parse(value, attach=False))
-        except ValueError as exc:
-            text = str(exc)
-            raise UsageError(text if repr(value.strip()) in text else f"{value!r} {text}",
-                             hint="nothing was sent") from None
-    from msgsvc.cli import output
-
-    term = state.term
-    rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency, progress=_progress(term))
-    columns = setup_read.FIND_COLUMNS
-    output.emit_records(term, rows, columns, as_json=state.json, fields=state.fields, jq=state.jq)
-    for ref in missing:
-        output.note(term, f"msgsvc: {term.escape(ref.raw)} is not a number on this account")
-    if missing:
-        raise typer.Exit(ExitCode.NOT_FOUND)
+    finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),
+           failed=any(r.status == setup_apply.FAILED for r in results), stopped_by=applier.stopped_by,
+           interrupted=applier.interrupted, terminated=terminated, left="changes",
+           again="run the same apply again to finish: it plans against what the account has become")
