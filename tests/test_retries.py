@@ -461,3 +461,20 @@ def test_region_or_edge_that_is_not_a_host_label_is_refused_before_sending(msgsv
         f"msgsvc: {setting} from env {var}: {value!r} is not a region or edge name "
         "(letters, digits and '-')\n"
     )
+
+
+@pytest.mark.parametrize(("delay", "shown"), [(0.25, "0.2"), (0.5, "0.5"), (0.94, "0.9"), (0.97, "1"), (1.0, "1"), (2.4, "2")])
+def test_a_retry_note_rounds_once(delay, shown):
+    """0.97 s is "1 s", never "1.0 s": the note is rounded once, then chosen by its size."""
+    from msgsvc.api.retry import retry_note
+
+    assert retry_note(delay, "timed out") == f"retrying in {shown} s (timed out)"
+
+
+def test_booleans_are_written_true_and_false_everywhere():
+    """One rule (api.validate.as_text) for the form, the executor's check and the views."""
+    from msgsvc.api.resources import SERVICE
+    from msgsvc.api.validate import as_text
+
+    assert [as_text(True), as_text(False), as_text(3), as_text("x")] == ["true", "false", "3", "x"]
+    assert SERVICE.form({"sticky_sender": False, "validity_period": 5}) == [("StickySender", "false"), ("ValidityPeriod", "5")]

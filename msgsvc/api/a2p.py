@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from msgsvc.api.resources import CAMPAIGN
+from msgsvc.api import validate
 from msgsvc.api.validate import is_sid
 
 _FIELDS = {field.wire: field for field in CAMPAIGN.fields}
@@ -140,13 +141,6 @@ def campaign_problems(values: Mapping[str, Any], *, required: Iterable[str] = ()
     return found
 
 
-def to_wire(value: Any) -> str:
-    """One form value: booleans as true/false, everything else as text."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def campaign_form(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The form body of a create or update: one pair per value given, a list-valued field
     as one pair per item (`MessageSamples=a&MessageSamples=b`), in the order of `values`."""
@@ -155,9 +149,9 @@ def campaign_form(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         if value is None:
             continue
         if isinstance(value, (list, tuple)):
-            pairs.extend((name, to_wire(item)) for item in value)
+            pairs.extend((name, validate.as_text(item)) for item in value)
         else:
-            pairs.append((name, to_wire(value)))
+            pairs.append((name, validate.as_text(value)))
     return pairs
 
 

@@ -69,7 +69,7 @@ class Field:
         """The form values: one per item of a `many` field, booleans as true/false,
         integers as decimal strings."""
         items = list(value) if self.many else [value]
-        return ["true" if v is True else "false" if v is False else str(v) for v in items]
+        return [validate.as_text(v) for v in items]
 
     def clean(self, value: Any) -> Any:
         """Validate a value given by the user (each item of a `many` field); raise ValueError

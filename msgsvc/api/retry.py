@@ -234,7 +234,7 @@ BACKOFF_MAX = 30.0
 
 def retry_note(delay: float, why: str) -> str:
     """`retrying in 2 s (connection refused)`: what a person sees while a retry waits."""
-    shown = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+    shown = f"{delay:.0f}" if round(delay, 1) >= 1 else f"{delay:.1f}"  # 0.97 is "1 s", not "1.0 s"
     return f"retrying in {shown} s ({why})"
 
 

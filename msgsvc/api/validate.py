@@ -4,6 +4,7 @@ raises ValueError with a sentence that the caller prefixes with the option's nam
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # Any two capital letters and 32 hexadecimal digits: which prefixes name what is said by the
 # resource declarations (msgsvc/api/resources.py), not here.
@@ -29,6 +30,14 @@ def finite(value: float) -> bool:
     import math
 
     return math.isfinite(value)
+
+
+def as_text(value: Any) -> str:
+    """A scalar as Twilio's forms and msgsvc's views write it: booleans as true/false, numbers
+    in decimal. The one home of that rule (forms, tables, TSV, the executor's checks)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def is_sid(value: str, prefix: str) -> bool:

@@ -147,13 +147,13 @@ def cell(term: Terminal, value: Any, *, tsv: bool = False) -> str:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, list):
         return ",".join(_text(v) for v in value)
     if isinstance(value, dict):
         return dumps(value)
-    return str(value)
+    from msgsvc.api.validate import as_text
+
+    return as_text(value)
 
 
 def emit_records(

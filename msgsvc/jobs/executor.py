@@ -27,6 +27,7 @@ from msgsvc.jobs.changes import (
     NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal,
 )
 from msgsvc.api.resources import RESOURCES, form_dict
+from msgsvc.api.validate import as_text
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
 
 # 80104 "PhoneNumber has already been added to Service" (the contract); 21710 "Phone Number
@@ -207,11 +208,9 @@ def _text(value: Any) -> str:
     """A field as the form writes it: true/false, numbers in decimal, null empty."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, list):
         return "\n".join(_text(item) for item in value)
-    return str(value)
+    return as_text(value)
 
 
 def _label(changes: list[Change]) -> str:
