@@ -6,15 +6,16 @@ from __future__ import annotations
 import functools
 import inspect
 from contextlib import contextmanager
-from typing import Annotated, Any, Callable, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, List, Optional, Sequence
 
 import typer
 
 from msgsvc.cli.complete import complete_profiles, complete_services
-from msgsvc.api.resources import Field, Resource
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
-from msgsvc.api.validate import finite
-from msgsvc.cli.state import State
+
+if TYPE_CHECKING:  # imported where used: --version and a Tab press need neither
+    from msgsvc.api.resources import Field, Resource
+    from msgsvc.cli.state import State
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")]
 ProfileOpt = Annotated[
@@ -80,6 +81,8 @@ def hidden_global_options(callback: Callable) -> list[Any]:
 
 def check_global(name: str, value: Any) -> Any:
     """A global option's value as the run uses it; typer.BadParameter when it cannot be."""
+    from msgsvc.api.validate import finite
+
     if name == "timeout" and value is not None and not finite(value):  # NaN passes Click's range check
         raise typer.BadParameter("nan is not a number of seconds")
     if name == "base_url" and value is not None:
@@ -191,6 +194,8 @@ def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, 
     `fields` (--fields) is checked against the `valid` keys and `jq` compiled, before anything
     is sent; --jq implies --json; --quiet keeps notes off stderr."""
     state = ctx.find_root().obj
+    from msgsvc.cli.state import State
+
     if not isinstance(state, State):  # invoked without the root callback (tests of a sub-app)
         state = ctx.find_root().obj = State()
     if json_:
