@@ -283,7 +283,7 @@ def test_state_file_is_reloaded_with_its_credentials(tmp_path):
         assert second.stop() == 0
     stderr = second.stderr_path.read_text()
     assert stderr.startswith(f"msgsvc emulator: --numbers ignored: the state file {tmp_path / 'state.json'} already holds the account\n")
-    assert "3 phone numbers, 3 short codes, 3 channel senders, 1 services" in stderr
+    assert "6 phone numbers, 3 short codes, 3 channel senders, 1 services" in stderr  # 3 + 3 toll-free
 
 
 def test_startup_output_stdout_data_stderr_guidance(tmp_path):
@@ -302,7 +302,7 @@ def test_startup_output_stdout_data_stderr_guidance(tmp_path):
     assert codes.startswith("55501 SC") and channels.startswith("whatsapp:+15550000001 XE")
     assert emu.stderr_path.read_text() == (
         f"msgsvc emulator: Twilio's Messaging API on {url} (state in memory)\n"
-        f"Account {'AC' + '1' * 32}: 2 phone numbers, 3 short codes, 3 channel senders, 0 services; also accepts API key {key}\n"
+        f"Account {'AC' + '1' * 32}: 5 phone numbers, 3 short codes, 3 channel senders, 0 services; also accepts API key {key}\n"
         f"Short codes: {codes}\n"
         f"Channel senders: {channels}\n"
         "Add a profile for it:\n"
