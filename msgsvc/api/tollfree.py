@@ -278,10 +278,10 @@ FILE_FIELDS = tuple(f for f in VERIFICATION.fields if f.wire != "TollfreePhoneNu
 FILE_KEYS = {f.option[2:]: f.wire for f in FILE_FIELDS}
 
 
-def file_problems(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
+def file_problems(data: Mapping[str, Any], *, create: bool = True) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
     """({wire name: value}, [(the file's key or None, phrase)]) of a verification file's table:
-    every unknown key, value of the wrong type and broken rule at once (the required ones
-    but the number). A list field also takes one string."""
+    every unknown key, value of the wrong type and broken rule at once (for a create, the
+    required ones but the number, which the command names). A list field also takes one string."""
     values: dict[str, Any] = {}
     problems: list[tuple[str | None, str]] = []
     options = {wire: key for key, wire in FILE_KEYS.items()}
@@ -303,7 +303,7 @@ def file_problems(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[s
             problems.append((key, f"{key} must be a string"))
         else:
             values[wire] = value
-    required = tuple(w for w in CREATE_REQUIRED if w != "TollfreePhoneNumberSid")
+    required = tuple(w for w in CREATE_REQUIRED if w != "TollfreePhoneNumberSid") if create else ()
     for problem in verification_problems(values, required=required):
         key = options[problem.field]
         problems.append((key if problem.field in values else None, f"{key} {problem.message}"))
