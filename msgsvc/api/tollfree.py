@@ -66,6 +66,9 @@ def _text(wire: str, help: str, **kw: Any) -> Field:
     return Field(wire, "text", help, **kw)
 
 
+# `EditReason` is update's own (no create sends it): the last field, updatable, never in a file.
+EDIT_REASON = Field("EditReason", "text", "Why the record is edited (required to resubmit a rejection).")
+
 VERIFICATION = Resource(
     name="tollfree-verification",
     noun="tollfree",
@@ -84,7 +87,7 @@ VERIFICATION = Resource(
         "BusinessRegistrationAuthority", "BusinessRegistrationCountry", "BusinessType",
         "BusinessRegistrationPhoneNumber", "DoingBusinessAs", "OptInConfirmationMessage", "HelpMessageSample",
         "PrivacyPolicyUrl", "TermsAndConditionsUrl", "AgeGatedContent", "OptInKeywords", "VettingProvider",
-        "VettingId",
+        "VettingId", "EditReason",
     )),
     fields=(
         _text("TollfreePhoneNumberSid", "The toll-free number's SID (PN...).", name="tollfree-phone-number-sid"),
@@ -126,6 +129,7 @@ VERIFICATION = Resource(
         _text("OptInKeywords", "A keyword that opts in.", many=True, name="opt-in-keyword"),
         Field("VettingProvider", "choice", "The political vetting provider.", VETTING_PROVIDERS),
         _text("VettingId", "The vetting provider's ID."),
+        EDIT_REASON,
     ),
     columns=(
         SID,
@@ -150,8 +154,6 @@ VERIFICATION = Resource(
         "vetting_provider", "vetting_id_expiration",
     ),
 )
-# `EditReason` is update's own (no create sends it), so it is not one of the fields.
-EDIT_REASON = Field("EditReason", "text", "Why the record is edited (required to resubmit a rejection).")
 
 
 # --- the rules of a verification's fields, checked before anything is sent -------------------
@@ -190,7 +192,6 @@ PHONES = ("BusinessContactPhone", "BusinessRegistrationPhoneNumber")
 COUNTRIES = ("BusinessCountry", "BusinessRegistrationCountry")
 SAMPLES = ("ProductionMessageSample", "HelpMessageSample", "OptInConfirmationMessage")
 _BY_WIRE = {f.wire: f for f in VERIFICATION.fields}
-_BY_WIRE[EDIT_REASON.wire] = EDIT_REASON
 LISTS = tuple(f.wire for f in VERIFICATION.fields if f.many)
 BOOLEANS = tuple(f.wire for f in VERIFICATION.fields if f.kind == "bool")
 SIDS = {"TollfreePhoneNumberSid": "PN", "CustomerProfileSid": "BU"}
@@ -274,7 +275,7 @@ def verification_problems(values: Mapping[str, Any], *, required: tuple[str, ...
 
 # The keys of a verification file: the options' names (business-name, use-case-category, ...).
 # The numbers are the command's arguments, never the file's.
-FILE_FIELDS = tuple(f for f in VERIFICATION.fields if f.wire != "TollfreePhoneNumberSid")
+FILE_FIELDS = tuple(f for f in VERIFICATION.fields if f.wire not in ("TollfreePhoneNumberSid", EDIT_REASON.wire))
 FILE_KEYS = {f.option[2:]: f.wire for f in FILE_FIELDS}
 
 

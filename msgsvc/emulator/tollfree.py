@@ -111,8 +111,8 @@ def _check(values: dict[str, Any], required: tuple[str, ...]) -> None:
         raise invalid(f"{first.field} {first.message}")
 
 
-CREATE_FIELDS = tuple(_KEYS)
-UPDATE_FIELDS = (*VERIFICATION.updatable, rules.EDIT_REASON.wire)
+CREATE_FIELDS = tuple(wire for wire in _KEYS if wire != rules.EDIT_REASON.wire)  # update's own
+UPDATE_FIELDS = VERIFICATION.updatable
 
 
 def create(store: Store, request: Any) -> dict[str, Any]:
@@ -195,7 +195,7 @@ def update(store: Store, sid: str, request: Any) -> dict[str, Any]:
                           "delete it and submit a new one", EDIT_REFUSED)
         if not values.get("EditReason"):
             raise missing("EditReason")
-        record.update({_KEYS[name]: value for name, value in values.items() if name in _KEYS})
+        record.update({_KEYS[name]: value for name, value in values.items() if name != rules.EDIT_REASON.wire})
         record.update(status=PENDING_REVIEW, rejection_reason=None, error_code=None, rejection_reasons=None,
                       edit_allowed=None, edit_expiration=None, updated=now, review_start=now,
                       review_end=now + store.tollfree_review)

@@ -354,7 +354,7 @@ def tollfree_update(
     if not rules.can_edit(record, now):
         raise MsgsvcError(f"verification {sid} of {number} cannot be edited: {_why_not(record, now)}",
                           hint=_instead(record, sid, number))
-    form = [*_form(values, VERIFICATION.update_fields), (rules.EDIT_REASON.wire, edit_reason)]
+    form = _form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
     change = plan.Change(plan.UPDATE, VERIFICATION.name, target=sid, inputs=(str(number or sid),), form=form)
     if state.dry_run:
         emit_plan(state.term, plan.dry_run([change], client.base()), as_json=state.json)
