@@ -141,6 +141,20 @@ def test_status_shows_every_toll_free_number_its_service_and_what_to_do(msgsvc, 
         (TOLL_FREE, "PageSize=1000"), (VERIFICATIONS, "PageSize=1000")]
 
 
+def test_services_get_on_a_terminal_says_how_many_toll_free_numbers_are_verified(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers", method="GET").respond_with_json(
+        page("phone_numbers", [{"sid": PN, "phone_number": NUMBER}, {"sid": "PN" + "9" * 32, "phone_number": "+18885550101"},
+                               {"sid": "PN" + "5" * 32, "phone_number": "+15550000001"}]))
+    httpserver.expect_oneshot_request(VERIFICATIONS, method="GET").respond_with_json(
+        page("verifications", [verification(status="TWILIO_APPROVED")]))
+    result = msgsvc("services", "get", SERVICE_SID, tty=True)
+    assert result.code == 0
+    assert result.err == f"Toll-free: 2 toll-free numbers, 1 verified; 1 cannot send until verified; see msgsvc tollfree status {SERVICE_SID}\n"
+    assert [(r.path, r.query_string.decode()) for r in sent(httpserver)][1:] == [
+        (f"/v1/Services/{SERVICE_SID}/PhoneNumbers", "PageSize=1000"), (VERIFICATIONS, "PageSize=1000")]
+
+
 # --- create: the file's rules, the form, the bulk path ---------------------------------------
 
 

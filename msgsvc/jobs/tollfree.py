@@ -118,6 +118,18 @@ def status_rows(client: Any, services: Sequence[tuple[str, str]] | None, now: da
     return rows
 
 
+def service_summary(client: Any, service_sid: str) -> tuple[int, int]:
+    """(toll-free numbers, of them approved) of one service: `services get`'s toll-free line.
+    No verification is listed when the service has no toll-free number."""
+    from msgsvc.api.senders import NUMBERS
+
+    pns = [str(n.get("sid")) for n in client.list_senders(NUMBERS, service_sid) if rules.is_toll_free(n.get("phone_number"))]
+    if not pns:
+        return 0, 0
+    records = rules.latest_by_number(list(verifications(client)))
+    return len(pns), sum(1 for pn in pns if rules.approved(records.get(pn)))
+
+
 # --- create: many numbers, one set of details -------------------------------------------------
 
 
