@@ -399,3 +399,18 @@ def test_a_final_rejection_leaves_delete_and_create(msgsvc, emu, tmp_path):
                            "+18445550102 --from-file FILE\n")
     assert msgsvc("tollfree", "delete", "+18445550102", "--yes").code == 0
     assert emu.store.data["tollfree_verifications"] == {}
+
+
+def test_completion_offers_the_verifications_and_numbers_seen(msgsvc, profile, httpserver):
+    from msgsvc.cli.complete import complete_tollfree
+
+    other = verification(sid="HH" + "2" * 32, tollfree_phone_number="+18885550101", status="TWILIO_APPROVED")
+    httpserver.expect_oneshot_request(VERIFICATIONS, method="GET").respond_with_json(page("verifications", [verification(), other]))
+    assert msgsvc("tollfree", "list").code == 0
+    assert complete_tollfree(None, "HH1") == [(HH, f"{NUMBER} PENDING_REVIEW")]
+    assert complete_tollfree(None, "+1888") == [("+18885550101", "HH" + "2" * 32 + " TWILIO_APPROVED")]
+    assert [value for value, _ in complete_tollfree(None, "")] == [HH, NUMBER, "HH" + "2" * 32, "+18885550101"]
+    httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="GET").respond_with_json(verification())
+    httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="DELETE").respond_with_data("", status=204)
+    assert msgsvc("tollfree", "delete", HH, "--yes").code == 0
+    assert [value for value, _ in complete_tollfree(None, "")] == ["HH" + "2" * 32, "+18885550101"]

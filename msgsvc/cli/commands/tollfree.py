@@ -426,7 +426,9 @@ def tollfree_delete(ctx: typer.Context, ref: RefArg, yes: YesOpt = False, dry_ru
     send(client, change)
     from msgsvc.local import cache
 
-    cache.remember_table(state.cache_scope(), "tollfree", {sid: ""}, replace=False)
+    seen = cache.load_table(state.cache_scope(), "tollfree")  # completion forgets the record
+    if seen.pop(sid, None) is not None:
+        cache.remember_table(state.cache_scope(), "tollfree", seen)
     note(state.term, f"Deleted verification {sid} of {number}; submit it again with: msgsvc tollfree create {number} --from-file FILE")
 
 
