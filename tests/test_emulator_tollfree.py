@@ -10,6 +10,7 @@ import time
 import pytest
 
 from emulator_helpers import EMU_ACCOUNT
+from factories import form_pairs
 
 VERIFICATIONS = "/v1/Tollfree/Verifications"
 
@@ -31,12 +32,7 @@ def form(number_sid: str, **change) -> list[tuple[str, str]]:
         "OptInImageUrls": ["https://owl.example.com/optin.png"], "OptInType": "WEB_FORM", "MessageVolume": "1,000",
         **change,
     }
-    pairs = []
-    for key, value in values.items():
-        if value is None:
-            continue
-        pairs.extend((key, v) for v in value) if isinstance(value, list) else pairs.append((key, value))
-    return pairs
+    return form_pairs(values)
 
 
 def create(emu, number: str = "+18005550100", **change):

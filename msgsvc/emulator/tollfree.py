@@ -32,7 +32,7 @@ from msgsvc.api import tollfree as rules
 from msgsvc.api.tollfree import APPROVED, IN_REVIEW, PENDING_REVIEW, REJECTED, VERIFICATION
 from msgsvc.api.validate import is_sid
 from msgsvc.emulator.errors import invalid, missing, not_found
-from msgsvc.emulator.model import new_sid
+from msgsvc.emulator.model import form_values, new_sid
 from msgsvc.emulator.routing import Call, Response, iso, page_window, route, v1_page
 
 if TYPE_CHECKING:
@@ -85,21 +85,7 @@ def _settle(store: Store, record: dict[str, Any], now: float) -> None:
 
 
 def _values(request: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
-    """The form's verification fields: lists for the list fields (repeated keys), booleans parsed."""
-    pairs = request.pairs if request.pairs is not None else list(request.form.items())
-    values: dict[str, Any] = {}
-    for name, value in pairs:
-        if name not in allowed:
-            continue
-        if name in rules.LISTS:
-            values.setdefault(name, []).append(value)
-        elif name in rules.BOOLEANS:
-            if value.lower() not in ("true", "false"):
-                raise invalid(f"{name} must be true or false")
-            values[name] = value.lower() == "true"
-        else:
-            values[name] = value
-    return values
+    return form_values(request, allowed, rules.LISTS, rules.BOOLEANS)
 
 
 def _check(values: dict[str, Any], required: tuple[str, ...]) -> None:
