@@ -362,6 +362,12 @@ def test_walk_status_create_reject_fix_wait_approve(msgsvc, emu, tmp_path, verif
         f"  +18005550100 ({hh}): 30511: Toll Free verification rejection - Verbal consent script must be provided; "
         f"next: edit by {deadline.strftime('%Y-%m-%d %H:%M')} UTC (")
     assert "warning" not in waited.err  # seven days left
+    shown = msgsvc("tollfree", "get", "+18005550100", tty=True)
+    assert shown.err == ("+18005550100 was rejected:\n"
+                         "  30511: Toll Free verification rejection - Verbal consent script must be provided\n"
+                         f"Next: edit by {deadline.strftime('%Y-%m-%d %H:%M')} UTC\n")
+    listed = msgsvc("tollfree", "list", "--number", "+18005550100", "--status", "TWILIO_REJECTED", "--json")
+    assert [r["sid"] for r in json.loads(listed.out)] == [hh]
     record["edit_expiration"] = datetime.now(timezone.utc).timestamp() + 10 * 3600
     soon = msgsvc("tollfree", "wait", hh, "--interval", "0.1s")
     assert soon.code == 1 and "msgsvc: warning: fewer than 48 hours left to edit verification " in soon.err
@@ -373,6 +379,13 @@ def test_walk_status_create_reject_fix_wait_approve(msgsvc, emu, tmp_path, verif
     status = msgsvc("tollfree", "status", "--json")
     assert [(r["phone_number"], r["status"], r["can_send"]) for r in json.loads(status.out)] == [
         ("+18005550100", "TWILIO_APPROVED", True), ("+18885550101", "none", False), ("+18445550102", "none", False)]
+    mg = json.loads(msgsvc("services", "create", "--friendly-name", "Alerts", "--json").out)["sid"]
+    assert msgsvc("numbers", "attach", "Alerts", "+18005550100", "+18885550101").code == 0
+    named = msgsvc("tollfree", "status", "Alerts")
+    assert (named.code, named.out) == (0, "+18005550100\tAlerts\tTWILIO_APPROVED\ttrue\tnone\n"
+                                          "+18885550101\tAlerts\tnone\tfalse\tsubmit\n")
+    line = msgsvc("services", "get", "Alerts", tty=True)
+    assert line.err == f"Toll-free: 2 toll-free numbers, 1 verified; 1 cannot send until verified; see msgsvc tollfree status {mg}\n"
 
 
 def test_wait_times_out_with_exit_5(msgsvc, emu, verification_file):
