@@ -146,6 +146,12 @@ def test_list_filters_and_pages(emu):
     assert [v["sid"] for v in emu.call("GET", first["meta"]["next_page_url"].replace(emu.base_url, "")).json()["verifications"]] == [two["sid"]]
     wrong = emu.call("GET", VERIFICATIONS, params={"Status": "APPROVED"})
     assert wrong.json() == error(20001, "Status must be one of PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED")
+    bad_number = emu.call("GET", VERIFICATIONS, params={"TollfreePhoneNumberSid": "+18005550100"})
+    assert bad_number.json() == error(20001, "TollfreePhoneNumberSid must be PN followed by 32 hexadecimal digits; "
+                                             "'+18005550100' is not")
+    assert emu.call("GET", VERIFICATIONS, params={"IncludeSubAccounts": "maybe"}).json() == error(
+        20001, "IncludeSubAccounts must be true or false")
+    assert emu.call("GET", VERIFICATIONS, params={"IncludeSubAccounts": "false"}).status_code == 200
 
 
 def test_the_review_moves_on_its_own_clock_to_approved(emu):

@@ -149,6 +149,11 @@ def listing(store: Store, query: dict[str, str]) -> list[dict[str, Any]]:
     number, status, reference = (query.get(k) or None for k in ("TollfreePhoneNumberSid", "Status", "ExternalReferenceId"))
     if status is not None and status not in rules.STATUSES:
         raise invalid(f"Status must be one of {', '.join(rules.STATUSES)}")
+    if number is not None and not is_sid(number, "PN"):
+        raise invalid(f"TollfreePhoneNumberSid must be PN followed by 32 hexadecimal digits; {number!r} is not")
+    subaccounts = query.get("IncludeSubAccounts")
+    if subaccounts is not None and subaccounts.lower() not in ("true", "false"):
+        raise invalid("IncludeSubAccounts must be true or false")  # the account has no subaccounts
     with store.lock:
         now = time.time()
         found = []
