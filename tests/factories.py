@@ -46,3 +46,13 @@ def save_profile(base_url: str, name: str = "test", **settings) -> None:
 
     profile = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": base_url, **settings}
     config.write_config({"active": name, "profiles": {name: profile}})
+
+
+def form_pairs(values: dict) -> list[tuple[str, str]]:
+    """A form body as (name, value) pairs: a list value as one pair per item, None left out."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        pairs.extend((key, v) for v in value) if isinstance(value, list) else pairs.append((key, value))
+    return pairs

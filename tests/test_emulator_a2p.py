@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from emulator_helpers import EMU_ACCOUNT
+from factories import form_pairs
 
 DESCRIPTION = "Send order and delivery updates to customers who opted in."
 FLOW = "Customers opt in at checkout on example.com by ticking an unticked box."
@@ -30,12 +31,7 @@ def service(emu, name="Alerts") -> str:
 def form(brand: str, **change) -> list[tuple[str, str]]:
     values = {"BrandRegistrationSid": brand, "Description": DESCRIPTION, "MessageFlow": FLOW, "MessageSamples": SAMPLES,
               "UsAppToPersonUsecase": "DELIVERY_NOTIFICATION", "HasEmbeddedLinks": "false", "HasEmbeddedPhone": "true", **change}
-    pairs = []
-    for key, value in values.items():
-        if value is None:
-            continue
-        pairs.extend((key, v) for v in value) if isinstance(value, list) else pairs.append((key, value))
-    return pairs
+    return form_pairs(values)
 
 
 def create(emu, mg: str, brand: str, **change):

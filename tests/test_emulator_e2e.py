@@ -4,7 +4,8 @@ command of the tool once (STEPS), and the emulator command's own behaviour as a 
 Adding a command: add ONE Step to STEPS (before the final deletes); placeholders in braces
 come from the emulator ({account_sid}, {auth_token}, {base_url}, {api_key}, {number} = an
 SMS-capable E.164 number, {number_sid}, {short_code}, {short_code_sid}, {channel_sender_sid},
-{brand} = an approved brand, {campaign_file} = a campaign.toml for it)
+{brand} = an approved brand, {campaign_file} = a campaign.toml for it, {verification_file} = a
+toll-free verification.toml)
 or from an earlier step's `save`. test_every_command_is_in_the_steps fails until it is added.
 """
 
@@ -71,6 +72,19 @@ STEPS = [
     Step("campaigns delete {service} --yes",
          err=r"msgsvc: warning: deleting campaign {campaign} stops US A2P 10DLC messaging from {service} \(E2E\) at once; .*\n"
              r"Deleted campaign {campaign} of {service} \(E2E\); the service is no longer registered for US A2P 10DLC\n"),
+    Step("tollfree status", out=r"\+18005550100\t\tnone\tfalse\tsubmit\n\+18885550101\t\tnone\tfalse\tsubmit\n"
+         r"\+18445550102\t\tnone\tfalse\tsubmit\n"),
+    Step("tollfree create +18005550100 --from-file {verification_file}", out=r"\+18005550100\tHH[0-9a-f]{{32}}\tcreated\t\t\n",
+         err=r"Follow the review with: msgsvc tollfree wait \+18005550100\n1 created\n"),
+    Step("tollfree wait +18005550100 --interval 0.1s", out=r"HH[0-9a-f]{{32}}\t\+18005550100\tTWILIO_APPROVED\tOwl, Inc\.\t\S+Z\n",
+         err=r"Approved: \+18005550100\n"),
+    Step("tollfree list", out=r"HH[0-9a-f]{{32}}\t\+18005550100\tTWILIO_APPROVED\tOwl, Inc\.\t\S+Z\n"),
+    Step("tollfree get +18005550100", out=r"(?s)sid\tHH[0-9a-f]{{32}}\n.*tollfree_phone_number\t\+18005550100\nstatus\tTWILIO_APPROVED\n.*"),
+    Step("tollfree update +18005550100 --from-file {verification_file} --edit-reason fixed", code=1,
+         err=r"msgsvc: verification HH[0-9a-f]{{32}} of \+18005550100 cannot be edited: it is TWILIO_APPROVED; only a rejected "
+             r"verification is edited\nhint: it is approved: nothing to fix\n"),
+    Step("tollfree delete +18005550100 --yes",
+         err=r"msgsvc: warning: \+18005550100 is approved: .*\nDeleted verification HH[0-9a-f]{{32}} of \+18005550100; .*\n"),
     Step("numbers attach {service} {number}", out=r"{number}\t{number_sid}\tattached\t\t\n", err=r"1 attached\n"),
     Step("numbers list {service}", out=r"{number_sid}\t{number}\tUS\t[A-Za-z,]*\t\S+Z\n"),
     Step("numbers get {service} {number}", out=r"(?s)sid\t{number_sid}\n.*phone_number\t{number}\n.*"),
@@ -157,7 +171,8 @@ class RunningEmulator:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
-    emu = RunningEmulator(tmp, "--numbers", "30", "--state", str(tmp / "state.json"), "--a2p-review", "0")
+    emu = RunningEmulator(tmp, "--numbers", "30", "--state", str(tmp / "state.json"), "--a2p-review", "0",
+                          "--tollfree-review", "0")
     yield emu
     assert emu.stop() == 0
     stderr = emu.stderr_path.read_text()
@@ -182,7 +197,20 @@ def seeded(running):
         "channel_sender_sid": next(iter(state["channel_senders"])),
         "brand": next(iter(state["brands"])),  # the APPROVED standard brand
         "campaign_file": str(_campaign_file(running.tmp, next(iter(state["brands"])))),
+        "verification_file": str(_verification_file(running.tmp)),
     }
+
+
+def _verification_file(tmp: Path) -> Path:
+    path = tmp / "verification.toml"
+    path.write_text(
+        'business-name = "Owl, Inc."\nbusiness-website = "https://owl.example.com"\n'
+        'notification-email = "tfv@owl.example.com"\nuse-case-category = ["ACCOUNT_NOTIFICATIONS"]\n'
+        'use-case-summary = "Account notices for customers who signed up."\n'
+        'production-message-sample = "Owl: your order 1234 shipped."\n'
+        'opt-in-image-url = ["https://owl.example.com/optin.png"]\nopt-in-type = "WEB_FORM"\nmessage-volume = "1,000"\n',
+        encoding="utf-8")
+    return path
 
 
 def _campaign_file(tmp: Path, brand: str) -> Path:
@@ -283,7 +311,7 @@ def test_state_file_is_reloaded_with_its_credentials(tmp_path):
         assert second.stop() == 0
     stderr = second.stderr_path.read_text()
     assert stderr.startswith(f"msgsvc emulator: --numbers ignored: the state file {tmp_path / 'state.json'} already holds the account\n")
-    assert "3 phone numbers, 3 short codes, 3 channel senders, 1 services" in stderr
+    assert "6 phone numbers, 3 short codes, 3 channel senders, 1 services" in stderr  # 3 + 3 toll-free
 
 
 def test_startup_output_stdout_data_stderr_guidance(tmp_path):
@@ -302,7 +330,7 @@ def test_startup_output_stdout_data_stderr_guidance(tmp_path):
     assert codes.startswith("55501 SC") and channels.startswith("whatsapp:+15550000001 XE")
     assert emu.stderr_path.read_text() == (
         f"msgsvc emulator: Twilio's Messaging API on {url} (state in memory)\n"
-        f"Account {'AC' + '1' * 32}: 2 phone numbers, 3 short codes, 3 channel senders, 0 services; also accepts API key {key}\n"
+        f"Account {'AC' + '1' * 32}: 5 phone numbers, 3 short codes, 3 channel senders, 0 services; also accepts API key {key}\n"
         f"Short codes: {codes}\n"
         f"Channel senders: {channels}\n"
         "Add a profile for it:\n"

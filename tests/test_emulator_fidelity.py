@@ -244,7 +244,7 @@ def test_paths_and_methods_twilio_serves_but_the_emulator_does_not_answer_501(em
     pn = emulator.number("+15550000001")["sid"]
     paths = [("GET", url.replace(emulator.base_url, "")) for name, url in service["links"].items() if name == "messages"]
     brand = next(iter(emulator.store.data["brands"]))  # A2P brands are served read only (emulator/a2p.py)
-    paths += [("POST", "/v1/Services/PreregisteredUsa2p"), ("GET", "/v1/Tollfree/Verifications"),
+    paths += [("POST", "/v1/Services/PreregisteredUsa2p"), ("POST", emulator.incoming().replace(".json", "/TollFree.json")),
               ("POST", "/v1/a2p/BrandRegistrations"), ("GET", f"/v1/a2p/BrandRegistrations/{brand}/Vettings"),
               ("POST", emulator.incoming()), ("POST", emulator.incoming_one(pn)), ("DELETE", emulator.incoming_one(pn)),
               ("GET", f"/2010-04-01/Accounts/{EMU_ACCOUNT}/SMS/ShortCodes/{'SC' + '0' * 32}.json")]

@@ -183,6 +183,8 @@ def test_get_in_a_pipe_and_on_a_terminal(msgsvc, profile, httpserver):
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
     piped = msgsvc("services", "get", SERVICE_SID)
     assert (piped.code, piped.out, piped.err) == (0, SERVICE_TSV, "")
+    # On a terminal it also reads the service's numbers (for a toll-free line: none here).
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/PhoneNumbers").respond_with_json(page("phone_numbers", []))
     shown = msgsvc("services", "get", SERVICE_SID, tty=True)
     assert (shown.code, shown.err) == (0, "")
     assert lines(shown.out) == service_table(None)

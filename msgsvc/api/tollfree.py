@@ -66,6 +66,9 @@ def _text(wire: str, help: str, **kw: Any) -> Field:
     return Field(wire, "text", help, **kw)
 
 
+# `EditReason` is update's own (no create sends it): the last field, updatable, never in a file.
+EDIT_REASON = Field("EditReason", "text", "Why the record is edited (required to resubmit a rejection).")
+
 VERIFICATION = Resource(
     name="tollfree-verification",
     noun="tollfree",
@@ -84,7 +87,7 @@ VERIFICATION = Resource(
         "BusinessRegistrationAuthority", "BusinessRegistrationCountry", "BusinessType",
         "BusinessRegistrationPhoneNumber", "DoingBusinessAs", "OptInConfirmationMessage", "HelpMessageSample",
         "PrivacyPolicyUrl", "TermsAndConditionsUrl", "AgeGatedContent", "OptInKeywords", "VettingProvider",
-        "VettingId",
+        "VettingId", "EditReason",
     )),
     fields=(
         _text("TollfreePhoneNumberSid", "The toll-free number's SID (PN...).", name="tollfree-phone-number-sid"),
@@ -126,6 +129,7 @@ VERIFICATION = Resource(
         _text("OptInKeywords", "A keyword that opts in.", many=True, name="opt-in-keyword"),
         Field("VettingProvider", "choice", "The political vetting provider.", VETTING_PROVIDERS),
         _text("VettingId", "The vetting provider's ID."),
+        EDIT_REASON,
     ),
     columns=(
         SID,
@@ -150,8 +154,161 @@ VERIFICATION = Resource(
         "vetting_provider", "vetting_id_expiration",
     ),
 )
-# `EditReason` is update's own (no create sends it), so it is not one of the fields.
-EDIT_REASON = Field("EditReason", "text", "Why the record is edited (required to resubmit a rejection).")
+
+
+# --- the rules of a verification's fields, checked before anything is sent -------------------
+#
+# The definition's required list and enums, and what reviewers reject on sight: URLs that are
+# not https, e-mail and phone numbers that are not such, countries that are not ISO codes, a
+# public URL shortener in the message samples. `verification_problems` is the one home of
+# these rules: the command reports them with file and line, the emulator answers with them.
+
+# The monthly volumes Twilio's Console offers and its API accepts.
+MESSAGE_VOLUMES = (
+    "10", "100", "1,000", "10,000", "100,000", "250,000", "500,000", "750,000", "1,000,000", "5,000,000",
+    "10,000,000+",
+)
+# Public URL shorteners: carriers filter their links, and reviewers reject samples that use them.
+URL_SHORTENERS = (
+    "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly", "rebrand.ly",
+    "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "bl.ink", "t.ly", "s.id", "v.gd", "shorte.st", "adf.ly",
+)
+# ISO 3166-1 alpha-2, the officially assigned codes.
+ISO_COUNTRIES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW
+BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI
+FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN
+IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME
+MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF
+PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE
+YT ZA ZM ZW
+""".split())
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_URL_IN_TEXT = re.compile(r"(?:https?://)?((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})(?:/\S*)?")
+EMAILS = ("NotificationEmail", "BusinessContactEmail")
+PHONES = ("BusinessContactPhone", "BusinessRegistrationPhoneNumber")
+COUNTRIES = ("BusinessCountry", "BusinessRegistrationCountry")
+SAMPLES = ("ProductionMessageSample", "HelpMessageSample", "OptInConfirmationMessage")
+_BY_WIRE = {f.wire: f for f in VERIFICATION.fields}
+LISTS = tuple(f.wire for f in VERIFICATION.fields if f.many)
+BOOLEANS = tuple(f.wire for f in VERIFICATION.fields if f.kind == "bool")
+SIDS = {"TollfreePhoneNumberSid": "PN", "CustomerProfileSid": "BU"}
+VETTING_ID_MAX = 500  # the definition's maxLength
+
+
+def shortener_in(text: str) -> str | None:
+    """The public URL shortener a text links to, if any (bit.ly, tinyurl.com, ...)."""
+    for match in _URL_IN_TEXT.finditer(text):
+        host = match.group(1).lower().removeprefix("www.")
+        if host in URL_SHORTENERS:
+            return host
+    return None
+
+
+def _https_problem(value: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        return f"must be an absolute https:// URL; {value!r} is not"
+    return None
+
+
+def verification_problems(values: Mapping[str, Any], *, required: tuple[str, ...] = ()) -> list[Any]:
+    """Every rule that `values` (wire name -> str, bool, or list of str for the list fields)
+    break, as a2p.Problem(wire name, phrase), in a stable order; [] when none."""
+    from msgsvc.api.a2p import Problem
+    from msgsvc.api.validate import is_sid
+
+    found: list[Problem] = []
+    for name in required:
+        value = values.get(name)
+        if value is None or value == "" or value == []:
+            found.append(Problem(name, "is required"))
+    given = {k: v for k, v in values.items() if v is not None and v != "" and v != []}
+    for name, value in given.items():
+        field = _BY_WIRE.get(name)
+        if field is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        if field.kind == "bool":
+            if not isinstance(value, bool):
+                found.append(Problem(name, f"must be true or false; {value!r} is not"))
+            continue
+        if any(not isinstance(item, str) for item in items):
+            found.append(Problem(name, "must be text" if not field.many else "must be a list of texts"))
+            continue
+        if field.kind == "choice":
+            bad = [item for item in items if item not in field.choices]
+            if bad:
+                found.append(Problem(name, f"must be one of {', '.join(field.choices)}; {', '.join(map(repr, bad))} is not"))
+        elif field.kind == "url":
+            for item in items:
+                problem = _https_problem(item)
+                if problem:
+                    found.append(Problem(name, problem))
+        if name in SIDS and not is_sid(value, SIDS[name]):
+            found.append(Problem(name, f"must be {SIDS[name]} followed by 32 hexadecimal digits; {value!r} is not"))
+        elif name in EMAILS and not _EMAIL.match(value):
+            found.append(Problem(name, f"must be an e-mail address; {value!r} is not"))
+        elif name in PHONES and not _E164.match(value):
+            found.append(Problem(name, f"must be an E.164 phone number such as +15017122661; {value!r} is not"))
+        elif name in COUNTRIES and value not in ISO_COUNTRIES:
+            hint = f" (did you mean {value.upper()}?)" if value.upper() in ISO_COUNTRIES else ""
+            found.append(Problem(name, f"must be an ISO 3166-1 alpha-2 country code such as US or CA; {value!r} is not{hint}"))
+        elif name == "MessageVolume" and value not in MESSAGE_VOLUMES:
+            found.append(Problem(name, f"must be one of {', '.join(MESSAGE_VOLUMES)}; {value!r} is not"))
+        elif name in SAMPLES and (host := shortener_in(value)):
+            found.append(Problem(name, f"links to the public URL shortener {host}, which reviewers reject; "
+                                       "use a link on the business's own domain"))
+        elif name == "VettingId" and len(value) > VETTING_ID_MAX:
+            found.append(Problem(name, f"must be at most {VETTING_ID_MAX} characters long; it is {len(value)}"))
+    return found
+
+
+# --- a verification from a file ---------------------------------------------------------------
+
+# The keys of a verification file: the options' names (business-name, use-case-category, ...).
+# The numbers are the command's arguments, never the file's.
+FILE_FIELDS = tuple(f for f in VERIFICATION.fields if f.wire not in ("TollfreePhoneNumberSid", EDIT_REASON.wire))
+FILE_KEYS = {f.option[2:]: f.wire for f in FILE_FIELDS}
+
+
+def file_problems(data: Mapping[str, Any], *, create: bool = True) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
+    """({wire name: value}, [(the file's key or None, phrase)]) of a verification file's table:
+    every unknown key, value of the wrong type and broken rule at once (for a create, the
+    required ones but the number, which the command names). A list field also takes one string."""
+    values: dict[str, Any] = {}
+    problems: list[tuple[str | None, str]] = []
+    options = {wire: key for key, wire in FILE_KEYS.items()}
+    for key, value in data.items():
+        wire = FILE_KEYS.get(key)
+        if wire is None:
+            from msgsvc.suggest import did_you_mean
+
+            near = did_you_mean(key, FILE_KEYS)
+            problems.append((key, f"unknown key {key!r}" + (f" ({near})" if near else "")))
+            continue
+        if wire in LISTS and isinstance(value, str):
+            value = [value]
+        if wire in LISTS and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            problems.append((key, f"{key} must be a list of strings"))
+        elif wire in BOOLEANS and not isinstance(value, bool):
+            problems.append((key, f"{key} must be true or false"))
+        elif wire not in LISTS and wire not in BOOLEANS and not isinstance(value, str):
+            problems.append((key, f"{key} must be a string"))
+        else:
+            values[wire] = value
+    required = tuple(w for w in CREATE_REQUIRED if w != "TollfreePhoneNumberSid") if create else ()
+    for problem in verification_problems(values, required=required):
+        key = options[problem.field]
+        problems.append((key if problem.field in values else None, f"{key} {problem.message}"))
+    return values, problems
 
 
 def is_toll_free(number: str | None) -> bool:

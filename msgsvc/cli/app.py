@@ -110,6 +110,7 @@ LAZY: dict[str, str] = {
     "destination-alpha-senders": "msgsvc.cli.commands.senders:destination_alpha_senders",
     "campaigns": "msgsvc.cli.commands.campaigns",
     "brands": "msgsvc.cli.commands.brands",
+    "tollfree": "msgsvc.cli.commands.tollfree",
     "export": "msgsvc.cli.commands.setup:export",
     "plan": "msgsvc.cli.commands.setup:plan",
     "apply": "msgsvc.cli.commands.setup:apply",

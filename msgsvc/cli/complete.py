@@ -70,3 +70,16 @@ def complete_service_usecases(ctx: Any, incomplete: str) -> list[tuple[str, str]
 
     seen = dict(_table(ctx, "service-usecases", ""))
     return [(value, seen.get(value, "")) for value in USECASES if value.startswith(incomplete.lower())]
+
+
+def complete_tollfree(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+    """Toll-free verification SIDs and their numbers, as `tollfree list/get/wait` saw them: a
+    SID shows its number and status, a number its SID and status."""
+    found = []
+    for sid, text in _table(ctx, "tollfree", ""):
+        number, _, status = text.partition(" ")
+        if sid.startswith(incomplete):
+            found.append((sid, text))
+        if number.startswith(incomplete) and number.startswith("+"):
+            found.append((number, f"{sid} {status}"))
+    return found

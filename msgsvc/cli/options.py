@@ -162,6 +162,31 @@ def list_options(plural: str) -> tuple[Any, Any, Any]:
     )
 
 
+MAX_WAIT = 30 * 86400  # seconds a `wait` may take: longer than any review, within what a sleep can take
+
+
+def duration(value: Any) -> float:
+    """The parser of a --timeout or --interval option: 90s, 30m, 1h, 1h30m (api.a2p.parse_duration)."""
+    if isinstance(value, float):
+        return value
+    from msgsvc.api.a2p import parse_duration
+
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def wait_limits(timeout: float, interval: float) -> None:
+    """The duration rules of every `wait` (campaigns, tollfree): checked before any request."""
+    from msgsvc.errors import UsageError
+
+    if interval < 0.1:
+        raise UsageError("--interval must be at least 0.1s")
+    if max(timeout, interval) > MAX_WAIT:
+        raise UsageError("--timeout and --interval must be at most 30 days (720h)")
+
+
 @contextmanager
 def outcome_unknown_hint(hint: str) -> Iterator[None]:
     """A POST is never sent twice (the API has no idempotency key): when its answer was lost,

@@ -32,7 +32,7 @@ from msgsvc.api.a2p import CREATE_REQUIRED, LISTS, UPDATABLE, UPDATE_REQUIRED, c
 from msgsvc.api.resources import CAMPAIGN
 from msgsvc.api.validate import is_sid
 from msgsvc.emulator.errors import invalid, missing, not_found
-from msgsvc.emulator.model import new_sid
+from msgsvc.emulator.model import form_values, new_sid
 from msgsvc.emulator.routing import Call, Response, iso, page_window, route, v1_page
 
 if TYPE_CHECKING:
@@ -174,20 +174,7 @@ def _values(request: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The form's campaign fields: lists for list-valued ones (repeated keys), booleans parsed."""
     from msgsvc.api.a2p import BOOLEANS
 
-    pairs = request.pairs if request.pairs is not None else list(request.form.items())
-    values: dict[str, Any] = {}
-    for name, value in pairs:
-        if name not in allowed:
-            continue
-        if name in LISTS:
-            values.setdefault(name, []).append(value)
-        elif name in BOOLEANS:
-            if value.lower() not in ("true", "false"):
-                raise invalid(f"{name} must be true or false")
-            values[name] = value.lower() == "true"
-        else:
-            values[name] = value
-    return values
+    return form_values(request, allowed, LISTS, BOOLEANS)
 
 
 def _check(values: dict[str, Any], required: tuple[str, ...]) -> None:

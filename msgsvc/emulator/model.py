@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import re
 import secrets
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from msgsvc.api.resources import SERVICE, Field
 from msgsvc.api.senders import KINDS as SENDER_KINDS
@@ -126,6 +126,24 @@ SERVICE_DEFAULTS: dict[str, Any] = {
     "us_app_to_person_registered": False,
     "use_inbound_webhook_on_number": False,
 }
+
+
+def form_values(request: Any, allowed: Iterable[str], lists: Iterable[str], booleans: Iterable[str]) -> dict[str, Any]:
+    """A form's fields of a resource (A2P campaigns, toll-free verifications), by wire name:
+    the `allowed` ones only; `lists` from their repeated keys, `booleans` parsed (20001 else)."""
+    allowed, lists, booleans = set(allowed), set(lists), set(booleans)
+    pairs = request.pairs if request.pairs is not None else list(request.form.items())
+    values: dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in allowed:
+            continue
+        if name in lists:
+            values.setdefault(name, []).append(value)
+        elif name in booleans:
+            values[name] = _bool(name, value)
+        else:
+            values[name] = value
+    return values
 
 
 def parse_service_form(form: dict[str, str]) -> dict[str, Any]:

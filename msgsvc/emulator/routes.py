@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from msgsvc.api.resources import SERVICE
+from msgsvc.api.tollfree import is_toll_free
 from msgsvc.api.validate import is_sid
-from msgsvc.emulator import a2p
+from msgsvc.emulator import a2p, tollfree
 from msgsvc.emulator.errors import invalid, not_found
 from msgsvc.emulator.model import KINDS, Kind
 from msgsvc.emulator.routing import (
@@ -121,7 +122,7 @@ def render_incoming(r: dict[str, Any], account_sid: str) -> dict[str, Any]:
         "emergency_address_status": "unregistered",
         "bundle_sid": None,
         "status": "in-use",
-        "type": "local",
+        "type": "tollfree" if is_toll_free(r["phone_number"]) else "local",
     }
 
 
@@ -224,8 +225,21 @@ def fetch_incoming(call: Call) -> Response:
     return Response(200, render_incoming(record, call.account), "FetchIncomingPhoneNumber")
 
 
+def list_toll_free(call: Call) -> Response:
+    """GET .../IncomingPhoneNumbers/TollFree.json: the account's toll-free (8XX) numbers, with
+    the filters of the whole list; its schema has no `type`."""
+    _own_account(call)
+    page = _incoming_page(call.store, call.request, call.account, toll_free=True)
+    for number in page["incoming_phone_numbers"]:
+        del number["type"]
+    return Response(200, page, "ListIncomingPhoneNumberTollFree")
+
+
+tollfree.register_routes()
 _ACCOUNT = r"^/2010-04-01/Accounts/(?P<account>[^/]+)"
 route(_ACCOUNT + r"/IncomingPhoneNumbers\.json$", {"GET": list_incoming}, ("POST",))
+# Before the single number's route, which would take `TollFree` for a number SID.
+route(_ACCOUNT + r"/IncomingPhoneNumbers/TollFree\.json$", {"GET": list_toll_free}, ("POST",))
 route(_ACCOUNT + r"/IncomingPhoneNumbers/(?P<sid>[^/]+)\.json$", {"GET": fetch_incoming}, ("POST", "DELETE"))
 
 
@@ -238,12 +252,14 @@ route(_ACCOUNT + r"/SMS/ShortCodes\.json$", {"GET": list_short_codes})
 route(_ACCOUNT + r"/SMS/ShortCodes/(?P<sid>[^/]+)\.json$", {}, ("GET", "POST"))
 
 
-def _incoming_page(store: Store, request: Request, account: str) -> dict[str, Any]:
+def _incoming_page(store: Store, request: Request, account: str, toll_free: bool = False) -> dict[str, Any]:
     q = request.query
     origin = q.get("Origin") or None
     if origin is not None and origin not in ("twilio", "hosted"):
         raise invalid(f"Origin must be twilio or hosted: {origin!r}")
     records = store.incoming_numbers(q.get("PhoneNumber"), q.get("FriendlyName"), origin)
+    if toll_free:
+        records = [r for r in records if is_toll_free(r["phone_number"])]
     filters = [(name, q[name]) for name in ("Beta", "FriendlyName", "PhoneNumber", "Origin") if q.get(name)]
     return v2010_page("incoming_phone_numbers", records, lambda r: render_incoming(r, account), request, filters)
 

@@ -31,8 +31,13 @@ def number_capabilities(index: int) -> dict[str, bool]:
     return caps
 
 
+# The account's toll-free numbers (msgsvc tollfree), after the others: their own SIDs, so the
+# others' stay what they were. All can send SMS and MMS.
+TOLL_FREE_NUMBERS = ("+18005550100", "+18885550101", "+18445550102")
+
+
 def seed(account_sid: str, auth_token: str, numbers: int, now: float | None = None) -> dict[str, Any]:
-    """A fresh account: `numbers` phone numbers, three short codes, three channel senders and
+    """A fresh account: `numbers` phone numbers and three toll-free ones, three short codes, three channel senders and
     one API key. SIDs follow from the account SID, so the same account seeds the same SIDs."""
     now = time.time() if now is None else now
     rng = random.Random(account_sid)
@@ -66,6 +71,16 @@ def seed(account_sid: str, auth_token: str, numbers: int, now: float | None = No
             "capabilities": number_capabilities(index),
             "origin": "hosted" if index % 10 == 9 else "twilio",
         })
+    toll_free = random.Random(account_sid + ":toll-free")
+    for number in TOLL_FREE_NUMBERS:
+        add("numbers", {
+            "sid": new_sid("PN", toll_free),
+            "phone_number": number,
+            "friendly_name": f"({number[2:5]}) {number[5:8]}-{number[8:]}",
+            "country_code": "US",
+            "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+            "origin": "twilio",
+        })
     for code in ("55501", "55502", "55503"):
         add("short_codes", {"sid": new_sid("SC", rng), "short_code": code, "country_code": "US", "capabilities": ["SMS", "MMS"]})
     for sender, sender_type, country in (
@@ -75,4 +90,5 @@ def seed(account_sid: str, auth_token: str, numbers: int, now: float | None = No
     ):
         add("channel_senders", {"sid": new_sid("XE", rng), "sender": sender, "sender_type": sender_type, "country_code": country})
     data.update(brands=seed_brands(account_sid, now), campaigns={})  # US A2P 10DLC (emulator/a2p.py)
+    data["tollfree_verifications"] = {}  # emulator/tollfree.py
     return data

@@ -26,12 +26,15 @@ from msgsvc.emulator.state import StateFile
 
 # Seconds a new or updated A2P campaign stays in review (the emulator's --a2p-review).
 A2P_REVIEW_SECONDS = 5.0
+# Seconds a new or resubmitted toll-free verification stays in review (--tollfree-review).
+TOLLFREE_REVIEW_SECONDS = 5.0
 
 
 class Store(StateFile):
     def __init__(self, data: dict[str, Any], path: Path | None = None, pool_limit: int = DEFAULT_POOL_LIMIT) -> None:
         super().__init__(data, path)
         self.a2p_review = A2P_REVIEW_SECONDS  # see emulator/a2p.py
+        self.tollfree_review = TOLLFREE_REVIEW_SECONDS  # see emulator/tollfree.py
         self.pool_limit = pool_limit  # a server option (--pool-limit), not part of the state
         # Phone numbers and short codes per service, kept up to date: a bulk attach to a
         # 100,000-number account does not count the account's numbers for every POST.

@@ -9,8 +9,8 @@ import typer
 from msgsvc.cli.complete import complete_brands
 from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, outcome_unknown_hint, use,
-    with_field_options,
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, duration, outcome_unknown_hint,
+    use, wait_limits, with_field_options,
 )
 from msgsvc.api.resources import CAMPAIGN
 
@@ -35,9 +35,6 @@ FromFileOpt = Annotated[
 ]
 
 
-MAX_WAIT = 30 * 86400  # seconds: longer than any review, and within what a sleep can take
-
-
 class CampaignFailed(MsgsvcError):
     """The campaign's review ended in FAILED: exit 1."""
 
@@ -46,17 +43,6 @@ class WaitTimedOut(MsgsvcError):
     """The campaign was still in review when --timeout ran out: exit 5."""
 
     exit_code = ExitCode.WAIT_TIMEOUT
-
-
-def _duration(value: Any) -> float:
-    if isinstance(value, float):
-        return value
-    from msgsvc.api.a2p import parse_duration
-
-    try:
-        return parse_duration(str(value))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 def _service(client: Any, ref: str) -> tuple[str, str]:
@@ -328,8 +314,8 @@ def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = Fals
 def campaigns_wait(
     ctx: typer.Context,
     service: ServiceArg,
-    timeout: Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=_duration, help="Give up after this long: 90s, 30m, 1h, 1h30m.")] = "30m",  # type: ignore[assignment]
-    interval: Annotated[float, typer.Option("--interval", metavar="DURATION", parser=_duration, help="Time between two looks at the campaign (at least 0.1s).")] = "30s",  # type: ignore[assignment]
+    timeout: Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=duration, help="Give up after this long: 90s, 30m, 1h, 1h30m.")] = "30m",  # type: ignore[assignment]
+    interval: Annotated[float, typer.Option("--interval", metavar="DURATION", parser=duration, help="Time between two looks at the campaign (at least 0.1s).")] = "30s",  # type: ignore[assignment]
     fields: FieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
@@ -346,10 +332,7 @@ def campaigns_wait(
     \b
         msgsvc campaigns create Alerts --from-file campaign.toml && msgsvc campaigns wait Alerts --timeout 2h
     """
-    if interval < 0.1:
-        raise UsageError("--interval must be at least 0.1s")
-    if max(timeout, interval) > MAX_WAIT:
-        raise UsageError("--timeout and --interval must be at most 30 days (720h)")
+    wait_limits(timeout, interval)
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
     from msgsvc.api.a2p import StillPending, describe_errors, format_duration, wait_for_review
     from msgsvc.cli.output import emit_record, note

@@ -32,6 +32,7 @@ def emulator(
     fail_rate: Annotated[float, typer.Option("--fail-rate", min=0.0, max=1.0, metavar="P", help="Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.")] = 0.0,
     latency: Annotated[int, typer.Option("--latency", min=0, max=600000, metavar="MS", help="Delay every answer by MS milliseconds.")] = 0,
     a2p_review: Annotated[float, typer.Option("--a2p-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).")] = 5.0,
+    tollfree_review: Annotated[float, typer.Option("--tollfree-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).")] = 5.0,
     pool_limit: Annotated[int, typer.Option("--pool-limit", min=1, max=100000, metavar="N", help="Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.")] = 400,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
     json_: JsonOpt = False,
@@ -57,6 +58,13 @@ def emulator(
     --a2p-review, then VERIFIED, or FAILED (error 30897) when its description or message
     flow contains the marker REJECT. Deleting the campaign clears the registration.
 
+    Toll-free: the account also holds three toll-free numbers (+18005550100, +18885550101,
+    +18445550102, listed by IncomingPhoneNumbers/TollFree.json). A verification filed for one
+    is PENDING_REVIEW, IN_REVIEW from half of --tollfree-review, then TWILIO_APPROVED; or
+    TWILIO_REJECTED when its business name or production message sample contains a marker:
+    REJECT (error 30511, editable for seven days: an update with an EditReason resubmits it)
+    or FORBIDDEN (error 30464, edit_allowed false: delete it and file again).
+
     Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be listened
     on (the port is in use, say); 2 for a bad option or an unusable state file.
 
@@ -79,6 +87,7 @@ def emulator(
         state_.term, host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
         as_json=state_.json, numbers_given=given(ctx, "numbers"), pool_limit=pool_limit, a2p_review=a2p_review,
+        tollfree_review=tollfree_review,
     )
 
 
@@ -156,7 +165,7 @@ def _recorder() -> Any:
 
 def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
           fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, pool_limit: int = 400,
-          a2p_review: float = 5.0) -> None:
+          a2p_review: float = 5.0, tollfree_review: float = 5.0) -> None:
     import signal
 
     from msgsvc.cli.output import note
@@ -166,6 +175,7 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
 
     store = _store(term, state, numbers, account_sid, auth_token, numbers_given, pool_limit)
     store.a2p_review = a2p_review
+    store.tollfree_review = tollfree_review
     previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
     try:
         server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder(),

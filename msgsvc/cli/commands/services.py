@@ -82,6 +82,27 @@ def services_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = No
     emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
     if record.get("us_app_to_person_registered") and not state.json and not state.fields and state.term.stdout_tty:
         _campaign_line(state.term, client, record)
+    if not state.json and not state.fields and state.term.stdout_tty:
+        _tollfree_line(state.term, client, record)
+
+
+def _tollfree_line(term, client, record: dict) -> None:
+    """On a terminal, one line about the service's toll-free numbers, when it has any: how
+    many, how many verified (one or two more requests; a failure to read them is said, not raised)."""
+    from msgsvc.cli.output import note
+    from msgsvc.errors import MsgsvcError
+    from msgsvc.jobs.tollfree import service_summary
+
+    sid = record.get("sid")
+    try:
+        total, verified = service_summary(client, str(sid))
+    except MsgsvcError as error:
+        note(term, f"Toll-free: not read ({term.escape(error.message)})")
+        return
+    if total:
+        numbers = "1 toll-free number" if total == 1 else f"{total} toll-free numbers"
+        blocked = f"; {total - verified} cannot send until verified" if verified < total else ""
+        note(term, f"Toll-free: {numbers}, {verified} verified{blocked}; see msgsvc tollfree status {sid}")
 
 
 def _campaign_line(term, client, record: dict) -> None:

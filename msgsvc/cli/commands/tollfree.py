@@ -1,0 +1,516 @@
+"""msgsvc tollfree: toll-free verification: which numbers may send, submit, fix, wait, remove."""
+
+from pathlib import Path
+from typing import Annotated, Any, List, Optional
+
+import typer
+
+from msgsvc.cli.complete import complete_services, complete_tollfree
+from msgsvc.cli.options import (
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
+    columns_help, duration, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
+)
+from msgsvc.errors import ExitCode, MsgsvcError, UsageError
+from msgsvc.api.resources import KEEP, TRUNCATE, Column
+from msgsvc.api.tollfree import VERIFICATION
+
+app = typer.Typer(
+    help="Toll-free verification: which toll-free numbers may send, submit them, fix a rejection, wait.\n\n"
+    "Since 31 January 2024 Twilio blocks US and Canadian traffic from a toll-free number without an "
+    "approved verification (error 30032).\n\n"
+    "Example:\n\n\b\n"
+    "    msgsvc tollfree status\n"
+    "    msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml\n"
+    "    msgsvc tollfree wait +18005550100 --timeout 72h",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+LimitOpt, AllOpt, PageSizeOpt = list_options("verifications")
+
+RefArg = Annotated[
+    str,
+    typer.Argument(metavar="VERIFICATION-OR-NUMBER", autocompletion=complete_tollfree, show_default=False,
+                   help="An HH... verification SID, or a toll-free number (E.164, or its PN... SID): its newest record."),
+]
+FromFileOpt = Annotated[
+    Path,
+    typer.Option("--from-file", metavar="FILE", dir_okay=False, show_default=False,
+                 help="The business and use-case details: a TOML file whose keys are the field names "
+                      "(business-name, business-website, use-case-category = [...], ...)."),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=duration,
+                                           help="Give up after this long: 90s, 30m, 1h, 1h30m.")]
+IntervalOpt = Annotated[float, typer.Option("--interval", metavar="DURATION", parser=duration,
+                                            help="Time between two looks at each verification (at least 0.1s).")]
+
+# `tollfree status`: one row per number; the SENDS column says which ones Twilio blocks.
+STATUS_COLUMNS = (
+    Column("NUMBER", "phone_number", fit=KEEP),
+    Column("SERVICE", "service", fit=TRUNCATE, drop=1),
+    Column("STATUS", "status", fit=KEEP),
+    Column("SENDS", "can_send", fit=KEEP),
+    Column("NEXT", "next_step", fit=KEEP),
+)
+
+
+class VerificationRejected(MsgsvcError):
+    """A verification's review ended in TWILIO_REJECTED: exit 1."""
+
+
+class WaitTimedOut(MsgsvcError):
+    """A verification was still in review when --timeout ran out: exit 5."""
+
+    exit_code = ExitCode.WAIT_TIMEOUT
+
+
+def _now() -> Any:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def _remember(state: Any, records: list[dict], *, complete: bool) -> None:
+    """Verification SIDs and their numbers, for Tab completion."""
+    from msgsvc.local import cache
+
+    cache.remember_table(state.cache_scope(), "tollfree", {
+        str(r.get("sid")): f"{r.get('tollfree_phone_number')} {r.get('status')}" for r in records}, replace=complete)
+
+
+def _services(client: Any, refs: list[str]) -> list[tuple[str, str]]:
+    from msgsvc.jobs.resolve import resolve_service
+
+    named = []
+    for ref in refs:
+        sid = resolve_service(client, ref)
+        named.append((sid, str(client.get_service(sid).get("friendly_name") or "") if sid == ref else ref))
+    return named
+
+
+@app.command("status")
+def tollfree_status(
+    ctx: typer.Context,
+    services: Annotated[Optional[List[str]], typer.Argument(metavar="[SERVICE]...", autocompletion=complete_services, show_default=False, help="Only the toll-free numbers of these services (MG... SIDs or exact names) [default: every toll-free number of the account].")] = None,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Show every toll-free number: its service, its verification and what to do next.
+
+    One row per toll-free number of the account (or of the services named): the number, its
+    service, the status of its newest verification (none without one), whether Twilio lets it
+    send (SENDS: only TWILIO_APPROVED does), and what to do next: submit, wait, edit by
+    <date> (a rejection within its edit window), delete and submit again, or none.
+
+    {columns}
+
+    Example:
+
+    \b
+        msgsvc tollfree status
+        msgsvc tollfree status Alerts --json | jq -r '.[] | select(.can_send | not) | .phone_number'
+    """
+    from msgsvc.jobs.tollfree import STATUS_KEYS
+
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=STATUS_KEYS, jq=jq)
+    from msgsvc.api.senders import NUMBERS
+    from msgsvc.cli.output import emit_records, note
+    from msgsvc.jobs.tollfree import status_rows
+
+    client = state.client()
+    named = _services(client, services) if services else None
+    rows = status_rows(client, named, _now(), service_numbers=lambda mg: client.list_senders(NUMBERS, mg))
+    emit_records(state.term, rows, STATUS_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
+                 empty="No toll-free numbers" + (" in these services" if services else " on this account"))
+    blocked = [r for r in rows if not r["can_send"]]
+    if state.term.stdout_tty and not state.json and blocked:
+        note(state.term, f"{len(blocked)} of {len(rows)} toll-free number{'s' if len(rows) != 1 else ''} cannot send to "
+                         "the US and Canada until verified (30032): " + ", ".join(str(r["phone_number"]) for r in blocked))
+
+
+@app.command("list")
+def tollfree_list(
+    ctx: typer.Context,
+    status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", show_default=False, help="Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.")] = None,
+    number: Annotated[Optional[str], typer.Option("--number", metavar="NUMBER", show_default=False, help="Only the verifications of this toll-free number (E.164 or PN...).")] = None,
+    limit: LimitOpt = 50,
+    all_: AllOpt = False,
+    page_size: PageSizeOpt = None,
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """List the account's toll-free verifications: the first 50, or --limit N, or --all.
+
+    {columns}
+
+    Example:
+
+    \b
+        msgsvc tollfree list --status TWILIO_REJECTED
+        msgsvc tollfree list --all --json | jq -r '.[] | [.tollfree_phone_number, .status] | @tsv'
+    """
+    from msgsvc.api.tollfree import STATUSES
+
+    if status is not None and status.upper() not in STATUSES:
+        raise UsageError(f"invalid value for --status: {status!r} is not one of {', '.join(STATUSES)}")
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
+    limit = list_limit(ctx, limit, all_)
+    from msgsvc.cli.output import emit_records
+    from msgsvc.jobs.tollfree import number_sid, verifications
+
+    client = state.client()
+    params = {"Status": status.upper()} if status else {}
+    if number is not None:
+        params["TollfreePhoneNumberSid"] = number_sid(client, number)[0]
+    shown = emit_records(state.term, verifications(client, params, limit=limit, page_size=page_size), VERIFICATION.columns,
+                         as_json=state.json, fields=state.fields, jq=state.jq, plural="verifications",
+                         empty="No toll-free verifications" + (" match" if params else " on this account"))
+    _remember(state, shown, complete=not params and (limit is None or len(shown) < limit))
+
+
+def _explain(term: Any, record: dict) -> None:
+    """On a terminal, where the record stands and what to do (its reasons when rejected)."""
+    from msgsvc.api import tollfree as rules
+    from msgsvc.cli.output import note
+
+    number, status = record.get("tollfree_phone_number"), record.get("status")
+    step = rules.next_step(record, _now())
+    if status in rules.PENDING_STATES:
+        note(term, f"{number} is {status}: in review. Follow it with: msgsvc tollfree wait {number}")
+    elif status == rules.REJECTED:
+        note(term, f"{number} was rejected:")
+        for line in rules.rejection_reasons(record):
+            note(term, f"  {term.escape(line)}")
+        note(term, f"Next: {step}")
+
+
+@app.command("get")
+def tollfree_get(ctx: typer.Context, ref: RefArg, fields: FieldsOpt = None, jq: JqOpt = None,
+                 json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Show one toll-free verification, every field; on a terminal, its reasons when rejected.
+
+    A number with no verification is exit status 3.
+
+    Example:
+
+    \b
+        msgsvc tollfree get +18005550100
+        msgsvc tollfree get HH0123456789abcdef0123456789abcdef --json | jq -r .status
+    """
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
+    from msgsvc.cli.output import emit_record
+    from msgsvc.jobs.tollfree import find_record
+
+    record = find_record(state.client(), ref)
+    emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
+    _remember(state, [record], complete=False)
+    if state.term.stdout_tty and not state.json and not state.fields:
+        _explain(state.term, record)
+
+
+def _read_file(path: Path, *, create: bool) -> dict:
+    """The file's fields by wire name; every broken rule at once, with its line (exit 2)."""
+    import tomllib
+
+    from msgsvc.api.tollfree import file_problems
+    from msgsvc.setup.file import Problem, SetupFileError
+    from msgsvc.setup.lines import locate
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} is not valid TOML: {exc}", hint="nothing was sent") from None
+    values, problems = file_problems(data, create=create)
+    if problems:
+        lines = locate(text)
+        raise SetupFileError(str(path), [Problem(lines.get((key,)) if key else None, message) for key, message in problems])
+    return values
+
+
+def _form(values: dict, fields: Any) -> list[tuple[str, str]]:
+    from msgsvc.api.validate import as_text
+
+    order = [f.wire for f in fields]
+    pairs = []
+    for wire in order:
+        value = values.get(wire)
+        if value is None:
+            continue
+        pairs.extend((wire, as_text(v)) for v in (value if isinstance(value, list) else [value]))
+    return pairs
+
+
+@app.command("create")
+def tollfree_create(
+    ctx: typer.Context,
+    numbers: Annotated[List[str], typer.Argument(metavar="NUMBER...", show_default=False, help="The toll-free numbers to verify (E.164, or PN... SIDs), all with the file's details.")],
+    from_file: FromFileOpt,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+    dry_run: DryRunOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Submit toll-free numbers for verification, one record each with the same details.
+
+    The file holds the business and use-case details; required: business-name,
+    business-website, notification-email, use-case-category (a list), use-case-summary,
+    production-message-sample, opt-in-image-url (a list), opt-in-type and message-volume.
+    Every rule is checked before anything is sent, and every broken one reported with its
+    line: the definition's required fields and choices, https URLs, e-mail addresses, E.164
+    phone numbers, ISO country codes, and no public URL shortener (bit.ly, ...) in the
+    samples. A number that has a verification already is reported as 'exists', never filed
+    twice; a create whose answer was lost is looked up by its number before it is reported.
+    One result per number; exit 1 when some failed. 'msgsvc tollfree wait' follows the review.
+
+    Example:
+
+    \b
+        msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml
+    """
+    values = _read_file(from_file, create=True)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    import functools
+
+    from msgsvc.cli import output
+    from msgsvc.cli.jobs import finish, library_note, run
+    from msgsvc.jobs import changes as plan
+    from msgsvc.jobs.executor import Executor
+    from msgsvc.jobs.tollfree import EXISTS, plan_creates, settle_creates
+
+    client = state.client()
+    planned = plan_creates(client, numbers, _form(values, VERIFICATION.fields))
+    failed = (plan.FAILED,)
+    if state.dry_run:
+        requests = plan.dry_run(planned.changes, client.base())
+        outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
+        finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS,
+               summary=f"Dry run: {len(planned.changes)} request(s) not sent; " + plan.summary(outcomes),
+               failed=any(o.status in failed for o in outcomes))
+        return
+    executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, state.term),
+                        note=library_note(state.term))
+    outcomes, terminated = run(lambda: settle_creates(client, planned, executor.run(planned.changes)))
+    if not state.json and any(o.status in (plan.CREATED, EXISTS) for o in outcomes):
+        output.note(state.term, "Follow the review with: msgsvc tollfree wait " + " ".join(
+            o.input for o in outcomes if o.status in (plan.CREATED, EXISTS)))
+    finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
+           failed=any(o.status in failed for o in outcomes), stopped_by=executor.stopped_by,
+           interrupted=executor.interrupted, terminated=terminated, left="numbers",
+           again="run the same command again to finish: the numbers filed already are reported 'exists', not sent twice")
+
+
+@app.command("update")
+def tollfree_update(
+    ctx: typer.Context,
+    ref: RefArg,
+    from_file: FromFileOpt,
+    edit_reason: Annotated[str, typer.Option("--edit-reason", metavar="TEXT", show_default=False, help="What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).")],
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+    dry_run: DryRunOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fix a rejected verification within its edit window and resubmit it; print it.
+
+    Twilio takes an edit only of a TWILIO_REJECTED record whose edit_allowed is true, until
+    its edit_expiration (seven days after the rejection); otherwise nothing is sent and the
+    error says why, and what to do: delete it and create a new one. The file is create's:
+    the fields an update cannot change (customer-profile-sid, external-reference-id) are left
+    out, with a note.
+
+    Example:
+
+    \b
+        msgsvc tollfree update +18005550100 --from-file verification.toml --edit-reason "Opt-in page fixed"
+    """
+    if not edit_reason.strip():
+        raise UsageError("invalid value for --edit-reason: it must not be empty")
+    values = _read_file(from_file, create=False)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    from msgsvc.api import tollfree as rules
+    from msgsvc.cli.output import emit_plan, emit_record, note
+    from msgsvc.jobs import changes as plan
+    from msgsvc.jobs.executor import send
+    from msgsvc.jobs.tollfree import find_record
+
+    left_out = [f.option[2:] for f in VERIFICATION.fields if f.wire in values and f.wire not in VERIFICATION.updatable]
+    if left_out:
+        note(state.term, f"{from_file}: not sent, since an update cannot change them: {', '.join(left_out)}")
+    client = state.client()
+    record = find_record(client, ref)
+    sid, number = str(record.get("sid")), record.get("tollfree_phone_number")
+    now = _now()
+    if not rules.can_edit(record, now):
+        raise MsgsvcError(f"verification {sid} of {number} cannot be edited: {_why_not(record, now)}",
+                          hint=_instead(record, sid, number))
+    form = _form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
+    change = plan.Change(plan.UPDATE, VERIFICATION.name, target=sid, inputs=(str(number or sid),), form=form)
+    if state.dry_run:
+        emit_plan(state.term, plan.dry_run([change], client.base()), as_json=state.json)
+        return
+    with outcome_unknown_hint(f"the edit may or may not have been sent; check with: msgsvc tollfree get {sid}"):
+        updated = send(client, change)
+    emit_record(state.term, updated, as_json=state.json)
+    if not state.json:
+        note(state.term, f"Resubmitted verification {sid} of {number}: {updated.get('status')}. "
+                         f"Follow it with: msgsvc tollfree wait {sid}")
+
+
+def _why_not(record: dict, now: Any) -> str:
+    from msgsvc.api import tollfree as rules
+
+    status = record.get("status")
+    if status != rules.REJECTED:
+        return f"it is {status}; only a rejected verification is edited"
+    if record.get("edit_allowed") is not True:
+        return "Twilio does not allow editing it (edit_allowed is false)"
+    deadline = rules.edit_deadline(record)
+    return f"its edit window closed at {rules.format_moment(deadline)}" if deadline else "it has no edit window"
+
+
+def _instead(record: dict, sid: str, number: Any) -> str:
+    from msgsvc.api import tollfree as rules
+
+    if record.get("status") in rules.PENDING_STATES:
+        return f"wait for the review: msgsvc tollfree wait {sid}"
+    if record.get("status") == rules.APPROVED:
+        return "it is approved: nothing to fix"
+    return f"delete it and submit again: msgsvc tollfree delete {sid} && msgsvc tollfree create {number} --from-file FILE"
+
+
+@app.command("delete")
+def tollfree_delete(ctx: typer.Context, ref: RefArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
+                    quiet: QuietOpt = False, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+    """Delete a toll-free verification (to file the number again after a final rejection).
+
+    An approved number stops sending to the US and Canada at once. Asks for confirmation in a
+    terminal; needs --yes otherwise.
+
+    Example:
+
+    \b
+        msgsvc tollfree delete +18005550100
+        msgsvc tollfree delete HH0123456789abcdef0123456789abcdef --yes
+    """
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    from msgsvc.api import tollfree as rules
+    from msgsvc.cli.jobs import consent
+    from msgsvc.cli.output import emit_plan, note, remark
+    from msgsvc.jobs import changes as plan
+    from msgsvc.jobs.executor import send
+    from msgsvc.jobs.tollfree import find_record
+
+    ask = consent(state, yes, "delete", what="a toll-free verification")
+    client = state.client()
+    record = find_record(client, ref)
+    sid, number, status = str(record.get("sid")), record.get("tollfree_phone_number"), record.get("status")
+    change = plan.Change(plan.DELETE, VERIFICATION.name, target=sid, inputs=(str(number or sid),))
+    if state.dry_run:
+        emit_plan(state.term, plan.dry_run([change], client.base()), as_json=state.json)
+        return
+    if status == rules.APPROVED:
+        remark(state.term, f"warning: {number} is approved: deleting its verification blocks its US and Canadian "
+                           "traffic at once (30032), and a new one needs a new review")
+    ask(f"Delete verification {sid} of {number} ({status})?")
+    send(client, change)
+    from msgsvc.local import cache
+
+    seen = cache.load_table(state.cache_scope(), "tollfree")  # completion forgets the record
+    if seen.pop(sid, None) is not None:
+        cache.remember_table(state.cache_scope(), "tollfree", seen)
+    note(state.term, f"Deleted verification {sid} of {number}; submit it again with: msgsvc tollfree create {number} --from-file FILE")
+
+
+@app.command("wait")
+def tollfree_wait(
+    ctx: typer.Context,
+    refs: Annotated[List[str], typer.Argument(metavar="VERIFICATION-OR-NUMBER...", autocompletion=complete_tollfree, show_default=False, help="HH... verification SIDs or toll-free numbers (E.164 or PN...).")],
+    timeout: TimeoutOpt = "30m",  # type: ignore[assignment]
+    interval: IntervalOpt = "30s",  # type: ignore[assignment]
+    fields: FieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Wait until each verification leaves review (PENDING_REVIEW, IN_REVIEW); print them.
+
+    Exit status 0 when every one is TWILIO_APPROVED; 1 when one is TWILIO_REJECTED (its
+    reasons and the time left to edit it on stderr, with a warning when fewer than 48 hours
+    are left); 5 when --timeout ran out first (waiting again is safe); 3 when a number has
+    no verification. Progress on stderr in a terminal.
+
+    Example:
+
+    \b
+        msgsvc tollfree create +18005550100 --from-file verification.toml && msgsvc tollfree wait +18005550100 --timeout 72h
+    """
+    wait_limits(timeout, interval)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
+    import time
+
+    from msgsvc.api import tollfree as rules
+    from msgsvc.api.a2p import StillPending, format_duration, wait_for_review
+    from msgsvc.cli.output import emit_records, note, remark
+    from msgsvc.jobs.tollfree import find_record
+
+    client = state.client()
+    started = time.monotonic()
+    records = [find_record(client, ref) for ref in dict.fromkeys(refs)]
+    settled = []
+    for record in records:
+        sid, number = str(record.get("sid")), record.get("tollfree_phone_number")
+        seen: list[str] = []
+
+        def progress(current: dict, elapsed: float, sid: str = sid, seen: list = seen) -> None:
+            status = str(current.get("status"))
+            if state.term.stderr_tty and (not seen or seen[-1] != status):
+                note(state.term, f"{format_duration(int(time.monotonic() - started)):>6}  verification {sid}: {status}")
+            seen.append(status)
+
+        left = max(timeout - (time.monotonic() - started), 0.0)
+        try:
+            settled.append(wait_for_review(lambda sid=sid: client.fetch(VERIFICATION, sid), timeout=left,
+                                           interval=interval, on_poll=progress, pending=rules.PENDING_STATES, status="status"))
+        except StillPending as pending:
+            raise WaitTimedOut(f"verification {sid} of {number} is still {pending.campaign.get('status')} "
+                               f"after {format_duration(timeout)}",
+                               hint=f"wait longer: msgsvc tollfree wait {' '.join(refs)} --timeout 24h") from None
+    emit_records(state.term, settled, VERIFICATION.columns, as_json=state.json, fields=state.fields, jq=state.jq)
+    _remember(state, settled, complete=False)
+    rejected = [r for r in settled if r.get("status") != rules.APPROVED]
+    now = _now()
+    for record in rejected:
+        deadline = rules.edit_deadline(record)
+        if deadline is not None and now < deadline and (deadline - now).total_seconds() < rules.EDIT_WARNING_HOURS * 3600:
+            remark(state.term, f"warning: fewer than {rules.EDIT_WARNING_HOURS} hours left to edit verification "
+                               f"{record.get('sid')} of {record.get('tollfree_phone_number')}: until {rules.format_moment(deadline)}")
+    if rejected:
+        lines = []
+        for record in rejected:
+            reasons = "; ".join(state.term.escape(line) for line in rules.rejection_reasons(record)) or "no reasons given"
+            step = rules.next_step(record, now)
+            deadline = rules.edit_deadline(record)
+            left = f" ({format_duration((deadline - now).total_seconds())} left)" if deadline and now < deadline else ""
+            lines.append(f"{record.get('tollfree_phone_number')} ({record.get('sid')}): {reasons}; next: {step}{left}")
+        raise VerificationRejected(
+            f"{len(rejected)} of {len(settled)} verification{'s' if len(settled) != 1 else ''} rejected",
+            hint="fix the details within the edit window: msgsvc tollfree update NUMBER --from-file FILE --edit-reason TEXT; "
+                 "past it: msgsvc tollfree delete NUMBER, then create it again",
+            details=tuple("  " + line for line in lines))
+    if not state.json:
+        note(state.term, "Approved: " + ", ".join(str(r.get("tollfree_phone_number")) for r in settled))
+
+
+tollfree_status.__doc__ = tollfree_status.__doc__.replace("{columns}", columns_help(STATUS_COLUMNS))
+tollfree_list.__doc__ = tollfree_list.__doc__.replace("{columns}", columns_help(VERIFICATION.columns, VERIFICATION.keys))
