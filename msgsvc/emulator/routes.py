@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import is_sid
-from msgsvc.emulator import a2p
+from msgsvc.emulator import a2p, monitor
 from msgsvc.emulator.errors import invalid, not_found
 from msgsvc.emulator.model import KINDS, Kind
 from msgsvc.emulator.routing import (
@@ -296,3 +296,8 @@ def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict],
         "uri": uri(window.page, window.token),
         key: [render(r) for r in window.items],
     }
+
+
+# --- the other products' routes, each in its module ---
+
+monitor.register_routes()  # Monitor alerts (monitor.twilio.com)
