@@ -25,6 +25,7 @@ SPEC_FILES = (
     ("twilio_api_v2010_numbers_and_short_codes.json", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers", ""),
     ("twilio_api_v2010_numbers_and_short_codes.json", "/2010-04-01/Accounts/{AccountSid}/SMS/ShortCodes", "api.v2010."),
     ("twilio_monitor_v1.json", "/v1/Alerts", ""),
+    ("twilio_messaging_v2.json", "/v2/Channels/Senders", ""),
 )
 EMU_ACCOUNT = "AC" + "e" * 32
 EMU_TOKEN = "emulator-token-0123456789abcdef"

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import is_sid
-from msgsvc.emulator import a2p, monitor
+from msgsvc.emulator import a2p, channels, monitor
 from msgsvc.emulator.errors import invalid, not_found
 from msgsvc.emulator.model import KINDS, Kind
 from msgsvc.emulator.routing import (
@@ -301,3 +301,4 @@ def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict],
 # --- the other products' routes, each in its module ---
 
 monitor.register_routes()  # Monitor alerts (monitor.twilio.com)
+channels.register_routes()  # Messaging v2 Channels Senders
