@@ -9,4 +9,5 @@
     checks       every other check, pure functions over what was read
     read         reading the account for the checks: one account-wide listing per resource,
                  the per-service listings concurrently
+    diagnose     read, check and order: the whole command without the terminal
 """
