@@ -177,3 +177,15 @@ def test_findings_are_ordered_by_service_then_severity_and_the_worst_is_known():
     assert b.as_dict() == {"severity": "error", "service": "MG2", "service_name": None, "check": "no-senders",
                            "title": CHECKS["no-senders"].title, "evidence": {}, "fix": None,
                            "source": ""}
+
+
+def test_the_readme_table_is_the_table_of_checks():
+    """README, "Will it deliver?": one row per check, in order, with its severity, title and page."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Will it deliver?\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `")]
+    assert [(r[0].strip("| `"), r[1], r[2], r[4].rstrip(" |")) for r in rows] == [
+        (c.id, c.severity, c.title, c.source) for c in CHECKS.values()]
+    from msgsvc.errors import ExitCode
+
+    assert f"| {ExitCode.FINDINGS.value} | `doctor`:" in readme

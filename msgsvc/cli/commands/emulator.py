@@ -42,7 +42,9 @@ def emulator(
     Serves Messaging v1 Services (create, fetch, list, update, delete) and each service's
     PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and DestinationAlphaSenders
     (create, fetch, list, delete), and the 2010 API's IncomingPhoneNumbers list with its
-    PhoneNumber filter, with Twilio's paths, fields, paging and error bodies. A new account
+    PhoneNumber filter, Monitor alerts (list, fetch) and Messaging v2 Channels Senders (list
+    by Channel, fetch, with their status), with Twilio's paths, fields, paging and error
+    bodies. A new account
     holds N phone numbers, 3 short codes, 3 channel senders and one API key. A service holds
     at most 400 phone numbers and short codes (--pool-limit); paths of Twilio's API that it
     does not serve answer HTTP 501 (error 20501), never 404. Runs in the foreground until
@@ -57,6 +59,9 @@ def emulator(
     created on a service marks it registered and is PENDING, IN_PROGRESS from half of
     --a2p-review, then VERIFIED, or FAILED (error 30897) when its description or message
     flow contains the marker REJECT. Deleting the campaign clears the registration.
+
+    --unhealthy adds services named after what is wrong with them, which 'msgsvc doctor'
+    finds (README, "Will it deliver?"), one named Healthy that passes, and recent alerts.
 
     Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be listened
     on (the port is in use, say); 2 for a bad option or an unusable state file.
