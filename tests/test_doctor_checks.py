@@ -189,3 +189,25 @@ def test_the_readme_table_is_the_table_of_checks():
     from msgsvc.errors import ExitCode
 
     assert f"| {ExitCode.FINDINGS.value} | `doctor`:" in readme
+
+
+def test_the_unhealthy_seed_adds_toll_free_services_where_verifications_are_served():
+    """Where the emulator serves toll-free verifications (its seed has their table), the
+    unhealthy account holds a toll-free number without a record and one rejected, editable."""
+    from msgsvc.emulator.seed import seed
+    from msgsvc.emulator.unhealthy import seed_unhealthy
+
+    data = seed("AC" + "e" * 32, "t", 0)
+    data.setdefault("tollfree_verifications", {})
+    seed_unhealthy(data, now=1_800_000_000.0)
+    by_name = {s["friendly_name"]: sid for sid, s in data["services"].items()}
+    numbers = {name: [n for n in data["numbers"].values() if n["service_sid"] == by_name[name]]
+               for name in ("Toll-free unverified", "Toll-free rejected")}
+    assert [n["phone_number"][:8] for ns in numbers.values() for n in ns] == ["+1833555", "+1833555"]
+    (record,) = data["tollfree_verifications"].values()
+    assert (record["tollfree_phone_number_sid"], record["status"], record["edit_allowed"], record["edit_expiration"]) == (
+        numbers["Toll-free rejected"][0]["sid"], "TWILIO_REJECTED", True, 1_800_000_000.0 + 5 * 86400)
+    plain = seed("AC" + "e" * 32, "t", 0)
+    plain.pop("tollfree_verifications", None)
+    seed_unhealthy(plain)
+    assert "Toll-free rejected" not in {s["friendly_name"] for s in plain["services"].values()}

@@ -5,8 +5,9 @@
 named after it, plus one service ("Healthy") that passes every check; the phone numbers they
 hold are their own (+15560000001 upwards), so the account's seeded numbers stay free. The
 README's "Will it deliver?" lists which service trips which check. Recent Monitor alerts
-(monitor.py) are recorded for the services that would see them. Toll-free numbers are not
-seeded: the emulator does not serve toll-free verifications here.
+(monitor.py) are recorded for the services that would see them. Where the emulator serves
+toll-free verifications (its seed has their table), two more services hold toll-free
+numbers of their own: one without a verification, one whose verification was rejected.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from typing import Any
 
 from msgsvc.api.resources import CAMPAIGN
+from msgsvc.api.tollfree import REJECTED, VERIFICATION
 from msgsvc.emulator.model import SERVICE_DEFAULTS, new_sid
 from msgsvc.emulator.monitor import ALERT_TEXTS
 
@@ -45,6 +47,9 @@ SERVICES: dict[str, tuple[dict[str, Any], int, str | None, str]] = {
     "WhatsApp offline": ({}, 0, None, "standard"),  # an OFFLINE WhatsApp sender
     "Alerts": ({}, 1, "VERIFIED", "standard"),  # a verified campaign that still sees 30034
 }
+# Where toll-free verifications are served: name -> its toll-free number's verification status (None: no record).
+TOLL_FREE = {"Toll-free unverified": None, "Toll-free rejected": REJECTED}
+REJECTION = {"code": 30511, "description": "Toll Free verification rejection - Verbal consent script must be provided"}
 # service -> [(error code, how many)] of recent alerts
 ALERTS = {
     "No campaign": [("30034", 4)],
@@ -76,7 +81,10 @@ def seed_unhealthy(data: dict[str, Any], now: float | None = None) -> None:
             "service_sid": service_sid, "attached": now, "attach_seq": seq(),
         }
 
-    for name, (fields, longs, status, brand) in SERVICES.items():
+    services = dict(SERVICES)
+    if "tollfree_verifications" in data:
+        services.update({name: ({}, 0, None, "standard") for name in TOLL_FREE})
+    for name, (fields, longs, status, brand) in services.items():
         sid = new_sid("MG", rng)
         data["services"][sid] = {"sid": sid, **SERVICE_DEFAULTS, **HEALTHY, **fields, "friendly_name": name,
                                  "us_app_to_person_registered": status is not None,
@@ -85,6 +93,8 @@ def seed_unhealthy(data: dict[str, Any], now: float | None = None) -> None:
             number(sid)
         if status is not None:
             _campaign(data, rng, sid, brands[brand], status, seq(), now)
+        if name in TOLL_FREE:
+            _toll_free(data, rng, sid, TOLL_FREE[name], seq, now, f"+1833555{len(data['services']):04d}")
         if name == "Geomatch":
             code = next(c for c in data["short_codes"].values() if c["service_sid"] is None)
             code.update(service_sid=sid, attached=now, attach_seq=seq())
@@ -130,4 +140,28 @@ def _campaign(data: dict[str, Any], rng: random.Random, service_sid: str, brand:
         "errors": FAILED_ERRORS if status == "FAILED" else [],
         # In review for years: the emulator's clock never settles it.
         "created": now, "updated": now, "review_start": now, "review_end": now + 10 * 365 * 86400, "seq": seq,
+    }
+
+
+def _toll_free(data: dict[str, Any], rng: random.Random, service_sid: str, status: str | None, seq: Any,
+               now: float, e164: str) -> None:
+    """A toll-free number of the service's own and, with a status, its verification record
+    (as the emulator's toll-free part keeps them; a rejection editable for five more days)."""
+    sid = new_sid("PN", rng)
+    data["numbers"][sid] = {
+        "sid": sid, "phone_number": e164, "friendly_name": f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}",
+        "country_code": "US", "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+        "origin": "twilio", "seq": seq(), "created": now, "updated": now,
+        "service_sid": service_sid, "attached": now, "attach_seq": seq(),
+    }
+    if status is None:
+        return
+    record = new_sid("HH", rng)
+    data["tollfree_verifications"][record] = {
+        "sid": record, **{f.key: None for f in VERIFICATION.fields},
+        "tollfree_phone_number_sid": sid, "tollfree_phone_number": e164, "business_name": "Example Corp",
+        "status": status, "rejection_reason": REJECTION["description"], "error_code": REJECTION["code"],
+        "rejection_reasons": [dict(REJECTION)], "edit_allowed": True, "edit_expiration": now + 5 * 86400,
+        "created": now - 2 * 86400, "updated": now - 86400, "review_start": now - 2 * 86400, "review_end": now - 86400,
+        "seq": seq(),
     }
