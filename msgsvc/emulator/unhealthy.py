@@ -160,6 +160,10 @@ def _toll_free(data: dict[str, Any], rng: random.Random, service_sid: str, statu
     data["tollfree_verifications"][record] = {
         "sid": record, **{f.key: None for f in VERIFICATION.fields},
         "tollfree_phone_number_sid": sid, "tollfree_phone_number": e164, "business_name": "Example Corp",
+        "business_website": "https://www.example.com", "notification_email": "compliance@example.com",
+        "use_case_categories": ["ACCOUNT_NOTIFICATIONS"], "use_case_summary": "Account notifications to customers.",
+        "production_message_sample": "Example Corp: your order has shipped.",
+        "opt_in_image_urls": ["https://www.example.com/opt-in.png"], "opt_in_type": "WEB_FORM", "message_volume": "1,000",
         "status": status, "rejection_reason": REJECTION["description"], "error_code": REJECTION["code"],
         "rejection_reasons": [dict(REJECTION)], "edit_allowed": True, "edit_expiration": now + 5 * 86400,
         "created": now - 2 * 86400, "updated": now - 86400, "review_start": now - 2 * 86400, "review_end": now - 86400,
