@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     AUTH = 4, "authentication: no credentials, an unknown profile, or HTTP 401/403"
     WAIT_TIMEOUT = 5, "campaigns wait, tollfree wait: still in review when --timeout ran out"
     CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
+    FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
     INTERRUPTED = 130, "interrupted (Ctrl-C)"
     BROKEN_PIPE = 141, "the reader of stdout went away (msgsvc ... | head)"
     TERMINATED = 143, "terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"

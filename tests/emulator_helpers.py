@@ -25,6 +25,8 @@ SPEC_FILES = (
     ("twilio_api_v2010_numbers_and_short_codes.json", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers", ""),
     ("twilio_api_v2010_numbers_and_short_codes.json", "/2010-04-01/Accounts/{AccountSid}/SMS/ShortCodes", "api.v2010."),
     ("twilio_api_v2010_messages.json", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/TollFree.json", ""),
+    ("twilio_monitor_v1.json", "/v1/Alerts", ""),
+    ("twilio_messaging_v2.json", "/v2/Channels/Senders", ""),
 )
 EMU_ACCOUNT = "AC" + "e" * 32
 EMU_TOKEN = "emulator-token-0123456789abcdef"
@@ -202,13 +204,19 @@ class Emulator:
         return f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json"
 
 
-def start_emulator(numbers: int = 30, path=None, pool_limit: int | None = None, **options: Any) -> Emulator:
+def start_emulator(numbers: int = 30, path=None, pool_limit: int | None = None, unhealthy: bool = False,
+                   **options: Any) -> Emulator:
     from msgsvc.emulator.server import make_server
     from msgsvc.emulator.seed import seed
     from msgsvc.emulator.model import DEFAULT_POOL_LIMIT
     from msgsvc.emulator.store import Store
 
-    store = Store(seed(EMU_ACCOUNT, EMU_TOKEN, numbers), path, pool_limit or DEFAULT_POOL_LIMIT)
+    data = seed(EMU_ACCOUNT, EMU_TOKEN, numbers)
+    if unhealthy:  # msgsvc emulator --unhealthy
+        from msgsvc.emulator.unhealthy import seed_unhealthy
+
+        seed_unhealthy(data)
+    store = Store(data, path, pool_limit or DEFAULT_POOL_LIMIT)
     records: list[dict] = []
     lock = threading.Lock()
 

@@ -246,8 +246,9 @@ def test_every_environment_variable_read_is_documented():
         read |= set(re.findall(r"(?:environ\.get|env\.get|getenv)\(\s*\"([A-Z][A-Z0-9_]+)\"", text))
         read |= set(re.findall(r"\"((?:TWILIO|MSGSVC)_[A-Z_]+)\"", text))
     from msgsvc.api.tollfree import STATUSES
+    from msgsvc.api.channels import STATUSES as SENDER_STATUSES
 
-    read -= set(STATUSES)  # Twilio's own words (TWILIO_APPROVED), not variables
+    read -= set(STATUSES) | set(SENDER_STATUSES)  # Twilio's own words (TWILIO_APPROVED, TWILIO_REVIEW), not variables
     documented = config.documented_variables()
     assert read, "found no variable: the pattern is wrong"
     assert read - documented == set()

@@ -56,6 +56,12 @@ STEPS = [
     Step("services list", out=r"{service}\tE2E\tnotifications\tfalse\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"),
     Step("services update E2E --validity-period 600 --no-sticky-sender", out=r"(?s).*sticky_sender\tfalse\n.*validity_period\t600\n.*",
          err=r"Updated {service} \(StickySender, ValidityPeriod\)\n"),
+    Step("doctor E2E", code=9,
+         out=r"error\t{service}\tno-senders\tphone_numbers=0 short_codes=0 alpha_senders=0 channel_senders=0\t"
+             r"msgsvc numbers attach {service} NUMBER\thttps://www\.twilio\.com/docs/messaging/services\n"
+             r"warning\t{service}\tinbound-dropped\t.*\n"
+             r"info\t{service}\tno-status-callback\t.*\n",
+         err=r"1 error, 1 warning, 1 info in 1 service\.\n"),
     Step("brands list", out=r"{brand}\tAPPROVED\tSTANDARD\t\nBN[0-9a-f]{{32}}\tAPPROVED\tSOLE_PROPRIETOR\t\n"
                              r"BN[0-9a-f]{{32}}\tFAILED\tSTANDARD\tRegistration error: .*\n"),
     Step("brands get {brand}", out=r"(?s)sid\t{brand}\n.*status\tAPPROVED\n.*"),
@@ -369,6 +375,28 @@ def test_a_port_in_use_is_a_clear_error_with_exit_1(msgsvc):
         f"msgsvc: cannot listen on 127.0.0.1:{port}: the address is already in use\n"
         "hint: another emulator may be running there; choose another --port, or --port 0 for any free one\n"
     )
+
+
+def test_doctor_finds_the_problems_of_an_unhealthy_emulator(tmp_path):
+    emu = RunningEmulator(tmp_path, "--unhealthy")
+    try:
+        env = {**_env(tmp_path), "MSGSVC_BASE_URL": emu.info["MSGSVC_BASE_URL"],
+               "TWILIO_ACCOUNT_SID": emu.info["TWILIO_ACCOUNT_SID"], "TWILIO_AUTH_TOKEN": emu.info["TWILIO_AUTH_TOKEN"]}
+        result = subprocess.run([MSGSVC, "doctor", "--since", "24h"], capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        assert emu.stop() == 0
+    assert result.returncode == 9, result.stderr
+    checks = {line.split("\t")[2] for line in result.stdout.splitlines()}
+    from msgsvc.jobs.doctor.finding import CHECKS
+
+    from msgsvc.emulator.seed import seed
+
+    if "tollfree_verifications" in seed("AC" + "0" * 32, "t", 0):  # toll-free verifications are served
+        assert set(CHECKS) - checks == set()
+        assert result.stderr == "14 errors, 10 warnings, 3 info in 18 services.\n"
+    else:  # the two toll-free checks are tripped in test_doctor_destination.py
+        assert set(CHECKS) - checks == {"tollfree-unverified", "tollfree-rejected"}
+        assert result.stderr == "12 errors, 10 warnings, 3 info in 16 services.\n"
 
 
 def test_an_unreadable_state_file_is_refused_and_left_alone(msgsvc, tmp_path):

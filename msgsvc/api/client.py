@@ -17,14 +17,17 @@ from msgsvc.api import pages
 from msgsvc.api.pages import Listing, PageText
 from msgsvc.api.resources import BRAND, CAMPAIGN, SERVICE
 from msgsvc.api.settings import ClientSettings
+from msgsvc.api.monitor import MONITOR
 from msgsvc.api.transport import CORE, MESSAGING, Transport, host_url, user_agent
 from msgsvc.errors import ResponseError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from msgsvc.api.resources import Resource
     from msgsvc.api.senders import SenderKind
 
-__all__ = ["CORE", "MESSAGING", "Client", "ClientSettings", "Listing", "PageText", "host_url", "user_agent"]
+__all__ = ["CORE", "MESSAGING", "MONITOR", "Client", "ClientSettings", "Listing", "PageText", "host_url", "user_agent"]
 
 
 class Client(Transport):
@@ -49,11 +52,11 @@ class Client(Transport):
         self, resource: Resource, parent_sid: str | None = None, *, limit: int | None = None,
         page_size: int | None = None, params: dict[str, Any] | None = None,
     ) -> Listing:
-        return self.paginate(resource.collection_path(parent_sid), resource.list_key,
+        return self.paginate(resource.collection_path(parent_sid), resource.list_key, product=resource.product,
                              params=params, limit=limit, page_size=page_size)
 
     def fetch(self, resource: Resource, sid: str, parent_sid: str | None = None) -> dict:
-        return self.fetch_object("GET", resource.instance_path(sid, parent_sid))
+        return self.fetch_object("GET", resource.instance_path(sid, parent_sid), product=resource.product)
 
     def fetch_object(self, method: str, url: str, **kw: Any) -> Any:
         """`request()` for an answer that must be one JSON object."""
@@ -153,6 +156,21 @@ class Client(Transport):
 
     def get_brand(self, sid: str) -> dict:
         return self.fetch(BRAND, sid)
+
+    # --- Monitor alerts (monitor.twilio.com) ---------------------------------------------
+
+    def list_alerts(self, start: datetime | None = None, *, log_level: str | None = None,
+                    limit: int | None = None) -> Listing:
+        """The account's Monitor alerts generated since `start` (all services: the list cannot
+        be filtered by service), oldest first as the API pages them."""
+        from msgsvc.api.monitor import ALERT, start_date
+
+        params = {}
+        if start is not None:
+            params["StartDate"] = start_date(start)
+        if log_level is not None:
+            params["LogLevel"] = log_level
+        return self.list_of(ALERT, params=params or None, limit=limit)
 
     def _object_list(self, payload: dict, key: str, url: str) -> list[dict]:
         items = payload.get(key)

@@ -166,6 +166,8 @@ class Resource:
     keys: tuple[str, ...] = ()  # every key of the API's object, in its order: what --fields takes
     parent: Resource | None = None  # the resource it lives under (a service), or None
     updatable: tuple[str, ...] | None = None  # wire names an update may send (None: every field)
+    product: str = "messaging"  # the host it lives on (transport.py's MESSAGING, MONITOR, ...)
+    version: str = "v1"  # the API version of its path: /v1/Services, /v2/Channels/Senders
 
     @property
     def update_fields(self) -> tuple[Field, ...]:
@@ -178,7 +180,7 @@ class Resource:
     def collection_path(self, parent_sid: str | None = None) -> str:
         """/v1/Services, or /v1/Services/MG.../PhoneNumbers."""
         if self.parent is None:
-            return f"/v1/{self.path}"
+            return f"/{self.version}/{self.path}"
         if parent_sid is None:
             raise ValueError(f"a {self.what} lives under a {self.parent.what}: give its SID")
         return f"{self.parent.instance_path(parent_sid)}/{self.path}"

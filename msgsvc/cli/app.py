@@ -117,6 +117,7 @@ LAZY: dict[str, str] = {
     "profiles": "msgsvc.cli.commands.profiles",
     "emulator": "msgsvc.cli.commands.emulator:emulator",
     "completion": "msgsvc.cli.shell:completion",
+    "doctor": "msgsvc.cli.commands.doctor:doctor",
 }
 
 

@@ -522,3 +522,30 @@ def confirm(term: Terminal, question: str) -> bool:
     if not answer.endswith("\n"):
         term.stderr.write("\n")
     return answer.strip().lower() in ("y", "yes")
+
+
+# --- doctor ----------------------------------------------------------------------------------
+
+
+def finding_line(term: Terminal, finding: Any) -> str:
+    """One finding of `msgsvc doctor` as its line: severity, service SID, check id, evidence,
+    fix (- when there is none) and the Twilio page, separated by tabs, each made safe."""
+    fields = (finding.severity, finding.service, finding.check, finding.evidence_text(), finding.fix or "-",
+              finding.source)
+    return "\t".join(term.escape(str(f), tsv=True) for f in fields)
+
+
+def emit_findings(term: Terminal, findings: Sequence[Any], services: int, *, as_json: bool) -> None:
+    """doctor's findings on stdout (one per line, or a JSON array of Finding.as_dict) and, for
+    a person, a count on stderr."""
+    if as_json:
+        emit_json(term, [f.as_dict() for f in findings])
+    elif findings:
+        write(term, "".join(finding_line(term, f) + "\n" for f in findings))
+    counts = {severity: sum(1 for f in findings if f.severity == severity) for severity in ("error", "warning", "info")}
+    where = f"{services} service" + ("" if services == 1 else "s")
+    if not findings:
+        note(term, f"No findings in {where}.")
+        return
+    said = ", ".join(f"{n} {severity}{'' if n == 1 or severity == 'info' else 's'}" for severity, n in counts.items() if n)
+    note(term, f"{said} in {where}.")

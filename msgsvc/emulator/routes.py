@@ -11,7 +11,7 @@ from typing import Any, Callable
 from msgsvc.api.resources import SERVICE
 from msgsvc.api.tollfree import is_toll_free
 from msgsvc.api.validate import is_sid
-from msgsvc.emulator import a2p, tollfree
+from msgsvc.emulator import a2p, channels, monitor, tollfree
 from msgsvc.emulator.errors import invalid, not_found
 from msgsvc.emulator.model import KINDS, Kind
 from msgsvc.emulator.routing import (
@@ -312,3 +312,9 @@ def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict],
         "uri": uri(window.page, window.token),
         key: [render(r) for r in window.items],
     }
+
+
+# --- the other products' routes, each in its module ---
+
+monitor.register_routes()  # Monitor alerts (monitor.twilio.com)
+channels.register_routes()  # Messaging v2 Channels Senders

@@ -35,6 +35,7 @@ def emulator(
     tollfree_review: Annotated[float, typer.Option("--tollfree-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).")] = 5.0,
     pool_limit: Annotated[int, typer.Option("--pool-limit", min=1, max=100000, metavar="N", help="Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.")] = 400,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
+    unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Serve Twilio's Messaging API locally, so msgsvc and scripts can be tried without an account.
@@ -42,7 +43,9 @@ def emulator(
     Serves Messaging v1 Services (create, fetch, list, update, delete) and each service's
     PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and DestinationAlphaSenders
     (create, fetch, list, delete), and the 2010 API's IncomingPhoneNumbers list with its
-    PhoneNumber filter, with Twilio's paths, fields, paging and error bodies. A new account
+    PhoneNumber filter, Monitor alerts (list, fetch) and Messaging v2 Channels Senders (list
+    by Channel, fetch, with their status), with Twilio's paths, fields, paging and error
+    bodies. A new account
     holds N phone numbers, 3 short codes, 3 channel senders and one API key. A service holds
     at most 400 phone numbers and short codes (--pool-limit); paths of Twilio's API that it
     does not serve answer HTTP 501 (error 20501), never 404. Runs in the foreground until
@@ -65,6 +68,9 @@ def emulator(
     REJECT (error 30511, editable for seven days: an update with an EditReason resubmits it)
     or FORBIDDEN (error 30464, edit_allowed false: delete it and file again).
 
+    --unhealthy adds services named after what is wrong with them, which 'msgsvc doctor'
+    finds (README, "Will it deliver?"), one named Healthy that passes, and recent alerts.
+
     Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be listened
     on (the port is in use, say); 2 for a bad option or an unusable state file.
 
@@ -75,6 +81,7 @@ def emulator(
         msgsvc emulator --port 0 --state emulator.json > emulator.env &
         msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries
         msgsvc emulator --pool-limit 5                    # a service is full at 5 numbers
+        msgsvc emulator --unhealthy                       # then: msgsvc doctor
     """
     state_ = use(ctx, json_=json_)
     from msgsvc.api import validate
@@ -88,12 +95,13 @@ def emulator(
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
         as_json=state_.json, numbers_given=given(ctx, "numbers"), pool_limit=pool_limit, a2p_review=a2p_review,
         tollfree_review=tollfree_review,
+        unhealthy=unhealthy,
     )
 
 
 
 def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None, numbers_given: bool,
-           pool_limit: int) -> Any:
+           pool_limit: int, unhealthy: bool = False) -> Any:
     import secrets
 
     from msgsvc.emulator.seed import seed
@@ -114,8 +122,14 @@ def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None,
                 )
         if numbers_given:
             note(term, f"msgsvc emulator: --numbers ignored: the state file {state} already holds the account")
+        if unhealthy:
+            note(term, f"msgsvc emulator: --unhealthy ignored: the state file {state} already holds the account")
         return store
     data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
+    if unhealthy:
+        from msgsvc.emulator.unhealthy import seed_unhealthy
+
+        seed_unhealthy(data)
     store = Store(data, state, pool_limit)
     if state is not None:
         try:
@@ -165,7 +179,7 @@ def _recorder() -> Any:
 
 def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
           fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, pool_limit: int = 400,
-          a2p_review: float = 5.0, tollfree_review: float = 5.0) -> None:
+          a2p_review: float = 5.0, tollfree_review: float = 5.0, unhealthy: bool = False) -> None:
     import signal
 
     from msgsvc.cli.output import note
@@ -173,7 +187,7 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    store = _store(term, state, numbers, account_sid, auth_token, numbers_given, pool_limit)
+    store = _store(term, state, numbers, account_sid, auth_token, numbers_given, pool_limit, unhealthy)
     store.a2p_review = a2p_review
     store.tollfree_review = tollfree_review
     previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
