@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import is_sid
-from msgsvc.emulator import a2p, channels, monitor
+from msgsvc.emulator import a2p, channels, messages, monitor
 from msgsvc.emulator.errors import invalid, not_found
 from msgsvc.emulator.model import KINDS, Kind
 from msgsvc.emulator.routing import (
@@ -235,6 +235,7 @@ def list_short_codes(call: Call) -> Response:
 
 
 route(_ACCOUNT + r"/SMS/ShortCodes\.json$", {"GET": list_short_codes})
+messages.register_routes()
 route(_ACCOUNT + r"/SMS/ShortCodes/(?P<sid>[^/]+)\.json$", {}, ("GET", "POST"))
 
 
@@ -276,10 +277,10 @@ def _short_codes_page(store: Store, request: Request, account: str) -> dict[str,
 
 
 def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict], dict], request: Request,
-               filters: list[tuple[str, str]]) -> dict[str, Any]:
-    """A 2010 API list page (records in `seq` order): relative `*_uri` links at the top
-    level, no `meta`."""
-    window = page_window(request.query, records, lambda r: r["seq"])
+               filters: list[tuple[str, str]], order: str = "seq") -> dict[str, Any]:
+    """A 2010 API list page (records in the ascending order of their `order` key): relative
+    `*_uri` links at the top level, no `meta`."""
+    window = page_window(request.query, records, lambda r: r[order])
     path = request.path
 
     def uri(page: int, token: str | None) -> str:
