@@ -39,7 +39,7 @@ from msgsvc.api.tollfree import approved, is_toll_free
 from msgsvc.api.validate import E164, is_sid
 from msgsvc.emulator.errors import Fault, invalid, missing, not_found
 from msgsvc.emulator.model import new_sid
-from msgsvc.emulator.routing import Call, Response, rfc2822, route
+from msgsvc.emulator.routing import Call, Response, rfc2822, route, v2010_page
 
 if TYPE_CHECKING:
     from msgsvc.emulator.store import Store
@@ -387,8 +387,6 @@ def _create(call: Call) -> Response:
 
 
 def _list(call: Call) -> Response:
-    from msgsvc.emulator.routes import v2010_page
-
     _own_account(call)
     q = call.request.query
     records = listing(call.store, q)
