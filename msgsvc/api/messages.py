@@ -69,6 +69,27 @@ SEND_FIELDS = (
 SEND_BY_WIRE = {f.wire: f for f in SEND_FIELDS}
 
 
+SCHEDULE_RANGE = (15 * 60, 35 * 86400)  # seconds ahead a scheduled message may be sent: 15 minutes to 35 days
+
+
+def schedule_time(text: str, now: float | None = None) -> str:
+    """SendAt for `--schedule`: an ISO 8601 time (`2026-12-08T09:00:00Z`, `2026-12-08T10:00+01:00`;
+    UTC without an offset) as Twilio takes it, in UTC; ValueError unless it is 15 minutes to
+    35 days from `now`."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-12-08T09:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    ahead = moment.timestamp() - (time.time() if now is None else now)
+    if not SCHEDULE_RANGE[0] <= ahead <= SCHEDULE_RANGE[1]:
+        raise ValueError(f"{text!r} is not between 15 minutes and 35 days from now: Twilio schedules only within that")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def send_form(service_sid: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The form of a send, from {wire name: value}: To first, then MessagingServiceSid, then
     the rest in the declaration's order. Never a From: Twilio picks the sender."""
@@ -280,3 +301,21 @@ def outcome(message: Mapping[str, Any]) -> str:
     if status in (FAILED, UNDELIVERED, CANCELED):
         return "failed"
     return "pending"
+
+
+# --- reading messages --------------------------------------------------------------------------
+
+
+def fetch_message(client: Any, sid: str) -> dict:
+    """GET one message (the core API's host)."""
+    from msgsvc.api.transport import CORE
+
+    return client.fetch_object("GET", message_path(client.account_sid, sid), product=CORE)
+
+
+def list_messages(client: Any, params: Mapping[str, Any], *, limit: int | None = None) -> Any:
+    """The account's messages, newest first, filtered by To, From or DateSent (the only
+    filters the API has), 1,000 a page."""
+    from msgsvc.api.transport import CORE
+
+    return client.paginate(messages_path(client.account_sid), "messages", product=CORE, params=dict(params), limit=limit)

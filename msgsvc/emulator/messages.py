@@ -68,7 +68,6 @@ ERROR_MESSAGES = {
 }
 NO_SENDER = 21704  # "The Messaging Service contains no phone numbers"
 NOT_CANCELABLE = 30409  # an assumption: Twilio's sources do not name the code of this refusal
-SCHEDULE_RANGE = (900, 35 * 86400)  # SendAt: 15 minutes to 35 days ahead
 BAD_SCHEDULE = 35114  # "Scheduling does not support this timestamp"
 BAD_SCHEDULE_TYPE = 35111  # ScheduleType without SendAt, or SendAt without ScheduleType
 _LIST_KEY = 10**15  # listing keys count down from here: newest first
@@ -217,7 +216,7 @@ def _send_at(form: dict[str, str], now: float) -> float | None:
             break
         except ValueError:
             continue
-    if moment is None or not SCHEDULE_RANGE[0] <= moment - now <= SCHEDULE_RANGE[1]:
+    if moment is None or not rules.SCHEDULE_RANGE[0] <= moment - now <= rules.SCHEDULE_RANGE[1]:
         raise invalid(f"SendAt {send_at!r} must be an ISO 8601 time between 15 minutes and 35 days from now", BAD_SCHEDULE)
     return moment
 
