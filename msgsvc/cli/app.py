@@ -116,6 +116,8 @@ LAZY: dict[str, str] = {
     "profiles": "msgsvc.cli.commands.profiles",
     "emulator": "msgsvc.cli.commands.emulator:emulator",
     "completion": "msgsvc.cli.shell:completion",
+    "send": "msgsvc.cli.commands.send:send",
+    "messages": "msgsvc.cli.commands.messages",
 }
 
 

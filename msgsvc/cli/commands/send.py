@@ -8,7 +8,7 @@ import typer
 from msgsvc.api.messages import KEYS, SEND_BY_WIRE
 from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
 from msgsvc.cli.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, use
-from msgsvc.errors import UsageError
+from msgsvc.errors import MsgsvcError, UsageError
 
 
 def _option(wire: str, *names: str, metavar: str, required: bool = False):
@@ -104,6 +104,10 @@ def send(
     text = _body(body, body_file, state)
     if content_variables is not None and content_sid is None:
         raise UsageError("--content-variables needs --content-sid")
+    from msgsvc.api.messages import MAX_MEDIA
+
+    if media_url and len(media_url) > MAX_MEDIA:
+        raise UsageError(f"--media-url is given {len(media_url)} times: a message takes at most {MAX_MEDIA}")
     if not text and not media_url and not content_sid:
         raise UsageError("nothing to send: give --body, --body-file, --media-url or --content-sid")
     values = {"To": to, "Body": text, "MediaUrl": media_url, "ContentSid": content_sid,
@@ -128,10 +132,10 @@ def send(
 
     client = state.client()
     sid = resolve_service(client, service)
-    name = sid if sid != service else ""
+    name = service if sid != service else str(client.get_service(sid).get("friendly_name") or "")
     if not force:
-        _pre_send_checks(client, sid, to)
-    ask(_question(state, client, sid, service if sid != service else name, values))
+        _pre_send_checks(client, sid, name, to)
+    ask(_question(state, client, sid, name, values))
     with outcome_unknown_hint(f"the message may have been sent (and billed): look for it before sending again, "
                               f"e.g. msgsvc messages failures {sid} --since 1h, or the Console's messaging logs"):
         message = send_message(client, send_form(sid, values))
@@ -166,5 +170,20 @@ def _question(state, client, sid: str, name: str, values: dict) -> str:
     return f"Send {what} to {values['To']} through {service}, billed to account {account}{when}?"
 
 
-def _pre_send_checks(client, service_sid: str, to: str) -> None:
-    """The doctor's checks that decide this destination; a finding stops the send (exit 1)."""
+class Refused(MsgsvcError):
+    """A pre-send check found that the destination will refuse the message: exit 1."""
+
+
+def _pre_send_checks(client, service_sid: str, name: str, to: str) -> None:
+    """The doctor's checks that decide this destination (jobs.doctor.destination); a finding
+    stops the send before it is billed (exit 1)."""
+    from msgsvc.jobs.doctor.destination import destination_findings
+    from msgsvc.jobs.doctor.finding import CHECKS
+
+    findings = destination_findings(client, service_sid, to)
+    if not findings:
+        return
+    lines = tuple(f"  {f.check}: {CHECKS[f.check].title}: {f.evidence_text()}" for f in findings)
+    fixes = "; ".join(dict.fromkeys(f.fix for f in findings if f.fix))
+    raise Refused(f"not sent: a message to {to} through {service_sid} ({name}) would be refused:",
+                  details=lines, hint=(f"{fixes}; " if fixes else "") + "or send anyway with --force")
