@@ -95,7 +95,7 @@ def test_no_verified_campaign_fails_us_traffic_from_a_long_code_with_30034(emula
     assert status_at(emulator, clock, created["sid"], clock.now + 1.5)["status"] == "queued"
     final = status_at(emulator, clock, created["sid"], clock.now + 60)
     assert (final["status"], final["error_code"], final["error_message"]) == ("failed", 30034, "Message from an Unregistered Number")
-    assert final["date_sent"] is None and final["price"] is None
+    assert final["date_sent"] is not None and final["price"] is None  # dated when it failed, not billed
     # abroad, no campaign is needed
     abroad = send(emulator, service, to="+447700900123")
     assert status_at(emulator, clock, abroad["sid"], clock.now + 60)["status"] == "delivered"

@@ -316,6 +316,7 @@ def fetch_message(client: Any, sid: str) -> dict:
 def list_messages(client: Any, params: Mapping[str, Any], *, limit: int | None = None) -> Any:
     """The account's messages, newest first, filtered by To, From or DateSent (the only
     filters the API has), 1,000 a page."""
+    from msgsvc.api.pages import paginate
     from msgsvc.api.transport import CORE
 
-    return client.paginate(messages_path(client.account_sid), "messages", product=CORE, params=dict(params), limit=limit)
+    return paginate(client, messages_path(client.account_sid), "messages", product=CORE, params=dict(params), limit=limit)

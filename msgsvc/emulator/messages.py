@@ -22,7 +22,8 @@ outcome is decided when it is created:
   verification, 30032;
 - a ValidityPeriod shorter than the time to `sending` fails with 30036.
 
-Failures are recorded as Monitor alerts (emulator/monitor.py), dated when they happen.
+A failed message's date_sent is when it failed (the DateSent filters find it). Failures are
+recorded as Monitor alerts (emulator/monitor.py), dated when they happen.
 Segments are counted from the body (msgsvc.api.messages.segments); the price is
 -0.0079 USD a segment, set once the message is sent.
 """
@@ -180,7 +181,8 @@ def _settle(store: Store, record: dict[str, Any], now: float) -> None:
     if not reached:  # scheduled, not due yet
         return
     current = reached[-1][0]
-    record["sent"] = next((at for status, at in reached if status == "sent"), None)
+    # date_sent: when it left, or when it failed (the DateSent filters find failures too)
+    record["sent"] = next((at for status, at in reached if status in ("sent", "failed")), None)
     if current != record["status"]:
         record["status"] = current
         record["updated"] = now
