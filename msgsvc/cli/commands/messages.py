@@ -168,7 +168,7 @@ def messages_failures(
                            f"went out without the service (From, not MessagingServiceSid: unregistered traffic), "
                            f"e.g. {', '.join(group.samples)}")
     how = (f"one listing per sender ({report.senders}), cheaper than the account's messages at their rate"
-           if report.strategy == PER_SENDER else f"the account's messages by DateSent, cheaper than {report.senders} per-sender listings")
+           if report.strategy == PER_SENDER else f"the account's messages by DateSent, cheaper than {report.senders} per-sender listing{'' if report.senders == 1 else 's'}")
     total = sum(g.count for g in report.failures)
-    note(state.term, f"{total} failed or undelivered in {report.messages} messages sent in the last {format_duration(since)}; "
+    note(state.term, f"{total} failed or undelivered in {report.messages} message{'' if report.messages == 1 else 's'} sent in the last {format_duration(since)}; "
                      f"read in {report.requests} request{'' if report.requests == 1 else 's'}: {how}")

@@ -141,15 +141,17 @@ def send(
         message = send_message(client, send_form(sid, values))
     if schedule is not None:
         show(state, message)
-        note(state.term, f"Scheduled message {message.get('sid')} for {values['SendAt']}; "
-                         f"cancel it with: msgsvc messages cancel {message.get('sid')}")
+        if not state.json:
+                note(state.term, f"Scheduled message {message.get('sid')} for {values['SendAt']}; "
+                             f"cancel it with: msgsvc messages cancel {message.get('sid')}")
         return
     if wait:
         follow(state, client, message, timeout)
         return
     show(state, message)
-    note(state.term, f"Sent message {message.get('sid')}: {message.get('status')}. "
-                     f"Follow it with: msgsvc messages get {message.get('sid')} --wait")
+    if not state.json:
+        note(state.term, f"Sent message {message.get('sid')}: {message.get('status')}. "
+                         f"Follow it with: msgsvc messages get {message.get('sid')} --wait")
 
 
 def _question(state, client, sid: str, name: str, values: dict) -> str:
