@@ -96,19 +96,26 @@ def follow(state: Any, client: Any, message: dict, timeout: float) -> None:
     ending(final)
 
 
-def duration(value: Any) -> float:
-    """A --timeout value in seconds, as `campaigns wait` reads it; at most api.messages.MAX_WAIT."""
-    import typer
+def duration_parser(maximum: float, shown: str) -> Any:
+    """The parser of a DURATION option (`90s`, `10m`, `1h30m`, as `campaigns wait` reads them):
+    seconds, more than 0 and at most `maximum` (`shown`: that maximum for people)."""
 
-    from msgsvc.api.a2p import parse_duration
-    from msgsvc.api.messages import MAX_WAIT
+    def parse(value: Any) -> float:
+        import typer
 
-    if isinstance(value, float):
-        return value
-    try:
-        seconds = parse_duration(str(value))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if not 0 < seconds <= MAX_WAIT:
-        raise typer.BadParameter(f"{value!r} is not between 0s and 24h")
-    return seconds
+        from msgsvc.api.a2p import parse_duration
+
+        if isinstance(value, float):
+            return value
+        try:
+            seconds = parse_duration(str(value))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        if not 0 < seconds <= maximum:
+            raise typer.BadParameter(f"{value!r} is not between 0s and {shown}")
+        return seconds
+
+    return parse
+
+
+duration = duration_parser(24 * 3600, "24h")  # --timeout of a wait (api.messages.MAX_WAIT)

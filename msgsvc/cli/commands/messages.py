@@ -1,12 +1,12 @@
 """msgsvc messages: one message (see it, follow it, cancel it), and a service's failures."""
 
-from typing import Annotated, Any, List
+from typing import Annotated, List
 
 import typer
 
 from msgsvc.cli.complete import complete_services
 from msgsvc.api.messages import KEYS
-from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
+from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration, duration_parser
 from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, use
 
 app = typer.Typer(
@@ -93,18 +93,7 @@ def messages_cancel(ctx: typer.Context, sid: MessageArg, json_: JsonOpt = False,
 MAX_SINCE = 400 * 86400  # Twilio keeps messages 400 days
 
 
-def _since(value: Any) -> float:
-    from msgsvc.api.a2p import parse_duration
-
-    if isinstance(value, float):
-        return value
-    try:
-        seconds = parse_duration(str(value))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if not 0 < seconds <= MAX_SINCE:
-        raise typer.BadParameter(f"{value!r} is not between 0s and 400 days (9600h)")
-    return seconds
+_since = duration_parser(MAX_SINCE, "400 days (9600h)")
 
 
 @app.command("failures")
