@@ -107,6 +107,17 @@ def test_send_checks_its_options_before_any_request(msgsvc, profile, httpserver,
     assert sent(httpserver) == []
 
 
+def test_a_dry_run_prints_the_request_and_sends_none(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    no_findings(httpserver)
+    result = msgsvc("send", SERVICE_SID, "--to", "+14155550100", "--body", "Hi", "--dry-run")
+    assert result.code == 0, result.err
+    base = httpserver.url_for("/").rstrip("/")
+    assert result.out == f"POST {base}{MESSAGES}\n  To=+14155550100\n  MessagingServiceSid={SERVICE_SID}\n  Body=Hi\n"
+    assert result.err == "Dry run: 1 request(s) not sent.\n"
+    assert all(r.method == "GET" for r in sent(httpserver))
+
+
 def test_send_reads_the_body_from_a_file_or_stdin(msgsvc, profile, httpserver, tmp_path):
     (tmp_path / "note.txt").write_text("From a file\n", encoding="utf-8")
     for args, stdin in ((("--body-file", str(tmp_path / "note.txt")), None), (("--body-file", "-"), "From stdin\n")):

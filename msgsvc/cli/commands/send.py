@@ -7,7 +7,7 @@ import typer
 
 from msgsvc.api.messages import KEYS, SEND_BY_WIRE
 from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
-from msgsvc.cli.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, use
+from msgsvc.cli.options import DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, use
 from msgsvc.errors import MsgsvcError, UsageError
 
 
@@ -73,6 +73,7 @@ def send(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,  # type: ignore[assignment]
     force: ForceOpt = False,
     yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
     fields: FieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
@@ -86,7 +87,8 @@ def send(
     sending it runs the checks of 'msgsvc doctor' that decide this destination (for a US
     number: a verified A2P 10DLC campaign for the service's long codes, approved toll-free
     verifications for its toll-free numbers) and stops with the finding (exit 1) unless
-    --force. Give --body, --body-file, --media-url or --content-sid.
+    --force. Give --body, --body-file, --media-url or --content-sid. --dry-run prints the
+    request (after the checks) and sends nothing.
 
     --wait follows it until it is delivered, undelivered, failed, read or canceled: one
     line per status change on stderr; for an error its code, its known cause and the
@@ -100,7 +102,7 @@ def send(
         msgsvc send MG0123456789abcdef0123456789abcdef --to +14155550100 --body-file note.txt --yes
         msgsvc send Alerts --to +14155550100 --body "Reminder" --schedule 2026-12-08T09:00:00Z
     """
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=KEYS, jq=jq, quiet=quiet)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=KEYS, jq=jq, quiet=quiet, dry_run=dry_run)
     text = _body(body, body_file, state)
     if content_variables is not None and content_sid is None:
         raise UsageError("--content-variables needs --content-sid")
@@ -122,7 +124,7 @@ def send(
             raise UsageError(f"invalid value for --schedule: {exc}") from None
     from msgsvc.cli.jobs import consent
 
-    ask = consent(state, yes, "send", what="a message (it is billed)", dry_run=False)
+    ask = consent(state, yes, "send", what="a message (it is billed)")
     from msgsvc.api.messages import send_form
     from msgsvc.cli.follow import follow, show
     from msgsvc.cli.options import outcome_unknown_hint
@@ -135,6 +137,15 @@ def send(
     name = service if sid != service else str(client.get_service(sid).get("friendly_name") or "")
     if not force:
         _pre_send_checks(client, sid, name, to)
+    if state.dry_run:  # the request it would send, and nothing sent (the checks above did run)
+        from msgsvc.api.messages import messages_path
+        from msgsvc.api.resources import form_dict
+        from msgsvc.api.transport import CORE
+        from msgsvc.cli.output import emit_plan
+
+        url = client.base(CORE) + messages_path(client.account_sid)
+        emit_plan(state.term, [{"method": "POST", "url": url, "form": form_dict(send_form(sid, values))}], as_json=state.json)
+        return
     ask(_question(state, client, sid, name, values))
     with outcome_unknown_hint(f"the message may have been sent (and billed): look for it before sending again, "
                               f"e.g. msgsvc messages failures {sid} --since 1h, or the Console's messaging logs"):
