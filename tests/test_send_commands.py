@@ -276,6 +276,20 @@ def test_wait_times_out_with_exit_5(msgsvc, emu, clock):
     assert sum(clock.sleeps) == 20 and clock.sleeps[-1] == 5  # 1+2+4+8, then what is left
 
 
+def test_ctrl_c_while_waiting_says_the_message_was_sent(msgsvc, emu, clock, monkeypatch):
+    ready_service(emu)
+
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(clock, "sleep", interrupted)
+    result = msgsvc("send", "Alerts", "--to", "+14155550100", "--body", "Hello", "--yes", "--wait")
+    sm = the_message(emu)
+    assert (result.code, result.out) == (130, "")
+    assert result.err.endswith(f"msgsvc: interrupted while waiting: message {sm} was sent and goes on without msgsvc\n"
+                               f"hint: follow it again with: msgsvc messages get {sm} --wait\n")
+
+
 def test_sent_without_a_receipt_is_success_when_the_time_runs_out(msgsvc, emu, clock):
     ready_service(emu)
     emu.store.message_steps = {"queued": 1.0, "sending": 2.0, "sent": 3.0, "delivered": 10**6}

@@ -83,6 +83,11 @@ def follow(state: Any, client: Any, message: dict, timeout: float) -> None:
 
     try:
         final = wait_for_message(fetch, timeout=timeout, on_change=lambda m, elapsed: note(state.term, status_line(m, elapsed)))
+    except KeyboardInterrupt:  # the message is Twilio's now: only the waiting stops
+        from msgsvc.errors import Interrupted
+
+        raise Interrupted(f"interrupted while waiting: message {sid} was sent and goes on without msgsvc",
+                          hint=f"follow it again with: msgsvc messages get {sid} --wait") from None
     except StillWaiting as waiting:
         last = waiting.message
         if last.get("status") == SENT:
