@@ -25,7 +25,7 @@ class ExitCode(IntEnum):
     USAGE = 2, "usage error, invalid input, or declined at a prompt (nothing was changed)"
     NOT_FOUND = 3, "not found (HTTP 404, or no service with that name)"
     AUTH = 4, "authentication: no credentials, an unknown profile, or HTTP 401/403"
-    WAIT_TIMEOUT = 5, "campaigns wait, tollfree wait: still in review when --timeout ran out"
+    WAIT_TIMEOUT = 5, "a wait ran out of time: campaigns wait, tollfree wait (still in review), send or messages get --wait (not settled)"
     CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
     FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
     INTERRUPTED = 130, "interrupted (Ctrl-C)"

@@ -27,6 +27,7 @@ SPEC_FILES = (
     ("twilio_api_v2010_messages.json", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/TollFree.json", ""),
     ("twilio_monitor_v1.json", "/v1/Alerts", ""),
     ("twilio_messaging_v2.json", "/v2/Channels/Senders", ""),
+    ("twilio_api_v2010_messages.json", "/2010-04-01/Accounts/{AccountSid}/Messages", ""),
 )
 EMU_ACCOUNT = "AC" + "e" * 32
 EMU_TOKEN = "emulator-token-0123456789abcdef"
@@ -60,7 +61,7 @@ def _format_checker():
     checker.checks("date-time-rfc-2822")(lambda v: not isinstance(v, str) or bool(_RFC2822.match(v)))
     checker.checks("uri")(lambda v: not isinstance(v, str) or v == "" or v.startswith("/") or bool(_ABSOLUTE.match(v)))
     checker.checks("phone-number")(lambda v: not isinstance(v, str) or bool(re.match(r"^\+[1-9]\d{1,14}$", v)))
-    checker.checks("uri-map")(lambda v: not isinstance(v, dict) or all(isinstance(u, str) and _ABSOLUTE.match(u) for u in v.values()))
+    checker.checks("uri-map")(lambda v: not isinstance(v, dict) or all(isinstance(u, str) and (u.startswith("/") or _ABSOLUTE.match(u)) for u in v.values()))
     return checker
 
 

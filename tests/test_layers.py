@@ -18,7 +18,7 @@ ALLOWED = {
     "jobs": {"api"},
     "setup": {"jobs", "api"},
     "local": {"api"},
-    "emulator": {"api.resources", "api.senders", "api.validate", "api.a2p", "api.channels", "api.tollfree"},
+    "emulator": {"api.resources", "api.senders", "api.validate", "api.a2p", "api.channels", "api.messages", "api.tollfree"},
     "cli": {"api", "jobs", "setup", "local", "emulator"},
 }
 TERMINAL_PACKAGES = {"typer", "click", "rich"}

@@ -118,6 +118,8 @@ LAZY: dict[str, str] = {
     "emulator": "msgsvc.cli.commands.emulator:emulator",
     "completion": "msgsvc.cli.shell:completion",
     "doctor": "msgsvc.cli.commands.doctor:doctor",
+    "send": "msgsvc.cli.commands.send:send",
+    "messages": "msgsvc.cli.commands.messages",
 }
 
 

@@ -18,7 +18,12 @@ A2P_WARNING = (
 )
 
 
+IRREGULAR = {"send": "sent"}
+
+
 def _past(verb: str) -> str:
+    if verb in IRREGULAR:
+        return IRREGULAR[verb]
     return verb + "d" if verb.endswith("e") else verb[:-1] + "ied" if verb.endswith("y") else verb + "ed"
 
 

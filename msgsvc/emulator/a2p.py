@@ -464,3 +464,15 @@ def usecases(store: Store, service_sid: str, request: Any) -> list[dict[str, Any
             raise not_found(f"/v1/a2p/BrandRegistrations/{brand_sid}")
         return [_usecase(*u) for u in _usecases_of(found)]
 
+
+
+def has_verified_campaign(store: Store, service_sid: str) -> bool:
+    """Whether the service's campaign is VERIFIED (its review settled first); lock held.
+    What emulator/messages.py asks before a US message from a 10DLC number (30034)."""
+    _, campaigns = tables(store)
+    now = time.time()
+    for campaign in campaigns.values():
+        if campaign["service_sid"] == service_sid:
+            _settle(store, campaign, now)
+            return campaign["campaign_status"] == "VERIFIED"
+    return False

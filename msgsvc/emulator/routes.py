@@ -11,11 +11,11 @@ from typing import Any, Callable
 from msgsvc.api.resources import SERVICE
 from msgsvc.api.tollfree import is_toll_free
 from msgsvc.api.validate import is_sid
-from msgsvc.emulator import a2p, channels, monitor, tollfree
+from msgsvc.emulator import a2p, channels, messages, monitor, tollfree
 from msgsvc.emulator.errors import invalid, not_found
 from msgsvc.emulator.model import KINDS, Kind
 from msgsvc.emulator.routing import (
-    Call, Request, Response, iso, page_query, page_window, rfc2822, route, unauthorized, v1_page,
+    Call, Request, Response, iso, page_query, page_window, rfc2822, route, unauthorized, v1_page, v2010_page,
 )
 from msgsvc.emulator.store import Store
 
@@ -249,6 +249,7 @@ def list_short_codes(call: Call) -> Response:
 
 
 route(_ACCOUNT + r"/SMS/ShortCodes\.json$", {"GET": list_short_codes})
+messages.register_routes()
 route(_ACCOUNT + r"/SMS/ShortCodes/(?P<sid>[^/]+)\.json$", {}, ("GET", "POST"))
 
 
@@ -289,29 +290,6 @@ def _short_codes_page(store: Store, request: Request, account: str) -> dict[str,
     records = sorted(store.account_short_codes(q.get("ShortCode"), q.get("FriendlyName")), key=lambda r: r["seq"])
     filters = [(name, q[name]) for name in ("FriendlyName", "ShortCode") if q.get(name)]
     return v2010_page("short_codes", records, lambda r: render_short_code(r, account), request, filters)
-
-
-def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict], dict], request: Request,
-               filters: list[tuple[str, str]]) -> dict[str, Any]:
-    """A 2010 API list page (records in `seq` order): relative `*_uri` links at the top
-    level, no `meta`."""
-    window = page_window(request.query, records, lambda r: r["seq"])
-    path = request.path
-
-    def uri(page: int, token: str | None) -> str:
-        return f"{path}?{page_query(filters, window.page_size, page, token)}"
-
-    return {
-        "end": window.start + max(len(window.items) - 1, 0),
-        "first_page_uri": uri(0, None),
-        "next_page_uri": uri(window.page + 1, window.next_token) if window.next_token else None,
-        "page": window.page,
-        "page_size": window.page_size,
-        "previous_page_uri": uri(max(window.page - 1, 0), window.previous_token) if window.previous_token else None,
-        "start": window.start,
-        "uri": uri(window.page, window.token),
-        key: [render(r) for r in window.items],
-    }
 
 
 # --- the other products' routes, each in its module ---

@@ -153,6 +153,30 @@ def v1_page(list_key: str, rendered: list[dict], w: Window, base: str, path: str
     }
 
 
+def v2010_page(key: str, records: list[dict[str, Any]], render: Callable[[dict], dict], request: Request,
+               filters: list[tuple[str, str]], order: str = "seq") -> dict[str, Any]:
+    """A 2010 API list page (records in the ascending order of their `order` key): relative
+    `*_uri` links at the top level, no `meta`."""
+    window = page_window(request.query, records, lambda r: r[order])
+    path = request.path
+
+    def uri(page: int, token: str | None) -> str:
+        return f"{path}?{page_query(filters, window.page_size, page, token)}"
+
+    return {
+        "end": window.start + max(len(window.items) - 1, 0),
+        "first_page_uri": uri(0, None),
+        "next_page_uri": uri(window.page + 1, window.next_token) if window.next_token else None,
+        "page": window.page,
+        "page_size": window.page_size,
+        "previous_page_uri": uri(max(window.page - 1, 0), window.previous_token) if window.previous_token else None,
+        "start": window.start,
+        "uri": uri(window.page, window.token),
+        key: [render(r) for r in window.items],
+    }
+
+
+
 # --- routing -----------------------------------------------------------------------------------
 
 NOT_EMULATED_CODE = 20501  # the emulator's own: Twilio's error dictionary has no "not implemented"

@@ -36,6 +36,9 @@ class Store(StateFile):
         self.a2p_review = A2P_REVIEW_SECONDS  # see emulator/a2p.py
         self.tollfree_review = TOLLFREE_REVIEW_SECONDS  # see emulator/tollfree.py
         self.pool_limit = pool_limit  # a server option (--pool-limit), not part of the state
+        # The messages' clock (wall seconds) and lifecycle (emulator/messages.py); tests set a fake clock.
+        self.clock: Callable[[], float] = time.time
+        self.message_steps: dict[str, float] = {"queued": 1.0, "sending": 2.0, "sent": 3.0, "delivered": 5.0}
         # Phone numbers and short codes per service, kept up to date: a bulk attach to a
         # 100,000-number account does not count the account's numbers for every POST.
         self._pool: Counter[str] = Counter(
