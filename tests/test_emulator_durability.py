@@ -41,7 +41,8 @@ def test_every_acknowledged_create_survives_kill_9(tmp_path, sync):
     for round_ in range(3):
         emu = RunningEmulator(tmp_path / f"run{round_}", "--state", str(state), "--numbers", "5", sync)
         auth = (emu.info["TWILIO_ACCOUNT_SID"], emu.info["TWILIO_AUTH_TOKEN"])
-        assert {s["sid"] for s in _services(emu.info["MSGSVC_BASE_URL"], auth)} == set(acknowledged)
+        # every answered create is back (one in flight at a kill may be too: written, never answered)
+        assert set(acknowledged) <= {s["sid"] for s in _services(emu.info["MSGSVC_BASE_URL"], auth)}
         enough = threading.Event()
         answered_now: list[str] = []
 
