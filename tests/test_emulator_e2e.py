@@ -146,7 +146,7 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
 class RunningEmulator:
     """`msgsvc emulator` in a subprocess; its stdout's KEY=value lines parsed into `info`."""
 
-    def __init__(self, tmp: Path, *args: str) -> None:
+    def __init__(self, tmp: Path, *args: str, preexec_fn=None) -> None:
         tmp.mkdir(parents=True, exist_ok=True)
         self.tmp = tmp
         self.record = tmp / "answers.jsonl"
@@ -155,6 +155,7 @@ class RunningEmulator:
         self.proc = subprocess.Popen(
             [MSGSVC, "emulator", "--port", "0", "--quiet", *args],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=_env(tmp, **{RECORD_ENV: str(self.record)}),
+            preexec_fn=preexec_fn,
         )
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(self.proc.stdout.readline() for _ in range(5)), daemon=True)

@@ -40,37 +40,51 @@ def test_credentials_are_checked_before_the_body_is_read(emulator):
     assert answer.startswith(b"HTTP/1.1 401 ")
 
 
-def test_the_state_writer_survives_a_full_disk_and_says_so_once(tmp_path, monkeypatch):
-    from msgsvc.emulator import state
+def test_a_change_that_cannot_reach_the_disk_is_a_500_and_is_written_when_it_can(tmp_path, monkeypatch):
+    """A full disk: the answer is not a 201 (the change is in memory only), the writer says so
+    once and retries, and says so again when the state is written."""
+    import threading
+
+    from msgsvc.emulator import durable, state
 
     monkeypatch.setattr(state, "WRITE_RETRY", 0.05)
-    real = state.write_private
-    failures = {"left": 5}
+    real = durable._write_all
+    disk = {"full": False}
 
-    def full_disk(path, text, **kwargs):
-        if failures["left"] > 0:
-            failures["left"] -= 1
+    def write_all(fd, data):
+        if disk["full"]:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(path, text, **kwargs)
+        return real(fd, data)
 
-    monkeypatch.setattr(state, "write_private", full_disk)
+    monkeypatch.setattr(durable, "_write_all", write_all)
     lines: list[str] = []
+    retrying, again = threading.Event(), threading.Event()
+
+    def log(line):
+        lines.append(line)
+        if "retrying every" in line:
+            retrying.set()
+        if "is written again" in line:
+            again.set()
+
     path = tmp_path / "state.json"
-    emu = start_emulator(path=path, log=lines.append)
+    emu = start_emulator(path=path, log=log)
     try:
-        assert emu.call("POST", "/v1/Services", data={"FriendlyName": "Kept"}).status_code == 201
-        for _ in range(200):
-            if path.exists() and "Kept" in path.read_text():
-                break
-            time.sleep(0.05)
-        assert "Kept" in json.dumps(json.loads(path.read_text()))
+        disk["full"] = True
+        answer = emu.call("POST", "/v1/Services", data={"FriendlyName": "Kept"})
+        assert answer.status_code == 500
+        reason = f"cannot write the state file {path}: No space left on device"
+        assert answer.json()["message"] == f"Internal Server Error: the change was made in memory but not saved: {reason}"
+        assert retrying.wait(10), lines
+        disk["full"] = False
+        assert again.wait(10), lines
         assert emu.call("POST", "/v1/Services", data={"FriendlyName": "Later"}).status_code == 201
     finally:
         stop_emulator(emu)
-    assert "Later" in path.read_text()
+    assert [s["friendly_name"] for s in json.loads(path.read_text())["services"].values()] == ["Kept", "Later"]
     assert lines == [
-        f"msgsvc emulator: cannot write the state file {path}: No space left on device; retrying every 0.05 s "
-        "(the state is kept in memory meanwhile)",
+        f"msgsvc emulator: error: POST /v1/Services: {reason}",
+        f"msgsvc emulator: {reason}; retrying every 0.05 s (the state is kept in memory meanwhile)",
         f"msgsvc emulator: the state file {path} is written again",
     ]
 
@@ -78,7 +92,7 @@ def test_the_state_writer_survives_a_full_disk_and_says_so_once(tmp_path, monkey
 def test_the_store_imports_no_a2p_and_the_server_installs_its_hook(tmp_path):
     code = "import sys, msgsvc.emulator.store; print(sorted(m for m in sys.modules if m.startswith('msgsvc.emulator.')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded == "['msgsvc.emulator.errors', 'msgsvc.emulator.model', 'msgsvc.emulator.state', 'msgsvc.emulator.store']\n"
+    assert loaded == "['msgsvc.emulator.durable', 'msgsvc.emulator.errors', 'msgsvc.emulator.model', 'msgsvc.emulator.state', 'msgsvc.emulator.store']\n"
 
     from msgsvc.emulator import a2p
     from msgsvc.emulator.seed import seed

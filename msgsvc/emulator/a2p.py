@@ -164,10 +164,10 @@ def _settle(store: Store, campaign: dict[str, Any], now: float) -> None:
         campaign["campaign_status"] = "FAILED" if fields else "VERIFIED"
         campaign["errors"] = [{**REJECTED, "fields": fields}] if fields else []
         campaign["updated"] = end
-        store.changed()
+        store.changed(("campaigns", campaign["sid"]))
     elif now >= start + (end - start) / 2 and campaign["campaign_status"] == "PENDING":
         campaign["campaign_status"] = "IN_PROGRESS"
-        store.changed()
+        store.changed(("campaigns", campaign["sid"]))
 
 
 def _values(request: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -238,7 +238,7 @@ def create_campaign(store: Store, service_sid: str, request: Any) -> dict[str, A
         campaigns[sid] = campaign
         service["us_app_to_person_registered"] = True
         service["updated"] = now
-        store.changed()
+        store.changed(("campaigns", sid), ("services", service_sid))
         return dict(campaign)
 
 
@@ -278,7 +278,7 @@ def update_campaign(store: Store, service_sid: str, sid: str, request: Any) -> d
         now = time.time()
         campaign.update({_KEYS[name]: value for name, value in values.items()})
         campaign.update(campaign_status="PENDING", errors=[], updated=now, review_start=now, review_end=now + store.a2p_review)
-        store.changed()
+        store.changed(("campaigns", sid))
         return dict(campaign)
 
 
@@ -290,7 +290,7 @@ def delete_campaign(store: Store, service_sid: str, sid: str, path: str) -> None
         service = store.data["services"][service_sid]
         service["us_app_to_person_registered"] = False
         service["updated"] = time.time()
-        store.changed()
+        store.changed(("campaigns", sid), ("services", service_sid))
 
 
 def brand_list(store: Store) -> list[dict[str, Any]]:

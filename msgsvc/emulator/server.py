@@ -8,6 +8,7 @@ as Twilio promises for those answers.
 
 from __future__ import annotations
 
+import errno
 import json
 import random
 import re
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from msgsvc import __version__
 from msgsvc.emulator import a2p, routes, routing  # noqa: F401 (routes: importing it fills the table)
 from msgsvc.emulator.errors import Fault
+from msgsvc.emulator.state import StateWriteError
 from msgsvc.emulator.store import Store
 
 # (operation or None, HTTP status, JSON body or None): called for every answer sent.
@@ -30,6 +32,9 @@ Recorder = Callable[[str | None, int, Any], None]
 
 RETRY_AFTER_SECONDS = 1
 MAX_BODY = 1 << 20  # bytes; a larger request body is refused with 413
+READ_TIMEOUT = 30.0  # seconds a connection may keep the server waiting for its next bytes
+FD_RESERVE = 32  # file descriptors kept free of connections: for the state files, and to accept again
+WAIT_FOR_SLOT = 0.1  # seconds the accept loop waits for a connection to end, when all slots are taken
 _HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -49,6 +54,9 @@ class EmulatorServer(ThreadingHTTPServer):
         recorder: Recorder | None = None,
         log: Callable[[str], None] | None = None,
         seed: int | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        sync: bool = True,
+        max_connections: int | None = None,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -63,7 +71,45 @@ class EmulatorServer(ThreadingHTTPServer):
             store.log = log  # e.g. that the state file cannot be written (a full disk)
         self._random = random.Random(seed)  # a seed makes --fail-rate's choices repeatable
         self._random_lock = threading.Lock()
-        super().__init__(address, Handler)
+        self.read_timeout = read_timeout
+        self.max_connections = max_connections or connection_slots()
+        self._connections = 0
+        self._slot_freed = threading.Condition()
+        super().__init__(address, Handler)  # binds and listens: the state is written only from here
+        try:
+            store.open(sync=sync)
+        except BaseException:
+            self.server_close()
+            raise
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection when one of max_connections is free: stalled clients that hold
+        every descriptor (a thread each) must leave room for the state file and for the
+        connections that come after them, which wait in the backlog meanwhile."""
+        with self._slot_freed:
+            if self._connections >= self.max_connections:
+                self._slot_freed.wait(WAIT_FOR_SLOT)
+            if self._connections >= self.max_connections:  # back to the loop, which tries again
+                raise OSError(errno.EMFILE, "every connection slot is taken")
+            self._connections += 1
+        try:
+            return super().get_request()
+        except OSError as exc:
+            self._free_slot()
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                time.sleep(WAIT_FOR_SLOT)  # out of descriptors anyway: no busy loop until one is closed
+            raise
+
+    def shutdown_request(self, request: Any) -> None:  # type: ignore[override]
+        try:
+            super().shutdown_request(request)
+        finally:
+            self._free_slot()
+
+    def _free_slot(self) -> None:
+        with self._slot_freed:
+            self._connections -= 1
+            self._slot_freed.notify()
 
     def server_bind(self) -> None:
         # As asyncio decides: SO_REUSEADDR on POSIX only. On Windows it would let a second
@@ -86,6 +132,19 @@ class EmulatorServer(ThreadingHTTPServer):
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
+
+
+def connection_slots() -> int:
+    """How many connections at once: the process's descriptor limit less FD_RESERVE, at most 1,000."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):  # Windows has no resource module
+        return 1000
+    if soft == resource.RLIM_INFINITY:
+        return 1000
+    return max(4, min(1000, soft - FD_RESERVE))
 
 
 def injected_failure(status: int) -> Fault:
@@ -144,6 +203,13 @@ class Handler(BaseHTTPRequestHandler):
     server_version = f"msgsvc-emulator/{__version__}"
     sys_version = ""
     server: EmulatorServer
+
+    def setup(self) -> None:
+        # StreamRequestHandler sets the socket's timeout from self.timeout: each read or write
+        # of a connection (a request line, a body, an idle keep-alive) waits that long at most,
+        # then the connection is closed.
+        self.timeout = self.server.read_timeout
+        super().setup()
 
     def version_string(self) -> str:
         return self.server_version
@@ -220,9 +286,15 @@ class Handler(BaseHTTPRequestHandler):
             request = routing.Request(self.command, parts.path, query, form, host, self.headers.get("Authorization"), pairs)
             try:
                 response = routing.handle(self.server.store, request)
-            except Exception as exc:  # a bug, or the state file cannot be written: 500, not a hang
+            except Exception as exc:  # a bug: 500, not a hang
                 self.server.log(f"msgsvc emulator: error: {self.command} {parts.path}: {type(exc).__name__}: {exc}")
                 fault = Fault(500, 20500, f"Internal Server Error: {type(exc).__name__}: {exc}")
+                response = routing.Response(fault.status, fault.body(), None)
+            try:
+                self.server.store.flush()  # what this request changed is on disk before it is answered
+            except StateWriteError as exc:  # made in memory, not on disk: the client must not take it as done
+                self.server.log(f"msgsvc emulator: error: {self.command} {parts.path}: {exc}")
+                fault = Fault(500, 20500, f"Internal Server Error: the change was made in memory but not saved: {exc}")
                 response = routing.Response(fault.status, fault.body(), None)
         if self.server.recorder is not None:  # before sending: the client may look right after
             self.server.recorder(response.operation, response.status, response.body)

@@ -94,7 +94,7 @@ class Store(StateFile):
             now = time.time()
             service = {"sid": new_sid("MG"), **SERVICE_DEFAULTS, **changes, "seq": self._next_seq(), "created": now, "updated": now}
             self.data["services"][service["sid"]] = service
-            self.changed()
+            self.changed(("services", service["sid"]))
             return dict(service)
 
     def get_service(self, sid: str, path: str) -> dict[str, Any]:
@@ -111,7 +111,7 @@ class Store(StateFile):
             service = self._service(sid, path)
             service.update(changes)
             service["updated"] = time.time()
-            self.changed()
+            self.changed(("services", sid))
             return dict(service)
 
     def delete_service(self, sid: str, path: str) -> None:
@@ -132,8 +132,11 @@ class Store(StateFile):
 
     # --- senders -------------------------------------------------------------------------
 
+    def _table_name(self, kind: Kind) -> str:
+        return "numbers" if kind.name == "phone_numbers" else kind.name
+
     def _table(self, kind: Kind) -> dict[str, dict[str, Any]]:
-        return self.data["numbers" if kind.name == "phone_numbers" else kind.name]
+        return self.data[self._table_name(kind)]
 
     def add_sender(self, kind: Kind, service_sid: str, form: dict[str, str], path: str) -> dict[str, Any]:
         with self.lock:
@@ -172,7 +175,7 @@ class Store(StateFile):
         record.update(service_sid=service_sid, attached=now, attach_seq=self._next_seq())
         if in_pool(kind):
             self._pool[service_sid] += 1
-        self.changed()
+        self.changed((self._table_name(kind), value))
         return dict(record)
 
     def _pool_size(self, service_sid: str) -> int:
@@ -211,7 +214,7 @@ class Store(StateFile):
         if kind.name == "destination_alpha_senders":
             record["iso_country_code"] = country
         self._table(kind)[record["sid"]] = record
-        self.changed()
+        self.changed((self._table_name(kind), record["sid"]))
         return dict(record)
 
     def get_sender(self, kind: Kind, service_sid: str, sid: str, path: str) -> dict[str, Any]:
@@ -243,7 +246,7 @@ class Store(StateFile):
                     self._pool[service_sid] -= 1
             else:
                 del self._table(kind)[sid]
-            self.changed()
+            self.changed((self._table_name(kind), sid))
 
     # --- the 2010 API's IncomingPhoneNumbers ----------------------------------------------
 

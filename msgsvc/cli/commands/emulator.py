@@ -21,11 +21,15 @@ class BindError(MsgsvcError):
     """The address cannot be listened on (in use, not ours, not allowed): exit 1."""
 
 
+class StateSaveError(MsgsvcError):
+    """The state cannot be saved on exit (a full disk): exit 1, saying what is kept."""
+
+
 def emulator(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Listen on this address. Anything but loopback exposes the emulator to the network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="Listen on this TCP port; 0 picks a free one (printed).")] = 4010,
-    state: Annotated[Optional[Path], typer.Option("--state", metavar="FILE", help="Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically within 0.1 s of a change and on exit. Default: in memory only.", show_default=False, dir_okay=False)] = None,
+    state: Annotated[Optional[Path], typer.Option("--state", metavar="FILE", help="Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", show_default=False, dir_okay=False)] = None,
     numbers: Annotated[int, typer.Option("--numbers", min=0, max=100000, metavar="N", help="Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.")] = 20,
     account_sid: Annotated[Optional[str], typer.Option("--account-sid", metavar="AC...", help="The Account SID to accept [default: generated].", show_default=False)] = None,
     auth_token: Annotated[Optional[str], typer.Option("--auth-token", metavar="TOKEN", help="The auth token to accept [default: generated]. A local test value, never a real token.", show_default=False)] = None,
@@ -34,6 +38,8 @@ def emulator(
     a2p_review: Annotated[float, typer.Option("--a2p-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).")] = 5.0,
     tollfree_review: Annotated[float, typer.Option("--tollfree-review", min=0.0, max=86400.0, metavar="SECONDS", help="Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).")] = 5.0,
     pool_limit: Annotated[int, typer.Option("--pool-limit", min=1, max=100000, metavar="N", help="Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.")] = 400,
+    sync: Annotated[bool, typer.Option("--sync/--no-sync", help="With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.")] = True,
+    read_timeout: Annotated[float, typer.Option("--read-timeout", min=0.01, max=3600.0, metavar="SECONDS", help="Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.")] = 30.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
     unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.")] = False,
     json_: JsonOpt = False,
@@ -71,8 +77,16 @@ def emulator(
     --unhealthy adds services named after what is wrong with them, which 'msgsvc doctor'
     finds (README, "Will it deliver?"), one named Healthy that passes, and recent alerts.
 
+    Durability, with --state FILE: a change is appended to FILE.journal and fsynced before it
+    is answered (written without fsync with --no-sync), so every answered change is there
+    after kill -9 or a crash, and is read back on the next start. The state file is written
+    only once the port is listened on (a failed start leaves it as it was), temporary files
+    a crash left are removed at start, and on exit the journal is folded into FILE and
+    removed. A change that cannot be saved (a full disk) is answered 500 (error 20500).
+
     Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be listened
-    on (the port is in use, say); 2 for a bad option or an unusable state file.
+    on (the port is in use, say), or when the state cannot be saved on exit (what is kept is
+    said); 2 for a bad option or an unusable state file.
 
     Example:
 
@@ -96,6 +110,7 @@ def emulator(
         as_json=state_.json, numbers_given=given(ctx, "numbers"), pool_limit=pool_limit, a2p_review=a2p_review,
         tollfree_review=tollfree_review,
         unhealthy=unhealthy,
+        sync=sync, read_timeout=read_timeout,
     )
 
 
@@ -124,19 +139,15 @@ def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None,
             note(term, f"msgsvc emulator: --numbers ignored: the state file {state} already holds the account")
         if unhealthy:
             note(term, f"msgsvc emulator: --unhealthy ignored: the state file {state} already holds the account")
+        if store.replayed:
+            note(term, f"msgsvc emulator: {store.replayed} change(s) recovered from the journal of {state}")
         return store
     data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
     if unhealthy:
         from msgsvc.emulator.unhealthy import seed_unhealthy
 
         seed_unhealthy(data)
-    store = Store(data, state, pool_limit)
-    if state is not None:
-        try:
-            store.save()
-        except OSError as exc:
-            raise UsageError(f"cannot write the state file {state}: {exc.strerror}") from None
-    return store
+    return Store(data, state, pool_limit)  # written once the server listens
 
 
 def _base_url(host: str, port: int) -> str:
@@ -179,10 +190,12 @@ def _recorder() -> Any:
 
 def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, account_sid: str | None, auth_token: str | None,
           fail_rate: float, latency: int, quiet: bool, as_json: bool, numbers_given: bool, pool_limit: int = 400,
-          a2p_review: float = 5.0, tollfree_review: float = 5.0, unhealthy: bool = False) -> None:
+          a2p_review: float = 5.0, tollfree_review: float = 5.0, unhealthy: bool = False, sync: bool = True,
+          read_timeout: float = 30.0) -> None:
     import signal
 
     from msgsvc.cli.output import note
+    from msgsvc.emulator.state import StateWriteError
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -192,8 +205,11 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
     store.tollfree_review = tollfree_review
     previous = signal.signal(signal.SIGTERM, stop)  # SIGTERM stops as cleanly as Ctrl-C
     try:
-        server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet, recorder=_recorder(),
-                       log=functools.partial(note, term))
+        try:
+            server = _bind(host, port, store, fail_rate=fail_rate, latency_ms=latency, log_requests=not quiet,
+                           recorder=_recorder(), log=functools.partial(note, term), sync=sync, read_timeout=read_timeout)
+        except StateWriteError as exc:
+            raise UsageError(str(exc)) from None
         try:
             _announce(term, server, store, host, state, fail_rate, latency, as_json)
             server.serve_forever(poll_interval=0.2)
@@ -201,7 +217,10 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
             pass
         finally:
             server.server_close()
-            store.close()  # writes the state file's last changes
+            try:
+                store.close()  # folds the journal into the state file
+            except StateWriteError as exc:
+                raise StateSaveError(str(exc)) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
     note(term, "msgsvc emulator: stopped.")
