@@ -111,3 +111,31 @@ def test_a_list_says_nothing_when_only_created_was_hidden(emu):
         "SID                                 PHONE NUMBER  COUNTRY  CAPABILITIES",
         f"{number_sid(emu, '+15550000001')}  +15550000001  US       MMS, SMS, Voice",
     ]
+
+
+def test_a_campaign_update_dry_run_in_review_would_fail_exit_1(emu):
+    alerts = create_service(emu, "Alerts")
+    brand = next(iter(emu.store.data["brands"]))  # APPROVED
+    emu.store.a2p_review = 3600  # it stays PENDING for the test
+    created = emu.call("POST", f"/v1/Services/{alerts}/Compliance/Usa2p", data={
+        "BrandRegistrationSid": brand, "UsAppToPersonUsecase": "DELIVERY_NOTIFICATION",
+        "Description": "Send order and delivery updates to customers who opted in.",
+        "MessageFlow": "Customers opt in at checkout on example.com by ticking an unticked box.",
+        "MessageSamples": ["Your order 1234 has shipped.", "Your order 1234 was delivered today."],
+        "HasEmbeddedLinks": "false", "HasEmbeddedPhone": "false"})
+    assert created.status_code == 201, created.text
+    campaign = created.json()["sid"]
+    code, lines = at_80("campaigns", "update", "Alerts", "--direct-lending", "--dry-run")
+    assert code == 1
+    assert lines[:2] == [f"POST {emu.base_url}/v1/Services/{alerts}/",  # wrapped after a '/'
+                         f"    Compliance/Usa2p/{campaign}"]
+    assert lines[-7:-1] == [
+        "  AgeGated=false",
+        "  DirectLending=true",
+        "Dry run: 1 request not sent.",
+        f"msgsvc: the update would fail: campaign {campaign} is",
+        "PENDING, and Twilio accepts an update once its review is over (VERIFIED or",
+        "FAILED)",
+    ]
+    assert lines[-1] == "hint: wait for the review: msgsvc campaigns wait Alerts"
+    assert emu.store.data["campaigns"][campaign]["campaign_status"] == "PENDING"  # nothing sent

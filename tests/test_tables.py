@@ -212,8 +212,7 @@ def test_bulk_results_at_80_columns_keep_the_reason_readable():
         "+15559999999  failed        21712  in service Marketing notifications (21712):",
         "                                   Phone Number +15559999999 is already",
         "                                   associated with another Messaging Service",
-        "+15550000001  would attach         POST",
-        "                                   http://127.0.0.1:8080/v1/Services/",
+        "+15550000001  would attach         POST http://127.0.0.1:8080/v1/Services/",
         "                                   MG0123456789abcdef0123456789abcdef/",
         "                                   PhoneNumbers PhoneNumberSid=PN...",
     ]

@@ -58,11 +58,22 @@ def report(term: Terminal, message: str, hint: str | None = None, *, details: Se
     every error and warning is said (--quiet too). A server may echo what it was sent: a
     secret or a control character never reaches the terminal (_stderr escapes each line,
     and masks secrets)."""
-    _stderr(term, PREFIX + message)
-    for line in details:
-        _stderr(term, line)
-    if hint:
-        _stderr(term, f"hint: {hint}")
+    for line in (PREFIX + message, *details, *((f"hint: {hint}",) if hint else ())):
+        for part in _folded(term, line):
+            _stderr(term, part)
+
+
+def _folded(term: Terminal, line: str) -> list[str]:
+    """On a terminal, a line of stderr wrapped between words at its width (the terminal
+    would fold it inside a word); in a pipe or a log, the line as it is."""
+    if not term.stderr_tty:
+        return [line]
+    from rich.cells import cell_len
+
+    width = term.width or term.console(stderr=True).width
+    if cell_len(line) <= width:
+        return [line]
+    return wrap_words(term.escape(line), width)
 
 
 def warning(term: Terminal, warning: MsgsvcWarning) -> None:
@@ -421,6 +432,12 @@ def wrap_words(text: str, width: int, *, hard: bool = False) -> list[str]:
     for word in text.split(" "):
         if not word:
             continue
+        if line and cell_len(word) > width > 0:  # a wide word starts on this line when it can
+            room = width - cell_len(line) - 1
+            head = _break(word, room, False) if room > 0 else word
+            if head != word and cell_len(head) <= room:
+                lines.append(f"{line} {head}")
+                line, word = "", word[len(head):]
         while cell_len(word) > width > 0:
             head = _break(word, width, hard)
             if head == word:
@@ -525,10 +542,25 @@ def emit_plan(term: Terminal, planned: list[dict], *, as_json: bool) -> None:
         lines.append(term.escape(f"{request['method']} {request['url']}"))
         for key, value in request["form"].items():  # a list-valued field: a line per value
             lines.extend(term.escape(f"  {key}={item}") for item in (value if isinstance(value, list) else [value]))
+    if term.stdout_tty:  # wrapped between words (a URL after a '/'), continued 4 spaces in
+        width = term.width or term.console().width
+        lines = [part for line in lines for part in _continued(line, width)]
     write(term, "".join(line + "\n" for line in lines))
     from msgsvc.jobs.changes import requests
 
     note(term, f"Dry run: {requests(len(planned))} not sent.")
+
+
+def _continued(line: str, width: int) -> list[str]:
+    """A line wider than `width` wrapped between words, its own indent kept and its
+    continuation lines 4 spaces further in."""
+    from rich.cells import cell_len
+
+    if cell_len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip(" ")))
+    parts = wrap_words(line.lstrip(" "), max(width - len(indent) - 4, 20))
+    return [indent + parts[0], *(indent + "    " + part for part in parts[1:])]
 
 
 HANDFUL = 10  # up to this many items, a progress bar would only flicker
