@@ -485,7 +485,7 @@ def test_dry_runs_print_the_requests_and_send_no_change(msgsvc, profile, httpser
     base = base_url_of(httpserver)
     expect_service(httpserver)
     create = msgsvc("campaigns", "create", SERVICE_SID, *REQUIRED, "--opt-in-keyword", "START", "--dry-run")
-    assert (create.code, create.err) == (0, "Dry run: 1 request(s) not sent.\n")
+    assert (create.code, create.err) == (0, "Dry run: 1 request not sent.\n")
     assert create.out == (
         f"POST {base}{COMPLIANCE}\n  BrandRegistrationSid={BRAND}\n  UsAppToPersonUsecase=DELIVERY_NOTIFICATION\n"
         f"  Description={DESCRIPTION}\n  MessageFlow={FLOW}\n  MessageSamples={SAMPLES[0]}\n  MessageSamples={SAMPLES[1]}\n"

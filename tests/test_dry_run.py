@@ -40,7 +40,7 @@ def test_create_dry_run_prints_the_request_and_sends_nothing(msgsvc, profile, ht
         "  StickySender=false\n"
         "  Usecase=notifications\n"
     )
-    assert result.err == "Dry run: 1 request(s) not sent.\n"
+    assert result.err == "Dry run: 1 request not sent.\n"
     assert httpserver.log == []
 
 
@@ -76,7 +76,7 @@ def test_delete_dry_run_needs_no_yes_and_deletes_nothing(msgsvc, profile, httpse
     result = msgsvc("services", "delete", "Alerts", "--dry-run")
     assert result.code == 0
     assert result.out == f"DELETE {base_url_of(httpserver)}/v1/Services/{SERVICE_SID}\n"
-    assert result.err == "Dry run: 1 request(s) not sent.\n"
+    assert result.err == "Dry run: 1 request not sent.\n"
     assert [(r.method, r.path) for r, _ in httpserver.log] == [("GET", "/v1/Services"), ("GET", f"/v1/Services/{SERVICE_SID}")]
 
 
@@ -86,5 +86,5 @@ def test_dry_run_installed(profile, httpserver):
     assert proc.returncode == 0
     assert proc.stdout == f"POST {base_url_of(httpserver)}/v1/Services/{SERVICE_SID}\n  StickySender=true\n"
     assert f"debug: dry run: not sending POST {base_url_of(httpserver)}/v1/Services/{SERVICE_SID} form={{'StickySender': 'true'}}\n" in proc.stderr
-    assert proc.stderr.endswith("Dry run: 1 request(s) not sent.\n")
+    assert proc.stderr.endswith("Dry run: 1 request not sent.\n")
     assert [(r.method, r.headers["Authorization"]) for r, _ in httpserver.log] == [("GET", BASIC_AUTH)]

@@ -119,7 +119,7 @@ def test_bulk_attach_stops_at_a_full_pool_and_reports_the_rest_not_sent(full_poo
     result = _cli(emu, tmp_path, "numbers", "attach", service, *numbers, "--concurrency", "1")
 
     sids = {n: _number_sid(emu, tmp_path, n) for n in numbers}
-    refused = (f"Number Pool size limit reached: the Messaging Service {service} already holds 3 phone numbers "
+    refused = (f"the service's pool is full (21714): Number Pool size limit reached: the Messaging Service {service} already holds 3 phone numbers "
                "and short codes")
     assert result.stdout == "".join(
         [f"{n}\t{sids[n]}\tattached\t\t\n" for n in numbers[:3]]

@@ -93,7 +93,7 @@ def test_answers_that_mean_already_done_or_failed(httpserver):
 
     assert outcomes == [
         Outcome(PN, PN, "already attached"),
-        Outcome(PN2, PN2, "failed", 21712, f"belongs to another Messaging Service, {OTHER_SID}: in {OTHER_SID}"),
+        Outcome(PN2, PN2, "failed", 21712, f"in service {OTHER_SID} (21712): in {OTHER_SID}"),
         Outcome(PN, PN, "not attached"),
         Outcome(OTHER_SID, OTHER_SID, "not found"),
         Outcome("Bad", None, "failed", 21200, "Bad name"),
@@ -201,7 +201,7 @@ def test_ctrl_c_finishes_what_is_in_flight_and_marks_the_rest_not_sent(httpserve
     assert executor.interrupted
     assert [(o.input, o.status) for o in outcomes] == [
         (pns[0], "attached"), (pns[1], "attached"), (pns[2], "not sent"), (pns[3], "not sent")]
-    assert notes == ["stopping: waiting for the 1 request(s) already sent"]
+    assert notes == ["stopping: waiting for the 1 request already sent"]
     httpserver.check_assertions()
     assert len(httpserver.log) == 2
 

@@ -118,7 +118,7 @@ def test_quiet_on_a_bulk_failure_still_exits_1(msgsvc, profile, httpserver):
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([]))
     result = msgsvc("numbers", "attach", SERVICE_SID, E164, "-q")
     assert (result.code, result.err) == (1, "")
-    assert result.out == f"{E164}\t\tfailed\t\t{E164} is not a number on this account\n"
+    assert result.out == f"{E164}\t\tfailed\t\tnot on this account\n"
 
 
 def test_quiet_profiles(msgsvc, isolated):

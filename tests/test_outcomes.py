@@ -34,7 +34,7 @@ def test_a_401_in_the_middle_of_a_bulk_job_still_reports_every_value(msgsvc, pro
 
     assert result.code == 4
     assert result.out == (f"{PNS[0]}\t{PNS[0]}\tattached\t\t\n"
-                          f"{PNS[1]}\t{PNS[1]}\tfailed\t20003\tAuthenticate\n"
+                          f"{PNS[1]}\t{PNS[1]}\tfailed\t20003\tnot authorized (20003): Authenticate\n"
                           f"{PNS[2]}\t{PNS[2]}\tnot sent\t\t\n")
     assert result.err == ("1 attached, 1 failed, 1 not sent\n"
                           "msgsvc: HTTP 401 (Twilio error 20003): Authenticate\n"

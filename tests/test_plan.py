@@ -129,7 +129,7 @@ def test_attach_plan_settles_what_needs_no_change_and_merges_duplicates(httpserv
     assert planned.settled == {
         PN: Outcome(PN, PN, "already attached"),
         "+15017122661": Outcome("+15017122661", PN, "already attached"),
-        "+15550001111": Outcome("+15550001111", None, "failed", None, "+15550001111 is not a number on this account"),
+        "+15550001111": Outcome("+15550001111", None, "failed", None, "not on this account"),
     }
     assert planned.changes == [
         Change("attach", "phone-number", SERVICE_SID, PN2, (PN2, "+1 501 712 2662"), (("PhoneNumberSid", PN2),)),
@@ -146,7 +146,7 @@ def test_attach_plan_settles_what_needs_no_change_and_merges_duplicates(httpserv
         Outcome(PN2, PN2, "attached"),
         Outcome("+1 501 712 2662", PN2, "attached", None, f"same phone number as {PN2}"),
         Outcome(PN3, PN3, "failed", 21712, "elsewhere"),
-        Outcome("+15550001111", None, "failed", None, "+15550001111 is not a number on this account"),
+        Outcome("+15550001111", None, "failed", None, "not on this account"),
     ]
     with pytest.raises(ValueError):
         planned.results([])

@@ -232,7 +232,7 @@ def test_a_number_not_on_the_account_fails_that_item_only(msgsvc, profile, https
 
     assert result.code == 1
     assert result.out == (
-        f"{E164}\t\tfailed\t\t{E164} is not a number on this account\n"
+        f"{E164}\t\tfailed\t\tnot on this account\n"
         f"{PN2}\t{PN2}\tattached\t\t\n"
     )
     assert result.err == "1 attached, 1 failed\n"
@@ -261,7 +261,7 @@ def test_already_attached_80104_and_21712_each_get_their_status(msgsvc, profile,
         {"input": PN, "sid": PN, "status": "already attached", "code": None, "message": None},
         {"input": pn3, "sid": pn3, "status": "already attached", "code": None, "message": None},
         {"input": pn4, "sid": pn4, "status": "failed", "code": 21712,
-         "message": f"belongs to another Messaging Service, Marketing ({OTHER_SID}): Phone Number or Short Code is "
+         "message": f"in service Marketing (21712): Phone Number or Short Code is "
                     f"already associated with another Messaging Service {OTHER_SID}"},
     ]
     assert result.err == "2 already attached, 1 failed\n"
@@ -287,7 +287,7 @@ def test_21710_and_21712_mean_the_same_with_http_409_or_400(msgsvc, profile, htt
     assert (result.code, result.err) == (1, "1 already attached, 1 failed\n")
     assert result.out == (
         f"{pn3}\t{pn3}\talready attached\t\t\n"
-        f"{pn4}\t{pn4}\tfailed\t21712\tbelongs to another Messaging Service, Old ({OTHER_SID}): Phone Number or Short Code "
+        f"{pn4}\t{pn4}\tfailed\t21712\tin service Old (21712): Phone Number or Short Code "
         f"is already associated with another Messaging Service {OTHER_SID}\n"
     )
     assert len(httpserver.log) == 4
@@ -322,7 +322,7 @@ def test_detach_reports_not_attached_from_the_list_and_from_a_404(msgsvc, profil
         f"{pn3}\t{pn3}\tnot attached\t\t\n"
         f"+15017122662\t{PN2}\tnot attached\t\t\n"
         f"+15550001111\t{'PN' + '7' * 32}\tnot attached\t\t\n"
-        f"+15550002222\t\tfailed\t\t+15550002222 is not a number on this account\n"
+        f"+15550002222\t\tfailed\t\tnot on this account\n"
     )
     assert result.err == "3 not attached, 1 failed\n"
     assert len(httpserver.log) == 4
@@ -359,15 +359,17 @@ def test_dry_run_looks_up_reports_every_value_and_fails_as_the_real_run_would(ms
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number(PN2, "+15017122662")])
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([(PN, E164)]))
     httpserver.expect_oneshot_request(INCOMING).respond_with_json(incoming([]))
+    # Would another service refuse it (21712)? The services are listed: this one only.
+    httpserver.expect_oneshot_request("/v1/Services", method="GET").respond_with_json(page("services", [service()]))
     result = msgsvc("numbers", "attach", SERVICE_SID, E164, PN2, "+15550002222", "--dry-run", "-c", "1")
     url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
-    assert (result.code, result.err) == (1, "Dry run: 1 request(s) not sent; 1 would attach, 1 already attached, 1 failed\n")
+    assert (result.code, result.err) == (1, "Dry run: 1 request not sent; 1 would attach, 1 already attached, 1 would fail\n")
     assert result.out == (
         f"{E164}\t{PN}\twould attach\t\tPOST {url} PhoneNumberSid={PN}\n"
         f"{PN2}\t{PN2}\talready attached\t\t\n"
-        "+15550002222\t\tfailed\t\t+15550002222 is not a number on this account\n"
+        "+15550002222\t\twould fail\t\tnot on this account\n"
     )
-    assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET"]
+    assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET", "GET"]
 
 
 def test_dry_run_json_has_one_entry_per_value(msgsvc, profile, httpserver):
@@ -375,17 +377,18 @@ def test_dry_run_json_has_one_entry_per_value(msgsvc, profile, httpserver):
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [])
     httpserver.expect_oneshot_request(INCOMING, query_string={"PhoneNumber": "+15559999999", "PageSize": "1000"}).respond_with_json(incoming([]))
     httpserver.expect_oneshot_request(INCOMING, query_string={"PhoneNumber": "+15550000100", "PageSize": "1000"}).respond_with_json(incoming([(PN, "+15550000100")]))
+    httpserver.expect_oneshot_request("/v1/Services", method="GET").respond_with_json(page("services", [service()]))
     result = msgsvc("numbers", "attach", SERVICE_SID, "+15559999999", "+15550000100", "--dry-run", "--json", "-c", "1")
     url = base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
     assert result.code == 1, result.err
     assert json.loads(result.out) == [
-        {"input": "+15559999999", "sid": None, "status": "failed", "code": None,
-         "message": "+15559999999 is not a number on this account", "request": None},
+        {"input": "+15559999999", "sid": None, "status": "would fail", "code": None,
+         "message": "not on this account", "request": None},
         {"input": "+15550000100", "sid": PN, "status": "would attach", "code": None,
          "message": f"POST {url} PhoneNumberSid={PN}",
          "request": {"method": "POST", "url": url, "form": {"PhoneNumberSid": PN}}},
     ]
-    assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET"]
+    assert [m for m, *_ in sent(httpserver)] == ["GET", "GET", "GET", "GET"]
 
 
 def test_dry_run_detach_needs_no_confirmation(msgsvc, profile, httpserver):
@@ -682,7 +685,7 @@ def test_ctrl_c_during_a_bulk_job_reports_every_value_and_how_to_finish(msgsvc, 
         [(pn, done) for pn in pns[:3]] + [(pn, "not sent") for pn in pns[3:]]
     )
     assert result.err == (
-        "msgsvc: stopping: waiting for the 1 request(s) already sent\n"
+        "msgsvc: stopping: waiting for the 1 request already sent\n"
         f"3 {done}, 2 not sent\n"
         "\n"  # the line after the ^C the terminal echoed
         f"msgsvc: interrupted: the phone numbers marked 'not sent' were left as they were\n"
@@ -718,8 +721,8 @@ def test_a_narrow_terminal_folds_no_sid_and_no_status_in_bulk_results(msgsvc, pr
     # INPUT is the SID), never cut; the status is whole.
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", [number()])
     result = msgsvc("numbers", "attach", SERVICE_SID, PN, tty=True, width=80)
-    assert (result.code, result.err) == (0, "some columns hidden; widen the terminal or use --json\n1 already attached\n")
-    assert result.out.splitlines() == [f"{'INPUT':34}  STATUS            MESSAGE", f"{PN}  already attached"]
+    assert (result.code, result.err) == (0, "1 already attached\n")
+    assert result.out.splitlines() == [f"{'INPUT':34}  STATUS            CODE  MESSAGE", f"{PN}  already attached"]
 
 
 def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, profile, httpserver):
@@ -739,7 +742,7 @@ def test_many_e164_numbers_are_resolved_by_one_listing_of_the_account(msgsvc, pr
     assert result.code == 1
     outcome = json.loads(result.out)
     assert [o["status"] for o in outcome] == ["attached"] * 59 + ["failed"]
-    assert outcome[-1]["message"] == f"{numbers[-1][1]} is not a number on this account"
+    assert outcome[-1]["message"] == "not on this account"
     lookups = [s for s in sent(httpserver) if s[1] == INCOMING]
     assert lookups == [("GET", INCOMING, "PageSize=1000", "")]
     assert result.err == "59 attached, 1 failed\n"

@@ -182,7 +182,7 @@ def test_bulk_attach_of_1000_numbers(msgsvc, profile, fake_twilio, monkeypatch, 
         assert r["status"] == expected_status.get(what, "attached"), (i, what, r)
         if what == "21712":
             assert r["code"] == 21712
-            assert r["message"].startswith(f"belongs to another Messaging Service, {OTHER_SID}: ")
+            assert r["message"].startswith(f"in service {OTHER_SID} (21712): ")
         else:
             assert r["code"] is None and r["message"] is None, r
 

@@ -34,7 +34,7 @@ def test_a_short_code_not_on_the_account_fails(msgsvc, profile, httpserver):
     expect_listing(httpserver, "ShortCodes", "short_codes", [])
     httpserver.expect_oneshot_request(SHORT_CODES).respond_with_json(account_short_codes())
     result = msgsvc("short-codes", "attach", SERVICE_SID, "55599")
-    assert (result.code, result.out) == (1, "55599\t\tfailed\t\t55599 is not a short code on this account\n")
+    assert (result.code, result.out) == (1, "55599\t\tfailed\t\tnot on this account\n")
 
 
 def test_get_a_channel_sender_by_its_address(msgsvc, profile, httpserver):

@@ -664,7 +664,7 @@ def test_tables_on_an_80_column_terminal_keep_sids_whole(msgsvc, emu, tmp_path):
         "ACTION  SERVICE                 TARGET                   STATUS    CODE  MESSAGE\n"
         "create  Alerts with a rather\u2026   Alerts with a rather l\u2026  created\n"
         "attach  Alerts with a rather\u2026   +15550000001             attached\n")
-    assert result.err.endswith("some columns hidden; widen the terminal or use --json\n1 created, 1 attached\n")
+    assert result.err.endswith("to delete.\n1 created, 1 attached\n")  # the SID hidden: no note
     (service,) = emu.call("GET", "/v1/Services").json()["services"]
     result = msgsvc("numbers", "find", "+15550000001", "+15550000002", tty=True, width=80)
     assert result.out == (

@@ -106,7 +106,8 @@ class Field:
 # How a column gives way when a table does not fit the terminal (see Column.fit).
 KEEP = "keep"  # never cut or folded: SIDs, E.164 numbers, short codes, enums, booleans, numbers, timestamps
 TRUNCATE = "truncate"  # free text (names, messages, URLs): cut with an ellipsis to fit
-WRAP = "wrap"  # a list of short words (capabilities): wrapped between its items, never inside one
+WRAP = "wrap"  # a list of short words (capabilities), or a sentence (a result's message): wrapped
+# between words; only a word wider than the column (a URL) is broken, after a '/' or the like
 FITS = (KEEP, TRUNCATE, WRAP)
 
 
@@ -118,14 +119,16 @@ class Column:
     `fit` is KEEP, TRUNCATE or WRAP (above). `drop` is the column's place in the order in
     which columns are hidden when even their narrowest widths do not fit: the highest goes
     first, 0 is never hidden. A `timestamp` is shown as `2026-11-29 11:27` in a table (never
-    shortened in TSV or JSON)."""
+    shortened in TSV or JSON). A `spare` column is one a person can do without (when it was
+    made, a code the message repeats): hiding it is not worth a note."""
 
     header: str
     key: str
     fit: str = TRUNCATE
     drop: int = 0
     timestamp: bool = False
-    least: int | None = None  # TRUNCATE: the fewest cells it keeps before others are hidden (default 20)
+    least: int | None = None  # TRUNCATE, WRAP: the fewest cells it keeps before others are hidden (default 20)
+    spare: bool = False
 
     def __post_init__(self) -> None:
         if self.fit not in FITS:
@@ -147,7 +150,7 @@ def column_for(key: str, columns: Iterable[Column] = (), fields: Iterable[Field]
     return Column(header, key)
 
 
-CREATED = Column("CREATED", "date_created", fit=KEEP, drop=3, timestamp=True)
+CREATED = Column("CREATED", "date_created", fit=KEEP, drop=3, timestamp=True, spare=True)
 SID = Column("SID", "sid", fit=KEEP)  # first in every list: copied whole, never cut
 
 

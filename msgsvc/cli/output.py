@@ -58,11 +58,22 @@ def report(term: Terminal, message: str, hint: str | None = None, *, details: Se
     every error and warning is said (--quiet too). A server may echo what it was sent: a
     secret or a control character never reaches the terminal (_stderr escapes each line,
     and masks secrets)."""
-    _stderr(term, PREFIX + message)
-    for line in details:
-        _stderr(term, line)
-    if hint:
-        _stderr(term, f"hint: {hint}")
+    for line in (PREFIX + message, *details, *((f"hint: {hint}",) if hint else ())):
+        for part in _folded(term, line):
+            _stderr(term, part)
+
+
+def _folded(term: Terminal, line: str) -> list[str]:
+    """On a terminal, a line of stderr wrapped between words at its width (the terminal
+    would fold it inside a word); in a pipe or a log, the line as it is."""
+    if not term.stderr_tty:
+        return [line]
+    from rich.cells import cell_len
+
+    width = term.width or term.console(stderr=True).width
+    if cell_len(line) <= width:
+        return [line]
+    return wrap_words(term.escape(line), width)
 
 
 def warning(term: Terminal, warning: MsgsvcWarning) -> None:
@@ -322,7 +333,6 @@ def write_tsv(term: Terminal, rows: Iterable[Sequence[str]]) -> None:
 
 GAP = 2  # spaces between two columns
 MIN_TEXT = 20  # a TRUNCATE column keeps this many cells (and its whole header): less says too little
-HIDDEN = "some columns hidden; widen the terminal or use --json"
 
 
 def short_time(text: str) -> str:
@@ -356,22 +366,29 @@ def layout(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int
 
     Each column wants its widest cell (or its header). When that is too wide, TRUNCATE and
     WRAP columns give way, the widest first, down to their least width (never below the
-    header, a WRAP column never below its longest word); when even the least widths do not
-    fit, columns are hidden, the highest `drop` first. KEEP columns never give way: if what
+    header; a WRAP column not below its longest word, up to MIN_TEXT); when even the least
+    widths (a WRAP column's `least`, when it has one) do not fit, columns are hidden, the
+    highest `drop` first. KEEP columns never give way: if what
     is left is still too wide, the terminal wraps the line rather than msgsvc cutting a SID."""
     from rich.cells import cell_len
 
     natural = [max([cell_len(c.header)] + [cell_len(row[i]) for row in cells]) for i, c in enumerate(columns)]
 
-    def least(i: int) -> int:
+    def floor(i: int) -> int:  # the narrowest a column gets once nothing more can be hidden
         column = columns[i]
         if column.fit == KEEP:
             return natural[i]
         header = cell_len(column.header)
-        if column.fit == WRAP:
+        if column.fit == WRAP:  # its longest word, or MIN_TEXT when a word is longer (it breaks)
             words = [cell_len(word) for row in cells for word in row[i].split(" ")]
-            return max([header] + words)
+            return max(header, min(max(words, default=0), MIN_TEXT))
         return min(natural[i], max(header, column.least or MIN_TEXT))
+
+    def least(i: int) -> int:  # the narrowest before other columns are hidden
+        column = columns[i]
+        if column.fit == WRAP and column.least:
+            return max(floor(i), min(natural[i], column.least))
+        return floor(i)
 
     shown = list(range(len(columns)))
     while sum(least(i) for i in shown) + GAP * (len(shown) - 1) > width:
@@ -382,12 +399,12 @@ def layout(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int
     widths = {i: natural[i] for i in shown}
     excess = sum(widths.values()) + GAP * (len(shown) - 1) - width
     while excess > 0:
-        shrinkable = [i for i in shown if widths[i] > least(i)]
+        shrinkable = [i for i in shown if widths[i] > floor(i)]
         if not shrinkable:
             break
         widest = max(shrinkable, key=lambda i: widths[i])
         others = [widths[i] for i in shrinkable if i != widest]
-        step = min(excess, widths[widest] - least(widest), max(1, widths[widest] - max(others, default=0)))
+        step = min(excess, widths[widest] - floor(widest), max(1, widths[widest] - max(others, default=0)))
         widths[widest] -= step
         excess -= step
     return shown, [widths[i] for i in shown]
@@ -401,12 +418,13 @@ def _fit(text: str, width: int, fit: str) -> list[str]:
         return [text]
     if fit == TRUNCATE:
         return [set_cell_size(text, width - 1).rstrip() + "…"]
-    return wrap_words(text, width)
+    return wrap_words(text, width, hard=True)
 
 
-def wrap_words(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` cells, broken only at spaces; a word longer than
-    the width stays whole on its own line."""
+def wrap_words(text: str, width: int, *, hard: bool = False) -> list[str]:
+    """`text` in lines of at most `width` cells, broken at spaces; a word wider than the
+    width (a URL, JSON) is broken too, after a '/', '=', ',', '&' or '?' (see _break); a
+    word with none of them (a SID) stays whole on its own line, unless `hard`."""
     from rich.cells import cell_len
 
     lines: list[str] = []
@@ -414,6 +432,21 @@ def wrap_words(text: str, width: int) -> list[str]:
     for word in text.split(" "):
         if not word:
             continue
+        if line and cell_len(word) > width > 0:  # a wide word starts on this line when it can
+            room = width - cell_len(line) - 1
+            head = _break(word, room, False) if room > 0 else word
+            if head != word and cell_len(head) <= room:
+                lines.append(f"{line} {head}")
+                line, word = "", word[len(head):]
+        while cell_len(word) > width > 0:
+            head = _break(word, width, hard)
+            if head == word:
+                break
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(head)
+            word = word[len(head):]
         candidate = f"{line} {word}" if line else word
         if line and cell_len(candidate) > width:
             lines.append(line)
@@ -423,6 +456,24 @@ def wrap_words(text: str, width: int) -> list[str]:
     return lines + [line] if line or not lines else lines
 
 
+BREAKS = "/=,&?"  # where a word wider than its column may be broken: a URL's, a query's, JSON's
+
+
+def _break(word: str, width: int, hard: bool) -> str:
+    """The first line of a word wider than `width`: up to its last '/', '=', ',', '&' or '?'
+    that fits; else, when `hard` (a table's column), the cells that fit; else the whole word
+    (the object view never breaks a SID: it has the room)."""
+    from rich.cells import cell_len
+
+    end = 1
+    while end < len(word) and cell_len(word[:end + 1]) <= width:
+        end += 1
+    cut = max(word.rfind(c, 0, end) for c in BREAKS)
+    if cut > 0 and (not hard or cut + 1 >= width // 3):
+        return word[:cut + 1]
+    return word[:end] if hard else word
+
+
 def _pad(text: str, width: int) -> str:
     from rich.cells import cell_len
 
@@ -430,8 +481,8 @@ def _pad(text: str, width: int) -> str:
 
 
 def table(term: Terminal, columns: Sequence[Column], records: Sequence[dict]) -> None:
-    """A list as a table that fits the terminal (see `layout`); says once on stderr when
-    columns had to be hidden."""
+    """A list as a table that fits the terminal (see `layout`); says once on stderr which
+    columns had to be hidden, when one that is not spare had something to show."""
     cells = [[_table_cell(term, c, r.get(c.key)) for c in columns] for r in records]
     width = term.width or term.console().width
     shown, widths = layout(columns, cells, width)
@@ -443,8 +494,16 @@ def table(term: Terminal, columns: Sequence[Column], records: Sequence[dict]) ->
             line = (" " * GAP).join(_pad(p[n] if n < len(p) else "", w) for p, w in zip(parts, widths))
             lines.append(line.rstrip())
     _print_lines(term, header, lines)
-    if len(shown) < len(columns):
-        note(term, HIDDEN)
+    missed = [c.header for i, c in enumerate(columns)
+              if i not in shown and not c.spare and any(row[i] for row in cells)]
+    if missed:
+        note(term, hidden(missed, width))
+
+
+def hidden(headers: Sequence[str], width: int) -> str:
+    """The note after a table that had to hide columns a person may need (never for a spare
+    or empty one): which, and how to see them."""
+    return f"{', '.join(headers)} hidden at {width} columns; widen the terminal, or use --fields or --json"
 
 
 def _object_view(term: Terminal, pairs: Sequence[tuple[str, Any]]) -> None:
@@ -483,8 +542,25 @@ def emit_plan(term: Terminal, planned: list[dict], *, as_json: bool) -> None:
         lines.append(term.escape(f"{request['method']} {request['url']}"))
         for key, value in request["form"].items():  # a list-valued field: a line per value
             lines.extend(term.escape(f"  {key}={item}") for item in (value if isinstance(value, list) else [value]))
+    if term.stdout_tty:  # wrapped between words (a URL after a '/'), continued 4 spaces in
+        width = term.width or term.console().width
+        lines = [part for line in lines for part in _continued(line, width)]
     write(term, "".join(line + "\n" for line in lines))
-    note(term, f"Dry run: {len(planned)} request(s) not sent.")
+    from msgsvc.jobs.changes import requests
+
+    note(term, f"Dry run: {requests(len(planned))} not sent.")
+
+
+def _continued(line: str, width: int) -> list[str]:
+    """A line wider than `width` wrapped between words, its own indent kept and its
+    continuation lines 4 spaces further in."""
+    from rich.cells import cell_len
+
+    if cell_len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip(" ")))
+    parts = wrap_words(line.lstrip(" "), max(width - len(indent) - 4, 20))
+    return [indent + parts[0], *(indent + "    " + part for part in parts[1:])]
 
 
 HANDFUL = 10  # up to this many items, a progress bar would only flicker

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Sequence
 
 from msgsvc.errors import ApiError, MsgsvcError
-from msgsvc.api.resources import KEEP, RESOURCES, TRUNCATE, Column, Resource, all_resources, form_dict
+from msgsvc.api.resources import KEEP, RESOURCES, WRAP, Column, Resource, all_resources, form_dict
 from msgsvc.api.senders import SenderKind
 
 log = logging.getLogger("msgsvc.http")
@@ -36,23 +36,23 @@ NOT_FOUND = "not found"  # a delete whose target was already gone
 FAILED = "failed"
 WOULD_ATTACH = "would attach"
 WOULD_DETACH = "would detach"
+WOULD_FAIL = "would fail"  # a dry run that read enough to know Twilio would refuse it
 NOT_SENT = "not sent"  # Ctrl-C came before its request was sent
 MOVED = "moved"  # apply: a sender detached from one service and attached to another
 STATUS_ORDER = (CREATED, UPDATED, ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH,
-                NOT_ATTACHED, MOVED, DELETED, NOT_FOUND, FAILED, NOT_SENT)
+                NOT_ATTACHED, MOVED, DELETED, NOT_FOUND, FAILED, NOT_SENT, WOULD_FAIL)
 WOULD = {ATTACH: WOULD_ATTACH, DETACH: WOULD_DETACH}
 
-# On a narrow terminal nothing the user typed or an identifier is cut: the MESSAGE is cut
-# with an ellipsis (--json has it whole); the CODE is hidden first, then the SID (the INPUT
-# names the sender already), then the MESSAGE; the INPUT and the STATUS are always shown.
+# On a narrow terminal nothing the user typed or an identifier is cut: the MESSAGE, which
+# leads with a short reason of msgsvc's own ("no SMS capability (21715)"), is wrapped between
+# words and never hidden; the SID gives way first (the INPUT names the sender already), then
+# the CODE (the reason repeats it, so hiding it needs no note); INPUT and STATUS always show.
 RESULT_COLUMNS = (
     Column("INPUT", "input", fit=KEEP),
-    Column("SID", "sid", fit=KEEP, drop=2),
+    Column("SID", "sid", fit=KEEP, drop=3, spare=True),
     Column("STATUS", "status", fit=KEEP),
-    Column("CODE", "code", fit=KEEP, drop=3),
-    # Why a value failed is read before its SID is copied: on a narrow terminal the SID
-    # gives way before the message is cut below 40 cells.
-    Column("MESSAGE", "message", fit=TRUNCATE, drop=1, least=40),
+    Column("CODE", "code", fit=KEEP, drop=2, spare=True),
+    Column("MESSAGE", "message", fit=WRAP, least=36),
 )
 RESULT_KEYS = tuple(column.key for column in RESULT_COLUMNS)
 
@@ -156,10 +156,33 @@ def failed(raw: str, message: str, *, sid: str | None = None, code: int | None =
     return Outcome(raw, sid, FAILED, code, message)
 
 
+# Why Twilio refused, in a few words of msgsvc's own, by the error's code: what a result's
+# message leads with, so that the reason survives a narrow terminal.
+REASONS = {
+    21715: "no SMS capability",
+    21714: "the service's pool is full",
+    21421: "not on this account",
+    21610: "unsubscribed recipient",
+    20404: "not found",
+    20003: "not authorized",
+    20429: "too many requests",
+}
+NOT_ON_ACCOUNT = "not on this account"
+
+
+def reasoned(reason: str, code: int | None, message: str | None = None) -> str:
+    """`no SMS capability (21715): <Twilio's message>`: the short reason first."""
+    head = f"{reason} ({code})" if code else reason
+    return f"{head}: {message}" if message and message != reason else head
+
+
 def failure(raw: str, sid: str | None, error: MsgsvcError) -> Outcome:
-    """The failed Outcome for an error: an API error's code (or HTTP status) is kept."""
+    """The failed Outcome for an error: an API error's code (or HTTP status) is kept, and
+    its message leads with the short reason of that code, when msgsvc knows one."""
     if isinstance(error, ApiError):
-        return failed(raw, error.message, sid=sid, code=error.code or error.status)
+        code = error.code or error.status
+        reason = REASONS.get(error.code) if error.code else None
+        return failed(raw, reasoned(reason, code, error.message) if reason else error.message, sid=sid, code=code)
     return failed(raw, error.message, sid=sid)
 
 
@@ -175,6 +198,18 @@ def would(change: Change, request: dict[str, Any] | None = None) -> Outcome:
     if request is not None:
         message = " ".join([request["method"], request["url"], *(f"{k}={v}" for k, v in _pairs(request["form"]))])
     return Outcome(change.shown, change.target, WOULD.get(change.action, f"would {change.action}"), None, message)
+
+
+def as_would(outcome: Outcome) -> Outcome:
+    """A dry run's result: what would fail says `would fail`, as what would be sent says `would ...`."""
+    if outcome.status == FAILED:
+        return Outcome(outcome.input, outcome.sid, WOULD_FAIL, outcome.code, outcome.message)
+    return outcome
+
+
+def requests(n: int) -> str:
+    """'1 request', '3 requests'."""
+    return f"{n} request" if n == 1 else f"{n} requests"
 
 
 def _pairs(form: dict[str, Any]) -> list[tuple[str, Any]]:

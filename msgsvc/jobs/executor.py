@@ -24,7 +24,7 @@ from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError, ResponseEr
 from msgsvc.api.retry import Cancelled
 from msgsvc.jobs.changes import (
     ALREADY_ATTACHED, ATTACH, ATTACHED, CREATE, CREATED, DELETE, DELETED, DETACH, DETACHED,
-    NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal,
+    NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal, reasoned, requests,
 )
 from msgsvc.api.resources import RESOURCES, form_dict
 from msgsvc.api.validate import as_text
@@ -41,6 +41,11 @@ IN_ANOTHER_SERVICE = 21712  # "already associated with another Messaging Service
 # identical failures.
 POOL_FULL = 21714
 POOL_FULL_MESSAGE = "the service's pool is full (21714)"
+
+
+def in_service(where: str, message: str | None = None) -> str:
+    """A 21712's message: `in service Marketing (21712): <Twilio's message>`."""
+    return reasoned(f"in {where}", IN_ANOTHER_SERVICE, message)
 
 # A POST answered so may have been processed behind a gateway: checked, never sent again.
 GATEWAY_FAILURES = frozenset({500, 502, 504})
@@ -90,7 +95,7 @@ class Executor:
             if throttle is not None:  # what waits out a 429 was not processed: not sent
                 throttle.cancel()
             if in_flight:
-                self.note(f"stopping: waiting for the {in_flight} request(s) already sent")
+                self.note(f"stopping: waiting for the {requests(in_flight)} already sent")
 
         with self.progress(_label(changes), len(changes)) as advance:
             try:
@@ -131,9 +136,8 @@ class Executor:
                 return Outcome(change.shown, change.target, ALREADY_ATTACHED)
             if change.action == ATTACH and error.code == IN_ANOTHER_SERVICE:
                 other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
-                where = f"another Messaging Service, {self._service_name(other.group(0))}" if other else "another Messaging Service"
-                return failed(change.shown, f"belongs to {where}: {error.message}", sid=change.target,
-                              code=error.code)
+                where = self._service_name(other.group(0)) if other else "another service"
+                return failed(change.shown, in_service(where, error.message), sid=change.target, code=error.code)
             raise
         except OutcomeUnknownError as error:
             return self._checked(change, error)
@@ -148,8 +152,8 @@ class Executor:
         return Outcome(change.shown, sid or change.target, DONE[change.action])
 
     def _service_name(self, sid: str) -> str:
-        """`Marketing (MG...)` for the service a 21712 names, found with one request (once per
-        service per job); the SID alone when that fails."""
+        """`service Marketing` for the service a 21712 names, found with one request (once
+        per service per job); `service MG...` when that fails."""
         with self._lock:
             known = self._names.get(sid)
         if known is None:
@@ -157,7 +161,7 @@ class Executor:
                 name = self.client.fetch_object("GET", f"/v1/Services/{sid}").get("friendly_name")
             except (MsgsvcError, Cancelled):  # the name only helps: the 21712 answer is the result
                 name = None
-            known = f"{name} ({sid})" if isinstance(name, str) and name else sid
+            known = f"service {name}" if isinstance(name, str) and name else f"service {sid}"
             with self._lock:
                 self._names[sid] = known
         return known

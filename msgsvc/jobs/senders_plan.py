@@ -10,11 +10,13 @@ No typer, no rich, no printing: progress is reported through the callback given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError
-from msgsvc.jobs.changes import ALREADY_ATTACHED, ATTACH, DETACH, NOT_ATTACHED, Change, Outcome, failed, failure, fatal
+from msgsvc.jobs.changes import (
+    ALREADY_ATTACHED, ATTACH, DETACH, NOT_ATTACHED, NOT_ON_ACCOUNT, Change, Outcome, failed, failure, fatal,
+)
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
 from msgsvc.api.senders import Ref, SenderKind
 
@@ -29,6 +31,8 @@ class SenderPlan:
     inputs: tuple[str, ...]  # every distinct input, in the order given
     changes: list[Change]
     settled: dict[str, Outcome]  # input -> its result, known without a change
+    current: list[dict] = field(default_factory=list)  # the service's senders of the kind, as listed
+    account: dict[str, dict] = field(default_factory=dict)  # SID -> the account's record, as looked up
 
     def results(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
         """One Outcome per input, in input order, from one Outcome per change (same order)."""
@@ -66,6 +70,7 @@ class _SenderPlanner:
         current = list(self.client.list_senders(self.kind, service_sid))
         looked_up = self._look_up([r for r in refs if r.e164 and not self._find(current, r)])
         settled: dict[str, Outcome] = {}
+        account: dict[str, dict] = {}
         planned: dict[Any, tuple[Ref, str | None, list[str]]] = {}  # key -> ref, sid, inputs
         for ref in refs:
             if ref.e164 and ref.raw in looked_up:
@@ -74,9 +79,10 @@ class _SenderPlanner:
                     settled[ref.raw] = failure(ref.raw, None, number)
                     continue
                 if number is None:
-                    settled[ref.raw] = failed(ref.raw, self.kind.not_on_account(ref.e164))
+                    settled[ref.raw] = failed(ref.raw, NOT_ON_ACCOUNT)
                     continue
                 ref = Ref(ref.raw, sid=number["sid"], e164=ref.e164)
+                account[number["sid"]] = number
             found = self._find(current, ref)
             if isinstance(found, Outcome):
                 settled[ref.raw] = found
@@ -94,7 +100,7 @@ class _SenderPlanner:
             else:
                 planned[key] = (ref, sid, [ref.raw])
         changes = [self._change(service_sid, ref, sid, inputs) for ref, sid, inputs in planned.values()]
-        return SenderPlan(tuple(ref.raw for ref in refs), changes, settled)
+        return SenderPlan(tuple(ref.raw for ref in refs), changes, settled, current, account)
 
     def _change(self, service_sid: str, ref: Ref, sid: str | None, inputs: list[str]) -> Change:
         form = self.kind.attach_form(sid or ref.text or "", self.country) if self.attach else ()

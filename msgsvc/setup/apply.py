@@ -19,7 +19,7 @@ from msgsvc.errors import MsgsvcError
 from msgsvc.jobs.executor import Executor
 from msgsvc.jobs.changes import ATTACH, CREATE, DELETE, DETACH, FAILED, MOVED, NOT_SENT, UPDATE, Change, Outcome
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, no_progress
-from msgsvc.api.resources import KEEP, SERVICE, Column
+from msgsvc.api.resources import KEEP, SERVICE, WRAP, Column
 from msgsvc.setup.diff import Diff, SenderAction, ServiceAction, Target
 from msgsvc.setup.file import FIELDS, KIND_BY_NOUN
 
@@ -30,10 +30,10 @@ RESULT_COLUMNS = (
     Column("ACTION", "action", fit=KEEP),
     Column("SERVICE", "service"),
     Column("TARGET", "target"),
-    Column("SID", "sid", fit=KEEP, drop=2),
+    Column("SID", "sid", fit=KEEP, drop=3, spare=True),
     Column("STATUS", "status", fit=KEEP),
-    Column("CODE", "code", fit=KEEP, drop=1),
-    Column("MESSAGE", "message"),
+    Column("CODE", "code", fit=KEEP, drop=2, spare=True),  # the message's reason repeats it
+    Column("MESSAGE", "message", fit=WRAP, least=36),  # wrapped between words, never cut
 )
 
 

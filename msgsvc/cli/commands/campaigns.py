@@ -240,8 +240,9 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     Only the fields an update may change are options. Twilio requires the description, the
     message flow, the samples and the four flags on every update: those not given are sent
     as the campaign has them. Twilio accepts an update once the review is over (VERIFIED or
-    FAILED); the campaign is then reviewed again. --from-file takes the file create read:
-    the fields an update cannot change are left out, with a note.
+    FAILED); the campaign is then reviewed again, and --dry-run exits 1 while it is in review.
+    --from-file takes the file create read: the fields an update cannot change are left
+    out, with a note.
 
     Example:
 
@@ -267,7 +268,16 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
     with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {sid}"):
         updated = _change(state, "update", sid, current["sid"], form)
-    if updated is None:  # a dry run
+    if updated is None:  # a dry run: it read the campaign, so it knows an update in review fails
+        from msgsvc.api.a2p import is_pending
+
+        if is_pending(current):
+            from msgsvc.errors import MsgsvcError
+
+            raise MsgsvcError(
+                f"the update would fail: campaign {current.get('sid')} is {current.get('campaign_status')}, and "
+                "Twilio accepts an update once its review is over (VERIFIED or FAILED)",
+                hint=f"wait for the review: msgsvc campaigns wait {service}")
         return
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:

@@ -34,11 +34,13 @@ FromFileOpt = Annotated[
 LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
 RESULT_FIELDS = ("input", "sid", "status", "code", "message", "request")  # plan.RESULT_COLUMNS and a dry run's request
 RESULTS_HELP = (
-    "Results (the TSV's order, no header): input, sid, status, code, message. On a narrow "
-    "terminal code, then sid, then message are hidden first. --dry-run reports the same, one "
-    "result per value ('would attach' with the request as its message, 'already attached', "
-    "'failed', ...), adds each value's request (or null) to --json, and exits 1 when a value "
-    "would fail. --fields takes input, sid, status, code, message and request (a dry run's)."
+    "Results (the TSV's order, no header): input, sid, status, code, message; a failure's "
+    "message leads with its reason ('no SMS capability (21715)'). On a narrow terminal sid, "
+    "then code are hidden, and the message wraps. --dry-run reports the same, one result per "
+    "value ('would attach' with the request as its message, 'already attached', 'would fail' "
+    "for what Twilio would refuse, ...), adds each value's request (or null) to --json, and "
+    "exits 1 when a value would fail. --fields takes input, sid, status, code, message and "
+    "request (a dry run's)."
 )
 
 
@@ -301,19 +303,28 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
     pending = len(planned.changes)
     if state.dry_run:
         # As the real run would report it: one result per value, and exit 1 if any would fail.
+        from msgsvc.jobs.foresee import refusals
+
+        refused = refusals(client, kind, service_sid, planned.changes, planned.current, account=planned.account,
+                           concurrency=concurrency,
+                           progress=functools.partial(output.progress, term)) if attach else {}
         requests = plan.dry_run(planned.changes, client.base())
-        outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
+        outcomes = planned.results([refused.get(c) or plan.would(c, r) for c, r in zip(planned.changes, requests)])
+        outcomes = [plan.as_would(o) for o in outcomes]
         sent_for = {change.inputs[0]: request for change, request in zip(planned.changes, requests)}
         finish(state, [dict(o.record(), request=sent_for.get(o.input)) for o in outcomes], plan.RESULT_COLUMNS,
-               summary=f"Dry run: {pending} request(s) not sent; " + plan.summary(outcomes),
-               failed=any(o.status == plan.FAILED for o in outcomes))
+               summary=f"Dry run: {plan.requests(pending)} not sent; " + plan.summary(outcomes),
+               failed=any(o.status == plan.WOULD_FAIL for o in outcomes))
         return
     if ask is not None and pending:
         count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
         ask(f"Detach {count} from {_named(service, service_sid)}?")
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
                         note=library_note(term))
-    outcomes, terminated = run(lambda: planned.results(executor.run(planned.changes)))
+    from msgsvc.jobs.foresee import explained
+
+    outcomes, terminated = run(lambda: planned.results(
+        explained(kind, planned.changes, executor.run(planned.changes), planned.current)))
     pool_full = None
     if executor.full_pools:  # 21714: the attaches after it were not sent
         held = sum(1 for o in outcomes if o.status == plan.NOT_SENT)
