@@ -210,12 +210,10 @@ def _unwritable(path: Path, exc: OSError, *, what: str = "cannot write") -> Msgs
 
 
 @contextmanager
-def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
-    """Read-modify-write under an exclusive lock; the dict yielded is written back on success.
-
-    The lock is filelock's for the platform (flock on POSIX, msvcrt.locking on Windows), held
-    on `.config.lock` beside the file and released by the OS if msgsvc dies; a writer waits
-    for the one before it. A file that cannot be read raises before anything is written."""
+def config_lock() -> Iterator[Path]:
+    """Hold the exclusive lock of the config file (yielding its path): filelock's for the
+    platform (flock on POSIX, msvcrt.locking on Windows), on `.config.lock` beside the file,
+    released by the OS if msgsvc dies; a writer waits for the one before it."""
     from filelock import FileLock  # only commands that change the config pay for it
 
     from msgsvc.atomic import mode_bits_protect
@@ -229,11 +227,21 @@ def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
     except OSError as exc:
         raise _unwritable(path.parent / ".config.lock", exc) from None
     try:
+        yield path
+    finally:
+        lock.release()
+
+
+@contextmanager
+def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
+    """Read-modify-write under the config lock; the dict yielded is written back on success.
+    A file that cannot be read raises before anything is written. (A change that also
+    touches the keyring goes through msgsvc/local/profiles.py, which undoes the keyring's
+    part when the file cannot be written.)"""
+    with config_lock() as path:
         data = read_config(path, warn=warn)
         yield data
         write_config(data, path)
-    finally:
-        lock.release()
 
 
 # --- which settings a command uses, and where each came from -------------------------------
@@ -365,7 +373,7 @@ def resolve(
             if secrets:
                 from msgsvc.local import keystore
 
-                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name), f"keyring (profile '{name}')")
+                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name, stored.get("account_sid")), f"keyring (profile '{name}')")
     else:
         for key, var in ENV_CREDENTIALS.items():
             if env.get(var):
