@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from msgsvc.api.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
+from msgsvc.local.paths import cache_dir, config_dir  # noqa: F401 - part of this module's interface
 
 CONFIG_NAME = "config.toml"
 
@@ -53,42 +54,6 @@ def storage(profile: Mapping[str, Any]) -> str | None:
     if profile.get(STORAGE_KEY) == KEYRING:
         return KEYRING
     return "file" if profile.get(secret_key(profile)) not in (None, "") else None
-
-
-def config_dir() -> Path:
-    explicit = os.environ.get("MSGSVC_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = _xdg_dir("XDG_CONFIG_HOME", "~/.config")
-    if xdg is not None:
-        return xdg
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("msgsvc"))
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("MSGSVC_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = _xdg_dir("XDG_CACHE_HOME", "~/.cache")
-    if xdg is not None:
-        return xdg
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("msgsvc"))
-
-
-def _xdg_dir(variable: str, default: str) -> Path | None:
-    """platformdirs' answer on Linux and the BSDs (the XDG rule), without importing it: that
-    import costs about 5 ms, and every Tab press reads the config and the cache. None elsewhere
-    (macOS, Windows, Android), where platformdirs decides."""
-    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) or hasattr(sys, "getandroidapilevel"):
-        return None
-    base = os.environ.get(variable, "")
-    if not base.strip():
-        base = os.path.expanduser(default)
-    return Path(base) / "msgsvc"
 
 
 def config_path() -> Path:

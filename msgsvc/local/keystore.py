@@ -156,7 +156,7 @@ def user(profile: str, account_sid: str | None) -> str:
     directory (hashed), so that no two config directories or accounts share an entry."""
     import hashlib
 
-    from msgsvc.local.config import config_dir
+    from msgsvc.local.paths import config_dir
 
     directory = os.path.realpath(os.path.abspath(config_dir()))
     scope = hashlib.sha256(directory.encode("utf-8", "surrogateescape")).hexdigest()[:12]
