@@ -1,10 +1,23 @@
 """The user's files: reading one with a sentence for each way it can fail, and writing one so
-that a crash never leaves half of it (a private temporary file in the same directory,
-flushed to disk, then renamed over the old one)."""
+that a crash never leaves half of it (a temporary file in the same directory, flushed to
+disk, then renamed over the old one).
+
+Writes respect what the path names (`write_file`, the one home of these rules):
+- a path that is not a regular file (a device such as /dev/null, a FIFO, /dev/stdout) is
+  written in place: opened and written, never replaced by a regular file;
+- a symbolic link is followed: the file it points to is replaced atomically, the link stays
+  (dotfiles kept in git, a config.toml linked from elsewhere);
+- a replaced file keeps its mode; a new one gets the umask's mode (0666 less the umask), as
+  any program's output would. Files holding secrets (`private=True`: config.toml, the
+  emulator's state) are 0600 whatever the old mode or the umask.
+`-o -` meaning standard output is the command's rule (msgsvc/cli), since only it touches the
+streams.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import IO
@@ -40,21 +53,48 @@ def _replace(source: str, target: Path) -> None:
 
 
 def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
-    """Replace `path` with `text`, private from the start (the files hold secrets)."""
+    """Replace `path` with `text`, private (0600) from the start: the file holds secrets."""
+    write_file(path, text, private=True, fsync=fsync)
+
+
+def _umask_mode() -> int:
+    mask = os.umask(0o077)  # reading the umask means setting it; put back at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_file(path: Path, text: str, *, private: bool = False, fsync: bool = True) -> None:
+    """Write `text` to `path` by the rules in this module's docstring."""
     import tempfile  # here: config.py asks mode_bits_protect() on every run that reads the file
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
-        # mkstemp creates the file 0600 already; fchmod also undoes a umask that took the
-        # owner's write bit. Windows has no fchmod before Python 3.13, and no use for it.
+        found = os.stat(path)  # follows links
+    except FileNotFoundError:
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        with open(path, "w", encoding="utf-8") as handle:  # a device, a FIFO, /dev/stdout: in place
+            handle.write(text)
+        return
+    target = Path(os.path.realpath(path))  # a symlink's target is what is replaced
+    if private:
+        mode = 0o600
+    elif found is not None:
+        mode = stat.S_IMODE(found.st_mode)
+    else:
+        mode = _umask_mode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    try:
+        # mkstemp creates the file 0600; fchmod gives it its mode (for a private file it also
+        # undoes a umask that took the owner's write bit). Windows has no fchmod before
+        # Python 3.13, and no use for it.
         if mode_bits_protect() and hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        _replace(tmp, path)
+        _replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
