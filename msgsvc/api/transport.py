@@ -175,6 +175,9 @@ class Transport:
         if url.startswith("/"):
             url = self.base(product) + url
         self._check_host(url, product)
+        if method != "GET" and self.settings.before_change is not None:
+            told, self.settings.before_change = self.settings.before_change, None  # once per run
+            told()
         log.debug(
             "request: %s %s%s (Authorization: Basic %s:***)",
             method, url, _describe(params, data), self.settings.username,

@@ -116,6 +116,7 @@ LAZY: dict[str, str] = {
     "profiles": "msgsvc.cli.commands.profiles",
     "emulator": "msgsvc.cli.commands.emulator:emulator",
     "completion": "msgsvc.cli.shell:completion",
+    "whoami": "msgsvc.cli.commands.whoami:whoami",
 }
 
 

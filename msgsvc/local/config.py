@@ -225,6 +225,7 @@ class Resolved:
     profile: Setting | None = None
     settings: dict[str, Setting] = field(default_factory=dict)
     storage: str | None = None  # where the secret came from: "keyring", "file", "environment"
+    overridden: str | None = None  # the active profile that Twilio's environment variables won over
 
     def get(self, key: str, default: Any = None) -> Any:
         setting = self.settings.get(key)
@@ -310,6 +311,7 @@ def resolve(
         resolved.profile = Setting(env["MSGSVC_PROFILE"], "env MSGSVC_PROFILE")
     elif _env_has_credentials(env):
         resolved.profile = None
+        resolved.overridden = data.get("active") or None
     elif data.get("active"):
         resolved.profile = Setting(data["active"], "file (active profile)")
 
@@ -371,6 +373,20 @@ def resolve(
             hint="run: msgsvc profiles add NAME --account-sid AC...",
         )
     return resolved
+
+
+def override_warning(resolved: Resolved) -> MsgsvcWarning | None:
+    """The one warning that Twilio's environment variables win over the active profile (said
+    once by every command that changes the account, and by `profiles use`); None when they
+    do not."""
+    if resolved.overridden is None:
+        return None
+    names = " and ".join(s.source[4:] for k, s in resolved.settings.items() if k in ENV_CREDENTIALS and s.source.startswith("env "))
+    account = resolved.get("account_sid")
+    return MsgsvcWarning(
+        f"{names} are set: account {account} from the environment is used, not the active profile {resolved.overridden!r}",
+        hint=f"unset them to use the profile, or choose it: --profile {resolved.overridden}",
+    )
 
 
 def unknown_profile(name: str, profiles: Mapping[str, Any], source: str | None = None) -> CredentialsError:

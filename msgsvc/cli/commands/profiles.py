@@ -246,6 +246,10 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
             raise config.unknown_profile(name, data.get("profiles", {}))
         data["active"] = name
     note(term, f"Active profile: {name}")
+    resolved = config.resolve(data={"active": name, "profiles": {name: {}}}, require_credentials=False, secrets=False)
+    still = config.override_warning(resolved)
+    if still is not None:  # the environment still wins over what was just chosen
+        warning(term, still)
 
 
 @app.command("remove")
