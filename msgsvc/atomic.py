@@ -20,7 +20,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 # On Windows a file that another process has open cannot be replaced for a moment (a reader,
 # an indexer, a virus scanner): os.replace fails with PermissionError, so it is tried again.
@@ -103,17 +103,65 @@ def write_file(path: Path, text: str, *, private: bool = False, fsync: bool = Tr
         raise
 
 
+# The most msgsvc reads of one file or of standard input (setup files, sender lists, the
+# config file): `plan /dev/zero` or `yes | msgsvc ... --from-file -` is refused, not read
+# until memory runs out. And how deeply a setup or config document may nest its arrays and
+# tables (a parser would otherwise exhaust the stack).
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_NESTING = 64
+BOM = "\ufeff"
+
+
+def too_large(name: str) -> str:
+    return f"{name} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB, the most msgsvc reads of one input"
+
+
+def read_bounded(stream: IO, name: str) -> Any:
+    """At most MAX_INPUT_BYTES of `stream` (text or bytes); a ValueError saying so when there
+    is more."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise ValueError(too_large(name))
+    return data
+
+
 def read_text(path: str, *, stdin: IO[str]) -> tuple[str, str]:
     """The UTF-8 text of `path` ('-' is `stdin`, the run's standard input) and the name to
-    show for it; a file that cannot be read is a UsageError naming it."""
+    show for it, a leading byte-order mark dropped; at most MAX_INPUT_BYTES. A file that
+    cannot be read is a UsageError naming it (exit 2)."""
     from msgsvc.errors import UsageError
 
-    if path == "-":
-        return stdin.read(), "standard input"
     try:
-        with open(path, encoding="utf-8") as stream:
-            return stream.read(), path
+        if path == "-":
+            text, name = read_bounded(stdin, "standard input"), "standard input"
+        else:
+            with open(path, encoding="utf-8") as stream:
+                text, name = read_bounded(stream, path), path
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None
+    except ValueError as exc:
+        raise UsageError(str(exc), hint="give a smaller file") from None
+    return text.removeprefix(BOM), name
+
+
+def depth(value: Any) -> int:
+    """How deeply `value` (parsed JSON or TOML) nests lists and tables, without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        level += 1
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_NESTING:
+                return deepest
+        stack.extend((child, level) for child in children)
+    return deepest

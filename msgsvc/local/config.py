@@ -105,23 +105,33 @@ def read_config(path: Path | None = None, *, warn: Warn | None = None) -> dict[s
 
     `warn` is told when the file is readable by others; without it nothing is said (tab
     completion must print nothing)."""
+    from msgsvc.atomic import BOM, MAX_NESTING, depth, read_bounded
+
     path = path or config_path()
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as stream:
+            raw = read_bounded(stream, str(path))
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint=_fix_hint(path)) from None
     if warn is not None:
         warn_if_exposed(path, warn)
     import tomllib  # not imported when there is no file (environment credentials)
 
+    too_deep = ConfigError(f"{path} nests more than {MAX_NESTING} levels deep, the most msgsvc reads", hint=_fix_hint(path))
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8").removeprefix(BOM))
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text", hint=_fix_hint(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint=_fix_hint(path)) from None
+    except RecursionError:
+        raise too_deep from None
+    if depth(data) > MAX_NESTING:
+        raise too_deep
     _check_shape(data, path)
     return data
 
@@ -298,6 +308,9 @@ def resolve(
     wait for a keyring).
     """
     env = os.environ if env is None else env
+    # A token pasted with its newline (`read`, a file): white space around a credential is
+    # never part of it; white space inside is refused below, naming the variable.
+    env = {**env, **{var: env[var].strip() for var in ENV_CREDENTIALS.values() if var in env}}
     flags = flags or {}
     if data is None:
         data = read_config(warn=warn)
@@ -344,6 +357,9 @@ def resolve(
     else:
         for key, var in ENV_CREDENTIALS.items():
             if env.get(var):
+                if any(c.isspace() for c in env[var]):
+                    raise CredentialsError(f"{var} has white space inside its value, which no Twilio credential has",
+                                           hint=f"set {var} again, to the value alone (copy it from the Twilio Console)")
                 resolved.settings[key] = Setting(env[var], f"env {var}")
         if _env_has_credentials(env):
             resolved.storage = "environment"
@@ -428,10 +444,16 @@ def client_settings(resolved: Resolved):
         setting = resolved.settings.get(key)
         if setting is None:
             return default
+        raw = setting.value
+        whole = "a whole number" if kind is int else "a number"
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):  # true is not 1 s
+            raise ConfigError(f"{key} from {setting.source} must be {whole}, not {_toml_type(raw)}: {_shown(raw)}")
+        if kind is int and isinstance(raw, float):  # 2.7 is not 2 retries
+            raise ConfigError(f"{key} from {setting.source} must be {whole}: {raw!r}")
         try:
-            value = kind(setting.value)
+            value = kind(raw.strip() if isinstance(raw, str) else raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
+            raise ConfigError(f"{key} from {setting.source} is not {whole}: {setting.value!r}") from None
         if value < 0 or (kind is float and value == 0):
             raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
         if not validate.finite(value) or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
@@ -478,6 +500,14 @@ def client_settings(resolved: Resolved):
         ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,
         base_url_origin=origin,
     )
+
+
+def _toml_type(value: Any) -> str:
+    return {bool: "a boolean", dict: "a table", list: "an array"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
 
 
 def origin_of(source: str) -> str:
