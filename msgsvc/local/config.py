@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -9,27 +9,25 @@ from pathlib import Path
 
 
 def config_dir() -> Path:
-    explicit = os.environ.get("MSGSVC_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = _xdg_dir("XDG_CONFIG_HOME", "~/.config")
-    if xdg is not None:
-        return xdg
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("msgsvc"))
+    """`$MSGSVC_CONFIG_DIR`, else the platform's config directory for msgsvc."""
+    return _directory("MSGSVC_CONFIG_DIR", "XDG_CONFIG_HOME", "~/.config", "user_config_dir")
 
 
 def cache_dir() -> Path:
-    explicit = os.environ.get("MSGSVC_CACHE_DIR")
+    """`$MSGSVC_CACHE_DIR`, else the platform's cache directory for msgsvc."""
+    return _directory("MSGSVC_CACHE_DIR", "XDG_CACHE_HOME", "~/.cache", "user_cache_dir")
+
+
+def _directory(explicit_variable: str, xdg_variable: str, xdg_default: str, platformdirs_name: str) -> Path:
+    explicit = os.environ.get(explicit_variable)
     if explicit:
         return Path(explicit)
-    xdg = _xdg_dir("XDG_CACHE_HOME", "~/.cache")
+    xdg = _xdg_dir(xdg_variable, xdg_default)
     if xdg is not None:
         return xdg
-    from platformdirs import user_cache_dir
+    import platformdirs
 
-    return Path(user_cache_dir("msgsvc"))
+    return Path(getattr(platformdirs, platformdirs_name)("msgsvc"))
 
 
 def _xdg_dir(variable: str, default: str) -> Path | None:
