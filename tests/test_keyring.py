@@ -189,7 +189,8 @@ def test_remove_deletes_the_keyring_entry(msgsvc, isolated, keyring_file):
     add(msgsvc, "prod")
     add(msgsvc, "other", secret="other-token-0123456789")
     result = msgsvc("profiles", "remove", "prod")
-    assert (result.code, result.err) == (0, "Removed profile 'prod'; no profile is active now (msgsvc profiles use NAME)\n")
+    assert (result.code, result.err) == (0, "Removed profile 'prod' and its secret from the system keyring; "
+                                            "no profile is active now (msgsvc profiles use NAME)\n")
     assert entries(keyring_file) == {"other": "other-token-0123456789"}
 
 

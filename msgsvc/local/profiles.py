@@ -69,21 +69,24 @@ def _store(undo: list[_Undo], name: str, secret: str, account_sid: str | None) -
     undo.append(_Undo(name, account_sid, before))
 
 
-def _forget(name: str, account_sid: str | None, warn: Warn | None, why: str) -> None:
-    """Delete a keyring entry the file no longer names; a keyring that cannot is a warning."""
+def _forget(name: str, account_sid: str | None, warn: Warn | None, why: str) -> bool:
+    """Delete a keyring entry the file no longer names (True when one was deleted); a
+    keyring that cannot is a warning."""
     from msgsvc.local import keystore
 
     try:
-        keystore.delete(name, account_sid)
+        return keystore.delete(name, account_sid)
     except KeyringError as error:
         if warn is not None:
             warn(MsgsvcWarning(f"the old secret of profile {name!r} ({why}) stays in the system keyring: {error.message}"))
+        return False
 
 
 @dataclass
 class Added:
     active: bool
     in_keyring: bool
+    old_entry_deleted: bool = False  # the replaced profile's keyring entry, which the file no longer names
 
 
 def add(name: str, profile: dict[str, Any], *, in_keyring: bool, force: bool, warn: Warn | None = None) -> Added:
@@ -109,13 +112,20 @@ def add(name: str, profile: dict[str, Any], *, in_keyring: bool, force: bool, wa
                 data["active"] = name
 
         _commit(data, undo, change)
+        deleted = False
         if config.storage(old) == config.KEYRING and not (in_keyring and old.get("account_sid") == account_sid):
-            _forget(name, old.get("account_sid"), warn, "replaced")
-        return Added(active=data["active"] == name, in_keyring=in_keyring)
+            deleted = _forget(name, old.get("account_sid"), warn, "replaced")
+        return Added(active=data["active"] == name, in_keyring=in_keyring, old_entry_deleted=deleted)
 
 
-def remove(name: str, warn: Warn | None = None) -> bool:
-    """Delete profile `name` and its secret; True when it was the active one. When the
+@dataclass
+class Removed:
+    was_active: bool
+    keyring_entry_deleted: bool  # its secret was in the keyring, and is deleted from it
+
+
+def remove(name: str, warn: Warn | None = None) -> Removed:
+    """Delete profile `name` and its secret. When the
     keyring cannot delete the secret, nothing is removed; when the file cannot be written,
     the secret is put back."""
     from msgsvc.local import keystore
@@ -146,7 +156,7 @@ def remove(name: str, warn: Warn | None = None) -> bool:
 
         was_active = data.get("active") == name
         _commit(data, undo, change)
-        return was_active
+        return Removed(was_active=was_active, keyring_entry_deleted=bool(undo))
 
 
 def migrate(names: list[str] | None, warn: Warn | None = None) -> list[str]:

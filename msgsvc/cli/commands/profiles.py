@@ -153,14 +153,17 @@ def profiles_add(
         keyring_backend = keystore.backend(name, keystore.STORE_FIX)[0]
     from msgsvc.local import profiles as stored_profiles
 
-    active = stored_profiles.add(name, profile, in_keyring=keyring_backend is not None, force=force,
-                                 warn=partial(warning, term)).active
+    added = stored_profiles.add(name, profile, in_keyring=keyring_backend is not None, force=force,
+                                warn=partial(warning, term))
+    active = added.active
     if keyring_backend is not None:
         where = "its secret is in the system keyring"
     elif insecure_storage:
         where = "its secret is in that file (--insecure-storage)"
     else:
         where = "its secret is in that file: no usable system keyring"
+    if added.old_entry_deleted:
+        where += "; its old secret was deleted from the system keyring"
     note(term, f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}; {where}")
 
 
@@ -268,8 +271,9 @@ def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) 
     term = use(ctx, quiet=quiet).term
     from msgsvc.local import profiles as stored_profiles
 
-    was_active = stored_profiles.remove(name, warn=partial(warning, term))
-    note(term, f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
+    removed = stored_profiles.remove(name, warn=partial(warning, term))
+    note(term, f"Removed profile {name!r}" + (" and its secret from the system keyring" if removed.keyring_entry_deleted else "")
+         + ("; no profile is active now (msgsvc profiles use NAME)" if removed.was_active else ""))
 
 
 profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
