@@ -1,13 +1,26 @@
 """The user's files: reading one with a sentence for each way it can fail, and writing one so
-that a crash never leaves half of it (a private temporary file in the same directory,
-flushed to disk, then renamed over the old one)."""
+that a crash never leaves half of it (a temporary file in the same directory, flushed to
+disk, then renamed over the old one).
+
+Writes respect what the path names (`write_file`, the one home of these rules):
+- a path that is not a regular file (a device such as /dev/null, a FIFO, /dev/stdout) is
+  written in place: opened and written, never replaced by a regular file;
+- a symbolic link is followed: the file it points to is replaced atomically, the link stays
+  (dotfiles kept in git, a config.toml linked from elsewhere);
+- a replaced file keeps its mode; a new one gets the umask's mode (0666 less the umask), as
+  any program's output would. Files holding secrets (`private=True`: config.toml, the
+  emulator's state) are 0600 whatever the old mode or the umask.
+`-o -` meaning standard output is the command's rule (msgsvc/cli), since only it touches the
+streams.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 # On Windows a file that another process has open cannot be replaced for a moment (a reader,
 # an indexer, a virus scanner): os.replace fails with PermissionError, so it is tried again.
@@ -40,21 +53,48 @@ def _replace(source: str, target: Path) -> None:
 
 
 def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
-    """Replace `path` with `text`, private from the start (the files hold secrets)."""
+    """Replace `path` with `text`, private (0600) from the start: the file holds secrets."""
+    write_file(path, text, private=True, fsync=fsync)
+
+
+def _umask_mode() -> int:
+    mask = os.umask(0o077)  # reading the umask means setting it; put back at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_file(path: Path, text: str, *, private: bool = False, fsync: bool = True) -> None:
+    """Write `text` to `path` by the rules in this module's docstring."""
     import tempfile  # here: config.py asks mode_bits_protect() on every run that reads the file
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
-        # mkstemp creates the file 0600 already; fchmod also undoes a umask that took the
-        # owner's write bit. Windows has no fchmod before Python 3.13, and no use for it.
+        found = os.stat(path)  # follows links
+    except FileNotFoundError:
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        with open(path, "w", encoding="utf-8") as handle:  # a device, a FIFO, /dev/stdout: in place
+            handle.write(text)
+        return
+    target = Path(os.path.realpath(path))  # a symlink's target is what is replaced
+    if private:
+        mode = 0o600
+    elif found is not None:
+        mode = stat.S_IMODE(found.st_mode)
+    else:
+        mode = _umask_mode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    try:
+        # mkstemp creates the file 0600; fchmod gives it its mode (for a private file it also
+        # undoes a umask that took the owner's write bit). Windows has no fchmod before
+        # Python 3.13, and no use for it.
         if mode_bits_protect() and hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        _replace(tmp, path)
+        _replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -63,17 +103,65 @@ def write_private(path: Path, text: str, *, fsync: bool = True) -> None:
         raise
 
 
+# The most msgsvc reads of one file or of standard input (setup files, sender lists, the
+# config file): `plan /dev/zero` or `yes | msgsvc ... --from-file -` is refused, not read
+# until memory runs out. And how deeply a setup or config document may nest its arrays and
+# tables (a parser would otherwise exhaust the stack).
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_NESTING = 64
+BOM = "\ufeff"
+
+
+def too_large(name: str) -> str:
+    return f"{name} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB, the most msgsvc reads of one input"
+
+
+def read_bounded(stream: IO, name: str) -> Any:
+    """At most MAX_INPUT_BYTES of `stream` (text or bytes); a ValueError saying so when there
+    is more."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise ValueError(too_large(name))
+    return data
+
+
 def read_text(path: str, *, stdin: IO[str]) -> tuple[str, str]:
     """The UTF-8 text of `path` ('-' is `stdin`, the run's standard input) and the name to
-    show for it; a file that cannot be read is a UsageError naming it."""
+    show for it, a leading byte-order mark dropped; at most MAX_INPUT_BYTES. A file that
+    cannot be read is a UsageError naming it (exit 2)."""
     from msgsvc.errors import UsageError
 
-    if path == "-":
-        return stdin.read(), "standard input"
     try:
-        with open(path, encoding="utf-8") as stream:
-            return stream.read(), path
+        if path == "-":
+            text, name = read_bounded(stdin, "standard input"), "standard input"
+        else:
+            with open(path, encoding="utf-8") as stream:
+                text, name = read_bounded(stream, path), path
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None
+    except ValueError as exc:
+        raise UsageError(str(exc), hint="give a smaller file") from None
+    return text.removeprefix(BOM), name
+
+
+def depth(value: Any) -> int:
+    """How deeply `value` (parsed JSON or TOML) nests lists and tables, without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        level += 1
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_NESTING:
+                return deepest
+        stack.extend((child, level) for child in children)
+    return deepest

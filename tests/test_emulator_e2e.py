@@ -50,6 +50,9 @@ STEPS = [
     Step("profiles test", out=r"emu\tok\tkeyring\taccount {account_sid} can use the Messaging API at {base_url}\n"),
     Step("profiles use emu", err=r"Active profile: emu\n"),
     Step("profiles show --json", out=r'\{"profile":\{"value":"emu",.*"base_url":\{"value":"{base_url}","source":"file profile \'emu\'"\}.*\}\n'),
+    Step("whoami", out=r"account_sid\t{account_sid}\ncredentials\tprofile 'emu' \(active profile; secret in the system keyring\)\n"
+                       r"auth\tauth token\nbase_url\t{base_url}\nbase_url_source\tfile profile 'emu'\nregion\tus1 \(default\)\n"
+                       r"check\tok \(one read answered\)\n"),
     Step("services create --friendly-name E2E --usecase notifications --json", save="service",
          out=r'\{"sid":"MG[0-9a-f]{{32}}","account_sid":"{account_sid}","friendly_name":"E2E",.*\}\n'),
     Step("services get E2E", out=r"(?s)sid\t{service}\naccount_sid\t{account_sid}\nfriendly_name\tE2E\n.*usecase\tnotifications\n.*"),
@@ -131,7 +134,7 @@ STEPS = [
          err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /Services/{service} was not found "
              r"\(see https://www\.twilio\.com/docs/errors/20404\)\n"),
     Step("completion bash", out=r"(?s).*_MSGSVC_COMPLETE=complete_bash.*"),
-    Step("profiles remove emu", err=r"Removed profile 'emu'; no profile is active now \(msgsvc profiles use NAME\)\n"),
+    Step("profiles remove emu", err=r"Removed profile 'emu' and its secret from the system keyring; no profile is active now \(msgsvc profiles use NAME\)\n"),
 ]
 
 NOT_STEPPED = {"emulator"}  # it is the server these steps run against

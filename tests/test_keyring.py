@@ -24,7 +24,13 @@ def basic(user: str, password: str) -> str:
 
 
 def entries(path) -> dict:
-    return json.loads(path.read_text()).get("msgsvc", {}) if path.exists() else {}
+    """The keyring's entries, a profile of this config directory and ACCOUNT_SID shown by its
+    name (its scoped user name is asserted in test_local_profiles.py)."""
+    from msgsvc.local import keystore
+
+    found = json.loads(path.read_text()).get("msgsvc", {}) if path.exists() else {}
+    return {key.split(":")[0] if key == keystore.user(key.split(":")[0], ACCOUNT_SID) else key: value
+            for key, value in found.items()}
 
 
 def config_path(isolated):
@@ -183,7 +189,8 @@ def test_remove_deletes_the_keyring_entry(msgsvc, isolated, keyring_file):
     add(msgsvc, "prod")
     add(msgsvc, "other", secret="other-token-0123456789")
     result = msgsvc("profiles", "remove", "prod")
-    assert (result.code, result.err) == (0, "Removed profile 'prod'; no profile is active now (msgsvc profiles use NAME)\n")
+    assert (result.code, result.err) == (0, "Removed profile 'prod' and its secret from the system keyring; "
+                                            "no profile is active now (msgsvc profiles use NAME)\n")
     assert entries(keyring_file) == {"other": "other-token-0123456789"}
 
 

@@ -147,7 +147,9 @@ def four_profiles(msgsvc, isolated, emulator, keyring_file):
     with refusing_port() as port:
         assert add(msgsvc, "down", f"http://127.0.0.1:{port}", EMU_TOKEN, "--no-verify").code == 0
         entries = json.loads(keyring_file.read_text())
-        del entries["msgsvc"]["gone"]
+        from msgsvc.local import keystore
+
+        del entries["msgsvc"][keystore.user("gone", EMU_ACCOUNT)]
         keyring_file.write_text(json.dumps(entries))
         emulator.records.clear()
         yield port

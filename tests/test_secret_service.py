@@ -37,8 +37,9 @@ exec sleep 600
 
 PEEK = """
 import json, keyring
+from msgsvc.local import keystore
 backend = keyring.get_keyring()
-print(json.dumps([type(backend).__module__ + "." + type(backend).__name__, keyring.get_password("msgsvc", "emu")]))
+print(json.dumps([type(backend).__module__ + "." + type(backend).__name__, keyring.get_password("msgsvc", keystore.user("emu", "%s"))]))
 """
 
 
@@ -84,7 +85,7 @@ def run(env: dict, *args: str, stdin: str | None = None) -> subprocess.Completed
 
 
 def peek(env: dict) -> list:
-    out = subprocess.run([sys.executable, "-c", PEEK], capture_output=True, text=True, timeout=60, env=env, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", PEEK % EMU_ACCOUNT], capture_output=True, text=True, timeout=60, env=env, check=True).stdout
     return json.loads(out)
 
 

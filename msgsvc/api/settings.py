@@ -37,6 +37,7 @@ class ClientSettings:
         backoff_factor: float = 0.5,
         base_url_origin: str | None = None,  # where base_url came from, for errors: "--base-url"
         on_retry: Callable[[str], None] | None = None,  # told "retrying in 2 s (connection refused)"
+        before_change: Callable[[], None] | None = None,  # called once, before the first POST or DELETE
     ) -> None:
         self.username = username
         self.password = password
@@ -51,6 +52,7 @@ class ClientSettings:
         self.backoff_factor = backoff_factor
         self.base_url_origin = base_url_origin
         self.on_retry = on_retry
+        self.before_change = before_change
 
     def __repr__(self) -> str:  # never the password
         shown = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k != "password")

@@ -175,6 +175,9 @@ class Transport:
         if url.startswith("/"):
             url = self.base(product) + url
         self._check_host(url, product)
+        if method != "GET" and self.settings.before_change is not None:
+            told, self.settings.before_change = self.settings.before_change, None  # once per run
+            told()
         log.debug(
             "request: %s %s%s (Authorization: Basic %s:***)",
             method, url, _describe(params, data), self.settings.username,
@@ -326,12 +329,26 @@ def _deadline_error(method: str, url: str, seconds: float) -> MsgsvcError:
 
 
 def _loopback(host: str) -> bool:
+    """Whether plain http:// to `host` stays on this machine: the literal name localhost, a
+    loopback address, or a name every address of which is loopback after resolution. A name
+    is never trusted for its shape: `billing.localhost` may resolve anywhere."""
     import ipaddress
+    import socket
 
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {info[4][0] for info in found}
+    try:
+        return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
     except ValueError:
         return False
 

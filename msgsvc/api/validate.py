@@ -80,6 +80,34 @@ def url(value: str) -> str:
     return value
 
 
+# The password in a URL's user info ("https://twilio:S3cret@hooks.example.com/sms", as Twilio's
+# HTTP-auth webhooks are set up): up to the last "@" before the path, as urlsplit reads it.
+_URL_PASSWORD = r"([a-z][a-z0-9+.\-]*://[^/?#\s@:]*:)([^/?#\s]+)@"
+URL_PASSWORD = re.compile(_URL_PASSWORD, re.IGNORECASE)
+URL_PASSWORD_BYTES = re.compile(_URL_PASSWORD.encode(), re.IGNORECASE)
+MASKED_PASSWORD = "***"
+
+
+def mask_url_passwords(text: str) -> str:
+    """`text` with the password of every URL in it replaced by *** (the user name stays):
+    the one rule for export files, plan lines, tables, --debug and errors."""
+    if "@" not in text:
+        return text
+    return URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASKED_PASSWORD}@", text)
+
+
+def has_url_password(data: str | bytes) -> bool:
+    """Whether `data` holds a URL with a password in its user info (a masked one included)."""
+    if isinstance(data, str):
+        return "@" in data and URL_PASSWORD.search(data) is not None
+    return b"@" in data and URL_PASSWORD_BYTES.search(data) is not None
+
+
+def has_masked_password(value: object) -> bool:
+    """Whether `value` is a URL whose password is the *** placeholder export writes."""
+    return isinstance(value, str) and any(m.group(2) == MASKED_PASSWORD for m in URL_PASSWORD.finditer(value))
+
+
 def base_url(value: str) -> str:
     """A base URL for every API host: scheme, host, an optional port and path prefix; no
     query, fragment or user name (the API's paths are appended to it)."""

@@ -120,6 +120,7 @@ LAZY: dict[str, str] = {
     "doctor": "msgsvc.cli.commands.doctor:doctor",
     "send": "msgsvc.cli.commands.send:send",
     "messages": "msgsvc.cli.commands.messages",
+    "whoami": "msgsvc.cli.commands.whoami:whoami",
 }
 
 

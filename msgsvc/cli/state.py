@@ -46,10 +46,16 @@ class State:
             warn=lambda w: output.warning(self.term, w),
         )
 
+    @property
+    def resolved(self) -> Resolved | None:
+        """The settings client() was built from (None before it)."""
+        return self._resolved
+
     def client(self) -> Client:
         if self._client is None:
             from msgsvc.api.client import Client
 
+            from msgsvc.local import config
             from msgsvc.local.config import SECRET_KEYS, client_settings
 
             resolved = self._resolved = self.resolve()
@@ -57,6 +63,11 @@ class State:
                 if isinstance(resolved.get(key), str):
                     self.term.secrets.add(resolved.get(key))
             settings = client_settings(resolved)
+            overridden = config.override_warning(resolved)
+            if overridden is not None:  # said once, before the first change to the account
+                from msgsvc.cli.output import warning
+
+                settings.before_change = lambda: warning(self.term, overridden)
             if self.term.stderr_tty:  # a person is watching: say why nothing seems to happen
                 from functools import partial
 

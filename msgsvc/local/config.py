@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from msgsvc.api.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
+from msgsvc.local.paths import cache_dir, config_dir  # noqa: F401 - part of this module's interface
 
 CONFIG_NAME = "config.toml"
 
@@ -53,42 +53,6 @@ def storage(profile: Mapping[str, Any]) -> str | None:
     if profile.get(STORAGE_KEY) == KEYRING:
         return KEYRING
     return "file" if profile.get(secret_key(profile)) not in (None, "") else None
-
-
-def config_dir() -> Path:
-    explicit = os.environ.get("MSGSVC_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = _xdg_dir("XDG_CONFIG_HOME", "~/.config")
-    if xdg is not None:
-        return xdg
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("msgsvc"))
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("MSGSVC_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = _xdg_dir("XDG_CACHE_HOME", "~/.cache")
-    if xdg is not None:
-        return xdg
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("msgsvc"))
-
-
-def _xdg_dir(variable: str, default: str) -> Path | None:
-    """platformdirs' answer on Linux and the BSDs (the XDG rule), without importing it: that
-    import costs about 5 ms, and every Tab press reads the config and the cache. None elsewhere
-    (macOS, Windows, Android), where platformdirs decides."""
-    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) or hasattr(sys, "getandroidapilevel"):
-        return None
-    base = os.environ.get(variable, "")
-    if not base.strip():
-        base = os.path.expanduser(default)
-    return Path(base) / "msgsvc"
 
 
 def config_path() -> Path:
@@ -140,23 +104,33 @@ def read_config(path: Path | None = None, *, warn: Warn | None = None) -> dict[s
 
     `warn` is told when the file is readable by others; without it nothing is said (tab
     completion must print nothing)."""
+    from msgsvc.atomic import BOM, MAX_NESTING, depth, read_bounded
+
     path = path or config_path()
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as stream:
+            raw = read_bounded(stream, str(path))
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint=_fix_hint(path)) from None
     if warn is not None:
         warn_if_exposed(path, warn)
     import tomllib  # not imported when there is no file (environment credentials)
 
+    too_deep = ConfigError(f"{path} nests more than {MAX_NESTING} levels deep, the most msgsvc reads", hint=_fix_hint(path))
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8").removeprefix(BOM))
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text", hint=_fix_hint(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint=_fix_hint(path)) from None
+    except RecursionError:
+        raise too_deep from None
+    if depth(data) > MAX_NESTING:
+        raise too_deep
     _check_shape(data, path)
     return data
 
@@ -210,12 +184,10 @@ def _unwritable(path: Path, exc: OSError, *, what: str = "cannot write") -> Msgs
 
 
 @contextmanager
-def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
-    """Read-modify-write under an exclusive lock; the dict yielded is written back on success.
-
-    The lock is filelock's for the platform (flock on POSIX, msvcrt.locking on Windows), held
-    on `.config.lock` beside the file and released by the OS if msgsvc dies; a writer waits
-    for the one before it. A file that cannot be read raises before anything is written."""
+def config_lock() -> Iterator[Path]:
+    """Hold the exclusive lock of the config file (yielding its path): filelock's for the
+    platform (flock on POSIX, msvcrt.locking on Windows), on `.config.lock` beside the file,
+    released by the OS if msgsvc dies; a writer waits for the one before it."""
     from filelock import FileLock  # only commands that change the config pay for it
 
     from msgsvc.atomic import mode_bits_protect
@@ -229,11 +201,21 @@ def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
     except OSError as exc:
         raise _unwritable(path.parent / ".config.lock", exc) from None
     try:
+        yield path
+    finally:
+        lock.release()
+
+
+@contextmanager
+def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
+    """Read-modify-write under the config lock; the dict yielded is written back on success.
+    A file that cannot be read raises before anything is written. (A change that also
+    touches the keyring goes through msgsvc/local/profiles.py, which undoes the keyring's
+    part when the file cannot be written.)"""
+    with config_lock() as path:
         data = read_config(path, warn=warn)
         yield data
         write_config(data, path)
-    finally:
-        lock.release()
 
 
 # --- which settings a command uses, and where each came from -------------------------------
@@ -252,6 +234,7 @@ class Resolved:
     profile: Setting | None = None
     settings: dict[str, Setting] = field(default_factory=dict)
     storage: str | None = None  # where the secret came from: "keyring", "file", "environment"
+    overridden: str | None = None  # the active profile that Twilio's environment variables won over
 
     def get(self, key: str, default: Any = None) -> Any:
         setting = self.settings.get(key)
@@ -324,6 +307,9 @@ def resolve(
     wait for a keyring).
     """
     env = os.environ if env is None else env
+    # A token pasted with its newline (`read`, a file): white space around a credential is
+    # never part of it; white space inside is refused below, naming the variable.
+    env = {**env, **{var: env[var].strip() for var in ENV_CREDENTIALS.values() if var in env}}
     flags = flags or {}
     if data is None:
         data = read_config(warn=warn)
@@ -337,6 +323,7 @@ def resolve(
         resolved.profile = Setting(env["MSGSVC_PROFILE"], "env MSGSVC_PROFILE")
     elif _env_has_credentials(env):
         resolved.profile = None
+        resolved.overridden = data.get("active") or None
     elif data.get("active"):
         resolved.profile = Setting(data["active"], "file (active profile)")
 
@@ -365,10 +352,13 @@ def resolve(
             if secrets:
                 from msgsvc.local import keystore
 
-                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name), f"keyring (profile '{name}')")
+                resolved.settings[secret_key(stored)] = Setting(keystore.fetch(name, stored.get("account_sid")), f"keyring (profile '{name}')")
     else:
         for key, var in ENV_CREDENTIALS.items():
             if env.get(var):
+                if any(c.isspace() for c in env[var]):
+                    raise CredentialsError(f"{var} has white space inside its value, which no Twilio credential has",
+                                           hint=f"set {var} again, to the value alone (copy it from the Twilio Console)")
                 resolved.settings[key] = Setting(env[var], f"env {var}")
         if _env_has_credentials(env):
             resolved.storage = "environment"
@@ -398,6 +388,20 @@ def resolve(
             hint="run: msgsvc profiles add NAME --account-sid AC...",
         )
     return resolved
+
+
+def override_warning(resolved: Resolved) -> MsgsvcWarning | None:
+    """The one warning that Twilio's environment variables win over the active profile (said
+    once by every command that changes the account, and by `profiles use`); None when they
+    do not."""
+    if resolved.overridden is None:
+        return None
+    names = " and ".join(s.source[4:] for k, s in resolved.settings.items() if k in ENV_CREDENTIALS and s.source.startswith("env "))
+    account = resolved.get("account_sid")
+    return MsgsvcWarning(
+        f"{names} are set: account {account} from the environment is used, not the active profile {resolved.overridden!r}",
+        hint=f"unset them to use the profile, or choose it: --profile {resolved.overridden}",
+    )
 
 
 def unknown_profile(name: str, profiles: Mapping[str, Any], source: str | None = None) -> CredentialsError:
@@ -439,10 +443,16 @@ def client_settings(resolved: Resolved):
         setting = resolved.settings.get(key)
         if setting is None:
             return default
+        raw = setting.value
+        whole = "a whole number" if kind is int else "a number"
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):  # true is not 1 s
+            raise ConfigError(f"{key} from {setting.source} must be {whole}, not {_toml_type(raw)}: {_shown(raw)}")
+        if kind is int and isinstance(raw, float):  # 2.7 is not 2 retries
+            raise ConfigError(f"{key} from {setting.source} must be {whole}: {raw!r}")
         try:
-            value = kind(setting.value)
+            value = kind(raw.strip() if isinstance(raw, str) else raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"{key} from {setting.source} is not a number: {setting.value!r}") from None
+            raise ConfigError(f"{key} from {setting.source} is not {whole}: {setting.value!r}") from None
         if value < 0 or (kind is float and value == 0):
             raise ConfigError(f"{key} from {setting.source} must be positive: {setting.value!r}")
         if not validate.finite(value) or value > LIMITS[key]:  # NaN, inf, or more than a socket can wait
@@ -489,6 +499,14 @@ def client_settings(resolved: Resolved):
         ca_bundle=str(Path(resolved.get("ca_bundle")).expanduser()) if resolved.get("ca_bundle") else None,
         base_url_origin=origin,
     )
+
+
+def _toml_type(value: Any) -> str:
+    return {bool: "a boolean", dict: "a table", list: "an array"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
 
 
 def origin_of(source: str) -> str:

@@ -1,7 +1,11 @@
 """Profile secrets in the system keyring (macOS Keychain, Windows Credential Locker, the Secret
 Service on Linux desktops), through the `keyring` package.
 
-One entry per profile: service "msgsvc", user name the profile's name. `keyring` is imported
+One entry per profile: service "msgsvc", user name `NAME:ACCOUNT_SID:SCOPE` (`user()`), where
+SCOPE is the first 12 hex digits of the SHA-256 of the config directory's real path: two config
+directories (MSGSVC_CONFIG_DIR=A and =B) or two accounts never share an entry. An entry of
+the older scheme (the profile's name alone) is found when the scoped one is missing and moved
+under the scoped name on first use. `keyring` is imported
 only here, and only when a secret is stored, read or deleted: never for --help, --version,
 tab completion or `profiles list`. Every keyring call runs on a daemon thread and is given
 `timeout()` seconds (`$MSGSVC_KEYRING_TIMEOUT`, default 10): a keyring that hangs (an unlock
@@ -147,25 +151,66 @@ def backend(profile: str | None = None, fix: str | None = None) -> tuple[Any | N
     return _bounded(choose, doing="choosing a keyring for", profile=profile, fix=fix)
 
 
-def store(profile: str, secret: str) -> None:
-    """Put the profile's secret into the keyring (replacing an older one)."""
-    chosen, why = backend(profile, STORE_FIX)
+def user(profile: str, account_sid: str | None) -> str:
+    """The keyring user name of a profile's secret: its name, its account and its config
+    directory (hashed), so that no two config directories or accounts share an entry."""
+    import hashlib
+
+    from msgsvc.local.paths import config_dir
+
+    directory = os.path.realpath(os.path.abspath(config_dir()))
+    scope = hashlib.sha256(directory.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{profile}:{account_sid or ''}:{scope}"
+
+
+def _usable(profile: str, fix: str | None = None) -> Any:
+    chosen, why = backend(profile, fix)
     if chosen is None:
         raise KeyringError(
             f"there is no usable system keyring here ({why}): cannot store the secret of profile {profile!r}",
             reason="unavailable",
             hint=STORE_FIX,
         )
+    return chosen
+
+
+def store(profile: str, secret: str, account_sid: str | None) -> None:
+    """Put the profile's secret into the keyring (replacing an older one)."""
+    chosen = _usable(profile, STORE_FIX)
+    name = user(profile, account_sid)
     try:
-        _bounded(lambda: chosen.set_password(SERVICE, profile, secret), doing="storing", profile=profile, fix=STORE_FIX)
+        _bounded(lambda: chosen.set_password(SERVICE, name, secret), doing="storing", profile=profile, fix=STORE_FIX)
     except KeyringError as error:  # a backend's message may echo what it was given
         error.message = error.message.replace(secret, "***")
         error.args = (error.message,)
         raise
 
 
-def fetch(profile: str) -> str:
-    """The profile's secret; a KeyringError when it cannot be had, or is not there."""
+def peek(profile: str, account_sid: str | None, *, doing: str) -> str | None:
+    """The secret under the profile's scoped entry, or None: what a transaction restores when
+    the config file cannot be written. `doing` ("storing", "deleting") is what it is read
+    for, as its errors say."""
+    fix = STORE_FIX if doing == "storing" else _delete_fix(profile)
+    chosen = _usable(profile, fix)
+    name = user(profile, account_sid)
+    return _bounded(lambda: chosen.get_password(SERVICE, name), doing=doing, profile=profile, fix=fix)
+
+
+def _delete_fix(profile: str) -> str:
+    return f"to remove the profile anyway, delete its table [profiles.{profile}] from the config file by hand (the secret then stays in the keyring)"
+
+
+def restore(profile: str, account_sid: str | None, secret: str | None) -> None:
+    """Put the scoped entry back as it was: `secret`, or no entry when it is None."""
+    if secret is None:
+        delete(profile, account_sid, legacy=False)
+    else:
+        store(profile, secret, account_sid)
+
+
+def fetch(profile: str, account_sid: str | None) -> str:
+    """The profile's secret; a KeyringError when it cannot be had, or is not there. An entry
+    under the older name-only scheme is moved under the scoped name here."""
     chosen, why = backend(profile)
     if chosen is None:
         raise KeyringError(
@@ -173,7 +218,25 @@ def fetch(profile: str) -> str:
             reason="unavailable",
             hint=_readd_hint(profile),
         )
-    secret = _bounded(lambda: chosen.get_password(SERVICE, profile), doing="reading", profile=profile)
+    name = user(profile, account_sid)
+
+    def read() -> str | None:
+        secret = chosen.get_password(SERVICE, name)
+        if secret:
+            return secret
+        secret = chosen.get_password(SERVICE, profile)  # the older scheme: the name alone
+        if secret:
+            from keyring.errors import PasswordDeleteError
+
+            chosen.set_password(SERVICE, name, secret)
+            try:
+                chosen.delete_password(SERVICE, profile)
+            except PasswordDeleteError:
+                pass
+            log.debug("keyring: moved the secret of profile %r to its scoped entry", profile)
+        return secret
+
+    secret = _bounded(read, doing="reading", profile=profile)
     if not secret:
         raise KeyringError(
             f"the system keyring has no secret for profile {profile!r} (was it deleted outside msgsvc?)",
@@ -183,22 +246,26 @@ def fetch(profile: str) -> str:
     return secret
 
 
-def delete(profile: str) -> bool:
-    """Delete the profile's entry. False when there was none, or no keyring to hold one."""
-    fix = f"to remove the profile anyway, delete its table [profiles.{profile}] from the config file by hand (the secret then stays in the keyring)"
+def delete(profile: str, account_sid: str | None, *, legacy: bool = True) -> bool:
+    """Delete the profile's entry (the scoped one; with `legacy`, the name-only entry of the
+    older scheme when there is no scoped one). False when there was none, or no keyring."""
+    fix = _delete_fix(profile)
     chosen, _ = backend(profile, fix)
     if chosen is None:
         return False
+    names = [user(profile, account_sid)] + ([profile] if legacy else [])
 
     def remove() -> bool:
         from keyring.errors import PasswordDeleteError
 
-        if chosen.get_password(SERVICE, profile) is None:
-            return False
-        try:
-            chosen.delete_password(SERVICE, profile)
-        except PasswordDeleteError:  # gone between the two calls
-            return False
-        return True
+        for name in names:
+            if chosen.get_password(SERVICE, name) is None:
+                continue
+            try:
+                chosen.delete_password(SERVICE, name)
+            except PasswordDeleteError:  # gone between the two calls
+                return False
+            return True
+        return False
 
     return bool(_bounded(remove, doing="deleting", profile=profile, fix=fix))

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from msgsvc.api.senders import KINDS, SenderKind
+from msgsvc.api.validate import has_masked_password, mask_url_passwords
 from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, POOLED, Desired, DesiredService, Sender
 
 KIND_ORDER = {kind.noun: n for n, kind in enumerate(KINDS)}
@@ -158,10 +159,21 @@ def shown(kind: SenderKind, record: Mapping[str, Any]) -> str:
 
 
 def same_value(f_key: str, current: Any, wanted: Any) -> bool:
-    """Whether a current field value already is the wanted one (a URL not set is "")."""
+    """Whether a current field value already is the wanted one (a URL not set is ""). A URL
+    whose password is *** (as export writes it) is the current URL when they differ only in
+    that password: the account keeps its password, which the file never holds."""
     if FIELDS[f_key].kind == "url" and current is None:
         current = ""
+    if FIELDS[f_key].kind == "url" and isinstance(current, str) and has_masked_password(wanted):
+        return mask_url_passwords(current) == wanted
     return current == wanted
+
+
+def _masked(service: DesiredService, key: str) -> tuple[int, str]:
+    """A *** password that would be sent: a blocker, never a request."""
+    return (service.field_lines.get(key, service.line), f"{service.label}: {key} has the password *** (export's placeholder for the password "
+                          "the account has), and the account has no such URL to keep it from; write the password "
+                          "itself in the file")
 
 
 def diff(
@@ -193,11 +205,15 @@ def diff(
             continue
         if now is None:
             fields = dict(sorted(service.fields.items(), key=lambda item: FIELD_ORDER[item[0]]))
+            result.errors.extend(_masked(service, key) for key, value in fields.items() if has_masked_password(value))
             result.services.append(ServiceAction("create", targets[index], fields, line=service.line))
             continue
         before, after = {}, {}
         for key, value in sorted(service.fields.items(), key=lambda item: FIELD_ORDER[item[0]]):
             if not same_value(key, now.record.get(key), value):
+                if has_masked_password(value):
+                    result.errors.append(_masked(service, key))
+                    continue
                 before[key], after[key] = now.record.get(key), value
         if after:
             result.services.append(ServiceAction("update", targets[index], after, before, line=service.line))

@@ -38,7 +38,8 @@ def _entry_sort_key(entry: Any) -> tuple:
 def service_entry(record: Mapping[str, Any], senders: Mapping[str, Sequence[Mapping[str, Any]]] | None,
                   *, with_sid: bool) -> dict[str, Any]:
     """One service of the document: friendly_name, its sid when asked, every writable field
-    with a value (a URL that is not set is written "", which clears it), then its senders."""
+    with a value (a URL that is not set is written "", which clears it; a URL's password is
+    written *** and means "the password the account has", see setup.diff), then its senders."""
     entry: dict[str, Any] = {"friendly_name": record.get("friendly_name") or ""}
     if with_sid:
         entry["sid"] = record.get("sid")
@@ -50,6 +51,10 @@ def service_entry(record: Mapping[str, Any], senders: Mapping[str, Sequence[Mapp
             if f.kind == "url":
                 entry[f.key] = ""
             continue
+        if f.kind == "url" and isinstance(value, str):  # a password in it: *** (the file goes to git)
+            from msgsvc.api.validate import mask_url_passwords
+
+            value = mask_url_passwords(value)
         entry[f.key] = value
     if senders is not None:
         entry["senders"] = {

@@ -321,25 +321,37 @@ def _check_unique(services: list[DesiredService], problems: list[Problem]) -> No
 
 def load_text(text: str, name: str, *, json_format: bool | None = None) -> Desired:
     """Parse and check a file's text (JSON when it says so or when the name ends in .json)."""
+    from msgsvc.atomic import BOM, MAX_NESTING, depth
+
+    text = text.removeprefix(BOM)
     if json_format is None:
         json_format = name.endswith(".json")
+    too_deep = SetupFileError(name, [Problem(None, f"nested more than {MAX_NESTING} levels deep, the most msgsvc reads")])
     if json_format:
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise too_deep from None
         except ValueError as exc:
             line = getattr(exc, "lineno", None)
             raise SetupFileError(name, [Problem(line, f"not valid JSON: {getattr(exc, 'msg', exc)}")]) from None
+        if depth(data) > MAX_NESTING:
+            raise too_deep
         return check(data, name, json_lines(text))
     import tomllib
 
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = re.search(r"\(at line (\d+), column \d+\)$", message)
         line = int(found.group(1)) if found else None
         message = message[: found.start()].rstrip() if found else message
         raise SetupFileError(name, [Problem(line, f"not valid TOML: {message}")]) from None
+    if depth(data) > MAX_NESTING:
+        raise too_deep
     return check(data, name, locate(text))
 
 

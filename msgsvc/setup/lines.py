@@ -11,6 +11,18 @@ import re
 from typing import Mapping
 
 
+def _basic_string(quoted: str) -> str:
+    """A TOML basic string's value, every escape TOML allows decoded (\\U0000005F, \\e, ...):
+    by tomllib itself, which accepted the document already. A key of a JSON document (read
+    by this scanner too) may use JSON's escapes instead, such as \\/."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"k = {quoted}")["k"]
+    except tomllib.TOMLDecodeError:
+        return json.loads(quoted)
+
+
 class _Scanner:
     """Finds the line of every key, table and array element of a TOML document that tomllib
     has already accepted (so the syntax is known to be valid). Paths are tuples of keys and
@@ -51,7 +63,7 @@ class _Scanner:
             pos = self.skip(pos, False)
             if text[pos] == '"':
                 end = self.string_end(pos)
-                parts.append(json.loads(text[pos:end]) if "\\" in text[pos:end] else text[pos + 1:end - 1])
+                parts.append(_basic_string(text[pos:end]) if "\\" in text[pos:end] else text[pos + 1:end - 1])
                 pos = end
             elif text[pos] == "'":
                 end = text.index("'", pos + 1) + 1

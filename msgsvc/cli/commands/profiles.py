@@ -151,28 +151,19 @@ def profiles_add(
         from msgsvc.local import keystore
 
         keyring_backend = keystore.backend(name, keystore.STORE_FIX)[0]
-    with config.locked_config(warn=partial(warning, term)) as data:
-        profiles = data.setdefault("profiles", {})
-        if name in profiles and not force:
-            raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
-        old = profiles.get(name, {})
-        if keyring_backend is not None:
-            # Under the config lock, so that concurrent adds of one name leave the file and
-            # the keyring agreeing.
-            keystore.store(name, profile.pop(config.secret_key(profile)))
-            profile[config.STORAGE_KEY] = config.KEYRING
-        elif config.storage(old) == config.KEYRING:
-            _forget_keyring_secret(name, partial(warning, term))
-        profiles[name] = profile
-        if not data.get("active") or data.get("active") not in profiles:
-            data["active"] = name
-        active = data["active"] == name
+    from msgsvc.local import profiles as stored_profiles
+
+    added = stored_profiles.add(name, profile, in_keyring=keyring_backend is not None, force=force,
+                                warn=partial(warning, term))
+    active = added.active
     if keyring_backend is not None:
         where = "its secret is in the system keyring"
     elif insecure_storage:
         where = "its secret is in that file (--insecure-storage)"
     else:
         where = "its secret is in that file: no usable system keyring"
+    if added.old_entry_deleted:
+        where += "; its old secret was deleted from the system keyring"
     note(term, f"Saved profile {name!r}" + (" (active)" if active else "") + f" in {config.config_path()}; {where}")
 
 
@@ -196,18 +187,6 @@ def _verified(ctx: typer.Context, name: str, profile: dict[str, Any]) -> str:
     if result.status == verify.UNREACHABLE:
         raise NetworkError(f"cannot check the credentials: {result.detail}{unsaved}", hint=hint)
     raise MsgsvcError(f"cannot check the credentials: {result.detail}{unsaved}", hint=hint)
-
-
-def _forget_keyring_secret(name: str, warn: Callable[[Any], None]) -> None:
-    """Delete the keyring entry of a profile that now keeps its secret in the file; a
-    keyring that cannot do it (the reason for --insecure-storage, often) is only noted."""
-    from msgsvc.local import keystore
-    from msgsvc.errors import KeyringError, MsgsvcWarning
-
-    try:
-        keystore.delete(name)
-    except KeyringError as error:
-        warn(MsgsvcWarning(f"the old secret of profile {name!r} stays in the system keyring: {error.message}"))
 
 
 @app.command("list")
@@ -270,6 +249,10 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
             raise config.unknown_profile(name, data.get("profiles", {}))
         data["active"] = name
     note(term, f"Active profile: {name}")
+    resolved = config.resolve(data={"active": name, "profiles": {name: {}}}, require_credentials=False, secrets=False)
+    still = config.override_warning(resolved)
+    if still is not None:  # the environment still wins over what was just chosen
+        warning(term, still)
 
 
 @app.command("remove")
@@ -286,19 +269,11 @@ def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) 
     from msgsvc.cli.output import note, warning
 
     term = use(ctx, quiet=quiet).term
-    with config.locked_config(warn=partial(warning, term)) as data:
-        profiles = data.get("profiles", {})
-        if name not in profiles:
-            raise config.unknown_profile(name, profiles)
-        if config.storage(profiles[name]) == config.KEYRING:
-            from msgsvc.local import keystore
+    from msgsvc.local import profiles as stored_profiles
 
-            keystore.delete(name)
-        del profiles[name]
-        was_active = data.get("active") == name
-        if was_active:
-            data.pop("active", None)
-    note(term, f"Removed profile {name!r}" + ("; no profile is active now (msgsvc profiles use NAME)" if was_active else ""))
+    removed = stored_profiles.remove(name, warn=partial(warning, term))
+    note(term, f"Removed profile {name!r}" + (" and its secret from the system keyring" if removed.keyring_entry_deleted else "")
+         + ("; no profile is active now (msgsvc profiles use NAME)" if removed.was_active else ""))
 
 
 profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
@@ -443,19 +418,9 @@ def profiles_migrate(
     chosen, why = keystore.backend()
     if chosen is None:
         raise KeyringError(f"there is no usable system keyring here ({why}): the secrets stay in the config file", reason="unavailable")
-    moved = []
-    with config.locked_config(warn=partial(warning, term)) as data:
-        profiles = data.get("profiles", {})
-        for name in names or []:
-            if name not in profiles:
-                raise config.unknown_profile(name, profiles)
-        for name in names or sorted(profiles):
-            stored = profiles[name]
-            if config.storage(stored) != "file":
-                continue
-            keystore.store(name, stored.pop(config.secret_key(stored)))
-            stored[config.STORAGE_KEY] = config.KEYRING
-            moved.append(name)
+    from msgsvc.local import profiles as stored_profiles
+
+    moved = stored_profiles.migrate(names, warn=partial(warning, term))
     if moved:
         note(term, f"Moved the secret of {', '.join(repr(n) for n in moved)} into the system keyring; {config.config_path()} holds none of them now")
     else:

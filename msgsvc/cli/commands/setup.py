@@ -34,8 +34,10 @@ def export(
     ] = None,
     out: Annotated[
         Optional[str],
-        typer.Option("--output", "-o", metavar="FILE", help="Write the document to FILE (atomically) instead of "
-                                                            "standard output.", show_default=False),
+        typer.Option("--output", "-o", metavar="FILE", help="Write the document to FILE instead of standard output "
+                                                            "('-' is standard output): a regular file is replaced atomically "
+                                                            "(a symlink's target, its mode kept), a device or FIFO written in place.",
+                       show_default=False),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Write the same document as JSON instead of TOML.")] = False,
     with_sids: Annotated[bool, typer.Option("--with-sids", help="Pin each service by its SID (not portable to another account).")] = False,
@@ -67,13 +69,13 @@ def export(
     for name in shared:
         output.remark(term, f"several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_export.render(doc, as_json=as_json)
-    if out is not None:
+    if out is not None and out != "-":
         from pathlib import Path
 
-        from msgsvc.atomic import write_private
+        from msgsvc.atomic import write_file
 
         try:
-            write_private(Path(out), text)
+            write_file(Path(out), text)
         except OSError as exc:
             raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         count = len(doc["services"])

@@ -1,0 +1,42 @@
+"""Where msgsvc keeps its files on this machine: the config directory and the cache directory
+(`$MSGSVC_CONFIG_DIR`, `$MSGSVC_CACHE_DIR`, else the platform's, as platformdirs says)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def config_dir() -> Path:
+    """`$MSGSVC_CONFIG_DIR`, else the platform's config directory for msgsvc."""
+    return _directory("MSGSVC_CONFIG_DIR", "XDG_CONFIG_HOME", "~/.config", "user_config_dir")
+
+
+def cache_dir() -> Path:
+    """`$MSGSVC_CACHE_DIR`, else the platform's cache directory for msgsvc."""
+    return _directory("MSGSVC_CACHE_DIR", "XDG_CACHE_HOME", "~/.cache", "user_cache_dir")
+
+
+def _directory(explicit_variable: str, xdg_variable: str, xdg_default: str, platformdirs_name: str) -> Path:
+    explicit = os.environ.get(explicit_variable)
+    if explicit:
+        return Path(explicit)
+    xdg = _xdg_dir(xdg_variable, xdg_default)
+    if xdg is not None:
+        return xdg
+    import platformdirs
+
+    return Path(getattr(platformdirs, platformdirs_name)("msgsvc"))
+
+
+def _xdg_dir(variable: str, default: str) -> Path | None:
+    """platformdirs' answer on Linux and the BSDs (the XDG rule), without importing it: that
+    import costs about 5 ms, and every Tab press reads the config and the cache. None elsewhere
+    (macOS, Windows, Android), where platformdirs decides."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) or hasattr(sys, "getandroidapilevel"):
+        return None
+    base = os.environ.get(variable, "")
+    if not base.strip():
+        base = os.path.expanduser(default)
+    return Path(base) / "msgsvc"
