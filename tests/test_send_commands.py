@@ -114,7 +114,7 @@ def test_a_dry_run_prints_the_request_and_sends_none(msgsvc, profile, httpserver
     assert result.code == 0, result.err
     base = httpserver.url_for("/").rstrip("/")
     assert result.out == f"POST {base}{MESSAGES}\n  To=+14155550100\n  MessagingServiceSid={SERVICE_SID}\n  Body=Hi\n"
-    assert result.err == "Dry run: 1 request(s) not sent.\n"
+    assert result.err == "Dry run: 1 request not sent.\n"
     assert all(r.method == "GET" for r in sent(httpserver))
 
 

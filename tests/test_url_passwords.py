@@ -84,3 +84,12 @@ def test_tables_json_debug_and_errors_mask_the_password(msgsvc, emu):
     bad = msgsvc("services", "update", sid, "--fallback-url", "https://twilio:S3cretPass@hooks example/sms")
     assert bad.code == 2
     assert "S3cretPass" not in bad.err and "twilio:***@hooks example/sms" in bad.err
+
+
+def test_a_quote_ends_a_url_so_json_after_it_is_not_a_password():
+    """A JSON record with a URL, then an e-mail address: nothing between them is masked."""
+    from msgsvc.api.validate import mask_url_passwords
+
+    text = '{"website":"https://owl.example.com","first":null,"email":"tfv@owl.example.com"}'
+    assert mask_url_passwords(text) == text
+    assert mask_url_passwords('["https://u:p@h/x", "y@z"]') == '["https://u:***@h/x", "y@z"]'

@@ -82,7 +82,9 @@ def url(value: str) -> str:
 
 # The password in a URL's user info ("https://twilio:S3cret@hooks.example.com/sms", as Twilio's
 # HTTP-auth webhooks are set up): up to the last "@" before the path, as urlsplit reads it.
-_URL_PASSWORD = r"([a-z][a-z0-9+.\-]*://[^/?#\s@:]*:)([^/?#\s]+)@"
+# A quote, a bracket or a backslash ends the URL: in JSON or a sentence, the text after it is
+# another value, not the URL's password.
+_URL_PASSWORD = r"([a-z][a-z0-9+.\-]*://[^/?#\s@:\"'<>\\]*:)([^/?#\s\"'<>\\]+)@"
 URL_PASSWORD = re.compile(_URL_PASSWORD, re.IGNORECASE)
 URL_PASSWORD_BYTES = re.compile(_URL_PASSWORD.encode(), re.IGNORECASE)
 MASKED_PASSWORD = "***"
