@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # a Tab press imports this module, and importing typing costs milliseconds
+if TYPE_CHECKING:
+    from typing import Sequence
+
+
+class Choices:
+    """Tab completion of a fixed list, ignoring case (an option's choices). A class rather than
+    a closure, so that scripts/gen_tree.py can write the list into the static command tree;
+    `Choices(values).complete` is the autocompletion."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = tuple(values)
+
+    def complete(self, incomplete: str) -> list[str]:
+        return [c for c in self.values if c.lower().startswith(incomplete.lower())]
 
 
 def complete_profiles(incomplete: str) -> list[str]:
@@ -16,7 +30,7 @@ def complete_profiles(incomplete: str) -> list[str]:
         return []
 
 
-def profile_on_command_line(ctx: Any) -> str | None:
+def profile_on_command_line(ctx: object) -> str | None:
     """The --profile given so far on the line being completed (the innermost one wins)."""
     while ctx is not None:
         value = getattr(ctx, "params", {}).get("profile")
@@ -26,7 +40,7 @@ def profile_on_command_line(ctx: Any) -> str | None:
     return None
 
 
-def complete_services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_services(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """Service SIDs from the profile's cache (see msgsvc/local/cache.py), the friendly name as
     description; once something is typed, the friendly names that begin with it too (the SID
     as description), so that `Al<Tab>` gives `Alerts` in every shell, bash included, which
@@ -44,7 +58,7 @@ def complete_services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
         return []
 
 
-def _table(ctx: Any, kind: str, incomplete: str) -> list[tuple[str, str]]:
+def _table(ctx: object, kind: str, incomplete: str) -> list[tuple[str, str]]:
     try:
         from msgsvc.local import cache
 
@@ -54,17 +68,17 @@ def _table(ctx: Any, kind: str, incomplete: str) -> list[tuple[str, str]]:
         return []
 
 
-def complete_brands(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_brands(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """Brand SIDs that `brands list/get` saw, with their status and type."""
     return _table(ctx, "brands", incomplete)
 
 
-def complete_campaign_usecases(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_campaign_usecases(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """Campaign use case codes that `campaigns usecases` saw, with their names."""
     return _table(ctx, "campaign-usecases", incomplete.upper())
 
 
-def complete_service_usecases(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_service_usecases(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """A service's `usecase` values, with the purpose `services usecases` saw for each."""
     from msgsvc.api.resources import USECASES
 

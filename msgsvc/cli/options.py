@@ -75,8 +75,15 @@ def hidden_global_options(callback: Callable) -> list[Any]:
         info.default = name in FLAGS and False or None
         option, _ = get_click_param(ParamMeta(name=name, default=info, annotation=kind))
         option.hidden, option.expose_value, option.callback = True, False, callback
+        option.after_every_command = True  # hidden from the help, offered by Tab (is_after_every_command)
         made.append(option)
     return made
+
+
+def is_after_every_command(param: Any) -> bool:
+    """Whether `param` is a global option a command takes after itself (hidden_global_options):
+    Tab offers it although the command's help does not list it."""
+    return getattr(param, "after_every_command", False) is True
 
 
 def check_global(name: str, value: Any) -> Any:
@@ -257,17 +264,15 @@ def check(field: Field) -> Callable[[Any], Any]:
     return callback
 
 
-def _choices(field: Field) -> Callable[[str], list[str]]:
-    return lambda incomplete: [c for c in field.choices if c.lower().startswith(incomplete.lower())]
-
-
 def _completion(field: Field) -> Callable | None:
     """What Tab offers for a field's option: its own completion (from a cache), or its choices."""
     if field.complete:
         from msgsvc.cli import complete
 
         return getattr(complete, field.complete)
-    return _choices(field) if field.choices else None
+    from msgsvc.cli.complete import Choices
+
+    return Choices(field.choices).complete if field.choices else None
 
 
 def field_option(field: Field) -> Any:
