@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue
-        stale.append(path.relative_to(ROOT).as_posix())
+        stale.append(path.name)
         if "--check" not in argv:
             path.write_text(text, encoding="utf-8")
     if "--check" in argv and stale:

@@ -78,7 +78,7 @@ PARAMS = (
     ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.', None),  # 4
     ('option', 'debug', ('--debug',), (), False, 1, False, False, False, 'Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.', None),  # 5
     ('option', 'version', ('--version',), (), False, 1, False, False, False, 'Print the version and exit.', None),  # 6
-    ('option', 'help', ('--help', '-h'), (), False, 1, False, False, False, 'Show this message and exit.', None),  # 7
+    ('option', 'help', ('-h', '--help'), (), False, 1, False, False, False, 'Show this message and exit.', None),  # 7
     ('option', 'json_', ('--json',), (), False, 1, False, False, False, "Print the API's JSON (for scripts).", None),  # 8
     ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, 'Print the requests that would change something, send none (look-ups still run).', None),  # 9
     ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'No notes on stderr, only the data and errors.', None),  # 10

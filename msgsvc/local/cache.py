@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False  # a Tab press imports this module: typing's names only for the checker
+if TYPE_CHECKING:
+    from typing import Any
 
 HEADER = "msgsvc services cache 1"
 MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
