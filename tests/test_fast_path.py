@@ -14,6 +14,7 @@ from conftest import ACCOUNT_SID, AUTH_TOKEN, OTHER_SID, SERVICE_SID
 
 ROOT = Path(__file__).resolve().parents[1]
 THIRD_SID = "MG" + "c" * 32
+NUMBER_SID = "PN" + "1" * 32
 
 
 def load_script(name: str):
@@ -56,6 +57,7 @@ def profiles(isolated):
     cache._save("profile-test", {SERVICE_SID: "Alerts", OTHER_SID: "Promos: spring"})
     cache._save("profile-staging", {THIRD_SID: "Staging alerts"})
     cache.remember_table("profile-test", "brands", {"BN" + "a" * 32: "APPROVED STANDARD"})
+    cache.remember_table("profile-test", cache.senders_table("numbers", SERVICE_SID), {NUMBER_SID: "+15017122661"})
     return isolated
 
 
@@ -227,3 +229,59 @@ def test_a_completion_script_is_left_to_the_app():
     from msgsvc.cli import fast
 
     assert fast.answer([], {"_MSGSVC_COMPLETE": "source_bash"}) is None
+
+
+# --- what completion offers beyond the typer app's own: --fields, detach, global options ------
+
+
+def test_fields_offers_the_names_of_the_command_s_records(profiles, both):
+    from msgsvc.api.resources import SERVICE
+
+    typer_answer, fast_answer = both("bash", "msgsvc services get x --fields ")
+    assert typer_answer == fast_answer == (0, "".join(f"plain,{key}\n" for key in SERVICE.keys), "")
+    # After a comma, the names not chosen yet, the chosen ones kept in front:
+    assert both("bash", "msgsvc services list --fields sid,fr") == ((0, "plain,sid,friendly_name\n", ""),) * 2
+    assert both("zsh", "msgsvc numbers attach x --fields=input,s")[1] == (0, "plain\ninput,sid\n_\nplain\ninput,status\n_\n", "")
+    typer_answer, fast_answer = both("bash", "msgsvc profiles list --fields name,nosuch,a")  # the command refuses it
+    assert typer_answer == fast_answer == (0, "plain,name,nosuch,active\nplain,name,nosuch,account_sid\nplain,name,nosuch,api_key\n"
+                                              "plain,name,nosuch,auth\n", "")
+
+
+def test_detach_offers_the_senders_the_cache_says_are_attached(profiles, both):
+    for line in ("msgsvc numbers detach Alerts ", f"msgsvc numbers detach {SERVICE_SID} PN", "msgsvc numbers detach Alerts +150"):
+        typer_answer, fast_answer = both("zsh", line)
+        assert typer_answer == fast_answer
+    assert both("zsh", "msgsvc numbers detach Alerts ")[1] == (0, f"plain\n{NUMBER_SID}\n+15017122661\n", "")
+    assert both("bash", "msgsvc numbers detach Alerts +1")[1] == (0, "plain,+15017122661\n", "")
+    assert both("bash", f"msgsvc numbers detach Alerts {NUMBER_SID} ")[1] == (0, f"plain,{NUMBER_SID}\n", "")  # several
+    assert both("bash", "msgsvc numbers detach Promos ")[1] == (0, "", "")  # nothing cached for that service
+    assert both("bash", "msgsvc short-codes detach Alerts ")[1] == (0, "", "")  # nor for that kind
+    assert both("bash", "msgsvc numbers attach Alerts ")[1] == (0, "", "")  # attach takes what is not attached
+
+
+@pytest.fixture
+def emu(emulator, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
+    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
+    return emulator
+
+
+def test_list_attach_and_detach_keep_the_cache_detach_completes_from(msgsvc, emu):
+    import json
+
+    from msgsvc.local import cache
+
+    service = json.loads(msgsvc("services", "create", "--friendly-name", "Alerts", "--json").out)["sid"]
+    numbers = {r["sid"]: r["phone_number"] for r in emu.store.data["numbers"].values()}
+    first, second, third = list(numbers)[:3]
+    scope, table = f"account-{emu.account_sid}", cache.senders_table("numbers", service)
+    assert msgsvc("numbers", "attach", service, numbers[first], second).code == 0
+    assert cache.load_table(scope, table) == {first: numbers[first], second: second}  # as given
+    emu.call("POST", f"/v1/Services/{service}/PhoneNumbers", data={"PhoneNumberSid": third})  # not through msgsvc
+    assert msgsvc("numbers", "list", service).code == 0
+    assert cache.load_table(scope, table) == {sid: numbers[sid] for sid in (first, second, third)}
+    assert msgsvc("numbers", "detach", service, second, "--yes").code == 0
+    assert cache.load_table(scope, table) == {first: numbers[first], third: numbers[third]}
+    assert msgsvc("numbers", "list", service, "--limit", "1").code == 0  # a partial listing replaces nothing
+    assert set(cache.load_table(scope, table)) == {first, third}

@@ -19,6 +19,45 @@ class Choices:
         return [c for c in self.values if c.lower().startswith(incomplete.lower())]
 
 
+class FieldNames:
+    """--fields a,b,<Tab>: the field names not chosen yet, after those typed (`FieldNames(names).complete`)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.values = tuple(names)
+
+    def complete(self, incomplete: str) -> list[str]:
+        head, comma, last = incomplete.rpartition(",")
+        chosen = set(head.split(","))
+        return [head + comma + name for name in self.values if name.startswith(last) and name not in chosen]
+
+
+class AttachedSenders:
+    """The senders of one kind attached to the service named on the line, from the cache that
+    `list`, `attach` and `detach` keep (`AttachedSenders(noun).complete`): their SIDs with the
+    number or text as description; once something is typed, the numbers or texts that begin
+    with it too, as for services."""
+
+    def __init__(self, noun: str) -> None:
+        self.noun = noun
+
+    def complete(self, ctx: object, incomplete: str) -> list[tuple[str, str]]:
+        try:
+            from msgsvc.local import cache
+
+            scope = cache.scope(profile_on_command_line(ctx))
+            service = getattr(ctx, "params", {}).get("service") or ""
+            if not (len(service) == 34 and service.startswith("MG")):  # a friendly name: its SID from the cache
+                service = next((sid for sid, name in cache.load(scope).items() if name == service), "")
+            table = cache.load_table(scope, cache.senders_table(self.noun, service)) if service else {}
+            found = [(sid, text) for sid, text in table.items() if sid.startswith(incomplete)]
+            if incomplete:
+                found += sorted((text, sid) for sid, text in table.items()
+                                if text.startswith(incomplete) and not sid.startswith(incomplete))
+            return found
+        except Exception:
+            return []
+
+
 def complete_profiles(incomplete: str) -> list[str]:
     """Profile names from the config file."""
     try:

@@ -291,8 +291,14 @@ def _value_items(ctx: Context, param: tuple, incomplete: str) -> list[tuple[str,
                 if (c.startswith(incomplete) if case else c.lower().startswith(incomplete.lower()))]
     from msgsvc.cli import complete
 
-    function = getattr(complete, how[1])
-    names = function.__code__.co_varnames[:function.__code__.co_argcount]
+    if how[0] == "fields":
+        function = complete.FieldNames(how[1]).complete
+    elif how[0] == "senders":
+        function = complete.AttachedSenders(how[1]).complete
+    else:
+        function = getattr(complete, how[1])
+    code = function.__code__
+    names = code.co_varnames[:code.co_argcount]
     found = function(**{name: ctx if name == "ctx" else incomplete for name in names if name in ("ctx", "incomplete")})
     items = [("plain", *(c if isinstance(c, tuple) else (c, None))) for c in found]
     return [item for item in items if item[1].startswith(incomplete)]

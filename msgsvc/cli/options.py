@@ -103,12 +103,17 @@ def check_global(name: str, value: Any) -> Any:
 
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
-FieldsOpt = Annotated[
-    Optional[str],
-    typer.Option("--fields", metavar="A,B,...",
-                 help="Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.",
-                 show_default=False),
-]
+FIELDS_HELP = "Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object."
+FieldsOpt = Annotated[Optional[str], typer.Option("--fields", metavar="A,B,...", help=FIELDS_HELP, show_default=False)]
+
+
+def fields_option(names: Sequence[str]) -> Any:
+    """--fields of a command whose records have these keys (the `valid` it gives `use`): Tab
+    offers the names not chosen yet."""
+    from msgsvc.cli.complete import FieldNames
+
+    return Annotated[Optional[str], typer.Option("--fields", metavar="A,B,...", help=FIELDS_HELP, show_default=False,
+                                                 autocompletion=FieldNames(names).complete)]
 JqOpt = Annotated[
     Optional[str],
     typer.Option("--jq", metavar="EXPR", help="Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).",

@@ -8,7 +8,8 @@ tests/test_fast_path.py checks that the file is what the app gives and that the 
 # help) of each subcommand), (index in PARAMS of each parameter, in Click's order))}.
 # PARAMS: (kind, name, opts, secondary opts, takes a value, nargs, multiple, hidden, taken after
 # every command, help, completion); completion is None, ("choices", values, case sensitive),
-# ("call", name of a function in msgsvc.cli.complete) or ("file",).
+# ("call", name of a function in msgsvc.cli.complete), ("fields", names) for --fields, ("senders",
+# noun) for the senders attached to the line's service, or ("file",).
 
 TREE = {
     '': (True, (('services', 'Create, inspect, list, change and delete...'), ('numbers', 'Attach, detach, list and show the phone numbers of a Messaging Service.'), ('short-codes', 'Attach, detach, list and show the short codes of a Messaging Service.'), ('alpha-senders', 'Attach, detach, list and show the alpha senders of a Messaging Service.'), ('channel-senders', 'Attach, detach, list and show the channel senders of a Messaging Service.'), ('destination-alpha-senders', 'Attach, detach, list and show the destination alpha senders of a Messaging Service.'), ('campaigns', "A service's US A2P 10DLC campaign:..."), ('brands', "The account's US A2P 10DLC brand..."), ('export', 'Export services, their fields and their...'), ('plan', "Show what 'msgsvc apply FILE' would..."), ('apply', 'Converge the account to a setup file:...'), ('profiles', 'Add, list, choose, remove and inspect...'), ('emulator', "Serve Twilio's Messaging API locally, so..."), ('completion', 'Print the tab-completion script for bash,...')), (0, 1, 2, 3, 4, 5, 6, 7)),
@@ -20,54 +21,54 @@ TREE = {
     'services update': (False, (), (31, 8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 7)),
     'services delete': (False, (), (31, 37, 38, 9, 8, 0, 10, 27, 28, 29, 30, 7)),
     'numbers': (True, (('attach', 'Attach phone numbers to a service: one,...'), ('detach', 'Detach phone numbers from a service; they...'), ('list', 'List the phone numbers of a service: the...'), ('get', 'Show one phone number of a service, every...'), ('find', 'Find which service holds each phone...')), (7,)),
-    'numbers attach': (False, (), (31, 39, 40, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'numbers detach': (False, (), (31, 39, 40, 37, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'numbers list': (False, (), (31, 42, 43, 44, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'numbers get': (False, (), (31, 45, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'numbers find': (False, (), (39, 41, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'numbers attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'numbers detach': (False, (), (31, 43, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'numbers list': (False, (), (31, 44, 45, 46, 47, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'numbers get': (False, (), (31, 48, 47, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'numbers find': (False, (), (39, 41, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
     'short-codes': (True, (('attach', 'Attach short codes to a service: one,...'), ('detach', 'Detach short codes from a service; they...'), ('list', 'List the short codes of a service: the...'), ('get', 'Show one short code of a service, every...')), (7,)),
-    'short-codes attach': (False, (), (31, 39, 40, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'short-codes detach': (False, (), (31, 39, 40, 37, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'short-codes list': (False, (), (31, 42, 43, 44, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'short-codes get': (False, (), (31, 45, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'short-codes attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'short-codes detach': (False, (), (31, 50, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'short-codes list': (False, (), (31, 44, 45, 46, 51, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'short-codes get': (False, (), (31, 48, 51, 33, 8, 0, 27, 28, 29, 30, 7)),
     'alpha-senders': (True, (('attach', 'Attach alpha senders to a service: one,...'), ('detach', 'Detach alpha senders from a service; they...'), ('list', 'List the alpha senders of a service: the...'), ('get', 'Show one alpha sender of a service, every...')), (7,)),
-    'alpha-senders attach': (False, (), (31, 39, 40, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'alpha-senders detach': (False, (), (31, 39, 40, 37, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'alpha-senders list': (False, (), (31, 42, 43, 44, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'alpha-senders get': (False, (), (31, 45, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'alpha-senders attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'alpha-senders detach': (False, (), (31, 52, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'alpha-senders list': (False, (), (31, 44, 45, 46, 53, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'alpha-senders get': (False, (), (31, 48, 53, 33, 8, 0, 27, 28, 29, 30, 7)),
     'channel-senders': (True, (('attach', 'Attach channel senders to a service: one,...'), ('detach', 'Detach channel senders from a service;...'), ('list', 'List the channel senders of a service: the...'), ('get', 'Show one channel sender of a service,...')), (7,)),
-    'channel-senders attach': (False, (), (31, 39, 40, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'channel-senders detach': (False, (), (31, 39, 40, 37, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'channel-senders list': (False, (), (31, 42, 43, 44, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'channel-senders get': (False, (), (31, 45, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'channel-senders attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'channel-senders detach': (False, (), (31, 54, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'channel-senders list': (False, (), (31, 44, 45, 46, 55, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'channel-senders get': (False, (), (31, 48, 55, 33, 8, 0, 27, 28, 29, 30, 7)),
     'destination-alpha-senders': (True, (('attach', 'Attach destination alpha senders to a...'), ('detach', 'Detach destination alpha senders from a...'), ('list', 'List the destination alpha senders of a...'), ('get', 'Show one destination alpha sender of a...')), (7,)),
-    'destination-alpha-senders attach': (False, (), (31, 39, 40, 46, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders detach': (False, (), (31, 39, 40, 46, 37, 41, 9, 32, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders list': (False, (), (31, 46, 42, 43, 44, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders get': (False, (), (31, 45, 46, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'destination-alpha-senders attach': (False, (), (31, 39, 40, 56, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'destination-alpha-senders detach': (False, (), (31, 57, 40, 56, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'destination-alpha-senders list': (False, (), (31, 56, 44, 45, 46, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'destination-alpha-senders get': (False, (), (31, 48, 56, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
     'campaigns': (True, (('get', "Show a service's campaign, every field; on..."), ('create', 'Register a US A2P 10DLC campaign on a...'), ('update', "Change a service's campaign and submit it..."), ('delete', "Delete a service's campaign: US messaging..."), ('wait', "Wait until a service's campaign leaves..."), ('usecases', 'List the campaign use cases a brand may...')), (7,)),
-    'campaigns get': (False, (), (31, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'campaigns create': (False, (), (31, 47, 8, 0, 9, 10, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 27, 28, 29, 30, 7)),
-    'campaigns update': (False, (), (31, 47, 8, 0, 9, 10, 50, 51, 52, 53, 54, 62, 63, 64, 65, 27, 28, 29, 30, 7)),
+    'campaigns get': (False, (), (31, 59, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'campaigns create': (False, (), (31, 60, 8, 0, 9, 10, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 27, 28, 29, 30, 7)),
+    'campaigns update': (False, (), (31, 60, 8, 0, 9, 10, 63, 64, 65, 66, 67, 75, 76, 77, 78, 27, 28, 29, 30, 7)),
     'campaigns delete': (False, (), (31, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
-    'campaigns wait': (False, (), (31, 66, 67, 32, 33, 8, 0, 27, 28, 30, 7)),
-    'campaigns usecases': (False, (), (31, 68, 8, 0, 27, 28, 29, 30, 7)),
+    'campaigns wait': (False, (), (31, 79, 80, 59, 33, 8, 0, 27, 28, 30, 7)),
+    'campaigns usecases': (False, (), (31, 81, 8, 0, 27, 28, 29, 30, 7)),
     'brands': (True, (('list', "List the account's brand registrations:..."), ('get', 'Show one brand registration, every field;...')), (7,)),
-    'brands list': (False, (), (69, 70, 71, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'brands get': (False, (), (72, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'export': (False, (), (73, 74, 75, 76, 41, 0, 27, 28, 29, 30, 7)),
-    'plan': (False, (), (77, 78, 79, 80, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'apply': (False, (), (77, 78, 81, 79, 37, 82, 41, 32, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'brands list': (False, (), (82, 83, 84, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'brands get': (False, (), (86, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'export': (False, (), (87, 88, 89, 90, 41, 0, 27, 28, 29, 30, 7)),
+    'plan': (False, (), (91, 92, 93, 94, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'apply': (False, (), (91, 92, 95, 93, 37, 96, 41, 49, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
     'profiles': (True, (('add', 'Check credentials with one request to...'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile, used when no...'), ('remove', 'Delete profile NAME and its secret, from...'), ('show', 'Show each setting a command would use,...'), ('test', 'Check that profiles work: one request to...'), ('migrate', 'Move secrets from the config file into the...')), (7,)),
-    'profiles add': (False, (), (83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 10, 27, 7)),
-    'profiles list': (False, (), (32, 33, 8, 27, 28, 29, 30, 7)),
-    'profiles use': (False, (), (83, 10, 27, 28, 29, 30, 7)),
-    'profiles remove': (False, (), (83, 10, 27, 28, 29, 30, 7)),
-    'profiles show': (False, (), (83, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles test': (False, (), (95, 96, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles migrate': (False, (), (95, 27, 28, 29, 30, 7)),
-    'emulator': (False, (), (97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 8, 27, 28, 29, 30, 7)),
-    'completion': (False, (), (108, 27, 28, 29, 30, 7)),
+    'profiles add': (False, (), (97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 10, 27, 7)),
+    'profiles list': (False, (), (109, 33, 8, 27, 28, 29, 30, 7)),
+    'profiles use': (False, (), (97, 10, 27, 28, 29, 30, 7)),
+    'profiles remove': (False, (), (97, 10, 27, 28, 29, 30, 7)),
+    'profiles show': (False, (), (97, 110, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles test': (False, (), (111, 112, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles migrate': (False, (), (111, 27, 28, 29, 30, 7)),
+    'emulator': (False, (), (113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 8, 27, 28, 29, 30, 7)),
+    'completion': (False, (), (124, 27, 28, 29, 30, 7)),
 }
 
 PARAMS = (
@@ -103,7 +104,7 @@ PARAMS = (
     ('option', 'timeout', ('--timeout',), (), True, 1, False, True, True, 'Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.', None),  # 29
     ('option', 'max_retries', ('--max-retries',), (), True, 1, False, True, True, 'Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.', None),  # 30
     ('argument', 'service', (), (), True, 1, False, False, False, None, ('call', 'complete_services')),  # 31
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', None),  # 32
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'friendly_name', 'date_created', 'date_updated', 'inbound_request_url', 'inbound_method', 'fallback_url', 'fallback_method', 'status_callback', 'sticky_sender', 'mms_converter', 'smart_encoding', 'scan_message_content', 'fallback_to_long_code', 'area_code_geomatch', 'synchronous_validation', 'validity_period', 'url', 'links', 'usecase', 'us_app_to_person_registered', 'use_inbound_webhook_on_number'))),  # 32
     ('option', 'jq', ('--jq',), (), True, 1, False, False, False, "Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).", None),  # 33
     ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N services.', None),  # 34
     ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every service, following every page.', None),  # 35
@@ -113,71 +114,87 @@ PARAMS = (
     ('argument', 'values', (), (), True, -1, False, False, False, None, None),  # 39
     ('option', 'from_file', ('--from-file', '-f'), (), True, 1, False, False, False, "Also read values from FILE, one per line ('-' is standard input; blank lines and # comments are ignored).", ('file',)),  # 40
     ('option', 'concurrency', ('--concurrency', '-c'), (), True, 1, False, False, False, 'Requests in flight at once, 1 to 32.', None),  # 41
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N senders.', None),  # 42
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every sender, following every page.', None),  # 43
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 44
-    ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 45
-    ('option', 'country', ('--country',), (), True, 1, False, False, False, 'ISO country code of the destination (GB, FR, ...). Attach without it makes the default sender for every country; list, detach and get without it take every country.', None),  # 46
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 47
-    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.", ('call', 'complete_brands')),  # 48
-    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.", ('call', 'complete_campaign_usecases')),  # 49
-    ('option', 'description', ('--description',), (), True, 1, False, False, False, 'What the campaign sends, 40 to 4096 characters.', None),  # 50
-    ('option', 'message_flow', ('--message-flow',), (), True, 1, False, False, False, 'How recipients opt in (every way), 40 to 2048 characters.', None),  # 51
-    ('option', 'sample', ('--sample',), (), True, 1, True, False, False, 'A sample message, 20 to 1024 characters; 2 to 5 of them. Give it once per item.', None),  # 52
-    ('option', 'has_embedded_links', ('--has-embedded-links',), ('--no-has-embedded-links',), False, 1, False, False, False, 'Messages contain links.', None),  # 53
-    ('option', 'has_embedded_phone', ('--has-embedded-phone',), ('--no-has-embedded-phone',), False, 1, False, False, False, 'Messages contain phone numbers.', None),  # 54
-    ('option', 'opt_in_message', ('--opt-in-message',), (), True, 1, False, False, False, 'The reply to an opt-in keyword, 20 to 320 characters.', None),  # 55
-    ('option', 'opt_out_message', ('--opt-out-message',), (), True, 1, False, False, False, 'The reply to an opt-out keyword, 20 to 320 characters.', None),  # 56
-    ('option', 'help_message', ('--help-message',), (), True, 1, False, False, False, 'The reply to a help keyword, 20 to 320 characters.', None),  # 57
-    ('option', 'opt_in_keyword', ('--opt-in-keyword',), (), True, 1, True, False, False, 'A keyword that opts in (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 58
-    ('option', 'opt_out_keyword', ('--opt-out-keyword',), (), True, 1, True, False, False, 'A keyword that opts out (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 59
-    ('option', 'help_keyword', ('--help-keyword',), (), True, 1, True, False, False, 'A keyword that asks for help (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 60
-    ('option', 'subscriber_opt_in', ('--subscriber-opt-in',), ('--no-subscriber-opt-in',), False, 1, False, False, False, 'Recipients opt in to the campaign.', None),  # 61
-    ('option', 'age_gated', ('--age-gated',), ('--no-age-gated',), False, 1, False, False, False, 'The content is age gated (federally legal, for adults).', None),  # 62
-    ('option', 'direct_lending', ('--direct-lending',), ('--no-direct-lending',), False, 1, False, False, False, 'The campaign offers direct lending.', None),  # 63
-    ('option', 'privacy_policy_url', ('--privacy-policy-url',), (), True, 1, False, False, False, "The campaign's privacy policy.", None),  # 64
-    ('option', 'terms_and_conditions_url', ('--terms-and-conditions-url',), (), True, 1, False, False, False, "The campaign's terms and conditions.", None),  # 65
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Give up after this long: 90s, 30m, 1h, 1h30m.', None),  # 66
-    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at the campaign (at least 0.1s).', None),  # 67
-    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, 'The brand registration whose use cases to show [default: every use case].', ('call', 'complete_brands')),  # 68
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N brands.', None),  # 69
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every brand, following every page.', None),  # 70
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 71
-    ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 72
-    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 73
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, 'Write the document to FILE (atomically) instead of standard output.', ('file',)),  # 74
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 75
-    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 76
-    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 77
-    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 78
-    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 79
-    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 80
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 81
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 82
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 83
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 84
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 85
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 86
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 87
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 88
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 89
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 90
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 91
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 92
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 93
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 94
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 95
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 96
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 97
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 98
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically within 0.1 s of a change and on exit. Default: in memory only.", ('file',)),  # 99
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 100
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 101
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 102
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 103
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 104
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 105
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 106
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 107
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 108
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message', 'request'))),  # 42
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'numbers')),  # 43
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N senders.', None),  # 44
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every sender, following every page.', None),  # 45
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 46
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 47
+    ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 48
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', None),  # 49
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'short-codes')),  # 50
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'short_code', 'country_code', 'capabilities', 'url'))),  # 51
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'alpha-senders')),  # 52
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url'))),  # 53
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'channel-senders')),  # 54
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('account_sid', 'messaging_service_sid', 'sid', 'sender', 'sender_type', 'country_code', 'date_created', 'date_updated', 'url'))),  # 55
+    ('option', 'country', ('--country',), (), True, 1, False, False, False, 'ISO country code of the destination (GB, FR, ...). Attach without it makes the default sender for every country; list, detach and get without it take every country.', None),  # 56
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'destination-alpha-senders')),  # 57
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url', 'iso_country_code'))),  # 58
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'brand_registration_sid', 'messaging_service_sid', 'description', 'message_samples', 'us_app_to_person_usecase', 'has_embedded_links', 'has_embedded_phone', 'subscriber_opt_in', 'age_gated', 'direct_lending', 'campaign_status', 'campaign_id', 'is_externally_registered', 'rate_limits', 'message_flow', 'opt_in_message', 'opt_out_message', 'help_message', 'opt_in_keywords', 'opt_out_keywords', 'help_keywords', 'date_created', 'date_updated', 'url', 'mock', 'errors', 'privacy_policy_url', 'terms_and_conditions_url'))),  # 59
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 60
+    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.", ('call', 'complete_brands')),  # 61
+    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.", ('call', 'complete_campaign_usecases')),  # 62
+    ('option', 'description', ('--description',), (), True, 1, False, False, False, 'What the campaign sends, 40 to 4096 characters.', None),  # 63
+    ('option', 'message_flow', ('--message-flow',), (), True, 1, False, False, False, 'How recipients opt in (every way), 40 to 2048 characters.', None),  # 64
+    ('option', 'sample', ('--sample',), (), True, 1, True, False, False, 'A sample message, 20 to 1024 characters; 2 to 5 of them. Give it once per item.', None),  # 65
+    ('option', 'has_embedded_links', ('--has-embedded-links',), ('--no-has-embedded-links',), False, 1, False, False, False, 'Messages contain links.', None),  # 66
+    ('option', 'has_embedded_phone', ('--has-embedded-phone',), ('--no-has-embedded-phone',), False, 1, False, False, False, 'Messages contain phone numbers.', None),  # 67
+    ('option', 'opt_in_message', ('--opt-in-message',), (), True, 1, False, False, False, 'The reply to an opt-in keyword, 20 to 320 characters.', None),  # 68
+    ('option', 'opt_out_message', ('--opt-out-message',), (), True, 1, False, False, False, 'The reply to an opt-out keyword, 20 to 320 characters.', None),  # 69
+    ('option', 'help_message', ('--help-message',), (), True, 1, False, False, False, 'The reply to a help keyword, 20 to 320 characters.', None),  # 70
+    ('option', 'opt_in_keyword', ('--opt-in-keyword',), (), True, 1, True, False, False, 'A keyword that opts in (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 71
+    ('option', 'opt_out_keyword', ('--opt-out-keyword',), (), True, 1, True, False, False, 'A keyword that opts out (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 72
+    ('option', 'help_keyword', ('--help-keyword',), (), True, 1, True, False, False, 'A keyword that asks for help (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 73
+    ('option', 'subscriber_opt_in', ('--subscriber-opt-in',), ('--no-subscriber-opt-in',), False, 1, False, False, False, 'Recipients opt in to the campaign.', None),  # 74
+    ('option', 'age_gated', ('--age-gated',), ('--no-age-gated',), False, 1, False, False, False, 'The content is age gated (federally legal, for adults).', None),  # 75
+    ('option', 'direct_lending', ('--direct-lending',), ('--no-direct-lending',), False, 1, False, False, False, 'The campaign offers direct lending.', None),  # 76
+    ('option', 'privacy_policy_url', ('--privacy-policy-url',), (), True, 1, False, False, False, "The campaign's privacy policy.", None),  # 77
+    ('option', 'terms_and_conditions_url', ('--terms-and-conditions-url',), (), True, 1, False, False, False, "The campaign's terms and conditions.", None),  # 78
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Give up after this long: 90s, 30m, 1h, 1h30m.', None),  # 79
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at the campaign (at least 0.1s).', None),  # 80
+    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, 'The brand registration whose use cases to show [default: every use case].', ('call', 'complete_brands')),  # 81
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N brands.', None),  # 82
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every brand, following every page.', None),  # 83
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 84
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 85
+    ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 86
+    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 87
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, 'Write the document to FILE (atomically) instead of standard output.', ('file',)),  # 88
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 89
+    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 90
+    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 91
+    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 92
+    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 93
+    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 94
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 95
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 96
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 97
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 98
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 99
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 100
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 101
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 102
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 103
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 104
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 105
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 106
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 107
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 108
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 109
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 110
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 111
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 112
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 113
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 114
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically within 0.1 s of a change and on exit. Default: in memory only.", ('file',)),  # 115
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 116
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 117
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 118
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 119
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 120
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 121
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 122
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 123
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 124
 )

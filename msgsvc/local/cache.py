@@ -204,3 +204,23 @@ def remember_table(scope_name: str | None, kind: str, entries: dict[str, str], *
         return table
 
     _update(scope_name, change, kind)
+
+
+# --- the senders attached to one service, for `detach` -------------------------------------
+
+
+def senders_table(noun: str, service_sid: str) -> str:
+    """The table of one kind of sender (`numbers`, ...) attached to one service: the sender's
+    SID, its number or text as description; kept by `list`, `attach` and `detach`."""
+    return f"senders-{noun}-{service_sid}"
+
+
+def forget_table(scope_name: str | None, kind: str, keys: list[str]) -> None:
+    """Drop entries (detached senders) from a table. Never raises."""
+
+    def change(table: dict[str, str]) -> dict[str, str]:
+        for key in keys:
+            table.pop(key, None)
+        return table
+
+    _update(scope_name, change, kind)
