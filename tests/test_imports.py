@@ -202,7 +202,8 @@ except SystemExit:
     pass
 sys.stdout.write("\n" + " ".join(sorted(set(sys.modules) - before)) + "\n")
 """
-FAST = {"msgsvc", "msgsvc.__main__", "msgsvc.cli", "msgsvc.cli.fast", "gc"}
+# The answer is written through a Terminal (msgsvc.cli.terminal), whose write errors are msgsvc.errors.
+FAST = {"msgsvc", "msgsvc.__main__", "msgsvc.cli", "msgsvc.cli.fast", "gc", "msgsvc.cli.terminal", "msgsvc.errors"}
 TREE = FAST | {"msgsvc.cli.tree", "shlex"}
 # What reading the config and the completion cache costs: the config is TOML (tomllib, which
 # imports typing, datetime and string), and the settings' ranges and errors it checks with.

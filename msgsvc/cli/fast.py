@@ -17,7 +17,6 @@ names). Nothing here imports typer, click, rich or requests (tests/test_imports.
 from __future__ import annotations
 
 import os
-import sys
 
 TYPE_CHECKING = False  # importing typing costs milliseconds at every Tab press
 if TYPE_CHECKING:
@@ -317,18 +316,18 @@ def complete_line(shell: str, environ: Mapping[str, str]) -> tuple[str, int]:
 
 
 def _columns() -> int:
-    """The terminal's width as Click measures it (shutil.get_terminal_size)."""
+    """The terminal's width as Click measures it (shutil.get_terminal_size, whose import would
+    cost more than the rest of a --help): $COLUMNS, else standard output's terminal, else 80."""
     try:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
         columns = 0
     if columns <= 0:
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (AttributeError, ValueError, OSError):
+            columns = os.get_terminal_size(1).columns
+        except (ValueError, OSError):
             columns = 0
-        columns = columns or 80
-    return columns
+    return columns if columns > 0 else 80
 
 
 def help_text(argv: list[str]) -> str | None:
@@ -350,13 +349,17 @@ def help_text(argv: list[str]) -> str | None:
 # --- the entry point ----------------------------------------------------------------------
 
 
-def _write(text: str) -> None:
-    stream = sys.stdout
-    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    if encoding != "utf8" and getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
-        stream.reconfigure(errors="replace")  # as msgsvc.cli.terminal does for every run
-    stream.write(text)
-    stream.flush()
+def _write(term: Any, text: str) -> bool:
+    """Write the answer through the run's Terminal; False when it cannot be written (a full
+    disk, a closed pipe): then the typer app runs and meets the same error where every
+    failure becomes its message and exit status (msgsvc.cli.app)."""
+    from msgsvc.errors import OutputError
+
+    try:
+        term.write_out(text.encode(term.stdout.encoding or "utf-8", "replace"))
+    except (OutputError, OSError):
+        return False
+    return True
 
 
 def answer(argv: list[str], environ: Mapping[str, str] | None = None) -> int | None:
@@ -364,30 +367,30 @@ def answer(argv: list[str], environ: Mapping[str, str] | None = None) -> int | N
     None when this is for the typer app (anything else, or a help for another width)."""
     environ = os.environ if environ is None else environ
     instruction = environ.get(COMPLETE_VAR)
+    text, code = None, 0
     if instruction:
         action, _, shell = instruction.partition("_")
         if action != "complete" or shell not in SHELLS:
             return None  # a script (source_SHELL): msgsvc.cli.shell has them
-        import io
+        from msgsvc.cli.terminal import Terminal
 
-        saved = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = io.StringIO(), io.StringIO()  # a Tab press shows its answer only
-        try:
-            text, code = complete_line(shell, environ)
-        except BaseException:  # noqa: BLE001 - a Tab must never show an error
-            text, code = "", 0
-        finally:
-            sys.stdout, sys.stderr = saved
+        term = Terminal.system()
+        with term.muted():  # a Tab press shows its answer only
+            try:
+                text, code = complete_line(shell, environ)
+            except BaseException:  # noqa: BLE001 - a Tab must never show an error
+                text, code = "", 0
         if text:
-            _write(text + "\n")
+            _write(term, text + "\n")
         return code
     if argv == ["--version"]:
         from msgsvc import __version__
 
-        _write(f"msgsvc {__version__}\n")
-        return 0
-    text = help_text(argv)
+        text = f"msgsvc {__version__}\n"
+    else:
+        text = help_text(argv)
     if text is None:
         return None
-    _write(text)
-    return 0
+    from msgsvc.cli.terminal import Terminal
+
+    return 0 if _write(Terminal.system(), text) else None

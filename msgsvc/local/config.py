@@ -325,6 +325,7 @@ ENVIRONMENT = (
     ("MSGSVC_EMULATOR_RECORD", "msgsvc emulator appends every answer it sends to this file, one JSON line each."),
     ("HTTPS_PROXY, REQUESTS_CA_BUNDLE", "Honoured, as by requests."),
     ("NO_COLOR", "No colour in tables."),
+    ("COLUMNS", "The terminal's width, for the help and tables, when it is not measured."),
 )
 
 
