@@ -5,6 +5,15 @@ def main() -> None:
     import gc
     import sys
 
+    # A Tab press, --version and --help are answered from the command tree as data, without
+    # importing typer (msgsvc/cli/fast.py); anything else, or a help for another terminal
+    # width, runs the typer app.
+    from msgsvc.cli.fast import answer
+
+    code = answer(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+
     # Start-up is a Tab press: importing typer and building the command tree allocate many
     # objects and no garbage worth collecting, and the collector's passes over them cost about
     # 4 ms. cli.run() turns it back on once the tree is built.

@@ -4,6 +4,7 @@ loads neither requests nor rich (checked in a fresh interpreter)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -186,3 +187,75 @@ def test_the_start_up_probe_can_fail(tmp_path):
     modules = loaded_with_keyring_profile(tmp_path, run_body(["services", "list"], check=False),
                                           {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
     assert {"requests", "urllib3", "keyring"} <= modules
+
+
+# --- the fast path: the modules a Tab press, --version and --help may import (budgets) ---------
+
+MAIN_PROBE = r"""
+import sys
+before = set(sys.modules)
+sys.argv = ["msgsvc", *{argv!r}]
+from msgsvc.__main__ import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stdout.write("\n" + " ".join(sorted(set(sys.modules) - before)) + "\n")
+"""
+# The answer is written through a Terminal (msgsvc.cli.terminal), whose write errors are msgsvc.errors.
+FAST = {"msgsvc", "msgsvc.__main__", "msgsvc.cli", "msgsvc.cli.fast", "gc", "msgsvc.cli.terminal", "msgsvc.errors"}
+TREE = FAST | {"msgsvc.cli.tree", "shlex"}
+# What reading the config and the completion cache costs: the config is TOML (tomllib, which
+# imports typing, datetime and string), and the settings' ranges and errors it checks with.
+CACHE = TREE | {"msgsvc.cli.complete", "msgsvc.local", "msgsvc.local.cache", "msgsvc.local.config", "msgsvc.api",
+                "msgsvc.api.settings", "msgsvc.errors", "tomllib", "tomllib._parser", "tomllib._re", "tomllib._types",
+                "typing", "typing.io", "typing.re", "_typing", "collections.abc", "datetime", "_datetime", "math",
+                "string", "_string"}
+# Modules that may already be loaded by the interpreter's start (site, an editable install's
+# finder) and so may or may not show up as imported by msgsvc.
+STARTUP = {"re", "re._casefix", "re._compiler", "re._constants", "re._parser", "enum", "functools", "operator",
+           "keyword", "reprlib", "collections", "itertools", "types", "copyreg", "contextlib", "pathlib", "fnmatch",
+           "ntpath", "urllib", "urllib.parse", "ipaddress", "errno", "io", "_sre", "_functools", "_collections",
+           "_operator", "warnings", "importlib", "importlib.util", "importlib.machinery", "importlib._abc"}
+
+
+def imported_by_main(argv: list[str], env: dict[str, str]) -> tuple[str, set[str]]:
+    """(stdout, the modules msgsvc's entry point imported) in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", MAIN_PROBE.format(argv=argv)], capture_output=True, text=True,
+                          env={**os.environ, **env}, check=True)
+    out, _, modules = done.stdout[:-1].rpartition("\n")
+    return out, set(modules.split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "budget"),
+    [
+        ([], {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nserv", "COMP_CWORD": "1"}, TREE),
+        ([], {"_MSGSVC_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "msgsvc services create --"}, TREE),
+        ([], {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nservices\nget\n", "COMP_CWORD": "3"}, CACHE),
+        ([], {"_MSGSVC_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "msgsvc --profile ",
+              "_TYPER_COMPLETE_FISH_ACTION": "get-args"}, CACHE - {"msgsvc.local.cache"}),
+        (["--version"], {}, FAST),
+        (["--help"], {"COLUMNS": "80"}, TREE - {"shlex"} | {"msgsvc.cli.tree_help"}),
+        (["services", "create", "--help"], {"COLUMNS": "200"}, TREE - {"shlex"} | {"msgsvc.cli.tree_help"}),
+    ],
+    ids=["tab on a command", "tab on an option", "tab on a SERVICE", "tab on a profile", "--version", "--help",
+         "services create --help"],
+)
+def test_a_tab_press_version_and_help_import_only_their_budget(tmp_path, argv, env, budget):
+    """The fast path cannot rot silently: each answer imports these modules and no others
+    (above all no typer, click, rich or requests), whatever the time it takes."""
+    (tmp_path / "config.toml").write_text(KEYRING_CONFIG)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "services-profile-prod.tsv").write_text("msgsvc services cache 1\nMG" + "a" * 32 + "\tAlerts\n")
+    env = {"MSGSVC_CONFIG_DIR": str(tmp_path), "MSGSVC_CACHE_DIR": str(tmp_path / "cache"), **env}
+    out, modules = imported_by_main(argv, env)
+    assert out  # it answered
+    assert sorted(modules - budget - STARTUP) == []
+    assert {m for m in modules if m.startswith("msgsvc")} == {m for m in budget if m.startswith("msgsvc")}
+
+
+def test_the_budget_probe_can_fail(tmp_path):
+    """Past the fast path (a help for a width the tree has none for) the probe sees typer."""
+    out, modules = imported_by_main(["--help"], {"COLUMNS": "90", "MSGSVC_CONFIG_DIR": str(tmp_path)})
+    assert out.startswith("Usage: msgsvc") and {"typer", "msgsvc.cli.app"} <= modules

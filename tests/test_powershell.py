@@ -93,7 +93,7 @@ def test_nothing_to_offer_is_no_answer(shell_env):  # noqa: F811
     ],
 )
 def test_values_are_quoted_as_one_powershell_argument(value, word):
-    from msgsvc.cli.shell import _powershell_word
+    from msgsvc.cli.fast import powershell_word as _powershell_word
 
     assert _powershell_word(value) == word
 

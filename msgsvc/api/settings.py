@@ -4,8 +4,7 @@ the config and the options read them without loading the client."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # a Tab press reads these through the config: importing typing costs milliseconds
 if TYPE_CHECKING:
     from typing import Callable
 

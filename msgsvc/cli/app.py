@@ -6,6 +6,7 @@ the command modules imports requests or rich at module level.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -86,6 +87,14 @@ def _global_options(command) -> None:
     taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
     made = hidden_global_options(_set_global)
     command.params.extend(option for option in made if not set(option.opts) & taken)
+    command.get_help_option_names = functools.partial(_help_option_names, command)
+
+
+def _help_option_names(command, ctx) -> list[str]:
+    """-h and --help in this order: Click takes them from a set, so that a Tab offered them in
+    an order that changed from run to run (and the static tree could not say which)."""
+    taken = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    return [name for name in ctx.help_option_names if name not in taken]
 
 
 def _unix_arguments(command) -> None:
@@ -128,6 +137,9 @@ class _Suggesting(TyperGroup):
     """A group whose unknown command suggests what was meant, from every command it lists
     (the root's lazily loaded nouns included: LAZY is the list), ignoring case, singular and
     plural, and common synonyms (ls, rm): see msgsvc/suggest.py."""
+
+    def get_help_option_names(self, ctx) -> list[str]:
+        return _help_option_names(self, ctx)
 
     def resolve_command(self, ctx, args):
         from typer._click.exceptions import UsageError as ClickUsageError

@@ -2,7 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # a Tab press imports this module, and importing typing costs milliseconds
+if TYPE_CHECKING:
+    from typing import Sequence
+
+
+class Choices:
+    """Tab completion of a fixed list, ignoring case (an option's choices). A class rather than
+    a closure, so that scripts/gen_tree.py can write the list into the static command tree;
+    `Choices(values).complete` is the autocompletion."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = tuple(values)
+
+    def complete(self, incomplete: str) -> list[str]:
+        return [c for c in self.values if c.lower().startswith(incomplete.lower())]
+
+
+class FieldNames:
+    """--fields a,b,<Tab>: the field names not chosen yet, after those typed (`FieldNames(names).complete`)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.values = tuple(names)
+
+    def complete(self, incomplete: str) -> list[str]:
+        head, comma, last = incomplete.rpartition(",")
+        chosen = set(head.split(","))
+        return [head + comma + name for name in self.values if name.startswith(last) and name not in chosen]
+
+
+class AttachedSenders:
+    """The senders of one kind attached to the service named on the line, from the cache that
+    `list`, `attach` and `detach` keep (`AttachedSenders(noun).complete`): their SIDs with the
+    number or text as description; once something is typed, the numbers or texts that begin
+    with it too, as for services."""
+
+    def __init__(self, noun: str) -> None:
+        self.noun = noun
+
+    def complete(self, ctx: object, incomplete: str) -> list[tuple[str, str]]:
+        try:
+            from msgsvc.local import cache
+
+            scope = cache.scope(profile_on_command_line(ctx))
+            service = getattr(ctx, "params", {}).get("service") or ""
+            if not (len(service) == 34 and service.startswith("MG")):  # a friendly name: its SID from the cache
+                service = next((sid for sid, name in cache.load(scope).items() if name == service), "")
+            table = cache.load_table(scope, cache.senders_table(self.noun, service)) if service else {}
+            found = [(sid, text) for sid, text in table.items() if sid.startswith(incomplete)]
+            if incomplete:
+                found += sorted((text, sid) for sid, text in table.items()
+                                if text.startswith(incomplete) and not sid.startswith(incomplete))
+            return found
+        except Exception:
+            return []
 
 
 def complete_profiles(incomplete: str) -> list[str]:
@@ -16,7 +69,7 @@ def complete_profiles(incomplete: str) -> list[str]:
         return []
 
 
-def profile_on_command_line(ctx: Any) -> str | None:
+def profile_on_command_line(ctx: object) -> str | None:
     """The --profile given so far on the line being completed (the innermost one wins)."""
     while ctx is not None:
         value = getattr(ctx, "params", {}).get("profile")
@@ -26,7 +79,7 @@ def profile_on_command_line(ctx: Any) -> str | None:
     return None
 
 
-def complete_services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_services(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """Service SIDs from the profile's cache (see msgsvc/local/cache.py), the friendly name as
     description; once something is typed, the friendly names that begin with it too (the SID
     as description), so that `Al<Tab>` gives `Alerts` in every shell, bash included, which
@@ -44,7 +97,7 @@ def complete_services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
         return []
 
 
-def _table(ctx: Any, kind: str, incomplete: str) -> list[tuple[str, str]]:
+def _table(ctx: object, kind: str, incomplete: str) -> list[tuple[str, str]]:
     try:
         from msgsvc.local import cache
 
@@ -54,17 +107,17 @@ def _table(ctx: Any, kind: str, incomplete: str) -> list[tuple[str, str]]:
         return []
 
 
-def complete_brands(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_brands(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """Brand SIDs that `brands list/get` saw, with their status and type."""
     return _table(ctx, "brands", incomplete)
 
 
-def complete_campaign_usecases(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_campaign_usecases(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """Campaign use case codes that `campaigns usecases` saw, with their names."""
     return _table(ctx, "campaign-usecases", incomplete.upper())
 
 
-def complete_service_usecases(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_service_usecases(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """A service's `usecase` values, with the purpose `services usecases` saw for each."""
     from msgsvc.api.resources import USECASES
 

@@ -75,8 +75,15 @@ def hidden_global_options(callback: Callable) -> list[Any]:
         info.default = name in FLAGS and False or None
         option, _ = get_click_param(ParamMeta(name=name, default=info, annotation=kind))
         option.hidden, option.expose_value, option.callback = True, False, callback
+        option.after_every_command = True  # hidden from the help, offered by Tab (is_after_every_command)
         made.append(option)
     return made
+
+
+def is_after_every_command(param: Any) -> bool:
+    """Whether `param` is a global option a command takes after itself (hidden_global_options):
+    Tab offers it although the command's help does not list it."""
+    return getattr(param, "after_every_command", False) is True
 
 
 def check_global(name: str, value: Any) -> Any:
@@ -96,12 +103,17 @@ def check_global(name: str, value: Any) -> Any:
 
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the requests that would change something, send none (look-ups still run).")]
-FieldsOpt = Annotated[
-    Optional[str],
-    typer.Option("--fields", metavar="A,B,...",
-                 help="Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.",
-                 show_default=False),
-]
+FIELDS_HELP = "Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object."
+FieldsOpt = Annotated[Optional[str], typer.Option("--fields", metavar="A,B,...", help=FIELDS_HELP, show_default=False)]
+
+
+def fields_option(names: Sequence[str]) -> Any:
+    """--fields of a command whose records have these keys (the `valid` it gives `use`): Tab
+    offers the names not chosen yet."""
+    from msgsvc.cli.complete import FieldNames
+
+    return Annotated[Optional[str], typer.Option("--fields", metavar="A,B,...", help=FIELDS_HELP, show_default=False,
+                                                 autocompletion=FieldNames(names).complete)]
 JqOpt = Annotated[
     Optional[str],
     typer.Option("--jq", metavar="EXPR", help="Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).",
@@ -282,17 +294,15 @@ def check(field: Field) -> Callable[[Any], Any]:
     return callback
 
 
-def _choices(field: Field) -> Callable[[str], list[str]]:
-    return lambda incomplete: [c for c in field.choices if c.lower().startswith(incomplete.lower())]
-
-
 def _completion(field: Field) -> Callable | None:
     """What Tab offers for a field's option: its own completion (from a cache), or its choices."""
     if field.complete:
         from msgsvc.cli import complete
 
         return getattr(complete, field.complete)
-    return _choices(field) if field.choices else None
+    from msgsvc.cli.complete import Choices
+
+    return Choices(field.choices).complete if field.choices else None
 
 
 def field_option(field: Field) -> Any:

@@ -199,14 +199,9 @@ def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(metava
 
 
 # --- answering one Tab ----------------------------------------------------------------------
-
-
-def _one_line(text: str | None) -> str:
-    """A description (a service's friendly name, from a server) as one line with every control
-    character shown escaped, as in every other view (msgsvc.cli.terminal.escape)."""
-    from msgsvc.cli.terminal import escape
-
-    return escape(" ".join((text or "").split()))
+# The words of a Tab press and the lines of the answer have one home, msgsvc.cli.fast, which
+# answers most Tab presses from the static tree without this module; these classes give the
+# same answers from the typer app itself (tests/test_fast_path.py compares the two).
 
 
 def _classes() -> dict[str, type]:
@@ -214,8 +209,15 @@ def _classes() -> dict[str, type]:
     from typer._click.shell_completion import CompletionItem, _resolve_context, _resolve_incomplete
     from typer._completion_classes import BashComplete, FishComplete, PowerShellComplete, ZshComplete
 
+    from msgsvc.cli import fast
+    from msgsvc.cli.options import is_after_every_command
+
     class Items:
-        """Completion items, plus file-name completion for an option that takes a file."""
+        """Completion items, plus file-name completion for an option that takes a file, and the
+        global options a command takes after itself (hidden from its help, not from Tab)."""
+
+        def get_completion_args(self) -> tuple[list[str], str]:
+            return fast.completion_args(self.shell, os.environ)
 
         def get_completions(self, args: list[str], incomplete: str) -> list[Any]:
             ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
@@ -225,90 +227,46 @@ def _classes() -> dict[str, type]:
                 metavar = (getattr(obj, "metavar", None) or "").upper()
                 if metavar in FILE_METAVARS or getattr(obj.type, "name", "") in ("path", "file"):
                     items = [CompletionItem(incomplete, type="file")]
+            if not isinstance(obj, Parameter) and incomplete and not incomplete[0].isalnum():
+                from typer._click.core import ParameterSource
+
+                for param in obj.get_params(ctx):
+                    if is_after_every_command(param) and ctx.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE:
+                        items += [CompletionItem(name, help=param.help) for name in param.opts if name.startswith(incomplete)]
             return items
-
-    class Bash(Items, BashComplete):
-        def source(self) -> str:  # no bash version check: it prints to stderr
-            return script("bash", self.prog_name)
-
-        def get_completion_args(self) -> tuple[list[str], str]:
-            args, incomplete = super().get_completion_args()
-            words = args + [incomplete]
-            # bash splits --option=value at '=' (COMP_WORDBREAKS): join them again.
-            joined: list[str] = []
-            for word in words:
-                if joined and (word == "=" or joined[-1].endswith("=")) and joined[-1].startswith("-"):
-                    joined[-1] += word
-                else:
-                    joined.append(word)
-            return joined[:-1], joined[-1]
-
-        def format_completion(self, item: Any) -> str:
-            # bash inserts COMPREPLY as typed: a friendly name with spaces or quotes is escaped
-            # as `printf %q` would, so that it stays one word.
-            return f"{item.type},{_bash_quote(_one_line(item.value)) if item.type == 'plain' else _one_line(item.value)}"
-
-        def complete(self) -> str:
-            # For --option=val, bash replaces only the part after '=', which is what the value
-            # completions are.
-            args, incomplete = self.get_completion_args()
-            return "\n".join(self.format_completion(i) for i in self.get_completions(args, incomplete))
-
-    class Zsh(Items, ZshComplete):
-        def source(self) -> str:
-            return script("zsh", self.prog_name)
-
-        def format_completion(self, item: Any) -> str:
-            return f"{item.type}\n{_one_line(item.value)}\n{_one_line(item.help) or '_'}"
-
-        def complete(self) -> str:
-            args, incomplete = self.get_completion_args()
-            return "\n".join(self.format_completion(i) for i in self.get_completions(args, incomplete))
-
-    class Fish(Items, FishComplete):
-        def source(self) -> str:
-            return script("fish", self.prog_name)
-
-        def format_completion(self, item: Any) -> str:
-            return f"{item.type}\t{_one_line(item.value)}\t{_one_line(item.help)}"
 
         def complete(self) -> str:
             args, incomplete = self.get_completion_args()
             items = self.get_completions(args, incomplete)
-            if os.environ.get("_TYPER_COMPLETE_FISH_ACTION") == "is-args":
+            if self.shell == "fish" and os.environ.get("_TYPER_COMPLETE_FISH_ACTION") == "is-args":
                 raise SystemExit(0 if items else 1)
-            return "\n".join(self.format_completion(i) for i in items)
+            return fast.format_answer(self.shell, [(i.type, i.value, i.help) for i in items], incomplete)
+
+    class Bash(Items, BashComplete):
+        shell = "bash"
+
+        def source(self) -> str:  # no bash version check: it prints to stderr
+            return script("bash", self.prog_name)
+
+    class Zsh(Items, ZshComplete):
+        shell = "zsh"
+
+        def source(self) -> str:
+            return script("zsh", self.prog_name)
+
+    class Fish(Items, FishComplete):
+        shell = "fish"
+
+        def source(self) -> str:
+            return script("fish", self.prog_name)
 
     class PowerShell(Items, PowerShellComplete):
+        shell = "powershell"
+
         def source(self) -> str:
             return script("powershell", self.prog_name)
 
-        def complete(self) -> str:
-            args, incomplete = self.get_completion_args()
-            # PowerShell replaces the whole word: for --option=val that includes '--option='.
-            prefix = incomplete.partition("=")[0] + "=" if incomplete.startswith("-") and "=" in incomplete else ""
-            lines = []
-            for item in self.get_completions(args, incomplete):
-                text = prefix + item.value
-                lines.append(f"{item.type}\t{_powershell_word(text)}\t{item.value}\t{_one_line(item.help) or item.value}")
-            return "\n".join(lines)
-
     return {"bash": Bash, "zsh": Zsh, "fish": Fish, "powershell": PowerShell}
-
-
-def _powershell_word(text: str) -> str:
-    """`text` as one PowerShell argument: as it is when safe, else in single quotes (in which
-    PowerShell takes a doubled quote, curly ones included, as one)."""
-    if text and all(c.isalnum() or c in "-_.:/=+%~\\" for c in text):
-        return text
-    return "'" + "".join(c * 2 if c in "'\u2018\u2019\u201a\u201b" else c for c in text) + "'"
-
-
-def _bash_quote(value: str) -> str:
-    """`Staging alerts` as `Staging\\ alerts`: every character a shell treats specially escaped."""
-    import re
-
-    return re.sub(r"([^\w@%+=:,./-])", r"\\\1", value)
 
 
 def respond(term: Any, command: Any, instruction: str, prog: str = PROG) -> int:

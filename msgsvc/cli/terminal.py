@@ -17,7 +17,9 @@ import io
 import re
 import sys
 from contextlib import contextmanager
-from typing import IO, Any, Iterator
+TYPE_CHECKING = False  # the fast path (fast.py) writes through a Terminal: no typing at run time
+if TYPE_CHECKING:
+    from typing import IO, Any, Iterator
 
 MIN_SECRET = 6  # shorter "secrets" are not real tokens: redacting "a" would mangle every message
 

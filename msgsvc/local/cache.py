@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False  # a Tab press imports this module: typing's names only for the checker
+if TYPE_CHECKING:
+    from typing import Any
 
 HEADER = "msgsvc services cache 1"
 MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
@@ -199,6 +201,26 @@ def remember_table(scope_name: str | None, kind: str, entries: dict[str, str], *
             if _TABLE_KEY.match(key):
                 table.pop(key, None)
                 table[key] = " ".join(text.split())
+        return table
+
+    _update(scope_name, change, kind)
+
+
+# --- the senders attached to one service, for `detach` -------------------------------------
+
+
+def senders_table(noun: str, service_sid: str) -> str:
+    """The table of one kind of sender (`numbers`, ...) attached to one service: the sender's
+    SID, its number or text as description; kept by `list`, `attach` and `detach`."""
+    return f"senders-{noun}-{service_sid}"
+
+
+def forget_table(scope_name: str | None, kind: str, keys: list[str]) -> None:
+    """Drop entries (detached senders) from a table. Never raises."""
+
+    def change(table: dict[str, str]) -> dict[str, str]:
+        for key in keys:
+            table.pop(key, None)
         return table
 
     _update(scope_name, change, kind)

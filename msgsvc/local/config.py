@@ -13,9 +13,13 @@ from __future__ import annotations
 import os
 import stat
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+
+TYPE_CHECKING = False  # a Tab press reads the config: neither typing nor dataclasses at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterator, Mapping
+
+    Warn = Callable[[MsgsvcWarning], None]  # where a warning for the person goes (output.warning on the run's terminal)
 
 from msgsvc.api.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
@@ -67,9 +71,6 @@ def mask(value: str) -> str:
 
 
 _warned: set[tuple[str, int]] = set()
-
-
-Warn = Callable[[MsgsvcWarning], None]  # where a warning for the person goes (output.warning on the run's terminal)
 
 
 def warn_if_exposed(path: Path, warn: Warn) -> None:
@@ -221,20 +222,48 @@ def locked_config(warn: Warn | None = None) -> Iterator[dict[str, Any]]:
 # --- which settings a command uses, and where each came from -------------------------------
 
 
-@dataclass(frozen=True)
 class Setting:
-    value: Any
-    source: str  # "flag --base-url", "env TWILIO_REGION", "file profile 'prod'", "default"
+    """One setting's value and where it came from: "flag --base-url", "env TWILIO_REGION",
+    "file profile 'prod'", "default". (Plain classes here, not dataclasses: importing
+    dataclasses costs more than a Tab press may.)"""
+
+    __slots__ = ("value", "source")
+
+    def __init__(self, value: Any, source: str) -> None:
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "source", source)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")  # frozen, as it always was
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Setting and (self.value, self.source) == (other.value, other.source)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.source))
+
+    def __repr__(self) -> str:
+        return f"Setting(value={self.value!r}, source={self.source!r})"
 
 
-@dataclass
 class Resolved:
-    """The effective settings of one invocation; `settings` maps a PROFILE_KEYS name to a Setting."""
+    """The effective settings of one invocation; `settings` maps a PROFILE_KEYS name to a Setting;
+    `storage` is where the secret came from: "keyring", "file", "environment"."""
 
-    profile: Setting | None = None
-    settings: dict[str, Setting] = field(default_factory=dict)
-    storage: str | None = None  # where the secret came from: "keyring", "file", "environment"
-    overridden: str | None = None  # the active profile that Twilio's environment variables won over
+    def __init__(self, profile: Setting | None = None, settings: dict[str, Setting] | None = None,
+                 storage: str | None = None, overridden: str | None = None) -> None:
+        self.profile = profile
+        self.settings = {} if settings is None else settings
+        self.storage = storage  # where the secret came from: "keyring", "file", "environment"
+        self.overridden = overridden  # the active profile that Twilio's environment variables won over
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Resolved and (self.profile, self.settings, self.storage, self.overridden) == (
+            other.profile, other.settings, other.storage, other.overridden)
+
+    def __repr__(self) -> str:
+        return (f"Resolved(profile={self.profile!r}, settings={self.settings!r}, storage={self.storage!r}, "
+                f"overridden={self.overridden!r})")
 
     def get(self, key: str, default: Any = None) -> Any:
         setting = self.settings.get(key)
@@ -281,6 +310,7 @@ ENVIRONMENT = (
     ("MSGSVC_EMULATOR_RECORD", "msgsvc emulator appends every answer it sends to this file, one JSON line each."),
     ("HTTPS_PROXY, REQUESTS_CA_BUNDLE", "Honoured, as by requests."),
     ("NO_COLOR", "No colour in tables."),
+    ("COLUMNS", "The terminal's width, for the help and tables, when it is not measured."),
 )
 
 

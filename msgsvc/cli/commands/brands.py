@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from msgsvc.cli.complete import complete_brands
-from msgsvc.cli.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, columns_help, list_limit, list_options, use
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, columns_help, list_limit, list_options, use, fields_option
 from msgsvc.api.resources import BRAND
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 
 LimitOpt, AllOpt, PageSizeOpt = list_options("brands")
+BrandFieldsOpt = fields_option(BRAND.keys)
 
 
 def _check_brand(value: str) -> str:
@@ -47,7 +48,7 @@ def brand_label(brand: dict) -> str:
 
 @app.command("list")
 def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, page_size: PageSizeOpt = None,
-                fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+                fields: BrandFieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """List the account's brand registrations: the first 50, or --limit N, or --all.
 
     {columns}
@@ -69,7 +70,7 @@ def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, 
 
 
 @app.command("get")
-def brands_get(ctx: typer.Context, brand: BrandArg, fields: FieldsOpt = None, jq: JqOpt = None,
+def brands_get(ctx: typer.Context, brand: BrandArg, fields: BrandFieldsOpt = None, jq: JqOpt = None,
                json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Show one brand registration, every field; on a terminal, why it failed.
 

@@ -9,10 +9,12 @@ import typer
 from msgsvc.cli.complete import complete_brands
 from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, duration, outcome_unknown_hint,
-    use, wait_limits, with_field_options,
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, duration, fields_option,
+    outcome_unknown_hint, use, wait_limits, with_field_options,
 )
 from msgsvc.api.resources import CAMPAIGN
+
+CampaignFieldsOpt = fields_option(CAMPAIGN.keys)
 
 app = typer.Typer(
     help="A service's US A2P 10DLC campaign: register it, follow its review, change or remove it.\n\n"
@@ -160,7 +162,7 @@ def _wire(values: dict) -> dict:
 
 
 @app.command("get")
-def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = None, jq: JqOpt = None,
+def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignFieldsOpt = None, jq: JqOpt = None,
                   json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Show a service's campaign, every field; on a terminal, where its review stands and why it failed.
 
@@ -326,7 +328,7 @@ def campaigns_wait(
     service: ServiceArg,
     timeout: Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=duration, help="Give up after this long: 90s, 30m, 1h, 1h30m.")] = "30m",  # type: ignore[assignment]
     interval: Annotated[float, typer.Option("--interval", metavar="DURATION", parser=duration, help="Time between two looks at the campaign (at least 0.1s).")] = "30s",  # type: ignore[assignment]
-    fields: FieldsOpt = None,
+    fields: CampaignFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,

@@ -8,7 +8,7 @@ import typer
 
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.cli.options import FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, use
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, use
 from msgsvc.api.resources import KEEP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 
@@ -36,6 +36,8 @@ PROFILE_COLUMNS = (
     Column("BASE URL", "base_url", drop=2),
 )
 PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "storage", "region", "edge", "base_url")
+SHOW_KEYS = ("setting", "value", "source")
+ListFieldsOpt, ShowFieldsOpt = fields_option(PROFILE_KEYS), fields_option(SHOW_KEYS)
 # Values are SIDs, URLs and masked secrets: never cut; on a narrow terminal SOURCE gives way.
 SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value", fit=KEEP),
                 Column("SOURCE", "source", drop=1))
@@ -190,7 +192,7 @@ def _verified(ctx: typer.Context, name: str, profile: dict[str, Any]) -> str:
 
 
 @app.command("list")
-def profiles_list(ctx: typer.Context, fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False) -> None:
+def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False) -> None:
     """List the profiles; the active one is marked. Secrets are never shown; SECRET IN says
     where each one lives: the system keyring, or the config file.
 
@@ -289,7 +291,7 @@ def _defaults() -> dict[str, str]:
 def profiles_show(
     ctx: typer.Context,
     name: Annotated[Optional[str], typer.Argument(metavar="[NAME]", help="A profile to show instead of the one in effect.", autocompletion=complete_profiles, show_default=False)] = None,
-    fields: FieldsOpt = None,
+    fields: ShowFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -307,7 +309,7 @@ def profiles_show(
         msgsvc profiles show
         MSGSVC_PROFILE=ci msgsvc profiles show --json
     """
-    state = use(ctx, json_=json_, profile=name or profile, fields=fields, valid=("setting", "value", "source"), jq=jq)
+    state = use(ctx, json_=json_, profile=name or profile, fields=fields, valid=SHOW_KEYS, jq=jq)
     from msgsvc.local import config
     from msgsvc.cli.output import emit_jq, emit_json, emit_records
 

@@ -17,8 +17,9 @@ import typer
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt,
-    check, columns_help, list_limit, list_options, use,
+    check, columns_help, fields_option, list_limit, list_options, use,
 )
+from msgsvc.cli.complete import AttachedSenders
 from msgsvc.cli.jobs import consent, finish, library_note, run
 from msgsvc.api.senders import (
     ALPHA_SENDERS, CHANNEL_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SHORT_CODES, Ref,
@@ -33,6 +34,7 @@ FromFileOpt = Annotated[
 ]
 LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
 RESULT_FIELDS = ("input", "sid", "status", "code", "message", "request")  # plan.RESULT_COLUMNS and a dry run's request
+ResultFieldsOpt = fields_option(RESULT_FIELDS)
 RESULTS_HELP = (
     "Results (the TSV's order, no header): input, sid, status, code, message; a failure's "
     "message leads with its reason ('no SMS capability (21715)'). On a narrow terminal sid, "
@@ -59,7 +61,13 @@ def make_app(kind: SenderKind) -> typer.Typer:
         Optional[List[str]],
         typer.Argument(metavar=f"{kind.metavar}...", help=values_help, show_default=False),
     ]
+    AttachedArg = Annotated[  # detach: Tab offers the senders the cache says are attached
+        Optional[List[str]],
+        typer.Argument(metavar=f"{kind.metavar}...", help=values_help, show_default=False,
+                       autocompletion=AttachedSenders(kind.noun).complete),
+    ]
     ValueArg = Annotated[str, typer.Argument(metavar=kind.metavar, help=values_help, show_default=False)]
+    KindFieldsOpt = fields_option(kind.keys)
     CountryOpt = Annotated[
         Optional[str],
         typer.Option("--country", metavar="CC", callback=check(COUNTRY), show_default=False,
@@ -79,7 +87,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
         country: CountryOpt = None,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
         dry_run: DryRunOpt = False,
-        fields: FieldsOpt = None,
+        fields: ResultFieldsOpt = None,
         jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
@@ -93,13 +101,13 @@ def make_app(kind: SenderKind) -> typer.Typer:
     def detach(
         ctx: typer.Context,
         service: ServiceArg,
-        values: ValuesArg = None,
+        values: AttachedArg = None,
         from_file: FromFileOpt = None,
         country: CountryOpt = None,
         yes: YesOpt = False,
         concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
         dry_run: DryRunOpt = False,
-        fields: FieldsOpt = None,
+        fields: ResultFieldsOpt = None,
         jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
@@ -118,7 +126,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
         limit: LimitOpt = 50,
         all_: AllOpt = False,
         page_size: PageSizeOpt = None,
-        fields: FieldsOpt = None,
+        fields: KindFieldsOpt = None,
         jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
@@ -131,18 +139,19 @@ def make_app(kind: SenderKind) -> typer.Typer:
 
         client = state.client()
         params = {COUNTRY.wire: country} if country else None
-        records = client.list_senders(kind, resolve_service(client, service),
-                                      limit=limit, page_size=page_size, params=params)
-        emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
+        service_sid = resolve_service(client, service)
+        records = client.list_senders(kind, service_sid, limit=limit, page_size=page_size, params=params)
+        shown = emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
                      empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
                      plural=kind.plural)
+        _remember(state, kind, service_sid, shown, replace=not country and (limit is None or len(shown) < limit))
 
     def get(
         ctx: typer.Context,
         service: ServiceArg,
         value: ValueArg,
         country: CountryOpt = None,
-        fields: FieldsOpt = None,
+        fields: KindFieldsOpt = None,
         jq: JqOpt = None,
         json_: JsonOpt = False,
         profile: ProfileOpt = None,
@@ -332,11 +341,31 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         pool_full = (f"the service's pool is full (21714){left}",
                      f"detach {kind.plural} {service_sid} no longer needs, or attach the rest to another service; "
                      "then run the same command again")
+    _remember(state, kind, service_sid, [{"sid": o.sid, kind.value_key: o.input} for o in outcomes
+                                         if o.sid and o.status in (plan.ATTACHED, plan.ALREADY_ATTACHED)], replace=False)
+    _forget(state, kind, service_sid, [o.sid for o in outcomes if o.sid and o.status in (plan.DETACHED, plan.NOT_ATTACHED)])
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
            failed=any(o.status == plan.FAILED for o in outcomes), stopped_by=executor.stopped_by,
            interrupted=executor.interrupted, terminated=terminated, left=kind.plural,
            again="run the same command again to finish: what is done already is reported, not sent twice",
            pool_full=pool_full)
+
+
+def _remember(state, kind: SenderKind, service_sid: str, records: list, *, replace: bool) -> None:
+    """Keep the completion cache of the service's senders (detach's Tab): a whole listing
+    replaces it, attached senders are added."""
+    from msgsvc.local import cache
+
+    entries = {str(r.get("sid")): str(r.get(kind.value_key) or "") for r in records if isinstance(r, dict) and r.get("sid")}
+    if entries or replace:
+            cache.remember_table(state.cache_scope(), cache.senders_table(kind.noun, service_sid), entries, replace=replace)
+
+
+def _forget(state, kind: SenderKind, service_sid: str, sids: list) -> None:
+    from msgsvc.local import cache
+
+    if sids:
+        cache.forget_table(state.cache_scope(), cache.senders_table(kind.noun, service_sid), sids)
 
 
 def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str]) -> dict:

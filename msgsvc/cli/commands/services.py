@@ -8,8 +8,8 @@ from msgsvc.local import cache
 from msgsvc.cli.jobs import A2P_WARNING, consent
 from msgsvc.errors import UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
-    list_options, outcome_unknown_hint, use, with_field_options,
+    DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
+    fields_option, list_options, outcome_unknown_hint, use, with_field_options,
 )
 from msgsvc.api.resources import SERVICE
 from msgsvc.jobs.resolve import resolve_service
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 
 LimitOpt, AllOpt, PageSizeOpt = list_options("services")
+ServiceFieldsOpt = fields_option(SERVICE.keys)
 
 
 @app.command("create")
@@ -59,7 +60,7 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
 
 
 @app.command("get")
-def services_get(ctx: typer.Context, service: ServiceArg, fields: FieldsOpt = None, jq: JqOpt = None,
+def services_get(ctx: typer.Context, service: ServiceArg, fields: ServiceFieldsOpt = None, jq: JqOpt = None,
                  json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Show one Messaging Service, every field.
 
@@ -124,7 +125,7 @@ def services_list(
     limit: LimitOpt = 50,
     all_: AllOpt = False,
     page_size: PageSizeOpt = None,
-    fields: FieldsOpt = None,
+    fields: ServiceFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
