@@ -125,7 +125,7 @@ def complete_service_usecases(ctx: object, incomplete: str) -> list[tuple[str, s
     return [(value, seen.get(value, "")) for value in USECASES if value.startswith(incomplete.lower())]
 
 
-def complete_tollfree(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def complete_tollfree(ctx: object, incomplete: str) -> list[tuple[str, str]]:
     """Toll-free verification SIDs and their numbers, as `tollfree list/get/wait` saw them: a
     SID shows its number and status, a number its SID and status."""
     found = []

@@ -12,7 +12,7 @@ tests/test_fast_path.py checks that the file is what the app gives and that the 
 # noun) for the senders attached to the line's service, or ("file",).
 
 TREE = {
-    '': (True, (('services', 'Create, inspect, list, change and delete...'), ('numbers', 'Attach, detach, list and show the phone numbers of a Messaging Service.'), ('short-codes', 'Attach, detach, list and show the short codes of a Messaging Service.'), ('alpha-senders', 'Attach, detach, list and show the alpha senders of a Messaging Service.'), ('channel-senders', 'Attach, detach, list and show the channel senders of a Messaging Service.'), ('destination-alpha-senders', 'Attach, detach, list and show the destination alpha senders of a Messaging Service.'), ('campaigns', "A service's US A2P 10DLC campaign:..."), ('brands', "The account's US A2P 10DLC brand..."), ('export', 'Export services, their fields and their...'), ('plan', "Show what 'msgsvc apply FILE' would..."), ('apply', 'Converge the account to a setup file:...'), ('profiles', 'Add, list, choose, remove and inspect...'), ('emulator', "Serve Twilio's Messaging API locally, so..."), ('completion', 'Print the tab-completion script for bash,...')), (0, 1, 2, 3, 4, 5, 6, 7)),
+    '': (True, (('services', 'Create, inspect, list, change and delete...'), ('numbers', 'Attach, detach, list and show the phone numbers of a Messaging Service.'), ('short-codes', 'Attach, detach, list and show the short codes of a Messaging Service.'), ('alpha-senders', 'Attach, detach, list and show the alpha senders of a Messaging Service.'), ('channel-senders', 'Attach, detach, list and show the channel senders of a Messaging Service.'), ('destination-alpha-senders', 'Attach, detach, list and show the destination alpha senders of a Messaging Service.'), ('campaigns', "A service's US A2P 10DLC campaign:..."), ('brands', "The account's US A2P 10DLC brand..."), ('tollfree', 'Toll-free verification: which toll-free...'), ('export', 'Export services, their fields and their...'), ('plan', "Show what 'msgsvc apply FILE' would..."), ('apply', 'Converge the account to a setup file:...'), ('profiles', 'Add, list, choose, remove and inspect...'), ('emulator', "Serve Twilio's Messaging API locally, so..."), ('completion', 'Print the tab-completion script for bash,...'), ('doctor', 'Check that services will deliver: every...'), ('send', 'Send one message through a service...'), ('messages', 'Messages: see one, follow it until it...'), ('whoami', 'Say which account a command would touch:...')), (0, 1, 2, 3, 4, 5, 6, 7)),
     'services': (True, (('create', 'Create a Messaging Service; print it.'), ('get', 'Show one Messaging Service, every field.'), ('list', 'List Messaging Services: the first 50, or...'), ('usecases', "List the values of a service's usecase..."), ('update', 'Change a Messaging Service: only the...'), ('delete', 'Delete a Messaging Service.')), (7,)),
     'services create': (False, (), (8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 7)),
     'services get': (False, (), (31, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
@@ -56,19 +56,34 @@ TREE = {
     'brands': (True, (('list', "List the account's brand registrations:..."), ('get', 'Show one brand registration, every field;...')), (7,)),
     'brands list': (False, (), (82, 83, 84, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
     'brands get': (False, (), (86, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'export': (False, (), (87, 88, 89, 90, 41, 0, 27, 28, 29, 30, 7)),
-    'plan': (False, (), (91, 92, 93, 94, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'apply': (False, (), (91, 92, 95, 93, 37, 96, 41, 49, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree': (True, (('status', 'Show every toll-free number: its service,...'), ('list', "List the account's toll-free..."), ('get', 'Show one toll-free verification, every...'), ('create', 'Submit toll-free numbers for verification,...'), ('update', 'Fix a rejected verification within its...'), ('delete', 'Delete a toll-free verification (to file...'), ('wait', 'Wait until each verification leaves review...')), (7,)),
+    'tollfree status': (False, (), (87, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree list': (False, (), (88, 89, 90, 91, 92, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree get': (False, (), (93, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree create': (False, (), (94, 95, 41, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
+    'tollfree update': (False, (), (93, 95, 96, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
+    'tollfree delete': (False, (), (93, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree wait': (False, (), (97, 79, 98, 49, 33, 8, 0, 27, 28, 30, 7)),
+    'export': (False, (), (99, 100, 101, 102, 41, 0, 27, 28, 29, 30, 7)),
+    'plan': (False, (), (103, 104, 105, 106, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'apply': (False, (), (103, 104, 107, 105, 37, 108, 41, 49, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
     'profiles': (True, (('add', 'Check credentials with one request to...'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile, used when no...'), ('remove', 'Delete profile NAME and its secret, from...'), ('show', 'Show each setting a command would use,...'), ('test', 'Check that profiles work: one request to...'), ('migrate', 'Move secrets from the config file into the...')), (7,)),
-    'profiles add': (False, (), (97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 10, 27, 7)),
-    'profiles list': (False, (), (109, 33, 8, 27, 28, 29, 30, 7)),
-    'profiles use': (False, (), (97, 10, 27, 28, 29, 30, 7)),
-    'profiles remove': (False, (), (97, 10, 27, 28, 29, 30, 7)),
-    'profiles show': (False, (), (97, 110, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles test': (False, (), (111, 112, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles migrate': (False, (), (111, 27, 28, 29, 30, 7)),
-    'emulator': (False, (), (113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 8, 27, 28, 29, 30, 7)),
-    'completion': (False, (), (124, 27, 28, 29, 30, 7)),
+    'profiles add': (False, (), (109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 10, 27, 7)),
+    'profiles list': (False, (), (121, 33, 8, 27, 28, 29, 30, 7)),
+    'profiles use': (False, (), (109, 10, 27, 28, 29, 30, 7)),
+    'profiles remove': (False, (), (109, 10, 27, 28, 29, 30, 7)),
+    'profiles show': (False, (), (109, 122, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles test': (False, (), (123, 124, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles migrate': (False, (), (123, 27, 28, 29, 30, 7)),
+    'emulator': (False, (), (125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 8, 27, 28, 29, 30, 7)),
+    'completion': (False, (), (140, 27, 28, 29, 30, 7)),
+    'doctor': (False, (), (87, 141, 142, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'send': (False, (), (31, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 37, 9, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'messages': (True, (('get', 'Show a message: status, the sender Twilio...'), ('cancel', 'Cancel a scheduled message (one sent with...'), ('failures', "The services' failed and undelivered...")), (7,)),
+    'messages get': (False, (), (155, 152, 153, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'messages cancel': (False, (), (155, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'messages failures': (False, (), (87, 156, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'whoami': (False, (), (157, 8, 0, 27, 28, 29, 30, 7)),
 }
 
 PARAMS = (
@@ -159,42 +174,75 @@ PARAMS = (
     ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 84
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 85
     ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 86
-    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 87
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, 'Write the document to FILE (atomically) instead of standard output.', ('file',)),  # 88
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 89
-    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 90
-    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 91
-    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 92
-    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 93
-    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 94
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 95
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 96
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 97
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 98
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 99
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 100
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 101
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 102
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 103
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 104
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 105
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 106
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 107
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 108
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 109
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 110
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 111
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 112
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 113
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 114
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file: reloaded on start (with its credentials), rewritten atomically within 0.1 s of a change and on exit. Default: in memory only.", ('file',)),  # 115
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 116
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 117
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 118
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 119
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 120
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 121
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 122
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 123
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 124
+    ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 87
+    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 88
+    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 89
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 90
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 91
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 92
+    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 93
+    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 94
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 95
+    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 96
+    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 97
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 98
+    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 99
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 100
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 101
+    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 102
+    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 103
+    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 104
+    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 105
+    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 106
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 107
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 108
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 109
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 110
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 111
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 112
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 113
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 114
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 115
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 116
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 117
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 118
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 119
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 120
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 121
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 122
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 123
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 124
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 125
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 126
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 127
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 128
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 129
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 130
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 131
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 132
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 133
+    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 134
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 135
+    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 136
+    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 137
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 138
+    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 139
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 140
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 141
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 142
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 143
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 144
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 145
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 146
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 147
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 148
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 149
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 150
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 151
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 152
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 153
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 154
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 155
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 156
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 157
 )

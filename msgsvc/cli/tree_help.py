@@ -33,8 +33,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
           '    2    usage error, invalid input, or declined at a prompt (nothing was changed)\n'
           '    3    not found (HTTP 404, or no service with that name)\n'
           '    4    authentication: no credentials, an unknown profile, or HTTP 401/403\n'
-          '    5    campaigns wait: the campaign was still in review when --timeout ran out\n'
+          '    5    a wait ran out of time: campaigns wait, tollfree wait (still in review), send or '
+          'messages get --wait (not settled)\n'
           '    6    plan --detailed-exitcode: changes pending\n'
+          "    9    doctor: a finding at --fail-on's severity or worse (error by default)\n"
           '    130  interrupted (Ctrl-C)\n'
           '    141  the reader of stdout went away (msgsvc ... | head)\n'
           '    143  terminated (SIGTERM), after finishing what was in flight as Ctrl-C does\n'
@@ -70,12 +72,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
           '                             alpha senders of a Messaging Service.\n'
           "  campaigns                  A service's US A2P 10DLC campaign: register...\n"
           "  brands                     The account's US A2P 10DLC brand...\n"
+          '  tollfree                   Toll-free verification: which toll-free...\n'
           '  export                     Export services, their fields and their...\n'
           "  plan                       Show what 'msgsvc apply FILE' would change;...\n"
           '  apply                      Converge the account to a setup file:...\n'
           '  profiles                   Add, list, choose, remove and inspect...\n'
           "  emulator                   Serve Twilio's Messaging API locally, so...\n"
-          '  completion                 Print the tab-completion script for bash,...\n',
+          '  completion                 Print the tab-completion script for bash,...\n'
+          '  doctor                     Check that services will deliver: every...\n'
+          '  send                       Send one message through a service...\n'
+          '  messages                   Messages: see one, follow it until it...\n'
+          '  whoami                     Say which account a command would touch: the...\n',
       102: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
            '\n'
            '  Administer Twilio Messaging Services: services, their senders, credential profiles.\n'
@@ -107,8 +114,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
            '    2    usage error, invalid input, or declined at a prompt (nothing was changed)\n'
            '    3    not found (HTTP 404, or no service with that name)\n'
            '    4    authentication: no credentials, an unknown profile, or HTTP 401/403\n'
-           '    5    campaigns wait: the campaign was still in review when --timeout ran out\n'
+           '    5    a wait ran out of time: campaigns wait, tollfree wait (still in review), send or '
+           'messages get --wait (not settled)\n'
            '    6    plan --detailed-exitcode: changes pending\n'
+           "    9    doctor: a finding at --fail-on's severity or worse (error by default)\n"
            '    130  interrupted (Ctrl-C)\n'
            '    141  the reader of stdout went away (msgsvc ... | head)\n'
            '    143  terminated (SIGTERM), after finishing what was in flight as Ctrl-C does\n'
@@ -143,14 +152,20 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
            '                             Messaging Service.\n'
            "  campaigns                  A service's US A2P 10DLC campaign: register it, follow its...\n"
            "  brands                     The account's US A2P 10DLC brand registrations (read only):...\n"
+           '  tollfree                   Toll-free verification: which toll-free numbers may send, '
+           'submit...\n'
            '  export                     Export services, their fields and their senders as a setup file...\n'
            "  plan                       Show what 'msgsvc apply FILE' would change; send no change "
            '(only...\n'
            '  apply                      Converge the account to a setup file: create, update, attach,...\n'
            '  profiles                   Add, list, choose, remove and inspect credential profiles.\n'
            "  emulator                   Serve Twilio's Messaging API locally, so msgsvc and scripts can...\n"
-           '  completion                 Print the tab-completion script for bash, zsh, fish or '
-           'PowerShell.\n'},
+           '  completion                 Print the tab-completion script for bash, zsh, fish or PowerShell.\n'
+           '  doctor                     Check that services will deliver: every known reason they will...\n'
+           '  send                       Send one message through a service (MessagingServiceSid: Twilio...\n'
+           '  messages                   Messages: see one, follow it until it settles, cancel a...\n'
+           '  whoami                     Say which account a command would touch: the Account SID, '
+           'where...\n'},
  'services': {80: 'Usage: msgsvc services [OPTIONS] COMMAND [ARGS]...\n'
                   '\n'
                   '  Create, inspect, list, change and delete Messaging Services.\n'
@@ -690,12 +705,14 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                         '  pauses them all and is retried. Prints one result per distinct value and a\n'
                         '  summary on stderr; exits 1 if any value failed.\n'
                         '\n'
-                        "  Results (the TSV's order, no header): input, sid, status, code, message. On\n"
-                        '  a narrow terminal code, then sid, then message are hidden first. --dry-run\n'
+                        "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
+                        "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
+                        '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
                         "  reports the same, one result per value ('would attach' with the request as\n"
-                        "  its message, 'already attached', 'failed', ...), adds each value's request\n"
-                        '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                        "  input, sid, status, code, message and request (a dry run's).\n"
+                        "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                        "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                        '  value would fail. --fields takes input, sid, status, code, message and\n'
+                        "  request (a dry run's).\n"
                         '\n'
                         '  Example:\n'
                         '\n'
@@ -737,15 +754,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          'per distinct\n'
                          '  value and a summary on stderr; exits 1 if any value failed.\n'
                          '\n'
-                         "  Results (the TSV's order, no header): input, sid, status, code, message. On a "
-                         'narrow terminal\n'
-                         '  code, then sid, then message are hidden first. --dry-run reports the same, one '
-                         'result per value\n'
-                         "  ('would attach' with the request as its message, 'already attached', 'failed', "
-                         '...), adds each\n'
-                         "  value's request (or null) to --json, and exits 1 when a value would fail. "
-                         '--fields takes input,\n'
-                         "  sid, status, code, message and request (a dry run's).\n"
+                         "  Results (the TSV's order, no header): input, sid, status, code, message; a "
+                         "failure's message\n"
+                         "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal sid, "
+                         'then code are\n'
+                         '  hidden, and the message wraps. --dry-run reports the same, one result per value '
+                         "('would attach'\n"
+                         "  with the request as its message, 'already attached', 'would fail' for what "
+                         'Twilio would refuse,\n'
+                         "  ...), adds each value's request (or null) to --json, and exits 1 when a value "
+                         'would fail.\n'
+                         "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
                          '\n'
                          '  Example:\n'
                          '\n'
@@ -786,12 +805,14 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                         "  Values not in the service are reported as 'not attached', which is not a\n"
                         '  failure. Asks for confirmation in a terminal; needs --yes otherwise.\n'
                         '\n'
-                        "  Results (the TSV's order, no header): input, sid, status, code, message. On\n"
-                        '  a narrow terminal code, then sid, then message are hidden first. --dry-run\n'
+                        "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
+                        "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
+                        '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
                         "  reports the same, one result per value ('would attach' with the request as\n"
-                        "  its message, 'already attached', 'failed', ...), adds each value's request\n"
-                        '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                        "  input, sid, status, code, message and request (a dry run's).\n"
+                        "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                        "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                        '  value would fail. --fields takes input, sid, status, code, message and\n'
+                        "  request (a dry run's).\n"
                         '\n'
                         '  Example:\n'
                         '\n'
@@ -832,15 +853,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          'confirmation in a\n'
                          '  terminal; needs --yes otherwise.\n'
                          '\n'
-                         "  Results (the TSV's order, no header): input, sid, status, code, message. On a "
-                         'narrow terminal\n'
-                         '  code, then sid, then message are hidden first. --dry-run reports the same, one '
-                         'result per value\n'
-                         "  ('would attach' with the request as its message, 'already attached', 'failed', "
-                         '...), adds each\n'
-                         "  value's request (or null) to --json, and exits 1 when a value would fail. "
-                         '--fields takes input,\n'
-                         "  sid, status, code, message and request (a dry run's).\n"
+                         "  Results (the TSV's order, no header): input, sid, status, code, message; a "
+                         "failure's message\n"
+                         "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal sid, "
+                         'then code are\n'
+                         '  hidden, and the message wraps. --dry-run reports the same, one result per value '
+                         "('would attach'\n"
+                         "  with the request as its message, 'already attached', 'would fail' for what "
+                         'Twilio would refuse,\n'
+                         "  ...), adds each value's request (or null) to --json, and exits 1 when a value "
+                         'would fail.\n'
+                         "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
                          '\n'
                          '  Example:\n'
                          '\n'
@@ -1098,12 +1121,14 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                             '  retried. Prints one result per distinct value and a summary on stderr; exits\n'
                             '  1 if any value failed.\n'
                             '\n'
-                            "  Results (the TSV's order, no header): input, sid, status, code, message. On\n"
-                            '  a narrow terminal code, then sid, then message are hidden first. --dry-run\n'
+                            "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
+                            "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
+                            '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
                             "  reports the same, one result per value ('would attach' with the request as\n"
-                            "  its message, 'already attached', 'failed', ...), adds each value's request\n"
-                            '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                            "  input, sid, status, code, message and request (a dry run's).\n"
+                            "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                            "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                            '  value would fail. --fields takes input, sid, status, code, message and\n'
+                            "  request (a dry run's).\n"
                             '\n'
                             '  Example:\n'
                             '\n'
@@ -1144,15 +1169,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                              'distinct value and a\n'
                              '  summary on stderr; exits 1 if any value failed.\n'
                              '\n'
-                             "  Results (the TSV's order, no header): input, sid, status, code, message. On "
-                             'a narrow terminal\n'
-                             '  code, then sid, then message are hidden first. --dry-run reports the same, '
-                             'one result per value\n'
-                             "  ('would attach' with the request as its message, 'already attached', "
-                             "'failed', ...), adds each\n"
-                             "  value's request (or null) to --json, and exits 1 when a value would fail. "
-                             '--fields takes input,\n'
-                             "  sid, status, code, message and request (a dry run's).\n"
+                             "  Results (the TSV's order, no header): input, sid, status, code, message; a "
+                             "failure's message\n"
+                             "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
+                             'sid, then code are\n'
+                             '  hidden, and the message wraps. --dry-run reports the same, one result per '
+                             "value ('would attach'\n"
+                             "  with the request as its message, 'already attached', 'would fail' for what "
+                             'Twilio would refuse,\n'
+                             "  ...), adds each value's request (or null) to --json, and exits 1 when a "
+                             'value would fail.\n'
+                             "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
                              '\n'
                              '  Example:\n'
                              '\n'
@@ -1192,12 +1219,14 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                             "  service are reported as 'not attached', which is not a failure. Asks for\n"
                             '  confirmation in a terminal; needs --yes otherwise.\n'
                             '\n'
-                            "  Results (the TSV's order, no header): input, sid, status, code, message. On\n"
-                            '  a narrow terminal code, then sid, then message are hidden first. --dry-run\n'
+                            "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
+                            "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
+                            '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
                             "  reports the same, one result per value ('would attach' with the request as\n"
-                            "  its message, 'already attached', 'failed', ...), adds each value's request\n"
-                            '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                            "  input, sid, status, code, message and request (a dry run's).\n"
+                            "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                            "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                            '  value would fail. --fields takes input, sid, status, code, message and\n'
+                            "  request (a dry run's).\n"
                             '\n'
                             '  Example:\n'
                             '\n'
@@ -1238,15 +1267,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                              'a terminal; needs\n'
                              '  --yes otherwise.\n'
                              '\n'
-                             "  Results (the TSV's order, no header): input, sid, status, code, message. On "
-                             'a narrow terminal\n'
-                             '  code, then sid, then message are hidden first. --dry-run reports the same, '
-                             'one result per value\n'
-                             "  ('would attach' with the request as its message, 'already attached', "
-                             "'failed', ...), adds each\n"
-                             "  value's request (or null) to --json, and exits 1 when a value would fail. "
-                             '--fields takes input,\n'
-                             "  sid, status, code, message and request (a dry run's).\n"
+                             "  Results (the TSV's order, no header): input, sid, status, code, message; a "
+                             "failure's message\n"
+                             "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
+                             'sid, then code are\n'
+                             '  hidden, and the message wraps. --dry-run reports the same, one result per '
+                             "value ('would attach'\n"
+                             "  with the request as its message, 'already attached', 'would fail' for what "
+                             'Twilio would refuse,\n'
+                             "  ...), adds each value's request (or null) to --json, and exits 1 when a "
+                             'value would fail.\n'
+                             "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
                              '\n'
                              '  Example:\n'
                              '\n'
@@ -1452,13 +1483,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                               'exits\n'
                               '  1 if any value failed.\n'
                               '\n'
-                              "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                              'On\n'
-                              '  a narrow terminal code, then sid, then message are hidden first. --dry-run\n'
+                              "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
+                              "  failure's message leads with its reason ('no SMS capability (21715)'). On "
+                              'a\n'
+                              '  narrow terminal sid, then code are hidden, and the message wraps. '
+                              '--dry-run\n'
                               "  reports the same, one result per value ('would attach' with the request as\n"
-                              "  its message, 'already attached', 'failed', ...), adds each value's request\n"
-                              '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                              "  input, sid, status, code, message and request (a dry run's).\n"
+                              "  its message, 'already attached', 'would fail' for what Twilio would "
+                              'refuse,\n'
+                              "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                              '  value would fail. --fields takes input, sid, status, code, message and\n'
+                              "  request (a dry run's).\n"
                               '\n'
                               '  Example:\n'
                               '\n'
@@ -1505,15 +1540,18 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                'summary on stderr; exits 1\n'
                                '  if any value failed.\n'
                                '\n'
-                               "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                               'On a narrow terminal\n'
-                               '  code, then sid, then message are hidden first. --dry-run reports the same, '
-                               'one result per value\n'
-                               "  ('would attach' with the request as its message, 'already attached', "
-                               "'failed', ...), adds each\n"
-                               "  value's request (or null) to --json, and exits 1 when a value would fail. "
-                               '--fields takes input,\n'
-                               "  sid, status, code, message and request (a dry run's).\n"
+                               "  Results (the TSV's order, no header): input, sid, status, code, message; a "
+                               "failure's message\n"
+                               "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
+                               'sid, then code are\n'
+                               '  hidden, and the message wraps. --dry-run reports the same, one result per '
+                               "value ('would attach'\n"
+                               "  with the request as its message, 'already attached', 'would fail' for what "
+                               'Twilio would refuse,\n'
+                               "  ...), adds each value's request (or null) to --json, and exits 1 when a "
+                               'value would fail.\n'
+                               '  --fields takes input, sid, status, code, message and request (a dry '
+                               "run's).\n"
                                '\n'
                                '  Example:\n'
                                '\n'
@@ -1556,13 +1594,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                               "  service are reported as 'not attached', which is not a failure. Asks for\n"
                               '  confirmation in a terminal; needs --yes otherwise.\n'
                               '\n'
-                              "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                              'On\n'
-                              '  a narrow terminal code, then sid, then message are hidden first. --dry-run\n'
+                              "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
+                              "  failure's message leads with its reason ('no SMS capability (21715)'). On "
+                              'a\n'
+                              '  narrow terminal sid, then code are hidden, and the message wraps. '
+                              '--dry-run\n'
                               "  reports the same, one result per value ('would attach' with the request as\n"
-                              "  its message, 'already attached', 'failed', ...), adds each value's request\n"
-                              '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                              "  input, sid, status, code, message and request (a dry run's).\n"
+                              "  its message, 'already attached', 'would fail' for what Twilio would "
+                              'refuse,\n'
+                              "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                              '  value would fail. --fields takes input, sid, status, code, message and\n'
+                              "  request (a dry run's).\n"
                               '\n'
                               '  Example:\n'
                               '\n'
@@ -1608,15 +1650,18 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                "  attached', which is not a failure. Asks for confirmation in a terminal; "
                                'needs --yes otherwise.\n'
                                '\n'
-                               "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                               'On a narrow terminal\n'
-                               '  code, then sid, then message are hidden first. --dry-run reports the same, '
-                               'one result per value\n'
-                               "  ('would attach' with the request as its message, 'already attached', "
-                               "'failed', ...), adds each\n"
-                               "  value's request (or null) to --json, and exits 1 when a value would fail. "
-                               '--fields takes input,\n'
-                               "  sid, status, code, message and request (a dry run's).\n"
+                               "  Results (the TSV's order, no header): input, sid, status, code, message; a "
+                               "failure's message\n"
+                               "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
+                               'sid, then code are\n'
+                               '  hidden, and the message wraps. --dry-run reports the same, one result per '
+                               "value ('would attach'\n"
+                               "  with the request as its message, 'already attached', 'would fail' for what "
+                               'Twilio would refuse,\n'
+                               "  ...), adds each value's request (or null) to --json, and exits 1 when a "
+                               'value would fail.\n'
+                               '  --fields takes input, sid, status, code, message and request (a dry '
+                               "run's).\n"
                                '\n'
                                '  Example:\n'
                                '\n'
@@ -1829,16 +1874,19 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                 'exits\n'
                                 '  1 if any value failed.\n'
                                 '\n'
-                                "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                                'On\n'
-                                '  a narrow terminal code, then sid, then message are hidden first. '
+                                "  Results (the TSV's order, no header): input, sid, status, code, message; "
+                                'a\n'
+                                "  failure's message leads with its reason ('no SMS capability (21715)'). On "
+                                'a\n'
+                                '  narrow terminal sid, then code are hidden, and the message wraps. '
                                 '--dry-run\n'
                                 "  reports the same, one result per value ('would attach' with the request "
                                 'as\n'
-                                "  its message, 'already attached', 'failed', ...), adds each value's "
-                                'request\n'
-                                '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                                "  input, sid, status, code, message and request (a dry run's).\n"
+                                "  its message, 'already attached', 'would fail' for what Twilio would "
+                                'refuse,\n'
+                                "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                                '  value would fail. --fields takes input, sid, status, code, message and\n'
+                                "  request (a dry run's).\n"
                                 '\n'
                                 '  Example:\n'
                                 '\n'
@@ -1888,15 +1936,18 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                  'summary on stderr; exits 1\n'
                                  '  if any value failed.\n'
                                  '\n'
-                                 "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                                 'On a narrow terminal\n'
-                                 '  code, then sid, then message are hidden first. --dry-run reports the '
-                                 'same, one result per value\n'
-                                 "  ('would attach' with the request as its message, 'already attached', "
-                                 "'failed', ...), adds each\n"
-                                 "  value's request (or null) to --json, and exits 1 when a value would "
-                                 'fail. --fields takes input,\n'
-                                 "  sid, status, code, message and request (a dry run's).\n"
+                                 "  Results (the TSV's order, no header): input, sid, status, code, message; "
+                                 "a failure's message\n"
+                                 "  leads with its reason ('no SMS capability (21715)'). On a narrow "
+                                 'terminal sid, then code are\n'
+                                 '  hidden, and the message wraps. --dry-run reports the same, one result '
+                                 "per value ('would attach'\n"
+                                 "  with the request as its message, 'already attached', 'would fail' for "
+                                 'what Twilio would refuse,\n'
+                                 "  ...), adds each value's request (or null) to --json, and exits 1 when a "
+                                 'value would fail.\n'
+                                 '  --fields takes input, sid, status, code, message and request (a dry '
+                                 "run's).\n"
                                  '\n'
                                  '  Example:\n'
                                  '\n'
@@ -1941,16 +1992,19 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                 "  service are reported as 'not attached', which is not a failure. Asks for\n"
                                 '  confirmation in a terminal; needs --yes otherwise.\n'
                                 '\n'
-                                "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                                'On\n'
-                                '  a narrow terminal code, then sid, then message are hidden first. '
+                                "  Results (the TSV's order, no header): input, sid, status, code, message; "
+                                'a\n'
+                                "  failure's message leads with its reason ('no SMS capability (21715)'). On "
+                                'a\n'
+                                '  narrow terminal sid, then code are hidden, and the message wraps. '
                                 '--dry-run\n'
                                 "  reports the same, one result per value ('would attach' with the request "
                                 'as\n'
-                                "  its message, 'already attached', 'failed', ...), adds each value's "
-                                'request\n'
-                                '  (or null) to --json, and exits 1 when a value would fail. --fields takes\n'
-                                "  input, sid, status, code, message and request (a dry run's).\n"
+                                "  its message, 'already attached', 'would fail' for what Twilio would "
+                                'refuse,\n'
+                                "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
+                                '  value would fail. --fields takes input, sid, status, code, message and\n'
+                                "  request (a dry run's).\n"
                                 '\n'
                                 '  Example:\n'
                                 '\n'
@@ -2000,15 +2054,18 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                  '  is not a failure. Asks for confirmation in a terminal; needs --yes '
                                  'otherwise.\n'
                                  '\n'
-                                 "  Results (the TSV's order, no header): input, sid, status, code, message. "
-                                 'On a narrow terminal\n'
-                                 '  code, then sid, then message are hidden first. --dry-run reports the '
-                                 'same, one result per value\n'
-                                 "  ('would attach' with the request as its message, 'already attached', "
-                                 "'failed', ...), adds each\n"
-                                 "  value's request (or null) to --json, and exits 1 when a value would "
-                                 'fail. --fields takes input,\n'
-                                 "  sid, status, code, message and request (a dry run's).\n"
+                                 "  Results (the TSV's order, no header): input, sid, status, code, message; "
+                                 "a failure's message\n"
+                                 "  leads with its reason ('no SMS capability (21715)'). On a narrow "
+                                 'terminal sid, then code are\n'
+                                 '  hidden, and the message wraps. --dry-run reports the same, one result '
+                                 "per value ('would attach'\n"
+                                 "  with the request as its message, 'already attached', 'would fail' for "
+                                 'what Twilio would refuse,\n'
+                                 "  ...), adds each value's request (or null) to --json, and exits 1 when a "
+                                 'value would fail.\n'
+                                 '  --fields takes input, sid, status, code, message and request (a dry '
+                                 "run's).\n"
                                  '\n'
                                  '  Example:\n'
                                  '\n'
@@ -2243,16 +2300,20 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                           '  1 if any value failed.\n'
                                           '\n'
                                           "  Results (the TSV's order, no header): input, sid, status, code, "
-                                          'message. On\n'
-                                          '  a narrow terminal code, then sid, then message are hidden '
-                                          'first. --dry-run\n'
+                                          'message; a\n'
+                                          "  failure's message leads with its reason ('no SMS capability "
+                                          "(21715)'). On a\n"
+                                          '  narrow terminal sid, then code are hidden, and the message '
+                                          'wraps. --dry-run\n'
                                           "  reports the same, one result per value ('would attach' with the "
                                           'request as\n'
-                                          "  its message, 'already attached', 'failed', ...), adds each "
-                                          "value's request\n"
-                                          '  (or null) to --json, and exits 1 when a value would fail. '
-                                          '--fields takes\n'
-                                          "  input, sid, status, code, message and request (a dry run's).\n"
+                                          "  its message, 'already attached', 'would fail' for what Twilio "
+                                          'would refuse,\n'
+                                          "  ...), adds each value's request (or null) to --json, and exits "
+                                          '1 when a\n'
+                                          '  value would fail. --fields takes input, sid, status, code, '
+                                          'message and\n'
+                                          "  request (a dry run's).\n"
                                           '\n'
                                           '  Example:\n'
                                           '\n'
@@ -2322,14 +2383,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                            '  if any value failed.\n'
                                            '\n'
                                            "  Results (the TSV's order, no header): input, sid, status, "
-                                           'code, message. On a narrow terminal\n'
-                                           '  code, then sid, then message are hidden first. --dry-run '
-                                           'reports the same, one result per value\n'
-                                           "  ('would attach' with the request as its message, 'already "
-                                           "attached', 'failed', ...), adds each\n"
-                                           "  value's request (or null) to --json, and exits 1 when a value "
-                                           'would fail. --fields takes input,\n'
-                                           "  sid, status, code, message and request (a dry run's).\n"
+                                           "code, message; a failure's message\n"
+                                           "  leads with its reason ('no SMS capability (21715)'). On a "
+                                           'narrow terminal sid, then code are\n'
+                                           '  hidden, and the message wraps. --dry-run reports the same, one '
+                                           "result per value ('would attach'\n"
+                                           "  with the request as its message, 'already attached', 'would "
+                                           "fail' for what Twilio would refuse,\n"
+                                           "  ...), adds each value's request (or null) to --json, and exits "
+                                           '1 when a value would fail.\n'
+                                           '  --fields takes input, sid, status, code, message and request '
+                                           "(a dry run's).\n"
                                            '\n'
                                            '  Example:\n'
                                            '\n'
@@ -2388,16 +2452,20 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                           '  confirmation in a terminal; needs --yes otherwise.\n'
                                           '\n'
                                           "  Results (the TSV's order, no header): input, sid, status, code, "
-                                          'message. On\n'
-                                          '  a narrow terminal code, then sid, then message are hidden '
-                                          'first. --dry-run\n'
+                                          'message; a\n'
+                                          "  failure's message leads with its reason ('no SMS capability "
+                                          "(21715)'). On a\n"
+                                          '  narrow terminal sid, then code are hidden, and the message '
+                                          'wraps. --dry-run\n'
                                           "  reports the same, one result per value ('would attach' with the "
                                           'request as\n'
-                                          "  its message, 'already attached', 'failed', ...), adds each "
-                                          "value's request\n"
-                                          '  (or null) to --json, and exits 1 when a value would fail. '
-                                          '--fields takes\n'
-                                          "  input, sid, status, code, message and request (a dry run's).\n"
+                                          "  its message, 'already attached', 'would fail' for what Twilio "
+                                          'would refuse,\n'
+                                          "  ...), adds each value's request (or null) to --json, and exits "
+                                          '1 when a\n'
+                                          '  value would fail. --fields takes input, sid, status, code, '
+                                          'message and\n'
+                                          "  request (a dry run's).\n"
                                           '\n'
                                           '  Example:\n'
                                           '\n'
@@ -2466,14 +2534,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                            'terminal; needs --yes otherwise.\n'
                                            '\n'
                                            "  Results (the TSV's order, no header): input, sid, status, "
-                                           'code, message. On a narrow terminal\n'
-                                           '  code, then sid, then message are hidden first. --dry-run '
-                                           'reports the same, one result per value\n'
-                                           "  ('would attach' with the request as its message, 'already "
-                                           "attached', 'failed', ...), adds each\n"
-                                           "  value's request (or null) to --json, and exits 1 when a value "
-                                           'would fail. --fields takes input,\n'
-                                           "  sid, status, code, message and request (a dry run's).\n"
+                                           "code, message; a failure's message\n"
+                                           "  leads with its reason ('no SMS capability (21715)'). On a "
+                                           'narrow terminal sid, then code are\n'
+                                           '  hidden, and the message wraps. --dry-run reports the same, one '
+                                           "result per value ('would attach'\n"
+                                           "  with the request as its message, 'already attached', 'would "
+                                           "fail' for what Twilio would refuse,\n"
+                                           "  ...), adds each value's request (or null) to --json, and exits "
+                                           '1 when a value would fail.\n'
+                                           '  --fields takes input, sid, status, code, message and request '
+                                           "(a dry run's).\n"
                                            '\n'
                                            '  Example:\n'
                                            '\n'
@@ -2975,8 +3046,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                           '  description, the message flow, the samples and the four flags on every\n'
                           '  update: those not given are sent as the campaign has them. Twilio accepts an\n'
                           '  update once the review is over (VERIFIED or FAILED); the campaign is then\n'
-                          '  reviewed again. --from-file takes the file create read: the fields an update\n'
-                          '  cannot change are left out, with a note.\n'
+                          '  reviewed again, and --dry-run exits 1 while it is in review. --from-file\n'
+                          '  takes the file create read: the fields an update cannot change are left out,\n'
+                          '  with a note.\n'
                           '\n'
                           '  Example:\n'
                           '\n'
@@ -3027,9 +3099,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                            'as the campaign\n'
                            '  has them. Twilio accepts an update once the review is over (VERIFIED or '
                            'FAILED); the campaign is\n'
-                           '  then reviewed again. --from-file takes the file create read: the fields an '
-                           'update cannot change\n'
-                           '  are left out, with a note.\n'
+                           '  then reviewed again, and --dry-run exits 1 while it is in review. --from-file '
+                           'takes the file\n'
+                           '  create read: the fields an update cannot change are left out, with a note.\n'
                            '\n'
                            '  Example:\n'
                            '\n'
@@ -3361,6 +3433,576 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                      "  --json              Print the API's JSON (for scripts).\n"
                      "  -p, --profile NAME  Use this profile's credentials and settings.\n"
                      '  -h, --help          Show this message and exit.\n'},
+ 'tollfree': {80: 'Usage: msgsvc tollfree [OPTIONS] COMMAND [ARGS]...\n'
+                  '\n'
+                  '  Toll-free verification: which toll-free numbers may send, submit them, fix a\n'
+                  '  rejection, wait.\n'
+                  '\n'
+                  '  Since 31 January 2024 Twilio blocks US and Canadian traffic from a toll-free\n'
+                  '  number without an approved verification (error 30032).\n'
+                  '\n'
+                  '  Example:\n'
+                  '\n'
+                  '      msgsvc tollfree status\n'
+                  '      msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml\n'
+                  '      msgsvc tollfree wait +18005550100 --timeout 72h\n'
+                  '\n'
+                  'Options:\n'
+                  '  -h, --help  Show this message and exit.\n'
+                  '\n'
+                  'Commands:\n'
+                  '  status  Show every toll-free number: its service, its verification and...\n'
+                  "  list    List the account's toll-free verifications: the first 50, or...\n"
+                  '  get     Show one toll-free verification, every field; on a terminal,...\n'
+                  '  create  Submit toll-free numbers for verification, one record each with...\n'
+                  '  update  Fix a rejected verification within its edit window and resubmit...\n'
+                  '  delete  Delete a toll-free verification (to file the number again after...\n'
+                  '  wait    Wait until each verification leaves review (PENDING_REVIEW,...\n',
+              102: 'Usage: msgsvc tollfree [OPTIONS] COMMAND [ARGS]...\n'
+                   '\n'
+                   '  Toll-free verification: which toll-free numbers may send, submit them, fix a '
+                   'rejection, wait.\n'
+                   '\n'
+                   '  Since 31 January 2024 Twilio blocks US and Canadian traffic from a toll-free number '
+                   'without an\n'
+                   '  approved verification (error 30032).\n'
+                   '\n'
+                   '  Example:\n'
+                   '\n'
+                   '      msgsvc tollfree status\n'
+                   '      msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml\n'
+                   '      msgsvc tollfree wait +18005550100 --timeout 72h\n'
+                   '\n'
+                   'Options:\n'
+                   '  -h, --help  Show this message and exit.\n'
+                   '\n'
+                   'Commands:\n'
+                   '  status  Show every toll-free number: its service, its verification and what to do '
+                   'next.\n'
+                   "  list    List the account's toll-free verifications: the first 50, or --limit N, or "
+                   '--all.\n'
+                   '  get     Show one toll-free verification, every field; on a terminal, its reasons '
+                   'when...\n'
+                   '  create  Submit toll-free numbers for verification, one record each with the same '
+                   'details.\n'
+                   '  update  Fix a rejected verification within its edit window and resubmit it; print it.\n'
+                   '  delete  Delete a toll-free verification (to file the number again after a final '
+                   'rejection).\n'
+                   '  wait    Wait until each verification leaves review (PENDING_REVIEW, IN_REVIEW); print '
+                   'them.\n'},
+ 'tollfree status': {80: 'Usage: msgsvc tollfree status [OPTIONS] [SERVICE]...\n'
+                         '\n'
+                         '  Show every toll-free number: its service, its verification and what to do\n'
+                         '  next.\n'
+                         '\n'
+                         '  One row per toll-free number of the account (or of the services named): the\n'
+                         '  number, its service, the status of its newest verification (none without\n'
+                         '  one), whether Twilio lets it send (SENDS: only TWILIO_APPROVED does), and\n'
+                         '  what to do next: submit, wait, edit by <date> (a rejection within its edit\n'
+                         '  window), delete and submit again, or none.\n'
+                         '\n'
+                         "  Columns (the TSV's order, no header): phone_number, service, status,\n"
+                         '  can_send, next_step. On a narrow terminal service is hidden first.\n'
+                         '\n'
+                         '  Example:\n'
+                         '\n'
+                         '      msgsvc tollfree status\n'
+                         "      msgsvc tollfree status Alerts --json | jq -r '.[] | select(.can_send | not) "
+                         "| .phone_number'\n"
+                         '\n'
+                         'Arguments:\n'
+                         '  [SERVICE]...  Only the toll-free numbers of these services (MG... SIDs or\n'
+                         '                exact names) [default: every toll-free number of the account].\n'
+                         '\n'
+                         'Options:\n'
+                         '  --fields A,B,...    Show only these fields, in this order: the columns of\n'
+                         '                      the table and TSV, the keys of each JSON object.\n'
+                         '  --jq EXPR           Filter the JSON output through a jq expression; print\n'
+                         "                      the results as 'jq -r' does (implies --json).\n"
+                         "  --json              Print the API's JSON (for scripts).\n"
+                         "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                         '  -h, --help          Show this message and exit.\n',
+                     102: 'Usage: msgsvc tollfree status [OPTIONS] [SERVICE]...\n'
+                          '\n'
+                          '  Show every toll-free number: its service, its verification and what to do '
+                          'next.\n'
+                          '\n'
+                          '  One row per toll-free number of the account (or of the services named): the '
+                          'number, its service,\n'
+                          '  the status of its newest verification (none without one), whether Twilio lets '
+                          'it send (SENDS:\n'
+                          '  only TWILIO_APPROVED does), and what to do next: submit, wait, edit by <date> '
+                          '(a rejection\n'
+                          '  within its edit window), delete and submit again, or none.\n'
+                          '\n'
+                          "  Columns (the TSV's order, no header): phone_number, service, status, can_send, "
+                          'next_step. On a\n'
+                          '  narrow terminal service is hidden first.\n'
+                          '\n'
+                          '  Example:\n'
+                          '\n'
+                          '      msgsvc tollfree status\n'
+                          "      msgsvc tollfree status Alerts --json | jq -r '.[] | select(.can_send | not) "
+                          "| .phone_number'\n"
+                          '\n'
+                          'Arguments:\n'
+                          '  [SERVICE]...  Only the toll-free numbers of these services (MG... SIDs or exact '
+                          'names) [default:\n'
+                          '                every toll-free number of the account].\n'
+                          '\n'
+                          'Options:\n'
+                          '  --fields A,B,...    Show only these fields, in this order: the columns of the '
+                          'table and TSV, the\n'
+                          '                      keys of each JSON object.\n'
+                          '  --jq EXPR           Filter the JSON output through a jq expression; print the '
+                          "results as 'jq -r'\n"
+                          '                      does (implies --json).\n'
+                          "  --json              Print the API's JSON (for scripts).\n"
+                          "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                          '  -h, --help          Show this message and exit.\n'},
+ 'tollfree list': {80: 'Usage: msgsvc tollfree list [OPTIONS]\n'
+                       '\n'
+                       "  List the account's toll-free verifications: the first 50, or --limit N, or\n"
+                       '  --all.\n'
+                       '\n'
+                       "  Columns (the TSV's order, no header): sid, tollfree_phone_number, status,\n"
+                       '  business_name, date_created. On a narrow terminal date_created, then\n'
+                       '  business_name are hidden first. --fields takes any of: sid, account_sid,\n'
+                       '  customer_profile_sid, trust_product_sid, date_created, date_updated,\n'
+                       '  regulated_item_sid, business_name, business_street_address,\n'
+                       '  business_street_address2, business_city, business_state_province_region,\n'
+                       '  business_postal_code, business_country, business_website,\n'
+                       '  business_contact_first_name, business_contact_last_name,\n'
+                       '  business_contact_email, business_contact_phone, notification_email,\n'
+                       '  use_case_categories, use_case_summary, production_message_sample,\n'
+                       '  opt_in_image_urls, opt_in_type, message_volume, additional_information,\n'
+                       '  tollfree_phone_number_sid, tollfree_phone_number, status, url,\n'
+                       '  rejection_reason, error_code, edit_expiration, edit_allowed,\n'
+                       '  business_registration_number, business_registration_authority,\n'
+                       '  business_registration_country, business_type,\n'
+                       '  business_registration_phone_number, doing_business_as,\n'
+                       '  opt_in_confirmation_message, help_message_sample, privacy_policy_url,\n'
+                       '  terms_and_conditions_url, age_gated_content, opt_in_keywords,\n'
+                       '  rejection_reasons, resource_links, external_reference_id, vetting_id,\n'
+                       '  vetting_provider, vetting_id_expiration.\n'
+                       '\n'
+                       '  Example:\n'
+                       '\n'
+                       '      msgsvc tollfree list --status TWILIO_REJECTED\n'
+                       "      msgsvc tollfree list --all --json | jq -r '.[] | [.tollfree_phone_number, "
+                       ".status] | @tsv'\n"
+                       '\n'
+                       'Options:\n'
+                       '  --status STATUS     Only the verifications in this status: PENDING_REVIEW,\n'
+                       '                      IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.\n'
+                       '  --number NUMBER     Only the verifications of this toll-free number (E.164\n'
+                       '                      or PN...).\n'
+                       '  -n, --limit N       Show at most N verifications.  [default: 50; x>=1]\n'
+                       '  -a, --all           Show every verification, following every page.\n'
+                       '  --page-size N       Verifications per request, 1 to 1000 [default: as many\n'
+                       '                      as needed, at most 1000].  [1<=x<=1000]\n'
+                       '  --fields A,B,...    Show only these fields, in this order: the columns of\n'
+                       '                      the table and TSV, the keys of each JSON object.\n'
+                       '  --jq EXPR           Filter the JSON output through a jq expression; print\n'
+                       "                      the results as 'jq -r' does (implies --json).\n"
+                       "  --json              Print the API's JSON (for scripts).\n"
+                       "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                       '  -h, --help          Show this message and exit.\n',
+                   102: 'Usage: msgsvc tollfree list [OPTIONS]\n'
+                        '\n'
+                        "  List the account's toll-free verifications: the first 50, or --limit N, or "
+                        '--all.\n'
+                        '\n'
+                        "  Columns (the TSV's order, no header): sid, tollfree_phone_number, status, "
+                        'business_name,\n'
+                        '  date_created. On a narrow terminal date_created, then business_name are hidden '
+                        'first. --fields\n'
+                        '  takes any of: sid, account_sid, customer_profile_sid, trust_product_sid, '
+                        'date_created,\n'
+                        '  date_updated, regulated_item_sid, business_name, business_street_address,\n'
+                        '  business_street_address2, business_city, business_state_province_region, '
+                        'business_postal_code,\n'
+                        '  business_country, business_website, business_contact_first_name, '
+                        'business_contact_last_name,\n'
+                        '  business_contact_email, business_contact_phone, notification_email, '
+                        'use_case_categories,\n'
+                        '  use_case_summary, production_message_sample, opt_in_image_urls, opt_in_type, '
+                        'message_volume,\n'
+                        '  additional_information, tollfree_phone_number_sid, tollfree_phone_number, status, '
+                        'url,\n'
+                        '  rejection_reason, error_code, edit_expiration, edit_allowed, '
+                        'business_registration_number,\n'
+                        '  business_registration_authority, business_registration_country, business_type,\n'
+                        '  business_registration_phone_number, doing_business_as, '
+                        'opt_in_confirmation_message,\n'
+                        '  help_message_sample, privacy_policy_url, terms_and_conditions_url, '
+                        'age_gated_content,\n'
+                        '  opt_in_keywords, rejection_reasons, resource_links, external_reference_id, '
+                        'vetting_id,\n'
+                        '  vetting_provider, vetting_id_expiration.\n'
+                        '\n'
+                        '  Example:\n'
+                        '\n'
+                        '      msgsvc tollfree list --status TWILIO_REJECTED\n'
+                        "      msgsvc tollfree list --all --json | jq -r '.[] | [.tollfree_phone_number, "
+                        ".status] | @tsv'\n"
+                        '\n'
+                        'Options:\n'
+                        '  --status STATUS     Only the verifications in this status: PENDING_REVIEW, '
+                        'IN_REVIEW,\n'
+                        '                      TWILIO_APPROVED or TWILIO_REJECTED.\n'
+                        '  --number NUMBER     Only the verifications of this toll-free number (E.164 or '
+                        'PN...).\n'
+                        '  -n, --limit N       Show at most N verifications.  [default: 50; x>=1]\n'
+                        '  -a, --all           Show every verification, following every page.\n'
+                        '  --page-size N       Verifications per request, 1 to 1000 [default: as many as '
+                        'needed, at most\n'
+                        '                      1000].  [1<=x<=1000]\n'
+                        '  --fields A,B,...    Show only these fields, in this order: the columns of the '
+                        'table and TSV, the\n'
+                        '                      keys of each JSON object.\n'
+                        '  --jq EXPR           Filter the JSON output through a jq expression; print the '
+                        "results as 'jq -r'\n"
+                        '                      does (implies --json).\n'
+                        "  --json              Print the API's JSON (for scripts).\n"
+                        "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                        '  -h, --help          Show this message and exit.\n'},
+ 'tollfree get': {80: 'Usage: msgsvc tollfree get [OPTIONS] VERIFICATION-OR-NUMBER\n'
+                      '\n'
+                      '  Show one toll-free verification, every field; on a terminal, its reasons\n'
+                      '  when rejected.\n'
+                      '\n'
+                      '  A number with no verification is exit status 3.\n'
+                      '\n'
+                      '  Example:\n'
+                      '\n'
+                      '      msgsvc tollfree get +18005550100\n'
+                      '      msgsvc tollfree get HH0123456789abcdef0123456789abcdef --json | jq -r .status\n'
+                      '\n'
+                      'Arguments:\n'
+                      '  VERIFICATION-OR-NUMBER  An HH... verification SID, or a toll-free number\n'
+                      '                          (E.164, or its PN... SID): its newest record.\n'
+                      '                          [required]\n'
+                      '\n'
+                      'Options:\n'
+                      '  --fields A,B,...    Show only these fields, in this order: the columns of\n'
+                      '                      the table and TSV, the keys of each JSON object.\n'
+                      '  --jq EXPR           Filter the JSON output through a jq expression; print\n'
+                      "                      the results as 'jq -r' does (implies --json).\n"
+                      "  --json              Print the API's JSON (for scripts).\n"
+                      "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                      '  -h, --help          Show this message and exit.\n',
+                  102: 'Usage: msgsvc tollfree get [OPTIONS] VERIFICATION-OR-NUMBER\n'
+                       '\n'
+                       '  Show one toll-free verification, every field; on a terminal, its reasons when '
+                       'rejected.\n'
+                       '\n'
+                       '  A number with no verification is exit status 3.\n'
+                       '\n'
+                       '  Example:\n'
+                       '\n'
+                       '      msgsvc tollfree get +18005550100\n'
+                       '      msgsvc tollfree get HH0123456789abcdef0123456789abcdef --json | jq -r .status\n'
+                       '\n'
+                       'Arguments:\n'
+                       '  VERIFICATION-OR-NUMBER  An HH... verification SID, or a toll-free number (E.164, '
+                       'or its PN...\n'
+                       '                          SID): its newest record.  [required]\n'
+                       '\n'
+                       'Options:\n'
+                       '  --fields A,B,...    Show only these fields, in this order: the columns of the '
+                       'table and TSV, the\n'
+                       '                      keys of each JSON object.\n'
+                       '  --jq EXPR           Filter the JSON output through a jq expression; print the '
+                       "results as 'jq -r'\n"
+                       '                      does (implies --json).\n'
+                       "  --json              Print the API's JSON (for scripts).\n"
+                       "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                       '  -h, --help          Show this message and exit.\n'},
+ 'tollfree create': {80: 'Usage: msgsvc tollfree create [OPTIONS] NUMBER...\n'
+                         '\n'
+                         '  Submit toll-free numbers for verification, one record each with the same\n'
+                         '  details.\n'
+                         '\n'
+                         '  The file holds the business and use-case details; required: business-name,\n'
+                         '  business-website, notification-email, use-case-category (a list), use-case-\n'
+                         '  summary, production-message-sample, opt-in-image-url (a list), opt-in-type\n'
+                         '  and message-volume. Every rule is checked before anything is sent, and every\n'
+                         "  broken one reported with its line: the definition's required fields and\n"
+                         '  choices, https URLs, e-mail addresses, E.164 phone numbers, ISO country\n'
+                         '  codes, and no public URL shortener (bit.ly, ...) in the samples. A number\n'
+                         "  that has a verification already is reported as 'exists', never filed twice;\n"
+                         '  a create whose answer was lost is looked up by its number before it is\n'
+                         "  reported. One result per number; exit 1 when some failed. 'msgsvc tollfree\n"
+                         "  wait' follows the review.\n"
+                         '\n'
+                         '  Example:\n'
+                         '\n'
+                         '      msgsvc tollfree create +18005550100 +18885550101 --from-file '
+                         'verification.toml\n'
+                         '\n'
+                         'Arguments:\n'
+                         '  NUMBER...  The toll-free numbers to verify (E.164, or PN... SIDs), all with\n'
+                         "             the file's details.  [required]\n"
+                         '\n'
+                         'Options:\n'
+                         '  --from-file FILE     The business and use-case details: a TOML file whose\n'
+                         '                       keys are the field names (business-name, business-\n'
+                         '                       website, use-case-category = [...], ...).  [required]\n'
+                         '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8;\n'
+                         '                       1<=x<=32]\n'
+                         "  --json               Print the API's JSON (for scripts).\n"
+                         "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                         '  --dry-run            Print the requests that would change something, send\n'
+                         '                       none (look-ups still run).\n'
+                         '  -q, --quiet          No notes on stderr, only the data and errors.\n'
+                         '  -h, --help           Show this message and exit.\n',
+                     102: 'Usage: msgsvc tollfree create [OPTIONS] NUMBER...\n'
+                          '\n'
+                          '  Submit toll-free numbers for verification, one record each with the same '
+                          'details.\n'
+                          '\n'
+                          '  The file holds the business and use-case details; required: business-name, '
+                          'business-website,\n'
+                          '  notification-email, use-case-category (a list), use-case-summary, '
+                          'production-message-sample,\n'
+                          '  opt-in-image-url (a list), opt-in-type and message-volume. Every rule is '
+                          'checked before anything\n'
+                          "  is sent, and every broken one reported with its line: the definition's required "
+                          'fields and\n'
+                          '  choices, https URLs, e-mail addresses, E.164 phone numbers, ISO country codes, '
+                          'and no public URL\n'
+                          '  shortener (bit.ly, ...) in the samples. A number that has a verification '
+                          'already is reported as\n'
+                          "  'exists', never filed twice; a create whose answer was lost is looked up by its "
+                          'number before it\n'
+                          "  is reported. One result per number; exit 1 when some failed. 'msgsvc tollfree "
+                          "wait' follows the\n"
+                          '  review.\n'
+                          '\n'
+                          '  Example:\n'
+                          '\n'
+                          '      msgsvc tollfree create +18005550100 +18885550101 --from-file '
+                          'verification.toml\n'
+                          '\n'
+                          'Arguments:\n'
+                          '  NUMBER...  The toll-free numbers to verify (E.164, or PN... SIDs), all with the '
+                          "file's details.\n"
+                          '             [required]\n'
+                          '\n'
+                          'Options:\n'
+                          '  --from-file FILE     The business and use-case details: a TOML file whose keys '
+                          'are the field\n'
+                          '                       names (business-name, business-website, use-case-category '
+                          '= [...], ...).\n'
+                          '                       [required]\n'
+                          '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8; '
+                          '1<=x<=32]\n'
+                          "  --json               Print the API's JSON (for scripts).\n"
+                          "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                          '  --dry-run            Print the requests that would change something, send none '
+                          '(look-ups still\n'
+                          '                       run).\n'
+                          '  -q, --quiet          No notes on stderr, only the data and errors.\n'
+                          '  -h, --help           Show this message and exit.\n'},
+ 'tollfree update': {80: 'Usage: msgsvc tollfree update [OPTIONS] VERIFICATION-OR-NUMBER\n'
+                         '\n'
+                         '  Fix a rejected verification within its edit window and resubmit it; print\n'
+                         '  it.\n'
+                         '\n'
+                         '  Twilio takes an edit only of a TWILIO_REJECTED record whose edit_allowed is\n'
+                         '  true, until its edit_expiration (seven days after the rejection); otherwise\n'
+                         '  nothing is sent and the error says why, and what to do: delete it and create\n'
+                         "  a new one. The file is create's: the fields an update cannot change\n"
+                         '  (customer-profile-sid, external-reference-id) are left out, with a note.\n'
+                         '\n'
+                         '  Example:\n'
+                         '\n'
+                         '      msgsvc tollfree update +18005550100 --from-file verification.toml '
+                         '--edit-reason "Opt-in page fixed"\n'
+                         '\n'
+                         'Arguments:\n'
+                         '  VERIFICATION-OR-NUMBER  An HH... verification SID, or a toll-free number\n'
+                         '                          (E.164, or its PN... SID): its newest record.\n'
+                         '                          [required]\n'
+                         '\n'
+                         'Options:\n'
+                         '  --from-file FILE    The business and use-case details: a TOML file whose\n'
+                         '                      keys are the field names (business-name, business-\n'
+                         '                      website, use-case-category = [...], ...).  [required]\n'
+                         '  --edit-reason TEXT  What was fixed, for the reviewer (Twilio requires it to\n'
+                         '                      resubmit a rejection).  [required]\n'
+                         "  --json              Print the API's JSON (for scripts).\n"
+                         "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                         '  --dry-run           Print the requests that would change something, send\n'
+                         '                      none (look-ups still run).\n'
+                         '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                         '  -h, --help          Show this message and exit.\n',
+                     102: 'Usage: msgsvc tollfree update [OPTIONS] VERIFICATION-OR-NUMBER\n'
+                          '\n'
+                          '  Fix a rejected verification within its edit window and resubmit it; print it.\n'
+                          '\n'
+                          '  Twilio takes an edit only of a TWILIO_REJECTED record whose edit_allowed is '
+                          'true, until its\n'
+                          '  edit_expiration (seven days after the rejection); otherwise nothing is sent and '
+                          'the error says\n'
+                          "  why, and what to do: delete it and create a new one. The file is create's: the "
+                          'fields an update\n'
+                          '  cannot change (customer-profile-sid, external-reference-id) are left out, with '
+                          'a note.\n'
+                          '\n'
+                          '  Example:\n'
+                          '\n'
+                          '      msgsvc tollfree update +18005550100 --from-file verification.toml '
+                          '--edit-reason "Opt-in page fixed"\n'
+                          '\n'
+                          'Arguments:\n'
+                          '  VERIFICATION-OR-NUMBER  An HH... verification SID, or a toll-free number '
+                          '(E.164, or its PN...\n'
+                          '                          SID): its newest record.  [required]\n'
+                          '\n'
+                          'Options:\n'
+                          '  --from-file FILE    The business and use-case details: a TOML file whose keys '
+                          'are the field\n'
+                          '                      names (business-name, business-website, use-case-category = '
+                          '[...], ...).\n'
+                          '                      [required]\n'
+                          '  --edit-reason TEXT  What was fixed, for the reviewer (Twilio requires it to '
+                          'resubmit a\n'
+                          '                      rejection).  [required]\n'
+                          "  --json              Print the API's JSON (for scripts).\n"
+                          "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                          '  --dry-run           Print the requests that would change something, send none '
+                          '(look-ups still\n'
+                          '                      run).\n'
+                          '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                          '  -h, --help          Show this message and exit.\n'},
+ 'tollfree delete': {80: 'Usage: msgsvc tollfree delete [OPTIONS] VERIFICATION-OR-NUMBER\n'
+                         '\n'
+                         '  Delete a toll-free verification (to file the number again after a final\n'
+                         '  rejection).\n'
+                         '\n'
+                         '  An approved number stops sending to the US and Canada at once. Asks for\n'
+                         '  confirmation in a terminal; needs --yes otherwise.\n'
+                         '\n'
+                         '  Example:\n'
+                         '\n'
+                         '      msgsvc tollfree delete +18005550100\n'
+                         '      msgsvc tollfree delete HH0123456789abcdef0123456789abcdef --yes\n'
+                         '\n'
+                         'Arguments:\n'
+                         '  VERIFICATION-OR-NUMBER  An HH... verification SID, or a toll-free number\n'
+                         '                          (E.164, or its PN... SID): its newest record.\n'
+                         '                          [required]\n'
+                         '\n'
+                         'Options:\n'
+                         '  -y, --yes           Do not ask for confirmation (required when not in a\n'
+                         '                      terminal).\n'
+                         '  --dry-run           Print the requests that would change something, send\n'
+                         '                      none (look-ups still run).\n'
+                         '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                         "  --json              Print the API's JSON (for scripts).\n"
+                         "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                         '  -h, --help          Show this message and exit.\n',
+                     102: 'Usage: msgsvc tollfree delete [OPTIONS] VERIFICATION-OR-NUMBER\n'
+                          '\n'
+                          '  Delete a toll-free verification (to file the number again after a final '
+                          'rejection).\n'
+                          '\n'
+                          '  An approved number stops sending to the US and Canada at once. Asks for '
+                          'confirmation in a\n'
+                          '  terminal; needs --yes otherwise.\n'
+                          '\n'
+                          '  Example:\n'
+                          '\n'
+                          '      msgsvc tollfree delete +18005550100\n'
+                          '      msgsvc tollfree delete HH0123456789abcdef0123456789abcdef --yes\n'
+                          '\n'
+                          'Arguments:\n'
+                          '  VERIFICATION-OR-NUMBER  An HH... verification SID, or a toll-free number '
+                          '(E.164, or its PN...\n'
+                          '                          SID): its newest record.  [required]\n'
+                          '\n'
+                          'Options:\n'
+                          '  -y, --yes           Do not ask for confirmation (required when not in a '
+                          'terminal).\n'
+                          '  --dry-run           Print the requests that would change something, send none '
+                          '(look-ups still\n'
+                          '                      run).\n'
+                          '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                          "  --json              Print the API's JSON (for scripts).\n"
+                          "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                          '  -h, --help          Show this message and exit.\n'},
+ 'tollfree wait': {80: 'Usage: msgsvc tollfree wait [OPTIONS] VERIFICATION-OR-NUMBER...\n'
+                       '\n'
+                       '  Wait until each verification leaves review (PENDING_REVIEW, IN_REVIEW);\n'
+                       '  print them.\n'
+                       '\n'
+                       '  Exit status 0 when every one is TWILIO_APPROVED; 1 when one is\n'
+                       '  TWILIO_REJECTED (its reasons and the time left to edit it on stderr, with a\n'
+                       '  warning when fewer than 48 hours are left); 5 when --timeout ran out first\n'
+                       '  (waiting again is safe); 3 when a number has no verification. Progress on\n'
+                       '  stderr in a terminal.\n'
+                       '\n'
+                       '  Example:\n'
+                       '\n'
+                       '      msgsvc tollfree create +18005550100 --from-file verification.toml && msgsvc '
+                       'tollfree wait +18005550100 --timeout 72h\n'
+                       '\n'
+                       'Arguments:\n'
+                       '  VERIFICATION-OR-NUMBER...  HH... verification SIDs or toll-free numbers\n'
+                       '                             (E.164 or PN...).  [required]\n'
+                       '\n'
+                       'Options:\n'
+                       '  --timeout DURATION   Give up after this long: 90s, 30m, 1h, 1h30m.\n'
+                       '                       [default: 30m]\n'
+                       '  --interval DURATION  Time between two looks at each verification (at least\n'
+                       '                       0.1s).  [default: 30s]\n'
+                       '  --fields A,B,...     Show only these fields, in this order: the columns of\n'
+                       '                       the table and TSV, the keys of each JSON object.\n'
+                       '  --jq EXPR            Filter the JSON output through a jq expression; print\n'
+                       "                       the results as 'jq -r' does (implies --json).\n"
+                       "  --json               Print the API's JSON (for scripts).\n"
+                       "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                       '  -h, --help           Show this message and exit.\n',
+                   102: 'Usage: msgsvc tollfree wait [OPTIONS] VERIFICATION-OR-NUMBER...\n'
+                        '\n'
+                        '  Wait until each verification leaves review (PENDING_REVIEW, IN_REVIEW); print '
+                        'them.\n'
+                        '\n'
+                        '  Exit status 0 when every one is TWILIO_APPROVED; 1 when one is TWILIO_REJECTED '
+                        '(its reasons and\n'
+                        '  the time left to edit it on stderr, with a warning when fewer than 48 hours are '
+                        'left); 5 when\n'
+                        '  --timeout ran out first (waiting again is safe); 3 when a number has no '
+                        'verification. Progress\n'
+                        '  on stderr in a terminal.\n'
+                        '\n'
+                        '  Example:\n'
+                        '\n'
+                        '      msgsvc tollfree create +18005550100 --from-file verification.toml && msgsvc '
+                        'tollfree wait +18005550100 --timeout 72h\n'
+                        '\n'
+                        'Arguments:\n'
+                        '  VERIFICATION-OR-NUMBER...  HH... verification SIDs or toll-free numbers (E.164 or '
+                        'PN...).\n'
+                        '                             [required]\n'
+                        '\n'
+                        'Options:\n'
+                        '  --timeout DURATION   Give up after this long: 90s, 30m, 1h, 1h30m.  [default: '
+                        '30m]\n'
+                        '  --interval DURATION  Time between two looks at each verification (at least '
+                        '0.1s).  [default:\n'
+                        '                       30s]\n'
+                        '  --fields A,B,...     Show only these fields, in this order: the columns of the '
+                        'table and TSV,\n'
+                        '                       the keys of each JSON object.\n'
+                        '  --jq EXPR            Filter the JSON output through a jq expression; print the '
+                        "results as 'jq\n"
+                        "                       -r' does (implies --json).\n"
+                        "  --json               Print the API's JSON (for scripts).\n"
+                        "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                        '  -h, --help           Show this message and exit.\n'},
  'export': {80: 'Usage: msgsvc export [OPTIONS] [SERVICE]...\n'
                 '\n'
                 '  Export services, their fields and their senders as a setup file (TOML).\n'
@@ -3380,8 +4022,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                 '  [SERVICE]...  Only these services (MG... SIDs or exact friendly names).\n'
                 '\n'
                 'Options:\n'
-                '  -o, --output FILE    Write the document to FILE (atomically) instead of\n'
-                '                       standard output.\n'
+                '  -o, --output FILE    Write the document to FILE instead of standard output\n'
+                "                       ('-' is standard output): a regular file is replaced\n"
+                "                       atomically (a symlink's target, its mode kept), a\n"
+                '                       device or FIFO written in place.\n'
                 '  --json               Write the same document as JSON instead of TOML.\n'
                 '  --with-sids          Pin each service by its SID (not portable to another\n'
                 '                       account).\n'
@@ -3410,8 +4054,11 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                  '  [SERVICE]...  Only these services (MG... SIDs or exact friendly names).\n'
                  '\n'
                  'Options:\n'
-                 '  -o, --output FILE    Write the document to FILE (atomically) instead of standard '
-                 'output.\n'
+                 "  -o, --output FILE    Write the document to FILE instead of standard output ('-' is "
+                 'standard\n'
+                 "                       output): a regular file is replaced atomically (a symlink's target, "
+                 'its\n'
+                 '                       mode kept), a device or FIFO written in place.\n'
                  '  --json               Write the same document as JSON instead of TOML.\n'
                  '  --with-sids          Pin each service by its SID (not portable to another account).\n'
                  '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8; 1<=x<=32]\n'
@@ -3961,12 +4608,13 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                   '  Serves Messaging v1 Services (create, fetch, list, update, delete) and each\n'
                   "  service's PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and\n"
                   "  DestinationAlphaSenders (create, fetch, list, delete), and the 2010 API's\n"
-                  "  IncomingPhoneNumbers list with its PhoneNumber filter, with Twilio's paths,\n"
-                  '  fields, paging and error bodies. A new account holds N phone numbers, 3\n'
-                  '  short codes, 3 channel senders and one API key. A service holds at most 400\n'
-                  "  phone numbers and short codes (--pool-limit); paths of Twilio's API that it\n"
-                  '  does not serve answer HTTP 501 (error 20501), never 404. Runs in the\n'
-                  '  foreground until Ctrl-C or SIGTERM.\n'
+                  '  IncomingPhoneNumbers list with its PhoneNumber filter, Monitor alerts (list,\n'
+                  '  fetch) and Messaging v2 Channels Senders (list by Channel, fetch, with their\n'
+                  "  status), with Twilio's paths, fields, paging and error bodies. A new account\n"
+                  '  holds N phone numbers, 3 short codes, 3 channel senders and one API key. A\n'
+                  '  service holds at most 400 phone numbers and short codes (--pool-limit);\n'
+                  "  paths of Twilio's API that it does not serve answer HTTP 501 (error 20501),\n"
+                  '  never 404. Runs in the foreground until Ctrl-C or SIGTERM.\n'
                   '\n'
                   '  Prints on stdout, one per line, shell variable assignments: MSGSVC_BASE_URL,\n'
                   '  TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, MSGSVC_EMULATOR_API_KEY and\n'
@@ -3980,9 +4628,30 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                   '  30897) when its description or message flow contains the marker REJECT.\n'
                   '  Deleting the campaign clears the registration.\n'
                   '\n'
+                  '  Toll-free: the account also holds three toll-free numbers (+18005550100,\n'
+                  '  +18885550101, +18445550102, listed by IncomingPhoneNumbers/TollFree.json). A\n'
+                  '  verification filed for one is PENDING_REVIEW, IN_REVIEW from half of\n'
+                  '  --tollfree-review, then TWILIO_APPROVED; or TWILIO_REJECTED when its\n'
+                  '  business name or production message sample contains a marker: REJECT (error\n'
+                  '  30511, editable for seven days: an update with an EditReason resubmits it)\n'
+                  '  or FORBIDDEN (error 30464, edit_allowed false: delete it and file again).\n'
+                  '\n'
+                  "  --unhealthy adds services named after what is wrong with them, which 'msgsvc\n"
+                  '  doctor\' finds (README, "Will it deliver?"), one named Healthy that passes,\n'
+                  '  and recent alerts.\n'
+                  '\n'
+                  '  Durability, with --state FILE: a change is appended to FILE.journal and\n'
+                  '  fsynced before it is answered (written without fsync with --no-sync), so\n'
+                  '  every answered change is there after kill -9 or a crash, and is read back on\n'
+                  '  the next start. The state file is written only once the port is listened on\n'
+                  '  (a failed start leaves it as it was), temporary files a crash left are\n'
+                  '  removed at start, and on exit the journal is folded into FILE and removed. A\n'
+                  '  change that cannot be saved (a full disk) is answered 500 (error 20500).\n'
+                  '\n'
                   '  Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot\n'
-                  '  be listened on (the port is in use, say); 2 for a bad option or an unusable\n'
-                  '  state file.\n'
+                  '  be listened on (the port is in use, say), or when the state cannot be saved\n'
+                  '  on exit (what is kept is said); 2 for a bad option or an unusable state\n'
+                  '  file.\n'
                   '\n'
                   '  Example:\n'
                   '\n'
@@ -3990,38 +4659,60 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                   '      msgsvc emulator --port 0 --state emulator.json > emulator.env &\n'
                   "      msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries\n"
                   '      msgsvc emulator --pool-limit 5                    # a service is full at 5 numbers\n'
+                  '      msgsvc emulator --unhealthy                       # then: msgsvc doctor\n'
                   '\n'
                   'Options:\n'
-                  '  --host ADDRESS        Listen on this address. Anything but loopback exposes\n'
-                  '                        the emulator to the network.  [default: 127.0.0.1]\n'
-                  '  --port PORT           Listen on this TCP port; 0 picks a free one (printed).\n'
-                  '                        [default: 4010; 0<=x<=65535]\n'
-                  "  --state FILE          Keep the account's state in this JSON file: reloaded\n"
-                  '                        on start (with its credentials), rewritten atomically\n'
-                  '                        within 0.1 s of a change and on exit. Default: in\n'
-                  '                        memory only.\n'
-                  '  --numbers N           Seed a new account with N phone numbers, +15550000001\n'
-                  '                        upwards; every 5th has no SMS/MMS capability.\n'
-                  '                        [default: 20; 0<=x<=100000]\n'
-                  '  --account-sid AC...   The Account SID to accept [default: generated].\n'
-                  '  --auth-token TOKEN    The auth token to accept [default: generated]. A local\n'
-                  '                        test value, never a real token.\n'
-                  '  --fail-rate P         Answer this share of requests (0 to 1) with 429 or 503\n'
-                  '                        and Retry-After: 1, changing nothing.  [default: 0.0;\n'
-                  '                        0.0<=x<=1.0]\n'
-                  '  --latency MS          Delay every answer by MS milliseconds.  [default: 0;\n'
-                  '                        0<=x<=600000]\n'
-                  '  --a2p-review SECONDS  Seconds a new or updated US A2P 10DLC campaign stays\n'
-                  '                        in review before it is VERIFIED (or FAILED, when its\n'
-                  '                        description or message flow contains REJECT).\n'
-                  '                        [default: 5.0; 0.0<=x<=86400.0]\n'
-                  '  --pool-limit N        Refuse the phone number or short code that would make\n'
-                  '                        a service hold more than N of them, with error 21714\n'
-                  '                        (HTTP 412), as Twilio does at 400.  [default: 400;\n'
-                  '                        1<=x<=100000]\n'
-                  '  -q, --quiet           Do not log each request on stderr.\n'
-                  "  --json                Print the API's JSON (for scripts).\n"
-                  '  -h, --help            Show this message and exit.\n',
+                  '  --host ADDRESS             Listen on this address. Anything but loopback\n'
+                  '                             exposes the emulator to the network.  [default:\n'
+                  '                             127.0.0.1]\n'
+                  '  --port PORT                Listen on this TCP port; 0 picks a free one\n'
+                  '                             (printed).  [default: 4010; 0<=x<=65535]\n'
+                  "  --state FILE               Keep the account's state in this JSON file (mode\n"
+                  '                             0600), reloaded on start with its credentials;\n'
+                  '                             each change is on disk before its answer (see\n'
+                  '                             --sync). Default: in memory only.\n'
+                  '  --numbers N                Seed a new account with N phone numbers,\n'
+                  '                             +15550000001 upwards; every 5th has no SMS/MMS\n'
+                  '                             capability.  [default: 20; 0<=x<=100000]\n'
+                  '  --account-sid AC...        The Account SID to accept [default: generated].\n'
+                  '  --auth-token TOKEN         The auth token to accept [default: generated]. A\n'
+                  '                             local test value, never a real token.\n'
+                  '  --fail-rate P              Answer this share of requests (0 to 1) with 429\n'
+                  '                             or 503 and Retry-After: 1, changing nothing.\n'
+                  '                             [default: 0.0; 0.0<=x<=1.0]\n'
+                  '  --latency MS               Delay every answer by MS milliseconds.  [default:\n'
+                  '                             0; 0<=x<=600000]\n'
+                  '  --a2p-review SECONDS       Seconds a new or updated US A2P 10DLC campaign\n'
+                  '                             stays in review before it is VERIFIED (or FAILED,\n'
+                  '                             when its description or message flow contains\n'
+                  '                             REJECT).  [default: 5.0; 0.0<=x<=86400.0]\n'
+                  '  --tollfree-review SECONDS  Seconds a new or resubmitted toll-free\n'
+                  '                             verification stays in review before it is\n'
+                  '                             TWILIO_APPROVED (or TWILIO_REJECTED, when its\n'
+                  '                             business name or production message sample\n'
+                  '                             contains REJECT or FORBIDDEN).  [default: 5.0;\n'
+                  '                             0.0<=x<=86400.0]\n'
+                  '  --pool-limit N             Refuse the phone number or short code that would\n'
+                  '                             make a service hold more than N of them, with\n'
+                  '                             error 21714 (HTTP 412), as Twilio does at 400.\n'
+                  '                             [default: 400; 1<=x<=100000]\n'
+                  '  --sync / --no-sync         With --state: fsync each change before its\n'
+                  '                             answer, so that an answered change survives a\n'
+                  '                             crash of the machine. --no-sync writes it before\n'
+                  '                             the answer without fsync: it survives the\n'
+                  '                             emulator being killed (kill -9), not a power cut;\n'
+                  '                             faster on slow disks.  [default: sync]\n'
+                  '  --read-timeout SECONDS     Close a connection that sends nothing for SECONDS\n'
+                  '                             (a stalled or idle client), so that stalled\n'
+                  '                             clients cannot use up the server.  [default:\n'
+                  '                             30.0; 0.01<=x<=3600.0]\n'
+                  '  -q, --quiet                Do not log each request on stderr.\n'
+                  '  --unhealthy                Seed a new account with services that trip each\n'
+                  "                             check of 'msgsvc doctor' (named after what is\n"
+                  '                             wrong), one that passes them all (Healthy), and\n'
+                  '                             recent Monitor alerts.\n'
+                  "  --json                     Print the API's JSON (for scripts).\n"
+                  '  -h, --help                 Show this message and exit.\n',
               102: 'Usage: msgsvc emulator [OPTIONS]\n'
                    '\n'
                    "  Serve Twilio's Messaging API locally, so msgsvc and scripts can be tried without an "
@@ -4032,13 +4723,15 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                    '(create,\n'
                    "  fetch, list, delete), and the 2010 API's IncomingPhoneNumbers list with its "
                    'PhoneNumber filter,\n'
-                   "  with Twilio's paths, fields, paging and error bodies. A new account holds N phone "
-                   'numbers, 3\n'
-                   '  short codes, 3 channel senders and one API key. A service holds at most 400 phone '
-                   'numbers and\n'
-                   "  short codes (--pool-limit); paths of Twilio's API that it does not serve answer HTTP "
-                   '501 (error\n'
-                   '  20501), never 404. Runs in the foreground until Ctrl-C or SIGTERM.\n'
+                   '  Monitor alerts (list, fetch) and Messaging v2 Channels Senders (list by Channel, '
+                   'fetch, with\n'
+                   "  their status), with Twilio's paths, fields, paging and error bodies. A new account "
+                   'holds N phone\n'
+                   '  numbers, 3 short codes, 3 channel senders and one API key. A service holds at most 400 '
+                   'phone\n'
+                   "  numbers and short codes (--pool-limit); paths of Twilio's API that it does not serve "
+                   'answer HTTP\n'
+                   '  501 (error 20501), never 404. Runs in the foreground until Ctrl-C or SIGTERM.\n'
                    '\n'
                    '  Prints on stdout, one per line, shell variable assignments: MSGSVC_BASE_URL, '
                    'TWILIO_ACCOUNT_SID,\n'
@@ -4056,9 +4749,38 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                    'marker\n'
                    '  REJECT. Deleting the campaign clears the registration.\n'
                    '\n'
+                   '  Toll-free: the account also holds three toll-free numbers (+18005550100, '
+                   '+18885550101,\n'
+                   '  +18445550102, listed by IncomingPhoneNumbers/TollFree.json). A verification filed for '
+                   'one is\n'
+                   '  PENDING_REVIEW, IN_REVIEW from half of --tollfree-review, then TWILIO_APPROVED; or\n'
+                   '  TWILIO_REJECTED when its business name or production message sample contains a marker: '
+                   'REJECT\n'
+                   '  (error 30511, editable for seven days: an update with an EditReason resubmits it) or '
+                   'FORBIDDEN\n'
+                   '  (error 30464, edit_allowed false: delete it and file again).\n'
+                   '\n'
+                   "  --unhealthy adds services named after what is wrong with them, which 'msgsvc doctor' "
+                   'finds\n'
+                   '  (README, "Will it deliver?"), one named Healthy that passes, and recent alerts.\n'
+                   '\n'
+                   '  Durability, with --state FILE: a change is appended to FILE.journal and fsynced before '
+                   'it is\n'
+                   '  answered (written without fsync with --no-sync), so every answered change is there '
+                   'after kill -9\n'
+                   '  or a crash, and is read back on the next start. The state file is written only once '
+                   'the port is\n'
+                   '  listened on (a failed start leaves it as it was), temporary files a crash left are '
+                   'removed at\n'
+                   '  start, and on exit the journal is folded into FILE and removed. A change that cannot '
+                   'be saved (a\n'
+                   '  full disk) is answered 500 (error 20500).\n'
+                   '\n'
                    '  Exit status: 0 when stopped by Ctrl-C or SIGTERM; 1 when the address cannot be '
                    'listened on (the\n'
-                   '  port is in use, say); 2 for a bad option or an unusable state file.\n'
+                   '  port is in use, say), or when the state cannot be saved on exit (what is kept is '
+                   'said); 2 for a\n'
+                   '  bad option or an unusable state file.\n'
                    '\n'
                    '  Example:\n'
                    '\n'
@@ -4067,44 +4789,72 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                    "      msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries\n"
                    '      msgsvc emulator --pool-limit 5                    # a service is full at 5 '
                    'numbers\n'
+                   '      msgsvc emulator --unhealthy                       # then: msgsvc doctor\n'
                    '\n'
                    'Options:\n'
-                   '  --host ADDRESS        Listen on this address. Anything but loopback exposes the '
-                   'emulator to the\n'
-                   '                        network.  [default: 127.0.0.1]\n'
-                   '  --port PORT           Listen on this TCP port; 0 picks a free one (printed).  '
-                   '[default: 4010;\n'
-                   '                        0<=x<=65535]\n'
-                   "  --state FILE          Keep the account's state in this JSON file: reloaded on start "
-                   '(with its\n'
-                   '                        credentials), rewritten atomically within 0.1 s of a change and '
-                   'on exit.\n'
-                   '                        Default: in memory only.\n'
-                   '  --numbers N           Seed a new account with N phone numbers, +15550000001 upwards; '
-                   'every 5th\n'
-                   '                        has no SMS/MMS capability.  [default: 20; 0<=x<=100000]\n'
-                   '  --account-sid AC...   The Account SID to accept [default: generated].\n'
-                   '  --auth-token TOKEN    The auth token to accept [default: generated]. A local test '
-                   'value, never a\n'
-                   '                        real token.\n'
-                   '  --fail-rate P         Answer this share of requests (0 to 1) with 429 or 503 and '
-                   'Retry-After: 1,\n'
-                   '                        changing nothing.  [default: 0.0; 0.0<=x<=1.0]\n'
-                   '  --latency MS          Delay every answer by MS milliseconds.  [default: 0; '
+                   '  --host ADDRESS             Listen on this address. Anything but loopback exposes the '
+                   'emulator to\n'
+                   '                             the network.  [default: 127.0.0.1]\n'
+                   '  --port PORT                Listen on this TCP port; 0 picks a free one (printed).  '
+                   '[default:\n'
+                   '                             4010; 0<=x<=65535]\n'
+                   "  --state FILE               Keep the account's state in this JSON file (mode 0600), "
+                   'reloaded on\n'
+                   '                             start with its credentials; each change is on disk before '
+                   'its answer\n'
+                   '                             (see --sync). Default: in memory only.\n'
+                   '  --numbers N                Seed a new account with N phone numbers, +15550000001 '
+                   'upwards; every\n'
+                   '                             5th has no SMS/MMS capability.  [default: 20; '
+                   '0<=x<=100000]\n'
+                   '  --account-sid AC...        The Account SID to accept [default: generated].\n'
+                   '  --auth-token TOKEN         The auth token to accept [default: generated]. A local test '
+                   'value,\n'
+                   '                             never a real token.\n'
+                   '  --fail-rate P              Answer this share of requests (0 to 1) with 429 or 503 and '
+                   'Retry-\n'
+                   '                             After: 1, changing nothing.  [default: 0.0; 0.0<=x<=1.0]\n'
+                   '  --latency MS               Delay every answer by MS milliseconds.  [default: 0; '
                    '0<=x<=600000]\n'
-                   '  --a2p-review SECONDS  Seconds a new or updated US A2P 10DLC campaign stays in review '
-                   'before it\n'
-                   '                        is VERIFIED (or FAILED, when its description or message flow '
-                   'contains\n'
-                   '                        REJECT).  [default: 5.0; 0.0<=x<=86400.0]\n'
-                   '  --pool-limit N        Refuse the phone number or short code that would make a service '
-                   'hold more\n'
-                   '                        than N of them, with error 21714 (HTTP 412), as Twilio does at '
-                   '400.\n'
-                   '                        [default: 400; 1<=x<=100000]\n'
-                   '  -q, --quiet           Do not log each request on stderr.\n'
-                   "  --json                Print the API's JSON (for scripts).\n"
-                   '  -h, --help            Show this message and exit.\n'},
+                   '  --a2p-review SECONDS       Seconds a new or updated US A2P 10DLC campaign stays in '
+                   'review before\n'
+                   '                             it is VERIFIED (or FAILED, when its description or message '
+                   'flow\n'
+                   '                             contains REJECT).  [default: 5.0; 0.0<=x<=86400.0]\n'
+                   '  --tollfree-review SECONDS  Seconds a new or resubmitted toll-free verification stays '
+                   'in review\n'
+                   '                             before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its '
+                   'business\n'
+                   '                             name or production message sample contains REJECT or '
+                   'FORBIDDEN).\n'
+                   '                             [default: 5.0; 0.0<=x<=86400.0]\n'
+                   '  --pool-limit N             Refuse the phone number or short code that would make a '
+                   'service hold\n'
+                   '                             more than N of them, with error 21714 (HTTP 412), as Twilio '
+                   'does at\n'
+                   '                             400.  [default: 400; 1<=x<=100000]\n'
+                   '  --sync / --no-sync         With --state: fsync each change before its answer, so that '
+                   'an\n'
+                   '                             answered change survives a crash of the machine. --no-sync '
+                   'writes it\n'
+                   '                             before the answer without fsync: it survives the emulator '
+                   'being\n'
+                   '                             killed (kill -9), not a power cut; faster on slow disks.  '
+                   '[default:\n'
+                   '                             sync]\n'
+                   '  --read-timeout SECONDS     Close a connection that sends nothing for SECONDS (a '
+                   'stalled or idle\n'
+                   '                             client), so that stalled clients cannot use up the server.  '
+                   '[default:\n'
+                   '                             30.0; 0.01<=x<=3600.0]\n'
+                   '  -q, --quiet                Do not log each request on stderr.\n'
+                   '  --unhealthy                Seed a new account with services that trip each check of '
+                   "'msgsvc\n"
+                   "                             doctor' (named after what is wrong), one that passes them "
+                   'all\n'
+                   '                             (Healthy), and recent Monitor alerts.\n'
+                   "  --json                     Print the API's JSON (for scripts).\n"
+                   '  -h, --help                 Show this message and exit.\n'},
  'completion': {80: 'Usage: msgsvc completion [OPTIONS] SHELL\n'
                     '\n'
                     '  Print the tab-completion script for bash, zsh, fish or PowerShell. msgsvc\n'
@@ -4144,4 +4894,493 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                      '  SHELL  bash, zsh, fish or powershell.  [required]\n'
                      '\n'
                      'Options:\n'
-                     '  -h, --help  Show this message and exit.\n'}}
+                     '  -h, --help  Show this message and exit.\n'},
+ 'doctor': {80: 'Usage: msgsvc doctor [OPTIONS] [SERVICE]...\n'
+                '\n'
+                '  Check that services will deliver: every known reason they will not, read-\n'
+                '  only.\n'
+                '\n'
+                '  One finding per line on stdout, tab-separated: severity (error: messages\n'
+                '  will fail; warning: degraded or at risk; info), service SID, check id,\n'
+                '  evidence (field=value), fix (the msgsvc command, - when there is none) and\n'
+                '  the Twilio page that states the rule. The checks and their ids are in the\n'
+                '  README ("Will it deliver?"). --json prints an array of {severity, service,\n'
+                '  service_name, check, title, evidence, fix, source}. Nothing is written to\n'
+                '  the account.\n'
+                '\n'
+                '  Exit status 0 when no finding is as bad as --fail-on (error by default), 9\n'
+                '  when one is, other codes for errors.\n'
+                '\n'
+                '  Example:\n'
+                '\n'
+                '      msgsvc doctor\n'
+                '      msgsvc doctor Alerts --since 24h\n'
+                "      msgsvc doctor --fail-on warning --json | jq -r '.[] | .check'\n"
+                '\n'
+                'Arguments:\n'
+                '  [SERVICE]...  MG... service SIDs or exact friendly names [default: every\n'
+                '                service].\n'
+                '\n'
+                'Options:\n'
+                "  --since DURATION     Also count the services' Monitor alerts (30034, 30032,\n"
+                '                       30007, 21610, 11200) of this look back: 24h, 7d, 90m;\n'
+                '                       at most 30d.\n'
+                '  --fail-on SEVERITY   Exit 9 when a finding is this bad or worse: error,\n'
+                '                       warning or info.  [default: error]\n'
+                '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8;\n'
+                '                       1<=x<=32]\n'
+                "  --json               Print the API's JSON (for scripts).\n"
+                "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                '  -h, --help           Show this message and exit.\n',
+            102: 'Usage: msgsvc doctor [OPTIONS] [SERVICE]...\n'
+                 '\n'
+                 '  Check that services will deliver: every known reason they will not, read-only.\n'
+                 '\n'
+                 '  One finding per line on stdout, tab-separated: severity (error: messages will fail; '
+                 'warning:\n'
+                 '  degraded or at risk; info), service SID, check id, evidence (field=value), fix (the '
+                 'msgsvc\n'
+                 '  command, - when there is none) and the Twilio page that states the rule. The checks and '
+                 'their\n'
+                 '  ids are in the README ("Will it deliver?"). --json prints an array of {severity, '
+                 'service,\n'
+                 '  service_name, check, title, evidence, fix, source}. Nothing is written to the account.\n'
+                 '\n'
+                 '  Exit status 0 when no finding is as bad as --fail-on (error by default), 9 when one is, '
+                 'other\n'
+                 '  codes for errors.\n'
+                 '\n'
+                 '  Example:\n'
+                 '\n'
+                 '      msgsvc doctor\n'
+                 '      msgsvc doctor Alerts --since 24h\n'
+                 "      msgsvc doctor --fail-on warning --json | jq -r '.[] | .check'\n"
+                 '\n'
+                 'Arguments:\n'
+                 '  [SERVICE]...  MG... service SIDs or exact friendly names [default: every service].\n'
+                 '\n'
+                 'Options:\n'
+                 "  --since DURATION     Also count the services' Monitor alerts (30034, 30032, 30007, "
+                 '21610, 11200)\n'
+                 '                       of this look back: 24h, 7d, 90m; at most 30d.\n'
+                 '  --fail-on SEVERITY   Exit 9 when a finding is this bad or worse: error, warning or '
+                 'info.\n'
+                 '                       [default: error]\n'
+                 '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8; 1<=x<=32]\n'
+                 "  --json               Print the API's JSON (for scripts).\n"
+                 "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                 '  -h, --help           Show this message and exit.\n'},
+ 'send': {80: 'Usage: msgsvc send [OPTIONS] SERVICE\n'
+              '\n'
+              '  Send one message through a service (MessagingServiceSid: Twilio picks the\n'
+              '  sender); print it.\n'
+              '\n'
+              "  It is billed (Twilio's test credentials do not take a service): on a\n"
+              '  terminal it says what it will send from which account and asks; in a script\n'
+              "  it needs --yes. Before sending it runs the checks of 'msgsvc doctor' that\n"
+              '  decide this destination (for a US number: a verified A2P 10DLC campaign for\n'
+              "  the service's long codes, approved toll-free verifications for its toll-free\n"
+              '  numbers) and stops with the finding (exit 1) unless --force. Give --body,\n'
+              '  --body-file, --media-url or --content-sid. --dry-run prints the request\n'
+              '  (after the checks) and sends nothing.\n'
+              '\n'
+              '  --wait follows it until it is delivered, undelivered, failed, read or\n'
+              '  canceled: one line per status change on stderr; for an error its code, its\n'
+              '  known cause and the command that addresses it. Exit status with --wait: 0\n'
+              '  delivered (or still sent when --timeout runs out: no delivery receipt came),\n'
+              '  1 failed or undelivered, 5 timed out.\n'
+              '\n'
+              '  Example:\n'
+              '\n'
+              '      msgsvc send Alerts --to +14155550100 --body "Test from msgsvc" --wait\n'
+              '      msgsvc send MG0123456789abcdef0123456789abcdef --to +14155550100 --body-file note.txt '
+              '--yes\n'
+              '      msgsvc send Alerts --to +14155550100 --body "Reminder" --schedule 2026-12-08T09:00:00Z\n'
+              '\n'
+              'Arguments:\n'
+              '  SERVICE  An MG... service SID, or the exact friendly name of one service.\n'
+              '           [required]\n'
+              '\n'
+              'Options:\n'
+              '  --to E.164                 The recipient, in E.164 (+14155550100).\n'
+              '                             [required]\n'
+              '  --body TEXT                The text of the message, up to 1600 characters.\n'
+              "  --body-file FILE           Read the body from FILE (UTF-8; '-' is standard\n"
+              '                             input).\n'
+              '  --media-url URL            A public URL of media to send (MMS); up to 10 of\n'
+              '                             them. Give it once per item.\n'
+              '  --content-sid HX...        A Content Template (HX...) to send instead of a\n'
+              '                             body.\n'
+              '  --content-variables JSON   The template\'s variables, a JSON object: \'{"1":\n'
+              '                             "Ada"}\'.\n'
+              "  --validity-period SECONDS  Seconds the message may wait in Twilio's queue (1\n"
+              '                             to 36000).\n'
+              "  --shorten-urls             Shorten the links of the body (Twilio's link\n"
+              "                             shortening on the service's domain).\n"
+              '  --schedule AT              Schedule the message for AT, an ISO 8601 time\n'
+              '                             (2026-12-08T09:00:00Z; UTC without an offset), 15\n'
+              "                             minutes to 35 days ahead; 'msgsvc messages cancel\n"
+              "                             SID' cancels it.\n"
+              '  --wait                     Follow the message until it settles: each status,\n'
+              '                             the sender, segments, price, and why it failed.\n'
+              '  --timeout DURATION         How long --wait waits: 90s, 10m, 1h (at most\n'
+              '                             24h).  [default: 10m]\n'
+              '  --force                    Send even when a pre-send check finds that the\n'
+              '                             destination will refuse it.\n'
+              '  -y, --yes                  Do not ask for confirmation (required when not in\n'
+              '                             a terminal).\n'
+              '  --dry-run                  Print the requests that would change something,\n'
+              '                             send none (look-ups still run).\n'
+              '  --fields A,B,...           Show only these fields, in this order: the\n'
+              '                             columns of the table and TSV, the keys of each\n'
+              '                             JSON object.\n'
+              '  --jq EXPR                  Filter the JSON output through a jq expression;\n'
+              "                             print the results as 'jq -r' does (implies\n"
+              '                             --json).\n'
+              "  --json                     Print the API's JSON (for scripts).\n"
+              '  -q, --quiet                No notes on stderr, only the data and errors.\n'
+              "  -p, --profile NAME         Use this profile's credentials and settings.\n"
+              '  -h, --help                 Show this message and exit.\n',
+          102: 'Usage: msgsvc send [OPTIONS] SERVICE\n'
+               '\n'
+               '  Send one message through a service (MessagingServiceSid: Twilio picks the sender); print '
+               'it.\n'
+               '\n'
+               "  It is billed (Twilio's test credentials do not take a service): on a terminal it says what "
+               'it\n'
+               '  will send from which account and asks; in a script it needs --yes. Before sending it runs '
+               'the\n'
+               "  checks of 'msgsvc doctor' that decide this destination (for a US number: a verified A2P "
+               '10DLC\n'
+               "  campaign for the service's long codes, approved toll-free verifications for its toll-free\n"
+               '  numbers) and stops with the finding (exit 1) unless --force. Give --body, --body-file, '
+               '--media-\n'
+               '  url or --content-sid. --dry-run prints the request (after the checks) and sends nothing.\n'
+               '\n'
+               '  --wait follows it until it is delivered, undelivered, failed, read or canceled: one line '
+               'per\n'
+               '  status change on stderr; for an error its code, its known cause and the command that '
+               'addresses\n'
+               '  it. Exit status with --wait: 0 delivered (or still sent when --timeout runs out: no '
+               'delivery\n'
+               '  receipt came), 1 failed or undelivered, 5 timed out.\n'
+               '\n'
+               '  Example:\n'
+               '\n'
+               '      msgsvc send Alerts --to +14155550100 --body "Test from msgsvc" --wait\n'
+               '      msgsvc send MG0123456789abcdef0123456789abcdef --to +14155550100 --body-file note.txt '
+               '--yes\n'
+               '      msgsvc send Alerts --to +14155550100 --body "Reminder" --schedule '
+               '2026-12-08T09:00:00Z\n'
+               '\n'
+               'Arguments:\n'
+               '  SERVICE  An MG... service SID, or the exact friendly name of one service.  [required]\n'
+               '\n'
+               'Options:\n'
+               '  --to E.164                 The recipient, in E.164 (+14155550100).  [required]\n'
+               '  --body TEXT                The text of the message, up to 1600 characters.\n'
+               "  --body-file FILE           Read the body from FILE (UTF-8; '-' is standard input).\n"
+               '  --media-url URL            A public URL of media to send (MMS); up to 10 of them. Give it '
+               'once\n'
+               '                             per item.\n'
+               '  --content-sid HX...        A Content Template (HX...) to send instead of a body.\n'
+               '  --content-variables JSON   The template\'s variables, a JSON object: \'{"1": "Ada"}\'.\n'
+               "  --validity-period SECONDS  Seconds the message may wait in Twilio's queue (1 to 36000).\n"
+               "  --shorten-urls             Shorten the links of the body (Twilio's link shortening on the\n"
+               "                             service's domain).\n"
+               '  --schedule AT              Schedule the message for AT, an ISO 8601 time '
+               '(2026-12-08T09:00:00Z;\n'
+               "                             UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc "
+               'messages\n'
+               "                             cancel SID' cancels it.\n"
+               '  --wait                     Follow the message until it settles: each status, the sender,\n'
+               '                             segments, price, and why it failed.\n'
+               '  --timeout DURATION         How long --wait waits: 90s, 10m, 1h (at most 24h).  [default: '
+               '10m]\n'
+               '  --force                    Send even when a pre-send check finds that the destination '
+               'will\n'
+               '                             refuse it.\n'
+               '  -y, --yes                  Do not ask for confirmation (required when not in a terminal).\n'
+               '  --dry-run                  Print the requests that would change something, send none '
+               '(look-ups\n'
+               '                             still run).\n'
+               '  --fields A,B,...           Show only these fields, in this order: the columns of the table '
+               'and\n'
+               '                             TSV, the keys of each JSON object.\n'
+               '  --jq EXPR                  Filter the JSON output through a jq expression; print the '
+               'results as\n'
+               "                             'jq -r' does (implies --json).\n"
+               "  --json                     Print the API's JSON (for scripts).\n"
+               '  -q, --quiet                No notes on stderr, only the data and errors.\n'
+               "  -p, --profile NAME         Use this profile's credentials and settings.\n"
+               '  -h, --help                 Show this message and exit.\n'},
+ 'messages': {80: 'Usage: msgsvc messages [OPTIONS] COMMAND [ARGS]...\n'
+                  '\n'
+                  '  Messages: see one, follow it until it settles, cancel a scheduled one; a\n'
+                  "  service's failures.\n"
+                  '\n'
+                  '  Example:\n'
+                  '\n'
+                  '      msgsvc messages get SM0123456789abcdef0123456789abcdef --wait\n'
+                  '      msgsvc messages failures Alerts --since 24h\n'
+                  '\n'
+                  'Options:\n'
+                  '  -h, --help  Show this message and exit.\n'
+                  '\n'
+                  'Commands:\n'
+                  '  get       Show a message: status, the sender Twilio picked (from),...\n'
+                  '  cancel    Cancel a scheduled message (one sent with --schedule that is...\n'
+                  "  failures  The services' failed and undelivered messages, grouped by...\n",
+              102: 'Usage: msgsvc messages [OPTIONS] COMMAND [ARGS]...\n'
+                   '\n'
+                   "  Messages: see one, follow it until it settles, cancel a scheduled one; a service's "
+                   'failures.\n'
+                   '\n'
+                   '  Example:\n'
+                   '\n'
+                   '      msgsvc messages get SM0123456789abcdef0123456789abcdef --wait\n'
+                   '      msgsvc messages failures Alerts --since 24h\n'
+                   '\n'
+                   'Options:\n'
+                   '  -h, --help  Show this message and exit.\n'
+                   '\n'
+                   'Commands:\n'
+                   '  get       Show a message: status, the sender Twilio picked (from), segments, price, '
+                   'error...\n'
+                   '  cancel    Cancel a scheduled message (one sent with --schedule that is not due yet); '
+                   'print it.\n'
+                   "  failures  The services' failed and undelivered messages, grouped by error code, "
+                   'country and...\n'},
+ 'messages get': {80: 'Usage: msgsvc messages get [OPTIONS] SID\n'
+                      '\n'
+                      '  Show a message: status, the sender Twilio picked (from), segments, price,\n'
+                      '  error code.\n'
+                      '\n'
+                      "  For a failed message, its error's known cause and the command that addresses\n"
+                      "  it (exit 1). --wait follows it until it settles, as 'msgsvc send --wait'\n"
+                      '  does: exit 0 delivered (or still sent when --timeout runs out: no delivery\n'
+                      '  receipt came), 1 failed or undelivered, 5 timed out.\n'
+                      '\n'
+                      '  Example:\n'
+                      '\n'
+                      '      msgsvc messages get SM0123456789abcdef0123456789abcdef\n'
+                      '      msgsvc messages get SM0123456789abcdef0123456789abcdef --wait --timeout 5m\n'
+                      '\n'
+                      'Arguments:\n'
+                      '  SID  An SM... message SID.  [required]\n'
+                      '\n'
+                      'Options:\n'
+                      '  --wait              Follow the message until it settles: each status, the\n'
+                      '                      sender, segments, price, and why it failed.\n'
+                      '  --timeout DURATION  How long --wait waits: 90s, 10m, 1h (at most 24h).\n'
+                      '                      [default: 10m]\n'
+                      '  --fields A,B,...    Show only these fields, in this order: the columns of\n'
+                      '                      the table and TSV, the keys of each JSON object.\n'
+                      '  --jq EXPR           Filter the JSON output through a jq expression; print\n'
+                      "                      the results as 'jq -r' does (implies --json).\n"
+                      "  --json              Print the API's JSON (for scripts).\n"
+                      '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                      "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                      '  -h, --help          Show this message and exit.\n',
+                  102: 'Usage: msgsvc messages get [OPTIONS] SID\n'
+                       '\n'
+                       '  Show a message: status, the sender Twilio picked (from), segments, price, error '
+                       'code.\n'
+                       '\n'
+                       "  For a failed message, its error's known cause and the command that addresses it "
+                       '(exit 1). --wait\n'
+                       "  follows it until it settles, as 'msgsvc send --wait' does: exit 0 delivered (or "
+                       'still sent when\n'
+                       '  --timeout runs out: no delivery receipt came), 1 failed or undelivered, 5 timed '
+                       'out.\n'
+                       '\n'
+                       '  Example:\n'
+                       '\n'
+                       '      msgsvc messages get SM0123456789abcdef0123456789abcdef\n'
+                       '      msgsvc messages get SM0123456789abcdef0123456789abcdef --wait --timeout 5m\n'
+                       '\n'
+                       'Arguments:\n'
+                       '  SID  An SM... message SID.  [required]\n'
+                       '\n'
+                       'Options:\n'
+                       '  --wait              Follow the message until it settles: each status, the sender, '
+                       'segments,\n'
+                       '                      price, and why it failed.\n'
+                       '  --timeout DURATION  How long --wait waits: 90s, 10m, 1h (at most 24h).  [default: '
+                       '10m]\n'
+                       '  --fields A,B,...    Show only these fields, in this order: the columns of the '
+                       'table and TSV, the\n'
+                       '                      keys of each JSON object.\n'
+                       '  --jq EXPR           Filter the JSON output through a jq expression; print the '
+                       "results as 'jq -r'\n"
+                       '                      does (implies --json).\n'
+                       "  --json              Print the API's JSON (for scripts).\n"
+                       '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                       "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                       '  -h, --help          Show this message and exit.\n'},
+ 'messages cancel': {80: 'Usage: msgsvc messages cancel [OPTIONS] SID\n'
+                         '\n'
+                         '  Cancel a scheduled message (one sent with --schedule that is not due yet);\n'
+                         '  print it.\n'
+                         '\n'
+                         '  Only a scheduled message can be canceled: Twilio refuses the rest (exit 1).\n'
+                         '\n'
+                         '  Example:\n'
+                         '\n'
+                         '      msgsvc messages cancel SM0123456789abcdef0123456789abcdef\n'
+                         '\n'
+                         'Arguments:\n'
+                         '  SID  An SM... message SID.  [required]\n'
+                         '\n'
+                         'Options:\n'
+                         "  --json              Print the API's JSON (for scripts).\n"
+                         '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                         "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                         '  -h, --help          Show this message and exit.\n',
+                     102: 'Usage: msgsvc messages cancel [OPTIONS] SID\n'
+                          '\n'
+                          '  Cancel a scheduled message (one sent with --schedule that is not due yet); '
+                          'print it.\n'
+                          '\n'
+                          '  Only a scheduled message can be canceled: Twilio refuses the rest (exit 1).\n'
+                          '\n'
+                          '  Example:\n'
+                          '\n'
+                          '      msgsvc messages cancel SM0123456789abcdef0123456789abcdef\n'
+                          '\n'
+                          'Arguments:\n'
+                          '  SID  An SM... message SID.  [required]\n'
+                          '\n'
+                          'Options:\n'
+                          "  --json              Print the API's JSON (for scripts).\n"
+                          '  -q, --quiet         No notes on stderr, only the data and errors.\n'
+                          "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                          '  -h, --help          Show this message and exit.\n'},
+ 'messages failures': {80: 'Usage: msgsvc messages failures [OPTIONS] SERVICE...\n'
+                           '\n'
+                           "  The services' failed and undelivered messages, grouped by error code,\n"
+                           '  country and sender.\n'
+                           '\n'
+                           '  One line per group: the service, the error code, the destination country,\n'
+                           '  the sender (from), how many, and three sample SIDs (what Twilio support asks\n'
+                           "  for); most first. It also warns of outbound messages from the services'\n"
+                           '  numbers sent without the service (From instead of MessagingServiceSid:\n'
+                           '  unregistered traffic). --json gives both lists.\n'
+                           '\n'
+                           '  No API filters messages by service. msgsvc reads the first page of the\n'
+                           "  account's messages since then (one request); when it holds the whole window,\n"
+                           "  that is all. If not, it estimates from that page's rate how many pages the\n"
+                           '  whole window takes, and reads whichever costs fewer requests: the account-\n'
+                           '  wide listing by DateSent, or one listing per sender filtered by From\n'
+                           '  (concurrently, --concurrency at once, a progress bar on a terminal). At most\n'
+                           '  500 pages (500,000 messages) in all.\n'
+                           '\n'
+                           '  Example:\n'
+                           '\n'
+                           '      msgsvc messages failures Alerts --since 24h\n'
+                           "      msgsvc messages failures Alerts OTP --since 1h --json | jq '.failures[] | "
+                           "select(.error_code == 30034)'\n"
+                           '\n'
+                           'Arguments:\n'
+                           '  SERVICE...  MG... service SIDs or exact friendly names.  [required]\n'
+                           '\n'
+                           'Options:\n'
+                           '  --since DURATION     How far back: 30m, 24h, 168h (at most 400 days).\n'
+                           '                       [default: 24h]\n'
+                           '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8;\n'
+                           '                       1<=x<=32]\n'
+                           "  --json               Print the API's JSON (for scripts).\n"
+                           '  -q, --quiet          No notes on stderr, only the data and errors.\n'
+                           "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                           '  -h, --help           Show this message and exit.\n',
+                       102: 'Usage: msgsvc messages failures [OPTIONS] SERVICE...\n'
+                            '\n'
+                            "  The services' failed and undelivered messages, grouped by error code, country "
+                            'and sender.\n'
+                            '\n'
+                            '  One line per group: the service, the error code, the destination country, the '
+                            'sender (from), how\n'
+                            '  many, and three sample SIDs (what Twilio support asks for); most first. It '
+                            'also warns of\n'
+                            "  outbound messages from the services' numbers sent without the service (From "
+                            'instead of\n'
+                            '  MessagingServiceSid: unregistered traffic). --json gives both lists.\n'
+                            '\n'
+                            '  No API filters messages by service. msgsvc reads the first page of the '
+                            "account's messages since\n"
+                            '  then (one request); when it holds the whole window, that is all. If not, it '
+                            'estimates from that\n'
+                            "  page's rate how many pages the whole window takes, and reads whichever costs "
+                            'fewer requests: the\n'
+                            '  account-wide listing by DateSent, or one listing per sender filtered by From '
+                            '(concurrently,\n'
+                            '  --concurrency at once, a progress bar on a terminal). At most 500 pages '
+                            '(500,000 messages) in\n'
+                            '  all.\n'
+                            '\n'
+                            '  Example:\n'
+                            '\n'
+                            '      msgsvc messages failures Alerts --since 24h\n'
+                            "      msgsvc messages failures Alerts OTP --since 1h --json | jq '.failures[] | "
+                            "select(.error_code == 30034)'\n"
+                            '\n'
+                            'Arguments:\n'
+                            '  SERVICE...  MG... service SIDs or exact friendly names.  [required]\n'
+                            '\n'
+                            'Options:\n'
+                            '  --since DURATION     How far back: 30m, 24h, 168h (at most 400 days).  '
+                            '[default: 24h]\n'
+                            '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8; '
+                            '1<=x<=32]\n'
+                            "  --json               Print the API's JSON (for scripts).\n"
+                            '  -q, --quiet          No notes on stderr, only the data and errors.\n'
+                            "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                            '  -h, --help           Show this message and exit.\n'},
+ 'whoami': {80: 'Usage: msgsvc whoami [OPTIONS]\n'
+                '\n'
+                '  Say which account a command would touch: the Account SID, where the\n'
+                "  credentials come from (a --profile flag, $MSGSVC_PROFILE, Twilio's\n"
+                '  environment variables, or the active profile), the base URL and the region;\n'
+                '  then check the credentials with one read (GET /v1/Services?PageSize=1).\n'
+                "  Twilio's TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or an API key) win over\n"
+                '  the active profile, and every command that changes the account says so once\n'
+                '  on standard error. Exit 4 when Twilio refuses the credentials.\n'
+                '\n'
+                "  Columns (the TSV's order, no header): setting, value. --json is one object.\n"
+                '\n'
+                '  Example:\n'
+                '\n'
+                '      msgsvc whoami\n'
+                '      msgsvc --profile staging whoami --json\n'
+                '\n'
+                'Options:\n'
+                '  --no-check          Do not send the one read that checks the credentials.\n'
+                "  --json              Print the API's JSON (for scripts).\n"
+                "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                '  -h, --help          Show this message and exit.\n',
+            102: 'Usage: msgsvc whoami [OPTIONS]\n'
+                 '\n'
+                 '  Say which account a command would touch: the Account SID, where the credentials come '
+                 'from (a\n'
+                 "  --profile flag, $MSGSVC_PROFILE, Twilio's environment variables, or the active profile), "
+                 'the\n'
+                 '  base URL and the region; then check the credentials with one read (GET '
+                 '/v1/Services?PageSize=1).\n'
+                 "  Twilio's TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or an API key) win over the active "
+                 'profile,\n'
+                 '  and every command that changes the account says so once on standard error. Exit 4 when '
+                 'Twilio\n'
+                 '  refuses the credentials.\n'
+                 '\n'
+                 "  Columns (the TSV's order, no header): setting, value. --json is one object.\n"
+                 '\n'
+                 '  Example:\n'
+                 '\n'
+                 '      msgsvc whoami\n'
+                 '      msgsvc --profile staging whoami --json\n'
+                 '\n'
+                 'Options:\n'
+                 '  --no-check          Do not send the one read that checks the credentials.\n'
+                 "  --json              Print the API's JSON (for scripts).\n"
+                 "  -p, --profile NAME  Use this profile's credentials and settings.\n"
+                 '  -h, --help          Show this message and exit.\n'}}
