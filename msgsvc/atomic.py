@@ -20,7 +20,9 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import IO, Any
+TYPE_CHECKING = False  # a Tab press reads the config through this module: typing costs 2 ms
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 # On Windows a file that another process has open cannot be replaced for a moment (a reader,
 # an indexer, a virus scanner): os.replace fails with PermissionError, so it is tried again.

@@ -208,6 +208,7 @@ TREE = FAST | {"msgsvc.cli.tree", "shlex"}
 # What reading the config and the completion cache costs: the config is TOML (tomllib, which
 # imports typing, datetime and string), and the settings' ranges and errors it checks with.
 CACHE = TREE | {"msgsvc.cli.complete", "msgsvc.local", "msgsvc.local.cache", "msgsvc.local.config", "msgsvc.api",
+                "msgsvc.atomic", "msgsvc.local.paths",
                 "msgsvc.api.settings", "msgsvc.errors", "tomllib", "tomllib._parser", "tomllib._re", "tomllib._types",
                 "typing", "typing.io", "typing.re", "_typing", "collections.abc", "datetime", "_datetime", "math",
                 "string", "_string"}
