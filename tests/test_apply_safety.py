@@ -114,3 +114,113 @@ def test_a_service_registered_while_apply_waits_is_not_deleted(msgsvc, emu, prox
     assert result.out == (f"delete\tLegacy\tLegacy\t{legacy}\tnot sent\t\tkept: it is registered for US A2P 10DLC "
                           "now; deleting it deletes its campaign (add --force)\n")
     assert proxy.sent("DELETE") == [] and names(emu) == ["Keep", "Legacy"]
+
+
+# --- identity before rules --------------------------------------------------------------------
+
+
+def two_ways(emu):
+    """Alerts holds +15550000001, its short code 55502 and a WhatsApp sender; OTP is empty."""
+    alerts, otp = create(emu, "Alerts"), create(emu, "OTP")
+    pn = attach(emu, alerts, "PhoneNumbers", PhoneNumberSid=emu.number("+15550000001")["sid"])
+    sc = attach(emu, alerts, "ShortCodes", ShortCodeSid=emu.sids("short_codes")[1])
+    xe = attach(emu, alerts, "ChannelSenders", Sid=emu.sids("channel_senders")[0])
+    return alerts, otp, pn, sc, xe
+
+
+@pytest.mark.parametrize("noun", ["numbers", "short-codes", "channel-senders"])
+def test_one_sender_spelled_two_ways_in_two_services_is_an_error(msgsvc, emu, proxy, tmp_path, noun):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    value, sid = {"numbers": ("+15550000001", pn), "short-codes": ("55502", sc),
+                  "channel-senders": ("whatsapp:+15550000001", xe)}[noun]
+    what = {"numbers": "phone number", "short-codes": "short code", "channel-senders": "channel sender"}[noun]
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "Alerts"\nsenders.{noun} = ["{value}"]\n'
+                           f'[[services]]\nfriendly_name = "OTP"\nsenders.{noun} = ["{sid.upper()[:2] + sid[2:].upper()}"]\n')
+    for command in ("plan", "apply"):
+        result = msgsvc(command, path, *(["--yes"] if command == "apply" else []))
+        assert (result.code, result.out) == (2, "")
+        assert result.err == (f'msgsvc: {path}:6: {noun}: {sid} and {value} are one {what} ({sid}), listed in '
+                              f'"Alerts" (line 3) and in "OTP"; a sender belongs to one service\n'
+                              "hint: nothing was sent; fix the file and run again\n")
+    assert proxy.sent("POST") == [] and proxy.sent("DELETE") == []
+
+
+def test_one_sender_spelled_two_ways_in_one_service_is_an_error(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "OTP"\nsenders.numbers = ["+15550000001", "{pn}"]\n'
+                           '[[services]]\nfriendly_name = "Alerts"\n')
+    result = msgsvc("plan", path)
+    assert (result.code, result.err) == (2, f"msgsvc: {path}:3: numbers: {pn} and +15550000001 are one phone number "
+                                            f"({pn}), listed twice in this service\n"
+                                            "hint: nothing was sent; fix the file and run again\n")
+
+
+def test_a_mistyped_channel_sender_sid_does_not_cost_the_real_one(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    typo = "XE" + "0" * 32
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["{typo}"]\n')
+    result = msgsvc("apply", path, "--yes")
+    assert result.code == 1
+    detach_line, attach_line = result.out.splitlines()
+    assert attach_line.startswith(f"attach\tAlerts\t{typo}\t{typo}\tfailed\t")
+    assert detach_line == (f"detach\tAlerts\twhatsapp:+15550000001\t{xe}\tnot sent\t\tkept: the attach of {typo} "
+                           'to "Alerts" it makes room for was not done')
+    assert proxy.sent("DELETE") == []
+    senders = emu.call("GET", f"/v1/Services/{alerts}/ChannelSenders").json()["senders"]
+    assert [s["sid"] for s in senders] == [xe]
+
+
+def test_numbers_detach_takes_an_upper_case_sid(msgsvc, emu, proxy):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    result = msgsvc("numbers", "detach", alerts, "PN" + pn[2:].upper(), "--yes")
+    assert result.code == 0, result.err
+    assert result.out.split("\t")[:3] == ["PN" + pn[2:].upper(), pn, "detached"]
+    assert numbers_of(emu, alerts) == []
+
+
+# --- moves that end somewhere -----------------------------------------------------------------
+
+MOVE_FILE = ('[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = []\n'
+             '[[services]]\nfriendly_name = "OTP"\nsenders.numbers = ["+15550000001"]\n')
+
+
+def test_a_move_whose_attach_fails_puts_the_number_back(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
+    result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
+    assert result.code == 1
+    assert result.out == (f"move\tOTP\t+15550000001\t{pn}\tfailed\t21714\tattach to \"OTP\" failed (21714): fault proxy: "
+                          f'HTTP 412; put back in "Alerts"\n')
+    assert numbers_of(emu, alerts) == ["+15550000001"] and numbers_of(emu, otp) == []
+
+
+def test_a_move_that_cannot_be_put_back_says_where_the_number_is(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
+    proxy.add("POST", f"/v1/Services/{alerts}/PhoneNumbers", status=400, code=20001, after=False)
+    result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
+    assert result.code == 1
+    assert result.out == (f"move\tOTP\t+15550000001\t{pn}\thalf done\t21714\tdetached from \"Alerts\"; attach to "
+                          '"OTP" failed (21714); the phone number is in no service\n')
+    assert result.err.endswith("\n1 half done\n")
+    assert numbers_of(emu, alerts) == [] and numbers_of(emu, otp) == []
+
+
+def test_a_detach_processed_but_answered_502_is_checked_and_the_move_goes_on(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    proxy.add("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{pn}", status=502)  # after forwarding
+    result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
+    assert result.code == 0, result.err
+    assert result.out == f"move\tOTP\t+15550000001\t{pn}\tmoved\t\t\n"
+    assert len(proxy.sent("DELETE")) == 1 and numbers_of(emu, otp) == ["+15550000001"]
+
+
+def test_moving_out_of_an_a2p_registered_service_warns_of_re_registration(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    emu.register_campaign(alerts)
+    path = write(tmp_path, MOVE_FILE)
+    result = msgsvc("plan", path)
+    assert result.code == 0
+    assert result.err == (f"msgsvc: warning: {path}:6: moving +15550000001 out of \"Alerts\", which is registered for "
+                          "US A2P 10DLC, starts a carrier re-registration of the number (messages may fail until it "
+                          "completes), and its sticky-sender mappings are lost\n")
