@@ -224,3 +224,56 @@ def test_moving_out_of_an_a2p_registered_service_warns_of_re_registration(msgsvc
     assert result.err == (f"msgsvc: warning: {path}:6: moving +15550000001 out of \"Alerts\", which is registered for "
                           "US A2P 10DLC, starts a carrier re-registration of the number (messages may fail until it "
                           "completes), and its sticky-sender mappings are lost\n")
+
+
+# --- no duplicate creates ---------------------------------------------------------------------
+
+
+def test_a_create_answered_503_after_it_was_processed_is_adopted_not_resent(msgsvc, emu, proxy, tmp_path):
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Brand New"\nsenders.numbers = ["+15550000001"]\n')
+    proxy.add("POST", "/v1/Services", status=503)  # after forwarding: the emulator created it
+    result = msgsvc("apply", path, "--yes", "--json")
+    assert result.code == 0, result.err
+    created, attached = json.loads(result.out)
+    [sid] = [s["sid"] for s in emu.call("GET", "/v1/Services").json()["services"]]
+    assert (created["status"], created["sid"]) == ("created", sid)
+    assert created["message"] == "the answer was lost; checked: it was made"
+    assert attached["status"] == "attached" and numbers_of(emu, sid) == ["+15550000001"]
+    assert proxy.sent("POST", "/v1/Services") == ["/v1/Services"]  # sent once
+    assert msgsvc("plan", path, "--detailed-exitcode").code == 0
+
+
+def test_a_create_whose_check_cannot_decide_is_unknown_and_not_resent(msgsvc, emu, proxy, tmp_path):
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Brand New"\n')
+    proxy.add("POST", "/v1/Services", reset=True)
+    proxy.add("GET", "/v1/Services", status=500, after=False, skip=1)  # the plan reads; the check fails
+    result = msgsvc("apply", path, "--yes")
+    assert result.code == 1
+    [line] = result.out.splitlines()
+    action, service, target, sid, status, code, message = line.split("\t")
+    assert (action, service, sid, status, code) == ("create", "Brand New", "", "unknown", "")
+    assert message.endswith("may or may not have taken effect; checking failed too: fault proxy: HTTP 500")
+    assert result.err.endswith("\n1 unknown\n")
+    assert proxy.sent("POST") == ["/v1/Services"] and names(emu) == ["Brand New"]
+
+
+def test_services_create_answered_503_after_processing_is_adopted(msgsvc, emu, proxy):
+    proxy.add("POST", "/v1/Services", status=503)
+    result = msgsvc("services", "create", "--friendly-name", "Brand New", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["friendly_name"] == "Brand New" and names(emu) == ["Brand New"]
+    assert proxy.sent("POST") == ["/v1/Services"]
+
+
+def test_a_campaign_create_whose_answer_was_lost_is_adopted(msgsvc, emu, proxy, tmp_path):
+    from test_campaigns_commands import BRAND, CAMPAIGN_TOML
+
+    sid = create(emu, "Alerts")
+    campaign = tmp_path / "campaign.toml"
+    campaign.write_text(CAMPAIGN_TOML.replace(BRAND, next(iter(emu.store.data["brands"]))))
+    proxy.add("POST", f"{MG}/Compliance/Usa2p", reset=True)
+    result = msgsvc("campaigns", "create", sid, "--from-file", str(campaign), "--json")
+    assert result.code == 0, result.err
+    listed = emu.call("GET", f"/v1/Services/{sid}/Compliance/Usa2p").json()["compliance"]
+    assert [c["sid"] for c in listed] == [json.loads(result.out)["sid"]]
+    assert len(proxy.sent("POST")) == 1

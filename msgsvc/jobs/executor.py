@@ -64,6 +64,35 @@ def send(client: Any, change: Change) -> dict | None:
     return client.fetch_object(change.method, change.path, data=list(change.form))
 
 
+def send_checked(client: Any, change: Change) -> dict | None:
+    """One create sent alone (a command's own, not a job's): the object answered; when the
+    answer was lost, or was a 5xx, what the create made is looked for as a job's is (never
+    sent again): the object found, or the OutcomeUnknownError saying what the check found."""
+    started = time.time()
+    try:
+        return send(client, change)
+    except ApiError as error:
+        if change.action != CREATE or error.status not in GATEWAY_FAILURES:
+            raise
+        lost = OutcomeUnknownError(f"{change.method} {error.url or change.path} answered HTTP {error.status} "
+                                   f"({error.message}): it may or may not have taken effect")
+    except OutcomeUnknownError as error:
+        if change.action != CREATE:
+            raise
+        lost = error
+    try:
+        found = Executor(client, concurrency=1)._created(change, started)
+    except MsgsvcError as check:
+        if fatal(check):
+            raise
+        raise OutcomeUnknownError(f"{lost.message}; checking failed too: {check.message}") from None
+    if found is not None and len(found) == 1:
+        return found[0]
+    if found == []:
+        raise OutcomeUnknownError(f"{lost.message}; checked: it was not made") from None
+    raise lost
+
+
 class Executor:
     """Send any list of changes on at most `concurrency` threads."""
 
@@ -230,6 +259,9 @@ class Executor:
             name = form.get("FriendlyName")
             return [r for r in self.client.list_services()
                     if r.get("friendly_name") == name and _since(r.get("date_created"), started)]
+        if change.resource == "campaign":  # a service has one campaign at most: the one it has now
+            campaign = self.client.find_campaign(change.service)
+            return [campaign] if campaign is not None else []
         kind = change.kind
         if change.action == ATTACH and getattr(kind, "by_text", False):
             from msgsvc.api.senders import Ref

@@ -157,7 +157,7 @@ def _check(verb: str, wire_values: dict, required: tuple[str, ...]) -> None:
 
 def _change(state: Any, action: str, sid: str, target: str | None = None, form: list[tuple[str, str]] = ()) -> dict | None:
     """Send one change of the service's campaign, or print it for --dry-run (None then)."""
-    from msgsvc.jobs.executor import send
+    from msgsvc.jobs.executor import send, send_checked
     from msgsvc.jobs.changes import Change, dry_run
 
     change = Change(action, CAMPAIGN.name, service=sid, target=target, inputs=(sid,), form=form)
@@ -166,7 +166,7 @@ def _change(state: Any, action: str, sid: str, target: str | None = None, form: 
 
         emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
         return None
-    return send(state.client(), change)
+    return (send_checked if action == "create" else send)(state.client(), change)
 
 
 def _wire(values: dict) -> dict:
