@@ -277,3 +277,43 @@ def test_a_campaign_create_whose_answer_was_lost_is_adopted(msgsvc, emu, proxy, 
     listed = emu.call("GET", f"/v1/Services/{sid}/Compliance/Usa2p").json()["compliance"]
     assert [c["sid"] for c in listed] == [json.loads(result.out)["sid"]]
     assert len(proxy.sent("POST")) == 1
+
+
+# --- files that say what they mean ------------------------------------------------------------
+
+
+def test_a_json_duplicate_key_is_an_error_with_its_line(msgsvc, emu, proxy, tmp_path):
+    create(emu, "Alerts")
+    path = write(tmp_path, '{\n  "services": [{"friendly_name": "Alerts"}],\n  "services": []\n}\n', "s.json")
+    result = msgsvc("apply", path, "--prune", "--yes")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"msgsvc: {path}:3: duplicate key 'services': a JSON object names each key once\n"
+                          "hint: nothing was sent; fix the file and run again\n")
+    nested = write(tmp_path, '{"services": [{"friendly_name": "A",\n "friendly_name": "B"}]}', "n.json")
+    assert msgsvc("plan", nested).err.startswith(
+        f"msgsvc: {nested}:2: duplicate key 'friendly_name' in services[0]: a JSON object names each key once\n")
+    assert proxy.seen == [] and names(emu) == ["Alerts"]
+
+
+def test_names_that_only_look_alike_are_a_warning_naming_both(msgsvc, emu, proxy, tmp_path):
+    cafe = create(emu, "Cafe\u0301")  # decomposed (NFD)
+    alerts = create(emu, "Alerts\u200b")  # a zero-width space
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Caf\u00e9"\n[[services]]\nfriendly_name = "Alerts"\n')
+    result = msgsvc("plan", path, "--prune")
+    assert result.code == 0
+    tail = "differ only by Unicode normalisation or invisible characters: they are two names"
+    assert result.err == (
+        f'msgsvc: warning: {path}:1: "Caf\\u00e9" and "Cafe\\u0301" (the account\'s {cafe}) {tail}\n'
+        f'msgsvc: warning: {path}:3: "Alerts" and "Alerts\\u200b" (the account\'s {alerts}) {tail}\n')
+    assert result.out.splitlines()[:1] == ['+ create service "Caf\u00e9"']
+
+
+def test_plan_and_apply_lines_escape_what_the_server_named(msgsvc, emu, proxy, tmp_path):
+    evil = create(emu, "Evil\u009b2J\u202e")
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Keep"\n')
+    result = msgsvc("plan", path, "--prune", tty=True)
+    assert "\u009b" not in result.out and "\u202e" not in result.out
+    assert '- delete service "Evil\\u009b2J\\u202e" (--prune)' in result.out
+    result = msgsvc("apply", path, "--prune", "--yes", stderr_tty=True)
+    assert result.code == 0, result.err
+    assert "\u009b" not in result.err + result.out and "\u202e" not in result.err + result.out

@@ -336,8 +336,10 @@ def lookalikes(desired: Desired, current: Sequence[Current]) -> list[tuple[int, 
         for name, where in [*others, *((s.friendly_name, f"line {s.line} of the file")
                                      for s in desired.services[n + 1:])]:
             if name != service.friendly_name and lookalike(name) == mine:
-                found.append((service.line, f"{service.label} and {Target(name).label} ({where}) differ only by "
-                                            "Unicode normalisation or invisible characters: they are two names"))
+                # Written with JSON's ASCII escapes: the warning shows what the eye cannot.
+                found.append((service.line, f"{json.dumps(service.friendly_name)} and {json.dumps(name)} ({where}) "
+                                            "differ only by Unicode normalisation or invisible characters: they "
+                                            "are two names"))
     return found
 
 
