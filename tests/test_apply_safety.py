@@ -317,3 +317,44 @@ def test_plan_and_apply_lines_escape_what_the_server_named(msgsvc, emu, proxy, t
     result = msgsvc("apply", path, "--prune", "--yes", stderr_tty=True)
     assert result.code == 0, result.err
     assert "\u009b" not in result.err + result.out and "\u202e" not in result.err + result.out
+
+
+# --- signals and statuses ---------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="no SIGHUP on this platform")
+def test_sighup_during_a_move_reports_it_half_done_and_the_rest_not_sent(emulator, tmp_path):
+    """A closed SSH session: SIGHUP while the move's detach is on its way (held by the proxy):
+    the detach finishes, the move is reported half done (where the number is), exit 143."""
+    import os
+    import signal
+    import subprocess
+
+    from conftest import MSGSVC
+
+    front = FaultProxy(emulator.base_url)
+    try:
+        alerts, otp, pn, sc, xe = two_ways(emulator)
+        front.add("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{pn}", delay=30)  # until released
+        env = {**os.environ, "TWILIO_ACCOUNT_SID": emulator.account_sid, "TWILIO_AUTH_TOKEN": emulator.auth_token,
+               "MSGSVC_BASE_URL": front.url, "MSGSVC_MAX_RETRIES": "0"}
+        proc = subprocess.Popen([MSGSVC, "apply", write(tmp_path, MOVE_FILE), "--yes"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        import time
+
+        deadline = time.monotonic() + 30
+        while front._counts.get(0, 0) == 0 and time.monotonic() < deadline:  # the DELETE reached the proxy
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGHUP)
+        said = proc.stderr.readline()  # the plan's lines, then what SIGHUP made it say
+        while said and not said.startswith("msgsvc: stopping:"):
+            said = proc.stderr.readline()
+        front.release.set()  # only now may the held DELETE go on
+        out, err = proc.communicate(timeout=60)
+    finally:
+        front.stop()
+    assert proc.returncode == 143, err
+    assert said == "msgsvc: stopping: waiting for the 1 request(s) already sent\n"
+    assert out == (f"move\tOTP\t+15550000001\t{pn}\thalf done\t\tdetached from \"Alerts\"; the attach to \"OTP\" was "
+                   "not sent; the phone number is in no service\n")
+    assert "1 half done\n" in err, err
