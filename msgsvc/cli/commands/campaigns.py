@@ -335,7 +335,7 @@ def campaigns_wait(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Wait until a service's campaign leaves review (PENDING, IN_PROGRESS); print it.
+    """Wait until a service's campaign is VERIFIED or FAILED (a status msgsvc does not know is waited on); print it.
 
     Exit status 0 when VERIFIED; 1 when FAILED (its errors on stderr); 5 when --timeout
     ran out first (the campaign still in review; waiting again is safe); 3 when the service
@@ -351,16 +351,21 @@ def campaigns_wait(
     if max(timeout, interval) > MAX_WAIT:
         raise UsageError("--timeout and --interval must be at most 30 days (720h)")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
-    from msgsvc.api.a2p import StillPending, describe_errors, format_duration, wait_for_review
-    from msgsvc.cli.output import emit_record, note
+    from msgsvc.api.a2p import StillPending, describe_errors, format_duration, is_known, wait_for_review
+    from msgsvc.cli.output import emit_record, note, remark
 
     client = state.client()
     sid, name = _service(client, service)
     campaign_sid = _campaign_of(client, sid, name)["sid"]
     seen: list[str] = []
+    told: list[str] = []  # the first status msgsvc did not know, once said
 
     def progress(campaign: dict, elapsed: float) -> None:
         status = str(campaign.get("campaign_status"))
+        if not is_known(campaign) and not told:  # said once, then waited on
+            told.append(status)
+            remark(state.term, f"campaign {campaign_sid} has a status msgsvc does not know ({status}): "
+                               "waiting on until VERIFIED or FAILED, or --timeout")
         if state.term.stderr_tty and (not seen or seen[-1] != status):
             note(state.term, f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
         seen.append(status)
