@@ -235,3 +235,134 @@ def clock(monkeypatch):
     fake = FakeClock()
     monkeypatch.setattr(retry, "time", fake)
     return fake
+
+
+# --- a fault proxy in front of a real server (the emulator) ----------------------------------
+
+
+@dataclass
+class Fault:
+    """What the proxy does to one request of a method and path (a regular expression, matched
+    whole): answer `status` (a Twilio error body), or `reset` the connection without a word,
+    or wait `delay` seconds (on a threading.Event the test may set) first; `after`: forward the
+    request first, so that the server has processed it, then misbehave; `times`: how many
+    matching requests (from the `skip`+1-th) are misbehaved with."""
+
+    method: str
+    path: str
+    status: int | None = None
+    reset: bool = False
+    delay: float = 0.0
+    after: bool = True
+    times: int = 1
+    skip: int = 0
+    code: int | None = None  # the Twilio error code of a status answer
+
+    def matches(self, method: str, path: str) -> bool:
+        import re
+
+        return method == self.method and re.fullmatch(self.path, path) is not None
+
+
+class FaultProxy:
+    """An HTTP proxy on 127.0.0.1 that forwards every request to `upstream` (a base URL) and
+    misbehaves on the requests its faults name. Every request is recorded (method, path, and
+    whether it reached the server), so a test can assert that a POST was sent once."""
+
+    def __init__(self, upstream: str) -> None:
+        import http.client
+
+        self.upstream = urlsplit(upstream)
+        self.faults: list[Fault] = []
+        self.seen: list[tuple[str, str, bool]] = []  # (method, path, forwarded)
+        self.release = threading.Event()
+        self._counts: dict[int, int] = {}
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = urlsplit(self.path).path
+                fault = proxy._fault(self.command, path)
+                forwarded = False
+                if fault is not None and fault.delay:
+                    proxy.release.wait(fault.delay)
+                if fault is None or fault.after or not (fault.status or fault.reset):
+                    conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=10)
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "host")}
+                    headers["Host"] = proxy.upstream.netloc
+                    conn.request(self.command, self.path, body=body or None, headers=headers)
+                    answer = conn.getresponse()
+                    status, data, answer_headers = answer.status, answer.read(), answer.getheaders()
+                    conn.close()
+                    forwarded = True
+                with proxy._lock:
+                    proxy.seen.append((self.command, path, forwarded))
+                if fault is not None and fault.reset:
+                    import socket as socketlib
+                    import struct
+
+                    self.connection.setsockopt(socketlib.SOL_SOCKET, socketlib.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    return
+                if fault is not None and fault.status:
+                    status = fault.status
+                    data = jsonlib.dumps({"code": fault.code, "message": f"fault proxy: HTTP {status}",
+                                          "more_info": "", "status": status}).encode()
+                    answer_headers = [("Content-Type", "application/json")]
+                self.send_response(status)
+                for key, value in answer_headers:
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+                self.close_connection = True
+
+            do_GET = do_POST = do_DELETE = _handle
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread.start()
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for n, fault in enumerate(self.faults):
+                if fault.matches(method, path):
+                    count = self._counts.get(n, 0)
+                    self._counts[n] = count + 1
+                    if fault.skip <= count < fault.skip + fault.times:
+                        return fault
+        return None
+
+    def add(self, method: str, path: str, **how: Any) -> Fault:
+        fault = Fault(method, path, **how)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def sent(self, method: str, path: str | None = None) -> list[str]:
+        """The paths of the requests of `method` (matching `path`) that reached the server."""
+        import re
+
+        return [p for m, p, forwarded in self.seen
+                if m == method and forwarded and (path is None or re.fullmatch(path, p))]
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()

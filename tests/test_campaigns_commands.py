@@ -575,3 +575,27 @@ def test_brands_and_campaigns_take_fields_and_jq(msgsvc, profile, httpserver):
     shown = msgsvc("campaigns", "get", SERVICE_SID, "--fields", "campaign_status,privacy_policy_url,message_samples", "--json")
     assert (shown.code, json.loads(shown.out)) == (0, {"campaign_status": "PENDING", "privacy_policy_url": None,
                                                        "message_samples": SAMPLES})
+
+
+def test_wait_keeps_waiting_on_a_status_it_does_not_know_and_says_so_once(msgsvc, emu, tmp_path):
+    emu.store.a2p_review = 3600
+    sid = registered_service(msgsvc, emu, tmp_path)
+    qe = next(iter(emu.store.data["campaigns"]))
+    emu.store.data["campaigns"][qe]["campaign_status"] = "verified"  # not one of Twilio's statuses
+    result = msgsvc("campaigns", "wait", sid, "--timeout", "0.3s", "--interval", "0.1s")
+    assert (result.code, result.out) == (5, "")
+    assert result.err == (f"msgsvc: campaign {qe} has a status msgsvc does not know (verified): waiting on until "
+                          "VERIFIED or FAILED, or --timeout\n"
+                          f"msgsvc: campaign {qe} of {sid} (Alerts) is still verified after 0.3s\n"
+                          f"hint: wait longer: msgsvc campaigns wait {sid} --timeout 1h\n")
+
+
+def test_wait_for_review_ends_only_on_a_final_status():
+    from msgsvc.api.a2p import wait_for_review
+
+    answers = iter([{}, {"campaign_status": "verified"}, {"campaign_status": "IN_PROGRESS"},
+                    {"campaign_status": "VERIFIED"}])
+    now = [0.0]
+    campaign = wait_for_review(lambda: next(answers), timeout=100, interval=1,
+                               sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
+    assert campaign == {"campaign_status": "VERIFIED"} and now[0] == 3

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, service
+from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, service
 from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
 from msgsvc.jobs.executor import Executor
 from msgsvc.jobs.changes import Change, Outcome
@@ -137,13 +137,24 @@ def test_a_lost_update_is_checked_against_what_it_asked(fault_server, validity, 
         ("POST", f"/v1/Services/{SERVICE_SID}"), ("GET", f"/v1/Services/{SERVICE_SID}")]
 
 
-def test_a_lost_create_cannot_be_checked_and_is_not_sent_again(fault_server):
+def test_a_lost_create_is_looked_for_and_not_sent_again(fault_server):
     fault_server.script("POST", "/v1/Services", DROP)
+    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])))
     [outcome] = Executor(client_for(fault_server.url)).run(
         [Change("create", "service", inputs=("Alerts",), form=(("FriendlyName", "Alerts"),))])
     assert (outcome.status, outcome.sid) == ("failed", None)
-    assert outcome.message.endswith("may or may not have taken effect")
-    assert [r.method for r in fault_server.seen()] == ["POST"]
+    assert outcome.message.endswith("may or may not have taken effect; checked: it was not made: run the command again")
+    assert [r.method for r in fault_server.seen()] == ["POST", "GET"]
+
+
+def test_a_lost_create_whose_check_fails_is_unknown_and_not_sent_again(fault_server):
+    fault_server.script("POST", "/v1/Services", DROP)
+    fault_server.script("GET", "/v1/Services", Respond(500, json={"message": "boom"}))
+    [outcome] = Executor(client_for(fault_server.url, max_retries=0)).run(
+        [Change("create", "service", inputs=("Alerts",), form=(("FriendlyName", "Alerts"),))])
+    assert (outcome.status, outcome.sid) == ("unknown", None)
+    assert "may or may not have taken effect; checking failed too: " in outcome.message
+    assert [r.method for r in fault_server.seen()] == ["POST", "GET"]
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -230,7 +241,7 @@ def test_a_list_valued_field_is_sent_as_repeated_keys(httpserver, thing):
 
 def test_ctrl_c_while_a_lost_post_waits_to_be_checked_is_never_not_sent(monkeypatch):
     """The POST went out; only the GET that would check it was called off (Ctrl-C during a 429
-    hold): the value is reported failed, 'not checked', never 'not sent'."""
+    hold): the value is reported unknown, 'not checked', never 'not sent'."""
     from msgsvc.errors import OutcomeUnknownError
     from msgsvc.api.retry import Cancelled
 
@@ -240,6 +251,6 @@ def test_ctrl_c_while_a_lost_post_waits_to_be_checked_is_never_not_sent(monkeypa
         raise Cancelled()
 
     monkeypatch.setattr(executor.client, "fetch_object", cancelled)
-    outcome = executor._checked(attach(PN), OutcomeUnknownError("POST answered HTTP 502: it may or may not have taken effect"))
-    assert (outcome.status, outcome.sid) == ("failed", PN)
+    outcome = executor._checked(attach(PN), OutcomeUnknownError("POST answered HTTP 502: it may or may not have taken effect"), 0.0)
+    assert (outcome.status, outcome.sid) == ("unknown", PN)
     assert outcome.message.endswith("; not checked (interrupted): look before running again")

@@ -76,25 +76,36 @@ def test_429_until_retries_run_out(msgsvc, fault_server, clock):
     assert len(fault_server.seen("POST")) == 3
 
 
-def test_503_with_retry_after_is_retried_for_post(msgsvc, fault_server, clock):
+def test_503_with_retry_after_is_retried_for_get(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
-    fault_server.script("POST", "/v1/Services", Respond(503, body="", headers={"Retry-After": "4"}), created())
-    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
-    assert (result.code, result.err) == (0, "")
-    assert len(fault_server.seen("POST")) == 2
+    fault_server.script("GET", "/v1/Services", Respond(503, body="", headers={"Retry-After": "4"}),
+                        Respond(200, json=page("services", [])))
+    result = msgsvc("services", "list", "--json")
+    assert (result.code, result.out, result.err) == (0, "[]\n", "")
+    assert len(fault_server.seen("GET")) == 2
     assert clock.sleeps == [4]
 
 
 def test_503_without_retry_after_backs_off_exponentially_with_jitter(msgsvc, fault_server, clock):
     save_profile(fault_server.url, max_retries=3)
-    fault_server.script("POST", "/v1/Services", UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, created())
+    fault_server.script("GET", "/v1/Services", UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, Respond(200, json=page("services", [])))
 
-    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    result = msgsvc("services", "list")
 
     assert result.code == 0, result.err
-    assert len(fault_server.seen("POST")) == 4
+    assert len(fault_server.seen("GET")) == 4
     first, second, third = clock.sleeps
     assert 0.5 <= first <= 1.0 and 1.0 <= second <= 1.5 and 2.0 <= third <= 2.5
+
+
+def test_a_post_answered_503_is_never_sent_again(msgsvc, fault_server, clock):
+    """A gateway may answer 503 after Twilio processed the POST: not retried (issue 20)."""
+    save_profile(fault_server.url, max_retries=3)
+    fault_server.script("POST", "/v1/Services", Respond(503, body="", headers={"Retry-After": "1"}))
+    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])))
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    assert result.code == 1
+    assert len(fault_server.seen("POST")) == 1 and clock.sleeps == []
 
 
 def test_503_until_retries_run_out_reports_the_html_title(msgsvc, fault_server, clock):

@@ -473,16 +473,18 @@ def test_a_partial_failure_reports_every_change_and_a_second_apply_completes(msg
     results = json.loads(first.out)
     assert len(results) == 1 + 1 + 2 + len(numbers)  # create, update, 2 detaches, attaches: one result each
     statuses = {r["status"] for r in results}
-    assert "failed" in statuses and statuses <= {"created", "updated", "attached", "detached", "failed", "not sent"}
-    failed = [r for r in results if r["status"] == "failed"]
-    assert all(r["code"] in (20429, 20503) for r in failed)
+    assert "failed" in statuses and statuses <= {"created", "updated", "attached", "detached", "failed", "unknown",
+                                                 "not sent"}
+    failed = [r for r in results if r["status"] in ("failed", "unknown")]
+    # A 429 is refused before processing; a 503 may come after it, so what it did is checked.
+    assert all(r["code"] == 20429 or "may or may not have taken effect; " in r["message"] for r in failed)
     monkeypatch.setattr(setup_apply.Applier, "run", run)
     second = msgsvc("apply", str(path), "--yes", "--json")
     assert second.code == 0, second.err
     # The second apply sends exactly what did not succeed the first time, nothing twice.
-    done = {(r["action"], r["service"], r["target"]) for r in results if r["status"] != "failed"}
+    done = {(r["action"], r["service"], r["target"]) for r in results if r["status"] not in ("failed", "unknown")}
     redone = [(r["action"], r["service"], r["target"]) for r in json.loads(second.out)]
-    assert sorted(redone) == sorted((r["action"], r["service"], r["target"]) for r in results if r["status"] == "failed")
+    assert sorted(redone) == sorted((r["action"], r["service"], r["target"]) for r in failed)
     assert not done & set(redone)
     assert msgsvc("plan", str(path), "--detailed-exitcode").code == 0
     assert pool(emu, sids["alerts"], "PhoneNumbers", "phone_number") == numbers
@@ -541,13 +543,13 @@ def test_random_setups_converge_and_no_write_is_sent_twice(msgsvc, monkeypatch, 
             path = tmp_path / "setup.json"
             path.write_text(json.dumps(_unique_short_codes(doc)))
             requests_log.clear()
-            flags = ["--prune", "--force"] if prune else ["--move-from-unmanaged"]
+            flags = ["--prune", "--force", "--allow-empty"] if prune else ["--move-from-unmanaged"]
             result = msgsvc("apply", str(path), "--yes", *flags)
             assert result.code == 0, result.err
             sent = writes(requests_log)
             assert len(sent) == len(set(sent)), "a write was sent twice"
             requests_log.clear()
-            plan = msgsvc("plan", str(path), "--detailed-exitcode", *(["--prune"] if prune else []))
+            plan = msgsvc("plan", str(path), "--detailed-exitcode", *(["--prune", "--allow-empty"] if prune else []))
             assert (plan.code, plan.err) == (0, ""), plan.out
             assert writes(requests_log) == []
     finally:

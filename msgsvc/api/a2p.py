@@ -172,10 +172,20 @@ def update_values(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dic
     return values
 
 
+# Twilio's final statuses of a campaign's review: `campaigns wait` ends only on these (or its
+# timeout); a status it does not know (none, "verified") is waited on.
+FINAL_STATES = frozenset({"VERIFIED", "FAILED"})
+
+
 def is_pending(campaign: Mapping[str, Any]) -> bool:
-    """Still in review: PENDING or IN_PROGRESS. Any other status (VERIFIED, FAILED, or one
-    Twilio adds later) has left review."""
-    return campaign.get("campaign_status") in PENDING_STATES
+    """Not yet at a final status (VERIFIED, FAILED): PENDING, IN_PROGRESS, or a status this
+    msgsvc does not know (waited on, never taken for the end of the review)."""
+    return campaign.get("campaign_status") not in FINAL_STATES
+
+
+def is_known(campaign: Mapping[str, Any]) -> bool:
+    """A status this msgsvc knows: a pending or a final one."""
+    return campaign.get("campaign_status") in (*PENDING_STATES, *FINAL_STATES)
 
 
 def describe_errors(campaign: Mapping[str, Any]) -> list[str]:

@@ -1,9 +1,10 @@
 """When a request is sent again, and how long to wait first.
 
-Twilio processed nothing on 429 (error 20429) and 503, so those are retried for every
-method, POST included. 500, 502, 504 and a connection lost after the request was sent are
-retried only for GET and DELETE: the API has no idempotency key, and a POST sent twice can
-create two services. A refused or timed-out *connect* sent nothing and is always retried.
+Twilio processed nothing on 429 (error 20429), so it is retried for every method, POST
+included. 500, 502, 503, 504 and a connection lost after the request was sent are retried
+only for GET and DELETE: the API has no idempotency key, a POST sent twice can create two
+services, and a 503 from a gateway may come after Twilio processed the POST (the executor
+checks what it did instead). A refused or timed-out *connect* sent nothing and is always retried.
 
 urllib3's `Retry` does the counting, the `Retry-After` parsing (seconds or an HTTP date)
 and the exponential backoff with jitter; this subclass adds the per-method rule, a log line
@@ -23,8 +24,8 @@ from urllib3.util.retry import Retry
 
 log = logging.getLogger("msgsvc.http")
 
-ALWAYS_RETRIED = frozenset({429, 503})
-RETRIED_IF_IDEMPOTENT = frozenset({500, 502, 504})
+ALWAYS_RETRIED = frozenset({429})
+RETRIED_IF_IDEMPOTENT = frozenset({500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 RETRY_AFTER_MAX = 120.0
 

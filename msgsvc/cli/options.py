@@ -39,7 +39,7 @@ GLOBAL_OPTIONS: dict[str, Any] = {
         help="Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.")],
     "max_retries": Annotated[Optional[int], typer.Option(
         "--max-retries", metavar="N", min=MAX_RETRIES_RANGE[0], max=MAX_RETRIES_RANGE[1], show_default=False,
-        help="Retries after 429/503, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.")],
+        help="Retries after 429, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.")],
     "debug": Annotated[bool, typer.Option(
         "--debug", help="Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.")],
 }
@@ -217,7 +217,7 @@ def outcome_unknown_hint(hint: str) -> Iterator[None]:
         error.hint = hint
         raise
     except ApiError as error:
-        if error.status in (500, 502, 504) and error.hint is None:
+        if error.status in (500, 502, 503, 504) and error.hint is None:
             error.hint = hint
         raise
     except KeyboardInterrupt:

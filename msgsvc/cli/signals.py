@@ -1,6 +1,6 @@
-"""Signal handling: SIGTERM stops msgsvc as Ctrl-C does. Used by the root (the whole run)
-and by the end of every job (msgsvc/cli/jobs.py), which says 'terminated' rather than
-'interrupted'."""
+"""Signal handling: SIGTERM (and SIGHUP, where the platform has it) stops msgsvc as Ctrl-C
+does. Used by the root (the whole run) and by the end of every job (msgsvc/cli/jobs.py),
+which says 'terminated' rather than 'interrupted'."""
 
 from __future__ import annotations
 
@@ -27,8 +27,12 @@ def sigterm_as_ctrl_c() -> Iterator[list[bool]]:
         came[0] = True
         raise KeyboardInterrupt()
 
-    previous = signal.signal(sigterm, stop)
+    # SIGHUP (the SSH session closed, the terminal went away) where the platform has it: the
+    # same as SIGTERM, so that an apply never dies half-way without its results.
+    handled = [s for s in (sigterm, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, stop) for s in handled}
     try:
         yield came
     finally:
-        signal.signal(sigterm, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from typing import Any, Callable, Sequence
 
-from msgsvc.errors import ApiError, MsgsvcError, OutcomeUnknownError, ResponseError
+from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError
 from msgsvc.api.retry import Cancelled
 from msgsvc.jobs.changes import (
     ALREADY_ATTACHED, ATTACH, ATTACHED, CREATE, CREATED, DELETE, DELETED, DETACH, DETACHED,
-    NOT_ATTACHED, NOT_FOUND, NOT_SENT, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal, reasoned, requests,
+    NOT_ATTACHED, NOT_FOUND, NOT_SENT, UNKNOWN, UPDATE, UPDATED, Change, Outcome, failed, failure, fatal, reasoned,
+    requests,
 )
 from msgsvc.api.resources import RESOURCES, form_dict
 from msgsvc.api.validate import as_text
@@ -47,8 +49,12 @@ def in_service(where: str, message: str | None = None) -> str:
     """A 21712's message: `in service Marketing (21712): <Twilio's message>`."""
     return reasoned(f"in {where}", IN_ANOTHER_SERVICE, message)
 
-# A POST answered so may have been processed behind a gateway: checked, never sent again.
-GATEWAY_FAILURES = frozenset({500, 502, 504})
+# A request answered so may have been processed behind a gateway (503 included: a POST Twilio
+# processed may still be answered so): checked, never sent again.
+GATEWAY_FAILURES = frozenset({500, 502, 503, 504})
+# A service created since the request started has a date_created at most this much before it
+# by the client's clock (the server's clock may be behind).
+CLOCK_SKEW = 300.0
 
 DONE = {CREATE: CREATED, UPDATE: UPDATED, ATTACH: ATTACHED, DETACH: DETACHED, DELETE: DELETED}
 GONE = {DETACH: NOT_ATTACHED, DELETE: NOT_FOUND}  # a 404 to a DELETE: already as asked
@@ -62,6 +68,35 @@ def send(client: Any, change: Change) -> dict | None:
         client.request("DELETE", change.path)
         return None
     return client.fetch_object(change.method, change.path, data=list(change.form))
+
+
+def send_checked(client: Any, change: Change) -> dict | None:
+    """One create sent alone (a command's own, not a job's): the object answered; when the
+    answer was lost, or was a 5xx, what the create made is looked for as a job's is (never
+    sent again): the object found, or the OutcomeUnknownError saying what the check found."""
+    started = time.time()
+    try:
+        return send(client, change)
+    except ApiError as error:
+        if change.action != CREATE or error.status not in GATEWAY_FAILURES:
+            raise
+        lost = OutcomeUnknownError(f"{change.method} {error.url or change.path} answered HTTP {error.status} "
+                                   f"({error.message}): it may or may not have taken effect")
+    except OutcomeUnknownError as error:
+        if change.action != CREATE:
+            raise
+        lost = error
+    try:
+        found = Executor(client, concurrency=1)._created(change, started)
+    except MsgsvcError as check:
+        if fatal(check):
+            raise
+        raise OutcomeUnknownError(f"{lost.message}; checking failed too: {check.message}") from None
+    if found is not None and len(found) == 1:
+        return found[0]
+    if found == []:
+        raise OutcomeUnknownError(f"{lost.message}; checked: it was not made") from None
+    raise lost
 
 
 class Executor:
@@ -121,13 +156,14 @@ class Executor:
             return failure(change.shown, change.target, error)
 
     def _send(self, change: Change) -> Outcome:
+        started = time.time()
         try:
             record = send(self.client, change)
         except ApiError as error:
-            if change.method == "POST" and error.status in GATEWAY_FAILURES:
+            if error.status in GATEWAY_FAILURES:
                 return self._checked(change, OutcomeUnknownError(
                     f"{change.method} {error.url or change.path} answered HTTP {error.status} ({error.message}): "
-                    "it may or may not have taken effect"))
+                    "it may or may not have taken effect"), started)
             if change.method == "DELETE" and error.status == 404:
                 return Outcome(change.shown, change.target, GONE[change.action])
             if change.action == ATTACH and error.code == POOL_FULL and change.service is not None:
@@ -140,11 +176,17 @@ class Executor:
                 return failed(change.shown, in_service(where, error.message), sid=change.target, code=error.code)
             raise
         except OutcomeUnknownError as error:
-            return self._checked(change, error)
+            return self._checked(change, error, started)
+        except NetworkError as error:  # a DELETE's answer lost (after the client's retries)
+            if change.method != "DELETE" or not isinstance(error, NetworkError) or "lost" not in error.message:
+                raise
+            return self._checked(change, OutcomeUnknownError(f"{error.message}: it may or may not have taken effect"),
+                                 started)
         except ResponseError as error:  # a 2xx whose body is not the object: done, or not?
             if change.method != "POST":
                 raise
-            return self._checked(change, OutcomeUnknownError(f"{error.message}; it may or may not have taken effect"))
+            return self._checked(change, OutcomeUnknownError(f"{error.message}; it may or may not have taken effect"),
+                                 started)
         return self._done(change, record)
 
     def _done(self, change: Change, record: Any) -> Outcome:
@@ -166,21 +208,84 @@ class Executor:
                 self._names[sid] = known
         return known
 
-    def _checked(self, change: Change, error: OutcomeUnknownError) -> Outcome:
+    def _checked(self, change: Change, error: OutcomeUnknownError, started: float) -> Outcome:
+        if change.method == "DELETE":
+            return self._check_delete(change, error)
+        if change.target is None:
+            return self._check_create(change, error, started)
         record = self._check(change, error)
         return record if isinstance(record, Outcome) else self._done(change, record)
 
+    def _check_delete(self, change: Change, error: OutcomeUnknownError) -> Outcome:
+        """A DELETE whose answer was lost: its target's absence means it was done."""
+        try:
+            self.client.fetch_object("GET", change.path)
+        except Cancelled:
+            return unknown(change, f"{error.message}; not checked (interrupted): look before running again")
+        except MsgsvcError as check:
+            if isinstance(check, ApiError) and check.status == 404:
+                return Outcome(change.shown, change.target, DONE[change.action], None,
+                               "the answer was lost; checked: it is gone")
+            if fatal(check):
+                raise
+            return unknown(change, f"{error.message}; checking failed too: {check.message}")
+        return failed(change.shown, f"{error.message}; checked: it is still there: run the command again",
+                      sid=change.target)
+
+    def _check_create(self, change: Change, error: OutcomeUnknownError, started: float) -> Outcome:
+        """A create (or an alpha sender attached by its text) whose answer was lost is never
+        sent again: what it made is looked for. Found once: adopted, as done; not found:
+        failed; more than one, or the look failed: unknown."""
+        try:
+            found = self._created(change, started)
+        except Cancelled:
+            return unknown(change, f"{error.message}; not checked (interrupted): look before running again")
+        except MsgsvcError as check:
+            if fatal(check):
+                raise
+            return unknown(change, f"{error.message}; checking failed too: {check.message}")
+        if found is None:
+            return unknown(change, f"{error.message}; it cannot be checked: look before running again")
+        if len(found) == 1:
+            outcome = self._done(change, found[0])
+            outcome.message = "the answer was lost; checked: it was made"
+            return outcome
+        if not found:
+            return failed(change.shown, f"{error.message}; checked: it was not made: run the command again")
+        listing = ", ".join(str(r.get("sid")) for r in found)
+        return unknown(change, f"{error.message}; {len(found)} match it ({listing}): look before running again")
+
+    def _created(self, change: Change, started: float) -> list[dict] | None:
+        """What a create may have made: for a service, the services with its friendly name
+        created since the request started; for an alpha sender, the service's senders with
+        its text (and country). None when there is no way to look."""
+        form = form_dict(change.form)
+        if change.resource == "service":
+            name = form.get("FriendlyName")
+            return [r for r in self.client.list_services()
+                    if r.get("friendly_name") == name and _since(r.get("date_created"), started)]
+        if change.resource == "campaign":  # a service has one campaign at most: the one it has now
+            campaign = self.client.find_campaign(change.service)
+            return [campaign] if campaign is not None else []
+        kind = change.kind
+        if change.action == ATTACH and getattr(kind, "by_text", False):
+            from msgsvc.api.senders import Ref
+
+            text = form.get(kind.form_field)
+            country = form.get("IsoCountryCode") or ("" if getattr(kind, "country", False) else None)
+            return [r for r in self.client.list_senders(kind, change.service)
+                    if kind.matches(r, Ref(str(text), text=str(text)), country)]
+        return None
+
     def _check(self, change: Change, error: OutcomeUnknownError) -> dict | Outcome:
         """A POST whose answer was lost is never sent again: look whether it took effect.
-        The object when it did; a failed Outcome saying what is known when not (or unknown)."""
-        if change.target is None:  # a create, or an alpha sender by its text: nothing to look at
-            raise error
+        The object when it did; a failed Outcome when it did not; unknown when the look
+        could not tell."""
         url = change.path if change.action == UPDATE else f"{change.collection}/{change.target}"
         try:
             record = self.client.fetch_object("GET", url)
         except Cancelled:  # Ctrl-C while the look waited: the POST was sent, so never 'not sent'
-            return failed(change.shown, f"{error.message}; not checked (interrupted): look before running again",
-                          sid=change.target)
+            return unknown(change, f"{error.message}; not checked (interrupted): look before running again")
         except MsgsvcError as check:
             if isinstance(check, ApiError) and check.status == 404:
                 where = "in the service" if change.action == ATTACH else "there"
@@ -188,13 +293,29 @@ class Executor:
                               sid=change.target)
             if fatal(check):
                 raise
-            return failed(change.shown, f"{error.message}; checking failed too: {check.message}", sid=change.target)
+            return unknown(change, f"{error.message}; checking failed too: {check.message}")
         if change.action == UPDATE:
             differ = sorted(key for key, value in _expected(change).items() if _text(record.get(key)) != _text(value))
             if differ:
                 return failed(change.shown, f"{error.message}; {', '.join(differ)} not as asked: run the command again",
                               sid=change.target)
         return record
+
+
+def unknown(change: Change, message: str) -> Outcome:
+    """A change that may have been made and whose check could not tell: never sent again."""
+    return Outcome(change.shown, change.target, UNKNOWN, None, message)
+
+
+def _since(date: Any, started: float) -> bool:
+    """Whether an ISO 8601 date_created is no earlier than `started` (less CLOCK_SKEW)."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(str(date).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return True  # no date to go by: the name alone (the plan saw no service with it)
+    return when >= int(started) - CLOCK_SKEW
 
 
 def _expected(change: Change) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from msgsvc.api.senders import KINDS, SenderKind
 from msgsvc.api.validate import has_masked_password, mask_url_passwords
+from msgsvc.jobs.moves import A2P_MOVE_NOTE
 from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, POOLED, Desired, DesiredService, Sender
 
 KIND_ORDER = {kind.noun: n for n, kind in enumerate(KINDS)}
@@ -88,6 +89,10 @@ class SenderAction:
     text: str | None = None  # alpha senders: the text to create
     country: str | None = None  # destination alpha senders: "" for the default sender
     line: int = 0
+    # Whether the plan showed the attach possible: False for a SID the account's listings
+    # could not show (a channel sender in no service); nothing is detached to make room for it
+    # before it is done (setup.apply).
+    proven: bool = True
 
 
 @dataclass
@@ -119,6 +124,7 @@ class Diff:
     conflicts: list[Conflict] = field(default_factory=list)
     unknown: list[Unknown] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence)
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence): said, not blocking
 
     @property
     def empty(self) -> bool:
@@ -234,6 +240,7 @@ def diff(
                     holder[(noun, key)] = (service.sid, record)
     # Which pooled senders the file wants, and where.
     wanted: dict[tuple[str, str], int] = {}  # (noun, sender sid) -> desired service index
+    spelled: dict[tuple[str, str], tuple[int, Sender]] = {}  # (noun, sender sid) -> where first listed
     resolved: dict[tuple[int, str], list[tuple[Sender, str | None, Mapping[str, Any] | None]]] = {}
     for index, service in enumerate(desired.services):
         if index in failed:
@@ -245,18 +252,25 @@ def diff(
             items = resolved.setdefault((index, noun), [])
             for sender in senders:
                 found = holder.get((noun, sender.key))
+                proven = True
                 if found is not None:
-                    sid = found[1].get("sid")
-                    items.append((sender, sid, found[1]))
+                    sid, record = found[1].get("sid"), found[1]
                 else:
-                    sid = inventory.get(noun, {}).get(sender.key)
+                    sid, record = inventory.get(noun, {}).get(sender.key), None
                     if sid is None and sender.sid is not None and noun not in complete:
-                        sid = sender.sid  # trusted: the API says whether the account owns it
+                        sid, proven = sender.sid, False  # no listing shows it: the attach will tell
                     if sid is None:
                         result.unknown.append(Unknown(noun, sender.shown(), targets[index],
                                                       _unknown_reason(kind, sender), sender.line))
                         continue
-                    items.append((sender, sid, None))
+                # Identity before rules: two spellings of one sender (its value, its SID) are one.
+                first = spelled.get((noun, sid))
+                if first is not None:
+                    result.errors.append((sender.line, _listed_twice(kind, sid, sender, first, index,
+                                                                     desired.services)))
+                    continue
+                spelled[(noun, sid)] = (index, sender)
+                items.append((sender, sid, record, proven))
                 wanted[(noun, sid)] = index
 
     for index, service in enumerate(desired.services):
@@ -271,18 +285,24 @@ def diff(
                 _owned(result, kind, target, service.senders[noun], have)
                 continue
             actions: list[SenderAction] = []
-            for sender, sid, record in resolved.get((index, noun), ()):
+            for sender, sid, record, proven in resolved.get((index, noun), ()):
                 where = holder.get((noun, ("sid", sid)))
                 source = where[0] if where is not None else None
                 if source is not None and source == target.sid:
                     continue
                 if source is None:
-                    actions.append(SenderAction("attach", noun, sender.shown(), sid, target, line=sender.line))
+                    actions.append(SenderAction("attach", noun, sender.shown(), sid, target, line=sender.line,
+                                                proven=proven))
                     continue
                 other = by_sid[source]
                 if source in managed_sids or source in pruned_sids or move_from_unmanaged:
-                    actions.append(SenderAction("move", noun, _shown(kind, sender, record), sid, target,
+                    sender_shown = _shown(kind, sender, record)
+                    actions.append(SenderAction("move", noun, sender_shown, sid, target,
                                                 source=Target(other.name, other.sid), line=sender.line))
+                    for way, registered in (("out of", other), ("into", now)):
+                        if registered is not None and registered.record.get("us_app_to_person_registered"):
+                            result.warnings.append((sender.line, A2P_MOVE_NOTE.format(
+                                sender=sender_shown, way=way, service=Target(registered.name).label)))
                 else:
                     result.conflicts.append(Conflict(noun, _shown(kind, sender, record),
                                                      Target(other.name, other.sid), target, sender.line))
@@ -299,7 +319,44 @@ def diff(
             a2p=bool(service.record.get("us_app_to_person_registered")),
         ))
     result.services.sort(key=lambda action: PHASES.index(action.action))  # stable: file order within
+    result.warnings.extend(lookalikes(desired, current))
+    result.warnings.sort()
     return result
+
+
+def _listed_twice(kind: SenderKind, sid: str, sender: Sender, first: tuple[int, Sender], index: int,
+                  services: Sequence[DesiredService]) -> str:
+    where, earlier = first
+    same = f"{sender.shown()} and {earlier.shown()} are one {kind.what} ({sid})"
+    if where == index:
+        return f"{kind.noun}: {same}, listed twice in this service"
+    return (f"{kind.noun}: {same}, listed in {services[where].label} (line {earlier.line}) and in "
+            f"{services[index].label}; a sender belongs to one service")
+
+
+def lookalike(name: str) -> str:
+    """A name without what a reader cannot see: Unicode compatibility normalisation (NFKC:
+    "Café" composed or not), and no format or control characters (U+200B, U+202E)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) not in ("Cf", "Cc"))
+
+
+def lookalikes(desired: Desired, current: Sequence[Current]) -> list[tuple[int, str]]:
+    """Names are compared exactly; two that only look alike (lookalike()) are a warning
+    naming both, on the line of the file's service."""
+    found: list[tuple[int, str]] = []
+    others = [(c.name, f"the account's {c.sid}") for c in current]
+    for n, service in enumerate(desired.services):
+        mine = lookalike(service.friendly_name)
+        for name, where in [*others, *((s.friendly_name, f"line {s.line} of the file")
+                                     for s in desired.services[n + 1:])]:
+            if name != service.friendly_name and lookalike(name) == mine:
+                # Written with JSON's ASCII escapes: the warning shows what the eye cannot.
+                found.append((service.line, f"{json.dumps(service.friendly_name)} and {json.dumps(name)} ({where}) "
+                                            "differ only by Unicode normalisation or invisible characters: they "
+                                            "are two names"))
+    return found
 
 
 def _shown(kind: SenderKind, sender: Sender, record: Mapping[str, Any] | None) -> str:
@@ -416,4 +473,7 @@ def as_data(result: Diff) -> dict[str, Any]:
         if action.action == "delete":
             changes.append({"action": "delete", "kind": "service", "service": action.service.name,
                             "service_sid": action.service.sid, "us_app_to_person_registered": action.a2p})
-    return {"changes": changes, "summary": result.counts()}
+    data: dict[str, Any] = {"changes": changes, "summary": result.counts()}
+    if result.warnings:
+        data["warnings"] = [{"line": line or None, "message": text} for line, text in result.warnings]
+    return data

@@ -36,7 +36,7 @@ from msgsvc.api import validate
 from msgsvc.errors import UsageError
 from msgsvc.api.resources import SERVICE, Field
 from msgsvc.api.senders import KINDS, SenderKind, country_code
-from msgsvc.setup.lines import Lines, json_lines, locate
+from msgsvc.setup.lines import Lines, json_scan, locate
 
 VERSION = 1
 FIELDS: dict[str, Field] = {f.key: f for f in SERVICE.fields}
@@ -319,6 +319,11 @@ def _check_unique(services: list[DesiredService], problems: list[Problem]) -> No
                 holders.setdefault(key, service)
 
 
+def _where(path: tuple) -> str:
+    """A path as a person reads it: services[2].senders."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+
+
 def load_text(text: str, name: str, *, json_format: bool | None = None) -> Desired:
     """Parse and check a file's text (JSON when it says so or when the name ends in .json)."""
     from msgsvc.atomic import BOM, MAX_NESTING, depth
@@ -337,7 +342,13 @@ def load_text(text: str, name: str, *, json_format: bool | None = None) -> Desir
             raise SetupFileError(name, [Problem(line, f"not valid JSON: {getattr(exc, 'msg', exc)}")]) from None
         if depth(data) > MAX_NESTING:
             raise too_deep
-        return check(data, name, json_lines(text))
+        lines, duplicates = json_scan(text)
+        if duplicates:  # json reads them last-wins: `"services": []` after the list would prune all
+            raise SetupFileError(name, [Problem(line, f"duplicate key '{path[-1]}'"
+                                                      f"{' in ' + _where(path[:-1]) if path[:-1] else ''}: "
+                                                      "a JSON object names each key once")
+                                        for path, line in duplicates])
+        return check(data, name, lines)
     import tomllib
 
     try:

@@ -35,6 +35,7 @@ class _Scanner:
         self.newlines = [i for i, c in enumerate(text) if c == "\n"]
         self.lines: dict[tuple, int] = {}
         self.arrays: dict[tuple, int] = {}  # array-of-tables path -> how many so far
+        self.duplicates: list[tuple[tuple, int]] = []  # (path, line) of a key an object names again
 
     def line(self, pos: int) -> int:
         return bisect.bisect_left(self.newlines, pos) + 1
@@ -121,12 +122,16 @@ class _Scanner:
                     pos += 1
         if c == "{":
             pos += 1
+            seen: set[tuple] = set()
             while True:
                 pos = self.skip(pos, True)
                 if text[pos] == "}":
                     return pos + 1
                 start = pos
                 parts, pos = self.key(pos)
+                if parts in seen:
+                    self.duplicates.append((path + parts, self.line(start)))
+                seen.add(parts)
                 self.note_key(path, parts, start)
                 pos = self.skip(self.value(self.skip(pos + 1, False), path + parts), True)
                 if text[pos] == ",":
@@ -195,10 +200,11 @@ class Lines:
         return None
 
 
-def json_lines(text: str) -> dict[tuple, int]:
-    """Lines of keys in a JSON document: JSON is valid TOML inline syntax for this purpose
-    except for its top-level braces and `:`, so the same scanner reads it after a rewrite of
-    `"key":` to `"key"=` at the same positions (strings are left untouched)."""
+def json_scan(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
+    """Lines of keys in a JSON document, and the keys an object names twice (path, line):
+    JSON is valid TOML inline syntax for this purpose except for its top-level braces and
+    `:`, so the same scanner reads it after a rewrite of `"key":` to `"key"=` at the same
+    positions (strings are left untouched)."""
     out = []
     i = 0
     in_string = False
@@ -224,5 +230,5 @@ def json_lines(text: str) -> dict[tuple, int]:
         if rewritten[start] == "{":
             scanner.value(start, ())
     except (IndexError, ValueError, AssertionError):
-        return {}
-    return {path: line for path, line in scanner.lines.items() if path}
+        return {}, []
+    return {path: line for path, line in scanner.lines.items() if path}, scanner.duplicates

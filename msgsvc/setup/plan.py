@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from msgsvc.api.senders import KINDS, SenderKind
+from msgsvc.errors import UsageError
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, no_progress
 from msgsvc.setup.diff import Diff, blockers, diff, sender_keys
 from msgsvc.setup.file import KIND_BY_NOUN, POOLED, Desired, Problem, SetupFileError
@@ -46,11 +47,23 @@ def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[di
     return inventory, complete
 
 
-def plan(client: Any, desired: Desired, **options: Any) -> Diff:
+def refuse_empty_prune(desired: Desired, *, prune: bool, allow_empty: bool) -> None:
+    """A prune needs evidence: a document that lists no services (an empty file, `{}`,
+    `services = []`, the output of an export that failed) would delete every service of the
+    account. Refused (exit 2) before any request, unless `allow_empty` says it is meant."""
+    if prune and not desired.services and not allow_empty:
+        raise UsageError(f"refusing to prune from {desired.name}: it lists no services, so every service "
+                         "of the account would be deleted",
+                         hint="nothing was sent; if that is really what you want, add --allow-empty")
+
+
+def plan(client: Any, desired: Desired, *, allow_empty: bool = False, **options: Any) -> Diff:
     """The diff that brings the account to `desired` (reads only; the options are read_diff's:
     prune, move_from_unmanaged, concurrency, progress); SetupFileError, with each problem on
     its line of the file, when something stands in the way (a conflict, a sender the account
-    does not own, a name of several services): then nothing may be sent."""
+    does not own, a name of several services): then nothing may be sent. A prune from a
+    document without services is refused unless `allow_empty` (refuse_empty_prune)."""
+    refuse_empty_prune(desired, prune=bool(options.get("prune")), allow_empty=allow_empty)
     result = read_diff(client, desired, **options)
     found = blockers(result)
     if found:

@@ -145,7 +145,7 @@ def _check(verb: str, wire_values: dict, required: tuple[str, ...]) -> None:
 
 def _change(state: Any, action: str, sid: str, target: str | None = None, form: list[tuple[str, str]] = ()) -> dict | None:
     """Send one change of the service's campaign, or print it for --dry-run (None then)."""
-    from msgsvc.jobs.executor import send
+    from msgsvc.jobs.executor import send, send_checked
     from msgsvc.jobs.changes import Change, dry_run
 
     change = Change(action, CAMPAIGN.name, service=sid, target=target, inputs=(sid,), form=form)
@@ -154,7 +154,7 @@ def _change(state: Any, action: str, sid: str, target: str | None = None, form: 
 
         emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
         return None
-    return send(state.client(), change)
+    return (send_checked if action == "create" else send)(state.client(), change)
 
 
 def _wire(values: dict) -> dict:
@@ -333,7 +333,7 @@ def campaigns_wait(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Wait until a service's campaign leaves review (PENDING, IN_PROGRESS); print it.
+    """Wait until a service's campaign is VERIFIED or FAILED (a status msgsvc does not know is waited on); print it.
 
     Exit status 0 when VERIFIED; 1 when FAILED (its errors on stderr); 5 when --timeout
     ran out first (the campaign still in review; waiting again is safe); 3 when the service
@@ -346,16 +346,21 @@ def campaigns_wait(
     """
     wait_limits(timeout, interval)
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
-    from msgsvc.api.a2p import StillPending, describe_errors, format_duration, wait_for_review
-    from msgsvc.cli.output import emit_record, note
+    from msgsvc.api.a2p import StillPending, describe_errors, format_duration, is_known, wait_for_review
+    from msgsvc.cli.output import emit_record, note, remark
 
     client = state.client()
     sid, name = _service(client, service)
     campaign_sid = _campaign_of(client, sid, name)["sid"]
     seen: list[str] = []
+    told: list[str] = []  # the first status msgsvc did not know, once said
 
     def progress(campaign: dict, elapsed: float) -> None:
         status = str(campaign.get("campaign_status"))
+        if not is_known(campaign) and not told:  # said once, then waited on
+            told.append(status)
+            remark(state.term, f"campaign {campaign_sid} has a status msgsvc does not know ({status}): "
+                               "waiting on until VERIFIED or FAILED, or --timeout")
         if state.term.stderr_tty and (not seen or seen[-1] != status):
             note(state.term, f"{format_duration(int(elapsed)):>6}  campaign {campaign_sid}: {status}")
         seen.append(status)

@@ -52,7 +52,9 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
         f"the service may or may not have been created; check before creating it again: "
         f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
     ):
-        service = _send(client, change)
+        from msgsvc.jobs.executor import send_checked
+
+        service = send_checked(client, change)
     cache.remember(state.cache_scope(), service)
     emit_record(state.term, service, as_json=state.json)
     if not state.json:

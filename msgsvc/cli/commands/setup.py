@@ -18,6 +18,10 @@ FileArg = Annotated[
                                         "TOML on standard input).", show_default=False),
 ]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Delete the services of the account that the file does not mention.")]
+AllowEmptyOpt = Annotated[
+    bool,
+    typer.Option("--allow-empty", help="With --prune: accept a file that lists no services (deleting every service)."),
+]
 MoveOpt = Annotated[
     bool,
     typer.Option("--move-from-unmanaged",
@@ -93,18 +97,21 @@ def _progress(term):
     return functools.partial(output.progress, term)
 
 
-def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int):
+def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int, allow_empty: bool):
     """The checked file and its diff against the account; blockers are an error (exit 2)."""
     from msgsvc.setup import file as setup_file, plan as setup_plan
 
     desired = setup_file.load(file, stdin=state.term.stdin)
-    result = setup_plan.plan(state.client(), desired, prune=prune, move_from_unmanaged=move,
+    result = setup_plan.plan(state.client(), desired, prune=prune, move_from_unmanaged=move, allow_empty=allow_empty,
                              concurrency=concurrency, progress=_progress(state.term))
     return desired, result
 
 
 def _show_plan(term, desired, result, *, as_json: bool, to_stderr: bool = False) -> None:
     from msgsvc.cli import output
+
+    for line, text in result.warnings:  # on stderr, before the plan: said once, never data
+        output.report(term, f"warning: {desired.name}:{line}: {text}" if line else f"warning: {text}")
 
     if as_json:
         from msgsvc.setup import diff as setup_diff
@@ -118,6 +125,7 @@ def plan(
     ctx: typer.Context,
     file: FileArg,
     prune: PruneOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     move_from_unmanaged: MoveOpt = False,
     detailed_exitcode: Annotated[
         bool,
@@ -141,7 +149,8 @@ def plan(
         msgsvc plan services.toml --detailed-exitcode || echo "drift"
     """
     state = use(ctx, json_=json_, profile=profile)
-    desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency)
+    desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
+                            allow_empty=allow_empty)
     _show_plan(state.term, desired, result, as_json=state.json)
     if detailed_exitcode and not result.empty:
         raise typer.Exit(ExitCode.CHANGES_PENDING)
@@ -151,6 +160,7 @@ def apply(
     ctx: typer.Context,
     file: FileArg,
     prune: PruneOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     force: Annotated[bool, typer.Option("--force", help="With --prune: delete even services registered for US A2P 10DLC.")] = False,
     move_from_unmanaged: MoveOpt = False,
     yes: YesOpt = False,
@@ -180,7 +190,8 @@ def apply(
 
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
     term = state.term
-    desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency)
+    desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
+                            allow_empty=allow_empty)
     if dry_run:
         _show_plan(term, desired, result, as_json=state.json)
         return
@@ -201,11 +212,11 @@ def apply(
     count = sum(result.counts().values())
     ask(f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?")
     applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
-                                  note=library_note(term))
+                                  note=library_note(term), force=force)
     results, terminated = run(lambda: applier.run(result))
     from msgsvc.jobs import changes
 
     finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),
-           failed=any(r.status == setup_apply.FAILED for r in results), stopped_by=applier.stopped_by,
+           failed=any(r.undone for r in results), stopped_by=applier.stopped_by,
            interrupted=applier.interrupted, terminated=terminated, left="changes",
            again="run the same apply again to finish: it plans against what the account has become")

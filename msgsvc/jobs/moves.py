@@ -1,0 +1,128 @@
+"""Moving a sender from one service to another: a detach, then an attach, that ends somewhere.
+
+A phone number, short code or channel sender sits in one service at a time, so a move is two
+requests: the detach from the service it leaves, then the attach to the service it joins.
+When the attach fails (the pool is full, 21714; a 500 the check finds nothing for; a 401),
+the sender is put back where it was and the move is `failed` with why; when putting it back
+fails too (or is not sent: Ctrl-C, SIGTERM, a 401 that stopped the job), the move is
+`half done`, and its message says exactly where the sender is:
+
+    detached from "Alerts"; attach to "OTP" failed (21714); the number is in no service
+
+An attach whose outcome is unknown is not undone (the sender may be in its new service): the
+move is `unknown`. `Mover.run` sends a list of moves on an Executor (what `numbers move` and
+`apply` share); `settle` is the one rule that turns the requests' outcomes into the move's.
+
+No typer, no rich, no printing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+from msgsvc.jobs.changes import (
+    ALREADY_ATTACHED, ATTACH, ATTACHED, DETACH, DETACHED, FAILED, HALF_DONE, MOVED, NOT_ATTACHED, NOT_SENT,
+    UNKNOWN, Change, Outcome,
+)
+
+DONE_IN = (ATTACHED, ALREADY_ATTACHED)  # the sender is in the service the attach named
+DONE_OUT = (DETACHED, NOT_ATTACHED)  # the sender is no longer in the service it leaves
+# What a move out of or into a service registered for US A2P 10DLC costs; said by the plan.
+A2P_MOVE_NOTE = ("moving {sender} {way} {service}, which is registered for US A2P 10DLC, starts a carrier "
+                 "re-registration of the number (messages may fail until it completes), and its "
+                 "sticky-sender mappings are lost")
+
+
+def label(name: str) -> str:
+    """A service's name in double quotes, as JSON writes it (a quote cannot confuse)."""
+    return json.dumps(name, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One sender to move: its kind (a resource name: `phone-number`), SID and how it is shown;
+    the service it leaves and the one it joins (SIDs and names)."""
+
+    resource: str
+    sid: str
+    shown: str
+    source: str
+    source_name: str
+    target: str
+    target_name: str
+    noun: str = "sender"  # how a message calls it: "number", "short code", "channel sender"
+
+    def detach(self) -> Change:
+        return Change(DETACH, self.resource, service=self.source, target=self.sid, inputs=(self.shown,))
+
+    def attach(self) -> Change:
+        return self._attach(self.target)
+
+    def put_back(self) -> Change:
+        return self._attach(self.source)
+
+    def _attach(self, service: str) -> Change:
+        from msgsvc.api.resources import RESOURCES
+
+        kind = RESOURCES[self.resource]
+        return Change(ATTACH, self.resource, service=service, target=self.sid, inputs=(self.shown,),
+                      form=kind.attach_form(self.sid, None))  # type: ignore[attr-defined]
+
+
+def needs_putting_back(attach: Outcome) -> bool:
+    """An attach that failed for certain: the sender is in no service until it is put back."""
+    return attach.status == FAILED
+
+
+def settle(move: Move, out: Outcome, into: Outcome | None = None, back: Outcome | None = None) -> Outcome:
+    """The one outcome of a move from the outcomes of its requests (None: not sent)."""
+    if out.status not in DONE_OUT:  # never detached: the sender is where it was
+        return Outcome(move.shown, move.sid, out.status, out.code, out.message)
+    source, target = label(move.source_name), label(move.target_name)
+    if into is None or into.status == NOT_SENT:
+        why = f" ({into.message})" if into is not None and into.message else ""
+        return Outcome(move.shown, move.sid, HALF_DONE, into.code if into else None,
+                       f"detached from {source}; the attach to {target} was not sent{why}; "
+                       f"the {move.noun} is in no service")
+    if into.status in DONE_IN:
+        return Outcome(move.shown, move.sid, MOVED)
+    if into.status == UNKNOWN:
+        return Outcome(move.shown, move.sid, UNKNOWN, into.code,
+                       f"detached from {source}; the attach to {target} may or may not have been made: "
+                       f"{into.message}")
+    code = f" ({into.code})" if into.code else ""
+    if back is not None and back.status in DONE_IN:
+        return Outcome(move.shown, move.sid, FAILED, into.code,
+                       f"attach to {target} failed{code}: {into.message}; put back in {source}")
+    return Outcome(move.shown, move.sid, HALF_DONE, into.code,
+                   f"detached from {source}; attach to {target} failed{code}; the {move.noun} is in no service")
+
+
+class Mover:
+    """Send moves on an Executor (msgsvc.jobs.executor): every detach, then every attach of
+    what was detached, then putting back what could not be attached; one Outcome per move."""
+
+    def __init__(self, executor) -> None:
+        self.executor = executor
+
+    def run(self, moves: Sequence[Move]) -> list[Outcome]:
+        moves = list(moves)
+        outs = self._send([m.detach() for m in moves])
+        detached = [n for n, out in enumerate(outs) if out.status in DONE_OUT]
+        intos: dict[int, Outcome] = dict(zip(detached, self._send([moves[n].attach() for n in detached])))
+        backs = self.put_back(moves, intos)
+        return [settle(m, outs[n], intos.get(n), backs.get(n)) for n, m in enumerate(moves)]
+
+    def put_back(self, moves: Sequence[Move], intos: dict[int, Outcome]) -> dict[int, Outcome]:
+        """Attach again to their old service the senders whose attach failed: {index: outcome}."""
+        failed = [n for n, into in intos.items() if needs_putting_back(into)]
+        return dict(zip(failed, self._send([moves[n].put_back() for n in failed])))
+
+    def _send(self, changes: list[Change]) -> list[Outcome]:
+        if not changes:
+            return []
+        if self.executor.interrupted or self.executor.stopped_by is not None:
+            return [Outcome(c.shown, c.target, NOT_SENT) for c in changes]
+        return self.executor.run(changes)

@@ -1,0 +1,360 @@
+"""apply that cannot destroy what it manages (issue 20): against the emulator behind the tests'
+own fault proxy (tests/faults.py), which answers a given method and path with a status, a reset
+or a delay, before or after forwarding (then the emulator has processed the request)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from factories import attach, create_service as create
+from faults import FaultProxy
+
+MG = r"/v1/Services/MG[0-9a-f]{32}"
+
+
+@pytest.fixture
+def proxy(emulator, monkeypatch):
+    """The emulator behind a fault proxy; msgsvc talks to the proxy."""
+    front = FaultProxy(emulator.base_url)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
+    monkeypatch.setenv("MSGSVC_BASE_URL", front.url)
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
+    yield front
+    front.stop()
+
+
+@pytest.fixture
+def emu(emulator, proxy):
+    return emulator
+
+
+def names(emu) -> list[str]:
+    return sorted(s["friendly_name"] for s in emu.call("GET", "/v1/Services").json()["services"])
+
+
+def numbers_of(emu, service: str) -> list[str]:
+    return sorted(r["phone_number"] for r in emu.call("GET", f"/v1/Services/{service}/PhoneNumbers").json()["phone_numbers"])
+
+
+def write(tmp_path, text: str, name: str = "s.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+# --- prune that needs evidence ----------------------------------------------------------------
+
+REFUSED_EMPTY = ("msgsvc: refusing to prune from {name}: it lists no services, so every service of the account "
+                 "would be deleted\nhint: nothing was sent; if that is really what you want, add --allow-empty\n")
+
+
+@pytest.mark.parametrize("text", ["", "{}", "version = 1\n", "services = []\n"])
+def test_prune_from_a_document_without_services_is_refused(msgsvc, emu, proxy, tmp_path, text):
+    for name in ("Alerts", "OTP", "Legacy"):
+        create(emu, name)
+    path = write(tmp_path, text, "s.json" if text == "{}" else "s.toml")
+    for args in (("plan", path, "--prune"), ("apply", path, "--prune", "--yes")):
+        result = msgsvc(*args)
+        assert (result.code, result.out, result.err) == (2, "", REFUSED_EMPTY.format(name=path))
+    assert proxy.seen == []  # refused before any request
+    result = msgsvc("apply", "-", "--prune", "--yes", stdin="")
+    assert (result.code, result.err) == (2, REFUSED_EMPTY.format(name="standard input"))
+    assert names(emu) == ["Alerts", "Legacy", "OTP"]
+    result = msgsvc("apply", path, "--prune", "--allow-empty", "--yes")
+    assert result.code == 0, result.err
+    assert result.err.endswith("3 deleted\n") and names(emu) == []
+
+
+def test_a_rename_whose_create_fails_keeps_the_old_service(msgsvc, emu, proxy, tmp_path):
+    old = create(emu, "Alerts")
+    attach(emu, old, "PhoneNumbers", PhoneNumberSid=emu.number("+15550000001")["sid"])
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Alerts 2"\nsenders.numbers = ["+15550000001"]\n')
+    proxy.add("POST", "/v1/Services", status=400, code=21610, after=False)
+    result = msgsvc("apply", path, "--prune", "--yes")
+    assert result.code == 1
+    pn = emu.number("+15550000001")["sid"]
+    assert result.out == (
+        "create\tAlerts 2\tAlerts 2\t\tfailed\t21610\tfault proxy: HTTP 400\n"
+        f'move\tAlerts 2\t+15550000001\t{pn}\tnot sent\t\tservice "Alerts 2" was not created\n'
+        f'delete\tAlerts\tAlerts\t{old}\tnot sent\t\tkept: the create of "Alerts 2" was not done\n')
+    assert proxy.sent("DELETE") == [] and names(emu) == ["Alerts"]
+    assert numbers_of(emu, old) == ["+15550000001"]
+
+
+def test_a_rename_whose_create_answer_is_lost_adopts_it_and_then_deletes(msgsvc, emu, proxy, tmp_path):
+    old = create(emu, "Alerts")
+    attach(emu, old, "PhoneNumbers", PhoneNumberSid=emu.number("+15550000001")["sid"])
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Alerts 2"\nsenders.numbers = ["+15550000001"]\n')
+    proxy.add("POST", "/v1/Services", reset=True)  # processed, then the connection reset
+    result = msgsvc("apply", path, "--prune", "--yes")
+    assert result.code == 0, result.err
+    assert [line.split("\t")[4] for line in result.out.splitlines()] == ["created", "moved", "deleted"]
+    assert len(proxy.sent("POST", "/v1/Services")) == 1  # never sent again
+    assert names(emu) == ["Alerts 2"]
+
+
+def test_a_service_registered_while_apply_waits_is_not_deleted(msgsvc, emu, proxy, tmp_path, monkeypatch):
+    create(emu, "Keep")
+    legacy = create(emu, "Legacy")
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Keep"\n')
+    from msgsvc.cli import output
+
+    confirm = output.confirm
+
+    def registered_meanwhile(term, question):  # the campaign is registered while the prompt waits
+        emu.register_campaign(legacy)
+        return confirm(term, question)
+
+    monkeypatch.setattr(output, "confirm", registered_meanwhile)
+    result = msgsvc("apply", path, "--prune", stdin="y\n", stdin_tty=True)
+    assert result.code == 1
+    assert result.out == (f"delete\tLegacy\tLegacy\t{legacy}\tnot sent\t\tkept: it is registered for US A2P 10DLC "
+                          "now; deleting it deletes its campaign (add --force)\n")
+    assert proxy.sent("DELETE") == [] and names(emu) == ["Keep", "Legacy"]
+
+
+# --- identity before rules --------------------------------------------------------------------
+
+
+def two_ways(emu):
+    """Alerts holds +15550000001, its short code 55502 and a WhatsApp sender; OTP is empty."""
+    alerts, otp = create(emu, "Alerts"), create(emu, "OTP")
+    pn = attach(emu, alerts, "PhoneNumbers", PhoneNumberSid=emu.number("+15550000001")["sid"])
+    sc = attach(emu, alerts, "ShortCodes", ShortCodeSid=emu.sids("short_codes")[1])
+    xe = attach(emu, alerts, "ChannelSenders", Sid=emu.sids("channel_senders")[0])
+    return alerts, otp, pn, sc, xe
+
+
+@pytest.mark.parametrize("noun", ["numbers", "short-codes", "channel-senders"])
+def test_one_sender_spelled_two_ways_in_two_services_is_an_error(msgsvc, emu, proxy, tmp_path, noun):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    value, sid = {"numbers": ("+15550000001", pn), "short-codes": ("55502", sc),
+                  "channel-senders": ("whatsapp:+15550000001", xe)}[noun]
+    what = {"numbers": "phone number", "short-codes": "short code", "channel-senders": "channel sender"}[noun]
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "Alerts"\nsenders.{noun} = ["{value}"]\n'
+                           f'[[services]]\nfriendly_name = "OTP"\nsenders.{noun} = ["{sid.upper()[:2] + sid[2:].upper()}"]\n')
+    for command in ("plan", "apply"):
+        result = msgsvc(command, path, *(["--yes"] if command == "apply" else []))
+        assert (result.code, result.out) == (2, "")
+        assert result.err == (f'msgsvc: {path}:6: {noun}: {sid} and {value} are one {what} ({sid}), listed in '
+                              f'"Alerts" (line 3) and in "OTP"; a sender belongs to one service\n'
+                              "hint: nothing was sent; fix the file and run again\n")
+    assert proxy.sent("POST") == [] and proxy.sent("DELETE") == []
+
+
+def test_one_sender_spelled_two_ways_in_one_service_is_an_error(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "OTP"\nsenders.numbers = ["+15550000001", "{pn}"]\n'
+                           '[[services]]\nfriendly_name = "Alerts"\n')
+    result = msgsvc("plan", path)
+    assert (result.code, result.err) == (2, f"msgsvc: {path}:3: numbers: {pn} and +15550000001 are one phone number "
+                                            f"({pn}), listed twice in this service\n"
+                                            "hint: nothing was sent; fix the file and run again\n")
+
+
+def test_a_mistyped_channel_sender_sid_does_not_cost_the_real_one(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    typo = "XE" + "0" * 32
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["{typo}"]\n')
+    result = msgsvc("apply", path, "--yes")
+    assert result.code == 1
+    detach_line, attach_line = result.out.splitlines()
+    assert attach_line.startswith(f"attach\tAlerts\t{typo}\t{typo}\tfailed\t")
+    assert detach_line == (f"detach\tAlerts\twhatsapp:+15550000001\t{xe}\tnot sent\t\tkept: the attach of {typo} "
+                           'to "Alerts" it makes room for was not done')
+    assert proxy.sent("DELETE") == []
+    senders = emu.call("GET", f"/v1/Services/{alerts}/ChannelSenders").json()["senders"]
+    assert [s["sid"] for s in senders] == [xe]
+
+
+def test_numbers_detach_takes_an_upper_case_sid(msgsvc, emu, proxy):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    result = msgsvc("numbers", "detach", alerts, "PN" + pn[2:].upper(), "--yes")
+    assert result.code == 0, result.err
+    assert result.out.split("\t")[:3] == ["PN" + pn[2:].upper(), pn, "detached"]
+    assert numbers_of(emu, alerts) == []
+
+
+# --- moves that end somewhere -----------------------------------------------------------------
+
+MOVE_FILE = ('[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = []\n'
+             '[[services]]\nfriendly_name = "OTP"\nsenders.numbers = ["+15550000001"]\n')
+
+
+def test_a_move_whose_attach_fails_puts_the_number_back(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
+    result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
+    assert result.code == 1
+    assert result.out == (f"move\tOTP\t+15550000001\t{pn}\tfailed\t21714\tattach to \"OTP\" failed (21714): fault proxy: "
+                          f'HTTP 412; put back in "Alerts"\n')
+    assert numbers_of(emu, alerts) == ["+15550000001"] and numbers_of(emu, otp) == []
+
+
+def test_a_move_that_cannot_be_put_back_says_where_the_number_is(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
+    proxy.add("POST", f"/v1/Services/{alerts}/PhoneNumbers", status=400, code=20001, after=False)
+    result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
+    assert result.code == 1
+    assert result.out == (f"move\tOTP\t+15550000001\t{pn}\thalf done\t21714\tdetached from \"Alerts\"; attach to "
+                          '"OTP" failed (21714); the phone number is in no service\n')
+    assert result.err.endswith("\n1 half done\n")
+    assert numbers_of(emu, alerts) == [] and numbers_of(emu, otp) == []
+
+
+def test_a_detach_processed_but_answered_502_is_checked_and_the_move_goes_on(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    proxy.add("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{pn}", status=502)  # after forwarding
+    result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
+    assert result.code == 0, result.err
+    assert result.out == f"move\tOTP\t+15550000001\t{pn}\tmoved\t\t\n"
+    assert len(proxy.sent("DELETE")) == 1 and numbers_of(emu, otp) == ["+15550000001"]
+
+
+def test_moving_out_of_an_a2p_registered_service_warns_of_re_registration(msgsvc, emu, proxy, tmp_path):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    emu.register_campaign(alerts)
+    path = write(tmp_path, MOVE_FILE)
+    result = msgsvc("plan", path)
+    assert result.code == 0
+    assert result.err == (f"msgsvc: warning: {path}:6: moving +15550000001 out of \"Alerts\", which is registered for "
+                          "US A2P 10DLC, starts a carrier re-registration of the number (messages may fail until it "
+                          "completes), and its sticky-sender mappings are lost\n")
+
+
+# --- no duplicate creates ---------------------------------------------------------------------
+
+
+def test_a_create_answered_503_after_it_was_processed_is_adopted_not_resent(msgsvc, emu, proxy, tmp_path):
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Brand New"\nsenders.numbers = ["+15550000001"]\n')
+    proxy.add("POST", "/v1/Services", status=503)  # after forwarding: the emulator created it
+    result = msgsvc("apply", path, "--yes", "--json")
+    assert result.code == 0, result.err
+    created, attached = json.loads(result.out)
+    [sid] = [s["sid"] for s in emu.call("GET", "/v1/Services").json()["services"]]
+    assert (created["status"], created["sid"]) == ("created", sid)
+    assert created["message"] == "the answer was lost; checked: it was made"
+    assert attached["status"] == "attached" and numbers_of(emu, sid) == ["+15550000001"]
+    assert proxy.sent("POST", "/v1/Services") == ["/v1/Services"]  # sent once
+    assert msgsvc("plan", path, "--detailed-exitcode").code == 0
+
+
+def test_a_create_whose_check_cannot_decide_is_unknown_and_not_resent(msgsvc, emu, proxy, tmp_path):
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Brand New"\n')
+    proxy.add("POST", "/v1/Services", reset=True)
+    proxy.add("GET", "/v1/Services", status=500, after=False, skip=1)  # the plan reads; the check fails
+    result = msgsvc("apply", path, "--yes")
+    assert result.code == 1
+    [line] = result.out.splitlines()
+    action, service, target, sid, status, code, message = line.split("\t")
+    assert (action, service, sid, status, code) == ("create", "Brand New", "", "unknown", "")
+    assert message.endswith("may or may not have taken effect; checking failed too: fault proxy: HTTP 500")
+    assert result.err.endswith("\n1 unknown\n")
+    assert proxy.sent("POST") == ["/v1/Services"] and names(emu) == ["Brand New"]
+
+
+def test_services_create_answered_503_after_processing_is_adopted(msgsvc, emu, proxy):
+    proxy.add("POST", "/v1/Services", status=503)
+    result = msgsvc("services", "create", "--friendly-name", "Brand New", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["friendly_name"] == "Brand New" and names(emu) == ["Brand New"]
+    assert proxy.sent("POST") == ["/v1/Services"]
+
+
+def test_a_campaign_create_whose_answer_was_lost_is_adopted(msgsvc, emu, proxy, tmp_path):
+    from test_campaigns_commands import BRAND, CAMPAIGN_TOML
+
+    sid = create(emu, "Alerts")
+    campaign = tmp_path / "campaign.toml"
+    campaign.write_text(CAMPAIGN_TOML.replace(BRAND, next(iter(emu.store.data["brands"]))))
+    proxy.add("POST", f"{MG}/Compliance/Usa2p", reset=True)
+    result = msgsvc("campaigns", "create", sid, "--from-file", str(campaign), "--json")
+    assert result.code == 0, result.err
+    listed = emu.call("GET", f"/v1/Services/{sid}/Compliance/Usa2p").json()["compliance"]
+    assert [c["sid"] for c in listed] == [json.loads(result.out)["sid"]]
+    assert len(proxy.sent("POST")) == 1
+
+
+# --- files that say what they mean ------------------------------------------------------------
+
+
+def test_a_json_duplicate_key_is_an_error_with_its_line(msgsvc, emu, proxy, tmp_path):
+    create(emu, "Alerts")
+    path = write(tmp_path, '{\n  "services": [{"friendly_name": "Alerts"}],\n  "services": []\n}\n', "s.json")
+    result = msgsvc("apply", path, "--prune", "--yes")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"msgsvc: {path}:3: duplicate key 'services': a JSON object names each key once\n"
+                          "hint: nothing was sent; fix the file and run again\n")
+    nested = write(tmp_path, '{"services": [{"friendly_name": "A",\n "friendly_name": "B"}]}', "n.json")
+    assert msgsvc("plan", nested).err.startswith(
+        f"msgsvc: {nested}:2: duplicate key 'friendly_name' in services[0]: a JSON object names each key once\n")
+    assert proxy.seen == [] and names(emu) == ["Alerts"]
+
+
+def test_names_that_only_look_alike_are_a_warning_naming_both(msgsvc, emu, proxy, tmp_path):
+    cafe = create(emu, "Cafe\u0301")  # decomposed (NFD)
+    alerts = create(emu, "Alerts\u200b")  # a zero-width space
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Caf\u00e9"\n[[services]]\nfriendly_name = "Alerts"\n')
+    result = msgsvc("plan", path, "--prune")
+    assert result.code == 0
+    tail = "differ only by Unicode normalisation or invisible characters: they are two names"
+    assert result.err == (
+        f'msgsvc: warning: {path}:1: "Caf\\u00e9" and "Cafe\\u0301" (the account\'s {cafe}) {tail}\n'
+        f'msgsvc: warning: {path}:3: "Alerts" and "Alerts\\u200b" (the account\'s {alerts}) {tail}\n')
+    assert result.out.splitlines()[:1] == ['+ create service "Caf\u00e9"']
+
+
+def test_plan_and_apply_lines_escape_what_the_server_named(msgsvc, emu, proxy, tmp_path):
+    evil = create(emu, "Evil\u009b2J\u202e")
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Keep"\n')
+    result = msgsvc("plan", path, "--prune", tty=True)
+    assert "\u009b" not in result.out and "\u202e" not in result.out
+    assert '- delete service "Evil\\u009b2J\\u202e" (--prune)' in result.out
+    result = msgsvc("apply", path, "--prune", "--yes", stderr_tty=True)
+    assert result.code == 0, result.err
+    assert "\u009b" not in result.err + result.out and "\u202e" not in result.err + result.out
+
+
+# --- signals and statuses ---------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="no SIGHUP on this platform")
+def test_sighup_during_a_move_reports_it_half_done_and_the_rest_not_sent(emulator, tmp_path):
+    """A closed SSH session: SIGHUP while the move's detach is on its way (held by the proxy):
+    the detach finishes, the move is reported half done (where the number is), exit 143."""
+    import os
+    import signal
+    import subprocess
+
+    from conftest import MSGSVC
+
+    front = FaultProxy(emulator.base_url)
+    try:
+        alerts, otp, pn, sc, xe = two_ways(emulator)
+        front.add("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{pn}", delay=30)  # until released
+        env = {**os.environ, "TWILIO_ACCOUNT_SID": emulator.account_sid, "TWILIO_AUTH_TOKEN": emulator.auth_token,
+               "MSGSVC_BASE_URL": front.url, "MSGSVC_MAX_RETRIES": "0"}
+        proc = subprocess.Popen([MSGSVC, "apply", write(tmp_path, MOVE_FILE), "--yes"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        import time
+
+        deadline = time.monotonic() + 30
+        while front._counts.get(0, 0) == 0 and time.monotonic() < deadline:  # the DELETE reached the proxy
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGHUP)
+        said = proc.stderr.readline()  # the plan's lines, then what SIGHUP made it say
+        while said and not said.startswith("msgsvc: stopping:"):
+            said = proc.stderr.readline()
+        front.release.set()  # only now may the held DELETE go on
+        out, err = proc.communicate(timeout=60)
+    finally:
+        front.stop()
+    assert proc.returncode == 143, err
+    assert said == "msgsvc: stopping: waiting for the 1 request(s) already sent\n"
+    assert out == (f"move\tOTP\t+15550000001\t{pn}\thalf done\t\tdetached from \"Alerts\"; the attach to \"OTP\" was "
+                   "not sent; the phone number is in no service\n")
+    assert "1 half done\n" in err, err
