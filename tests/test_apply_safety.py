@@ -77,7 +77,7 @@ def test_a_rename_whose_create_fails_keeps_the_old_service(msgsvc, emu, proxy, t
     assert result.code == 1
     pn = emu.number("+15550000001")["sid"]
     assert result.out == (
-        "create\tAlerts 2\tAlerts 2\t\tfailed\t21610\tfault proxy: HTTP 400\n"
+        "create\tAlerts 2\tAlerts 2\t\tfailed\t21610\tunsubscribed recipient (21610): fault proxy: HTTP 400\n"
         f'move\tAlerts 2\t+15550000001\t{pn}\tnot sent\t\tservice "Alerts 2" was not created\n'
         f'delete\tAlerts\tAlerts\t{old}\tnot sent\t\tkept: the create of "Alerts 2" was not done\n')
     assert proxy.sent("DELETE") == [] and names(emu) == ["Alerts"]
@@ -189,7 +189,7 @@ def test_a_move_whose_attach_fails_puts_the_number_back(msgsvc, emu, proxy, tmp_
     proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
     result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
     assert result.code == 1
-    assert result.out == (f"move\tOTP\t+15550000001\t{pn}\tfailed\t21714\tattach to \"OTP\" failed (21714): fault proxy: "
+    assert result.out == (f"move\tOTP\t+15550000001\t{pn}\tfailed\t21714\tattach to \"OTP\" failed: the service's pool is full (21714): fault proxy: "
                           f'HTTP 412; put back in "Alerts"\n')
     assert numbers_of(emu, alerts) == ["+15550000001"] and numbers_of(emu, otp) == []
 
@@ -354,7 +354,7 @@ def test_sighup_during_a_move_reports_it_half_done_and_the_rest_not_sent(emulato
     finally:
         front.stop()
     assert proc.returncode == 143, err
-    assert said == "msgsvc: stopping: waiting for the 1 request(s) already sent\n"
+    assert said == "msgsvc: stopping: waiting for the 1 request already sent\n"
     assert out == (f"move\tOTP\t+15550000001\t{pn}\thalf done\t\tdetached from \"Alerts\"; the attach to \"OTP\" was "
                    "not sent; the phone number is in no service\n")
     assert "1 half done\n" in err, err

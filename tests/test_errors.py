@@ -130,7 +130,8 @@ def test_a_timeout_after_a_post_says_the_outcome_is_unknown(msgsvc, profile):
     assert result.code == 1
     assert result.err == (
         f"msgsvc: 127.0.0.1:{port} did not answer in time after the request was sent: "
-        f"POST http://127.0.0.1:{port}/v1/Services may or may not have taken effect\n"
+        f"POST http://127.0.0.1:{port}/v1/Services may or may not have taken effect; "
+        f"checking failed too: 127.0.0.1:{port} did not answer in time\n"
         "hint: the service may or may not have been created; check before creating it again: "
         "msgsvc services list --all, and look for the friendly name 'A'\n"
     )

@@ -315,19 +315,19 @@ def test_delete_asks_on_a_terminal_and_needs_yes_in_a_script(msgsvc, profile, ht
 
 def test_the_wait_loop_goes_through_every_status_on_a_fake_clock():
     from msgsvc.api.a2p import StillPending, wait_for_review
-    from msgsvc.api.tollfree import PENDING_STATES
+    from msgsvc.api.tollfree import FINAL_STATES
 
     now = [0.0]
     answers = iter([{"status": "PENDING_REVIEW"}, {"status": "IN_REVIEW"}, {"status": "TWILIO_REJECTED"}])
     seen = []
-    record = wait_for_review(lambda: next(answers), timeout=100, interval=10, pending=PENDING_STATES, status="status",
+    record = wait_for_review(lambda: next(answers), timeout=100, interval=10, final=FINAL_STATES, status="status",
                              on_poll=lambda r, elapsed: seen.append((r["status"], elapsed)),
                              sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
     assert record == {"status": "TWILIO_REJECTED"}
     assert seen == [("PENDING_REVIEW", 0.0), ("IN_REVIEW", 10.0), ("TWILIO_REJECTED", 20.0)]
     now[0] = 0.0
     with pytest.raises(StillPending):
-        wait_for_review(lambda: {"status": "IN_REVIEW"}, timeout=25, interval=10, pending=PENDING_STATES, status="status",
+        wait_for_review(lambda: {"status": "IN_REVIEW"}, timeout=25, interval=10, final=FINAL_STATES, status="status",
                         sleep=lambda s: now.__setitem__(0, now[0] + s), clock=lambda: now[0])
     assert now[0] == 25.0  # the last sleep cut to what was left
 

@@ -247,25 +247,26 @@ def wait_for_review(
     on_poll: Callable[[dict, float], None] = lambda campaign, elapsed: None,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] | None = None,
-    pending: Iterable[str] = PENDING_STATES,
+    final: Iterable[str] = FINAL_STATES,
     status: str = "campaign_status",
 ) -> dict:
-    """Fetch the campaign until it leaves its pending states (PENDING, IN_PROGRESS) and return
-    it; raise StillPending once `timeout` seconds have passed. One fetch at once, every
+    """Fetch the campaign until it reaches a final status (VERIFIED, FAILED) and return it: a
+    status this msgsvc does not know is waited on, never taken for the end of the review;
+    raise StillPending once `timeout` seconds have passed. One fetch at once, every
     `interval` seconds (the last sleep is cut to what is left of the timeout). Any record
-    under review waits so: `pending` are its review's states, `status` the key that has them
-    (a toll-free verification: PENDING_REVIEW, IN_REVIEW in `status`)."""
+    under review waits so: `final` are its review's last states, `status` the key that has
+    them (a toll-free verification: TWILIO_APPROVED, TWILIO_REJECTED in `status`)."""
     import time
 
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
     started = clock()
-    pending = tuple(pending)
+    final = tuple(final)
     while True:
         campaign = fetch()
         elapsed = clock() - started
         on_poll(campaign, elapsed)
-        if campaign.get(status) not in pending:
+        if campaign.get(status) in final:
             return campaign
         left = timeout - elapsed
         if left <= 0:

@@ -94,8 +94,9 @@ def send_checked(client: Any, change: Change) -> dict | None:
         raise OutcomeUnknownError(f"{lost.message}; checking failed too: {check.message}") from None
     if found is not None and len(found) == 1:
         return found[0]
-    if found == []:
-        raise OutcomeUnknownError(f"{lost.message}; checked: it was not made") from None
+    if found == []:  # a known outcome: not made, so sending it again is safe (exit 1, not unknown)
+        raise MsgsvcError(f"{lost.message}; checked: it was not made",
+                          hint="nothing was created: the same command may be run again") from None
     raise lost
 
 

@@ -93,9 +93,10 @@ def settle(move: Move, out: Outcome, into: Outcome | None = None, back: Outcome 
                        f"detached from {source}; the attach to {target} may or may not have been made: "
                        f"{into.message}")
     code = f" ({into.code})" if into.code else ""
-    if back is not None and back.status in DONE_IN:
+    if back is not None and back.status in DONE_IN:  # the message's own reason names the code already
+        said = "" if code and code.strip() in (into.message or "") else code
         return Outcome(move.shown, move.sid, FAILED, into.code,
-                       f"attach to {target} failed{code}: {into.message}; put back in {source}")
+                       f"attach to {target} failed{said}: {into.message}; put back in {source}")
     return Outcome(move.shown, move.sid, HALF_DONE, into.code,
                    f"detached from {source}; attach to {target} failed{code}; the {move.noun} is in no service")
 

@@ -19,7 +19,7 @@ from msgsvc.api import tollfree as rules
 from msgsvc.api.tollfree import VERIFICATION
 from msgsvc.api.validate import E164, is_sid
 from msgsvc.errors import NotFoundError, UsageError
-from msgsvc.jobs.changes import CREATE, CREATED, FAILED, Change, Outcome
+from msgsvc.jobs.changes import CREATE, CREATED, FAILED, UNKNOWN, Change, Outcome
 
 TOLL_FREE_LIST = "IncomingPhoneNumbers/TollFree.json"
 EXISTS = "exists"  # create: the number has a record already; nothing sent
@@ -185,15 +185,18 @@ def settle_creates(client: Any, planned: Creates, outcomes: Sequence[Outcome]) -
     checked = []
     for outcome in outcomes:
         pn = planned.numbers.get(outcome.input)
-        if outcome.status == FAILED and pn is not None:
+        if outcome.status in (FAILED, UNKNOWN) and pn is not None:
             try:
                 record = record_of_number(client, pn)
             except MsgsvcError as error:
-                outcome = Outcome(outcome.input, None, FAILED, outcome.code,
+                outcome = Outcome(outcome.input, None, outcome.status, outcome.code,
                                   f"{outcome.message}; checking whether it was filed failed too: {error.message}")
             else:
                 if record is not None:
                     outcome = Outcome(outcome.input, record.get("sid"), CREATED, None,
                                       f"{record.get('status')} (its answer was lost; found by its number)")
+                elif outcome.status == UNKNOWN:  # looked for, and not there: it was not filed
+                    outcome = Outcome(outcome.input, None, FAILED, outcome.code,
+                                      f"{outcome.message}; checked: no record was filed")
         checked.append(outcome)
     return planned.results(checked)

@@ -481,7 +481,7 @@ def tollfree_wait(
         left = max(timeout - (time.monotonic() - started), 0.0)
         try:
             settled.append(wait_for_review(lambda sid=sid: client.fetch(VERIFICATION, sid), timeout=left,
-                                           interval=interval, on_poll=progress, pending=rules.PENDING_STATES, status="status"))
+                                           interval=interval, on_poll=progress, final=rules.FINAL_STATES, status="status"))
         except StillPending as pending:
             raise WaitTimedOut(f"verification {sid} of {number} is still {pending.campaign.get('status')} "
                                f"after {format_duration(timeout)}",
