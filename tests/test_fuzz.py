@@ -166,6 +166,19 @@ def fuzz_env(httpserver, monkeypatch):
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
+    # A wait (campaigns wait, tollfree wait) keeps waiting on a status it does not know, as the
+    # fuzz server answers: on a fake clock its --timeout ends it at once, not 30 real minutes.
+    from msgsvc.api import a2p
+
+    real_wait = a2p.wait_for_review
+
+    def fake_clock_wait(fetch, **kwargs):
+        now = [0.0]
+        kwargs["sleep"] = lambda seconds: now.__setitem__(0, now[0] + seconds)
+        kwargs["clock"] = lambda: now[0]
+        return real_wait(fetch, **kwargs)
+
+    monkeypatch.setattr(a2p, "wait_for_review", fake_clock_wait)
     return url, looked_up
 
 
