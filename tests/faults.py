@@ -24,6 +24,18 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 
+def write_answer(handler, status: int, headers, data: bytes) -> None:
+    """Write one whole answer on a test server's handler and close the connection after it."""
+    handler.send_response(status)
+    for key, value in headers:
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(data)
+    handler.close_connection = True
+
+
 @dataclass
 class Respond:
     status: int
@@ -113,15 +125,7 @@ class FaultServer:
                 if action.json is not None:
                     payload = jsonlib.dumps(action.json)
                 data = payload.encode() if isinstance(payload, str) else (payload or b"")
-                self.send_response(action.status)
-                headers = {"Content-Type": "application/json", **action.headers}
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(data)
-                self.close_connection = True
+                write_answer(self, action.status, {"Content-Type": "application/json", **action.headers}.items(), data)
 
             do_GET = do_POST = do_DELETE = _handle
 
@@ -317,15 +321,8 @@ class FaultProxy:
                     data = jsonlib.dumps({"code": fault.code, "message": f"fault proxy: HTTP {status}",
                                           "more_info": "", "status": status}).encode()
                     answer_headers = [("Content-Type", "application/json")]
-                self.send_response(status)
-                for key, value in answer_headers:
-                    if key.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(data)
-                self.close_connection = True
+                write_answer(self, status, [(k, v) for k, v in answer_headers
+                                      if k.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server")], data)
 
             do_GET = do_POST = do_DELETE = _handle
 
