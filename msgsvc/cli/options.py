@@ -130,7 +130,7 @@ ConcurrencyOpt = Annotated[
 ]
 
 
-def _check_service_ref(value: str) -> str:
+def check_service_ref(value: str) -> str:
     """Refuse, before any request, what is clearly a mistyped SID rather than a name."""
     import re
 
@@ -156,7 +156,7 @@ def _check_service_ref(value: str) -> str:
 ServiceArg = Annotated[
     str,
     typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
-                   callback=_check_service_ref, autocompletion=complete_services, show_default=False),
+                   callback=check_service_ref, autocompletion=complete_services, show_default=False),
 ]
 
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any, List, Optional
 import typer
 
 from msgsvc.cli.complete import complete_services
-from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JsonOpt, ProfileOpt, _check_service_ref, use
+from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JsonOpt, ProfileOpt, check_service_ref, use
 
 FAIL_ON = ("error", "warning", "info")
 
 
 def _services(values: Optional[List[str]]) -> Optional[List[str]]:
-    return [_check_service_ref(v) for v in values] if values else values
+    return [check_service_ref(v) for v in values] if values else values
 
 
 def _look_back(value: Any) -> Any:
