@@ -30,7 +30,7 @@ class ExitCode(IntEnum):
     FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
     INTERRUPTED = 130, "interrupted (Ctrl-C)"
     BROKEN_PIPE = 141, "the reader of stdout went away (msgsvc ... | head)"
-    TERMINATED = 143, "terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"
+    TERMINATED = 143, "terminated (SIGTERM, or SIGHUP where the platform has it), after finishing what was in flight as Ctrl-C does"
 
 
 EXIT_CODE_HELP = "Exit status:\n" + "\n".join(f"  {code.value:<4} {code.help}" for code in ExitCode)
