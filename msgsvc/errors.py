@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     AUTH = 4, "authentication: no credentials, an unknown profile, or HTTP 401/403"
     WAIT_TIMEOUT = 5, "a wait ran out of time: campaigns wait, tollfree wait (still in review), send or messages get --wait (not settled)"
     CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
+    STALE_PLAN = 7, "apply PLAN: the account changed since the saved plan was made (nothing was sent)"
     FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
     INTERRUPTED = 130, "interrupted (Ctrl-C)"
     BROKEN_PIPE = 141, "the reader of stdout went away (msgsvc ... | head)"

@@ -125,6 +125,8 @@ class Diff:
     unknown: list[Unknown] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence)
     warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence): said, not blocking
+    # The account as the planner read it (what a saved plan records, msgsvc/setup/saved.py).
+    read: list[Current] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
