@@ -16,6 +16,7 @@ from faults import FaultProxy
 T0, T1 = 1700000000, 1700000100  # the emulator's date_updated, set by the tests
 D0, D1 = "2023-11-14T22:13:20Z", "2023-11-14T22:15:00Z"
 REMAKE = "hint: nothing was sent; make the plan again (msgsvc plan FILE -o PLAN), review it, and apply that\n"
+STALE_HINT = REMAKE.replace("FILE -o PLAN", "services.toml -o p")
 SETUP = ('[[services]]\nfriendly_name = "Alerts"\nvalidity_period = 700\n'
          'inbound_request_url = "https://hooks:S3cretPw@example.com/sms"\n'
          'senders.numbers = ["+15550000002"]\n'
@@ -242,9 +243,9 @@ def test_a_prune_decision_is_the_plans_own(msgsvc, emu, proxy, account, tmp_path
 # --- stale plans -----------------------------------------------------------------------------
 
 
-def stale(result, name: str, sid: str, what: str) -> bool:
+def stale(result, name: str, sid: str, what: str, hint: str = STALE_HINT) -> bool:
     return (result.code, result.out, result.err) == (
-        7, "", f"msgsvc: p is stale: service {name} ({sid}) {what}\n" + REMAKE)
+        7, "", f"msgsvc: p is stale: service {name} ({sid}) {what}\n" + hint)
 
 
 def test_a_renamed_service_makes_the_plan_stale(msgsvc, emu, proxy, account):
@@ -301,7 +302,7 @@ def test_a_service_created_or_deleted_since_makes_the_plan_stale(msgsvc, emu, pr
     assert (result.code, result.out) == (7, "")
     assert result.err == ("msgsvc: p is stale: the account changed since the plan was made:\n"
                           f'  service "OTP" ({account["otp"]}) was deleted since the plan was made\n'
-                          f'  service "Brand New" ({new}) was created since the plan was made\n' + REMAKE)
+                          f'  service "Brand New" ({new}) was created since the plan was made\n' + STALE_HINT)
     assert writes(proxy) == []
 
 
@@ -311,7 +312,8 @@ def test_a_pinned_service_deleted_since_makes_the_plan_stale(msgsvc, emu, proxy,
     make_plan(msgsvc, proxy, "pinned.toml", "-o", "p")
     emu.call("DELETE", f"/v1/Services/{account['otp']}")
     result = msgsvc("apply", "p", "--yes")
-    assert stale(result, '"OTP"', account["otp"], "was deleted since the plan was made")
+    assert stale(result, '"OTP"', account["otp"], "was deleted since the plan was made",
+                 STALE_HINT.replace("services.toml", "pinned.toml"))
     assert writes(proxy) == []
 
 
@@ -321,7 +323,7 @@ def test_a_setup_file_changed_since_cannot_give_the_password(msgsvc, emu, proxy,
     result = msgsvc("apply", "p", "--yes")
     assert (result.code, result.out) == (7, "")
     assert result.err == ("msgsvc: services.toml changed since p was made, and the plan takes the password it sets "
-                          "from it\n" + REMAKE)
+                          "from it\n" + STALE_HINT)
     assert proxy.seen == []
 
 
@@ -448,3 +450,36 @@ def test_a_plan_with_blockers_is_not_saved(msgsvc, emu, proxy, account, tmp_path
     result = msgsvc("plan", "services.toml", "-o", "p")
     assert result.code == 2 and "which the file does not manage" in result.err
     assert not (tmp_path / "p").exists()
+
+
+# --- the README's CI workflow ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the walk-through is a POSIX shell script")
+def test_the_readme_ci_workflow_runs_as_written(tmp_path):
+    """The README's saved-plan walk-through, run verbatim by bash against the emulator it starts."""
+    import re
+    import subprocess
+    from pathlib import Path
+
+    from conftest import MSGSVC, need_tool
+
+    bash = need_tool("bash")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Saved plans:", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```\n", 1)[0]
+    assert script.startswith("msgsvc emulator --port 0")
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(MSGSVC).parent), os.environ["PATH"]])}
+    guard = "set -m\ntrap 'kill %1 2> /dev/null' EXIT\n"  # the emulator stops even if a line fails
+    done = subprocess.run([bash, "-c", guard + script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    sid = re.search(r"MG[0-9a-f]{32}", done.stdout).group(0)
+    assert done.stdout == ('~ update "Alerts": validity_period 36000 -> 600\n'
+                           "Plan: 0 to create, 1 to update, 0 to attach, 0 to detach, 0 to move, 0 to delete.\n"
+                           f"update\tAlerts\tAlerts\t{sid}\tupdated\t\t\n"
+                           "applied what was reviewed\n"
+                           "exit 7\n")
+    assert re.search(rf'^msgsvc: services.plan is stale: service "Alerts" \({sid}\) changed since the plan was made '
+                     r"\(validity_period 36000 -> 600(; date_updated \S+ -> \S+)?\)$", done.stderr, re.M), done.stderr
+    assert stat.S_IMODE(os.stat(tmp_path / "services.plan").st_mode) == 0o600

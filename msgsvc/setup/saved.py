@@ -48,6 +48,11 @@ FORMAT = "msgsvc-plan"
 VERSION = 1
 MARKER = re.compile(r'\s*\{\s*"format"\s*:\s*"msgsvc-plan"')
 REMAKE = "nothing was sent; make the plan again (msgsvc plan FILE -o PLAN), review it, and apply that"
+
+
+def remake(plan: SavedPlan) -> str:
+    """How to go on from a stale plan, with its own names."""
+    return f"nothing was sent; make the plan again (msgsvc plan {plan.setup_name} -o {plan.name}), review it, and apply that"
 OPTIONS = ("prune", "move_from_unmanaged", "allow_empty")
 OPTION_FLAGS = {"prune": "--prune", "move_from_unmanaged": "--move-from-unmanaged", "allow_empty": "--allow-empty"}
 
@@ -387,7 +392,7 @@ def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, Desired
     text, desired = read_setup(plan.setup_name)
     if digest(text) != plan.setup_digest:
         raise StalePlanError(f"{plan.setup_name} changed since {plan.name} was made, and the plan takes the "
-                             "password it sets from it", hint=REMAKE)
+                             "password it sets from it", hint=remake(plan))
     by_line = {service.line: service for service in desired.services}
     for action in plan.diff.services:
         for line, key in plan.secrets:
@@ -442,9 +447,9 @@ def refuse_stale(plan: SavedPlan, current: Sequence[Current]) -> None:
     """StalePlanError (exit 7) naming every change since the plan read the account."""
     found = stale(plan, current)
     if len(found) == 1:
-        raise StalePlanError(f"{plan.name} is stale: {found[0]}", hint=REMAKE)
+        raise StalePlanError(f"{plan.name} is stale: {found[0]}", hint=remake(plan))
     if found:
-        raise StalePlanError(f"{plan.name} is stale: the account changed since the plan was made:", hint=REMAKE,
+        raise StalePlanError(f"{plan.name} is stale: the account changed since the plan was made:", hint=remake(plan),
                              details=tuple("  " + sentence for sentence in found))
 
 
