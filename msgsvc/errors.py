@@ -104,6 +104,12 @@ class Terminated(Interrupted):
     exit_code = ExitCode.TERMINATED
 
 
+class StalePlanError(MsgsvcError):
+    """A saved plan whose account changed since it was made (apply PLAN): nothing was sent."""
+
+    exit_code = ExitCode.STALE_PLAN
+
+
 class NetworkError(MsgsvcError):
     """DNS failure, refused connection, timeout, TLS failure: nothing usable came back."""
 

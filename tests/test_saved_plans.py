@@ -483,3 +483,48 @@ def test_the_readme_ci_workflow_runs_as_written(tmp_path):
     assert re.search(rf'^msgsvc: services.plan is stale: service "Alerts" \({sid}\) changed since the plan was made '
                      r"\(validity_period 36000 -> 600(; date_updated \S+ -> \S+)?\)$", done.stderr, re.M), done.stderr
     assert stat.S_IMODE(os.stat(tmp_path / "services.plan").st_mode) == 0o600
+
+
+# --- exact requests, against a scripted server ---------------------------------------------------
+
+
+def test_plan_o_and_apply_plan_send_exactly_these_requests(msgsvc, profile, httpserver, tmp_path, monkeypatch):
+    """Against pytest-httpserver, with the profile 'test': the plan reads the services once;
+    apply PLAN reads them again, then sends the one update, with the password the plan file
+    never held (from the setup file), and nothing else."""
+    from conftest import ACCOUNT_SID, SERVICE_SID, page, service
+    from corehelp import assert_request, sent
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.toml").write_text('[[services]]\nfriendly_name = "Alerts"\nvalidity_period = 700\n'
+                                     'inbound_request_url = "https://hooks:S3cretPw@example.com/sms"\n')
+    httpserver.expect_request("/v1/Services", method="GET").respond_with_json(page("services", [service()]))
+    updated = service(validity_period=700, inbound_request_url="https://hooks:S3cretPw@example.com/sms")
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="POST").respond_with_json(updated)
+    result = msgsvc("plan", "s.toml", "-o", "p")
+    assert (result.code, result.out) == (0, (
+        '~ update "Alerts": inbound_request_url "https://www.example.com/" -> "https://hooks:***@example.com/sms"\n'
+        '~ update "Alerts": validity_period 600 -> 700\n'
+        "Plan: 0 to create, 1 to update, 0 to attach, 0 to detach, 0 to move, 0 to delete.\n"))
+    plan = json.loads((tmp_path / "p").read_text())
+    assert (plan["account_sid"], plan["profile"]) == (ACCOUNT_SID, "test")
+    assert [entry["senders"] for entry in plan["read"]] == [{}]  # no sender list in the file: none read
+    (listing,) = sent(httpserver)
+    assert_request(listing, "GET", "/v1/Services", query="PageSize=1000")
+    httpserver.clear_log()
+    result = msgsvc("apply", "p", "--yes")
+    assert (result.code, result.out) == (0, f"update\tAlerts\tAlerts\t{SERVICE_SID}\tupdated\t\t\n")
+    listing, update = sent(httpserver)
+    assert_request(listing, "GET", "/v1/Services", query="PageSize=1000")
+    assert_request(update, "POST", f"/v1/Services/{SERVICE_SID}",
+                   form="InboundRequestUrl=https%3A%2F%2Fhooks%3AS3cretPw%40example.com%2Fsms&ValidityPeriod=700")
+    assert "S3cretPw" not in result.err + result.out
+
+
+def test_refused_credentials_while_reading_again_are_exit_4_and_nothing_is_sent(msgsvc, emu, proxy, account):
+    make_plan(msgsvc, proxy, "services.toml", "-o", "p")
+    proxy.add("GET", "/v1/Services", status=401, code=20003, after=False)
+    result = msgsvc("apply", "p", "--yes")
+    assert (result.code, result.out) == (4, "")
+    assert result.err.startswith("msgsvc: HTTP 401 (Twilio error 20003): fault proxy: HTTP 401\n")
+    assert proxy.seen == [("GET", "/v1/Services", False)]

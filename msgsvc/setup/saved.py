@@ -40,27 +40,15 @@ from typing import Any, Callable, Mapping, Sequence
 
 from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import has_url_password, is_sid, mask_url_passwords
-from msgsvc.errors import ExitCode, MsgsvcError, UsageError
+from msgsvc.errors import StalePlanError, UsageError
 from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
 from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, Problem, SetupFileError
 
 FORMAT = "msgsvc-plan"
 VERSION = 1
 MARKER = re.compile(r'\s*\{\s*"format"\s*:\s*"msgsvc-plan"')
-REMAKE = "nothing was sent; make the plan again (msgsvc plan FILE -o PLAN), review it, and apply that"
-
-
-def remake(plan: SavedPlan) -> str:
-    """How to go on from a stale plan, with its own names."""
-    return f"nothing was sent; make the plan again (msgsvc plan {plan.setup_name} -o {plan.name}), review it, and apply that"
 OPTIONS = ("prune", "move_from_unmanaged", "allow_empty")
 OPTION_FLAGS = {"prune": "--prune", "move_from_unmanaged": "--move-from-unmanaged", "allow_empty": "--allow-empty"}
-
-
-class StalePlanError(MsgsvcError):
-    """The account no longer matches what a saved plan read: nothing was sent (exit 7)."""
-
-    exit_code = ExitCode.STALE_PLAN
 
 
 def marked(text: str) -> bool:
@@ -83,6 +71,12 @@ class SavedPlan:
     read: list[dict[str, Any]]
     diff: Diff
     secrets: list[tuple[int, str]] = field(default_factory=list)  # (line of the file's service, field)
+
+
+def remake(plan: SavedPlan | None = None) -> str:
+    """How to go on from a plan that cannot be applied, with its own names when known."""
+    command = f"msgsvc plan {plan.setup_name} -o {plan.name}" if plan is not None else "msgsvc plan FILE -o PLAN"
+    return f"nothing was sent; make the plan again ({command}), review it, and apply that"
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -228,7 +222,7 @@ def parse(text: str, name: str) -> SavedPlan:
     from msgsvc.setup.lines import json_scan
 
     def refuse(problems: list[Problem]) -> SetupFileError:
-        return SetupFileError(name, problems, hint=REMAKE)
+        return SetupFileError(name, problems, hint=remake())
 
     try:
         data = json.loads(text)
