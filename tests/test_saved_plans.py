@@ -528,3 +528,16 @@ def test_refused_credentials_while_reading_again_are_exit_4_and_nothing_is_sent(
     assert (result.code, result.out) == (4, "")
     assert result.err.startswith("msgsvc: HTTP 401 (Twilio error 20003): fault proxy: HTTP 401\n")
     assert proxy.seen == [("GET", "/v1/Services", False)]
+
+
+def test_plan_json_with_o_writes_both(msgsvc, emu, proxy, account, tmp_path):
+    result = msgsvc("plan", "services.toml", "--json", "-o", "p")
+    assert result.code == 0
+    assert json.loads(result.out)["summary"] == {"create": 0, "update": 1, "attach": 1, "detach": 1, "move": 0,
+                                                 "delete": 0}
+    assert json.loads((tmp_path / "p").read_text()) == saved_plan(emu, account)
+    proxy.seen.clear()
+    result = msgsvc("plan", "services.toml", "--json", "-o", "-")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "msgsvc: --json and -o - would both write to standard output\nhint: give -o a file name\n"
+    assert proxy.seen == []

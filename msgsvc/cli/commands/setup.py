@@ -222,6 +222,8 @@ def plan(
         msgsvc plan services.toml -o services.plan
     """
     state = use(ctx, json_=json_, profile=profile)
+    if out == "-" and state.json:
+        raise UsageError("--json and -o - would both write to standard output", hint="give -o a file name")
     desired, text = _load(state, file)
     from msgsvc.setup import saved
 
