@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from factories import attach, create_service as create
-from faults import FaultProxy
+from test_apply_safety import emu, proxy  # noqa: F401 (fixtures: the emulator behind the fault proxy)
 
 T0, T1 = 1700000000, 1700000100  # the emulator's date_updated, set by the tests
 D0, D1 = "2023-11-14T22:13:20Z", "2023-11-14T22:15:00Z"
@@ -21,22 +21,6 @@ SETUP = ('[[services]]\nfriendly_name = "Alerts"\nvalidity_period = 700\n'
          'inbound_request_url = "https://hooks:S3cretPw@example.com/sms"\n'
          'senders.numbers = ["+15550000002"]\n'
          '[[services]]\nfriendly_name = "OTP"\nsenders.numbers = []\n')
-
-
-@pytest.fixture
-def proxy(emulator, monkeypatch):
-    front = FaultProxy(emulator.base_url)
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
-    monkeypatch.setenv("MSGSVC_BASE_URL", front.url)
-    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
-    yield front
-    front.stop()
-
-
-@pytest.fixture
-def emu(emulator, proxy):
-    return emulator
 
 
 @pytest.fixture
