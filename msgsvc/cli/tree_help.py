@@ -36,10 +36,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
           '    5    a wait ran out of time: campaigns wait, tollfree wait (still in review), send or '
           'messages get --wait (not settled)\n'
           '    6    plan --detailed-exitcode: changes pending\n'
+          '    7    apply PLAN: the account changed since the saved plan was made (nothing was sent)\n'
           "    9    doctor: a finding at --fail-on's severity or worse (error by default)\n"
           '    130  interrupted (Ctrl-C)\n'
           '    141  the reader of stdout went away (msgsvc ... | head)\n'
-          '    143  terminated (SIGTERM), after finishing what was in flight as Ctrl-C does\n'
+          '    143  terminated (SIGTERM, or SIGHUP where the platform has it), after finishing what was in '
+          'flight as Ctrl-C does\n'
           '\n'
           'Options:\n'
           "  -p, --profile NAME  Use this profile's credentials and settings.\n"
@@ -117,10 +119,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
            '    5    a wait ran out of time: campaigns wait, tollfree wait (still in review), send or '
            'messages get --wait (not settled)\n'
            '    6    plan --detailed-exitcode: changes pending\n'
+           '    7    apply PLAN: the account changed since the saved plan was made (nothing was sent)\n'
            "    9    doctor: a finding at --fail-on's severity or worse (error by default)\n"
            '    130  interrupted (Ctrl-C)\n'
            '    141  the reader of stdout went away (msgsvc ... | head)\n'
-           '    143  terminated (SIGTERM), after finishing what was in flight as Ctrl-C does\n'
+           '    143  terminated (SIGTERM, or SIGHUP where the platform has it), after finishing what was in '
+           'flight as Ctrl-C does\n'
            '\n'
            'Options:\n'
            "  -p, --profile NAME  Use this profile's credentials and settings.\n"
@@ -4073,12 +4077,14 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
               '  delete), then a count. The file is checked completely first; conflicts with\n'
               '  services the file does not mention and senders the account does not own are\n'
               '  errors (exit 2). With --detailed-exitcode: 0 no changes, 6 changes pending,\n'
-              '  other codes errors.\n'
+              "  other codes errors. With -o PLAN the plan is saved for 'msgsvc apply PLAN',\n"
+              '  which refuses it (exit 7) once the account has changed since.\n'
               '\n'
               '  Example:\n'
               '\n'
               '      msgsvc plan services.toml\n'
               '      msgsvc plan services.toml --detailed-exitcode || echo "drift"\n'
+              '      msgsvc plan services.toml -o services.plan\n'
               '\n'
               'Arguments:\n'
               "  FILE  The setup file: TOML, or JSON when its name ends in .json ('-' is TOML\n"
@@ -4093,6 +4099,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
               '                         mention (otherwise a conflict).\n'
               '  --detailed-exitcode    Exit 0 when there are no changes, 6 when there are\n'
               '                         (for drift checks).\n'
+              '  -o, --output PLAN      Also save the plan, with what it read, to PLAN (JSON,\n'
+              "                         0600; '-' is standard output, the plan's lines then\n"
+              "                         go to stderr): 'msgsvc apply PLAN' applies exactly\n"
+              '                         it.\n'
               '  -c, --concurrency N    Requests in flight at once, 1 to 32.  [default: 8;\n'
               '                         1<=x<=32]\n'
               "  --json                 Print the API's JSON (for scripts).\n"
@@ -4108,12 +4118,15 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                'and\n'
                '  senders the account does not own are errors (exit 2). With --detailed-exitcode: 0 no '
                'changes, 6\n'
-               '  changes pending, other codes errors.\n'
+               "  changes pending, other codes errors. With -o PLAN the plan is saved for 'msgsvc apply "
+               "PLAN',\n"
+               '  which refuses it (exit 7) once the account has changed since.\n'
                '\n'
                '  Example:\n'
                '\n'
                '      msgsvc plan services.toml\n'
                '      msgsvc plan services.toml --detailed-exitcode || echo "drift"\n'
+               '      msgsvc plan services.toml -o services.plan\n'
                '\n'
                'Arguments:\n'
                "  FILE  The setup file: TOML, or JSON when its name ends in .json ('-' is TOML on standard "
@@ -4129,6 +4142,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                '                         a conflict).\n'
                '  --detailed-exitcode    Exit 0 when there are no changes, 6 when there are (for drift '
                'checks).\n'
+               "  -o, --output PLAN      Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is\n"
+               "                         standard output, the plan's lines then go to stderr): 'msgsvc apply "
+               "PLAN'\n"
+               '                         applies exactly it.\n'
                '  -c, --concurrency N    Requests in flight at once, 1 to 32.  [default: 8; 1<=x<=32]\n'
                "  --json                 Print the API's JSON (for scripts).\n"
                "  -p, --profile NAME     Use this profile's credentials and settings.\n"
@@ -4144,10 +4161,16 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                '  exit status is 1: run apply again to finish. A file that matches the account\n'
                '  sends no change at all.\n'
                '\n'
+               "  FILE may be a plan saved by 'msgsvc plan FILE -o PLAN': exactly that plan is\n"
+               '  applied, after the account is read again; when it changed since the plan was\n'
+               "  made, nothing is sent (exit 7). The plan's own --prune, --allow-empty and\n"
+               '  --move-from-unmanaged stand.\n'
+               '\n'
                '  Example:\n'
                '\n'
                '      msgsvc apply services.toml\n'
                '      msgsvc -p production apply services.toml --prune --yes\n'
+               '      msgsvc -p production apply services.plan --yes\n'
                '\n'
                'Arguments:\n'
                "  FILE  The setup file: TOML, or JSON when its name ends in .json ('-' is TOML\n"
@@ -4187,10 +4210,17 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                 'that\n'
                 '  matches the account sends no change at all.\n'
                 '\n'
+                "  FILE may be a plan saved by 'msgsvc plan FILE -o PLAN': exactly that plan is applied, "
+                'after the\n'
+                '  account is read again; when it changed since the plan was made, nothing is sent (exit 7). '
+                'The\n'
+                "  plan's own --prune, --allow-empty and --move-from-unmanaged stand.\n"
+                '\n'
                 '  Example:\n'
                 '\n'
                 '      msgsvc apply services.toml\n'
                 '      msgsvc -p production apply services.toml --prune --yes\n'
+                '      msgsvc -p production apply services.plan --yes\n'
                 '\n'
                 'Arguments:\n'
                 "  FILE  The setup file: TOML, or JSON when its name ends in .json ('-' is TOML on standard "
