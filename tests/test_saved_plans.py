@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from factories import attach, create_service as create
-from test_apply_safety import emu, proxy  # noqa: F401 (fixtures: the emulator behind the fault proxy)
+from test_apply_safety import emu, numbers_of, proxy  # noqa: F401 (fixtures: the emulator behind the fault proxy)
 
 T0, T1 = 1700000000, 1700000100  # the emulator's date_updated, set by the tests
 D0, D1 = "2023-11-14T22:13:20Z", "2023-11-14T22:15:00Z"
@@ -525,3 +525,26 @@ def test_plan_json_with_o_writes_both(msgsvc, emu, proxy, account, tmp_path):
     assert (result.code, result.out) == (2, "")
     assert result.err == "msgsvc: --json and -o - would both write to standard output\nhint: give -o a file name\n"
     assert proxy.seen == []
+
+
+def test_a_saved_plan_creates_moves_and_deletes_as_the_file_would(msgsvc, emu, proxy, account, tmp_path):
+    """Every kind of change goes through the file and back: a create whose senders wait for
+    its SID, a move (with the service it leaves), an alpha sender made by its text, a delete."""
+    legacy = create(emu, "Legacy")
+    (tmp_path / "new.toml").write_text('[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = []\n'
+                                       '[[services]]\nfriendly_name = "Brand New"\n'
+                                       'senders.numbers = ["+15550000001"]\nsenders.alpha-senders = ["MyCo"]\n')
+    make_plan(msgsvc, proxy, "new.toml", "--prune", "-o", "p")
+    result = msgsvc("apply", "p", "--yes")
+    assert result.code == 0, result.err
+    rows = [line.split("\t") for line in result.out.splitlines()]
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [
+        ("create", "Brand New", "Brand New", "created"), ("move", "Brand New", "+15550000001", "moved"),
+        ("attach", "Brand New", "MyCo", "attached"), ("delete", "Legacy", "Legacy", "deleted"),
+        ("delete", "OTP", "OTP", "deleted")]
+    new, sent = rows[0][3], writes(proxy)
+    assert sent[:2] == [("POST", "/v1/Services"), ("DELETE", f"/v1/Services/{account['alerts']}/PhoneNumbers/"
+                                                             f"{account['pn1']}")]
+    assert sorted(sent[2:4]) == [("POST", f"/v1/Services/{new}/AlphaSenders"), ("POST", f"/v1/Services/{new}/PhoneNumbers")]
+    assert sorted(sent[4:]) == sorted([("DELETE", f"/v1/Services/{account['otp']}"), ("DELETE", f"/v1/Services/{legacy}")])
+    assert numbers_of(emu, new) == ["+15550000001"] and numbers_of(emu, account["alerts"]) == []
