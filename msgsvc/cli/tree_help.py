@@ -4163,8 +4163,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                '\n'
                "  FILE may be a plan saved by 'msgsvc plan FILE -o PLAN': exactly that plan is\n"
                '  applied, after the account is read again; when it changed since the plan was\n'
-               "  made, nothing is sent (exit 7). The plan's own --prune, --allow-empty and\n"
-               '  --move-from-unmanaged stand.\n'
+               "  made, nothing is sent (exit 7). The plan's --prune, --allow-empty and\n"
+               '  --move-from-unmanaged are its own: one given here that the plan was made\n'
+               '  without is refused (exit 2).\n'
                '\n'
                '  Example:\n'
                '\n'
@@ -4173,8 +4174,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                '      msgsvc -p production apply services.plan --yes\n'
                '\n'
                'Arguments:\n'
-               "  FILE  The setup file: TOML, or JSON when its name ends in .json ('-' is TOML\n"
-               '        on standard input).  [required]\n'
+               "  FILE  The setup file (as for plan), or a plan saved by 'msgsvc plan FILE -o\n"
+               "        PLAN', known by its format marker.  [required]\n"
                '\n'
                'Options:\n'
                '  --prune                Delete the services of the account that the file does\n'
@@ -4214,7 +4215,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                 'after the\n'
                 '  account is read again; when it changed since the plan was made, nothing is sent (exit 7). '
                 'The\n'
-                "  plan's own --prune, --allow-empty and --move-from-unmanaged stand.\n"
+                "  plan's --prune, --allow-empty and --move-from-unmanaged are its own: one given here that "
+                'the\n'
+                '  plan was made without is refused (exit 2).\n'
                 '\n'
                 '  Example:\n'
                 '\n'
@@ -4223,9 +4226,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                 '      msgsvc -p production apply services.plan --yes\n'
                 '\n'
                 'Arguments:\n'
-                "  FILE  The setup file: TOML, or JSON when its name ends in .json ('-' is TOML on standard "
-                'input).\n'
-                '        [required]\n'
+                "  FILE  The setup file (as for plan), or a plan saved by 'msgsvc plan FILE -o PLAN', known "
+                'by its\n'
+                '        format marker.  [required]\n'
                 '\n'
                 'Options:\n'
                 '  --prune                Delete the services of the account that the file does not '

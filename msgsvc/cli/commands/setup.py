@@ -17,6 +17,11 @@ FileArg = Annotated[
     typer.Argument(metavar="FILE", help="The setup file: TOML, or JSON when its name ends in .json ('-' is "
                                         "TOML on standard input).", show_default=False),
 ]
+ApplyFileArg = Annotated[
+    str,
+    typer.Argument(metavar="FILE", help="The setup file (as for plan), or a plan saved by 'msgsvc plan FILE -o PLAN', "
+                                        "known by its format marker.", show_default=False),
+]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Delete the services of the account that the file does not mention.")]
 AllowEmptyOpt = Annotated[
     bool,
@@ -242,7 +247,7 @@ def plan(
 
 def apply(
     ctx: typer.Context,
-    file: FileArg,
+    file: ApplyFileArg,
     prune: PruneOpt = False,
     allow_empty: AllowEmptyOpt = False,
     force: Annotated[bool, typer.Option("--force", help="With --prune: delete even services registered for US A2P 10DLC.")] = False,
@@ -265,7 +270,8 @@ def apply(
 
     FILE may be a plan saved by 'msgsvc plan FILE -o PLAN': exactly that plan is applied,
     after the account is read again; when it changed since the plan was made, nothing is
-    sent (exit 7). The plan's own --prune, --allow-empty and --move-from-unmanaged stand.
+    sent (exit 7). The plan's --prune, --allow-empty and --move-from-unmanaged are its
+    own: one given here that the plan was made without is refused (exit 2).
 
     Example:
 
