@@ -390,18 +390,25 @@ def test_a_plan_with_a_bad_field_names_it_and_its_line(msgsvc, emu, proxy, accou
     def edit(data):
         data["changes"][1]["action"] = "frobnicate"
         data["changes"][2]["proven"] = "yes"
+        data["changes"][2]["service"]["sid"] = None  # and no create of index 5
+        data["changes"][2]["service"]["index"] = 5
+        data["changes"][0]["after"]["validity_period"] = 0
         del data["options"]["prune"]
 
     reseal(tmp_path / "p", edit)
     at = {n + 1: line for n, line in enumerate((tmp_path / "p").read_text().splitlines())}
-    line = {key.strip('"'): next(n for n, text in at.items() if key in text)
-            for key in ('"frobnicate"', '"yes"', '"options"')}
+    found = {"options": '"options"', "frobnicate": '"frobnicate"', "yes": '"yes"', "index": '"index": 5',
+             "validity": '"validity_period": 0'}
+    line = {name: next(n for n, text in at.items() if key in text) for name, key in found.items()}
     result = msgsvc("apply", "p", "--yes")
     assert (result.code, result.out) == (2, "")
     assert result.err == (
-        "msgsvc: 3 problems in p:\n"
+        "msgsvc: 5 problems in p:\n"
         f"  p:{line['options']}: options.prune: missing (it must be true or false)\n"
+        f"  p:{line['validity']}: changes[0].after.validity_period: 0 is not in the range 1 to 36000\n"
         f"  p:{line['frobnicate']}: changes[1].action: must be one of attach, detach, move for a sender\n"
+        f"  p:{line['index'] - 3}: changes[2].service: needs the sid of an existing service, or the index of one "
+        "the plan creates\n"
         f"  p:{line['yes']}: changes[2].proven: must be true or false, not \"yes\"\n" + REMAKE)
     assert proxy.seen == []
 
@@ -548,3 +555,50 @@ def test_a_saved_plan_creates_moves_and_deletes_as_the_file_would(msgsvc, emu, p
     assert sorted(sent[2:4]) == [("POST", f"/v1/Services/{new}/AlphaSenders"), ("POST", f"/v1/Services/{new}/PhoneNumbers")]
     assert sorted(sent[4:]) == sorted([("DELETE", f"/v1/Services/{account['otp']}"), ("DELETE", f"/v1/Services/{legacy}")])
     assert numbers_of(emu, new) == ["+15550000001"] and numbers_of(emu, account["alerts"]) == []
+
+
+def test_every_field_of_a_plan_made_wrong_is_exit_2_never_a_traceback(msgsvc, emu, proxy, account, tmp_path):
+    """Each value of a real saved plan (resealed, so the field checks run) replaced by each of
+    a few wrong ones, or removed: the plan is refused as a SetupFileError (exit 2), or it is
+    one whose every change the applier can build."""
+    import copy
+
+    from msgsvc.setup import saved
+    from msgsvc.setup.apply import Applier
+    from msgsvc.setup.file import SetupFileError
+
+    (tmp_path / "all.toml").write_text('[[services]]\nfriendly_name = "Alerts"\nvalidity_period = 700\n'
+                                       'senders.numbers = ["+15550000002"]\nsenders.alpha-senders = ["MyCo"]\n'
+                                       '[[services]]\nfriendly_name = "New"\nsenders.numbers = ["+15550000001"]\n')
+    make_plan(msgsvc, proxy, "all.toml", "--prune", "-o", "p")
+    base = json.loads((tmp_path / "p").read_text())
+    assert {c["action"] for c in base["changes"]} == {"create", "update", "attach", "move", "delete"}
+
+    def paths(value, path=()):
+        yield path
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            yield from paths(item, path + (key,))
+
+    missing = object()
+    for path in [p for p in paths(base) if p and p[0] not in ("format", "checksum")]:
+        for wrong in (None, "", 0, -1, True, [], {}, "x", missing):
+            data = copy.deepcopy(base)
+            parent = data
+            for key in path[:-1]:
+                parent = parent[key]
+            if wrong is missing:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = wrong
+            data["checksum"] = saved._checksum(data)
+            try:
+                plan = saved.parse(json.dumps(data, indent=2), "p")
+            except SetupFileError:
+                continue
+            saved.stale(plan, [])
+            applier = Applier(None)
+            applier.moves, applier.created = {}, {a.service.index: "MG" + "0" * 32 for a in plan.diff.services
+                                                  if a.action == "create"}
+            for action in [*plan.diff.services, *plan.diff.senders]:
+                applier._move(action).detach() if action.action == "move" else applier._change(action)

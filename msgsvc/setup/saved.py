@@ -39,10 +39,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from msgsvc.api.resources import SERVICE
-from msgsvc.api.validate import has_url_password, is_sid, mask_url_passwords
+from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
 from msgsvc.errors import StalePlanError, UsageError
 from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
-from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, Problem, SetupFileError
+from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, Problem, SetupFileError, clean_field
 
 FORMAT = "msgsvc-plan"
 VERSION = 1
@@ -260,17 +260,27 @@ def parse(text: str, name: str) -> SavedPlan:
             enumerate(check.get(data, (), "read", (list,), "an array") or [])]
     result = Diff()
     secrets: list[tuple[int, str]] = []
+    parsed = []
     for n, change in enumerate(check.get(data, (), "changes", (list,), "an array") or []):
         action = _change(check, change, ("changes", n), secrets)
-        if isinstance(action, ServiceAction):
-            result.services.append(action)
-        elif action is not None:
-            result.senders.append(action)
+        if action is not None:
+            parsed.append((n, action))
+            (result.services if isinstance(action, ServiceAction) else result.senders).append(action)
     for n, warning in enumerate(check.get(data, (), "warnings", (list,), "an array") or []):
         line = check.get(warning, ("warnings", n), "line", (int,), "a line number")
         message = check.get(warning, ("warnings", n), "message", (str,), "a string")
         if line is not None and message is not None:
             result.warnings.append((line, message))
+    created = {a.service.index for a in result.services if a.action == "create"}
+    for n, action in parsed:
+        # What the applier needs: an existing service's SID, or the index of one the plan creates.
+        needs_sid = action.action in ("update", "delete", "detach")
+        if action.action != "create" and action.service.sid is None and (needs_sid or action.service.index not in created):
+            check.problem(("changes", n, "service"), "needs the sid of an existing service"
+                          + ("" if needs_sid else ", or the index of one the plan creates"))
+        source = getattr(action, "source", None)
+        if action.action == "move" and source is not None and source.sid is None:
+            check.problem(("changes", n, "source"), "needs the sid of the service the sender leaves")
     if check.problems:
         raise refuse(check.problems)
     return SavedPlan(name, str(account), profile, str(setup_name), str(setup_digest), chosen,
@@ -300,6 +310,9 @@ def _target(check: _Checker, data: Any, path: tuple, key: str, *, null: bool = F
         return None
     name = check.get(value, path + (key,), "name", (str,), "a string")
     sid = check.get(value, path + (key,), "sid", (str,), "a SID or null", null=True)
+    if sid is not None and not is_sid(sid, "MG"):
+        check.problem(path + (key, "sid"), "must be a Messaging Service SID (MG...) or null")
+        sid = None
     index = check.get(value, path + (key,), "index", (int,), "an integer or null", null=True)
     if sid is None and index is None:
         check.problem(path + (key,), "needs a sid or, for a service the plan creates, its index")
@@ -324,6 +337,12 @@ def _change(check: _Checker, change: Any, path: tuple, secrets: list[tuple[int, 
         for key in [*after, *before]:
             if key not in FIELDS:
                 check.problem(path + ("after" if key in after else "before", key), "not a field of a service")
+        for key, value in after.items():
+            if key in FIELDS:
+                try:
+                    after[key] = clean_field(FIELDS[key], value)
+                except ValueError as exc:
+                    check.problem(path + ("after", key), str(exc))
         listed = change.get("secrets", [])
         if not isinstance(listed, list) or not all(isinstance(k, str) and k in after for k in listed):
             check.problem(path + ("secrets",), "must be an array of fields of after")
@@ -344,6 +363,8 @@ def _change(check: _Checker, change: Any, path: tuple, secrets: list[tuple[int, 
         check.problem(path + ("source",), "a move needs the service it leaves")
     text_of = check.get(change, path, "shown", (str,), "a string")
     sid = check.get(change, path, "sid", (str,), "a SID or null", null=True)
+    if sid is not None and SID.fullmatch(sid) is None:
+        check.problem(path + ("sid",), "must be the sender's SID or null")
     text = check.get(change, path, "text", (str,), "a string or null", null=True)
     country = check.get(change, path, "country", (str,), "a string or null", null=True)
     proven = check.get(change, path, "proven", (bool,), "true or false")
