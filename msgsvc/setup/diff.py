@@ -138,6 +138,12 @@ class Diff:
         """Something must be fixed first; nothing may be sent."""
         return bool(self.conflicts or self.unknown or self.errors)
 
+    def in_order(self) -> list[ServiceAction | SenderAction]:
+        """Every change in the order it runs and is shown: creates and updates, the senders'
+        changes, deletes."""
+        return [*(a for a in self.services if a.action != "delete"), *self.senders,
+                *(a for a in self.services if a.action == "delete")]
+
     def counts(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "attach": 0, "detach": 0, "move": 0, "delete": 0}
         for action in [*self.services, *self.senders]:

@@ -133,8 +133,7 @@ def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: 
     from standard input cannot be saved: apply could not take the password from anywhere."""
     changes: list[dict[str, Any]] = []
     needs_file = False
-    for action in [*(a for a in result.services if a.action != "delete"), *result.senders,
-                   *(a for a in result.services if a.action == "delete")]:
+    for action in result.in_order():
         if isinstance(action, ServiceAction):
             change, secret = _service_change(action)
             needs_file = needs_file or bool(secret)
