@@ -602,3 +602,9 @@ def test_every_field_of_a_plan_made_wrong_is_exit_2_never_a_traceback(msgsvc, em
                                                   if a.action == "create"}
             for action in [*plan.diff.services, *plan.diff.senders]:
                 applier._move(action).detach() if action.action == "move" else applier._change(action)
+
+
+def test_plan_o_with_detailed_exitcode_saves_the_plan_and_exits_6(msgsvc, emu, proxy, account, tmp_path):
+    result = msgsvc("plan", "services.toml", "-o", "p", "--detailed-exitcode")
+    assert (result.code, result.out) == (6, PLAN_LINES)
+    assert json.loads((tmp_path / "p").read_text()) == saved_plan(emu, account)
