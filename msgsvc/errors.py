@@ -27,10 +27,11 @@ class ExitCode(IntEnum):
     AUTH = 4, "authentication: no credentials, an unknown profile, or HTTP 401/403"
     WAIT_TIMEOUT = 5, "a wait ran out of time: campaigns wait, tollfree wait (still in review), send or messages get --wait (not settled)"
     CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
+    STALE_PLAN = 7, "apply PLAN: the account changed since the saved plan was made (nothing was sent)"
     FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
     INTERRUPTED = 130, "interrupted (Ctrl-C)"
     BROKEN_PIPE = 141, "the reader of stdout went away (msgsvc ... | head)"
-    TERMINATED = 143, "terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"
+    TERMINATED = 143, "terminated (SIGTERM, or SIGHUP where the platform has it), after finishing what was in flight as Ctrl-C does"
 
 
 EXIT_CODE_HELP = "Exit status:\n" + "\n".join(f"  {code.value:<4} {code.help}" for code in ExitCode)
@@ -101,6 +102,12 @@ class Terminated(Interrupted):
     """SIGTERM while changes were being sent: as Ctrl-C, with the exit status of SIGTERM."""
 
     exit_code = ExitCode.TERMINATED
+
+
+class StalePlanError(MsgsvcError):
+    """A saved plan whose account changed since it was made (apply PLAN): nothing was sent."""
+
+    exit_code = ExitCode.STALE_PLAN
 
 
 class NetworkError(MsgsvcError):

@@ -3,6 +3,8 @@ stdout, no traceback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, page, run_installed, service
 from corehelp import refusing_port, sent, silent_port
@@ -271,3 +273,19 @@ def test_ctrl_c_is_exit_130_without_a_traceback(msgsvc, profile, monkeypatch):
     result = msgsvc("services", "list")
     # typer turns KeyboardInterrupt into a silent exit 130; the user is still told why
     assert (result.code, result.out, result.err) == (130, "", "\nmsgsvc: interrupted\n")
+
+
+def test_the_readme_exit_code_table_lists_every_code_once_and_says_sighup_is_sigterm():
+    """The table is the one a script branches on: each code is one row, the codes are
+    ExitCode's, and a hung-up apply (SIGHUP: it ends with 143, test_apply_safety) is there."""
+    import re
+
+    from msgsvc.errors import ExitCode
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Exit codes", 1)[1].split("\n\n", 2)[1]
+    codes = [int(m.group(1)) for m in re.finditer(r"^\| (\d+) \|", table, re.M)]
+    assert codes == sorted(set(codes)) == sorted(code.value for code in ExitCode)
+    row = next(line for line in table.splitlines() if line.startswith("| 143 |"))
+    assert "SIGTERM" in row and "SIGHUP" in row and "handled as SIGTERM" in row
+    assert ExitCode.TERMINATED.help.startswith("terminated (SIGTERM, or SIGHUP where the platform has it)")

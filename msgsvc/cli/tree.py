@@ -65,25 +65,25 @@ TREE = {
     'tollfree delete': (False, (), (93, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
     'tollfree wait': (False, (), (97, 79, 98, 49, 33, 8, 0, 27, 28, 30, 7)),
     'export': (False, (), (99, 100, 101, 102, 41, 0, 27, 28, 29, 30, 7)),
-    'plan': (False, (), (103, 104, 105, 106, 107, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'apply': (False, (), (103, 104, 105, 108, 106, 37, 109, 41, 49, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'plan': (False, (), (103, 104, 105, 106, 107, 108, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'apply': (False, (), (103, 104, 105, 109, 106, 37, 110, 41, 49, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
     'profiles': (True, (('add', 'Check credentials with one request to...'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile, used when no...'), ('remove', 'Delete profile NAME and its secret, from...'), ('show', 'Show each setting a command would use,...'), ('test', 'Check that profiles work: one request to...'), ('migrate', 'Move secrets from the config file into the...')), (7,)),
-    'profiles add': (False, (), (110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 10, 27, 7)),
-    'profiles list': (False, (), (122, 33, 8, 27, 28, 29, 30, 7)),
-    'profiles use': (False, (), (110, 10, 27, 28, 29, 30, 7)),
-    'profiles remove': (False, (), (110, 10, 27, 28, 29, 30, 7)),
-    'profiles show': (False, (), (110, 123, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles test': (False, (), (124, 125, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles migrate': (False, (), (124, 27, 28, 29, 30, 7)),
-    'emulator': (False, (), (126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 8, 27, 28, 29, 30, 7)),
-    'completion': (False, (), (141, 27, 28, 29, 30, 7)),
-    'doctor': (False, (), (87, 142, 143, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'send': (False, (), (31, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 37, 9, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'profiles add': (False, (), (111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 10, 27, 7)),
+    'profiles list': (False, (), (123, 33, 8, 27, 28, 29, 30, 7)),
+    'profiles use': (False, (), (111, 10, 27, 28, 29, 30, 7)),
+    'profiles remove': (False, (), (111, 10, 27, 28, 29, 30, 7)),
+    'profiles show': (False, (), (111, 124, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles test': (False, (), (125, 126, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles migrate': (False, (), (125, 27, 28, 29, 30, 7)),
+    'emulator': (False, (), (127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 8, 27, 28, 29, 30, 7)),
+    'completion': (False, (), (142, 27, 28, 29, 30, 7)),
+    'doctor': (False, (), (87, 143, 144, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'send': (False, (), (31, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 37, 9, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
     'messages': (True, (('get', 'Show a message: status, the sender Twilio...'), ('cancel', 'Cancel a scheduled message (one sent with...'), ('failures', "The services' failed and undelivered...")), (7,)),
-    'messages get': (False, (), (156, 153, 154, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
-    'messages cancel': (False, (), (156, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'messages failures': (False, (), (87, 157, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'whoami': (False, (), (158, 8, 0, 27, 28, 29, 30, 7)),
+    'messages get': (False, (), (157, 154, 155, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'messages cancel': (False, (), (157, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'messages failures': (False, (), (87, 158, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'whoami': (False, (), (159, 8, 0, 27, 28, 29, 30, 7)),
 }
 
 PARAMS = (
@@ -195,55 +195,56 @@ PARAMS = (
     ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 105
     ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 106
     ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 107
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 108
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 109
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 110
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 111
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 112
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 113
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 114
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 115
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 116
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 117
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 118
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 119
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 120
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 121
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 122
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 123
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 124
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 125
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 126
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 127
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 128
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 129
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 130
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 131
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 132
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 133
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 134
-    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 135
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 136
-    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 137
-    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 138
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 139
-    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 140
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 141
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 142
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 143
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 144
-    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 145
-    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 146
-    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 147
-    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 148
-    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 149
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 150
-    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 151
-    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 152
-    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 153
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 154
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 155
-    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 156
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 157
-    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 158
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is standard output, the plan's lines then go to stderr): 'msgsvc apply PLAN' applies exactly it.", None),  # 108
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 109
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 110
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 111
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 112
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 113
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 114
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 115
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 116
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 117
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 118
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 119
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 120
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 121
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 122
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 123
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 124
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 125
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 126
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 127
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 128
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 129
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 130
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 131
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 132
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 133
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 134
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 135
+    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 136
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 137
+    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 138
+    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 139
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 140
+    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 141
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 142
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 143
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 144
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 145
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 146
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 147
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 148
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 149
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 150
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 151
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 152
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 153
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 154
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 155
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 156
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 157
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 158
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 159
 )

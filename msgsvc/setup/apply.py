@@ -107,8 +107,7 @@ class Applier:
             if key not in self.results:
                 action = self._moving[key]
                 self.results[key] = self._result(action, settle(move, out, into, back))
-        order = [*(a for a in diff.services if a.action != "delete"), *diff.senders,
-                 *(a for a in diff.services if a.action == "delete")]
+        order = diff.in_order()
         return [self.results.get(id(a)) or self._result(a, Outcome(a.shown if isinstance(a, SenderAction) else
                                                                    a.service.name, None, NOT_SENT)) for a in order]
 

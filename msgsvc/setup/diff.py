@@ -125,6 +125,8 @@ class Diff:
     unknown: list[Unknown] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence)
     warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence): said, not blocking
+    # The account as the planner read it (what a saved plan records, msgsvc/setup/saved.py).
+    read: list[Current] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -135,6 +137,12 @@ class Diff:
     def blocked(self) -> bool:
         """Something must be fixed first; nothing may be sent."""
         return bool(self.conflicts or self.unknown or self.errors)
+
+    def in_order(self) -> list[ServiceAction | SenderAction]:
+        """Every change in the order it runs and is shown: creates and updates, the senders'
+        changes, deletes."""
+        return [*(a for a in self.services if a.action != "delete"), *self.senders,
+                *(a for a in self.services if a.action == "delete")]
 
     def counts(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "attach": 0, "detach": 0, "move": 0, "delete": 0}

@@ -103,15 +103,15 @@ class Problem:
 class SetupFileError(UsageError):
     """A file that cannot be applied; every problem with its line. Nothing was sent."""
 
-    def __init__(self, name: str, problems: Sequence[Problem]) -> None:
+    def __init__(self, name: str, problems: Sequence[Problem], *,
+                 hint: str = "nothing was sent; fix the file and run again") -> None:
         self.name = name
         self.problems = sorted(problems, key=lambda p: (p.line or 0, p.message))
         where = [f"{name}:{p.line}: {p.message}" if p.line else f"{name}: {p.message}" for p in self.problems]
         if len(where) == 1:
-            super().__init__(where[0], hint="nothing was sent; fix the file and run again")
+            super().__init__(where[0], hint=hint)
         else:
-            super().__init__(f"{len(where)} problems in {name}:", hint="nothing was sent; fix the file and run again",
-                             details=tuple("  " + w for w in where))
+            super().__init__(f"{len(where)} problems in {name}:", hint=hint, details=tuple("  " + w for w in where))
 
 
 # --- validation ------------------------------------------------------------------------------

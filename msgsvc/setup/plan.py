@@ -105,5 +105,7 @@ def read_diff(
                 if noun in POOLED and (noun, sender.key) not in held:
                     wanted.setdefault(noun, set()).add(sender.key)
     inventory, complete = account_inventory(client, wanted)
-    return diff(desired, current, inventory=inventory, complete=complete, prune=prune,
-                move_from_unmanaged=move_from_unmanaged)
+    result = diff(desired, current, inventory=inventory, complete=complete, prune=prune,
+                  move_from_unmanaged=move_from_unmanaged)
+    result.read = current
+    return result

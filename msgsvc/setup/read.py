@@ -18,7 +18,8 @@ from msgsvc.api.resources import KEEP, SERVICE, Column
 from msgsvc.api.senders import KINDS, Ref, SenderKind
 from msgsvc.setup.diff import Current, sender_keys
 
-SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE.fields), "us_app_to_person_registered")
+# date_updated: the version a saved plan compares (msgsvc/setup/saved.py).
+SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE.fields), "us_app_to_person_registered", "date_updated")
 
 
 def _service_record(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,11 @@ FileArg = Annotated[
     typer.Argument(metavar="FILE", help="The setup file: TOML, or JSON when its name ends in .json ('-' is "
                                         "TOML on standard input).", show_default=False),
 ]
+ApplyFileArg = Annotated[
+    str,
+    typer.Argument(metavar="FILE", help="The setup file (as for plan), or a plan saved by 'msgsvc plan FILE -o PLAN', "
+                                        "known by its format marker.", show_default=False),
+]
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Delete the services of the account that the file does not mention.")]
 AllowEmptyOpt = Annotated[
     bool,
@@ -97,28 +102,91 @@ def _progress(term):
     return functools.partial(output.progress, term)
 
 
-def _plan(state, file: str, *, prune: bool, move: bool, concurrency: int, allow_empty: bool):
-    """The checked file and its diff against the account; blockers are an error (exit 2)."""
-    from msgsvc.setup import file as setup_file, plan as setup_plan
+def _load(state, file: str):
+    """What FILE holds: a saved plan (told by its format marker, whatever its name) or a
+    checked setup file; and its text."""
+    from msgsvc.atomic import read_text
+    from msgsvc.setup import file as setup_file, saved
 
-    desired = setup_file.load(file, stdin=state.term.stdin)
-    result = setup_plan.plan(state.client(), desired, prune=prune, move_from_unmanaged=move, allow_empty=allow_empty,
-                             concurrency=concurrency, progress=_progress(state.term))
-    return desired, result
+    text, name = read_text(file, stdin=state.term.stdin)
+    if saved.marked(text):
+        return saved.parse(text, name), text
+    return setup_file.load_text(text, name, json_format=None if file != "-" else False), text
 
 
-def _show_plan(term, desired, result, *, as_json: bool, to_stderr: bool = False) -> None:
+def _plan(state, desired, *, prune: bool, move: bool, concurrency: int, allow_empty: bool):
+    """The checked file's diff against the account; blockers are an error (exit 2)."""
+    from msgsvc.setup import plan as setup_plan
+
+    return setup_plan.plan(state.client(), desired, prune=prune, move_from_unmanaged=move, allow_empty=allow_empty,
+                           concurrency=concurrency, progress=_progress(state.term))
+
+
+def _profile(state) -> str | None:
+    """The name of the profile whose credentials are used (None: from the environment)."""
+    resolved = state.resolved
+    setting = getattr(resolved, "profile", None)
+    return setting.value if setting is not None else None
+
+
+def _saved_plan(state, plan, *, given: dict, concurrency: int):
+    """The Diff of a saved plan, once the account is shown to be what it read: refused when
+    apply's flags contradict it or it is for another account (exit 2), stale (exit 7)."""
+    from msgsvc.setup import saved
+
+    saved.refuse_contradictions(plan, given)
+    client = state.client()
+    saved.refuse_other_account(plan, client.account_sid, _profile(state))
+    result = saved.with_secrets(plan, lambda name: _setup_file(state, name))
+    saved.refuse_stale(plan, saved.reread(client, plan, concurrency=concurrency, progress=_progress(state.term)))
+    return result
+
+
+def _setup_file(state, name: str):
+    """The text and the checked content of the setup file a saved plan was made from."""
+    from msgsvc.atomic import read_text
+    from msgsvc.setup import file as setup_file
+
+    text, shown = read_text(name, stdin=state.term.stdin)
+    return text, setup_file.load_text(text, shown)
+
+
+def _save(state, out: str, result, desired, text: str, options: dict) -> None:
+    """Write the saved plan to `out` (0600, atomically; '-' is standard output)."""
+    from msgsvc.cli import output
+    from msgsvc.setup import saved
+
+    client = state.client()
+    plan_text = saved.render(result, desired, result.read, text=text, account_sid=client.account_sid,
+                             profile=_profile(state), options=options)
+    if out == "-":
+        output.write(state.term, plan_text)
+        return
+    from pathlib import Path
+
+    from msgsvc.atomic import write_file
+
+    saved.refuse_replacing(out)
+    try:
+        write_file(Path(out), plan_text, private=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with 'msgsvc apply {out}'")
+
+
+def _show_plan(term, name: str, result, *, as_json: bool, to_stderr: bool = False) -> None:
+    """The plan of the setup file `name` (its warnings name its lines)."""
     from msgsvc.cli import output
 
     for line, text in result.warnings:  # on stderr, before the plan: said once, never data
-        output.report(term, f"warning: {desired.name}:{line}: {text}" if line else f"warning: {text}")
+        output.report(term, f"warning: {name}:{line}: {text}" if line else f"warning: {text}")
 
     if as_json:
         from msgsvc.setup import diff as setup_diff
 
         output.emit_json(term, setup_diff.as_data(result))
         return
-    output.emit_setup_plan(term, result, desired.name, stderr=to_stderr)
+    output.emit_setup_plan(term, result, name, stderr=to_stderr)
 
 
 def plan(
@@ -131,6 +199,13 @@ def plan(
         bool,
         typer.Option("--detailed-exitcode", help="Exit 0 when there are no changes, 6 when there are (for drift checks)."),
     ] = False,
+    out: Annotated[
+        Optional[str],
+        typer.Option("--output", "-o", metavar="PLAN",
+                     help="Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is standard output, "
+                          "the plan's lines then go to stderr): 'msgsvc apply PLAN' applies exactly it.",
+                     show_default=False),
+    ] = None,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -140,25 +215,39 @@ def plan(
     One line per change (+ create, ~ update, + attach, - detach, > move, - delete), then a
     count. The file is checked completely first; conflicts with services the file does not
     mention and senders the account does not own are errors (exit 2). With
-    --detailed-exitcode: 0 no changes, 6 changes pending, other codes errors.
+    --detailed-exitcode: 0 no changes, 6 changes pending, other codes errors. With -o PLAN
+    the plan is saved for 'msgsvc apply PLAN', which refuses it (exit 7) once the account
+    has changed since.
 
     Example:
 
     \b
         msgsvc plan services.toml
         msgsvc plan services.toml --detailed-exitcode || echo "drift"
+        msgsvc plan services.toml -o services.plan
     """
     state = use(ctx, json_=json_, profile=profile)
-    desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
-                            allow_empty=allow_empty)
-    _show_plan(state.term, desired, result, as_json=state.json)
+    if out == "-" and state.json:
+        raise UsageError("--json and -o - would both write to standard output", hint="give -o a file name")
+    desired, text = _load(state, file)
+    from msgsvc.setup import saved
+
+    if isinstance(desired, saved.SavedPlan):
+        raise UsageError(f"{desired.name} is a saved plan, not a setup file",
+                         hint=f"show it with: msgsvc apply {file} --dry-run; apply it with: msgsvc apply {file}")
+    result = _plan(state, desired, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
+                   allow_empty=allow_empty)
+    _show_plan(state.term, desired.name, result, as_json=state.json, to_stderr=out == "-")
+    if out is not None:
+        _save(state, out, result, desired, text,
+              {"prune": prune, "move_from_unmanaged": move_from_unmanaged, "allow_empty": allow_empty})
     if detailed_exitcode and not result.empty:
         raise typer.Exit(ExitCode.CHANGES_PENDING)
 
 
 def apply(
     ctx: typer.Context,
-    file: FileArg,
+    file: ApplyFileArg,
     prune: PruneOpt = False,
     allow_empty: AllowEmptyOpt = False,
     force: Annotated[bool, typer.Option("--force", help="With --prune: delete even services registered for US A2P 10DLC.")] = False,
@@ -179,21 +268,40 @@ def apply(
     result. When some fail, the others still run and the exit status is 1: run apply
     again to finish. A file that matches the account sends no change at all.
 
+    FILE may be a plan saved by 'msgsvc plan FILE -o PLAN': exactly that plan is applied,
+    after the account is read again; when it changed since the plan was made, nothing is
+    sent (exit 7). The plan's --prune, --allow-empty and --move-from-unmanaged are its
+    own: one given here that the plan was made without is refused (exit 2).
+
     Example:
 
     \b
         msgsvc apply services.toml
         msgsvc -p production apply services.toml --prune --yes
+        msgsvc -p production apply services.plan --yes
     """
     from msgsvc.cli import output
-    from msgsvc.setup import apply as setup_apply
+    from msgsvc.setup import apply as setup_apply, saved
 
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
     term = state.term
-    desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
-                            allow_empty=allow_empty)
+    desired, _ = _load(state, file)
+    if isinstance(desired, saved.SavedPlan):
+        plan = desired
+        result = _saved_plan(state, plan, given={"prune": prune, "allow_empty": allow_empty,
+                                                 "move_from_unmanaged": move_from_unmanaged}, concurrency=concurrency)
+        name = plan.setup_name  # the plan's warnings name lines of its setup file
+        nothing = f"No changes: {plan.name} has none to apply."
+        again = (f"the account has changed, so {plan.name} is stale now: make the plan again "
+                 f"(msgsvc plan {plan.setup_name} -o {plan.name}) and apply that")
+    else:
+        name = desired.name
+        nothing = f"No changes: the account matches {name}."
+        again = "run the same apply again to finish: it plans against what the account has become"
+        result = _plan(state, desired, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
+                       allow_empty=allow_empty)
     if dry_run:
-        _show_plan(term, desired, result, as_json=state.json)
+        _show_plan(term, name, result, as_json=state.json)
         return
     guarded = [a for a in result.services if a.action == "delete" and a.a2p]
     if guarded and not force:
@@ -202,13 +310,13 @@ def apply(
         raise UsageError(A2P_WARNING.format(sid=first.sid, name=first.name) + more,
                          hint="nothing was sent; if that is really what you want, add --force")
     if result.empty:
-        output.note(term, f"No changes: the account matches {desired.name}.")
+        output.note(term, nothing)
         if state.json:
             output.emit_json(term, [])
         return
     ask = consent(state, yes, "apply", dry_run=False)
     if not yes or not term.quiet:  # -q --yes: nothing but the results; a question shows what it asks about
-        _show_plan(term, desired, result, as_json=False, to_stderr=True)
+        _show_plan(term, name, result, as_json=False, to_stderr=True)
     count = sum(result.counts().values())
     ask(f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?")
     applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
@@ -219,4 +327,4 @@ def apply(
     finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),
            failed=any(r.undone for r in results), stopped_by=applier.stopped_by,
            interrupted=applier.interrupted, terminated=terminated, left="changes",
-           again="run the same apply again to finish: it plans against what the account has become")
+           again=again)

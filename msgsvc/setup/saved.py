@@ -1,0 +1,476 @@
+"""Saved plans: `msgsvc plan FILE -o PLAN` writes a plan with what it read; `msgsvc apply PLAN`
+applies exactly that plan, or refuses when the account no longer matches what the plan read
+(as Terraform refuses a stale saved plan). This is how the plan reviewed in a pull request
+becomes the change made on merge.
+
+The format (README, "Saved plans"), JSON, version 1, written 0600:
+
+    {
+      "format": "msgsvc-plan",        # the marker: how apply tells a plan from a setup file
+      "version": 1,                   # a newer version is refused, never guessed at
+      "account_sid": "AC...",         # the account it was made for, and the profile (or null)
+      "profile": "production",
+      "setup_file": {"name": "services.toml", "sha256": "..."},
+      "options": {"prune": false, "move_from_unmanaged": false, "allow_empty": false},
+      "read": [...],                  # what the plan depends on, service by service
+      "changes": [...],               # the plan itself, in the order it runs
+      "warnings": [...],
+      "checksum": "sha256:..."        # of everything above: a file edited by hand is refused
+    }
+
+Each entry of "read" is a service as the plan read it: its sid, friendly_name and the sorted
+SIDs of each kind of sender that was read; for a service the plan depends on (one the file
+names by sid or name, one it deletes, one a sender moves out of) also its date_updated, its
+fields and whether it was registered for US A2P 10DLC.
+
+No secret is ever written: a URL's password is *** (as export writes it). A change that sets
+a password lists that field in its "secrets": apply takes the value from the setup file,
+whose digest must still be the one the plan read.
+
+Library code: no typer, no rich, no printing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from msgsvc.api.resources import SERVICE
+from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
+from msgsvc.errors import StalePlanError, UsageError
+from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
+from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, Problem, SetupFileError, clean_field
+
+FORMAT = "msgsvc-plan"
+VERSION = 1
+MARKER = re.compile(r'\s*\{\s*"format"\s*:\s*"msgsvc-plan"')
+OPTIONS = ("prune", "move_from_unmanaged", "allow_empty")
+OPTION_FLAGS = {"prune": "--prune", "move_from_unmanaged": "--move-from-unmanaged", "allow_empty": "--allow-empty"}
+
+
+def marked(text: str) -> bool:
+    """Whether `text` is a saved plan: it starts with the format marker (whatever the name)."""
+    return MARKER.match(text) is not None
+
+
+def digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SavedPlan:
+    name: str  # the plan file's name, for messages
+    account_sid: str
+    profile: str | None
+    setup_name: str
+    setup_digest: str
+    options: dict[str, bool]
+    read: list[dict[str, Any]]
+    diff: Diff
+    secrets: list[tuple[int, str]] = field(default_factory=list)  # (line of the file's service, field)
+
+
+def remake(plan: SavedPlan | None = None) -> str:
+    """How to go on from a plan that cannot be applied, with its own names when known."""
+    command = f"msgsvc plan {plan.setup_name} -o {plan.name}" if plan is not None else "msgsvc plan FILE -o PLAN"
+    return f"nothing was sent; make the plan again ({command}), review it, and apply that"
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def depended(desired: Desired, current: Sequence[Current], result: Diff) -> set[str]:
+    """The services whose every detail the plan depends on: the ones the file names (by sid,
+    or by name: homonyms included), the ones it deletes, the ones a sender moves out of."""
+    sids = {s.sid for s in desired.services if s.sid is not None}
+    names = {s.friendly_name for s in desired.services}
+    found = {c.sid for c in current if c.sid in sids or c.name in names}
+    found |= {a.service.sid for a in result.services if a.action == "delete" and a.service.sid}
+    found |= {a.source.sid for a in result.senders if a.source is not None and a.source.sid}
+    return found
+
+
+def snapshot(current: Sequence[Current], detailed: set[str]) -> list[dict[str, Any]]:
+    """What the plan read, as it is written and compared: sorted by SID; URL passwords ***."""
+    entries = []
+    for entry in sorted(current, key=lambda c: c.sid):
+        item: dict[str, Any] = {"sid": entry.sid, "friendly_name": entry.name}
+        if entry.sid in detailed:
+            record = entry.record
+            item["date_updated"] = record.get("date_updated")
+            item["us_app_to_person_registered"] = bool(record.get("us_app_to_person_registered"))
+            item["fields"] = {f.key: _masked(record.get(f.key)) for f in SERVICE.fields
+                              if f.key != "friendly_name" and f.key in record}
+        item["senders"] = {noun: sorted(str(r.get("sid")) for r in records)
+                           for noun, records in sorted(entry.senders.items())}
+        entries.append(item)
+    return entries
+
+
+def _masked(value: Any) -> Any:
+    return mask_url_passwords(value) if isinstance(value, str) else value
+
+
+def _service_change(action: ServiceAction) -> tuple[dict[str, Any], list[str]]:
+    secret = sorted(k for k, v in action.after.items() if isinstance(v, str) and has_url_password(v)
+                    and mask_url_passwords(v) != v)
+    change = {"action": action.action, "kind": "service", "service": asdict(action.service),
+              "after": {k: _masked(v) for k, v in action.after.items()},
+              "before": {k: _masked(v) for k, v in action.before.items()},
+              "a2p": action.a2p, "line": action.line}
+    if secret:
+        change["secrets"] = secret
+    return change, secret
+
+
+def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: str, account_sid: str,
+           profile: str | None, options: Mapping[str, bool]) -> str:
+    """The saved plan of `result` (made from `desired`, whose file had `text`, against
+    `current` as read) as the text of its file. A plan that sets a URL password and was read
+    from standard input cannot be saved: apply could not take the password from anywhere."""
+    changes: list[dict[str, Any]] = []
+    needs_file = False
+    for action in result.in_order():
+        if isinstance(action, ServiceAction):
+            change, secret = _service_change(action)
+            needs_file = needs_file or bool(secret)
+        else:
+            change = {"action": action.action, "kind": action.kind, **{
+                k: v for k, v in asdict(action).items() if k not in ("action", "kind")}}
+        changes.append(change)
+    if needs_file and desired.name == "standard input":
+        raise UsageError("a plan read from standard input that sets a URL password cannot be saved: the plan "
+                         "never holds a password, and apply would have no file to take it from",
+                         hint="nothing was written; give the setup file by its name")
+    body = {
+        "format": FORMAT, "version": VERSION, "account_sid": account_sid, "profile": profile,
+        "setup_file": {"name": desired.name, "sha256": digest(text)},
+        "options": {key: bool(options.get(key)) for key in OPTIONS},
+        "read": snapshot(current, depended(desired, current, result)),
+        "changes": changes,
+        "warnings": [{"line": line, "message": message} for line, message in result.warnings],
+    }
+    body["checksum"] = _checksum(body)
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def refuse_replacing(out: str) -> None:
+    """A saved plan replaces only a saved plan: `plan services.toml -o services.toml` (or a
+    typo naming another file) must not destroy what it would overwrite (exit 2)."""
+    import os
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(out).st_mode):
+            return  # a device or a FIFO is written in place (atomic.py's rule)
+        with open(out, encoding="utf-8", errors="replace") as handle:
+            start = handle.read(200)
+    except OSError:
+        return  # nothing there (or unreadable: writing it says why)
+    if start and not marked(start):
+        raise UsageError(f"refusing to replace {out}: it is not a saved plan",
+                         hint="nothing was written; give -o a new file, or a saved plan to replace")
+
+
+def _checksum(body: Mapping[str, Any]) -> str:
+    canonical = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False)
+    return digest(canonical)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+ACTIONS = {"service": ("create", "update", "delete"), "sender": ("attach", "detach", "move")}
+
+
+class _Checker:
+    """Collects the problems of a plan file, each on the line of its field."""
+
+    def __init__(self, lines: Mapping[tuple, int]) -> None:
+        from msgsvc.setup.lines import Lines
+
+        self.at = Lines(lines)
+        self.problems: list[Problem] = []
+
+    def problem(self, path: tuple, message: str) -> None:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        self.problems.append(Problem(self.at(path), f"{where}: {message}" if where else message))
+
+    def get(self, data: Any, path: tuple, key: str, kinds: tuple[type, ...], what: str, *,
+            null: bool = False) -> Any:
+        """data[key] when it is one of `kinds` (or None when `null`); else a problem and None."""
+        if not isinstance(data, dict) or key not in data:
+            self.problem(path + (key,), f"missing (it must be {what})")
+            return None
+        value = data[key]
+        if value is None and null:
+            return None
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            self.problem(path + (key,), f"must be {what}, not {json.dumps(value)[:40]}")
+            return None
+        return value
+
+
+def parse(text: str, name: str) -> SavedPlan:
+    """A saved plan's text as a SavedPlan; SetupFileError (exit 2) naming each bad field and
+    its line: not JSON, a duplicate key, a version this msgsvc does not read, a checksum that
+    does not match (the file was edited), a field missing or of the wrong type."""
+    from msgsvc.setup.lines import json_scan
+
+    def refuse(problems: list[Problem]) -> SetupFileError:
+        return SetupFileError(name, problems, hint=remake())
+
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise refuse([Problem(None, "not a valid plan: nested too deeply")]) from None
+    except ValueError as exc:
+        raise refuse([Problem(getattr(exc, "lineno", None), f"not valid JSON: {getattr(exc, 'msg', exc)}")]) from None
+    lines, duplicates = json_scan(text)
+    if duplicates:
+        raise refuse([Problem(line, f"duplicate key '{path[-1]}'") for path, line in duplicates])
+    check = _Checker(lines)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise refuse([Problem(1, f"format: not a saved plan (its format must be \"{FORMAT}\")")])
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        check.problem(("version",), f"{version} is newer than this msgsvc reads (version {VERSION} plans): "
+                                    "apply it with the msgsvc that made it")
+        raise refuse(check.problems)
+    if version != VERSION or isinstance(version, bool):
+        check.problem(("version",), f"must be {VERSION}, not {json.dumps(version)}")
+        raise refuse(check.problems)
+    if data.get("checksum") != _checksum(data):
+        check.problem(("checksum",), "does not match the plan: the file was changed after plan wrote it")
+        raise refuse(check.problems)
+    account = check.get(data, (), "account_sid", (str,), "an Account SID (AC...)")
+    if account is not None and not is_sid(account, "AC"):
+        check.problem(("account_sid",), "must be an Account SID (AC...)")
+    profile = check.get(data, (), "profile", (str,), "a profile name or null", null=True)
+    setup = check.get(data, (), "setup_file", (dict,), "an object")
+    setup_name = check.get(setup, ("setup_file",), "name", (str,), "a string") if setup is not None else None
+    setup_digest = check.get(setup, ("setup_file",), "sha256", (str,), "a string") if setup is not None else None
+    options = check.get(data, (), "options", (dict,), "an object") or {}
+    chosen = {key: bool(check.get(options, ("options",), key, (bool,), "true or false")) for key in OPTIONS}
+    read = [_read_entry(check, entry, ("read", n)) for n, entry in
+            enumerate(check.get(data, (), "read", (list,), "an array") or [])]
+    result = Diff()
+    secrets: list[tuple[int, str]] = []
+    parsed = []
+    for n, change in enumerate(check.get(data, (), "changes", (list,), "an array") or []):
+        action = _change(check, change, ("changes", n), secrets)
+        if action is not None:
+            parsed.append((n, action))
+            (result.services if isinstance(action, ServiceAction) else result.senders).append(action)
+    for n, warning in enumerate(check.get(data, (), "warnings", (list,), "an array") or []):
+        line = check.get(warning, ("warnings", n), "line", (int,), "a line number")
+        message = check.get(warning, ("warnings", n), "message", (str,), "a string")
+        if line is not None and message is not None:
+            result.warnings.append((line, message))
+    created = {a.service.index for a in result.services if a.action == "create"}
+    for n, action in parsed:
+        # What the applier needs: an existing service's SID, or the index of one the plan creates.
+        needs_sid = action.action in ("update", "delete", "detach")
+        if action.action != "create" and action.service.sid is None and (needs_sid or action.service.index not in created):
+            check.problem(("changes", n, "service"), "needs the sid of an existing service"
+                          + ("" if needs_sid else ", or the index of one the plan creates"))
+        source = getattr(action, "source", None)
+        if action.action == "move" and source is not None and source.sid is None:
+            check.problem(("changes", n, "source"), "needs the sid of the service the sender leaves")
+    if check.problems:
+        raise refuse(check.problems)
+    return SavedPlan(name, str(account), profile, str(setup_name), str(setup_digest), chosen,
+                     [r for r in read if r is not None], result, secrets)
+
+
+def _read_entry(check: _Checker, entry: Any, path: tuple) -> dict[str, Any] | None:
+    if not isinstance(entry, dict):
+        check.problem(path, "must be an object")
+        return None
+    sid = check.get(entry, path, "sid", (str,), "a Messaging Service SID (MG...)")
+    check.get(entry, path, "friendly_name", (str,), "a string")
+    senders = check.get(entry, path, "senders", (dict,), "an object") or {}
+    for noun, sids in senders.items():
+        if noun not in KIND_BY_NOUN or not isinstance(sids, list) or not all(isinstance(s, str) for s in sids):
+            check.problem(path + ("senders", noun), "must be a kind of sender with an array of SIDs")
+    if "fields" in entry:
+        check.get(entry, path, "fields", (dict,), "an object")
+        check.get(entry, path, "us_app_to_person_registered", (bool,), "true or false")
+        check.get(entry, path, "date_updated", (str,), "a date", null=True)
+    return entry if sid is not None else None
+
+
+def _target(check: _Checker, data: Any, path: tuple, key: str, *, null: bool = False) -> Target | None:
+    value = check.get(data, path, key, (dict,), "an object (name, sid, index)", null=null)
+    if value is None:
+        return None
+    name = check.get(value, path + (key,), "name", (str,), "a string")
+    sid = check.get(value, path + (key,), "sid", (str,), "a SID or null", null=True)
+    if sid is not None and not is_sid(sid, "MG"):
+        check.problem(path + (key, "sid"), "must be a Messaging Service SID (MG...) or null")
+        sid = None
+    index = check.get(value, path + (key,), "index", (int,), "an integer or null", null=True)
+    if sid is None and index is None:
+        check.problem(path + (key,), "needs a sid or, for a service the plan creates, its index")
+    return Target(str(name), sid, index)
+
+
+def _change(check: _Checker, change: Any, path: tuple, secrets: list[tuple[int, str]]) -> Any:
+    if not isinstance(change, dict):
+        check.problem(path, "must be an object")
+        return None
+    action = check.get(change, path, "action", (str,), "a string")
+    kind = check.get(change, path, "kind", (str,), "a string")
+    line = check.get(change, path, "line", (int,), "a line number") or 0
+    if kind == "service":
+        if action not in ACTIONS["service"]:
+            check.problem(path + ("action",), f"must be one of {', '.join(ACTIONS['service'])} for a service")
+            return None
+        target = _target(check, change, path, "service")
+        after = check.get(change, path, "after", (dict,), "an object") or {}
+        before = check.get(change, path, "before", (dict,), "an object") or {}
+        a2p = check.get(change, path, "a2p", (bool,), "true or false")
+        for key in [*after, *before]:
+            if key not in FIELDS:
+                check.problem(path + ("after" if key in after else "before", key), "not a field of a service")
+        for key, value in after.items():
+            if key in FIELDS:
+                try:
+                    after[key] = clean_field(FIELDS[key], value)
+                except ValueError as exc:
+                    check.problem(path + ("after", key), str(exc))
+        listed = change.get("secrets", [])
+        if not isinstance(listed, list) or not all(isinstance(k, str) and k in after for k in listed):
+            check.problem(path + ("secrets",), "must be an array of fields of after")
+        else:
+            secrets.extend((line, key) for key in listed)
+        if target is None:
+            return None
+        return ServiceAction(action, target, dict(after), dict(before), bool(a2p), line)
+    if kind not in KIND_BY_NOUN:
+        check.problem(path + ("kind",), f"must be \"service\" or a kind of sender ({', '.join(KIND_BY_NOUN)})")
+        return None
+    if action not in ACTIONS["sender"]:
+        check.problem(path + ("action",), f"must be one of {', '.join(ACTIONS['sender'])} for a sender")
+        return None
+    target = _target(check, change, path, "service")
+    source = _target(check, change, path, "source", null=True)
+    if action == "move" and source is None:
+        check.problem(path + ("source",), "a move needs the service it leaves")
+    text_of = check.get(change, path, "shown", (str,), "a string")
+    sid = check.get(change, path, "sid", (str,), "a SID or null", null=True)
+    if sid is not None and SID.fullmatch(sid) is None:
+        check.problem(path + ("sid",), "must be the sender's SID or null")
+    text = check.get(change, path, "text", (str,), "a string or null", null=True)
+    country = check.get(change, path, "country", (str,), "a string or null", null=True)
+    proven = check.get(change, path, "proven", (bool,), "true or false")
+    if sid is None and text is None:
+        check.problem(path, "needs the sender's sid, or the text of an alpha sender")
+    if target is None or text_of is None:
+        return None
+    return SenderAction(action, kind, text_of, sid, target, source, text, country, line, bool(proven))
+
+
+# --- applying --------------------------------------------------------------------------------
+
+
+def refuse_contradictions(plan: SavedPlan, given: Mapping[str, bool]) -> None:
+    """A flag of `apply` that the plan's own decision contradicts (`apply PLAN --prune` for
+    a plan made without it): exit 2, nothing sent."""
+    for key in OPTIONS:
+        if given.get(key) and not plan.options[key]:
+            raise UsageError(f"{OPTION_FLAGS[key]} contradicts {plan.name}: the plan was made without it, and "
+                             "a saved plan is applied as it was made",
+                             hint=f"nothing was sent; make the plan with it: msgsvc plan {plan.setup_name} "
+                                  f"{OPTION_FLAGS[key]} -o {plan.name}")
+
+
+def refuse_other_account(plan: SavedPlan, account_sid: str, profile: str | None) -> None:
+    """A plan made for another account (or another named profile): exit 2, nothing sent."""
+    made = f"{plan.account_sid}" + (f" (profile '{plan.profile}')" if plan.profile else "")
+    now = f"{account_sid}" + (f" (profile '{profile}')" if profile else "")
+    if plan.account_sid != account_sid or (plan.profile and profile and plan.profile != profile):
+        raise UsageError(f"{plan.name} was made for account {made}, not for {now}",
+                         hint="nothing was sent; apply it with the profile it was made with, or make a plan "
+                              "for this account")
+
+
+def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, Desired]]) -> Diff:
+    """The plan's Diff with the passwords it sets taken from its setup file (`read_setup(name)`:
+    its text and its checked content); StalePlanError when that file changed since."""
+    if not plan.secrets:
+        return plan.diff
+    text, desired = read_setup(plan.setup_name)
+    if digest(text) != plan.setup_digest:
+        raise StalePlanError(f"{plan.setup_name} changed since {plan.name} was made, and the plan takes the "
+                             "password it sets from it", hint=remake(plan))
+    by_line = {service.line: service for service in desired.services}
+    for action in plan.diff.services:
+        for line, key in plan.secrets:
+            if action.line == line and key in action.after:
+                action.after[key] = by_line[line].fields[key]
+    return plan.diff
+
+
+def stale(plan: SavedPlan, current: Sequence[Current]) -> list[str]:
+    """What changed in the account since the plan read it, one sentence per service."""
+    detailed = {entry["sid"] for entry in plan.read if "fields" in entry}
+    now = {entry["sid"]: (entry, c) for entry, c in zip(snapshot(current, detailed), sorted(current, key=lambda c: c.sid))}
+    found: list[str] = []
+    for entry in plan.read:
+        name = json.dumps(entry["friendly_name"], ensure_ascii=False)
+        if entry["sid"] not in now:
+            found.append(f"service {name} ({entry['sid']}) was deleted since the plan was made")
+            continue
+        after, service = now[entry["sid"]]
+        what = []
+        if after["friendly_name"] != entry["friendly_name"]:
+            what.append(f"friendly_name {name} -> {json.dumps(after['friendly_name'], ensure_ascii=False)}")
+        if "fields" in entry:
+            if after["us_app_to_person_registered"] != entry["us_app_to_person_registered"]:
+                what.append("registered for US A2P 10DLC" if after["us_app_to_person_registered"]
+                            else "no longer registered for US A2P 10DLC")
+            for key in sorted({*entry["fields"], *after["fields"]}, key=lambda k: list(FIELDS).index(k)
+                              if k in FIELDS else len(FIELDS)):
+                if entry["fields"].get(key) != after["fields"].get(key):
+                    what.append(f"{key} {json.dumps(entry['fields'].get(key))} -> {json.dumps(after['fields'].get(key))}")
+            if after["date_updated"] != entry["date_updated"]:
+                what.append(f"date_updated {entry['date_updated']} -> {after['date_updated']}")
+        for noun, sids in entry["senders"].items():
+            had, has = set(sids), set(after["senders"].get(noun, ()))
+            records = {str(r.get("sid")): r for r in service.senders.get(noun, ())}
+            kind = KIND_BY_NOUN[noun]
+            for sid in sorted(has - had):
+                what.append(f"{noun}: {shown(kind, records[sid])} attached")
+            for sid in sorted(had - has):
+                what.append(f"{noun}: {sid} detached")
+        if what:
+            found.append(f"service {name} ({entry['sid']}) changed since the plan was made ({'; '.join(what)})")
+    known = {entry["sid"] for entry in plan.read}
+    for sid, (after, _) in sorted(now.items()):
+        if sid not in known:
+            found.append(f"service {json.dumps(after['friendly_name'], ensure_ascii=False)} ({sid}) was created "
+                         "since the plan was made")
+    return found
+
+
+def refuse_stale(plan: SavedPlan, current: Sequence[Current]) -> None:
+    """StalePlanError (exit 7) naming every change since the plan read the account."""
+    found = stale(plan, current)
+    if len(found) == 1:
+        raise StalePlanError(f"{plan.name} is stale: {found[0]}", hint=remake(plan))
+    if found:
+        raise StalePlanError(f"{plan.name} is stale: the account changed since the plan was made:", hint=remake(plan),
+                             details=tuple("  " + sentence for sentence in found))
+
+
+def reread(client: Any, plan: SavedPlan, **options: Any) -> list[Current]:
+    """The account read again as the plan read it: every service, and the kinds of senders
+    the plan read for each (a service created since: none, it makes the plan stale anyway)."""
+    from msgsvc.setup.read import read_account
+
+    kinds = {entry["sid"]: [KIND_BY_NOUN[noun] for noun in entry["senders"]] for entry in plan.read}
+    return read_account(client, senders_of=lambda record: kinds.get(record.get("sid"), []), **options)
