@@ -670,7 +670,7 @@ def test_tables_on_an_80_column_terminal_keep_sids_whole(msgsvc, emu, tmp_path):
     (service,) = emu.call("GET", "/v1/Services").json()["services"]
     result = msgsvc("numbers", "find", "+15550000001", "+15550000002", tty=True, width=80)
     assert result.out == (
-        "PHONE NUMBER  SERVICE SID                         SERVICE NAME\n"
+        "NUMBER        SERVICE SID                         SERVICE NAME\n"
         f"+15550000001  {service['sid']}  Alerts with a rather long name\n"
         "+15550000002\n")
 

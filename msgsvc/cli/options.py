@@ -158,6 +158,11 @@ ServiceArg = Annotated[
     typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
                    callback=_check_service_ref, autocompletion=complete_services, show_default=False),
 ]
+OptionalServiceArg = Annotated[  # a command that also works on the whole account (numbers list --account)
+    Optional[str],
+    typer.Argument(metavar="[SERVICE]", help="An MG... service SID, or the exact friendly name of one service.",
+                   callback=_check_service_ref, autocompletion=complete_services, show_default=False),
+]
 
 
 def list_options(plural: str) -> tuple[Any, Any, Any]:

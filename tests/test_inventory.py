@@ -1,0 +1,217 @@
+"""The account's inventory: `numbers list --account` / `--free`, short codes in `numbers find`,
+and `numbers move`, against the emulator (3 numbers, 3 toll-free numbers, 3 short codes):
+exact requests, exact output at 80 columns, exit codes."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from emulator_helpers import EMU_ACCOUNT, checked_emulator
+from factories import attach, create_service as create
+
+CORE = f"/2010-04-01/Accounts/{EMU_ACCOUNT}"
+NUMBERS_PATH = f"{CORE}/IncomingPhoneNumbers.json"
+SHORT_CODES_PATH = f"{CORE}/SMS/ShortCodes.json"
+PAGE = (("PageSize", "1000"),)  # a whole listing: the largest pages
+
+
+def listing(path: str) -> tuple:
+    return ("GET", path, PAGE, ())
+
+
+@pytest.fixture
+def log(monkeypatch):
+    """Every request the emulator answered: (method, path, query items, form items)."""
+    from msgsvc.emulator import routing
+
+    seen: list[tuple] = []
+    lock = threading.Lock()
+    handle = routing.handle
+
+    def logged(store, request):
+        with lock:
+            seen.append((request.method, request.path, tuple(sorted(request.query.items())),
+                         tuple(sorted(request.form.items()))))
+        return handle(store, request)
+
+    monkeypatch.setattr(routing, "handle", logged)
+    return seen
+
+
+@pytest.fixture
+def emu(monkeypatch, log):
+    for emu in checked_emulator(numbers=3):
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", emu.account_sid)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", emu.auth_token)
+        monkeypatch.setenv("MSGSVC_BASE_URL", emu.base_url)
+        monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
+        yield emu
+
+
+def pn(emu, number: str) -> str:
+    return emu.number(number)["sid"]
+
+
+def sc(emu, index: int) -> str:
+    return emu.sids("short_codes")[index]
+
+
+@pytest.fixture
+def held(emu, log):
+    """Alerts holds +15550000001, OTP holds short code 55501; the request log starts empty."""
+    alerts, otp = create(emu, "Alerts"), create(emu, "OTP")
+    attach(emu, alerts, "PhoneNumbers", PhoneNumberSid=pn(emu, "+15550000001"))
+    attach(emu, otp, "ShortCodes", ShortCodeSid=sc(emu, 0))
+    log.clear()
+    return {"alerts": alerts, "otp": otp}
+
+
+def services_read(held: dict, *segments: str) -> list[tuple]:
+    """The listing of the services and one listing per service and kind."""
+    return [listing("/v1/Services"),
+            *sorted(listing(f"/v1/Services/{sid}/{segment}") for sid in held.values() for segment in segments)]
+
+
+# --- numbers list --account / --free -----------------------------------------------------------
+
+
+def test_the_account_inventory_shows_every_number_and_short_code_and_its_service(msgsvc, emu, held, log):
+    result = msgsvc("numbers", "list", "--account", tty=True, width=80)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        "NUMBER        KIND          CAPABILITIES     SERVICE\n"
+        "+15550000001  phone number  MMS, SMS, Voice  Alerts\n"
+        "+15550000002  phone number  MMS, SMS, Voice\n"
+        "+15550000003  phone number  MMS, SMS\n"
+        "+18005550100  phone number  MMS, SMS, Voice\n"
+        "+18885550101  phone number  MMS, SMS, Voice\n"
+        "+18445550102  phone number  MMS, SMS, Voice\n"
+        "55501         short code    SMS, MMS         OTP\n"
+        "55502         short code\n"
+        "55503         short code\n")
+    assert max(len(line) for line in result.out.splitlines()) <= 80
+    # The account's two lists, then the services and each one's numbers and short codes.
+    assert log[:2] == [listing(NUMBERS_PATH), listing(SHORT_CODES_PATH)]
+    assert sorted(log[2:]) == services_read(held, "PhoneNumbers", "ShortCodes")
+
+
+def test_the_inventory_in_a_pipe_and_as_json(msgsvc, emu, held):
+    result = msgsvc("numbers", "list", "--account")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0] == f"+15550000001\tphone number\t{pn(emu, '+15550000001')}\tMMS,SMS,Voice\t{held['alerts']}\tAlerts"
+    assert lines[2] == f"+15550000003\tphone number\t{pn(emu, '+15550000003')}\tMMS,SMS\t\t"
+    assert lines[6] == f"55501\tshort code\t{sc(emu, 0)}\tSMS,MMS\t{held['otp']}\tOTP"
+    assert lines[7] == f"55502\tshort code\t{sc(emu, 1)}\t\t\t"
+    assert len(lines) == 9
+    data = json.loads(msgsvc("numbers", "list", "--account", "--json").out)
+    assert data[0] == {"number": "+15550000001", "kind": "phone number", "sid": pn(emu, "+15550000001"),
+                       "capabilities": ["MMS", "SMS", "Voice"], "service_sid": held["alerts"],
+                       "service_name": "Alerts"}
+    assert data[8] == {"number": "55503", "kind": "short code", "sid": sc(emu, 2), "capabilities": None,
+                       "service_sid": None, "service_name": None}
+    result = msgsvc("numbers", "list", "--account", "--fields", "number,service_name", "--limit", "2")
+    assert (result.code, result.out, result.err) == (0, "+15550000001\tAlerts\n+15550000002\t\n", "")
+    result = msgsvc("numbers", "list", "--free", "--jq", '[.[] | select(.kind == "short code") | .number] | join(" ")')
+    assert (result.code, result.out) == (0, "55502 55503\n")
+    result = msgsvc("numbers", "list", "--account", "--fields", "nope")
+    assert result.code == 2 and "service_name" in result.err
+
+
+def test_free_shows_only_what_no_service_holds(msgsvc, emu, held):
+    result = msgsvc("numbers", "list", "--free", tty=True, width=80, stderr_tty=True)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        "NUMBER        KIND          CAPABILITIES     SERVICE\n"
+        "+15550000002  phone number  MMS, SMS, Voice\n"
+        "+15550000003  phone number  MMS, SMS\n"
+        "+18005550100  phone number  MMS, SMS, Voice\n"
+        "+18885550101  phone number  MMS, SMS, Voice\n"
+        "+18445550102  phone number  MMS, SMS, Voice\n"
+        "55502         short code\n"
+        "55503         short code\n")
+    result = msgsvc("numbers", "list", "--free", "--limit", "2", tty=True, width=80)
+    assert result.out.count("\n") == 3
+    assert result.err == "Showing 2 numbers; there are more: --all or --limit N\n"
+
+
+def test_an_account_without_short_codes_reads_no_service_short_codes(msgsvc, emu, log):
+    alerts = create(emu, "Alerts")
+    with emu.store.lock:
+        emu.store.data["short_codes"].clear()
+    log.clear()
+    result = msgsvc("numbers", "list", "--account")
+    assert result.code == 0 and len(result.out.splitlines()) == 6
+    assert log == [listing(NUMBERS_PATH), listing(SHORT_CODES_PATH), listing("/v1/Services"),
+                   listing(f"/v1/Services/{alerts}/PhoneNumbers")]
+
+
+def test_every_number_in_a_service_leaves_free_empty(msgsvc, emu):
+    with emu.store.lock:
+        emu.store.data["short_codes"].clear()
+        emu.store.data["numbers"].clear()
+    result = msgsvc("numbers", "list", "--free", tty=True, width=80)
+    assert (result.code, result.out, result.err) == (0, "", "Every number and short code of the account is in a service.\n")
+    result = msgsvc("numbers", "list", "--account", tty=True, width=80)
+    assert (result.code, result.out, result.err) == (0, "", "The account has no phone numbers or short codes.\n")
+    assert msgsvc("numbers", "list", "--account", "--json").out == "[]\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "msgsvc: give a SERVICE, or --account for the account's numbers and short codes\n"
+         "hint: see 'msgsvc numbers list --help'\n"),
+    (("Alerts", "--account"), "msgsvc: --account lists the whole account: give it without SERVICE\n"
+                              "hint: or list one service's numbers with: msgsvc numbers list Alerts\n"),
+    (("Alerts", "--free"), "msgsvc: --free lists the whole account: give it without SERVICE\n"
+                           "hint: or list one service's numbers with: msgsvc numbers list Alerts\n"),
+    (("--account", "--page-size", "5"), "msgsvc: --page-size is for a service's list, not --account\n"),
+    (("Alerts", "--concurrency", "2"), "msgsvc: --concurrency is for --account and --free, which read every service\n"),
+])
+def test_numbers_list_takes_a_service_or_the_account(msgsvc, emu, log, args, message):
+    result = msgsvc("numbers", "list", *args)
+    assert (result.code, result.out, result.err) == (2, "", message)
+    assert log == []
+
+
+def test_a_service_list_is_as_before(msgsvc, emu, held, log):
+    result = msgsvc("numbers", "list", "Alerts", "--fields", "phone_number")
+    assert (result.code, result.out) == (0, "+15550000001\n")
+    assert log == [listing("/v1/Services"), ("GET", f"/v1/Services/{held['alerts']}/PhoneNumbers", (("PageSize", "50"),), ())]
+
+
+# --- numbers find: short codes too ---------------------------------------------------------------
+
+
+def test_numbers_find_finds_short_codes_by_number_and_sid(msgsvc, emu, held, log):
+    result = msgsvc("numbers", "find", "55501", "+15550000002", sc(emu, 1), "55509")
+    assert result.code == 3
+    assert result.out == (
+        f"55501\t{sc(emu, 0)}\t55501\t{held['otp']}\tOTP\n"
+        f"+15550000002\t{pn(emu, '+15550000002')}\t+15550000002\t\t\n"
+        f"{sc(emu, 1)}\t{sc(emu, 1)}\t55502\t\t\n"
+        "55509\t\t55509\t\t\n")
+    assert result.err == "msgsvc: 55509 is not a short code on this account\n"
+    # The services' numbers and short codes; the account's lists for what no service holds.
+    assert sorted(log[:5]) == services_read(held, "PhoneNumbers", "ShortCodes")
+    assert log[5:] == [listing(SHORT_CODES_PATH), listing(NUMBERS_PATH)]  # in the order of the inputs
+    result = msgsvc("numbers", "find", "55501", tty=True, width=80)
+    assert (result.code, result.err) == (0, "SID hidden at 80 columns; widen the terminal, or use --fields or --json\n")
+    assert result.out == ("INPUT  NUMBER  SERVICE SID                         SERVICE NAME\n"
+                          f"55501  55501   {held['otp']}  OTP\n")
+
+
+def test_numbers_find_of_phone_numbers_only_reads_no_short_codes(msgsvc, emu, held, log):
+    result = msgsvc("numbers", "find", "+15550000001")
+    assert (result.code, result.out) == (0, f"+15550000001\t{pn(emu, '+15550000001')}\t+15550000001\t{held['alerts']}\tAlerts\n")
+    assert sorted(log) == services_read(held, "PhoneNumbers")
+
+
+def test_numbers_find_refuses_what_is_neither_before_sending(msgsvc, emu, log):
+    result = msgsvc("numbers", "find", "55501", "MyCompany")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("msgsvc: 'MyCompany' is neither a phone number SID (PN followed by 32 hexadecimal digits) "
+                          "nor an E.164 number such as +15017122661\nhint: nothing was sent\n")
+    assert log == []
