@@ -215,3 +215,201 @@ def test_numbers_find_refuses_what_is_neither_before_sending(msgsvc, emu, log):
     assert result.err == ("msgsvc: 'MyCompany' is neither a phone number SID (PN followed by 32 hexadecimal digits) "
                           "nor an E.164 number such as +15017122661\nhint: nothing was sent\n")
     assert log == []
+
+
+# --- numbers move ------------------------------------------------------------------------------
+
+
+def numbers_of(emu, service: str) -> list[str]:
+    answer = emu.call("GET", f"/v1/Services/{service}/PhoneNumbers").json()
+    return sorted(r["phone_number"] for r in answer["phone_numbers"])
+
+
+def writes(log: list[tuple]) -> list[tuple]:
+    return [(method, path, form) for method, path, _, form in log if method != "GET"]
+
+
+def test_numbers_move_moves_attaches_and_says_what_it_could_not(msgsvc, emu, held, log):
+    alerts, otp = held["alerts"], held["otp"]
+    one, two = pn(emu, "+15550000001"), pn(emu, "+15550000002")
+    result = msgsvc("numbers", "move", "+15550000001", "55501", "+15550000002", "+15559999999", "--to", "OTP",
+                    "--yes", tty=True, width=80)
+    assert result.code == 1
+    assert result.out == (
+        "INPUT         STATUS            CODE  MESSAGE\n"
+        "+15550000001  moved\n"
+        "55501         already attached\n"
+        "+15550000002  attached\n"
+        "+15559999999  failed                  not on this account\n")
+    assert result.err == "1 attached, 1 already attached, 1 moved, 1 failed\n"
+    # The detach, then the attaches: the move's and the one of a number in no service.
+    assert writes(log) == [
+        ("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{one}", ()),
+        ("POST", f"/v1/Services/{otp}/PhoneNumbers", (("PhoneNumberSid", one),)),
+        ("POST", f"/v1/Services/{otp}/PhoneNumbers", (("PhoneNumberSid", two),)),
+    ]
+    assert numbers_of(emu, otp) == ["+15550000001", "+15550000002"]
+    assert numbers_of(emu, alerts) == []
+    # Done: the same command again sends nothing more.
+    log.clear()
+    again = msgsvc("numbers", "move", "+15550000001", "+15550000002", "--to", "OTP", "--yes")
+    assert (again.code, again.out) == (0, f"+15550000001\t{one}\talready attached\t\t\n"
+                                          f"+15550000002\t{two}\talready attached\t\t\n")
+    assert writes(log) == []
+
+
+def test_numbers_move_of_a_short_code_by_sid_and_json(msgsvc, emu, held, log):
+    result = msgsvc("numbers", "move", sc(emu, 0), "--to", held["alerts"], "--yes", "--json")
+    assert result.code == 0
+    assert json.loads(result.out) == [{"input": sc(emu, 0), "sid": sc(emu, 0), "status": "moved", "code": None,
+                                       "message": None}]
+    assert writes(log) == [("DELETE", f"/v1/Services/{held['otp']}/ShortCodes/{sc(emu, 0)}", ()),
+                           ("POST", f"/v1/Services/{held['alerts']}/ShortCodes", (("ShortCodeSid", sc(emu, 0)),))]
+
+
+def test_numbers_move_dry_run_sends_nothing_and_knows_what_would_fail(msgsvc, emu, held, log):
+    three = pn(emu, "+15550000003")
+    with emu.store.lock:
+        emu.store.data["numbers"][three]["capabilities"].update(sms=False, mms=False)
+    result = msgsvc("numbers", "move", "+15550000001", "55501", "+15550000003", "--to", "OTP",
+                    "--dry-run", tty=True, width=80)
+    assert result.code == 1
+    assert result.out == (
+        "INPUT         STATUS            CODE   MESSAGE\n"
+        '+15550000001  would move               from "Alerts"\n'
+        "55501         already attached\n"
+        "+15550000003  would fail        21715  no SMS capability (21715): +15550000003\n"
+        "                                       cannot send SMS or MMS, so no service\n"
+        "                                       takes it\n")
+    assert max(len(line) for line in result.out.splitlines()) <= 80
+    assert result.err == "Dry run: 3 requests not sent; 1 already attached, 1 would move, 1 would fail\n"
+    assert writes(log) == []
+    result = msgsvc("numbers", "move", "+15550000002", "--to", "OTP", "--dry-run")
+    assert (result.code, result.out) == (0, f"+15550000002\t{pn(emu, '+15550000002')}\twould attach\t\tPOST "
+                                            f"{emu.base_url}/v1/Services/{held['otp']}/PhoneNumbers "
+                                            f"PhoneNumberSid={pn(emu, '+15550000002')}\n")
+    data = json.loads(msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--dry-run", "--json").out)
+    assert data == [{"input": "+15550000001", "sid": pn(emu, "+15550000001"), "status": "would move", "code": None,
+                     "message": 'from "Alerts"', "requests": [
+                         {"method": "DELETE", "url": f"{emu.base_url}/v1/Services/{held['alerts']}/PhoneNumbers/"
+                                                     f"{pn(emu, '+15550000001')}", "form": {}},
+                         {"method": "POST", "url": f"{emu.base_url}/v1/Services/{held['otp']}/PhoneNumbers",
+                          "form": {"PhoneNumberSid": pn(emu, "+15550000001")}}]}]
+    assert writes(log) == []
+
+
+@pytest.fixture
+def proxy(emu, monkeypatch):
+    """The emulator behind the tests' fault proxy (tests/faults.py); msgsvc talks to the proxy."""
+    from faults import FaultProxy
+
+    front = FaultProxy(emu.base_url)
+    monkeypatch.setenv("MSGSVC_BASE_URL", front.url)
+    yield front
+    front.stop()
+
+
+def proxied_writes(proxy) -> list[tuple]:
+    """The writes msgsvc sent: (method, path, whether it reached the emulator)."""
+    return [seen for seen in proxy.seen if seen[0] != "GET"]
+
+
+def test_a_failed_attach_is_rolled_back_and_a_full_pool_puts_the_rest_back(msgsvc, emu, held, proxy, log):
+    alerts, otp = held["alerts"], held["otp"]
+    one, two = pn(emu, "+15550000001"), pn(emu, "+15550000002")
+    attach(emu, alerts, "PhoneNumbers", PhoneNumberSid=two)
+    log.clear()
+    proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
+    result = msgsvc("numbers", "move", "+15550000001", "+15550000002", "--to", "OTP", "--yes", "--concurrency", "1",
+                    tty=True, width=80)
+    assert result.code == 1
+    assert result.out == (
+        "INPUT         STATUS  CODE   MESSAGE\n"
+        '+15550000001  failed  21714  attach to "OTP" failed: the service\'s pool is full\n'
+        "                             (21714): fault proxy: HTTP 412; put back in\n"
+        '                             "Alerts"\n'
+        '+15550000002  failed  21714  attach to "OTP" not sent: the service\'s pool is\n'
+        '                             full (21714); put back in "Alerts"\n')
+    assert result.err == "2 failed\n"
+    # Both detached, one attach refused (the pool is full: no other is sent), both put back.
+    assert proxied_writes(proxy) == [
+        ("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{one}", True),
+        ("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{two}", True),
+        ("POST", f"/v1/Services/{otp}/PhoneNumbers", False),
+        ("POST", f"/v1/Services/{alerts}/PhoneNumbers", True),
+        ("POST", f"/v1/Services/{alerts}/PhoneNumbers", True),
+    ]
+    assert writes(log)[2:] == [("POST", f"/v1/Services/{alerts}/PhoneNumbers", (("PhoneNumberSid", one),)),
+                               ("POST", f"/v1/Services/{alerts}/PhoneNumbers", (("PhoneNumberSid", two),))]
+    assert numbers_of(emu, alerts) == ["+15550000001", "+15550000002"]
+    assert numbers_of(emu, otp) == []
+
+
+def test_a_failed_rollback_is_half_done_and_says_where_the_number_is(msgsvc, emu, held, proxy, log):
+    alerts, otp = held["alerts"], held["otp"]
+    one = pn(emu, "+15550000001")
+    proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
+    proxy.add("POST", f"/v1/Services/{alerts}/PhoneNumbers", status=400, code=20001, after=False)
+    result = msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--yes", tty=True, width=80)
+    assert result.code == 1
+    assert result.out == (
+        "INPUT         STATUS     CODE   MESSAGE\n"
+        '+15550000001  half done  21714  detached from "Alerts"; attach to "OTP" failed\n'
+        "                                (21714); the phone number is in no service\n")
+    assert result.err == "1 half done\n"
+    assert proxied_writes(proxy) == [("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{one}", True),
+                                     ("POST", f"/v1/Services/{otp}/PhoneNumbers", False),
+                                     ("POST", f"/v1/Services/{alerts}/PhoneNumbers", False)]
+    assert numbers_of(emu, alerts) == numbers_of(emu, otp) == []
+    # In no service now: the same command attaches it.
+    proxy.faults.clear()
+    again = msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--yes")
+    assert (again.code, again.out) == (0, f"+15550000001\t{one}\tattached\t\t\n")
+
+
+def test_a_move_into_an_a2p_service_says_what_it_costs_before_anything_is_sent(msgsvc, emu, held, log):
+    emu.register_campaign(held["otp"])
+    log.clear()
+    result = msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--yes")
+    assert (result.code, result.out) == (0, f"+15550000001\t{pn(emu, '+15550000001')}\tmoved\t\t\n")
+    assert result.err == (
+        'msgsvc: warning: moving +15550000001 into "OTP", which is registered for US A2P 10DLC, starts a carrier '
+        "re-registration of the number (messages may fail until it completes), and its sticky-sender mappings "
+        "are lost\n1 moved\n")
+    result = msgsvc("numbers", "move", "+15550000001", "--to", "Alerts", "--dry-run", "--json")
+    assert json.loads(result.out)[0]["status"] == "would move"
+    assert result.err.startswith('msgsvc: warning: moving +15550000001 out of "OTP", which is registered')
+
+
+def test_numbers_move_asks_first_and_refuses_without_a_terminal(msgsvc, emu, held, log):
+    result = msgsvc("numbers", "move", "+15550000001", "--to", "OTP")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "msgsvc: refusing to move without confirmation\nhint: add --yes to move from a script\n"
+    assert log == []
+    result = msgsvc("numbers", "move", "+15550000001", "+15550000002", "--to", "OTP", stdin="n\n", stdin_tty=True)
+    assert (result.code, result.out) == (2, "")
+    assert result.err.endswith("Nothing moved.\n")
+    assert f"Move 2 numbers to OTP ({held['otp']})?" in result.err
+    assert writes(log) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (("+15550000001",), "Usage: msgsvc numbers move [OPTIONS] [NUMBER...]\nmsgsvc: Missing option '--to'.\n"
+                        "hint: see 'msgsvc numbers move --help'\n"),
+    (("--to", "OTP"), "msgsvc: no phone numbers given\nhint: name them as arguments or with --from-file FILE "
+                      "(see 'msgsvc numbers --help')\n"),
+    (("MyCompany", "--to", "OTP", "--yes"),
+     "msgsvc: 'MyCompany' is neither a phone number SID (PN followed by 32 hexadecimal digits) nor an E.164 "
+     "number such as +15017122661 (argument)\nhint: nothing was sent; fix the input and run again\n"),
+])
+def test_numbers_move_checks_its_input_before_sending(msgsvc, emu, log, args, message):
+    result = msgsvc("numbers", "move", *args)
+    assert (result.code, result.out, result.err) == (2, "", message)
+    assert log == []
+
+
+def test_numbers_move_to_a_service_that_is_not_there(msgsvc, emu, held, log):
+    result = msgsvc("numbers", "move", "+15550000001", "--to", "Nope", "--yes")
+    assert (result.code, result.out) == (3, "")
+    assert result.err == "msgsvc: no service is named 'Nope'\nhint: list the services with: msgsvc services list --all\n"
+    assert writes(log) == []

@@ -42,7 +42,8 @@ def test_read_account_keeps_what_export_and_plan_use(emulator, client):
     assert "url" not in current[0].record and "date_created" not in current[0].record
     assert current[0].senders == {
         "numbers": [{"sid": number["sid"], "phone_number": "+15550000001"}],
-        "short-codes": [{"sid": emulator.sids("short_codes")[0], "short_code": "55501"}],
+        "short-codes": [{"sid": emulator.sids("short_codes")[0], "short_code": "55501",
+                         "capabilities": ["SMS", "MMS"]}],  # the inventory's (numbers list --account)
         "alpha-senders": [],
         "channel-senders": [],
         "destination-alpha-senders": [{"sid": current[0].senders["destination-alpha-senders"][0]["sid"],

@@ -11,6 +11,7 @@ Library code: no typer, no rich, no printing; progress goes through the callback
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
@@ -105,33 +106,45 @@ INVENTORY_COLUMNS = (
 
 
 def where_held(client: Any, kinds: Sequence[SenderKind], *, concurrency: int = DEFAULT_CONCURRENCY,
-               progress: Progress = no_progress) -> dict[tuple, tuple[Mapping[str, Any], Current]]:
+               progress: Progress = no_progress) -> tuple[dict[tuple, tuple[Mapping[str, Any], Current]], list[Current]]:
     """Which service holds each sender of `kinds`: {(kind noun, key): (sender record, service)}
-    for every key of sender_keys, from one listing of the services and one per service and kind."""
+    for every key of sender_keys, and the services as read, from one listing of the services
+    and one per service and kind."""
     where: dict[tuple, tuple[Mapping[str, Any], Current]] = {}
-    if not kinds:
-        return where
-    for entry in read_account(client, kinds=kinds, concurrency=concurrency, progress=progress):
+    if not kinds:  # nothing to look for: not even the services are read
+        return where, []
+    current = read_account(client, kinds=kinds, concurrency=concurrency, progress=progress)
+    for entry in current:
         for kind in kinds:
             for record in entry.senders.get(kind.noun, ()):
                 for key in sender_keys(kind, record):
                     where[(kind.noun, key)] = (record, entry)
-    return where
+    return where, current
 
 
-def find_numbers(client: Any, refs: Sequence[Ref], *, concurrency: int = DEFAULT_CONCURRENCY,
-                 progress: Progress = no_progress,
-                 kinds: Mapping[Ref, SenderKind] | None = None) -> tuple[list[dict[str, Any]], list[Ref]]:
-    """Which service holds each number (a Ref with sid or e164; a short code when `kinds` says
-    so, else a phone number): one row per input, and the inputs the account does not own.
-    Senders in no service are looked for in one listing of the account's numbers (or short
-    codes), which stops once every one was found."""
+@dataclass(frozen=True)
+class Located:
+    """Where one input is: its kind, the account's record of it (None: the account does not
+    own it) and the service that holds it (None: in no service)."""
+
+    ref: Ref
+    kind: SenderKind
+    record: Mapping[str, Any] | None
+    service: Current | None
+
+
+def locate(client: Any, refs: Sequence[Ref], *, kinds: Mapping[Ref, SenderKind] | None = None,
+           concurrency: int = DEFAULT_CONCURRENCY, progress: Progress = no_progress) -> tuple[list[Located], list[Current]]:
+    """Where each number is (a Ref with sid or e164; a short code when `kinds` says so, else a
+    phone number), in the order given, and the account's services as read. Senders in no
+    service are looked for in one listing of the account's numbers (or short codes), which
+    stops once every one was found; their record is the account's (capabilities included)."""
     from msgsvc.api.senders import NUMBERS
 
     kind_of = {ref: (kinds or {}).get(ref, NUMBERS) for ref in refs}
     used = list(dict.fromkeys(kind_of.values()))
-    where: dict[tuple, tuple[Mapping[str, Any], Current | None]] = dict(
-        where_held(client, used, concurrency=concurrency, progress=progress))
+    held, current = where_held(client, used, concurrency=concurrency, progress=progress)
+    where: dict[tuple, tuple[Mapping[str, Any], Current | None]] = dict(held)
 
     def key_of(ref: Ref) -> tuple:
         return (kind_of[ref].noun, ("sid", ref.sid) if ref.sid is not None else ("value", ref.e164, ""))
@@ -143,21 +156,32 @@ def find_numbers(client: Any, refs: Sequence[Ref], *, concurrency: int = DEFAULT
         for record in client.account_senders(kind):
             keys = {(kind.noun, key) for key in sender_keys(kind, record)} & rest
             for key in keys:
-                where[key] = ({"sid": record.get("sid"), kind.value_key: record.get(kind.value_key)}, None)
+                where[key] = (record, None)
             rest -= keys
             if not rest:
                 break
-    rows, missing = [], []
+    located = []
     for ref in refs:
-        kind = kind_of[ref]
-        found = where.get(key_of(ref))
-        if found is None:
+        record, service = where.get(key_of(ref), (None, None))
+        located.append(Located(ref, kind_of[ref], record, service))
+    return located, current
+
+
+def find_numbers(client: Any, refs: Sequence[Ref], *, concurrency: int = DEFAULT_CONCURRENCY,
+                 progress: Progress = no_progress,
+                 kinds: Mapping[Ref, SenderKind] | None = None) -> tuple[list[dict[str, Any]], list[Ref]]:
+    """Which service holds each number (see `locate`): one row per input (FIND_COLUMNS), and
+    the inputs the account does not own."""
+    located, _ = locate(client, refs, kinds=kinds, concurrency=concurrency, progress=progress)
+    rows, missing = [], []
+    for found in located:
+        ref, record, entry = found.ref, found.record, found.service
+        if record is None:
             missing.append(ref)
             rows.append({"input": ref.raw, "sid": ref.sid, "phone_number": ref.e164, "service_sid": None,
                          "service_name": None})
             continue
-        record, entry = found
-        rows.append({"input": ref.raw, "sid": record.get("sid"), "phone_number": record.get(kind.value_key),
+        rows.append({"input": ref.raw, "sid": record.get("sid"), "phone_number": record.get(found.kind.value_key),
                      "service_sid": entry.sid if entry else None, "service_name": entry.name if entry else None})
     return rows, missing
 
@@ -171,8 +195,8 @@ def inventory(client: Any, *, free: bool = False, concurrency: int = DEFAULT_CON
     from msgsvc.api.senders import NUMBERS, SHORT_CODES, capability_names
 
     owned = {kind: list(client.account_senders(kind)) for kind in (NUMBERS, SHORT_CODES)}
-    where = where_held(client, [kind for kind, records in owned.items() if records], concurrency=concurrency,
-                       progress=progress)
+    where, _ = where_held(client, [kind for kind, records in owned.items() if records], concurrency=concurrency,
+                          progress=progress)
     rows = []
     for kind, records in owned.items():
         for record in records:

@@ -17,7 +17,7 @@ import typer
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, OptionalServiceArg, ProfileOpt, QuietOpt,
-    ServiceArg, YesOpt, check, columns_help, fields_option, given, list_limit, list_options, use,
+    ServiceArg, ToServiceOpt, YesOpt, check, columns_help, fields_option, given, list_limit, list_options, use,
 )
 from msgsvc.cli.complete import AttachedSenders
 from msgsvc.cli.jobs import consent, finish, library_note, run
@@ -265,6 +265,7 @@ Example:
         app.command(verb, help=help_text)(func)
     if kind is NUMBERS:
         app.command("find")(numbers_find)
+        app.command("move")(numbers_move)
     return app
 
 
@@ -299,8 +300,10 @@ def _sentence(value: str, exc: ValueError) -> str:
     return text if value.strip() and repr(value.strip()) in text else f"{value!r} {text}"
 
 
-def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool) -> List[Ref]:
-    """Every distinct value (arguments, then the file's lines), checked before anything is sent."""
+def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool,
+          parse: Optional[Callable[[str], Ref]] = None) -> List[Ref]:
+    """Every distinct value (arguments, then the file's lines), checked before anything is
+    sent (by `parse`, else the kind's rule)."""
     given = [(value, "argument") for value in values or []]
     if from_file is not None:
         given += _read_lines(term, from_file)
@@ -311,7 +314,7 @@ def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Option
     problems = []
     for value, where in given:
         try:
-            ref = kind.parse(value, attach=attach)
+            ref = parse(value) if parse is not None else kind.parse(value, attach=attach)
         except ValueError as exc:
             problems.append(f"{_sentence(value, exc)} ({where})")
             continue
@@ -505,12 +508,12 @@ def numbers_find(
     from msgsvc.setup import read as setup_read
 
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=[c.key for c in setup_read.FIND_COLUMNS], jq=jq)
-    given = _numbers_or_short_codes(values)
-    kinds = dict(given)
+    refs = [_number_or_short_code(value) for value in values]
+    kinds = {ref: _kind_of(ref) for ref in refs}
     from msgsvc.cli import output
 
     term = state.term
-    rows, missing = setup_read.find_numbers(state.client(), [ref for ref, _ in given], concurrency=concurrency,
+    rows, missing = setup_read.find_numbers(state.client(), refs, concurrency=concurrency,
                                             kinds=kinds,
                                             progress=functools.partial(output.progress, term))
     columns = setup_read.FIND_COLUMNS
@@ -522,21 +525,119 @@ def numbers_find(
         raise typer.Exit(ExitCode.NOT_FOUND)
 
 
-def _numbers_or_short_codes(values: List[str]) -> List[tuple]:
-    """Each value as a phone number's or a short code's Ref, with its kind, in the order given:
-    an SC... SID or 3 to 8 digits is a short code (SenderKind.parse's rule), anything else a
-    phone number; nothing is sent when one is neither."""
-    refs = []
-    for value in values:
+def _number_or_short_code(value: str, *, hint: Optional[str] = "nothing was sent") -> Ref:
+    """A phone number's or a short code's Ref (_kind_of tells which): an SC... SID or 3 to 8
+    digits is a short code (SenderKind.parse's rule), anything else a phone number; a usage
+    error, before anything is sent, for what is neither."""
+    try:
+        return _parse_either(value)
+    except ValueError as exc:
+        raise UsageError(_sentence(value, exc), hint=hint) from None
+
+
+def _parse_either(value: str) -> Ref:
+    try:
+        return NUMBERS.parse(value, attach=False)
+    except ValueError as exc:
         try:
-            ref, kind = NUMBERS.parse(value, attach=False), NUMBERS
-        except ValueError as exc:
-            try:
-                ref, kind = SHORT_CODES.parse(value, attach=False), SHORT_CODES
-            except ValueError:
-                raise UsageError(_sentence(value, exc), hint="nothing was sent") from None
-        refs.append((ref, kind))
-    return refs
+            return SHORT_CODES.parse(value, attach=False)
+        except ValueError:
+            raise exc from None
+
+
+def _kind_of(ref: Ref) -> SenderKind:
+    """A short code's Ref names it by SC SID or by digits without '+'."""
+    return SHORT_CODES if (ref.sid or "").startswith("SC") or (ref.e164 and not ref.e164.startswith("+")) else NUMBERS
+
+
+# --- numbers move ------------------------------------------------------------------------------
+
+
+def numbers_move(
+    ctx: typer.Context,
+    to: ToServiceOpt,
+    values: Annotated[Optional[List[str]], typer.Argument(
+        metavar="NUMBER...", show_default=False,
+        help="E.164 numbers (+15017122661), short codes (55501), or their PN... or SC... SIDs.")] = None,
+    from_file: FromFileOpt = None,
+    yes: YesOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    dry_run: DryRunOpt = False,
+    fields: ResultFieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Move phone numbers and short codes to a service, from wherever they are.
+
+    Each is detached from the service that holds it and attached to --to SERVICE, as apply
+    moves: when that attach fails (the pool is full, 21714), the number is put back where it
+    was and its result is 'failed' with why; when putting it back fails too, the result is
+    'half done' and says where the number is. One in no service is attached; one in SERVICE
+    already is 'already attached'; one the account does not own fails. Moving a number out
+    of or into a service registered for US A2P 10DLC starts a carrier re-registration and
+    loses its sticky-sender mappings: said before anything is sent. Asks for confirmation in
+    a terminal; needs --yes otherwise. Exits 1 if any move failed, was half done or unknown.
+
+    Results (the TSV's order, no header): input, sid, status, code, message. --dry-run
+    reports the same, one result per value ('would move' from the service named in its
+    message, 'would attach' with its request, 'would fail' for a number without SMS), adds
+    each value's requests to --json (the detach and the attach of a move), and exits 1 when
+    one would fail.
+
+    Example:
+
+    \b
+        msgsvc numbers move +15017122661 55501 --to OTP
+        msgsvc numbers move --from-file numbers.txt --to OTP --dry-run --json
+    """
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
+                quiet=quiet)
+    refs = _refs(state.term, NUMBERS, values, from_file, attach=False, parse=_parse_either)
+    ask = consent(state, yes, "move")
+    from msgsvc.cli import output
+    from msgsvc.jobs import changes as plan
+    from msgsvc.setup import move as moving
+
+    term = state.term
+    client = state.client()
+    progress = functools.partial(output.progress, term)
+    planned = moving.plan_move(client, refs, {ref: _kind_of(ref) for ref in refs}, to, concurrency=concurrency,
+                               progress=progress)
+    for text in planned.notes:  # on stderr, before anything is sent: said once, never data
+        output.report(term, f"warning: {text}")
+    if state.dry_run:
+        foreseen = moving.dry_run(client, planned, concurrency=concurrency, progress=progress)
+        outcomes = [outcome for outcome, _ in foreseen]
+        sent = sum(len(requests) for _, requests in foreseen)
+        finish(state, [dict(o.record(), requests=requests) for o, requests in foreseen], plan.RESULT_COLUMNS,
+               summary=f"Dry run: {plan.requests(sent)} not sent; " + plan.summary(outcomes),
+               failed=any(o.status == plan.WOULD_FAIL for o in outcomes))
+        return
+    if planned.pending:
+        count = "1 number" if planned.pending == 1 else f"{planned.pending} numbers"
+        ask(f"Move {count} to {_named(to, planned.target.sid)}?")
+    from msgsvc.jobs.executor import Executor
+
+    executor = Executor(client, concurrency=concurrency, progress=progress, note=library_note(term))
+    outcomes, terminated = run(lambda: moving.send(executor, planned))
+    added: dict = {}  # detach's Tab: the cache of each service's senders follows the moves
+    gone: dict = {}
+    for step, outcome in zip(planned.steps, outcomes):
+        kind = _kind_of(step.ref)
+        if outcome.sid and outcome.status in (plan.MOVED, plan.ATTACHED, plan.ALREADY_ATTACHED):
+            added.setdefault(kind, []).append({"sid": outcome.sid, kind.value_key: outcome.input})
+        if step.move is not None and outcome.status in (plan.MOVED, plan.HALF_DONE):
+            gone.setdefault((kind, step.move.source), []).append(step.move.sid)
+    for kind, records in added.items():
+        _remember(state, kind, planned.target.sid, records, replace=False)
+    for (kind, source), sids in gone.items():
+        _forget(state, kind, source, sids)
+    finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
+           failed=any(o.status in plan.UNDONE for o in outcomes), stopped_by=executor.stopped_by,
+           interrupted=executor.interrupted, terminated=terminated, left="numbers",
+           again="run the same command again to finish: what is done already is reported, not sent twice")
 
 
 def _named(service: str, service_sid: str) -> str:
