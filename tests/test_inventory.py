@@ -413,3 +413,22 @@ def test_numbers_move_to_a_service_that_is_not_there(msgsvc, emu, held, log):
     assert (result.code, result.out) == (3, "")
     assert result.err == "msgsvc: no service is named 'Nope'\nhint: list the services with: msgsvc services list --all\n"
     assert writes(log) == []
+
+
+def test_apply_puts_back_the_moves_a_full_pool_left_unsent(msgsvc, emu, held, proxy, tmp_path):
+    """The move rule numbers move shares with apply (jobs.moves): once the target's pool is
+    full, the executor sends no further attach to it; those senders are put back too."""
+    alerts, otp = held["alerts"], held["otp"]
+    attach(emu, alerts, "PhoneNumbers", PhoneNumberSid=pn(emu, "+15550000002"))
+    path = tmp_path / "s.toml"
+    path.write_text('[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = []\n'
+                    '[[services]]\nfriendly_name = "OTP"\nsenders.numbers = ["+15550000001", "+15550000002"]\n')
+    proxy.add("POST", f"/v1/Services/{otp}/PhoneNumbers", status=412, code=21714, after=False)
+    result = msgsvc("apply", str(path), "--yes", "--concurrency", "1")
+    assert result.code == 1
+    assert result.out == (
+        f"move\tOTP\t+15550000001\t{pn(emu, '+15550000001')}\tfailed\t21714\tattach to \"OTP\" failed: the service's "
+        'pool is full (21714): fault proxy: HTTP 412; put back in "Alerts"\n'
+        f"move\tOTP\t+15550000002\t{pn(emu, '+15550000002')}\tfailed\t21714\tattach to \"OTP\" not sent: the "
+        'service\'s pool is full (21714); put back in "Alerts"\n')
+    assert numbers_of(emu, alerts) == ["+15550000001", "+15550000002"]
