@@ -166,7 +166,7 @@ ToServiceOpt = Annotated[  # numbers move --to SERVICE (required)
 ]
 OptionalServiceArg = Annotated[  # a command that also works on the whole account (numbers list --account)
     Optional[str],
-    typer.Argument(metavar="[SERVICE]", help="An MG... service SID, or the exact friendly name of one service.",
+    typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
                    callback=_check_service_ref, autocompletion=complete_services, show_default=False),
 ]
 
