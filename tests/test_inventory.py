@@ -432,3 +432,11 @@ def test_apply_puts_back_the_moves_a_full_pool_left_unsent(msgsvc, emu, held, pr
         f"move\tOTP\t+15550000002\t{pn(emu, '+15550000002')}\tfailed\t21714\tattach to \"OTP\" not sent: the "
         'service\'s pool is full (21714); put back in "Alerts"\n')
     assert numbers_of(emu, alerts) == ["+15550000001", "+15550000002"]
+
+
+@pytest.mark.parametrize("command", ["list", "find", "move"])
+def test_the_help_of_the_inventory_commands_fits_80_columns(msgsvc, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = msgsvc("numbers", command, "--help", tty=True, width=80)
+    assert result.code == 0 and result.out.startswith(f"Usage: msgsvc numbers {command} [OPTIONS]")
+    assert max(len(line) for line in result.out.splitlines()) <= 80

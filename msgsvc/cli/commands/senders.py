@@ -478,14 +478,15 @@ def _inventory(ctx: typer.Context, service: Optional[str], *, free: bool, concur
                         else "The account has no phone numbers or short codes.")
 
 
+NUMBERS_HELP = "E.164 numbers (+15017122661), short codes (55501), or their PN... or SC... SIDs."  # find, move
+
+
 # --- numbers find --------------------------------------------------------------------------
 
 
 def numbers_find(
     ctx: typer.Context,
-    values: Annotated[List[str], typer.Argument(metavar="NUMBER...", show_default=False,
-                                                help="E.164 numbers (+15017122661), short codes (55501), or their "
-                                                     "PN... or SC... SIDs.")],
+    values: Annotated[List[str], typer.Argument(metavar="NUMBER...", show_default=False, help=NUMBERS_HELP)],
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     fields: FieldsOpt = None,
     jq: JqOpt = None,
@@ -556,9 +557,8 @@ def _kind_of(ref: Ref) -> SenderKind:
 def numbers_move(
     ctx: typer.Context,
     to: ToServiceOpt,
-    values: Annotated[Optional[List[str]], typer.Argument(
-        metavar="NUMBER...", show_default=False,
-        help="E.164 numbers (+15017122661), short codes (55501), or their PN... or SC... SIDs.")] = None,
+    values: Annotated[Optional[List[str]], typer.Argument(metavar="NUMBER...", show_default=False,
+                                                          help=NUMBERS_HELP)] = None,
     from_file: FromFileOpt = None,
     yes: YesOpt = False,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
