@@ -440,3 +440,13 @@ def test_the_help_of_the_inventory_commands_fits_80_columns(msgsvc, monkeypatch,
     result = msgsvc("numbers", command, "--help", tty=True, width=80)
     assert result.code == 0 and result.out.startswith(f"Usage: msgsvc numbers {command} [OPTIONS]")
     assert max(len(line) for line in result.out.splitlines()) <= 80
+
+
+def test_a_number_named_twice_is_moved_once(msgsvc, emu, held, log):
+    two = pn(emu, "+15550000002")
+    result = msgsvc("numbers", "move", "+15550000002", "+1 555 000 0002", two, "+15550000002", "--to", "OTP", "--yes")
+    assert result.code == 0
+    assert result.out == (f"+15550000002\t{two}\tattached\t\t\n"
+                          f"+1 555 000 0002\t{two}\tnot sent\t\tthe same phone number as +15550000002\n"
+                          f"{two}\t{two}\tnot sent\t\tthe same phone number as +15550000002\n")
+    assert writes(log) == [("POST", f"/v1/Services/{held['otp']}/PhoneNumbers", (("PhoneNumberSid", two),))]
