@@ -242,7 +242,12 @@ def test_numbers_move_moves_attaches_and_says_what_it_could_not(msgsvc, emu, hel
         "+15550000002  attached\n"
         "+15559999999  failed                  not on this account\n")
     assert result.err == "1 attached, 1 already attached, 1 moved, 1 failed\n"
-    # The detach, then the attaches: the move's and the one of a number in no service.
+    # Reads: the services once, their numbers and short codes, and the account's numbers for
+    # the two no service holds; then the detach, then the attaches (the move's, the free one's).
+    reads = [entry for entry in log if entry[0] == "GET"]
+    assert reads[0] == listing("/v1/Services")
+    assert sorted(reads[1:5]) == services_read(held, "PhoneNumbers", "ShortCodes")[1:]
+    assert reads[5:] == [listing(NUMBERS_PATH)]
     assert writes(log) == [
         ("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{one}", ()),
         ("POST", f"/v1/Services/{otp}/PhoneNumbers", (("PhoneNumberSid", one),)),
@@ -412,7 +417,7 @@ def test_numbers_move_to_a_service_that_is_not_there(msgsvc, emu, held, log):
     result = msgsvc("numbers", "move", "+15550000001", "--to", "Nope", "--yes")
     assert (result.code, result.out) == (3, "")
     assert result.err == "msgsvc: no service is named 'Nope'\nhint: list the services with: msgsvc services list --all\n"
-    assert writes(log) == []
+    assert log == [listing("/v1/Services")]  # found missing before any pool is read
 
 
 def test_apply_puts_back_the_moves_a_full_pool_left_unsent(msgsvc, emu, held, proxy, tmp_path):

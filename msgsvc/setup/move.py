@@ -64,9 +64,11 @@ def plan_move(client: Any, refs: Sequence[Ref], kinds: Mapping[Ref, SenderKind],
     `to` names (jobs.resolve's rule); reads only."""
     from msgsvc.jobs.resolve import Services
 
-    located, current = locate(client, refs, kinds=kinds, concurrency=concurrency, progress=progress)
-    target = Services(current, record=lambda c: c.record).pick(
-        to, hint="list the services with: msgsvc services list --all")
+    services = list(client.list_services())  # the target first: a name of none fails before the pools are read
+    sid = Services(services).pick(to, hint="list the services with: msgsvc services list --all").get("sid")
+    located, current = locate(client, refs, kinds=kinds, concurrency=concurrency, progress=progress,
+                              services=services)
+    target = next(entry for entry in current if entry.sid == sid)
     result = MovePlan(target, [])
     seen: dict[str, str] = {}  # sender SID -> the input that named it first
     a2p: dict[tuple[str, str], list[str]] = {}  # (way, service name) -> the senders moved so

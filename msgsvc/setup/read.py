@@ -56,11 +56,12 @@ def read_account(
     senders_of: Callable[[Mapping[str, Any]], Iterable[SenderKind]] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
+    services: Iterable[Mapping[str, Any]] | None = None,
 ) -> list[Current]:
     """Every service of the account (or the ones `only` names) with its senders of `kinds`
     (or of the kinds `senders_of(service record)` names), read on at most `concurrency`
-    threads."""
-    services = [_service_record(s) for s in client.list_services()]
+    threads; `services`: the account's service records when the caller listed them already."""
+    services = [_service_record(s) for s in (client.list_services() if services is None else services)]
     if only:
         services = select(services, only)
     kinds = tuple(kinds)
@@ -106,14 +107,15 @@ INVENTORY_COLUMNS = (
 
 
 def where_held(client: Any, kinds: Sequence[SenderKind], *, concurrency: int = DEFAULT_CONCURRENCY,
-               progress: Progress = no_progress) -> tuple[dict[tuple, tuple[Mapping[str, Any], Current]], list[Current]]:
+               progress: Progress = no_progress, services: Iterable[Mapping[str, Any]] | None = None,
+               ) -> tuple[dict[tuple, tuple[Mapping[str, Any], Current]], list[Current]]:
     """Which service holds each sender of `kinds`: {(kind noun, key): (sender record, service)}
     for every key of sender_keys, and the services as read, from one listing of the services
     and one per service and kind."""
     where: dict[tuple, tuple[Mapping[str, Any], Current]] = {}
     if not kinds:  # nothing to look for: not even the services are read
         return where, []
-    current = read_account(client, kinds=kinds, concurrency=concurrency, progress=progress)
+    current = read_account(client, kinds=kinds, concurrency=concurrency, progress=progress, services=services)
     for entry in current:
         for kind in kinds:
             for record in entry.senders.get(kind.noun, ()):
@@ -134,7 +136,8 @@ class Located:
 
 
 def locate(client: Any, refs: Sequence[Ref], *, kinds: Mapping[Ref, SenderKind] | None = None,
-           concurrency: int = DEFAULT_CONCURRENCY, progress: Progress = no_progress) -> tuple[list[Located], list[Current]]:
+           concurrency: int = DEFAULT_CONCURRENCY, progress: Progress = no_progress,
+           services: Iterable[Mapping[str, Any]] | None = None) -> tuple[list[Located], list[Current]]:
     """Where each number is (a Ref with sid or e164; a short code when `kinds` says so, else a
     phone number), in the order given, and the account's services as read. Senders in no
     service are looked for in one listing of the account's numbers (or short codes), which
@@ -143,7 +146,7 @@ def locate(client: Any, refs: Sequence[Ref], *, kinds: Mapping[Ref, SenderKind] 
 
     kind_of = {ref: (kinds or {}).get(ref, NUMBERS) for ref in refs}
     used = list(dict.fromkeys(kind_of.values()))
-    held, current = where_held(client, used, concurrency=concurrency, progress=progress)
+    held, current = where_held(client, used, concurrency=concurrency, progress=progress, services=services)
     where: dict[tuple, tuple[Mapping[str, Any], Current | None]] = dict(held)
 
     def key_of(ref: Ref) -> tuple:
