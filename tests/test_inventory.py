@@ -455,3 +455,28 @@ def test_a_number_named_twice_is_moved_once(msgsvc, emu, held, log):
                           f"+1 555 000 0002\t{two}\tnot sent\t\tthe same phone number as +15550000002\n"
                           f"{two}\t{two}\tnot sent\t\tthe same phone number as +15550000002\n")
     assert writes(log) == [("POST", f"/v1/Services/{held['otp']}/PhoneNumbers", (("PhoneNumberSid", two),))]
+
+
+def test_ctrl_c_between_the_detach_and_the_attach_is_half_done_and_exits_130(msgsvc, emu, held, monkeypatch, log):
+    from msgsvc.jobs import executor
+    from msgsvc.jobs.changes import ATTACH, NOT_SENT, Outcome
+
+    run = executor.Executor.run
+
+    def interrupted_at_attach(self, changes):
+        if changes and changes[0].action == ATTACH:  # as if Ctrl-C came before any attach was sent
+            self.interrupted = True
+            return [Outcome(c.shown, c.target, NOT_SENT) for c in changes]
+        return run(self, changes)
+
+    monkeypatch.setattr(executor.Executor, "run", interrupted_at_attach)
+    result = msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--yes")
+    assert result.code == 130
+    assert result.out == (f"+15550000001\t{pn(emu, '+15550000001')}\thalf done\t\tdetached from \"Alerts\"; the attach "
+                          'to "OTP" was not sent; the phone number is in no service\n')
+    assert result.err == ("1 half done\n\nmsgsvc: interrupted: the numbers marked 'not sent' were left as they were\n"
+                          "hint: run the same command again to finish: what is done already is reported, not sent twice\n")
+    assert writes(log) == [("DELETE", f"/v1/Services/{held['alerts']}/PhoneNumbers/{pn(emu, '+15550000001')}", ())]
+    monkeypatch.setattr(executor.Executor, "run", run)
+    again = msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--yes")
+    assert (again.code, again.out) == (0, f"+15550000001\t{pn(emu, '+15550000001')}\tattached\t\t\n")
