@@ -20,7 +20,7 @@ TREE = {
     'services usecases': (False, (), (8, 0, 27, 28, 29, 30, 7)),
     'services update': (False, (), (31, 8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 7)),
     'services delete': (False, (), (31, 37, 38, 9, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'numbers': (True, (('attach', 'Attach phone numbers to a service: one,...'), ('detach', 'Detach phone numbers from a service; they...'), ('list', 'List the phone numbers of a service: the...'), ('get', 'Show one phone number of a service, every...'), ('find', 'Find which service holds each phone number...'), ('move', 'Move phone numbers and short codes to a...')), (7,)),
+    'numbers': (True, (('attach', 'Attach phone numbers to a service: one,...'), ('detach', 'Detach phone numbers from a service; they...'), ('list', 'List the phone numbers of a service: the...'), ('get', 'Show one phone number of a service, every...'), ('find', 'Find which service holds each phone number...'), ('move', 'Move phone numbers and short codes from...')), (7,)),
     'numbers attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
     'numbers detach': (False, (), (31, 43, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
     'numbers list': (False, (), (31, 44, 45, 41, 46, 47, 48, 49, 33, 8, 0, 27, 28, 29, 30, 7)),

@@ -569,7 +569,7 @@ def numbers_move(
     profile: ProfileOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Move phone numbers and short codes to a service, from wherever they are.
+    """Move phone numbers and short codes from their service to another.
 
     Each is detached from the service that holds it and attached to --to SERVICE, as apply
     moves: when that attach fails (the pool is full, 21714), the number is put back where it
