@@ -160,12 +160,11 @@ def test_a_mistyped_channel_sender_sid_does_not_cost_the_real_one(msgsvc, emu, p
     typo = "XE" + "0" * 32
     path = write(tmp_path, f'[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["{typo}"]\n')
     result = msgsvc("apply", path, "--yes")
-    assert result.code == 1
-    detach_line, attach_line = result.out.splitlines()
-    assert attach_line.startswith(f"attach\tAlerts\t{typo}\t{typo}\tfailed\t")
-    assert detach_line == (f"detach\tAlerts\twhatsapp:+15550000001\t{xe}\tnot sent\t\tkept: the attach of {typo} "
-                           'to "Alerts" it makes room for was not done')
-    assert proxy.sent("DELETE") == []
+    # The account's channel senders are listed (Messaging v2): a SID it does not own is a plan error.
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"msgsvc: {path}:3: channel-senders: {typo} is not a channel sender of this account\n"
+                          "hint: nothing was sent; fix the file and run again\n")
+    assert proxy.sent("DELETE") == [] and proxy.sent("POST") == []
     senders = emu.call("GET", f"/v1/Services/{alerts}/ChannelSenders").json()["senders"]
     assert [s["sid"] for s in senders] == [xe]
 

@@ -122,6 +122,9 @@ STEPS = [
     Step("destination-alpha-senders get {service} ACME --country FR", out=r"(?s)sid\tAI[0-9a-f]{{32}}\n.*iso_country_code\tFR\n.*"),
     Step("destination-alpha-senders detach {service} ACME --country FR --yes", out=r"ACME\tAI[0-9a-f]{{32}}\tdetached\t\t\n", err=r"1 detached\n"),
     Step("numbers find {number}", out=r"{number}\t{number_sid}\t{number}\t\t\n"),
+    Step("numbers move {number} --to {service} --yes", out=r"{number}\t{number_sid}\tattached\t\t\n", err=r"1 attached\n"),
+    Step("numbers list --account --fields number,service_sid", out=r"(?s)(.*\n)?{number}\t{service}\n.*"),
+    Step("numbers detach {service} {number} --yes", out=r"{number}\t{number_sid}\tdetached\t\t\n", err=r"1 detached\n"),
     Step("export E2E", out=r'(?s)# A Messaging Services setup, written by `msgsvc export`\.\n.*\[\[services\]\]\n'
                           r'friendly_name = "E2E"\n.*validity_period = 600\n.*numbers = \[\]\n.*'),
     Step("plan - --detailed-exitcode", stdin='[[services]]\nfriendly_name = "E2E"\nvalidity_period = 601\n', code=6,

@@ -206,11 +206,12 @@ def test_export_of_an_unknown_service_is_not_found(msgsvc, emu):
 
 def test_export_then_apply_to_an_empty_account_then_plan_shows_no_changes(msgsvc, emu, monkeypatch, tmp_path, requests_log):
     populate(emu)
-    # A channel sender is found by address only inside a service (no account-wide list): the
-    # empty account has it in no service, so this file names it by the empty account's SID.
+    # The file is portable as exported: the channel sender is written as its address, and the
+    # empty account, where it is in no service, finds it through Messaging v2 Channels Senders.
     target = second_emulator()
     try:
-        text = msgsvc("export").out.replace('"whatsapp:+15550000001"', f'"{target.sids("channel_senders")[0]}"')
+        text = msgsvc("export").out
+        assert 'channel-senders = [\n    "whatsapp:+15550000001",\n]' in text
         path = tmp_path / "services.toml"
         path.write_text(text)
         use(monkeypatch, target)
@@ -219,6 +220,9 @@ def test_export_then_apply_to_an_empty_account_then_plan_shows_no_changes(msgsvc
         assert applied.code == 0, applied.err
         assert applied.err.endswith("\n2 created, 8 attached\n")
         assert len(writes(requests_log)) == 10
+        assert ("GET", "/v2/Channels/Senders", ()) in requests_log
+        otp = next(s["sid"] for s in target.call("GET", "/v1/Services").json()["services"] if s["friendly_name"] == "OTP")
+        assert ("POST", f"/v1/Services/{otp}/ChannelSenders", (("Sid", target.sids("channel_senders")[0]),)) in requests_log
         plan = msgsvc("plan", str(path), "--detailed-exitcode")
         assert (plan.code, plan.out, plan.err) == (0, f"No changes: the account matches {path}.\n", "")
         # Exported from the second account, the setup reads the same as from the first.
@@ -317,17 +321,24 @@ def test_a_sender_in_an_unmanaged_service_is_a_conflict(msgsvc, emu, tmp_path, r
 def test_senders_the_account_does_not_own_are_errors_before_anything_is_sent(msgsvc, emu, tmp_path, requests_log):
     create(emu, "Alerts")
     path = tmp_path / "services.toml"
-    path.write_text('[[services]]\nfriendly_name = "Alerts"\n[services.senders]\nnumbers = ["+15559999999"]\n'
-                    'short-codes = ["55509"]\nchannel-senders = ["whatsapp:+15550000001"]\n')
+    stranger_pn, stranger_sc, stranger_xe = "PN" + "0" * 32, "SC" + "0" * 32, "XE" + "0" * 32
+    path.write_text('[[services]]\nfriendly_name = "Alerts"\n[services.senders]\n'
+                    f'numbers = ["+15559999999", "{stranger_pn}"]\n'
+                    f'short-codes = ["55509", "{stranger_sc}"]\n'
+                    f'channel-senders = ["whatsapp:+15559999999", "{stranger_xe}", "messenger:101234567890123"]\n')
     requests_log.clear()
     result = msgsvc("apply", str(path), "--yes")
     assert (result.code, result.out) == (2, "")
     assert result.err == (
-        f"msgsvc: 3 problems in {path}:\n"
+        f"msgsvc: 7 problems in {path}:\n"
         f"  {path}:4: numbers: +15559999999 is not a phone number of this account\n"
+        f"  {path}:4: numbers: {stranger_pn} is not a phone number of this account\n"
         f"  {path}:5: short-codes: 55509 is not a short code of this account\n"
-        f"  {path}:6: channel-senders: whatsapp:+15550000001 is in no service of this account, and channel senders "
-        "can be found by address only in a service: give its XE... SID instead\n"
+        f"  {path}:5: short-codes: {stranger_sc} is not a short code of this account\n"
+        f"  {path}:6: channel-senders: {stranger_xe} is not a channel sender of this account\n"
+        f"  {path}:6: channel-senders: messenger:101234567890123 is in no service of this account, and Messaging v2 "
+        "lists WhatsApp and RCS senders only: attach it to a service first, then export again\n"
+        f"  {path}:6: channel-senders: whatsapp:+15559999999 is not a channel sender of this account\n"
         "hint: nothing was sent; fix the file and run again\n")
     assert writes(requests_log) == []
 
@@ -670,7 +681,7 @@ def test_tables_on_an_80_column_terminal_keep_sids_whole(msgsvc, emu, tmp_path):
     (service,) = emu.call("GET", "/v1/Services").json()["services"]
     result = msgsvc("numbers", "find", "+15550000001", "+15550000002", tty=True, width=80)
     assert result.out == (
-        "PHONE NUMBER  SERVICE SID                         SERVICE NAME\n"
+        "NUMBER        SERVICE SID                         SERVICE NAME\n"
         f"+15550000001  {service['sid']}  Alerts with a rather long name\n"
         "+15550000002\n")
 

@@ -107,9 +107,16 @@ def test_senders_the_account_does_not_own_are_unknown():
     assert [(u.kind, u.shown, u.line) for u in result.unknown] == [
         ("numbers", "+15550000009", 4), ("numbers", PN3, 4), ("channel-senders", "whatsapp:+15550000001", 5),
         ("short-codes", "55509", 6)]
-    assert result.unknown[2].reason.endswith("give its XE... SID instead")
-    # A channel sender named by SID is trusted (no account-wide list): the API judges it.
+    assert result.unknown[2].reason == "is not a channel sender of this account"
+    # Without the account's list of channel senders, one named by SID is trusted: the API judges it.
     assert actions(result) == [("attach", "channel-senders", XE1, "Alerts", None)]
+    # With it (Messaging v2, plan.account_inventory), a SID it does not show is not the account's.
+    result = plan(text, [svc(A, "Alerts")], inventory={"numbers": {}, "short-codes": {}, "channel-senders": {}},
+                  complete=["numbers", "short-codes", "channel-senders"])
+    assert [(u.kind, u.shown, u.reason) for u in result.unknown if u.kind == "channel-senders"] == [
+        ("channel-senders", "whatsapp:+15550000001", "is not a channel sender of this account"),
+        ("channel-senders", XE1, "is not a channel sender of this account")]
+    assert actions(result) == []
 
 
 def test_names_matching_several_services_and_unknown_sids_are_errors():

@@ -42,7 +42,8 @@ def test_read_account_keeps_what_export_and_plan_use(emulator, client):
     assert "url" not in current[0].record and "date_created" not in current[0].record
     assert current[0].senders == {
         "numbers": [{"sid": number["sid"], "phone_number": "+15550000001"}],
-        "short-codes": [{"sid": emulator.sids("short_codes")[0], "short_code": "55501"}],
+        "short-codes": [{"sid": emulator.sids("short_codes")[0], "short_code": "55501",
+                         "capabilities": ["SMS", "MMS"]}],  # the inventory's (numbers list --account)
         "alpha-senders": [],
         "channel-senders": [],
         "destination-alpha-senders": [{"sid": current[0].senders["destination-alpha-senders"][0]["sid"],
@@ -73,6 +74,39 @@ def test_plan_resolves_numbers_and_short_codes_in_no_service_from_the_account(em
     assert [(p.line, p.message) for p in raised.value.problems] == [
         (4, "numbers: +15559999999 is not a phone number of this account"),
     ]
+
+
+def test_plan_finds_channel_senders_in_no_service_through_messaging_v2(emulator, client, monkeypatch):
+    """An address is looked for among its channel's v2 senders only; a SID among every channel's;
+    what v2 does not show is not the account's (a plan error, before anything is sent)."""
+    from msgsvc.emulator import routing
+
+    queries: list[tuple] = []
+    handle = routing.handle
+
+    def logged(store, request):
+        if request.path.startswith("/v2/"):
+            queries.append((request.path, request.query.get("Channel")))
+        return handle(store, request)
+
+    monkeypatch.setattr(routing, "handle", logged)
+    alerts = create(emulator, "Alerts")
+    whatsapp, _, rcs = emulator.sids("channel_senders")
+    text = '[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["whatsapp:+15550000001"]\n'
+    result = setup_plan.plan(client, load_text(text, "x.toml"))
+    assert [(a.action, a.shown, a.sid, a.service.sid) for a in result.senders] == [
+        ("attach", "whatsapp:+15550000001", whatsapp, alerts)]
+    assert queries == [("/v2/Channels/Senders", "whatsapp")]
+    queries.clear()
+    stranger = "XE" + "0" * 32
+    text = f'[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["{rcs}", "{stranger}"]\n'
+    with pytest.raises(SetupFileError) as raised:
+        setup_plan.plan(client, load_text(text, "x.toml"))
+    assert [(p.line, p.message) for p in raised.value.problems] == [
+        (3, f"channel-senders: {stranger} is not a channel sender of this account")]
+    assert queries == [("/v2/Channels/Senders", "whatsapp"), ("/v2/Channels/Senders", "rcs")]
+    result = setup_plan.read_diff(client, load_text(text.replace(f', "{stranger}"', ""), "x.toml"))
+    assert [(a.action, a.sid, a.proven) for a in result.senders] == [("attach", rcs, True)]
 
 
 def test_plan_reads_alpha_senders_only_of_the_services_that_list_them(emulator, client):

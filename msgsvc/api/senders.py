@@ -148,6 +148,18 @@ class SenderKind(Resource):
         return f"{text!r} names {len(found)} {self.plural}: {where}"
 
 
+# The 2010 API's capabilities of a phone number ({"sms": true, ...}) as Messaging v1 names them.
+CAPABILITY_NAMES = (("MMS", "mms"), ("SMS", "sms"), ("Voice", "voice"), ("Fax", "fax"))
+
+
+def capability_names(capabilities: object) -> list[str] | None:
+    """`["MMS", "SMS", "Voice"]` for an IncomingPhoneNumber's capabilities object; None when
+    it has none."""
+    if not isinstance(capabilities, dict):
+        return None
+    return [name for name, key in CAPABILITY_NAMES if capabilities.get(key) is True]
+
+
 def country_code(value: str) -> str:
     """An ISO 3166-1 alpha-2 country code, upper-cased."""
     if not re.fullmatch(r"[A-Za-z]{2}", value):

@@ -158,6 +158,17 @@ ServiceArg = Annotated[
     typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
                    callback=check_service_ref, autocompletion=complete_services, show_default=False),
 ]
+ToServiceOpt = Annotated[  # numbers move --to SERVICE (required)
+    str,
+    typer.Option("--to", metavar="SERVICE", help="The service to move them to: an MG... SID, or the exact friendly "
+                 "name of one service.", callback=check_service_ref, autocompletion=complete_services,
+                 show_default=False),
+]
+OptionalServiceArg = Annotated[  # a command that also works on the whole account (numbers list --account)
+    Optional[str],
+    typer.Argument(metavar="SERVICE", help="An MG... service SID, or the exact friendly name of one service.",
+                   callback=check_service_ref, autocompletion=complete_services, show_default=False),
+]
 
 
 def list_options(plural: str) -> tuple[Any, Any, Any]:

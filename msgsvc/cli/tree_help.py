@@ -679,7 +679,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                  '  detach  Detach phone numbers from a service; they stay on the account.\n'
                  '  list    List the phone numbers of a service: the first 50, or --limit...\n'
                  '  get     Show one phone number of a service, every field.\n'
-                 '  find    Find which service holds each phone number, if any.\n',
+                 '  find    Find which service holds each phone number or short code, if any.\n'
+                 '  move    Move phone numbers and short codes from their service to another.\n',
              102: 'Usage: msgsvc numbers [OPTIONS] COMMAND [ARGS]...\n'
                   '\n'
                   '  Attach, detach, list and show the phone numbers of a Messaging Service.\n'
@@ -697,7 +698,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                   '  detach  Detach phone numbers from a service; they stay on the account.\n'
                   '  list    List the phone numbers of a service: the first 50, or --limit N, or --all.\n'
                   '  get     Show one phone number of a service, every field.\n'
-                  '  find    Find which service holds each phone number, if any.\n'},
+                  '  find    Find which service holds each phone number or short code, if any.\n'
+                  '  move    Move phone numbers and short codes from their service to another.\n'},
  'numbers attach': {80: 'Usage: msgsvc numbers attach [OPTIONS] SERVICE [NUMBER...]\n'
                         '\n'
                         '  Attach phone numbers to a service: one, many, or a file of them.\n'
@@ -900,7 +902,7 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          "  -p, --profile NAME    Use this profile's credentials and settings.\n"
                          '  -q, --quiet           No notes on stderr, only the data and errors.\n'
                          '  -h, --help            Show this message and exit.\n'},
- 'numbers list': {80: 'Usage: msgsvc numbers list [OPTIONS] SERVICE\n'
+ 'numbers list': {80: 'Usage: msgsvc numbers list [OPTIONS] [SERVICE]\n'
                       '\n'
                       '  List the phone numbers of a service: the first 50, or --limit N, or --all.\n'
                       '\n'
@@ -910,28 +912,43 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                       '  sid, account_sid, service_sid, date_created, date_updated, phone_number,\n'
                       '  country_code, capabilities, url.\n'
                       '\n'
+                      "  With --account (no SERVICE): the account's phone numbers, then its short\n"
+                      "  codes, each with the service that holds it, from the account's lists and one\n"
+                      '  listing per service (up to --concurrency at once); --free shows only those\n'
+                      "  in no service. Columns (the TSV's order): number, kind ('phone number' or\n"
+                      "  'short code'), sid, capabilities, service_sid, service_name (empty for one\n"
+                      "  in no service); a short code's capabilities are known only in a service. On\n"
+                      '  a narrow terminal service_sid, then sid, then kind are hidden first.\n'
+                      '  --fields takes any of these.\n'
+                      '\n'
                       '  Example:\n'
                       '\n'
                       '      msgsvc numbers list Alerts\n'
                       '      msgsvc numbers list Alerts --all --json\n'
+                      '      msgsvc numbers list --free\n'
                       '\n'
                       'Arguments:\n'
                       '  SERVICE  An MG... service SID, or the exact friendly name of one service.\n'
-                      '           [required]\n'
                       '\n'
                       'Options:\n'
-                      '  -n, --limit N       Show at most N senders.  [default: 50; x>=1]\n'
-                      '  -a, --all           Show every sender, following every page.\n'
-                      '  --page-size N       Senders per request, 1 to 1000 [default: as many as\n'
-                      '                      needed, at most 1000].  [1<=x<=1000]\n'
-                      '  --fields A,B,...    Show only these fields, in this order: the columns of\n'
-                      '                      the table and TSV, the keys of each JSON object.\n'
-                      '  --jq EXPR           Filter the JSON output through a jq expression; print\n'
-                      "                      the results as 'jq -r' does (implies --json).\n"
-                      "  --json              Print the API's JSON (for scripts).\n"
-                      "  -p, --profile NAME  Use this profile's credentials and settings.\n"
-                      '  -h, --help          Show this message and exit.\n',
-                  102: 'Usage: msgsvc numbers list [OPTIONS] SERVICE\n'
+                      "  --account            List the account's phone numbers and short codes (not\n"
+                      "                       one service's), with the service that holds each.\n"
+                      "  --free               Only the account's numbers and short codes that are in\n"
+                      '                       no service: what attach can take (implies --account).\n'
+                      '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8;\n'
+                      '                       1<=x<=32]\n'
+                      '  -n, --limit N        Show at most N senders.  [default: 50; x>=1]\n'
+                      '  -a, --all            Show every sender, following every page.\n'
+                      '  --page-size N        Senders per request, 1 to 1000 [default: as many as\n'
+                      '                       needed, at most 1000].  [1<=x<=1000]\n'
+                      '  --fields A,B,...     Show only these fields, in this order: the columns of\n'
+                      '                       the table and TSV, the keys of each JSON object.\n'
+                      '  --jq EXPR            Filter the JSON output through a jq expression; print\n'
+                      "                       the results as 'jq -r' does (implies --json).\n"
+                      "  --json               Print the API's JSON (for scripts).\n"
+                      "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                      '  -h, --help           Show this message and exit.\n',
+                  102: 'Usage: msgsvc numbers list [OPTIONS] [SERVICE]\n'
                        '\n'
                        '  List the phone numbers of a service: the first 50, or --limit N, or --all.\n'
                        '\n'
@@ -943,30 +960,49 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                        'date_updated,\n'
                        '  phone_number, country_code, capabilities, url.\n'
                        '\n'
+                       "  With --account (no SERVICE): the account's phone numbers, then its short codes, "
+                       'each with the\n'
+                       "  service that holds it, from the account's lists and one listing per service (up to "
+                       '--concurrency\n'
+                       "  at once); --free shows only those in no service. Columns (the TSV's order): "
+                       "number, kind ('phone\n"
+                       "  number' or 'short code'), sid, capabilities, service_sid, service_name (empty for "
+                       'one in no\n'
+                       "  service); a short code's capabilities are known only in a service. On a narrow "
+                       'terminal\n'
+                       '  service_sid, then sid, then kind are hidden first. --fields takes any of these.\n'
+                       '\n'
                        '  Example:\n'
                        '\n'
                        '      msgsvc numbers list Alerts\n'
                        '      msgsvc numbers list Alerts --all --json\n'
+                       '      msgsvc numbers list --free\n'
                        '\n'
                        'Arguments:\n'
-                       '  SERVICE  An MG... service SID, or the exact friendly name of one service.  '
-                       '[required]\n'
+                       '  SERVICE  An MG... service SID, or the exact friendly name of one service.\n'
                        '\n'
                        'Options:\n'
-                       '  -n, --limit N       Show at most N senders.  [default: 50; x>=1]\n'
-                       '  -a, --all           Show every sender, following every page.\n'
-                       '  --page-size N       Senders per request, 1 to 1000 [default: as many as needed, at '
-                       'most 1000].\n'
-                       '                      [1<=x<=1000]\n'
-                       '  --fields A,B,...    Show only these fields, in this order: the columns of the '
-                       'table and TSV, the\n'
-                       '                      keys of each JSON object.\n'
-                       '  --jq EXPR           Filter the JSON output through a jq expression; print the '
-                       "results as 'jq -r'\n"
-                       '                      does (implies --json).\n'
-                       "  --json              Print the API's JSON (for scripts).\n"
-                       "  -p, --profile NAME  Use this profile's credentials and settings.\n"
-                       '  -h, --help          Show this message and exit.\n'},
+                       "  --account            List the account's phone numbers and short codes (not one "
+                       "service's), with\n"
+                       '                       the service that holds each.\n'
+                       "  --free               Only the account's numbers and short codes that are in no "
+                       'service: what\n'
+                       '                       attach can take (implies --account).\n'
+                       '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8; 1<=x<=32]\n'
+                       '  -n, --limit N        Show at most N senders.  [default: 50; x>=1]\n'
+                       '  -a, --all            Show every sender, following every page.\n'
+                       '  --page-size N        Senders per request, 1 to 1000 [default: as many as needed, '
+                       'at most 1000].\n'
+                       '                       [1<=x<=1000]\n'
+                       '  --fields A,B,...     Show only these fields, in this order: the columns of the '
+                       'table and TSV,\n'
+                       '                       the keys of each JSON object.\n'
+                       '  --jq EXPR            Filter the JSON output through a jq expression; print the '
+                       "results as 'jq\n"
+                       "                       -r' does (implies --json).\n"
+                       "  --json               Print the API's JSON (for scripts).\n"
+                       "  -p, --profile NAME   Use this profile's credentials and settings.\n"
+                       '  -h, --help           Show this message and exit.\n'},
  'numbers get': {80: 'Usage: msgsvc numbers get [OPTIONS] SERVICE NUMBER\n'
                      '\n'
                      '  Show one phone number of a service, every field.\n'
@@ -1027,19 +1063,22 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                       '  -h, --help          Show this message and exit.\n'},
  'numbers find': {80: 'Usage: msgsvc numbers find [OPTIONS] NUMBER...\n'
                       '\n'
-                      '  Find which service holds each phone number, if any.\n'
+                      '  Find which service holds each phone number or short code, if any.\n'
                       '\n'
                       '  The API has no reverse look-up: this lists the services and their phone\n'
-                      '  numbers, concurrently. Prints input, number SID, phone number, service SID\n'
-                      '  and service name (empty for a number in no service). A number the account\n'
-                      '  does not own is reported on stderr and the exit status is 3.\n'
+                      '  numbers (and short codes, when one is asked for), concurrently. Prints\n'
+                      '  input, SID, number (or short code), service SID and service name (empty for\n'
+                      '  one in no service). A number the account does not own is reported on stderr\n'
+                      "  and the exit status is 3. 'msgsvc numbers list --account' shows every one of\n"
+                      '  them.\n'
                       '\n'
                       '  Example:\n'
                       '\n'
-                      '      msgsvc numbers find +15017122661 PN0123456789abcdef0123456789abcdef\n'
+                      '      msgsvc numbers find +15017122661 55501 PN0123456789abcdef0123456789abcdef\n'
                       '\n'
                       'Arguments:\n'
-                      '  NUMBER...  E.164 numbers (+15017122661) or PN... SIDs.  [required]\n'
+                      '  NUMBER...  E.164 numbers (+15017122661), short codes (55501), or their PN...\n'
+                      '             or SC... SIDs.  [required]\n'
                       '\n'
                       'Options:\n'
                       '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8;\n'
@@ -1053,21 +1092,26 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                       '  -h, --help           Show this message and exit.\n',
                   102: 'Usage: msgsvc numbers find [OPTIONS] NUMBER...\n'
                        '\n'
-                       '  Find which service holds each phone number, if any.\n'
+                       '  Find which service holds each phone number or short code, if any.\n'
                        '\n'
-                       '  The API has no reverse look-up: this lists the services and their phone numbers, '
-                       'concurrently.\n'
-                       '  Prints input, number SID, phone number, service SID and service name (empty for a '
-                       'number in no\n'
-                       '  service). A number the account does not own is reported on stderr and the exit '
-                       'status is 3.\n'
+                       '  The API has no reverse look-up: this lists the services and their phone numbers '
+                       '(and short\n'
+                       '  codes, when one is asked for), concurrently. Prints input, SID, number (or short '
+                       'code), service\n'
+                       '  SID and service name (empty for one in no service). A number the account does not '
+                       'own is\n'
+                       "  reported on stderr and the exit status is 3. 'msgsvc numbers list --account' shows "
+                       'every one of\n'
+                       '  them.\n'
                        '\n'
                        '  Example:\n'
                        '\n'
-                       '      msgsvc numbers find +15017122661 PN0123456789abcdef0123456789abcdef\n'
+                       '      msgsvc numbers find +15017122661 55501 PN0123456789abcdef0123456789abcdef\n'
                        '\n'
                        'Arguments:\n'
-                       '  NUMBER...  E.164 numbers (+15017122661) or PN... SIDs.  [required]\n'
+                       '  NUMBER...  E.164 numbers (+15017122661), short codes (55501), or their PN... or '
+                       'SC... SIDs.\n'
+                       '             [required]\n'
                        '\n'
                        'Options:\n'
                        '  -c, --concurrency N  Requests in flight at once, 1 to 32.  [default: 8; 1<=x<=32]\n'
@@ -1080,6 +1124,117 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                        "  --json               Print the API's JSON (for scripts).\n"
                        "  -p, --profile NAME   Use this profile's credentials and settings.\n"
                        '  -h, --help           Show this message and exit.\n'},
+ 'numbers move': {80: 'Usage: msgsvc numbers move [OPTIONS] [NUMBER...]\n'
+                      '\n'
+                      '  Move phone numbers and short codes from their service to another.\n'
+                      '\n'
+                      '  Each is detached from the service that holds it and attached to --to\n'
+                      '  SERVICE, as apply moves: when that attach fails (the pool is full, 21714),\n'
+                      "  the number is put back where it was and its result is 'failed' with why;\n"
+                      "  when putting it back fails too, the result is 'half done' and says where the\n"
+                      "  number is. One in no service is attached; one in SERVICE already is 'already\n"
+                      "  attached'; one the account does not own fails. Moving a number out of or\n"
+                      '  into a service registered for US A2P 10DLC starts a carrier re-registration\n'
+                      '  and loses its sticky-sender mappings: said before anything is sent. Asks for\n'
+                      '  confirmation in a terminal; needs --yes otherwise. Exits 1 if any move\n'
+                      '  failed, was half done or unknown.\n'
+                      '\n'
+                      "  Results (the TSV's order, no header): input, sid, status, code, message.\n"
+                      "  --dry-run reports the same, one result per value ('would move' from the\n"
+                      "  service named in its message, 'would attach' with its request, 'would fail'\n"
+                      "  for a number without SMS), adds each value's requests to --json (the detach\n"
+                      '  and the attach of a move), and exits 1 when one would fail.\n'
+                      '\n'
+                      '  Example:\n'
+                      '\n'
+                      '      msgsvc numbers move +15017122661 55501 --to OTP\n'
+                      '      msgsvc numbers move --from-file numbers.txt --to OTP --dry-run --json\n'
+                      '\n'
+                      'Arguments:\n'
+                      '  NUMBER...  E.164 numbers (+15017122661), short codes (55501), or their PN...\n'
+                      '             or SC... SIDs.\n'
+                      '\n'
+                      'Options:\n'
+                      '  --to SERVICE          The service to move them to: an MG... SID, or the\n'
+                      '                        exact friendly name of one service.  [required]\n'
+                      "  -f, --from-file FILE  Also read values from FILE, one per line ('-' is\n"
+                      '                        standard input; blank lines and # comments are\n'
+                      '                        ignored).\n'
+                      '  -y, --yes             Do not ask for confirmation (required when not in a\n'
+                      '                        terminal).\n'
+                      '  -c, --concurrency N   Requests in flight at once, 1 to 32.  [default: 8;\n'
+                      '                        1<=x<=32]\n'
+                      '  --dry-run             Print the requests that would change something, send\n'
+                      '                        none (look-ups still run).\n'
+                      '  --fields A,B,...      Show only these fields, in this order: the columns of\n'
+                      '                        the table and TSV, the keys of each JSON object.\n'
+                      '  --jq EXPR             Filter the JSON output through a jq expression; print\n'
+                      "                        the results as 'jq -r' does (implies --json).\n"
+                      "  --json                Print the API's JSON (for scripts).\n"
+                      "  -p, --profile NAME    Use this profile's credentials and settings.\n"
+                      '  -q, --quiet           No notes on stderr, only the data and errors.\n'
+                      '  -h, --help            Show this message and exit.\n',
+                  102: 'Usage: msgsvc numbers move [OPTIONS] [NUMBER...]\n'
+                       '\n'
+                       '  Move phone numbers and short codes from their service to another.\n'
+                       '\n'
+                       '  Each is detached from the service that holds it and attached to --to SERVICE, as '
+                       'apply moves:\n'
+                       '  when that attach fails (the pool is full, 21714), the number is put back where it '
+                       'was and its\n'
+                       "  result is 'failed' with why; when putting it back fails too, the result is 'half "
+                       "done' and says\n"
+                       '  where the number is. One in no service is attached; one in SERVICE already is '
+                       "'already\n"
+                       "  attached'; one the account does not own fails. Moving a number out of or into a "
+                       'service\n'
+                       '  registered for US A2P 10DLC starts a carrier re-registration and loses its '
+                       'sticky-sender\n'
+                       '  mappings: said before anything is sent. Asks for confirmation in a terminal; needs '
+                       '--yes\n'
+                       '  otherwise. Exits 1 if any move failed, was half done or unknown.\n'
+                       '\n'
+                       "  Results (the TSV's order, no header): input, sid, status, code, message. --dry-run "
+                       'reports the\n'
+                       "  same, one result per value ('would move' from the service named in its message, "
+                       "'would attach'\n"
+                       "  with its request, 'would fail' for a number without SMS), adds each value's "
+                       'requests to --json\n'
+                       '  (the detach and the attach of a move), and exits 1 when one would fail.\n'
+                       '\n'
+                       '  Example:\n'
+                       '\n'
+                       '      msgsvc numbers move +15017122661 55501 --to OTP\n'
+                       '      msgsvc numbers move --from-file numbers.txt --to OTP --dry-run --json\n'
+                       '\n'
+                       'Arguments:\n'
+                       '  NUMBER...  E.164 numbers (+15017122661), short codes (55501), or their PN... or '
+                       'SC... SIDs.\n'
+                       '\n'
+                       'Options:\n'
+                       '  --to SERVICE          The service to move them to: an MG... SID, or the exact '
+                       'friendly name of\n'
+                       '                        one service.  [required]\n'
+                       "  -f, --from-file FILE  Also read values from FILE, one per line ('-' is standard "
+                       'input; blank\n'
+                       '                        lines and # comments are ignored).\n'
+                       '  -y, --yes             Do not ask for confirmation (required when not in a '
+                       'terminal).\n'
+                       '  -c, --concurrency N   Requests in flight at once, 1 to 32.  [default: 8; '
+                       '1<=x<=32]\n'
+                       '  --dry-run             Print the requests that would change something, send none '
+                       '(look-ups still\n'
+                       '                        run).\n'
+                       '  --fields A,B,...      Show only these fields, in this order: the columns of the '
+                       'table and TSV,\n'
+                       '                        the keys of each JSON object.\n'
+                       '  --jq EXPR             Filter the JSON output through a jq expression; print the '
+                       "results as 'jq\n"
+                       "                        -r' does (implies --json).\n"
+                       "  --json                Print the API's JSON (for scripts).\n"
+                       "  -p, --profile NAME    Use this profile's credentials and settings.\n"
+                       '  -q, --quiet           No notes on stderr, only the data and errors.\n'
+                       '  -h, --help            Show this message and exit.\n'},
  'short-codes': {80: 'Usage: msgsvc short-codes [OPTIONS] COMMAND [ARGS]...\n'
                      '\n'
                      '  Attach, detach, list and show the short codes of a Messaging Service.\n'

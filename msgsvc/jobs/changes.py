@@ -39,13 +39,14 @@ WOULD_DETACH = "would detach"
 WOULD_FAIL = "would fail"  # a dry run that read enough to know Twilio would refuse it
 NOT_SENT = "not sent"  # Ctrl-C came before its request was sent
 MOVED = "moved"  # apply: a sender detached from one service and attached to another
+WOULD_MOVE = "would move"  # numbers move --dry-run
 # A request that may have been processed and whose check could not tell: never sent again.
 UNKNOWN = "unknown"
 # A move whose detach was done and whose attach was not (and the sender could not be put
 # back): the sender is in no service (msgsvc.jobs.moves).
 HALF_DONE = "half done"
 STATUS_ORDER = (CREATED, UPDATED, ATTACHED, WOULD_ATTACH, ALREADY_ATTACHED, DETACHED, WOULD_DETACH,
-                NOT_ATTACHED, MOVED, DELETED, NOT_FOUND, FAILED, UNKNOWN, HALF_DONE, NOT_SENT, WOULD_FAIL)
+                NOT_ATTACHED, MOVED, WOULD_MOVE, DELETED, NOT_FOUND, FAILED, UNKNOWN, HALF_DONE, NOT_SENT, WOULD_FAIL)
 # The statuses after which a job did not do all it was asked (exit 1).
 UNDONE = frozenset({FAILED, UNKNOWN, HALF_DONE})
 WOULD = {ATTACH: WOULD_ATTACH, DETACH: WOULD_DETACH}

@@ -26,11 +26,12 @@ SECOND_ALPHA = 20001
 def refusals(
     client: Any, kind: SenderKind, service_sid: str, changes: Sequence[Change], current: Sequence[dict], *,
     account: Mapping[str, dict] | None = None, concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
+    progress: Progress = no_progress, others: bool = True,
 ) -> dict[Change, Outcome]:
     """The attaches of `changes` Twilio would refuse, each with its `would fail` Outcome;
     `current` is the service's senders of `kind` as the planner listed them, `account` the
-    account's records it looked up already (SID -> record)."""
+    account's records it looked up already (SID -> record); `others=False` when the caller
+    read already that no other service holds them (numbers move)."""
     attaches = [c for c in changes if c.action == ATTACH]
     if not attaches:
         return {}
@@ -40,7 +41,7 @@ def refusals(
     if kind is NUMBERS:
         found.update(_no_sms(client, attaches, account or {}))
     rest = [c for c in attaches if c not in found and c.target]
-    if rest:
+    if rest and others:
         found.update(_held(client, kind, service_sid, rest, concurrency, progress))
     return found
 

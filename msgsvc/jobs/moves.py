@@ -72,8 +72,12 @@ class Move:
 
 
 def needs_putting_back(attach: Outcome) -> bool:
-    """An attach that failed for certain: the sender is in no service until it is put back."""
-    return attach.status == FAILED
+    """An attach that failed for certain, or that was not sent because the service's pool is
+    full (21714, the executor sends no attach to a full pool): the sender is in no service
+    until it is put back. (Not sent for Ctrl-C or a 401: nothing more is sent.)"""
+    from msgsvc.jobs.executor import POOL_FULL
+
+    return attach.status == FAILED or (attach.status == NOT_SENT and attach.code == POOL_FULL)
 
 
 def settle(move: Move, out: Outcome, into: Outcome | None = None, back: Outcome | None = None) -> Outcome:
@@ -81,6 +85,9 @@ def settle(move: Move, out: Outcome, into: Outcome | None = None, back: Outcome 
     if out.status not in DONE_OUT:  # never detached: the sender is where it was
         return Outcome(move.shown, move.sid, out.status, out.code, out.message)
     source, target = label(move.source_name), label(move.target_name)
+    if into is not None and into.status == NOT_SENT and back is not None and back.status in DONE_IN:
+        return Outcome(move.shown, move.sid, FAILED, into.code,
+                       f"attach to {target} not sent: {into.message}; put back in {source}")
     if into is None or into.status == NOT_SENT:
         why = f" ({into.message})" if into is not None and into.message else ""
         return Outcome(move.shown, move.sid, HALF_DONE, into.code if into else None,
@@ -110,18 +117,19 @@ class Mover:
 
     def run(self, moves: Sequence[Move]) -> list[Outcome]:
         moves = list(moves)
-        outs = self._send([m.detach() for m in moves])
+        outs = self.send([m.detach() for m in moves])
         detached = [n for n, out in enumerate(outs) if out.status in DONE_OUT]
-        intos: dict[int, Outcome] = dict(zip(detached, self._send([moves[n].attach() for n in detached])))
+        intos: dict[int, Outcome] = dict(zip(detached, self.send([moves[n].attach() for n in detached])))
         backs = self.put_back(moves, intos)
         return [settle(m, outs[n], intos.get(n), backs.get(n)) for n, m in enumerate(moves)]
 
     def put_back(self, moves: Sequence[Move], intos: dict[int, Outcome]) -> dict[int, Outcome]:
         """Attach again to their old service the senders whose attach failed: {index: outcome}."""
         failed = [n for n, into in intos.items() if needs_putting_back(into)]
-        return dict(zip(failed, self._send([moves[n].put_back() for n in failed])))
+        return dict(zip(failed, self.send([moves[n].put_back() for n in failed])))
 
-    def _send(self, changes: list[Change]) -> list[Outcome]:
+    def send(self, changes: list[Change]) -> list[Outcome]:
+        """The changes' outcomes; none is sent once the job was interrupted or stopped (401)."""
         if not changes:
             return []
         if self.executor.interrupted or self.executor.stopped_by is not None:

@@ -89,9 +89,9 @@ class SenderAction:
     text: str | None = None  # alpha senders: the text to create
     country: str | None = None  # destination alpha senders: "" for the default sender
     line: int = 0
-    # Whether the plan showed the attach possible: False for a SID the account's listings
-    # could not show (a channel sender in no service); nothing is detached to make room for it
-    # before it is done (setup.apply).
+    # Whether the plan showed the attach possible: False for a SID no listing could show (a
+    # kind whose account-wide list was not read: `complete` lacks it); nothing is detached to
+    # make room for it before it is done (setup.apply).
     proven: bool = True
 
 
@@ -379,9 +379,11 @@ def _action_order(action: SenderAction) -> tuple:
 
 
 def _unknown_reason(kind: SenderKind, sender: Sender) -> str:
-    if kind.noun == "channel-senders" and sender.sid is None:
-        return ("is in no service of this account, and channel senders can be found by address only in a "
-                "service: give its XE... SID instead")
+    from msgsvc.api.channels import channel_of
+
+    if kind.noun == "channel-senders" and sender.sid is None and channel_of(sender.value) is None:
+        return ("is in no service of this account, and Messaging v2 lists WhatsApp and RCS senders only: "
+                "attach it to a service first, then export again")
     return f"is not a {kind.what} of this account"
 
 

@@ -8,7 +8,7 @@ Library code: no typer, no rich, no printing; progress goes through the callback
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from msgsvc.api.senders import KINDS, SenderKind
 from msgsvc.errors import UsageError
@@ -19,10 +19,11 @@ from msgsvc.setup.read import read_account
 
 
 def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[dict[str, dict[tuple, str]], set[str]]:
-    """For the pooled kinds whose account-wide list the API serves (phone numbers, short
-    codes), the SIDs of the senders `wanted` names ({noun: {("value", v, ""), ("sid", s)}}),
-    from one listing of the account each; and the nouns so listed (complete: a key missing
-    from it is not the account's). Kinds with nothing wanted are not listed."""
+    """For the pooled kinds whose account-wide list the API serves (phone numbers and short
+    codes in the 2010 API, channel senders in Messaging v2 Channels Senders), the SIDs of the
+    senders `wanted` names ({noun: {("value", v, ""), ("sid", s)}}), from one listing of the
+    account each (per channel for channel senders); and the nouns so listed (complete: a key
+    missing from it is not the account's). Kinds with nothing wanted are not listed."""
     from msgsvc.api.senders import NUMBERS, SHORT_CODES
 
     inventory: dict[str, dict[tuple, str]] = {}
@@ -30,6 +31,7 @@ def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[di
     sources = {
         "numbers": (NUMBERS, client.incoming_numbers),
         "short-codes": (SHORT_CODES, client.account_short_codes),
+        "channel-senders": (None, lambda: _channel_senders(client, wanted.get("channel-senders", set()))),
     }
     for noun, (kind, listing) in sources.items():
         keys = wanted.get(noun)
@@ -37,7 +39,7 @@ def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[di
             continue
         found: dict[tuple, str] = {}
         for record in listing():
-            for key in sender_keys(kind, record):
+            for key in (sender_keys(kind, record) if kind is not None else _v2_keys(record)):
                 if key in keys:
                     found[key] = record["sid"]
             if len(found) == len(keys):
@@ -45,6 +47,26 @@ def account_inventory(client: Any, wanted: Mapping[str, set[tuple]]) -> tuple[di
         inventory[noun] = found
         complete.add(noun)
     return inventory, complete
+
+
+def _channel_senders(client: Any, keys: set[tuple]) -> Iterator[dict]:
+    """The account's Messaging v2 senders of the channels `keys` need: an address's channel,
+    every channel for a SID (a messenger sender is not a v2 sender: it is found in a service
+    only)."""
+    from msgsvc.api.channels import CHANNELS, channel_of, list_senders
+
+    needed = set(CHANNELS) if any(key[0] == "sid" for key in keys) else {channel_of(key[1]) for key in keys}
+    for channel in CHANNELS:
+        if channel in needed:
+            yield from list_senders(client, channel)
+
+
+def _v2_keys(record: Mapping[str, Any]) -> tuple[tuple, ...]:
+    """A v2 sender's keys as a service's channel sender has them (setup.diff.sender_keys)."""
+    keys: list[tuple] = [("sid", record["sid"])] if record.get("sid") else []
+    if isinstance(record.get("sender_id"), str) and record["sender_id"]:
+        keys.append(("value", record["sender_id"], ""))
+    return tuple(keys)
 
 
 def refuse_empty_prune(desired: Desired, *, prune: bool, allow_empty: bool) -> None:
