@@ -28,9 +28,10 @@ class ExitCode(IntEnum):
     WAIT_TIMEOUT = 5, "a wait ran out of time: campaigns wait, tollfree wait (still in review), send or messages get --wait (not settled)"
     CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
     FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
-    INTERRUPTED = 130, "interrupted (Ctrl-C)"
+    HANGUP = 129, "hung up (SIGHUP: the terminal went away), stopped as Ctrl-C stops it"
+    INTERRUPTED = 130, "interrupted (Ctrl-C): what was in flight finished and was reported"
     BROKEN_PIPE = 141, "the reader of stdout went away (msgsvc ... | head)"
-    TERMINATED = 143, "terminated (SIGTERM), after finishing what was in flight as Ctrl-C does"
+    TERMINATED = 143, "terminated (SIGTERM), stopped as Ctrl-C stops it"
 
 
 EXIT_CODE_HELP = "Exit status:\n" + "\n".join(f"  {code.value:<4} {code.help}" for code in ExitCode)

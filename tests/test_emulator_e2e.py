@@ -539,7 +539,7 @@ def test_ctrl_c_in_a_bulk_attach_reports_every_number_once_and_tells_the_truth(t
         job.send_signal(signal.SIGINT)
         out, err = job.communicate(timeout=60)
 
-        assert job.returncode == 130, err
+        assert job.returncode == -signal.SIGINT, err  # its reporting done, it died by the signal
         results = json.loads(out)
         assert [r["input"] for r in results] == pns  # every input once, in order
         statuses = {r["status"] for r in results}
