@@ -271,3 +271,31 @@ def test_ctrl_c_is_exit_130_without_a_traceback(msgsvc, profile, monkeypatch):
     result = msgsvc("services", "list")
     # typer turns KeyboardInterrupt into a silent exit 130; the user is still told why
     assert (result.code, result.out, result.err) == (130, "", "\nmsgsvc: interrupted\n")
+
+
+def test_a_group_alone_prints_its_help_on_stdout_and_exits_0(msgsvc):
+    """`msgsvc`, `msgsvc services`, every group alone: help asked by omission, the same help as
+    --help, on stdout, exit 0 (as gh and kubectl do)."""
+    from conftest import command_tree
+
+    groups = [[]] + [path for path, command in command_tree(include_groups=True) if hasattr(command, "list_commands")]
+    assert ["services"] in groups and ["numbers"] in groups and len(groups) > 10
+    for path in groups:
+        alone, asked = msgsvc(*path), msgsvc(*path, "--help")
+        assert (alone.code, alone.err) == (0, ""), path
+        assert alone.out == asked.out and alone.out.startswith(f"Usage: {' '.join(['msgsvc', *path])} [OPTIONS] COMMAND"), path
+
+
+def test_a_wrong_command_in_a_group_is_still_a_usage_error(msgsvc):
+    result = msgsvc("services", "bogus")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("Usage: msgsvc services [OPTIONS] COMMAND [ARGS]...\nmsgsvc: No such command 'bogus'.\n"
+                          "hint: see 'msgsvc services --help'\n")
+
+
+def test_the_installed_msgsvc_alone_prints_its_help_and_exits_0():
+    from conftest import run_installed
+
+    alone = run_installed()
+    assert (alone.returncode, alone.stderr) == (0, "")
+    assert alone.stdout.startswith("Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n")

@@ -378,8 +378,10 @@ def _run_command(term: Terminal, command, argv: list[str], debug: bool, stop) ->
             term.silence_stdout()  # nothing more to flush at exit, and nothing said twice
         return int(error.exit_code)
     except NoArgsIsHelpError as error:
-        error.show()  # the help, on stderr: no command was given
-        return ExitCode.USAGE
+        # `msgsvc`, `msgsvc services`: help asked by omission, the help on stdout and exit 0
+        # (as gh and kubectl do); a wrong command is still a usage error (exit 2).
+        term.write_out((error.format_message() + "\n").encode())
+        return ExitCode.OK
     except ClickException as error:
         _report_usage(term, error)
         return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
