@@ -103,7 +103,7 @@ def test_a_refused_connection_names_the_host(msgsvc, profile):
         result = msgsvc("services", "list")
     assert (result.code, result.out) == (1, "")
     assert result.err == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 'test')\n"
-                          "hint: is the emulator running? start it with: msgsvc emulator\n")
+                          f"hint: is the emulator running on 127.0.0.1:{port}? start it with: msgsvc emulator --port {port}\n")
 
 
 def test_a_refused_connection_on_create_is_not_outcome_unknown(msgsvc, profile):
