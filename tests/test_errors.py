@@ -45,7 +45,7 @@ def test_401_is_exit_4_with_a_hint(msgsvc, profile, httpserver):
     assert (result.code, result.out) == (4, "")
     assert result.err == (
         "msgsvc: HTTP 401 (Twilio error 20003): Authenticate (see https://www.twilio.com/docs/errors/20003)\n"
-        "hint: the credentials were refused: check them with 'msgsvc profiles show'\n"
+        "hint: the credentials were refused: check them with 'msgsvc profiles test'\n"
     )
     assert AUTH_TOKEN not in result.err
 

@@ -38,7 +38,7 @@ def test_a_401_in_the_middle_of_a_bulk_job_still_reports_every_value(msgsvc, pro
                           f"{PNS[2]}\t{PNS[2]}\tnot sent\t\t\n")
     assert result.err == ("1 attached, 1 failed, 1 not sent\n"
                           "msgsvc: HTTP 401 (Twilio error 20003): Authenticate\n"
-                          "hint: the credentials were refused: check them with 'msgsvc profiles show'\n")
+                          "hint: the credentials were refused: check them with 'msgsvc profiles test'\n")
     assert len(httpserver.log) == 3
 
 

@@ -72,3 +72,14 @@ def test_a_readme_walk_through_runs_as_pasted(name, tmp_path):
     for text in SHOWS[name]:
         assert text in shown, shown
     assert not (tmp_path / "config").exists()  # nothing went to the test's own config folder
+
+
+def test_the_exit_code_table_lists_each_code_once_and_every_code():
+    """README's table and errors.ExitCode (the help's table) have the same codes, each once."""
+    from msgsvc.errors import ExitCode
+
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("## Exit codes"):text.index("\n\n", text.index("| code | meaning |"))]
+    codes = [int(row.split("|")[1]) for row in table.splitlines() if re.match(r"\| \d+ \|", row)]
+    assert len(codes) == len(set(codes)), codes
+    assert codes == sorted(codes) == sorted(int(code) for code in ExitCode)

@@ -299,7 +299,7 @@ def report_error(term: Terminal, error: MsgsvcError) -> None:
 
 def _api_hint(error) -> str | None:
     if error.status == 401:
-        return "the credentials were refused: check them with 'msgsvc profiles show'"
+        return "the credentials were refused: check them with 'msgsvc profiles test'"
     if error.status == 403:
         return "the credentials are valid but not allowed to do this (account suspended, or a restricted API key)"
     if error.status == 429:
