@@ -335,11 +335,12 @@ def _loopback(host: str) -> bool:
     import ipaddress
     import socket
 
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost":
+    if loopback_literal(host):
         return True
+    host = host.strip("[]").rstrip(".").lower()
     try:
-        return ipaddress.ip_address(host).is_loopback
+        ipaddress.ip_address(host)
+        return False  # an address, and not a loopback one
     except ValueError:
         pass
     try:

@@ -90,11 +90,9 @@ def exit(code: int) -> NoReturn:
     if _stopped_by and code == 128 + _stopped_by[0] and os.name == "posix":
         import signal
 
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
+        from msgsvc.cli.terminal import flush_process_streams
+
+        flush_process_streams()  # the process dies without the interpreter's last flush
         signal.signal(_stopped_by[0], signal.SIG_DFL)
         os.kill(os.getpid(), _stopped_by[0])
     sys.exit(code)

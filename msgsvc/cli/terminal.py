@@ -292,6 +292,17 @@ class Terminal:
             pass
 
 
+def flush_process_streams() -> None:
+    """Whatever is buffered on the process's stdout and stderr, written now (before msgsvc
+    dies by a signal, which skips the interpreter's last flush); a stream that cannot take it
+    any more (a reader gone) is left as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
 def _streams_that_never_fail() -> None:
     """A character the output's encoding cannot show becomes '?', as Windows programs do, instead
     of an error: Python writes a pipe or a file in the ANSI code page there (cp1252, say),
