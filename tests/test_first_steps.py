@@ -80,3 +80,22 @@ def test_a_test_that_needs_twilio_s_definitions_says_where_and_how(tmp_path):
         pytest.skip(f"{SPEC_DIR} is absent here: the run with {SPEC_ENV} set cannot be shown")
     found = subprocess.run(pytest_, capture_output=True, text=True, cwd=ROOT, env={**env, SPEC_ENV: str(SPEC_DIR)}, timeout=300)
     assert "1 passed" in found.stdout, found.stdout
+
+
+def test_emulator_quiet_prints_the_assignments_and_nothing_on_stderr(msgsvc, monkeypatch):
+    """--quiet: no banner, no 'stopped.'; stdout is the assignments, the API secret last (what
+    a script that started it with & waits for)."""
+    from msgsvc.emulator import server
+
+    def serve_forever(self, poll_interval=0.5):
+        raise KeyboardInterrupt  # as Ctrl-C stops it
+
+    monkeypatch.setattr(server.EmulatorServer, "serve_forever", serve_forever)
+    result = msgsvc("emulator", "--port", "0", "--quiet", "--account-sid", "AC" + "1" * 32, "--auth-token", "tok3n")
+    assert (result.code, result.err) == (0, "")
+    assert [line.split("=", 1)[0] for line in result.out.splitlines()] == [
+        "MSGSVC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "MSGSVC_EMULATOR_API_KEY", "MSGSVC_EMULATOR_API_SECRET"]
+    loud = msgsvc("emulator", "--port", "0", "--account-sid", "AC" + "1" * 32, "--auth-token", "tok3n")
+    assert loud.out.splitlines()[1:3] == result.out.splitlines()[1:3]  # the same account; another free port
+    assert loud.err.startswith("msgsvc emulator: Twilio's Messaging API on http://127.0.0.1:")
+    assert loud.err.endswith("Press Ctrl-C to stop.\nmsgsvc emulator: stopped.\n")
