@@ -8,11 +8,12 @@ which reads the config and the service cache; and one on a command name), `msgsv
 floor against the targets (completion within 2.5x, --version within 2x, the two --help within
 5x: msgsvc/cli/fast.py answers them without importing typer).
 
-Then, unless --no-twilio, it installs Twilio's official CLI (`npm install twilio-cli`) into a
-temporary folder (skipped with a note when npm or the network is missing, or it times out)
+With --with-twilio (asked for, never by default: it downloads from npm) it also installs
+Twilio's official CLI (`npm install twilio-cli`) into a temporary folder (skipped with a note
+when npm or the network is missing, or it times out), or uses the one --twilio-dir holds,
 and times its `--version` and its `api:messaging:v1:services:create --help` the same way.
 
-    .venv/bin/python bench/startup.py [--runs 40] [--no-twilio] [--twilio-dir DIR]
+    .venv/bin/python bench/startup.py [--runs 40] [--with-twilio | --twilio-dir DIR]
 
 Exit status 1 when a target is missed. Nothing here is a test: timings vary between machines,
 the ratios against a floor measured in the same run are what to compare.
@@ -114,8 +115,9 @@ def install_twilio(directory: Path | None, timeout: float) -> Path | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40, help="runs per command (default 40)")
-    parser.add_argument("--no-twilio", action="store_true", help="do not install and time twilio-cli")
-    parser.add_argument("--twilio-dir", type=Path, help="reuse an `npm install --prefix DIR twilio-cli`")
+    parser.add_argument("--with-twilio", action="store_true",
+                        help="also time Twilio's CLI, installed from npm into a temporary folder (a download)")
+    parser.add_argument("--twilio-dir", type=Path, help="also time the twilio-cli of an `npm install --prefix DIR twilio-cli`")
     parser.add_argument("--npm-timeout", type=float, default=600)
     args = parser.parse_args()
 
@@ -134,7 +136,7 @@ def main() -> int:
                 missed.append(label)
             print(f"{label:<38} {median * 1000:7.1f} ms {ratio:6.2f}x  {verdict}")
 
-        if not args.no_twilio:
+        if args.with_twilio or args.twilio_dir is not None:
             exe = install_twilio(args.twilio_dir, args.npm_timeout)
             if exe is not None:
                 tenv = {**env, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "x",

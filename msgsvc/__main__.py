@@ -18,9 +18,10 @@ def main() -> None:
     # objects and no garbage worth collecting, and the collector's passes over them cost about
     # 4 ms. cli.run() turns it back on once the tree is built.
     gc.disable()
+    from msgsvc.cli import signals
     from msgsvc.cli.app import run
 
-    sys.exit(run())
+    signals.exit(run())  # a run a signal stopped dies by it, so that a shell loop stops
 
 
 if __name__ == "__main__":

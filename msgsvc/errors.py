@@ -29,9 +29,10 @@ class ExitCode(IntEnum):
     CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
     STALE_PLAN = 7, "apply PLAN: the account changed since the saved plan was made (nothing was sent)"
     FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
-    INTERRUPTED = 130, "interrupted (Ctrl-C)"
+    HANGUP = 129, "hung up (SIGHUP: the terminal went away), stopped as Ctrl-C stops it"
+    INTERRUPTED = 130, "interrupted (Ctrl-C): what was in flight finished and was reported"
     BROKEN_PIPE = 141, "the reader of stdout went away (msgsvc ... | head)"
-    TERMINATED = 143, "terminated (SIGTERM, or SIGHUP where the platform has it), after finishing what was in flight as Ctrl-C does"
+    TERMINATED = 143, "terminated (SIGTERM), stopped as Ctrl-C stops it"
 
 
 EXIT_CODE_HELP = "Exit status:\n" + "\n".join(f"  {code.value:<4} {code.help}" for code in ExitCode)

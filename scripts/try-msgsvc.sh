@@ -40,8 +40,9 @@ show() { printf '\n$ %s\n' "$*" >&2; }   # echo each command before running it
 show "msgsvc emulator --port 0 --numbers 20 &"
 "$bin" emulator --port 0 --numbers 20 --quiet >"$work/emulator.env" 2>"$work/emulator.log" &
 emulator_pid=$!
+# It writes the assignments in one piece once it listens, the API secret last.
 for _ in $(seq 1 150); do   # up to 15 s
-    grep -q '^Press Ctrl-C' "$work/emulator.log" 2>/dev/null && break
+    grep -q '^MSGSVC_EMULATOR_API_SECRET=' "$work/emulator.env" 2>/dev/null && break
     if ! kill -0 "$emulator_pid" 2>/dev/null; then
         echo "try-msgsvc: the emulator did not start:" >&2
         cat "$work/emulator.log" >&2
@@ -49,7 +50,7 @@ for _ in $(seq 1 150); do   # up to 15 s
     fi
     sleep 0.1
 done
-grep -q '^Press Ctrl-C' "$work/emulator.log" || { echo "try-msgsvc: the emulator did not start in time" >&2; cat "$work/emulator.log" >&2; exit 1; }
+grep -q '^MSGSVC_EMULATOR_API_SECRET=' "$work/emulator.env" || { echo "try-msgsvc: the emulator did not start in time" >&2; cat "$work/emulator.log" >&2; exit 1; }
 # shellcheck disable=SC1091
 . "$work/emulator.env"   # MSGSVC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (not exported)
 echo "The emulator is serving Twilio's Messaging API on $MSGSVC_BASE_URL" >&2

@@ -26,6 +26,37 @@ TEST_KEYRINGS = Path(__file__).resolve().parent / "keyrings"  # msgsvc_test_keyr
 NO_KEYRING = "keyring.backends.fail.Keyring"  # keyring's own answer when no keyring is usable
 MSGSVC = shutil.which("msgsvc", path=str(Path(sys.executable).parent)) or "msgsvc"
 
+# Twilio's OpenAPI definitions (files of github.com/twilio/twilio-oai, spec/json), which the
+# project never copies: the twilio-spec folder in ../shared beside the repository, or the
+# folder $MSGSVC_TWILIO_SPEC names. The tests that need them skip without them, saying so.
+SPEC_ENV = "MSGSVC_TWILIO_SPEC"
+SPEC_DIR = Path(os.environ.get(SPEC_ENV) or SHARED / "twilio-spec")
+
+
+def spec_missing(consequence: str) -> str:
+    """Why a test that needs Twilio's definitions skips, and how to run it."""
+    return (f"Twilio's OpenAPI definitions are not at {SPEC_DIR}, {consequence}; to run this test, put the "
+            f"twilio-spec folder in ../shared beside the repository, or set {SPEC_ENV} to the folder that "
+            "holds them (twilio_messaging_v1.json ...)")
+
+
+def need_spec(consequence: str, name: str = "") -> None:
+    """Skip, saying why and how to run it, when Twilio's definitions (or the file `name`)
+    are absent; under CI=true, fail instead: CI must have them."""
+    if (SPEC_DIR / name).is_file() if name else SPEC_DIR.is_dir():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(spec_missing(consequence) + "; CI must have them")
+    pytest.skip(spec_missing(consequence))
+
+
+def load_spec(name: str, consequence: str = "so the declarations cannot be checked against them") -> dict:
+    """One of Twilio's definitions (`twilio_messaging_v1.json`), or a skip that says why."""
+    import json
+
+    need_spec(consequence, name)
+    return json.loads((SPEC_DIR / name).read_text(encoding="utf-8"))
+
 
 # In CI (CI=true, as .ci/run runs) a missing shell or tool fails the test instead of skipping
 # it, so a green CI never hides untested completion or man pages.

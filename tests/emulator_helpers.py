@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from conftest import SHARED
-
-SPEC_DIR = SHARED / "twilio-spec"
+from conftest import SPEC_DIR, need_spec
 # (file, the paths read from it, a prefix for their operationIds). The 2010 extract's
 # SMS/ShortCodes operations are known as "api.v2010.<operationId>": its ListShortCode (the
 # account's short codes) is not the Messaging v1 ListShortCode (a service's short codes).
@@ -129,16 +127,6 @@ class SpecChecker:
 
 
 _checker: SpecChecker | None = None
-
-
-def need_spec(consequence: str) -> None:
-    """Skip, saying why, when Twilio's definitions are absent; under CI=true, fail instead."""
-    if SPEC_DIR.is_dir():
-        return
-    reason = f"Twilio's OpenAPI definitions are not at {SPEC_DIR} (the shared folder next to the repository), {consequence}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason + "; CI must have them")
-    pytest.skip(reason)
 
 
 def spec_checker() -> SpecChecker:

@@ -10,16 +10,13 @@ from pathlib import Path
 import pytest
 import typer
 
-from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, SHARED
+from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, load_spec
 
-SPEC = SHARED / "twilio-spec" / "twilio_messaging_v1.json"
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict:
-    if not SPEC.is_file():
-        pytest.skip(f"Twilio's definition is not at {SPEC} (the shared/ folder beside the project)")
-    return json.loads(SPEC.read_text(encoding="utf-8"))
+    return load_spec("twilio_messaging_v1.json")
 
 
 def matches(template: str, path: str) -> bool:

@@ -17,9 +17,8 @@ import requests
 from emulator_helpers import EMU_ACCOUNT, EMU_TOKEN, SPEC_DIR, check_records, spec_checker, start_emulator, stop_emulator
 
 MG_UNKNOWN = "MG" + "0" * 32
-NOT_EMULATED = ("{} is not emulated: msgsvc emulator serves only Messaging Services, their senders and US A2P "
-                "10DLC campaigns, and the account's A2P brands, IncomingPhoneNumbers and short codes (this is not a "
-                "missing resource)")
+NOT_EMULATED = ("{} is not emulated: this part of Twilio's API is not served by msgsvc emulator (this is not a "
+                "missing resource; 'msgsvc emulator --help' says what it serves)")
 
 
 def error(code: int, message: str, status: int, detail: str | None = None) -> dict:
@@ -173,6 +172,9 @@ def test_page_size_1000_is_allowed(emulator):
         ("POST", f"/v1/Services/{MG_UNKNOWN}/ShortCodes", {"ShortCodeSid": "SC" + "0" * 32}, 404,
          error(20404, f"The requested resource /Services/{MG_UNKNOWN}/ShortCodes was not found", 404)),
         ("GET", "/v1/Nope", None, 501, error(20501, NOT_EMULATED.format("GET /v1/Nope"), 501)),
+        # the API version twice (a base URL ending in /v1) is no path of Twilio's: its 404
+        ("GET", "/v1/v1/Services", None, 404, error(20404, "The requested resource /v1/Services was not found", 404)),
+        ("POST", "/v1/2010-04-01/Accounts", {}, 404, error(20404, "The requested resource /2010-04-01/Accounts was not found", 404)),
         ("PUT", "/v1/Services", None, 405, error(20004, "Method not allowed: PUT /v1/Services", 405)),
         ("POST", "/v1/Services", {}, 400, error(20001, "Missing required parameter FriendlyName in the post body", 400)),
         ("POST", "/v1/Services", {"FriendlyName": "x" * 65}, 400, error(20001, "FriendlyName is 65 characters long; the limit is 64", 400)),

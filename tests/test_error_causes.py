@@ -46,7 +46,7 @@ def test_a_refused_connection_names_where_the_url_came_from(msgsvc, isolated, mo
         result = msgsvc("services", "list", *(["--base-url", url] if where == "flag" else []))
     assert (result.code, result.out) == (1, "")
     assert result.err == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from {origin})\n"
-                          "hint: is the emulator running? start it with: msgsvc emulator\n")
+                          f"hint: is the emulator running on 127.0.0.1:{port}? start it with: msgsvc emulator --port {port}\n")
 
 
 def test_retries_are_said_on_a_terminal_only(msgsvc, isolated, clock):  # noqa: F811
@@ -55,9 +55,9 @@ def test_retries_are_said_on_a_terminal_only(msgsvc, isolated, clock):  # noqa: 
             "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": f"http://127.0.0.1:{port}", "max_retries": 2}}})
         seen = msgsvc("services", "list", stderr_tty=True)
         piped = msgsvc("services", "list")
-    notes = seen.err.splitlines()[:2]
-    assert all(re.fullmatch(r"retrying in (0\.\d|1) s \(connection refused\)", line) for line in notes), seen.err
-    assert seen.err.splitlines()[2].startswith(f"msgsvc: cannot connect to 127.0.0.1:{port}")
+    lines = seen.err.splitlines()  # loopback: retried once, whatever max_retries says
+    assert re.fullmatch(r"retrying in (0\.\d|1) s \(connection refused\)", lines[0]), seen.err
+    assert lines[1].startswith(f"msgsvc: cannot connect to 127.0.0.1:{port}")
     assert not piped.err.startswith("retrying")
 
 
@@ -68,6 +68,19 @@ def test_a_base_url_ending_in_v1_hints_to_drop_it(msgsvc, profile, httpserver):
     assert result.code == 3
     assert result.err.endswith(f"hint: the base URL {base_url_of(httpserver)}/v1 ends in /v1, and msgsvc adds /v1 "
                                "itself: drop it from --base-url\n")
+
+
+def test_a_base_url_ending_in_v1_hints_to_drop_it_against_the_emulator(msgsvc, emulator, monkeypatch):
+    """The newcomer's mistake, met where a newcomer meets it: the emulator answers /v1/v1/...
+    with Twilio's 404, so the hint fires there too (it used to answer 501)."""
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
+    result = msgsvc("services", "list", "--base-url", emulator.base_url + "/v1")
+    assert (result.code, result.out) == (3, "")
+    assert result.err == ("msgsvc: HTTP 404 (Twilio error 20404): The requested resource /v1/Services was not found "
+                          "(see https://www.twilio.com/docs/errors/20404)\n"
+                          f"hint: the base URL {emulator.base_url}/v1 ends in /v1, and msgsvc adds /v1 itself: "
+                          "drop it from --base-url\n")
 
 
 @pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs /proc, where no directory can be made")
@@ -128,7 +141,7 @@ def test_errors_installed(isolated):
                              env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN})
     assert (proc.returncode, proc.stdout) == (1, "")
     assert proc.stderr == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from --base-url)\n"
-                           "hint: is the emulator running? start it with: msgsvc emulator\n")
+                           f"hint: is the emulator running on 127.0.0.1:{port}? start it with: msgsvc emulator --port {port}\n")
 
 
 def test_a_note_during_a_progress_bar_is_printed_above_it():

@@ -47,7 +47,7 @@ def test_401_is_exit_4_with_a_hint(msgsvc, profile, httpserver):
     assert (result.code, result.out) == (4, "")
     assert result.err == (
         "msgsvc: HTTP 401 (Twilio error 20003): Authenticate (see https://www.twilio.com/docs/errors/20003)\n"
-        "hint: the credentials were refused: check them with 'msgsvc profiles show'\n"
+        "hint: the credentials were refused: check them with 'msgsvc profiles test'\n"
     )
     assert AUTH_TOKEN not in result.err
 
@@ -105,7 +105,7 @@ def test_a_refused_connection_names_the_host(msgsvc, profile):
         result = msgsvc("services", "list")
     assert (result.code, result.out) == (1, "")
     assert result.err == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 'test')\n"
-                          "hint: is the emulator running? start it with: msgsvc emulator\n")
+                          f"hint: is the emulator running on 127.0.0.1:{port}? start it with: msgsvc emulator --port {port}\n")
 
 
 def test_a_refused_connection_on_create_is_not_outcome_unknown(msgsvc, profile):
@@ -275,17 +275,29 @@ def test_ctrl_c_is_exit_130_without_a_traceback(msgsvc, profile, monkeypatch):
     assert (result.code, result.out, result.err) == (130, "", "\nmsgsvc: interrupted\n")
 
 
-def test_the_readme_exit_code_table_lists_every_code_once_and_says_sighup_is_sigterm():
-    """The table is the one a script branches on: each code is one row, the codes are
-    ExitCode's, and a hung-up apply (SIGHUP: it ends with 143, test_apply_safety) is there."""
-    import re
+def test_a_group_alone_prints_its_help_on_stdout_and_exits_0(msgsvc):
+    """`msgsvc`, `msgsvc services`, every group alone: help asked by omission, the same help as
+    --help, on stdout, exit 0 (as gh and kubectl do)."""
+    from conftest import command_tree
 
-    from msgsvc.errors import ExitCode
+    groups = [[]] + [path for path, command in command_tree(include_groups=True) if hasattr(command, "list_commands")]
+    assert ["services"] in groups and ["numbers"] in groups and len(groups) > 10
+    for path in groups:
+        alone, asked = msgsvc(*path), msgsvc(*path, "--help")
+        assert (alone.code, alone.err) == (0, ""), path
+        assert alone.out == asked.out and alone.out.startswith(f"Usage: {' '.join(['msgsvc', *path])} [OPTIONS] COMMAND"), path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    table = readme.split("## Exit codes", 1)[1].split("\n\n", 2)[1]
-    codes = [int(m.group(1)) for m in re.finditer(r"^\| (\d+) \|", table, re.M)]
-    assert codes == sorted(set(codes)) == sorted(code.value for code in ExitCode)
-    row = next(line for line in table.splitlines() if line.startswith("| 143 |"))
-    assert "SIGTERM" in row and "SIGHUP" in row and "handled as SIGTERM" in row
-    assert ExitCode.TERMINATED.help.startswith("terminated (SIGTERM, or SIGHUP where the platform has it)")
+
+def test_a_wrong_command_in_a_group_is_still_a_usage_error(msgsvc):
+    result = msgsvc("services", "bogus")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("Usage: msgsvc services [OPTIONS] COMMAND [ARGS]...\nmsgsvc: No such command 'bogus'.\n"
+                          "hint: see 'msgsvc services --help'\n")
+
+
+def test_the_installed_msgsvc_alone_prints_its_help_and_exits_0():
+    from conftest import run_installed
+
+    alone = run_installed()
+    assert (alone.returncode, alone.stderr) == (0, "")
+    assert alone.stdout.startswith("Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n")

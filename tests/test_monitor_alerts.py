@@ -8,14 +8,13 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import ACCOUNT_SID, SHARED, base_url_of, page
+from conftest import ACCOUNT_SID, base_url_of, load_spec, page
 from corehelp import assert_request, sent
 from emulator_helpers import emulator  # noqa: F401 (fixture)
 
 from msgsvc.api.client import MONITOR, Client, ClientSettings, host_url
 from msgsvc.api.monitor import ALERT, since, start_date
 
-SPEC = SHARED / "twilio-spec" / "twilio_monitor_v1.json"
 NO = "NO" + "1" * 32
 SERVICE = "MG" + "2" * 32
 
@@ -34,9 +33,7 @@ def alert(**fields) -> dict:
 
 
 def test_the_declaration_keys_are_the_definitions():
-    if not SPEC.is_file():
-        pytest.skip(f"Twilio's definition is not at {SPEC}")
-    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    spec = load_spec("twilio_monitor_v1.json")
     assert list(ALERT.keys) == list(spec["components"]["schemas"]["monitor.v1.alert"]["properties"])
     listing = spec["paths"]["/v1/Alerts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ALERT.list_key in listing["properties"]

@@ -423,7 +423,9 @@ def test_list_failing_mid_way_prints_nothing_twice_and_says_so(msgsvc, fault_ser
 # --- connection refused: nothing was sent, so retried even for POST -------------------------
 
 
-def test_refused_connection_is_retried_and_reported(msgsvc, clock):
+def test_a_connection_refused_on_loopback_is_retried_once_and_reported(msgsvc, clock):
+    """Nothing was sent, so even a POST is retried; but this machine refusing (the emulator not
+    running) is retried once, not for --max-retries' whole backoff."""
     import socket
 
     with socket.socket() as probe:  # a loopback port nobody listens on
@@ -437,8 +439,8 @@ def test_refused_connection_is_retried_and_reported(msgsvc, clock):
 
     assert (result.code, result.out) == (1, "")
     assert result.err == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 't')\n"
-                          "hint: is the emulator running? start it with: msgsvc emulator\n")
-    assert len(clock.sleeps) == 2  # two retries: a refused connect sent nothing
+                          f"hint: is the emulator running on 127.0.0.1:{port}? start it with: msgsvc emulator --port {port}\n")
+    assert len(clock.sleeps) == 1  # once, though max_retries is 2: nothing comes up here meanwhile
 
 
 def test_throttle_holds_every_thread_of_a_client(clock):
@@ -494,3 +496,26 @@ def test_booleans_are_written_true_and_false_everywhere():
 
     assert [as_text(True), as_text(False), as_text(3), as_text("x")] == ["true", "false", "3", "x"]
     assert SERVICE.form({"sticky_sender": False, "validity_period": 5}) == [("StickySender", "false"), ("ValidityPeriod", "5")]
+
+
+def test_a_refused_connection_elsewhere_is_retried_up_to_max_retries():
+    """Only loopback gives up after one retry: a refused connect to a remote host (a load
+    balancer between two backends) is retried as --max-retries says. Decided without a socket."""
+    from urllib3.connectionpool import HTTPConnectionPool
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    from msgsvc.api.retry import make_retry
+
+    def refused(pool):
+        error = NewConnectionError(pool, "Failed to establish a new connection: [Errno 111] Connection refused")
+        error.__cause__ = ConnectionRefusedError(111, "Connection refused")
+        return error
+
+    for host, tries in (("203.0.113.7", 3), ("127.0.0.1", 1), ("localhost", 1), ("::1", 1)):
+        pool = HTTPConnectionPool(host, 8080)
+        retry, made = make_retry(3), 0
+        with pytest.raises((NewConnectionError, MaxRetryError)):
+            while True:
+                retry = retry.increment("GET", "/v1/Services", error=refused(pool), _pool=pool)
+                made += 1
+        assert made == tries, host

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
+from conftest import load_spec
 
 from msgsvc.api import tollfree
 from msgsvc.api.tollfree import APPROVED, IN_REVIEW, PENDING_REVIEW, REJECTED
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "twilio-spec" / "twilio_messaging_v1.json"
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict:
-    if not SPEC.is_file():
-        pytest.skip(f"Twilio's definition is not at {SPEC} (the shared/ folder beside the project)")
-    return json.loads(SPEC.read_text(encoding="utf-8"))
+    return load_spec("twilio_messaging_v1.json")
 
 
 def enum(spec: dict, name: str) -> list[str]:

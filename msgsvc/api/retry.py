@@ -4,7 +4,9 @@ Twilio processed nothing on 429 (error 20429), so it is retried for every method
 included. 500, 502, 503, 504 and a connection lost after the request was sent are retried
 only for GET and DELETE: the API has no idempotency key, a POST sent twice can create two
 services, and a 503 from a gateway may come after Twilio processed the POST (the executor
-checks what it did instead). A refused or timed-out *connect* sent nothing and is always retried.
+checks what it did instead). A refused or timed-out *connect* sent nothing and is always retried;
+but a connection refused by this machine (a loopback address: the emulator or a local server
+not running) is retried once at most, since nothing there comes up in the seconds of a backoff.
 
 urllib3's `Retry` does the counting, the `Retry-After` parsing (seconds or an HTTP date)
 and the exponential backoff with jitter; this subclass adds the per-method rule, a log line
@@ -193,6 +195,12 @@ class TwilioRetry(Retry):
                 and not self._is_connection_error(error)
             ):
                 raise error.with_traceback(_stacktrace)
+            if _refused(error) and loopback_literal(getattr(_pool, "host", "") or "") and any(
+                _refused(h.error) for h in self.history
+            ):
+                from urllib3.exceptions import MaxRetryError  # as urllib3 says it gave up
+
+                raise MaxRetryError(_pool, url, error) from error  # refused twice here: it is not running
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
@@ -237,6 +245,35 @@ def retry_note(delay: float, why: str) -> str:
     """`retrying in 2 s (connection refused)`: what a person sees while a retry waits."""
     shown = f"{delay:.0f}" if round(delay, 1) >= 1 else f"{delay:.1f}"  # 0.97 is "1 s", not "1.0 s"
     return f"retrying in {shown} s ({why})"
+
+
+def loopback_literal(host: str) -> bool:
+    """Whether `host` names this machine by itself (localhost, 127.x.y.z, ::1), without a DNS
+    look-up: where a refused connection is not worth retrying more than once, and the hint
+    asks whether the emulator is running."""
+    import ipaddress
+
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refused(error: BaseException | None) -> bool:
+    """A connection the other side refused (nothing listens there): nothing was sent."""
+    from urllib3.exceptions import NewConnectionError
+
+    if not isinstance(error, NewConnectionError):
+        return False
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "refused" in str(error).lower()
 
 
 def _why(error: BaseException | None) -> str:

@@ -21,7 +21,7 @@ from msgsvc.api import retry as _retry
 from msgsvc.api.decoding import decode
 from msgsvc.api.pages import decode_page
 from msgsvc.api.resources import form_dict
-from msgsvc.api.retry import IDEMPOTENT_METHODS, Deadline, Throttle, backoff, make_retry, pause, retry_note
+from msgsvc.api.retry import IDEMPOTENT_METHODS, Deadline, Throttle, backoff, loopback_literal, make_retry, pause, retry_note
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
 
 if TYPE_CHECKING:
@@ -335,11 +335,12 @@ def _loopback(host: str) -> bool:
     import ipaddress
     import socket
 
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost":
+    if loopback_literal(host):
         return True
+    host = host.strip("[]").rstrip(".").lower()
     try:
-        return ipaddress.ip_address(host).is_loopback
+        ipaddress.ip_address(host)
+        return False  # an address, and not a loopback one
     except ValueError:
         pass
     try:
@@ -369,8 +370,6 @@ def _describe(params: dict | None, data: dict | list | None) -> str:
     return "".join(parts)
 
 
-
-LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 # OpenSSL's words for a handshake answered by something that is not TLS (a plain-HTTP server).
 NOT_TLS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure", "http request",
@@ -436,8 +435,9 @@ def _network_error(exc: Exception, method: str, url: str, *, origin: str | None 
     elif isinstance(inner_reason, NewConnectionError):
         refused = isinstance(_innermost(inner_reason), ConnectionRefusedError) or "refused" in str(inner_reason)
         what = f"cannot connect to {host} ({'connection refused' if refused else 'connection refused or unreachable'}){came_from}"
-        if parts.hostname in LOOPBACK or (parts.hostname or "").startswith("127."):
-            hint = "is the emulator running? start it with: msgsvc emulator"
+        if loopback_literal(parts.hostname or ""):
+            port = f" --port {parts.port}" if parts.port not in (None, 4010) else ""
+            hint = f"is the emulator running on {host}? start it with: msgsvc emulator{port}"
     else:
         what = f"the connection to {host} was lost"
 

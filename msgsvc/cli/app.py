@@ -35,7 +35,8 @@ Limits: each attempt of a request, connecting and the whole answer, must end wit
 connect and read timeouts together (40 s by default; 2 x SECONDS with --timeout); one answer
 is read up to 32 MB; a list follows at most 2,000 pages and stops at 3 empty pages in a
 row. Credentials go only over https://, or plain http:// to this machine without a proxy.
-SIGTERM is handled as Ctrl-C (what was sent finishes), then exit 143.
+SIGTERM and SIGHUP stop msgsvc as Ctrl-C does (what was sent finishes and is reported); then
+it dies by the signal, so that a shell loop stops (the shell shows 128 + N: 130, 143, 129).
 
 Example:
 
@@ -298,7 +299,7 @@ def report_error(term: Terminal, error: MsgsvcError) -> None:
 
 def _api_hint(error) -> str | None:
     if error.status == 401:
-        return "the credentials were refused: check them with 'msgsvc profiles show'"
+        return "the credentials were refused: check them with 'msgsvc profiles test'"
     if error.status == 403:
         return "the credentials are valid but not allowed to do this (account suspended, or a restricted API key)"
     if error.status == 429:
@@ -355,16 +356,14 @@ def _invoke_interruptibly(invoke):
 
 
 def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
-    from msgsvc.cli.signals import sigterm_as_ctrl_c
+    from msgsvc.cli.signals import signals_as_ctrl_c
 
-    with sigterm_as_ctrl_c() as terminated:
-        code = _run_command(term, command, argv, debug)
-    if code == ExitCode.INTERRUPTED and terminated[0]:
-        return ExitCode.TERMINATED
-    return code
+    with signals_as_ctrl_c() as stop:
+        code = _run_command(term, command, argv, debug, stop)
+    return stop.exit_code(code)
 
 
-def _run_command(term: Terminal, command, argv: list[str], debug: bool) -> int:
+def _run_command(term: Terminal, command, argv: list[str], debug: bool, stop) -> int:
     command.invoke = _invoke_interruptibly(command.invoke)
     try:
         result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False, obj=term)
@@ -379,14 +378,16 @@ def _run_command(term: Terminal, command, argv: list[str], debug: bool) -> int:
             term.silence_stdout()  # nothing more to flush at exit, and nothing said twice
         return int(error.exit_code)
     except NoArgsIsHelpError as error:
-        error.show()  # the help, on stderr: no command was given
-        return ExitCode.USAGE
+        # `msgsvc`, `msgsvc services`: help asked by omission, the help on stdout and exit 0
+        # (as gh and kubectl do); a wrong command is still a usage error (exit 2).
+        term.write_out((error.format_message() + "\n").encode())
+        return ExitCode.OK
     except ClickException as error:
         _report_usage(term, error)
         return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
     except (typer.Abort, KeyboardInterrupt, _Interrupted):
         _note(term, "")
-        report(term, "interrupted")
+        report(term, "terminated" if stop.terminated else "interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return _broken_pipe(term)
@@ -430,4 +431,6 @@ def _report_usage(term: Terminal, error: ClickException) -> None:
 
 def main() -> None:
     """The console script of installs made before `msgsvc.__main__:main` took over."""
-    sys.exit(run())
+    from msgsvc.cli import signals
+
+    signals.exit(run())

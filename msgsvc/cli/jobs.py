@@ -1,5 +1,5 @@
 """What every command that changes the account shares: the confirm-or-refuse rule of a
-destructive command, running a job (SIGTERM handled as Ctrl-C), and the end of a job (its
+destructive command, running a job (SIGTERM and SIGHUP handled as Ctrl-C), and the end of a job (its
 results, the summary line, a 401/403, interrupted or terminated, a full pool, the exit code).
 """
 
@@ -62,12 +62,13 @@ def library_note(term: Any) -> Callable[[str], None]:
 
 
 def run(work: Callable[[], T]) -> tuple[T, bool]:
-    """`work()`'s results, with SIGTERM handled as Ctrl-C while it runs; and whether SIGTERM came."""
-    from msgsvc.cli.signals import sigterm_as_ctrl_c
+    """`work()`'s results, with SIGTERM and SIGHUP handled as Ctrl-C while it runs; and whether
+    one of them (not Ctrl-C) came."""
+    from msgsvc.cli.signals import signals_as_ctrl_c
 
-    with sigterm_as_ctrl_c() as terminated:
+    with signals_as_ctrl_c() as stop:
         results = work()
-    return results, terminated[0]
+    return results, stop.terminated
 
 
 def finish(state: Any, records: Sequence[dict], columns: Sequence[Any], *, summary: str, failed: bool,

@@ -1,38 +1,98 @@
-"""Signal handling: SIGTERM (and SIGHUP, where the platform has it) stops msgsvc as Ctrl-C
-does. Used by the root (the whole run) and by the end of every job (msgsvc/cli/jobs.py),
-which says 'terminated' rather than 'interrupted'."""
+"""Signal handling: Ctrl-C (SIGINT), SIGTERM and SIGHUP (where the platform has it) all stop
+msgsvc the same way: what is in flight finishes, every value of a bulk job gets its result,
+the reporting is done; then the exit status says which signal came (128 + N: 130, 143, 129),
+and the program dies by that signal (`exit`), as well-behaved Unix tools do, so that a shell
+loop (`for ...; do msgsvc ...; done`) stops on Ctrl-C instead of going on with the next.
+
+Used by the root (the whole run, cli/app.py) and by every job (cli/jobs.py), which says
+'terminated' rather than 'interrupted' for SIGTERM and SIGHUP."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, NoReturn
+
+# The run that the last signal stopped: the signal's number, for `exit` (one run per process).
+_stopped_by: list[int] = []
+
+
+class Stop:
+    """What stopped the work: `signum`, the signal that came (None: none came)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    @property
+    def terminated(self) -> bool:
+        """A signal other than Ctrl-C's came (SIGTERM, SIGHUP)."""
+        import signal
+
+        return self.signum is not None and self.signum != signal.SIGINT
+
+    def exit_code(self, code: int) -> int:
+        """The run's exit status: an interrupted run's `code` (130 or 143) becomes that of the
+        signal that came, 128 + N, what a shell shows for a process the signal killed."""
+        from msgsvc.errors import ExitCode
+
+        if self.signum is None or code not in (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HANGUP):
+            return code
+        return 128 + self.signum
+
+
+_active: list[Stop] = []
 
 
 @contextmanager
-def sigterm_as_ctrl_c() -> Iterator[list[bool]]:
-    """SIGTERM (CI cancelling a job, `timeout`, `docker stop`) stops msgsvc as Ctrl-C does:
-    what is in flight finishes, every value of a bulk job gets its result; the exit status
-    is then 143. Yields [whether SIGTERM came]. Only where signals exist and can be handled
-    (the main thread)."""
+def signals_as_ctrl_c() -> Iterator[Stop]:
+    """While it lasts, SIGINT, SIGTERM (CI cancelling a job, `timeout`, `docker stop`) and
+    SIGHUP (the SSH session closed, the terminal went away) raise KeyboardInterrupt, as Ctrl-C
+    does, and are recorded on the Stop it yields. Inside another one (a job in the root's
+    run) it yields the same Stop. Only where signals can be handled (the main thread)."""
     import signal
     import threading
 
-    came = [False]
-    sigterm = getattr(signal, "SIGTERM", None)
-    if sigterm is None or threading.current_thread() is not threading.main_thread():
-        yield came
+    if _active:
+        yield _active[-1]
+        return
+    stop = Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
         return
 
-    def stop(signum, frame) -> None:
-        came[0] = True
+    def stopping(signum, frame) -> None:
+        stop.signum = signum
         raise KeyboardInterrupt()
 
-    # SIGHUP (the SSH session closed, the terminal went away) where the platform has it: the
-    # same as SIGTERM, so that an apply never dies half-way without its results.
-    handled = [s for s in (sigterm, getattr(signal, "SIGHUP", None)) if s is not None]
-    previous = {s: signal.signal(s, stop) for s in handled}
+    # A signal ignored when msgsvc started stays ignored: `nohup msgsvc apply` outlives
+    # its terminal, and a job started with `&` by a script is not stopped by Ctrl-C.
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    handled = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    handled = [s for s in handled if signal.getsignal(s) is not signal.SIG_IGN]
+    previous = {s: signal.signal(s, stopping) for s in handled}
+    _active.append(stop)
     try:
-        yield came
+        yield stop
     finally:
+        _active.pop()
         for s, handler in previous.items():
             signal.signal(s, handler)
+        _stopped_by[:] = [] if stop.signum is None else [stop.signum]
+
+
+def exit(code: int) -> NoReturn:
+    """The end of the program: exit `code`; but a run that a signal stopped (its `code` is
+    128 + N), its reporting done, dies by that signal: the default handler is restored and
+    the signal sent again to this process, so that the shell sees a death by the signal and
+    a loop stops. Where signals cannot be sent that way (Windows), exit `code`."""
+    import os
+    import sys
+
+    if _stopped_by and code == 128 + _stopped_by[0] and os.name == "posix":
+        import signal
+
+        from msgsvc.cli.terminal import flush_process_streams
+
+        flush_process_streams()  # the process dies without the interpreter's last flush
+        signal.signal(_stopped_by[0], signal.SIG_DFL)
+        os.kill(os.getpid(), _stopped_by[0])
+    sys.exit(code)

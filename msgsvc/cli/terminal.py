@@ -78,7 +78,7 @@ class Terminal:
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.stdin_tty, self.stdout_tty, self.stderr_tty = stdin_tty, stdout_tty, stderr_tty
         self.width = width  # None: the OS (or $COLUMNS) decides
-        self.color = color  # None: Rich decides (it honours NO_COLOR and FORCE_COLOR)
+        self.color = color  # None: Rich decides (FORCE_COLOR, a terminal); False: no styling
         self.secrets: set[str] = set()
         self.quiet = False  # --quiet: notes are not written (errors and warnings still are)
         self.live: Any = None  # the progress bar being drawn on stderr, if any (notes go above it)
@@ -91,10 +91,14 @@ class Terminal:
     def system(cls) -> Terminal:
         """This process's own streams."""
         _streams_that_never_fail()
+        import os
+
         return cls(
             sys.stdin, sys.stdout, sys.stderr,
             stdin_tty=_isatty(sys.stdin), stdout_tty=_isatty(sys.stdout), stderr_tty=_isatty(sys.stderr),
-            detect=True,
+            # NO_COLOR (any value but empty, no-color.org): no styling at all. Rich would
+            # only drop the colours and keep bold and underline.
+            color=False if os.environ.get("NO_COLOR") else None, detect=True,
         )
 
     @classmethod
@@ -285,6 +289,17 @@ class Terminal:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, self.stdout.fileno())
         except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+
+def flush_process_streams() -> None:
+    """Whatever is buffered on the process's stdout and stderr, written now (before msgsvc
+    dies by a signal, which skips the interpreter's last flush); a stream that cannot take it
+    any more (a reader gone) is left as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
             pass
 
 

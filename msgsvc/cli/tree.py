@@ -232,7 +232,7 @@ PARAMS = (
     ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 141
     ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 142
     ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 143
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 144
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 144
     ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 145
     ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 146
     ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 147

@@ -8,7 +8,9 @@ does) and nothing of resources (`routes.py` and `a2p.py` add them).
 Paths are a table (ROUTES, filled by `route(pattern, {method: handler}, not_emulated)`): a
 new resource adds its entries, in a module of its own if it likes, without touching the
 others. A path no entry matches, or a method Twilio serves that the emulator does not, is
-answered 501 "not emulated", never a 404.
+answered 501 "not emulated", never a 404; but a path with its API version twice
+(`/v1/v1/Services`: a base URL ending in /v1) is no path of Twilio's API, and is answered
+404 as Twilio answers it, so that msgsvc's "drop /v1 from the base URL" hint can be tried.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlencode
 
-from msgsvc.emulator.errors import Fault, invalid
+from msgsvc.emulator.errors import Fault, invalid, not_found
 
 if TYPE_CHECKING:
     from msgsvc.emulator.store import Store
@@ -221,12 +223,17 @@ def route(pattern: str, methods: dict[str, Handler], not_emulated: tuple[str, ..
     ROUTES.append(Route(re.compile(pattern), methods, not_emulated))
 
 
+# A path that starts with an API version twice: /v1/v1/..., /v1/2010-04-01/...
+_VERSION_TWICE = re.compile(r"/(?:v\d+|\d{4}-\d\d-\d\d)/(?:v\d+|\d{4}-\d\d-\d\d)(?:/|$)")
+
+
 def not_emulated(request: Request) -> Fault:
+    """501: Twilio serves this (or may), the emulator does not. The sentence says only that:
+    a list of what the emulator serves would be a second one to keep (`msgsvc emulator --help`)."""
     return Fault(
         501, NOT_EMULATED_CODE,
-        f"{request.method} {request.path} is not emulated: msgsvc emulator serves only Messaging "
-        "Services, their senders and US A2P 10DLC campaigns, and the account's A2P brands, "
-        "IncomingPhoneNumbers and short codes (this is not a missing resource)",
+        f"{request.method} {request.path} is not emulated: this part of Twilio's API is not served by "
+        "msgsvc emulator (this is not a missing resource; 'msgsvc emulator --help' says what it serves)",
     )
 
 
@@ -294,4 +301,6 @@ def _route(store: Store, request: Request) -> Response:
             raise not_emulated(request)
         allowed = ", ".join(entry.methods)
         raise Fault(405, 20004, f"Method not allowed: {request.method} {request.path}", {"Allow": allowed})
+    if _VERSION_TWICE.match(request.path):
+        raise not_found(request.path)
     raise not_emulated(request)

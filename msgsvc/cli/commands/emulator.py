@@ -40,7 +40,7 @@ def emulator(
     pool_limit: Annotated[int, typer.Option("--pool-limit", min=1, max=100000, metavar="N", help="Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.")] = 400,
     sync: Annotated[bool, typer.Option("--sync/--no-sync", help="With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.")] = True,
     read_timeout: Annotated[float, typer.Option("--read-timeout", min=0.01, max=3600.0, metavar="SECONDS", help="Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.")] = 30.0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print neither the banner nor a line per request on stderr (warnings and errors still are).")] = False,
     unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.")] = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -54,13 +54,17 @@ def emulator(
     bodies. A new account
     holds N phone numbers, 3 short codes, 3 channel senders and one API key. A service holds
     at most 400 phone numbers and short codes (--pool-limit); paths of Twilio's API that it
-    does not serve answer HTTP 501 (error 20501), never 404. Runs in the foreground until
-    Ctrl-C or SIGTERM.
+    does not serve answer HTTP 501 (error 20501), not 404 (a path with its version twice,
+    /v1/v1/..., is 404 as at Twilio). Runs in the foreground until Ctrl-C or SIGTERM.
 
-    Prints on stdout, one per line, shell variable assignments: MSGSVC_BASE_URL,
-    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, MSGSVC_EMULATOR_API_KEY and
-    MSGSVC_EMULATOR_API_SECRET (one JSON object with --json); on stderr, the command that
-    adds a profile for it, then one line per request unless --quiet.
+    Prints on stdout, once it listens and in one write, shell variable assignments, one per
+    line: MSGSVC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, MSGSVC_EMULATOR_API_KEY,
+    and MSGSVC_EMULATOR_API_SECRET last (a script that started it with & waits for that
+    line). With --json, one JSON object instead, with the keys base_url, account_sid,
+    auth_token, api_key, api_secret, profile_command (the command that adds a profile for
+    it), short_codes ([{sid, short_code}]) and channel_senders ([{sid, sender}]). On stderr,
+    unless --quiet: a banner (the URL, the account, the command that adds a profile), then
+    one line per request.
 
     US A2P 10DLC: the account holds three brands (two APPROVED, one FAILED); a campaign
     created on a service marks it registered and is PENDING, IN_PROGRESS from half of
@@ -211,7 +215,7 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
         except StateWriteError as exc:
             raise UsageError(str(exc)) from None
         try:
-            _announce(term, server, store, host, state, fail_rate, latency, as_json)
+            _announce(term, server, store, host, state, fail_rate, latency, as_json, quiet)
             server.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:  # the way to stop a server in the foreground
             pass
@@ -223,7 +227,8 @@ def serve(term: Any, *, host: str, port: int, state: Path | None, numbers: int, 
                 raise StateSaveError(str(exc)) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
-    note(term, "msgsvc emulator: stopped.")
+    if not quiet:
+        note(term, "msgsvc emulator: stopped.")
 
 
 def _bind(host: str, port: int, store: Any, **options: Any) -> Any:
@@ -245,8 +250,11 @@ def _bind(host: str, port: int, store: Any, **options: Any) -> Any:
         raise BindError(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
 
-def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None, fail_rate: float, latency: int, as_json: bool) -> None:
-    """The base URL and credentials on stdout (data); what to do with them on stderr."""
+def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None, fail_rate: float, latency: int, as_json: bool,
+              quiet: bool) -> None:
+    """The base URL and credentials on stdout (data), in one write before anything else, once
+    the port is listened on: a script that started the emulator with `&` waits for the last
+    line; then, unless `quiet`, what to do with them on stderr (the banner)."""
     import shlex
 
     from msgsvc.cli.output import emit_json, note, write
@@ -282,6 +290,8 @@ def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None,
     if not _is_loopback(host):
         note(term, f"msgsvc emulator: warning: listening on {host}, not loopback: anyone who can reach this machine "
              "can use the emulator with the credentials printed")
+    if quiet:
+        return
     counts = store.counts()
     where = f"state in {state}" if state is not None else "state in memory"
     note(term, f"msgsvc emulator: Twilio's Messaging API on {base_url} ({where})")
