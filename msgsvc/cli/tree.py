@@ -57,33 +57,33 @@ TREE = {
     'brands list': (False, (), (82, 83, 84, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
     'brands get': (False, (), (86, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
     'tollfree': (True, (('status', 'Show every toll-free number: its service,...'), ('list', "List the account's toll-free..."), ('get', 'Show one toll-free verification, every...'), ('create', 'Submit toll-free numbers for verification,...'), ('update', 'Fix a rejected verification within its...'), ('delete', 'Delete a toll-free verification (to file...'), ('wait', 'Wait until each verification leaves review...')), (7,)),
-    'tollfree status': (False, (), (87, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree list': (False, (), (88, 89, 90, 91, 92, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree get': (False, (), (93, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree create': (False, (), (94, 95, 41, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree update': (False, (), (93, 95, 96, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree delete': (False, (), (93, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree wait': (False, (), (97, 79, 98, 49, 33, 8, 0, 27, 28, 30, 7)),
-    'export': (False, (), (99, 100, 101, 102, 41, 0, 27, 28, 29, 30, 7)),
-    'plan': (False, (), (103, 104, 105, 106, 107, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'apply': (False, (), (103, 104, 105, 108, 106, 37, 109, 41, 49, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree status': (False, (), (87, 88, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree list': (False, (), (89, 90, 91, 92, 93, 94, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree get': (False, (), (95, 94, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree create': (False, (), (96, 97, 41, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
+    'tollfree update': (False, (), (95, 97, 98, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
+    'tollfree delete': (False, (), (95, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree wait': (False, (), (99, 79, 100, 94, 33, 8, 0, 27, 28, 30, 7)),
+    'export': (False, (), (101, 102, 103, 104, 41, 0, 27, 28, 29, 30, 7)),
+    'plan': (False, (), (105, 106, 107, 108, 109, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'apply': (False, (), (105, 106, 107, 110, 108, 37, 111, 41, 112, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
     'profiles': (True, (('add', 'Check credentials with one request to...'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile, used when no...'), ('remove', 'Delete profile NAME and its secret, from...'), ('show', 'Show each setting a command would use,...'), ('test', 'Check that profiles work: one request to...'), ('migrate', 'Move secrets from the config file into the...')), (7,)),
-    'profiles add': (False, (), (110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 10, 27, 7)),
-    'profiles list': (False, (), (122, 33, 8, 27, 28, 29, 30, 7)),
-    'profiles use': (False, (), (110, 10, 27, 28, 29, 30, 7)),
-    'profiles remove': (False, (), (110, 10, 27, 28, 29, 30, 7)),
-    'profiles show': (False, (), (110, 123, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles test': (False, (), (124, 125, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles migrate': (False, (), (124, 27, 28, 29, 30, 7)),
-    'emulator': (False, (), (126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 8, 27, 28, 29, 30, 7)),
-    'completion': (False, (), (141, 27, 28, 29, 30, 7)),
-    'doctor': (False, (), (87, 142, 143, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'send': (False, (), (31, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 37, 9, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'profiles add': (False, (), (113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 10, 27, 7)),
+    'profiles list': (False, (), (125, 33, 8, 27, 28, 29, 30, 7)),
+    'profiles use': (False, (), (113, 10, 27, 28, 29, 30, 7)),
+    'profiles remove': (False, (), (113, 10, 27, 28, 29, 30, 7)),
+    'profiles show': (False, (), (113, 126, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles test': (False, (), (127, 128, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles migrate': (False, (), (127, 27, 28, 29, 30, 7)),
+    'emulator': (False, (), (129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 8, 27, 28, 29, 30, 7)),
+    'completion': (False, (), (144, 27, 28, 29, 30, 7)),
+    'doctor': (False, (), (87, 145, 146, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'send': (False, (), (31, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 37, 9, 159, 33, 8, 10, 0, 27, 28, 30, 7)),
     'messages': (True, (('get', 'Show a message: status, the sender Twilio...'), ('cancel', 'Cancel a scheduled message (one sent with...'), ('failures', "The services' failed and undelivered...")), (7,)),
-    'messages get': (False, (), (156, 153, 154, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
-    'messages cancel': (False, (), (156, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'messages failures': (False, (), (87, 157, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'whoami': (False, (), (158, 8, 0, 27, 28, 29, 30, 7)),
+    'messages get': (False, (), (160, 156, 157, 159, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'messages cancel': (False, (), (160, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'messages failures': (False, (), (87, 161, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'whoami': (False, (), (162, 8, 0, 27, 28, 29, 30, 7)),
 }
 
 PARAMS = (
@@ -136,7 +136,7 @@ PARAMS = (
     ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 46
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 47
     ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 48
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', None),  # 49
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'phone_number', 'service_sid', 'service_name'))),  # 49
     ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'short-codes')),  # 50
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'short_code', 'country_code', 'capabilities', 'url'))),  # 51
     ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'alpha-senders')),  # 52
@@ -175,75 +175,79 @@ PARAMS = (
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 85
     ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 86
     ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 87
-    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 88
-    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 89
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 90
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 91
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 92
-    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 93
-    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 94
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 95
-    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 96
-    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 97
-    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 98
-    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 99
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 100
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 101
-    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 102
-    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 103
-    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 104
-    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 105
-    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 106
-    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 107
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 108
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 109
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 110
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 111
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 112
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 113
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 114
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 115
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 116
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 117
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 118
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 119
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 120
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 121
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 122
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 123
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 124
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 125
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 126
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 127
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 128
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 129
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 130
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 131
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 132
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 133
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 134
-    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 135
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 136
-    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 137
-    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 138
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 139
-    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 140
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 141
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 142
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 143
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 144
-    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 145
-    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 146
-    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 147
-    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 148
-    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 149
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 150
-    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 151
-    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 152
-    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 153
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 154
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 155
-    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 156
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 157
-    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 158
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('phone_number', 'phone_number_sid', 'service_sid', 'service', 'verification_sid', 'status', 'next_step', 'can_send', 'edit_expiration'))),  # 88
+    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 89
+    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 90
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 91
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 92
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 93
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_sid', 'trust_product_sid', 'date_created', 'date_updated', 'regulated_item_sid', 'business_name', 'business_street_address', 'business_street_address2', 'business_city', 'business_state_province_region', 'business_postal_code', 'business_country', 'business_website', 'business_contact_first_name', 'business_contact_last_name', 'business_contact_email', 'business_contact_phone', 'notification_email', 'use_case_categories', 'use_case_summary', 'production_message_sample', 'opt_in_image_urls', 'opt_in_type', 'message_volume', 'additional_information', 'tollfree_phone_number_sid', 'tollfree_phone_number', 'status', 'url', 'rejection_reason', 'error_code', 'edit_expiration', 'edit_allowed', 'business_registration_number', 'business_registration_authority', 'business_registration_country', 'business_type', 'business_registration_phone_number', 'doing_business_as', 'opt_in_confirmation_message', 'help_message_sample', 'privacy_policy_url', 'terms_and_conditions_url', 'age_gated_content', 'opt_in_keywords', 'rejection_reasons', 'resource_links', 'external_reference_id', 'vetting_id', 'vetting_provider', 'vetting_id_expiration'))),  # 94
+    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 95
+    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 96
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 97
+    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 98
+    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 99
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 100
+    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 101
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 102
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 103
+    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 104
+    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 105
+    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 106
+    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 107
+    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 108
+    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 109
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 110
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 111
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('action', 'kind', 'service', 'target', 'sid', 'status', 'code', 'message'))),  # 112
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 113
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 114
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 115
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 116
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 117
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 118
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 119
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 120
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 121
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 122
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 123
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 124
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 125
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 126
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 127
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 128
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 129
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 130
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 131
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 132
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 133
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 134
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 135
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 136
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 137
+    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 138
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 139
+    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 140
+    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 141
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 142
+    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 143
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 144
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 145
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 146
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 147
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 148
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 149
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 150
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 151
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 152
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 153
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 154
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 155
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 156
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 157
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 158
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 159
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 160
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 161
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 162
 )

@@ -16,7 +16,7 @@ import typer
 
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.cli.options import (
-    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt,
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt,
     check, columns_help, fields_option, list_limit, list_options, use,
 )
 from msgsvc.cli.complete import AttachedSenders
@@ -399,12 +399,15 @@ def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str
 # --- numbers find --------------------------------------------------------------------------
 
 
+FindFieldsOpt = fields_option(of="msgsvc.setup.read:FIND_COLUMNS")  # setup.read is imported on use only
+
+
 def numbers_find(
     ctx: typer.Context,
     values: Annotated[List[str], typer.Argument(metavar="NUMBER...", help="E.164 numbers (+15017122661) or PN... SIDs.",
                                                 show_default=False)],
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    fields: FieldsOpt = None,
+    fields: FindFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
