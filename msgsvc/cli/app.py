@@ -156,6 +156,57 @@ class _Suggesting(TyperGroup):
             raise
 
 
+class _Commands(_Suggesting):
+    """A noun's group whose commands are built from their functions on first use: `msgsvc
+    services list` builds `list` only, not the dozens of field options of create and update
+    (typer builds every command of a group at once). They are listed in their declared order."""
+
+    _pending: dict = {}  # name -> typer CommandInfo, not built yet
+    _order: list = []
+    _settings: dict = {}  # how typer builds them: pretty_exceptions_short, rich_markup_mode
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self._order)
+
+    def get_command(self, ctx, name: str):
+        info = self._pending.pop(name, None)
+        if info is not None:
+            from typer.main import get_command_from_info
+
+            built = get_command_from_info(info, **self._settings)
+            _unix_arguments(built)
+            _global_options(built)
+            self.commands[name] = built
+        return self.commands.get(name)
+
+
+def _group_of(name: str, target: typer.Typer, holder: typer.Typer):
+    """`target` as `holder.add_typer(target, name=name)` builds it, its commands left to be
+    built on first use (_Commands); its subgroups, if any, built at once."""
+    import copy
+
+    from typer.main import get_command, get_command_name
+
+    shell = copy.copy(target)
+    shell.registered_commands = []
+    holder.add_typer(shell, name=name)
+    group = get_command(holder).commands[name]
+    _unix_arguments(group)
+    _global_options(group)
+    if type(group) is not _Suggesting:  # a group class of its own: built as typer builds it
+        holder.registered_groups = []
+        holder.add_typer(target, name=name)
+        group = get_command(holder).commands[name]
+        _unix_arguments(group)
+        _global_options(group)
+        return group
+    group.__class__ = _Commands
+    group._pending = {info.name or get_command_name(info.callback.__name__): info for info in target.registered_commands}
+    group._order = list(group._pending) + [sub for sub in group.commands if sub not in group._pending]
+    group._settings = {"pretty_exceptions_short": holder.pretty_exceptions_short, "rich_markup_mode": holder.rich_markup_mode}
+    return group
+
+
 class _Root(_Suggesting):
     """The root group: the LAZY nouns are listed by name and built on first use."""
 
@@ -173,13 +224,13 @@ class _Root(_Suggesting):
             target = getattr(importlib.import_module(module), attribute or "app")
             holder = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, context_settings=CONTEXT)
             if isinstance(target, typer.Typer):
-                holder.add_typer(target, name=name)
+                built = _group_of(name, target, holder)
             else:  # a single command; the callback keeps the holder a group
                 holder.command(name)(target)
                 holder.callback()(lambda: None)
-            built = get_command(holder).commands[name]
-            _unix_arguments(built)
-            _global_options(built)
+                built = get_command(holder).commands[name]
+                _unix_arguments(built)
+                _global_options(built)
             self.commands[name] = built
         return self.commands.get(name)
 
