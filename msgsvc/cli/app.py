@@ -161,9 +161,10 @@ class _Commands(_Suggesting):
     services list` builds `list` only, not the dozens of field options of create and update
     (typer builds every command of a group at once). They are listed in their declared order."""
 
-    _pending: dict = {}  # name -> typer CommandInfo, not built yet
-    _order: list = []
-    _settings: dict = {}  # how typer builds them: pretty_exceptions_short, rich_markup_mode
+    # Set by _group_of, which makes these groups:
+    _pending: dict  # name -> typer CommandInfo, not built yet
+    _order: list  # every command's name, in the declared order
+    _settings: dict  # how typer builds them: pretty_exceptions_short, rich_markup_mode
 
     def list_commands(self, ctx) -> list[str]:
         return list(self._order)
