@@ -192,3 +192,51 @@ def test_a_base_url_path_prefix_stays_on_every_page(msgsvc, httpserver, isolated
     assert result.code == 0, (result.err, [(r.path, r.query_string) for r, _ in httpserver.log])
     assert result.out.count("\n") == 2
     httpserver.check_assertions()
+
+
+def test_the_deadline_watchdog_is_woken_only_for_a_sooner_deadline(monkeypatch):
+    """A bulk job arms a deadline per request, each about as far off as the last: the watchdog
+    thread, waiting for the soonest, is not woken for a later one (it would take the
+    interpreter from the senders each time), but is for a sooner one."""
+    from msgsvc.api import retry
+
+    dog = retry._Watchdog()
+    monkeypatch.setattr(retry, "_watchdog", dog)
+    dog._thread = threading.current_thread()  # stands for a watchdog thread already running
+    woken = []
+    monkeypatch.setattr(dog, "_wake", type("Wake", (), {"notify": lambda self: woken.append(dog._wakes_at)})())
+
+    class Connection:
+        sock = None
+
+    first = retry.Deadline(60)
+    first.arm(Connection())
+    assert len(woken) == 1  # nothing was watched: woken to work out when to wake
+    dog._wakes_at = first._armed[0]  # what the thread does then
+    later = retry.Deadline(120)
+    later.arm(Connection())
+    assert len(woken) == 1 and dog._watched == {first, later}
+    first.disarm()
+    assert dog._watched == {later}  # a finished request is not watched any more
+    sooner = retry.Deadline(1)
+    sooner.arm(Connection())
+    assert len(woken) == 2
+
+
+def test_a_sooner_deadline_armed_after_a_later_one_still_ends_its_read(monkeypatch):
+    from msgsvc.api import retry
+
+    monkeypatch.setattr(retry, "_watchdog", retry._Watchdog())
+    ours, theirs = socket.socketpair()
+    other, _ = socket.socketpair()
+    try:
+        far, near = type("Far", (), {"sock": other})(), type("Near", (), {"sock": ours})()
+        retry.Deadline(3600).arm(far)
+        deadline = retry.Deadline(0.05)
+        deadline.arm(near)
+        ours.settimeout(30)  # a bound for a broken watchdog, not a timing
+        assert ours.recv(1) == b""  # shut down by the watchdog
+        assert deadline.expired
+    finally:
+        for sock in (ours, theirs, other, _):
+            sock.close()

@@ -247,6 +247,43 @@ def test_fields_offers_the_names_of_the_command_s_records(profiles, both):
                                               "plain,name,nosuch,auth\n", "")
 
 
+# Each command with --fields, and words that reach its check of them (before any request).
+FIELDS_COMMANDS = {
+    "numbers find": ["+15017122661"],
+    "apply": ["setup.toml"],
+    "send": [SERVICE_SID, "--to", "+15017122661", "--body", "hi"],
+    "messages get": ["SM" + "a" * 32],
+    "tollfree status": [SERVICE_SID],
+    "tollfree list": [],
+    "tollfree get": ["HH" + "a" * 32],
+    "tollfree wait": ["HH" + "a" * 32],
+}
+
+
+def test_every_fields_option_offers_names():
+    """No --fields in the tree goes without the names of its command's records."""
+    from msgsvc.cli.tree import PARAMS, TREE
+
+    missing = [path for path, (_, _, indices) in TREE.items() for i in indices if PARAMS[i][1] == "fields" and PARAMS[i][10] is None]
+    assert missing == []
+
+
+@pytest.mark.parametrize("path", list(FIELDS_COMMANDS))
+def test_fields_offers_the_names_the_command_takes(profiles, both, msgsvc, path):
+    """numbers find, apply, send, messages get and tollfree: Tab offers (fast path and typer app
+    alike) exactly the names the command's own check lists when it refuses one."""
+    refused = msgsvc(*path.split(), *FIELDS_COMMANDS[path], "--fields", "nosuch")
+    assert refused.code == 2 and refused.out == ""
+    message, hint = refused.err.splitlines()
+    assert message == "msgsvc: --fields: unknown field 'nosuch'" and hint.startswith("hint: valid fields: ")
+    names = hint.removeprefix("hint: valid fields: ").split(",")
+    typer_answer, fast_answer = both("bash", f"msgsvc {path} --fields ")
+    assert typer_answer == fast_answer == (0, "".join(f"plain,{name}\n" for name in names), "")
+    typer_answer, fast_answer = both("bash", f"msgsvc {path} --fields {names[0]},{names[1][0]}")
+    assert typer_answer == fast_answer
+    assert f"plain,{names[0]},{names[1]}\n" in fast_answer[1]
+
+
 def test_detach_offers_the_senders_the_cache_says_are_attached(profiles, both):
     for line in ("msgsvc numbers detach Alerts ", f"msgsvc numbers detach {SERVICE_SID} PN", "msgsvc numbers detach Alerts +150"):
         typer_answer, fast_answer = both("zsh", line)

@@ -67,3 +67,24 @@ def test_the_global_options_are_declared_once_for_before_and_after_the_command()
         assert (option.opts, option.metavar, repr(option.type), option.is_flag, option.default) == (
             twin.opts, twin.metavar, repr(twin.type), twin.is_flag, twin.default), name
         assert not twin.hidden
+
+
+def test_a_noun_builds_only_the_command_used(msgsvc):
+    """`msgsvc services list` builds `list` from its function, not every command of the noun;
+    the noun still lists them all in their declared order, each built (global options and
+    Unix arguments included) when asked for."""
+    from typer.main import get_command
+
+    from msgsvc.cli import app as cli
+    from msgsvc.cli.commands import services
+
+    root = get_command(cli.app)
+    group = root.get_command(None, "services")
+    declared = [info.name or info.callback.__name__.replace("_", "-") for info in services.app.registered_commands]
+    assert group.list_commands(None) == declared and group.commands == {}
+    leaf = group.get_command(None, "list")
+    assert list(group.commands) == ["list"] and group.get_command(None, "list") is leaf
+    assert "--json" in {opt for param in leaf.params for opt in param.opts}
+    assert "--debug" in {opt for param in leaf.params if param.hidden for opt in param.opts}
+    assert group.get_command(None, "nosuch") is None
+    assert msgsvc("services", "get", "--help").code == 0

@@ -212,6 +212,31 @@ def test_list_replaces_the_cache_when_complete_and_merges_when_cut_short(msgsvc,
     assert cached() == {THIRD_SID: "Still here", SERVICE_SID: "Alerts"}
 
 
+def test_the_same_listing_again_writes_nothing_and_a_changed_one_rewrites(msgsvc, profile, httpserver, monkeypatch):
+    """The cache file is replaced only when what it says changes (or its mode is not 0600)."""
+    from msgsvc import atomic
+    from msgsvc.local import cache
+
+    writes = []
+    real = atomic.write_file
+    monkeypatch.setattr(atomic, "write_file", lambda path, text, **kw: writes.append(path.name) or real(path, text, **kw))
+    answer = page("services", [service(), service(OTHER_SID, "Two")])
+    for _ in range(2):
+        httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=50").respond_with_json(answer)
+        assert msgsvc("services", "list").code == 0
+    path = cache.path_for("profile-test")
+    assert writes == [path.name]
+    os.chmod(path, 0o644)  # the same text, but not private: written again, 0600
+    httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=50").respond_with_json(answer)
+    assert msgsvc("services", "list").code == 0
+    assert writes == [path.name] * 2 and path.stat().st_mode & 0o777 == 0o600
+    httpserver.expect_oneshot_request("/v1/Services", query_string="PageSize=50").respond_with_json(
+        page("services", [service(), service(OTHER_SID, "Renamed")]))
+    assert msgsvc("services", "list").code == 0
+    assert writes == [path.name] * 3
+    assert path.read_text() == f"msgsvc services cache 1\n{SERVICE_SID}\tAlerts\n{OTHER_SID}\tRenamed\n"
+
+
 def test_get_create_update_remember_and_delete_prunes(msgsvc, profile, httpserver):
     httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
     assert msgsvc("services", "get", SERVICE_SID).code == 0

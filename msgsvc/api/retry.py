@@ -95,6 +95,7 @@ class Deadline:
     def disarm(self) -> None:
         with _watchdog.lock:
             self._armed = None
+            _watchdog.forget(self)
 
     def _expire(self, connection) -> None:
         """Called by the watchdog, its lock held."""
@@ -121,14 +122,24 @@ class _Watchdog:
         self._wake = threading.Condition(self.lock)
         self._watched: set[Deadline] = set()
         self._thread: threading.Thread | None = None
+        self._wakes_at: float | None = None  # when the thread wakes up next by itself (None: not before it is woken)
 
     def watch(self, deadline: Deadline) -> None:
-        """The lock is held."""
+        """The lock is held. The thread is woken only for a deadline sooner than the one it
+        waits for: a bulk job arms one per request, each about as far off as the last, and a
+        thread woken for each one would take the interpreter from the senders every time."""
         self._watched.add(deadline)
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="msgsvc-deadline", daemon=True)
             self._thread.start()
-        self._wake.notify()
+        armed = deadline._armed
+        if self._wakes_at is None or (armed is not None and armed[0] < self._wakes_at):
+            self._wakes_at = None  # woken: it works out when to wake next
+            self._wake.notify()
+
+    def forget(self, deadline: Deadline) -> None:
+        """The lock is held: a disarmed deadline is no longer watched."""
+        self._watched.discard(deadline)
 
     def _run(self) -> None:
         with self.lock:
@@ -144,6 +155,8 @@ class _Watchdog:
                         deadline._expire(armed[1])
                     elif soonest is None or armed[0] < soonest:
                         soonest = armed[0]
+                # Until the soonest deadline (or forever); watch() wakes it for a sooner one.
+                self._wakes_at = soonest if soonest is not None else None
                 self._wake.wait(None if soonest is None else soonest - now)
 
 

@@ -157,6 +157,58 @@ class _Suggesting(TyperGroup):
             raise
 
 
+class _Commands(_Suggesting):
+    """A noun's group whose commands are built from their functions on first use: `msgsvc
+    services list` builds `list` only, not the dozens of field options of create and update
+    (typer builds every command of a group at once). They are listed in their declared order."""
+
+    # Set by _group_of, which makes these groups:
+    _pending: dict  # name -> typer CommandInfo, not built yet
+    _order: list  # every command's name, in the declared order
+    _settings: dict  # how typer builds them: pretty_exceptions_short, rich_markup_mode
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self._order)
+
+    def get_command(self, ctx, name: str):
+        info = self._pending.pop(name, None)
+        if info is not None:
+            from typer.main import get_command_from_info
+
+            built = get_command_from_info(info, **self._settings)
+            _unix_arguments(built)
+            _global_options(built)
+            self.commands[name] = built
+        return self.commands.get(name)
+
+
+def _group_of(name: str, target: typer.Typer, holder: typer.Typer):
+    """`target` as `holder.add_typer(target, name=name)` builds it, its commands left to be
+    built on first use (_Commands); its subgroups, if any, built at once."""
+    import copy
+
+    from typer.main import get_command, get_command_name
+
+    shell = copy.copy(target)
+    shell.registered_commands = []
+    holder.add_typer(shell, name=name)
+    group = get_command(holder).commands[name]
+    _unix_arguments(group)
+    _global_options(group)
+    if type(group) is not _Suggesting:  # a group class of its own: built as typer builds it
+        holder.registered_groups = []
+        holder.add_typer(target, name=name)
+        group = get_command(holder).commands[name]
+        _unix_arguments(group)
+        _global_options(group)
+        return group
+    group.__class__ = _Commands
+    group._pending = {info.name or get_command_name(info.callback.__name__): info for info in target.registered_commands}
+    group._order = list(group._pending) + [sub for sub in group.commands if sub not in group._pending]
+    group._settings = {"pretty_exceptions_short": holder.pretty_exceptions_short, "rich_markup_mode": holder.rich_markup_mode}
+    return group
+
+
 class _Root(_Suggesting):
     """The root group: the LAZY nouns are listed by name and built on first use."""
 
@@ -174,13 +226,13 @@ class _Root(_Suggesting):
             target = getattr(importlib.import_module(module), attribute or "app")
             holder = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, context_settings=CONTEXT)
             if isinstance(target, typer.Typer):
-                holder.add_typer(target, name=name)
+                built = _group_of(name, target, holder)
             else:  # a single command; the callback keeps the holder a group
                 holder.command(name)(target)
                 holder.callback()(lambda: None)
-            built = get_command(holder).commands[name]
-            _unix_arguments(built)
-            _global_options(built)
+                built = get_command(holder).commands[name]
+                _unix_arguments(built)
+                _global_options(built)
             self.commands[name] = built
         return self.commands.get(name)
 
@@ -307,6 +359,9 @@ def _api_hint(error) -> str | None:
     return None
 
 
+GC_EVERY = 100_000  # allocations between two passes of the cycle collector during a command (run)
+
+
 def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
     """Run msgsvc and return its exit code; every expected failure is one message on stderr.
     `term` is where it reads and writes (this process's terminal unless given)."""
@@ -329,6 +384,12 @@ def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
             return respond(term, command, instruction)
         finally:
             gc.enable()
+    # A command allocates objects by the hundred thousand (a page of 1,000 services is some
+    # 20,000 of them, a bulk job's requests as many) and few cycles: at Python's default of a
+    # pass every 700, the collector's passes over what survives cost a tenth of a 10,000-service
+    # list, holding up every thread of a bulk job while they run. A pass every GC_EVERY instead.
+    threshold = gc.get_threshold()
+    gc.set_threshold(GC_EVERY, *threshold[1:])
     gc.enable()
     if argv is None:
         argv = sys.argv[1:]
@@ -337,6 +398,7 @@ def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
         with term.attached():
             return _run(term, command, argv, debug)
     finally:
+        gc.set_threshold(*threshold)
         _disable_debug()
 
 

@@ -20,10 +20,25 @@ class Choices:
 
 
 class FieldNames:
-    """--fields a,b,<Tab>: the field names not chosen yet, after those typed (`FieldNames(names).complete`)."""
+    """--fields a,b,<Tab>: the field names not chosen yet, after those typed (`FieldNames(names).complete`).
+    `of="module:ATTRIBUTE"` names where the names are (field names, or Columns whose keys they
+    are) when that module is too heavy to import for building the command: it is imported on
+    first use only, when scripts/gen_tree.py writes the names into the static tree, or when
+    the typer app answers a Tab itself."""
 
-    def __init__(self, names: Sequence[str]) -> None:
-        self.values = tuple(names)
+    def __init__(self, names: Sequence[str] = (), *, of: str | None = None) -> None:
+        self._names = tuple(names)
+        self._of = of
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        if self._of is not None:
+            import importlib
+
+            module, _, attribute = self._of.partition(":")
+            self._names = tuple(getattr(item, "key", item) for item in getattr(importlib.import_module(module), attribute))
+            self._of = None
+        return self._names
 
     def complete(self, incomplete: str) -> list[str]:
         head, comma, last = incomplete.rpartition(",")

@@ -107,13 +107,14 @@ FIELDS_HELP = "Show only these fields, in this order: the columns of the table a
 FieldsOpt = Annotated[Optional[str], typer.Option("--fields", metavar="A,B,...", help=FIELDS_HELP, show_default=False)]
 
 
-def fields_option(names: Sequence[str]) -> Any:
+def fields_option(names: Sequence[str] = (), *, of: str | None = None) -> Any:
     """--fields of a command whose records have these keys (the `valid` it gives `use`): Tab
-    offers the names not chosen yet."""
+    offers the names not chosen yet. `of="module:ATTRIBUTE"` where they are, for a module
+    too heavy to import when the command is built (complete.FieldNames)."""
     from msgsvc.cli.complete import FieldNames
 
     return Annotated[Optional[str], typer.Option("--fields", metavar="A,B,...", help=FIELDS_HELP, show_default=False,
-                                                 autocompletion=FieldNames(names).complete)]
+                                                 autocompletion=FieldNames(names, of=of).complete)]
 JqOpt = Annotated[
     Optional[str],
     typer.Option("--jq", metavar="EXPR", help="Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).",

@@ -58,33 +58,33 @@ TREE = {
     'brands list': (False, (), (86, 87, 88, 89, 33, 8, 0, 27, 28, 29, 30, 7)),
     'brands get': (False, (), (90, 89, 33, 8, 0, 27, 28, 29, 30, 7)),
     'tollfree': (True, (('status', 'Show every toll-free number: its service,...'), ('list', "List the account's toll-free..."), ('get', 'Show one toll-free verification, every...'), ('create', 'Submit toll-free numbers for verification,...'), ('update', 'Fix a rejected verification within its...'), ('delete', 'Delete a toll-free verification (to file...'), ('wait', 'Wait until each verification leaves review...')), (7,)),
-    'tollfree status': (False, (), (91, 52, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree list': (False, (), (92, 93, 94, 95, 96, 52, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree get': (False, (), (97, 52, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree create': (False, (), (98, 99, 41, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree update': (False, (), (97, 99, 100, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree delete': (False, (), (97, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree wait': (False, (), (101, 83, 102, 52, 33, 8, 0, 27, 28, 30, 7)),
-    'export': (False, (), (103, 104, 105, 106, 41, 0, 27, 28, 29, 30, 7)),
-    'plan': (False, (), (107, 108, 109, 110, 111, 112, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'apply': (False, (), (107, 108, 109, 113, 110, 37, 114, 41, 52, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree status': (False, (), (91, 92, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree list': (False, (), (93, 94, 95, 96, 97, 98, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree get': (False, (), (99, 98, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree create': (False, (), (100, 101, 41, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
+    'tollfree update': (False, (), (99, 101, 102, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
+    'tollfree delete': (False, (), (99, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree wait': (False, (), (103, 83, 104, 98, 33, 8, 0, 27, 28, 30, 7)),
+    'export': (False, (), (105, 106, 107, 108, 41, 0, 27, 28, 29, 30, 7)),
+    'plan': (False, (), (109, 110, 111, 112, 113, 114, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'apply': (False, (), (109, 110, 111, 115, 112, 37, 116, 41, 117, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
     'profiles': (True, (('add', 'Check credentials with one request to...'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile, used when no...'), ('remove', 'Delete profile NAME and its secret, from...'), ('show', 'Show each setting a command would use,...'), ('test', 'Check that profiles work: one request to...'), ('migrate', 'Move secrets from the config file into the...')), (7,)),
-    'profiles add': (False, (), (115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 10, 27, 7)),
-    'profiles list': (False, (), (127, 33, 8, 27, 28, 29, 30, 7)),
-    'profiles use': (False, (), (115, 10, 27, 28, 29, 30, 7)),
-    'profiles remove': (False, (), (115, 10, 27, 28, 29, 30, 7)),
-    'profiles show': (False, (), (115, 128, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles test': (False, (), (129, 130, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles migrate': (False, (), (129, 27, 28, 29, 30, 7)),
-    'emulator': (False, (), (131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 8, 27, 28, 29, 30, 7)),
-    'completion': (False, (), (146, 27, 28, 29, 30, 7)),
-    'doctor': (False, (), (91, 147, 148, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'send': (False, (), (31, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 37, 9, 52, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'profiles add': (False, (), (118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 10, 27, 7)),
+    'profiles list': (False, (), (130, 33, 8, 27, 28, 29, 30, 7)),
+    'profiles use': (False, (), (118, 10, 27, 28, 29, 30, 7)),
+    'profiles remove': (False, (), (118, 10, 27, 28, 29, 30, 7)),
+    'profiles show': (False, (), (118, 131, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles test': (False, (), (132, 133, 8, 0, 27, 28, 29, 30, 7)),
+    'profiles migrate': (False, (), (132, 27, 28, 29, 30, 7)),
+    'emulator': (False, (), (134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 8, 27, 28, 29, 30, 7)),
+    'completion': (False, (), (149, 27, 28, 29, 30, 7)),
+    'doctor': (False, (), (91, 150, 151, 41, 8, 0, 27, 28, 29, 30, 7)),
+    'send': (False, (), (31, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 37, 9, 164, 33, 8, 10, 0, 27, 28, 30, 7)),
     'messages': (True, (('get', 'Show a message: status, the sender Twilio...'), ('cancel', 'Cancel a scheduled message (one sent with...'), ('failures', "The services' failed and undelivered...")), (7,)),
-    'messages get': (False, (), (161, 158, 159, 52, 33, 8, 10, 0, 27, 28, 30, 7)),
-    'messages cancel': (False, (), (161, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'messages failures': (False, (), (91, 162, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'whoami': (False, (), (163, 8, 0, 27, 28, 29, 30, 7)),
+    'messages get': (False, (), (165, 161, 162, 164, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'messages cancel': (False, (), (165, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'messages failures': (False, (), (91, 166, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
+    'whoami': (False, (), (167, 8, 0, 27, 28, 29, 30, 7)),
 }
 
 PARAMS = (
@@ -140,7 +140,7 @@ PARAMS = (
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url', 'number', 'kind', 'service_name'))),  # 49
     ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 50
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 51
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', None),  # 52
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'phone_number', 'service_sid', 'service_name'))),  # 52
     ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The service to move them to: an MG... SID, or the exact friendly name of one service.', ('call', 'complete_services')),  # 53
     ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'short-codes')),  # 54
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'short_code', 'country_code', 'capabilities', 'url'))),  # 55
@@ -180,76 +180,80 @@ PARAMS = (
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 89
     ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 90
     ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 91
-    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 92
-    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 93
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 94
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 95
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 96
-    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 97
-    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 98
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 99
-    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 100
-    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 101
-    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 102
-    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 103
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 104
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 105
-    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 106
-    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 107
-    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 108
-    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 109
-    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 110
-    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 111
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is standard output, the plan's lines then go to stderr): 'msgsvc apply PLAN' applies exactly it.", None),  # 112
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 113
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 114
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 115
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 116
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 117
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 118
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 119
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 120
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 121
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 122
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 123
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 124
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 125
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 126
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 127
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 128
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 129
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 130
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 131
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 132
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 133
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 134
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 135
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 136
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 137
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 138
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 139
-    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 140
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 141
-    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 142
-    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 143
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 144
-    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 145
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 146
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 147
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 148
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 149
-    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 150
-    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 151
-    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 152
-    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 153
-    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 154
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 155
-    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 156
-    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 157
-    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 158
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 159
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 160
-    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 161
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 162
-    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 163
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('phone_number', 'phone_number_sid', 'service_sid', 'service', 'verification_sid', 'status', 'next_step', 'can_send', 'edit_expiration'))),  # 92
+    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 93
+    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 94
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 95
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 96
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 97
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_sid', 'trust_product_sid', 'date_created', 'date_updated', 'regulated_item_sid', 'business_name', 'business_street_address', 'business_street_address2', 'business_city', 'business_state_province_region', 'business_postal_code', 'business_country', 'business_website', 'business_contact_first_name', 'business_contact_last_name', 'business_contact_email', 'business_contact_phone', 'notification_email', 'use_case_categories', 'use_case_summary', 'production_message_sample', 'opt_in_image_urls', 'opt_in_type', 'message_volume', 'additional_information', 'tollfree_phone_number_sid', 'tollfree_phone_number', 'status', 'url', 'rejection_reason', 'error_code', 'edit_expiration', 'edit_allowed', 'business_registration_number', 'business_registration_authority', 'business_registration_country', 'business_type', 'business_registration_phone_number', 'doing_business_as', 'opt_in_confirmation_message', 'help_message_sample', 'privacy_policy_url', 'terms_and_conditions_url', 'age_gated_content', 'opt_in_keywords', 'rejection_reasons', 'resource_links', 'external_reference_id', 'vetting_id', 'vetting_provider', 'vetting_id_expiration'))),  # 98
+    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 99
+    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 100
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 101
+    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 102
+    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 103
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 104
+    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 105
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 106
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 107
+    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 108
+    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 109
+    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 110
+    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 111
+    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 112
+    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 113
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is standard output, the plan's lines then go to stderr): 'msgsvc apply PLAN' applies exactly it.", None),  # 114
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 115
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 116
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('action', 'kind', 'service', 'target', 'sid', 'status', 'code', 'message'))),  # 117
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 118
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 119
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 120
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 121
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 122
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 123
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 124
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 125
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 126
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 127
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 128
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 129
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 130
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 131
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 132
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 133
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 134
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 135
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 136
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 137
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 138
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 139
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 140
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 141
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 142
+    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 143
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 144
+    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 145
+    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 146
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 147
+    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 148
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 149
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 150
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 151
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 152
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 153
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 154
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 155
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 156
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 157
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 158
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 159
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 160
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 161
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 162
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 163
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 164
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 165
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 166
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 167
 )

@@ -53,12 +53,18 @@ def path_for(scope_name: str) -> Path:
 
 def load(scope_name: str | None) -> dict[str, str]:
     """{sid: friendly_name}; empty when there is no cache or it cannot be read."""
-    if not scope_name:
-        return {}
+    return _services(_read(path_for(scope_name))) if scope_name else {}
+
+
+def _read(path: Path) -> str | None:
     try:
-        lines = path_for(scope_name).read_text(encoding="utf-8").split("\n")
+        return path.read_text(encoding="utf-8")
     except (OSError, ValueError):
-        return {}
+        return None
+
+
+def _services(text: str | None) -> dict[str, str]:
+    lines = (text or "").split("\n")
     if lines[0] != HEADER:
         return {}
     services = {}
@@ -72,29 +78,51 @@ def load(scope_name: str | None) -> dict[str, str]:
     return services
 
 
+def _services_text(services: dict[str, str]) -> str:
+    if len(services) > MAX_ENTRIES:  # keep the most recently seen (insertion order)
+        services = dict(list(services.items())[-MAX_ENTRIES:])
+    return HEADER + "\n" + "".join(f"{sid}\t{' '.join(name.split())}\n" for sid, name in services.items())
+
+
 def _save(scope_name: str, services: dict[str, str]) -> None:
+    _write(path_for(scope_name), _services_text(services))
+
+
+def _write(path: Path, text: str, old: str | None = None) -> None:
+    """`text` into `path`, private, unless the file says so already (a list of the same
+    services again writes nothing)."""
+    import os
+    import stat
+
+    if text == old:
+        try:
+            found = os.stat(path)
+            if stat.S_ISREG(found.st_mode) and stat.S_IMODE(found.st_mode) == 0o600:
+                return
+        except OSError:
+            pass
     from msgsvc.local import config
     from msgsvc.atomic import write_private
 
-    path = path_for(scope_name)
     config.ensure_private_dir(path.parent)
-    if len(services) > MAX_ENTRIES:  # keep the most recently seen (insertion order)
-        services = dict(list(services.items())[-MAX_ENTRIES:])
-    text = HEADER + "\n" + "".join(f"{sid}\t{' '.join(name.split())}\n" for sid, name in services.items())
     # No fsync: the cache only helps completion, and a lost write is repaired by the next list.
     write_private(path, text, fsync=False)
 
 
 def _update(name: str | None, change: Any, kind: str | None = None) -> None:
     """Apply `change(entries) -> entries` to the cache of scope `name` (see scope_of; None:
-    nothing to do): its services, or the table `kind` (see load_table); never raises."""
+    nothing to do): its services, or the table `kind` (see load_table); a dict instead of
+    `change` is the new entries, whatever the file held. Never raises."""
     try:
         if name is None:
             return
+        path = path_for(name) if kind is None else table_path(name, kind)
+        old = _read(path)
         if kind is None:
-            _save(name, change(load(name)))
+            text = _services_text(change if isinstance(change, dict) else change(_services(old)))
         else:
-            _save_table(name, kind, change(load_table(name, kind)))
+            text = _table_text(kind, change if isinstance(change, dict) else change(_table(old, kind)))
+        _write(path, text, old)
     except Exception:  # noqa: BLE001 - a cache must never make a command fail
         pass
 
@@ -136,14 +164,12 @@ def remember_listing(scope_name: str | None, records: list[dict], *, limit: int 
     seen = dict(entry for entry in map(_entry, records[-MAX_ENTRIES:]) if entry is not None)
 
     def change(services: dict[str, str]) -> dict[str, str]:
-        if complete:
-            return seen
         for sid, name in seen.items():
             services.pop(sid, None)
             services[sid] = name
         return services
 
-    _update(scope_name, change)
+    _update(scope_name, seen if complete else change)
 
 
 # --- other small tables for completion: brands, use cases -----------------------------------
@@ -161,12 +187,11 @@ def table_path(scope_name: str, kind: str) -> Path:
 def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
     """{key: description} of one table (`brands`, `campaign-usecases`, `service-usecases`),
     as the commands that list them last saw them; empty when missing or not ours."""
-    if not scope_name:
-        return {}
-    try:
-        lines = table_path(scope_name, kind).read_text(encoding="utf-8").split("\n")
-    except (OSError, ValueError):
-        return {}
+    return _table(_read(table_path(scope_name, kind)), kind) if scope_name else {}
+
+
+def _table(text: str | None, kind: str) -> dict[str, str]:
+    lines = (text or "").split("\n")
     if lines[0] != f"msgsvc {kind} cache 1":
         return {}
     table = {}
@@ -180,15 +205,13 @@ def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
     return table
 
 
-def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
-    from msgsvc.local import config
-    from msgsvc.atomic import write_private
-
-    path = table_path(scope_name, kind)
-    config.ensure_private_dir(path.parent)
+def _table_text(kind: str, table: dict[str, str]) -> str:
     table = dict(list(table.items())[-MAX_ENTRIES:])
-    body = f"msgsvc {kind} cache 1\n" + "".join(f"{key}\t{text}\n" for key, text in table.items())
-    write_private(path, body, fsync=False)
+    return f"msgsvc {kind} cache 1\n" + "".join(f"{key}\t{text}\n" for key, text in table.items())
+
+
+def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
+    _write(table_path(scope_name, kind), _table_text(kind, table))
 
 
 def remember_table(scope_name: str | None, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:

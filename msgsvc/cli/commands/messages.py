@@ -7,7 +7,7 @@ import typer
 from msgsvc.cli.complete import complete_services
 from msgsvc.api.messages import KEYS
 from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration, duration_parser
-from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, use
+from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, fields_option, use
 
 app = typer.Typer(
     help="Messages: see one, follow it until it settles, cancel a scheduled one; a service's failures.\n\n"
@@ -30,6 +30,7 @@ def _check_message(value: str) -> str:
 
 MessageArg = Annotated[str, typer.Argument(metavar="SID", help="An SM... message SID.", callback=_check_message,
                                            show_default=False)]
+MessageFieldsOpt = fields_option(KEYS)
 WaitOpt = Annotated[bool, typer.Option("--wait", help="Follow the message until it settles: each status, the sender, segments, price, and why it failed.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=duration,
                                            help="How long --wait waits: 90s, 10m, 1h (at most 24h).")]
@@ -38,7 +39,7 @@ TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="DURATION", pars
 @app.command("get")
 def messages_get(ctx: typer.Context, sid: MessageArg, wait: WaitOpt = False,
                  timeout: TimeoutOpt = DEFAULT_TIMEOUT,  # type: ignore[assignment]
-                 fields: FieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, quiet: QuietOpt = False,
+                 fields: MessageFieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, quiet: QuietOpt = False,
                  profile: ProfileOpt = None) -> None:
     """Show a message: status, the sender Twilio picked (from), segments, price, error code.
 

@@ -7,7 +7,7 @@ import typer
 
 from msgsvc.api.messages import KEYS, SEND_BY_WIRE
 from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
-from msgsvc.cli.options import DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, use
+from msgsvc.cli.options import DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, fields_option, use
 from msgsvc.errors import MsgsvcError, UsageError
 
 
@@ -33,6 +33,7 @@ ScheduleOpt = Annotated[Optional[str], typer.Option(
     "--schedule", metavar="AT", show_default=False,
     help="Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), "
          "15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.")]
+MessageFieldsOpt = fields_option(KEYS)
 WaitOpt = Annotated[bool, typer.Option("--wait", help="Follow the message until it settles: each status, the sender, segments, price, and why it failed.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=duration,
                                            help="How long --wait waits: 90s, 10m, 1h (at most 24h).")]
@@ -74,7 +75,7 @@ def send(
     force: ForceOpt = False,
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
-    fields: FieldsOpt = None,
+    fields: MessageFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,

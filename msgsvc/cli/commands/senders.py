@@ -16,7 +16,7 @@ import typer
 
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.cli.options import (
-    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, OptionalServiceArg, ProfileOpt, QuietOpt,
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, OptionalServiceArg, ProfileOpt, QuietOpt,
     ServiceArg, ToServiceOpt, YesOpt, check, columns_help, fields_option, given, list_limit, list_options, use,
 )
 from msgsvc.cli.complete import AttachedSenders
@@ -484,11 +484,14 @@ NUMBERS_HELP = "E.164 numbers (+15017122661), short codes (55501), or their PN..
 # --- numbers find --------------------------------------------------------------------------
 
 
+FindFieldsOpt = fields_option(of="msgsvc.setup.read:FIND_COLUMNS")  # setup.read is imported on use only
+
+
 def numbers_find(
     ctx: typer.Context,
     values: Annotated[List[str], typer.Argument(metavar="NUMBER...", show_default=False, help=NUMBERS_HELP)],
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    fields: FieldsOpt = None,
+    fields: FindFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,

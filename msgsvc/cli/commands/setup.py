@@ -10,7 +10,7 @@ import typer
 
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.cli.jobs import A2P_WARNING, consent, finish, library_note, run
-from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
+from msgsvc.cli.options import DEFAULT_CONCURRENCY, fields_option, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
 
 FileArg = Annotated[
     str,
@@ -22,6 +22,7 @@ ApplyFileArg = Annotated[
     typer.Argument(metavar="FILE", help="The setup file (as for plan), or a plan saved by 'msgsvc plan FILE -o PLAN', "
                                         "known by its format marker.", show_default=False),
 ]
+ResultFieldsOpt = fields_option(of="msgsvc.setup.apply:RESULT_FIELDS")  # setup.apply is imported on use only
 PruneOpt = Annotated[bool, typer.Option("--prune", help="Delete the services of the account that the file does not mention.")]
 AllowEmptyOpt = Annotated[
     bool,
@@ -255,7 +256,7 @@ def apply(
     yes: YesOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and send nothing (as 'msgsvc plan').")] = False,
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    fields: FieldsOpt = None,
+    fields: ResultFieldsOpt = None,
     jq: JqOpt = None,
     quiet: QuietOpt = False,
     json_: JsonOpt = False,

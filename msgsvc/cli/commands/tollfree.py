@@ -7,8 +7,8 @@ import typer
 
 from msgsvc.cli.complete import complete_services, complete_tollfree
 from msgsvc.cli.options import (
-    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
-    columns_help, duration, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
+    DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
+    columns_help, duration, fields_option, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
 )
 from msgsvc.errors import ExitCode, MsgsvcError, UsageError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 
 LimitOpt, AllOpt, PageSizeOpt = list_options("verifications")
+VerificationFieldsOpt = fields_option(VERIFICATION.keys)
+StatusFieldsOpt = fields_option(of="msgsvc.jobs.tollfree:STATUS_KEYS")  # jobs.tollfree is imported on use only
 
 RefArg = Annotated[
     str,
@@ -92,7 +94,7 @@ def _services(client: Any, refs: list[str]) -> list[tuple[str, str]]:
 def tollfree_status(
     ctx: typer.Context,
     services: Annotated[Optional[List[str]], typer.Argument(metavar="[SERVICE]...", autocompletion=complete_services, show_default=False, help="Only the toll-free numbers of these services (MG... SIDs or exact names) [default: every toll-free number of the account].")] = None,
-    fields: FieldsOpt = None,
+    fields: StatusFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -138,7 +140,7 @@ def tollfree_list(
     limit: LimitOpt = 50,
     all_: AllOpt = False,
     page_size: PageSizeOpt = None,
-    fields: FieldsOpt = None,
+    fields: VerificationFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
@@ -189,7 +191,7 @@ def _explain(term: Any, record: dict) -> None:
 
 
 @app.command("get")
-def tollfree_get(ctx: typer.Context, ref: RefArg, fields: FieldsOpt = None, jq: JqOpt = None,
+def tollfree_get(ctx: typer.Context, ref: RefArg, fields: VerificationFieldsOpt = None, jq: JqOpt = None,
                  json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
     """Show one toll-free verification, every field; on a terminal, its reasons when rejected.
 
@@ -438,7 +440,7 @@ def tollfree_wait(
     refs: Annotated[List[str], typer.Argument(metavar="VERIFICATION-OR-NUMBER...", autocompletion=complete_tollfree, show_default=False, help="HH... verification SIDs or toll-free numbers (E.164 or PN...).")],
     timeout: TimeoutOpt = "30m",  # type: ignore[assignment]
     interval: IntervalOpt = "30s",  # type: ignore[assignment]
-    fields: FieldsOpt = None,
+    fields: VerificationFieldsOpt = None,
     jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
