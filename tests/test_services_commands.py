@@ -41,8 +41,9 @@ url\thttps://messaging.twilio.com/v1/Services/{SERVICE_SID}
 
 
 def service_table(record: dict) -> list[str]:
-    """The field/value view on a terminal: two aligned columns, every value whole."""
-    pairs = [line.split("\t") for line in SERVICE_TSV.splitlines()]
+    """The field/value view on a terminal: two aligned columns, every value whole; the `url`
+    row is left out (TSV and --json keep it)."""
+    pairs = [line.split("\t") for line in SERVICE_TSV.splitlines() if not line.startswith("url\t")]
     if record is not None:
         assert record == service()
     width = max(len(key) for key, _ in pairs)

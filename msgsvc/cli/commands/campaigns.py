@@ -9,12 +9,18 @@ import typer
 from msgsvc.cli.complete import complete_brands
 from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, duration, fields_option,
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, duration, fields_option,
     outcome_unknown_hint, use, wait_limits, with_field_options,
 )
-from msgsvc.api.resources import CAMPAIGN
+from msgsvc.api.resources import CAMPAIGN, KEEP, WRAP, Column
 
 CampaignFieldsOpt = fields_option(CAMPAIGN.keys)
+# `campaigns usecases`: within 60 columns, NAME (CODE says it) goes first, DESCRIPTION wraps.
+USECASE_COLUMNS = (Column("CODE", "code", fit=KEEP), Column("NAME", "name", drop=1, spare=True),
+                   Column("POST APPROVAL", "post_approval_required", fit=KEEP),
+                   Column("DESCRIPTION", "description", fit=WRAP))
+USECASE_KEYS = ("code", "name", "post_approval_required", "description")
+UsecaseFieldsOpt = fields_option(USECASE_KEYS)
 
 app = typer.Typer(
     help="A service's US A2P 10DLC campaign: register it, follow its review, change or remove it.\n\n"
@@ -390,10 +396,16 @@ def campaigns_usecases(
     ctx: typer.Context,
     service: ServiceArg,
     brand: Annotated[Optional[str], typer.Option("--brand", metavar="BN...", autocompletion=complete_brands, show_default=False, help="The brand registration whose use cases to show [default: every use case].")] = None,
+    fields: UsecaseFieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the campaign use cases a brand may register on a service (for --usecase of create).
+    """List the campaign use cases a brand may register on a service.
+
+    The CODE is what --usecase of 'campaigns create' takes.
+
+    {columns}
 
     Example:
 
@@ -407,16 +419,16 @@ def campaigns_usecases(
             validate.sid(brand, "BN")
         except ValueError as exc:
             raise UsageError(f"invalid value for --brand: {exc}") from None
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=USECASE_KEYS, jq=jq)
     from msgsvc.local import cache
     from msgsvc.cli.output import emit_records
-    from msgsvc.api.resources import KEEP, Column
 
     client = state.client()
     sid, _ = _service(client, service)
     usecases = client.campaign_usecases(sid, brand)
-    columns = (Column("CODE", "code", fit=KEEP), Column("NAME", "name"),
-               Column("POST APPROVAL", "post_approval_required", fit=KEEP), Column("DESCRIPTION", "description"))
-    emit_records(state.term, usecases, columns, as_json=state.json)
+    emit_records(state.term, usecases, USECASE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
     cache.remember_table(state.cache_scope(), "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
 
+
+
+campaigns_usecases.__doc__ = campaigns_usecases.__doc__.replace("{columns}", columns_help(USECASE_COLUMNS, USECASE_KEYS))
