@@ -24,7 +24,12 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 if TYPE_CHECKING:
     from msgsvc.cli.terminal import Terminal
 
-HELP = f"""Administer Twilio Messaging Services: services, their senders, credential profiles.
+HELP = f"""Administer Twilio Messaging Services from the command line.
+
+Services and their senders (phone numbers, short codes, alpha and channel senders); US A2P
+10DLC campaigns and brands; toll-free verification; setup files (export, plan, apply);
+checks that services will deliver (doctor); messages (send, messages); credential profiles;
+and a local emulator of Twilio's API (emulator) to try everything without an account.
 
 Output is a table on a terminal, tab-separated text in a pipe, and the API's JSON with
 --json. The options below may also be given after the command. Credentials come from --profile, $MSGSVC_PROFILE, Twilio's environment variables

@@ -23,7 +23,7 @@ USECASE_KEYS = ("code", "name", "post_approval_required", "description")
 UsecaseFieldsOpt = fields_option(USECASE_KEYS)
 
 app = typer.Typer(
-    help="A service's US A2P 10DLC campaign: register it, follow its review, change or remove it.\n\n"
+    help="A service's US A2P 10DLC campaign.\n\nRegister it, follow its review, change or remove it.\n\n"
     "Example:\n\n\b\n"
     "    msgsvc campaigns create Alerts --from-file campaign.toml\n"
     "    msgsvc campaigns wait Alerts --timeout 1h",
@@ -170,7 +170,9 @@ def _wire(values: dict) -> dict:
 @app.command("get")
 def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignFieldsOpt = None, jq: JqOpt = None,
                   json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Show a service's campaign, every field; on a terminal, where its review stands and why it failed.
+    """Show a service's campaign, every field.
+
+    On a terminal, where its review stands and why it failed.
 
     No campaign is exit status 3 ("not registered").
 
@@ -178,7 +180,8 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignField
 
     \b
         msgsvc campaigns get Alerts
-        msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json | jq -r .campaign_status
+        msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json |
+            jq -r .campaign_status
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
     from msgsvc.cli.output import emit_record
@@ -195,7 +198,9 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignField
 def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
                      profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
                      values: dict) -> None:
-    """Register a US A2P 10DLC campaign on a service; print it (PENDING: in review).
+    """Register a US A2P 10DLC campaign.
+
+    On a service; prints it (PENDING: in review).
 
     Required: --brand, --usecase, --description (40 to 4096 characters), --message-flow
     (40 to 2048), --sample 2 to 5 times (20 to 1024 characters each), and
@@ -208,10 +213,12 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
 
     \b
         msgsvc campaigns create Alerts --from-file campaign.toml
-        msgsvc campaigns create Alerts --brand BN0123456789abcdef0123456789abcdef \\
-            --usecase ACCOUNT_NOTIFICATION --no-has-embedded-links --no-has-embedded-phone \\
-            --description "Account alerts for customers of Example Corp who opted in." \\
-            --message-flow "Customers opt in on example.com/alerts by ticking an unticked box." \\
+        msgsvc campaigns create Alerts \\
+            --brand BN0123456789abcdef0123456789abcdef \\
+            --usecase ACCOUNT_NOTIFICATION \\
+            --no-has-embedded-links --no-has-embedded-phone \\
+            --description "Account alerts for customers of Example Corp." \\
+            --message-flow "Customers opt in on example.com/alerts by a box." \\
             --sample "Example Corp: your password was changed." \\
             --sample "Example Corp: a new device signed in to your account."
     """
@@ -243,7 +250,9 @@ CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
 def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
                      profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
                      values: dict) -> None:
-    """Change a service's campaign and submit it for review again; print it.
+    """Change a campaign and submit it for review.
+
+    The service's campaign goes to review again; prints it.
 
     Only the fields an update may change are options. Twilio requires the description, the
     message flow, the samples and the four flags on every update: those not given are sent
@@ -255,7 +264,8 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     Example:
 
     \b
-        msgsvc campaigns update Alerts --description "Account alerts for customers of Example Corp who opted in on example.com."
+        msgsvc campaigns update Alerts \\
+            --description "Account alerts for the customers of Example Corp."
         msgsvc campaigns update Alerts --from-file campaign.toml
     """
     from msgsvc.api.a2p import UPDATE_REQUIRED, update_values
@@ -301,7 +311,9 @@ DELETE_WARNING = (
 @app.command("delete")
 def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
                      quiet: QuietOpt = False, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Delete a service's campaign: US messaging from its 10DLC numbers stops.
+    """Delete a service's campaign.
+
+    US messaging from its 10DLC numbers stops.
 
     Warns, then asks for confirmation in a terminal; needs --yes otherwise.
 
@@ -339,7 +351,9 @@ def campaigns_wait(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Wait until a service's campaign is VERIFIED or FAILED (a status msgsvc does not know is waited on); print it.
+    """Wait until a campaign is VERIFIED or FAILED.
+
+    A status msgsvc does not know is waited on. Prints the campaign.
 
     Exit status 0 when VERIFIED; 1 when FAILED (its errors on stderr); 5 when --timeout
     ran out first (the campaign still in review; waiting again is safe); 3 when the service
@@ -348,7 +362,8 @@ def campaigns_wait(
     Example:
 
     \b
-        msgsvc campaigns create Alerts --from-file campaign.toml && msgsvc campaigns wait Alerts --timeout 2h
+        msgsvc campaigns create Alerts --from-file campaign.toml &&
+            msgsvc campaigns wait Alerts --timeout 2h
     """
     wait_limits(timeout, interval)
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
@@ -401,7 +416,9 @@ def campaigns_usecases(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the campaign use cases a brand may register on a service.
+    """List the use cases a brand may register.
+
+    The campaign use cases of a brand, on a service.
 
     The CODE is what --usecase of 'campaigns create' takes.
 
@@ -410,7 +427,8 @@ def campaigns_usecases(
     Example:
 
     \b
-        msgsvc campaigns usecases Alerts --brand BN0123456789abcdef0123456789abcdef
+        msgsvc campaigns usecases Alerts \\
+            --brand BN0123456789abcdef0123456789abcdef
     """
     from msgsvc.api import validate
 

@@ -44,7 +44,9 @@ def emulator(
     unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Serve Twilio's Messaging API locally, so msgsvc and scripts can be tried without an account.
+    """Serve Twilio's Messaging API locally.
+
+    So msgsvc and scripts can be tried without an account.
 
     Serves Messaging v1 Services (create, fetch, list, update, delete) and each service's
     PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and DestinationAlphaSenders
@@ -93,8 +95,8 @@ def emulator(
     \b
         msgsvc emulator --port 4010 --numbers 50
         msgsvc emulator --port 0 --state emulator.json > emulator.env &
-        msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries
-        msgsvc emulator --pool-limit 5                    # a service is full at 5 numbers
+        msgsvc emulator --fail-rate 0.2 --latency 300   # a script's retries
+        msgsvc emulator --pool-limit 5                  # full at 5 numbers
         msgsvc emulator --unhealthy                       # then: msgsvc doctor
     """
     state_ = use(ctx, json_=json_)

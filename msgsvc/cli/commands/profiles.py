@@ -13,7 +13,7 @@ from msgsvc.api.resources import KEEP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 
 app = typer.Typer(
-    help="Add, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
+    help="Manage credential profiles.\n\nAdd, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
     "    msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef\n    msgsvc profiles list",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -94,7 +94,9 @@ def profiles_add(
     no_verify: Annotated[bool, typer.Option("--no-verify", help="Save without checking the credentials with Twilio first (offline set-up, CI images).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Check credentials with one request to Twilio, then store them as a named profile. The
+    """Check and store credentials as a profile.
+
+    One request to Twilio checks them; they are stored as a named profile. The
     first profile becomes the active one.
 
     The secret (auth token, or the API key's secret) is asked with a hidden prompt in a
@@ -109,7 +111,8 @@ def profiles_add(
 
     \b
         msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef
-        printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC... --no-verify
+        printf '%s\\n' "$TWILIO_AUTH_TOKEN" |
+            msgsvc profiles add ci --account-sid AC... --no-verify
     """
     from msgsvc.local import config
     from msgsvc.api import validate
@@ -235,7 +238,9 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
 
 @app.command("use")
 def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
-    """Make NAME the active profile, used when no --profile or environment says otherwise.
+    """Make NAME the active profile.
+
+    It is used when no --profile or environment says otherwise.
 
     Example:
 
@@ -259,7 +264,9 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
 
 @app.command("remove")
 def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
-    """Delete profile NAME and its secret, from the config file or the system keyring. When
+    """Delete profile NAME and its secret.
+
+    The secret goes from the config file or the system keyring. When
     the keyring cannot delete the secret (locked, not answering), nothing is removed.
 
     Example:
@@ -296,7 +303,9 @@ def profiles_show(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show each setting a command would use, masked, and where it came from: a flag, the
+    """Show each setting a command would use.
+
+    Masked, and where it came from: a flag, the
     environment, the config file or the system keyring. The `secret_storage` row says where
     the secret lives: keyring, file or environment.
 
@@ -352,7 +361,9 @@ def profiles_test(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Check that profiles work: one request to Twilio per profile, one line each (ok, bad
+    """Check that profiles work.
+
+    One request to Twilio per profile, one line each (ok, bad
     credentials, unreachable, secret missing from keyring, keyring unavailable, no
     credentials). Exit 0 only when every one passes; 4 when any has bad or missing
     credentials; 1 when the others failed for another reason (unreachable).
@@ -403,7 +414,9 @@ def profiles_migrate(
     ctx: typer.Context,
     names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to move [default: every profile whose secret is in the file].", autocompletion=complete_profiles, show_default=False)] = None,
 ) -> None:
-    """Move secrets from the config file into the system keyring. Nothing is checked with
+    """Move secrets from the config to the keyring.
+
+    From the config file into the system keyring. Nothing is checked with
     Twilio; a profile whose secret is in the keyring already is left alone.
 
     Example:

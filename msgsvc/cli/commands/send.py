@@ -80,7 +80,9 @@ def send(
     quiet: QuietOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Send one message through a service (MessagingServiceSid: Twilio picks the sender); print it.
+    """Send one message through a service; print it.
+
+    MessagingServiceSid: Twilio picks the sender.
 
     It is billed (Twilio's test credentials do not take a service): on a terminal it says
     what it will send from which account and asks; in a script it needs --yes. Before
@@ -99,8 +101,10 @@ def send(
 
     \b
         msgsvc send Alerts --to +14155550100 --body "Test from msgsvc" --wait
-        msgsvc send MG0123456789abcdef0123456789abcdef --to +14155550100 --body-file note.txt --yes
-        msgsvc send Alerts --to +14155550100 --body "Reminder" --schedule 2026-12-08T09:00:00Z
+        msgsvc send MG0123456789abcdef0123456789abcdef --to +14155550100 \\
+            --body-file note.txt --yes
+        msgsvc send Alerts --to +14155550100 --body "Reminder" \\
+            --schedule 2026-12-08T09:00:00Z
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=KEYS, jq=jq, quiet=quiet, dry_run=dry_run)
     text = _body(body, body_file, state)

@@ -15,7 +15,7 @@ from msgsvc.api.resources import SERVICE
 from msgsvc.jobs.resolve import resolve_service
 
 app = typer.Typer(
-    help="Create, inspect, list, change and delete Messaging Services.\n\nExample:\n\n\b\n"
+    help="Create, show, list, change, delete services.\n\nCreate, inspect, list, change and delete Messaging Services.\n\nExample:\n\n\b\n"
     "    msgsvc services list\n    msgsvc services get Alerts --json",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -132,7 +132,9 @@ def services_list(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List Messaging Services: the first 50, or --limit N, or --all.
+    """List Messaging Services.
+
+    The first 50, or --limit N, or --all.
 
     {columns}
 
@@ -154,7 +156,9 @@ def services_list(
 
 @app.command("usecases")
 def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """List the values of a service's usecase field (--usecase), with what each is for.
+    """List the values --usecase takes.
+
+    With what each is for: a service's usecase field says what it is used for.
 
     Example:
 
@@ -175,13 +179,15 @@ def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: Profi
 @with_field_options(SERVICE)
 def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False,
                     quiet: QuietOpt = False, *, values: dict) -> None:
-    """Change a Messaging Service: only the options given are sent; print the result.
+    """Change a Messaging Service; print the result.
+
+    Only the options given are sent.
 
     Example:
 
     \b
         msgsvc services update "Alerts" --validity-period 600 --no-sticky-sender
-        msgsvc services update MG0123456789abcdef0123456789abcdef --fallback-url ""
+        msgsvc services update Alerts --fallback-url ""
     """
     form = SERVICE.form(values)
     if not form:

@@ -48,7 +48,9 @@ def export(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     profile: ProfileOpt = None,
 ) -> None:
-    """Export services, their fields and their senders as a setup file (TOML).
+    """Export services and senders as a setup file.
+
+    The services, their fields and their senders, as TOML.
 
     Every writable field with a value and every sender: phone numbers as E.164, short codes
     as their number, alpha senders as text, channel senders as their address. Portable (no
@@ -135,7 +137,9 @@ def plan(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show what 'msgsvc apply FILE' would change; send no change (only reads).
+    """Show what 'msgsvc apply FILE' would change.
+
+    Sends no change (only reads).
 
     One line per change (+ create, ~ update, + attach, - detach, > move, - delete), then a
     count. The file is checked completely first; conflicts with services the file does not
@@ -172,7 +176,9 @@ def apply(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Converge the account to a setup file: create, update, attach, detach, move, delete.
+    """Converge the account to a setup file.
+
+    Create, update, attach, detach, move, delete.
 
     Shows the plan (on stderr) and asks in a terminal; needs --yes otherwise. Changes run
     in order: creates, updates, detaches and moves out, attaches, deletes; each gets one

@@ -15,12 +15,12 @@ from msgsvc.api.resources import KEEP, TRUNCATE, Column
 from msgsvc.api.tollfree import VERIFICATION
 
 app = typer.Typer(
-    help="Toll-free verification: which toll-free numbers may send, submit them, fix a rejection, wait.\n\n"
+    help="Toll-free verification of numbers.\n\nWhich toll-free numbers may send; submit them, fix a rejection, wait.\n\n"
     "Since 31 January 2024 Twilio blocks US and Canadian traffic from a toll-free number without an "
     "approved verification (error 30032).\n\n"
     "Example:\n\n\b\n"
     "    msgsvc tollfree status\n"
-    "    msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml\n"
+    "    msgsvc tollfree create +18005550100 +18885550101 \\\n        --from-file verification.toml\n"
     "    msgsvc tollfree wait +18005550100 --timeout 72h",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -97,7 +97,9 @@ def tollfree_status(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show every toll-free number: its service, its verification and what to do next.
+    """Show each toll-free number, what to do next.
+
+    Its service, its verification and the next step.
 
     One row per toll-free number of the account (or of the services named): the number, its
     service, the status of its newest verification (none without one), whether Twilio lets it
@@ -110,7 +112,8 @@ def tollfree_status(
 
     \b
         msgsvc tollfree status
-        msgsvc tollfree status Alerts --json | jq -r '.[] | select(.can_send | not) | .phone_number'
+        msgsvc tollfree status Alerts --json |
+            jq -r '.[] | select(.can_send | not) | .phone_number'
     """
     from msgsvc.jobs.tollfree import STATUS_KEYS
 
@@ -143,7 +146,9 @@ def tollfree_list(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the account's toll-free verifications: the first 50, or --limit N, or --all.
+    """List the account's toll-free verifications.
+
+    The first 50, or --limit N, or --all.
 
     {columns}
 
@@ -151,7 +156,8 @@ def tollfree_list(
 
     \b
         msgsvc tollfree list --status TWILIO_REJECTED
-        msgsvc tollfree list --all --json | jq -r '.[] | [.tollfree_phone_number, .status] | @tsv'
+        msgsvc tollfree list --all --json |
+            jq -r '.[] | [.tollfree_phone_number, .status] | @tsv'
     """
     from msgsvc.api.tollfree import STATUSES
 
@@ -191,7 +197,9 @@ def _explain(term: Any, record: dict) -> None:
 @app.command("get")
 def tollfree_get(ctx: typer.Context, ref: RefArg, fields: FieldsOpt = None, jq: JqOpt = None,
                  json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Show one toll-free verification, every field; on a terminal, its reasons when rejected.
+    """Show one toll-free verification, every field.
+
+    On a terminal, its reasons when rejected.
 
     A number with no verification is exit status 3.
 
@@ -199,7 +207,8 @@ def tollfree_get(ctx: typer.Context, ref: RefArg, fields: FieldsOpt = None, jq: 
 
     \b
         msgsvc tollfree get +18005550100
-        msgsvc tollfree get HH0123456789abcdef0123456789abcdef --json | jq -r .status
+        msgsvc tollfree get HH0123456789abcdef0123456789abcdef --json |
+            jq -r .status
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
     from msgsvc.cli.output import emit_record
@@ -261,7 +270,9 @@ def tollfree_create(
     dry_run: DryRunOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Submit toll-free numbers for verification, one record each with the same details.
+    """Submit toll-free numbers for verification.
+
+    One record each, with the same details.
 
     The file holds the business and use-case details; required: business-name,
     business-website, notification-email, use-case-category (a list), use-case-summary,
@@ -276,7 +287,8 @@ def tollfree_create(
     Example:
 
     \b
-        msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml
+        msgsvc tollfree create +18005550100 +18885550101 \\
+            --from-file verification.toml
     """
     values = _read_file(from_file, create=True)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
@@ -321,7 +333,9 @@ def tollfree_update(
     dry_run: DryRunOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Fix a rejected verification within its edit window and resubmit it; print it.
+    """Fix a rejected verification and resubmit it.
+
+    Within its edit window; prints the record.
 
     Twilio takes an edit only of a TWILIO_REJECTED record whose edit_allowed is true, until
     its edit_expiration (seven days after the rejection); otherwise nothing is sent and the
@@ -332,7 +346,8 @@ def tollfree_update(
     Example:
 
     \b
-        msgsvc tollfree update +18005550100 --from-file verification.toml --edit-reason "Opt-in page fixed"
+        msgsvc tollfree update +18005550100 --from-file verification.toml \\
+            --edit-reason "Opt-in page fixed"
     """
     if not edit_reason.strip():
         raise UsageError("invalid value for --edit-reason: it must not be empty")
@@ -392,7 +407,9 @@ def _instead(record: dict, sid: str, number: Any) -> str:
 @app.command("delete")
 def tollfree_delete(ctx: typer.Context, ref: RefArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
                     quiet: QuietOpt = False, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Delete a toll-free verification (to file the number again after a final rejection).
+    """Delete a toll-free verification.
+
+    To file the number again after a final rejection.
 
     An approved number stops sending to the US and Canada at once. Asks for confirmation in a
     terminal; needs --yes otherwise.
@@ -443,7 +460,9 @@ def tollfree_wait(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Wait until each verification leaves review (PENDING_REVIEW, IN_REVIEW); print them.
+    """Wait until each verification leaves review.
+
+    Review is PENDING_REVIEW, IN_REVIEW; prints the records.
 
     Exit status 0 when every one is TWILIO_APPROVED; 1 when one is TWILIO_REJECTED (its
     reasons and the time left to edit it on stderr, with a warning when fewer than 48 hours
@@ -453,7 +472,8 @@ def tollfree_wait(
     Example:
 
     \b
-        msgsvc tollfree create +18005550100 --from-file verification.toml && msgsvc tollfree wait +18005550100 --timeout 72h
+        msgsvc tollfree create +18005550100 --from-file verification.toml &&
+            msgsvc tollfree wait +18005550100 --timeout 72h
     """
     wait_limits(timeout, interval)
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
