@@ -223,7 +223,7 @@ def test_create_dry_run_sends_nothing(msgsvc, profile, httpserver, verification_
                                             "ProductionMessageSample=Owl: your order 1234 shipped. "
                                             "OptInImageUrls=https://owl.example.com/optin.png OptInType=WEB_FORM "
                                             "MessageVolume=1,000\n"), result.err
-    assert result.err == "Dry run: 1 request(s) not sent; 1 would create\n"
+    assert result.err == "Dry run: 1 request not sent; 1 would create\n"
     assert [r.method for r in sent(httpserver)] == ["GET", "GET"]
 
 

@@ -12,6 +12,7 @@ import typer
 
 from msgsvc.errors import MsgsvcError, UsageError
 from msgsvc.cli.options import JsonOpt, given, use
+from msgsvc.words import counted
 
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
 RECORD_ENV = "MSGSVC_EMULATOR_RECORD"  # for msgsvc's own tests: a JSON line per answer sent
@@ -142,7 +143,7 @@ def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None,
         if unhealthy:
             note(term, f"msgsvc emulator: --unhealthy ignored: the state file {state} already holds the account")
         if store.replayed:
-            note(term, f"msgsvc emulator: {store.replayed} change(s) recovered from the journal of {state}")
+            note(term, f"msgsvc emulator: {counted(store.replayed, 'change')} recovered from the journal of {state}")
         return store
     data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
     if unhealthy:

@@ -11,6 +11,7 @@ from msgsvc.errors import UsageError
 from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, use
 from msgsvc.api.resources import KEEP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
+from msgsvc.words import counted
 
 app = typer.Typer(
     help="Manage credential profiles.\n\nAdd, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
@@ -403,7 +404,7 @@ def profiles_test(
     failed = [row for row in rows if row["status"] != verify.OK]
     if failed:
         names_failed = ", ".join(row["profile"] or "(environment)" for row in failed)
-        message = f"{len(failed)} of {len(rows)} profiles failed the check: {names_failed}"
+        message = f"{len(failed)} of {counted(len(rows), 'profile')} failed the check: {names_failed}"
         if any(row["status"] in verify.CREDENTIAL_FAILURES for row in failed):
             raise CredentialsError(message, hint="msgsvc profiles add NAME --force --account-sid AC... stores new credentials")
         raise MsgsvcError(message)

@@ -13,6 +13,7 @@ from msgsvc.cli.options import (
 from msgsvc.errors import ExitCode, MsgsvcError, UsageError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
 from msgsvc.api.tollfree import VERIFICATION
+from msgsvc.words import counted
 
 app = typer.Typer(
     help="Toll-free verification of numbers.\n\nWhich toll-free numbers may send; submit them, fix a rejection, wait.\n\n"
@@ -307,7 +308,7 @@ def tollfree_create(
         requests = plan.dry_run(planned.changes, client.base())
         outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
         finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS,
-               summary=f"Dry run: {len(planned.changes)} request(s) not sent; " + plan.summary(outcomes),
+               summary=f"Dry run: {counted(len(planned.changes), 'request')} not sent; " + plan.summary(outcomes),
                failed=any(o.status in failed for o in outcomes))
         return
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, state.term),
