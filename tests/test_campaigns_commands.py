@@ -327,7 +327,7 @@ def test_campaign_usecases_of_a_brand(msgsvc, profile, httpserver):
     expect_service(httpserver)
     assert json.loads(msgsvc("campaigns", "usecases", SERVICE_SID, "--brand", BRAND, "--json").out) == USECASES
     bad = msgsvc("campaigns", "usecases", SERVICE_SID, "--brand", "BN1")
-    assert bad.code == 2 and bad.err.startswith("msgsvc: invalid value for --brand: 'BN1' is not")
+    assert bad.code == 2 and bad.err.startswith("Usage: msgsvc campaigns usecases [OPTIONS] SERVICE\nmsgsvc: Invalid value for '--brand': 'BN1' is not")
 
 
 BRANDS = [

@@ -37,3 +37,88 @@ def test_counts_agree_with_their_number():
             assert str(error) == said
         else:
             raise AssertionError("no error")
+
+
+# --- against the emulator, in-process -----------------------------------------------------
+
+import pytest  # noqa: E402
+from factories import create_service  # noqa: E402
+
+
+@pytest.fixture
+def emu(emulator, isolated, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
+    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
+    return emulator
+
+
+def usage(command: str, message: str, *, usage_line: str = "[OPTIONS]") -> str:
+    """A usage error as Click and msgsvc say every one: usage line, message, hint."""
+    return f"Usage: msgsvc {command} {usage_line}\nmsgsvc: {message}\nhint: see 'msgsvc {command} --help'\n"
+
+
+@pytest.mark.parametrize(("args", "command", "message", "usage_line"), [
+    (["services", "list", "--limit", "0"], "services list", "Invalid value for '--limit' / '-n': 0 is not in the range 1 or more", "[OPTIONS]"),
+    (["services", "list", "--timeout", "0"], "services list", "Invalid value for '--timeout': 0.0 is not in the range 0.001 to 86400", "[OPTIONS]"),
+    (["emulator", "--port", "70000"], "emulator", "Invalid value for '--port': 70000 is not in the range 0 to 65535", "[OPTIONS]"),
+    (["services", "update", "Alerts", "--validity-period", "0"], "services update",
+     "Invalid value for '--validity-period': 0 is not in the range 1 to 36000", "[OPTIONS] SERVICE"),
+    (["numbers", "attach", "Alerts", "x", "-c", "33"], "numbers attach",
+     "Invalid value for '--concurrency' / '-c': 33 is not in the range 1 to 32", "[OPTIONS] SERVICE [NUMBER...]"),
+])
+def test_every_range_error_says_low_to_high(msgsvc, isolated, args, command, message, usage_line):
+    result = msgsvc(*args)
+    assert (result.code, result.out, result.err) == (2, "", usage(command, message, usage_line=usage_line))
+
+
+def test_help_says_ranges_as_errors_do(monkeypatch, capsys):
+    from msgsvc.cli import app as cli
+
+    monkeypatch.setenv("COLUMNS", "200")
+    assert cli.run(["numbers", "attach", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "Requests in flight at once, 1 to 32.  [default: 8; 1 to 32]" in text
+    assert "<=x" not in text and "x>=" not in text
+
+
+@pytest.mark.parametrize(("args", "command", "usage_line", "message"), [
+    (["campaigns", "usecases", "Alerts", "--brand", "BNxx"], "campaigns usecases", "[OPTIONS] SERVICE",
+     "Invalid value for '--brand': 'BNxx' is not a brand registration SID (BN followed by 32 hexadecimal digits)"),
+    (["tollfree", "list", "--status", "nope"], "tollfree list", "[OPTIONS]",
+     "Invalid value for '--status': 'nope' is not one of PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED"),
+    (["emulator", "--account-sid", "x"], "emulator", "[OPTIONS]",
+     "Invalid value for '--account-sid': 'x' is not an Account SID (AC followed by 32 hexadecimal digits)"),
+    (["services", "create", "--friendly-name", "X", "--usecase", "notification"], "services create", "[OPTIONS]",
+     "Invalid value for '--usecase': 'notification' is not one of notifications, marketing, verification, discussion, "
+     "poll, undeclared; did you mean 'notifications'?"),
+])
+def test_invalid_values_are_said_as_click_says_them(msgsvc, emu, args, command, usage_line, message):
+    result = msgsvc(*args)
+    assert (result.code, result.out, result.err) == (2, "", usage(command, message, usage_line=usage_line))
+    assert [r for r in emu.records if r["operation"] != "ListService"] == []  # nothing sent
+
+
+def test_fields_suggests_what_was_meant(msgsvc, isolated):
+    result = msgsvc("services", "list", "--fields", "nme,sid")
+    assert result.code == 2
+    assert result.err.splitlines()[0] == "msgsvc: --fields: unknown field 'nme'; did you mean 'friendly_name'?"
+    result = msgsvc("numbers", "list", "Alerts", "--fields", "phone_numbr")
+    assert result.err.splitlines()[0] == "msgsvc: --fields: unknown field 'phone_numbr'; did you mean 'phone_number'?"
+
+
+def test_an_unknown_brand_is_not_found_exit_3_in_brands_get_and_campaigns_create(msgsvc, emu):
+    unknown = "BN" + "0" * 32
+    said = f"msgsvc: no brand registration {unknown} on this account\nhint: msgsvc brands list shows the account's brands\n"
+    result = msgsvc("brands", "get", unknown)
+    assert (result.code, result.out, result.err) == (3, "", said)
+    create_service(emu, "Alerts")
+    result = msgsvc("campaigns", "create", "Alerts", "--brand", unknown, "--usecase", "ACCOUNT_NOTIFICATION",
+                    "--no-has-embedded-links", "--no-has-embedded-phone",
+                    "--description", "Account alerts for customers of Example Corp who opted in.",
+                    "--message-flow", "Customers opt in on example.com/alerts by ticking an unticked box.",
+                    "--sample", "Example Corp: your password was changed.",
+                    "--sample", "Example Corp: a new device signed in to your account.")
+    assert (result.code, result.out, result.err) == (3, "", said)
+    assert emu.store.data["campaigns"] == {}

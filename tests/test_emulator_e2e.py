@@ -423,8 +423,8 @@ def test_an_unreadable_state_file_is_refused_and_left_alone(msgsvc, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--account-sid", "ACnope"], "msgsvc: invalid value for --account-sid: 'ACnope' is not an Account SID (AC followed by 32 hexadecimal digits)\n"),
-        (["--auth-token", "has space"], "msgsvc: invalid value for --auth-token: it must be non-empty and without spaces\n"),
+        (["--account-sid", "ACnope"], "Usage: msgsvc emulator [OPTIONS]\nmsgsvc: Invalid value for '--account-sid': 'ACnope' is not an Account SID (AC followed by 32 hexadecimal digits)\nhint: see 'msgsvc emulator --help'\n"),
+        (["--auth-token", "has space"], "Usage: msgsvc emulator [OPTIONS]\nmsgsvc: Invalid value for '--auth-token': it must be non-empty and without spaces\nhint: see 'msgsvc emulator --help'\n"),
     ],
 )
 def test_bad_credentials_options_are_usage_errors(msgsvc, args, message):

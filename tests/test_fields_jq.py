@@ -51,7 +51,8 @@ def test_an_unknown_field_is_a_usage_error_listing_the_valid_ones(msgsvc, profil
     assert (result.code, result.out) == (2, "")
     valid = SERVICE.keys if args[0] == "services" else ("sid", "account_sid", "service_sid", "date_created",
                                                           "date_updated", "phone_number", "country_code", "capabilities", "url")
-    assert result.err == f"msgsvc: --fields: unknown field 'friendlyname'\nhint: valid fields: {','.join(valid)}\n"
+    meant = "; did you mean 'friendly_name'?" if args[0] == "services" else ""  # msgsvc/suggest.py
+    assert result.err == f"msgsvc: --fields: unknown field 'friendlyname'{meant}\nhint: valid fields: {','.join(valid)}\n"
     assert httpserver.log == []  # checked before anything is sent
 
 

@@ -115,8 +115,9 @@ def test_list_sends_its_filters(msgsvc, profile, httpserver):
     assert (result.code, result.out) == (0, f"{HH}\t{NUMBER}\tPENDING_REVIEW\tOwl, Inc.\t2026-12-01T10:00:00Z\n"), result.err
     assert_request(sent(httpserver)[0], "GET", VERIFICATIONS, query="Status=TWILIO_REJECTED&PageSize=5")
     wrong = msgsvc("tollfree", "list", "--status", "APPROVED")
-    assert (wrong.code, wrong.err) == (2, "msgsvc: invalid value for --status: 'APPROVED' is not one of PENDING_REVIEW, "
-                                          "IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED\n")
+    assert (wrong.code, wrong.err) == (2, "Usage: msgsvc tollfree list [OPTIONS]\n"
+                                          "msgsvc: Invalid value for '--status': 'APPROVED' is not one of PENDING_REVIEW, "
+                                          "IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED\nhint: see 'msgsvc tollfree list --help'\n")
 
 
 def test_status_shows_every_toll_free_number_its_service_and_what_to_do(msgsvc, profile, httpserver):

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from msgsvc.cli.complete import complete_brands
-from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
+from msgsvc.errors import ApiError, ExitCode, MsgsvcError, NotFoundError, UsageError
 from msgsvc.cli.options import (
     DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, duration, fields_option,
-    outcome_unknown_hint, use, wait_limits, with_field_options,
+    invalid, outcome_unknown_hint, use, wait_limits, with_field_options,
 )
 from msgsvc.api.resources import CAMPAIGN, KEEP, WRAP, Column
 
@@ -233,7 +233,12 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     sid, name = _service(client, service)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
     with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {sid}"):
-        campaign = _change(state, "create", sid, form=form)
+        try:
+            campaign = _change(state, "create", sid, form=form)
+        except ApiError as error:
+            if error.status == 400:  # the brand may not be on the account: not found (exit 3), as in brands get
+                client.get_brand(wire_values["BrandRegistrationSid"])
+            raise
     if campaign is None:  # a dry run
         return
     emit_record(state.term, campaign, as_json=state.json)
@@ -436,7 +441,7 @@ def campaigns_usecases(
         try:
             validate.sid(brand, "BN")
         except ValueError as exc:
-            raise UsageError(f"invalid value for --brand: {exc}") from None
+            raise invalid("--brand", str(exc)) from None
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=USECASE_KEYS, jq=jq)
     from msgsvc.local import cache
     from msgsvc.cli.output import emit_records

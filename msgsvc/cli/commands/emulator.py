@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from msgsvc.errors import MsgsvcError, UsageError
-from msgsvc.cli.options import JsonOpt, given, use
+from msgsvc.cli.options import JsonOpt, given, invalid, use
 from msgsvc.words import counted
 
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
@@ -104,9 +104,9 @@ def emulator(
     from msgsvc.api import validate
 
     if account_sid is not None and not validate.is_sid(account_sid, "AC"):
-        raise UsageError(f"invalid value for --account-sid: {account_sid!r} is not an Account SID (AC followed by 32 hexadecimal digits)")
+        raise invalid("--account-sid", f"{account_sid!r} is not an Account SID (AC followed by 32 hexadecimal digits)")
     if auth_token is not None and (not auth_token or any(c.isspace() for c in auth_token)):
-        raise UsageError("invalid value for --auth-token: it must be non-empty and without spaces")
+        raise invalid("--auth-token", "it must be non-empty and without spaces")
     serve(
         state_.term, host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,

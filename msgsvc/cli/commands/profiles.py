@@ -8,7 +8,7 @@ import typer
 
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, use
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, invalid, use
 from msgsvc.api.resources import KEEP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.words import counted
@@ -21,6 +21,12 @@ app = typer.Typer(
 )
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+# `profiles test`: one row per profile checked.
+TEST_COLUMNS = (Column("PROFILE", "profile"), Column("STATUS", "status"), Column("SECRET IN", "storage"),
+                Column("DETAIL", "detail"))
+TEST_KEYS = tuple(c.key for c in TEST_COLUMNS)
+TestFieldsOpt = fields_option(TEST_KEYS)
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The profile's name.", autocompletion=complete_profiles, show_default=False)]
 
@@ -59,7 +65,7 @@ def _check(option: str, check, value: Optional[str]) -> Optional[str]:
     try:
         return check(value)
     except ValueError as exc:
-        raise UsageError(f"invalid value for {option}: {exc}") from None
+        raise invalid(option, str(exc)) from None
 
 
 def _read_secret(term, label: str) -> str:
@@ -122,7 +128,7 @@ def profiles_add(
     term = use(ctx, quiet=quiet).term
     _check_name(name)
     if timeout is not None and not validate.finite(timeout):  # NaN passes Click's range check
-        raise UsageError("invalid value for --timeout: nan is not a number of seconds")
+        raise invalid("--timeout", "nan is not a number of seconds")
     _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
     _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
     base_url = _check("--base-url", validate.base_url, base_url)
@@ -133,7 +139,7 @@ def profiles_add(
 
         path = Path(ca_bundle).expanduser()
         if not path.is_file():
-            raise UsageError(f"invalid value for --ca-bundle: {ca_bundle!r} is not a file")
+            raise invalid("--ca-bundle", f"{ca_bundle!r} is not a file")
         ca_bundle = str(path.resolve())
     existing = config.read_config(warn=partial(warning, term)).get("profiles", {})  # a broken file is reported before any question
     if not force and name in existing:
@@ -359,6 +365,8 @@ def profiles_test(
     ctx: typer.Context,
     names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to check [default: the one in effect].", autocompletion=complete_profiles, show_default=False)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Check every profile.")] = False,
+    fields: TestFieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -375,10 +383,10 @@ def profiles_test(
         msgsvc profiles test
         msgsvc profiles test --all --json
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=TEST_KEYS, jq=jq)
     from msgsvc.local import config, verify
     from msgsvc.errors import CredentialsError, MsgsvcError
-    from msgsvc.cli.output import emit_json, emit_records, warning
+    from msgsvc.cli.output import emit_records, warning
 
     data = config.read_config(warn=partial(warning, state.term))
     known = data.get("profiles", {})
@@ -396,11 +404,8 @@ def profiles_test(
         if found.credentials is not None:  # a server may echo them in what it answers
             state.term.add_credentials(*found.credentials)
         rows.append({"profile": found.profile, "status": found.check.status, "storage": found.storage, "detail": found.check.detail})
-    if state.json:
-        emit_json(state.term, rows)
-    else:
-        columns = (Column("PROFILE", "profile"), Column("STATUS", "status"), Column("SECRET IN", "storage"), Column("DETAIL", "detail"))
-        emit_records(state.term, [{**row, "profile": row["profile"] or "(environment)"} for row in rows], columns, as_json=False)
+    shown = rows if state.json else [{**row, "profile": row["profile"] or "(environment)"} for row in rows]
+    emit_records(state.term, shown, TEST_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
     failed = [row for row in rows if row["status"] != verify.OK]
     if failed:
         names_failed = ", ".join(row["profile"] or "(environment)" for row in failed)

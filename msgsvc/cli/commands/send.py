@@ -7,7 +7,7 @@ import typer
 
 from msgsvc.api.messages import KEYS, SEND_BY_WIRE
 from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
-from msgsvc.cli.options import DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, use
+from msgsvc.cli.options import DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, invalid, use
 from msgsvc.errors import MsgsvcError, UsageError
 
 
@@ -125,7 +125,7 @@ def send(
         try:
             values.update(SendAt=schedule_time(schedule), ScheduleType="fixed")
         except ValueError as exc:
-            raise UsageError(f"invalid value for --schedule: {exc}") from None
+            raise invalid("--schedule", str(exc)) from None
     from msgsvc.cli.jobs import consent
 
     ask = consent(state, yes, "send", what="a message (it is billed)")

@@ -11,7 +11,7 @@ from msgsvc.cli.options import (
     DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
     fields_option, list_options, outcome_unknown_hint, use, with_field_options,
 )
-from msgsvc.api.resources import SERVICE
+from msgsvc.api.resources import KEEP, SERVICE, Column
 from msgsvc.jobs.resolve import resolve_service
 
 app = typer.Typer(
@@ -23,6 +23,9 @@ app = typer.Typer(
 
 LimitOpt, AllOpt, PageSizeOpt = list_options("services")
 ServiceFieldsOpt = fields_option(SERVICE.keys)
+USECASE_COLUMNS = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
+USECASE_KEYS = ("usecase", "purpose", "description")
+UsecaseFieldsOpt = fields_option(USECASE_KEYS)
 
 
 @app.command("create")
@@ -155,23 +158,24 @@ def services_list(
 
 
 @app.command("usecases")
-def services_usecases(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
+def services_usecases(ctx: typer.Context, fields: UsecaseFieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False,
+                      profile: ProfileOpt = None) -> None:
     """List the values --usecase takes.
 
     With what each is for: a service's usecase field says what it is used for.
+
+    {columns}
 
     Example:
 
     \b
         msgsvc services usecases
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=USECASE_KEYS, jq=jq)
     from msgsvc.cli.output import emit_records
-    from msgsvc.api.resources import KEEP, Column
 
     usecases = state.client().service_usecases()
-    columns = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
-    emit_records(state.term, usecases, columns, as_json=state.json)
+    emit_records(state.term, usecases, USECASE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
     cache.remember_table(state.cache_scope(), "service-usecases", {str(u.get("usecase")): str(u.get("purpose") or "") for u in usecases})
 
 
@@ -213,6 +217,7 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
 
 
 services_list.__doc__ = services_list.__doc__.replace("{columns}", columns_help(SERVICE.columns, SERVICE.keys))
+services_usecases.__doc__ = services_usecases.__doc__.replace("{columns}", columns_help(USECASE_COLUMNS, USECASE_KEYS))
 services_get.__doc__ = services_get.__doc__.replace("{fields}", ", ".join(SERVICE.keys))
 
 

@@ -8,7 +8,7 @@ import typer
 from msgsvc.cli.complete import complete_services, complete_tollfree
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
-    columns_help, duration, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
+    columns_help, duration, invalid, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
 )
 from msgsvc.errors import ExitCode, MsgsvcError, UsageError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
@@ -163,7 +163,7 @@ def tollfree_list(
     from msgsvc.api.tollfree import STATUSES
 
     if status is not None and status.upper() not in STATUSES:
-        raise UsageError(f"invalid value for --status: {status!r} is not one of {', '.join(STATUSES)}")
+        raise invalid("--status", f"{status!r} is not one of {', '.join(STATUSES)}")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
     limit = list_limit(ctx, limit, all_)
     from msgsvc.cli.output import emit_records
@@ -351,7 +351,7 @@ def tollfree_update(
             --edit-reason "Opt-in page fixed"
     """
     if not edit_reason.strip():
-        raise UsageError("invalid value for --edit-reason: it must not be empty")
+        raise invalid("--edit-reason", "it must not be empty")
     values = _read_file(from_file, create=False)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.api import tollfree as rules
