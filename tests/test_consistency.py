@@ -122,3 +122,35 @@ def test_an_unknown_brand_is_not_found_exit_3_in_brands_get_and_campaigns_create
                     "--sample", "Example Corp: a new device signed in to your account.")
     assert (result.code, result.out, result.err) == (3, "", said)
     assert emu.store.data["campaigns"] == {}
+
+
+def test_apply_dry_run_refuses_fields_and_jq(msgsvc, emu, tmp_path):
+    setup = tmp_path / "services.toml"
+    setup.write_text('[[services]]\nfriendly_name = "Alerts"\n')
+    for option, value in (("--fields", "status"), ("--jq", ".[]")):
+        result = msgsvc("apply", str(setup), "--dry-run", option, value)
+        assert (result.code, result.out, result.err) == (2, "", (
+            f"msgsvc: {option} is for apply's results; --dry-run shows the plan\n"
+            "hint: the plan as JSON: msgsvc plan FILE --json\n"))
+    assert emu.records == []  # refused before anything is read
+
+
+def test_campaigns_wait_takes_quiet(msgsvc, emu):
+    service = create_service(emu, "Alerts")
+    campaign = emu.register_campaign(service)["sid"]
+    emu.store.data["campaigns"][campaign]["campaign_status"] = "VERIFIED"
+    loud = msgsvc("campaigns", "wait", "Alerts", "--fields", "campaign_status")
+    assert (loud.code, loud.out, loud.err) == (0, "campaign_status\tVERIFIED\n",
+                                               f"Campaign {campaign} of {service} (Alerts) is VERIFIED\n")
+    quiet = msgsvc("campaigns", "wait", "Alerts", "--fields", "campaign_status", "-q")
+    assert (quiet.code, quiet.out, quiet.err) == (0, "campaign_status\tVERIFIED\n", "")
+
+
+def test_updates_name_the_options_given_and_hints_the_name_typed(msgsvc, emu):
+    service = create_service(emu, "Staging alerts")
+    result = msgsvc("services", "update", "Staging alerts", "--fallback-url", "https://example.com/f", "--no-sticky-sender")
+    assert (result.code, result.err) == (0, f"Updated {service} (fallback-url, sticky-sender)\n")
+    result = msgsvc("campaigns", "get", "Staging alerts")
+    assert (result.code, result.err) == (3, (
+        f"msgsvc: {service} (Staging alerts) has no US A2P 10DLC campaign: it is not registered\n"
+        "hint: register one: msgsvc campaigns create 'Staging alerts' --from-file campaign.toml\n"))

@@ -106,7 +106,7 @@ def test_quiet_leaves_only_data_and_errors(msgsvc, profile, httpserver):
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="POST").respond_with_json(service())
     loud = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing")
     quiet = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing", "--quiet")
-    assert loud.err == f"Updated {SERVICE_SID} (Usecase)\n"
+    assert loud.err == f"Updated {SERVICE_SID} (usecase)\n"
     assert (quiet.code, quiet.out, quiet.err) == (0, loud.out, "")
     httpserver.expect_oneshot_request(f"/v1/Services/{OTHER_SID}", method="POST").respond_with_json(
         {"code": 20404, "message": "not found", "status": 404}, status=404)

@@ -298,10 +298,10 @@ def test_update_in_a_pipe_and_on_a_terminal(msgsvc, profile, httpserver):
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="POST").respond_with_json(service())
     piped = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing")
     assert (piped.code, piped.out) == (0, SERVICE_TSV)
-    assert piped.err == f"Updated {SERVICE_SID} (Usecase)\n"
+    assert piped.err == f"Updated {SERVICE_SID} (usecase)\n"
     shown = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing", "--smart-encoding", tty=True)
     assert lines(shown.out) == service_table(None)
-    assert shown.err == f"Updated {SERVICE_SID} (SmartEncoding, Usecase)\n"
+    assert shown.err == f"Updated {SERVICE_SID} (smart-encoding, usecase)\n"
     for request in sent(httpserver):
         assert request.method == "POST"
     assert sent(httpserver)[1].get_data(as_text=True) == "SmartEncoding=true&Usecase=marketing"

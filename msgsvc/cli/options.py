@@ -43,6 +43,14 @@ _NumberRangeBase.fail = _range_fail
 
 
 
+def as_typed(value: str) -> str:
+    """A value as the user typed it (a service's name rather than the SID it stands for),
+    quoted for a shell when it must be: what a hint names, to be pasted as it is."""
+    import shlex
+
+    return shlex.quote(value)
+
+
 def invalid(option: str, message: str) -> typer.BadParameter:
     """A value a command's body finds invalid, to raise: said as Click says a bad option
     (`Invalid value for '--brand': ...`), with the usage line and the --help hint."""

@@ -10,7 +10,7 @@ from msgsvc.cli.complete import complete_brands
 from msgsvc.errors import ApiError, ExitCode, MsgsvcError, NotFoundError, UsageError
 from msgsvc.cli.options import (
     DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, duration, fields_option,
-    invalid, outcome_unknown_hint, use, wait_limits, with_field_options,
+    as_typed, invalid, outcome_unknown_hint, use, wait_limits, with_field_options,
 )
 from msgsvc.api.resources import CAMPAIGN, KEEP, WRAP, Column
 
@@ -63,23 +63,25 @@ def _service(client: Any, ref: str) -> tuple[str, str]:
     return sid, ref
 
 
-def _campaign_of(client: Any, sid: str, name: str) -> dict:
+def _campaign_of(client: Any, sid: str, name: str, typed: str) -> dict:
+    """The service's campaign; `typed` is how the user named the service (hints name it so)."""
     campaign = client.find_campaign(sid)
     if campaign is None:
         raise NotFoundError(
             f"{sid} ({name}) has no US A2P 10DLC campaign: it is not registered",
-            hint=f"register one: msgsvc campaigns create {sid} --from-file campaign.toml",
+            hint=f"register one: msgsvc campaigns create {as_typed(typed)} --from-file campaign.toml",
         )
     return campaign
 
 
-def _explain(term: Any, campaign: dict) -> None:
-    """On a terminal, a line saying where the campaign stands, and its errors."""
+def _explain(term: Any, campaign: dict, typed: str) -> None:
+    """On a terminal, a line saying where the campaign stands, and its errors; the commands it
+    gives name the service as the user did (`typed`)."""
     from msgsvc.api.a2p import describe_errors, is_pending
     from msgsvc.cli.output import note
 
     status = campaign.get("campaign_status")
-    sid, service = campaign.get("sid"), campaign.get("messaging_service_sid")
+    sid, service = campaign.get("sid"), as_typed(typed)
     if is_pending(campaign):
         note(term, f"Campaign {sid} is {status}: in review. Follow it with: msgsvc campaigns wait {service}")
     elif status == "FAILED":
@@ -187,10 +189,10 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignField
     from msgsvc.cli.output import emit_record
 
     client = state.client()
-    campaign = _campaign_of(client, *_service(client, service))
+    campaign = _campaign_of(client, *_service(client, service), service)
     emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
     if state.term.stdout_tty and not state.json and not state.fields:
-        _explain(state.term, campaign)
+        _explain(state.term, campaign, service)
 
 
 @app.command("create")
@@ -232,7 +234,7 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     client = state.client()
     sid, name = _service(client, service)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
-    with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {sid}"):
+    with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {as_typed(service)}"):
         try:
             campaign = _change(state, "create", sid, form=form)
         except ApiError as error:
@@ -244,7 +246,7 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     emit_record(state.term, campaign, as_json=state.json)
     if not state.json:
         note(state.term, f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
-                         f"Follow its review with: msgsvc campaigns wait {sid}")
+                         f"Follow its review with: msgsvc campaigns wait {as_typed(service)}")
 
 
 CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
@@ -285,11 +287,11 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
 
     client = state.client()
     sid, name = _service(client, service)
-    current = _campaign_of(client, sid, name)
+    current = _campaign_of(client, sid, name, service)
     wire_values = update_values(current, changes)
     _check("update", wire_values, UPDATE_REQUIRED)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
-    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {sid}"):
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {as_typed(service)}"):
         updated = _change(state, "update", sid, current["sid"], form)
     if updated is None:  # a dry run: it read the campaign, so it knows an update in review fails
         from msgsvc.api.a2p import is_pending
@@ -300,11 +302,13 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
             raise MsgsvcError(
                 f"the update would fail: campaign {current.get('sid')} is {current.get('campaign_status')}, and "
                 "Twilio accepts an update once its review is over (VERIFIED or FAILED)",
-                hint=f"wait for the review: msgsvc campaigns wait {service}")
+                hint=f"wait for the review: msgsvc campaigns wait {as_typed(service)}")
         return
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
-        note(state.term, f"Updated campaign {updated.get('sid')} ({', '.join(changes)}): {updated.get('campaign_status')}")
+        options = {f.wire: f.option[2:] for f in CAMPAIGN.fields}  # named as the options were given
+        note(state.term, f"Updated campaign {updated.get('sid')} ({', '.join(options.get(w, w) for w in changes)}): "
+                         f"{updated.get('campaign_status')}")
 
 
 DELETE_WARNING = (
@@ -335,7 +339,7 @@ def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = Fals
     ask = consent(state, yes, "delete", what="a campaign")
     client = state.client()
     sid, name = _service(client, service)
-    campaign = _campaign_of(client, sid, name)["sid"]
+    campaign = _campaign_of(client, sid, name, service)["sid"]
     if state.dry_run:
         _change(state, "delete", sid, campaign)
         return
@@ -353,6 +357,7 @@ def campaigns_wait(
     interval: Annotated[float, typer.Option("--interval", metavar="DURATION", parser=duration, help="Time between two looks at the campaign (at least 0.1s).")] = "30s",  # type: ignore[assignment]
     fields: CampaignFieldsOpt = None,
     jq: JqOpt = None,
+    quiet: QuietOpt = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
@@ -371,13 +376,13 @@ def campaigns_wait(
             msgsvc campaigns wait Alerts --timeout 2h
     """
     wait_limits(timeout, interval)
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq, quiet=quiet)
     from msgsvc.api.a2p import StillPending, describe_errors, format_duration, is_known, wait_for_review
     from msgsvc.cli.output import emit_record, note, remark
 
     client = state.client()
     sid, name = _service(client, service)
-    campaign_sid = _campaign_of(client, sid, name)["sid"]
+    campaign_sid = _campaign_of(client, sid, name, service)["sid"]
     seen: list[str] = []
     told: list[str] = []  # the first status msgsvc did not know, once said
 
@@ -398,14 +403,14 @@ def campaigns_wait(
         raise WaitTimedOut(
             f"campaign {campaign_sid} of {sid} ({name}) is still {pending.campaign.get('campaign_status')} "
             f"after {format_duration(timeout)}",
-            hint=f"wait longer: msgsvc campaigns wait {sid} --timeout 1h",
+            hint=f"wait longer: msgsvc campaigns wait {as_typed(service)} --timeout 1h",
         ) from None
     emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
     if campaign.get("campaign_status") != "VERIFIED":
         errors = "; ".join(state.term.escape(line) for line in describe_errors(campaign)) or "no errors given"
         raise CampaignFailed(
             f"campaign {campaign_sid} of {sid} ({name}) is {campaign.get('campaign_status')}: {errors}",
-            hint=f"fix the fields named, then resubmit: msgsvc campaigns update {sid} ...",
+            hint=f"fix the fields named, then resubmit: msgsvc campaigns update {as_typed(service)} ...",
         )
     if not state.json:
         note(state.term, f"Campaign {campaign_sid} of {sid} ({name}) is VERIFIED")

@@ -8,7 +8,7 @@ from msgsvc.local import cache
 from msgsvc.cli.jobs import A2P_WARNING, consent
 from msgsvc.errors import UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, list_limit,
+    DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, as_typed, columns_help, list_limit,
     fields_option, list_options, outcome_unknown_hint, use, with_field_options,
 )
 from msgsvc.api.resources import KEEP, SERVICE, Column
@@ -87,12 +87,12 @@ def services_get(ctx: typer.Context, service: ServiceArg, fields: ServiceFieldsO
     record = cache.remember(state.cache_scope(), client.get_service(resolve_service(client, service)))
     emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
     if record.get("us_app_to_person_registered") and not state.json and not state.fields and state.term.stdout_tty:
-        _campaign_line(state.term, client, record)
+        _campaign_line(state.term, client, record, service)
     if not state.json and not state.fields and state.term.stdout_tty:
-        _tollfree_line(state.term, client, record)
+        _tollfree_line(state.term, client, record, service)
 
 
-def _tollfree_line(term, client, record: dict) -> None:
+def _tollfree_line(term, client, record: dict, typed: str) -> None:
     """On a terminal, one line about the service's toll-free numbers, when it has any: how
     many, how many verified (one or two more requests; a failure to read them is said, not raised)."""
     from msgsvc.cli.output import note
@@ -108,20 +108,20 @@ def _tollfree_line(term, client, record: dict) -> None:
     if total:
         numbers = "1 toll-free number" if total == 1 else f"{total} toll-free numbers"
         blocked = f"; {total - verified} cannot send until verified" if verified < total else ""
-        note(term, f"Toll-free: {numbers}, {verified} verified{blocked}; see msgsvc tollfree status {sid}")
+        note(term, f"Toll-free: {numbers}, {verified} verified{blocked}; see msgsvc tollfree status {as_typed(typed)}")
 
 
-def _campaign_line(term, client, record: dict) -> None:
+def _campaign_line(term, client, record: dict, typed: str) -> None:
     """On a terminal, one line about the service's US A2P 10DLC campaign (one more request)."""
     from msgsvc.cli.output import note
 
     sid = record.get("sid")
     campaign = client.find_campaign(sid)
     if campaign is None:
-        note(term, f"US A2P 10DLC: registered, but no campaign is listed; see msgsvc campaigns get {sid}")
+        note(term, f"US A2P 10DLC: registered, but no campaign is listed; see msgsvc campaigns get {as_typed(typed)}")
         return
     note(term, f"US A2P 10DLC: campaign {campaign.get('sid')} {campaign.get('campaign_status')} "
-               f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {sid}")
+               f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {as_typed(typed)}")
 
 
 @app.command("list")
@@ -208,12 +208,13 @@ def services_update(ctx: typer.Context, service: ServiceArg, json_: JsonOpt = Fa
     change = Change(UPDATE, SERVICE.name, service=sid, target=sid, inputs=(service,), form=form)
     if state.dry_run:
         return _dry_run(state, change)
-    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {sid}"):
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc services get {as_typed(service)}"):
         updated = _send(client, change)
     cache.remember(state.cache_scope(), updated)
     emit_record(state.term, updated, as_json=state.json)
-    if not state.json:
-        note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(wire for wire, _ in form))})")
+    if not state.json:  # named as the options were given: fallback-url, not FallbackUrl
+        options = {f.wire: f.option[2:] for f in SERVICE.fields}
+        note(state.term, f"Updated {updated.get('sid')} ({', '.join(dict.fromkeys(options.get(wire, wire) for wire, _ in form))})")
 
 
 services_list.__doc__ = services_list.__doc__.replace("{columns}", columns_help(SERVICE.columns, SERVICE.keys))

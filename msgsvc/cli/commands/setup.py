@@ -194,6 +194,9 @@ def apply(
     from msgsvc.cli import output
     from msgsvc.setup import apply as setup_apply
 
+    if dry_run and (fields is not None or jq is not None):  # they choose from results, and a dry run has none
+        raise UsageError(f"{'--fields' if fields is not None else '--jq'} is for apply's results; --dry-run shows the plan",
+                         hint="the plan as JSON: msgsvc plan FILE --json")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
     term = state.term
     desired, result = _plan(state, file, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
