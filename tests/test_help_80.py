@@ -90,3 +90,27 @@ def test_the_exit_status_table_wraps_under_its_meaning():
     assert lines[0] == "Exit status:" and all(len(line) <= 78 for line in lines)
     assert " ".join(line.strip() for line in lines[1:]).split() == " ".join(
         f"{code.value} {code.help}" for code in ExitCode).split()
+
+
+def test_every_command_s_help_names_the_global_options_it_takes(monkeypatch, capsys):
+    from typer._click import Context
+    from typer.main import get_command
+
+    from msgsvc.cli.app import app
+
+    root = get_command(app)
+    leaves = [path for path in PATHS if path and not hasattr(
+        root.get_command(Context(root), path[0]) if len(path) == 1 else
+        root.get_command(Context(root), path[0]).get_command(Context(root), path[1]), "list_commands")]
+    assert len(leaves) >= 60
+    missing = []
+    for path in leaves:
+        text = help_at_80(monkeypatch, capsys, path)
+        said = " ".join(text.split("Global options, also taken here:")[-1].split()) if "Global options" in text else ""
+        if not all(option in said or f"\n  {option}" in text or f", {option}" in text
+                   for option in ("--debug", "--base-url", "--timeout", "--max-retries")):
+            missing.append(" ".join(path))
+    assert missing == []
+    text = help_at_80(monkeypatch, capsys, ("services", "list"))
+    assert text.endswith("\n  Global options, also taken here: [--debug] [--base-url URL] [--timeout\n"
+                         "  SECONDS] [--max-retries N]; see 'msgsvc --help'.\n")

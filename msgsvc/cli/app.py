@@ -52,6 +52,7 @@ Example:
 {EXIT_CODE_HELP}"""
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+GLOBAL_EPILOG = "Global options, also taken here: {}; see 'msgsvc --help'."
 
 
 class _UnixArgument(TyperArgument):
@@ -90,8 +91,10 @@ def _global_options(command) -> None:
             _global_options(sub)
         return
     taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
-    made = hidden_global_options(_set_global)
-    command.params.extend(option for option in made if not set(option.opts) & taken)
+    made = [option for option in hidden_global_options(_set_global) if not set(option.opts) & taken]
+    command.params.extend(made)
+    if made and not command.epilog:  # not listed above, yet taken: the help says so in a line
+        command.epilog = GLOBAL_EPILOG.format(" ".join(f"[{o.opts[0]}{' ' + o.metavar if o.metavar else ''}]" for o in made))
     command.get_help_option_names = functools.partial(_help_option_names, command)
 
 
