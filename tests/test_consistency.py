@@ -154,3 +154,19 @@ def test_updates_name_the_options_given_and_hints_the_name_typed(msgsvc, emu):
     assert (result.code, result.err) == (3, (
         f"msgsvc: {service} (Staging alerts) has no US A2P 10DLC campaign: it is not registered\n"
         "hint: register one: msgsvc campaigns create 'Staging alerts' --from-file campaign.toml\n"))
+
+
+def test_profiles_remove_takes_many_names_each_said(msgsvc, isolated):
+    from conftest import ACCOUNT_SID
+
+    for name in ("a", "b", "c"):
+        added = msgsvc("profiles", "add", name, "--no-verify", "--account-sid", ACCOUNT_SID, stdin="token-123456\n")
+        assert added.code == 0, added.err
+    refused = msgsvc("profiles", "remove", "a", "nosuch")
+    assert (refused.code, refused.err.splitlines()[0]) == (4, "msgsvc: there is no profile named 'nosuch'")
+    assert msgsvc("profiles", "list", "--fields", "name").out == "a\nb\nc\n"  # checked first: none removed
+    result = msgsvc("profiles", "remove", "a", "b", "a")
+    assert (result.code, result.out) == (0, "")
+    assert result.err == ("Removed profile 'a'; no profile is active now (msgsvc profiles use NAME)\n"
+                          "Removed profile 'b'\n")  # each once, in order
+    assert msgsvc("profiles", "list", "--fields", "name").out == "c\n"

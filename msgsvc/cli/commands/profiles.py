@@ -270,26 +270,46 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
 
 
 @app.command("remove")
-def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
-    """Delete profile NAME and its secret.
+def profiles_remove(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(metavar="NAME...", help="The profiles to remove.", autocompletion=complete_profiles, show_default=False)],
+    quiet: QuietOpt = False,
+) -> None:
+    """Delete profiles and their secrets.
 
-    The secret goes from the config file or the system keyring. When
-    the keyring cannot delete the secret (locked, not answering), nothing is removed.
+    Each NAME's secret goes from the config file or the system keyring. Every NAME is
+    checked first: one that names no profile removes none. Each removal is said on a line of
+    its own; when the keyring cannot delete a secret (locked, not answering), that profile
+    and those after it are left as they were, and the error says which.
 
     Example:
 
     \b
         msgsvc profiles remove old-account
+        msgsvc profiles remove staging test
     """
     from msgsvc.local import config
-    from msgsvc.cli.output import note, warning
+    from msgsvc.errors import MsgsvcError
+    from msgsvc.cli.output import note, remark, warning
 
     term = use(ctx, quiet=quiet).term
     from msgsvc.local import profiles as stored_profiles
 
-    removed = stored_profiles.remove(name, warn=partial(warning, term))
-    note(term, f"Removed profile {name!r}" + (" and its secret from the system keyring" if removed.keyring_entry_deleted else "")
-         + ("; no profile is active now (msgsvc profiles use NAME)" if removed.was_active else ""))
+    chosen = list(dict.fromkeys(names))
+    known = config.read_config(warn=partial(warning, term)).get("profiles", {})
+    for name in chosen:
+        if name not in known:
+            raise config.unknown_profile(name, known)
+    for index, name in enumerate(chosen):
+        try:
+            removed = stored_profiles.remove(name, warn=partial(warning, term))
+        except MsgsvcError:
+            left = chosen[index + 1:]
+            if left:
+                remark(term, "not removed: " + ", ".join(repr(n) for n in [name, *left]))
+            raise
+        note(term, f"Removed profile {name!r}" + (" and its secret from the system keyring" if removed.keyring_entry_deleted else "")
+             + ("; no profile is active now (msgsvc profiles use NAME)" if removed.was_active else ""))
 
 
 profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
