@@ -170,3 +170,25 @@ def test_profiles_remove_takes_many_names_each_said(msgsvc, isolated):
     assert result.err == ("Removed profile 'a'; no profile is active now (msgsvc profiles use NAME)\n"
                           "Removed profile 'b'\n")  # each once, in order
     assert msgsvc("profiles", "list", "--fields", "name").out == "c\n"
+
+
+def test_services_delete_takes_many_names_with_one_result_each(msgsvc, emu):
+    from msgsvc.cli.commands import services
+    from msgsvc.jobs.changes import RESULT_KEYS
+
+    assert services.RESULT_KEYS == RESULT_KEYS
+    first, second = create_service(emu, "Staging alerts"), create_service(emu, "Old promos")
+    kept = create_service(emu, "Kept")
+    refused = msgsvc("services", "delete", "Staging alerts", "Nosuch", "--yes")
+    assert (refused.code, refused.err.splitlines()[0]) == (3, "msgsvc: no service is named 'Nosuch'")
+    assert set(emu.store.data["services"]) == {first, second, kept}  # all found first: none deleted
+    dry = msgsvc("services", "delete", "Staging alerts", first, "Old promos", "--dry-run")
+    assert (dry.code, dry.out, dry.err) == (0, f"DELETE {emu.base_url}/v1/Services/{first}\n"
+                                               f"DELETE {emu.base_url}/v1/Services/{second}\n",
+                                            "Dry run: 2 requests not sent.\n")
+    result = msgsvc("services", "delete", "Staging alerts", "Old promos", "--yes")
+    assert (result.code, result.out, result.err) == (0, f"Staging alerts\t{first}\tdeleted\t\t\n"
+                                                        f"Old promos\t{second}\tdeleted\t\t\n", "2 deleted\n")
+    assert set(emu.store.data["services"]) == {kept}
+    one = msgsvc("services", "delete", "Kept", "--yes")  # one service: its line, as before
+    assert (one.code, one.out, one.err) == (0, "", f"Deleted {kept} (Kept)\n")

@@ -201,6 +201,13 @@ ServiceArg = Annotated[
                    callback=_check_service_ref, autocompletion=complete_services, show_default=False),
 ]
 
+ServicesArg = Annotated[  # a command that takes many services (services delete)
+    list[str],
+    typer.Argument(metavar="SERVICE...", help="MG... service SIDs, or exact friendly names, one service each.",
+                   callback=lambda values: [_check_service_ref(v) for v in values or []],
+                   autocompletion=complete_services, show_default=False),
+]
+
 
 def list_options(plural: str) -> tuple[Any, Any, Any]:
     """`--limit N`, `--all` and `--page-size N` of a list command, worded for `plural`."""

@@ -374,7 +374,7 @@ def _table_cell(term: Terminal, column: Column, value: Any) -> str:
     if column.fit == WRAP and isinstance(value, list):
         return term.escape(", ".join(_text(v) for v in value))  # wraps between the items
     if column.fit == WRAP and isinstance(value, str):  # a line break in a sentence: wrapped as a space
-        return term.escape(" ".join(value.split()))
+        return term.escape(value.replace("\r\n", " ").replace("\n", " "))
     text = cell(term, value)
     return short_time(text) if column.timestamp and text else text
 

@@ -8,7 +8,7 @@ from msgsvc.local import cache
 from msgsvc.cli.jobs import A2P_WARNING, consent
 from msgsvc.errors import UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, as_typed, columns_help, list_limit,
+    DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, ServicesArg, YesOpt, as_typed, columns_help, list_limit,
     fields_option, list_options, outcome_unknown_hint, use, with_field_options,
 )
 from msgsvc.api.resources import KEEP, SERVICE, Column
@@ -26,6 +26,8 @@ ServiceFieldsOpt = fields_option(SERVICE.keys)
 USECASE_COLUMNS = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
 USECASE_KEYS = ("usecase", "purpose", "description")
 UsecaseFieldsOpt = fields_option(USECASE_KEYS)
+RESULT_KEYS = ("input", "sid", "status", "code", "message")  # jobs.changes.RESULT_KEYS, without importing it on a Tab
+ResultFieldsOpt = fields_option(RESULT_KEYS)
 
 
 @app.command("create")
@@ -225,63 +227,125 @@ services_get.__doc__ = services_get.__doc__.replace("{fields}", ", ".join(SERVIC
 @app.command("delete")
 def services_delete(
     ctx: typer.Context,
-    service: ServiceArg,
+    services: ServicesArg,
     yes: YesOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Delete even a service registered for US A2P 10DLC.")] = False,
     dry_run: DryRunOpt = False,
+    fields: ResultFieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Delete a Messaging Service. Its phone numbers and short codes return to the account.
+    """Delete Messaging Services.
 
-    Asks for confirmation in a terminal; needs --yes otherwise. A service registered for
-    US A2P 10DLC is refused unless --force is given, since deleting it deletes the campaign.
+    Their phone numbers and short codes return to the account. Every SERVICE is found
+    first: one that names no service deletes none. Asks for confirmation in a terminal;
+    needs --yes otherwise. A service registered for US A2P 10DLC is refused unless --force
+    is given, since deleting it deletes the campaign. One SERVICE is said on a line
+    (`Deleted MG... (Alerts)`); several get one result each, as detach gives, and exit 1
+    when one failed.
 
     Example:
 
     \b
         msgsvc services delete MG0123456789abcdef0123456789abcdef --yes
+        msgsvc services delete "Staging alerts" "Old promos"
     """
     from msgsvc.cli.output import note
     from msgsvc.jobs.changes import DELETE, Change
 
-    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
+    state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_KEYS, jq=jq, quiet=quiet)
     ask = consent(state, yes, "delete")
     client = state.client()
-    sid = resolve_service(client, service)
-    current = client.get_service(sid)
-    name = current.get("friendly_name")
-    if current.get("us_app_to_person_registered") and not force:
-        raise UsageError(
-            A2P_WARNING.format(sid=sid, name=name),
-            hint="if that is really what you want, add --force",
-        )
-    change = Change(DELETE, SERVICE.name, service=sid, target=sid, inputs=(service,))
+    targets: dict[str, tuple[str, Any]] = {}  # sid -> (as typed, its friendly name), in input order
+    guarded = []
+    for typed in services:
+        sid = resolve_service(client, typed)
+        if sid in targets:
+            continue
+        current = client.get_service(sid)
+        targets[sid] = (typed, current.get("friendly_name"))
+        if current.get("us_app_to_person_registered"):
+            guarded.append(sid)
+    if guarded and not force:
+        more = f" (and {len(guarded) - 1} more)" if len(guarded) > 1 else ""
+        raise UsageError(A2P_WARNING.format(sid=guarded[0], name=targets[guarded[0]][1]) + more,
+                         hint="if that is really what you want, add --force")
+    changes = [Change(DELETE, SERVICE.name, service=sid, target=sid, inputs=(typed,)) for sid, (typed, _) in targets.items()]
     if state.dry_run:
-        return _dry_run(state, change)
-    ask(f"Delete {sid} ({name})?")
+        return _dry_run(state, *changes)
+    named = ", ".join(f"{sid} ({name})" for sid, (_, name) in targets.items())
+    if len(changes) == 1:
+        ask(f"Delete {named}?")
+        sid, (_, name) = next(iter(targets.items()))
+        gone = "; the DELETE found it already gone" if _delete(state, changes[0]) else ""
+        note(state.term, f"Deleted {sid} ({name}){gone}")
+        return
+    ask(f"Delete these {len(changes)} services: {named}?")
+    _delete_each(state, changes)
+
+
+def _delete(state: Any, change: Any) -> bool:
+    """Delete one service; whether the DELETE found it gone already (404): it was there a
+    moment ago, so an attempt whose answer was lost (then retried), or someone else, deleted
+    it. Either way it is gone, as asked."""
     from msgsvc.errors import ApiError
 
     try:
-        _send(client, change)
-        gone = ""
+        _send(state.client(), change)
+        gone = False
     except ApiError as error:
         if error.status != 404:
             raise
-        # It was there a moment ago: an attempt whose answer was lost (then retried), or
-        # someone else, deleted it. Either way it is gone, as asked.
-        gone = "; the DELETE found it already gone"
-    cache.forget(state.cache_scope(), sid)
-    note(state.term, f"Deleted {sid} ({name}){gone}")
+        gone = True
+    cache.forget(state.cache_scope(), change.target)
+    return gone
 
 
-def _dry_run(state: Any, change: Any) -> None:
-    """Print the request the change stands for; send nothing."""
+def _delete_each(state: Any, changes: list) -> None:
+    """Several deletes, one after the other, each with its result: deleted, not found (gone
+    already), failed; a 401/403 stops the rest (not sent); after Ctrl-C or SIGTERM the one in
+    flight is unknown and the rest not sent."""
+    from msgsvc.cli.jobs import finish, run
+    from msgsvc.errors import MsgsvcError
+    from msgsvc.jobs import changes as job
+    from msgsvc.jobs.changes import DELETED, NOT_FOUND, NOT_SENT, UNDONE, UNKNOWN, Outcome
+
+    outcomes: list[Outcome] = []
+    stopped: list[MsgsvcError] = []
+    interrupted = [False]
+
+    def work() -> None:
+        for change in changes:
+            typed, sid = change.shown, change.target
+            if stopped or interrupted[0]:
+                outcomes.append(Outcome(typed, sid, NOT_SENT))
+                continue
+            try:
+                outcomes.append(Outcome(typed, sid, NOT_FOUND, None, "the DELETE found it already gone")
+                                if _delete(state, change) else Outcome(typed, sid, DELETED))
+            except KeyboardInterrupt:
+                interrupted[0] = True
+                outcomes.append(Outcome(typed, sid, UNKNOWN, None, "interrupted: it may or may not have been deleted"))
+            except MsgsvcError as error:
+                outcomes.append(job.failure(typed, sid, error))
+                if job.fatal(error):
+                    stopped.append(error)
+
+    _, terminated = run(work)
+    finish(state, [o.record() for o in outcomes], job.RESULT_COLUMNS, summary=job.summary(outcomes),
+           failed=any(o.status in UNDONE for o in outcomes), stopped_by=stopped[0] if stopped else None,
+           interrupted=interrupted[0], terminated=terminated, left="services",
+           again="run the same delete again to finish: a service already gone is said so")
+
+
+def _dry_run(state: Any, *changes: Any) -> None:
+    """Print the requests the changes stand for; send nothing."""
     from msgsvc.cli.output import emit_plan
     from msgsvc.jobs.changes import dry_run
 
-    emit_plan(state.term, dry_run([change], state.client().base()), as_json=state.json)
+    emit_plan(state.term, dry_run(list(changes), state.client().base()), as_json=state.json)
 
 
 def _send(client: Any, change: Any) -> Any:
