@@ -137,7 +137,7 @@ def test_fish_completes_through_the_committed_script(shell_env):
         "--usecase": "What the service is used for.",
         "--use-inbound-webhook-on-number": "Use each number's own webhook instead of the service's inbound and fallback URLs.",
         "services": "Create, show, list, change, delete services.", "create": "Create a Messaging Service; print it.",
-        "get": "Show one Messaging Service, every field.", "delete": "Delete a Messaging Service.",
+        "get": "Show one Messaging Service, every field.", "delete": "Delete Messaging Services.",
         "list": "List Messaging Services.", "update": "Change a Messaging Service; print the result.",
         "usecases": "List the values --usecase takes.",
     }

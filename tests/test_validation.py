@@ -142,8 +142,9 @@ def test_update_without_any_option_is_a_usage_error(msgsvc, profile, httpserver)
 def test_service_sid_pattern(msgsvc, profile, httpserver, command, value):
     verb, *rest = command
     err = refused(msgsvc, httpserver, "services", verb, value, *rest)
+    argument = "SERVICE..." if verb == "delete" else "SERVICE"  # delete takes many, as its usage line says
     assert (
-        f"msgsvc: Invalid value for 'SERVICE': {value!r} is not a Messaging Service SID "
+        f"msgsvc: Invalid value for '{argument}': {value!r} is not a Messaging Service SID "
         "(MG followed by 32 hexadecimal digits)\n"
     ) in err
 

@@ -16,16 +16,7 @@ from factories import attach, create_service
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 
 
-@pytest.fixture
-def emu(emulator, monkeypatch):
-    for var in ("COLUMNS", "LINES"):  # the pty's own size
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
-    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
-    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
-    return emulator
+from test_newcomer import emu  # noqa: E402,F401  (the pty's environment against the emulator)
 
 
 def at(columns: int, *args: str) -> tuple[int, list[str]]:
