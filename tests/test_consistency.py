@@ -192,3 +192,18 @@ def test_services_delete_takes_many_names_with_one_result_each(msgsvc, emu):
     assert set(emu.store.data["services"]) == {kept}
     one = msgsvc("services", "delete", "Kept", "--yes")  # one service: its line, as before
     assert (one.code, one.out, one.err) == (0, "", f"Deleted {kept} (Kept)\n")
+
+
+def test_a_campaign_use_case_the_brand_may_not_register_suggests_what_was_meant(msgsvc, emu):
+    create_service(emu, "Alerts")
+    approved = next(sid for sid, b in emu.store.data["brands"].items() if b["status"] == "APPROVED")
+    result = msgsvc("campaigns", "create", "Alerts", "--brand", approved, "--usecase", "notification",
+                    "--no-has-embedded-links", "--no-has-embedded-phone",
+                    "--description", "Account alerts for customers of Example Corp who opted in.",
+                    "--message-flow", "Customers opt in on example.com/alerts by ticking an unticked box.",
+                    "--sample", "Example Corp: your password was changed.",
+                    "--sample", "Example Corp: a new device signed in to your account.")
+    assert (result.code, result.out, result.err) == (2, "", usage(
+        "campaigns create", f"Invalid value for '--usecase': 'NOTIFICATION' is not a use case brand {approved} may "
+        "register; did you mean 'ACCOUNT_NOTIFICATION' or 'DELIVERY_NOTIFICATION'?", usage_line="[OPTIONS] SERVICE"))
+    assert emu.store.data["campaigns"] == {}  # Twilio refused it: nothing was made

@@ -238,8 +238,8 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
         try:
             campaign = _change(state, "create", sid, form=form)
         except ApiError as error:
-            if error.status == 400:  # the brand may not be on the account: not found (exit 3), as in brands get
-                client.get_brand(wire_values["BrandRegistrationSid"])
+            if error.status == 400:
+                _refused_create(client, sid, service, wire_values)
             raise
     if campaign is None:  # a dry run
         return
@@ -247,6 +247,25 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     if not state.json:
         note(state.term, f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
                          f"Follow its review with: msgsvc campaigns wait {as_typed(service)}")
+
+
+def _refused_create(client: Any, sid: str, typed: str, wire_values: dict) -> None:
+    """After Twilio refused a create (400), what msgsvc can say better, when it can: a brand
+    not on the account is not found (exit 3, as in brands get); a use case the brand may not
+    register is an invalid --usecase, with what was probably meant. Else nothing: the
+    refusal is said as Twilio said it."""
+    brand = wire_values["BrandRegistrationSid"]
+    client.get_brand(brand)
+    usecase = str(wire_values.get("UsAppToPersonUsecase"))
+    try:
+        codes = [str(u.get("code")) for u in client.campaign_usecases(sid, brand)]
+    except MsgsvcError:
+        return
+    if codes and usecase not in codes:
+        from msgsvc.suggest import did_you_mean
+
+        meant = did_you_mean(usecase, codes) or f"see: msgsvc campaigns usecases {as_typed(typed)} --brand {brand}"
+        raise invalid("--usecase", f"{usecase!r} is not a use case brand {brand} may register; {meant}")
 
 
 CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
