@@ -374,6 +374,7 @@ def test_walk_status_create_reject_fix_wait_approve(msgsvc, emu, tmp_path, verif
     assert soon.code == 1 and "msgsvc: warning: fewer than 48 hours left to edit verification " in soon.err
     fixed = msgsvc("tollfree", "update", "+18005550100", "--from-file", str(verification_file), "--edit-reason", "Name fixed")
     assert fixed.code == 0, fixed.err
+    assert fixed.err.endswith("Follow it with: msgsvc tollfree wait +18005550100\n")  # as typed, not the HH SID
     approved = msgsvc("tollfree", "wait", "+18005550100", "--interval", "0.1s", "--json")
     assert approved.code == 0, approved.err
     assert [r["status"] for r in json.loads(approved.out)] == ["TWILIO_APPROVED"]

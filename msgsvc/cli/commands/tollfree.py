@@ -8,7 +8,7 @@ import typer
 from msgsvc.cli.complete import complete_services, complete_tollfree
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
-    columns_help, duration, invalid, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
+    as_typed, columns_help, duration, invalid, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
 )
 from msgsvc.errors import ExitCode, MsgsvcError, UsageError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
@@ -369,18 +369,18 @@ def tollfree_update(
     now = _now()
     if not rules.can_edit(record, now):
         raise MsgsvcError(f"verification {sid} of {number} cannot be edited: {_why_not(record, now)}",
-                          hint=_instead(record, sid, number))
+                          hint=_instead(record, sid, number, ref))
     form = _form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
     change = plan.Change(plan.UPDATE, VERIFICATION.name, target=sid, inputs=(str(number or sid),), form=form)
     if state.dry_run:
         emit_plan(state.term, plan.dry_run([change], client.base()), as_json=state.json)
         return
-    with outcome_unknown_hint(f"the edit may or may not have been sent; check with: msgsvc tollfree get {sid}"):
+    with outcome_unknown_hint(f"the edit may or may not have been sent; check with: msgsvc tollfree get {as_typed(ref)}"):
         updated = send(client, change)
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
         note(state.term, f"Resubmitted verification {sid} of {number}: {updated.get('status')}. "
-                         f"Follow it with: msgsvc tollfree wait {sid}")
+                         f"Follow it with: msgsvc tollfree wait {as_typed(ref)}")
 
 
 def _why_not(record: dict, now: Any) -> str:
@@ -395,11 +395,12 @@ def _why_not(record: dict, now: Any) -> str:
     return f"its edit window closed at {rules.format_moment(deadline)}" if deadline else "it has no edit window"
 
 
-def _instead(record: dict, sid: str, number: Any) -> str:
+def _instead(record: dict, sid: str, number: Any, typed: str) -> str:
+    """What to do instead of an edit, naming the verification as the user did (`typed`)."""
     from msgsvc.api import tollfree as rules
 
     if record.get("status") in rules.PENDING_STATES:
-        return f"wait for the review: msgsvc tollfree wait {sid}"
+        return f"wait for the review: msgsvc tollfree wait {as_typed(typed)}"
     if record.get("status") == rules.APPROVED:
         return "it is approved: nothing to fix"
     return f"delete it and submit again: msgsvc tollfree delete {sid} && msgsvc tollfree create {number} --from-file FILE"
