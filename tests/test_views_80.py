@@ -142,3 +142,17 @@ def test_campaign_usecases_take_fields_and_jq(emu):
     assert piped("campaigns", "usecases", "Alerts", "--brand", approved, "--fields", "code,post_approval_required"
                  ).splitlines()[:2] == ["2FA\tfalse", "ACCOUNT_NOTIFICATION\tfalse"]
     assert piped("campaigns", "usecases", "Alerts", "--brand", approved, "--jq", ".[0].code") == "2FA\n"
+
+
+def test_notes_on_a_terminal_wrap_between_words_keeping_their_indent(emu):
+    failed = brand(emu, "FAILED")
+    code, lines = at(80, "brands", "get", failed, "--jq", ".status")  # --jq: no notes; then the view with them
+    assert (code, lines) == (0, ["FAILED"])
+    code, lines = at(80, "brands", "get", failed)
+    assert lines[-5:] == [
+        f"Brand {failed} FAILED: Registration error: the brand's",
+        "address could not be verified",
+        "  error 30701 (region): Invalid State/Region/Province. please check the input",
+        "  field value [Max length 20, For The United States, please use 2 character",
+        "  codes. E.g. 'CA' for California] and retry.",
+    ]

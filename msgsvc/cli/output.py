@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 
 
 def note(term: Terminal, message: str) -> None:
-    """A message for the person, never data: one line on stderr, escaped (it may quote what a
-    server sent) and without secrets; nothing with --quiet."""
+    """A message for the person, never data: one line on stderr (on a terminal, wrapped
+    between words at its width), escaped (it may quote what a server sent) and without
+    secrets; nothing with --quiet."""
     if not term.quiet:
-        _stderr(term, message)
+        for part in _folded(term, message):
+            _stderr(term, part)
 
 
 def _stderr(term: Terminal, message: str) -> None:
@@ -73,7 +75,8 @@ def _folded(term: Terminal, line: str) -> list[str]:
     width = term.width or term.console(stderr=True).width
     if cell_len(line) <= width:
         return [line]
-    return wrap_words(term.escape(line), width)
+    indent = line[:len(line) - len(line.lstrip(" "))]  # kept on every line (a detail under its message)
+    return [indent + part for part in wrap_words(term.escape(line.lstrip(" ")), max(width - len(indent), 20))]
 
 
 def warning(term: Terminal, warning: MsgsvcWarning) -> None:
