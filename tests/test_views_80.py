@@ -156,3 +156,21 @@ def test_notes_on_a_terminal_wrap_between_words_keeping_their_indent(emu):
         "  field value [Max length 20, For The United States, please use 2 character",
         "  codes. E.g. 'CA' for California] and retry.",
     ]
+
+
+def test_what_a_person_reads_wraps_rather_than_being_cut_at_80_columns(emu):
+    code, lines = at(80, "services", "usecases")
+    assert (code, lines[:5]) == (0, [
+        "USECASE        PURPOSE              DESCRIPTION",
+        "notifications  Notify my users.     Transactional notifications and Alerts for",
+        "                                    any Delivery, Account, Reminder, Order,",
+        "                                    Fraud, Security, Public Service, or",
+        "                                    Emergency announcements.",
+    ])
+    code, lines = at(80, "profiles", "show")
+    assert (code, lines[:3]) == (0, [
+        "SETTING         VALUE                               SOURCE",
+        "profile                                             none (environment",
+        "                                                    credentials)",
+    ])
+    assert not any(line.endswith("…") for line in lines)

@@ -9,7 +9,7 @@ import typer
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import UsageError
 from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, invalid, use
-from msgsvc.api.resources import KEEP, Column
+from msgsvc.api.resources import KEEP, WRAP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.words import counted
 
@@ -47,7 +47,7 @@ SHOW_KEYS = ("setting", "value", "source")
 ListFieldsOpt, ShowFieldsOpt = fields_option(PROFILE_KEYS), fields_option(SHOW_KEYS)
 # Values are SIDs, URLs and masked secrets: never cut; on a narrow terminal SOURCE gives way.
 SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value", fit=KEEP),
-                Column("SOURCE", "source", drop=1))
+                Column("SOURCE", "source", fit=WRAP, drop=1))  # where it came from: wrapped, never cut
 
 
 def _check_name(name: str) -> str:

@@ -11,7 +11,7 @@ from msgsvc.cli.options import (
     DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, ServicesArg, YesOpt, as_typed, columns_help, list_limit,
     fields_option, list_options, outcome_unknown_hint, use, with_field_options,
 )
-from msgsvc.api.resources import KEEP, SERVICE, Column
+from msgsvc.api.resources import KEEP, SERVICE, WRAP, Column
 from msgsvc.jobs.resolve import resolve_service
 
 app = typer.Typer(
@@ -23,7 +23,8 @@ app = typer.Typer(
 
 LimitOpt, AllOpt, PageSizeOpt = list_options("services")
 ServiceFieldsOpt = fields_option(SERVICE.keys)
-USECASE_COLUMNS = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"), Column("DESCRIPTION", "description"))
+USECASE_COLUMNS = (Column("USECASE", "usecase", fit=KEEP), Column("PURPOSE", "purpose"),
+                   Column("DESCRIPTION", "description", fit=WRAP))  # what each is for: wrapped, never cut
 USECASE_KEYS = ("usecase", "purpose", "description")
 UsecaseFieldsOpt = fields_option(USECASE_KEYS)
 RESULT_KEYS = ("input", "sid", "status", "code", "message")  # jobs.changes.RESULT_KEYS, without importing it on a Tab
