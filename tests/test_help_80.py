@@ -114,3 +114,13 @@ def test_every_command_s_help_names_the_global_options_it_takes(monkeypatch, cap
     text = help_at_80(monkeypatch, capsys, ("services", "list"))
     assert text.endswith("\n  Global options, also taken here: [--debug] [--base-url URL] [--timeout\n"
                          "  SECONDS] [--max-retries N]; see 'msgsvc --help'.\n")
+
+
+def test_no_tab_description_is_cut():
+    """Tab shows each command's summary beside it (the static tree, generated from the app,
+    which cuts at 45 characters): every one is a whole sentence."""
+    from msgsvc.cli.tree import TREE
+
+    cut = [f"{path} {name}: {short}" for path, (_, commands, _) in TREE.items() for name, short in commands
+           if short.endswith("...") or not short.endswith(".")]
+    assert cut == []

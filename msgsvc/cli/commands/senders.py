@@ -226,7 +226,8 @@ Example:
         if not kind.country:
             func = _without(func, "country")
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"
-        app.command(verb, help=help_text)(func)
+        # The first sentence whole, in help and on Tab alike (Tab's descriptions stop at 45).
+        app.command(verb, help=help_text, short_help=help_text.split("\n", 1)[0])(func)
     if kind is NUMBERS:
         app.command("find")(numbers_find)
     return app
