@@ -41,7 +41,7 @@ TREE = {
     'channel-senders detach': (False, (), (31, 57, 43, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
     'channel-senders list': (False, (), (31, 47, 48, 49, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
     'channel-senders get': (False, (), (31, 51, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders': (True, (('attach', 'Attach destination alpha senders to a...'), ('detach', 'Detach destination alpha senders from a...'), ('list', "List a service's destination alpha senders."), ('get', "Show a service's destination alpha sender.")), (7,)),
+    'destination-alpha-senders': (True, (('attach', 'Attach destination alpha senders to a service.'), ('detach', 'Detach destination alpha senders from a service.'), ('list', "List a service's destination alpha senders."), ('get', "Show a service's destination alpha sender.")), (7,)),
     'destination-alpha-senders attach': (False, (), (31, 42, 43, 59, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
     'destination-alpha-senders detach': (False, (), (31, 60, 43, 59, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
     'destination-alpha-senders list': (False, (), (31, 59, 47, 48, 49, 61, 33, 8, 0, 27, 28, 29, 30, 7)),
