@@ -7,7 +7,7 @@ import typer
 
 from msgsvc.api.messages import KEYS, SEND_BY_WIRE
 from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
-from msgsvc.cli.options import DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, invalid, use
+from msgsvc.cli.options import DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, as_typed, check, invalid, use
 from msgsvc.errors import MsgsvcError, UsageError
 
 
@@ -152,7 +152,7 @@ def send(
         return
     ask(_question(state, client, sid, name, values))
     with outcome_unknown_hint(f"the message may have been sent (and billed): look for it before sending again, "
-                              f"e.g. msgsvc messages failures {sid} --since 1h, or the Console's messaging logs"):
+                              f"e.g. msgsvc messages failures {as_typed(service)} --since 1h, or the Console's messaging logs"):
         message = send_message(client, send_form(sid, values))
     if schedule is not None:
         show(state, message)
