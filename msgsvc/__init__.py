@@ -22,9 +22,10 @@ The shared top level, which imports no layer:
     errors      the exception hierarchy and exit codes (the exit-code help is built from them)
     suggest     what a mistyped command or profile name probably meant
     atomic      reading the user's files; private, atomic file writes
+    words       counting in what msgsvc says: '1 request', '3 requests'
 """
 
 __version__ = "0.1.0"
 
 LAYERS = ("api", "jobs", "setup", "local", "emulator", "cli")
-SHARED = ("errors", "suggest", "atomic")
+SHARED = ("errors", "suggest", "atomic", "words")

@@ -35,7 +35,18 @@ class ExitCode(IntEnum):
     TERMINATED = 143, "terminated (SIGTERM), stopped as Ctrl-C stops it"
 
 
-EXIT_CODE_HELP = "Exit status:\n" + "\n".join(f"  {code.value:<4} {code.help}" for code in ExitCode)
+def _exit_code_lines(code: ExitCode) -> str:
+    """A code's line of the help's table, wrapped between words so that it fits 80 columns
+    once Click indents it (no textwrap: --help and a Tab press import only their budget)."""
+    lines = [f"  {code.value:<4}"]
+    for word in code.help.split():
+        if len(lines[-1]) + 1 + len(word) > 78:
+            lines.append(" " * 6)
+        lines[-1] += " " + word
+    return "\n".join(lines)
+
+
+EXIT_CODE_HELP = "Exit status:\n" + "\n".join(_exit_code_lines(code) for code in ExitCode)
 
 
 class MsgsvcError(Exception):

@@ -43,6 +43,14 @@ def close(word: str, candidates: Iterable[str], *, limit: int = 3) -> list[str]:
 
         for match in difflib.get_close_matches(lower, list(folded), n=limit, cutoff=0.6):
             take(folded[match])
+    if not found:  # a part of a snake_case name (`nme`: friendly_name)
+        parts: dict[str, list[str]] = {}
+        for name in names:
+            for part in name.lower().split("_") if "_" in name else ():
+                parts.setdefault(part, []).append(name)
+        for match in difflib.get_close_matches(lower, list(parts), n=limit, cutoff=0.75):
+            for name in parts[match]:
+                take(name)
     return found[:limit]
 
 

@@ -163,12 +163,11 @@ def nodes(node: Node) -> Iterator[Node]:
 
 
 def exit_status() -> list[str]:
-    from msgsvc.errors import EXIT_CODE_HELP
+    from msgsvc.errors import ExitCode
 
     out = [".SH EXIT STATUS"]
-    for line in EXIT_CODE_HELP.splitlines()[1:]:
-        code, _, meaning = line.strip().partition(" ")
-        out += [".TP", f".B {code}", esc(meaning.strip())]
+    for code in ExitCode:
+        out += [".TP", f".B {code.value}", esc(code.help)]
     return out
 
 

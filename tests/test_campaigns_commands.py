@@ -268,7 +268,7 @@ def test_update_sends_what_twilio_requires_taking_the_rest_from_the_campaign(msg
     new = "Order and delivery updates, for customers of Example who opted in."
     result = msgsvc("campaigns", "update", SERVICE_SID, "--description", new, "--age-gated")
     assert result.code == 0, result.err
-    assert result.err == f"Updated campaign {CAMPAIGN} (Description, AgeGated): PENDING\n"
+    assert result.err == f"Updated campaign {CAMPAIGN} (description, age-gated): PENDING\n"
     assert_request(sent(httpserver)[2], "POST", f"{COMPLIANCE}/{CAMPAIGN}", form=(
         f"Description={q(new)}&MessageFlow={q(FLOW)}&MessageSamples={q(SAMPLES[0])}&MessageSamples={q(SAMPLES[1])}"
         "&HasEmbeddedLinks=false&HasEmbeddedPhone=true&AgeGated=true&DirectLending=false"
@@ -327,7 +327,7 @@ def test_campaign_usecases_of_a_brand(msgsvc, profile, httpserver):
     expect_service(httpserver)
     assert json.loads(msgsvc("campaigns", "usecases", SERVICE_SID, "--brand", BRAND, "--json").out) == USECASES
     bad = msgsvc("campaigns", "usecases", SERVICE_SID, "--brand", "BN1")
-    assert bad.code == 2 and bad.err.startswith("msgsvc: invalid value for --brand: 'BN1' is not")
+    assert bad.code == 2 and bad.err.startswith("Usage: msgsvc campaigns usecases [OPTIONS] SERVICE\nmsgsvc: Invalid value for '--brand': 'BN1' is not")
 
 
 BRANDS = [
@@ -533,8 +533,8 @@ def test_update_from_the_file_create_read_sends_what_an_update_may_change(msgsvc
     result = msgsvc("campaigns", "update", SERVICE_SID, "--from-file", str(path))
     assert result.code == 0, result.err
     assert result.err == (f"{path}: not sent, since an update cannot change them: brand, usecase, opt-out-keyword\n"
-                          f"Updated campaign {CAMPAIGN} (Description, MessageFlow, MessageSamples, HasEmbeddedLinks, "
-                          "HasEmbeddedPhone): PENDING\n")
+                          f"Updated campaign {CAMPAIGN} (description, message-flow, sample, has-embedded-links, "
+                          "has-embedded-phone): PENDING\n")
     assert_request(sent(httpserver)[2], "POST", f"{COMPLIANCE}/{CAMPAIGN}", form=(
         f"Description={q(DESCRIPTION + ' Now with more detail.')}&MessageFlow={q(FLOW)}&MessageSamples={q(SAMPLES[0])}"
         f"&MessageSamples={q(SAMPLES[1])}&HasEmbeddedLinks=false&HasEmbeddedPhone=true&AgeGated=false&DirectLending=false"

@@ -136,10 +136,10 @@ def test_fish_completes_through_the_committed_script(shell_env):
         SERVICE_SID: "Alerts", OTHER_SID: "Promos", THIRD_SID: "Staging alerts",
         "--usecase": "What the service is used for.",
         "--use-inbound-webhook-on-number": "Use each number's own webhook instead of the service's inbound and fallback URLs.",
-        "services": "Create, inspect, list, change and delete...", "create": "Create a Messaging Service; print it.",
-        "get": "Show one Messaging Service, every field.", "delete": "Delete a Messaging Service.",
-        "list": "List Messaging Services: the first 50, or...", "update": "Change a Messaging Service: only the...",
-        "usecases": "List the values of a service's usecase...",
+        "services": "Create, show, list, change, delete services.", "create": "Create a Messaging Service; print it.",
+        "get": "Show one Messaging Service, every field.", "delete": "Delete Messaging Services.",
+        "list": "List Messaging Services.", "update": "Change a Messaging Service; print the result.",
+        "usecases": "List the values --usecase takes.",
     }
     expected = ""
     for line, words in CASES:

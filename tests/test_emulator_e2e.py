@@ -58,7 +58,7 @@ STEPS = [
     Step("services get E2E", out=r"(?s)sid\t{service}\naccount_sid\t{account_sid}\nfriendly_name\tE2E\n.*usecase\tnotifications\n.*"),
     Step("services list", out=r"{service}\tE2E\tnotifications\tfalse\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"),
     Step("services update E2E --validity-period 600 --no-sticky-sender", out=r"(?s).*sticky_sender\tfalse\n.*validity_period\t600\n.*",
-         err=r"Updated {service} \(StickySender, ValidityPeriod\)\n"),
+         err=r"Updated {service} \(sticky-sender, validity-period\)\n"),
     Step("doctor E2E", code=9,
          out=r"error\t{service}\tno-senders\tphone_numbers=0 short_codes=0 alpha_senders=0 channel_senders=0\t"
              r"msgsvc numbers attach {service} NUMBER\thttps://www\.twilio\.com/docs/messaging/services\n"
@@ -76,7 +76,7 @@ STEPS = [
          err=r"Campaign {campaign} of {service} \(E2E\) is VERIFIED\n"),
     Step("campaigns get {service}", out=r"(?s)sid\t{campaign}\n.*us_app_to_person_usecase\tACCOUNT_NOTIFICATION\n.*"),
     Step("campaigns update {service} --age-gated", out=r"(?s)sid\t{campaign}\n.*age_gated\ttrue\n.*",
-         err=r"Updated campaign {campaign} \(AgeGated\): PENDING\n"),
+         err=r"Updated campaign {campaign} \(age-gated\): PENDING\n"),
     Step("services delete {service} --yes", code=2, err=r"msgsvc: {service} \(E2E\) is registered for US A2P 10DLC: .*\nhint: .*\n"),
     Step("campaigns delete {service} --yes",
          err=r"msgsvc: warning: deleting campaign {campaign} stops US A2P 10DLC messaging from {service} \(E2E\) at once; .*\n"
@@ -438,8 +438,8 @@ def test_an_unreadable_state_file_is_refused_and_left_alone(msgsvc, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--account-sid", "ACnope"], "msgsvc: invalid value for --account-sid: 'ACnope' is not an Account SID (AC followed by 32 hexadecimal digits)\n"),
-        (["--auth-token", "has space"], "msgsvc: invalid value for --auth-token: it must be non-empty and without spaces\n"),
+        (["--account-sid", "ACnope"], "Usage: msgsvc emulator [OPTIONS]\nmsgsvc: Invalid value for '--account-sid': 'ACnope' is not an Account SID (AC followed by 32 hexadecimal digits)\nhint: see 'msgsvc emulator --help'\n"),
+        (["--auth-token", "has space"], "Usage: msgsvc emulator [OPTIONS]\nmsgsvc: Invalid value for '--auth-token': it must be non-empty and without spaces\nhint: see 'msgsvc emulator --help'\n"),
     ],
 )
 def test_bad_credentials_options_are_usage_errors(msgsvc, args, message):

@@ -51,7 +51,8 @@ def test_an_unknown_field_is_a_usage_error_listing_the_valid_ones(msgsvc, profil
     assert (result.code, result.out) == (2, "")
     valid = SERVICE.keys if args[0] == "services" else ("sid", "account_sid", "service_sid", "date_created",
                                                           "date_updated", "phone_number", "country_code", "capabilities", "url")
-    assert result.err == f"msgsvc: --fields: unknown field 'friendlyname'\nhint: valid fields: {','.join(valid)}\n"
+    meant = "; did you mean 'friendly_name'?" if args[0] == "services" else ""  # msgsvc/suggest.py
+    assert result.err == f"msgsvc: --fields: unknown field 'friendlyname'{meant}\nhint: valid fields: {','.join(valid)}\n"
     assert httpserver.log == []  # checked before anything is sent
 
 
@@ -105,7 +106,7 @@ def test_quiet_leaves_only_data_and_errors(msgsvc, profile, httpserver):
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="POST").respond_with_json(service())
     loud = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing")
     quiet = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing", "--quiet")
-    assert loud.err == f"Updated {SERVICE_SID} (Usecase)\n"
+    assert loud.err == f"Updated {SERVICE_SID} (usecase)\n"
     assert (quiet.code, quiet.out, quiet.err) == (0, loud.out, "")
     httpserver.expect_oneshot_request(f"/v1/Services/{OTHER_SID}", method="POST").respond_with_json(
         {"code": 20404, "message": "not found", "status": 404}, status=404)

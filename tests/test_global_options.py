@@ -30,8 +30,8 @@ def test_base_url_after_the_command_wins_over_the_profile(msgsvc, isolated, http
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--timeout", "0"], "Invalid value for '--timeout': 0.0 is not in the range 0.001<=x<=86400."),
-    (["--max-retries", "-1"], "Invalid value for '--max-retries': -1 is not in the range 0<=x<=100."),
+    (["--timeout", "0"], "Invalid value for '--timeout': 0.0 is not in the range 0.001 to 86400"),
+    (["--max-retries", "-1"], "Invalid value for '--max-retries': -1 is not in the range 0 to 100"),
     (["--base-url", "ftp://x"], "Invalid value for '--base-url': "),
 ])
 def test_global_options_after_the_command_are_checked(msgsvc, profile, httpserver, args, message):

@@ -19,8 +19,9 @@ PN = "PN" + "1" * 32
 def test_an_account_sid_with_a_trailing_newline_is_refused(msgsvc, isolated):
     result = msgsvc("profiles", "add", "p", "--account-sid", ACCOUNT_SID + "\n", stdin=AUTH_TOKEN + "\n")
     assert result.code == 2
-    assert result.err == (f"msgsvc: invalid value for --account-sid: '{ACCOUNT_SID}\\n' is not an Account SID "
-                          "(AC followed by 32 hexadecimal digits)\n")
+    assert result.err == ("Usage: msgsvc profiles add [OPTIONS] NAME\n"
+                          f"msgsvc: Invalid value for '--account-sid': '{ACCOUNT_SID}\\n' is not an Account SID "
+                          "(AC followed by 32 hexadecimal digits)\nhint: see 'msgsvc profiles add --help'\n")
     assert not (isolated / "config" / "config.toml").exists()
 
 

@@ -182,6 +182,15 @@ def test_profiles_test_json(msgsvc, four_profiles):
     assert result.err == "msgsvc: 1 of 2 profiles failed the check: down\n"
 
 
+def test_profiles_test_takes_fields_and_jq(msgsvc, four_profiles):
+    result = msgsvc("profiles", "test", "good", "down", "--fields", "profile,status")
+    assert (result.code, result.out) == (1, "good\tok\ndown\tunreachable\n")
+    result = msgsvc("profiles", "test", "good", "down", "--jq", ".[] | .profile + \" \" + .status")
+    assert (result.code, result.out) == (1, "good ok\ndown unreachable\n")
+    result = msgsvc("profiles", "test", "good", "--fields", "nme")
+    assert (result.code, result.out) == (2, "")
+
+
 def test_profiles_test_exits_0_only_when_all_pass(msgsvc, four_profiles, emulator):
     result = msgsvc("profiles", "test", "good")
     assert (result.code, result.err) == (0, "")

@@ -92,9 +92,9 @@ def test_page_size_bounds_accepted(msgsvc, profile, httpserver, size):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--page-size", "0"], "Invalid value for '--page-size': 0 is not in the range 1<=x<=1000."),
-        (["--page-size", "1001"], "Invalid value for '--page-size': 1001 is not in the range 1<=x<=1000."),
-        (["--limit", "0"], "Invalid value for '--limit' / '-n': 0 is not in the range x>=1."),
+        (["--page-size", "0"], "Invalid value for '--page-size': 0 is not in the range 1 to 1000"),
+        (["--page-size", "1001"], "Invalid value for '--page-size': 1001 is not in the range 1 to 1000"),
+        (["--limit", "0"], "Invalid value for '--limit' / '-n': 0 is not in the range 1 or more"),
         (["--limit", "3", "--all"], "--limit and --all cannot be used together"),
         (["--all", "-n", "50"], "--limit and --all cannot be used together"),
     ],

@@ -55,7 +55,7 @@ def test_the_same_lines_complete_as_in_the_other_shells(shell_env, line, offered
 def test_answers_carry_descriptions_and_a_tooltip_is_never_empty(shell_env):  # noqa: F811
     env, _ = shell_env
     assert ask("msgsvc services get MGa", env) == [["plain", "MG" + "a" * 32, "MG" + "a" * 32, "Alerts"]]
-    assert ask("msgsvc serv", env) == [["plain", "services", "services", "Create, inspect, list, change and delete..."]]
+    assert ask("msgsvc serv", env) == [["plain", "services", "services", "Create, show, list, change, delete services."]]
     assert ask("msgsvc --profile st", env) == [["plain", "staging", "staging", "staging"]]
 
 

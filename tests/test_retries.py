@@ -304,10 +304,10 @@ def test_global_options_are_accepted_before_the_command_installed(fault_server):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--timeout", "0", "services", "list"], "Invalid value for '--timeout': 0.0 is not in the range 0.001<=x<=86400."),
+        (["--timeout", "0", "services", "list"], "Invalid value for '--timeout': 0.0 is not in the range 0.001 to 86400"),
         (["--timeout", "nan", "services", "list"], "Invalid value for '--timeout': nan is not a number of seconds"),
-        (["--timeout", "1e300", "services", "list"], "Invalid value for '--timeout': 1e+300 is not in the range 0.001<=x<=86400."),
-        (["--max-retries", "-1", "services", "list"], "Invalid value for '--max-retries': -1 is not in the range 0<=x<=100."),
+        (["--timeout", "1e300", "services", "list"], "Invalid value for '--timeout': 1e+300 is not in the range 0.001 to 86400"),
+        (["--max-retries", "-1", "services", "list"], "Invalid value for '--max-retries': -1 is not in the range 0 to 100"),
     ],
 )
 def test_bad_timeout_or_retries_flag_is_a_usage_error(msgsvc, fault_server, args, message):

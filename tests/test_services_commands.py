@@ -41,8 +41,9 @@ url\thttps://messaging.twilio.com/v1/Services/{SERVICE_SID}
 
 
 def service_table(record: dict) -> list[str]:
-    """The field/value view on a terminal: two aligned columns, every value whole."""
-    pairs = [line.split("\t") for line in SERVICE_TSV.splitlines()]
+    """The field/value view on a terminal: two aligned columns, every value whole; the `url`
+    row is left out (TSV and --json keep it)."""
+    pairs = [line.split("\t") for line in SERVICE_TSV.splitlines() if not line.startswith("url\t")]
     if record is not None:
         assert record == service()
     width = max(len(key) for key, _ in pairs)
@@ -297,10 +298,10 @@ def test_update_in_a_pipe_and_on_a_terminal(msgsvc, profile, httpserver):
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="POST").respond_with_json(service())
     piped = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing")
     assert (piped.code, piped.out) == (0, SERVICE_TSV)
-    assert piped.err == f"Updated {SERVICE_SID} (Usecase)\n"
+    assert piped.err == f"Updated {SERVICE_SID} (usecase)\n"
     shown = msgsvc("services", "update", SERVICE_SID, "--usecase", "marketing", "--smart-encoding", tty=True)
     assert lines(shown.out) == service_table(None)
-    assert shown.err == f"Updated {SERVICE_SID} (SmartEncoding, Usecase)\n"
+    assert shown.err == f"Updated {SERVICE_SID} (smart-encoding, usecase)\n"
     for request in sent(httpserver):
         assert request.method == "POST"
     assert sent(httpserver)[1].get_data(as_text=True) == "SmartEncoding=true&Usecase=marketing"

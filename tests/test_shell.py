@@ -96,7 +96,7 @@ def test_bash_splits_option_equals_value_like_bash_does(profiles, complete):
 
 def test_zsh_and_fish_answers_carry_descriptions(profiles, complete):
     assert complete("zsh", "msgsvc serv") == (
-        0, "plain\nservices\nCreate, inspect, list, change and delete...\n", "")
+        0, "plain\nservices\nCreate, show, list, change, delete services.\n", "")
     assert complete("zsh", "msgsvc services get ")[1] == (
         f"plain\n{SERVICE_SID}\nAlerts\nplain\n{OTHER_SID}\nPromos: spring\n")
     assert complete("zsh", "msgsvc --profile ")[1] == "plain\nstaging\n_\nplain\ntest\n_\n"

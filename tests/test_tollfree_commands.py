@@ -115,8 +115,9 @@ def test_list_sends_its_filters(msgsvc, profile, httpserver):
     assert (result.code, result.out) == (0, f"{HH}\t{NUMBER}\tPENDING_REVIEW\tOwl, Inc.\t2026-12-01T10:00:00Z\n"), result.err
     assert_request(sent(httpserver)[0], "GET", VERIFICATIONS, query="Status=TWILIO_REJECTED&PageSize=5")
     wrong = msgsvc("tollfree", "list", "--status", "APPROVED")
-    assert (wrong.code, wrong.err) == (2, "msgsvc: invalid value for --status: 'APPROVED' is not one of PENDING_REVIEW, "
-                                          "IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED\n")
+    assert (wrong.code, wrong.err) == (2, "Usage: msgsvc tollfree list [OPTIONS]\n"
+                                          "msgsvc: Invalid value for '--status': 'APPROVED' is not one of PENDING_REVIEW, "
+                                          "IN_REVIEW, TWILIO_APPROVED, TWILIO_REJECTED\nhint: see 'msgsvc tollfree list --help'\n")
 
 
 def test_status_shows_every_toll_free_number_its_service_and_what_to_do(msgsvc, profile, httpserver):
@@ -223,7 +224,7 @@ def test_create_dry_run_sends_nothing(msgsvc, profile, httpserver, verification_
                                             "ProductionMessageSample=Owl: your order 1234 shipped. "
                                             "OptInImageUrls=https://owl.example.com/optin.png OptInType=WEB_FORM "
                                             "MessageVolume=1,000\n"), result.err
-    assert result.err == "Dry run: 1 request(s) not sent; 1 would create\n"
+    assert result.err == "Dry run: 1 request not sent; 1 would create\n"
     assert [r.method for r in sent(httpserver)] == ["GET", "GET"]
 
 
@@ -373,6 +374,7 @@ def test_walk_status_create_reject_fix_wait_approve(msgsvc, emu, tmp_path, verif
     assert soon.code == 1 and "msgsvc: warning: fewer than 48 hours left to edit verification " in soon.err
     fixed = msgsvc("tollfree", "update", "+18005550100", "--from-file", str(verification_file), "--edit-reason", "Name fixed")
     assert fixed.code == 0, fixed.err
+    assert fixed.err.endswith("Follow it with: msgsvc tollfree wait +18005550100\n")  # as typed, not the HH SID
     approved = msgsvc("tollfree", "wait", "+18005550100", "--interval", "0.1s", "--json")
     assert approved.code == 0, approved.err
     assert [r["status"] for r in json.loads(approved.out)] == ["TWILIO_APPROVED"]
@@ -385,7 +387,8 @@ def test_walk_status_create_reject_fix_wait_approve(msgsvc, emu, tmp_path, verif
     assert (named.code, named.out) == (0, "+18005550100\tAlerts\tTWILIO_APPROVED\ttrue\tnone\n"
                                           "+18885550101\tAlerts\tnone\tfalse\tsubmit\n")
     line = msgsvc("services", "get", "Alerts", tty=True)
-    assert line.err == f"Toll-free: 2 toll-free numbers, 1 verified; 1 cannot send until verified; see msgsvc tollfree status {mg}\n"
+    assert line.err == "Toll-free: 2 toll-free numbers, 1 verified; 1 cannot send until verified; see msgsvc tollfree status Alerts\n"  # as typed
+    assert mg.startswith("MG")
 
 
 def test_wait_times_out_with_exit_5(msgsvc, emu, verification_file):

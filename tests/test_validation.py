@@ -105,7 +105,8 @@ def test_every_usecase_is_accepted(msgsvc, profile, httpserver, value):
 @pytest.mark.parametrize("value", ["PUT", "DELETE", "", "GETS"])
 def test_methods_are_get_or_post(msgsvc, profile, httpserver, option, value):
     err = refused(msgsvc, httpserver, "services", "update", SERVICE_SID, option, value)
-    assert f"msgsvc: Invalid value for '{option}': {value!r} is not one of GET, POST\n" in err
+    meant = "; did you mean 'GET'?" if value == "GETS" else ""  # msgsvc/suggest.py
+    assert f"msgsvc: Invalid value for '{option}': {value!r} is not one of GET, POST{meant}\n" in err
 
 
 @pytest.mark.parametrize("option, wire", [("--inbound-method", "InboundMethod"), ("--fallback-method", "FallbackMethod")])
@@ -141,8 +142,9 @@ def test_update_without_any_option_is_a_usage_error(msgsvc, profile, httpserver)
 def test_service_sid_pattern(msgsvc, profile, httpserver, command, value):
     verb, *rest = command
     err = refused(msgsvc, httpserver, "services", verb, value, *rest)
+    argument = "SERVICE..." if verb == "delete" else "SERVICE"  # delete takes many, as its usage line says
     assert (
-        f"msgsvc: Invalid value for 'SERVICE': {value!r} is not a Messaging Service SID "
+        f"msgsvc: Invalid value for '{argument}': {value!r} is not a Messaging Service SID "
         "(MG followed by 32 hexadecimal digits)\n"
     ) in err
 
@@ -150,8 +152,10 @@ def test_service_sid_pattern(msgsvc, profile, httpserver, command, value):
 def test_account_sid_pattern(msgsvc, httpserver):
     err = refused(msgsvc, httpserver, "profiles", "add", "p", "--account-sid", "AC123", stdin="token\n")
     assert err == (
-        "msgsvc: invalid value for --account-sid: 'AC123' is not an Account SID "
+        "Usage: msgsvc profiles add [OPTIONS] NAME\n"
+        "msgsvc: Invalid value for '--account-sid': 'AC123' is not an Account SID "
         "(AC followed by 32 hexadecimal digits)\n"
+        "hint: see 'msgsvc profiles add --help'\n"
     )
 
 
@@ -159,8 +163,10 @@ def test_api_key_sid_pattern(msgsvc, httpserver):
     err = refused(msgsvc, httpserver, "profiles", "add", "p", "--account-sid", ACCOUNT_SID,
                   "--api-key", "AC" + "a" * 32, stdin="secret\n")
     assert err == (
-        f"msgsvc: invalid value for --api-key: 'AC{'a' * 32}' is not an API Key SID "
+        "Usage: msgsvc profiles add [OPTIONS] NAME\n"
+        f"msgsvc: Invalid value for '--api-key': 'AC{'a' * 32}' is not an API Key SID "
         "(SK followed by 32 hexadecimal digits)\n"
+        "hint: see 'msgsvc profiles add --help'\n"
     )
 
 
@@ -200,7 +206,7 @@ def test_base_url_takes_no_query_fragment_or_user(msgsvc, profile, httpserver, v
 def test_region_and_edge_are_single_host_labels(msgsvc, isolated, option, value):
     result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, option, value, stdin="token-123456\n")
     assert result.code == 2
-    assert f"invalid value for {option}: {value!r} is not a region or edge name" in result.err
+    assert f"msgsvc: Invalid value for '{option}': {value!r} is not a region or edge name (letters, digits and '-')\n" in result.err
 
 
 def test_a_region_from_the_environment_cannot_redirect_credentials(msgsvc, profile, httpserver, monkeypatch):

@@ -155,7 +155,17 @@ class Client(Transport):
         return self.list_of(BRAND, limit=limit, page_size=page_size)
 
     def get_brand(self, sid: str) -> dict:
-        return self.fetch(BRAND, sid)
+        """One brand registration; one that is not on the account is NotFoundError (exit 3),
+        said the same wherever a brand is named (brands get, campaigns create)."""
+        from msgsvc.errors import ApiError, NotFoundError
+
+        try:
+            return self.fetch(BRAND, sid)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            raise NotFoundError(f"no brand registration {sid} on this account",
+                                hint="msgsvc brands list shows the account's brands") from None
 
     # --- Monitor alerts (monitor.twilio.com) ---------------------------------------------
 

@@ -362,8 +362,8 @@ BRAND = Resource(
     columns=(  # what fits 80 columns; `brands get` shows every field
         SID,
         Column("STATUS", "status", fit=KEEP),
-        Column("TYPE", "brand_type", fit=KEEP, drop=1),
-        Column("FAILURE REASON", "failure_reason"),
+        Column("TYPE", "brand_type", fit=KEEP, drop=1),  # what a person picks a brand by: kept at 80
+        Column("FAILURE REASON", "failure_reason", fit=WRAP),
     ),
     keys=(
         "sid", "account_sid", "customer_profile_bundle_sid", "a2p_profile_bundle_sid", "date_created",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from msgsvc.words import counted
 
 # Any two capital letters and 32 hexadecimal digits: which prefixes name what is said by the
 # resource declarations (msgsvc/api/resources.py), not here.
@@ -57,9 +58,9 @@ def sid(value: str, prefix: str) -> str:
 def length(value: str, minimum: int | None, maximum: int | None) -> str:
     """A text of `minimum` to `maximum` characters."""
     if minimum is not None and len(value) < minimum:
-        raise ValueError(f"it is {len(value)} characters long; it must have at least {minimum}")
+        raise ValueError(f"it is {counted(len(value), 'character')} long; it must have at least {minimum}")
     if maximum is not None and len(value) > maximum:
-        raise ValueError(f"it is {len(value)} characters long; the limit is {maximum}")
+        raise ValueError(f"it is {counted(len(value), 'character')} long; the limit is {maximum}")
     return value
 
 
@@ -142,7 +143,7 @@ def friendly_name(value: str) -> str:
     if not value.strip():
         raise ValueError("it must not be empty")
     if len(value) > 64:
-        raise ValueError(f"it is {len(value)} characters long; the limit is 64")
+        raise ValueError(f"it is {counted(len(value), 'character')} long; the limit is 64")
     return value
 
 

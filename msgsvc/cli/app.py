@@ -24,7 +24,12 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 if TYPE_CHECKING:
     from msgsvc.cli.terminal import Terminal
 
-HELP = f"""Administer Twilio Messaging Services: services, their senders, credential profiles.
+HELP = f"""Administer Twilio Messaging Services from the command line.
+
+Services and their senders (phone numbers, short codes, alpha and channel senders); US A2P
+10DLC campaigns and brands; toll-free verification; setup files (export, plan, apply);
+checks that services will deliver (doctor); messages (send, messages); credential profiles;
+and a local emulator of Twilio's API (emulator) to try everything without an account.
 
 Output is a table on a terminal, tab-separated text in a pipe, and the API's JSON with
 --json. The options below may also be given after the command. Credentials come from --profile, $MSGSVC_PROFILE, Twilio's environment variables
@@ -48,6 +53,7 @@ Example:
 {EXIT_CODE_HELP}"""
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+GLOBAL_EPILOG = "Global options, also taken here: {}; see 'msgsvc --help'."
 
 
 class _UnixArgument(TyperArgument):
@@ -86,8 +92,10 @@ def _global_options(command) -> None:
             _global_options(sub)
         return
     taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
-    made = hidden_global_options(_set_global)
-    command.params.extend(option for option in made if not set(option.opts) & taken)
+    made = [option for option in hidden_global_options(_set_global) if not set(option.opts) & taken]
+    command.params.extend(made)
+    if made and not command.epilog:  # not listed above, yet taken: the help says so in a line
+        command.epilog = GLOBAL_EPILOG.format(" ".join(f"[{o.opts[0]}{' ' + o.metavar if o.metavar else ''}]" for o in made))
     command.get_help_option_names = functools.partial(_help_option_names, command)
 
 

@@ -17,6 +17,48 @@ if TYPE_CHECKING:  # imported where used: --version and a Tab press need neither
     from msgsvc.api.resources import Field, Resource
     from msgsvc.cli.state import State
 
+
+
+def _range_words(self: Any) -> str:
+    """A number option's range as msgsvc says every range, in help and errors: `1 to 36000`,
+    `1 or more`, `at most 5` (Click says `1<=x<=36000`, `x>=1`)."""
+    low = None if self.min is None else f"more than {self.min}" if self.min_open else f"{self.min}"
+    high = None if self.max is None else f"less than {self.max}" if self.max_open else f"{self.max}"
+    if low is not None and high is not None:
+        return f"{low} to {high}" if not (self.min_open or self.max_open) else f"{low} and {high}"
+    if low is not None:
+        return low if self.min_open else f"{low} or more"
+    return high if self.max_open else f"at most {high}"
+
+
+def _range_fail(self: Any, message: str, param: Any = None, ctx: Any = None) -> Any:
+    """`0 is not in the range 1 to 36000`, without Click's full stop, as a field's check says it."""
+    raise typer.BadParameter(message.rstrip("."), ctx=ctx, param=param)
+
+
+from typer._click.types import _NumberRangeBase  # noqa: E402  (typer's bundled Click; no public name)
+
+_NumberRangeBase._describe_range = _range_words
+_NumberRangeBase.fail = _range_fail
+
+
+
+def as_typed(value: str) -> str:
+    """A value as the user typed it (a service's name rather than the SID it stands for),
+    quoted for a shell when it must be: what a hint names, to be pasted as it is."""
+    import shlex
+
+    return shlex.quote(value)
+
+
+def invalid(option: str, message: str) -> typer.BadParameter:
+    """A value a command's body finds invalid, to raise: said as Click says a bad option
+    (`Invalid value for '--brand': ...`), with the usage line and the --help hint."""
+    from typer._click.globals import get_current_context
+
+    return typer.BadParameter(message, ctx=get_current_context(silent=True), param_hint=f"'{option}'")
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON (for scripts).")]
 ProfileOpt = Annotated[
     Optional[str],
@@ -171,6 +213,13 @@ OptionalServiceArg = Annotated[  # a command that also works on the whole accoun
                    callback=check_service_ref, autocompletion=complete_services, show_default=False),
 ]
 
+ServicesArg = Annotated[  # a command that takes many services (services delete)
+    list[str],
+    typer.Argument(metavar="SERVICE...", help="MG... service SIDs, or exact friendly names, one service each.",
+                   callback=lambda values: [check_service_ref(v) for v in values or []],
+                   autocompletion=complete_services, show_default=False),
+]
+
 
 def list_options(plural: str) -> tuple[Any, Any, Any]:
     """`--limit N`, `--all` and `--page-size N` of a list command, worded for `plural`."""
@@ -266,6 +315,20 @@ def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, 
     return state
 
 
+def _with_suggestion(message: str, value: Any, choices: Sequence[str] | None) -> str:
+    """`message`, and what a mistyped choice probably meant (msgsvc/suggest.py)."""
+    words = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    if not choices:
+        return message
+    from msgsvc.suggest import did_you_mean
+
+    for word in words:
+        if word not in choices:
+            hint = did_you_mean(word, choices)
+            return f"{message}; {hint}" if hint else message
+    return message
+
+
 def select_fields(text: str, valid: Sequence[str]) -> tuple[str, ...]:
     """--fields a,b,c as keys, each one of `valid`; else a usage error that lists them."""
     from msgsvc.errors import UsageError
@@ -274,7 +337,7 @@ def select_fields(text: str, valid: Sequence[str]) -> tuple[str, ...]:
     unknown = [key for key in chosen if key not in valid]
     if not chosen or unknown:
         what = f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}" if unknown else "no field given"
-        raise UsageError(f"--fields: {what}", hint="valid fields: " + ",".join(valid))
+        raise UsageError(_with_suggestion(f"--fields: {what}", unknown, valid), hint="valid fields: " + ",".join(valid))
     return chosen
 
 
@@ -301,7 +364,7 @@ def check(field: Field) -> Callable[[Any], Any]:
         try:
             return field.clean(value)
         except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
+            raise typer.BadParameter(_with_suggestion(str(exc), value, field.choices)) from None
 
     return callback
 

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 
 
 def note(term: Terminal, message: str) -> None:
-    """A message for the person, never data: one line on stderr, escaped (it may quote what a
-    server sent) and without secrets; nothing with --quiet."""
+    """A message for the person, never data: one line on stderr (on a terminal, wrapped
+    between words at its width), escaped (it may quote what a server sent) and without
+    secrets; nothing with --quiet."""
     if not term.quiet:
-        _stderr(term, message)
+        for part in _folded(term, message):
+            _stderr(term, part)
 
 
 def _stderr(term: Terminal, message: str) -> None:
@@ -73,7 +75,8 @@ def _folded(term: Terminal, line: str) -> list[str]:
     width = term.width or term.console(stderr=True).width
     if cell_len(line) <= width:
         return [line]
-    return wrap_words(term.escape(line), width)
+    indent = line[:len(line) - len(line.lstrip(" "))]  # kept on every line (a detail under its message)
+    return [indent + part for part in wrap_words(term.escape(line.lstrip(" ")), max(width - len(indent), 20))]
 
 
 def warning(term: Terminal, warning: MsgsvcWarning) -> None:
@@ -151,7 +154,12 @@ def _passable(term: Terminal, data: Any) -> bool:
 
 def cell(term: Terminal, value: Any, *, tsv: bool = False) -> str:
     """One value as text: null empty, booleans as true/false, lists comma-joined; made safe
-    to show by `term.escape` (one record stays one line; in TSV, one field stays one field)."""
+    to show by `term.escape` (one record stays one line; in TSV, one field stays one field).
+    In TSV a list of plain values is its items joined by ',', a comma inside an item written
+    `\\x2c` (so a split at ',' then the usual unescaping reads each item back); a list holding
+    objects, or an object, is its JSON."""
+    if tsv and isinstance(value, list) and not any(isinstance(v, (dict, list)) for v in value):
+        return ",".join(term.escape(_text(v), tsv=True).replace(",", "\\x2c") for v in value)
     return term.escape(_text(value), tsv=tsv)
 
 
@@ -159,6 +167,8 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
+        if any(isinstance(v, (dict, list)) for v in value):
+            return dumps(value)
         return ",".join(_text(v) for v in value)
     if isinstance(value, dict):
         return dumps(value)
@@ -207,10 +217,16 @@ def _only(record: dict, fields: Sequence[str]) -> dict:
 def emit_record(term: Terminal, record: dict, *, as_json: bool, skip: Sequence[str] = ("links",),
                 fields: Sequence[str] | None = None, jq: str | None = None) -> None:
     """One object: JSON as returned, or field/value lines (word-wrapped beside the field names
-    on a terminal, TSV in a pipe). `fields` chooses and orders the fields shown."""
+    on a terminal, TSV in a pipe). `fields` chooses and orders the fields shown.
+
+    The terminal's view leaves out `url` too (TERMINAL_SKIP): the object's own API address,
+    wider than 80 columns and of use to a script only, which TSV, --json and `--fields url`
+    still give."""
     if fields:
         record = _only(record, fields)
         skip = ()
+    elif term.stdout_tty and not as_json and jq is None:
+        skip = (*skip, *TERMINAL_SKIP)
     if jq is not None:
         emit_jq(term, record, jq)
         return
@@ -222,6 +238,9 @@ def emit_record(term: Terminal, record: dict, *, as_json: bool, skip: Sequence[s
     else:
         write_tsv(term, [[cell(term, key, tsv=True), cell(term, value, tsv=True)]
                          for key, value in record.items() if key not in skip])
+
+
+TERMINAL_SKIP = ("url",)  # left out of the object view on a terminal (see emit_record)
 
 
 def emit_jq(term: Terminal, value: Any, expression: str) -> None:
@@ -357,6 +376,8 @@ def short_time(text: str) -> str:
 def _table_cell(term: Terminal, column: Column, value: Any) -> str:
     if column.fit == WRAP and isinstance(value, list):
         return term.escape(", ".join(_text(v) for v in value))  # wraps between the items
+    if column.fit == WRAP and isinstance(value, str):  # a line break in a sentence: wrapped as a space
+        return term.escape(value.replace("\r\n", " ").replace("\n", " "))
     text = cell(term, value)
     return short_time(text) if column.timestamp and text else text
 
@@ -379,8 +400,8 @@ def layout(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int
         if column.fit == KEEP:
             return natural[i]
         header = cell_len(column.header)
-        if column.fit == WRAP:  # its longest word, or MIN_TEXT when a word is longer (it breaks)
-            words = [cell_len(word) for row in cells for word in row[i].split(" ")]
+        if column.fit == WRAP:  # its longest word (a word breaks after a '/', ',', ...), up to MIN_TEXT
+            words = [cell_len(piece) for row in cells for word in row[i].split(" ") for piece in _pieces(word)]
             return max(header, min(max(words, default=0), MIN_TEXT))
         return min(natural[i], max(header, column.least or MIN_TEXT))
 
@@ -457,6 +478,12 @@ def wrap_words(text: str, width: int, *, hard: bool = False) -> list[str]:
 
 
 BREAKS = "/=,&?"  # where a word wider than its column may be broken: a URL's, a query's, JSON's
+_PIECE = re.compile(r"[^/=,&?]+[/=,&?]*|[/=,&?]+")
+
+
+def _pieces(word: str) -> list[str]:
+    """A word as the pieces it may be broken into (`agent/`, `location/`, `office.`)."""
+    return _PIECE.findall(word) or [word]
 
 
 def _break(word: str, width: int, hard: bool) -> str:
@@ -508,17 +535,42 @@ def hidden(headers: Sequence[str], width: int) -> str:
 
 def _object_view(term: Terminal, pairs: Sequence[tuple[str, Any]]) -> None:
     """One object: field names, and beside them the values word-wrapped to the terminal
-    (never cut, never folded inside a word; timestamps shorter)."""
+    (never cut, never folded inside a word; timestamps shorter; see _view_lines for lists
+    and objects)."""
     from rich.cells import cell_len
 
-    texts = [(key, short_time(cell(term, value)) if key.startswith("date_") else cell(term, value)) for key, value in pairs]
+    texts = [(key, [short_time(cell(term, value))] if key.startswith("date_") else _view_lines(term, value))
+             for key, value in pairs]
     keys = max([cell_len("FIELD")] + [cell_len(key) for key, _ in texts])
     room = max((term.width or term.console().width) - keys - GAP, 20)
     lines = []
-    for key, text in texts:
-        for n, part in enumerate(wrap_words(text, room)):
+    for key, parts in texts:
+        wrapped = [part for text in parts for part in wrap_words(text, room)]
+        for n, part in enumerate(wrapped):
             lines.append((_pad(key if n == 0 else "", keys) + " " * GAP + part).rstrip())
     _print_lines(term, (_pad("FIELD", keys) + " " * GAP + "VALUE"), lines)
+
+
+def _view_lines(term: Terminal, value: Any) -> list[str]:
+    """A value of the object view as the lines it starts (each then wrapped): a list's items
+    joined by ', ' as in a table (`MMS, SMS`), or a line each when an item holds a space or a
+    comma (message samples); an object a line per key (`att: mps=600, msg_class=A`); a list
+    of objects a line per object (`error_code=30701, fields=region, ...`)."""
+    if isinstance(value, dict):
+        return [f"{term.escape(str(key))}: {_inline(term, item)}" for key, item in value.items()] or [""]
+    if isinstance(value, list):
+        items = [_inline(term, item) for item in value]
+        if any(isinstance(item, dict) for item in value) or any(" " in text or "," in text for text in items):
+            return items or [""]
+    return [_inline(term, value)]
+
+
+def _inline(term: Terminal, value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{term.escape(str(key))}={_inline(term, item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(_inline(term, item) for item in value)
+    return cell(term, value)
 
 
 def _print_lines(term: Terminal, header: str, lines: Sequence[str]) -> None:

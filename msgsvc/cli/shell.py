@@ -179,7 +179,9 @@ def script(shell: str, prog: str = PROG) -> str:
 
 
 def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.", show_default=False)]) -> None:
-    """Print the tab-completion script for bash, zsh, fish or PowerShell. msgsvc never edits
+    """Print the tab-completion script for a shell.
+
+    For bash, zsh, fish or PowerShell. msgsvc never edits
     your rc files or $PROFILE: put the script where your shell looks for completions (see the
     README), or try it in the current shell as below.
 
@@ -190,7 +192,7 @@ def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(metava
         source <(msgsvc completion zsh)                  # zsh, after compinit
         msgsvc completion fish | source                  # fish, this shell only
         msgsvc completion fish > ~/.config/fish/completions/msgsvc.fish
-        msgsvc completion powershell | Out-String | Invoke-Expression   # PowerShell
+        msgsvc completion powershell | Out-String | Invoke-Expression # PowerShell
     """
     from msgsvc.cli.options import use
     from msgsvc.cli.output import write

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Self
 
 from msgsvc.emulator import durable
+from msgsvc.words import counted
 
 STATE_VERSION = 1
 JOURNAL_SUFFIX = ".journal"
@@ -350,7 +351,7 @@ class StateFile:
                     kept = f"{self.path} and {journal_path(self.path)} hold what was answered before, read again at the next start"
                     journal.close()
                     self._journal = None
-                lost_text = f"; {lost} change(s) made since are lost" if lost else ""
+                lost_text = f"; {counted(lost, 'change')} made since {'is' if lost == 1 else 'are'} lost" if lost else ""
                 raise StateWriteError(f"cannot write the state file {self.path}: {reason}; {kept}{lost_text}") from None
             self._shadow = None
         try:

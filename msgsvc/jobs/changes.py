@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 from msgsvc.errors import ApiError, MsgsvcError
 from msgsvc.api.resources import KEEP, RESOURCES, WRAP, Column, Resource, all_resources, form_dict
 from msgsvc.api.senders import SenderKind
+from msgsvc.words import counted
 
 log = logging.getLogger("msgsvc.http")
 
@@ -221,7 +222,7 @@ def as_would(outcome: Outcome) -> Outcome:
 
 def requests(n: int) -> str:
     """'1 request', '3 requests'."""
-    return f"{n} request" if n == 1 else f"{n} requests"
+    return counted(n, "request")
 
 
 def _pairs(form: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -9,7 +9,7 @@ from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, columns_help, list_li
 from msgsvc.api.resources import BRAND
 
 app = typer.Typer(
-    help="The account's US A2P 10DLC brand registrations (read only): status and failure reason.\n\n"
+    help="US A2P 10DLC brand registrations (read only).\n\nThe account's brands: status and failure reason.\n\n"
     "Example:\n\n\b\n    msgsvc brands list\n    msgsvc brands get BN0123456789abcdef0123456789abcdef",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -49,7 +49,9 @@ def brand_label(brand: dict) -> str:
 @app.command("list")
 def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, page_size: PageSizeOpt = None,
                 fields: BrandFieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """List the account's brand registrations: the first 50, or --limit N, or --all.
+    """List the account's brand registrations.
+
+    The first 50, or --limit N, or --all.
 
     {columns}
 
@@ -57,7 +59,8 @@ def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, 
 
     \b
         msgsvc brands list
-        msgsvc brands list --all --json | jq -r '.[] | select(.status == "APPROVED") | .sid'
+        msgsvc brands list --all --json |
+            jq -r '.[] | select(.status == "APPROVED") | .sid'
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=BRAND.keys, jq=jq)
     limit = list_limit(ctx, limit, all_)
@@ -72,7 +75,9 @@ def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, 
 @app.command("get")
 def brands_get(ctx: typer.Context, brand: BrandArg, fields: BrandFieldsOpt = None, jq: JqOpt = None,
                json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Show one brand registration, every field; on a terminal, why it failed.
+    """Show one brand registration, every field.
+
+    On a terminal, why it failed.
 
     Example:
 

@@ -7,17 +7,23 @@ from typing import Annotated, Any, Optional
 import typer
 
 from msgsvc.cli.complete import complete_brands
-from msgsvc.errors import ExitCode, MsgsvcError, NotFoundError, UsageError
+from msgsvc.errors import ApiError, ExitCode, MsgsvcError, NotFoundError, UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, duration, fields_option,
-    outcome_unknown_hint, use, wait_limits, with_field_options,
+    DryRunOpt, FieldsOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, columns_help, duration, fields_option,
+    as_typed, invalid, outcome_unknown_hint, use, wait_limits, with_field_options,
 )
-from msgsvc.api.resources import CAMPAIGN
+from msgsvc.api.resources import CAMPAIGN, KEEP, WRAP, Column
 
 CampaignFieldsOpt = fields_option(CAMPAIGN.keys)
+# `campaigns usecases`: within 60 columns, NAME (CODE says it) goes first, DESCRIPTION wraps.
+USECASE_COLUMNS = (Column("CODE", "code", fit=KEEP), Column("NAME", "name", drop=1, spare=True),
+                   Column("POST APPROVAL", "post_approval_required", fit=KEEP),
+                   Column("DESCRIPTION", "description", fit=WRAP))
+USECASE_KEYS = ("code", "name", "post_approval_required", "description")
+UsecaseFieldsOpt = fields_option(USECASE_KEYS)
 
 app = typer.Typer(
-    help="A service's US A2P 10DLC campaign: register it, follow its review, change or remove it.\n\n"
+    help="A service's US A2P 10DLC campaign.\n\nRegister it, follow its review, change or remove it.\n\n"
     "Example:\n\n\b\n"
     "    msgsvc campaigns create Alerts --from-file campaign.toml\n"
     "    msgsvc campaigns wait Alerts --timeout 1h",
@@ -57,23 +63,25 @@ def _service(client: Any, ref: str) -> tuple[str, str]:
     return sid, ref
 
 
-def _campaign_of(client: Any, sid: str, name: str) -> dict:
+def _campaign_of(client: Any, sid: str, name: str, typed: str) -> dict:
+    """The service's campaign; `typed` is how the user named the service (hints name it so)."""
     campaign = client.find_campaign(sid)
     if campaign is None:
         raise NotFoundError(
             f"{sid} ({name}) has no US A2P 10DLC campaign: it is not registered",
-            hint=f"register one: msgsvc campaigns create {sid} --from-file campaign.toml",
+            hint=f"register one: msgsvc campaigns create {as_typed(typed)} --from-file campaign.toml",
         )
     return campaign
 
 
-def _explain(term: Any, campaign: dict) -> None:
-    """On a terminal, a line saying where the campaign stands, and its errors."""
+def _explain(term: Any, campaign: dict, typed: str) -> None:
+    """On a terminal, a line saying where the campaign stands, and its errors; the commands it
+    gives name the service as the user did (`typed`)."""
     from msgsvc.api.a2p import describe_errors, is_pending
     from msgsvc.cli.output import note
 
     status = campaign.get("campaign_status")
-    sid, service = campaign.get("sid"), campaign.get("messaging_service_sid")
+    sid, service = campaign.get("sid"), as_typed(typed)
     if is_pending(campaign):
         note(term, f"Campaign {sid} is {status}: in review. Follow it with: msgsvc campaigns wait {service}")
     elif status == "FAILED":
@@ -164,7 +172,9 @@ def _wire(values: dict) -> dict:
 @app.command("get")
 def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignFieldsOpt = None, jq: JqOpt = None,
                   json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Show a service's campaign, every field; on a terminal, where its review stands and why it failed.
+    """Show a service's campaign, every field.
+
+    On a terminal, where its review stands and why it failed.
 
     No campaign is exit status 3 ("not registered").
 
@@ -172,16 +182,17 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignField
 
     \b
         msgsvc campaigns get Alerts
-        msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json | jq -r .campaign_status
+        msgsvc campaigns get MG0123456789abcdef0123456789abcdef --json |
+            jq -r .campaign_status
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
     from msgsvc.cli.output import emit_record
 
     client = state.client()
-    campaign = _campaign_of(client, *_service(client, service))
+    campaign = _campaign_of(client, *_service(client, service), service)
     emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
     if state.term.stdout_tty and not state.json and not state.fields:
-        _explain(state.term, campaign)
+        _explain(state.term, campaign, service)
 
 
 @app.command("create")
@@ -189,7 +200,9 @@ def campaigns_get(ctx: typer.Context, service: ServiceArg, fields: CampaignField
 def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
                      profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
                      values: dict) -> None:
-    """Register a US A2P 10DLC campaign on a service; print it (PENDING: in review).
+    """Register a US A2P 10DLC campaign.
+
+    On a service; prints it (PENDING: in review).
 
     Required: --brand, --usecase, --description (40 to 4096 characters), --message-flow
     (40 to 2048), --sample 2 to 5 times (20 to 1024 characters each), and
@@ -202,10 +215,12 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
 
     \b
         msgsvc campaigns create Alerts --from-file campaign.toml
-        msgsvc campaigns create Alerts --brand BN0123456789abcdef0123456789abcdef \\
-            --usecase ACCOUNT_NOTIFICATION --no-has-embedded-links --no-has-embedded-phone \\
-            --description "Account alerts for customers of Example Corp who opted in." \\
-            --message-flow "Customers opt in on example.com/alerts by ticking an unticked box." \\
+        msgsvc campaigns create Alerts \\
+            --brand BN0123456789abcdef0123456789abcdef \\
+            --usecase ACCOUNT_NOTIFICATION \\
+            --no-has-embedded-links --no-has-embedded-phone \\
+            --description "Account alerts for customers of Example Corp." \\
+            --message-flow "Customers opt in on example.com/alerts by a box." \\
             --sample "Example Corp: your password was changed." \\
             --sample "Example Corp: a new device signed in to your account."
     """
@@ -219,14 +234,38 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     client = state.client()
     sid, name = _service(client, service)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
-    with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {sid}"):
-        campaign = _change(state, "create", sid, form=form)
+    with outcome_unknown_hint(f"the campaign may or may not have been created; check with: msgsvc campaigns get {as_typed(service)}"):
+        try:
+            campaign = _change(state, "create", sid, form=form)
+        except ApiError as error:
+            if error.status == 400:
+                _refused_create(client, sid, service, wire_values)
+            raise
     if campaign is None:  # a dry run
         return
     emit_record(state.term, campaign, as_json=state.json)
     if not state.json:
         note(state.term, f"Registered campaign {campaign.get('sid')} on {sid} ({name}): {campaign.get('campaign_status')}. "
-                         f"Follow its review with: msgsvc campaigns wait {sid}")
+                         f"Follow its review with: msgsvc campaigns wait {as_typed(service)}")
+
+
+def _refused_create(client: Any, sid: str, typed: str, wire_values: dict) -> None:
+    """After Twilio refused a create (400), what msgsvc can say better, when it can: a brand
+    not on the account is not found (exit 3, as in brands get); a use case the brand may not
+    register is an invalid --usecase, with what was probably meant. Else nothing: the
+    refusal is said as Twilio said it."""
+    brand = wire_values["BrandRegistrationSid"]
+    client.get_brand(brand)
+    usecase = str(wire_values.get("UsAppToPersonUsecase"))
+    try:
+        codes = [str(u.get("code")) for u in client.campaign_usecases(sid, brand)]
+    except MsgsvcError:
+        return
+    if codes and usecase not in codes:
+        from msgsvc.suggest import did_you_mean
+
+        meant = did_you_mean(usecase, codes) or f"see: msgsvc campaigns usecases {as_typed(typed)} --brand {brand}"
+        raise invalid("--usecase", f"{usecase!r} is not a use case brand {brand} may register; {meant}")
 
 
 CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
@@ -237,7 +276,9 @@ CAMPAIGN_BY_WIRE = {f.wire: f for f in CAMPAIGN.fields}
 def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFileOpt = None, json_: JsonOpt = False,
                      profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
                      values: dict) -> None:
-    """Change a service's campaign and submit it for review again; print it.
+    """Change a campaign and submit it for review.
+
+    The service's campaign goes to review again; prints it.
 
     Only the fields an update may change are options. Twilio requires the description, the
     message flow, the samples and the four flags on every update: those not given are sent
@@ -249,7 +290,8 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     Example:
 
     \b
-        msgsvc campaigns update Alerts --description "Account alerts for customers of Example Corp who opted in on example.com."
+        msgsvc campaigns update Alerts \\
+            --description "Account alerts for the customers of Example Corp."
         msgsvc campaigns update Alerts --from-file campaign.toml
     """
     from msgsvc.api.a2p import UPDATE_REQUIRED, update_values
@@ -264,11 +306,11 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
 
     client = state.client()
     sid, name = _service(client, service)
-    current = _campaign_of(client, sid, name)
+    current = _campaign_of(client, sid, name, service)
     wire_values = update_values(current, changes)
     _check("update", wire_values, UPDATE_REQUIRED)
     form = CAMPAIGN.form({CAMPAIGN_BY_WIRE[w].param: v for w, v in wire_values.items()})
-    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {sid}"):
+    with outcome_unknown_hint(f"the change may or may not have been made; check with: msgsvc campaigns get {as_typed(service)}"):
         updated = _change(state, "update", sid, current["sid"], form)
     if updated is None:  # a dry run: it read the campaign, so it knows an update in review fails
         from msgsvc.api.a2p import is_pending
@@ -279,11 +321,13 @@ def campaigns_update(ctx: typer.Context, service: ServiceArg, from_file: FromFil
             raise MsgsvcError(
                 f"the update would fail: campaign {current.get('sid')} is {current.get('campaign_status')}, and "
                 "Twilio accepts an update once its review is over (VERIFIED or FAILED)",
-                hint=f"wait for the review: msgsvc campaigns wait {service}")
+                hint=f"wait for the review: msgsvc campaigns wait {as_typed(service)}")
         return
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
-        note(state.term, f"Updated campaign {updated.get('sid')} ({', '.join(changes)}): {updated.get('campaign_status')}")
+        options = {f.wire: f.option[2:] for f in CAMPAIGN.fields}  # named as the options were given
+        note(state.term, f"Updated campaign {updated.get('sid')} ({', '.join(options.get(w, w) for w in changes)}): "
+                         f"{updated.get('campaign_status')}")
 
 
 DELETE_WARNING = (
@@ -295,7 +339,9 @@ DELETE_WARNING = (
 @app.command("delete")
 def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
                      quiet: QuietOpt = False, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Delete a service's campaign: US messaging from its 10DLC numbers stops.
+    """Delete a service's campaign.
+
+    US messaging from its 10DLC numbers stops.
 
     Warns, then asks for confirmation in a terminal; needs --yes otherwise.
 
@@ -312,7 +358,7 @@ def campaigns_delete(ctx: typer.Context, service: ServiceArg, yes: YesOpt = Fals
     ask = consent(state, yes, "delete", what="a campaign")
     client = state.client()
     sid, name = _service(client, service)
-    campaign = _campaign_of(client, sid, name)["sid"]
+    campaign = _campaign_of(client, sid, name, service)["sid"]
     if state.dry_run:
         _change(state, "delete", sid, campaign)
         return
@@ -330,10 +376,13 @@ def campaigns_wait(
     interval: Annotated[float, typer.Option("--interval", metavar="DURATION", parser=duration, help="Time between two looks at the campaign (at least 0.1s).")] = "30s",  # type: ignore[assignment]
     fields: CampaignFieldsOpt = None,
     jq: JqOpt = None,
+    quiet: QuietOpt = False,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Wait until a service's campaign is VERIFIED or FAILED (a status msgsvc does not know is waited on); print it.
+    """Wait until a campaign is VERIFIED or FAILED.
+
+    A status msgsvc does not know is waited on. Prints the campaign.
 
     Exit status 0 when VERIFIED; 1 when FAILED (its errors on stderr); 5 when --timeout
     ran out first (the campaign still in review; waiting again is safe); 3 when the service
@@ -342,16 +391,17 @@ def campaigns_wait(
     Example:
 
     \b
-        msgsvc campaigns create Alerts --from-file campaign.toml && msgsvc campaigns wait Alerts --timeout 2h
+        msgsvc campaigns create Alerts --from-file campaign.toml &&
+            msgsvc campaigns wait Alerts --timeout 2h
     """
     wait_limits(timeout, interval)
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=CAMPAIGN.keys, jq=jq, quiet=quiet)
     from msgsvc.api.a2p import StillPending, describe_errors, format_duration, is_known, wait_for_review
     from msgsvc.cli.output import emit_record, note, remark
 
     client = state.client()
     sid, name = _service(client, service)
-    campaign_sid = _campaign_of(client, sid, name)["sid"]
+    campaign_sid = _campaign_of(client, sid, name, service)["sid"]
     seen: list[str] = []
     told: list[str] = []  # the first status msgsvc did not know, once said
 
@@ -372,14 +422,14 @@ def campaigns_wait(
         raise WaitTimedOut(
             f"campaign {campaign_sid} of {sid} ({name}) is still {pending.campaign.get('campaign_status')} "
             f"after {format_duration(timeout)}",
-            hint=f"wait longer: msgsvc campaigns wait {sid} --timeout 1h",
+            hint=f"wait longer: msgsvc campaigns wait {as_typed(service)} --timeout 1h",
         ) from None
     emit_record(state.term, campaign, as_json=state.json, fields=state.fields, jq=state.jq)
     if campaign.get("campaign_status") != "VERIFIED":
         errors = "; ".join(state.term.escape(line) for line in describe_errors(campaign)) or "no errors given"
         raise CampaignFailed(
             f"campaign {campaign_sid} of {sid} ({name}) is {campaign.get('campaign_status')}: {errors}",
-            hint=f"fix the fields named, then resubmit: msgsvc campaigns update {sid} ...",
+            hint=f"fix the fields named, then resubmit: msgsvc campaigns update {as_typed(service)} ...",
         )
     if not state.json:
         note(state.term, f"Campaign {campaign_sid} of {sid} ({name}) is VERIFIED")
@@ -390,15 +440,24 @@ def campaigns_usecases(
     ctx: typer.Context,
     service: ServiceArg,
     brand: Annotated[Optional[str], typer.Option("--brand", metavar="BN...", autocompletion=complete_brands, show_default=False, help="The brand registration whose use cases to show [default: every use case].")] = None,
+    fields: UsecaseFieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the campaign use cases a brand may register on a service (for --usecase of create).
+    """List the use cases a brand may register.
+
+    The campaign use cases of a brand, on a service.
+
+    The CODE is what --usecase of 'campaigns create' takes.
+
+    {columns}
 
     Example:
 
     \b
-        msgsvc campaigns usecases Alerts --brand BN0123456789abcdef0123456789abcdef
+        msgsvc campaigns usecases Alerts \\
+            --brand BN0123456789abcdef0123456789abcdef
     """
     from msgsvc.api import validate
 
@@ -406,17 +465,17 @@ def campaigns_usecases(
         try:
             validate.sid(brand, "BN")
         except ValueError as exc:
-            raise UsageError(f"invalid value for --brand: {exc}") from None
-    state = use(ctx, json_=json_, profile=profile)
+            raise invalid("--brand", str(exc)) from None
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=USECASE_KEYS, jq=jq)
     from msgsvc.local import cache
     from msgsvc.cli.output import emit_records
-    from msgsvc.api.resources import KEEP, Column
 
     client = state.client()
     sid, _ = _service(client, service)
     usecases = client.campaign_usecases(sid, brand)
-    columns = (Column("CODE", "code", fit=KEEP), Column("NAME", "name"),
-               Column("POST APPROVAL", "post_approval_required", fit=KEEP), Column("DESCRIPTION", "description"))
-    emit_records(state.term, usecases, columns, as_json=state.json)
+    emit_records(state.term, usecases, USECASE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
     cache.remember_table(state.cache_scope(), "campaign-usecases", {str(u.get("code")): str(u.get("name") or "") for u in usecases})
 
+
+
+campaigns_usecases.__doc__ = campaigns_usecases.__doc__.replace("{columns}", columns_help(USECASE_COLUMNS, USECASE_KEYS))

@@ -56,7 +56,9 @@ def doctor(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Check that services will deliver: every known reason they will not, read-only.
+    """Check that services will deliver.
+
+    Every known reason they will not, read-only.
 
     One finding per line on stdout, tab-separated: severity (error: messages will fail;
     warning: degraded or at risk; info), service SID, check id, evidence (field=value),

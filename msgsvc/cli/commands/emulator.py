@@ -11,7 +11,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from msgsvc.errors import MsgsvcError, UsageError
-from msgsvc.cli.options import JsonOpt, given, use
+from msgsvc.cli.options import JsonOpt, given, invalid, use
+from msgsvc.words import counted
 
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
 RECORD_ENV = "MSGSVC_EMULATOR_RECORD"  # for msgsvc's own tests: a JSON line per answer sent
@@ -44,7 +45,9 @@ def emulator(
     unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Serve Twilio's Messaging API locally, so msgsvc and scripts can be tried without an account.
+    """Serve Twilio's Messaging API locally.
+
+    So msgsvc and scripts can be tried without an account.
 
     Serves Messaging v1 Services (create, fetch, list, update, delete) and each service's
     PhoneNumbers, ShortCodes, AlphaSenders, ChannelSenders and DestinationAlphaSenders
@@ -97,17 +100,17 @@ def emulator(
     \b
         msgsvc emulator --port 4010 --numbers 50
         msgsvc emulator --port 0 --state emulator.json > emulator.env &
-        msgsvc emulator --fail-rate 0.2 --latency 300     # test a script's retries
-        msgsvc emulator --pool-limit 5                    # a service is full at 5 numbers
+        msgsvc emulator --fail-rate 0.2 --latency 300   # a script's retries
+        msgsvc emulator --pool-limit 5                  # full at 5 numbers
         msgsvc emulator --unhealthy                       # then: msgsvc doctor
     """
     state_ = use(ctx, json_=json_)
     from msgsvc.api import validate
 
     if account_sid is not None and not validate.is_sid(account_sid, "AC"):
-        raise UsageError(f"invalid value for --account-sid: {account_sid!r} is not an Account SID (AC followed by 32 hexadecimal digits)")
+        raise invalid("--account-sid", f"{account_sid!r} is not an Account SID (AC followed by 32 hexadecimal digits)")
     if auth_token is not None and (not auth_token or any(c.isspace() for c in auth_token)):
-        raise UsageError("invalid value for --auth-token: it must be non-empty and without spaces")
+        raise invalid("--auth-token", "it must be non-empty and without spaces")
     serve(
         state_.term, host=host, port=port, state=state, numbers=numbers, account_sid=account_sid,
         auth_token=auth_token, fail_rate=fail_rate, latency=latency, quiet=quiet,
@@ -144,7 +147,7 @@ def _store(term: Any, state: Path | None, numbers: int, account_sid: str | None,
         if unhealthy:
             note(term, f"msgsvc emulator: --unhealthy ignored: the state file {state} already holds the account")
         if store.replayed:
-            note(term, f"msgsvc emulator: {store.replayed} change(s) recovered from the journal of {state}")
+            note(term, f"msgsvc emulator: {counted(store.replayed, 'change')} recovered from the journal of {state}")
         return store
     data = seed(account_sid or "AC" + secrets.token_hex(16), auth_token or secrets.token_hex(16), numbers)
     if unhealthy:

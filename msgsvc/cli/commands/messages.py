@@ -10,7 +10,7 @@ from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration, duration_parser
 from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, fields_option, use
 
 app = typer.Typer(
-    help="Messages: see one, follow it until it settles, cancel a scheduled one; a service's failures.\n\n"
+    help="Messages: see, follow, cancel; failures.\n\nSee one message, follow it until it settles, cancel a scheduled one; a service's failures.\n\n"
     "Example:\n\n\b\n"
     "    msgsvc messages get SM0123456789abcdef0123456789abcdef --wait\n"
     "    msgsvc messages failures Alerts --since 24h",
@@ -41,7 +41,9 @@ def messages_get(ctx: typer.Context, sid: MessageArg, wait: WaitOpt = False,
                  timeout: TimeoutOpt = DEFAULT_TIMEOUT,  # type: ignore[assignment]
                  fields: MessageFieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, quiet: QuietOpt = False,
                  profile: ProfileOpt = None) -> None:
-    """Show a message: status, the sender Twilio picked (from), segments, price, error code.
+    """Show a message: status, sender, error code.
+
+    The sender is the one Twilio picked (from); segments too.
 
     For a failed message, its error's known cause and the command that addresses it (exit
     1). --wait follows it until it settles, as 'msgsvc send --wait' does: exit 0 delivered
@@ -70,7 +72,9 @@ def messages_get(ctx: typer.Context, sid: MessageArg, wait: WaitOpt = False,
 @app.command("cancel")
 def messages_cancel(ctx: typer.Context, sid: MessageArg, json_: JsonOpt = False, quiet: QuietOpt = False,
                     profile: ProfileOpt = None) -> None:
-    """Cancel a scheduled message (one sent with --schedule that is not due yet); print it.
+    """Cancel a scheduled message; print it.
+
+    One sent with --schedule that is not due yet.
 
     Only a scheduled message can be canceled: Twilio refuses the rest (exit 1).
 
@@ -109,7 +113,9 @@ def messages_failures(
     quiet: QuietOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """The services' failed and undelivered messages, grouped by error code, country and sender.
+    """Failed and undelivered messages of services.
+
+    Grouped by error code, country and sender.
 
     One line per group: the service, the error code, the destination country, the sender
     (from), how many, and three sample SIDs (what Twilio support asks for); most first. It
@@ -127,7 +133,8 @@ def messages_failures(
 
     \b
         msgsvc messages failures Alerts --since 24h
-        msgsvc messages failures Alerts OTP --since 1h --json | jq '.failures[] | select(.error_code == 30034)'
+        msgsvc messages failures Alerts OTP --since 1h --json |
+            jq '.failures[] | select(.error_code == 30034)'
     """
     state = use(ctx, json_=json_, profile=profile, quiet=quiet)
     import time

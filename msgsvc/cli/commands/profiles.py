@@ -8,18 +8,25 @@ import typer
 
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, use
-from msgsvc.api.resources import KEEP, Column
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, invalid, use
+from msgsvc.api.resources import KEEP, WRAP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
+from msgsvc.words import counted
 
 app = typer.Typer(
-    help="Add, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
+    help="Manage credential profiles.\n\nAdd, list, choose, remove and inspect credential profiles.\n\nExample:\n\n\b\n"
     "    msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef\n    msgsvc profiles list",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+# `profiles test`: one row per profile checked.
+TEST_COLUMNS = (Column("PROFILE", "profile"), Column("STATUS", "status"), Column("SECRET IN", "storage"),
+                Column("DETAIL", "detail"))
+TEST_KEYS = tuple(c.key for c in TEST_COLUMNS)
+TestFieldsOpt = fields_option(TEST_KEYS)
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The profile's name.", autocompletion=complete_profiles, show_default=False)]
 
@@ -40,7 +47,7 @@ SHOW_KEYS = ("setting", "value", "source")
 ListFieldsOpt, ShowFieldsOpt = fields_option(PROFILE_KEYS), fields_option(SHOW_KEYS)
 # Values are SIDs, URLs and masked secrets: never cut; on a narrow terminal SOURCE gives way.
 SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value", fit=KEEP),
-                Column("SOURCE", "source", drop=1))
+                Column("SOURCE", "source", fit=WRAP, drop=1))  # where it came from: wrapped, never cut
 
 
 def _check_name(name: str) -> str:
@@ -58,7 +65,7 @@ def _check(option: str, check, value: Optional[str]) -> Optional[str]:
     try:
         return check(value)
     except ValueError as exc:
-        raise UsageError(f"invalid value for {option}: {exc}") from None
+        raise invalid(option, str(exc)) from None
 
 
 def _read_secret(term, label: str) -> str:
@@ -94,7 +101,9 @@ def profiles_add(
     no_verify: Annotated[bool, typer.Option("--no-verify", help="Save without checking the credentials with Twilio first (offline set-up, CI images).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Check credentials with one request to Twilio, then store them as a named profile. The
+    """Check and store credentials as a profile.
+
+    One request to Twilio checks them; they are stored as a named profile. The
     first profile becomes the active one.
 
     The secret (auth token, or the API key's secret) is asked with a hidden prompt in a
@@ -109,7 +118,8 @@ def profiles_add(
 
     \b
         msgsvc profiles add prod --account-sid AC0123456789abcdef0123456789abcdef
-        printf '%s\\n' "$TWILIO_AUTH_TOKEN" | msgsvc profiles add ci --account-sid AC... --no-verify
+        printf '%s\\n' "$TWILIO_AUTH_TOKEN" |
+            msgsvc profiles add ci --account-sid AC... --no-verify
     """
     from msgsvc.local import config
     from msgsvc.api import validate
@@ -118,7 +128,7 @@ def profiles_add(
     term = use(ctx, quiet=quiet).term
     _check_name(name)
     if timeout is not None and not validate.finite(timeout):  # NaN passes Click's range check
-        raise UsageError("invalid value for --timeout: nan is not a number of seconds")
+        raise invalid("--timeout", "nan is not a number of seconds")
     _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
     _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
     base_url = _check("--base-url", validate.base_url, base_url)
@@ -129,7 +139,7 @@ def profiles_add(
 
         path = Path(ca_bundle).expanduser()
         if not path.is_file():
-            raise UsageError(f"invalid value for --ca-bundle: {ca_bundle!r} is not a file")
+            raise invalid("--ca-bundle", f"{ca_bundle!r} is not a file")
         ca_bundle = str(path.resolve())
     existing = config.read_config(warn=partial(warning, term)).get("profiles", {})  # a broken file is reported before any question
     if not force and name in existing:
@@ -235,7 +245,9 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
 
 @app.command("use")
 def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
-    """Make NAME the active profile, used when no --profile or environment says otherwise.
+    """Make NAME the active profile.
+
+    It is used when no --profile or environment says otherwise.
 
     Example:
 
@@ -258,24 +270,46 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
 
 
 @app.command("remove")
-def profiles_remove(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> None:
-    """Delete profile NAME and its secret, from the config file or the system keyring. When
-    the keyring cannot delete the secret (locked, not answering), nothing is removed.
+def profiles_remove(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(metavar="NAME...", help="The profiles to remove.", autocompletion=complete_profiles, show_default=False)],
+    quiet: QuietOpt = False,
+) -> None:
+    """Delete profiles and their secrets.
+
+    Each NAME's secret goes from the config file or the system keyring. Every NAME is
+    checked first: one that names no profile removes none. Each removal is said on a line of
+    its own; when the keyring cannot delete a secret (locked, not answering), that profile
+    and those after it are left as they were, and the error says which.
 
     Example:
 
     \b
         msgsvc profiles remove old-account
+        msgsvc profiles remove staging test
     """
     from msgsvc.local import config
-    from msgsvc.cli.output import note, warning
+    from msgsvc.errors import MsgsvcError
+    from msgsvc.cli.output import note, remark, warning
 
     term = use(ctx, quiet=quiet).term
     from msgsvc.local import profiles as stored_profiles
 
-    removed = stored_profiles.remove(name, warn=partial(warning, term))
-    note(term, f"Removed profile {name!r}" + (" and its secret from the system keyring" if removed.keyring_entry_deleted else "")
-         + ("; no profile is active now (msgsvc profiles use NAME)" if removed.was_active else ""))
+    chosen = list(dict.fromkeys(names))
+    known = config.read_config(warn=partial(warning, term)).get("profiles", {})
+    for name in chosen:
+        if name not in known:
+            raise config.unknown_profile(name, known)
+    for index, name in enumerate(chosen):
+        try:
+            removed = stored_profiles.remove(name, warn=partial(warning, term))
+        except MsgsvcError:
+            left = chosen[index + 1:]
+            if left:
+                remark(term, "not removed: " + ", ".join(repr(n) for n in [name, *left]))
+            raise
+        note(term, f"Removed profile {name!r}" + (" and its secret from the system keyring" if removed.keyring_entry_deleted else "")
+             + ("; no profile is active now (msgsvc profiles use NAME)" if removed.was_active else ""))
 
 
 profiles_list.__doc__ = profiles_list.__doc__.replace("{columns}", columns_help(PROFILE_COLUMNS, PROFILE_KEYS))
@@ -296,7 +330,9 @@ def profiles_show(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show each setting a command would use, masked, and where it came from: a flag, the
+    """Show each setting a command would use.
+
+    Masked, and where it came from: a flag, the
     environment, the config file or the system keyring. The `secret_storage` row says where
     the secret lives: keyring, file or environment.
 
@@ -349,10 +385,14 @@ def profiles_test(
     ctx: typer.Context,
     names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to check [default: the one in effect].", autocompletion=complete_profiles, show_default=False)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Check every profile.")] = False,
+    fields: TestFieldsOpt = None,
+    jq: JqOpt = None,
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Check that profiles work: one request to Twilio per profile, one line each (ok, bad
+    """Check that profiles work.
+
+    One request to Twilio per profile, one line each (ok, bad
     credentials, unreachable, secret missing from keyring, keyring unavailable, no
     credentials). Exit 0 only when every one passes; 4 when any has bad or missing
     credentials; 1 when the others failed for another reason (unreachable).
@@ -363,10 +403,10 @@ def profiles_test(
         msgsvc profiles test
         msgsvc profiles test --all --json
     """
-    state = use(ctx, json_=json_, profile=profile)
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=TEST_KEYS, jq=jq)
     from msgsvc.local import config, verify
     from msgsvc.errors import CredentialsError, MsgsvcError
-    from msgsvc.cli.output import emit_json, emit_records, warning
+    from msgsvc.cli.output import emit_records, warning
 
     data = config.read_config(warn=partial(warning, state.term))
     known = data.get("profiles", {})
@@ -384,15 +424,12 @@ def profiles_test(
         if found.credentials is not None:  # a server may echo them in what it answers
             state.term.add_credentials(*found.credentials)
         rows.append({"profile": found.profile, "status": found.check.status, "storage": found.storage, "detail": found.check.detail})
-    if state.json:
-        emit_json(state.term, rows)
-    else:
-        columns = (Column("PROFILE", "profile"), Column("STATUS", "status"), Column("SECRET IN", "storage"), Column("DETAIL", "detail"))
-        emit_records(state.term, [{**row, "profile": row["profile"] or "(environment)"} for row in rows], columns, as_json=False)
+    shown = rows if state.json else [{**row, "profile": row["profile"] or "(environment)"} for row in rows]
+    emit_records(state.term, shown, TEST_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq)
     failed = [row for row in rows if row["status"] != verify.OK]
     if failed:
         names_failed = ", ".join(row["profile"] or "(environment)" for row in failed)
-        message = f"{len(failed)} of {len(rows)} profiles failed the check: {names_failed}"
+        message = f"{len(failed)} of {counted(len(rows), 'profile')} failed the check: {names_failed}"
         if any(row["status"] in verify.CREDENTIAL_FAILURES for row in failed):
             raise CredentialsError(message, hint="msgsvc profiles add NAME --force --account-sid AC... stores new credentials")
         raise MsgsvcError(message)
@@ -403,7 +440,9 @@ def profiles_migrate(
     ctx: typer.Context,
     names: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME]...", help="Profiles to move [default: every profile whose secret is in the file].", autocompletion=complete_profiles, show_default=False)] = None,
 ) -> None:
-    """Move secrets from the config file into the system keyring. Nothing is checked with
+    """Move secrets from the config to the keyring.
+
+    From the config file into the system keyring. Nothing is checked with
     Twilio; a profile whose secret is in the keyring already is left alone.
 
     Example:

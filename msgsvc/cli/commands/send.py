@@ -7,7 +7,7 @@ import typer
 
 from msgsvc.api.messages import KEYS, SEND_BY_WIRE
 from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
-from msgsvc.cli.options import DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, check, fields_option, use
+from msgsvc.cli.options import DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, YesOpt, as_typed, check, fields_option, invalid, use
 from msgsvc.errors import MsgsvcError, UsageError
 
 
@@ -81,7 +81,9 @@ def send(
     quiet: QuietOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Send one message through a service (MessagingServiceSid: Twilio picks the sender); print it.
+    """Send one message through a service; print it.
+
+    MessagingServiceSid: Twilio picks the sender.
 
     It is billed (Twilio's test credentials do not take a service): on a terminal it says
     what it will send from which account and asks; in a script it needs --yes. Before
@@ -100,8 +102,10 @@ def send(
 
     \b
         msgsvc send Alerts --to +14155550100 --body "Test from msgsvc" --wait
-        msgsvc send MG0123456789abcdef0123456789abcdef --to +14155550100 --body-file note.txt --yes
-        msgsvc send Alerts --to +14155550100 --body "Reminder" --schedule 2026-12-08T09:00:00Z
+        msgsvc send MG0123456789abcdef0123456789abcdef --to +14155550100 \\
+            --body-file note.txt --yes
+        msgsvc send Alerts --to +14155550100 --body "Reminder" \\
+            --schedule 2026-12-08T09:00:00Z
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=KEYS, jq=jq, quiet=quiet, dry_run=dry_run)
     text = _body(body, body_file, state)
@@ -122,7 +126,7 @@ def send(
         try:
             values.update(SendAt=schedule_time(schedule), ScheduleType="fixed")
         except ValueError as exc:
-            raise UsageError(f"invalid value for --schedule: {exc}") from None
+            raise invalid("--schedule", str(exc)) from None
     from msgsvc.cli.jobs import consent
 
     ask = consent(state, yes, "send", what="a message (it is billed)")
@@ -149,7 +153,7 @@ def send(
         return
     ask(_question(state, client, sid, name, values))
     with outcome_unknown_hint(f"the message may have been sent (and billed): look for it before sending again, "
-                              f"e.g. msgsvc messages failures {sid} --since 1h, or the Console's messaging logs"):
+                              f"e.g. msgsvc messages failures {as_typed(service)} --since 1h, or the Console's messaging logs"):
         message = send_message(client, send_form(sid, values))
     if schedule is not None:
         show(state, message)

@@ -65,10 +65,10 @@ RESULTS_HELP = (
 def make_app(kind: SenderKind) -> typer.Typer:
     """The `attach`, `detach`, `list` and `get` commands for one kind of sender."""
     app = typer.Typer(
-        help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.\n\n"
+        help=f"A service's {kind.plural}.\n\nAttach, detach, list and show the {kind.plural} of a Messaging Service.\n\n"
         f"Example:\n\n\b\n    msgsvc {kind.noun} list Alerts\n"
         f"    msgsvc {kind.noun} attach Alerts {kind.examples[0]}",
-        short_help=f"Attach, detach, list and show the {kind.plural} of a Messaging Service.",
+        short_help=f"A service's {kind.plural}.",
         no_args_is_help=True,
         rich_markup_mode=None,
     )
@@ -206,8 +206,9 @@ def make_app(kind: SenderKind) -> typer.Typer:
 
     example = f"msgsvc {kind.noun}"
     docs = {
-        "attach": (attach, f"""Attach {kind.plural} to a service: one, many, or a file of them.
+        "attach": (attach, f"""Attach {kind.plural} to a service.
 
+One, many, or a file of them. 
 {kind.accepts} Values already in the service are reported as 'already attached' and
 not sent again. Up to --concurrency requests run at once; a 429 from Twilio pauses them
 all and is retried. Prints one result per distinct value and a summary on stderr; exits 1 if any value failed.
@@ -218,10 +219,12 @@ Example:
 
 \b
     {example} attach {service} {first}
-    {example} attach MG0123456789abcdef0123456789abcdef --from-file {ident}.txt --json
+    {example} attach {service} \\
+        --from-file {ident}.txt --json
 """),
-        "detach": (detach, f"""Detach {kind.plural} from a service; they stay on the account.
+        "detach": (detach, f"""Detach {kind.plural} from a service.
 
+They stay on the account. 
 {kind.accepts} Values not in the service are reported as 'not attached', which is not a
 failure. Asks for confirmation in a terminal; needs --yes otherwise.
 
@@ -231,9 +234,12 @@ Example:
 
 \b
     {example} detach {service} {first}
-    grep -v '^#' old.txt | {example} detach {service} --from-file - --yes
+    grep -v '^#' old.txt |
+        {example} detach {service} --from-file - --yes
 """),
-        "list": (list_, f"""List the {kind.plural} of a service: the first 50, or --limit N, or --all.
+        "list": (list_, f"""List a service's {kind.plural}.
+
+The first 50, or --limit N, or --all.
 
 {columns_help(kind.columns, kind.keys)}
 
@@ -243,7 +249,9 @@ Example:
     {example} list {service}
     {example} list {service} --all --json
 """),
-        "get": (get, f"""Show one {kind.what} of a service, every field.
+        "get": (get, f"""Show a service's {kind.what}.
+
+One {kind.what} of the service, every field.
 
 {kind.accepts} In a pipe: one 'field<TAB>value' line per field. --fields takes any of:
 {', '.join(kind.keys)}.
@@ -262,7 +270,8 @@ Example:
         if not kind.country:
             func = _without(func, "country")
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"
-        app.command(verb, help=help_text)(func)
+        # The first sentence whole, in help and on Tab alike (Tab's descriptions stop at 45).
+        app.command(verb, help=help_text, short_help=help_text.split("\n", 1)[0])(func)
     if kind is NUMBERS:
         app.command("find")(numbers_find)
         app.command("move")(numbers_move)
@@ -496,7 +505,7 @@ def numbers_find(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Find which service holds each phone number or short code, if any.
+    """Find which service holds each number.
 
     The API has no reverse look-up: this lists the services and their phone numbers (and
     short codes, when one is asked for), concurrently. Prints input, SID, number (or short
@@ -572,7 +581,7 @@ def numbers_move(
     profile: ProfileOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Move phone numbers and short codes from their service to another.
+    """Move numbers and short codes to a service.
 
     Each is detached from the service that holds it and attached to --to SERVICE, as apply
     moves: when that attach fails (the pool is full, 21714), the number is put back where it

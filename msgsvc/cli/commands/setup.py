@@ -54,7 +54,9 @@ def export(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     profile: ProfileOpt = None,
 ) -> None:
-    """Export services, their fields and their senders as a setup file (TOML).
+    """Export services and senders as a setup file.
+
+    The services, their fields and their senders, as TOML.
 
     Every writable field with a value and every sender: phone numbers as E.164, short codes
     as their number, alpha senders as text, channel senders as their address. Portable (no
@@ -211,7 +213,9 @@ def plan(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show what 'msgsvc apply FILE' would change; send no change (only reads).
+    """Show what 'msgsvc apply FILE' would change.
+
+    Sends no change (only reads).
 
     One line per change (+ create, ~ update, + attach, - detach, > move, - delete), then a
     count. The file is checked completely first; conflicts with services the file does not
@@ -262,7 +266,9 @@ def apply(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Converge the account to a setup file: create, update, attach, detach, move, delete.
+    """Converge the account to a setup file.
+
+    Create, update, attach, detach, move, delete.
 
     Shows the plan (on stderr) and asks in a terminal; needs --yes otherwise. Changes run
     in order: creates, updates, detaches and moves out, attaches, deletes; each gets one
@@ -284,6 +290,9 @@ def apply(
     from msgsvc.cli import output
     from msgsvc.setup import apply as setup_apply, saved
 
+    if dry_run and (fields is not None or jq is not None):  # they choose from results, and a dry run has none
+        raise UsageError(f"{'--fields' if fields is not None else '--jq'} is for apply's results; --dry-run shows the plan",
+                         hint="the plan as JSON: msgsvc plan FILE --json")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
     term = state.term
     desired, _ = _load(state, file)

@@ -8,19 +8,21 @@ import typer
 from msgsvc.cli.complete import complete_services, complete_tollfree
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
-    columns_help, duration, fields_option, list_limit, list_options, outcome_unknown_hint, use, wait_limits,
+    as_typed, columns_help, duration, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
+    wait_limits,
 )
 from msgsvc.errors import ExitCode, MsgsvcError, UsageError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
 from msgsvc.api.tollfree import VERIFICATION
+from msgsvc.words import counted
 
 app = typer.Typer(
-    help="Toll-free verification: which toll-free numbers may send, submit them, fix a rejection, wait.\n\n"
+    help="Toll-free verification of numbers.\n\nWhich toll-free numbers may send; submit them, fix a rejection, wait.\n\n"
     "Since 31 January 2024 Twilio blocks US and Canadian traffic from a toll-free number without an "
     "approved verification (error 30032).\n\n"
     "Example:\n\n\b\n"
     "    msgsvc tollfree status\n"
-    "    msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml\n"
+    "    msgsvc tollfree create +18005550100 +18885550101 \\\n        --from-file verification.toml\n"
     "    msgsvc tollfree wait +18005550100 --timeout 72h",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -99,7 +101,9 @@ def tollfree_status(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Show every toll-free number: its service, its verification and what to do next.
+    """Show each toll-free number, what to do next.
+
+    Its service, its verification and the next step.
 
     One row per toll-free number of the account (or of the services named): the number, its
     service, the status of its newest verification (none without one), whether Twilio lets it
@@ -112,7 +116,8 @@ def tollfree_status(
 
     \b
         msgsvc tollfree status
-        msgsvc tollfree status Alerts --json | jq -r '.[] | select(.can_send | not) | .phone_number'
+        msgsvc tollfree status Alerts --json |
+            jq -r '.[] | select(.can_send | not) | .phone_number'
     """
     from msgsvc.jobs.tollfree import STATUS_KEYS
 
@@ -145,7 +150,9 @@ def tollfree_list(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """List the account's toll-free verifications: the first 50, or --limit N, or --all.
+    """List the account's toll-free verifications.
+
+    The first 50, or --limit N, or --all.
 
     {columns}
 
@@ -153,12 +160,13 @@ def tollfree_list(
 
     \b
         msgsvc tollfree list --status TWILIO_REJECTED
-        msgsvc tollfree list --all --json | jq -r '.[] | [.tollfree_phone_number, .status] | @tsv'
+        msgsvc tollfree list --all --json |
+            jq -r '.[] | [.tollfree_phone_number, .status] | @tsv'
     """
     from msgsvc.api.tollfree import STATUSES
 
     if status is not None and status.upper() not in STATUSES:
-        raise UsageError(f"invalid value for --status: {status!r} is not one of {', '.join(STATUSES)}")
+        raise invalid("--status", f"{status!r} is not one of {', '.join(STATUSES)}")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
     limit = list_limit(ctx, limit, all_)
     from msgsvc.cli.output import emit_records
@@ -193,7 +201,9 @@ def _explain(term: Any, record: dict) -> None:
 @app.command("get")
 def tollfree_get(ctx: typer.Context, ref: RefArg, fields: VerificationFieldsOpt = None, jq: JqOpt = None,
                  json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Show one toll-free verification, every field; on a terminal, its reasons when rejected.
+    """Show one toll-free verification, every field.
+
+    On a terminal, its reasons when rejected.
 
     A number with no verification is exit status 3.
 
@@ -201,7 +211,8 @@ def tollfree_get(ctx: typer.Context, ref: RefArg, fields: VerificationFieldsOpt 
 
     \b
         msgsvc tollfree get +18005550100
-        msgsvc tollfree get HH0123456789abcdef0123456789abcdef --json | jq -r .status
+        msgsvc tollfree get HH0123456789abcdef0123456789abcdef --json |
+            jq -r .status
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
     from msgsvc.cli.output import emit_record
@@ -263,7 +274,9 @@ def tollfree_create(
     dry_run: DryRunOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Submit toll-free numbers for verification, one record each with the same details.
+    """Submit toll-free numbers for verification.
+
+    One record each, with the same details.
 
     The file holds the business and use-case details; required: business-name,
     business-website, notification-email, use-case-category (a list), use-case-summary,
@@ -278,7 +291,8 @@ def tollfree_create(
     Example:
 
     \b
-        msgsvc tollfree create +18005550100 +18885550101 --from-file verification.toml
+        msgsvc tollfree create +18005550100 +18885550101 \\
+            --from-file verification.toml
     """
     values = _read_file(from_file, create=True)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
@@ -297,7 +311,7 @@ def tollfree_create(
         requests = plan.dry_run(planned.changes, client.base())
         outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
         finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS,
-               summary=f"Dry run: {len(planned.changes)} request(s) not sent; " + plan.summary(outcomes),
+               summary=f"Dry run: {counted(len(planned.changes), 'request')} not sent; " + plan.summary(outcomes),
                failed=any(o.status in failed for o in outcomes))
         return
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, state.term),
@@ -323,7 +337,9 @@ def tollfree_update(
     dry_run: DryRunOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Fix a rejected verification within its edit window and resubmit it; print it.
+    """Fix a rejected verification and resubmit it.
+
+    Within its edit window; prints the record.
 
     Twilio takes an edit only of a TWILIO_REJECTED record whose edit_allowed is true, until
     its edit_expiration (seven days after the rejection); otherwise nothing is sent and the
@@ -334,10 +350,11 @@ def tollfree_update(
     Example:
 
     \b
-        msgsvc tollfree update +18005550100 --from-file verification.toml --edit-reason "Opt-in page fixed"
+        msgsvc tollfree update +18005550100 --from-file verification.toml \\
+            --edit-reason "Opt-in page fixed"
     """
     if not edit_reason.strip():
-        raise UsageError("invalid value for --edit-reason: it must not be empty")
+        raise invalid("--edit-reason", "it must not be empty")
     values = _read_file(from_file, create=False)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.api import tollfree as rules
@@ -355,18 +372,18 @@ def tollfree_update(
     now = _now()
     if not rules.can_edit(record, now):
         raise MsgsvcError(f"verification {sid} of {number} cannot be edited: {_why_not(record, now)}",
-                          hint=_instead(record, sid, number))
+                          hint=_instead(record, sid, number, ref))
     form = _form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
     change = plan.Change(plan.UPDATE, VERIFICATION.name, target=sid, inputs=(str(number or sid),), form=form)
     if state.dry_run:
         emit_plan(state.term, plan.dry_run([change], client.base()), as_json=state.json)
         return
-    with outcome_unknown_hint(f"the edit may or may not have been sent; check with: msgsvc tollfree get {sid}"):
+    with outcome_unknown_hint(f"the edit may or may not have been sent; check with: msgsvc tollfree get {as_typed(ref)}"):
         updated = send(client, change)
     emit_record(state.term, updated, as_json=state.json)
     if not state.json:
         note(state.term, f"Resubmitted verification {sid} of {number}: {updated.get('status')}. "
-                         f"Follow it with: msgsvc tollfree wait {sid}")
+                         f"Follow it with: msgsvc tollfree wait {as_typed(ref)}")
 
 
 def _why_not(record: dict, now: Any) -> str:
@@ -381,11 +398,12 @@ def _why_not(record: dict, now: Any) -> str:
     return f"its edit window closed at {rules.format_moment(deadline)}" if deadline else "it has no edit window"
 
 
-def _instead(record: dict, sid: str, number: Any) -> str:
+def _instead(record: dict, sid: str, number: Any, typed: str) -> str:
+    """What to do instead of an edit, naming the verification as the user did (`typed`)."""
     from msgsvc.api import tollfree as rules
 
     if record.get("status") in rules.PENDING_STATES:
-        return f"wait for the review: msgsvc tollfree wait {sid}"
+        return f"wait for the review: msgsvc tollfree wait {as_typed(typed)}"
     if record.get("status") == rules.APPROVED:
         return "it is approved: nothing to fix"
     return f"delete it and submit again: msgsvc tollfree delete {sid} && msgsvc tollfree create {number} --from-file FILE"
@@ -394,7 +412,9 @@ def _instead(record: dict, sid: str, number: Any) -> str:
 @app.command("delete")
 def tollfree_delete(ctx: typer.Context, ref: RefArg, yes: YesOpt = False, dry_run: DryRunOpt = False,
                     quiet: QuietOpt = False, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """Delete a toll-free verification (to file the number again after a final rejection).
+    """Delete a toll-free verification.
+
+    To file the number again after a final rejection.
 
     An approved number stops sending to the US and Canada at once. Asks for confirmation in a
     terminal; needs --yes otherwise.
@@ -445,7 +465,9 @@ def tollfree_wait(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Wait until each verification leaves review (PENDING_REVIEW, IN_REVIEW); print them.
+    """Wait until each verification leaves review.
+
+    Review is PENDING_REVIEW, IN_REVIEW; prints the records.
 
     Exit status 0 when every one is TWILIO_APPROVED; 1 when one is TWILIO_REJECTED (its
     reasons and the time left to edit it on stderr, with a warning when fewer than 48 hours
@@ -455,7 +477,8 @@ def tollfree_wait(
     Example:
 
     \b
-        msgsvc tollfree create +18005550100 --from-file verification.toml && msgsvc tollfree wait +18005550100 --timeout 72h
+        msgsvc tollfree create +18005550100 --from-file verification.toml &&
+            msgsvc tollfree wait +18005550100 --timeout 72h
     """
     wait_limits(timeout, interval)
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)

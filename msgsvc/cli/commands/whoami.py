@@ -16,7 +16,9 @@ def whoami(
     json_: JsonOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Say which account a command would touch: the Account SID, where the credentials come
+    """Say which account a command would touch.
+
+    The Account SID, where the credentials come
     from (a --profile flag, $MSGSVC_PROFILE, Twilio's environment variables, or the active
     profile), the base URL and the region; then check the credentials with one read
     (GET /v1/Services?PageSize=1). Twilio's TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or an
