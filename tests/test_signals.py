@@ -147,19 +147,24 @@ def test_a_sighup_ignored_when_msgsvc_started_stays_ignored(tmp_path, held):
 @posix_only
 @pytest.mark.parametrize(("name", "code", "said"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated"),
                                                     ("SIGHUP", 129, "terminated")])
-def test_an_in_process_run_returns_128_plus_the_signal(msgsvc, profile, httpserver, name, code, said):
+def test_an_in_process_run_returns_128_plus_the_signal(msgsvc, isolated, held, name, code, said):
     """run() returns the status a shell would show and does not kill the caller: only the
-    program's own end (signals.exit) dies by the signal."""
-    from werkzeug import Response
+    program's own end (signals.exit) dies by the signal. The request is held on a server of
+    this test's own, so its late answer cannot land in another test's server log."""
+    from factories import save_profile
 
-    def signalled(request):
-        os.kill(os.getpid(), getattr(signal, name))
-        threading.Event().wait(0.5)
-        return Response(json.dumps(page("services", [])), content_type="application/json")
+    save_profile(held.url, max_retries=0)
 
-    httpserver.expect_oneshot_request("/v1/Services").respond_with_handler(signalled)
+    def signal_once_asked() -> None:
+        if held.arrived.wait(60):
+            os.kill(os.getpid(), getattr(signal, name))
+
+    sender = threading.Thread(target=signal_once_asked, daemon=True)
+    sender.start()
     result = msgsvc("services", "list")
+    sender.join(60)
     assert (result.code, result.out, result.err) == (code, "", f"\nmsgsvc: {said}\n")
+    assert held.paths == ["/v1/Services?PageSize=50"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # every handler given back
 
 
