@@ -33,6 +33,18 @@ def sent(httpserver) -> list:
     return [request for request, _ in httpserver.log]
 
 
+def logged(httpserver, count: int, timeout: float = 60.0) -> list:
+    """Wait until the server has logged `count` requests (its log is written after a handler
+    returns, so a handler still running when the test ends would log into the next test)."""
+    import threading
+
+    deadline = time.monotonic() + timeout
+    while len(httpserver.log) < count and time.monotonic() < deadline:
+        threading.Event().wait(0.005)
+    assert len(httpserver.log) >= count, f"the server logged {len(httpserver.log)} of {count} requests"
+    return sent(httpserver)
+
+
 def assert_request(request, method: str, path: str, *, query: str = "", form: str | None = None,
                    auth: str = BASIC_AUTH) -> None:
     """Method, path, query string, form body, Authorization and User-Agent, exactly."""

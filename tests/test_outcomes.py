@@ -12,6 +12,7 @@ import pytest
 from werkzeug import Response
 
 from conftest import SERVICE_SID, page, service
+from corehelp import logged
 from factories import number, save_profile
 from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
 
@@ -97,13 +98,17 @@ def test_a_create_answered_201_with_a_broken_body_may_have_created_it(msgsvc, fa
 
 
 def test_ctrl_c_after_a_create_was_sent_says_it_may_have_been_created(msgsvc, profile, httpserver):
+    release = threading.Event()
+
     def interrupted(request):
         os.kill(os.getpid(), signal.SIGINT)
-        threading.Event().wait(0.5)
+        release.wait(60)  # the answer comes only after msgsvc has given up on it
         return json_response(service(), 201)
 
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_handler(interrupted)
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    release.set()
+    logged(httpserver, 1)
     assert (result.code, result.out) == (130, "")
     assert result.err == (
         "\nmsgsvc: interrupted while the request was on its way: it may or may not have taken effect\n"
@@ -164,12 +169,16 @@ def test_sigterm_in_a_single_request_says_terminated_and_dies_by_sigterm(profile
 
     process = None
 
+    release = threading.Event()
+
     def slow(request):
         process.send_signal(signal.SIGTERM)
-        threading.Event().wait(0.5)
+        release.wait(60)  # the answer comes only after msgsvc has died
         return json_response(page("services", []))
 
     httpserver.expect_request("/v1/Services").respond_with_handler(slow)
     process = subprocess.Popen([MSGSVC, "services", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = process.communicate(timeout=60)
+    release.set()
+    logged(httpserver, 1)
     assert (process.returncode, out, err) == (-signal.SIGTERM, "", "\nmsgsvc: terminated\n")
