@@ -21,7 +21,13 @@ def main() -> None:
     from msgsvc.cli import signals
     from msgsvc.cli.app import run
 
-    signals.exit(run())  # a run a signal stopped dies by it, so that a shell loop stops
+    code = run()
+    # The process ends here, and the interpreter's last act would be a collection over every
+    # object still alive: a 10,000-service list is some 300,000 of them, a tenth of the CPU
+    # of the whole command, to find no garbage. Frozen objects are left out of it (atexit
+    # handlers have not run yet and still run; stdout is still flushed).
+    gc.freeze()
+    signals.exit(code)  # a run a signal stopped dies by it, so that a shell loop stops
 
 
 if __name__ == "__main__":
