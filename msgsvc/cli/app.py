@@ -389,6 +389,10 @@ def run(argv: list[str] | None = None, term: Terminal | None = None, *, exiting:
     # 20,000 of them, a bulk job's requests as many) and few cycles: at Python's default of a
     # pass every 700, the collector's passes over what survives cost a tenth of a 10,000-service
     # list, holding up every thread of a bulk job while they run. A pass every GC_EVERY instead.
+    if exiting:
+        from msgsvc.cli.state import exiting as last_run
+
+        last_run()
     threshold = gc.get_threshold()
     gc.set_threshold(GC_EVERY, *threshold[1:])
     gc.enable()
