@@ -9,7 +9,12 @@ msgsvc takes over the floor, in wall clock and in CPU time (the child's, against
 floor's threads'; medians of --runs, taking turns). Target (issue 26): at most
 0.1 s over the floor at every concurrency; exit status 1 when it is missed.
 
+`--baseline` also times another installed msgsvc in the same turns (another checkout's
+`.venv/bin/msgsvc`), for before and after from one run. The children run without
+PYTHONDONTWRITEBYTECODE (bytecode.py): the first run writes the .pyc files the others read.
+
     .venv/bin/python bench/bulk_attach.py [--numbers 1000] [--delay 0.02] [--concurrency 8 16 32] [--runs 3]
+        [--baseline OTHER/.venv/bin/msgsvc]
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from bytecode import without_bytecode_ban
 
 ACCOUNT_SID = "AC" + "a" * 32
 SERVICE_SID = "MG" + "a" * 32
@@ -111,12 +118,32 @@ def floor(url: str, sids: list[str], concurrency: int) -> float:
     return time.perf_counter() - started
 
 
+def attach(program: str, numbers: Path, concurrency: int, env: dict[str, str], count: int) -> tuple[float, float]:
+    """One `numbers attach` of every number: wall-clock and CPU seconds of the child."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [program, "numbers", "attach", SERVICE_SID, "--from-file", str(numbers),
+             "--concurrency", str(concurrency), "--json"],
+            stdout=out, stderr=err, env=env,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        out.seek(0), err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"bench: {program} failed: {err.read().decode()}")
+        results = json.loads(out.read())
+    assert len(results) == count and all(r["status"] == "attached" for r in results)
+    return wall, usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--numbers", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=0.02, help="seconds the server takes per request")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16, 32])
     parser.add_argument("--runs", type=int, default=3, help="runs of each, taking turns (median)")
+    parser.add_argument("--baseline", metavar="MSGSVC", help="another msgsvc to time alike (e.g. /work/main/.venv/bin/msgsvc)")
     args = parser.parse_args()
 
     msgsvc = shutil.which("msgsvc", path=str(Path(sys.executable).parent)) or "msgsvc"
@@ -129,46 +156,43 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         numbers = Path(tmp) / "numbers.txt"
         numbers.write_text("\n".join(sids) + "\n")
-        env = {**os.environ, "MSGSVC_CONFIG_DIR": tmp, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        env = {**without_bytecode_ban(), "MSGSVC_CONFIG_DIR": tmp, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                "TWILIO_AUTH_TOKEN": "token", "MSGSVC_BASE_URL": url}
         one = Path(tmp) / "one.txt"
         one.write_text(sids[0] + "\n")
-        started = time.perf_counter()
-        subprocess.run([msgsvc, "numbers", "attach", SERVICE_SID, "--from-file", str(one)],
-                       capture_output=True, env=env, check=True)
-        fixed = time.perf_counter() - started
-        print(f"{args.numbers} numbers, {args.delay * 1000:.0f} ms per request; "
-              f"fixed cost (start-up, listing, one POST): {fixed:.2f}s")
-        print(f"{'concurrency':>11} {'msgsvc':>8} {'ideal':>8} {'floor':>8} {'vs ideal':>9} {'vs floor':>9} {'over floor':>11} {'CPU over':>9}")
+        programs = [("msgsvc", msgsvc)] + ([("baseline", args.baseline)] if args.baseline else [])
+        for name, program in programs:
+            started = time.perf_counter()
+            subprocess.run([program, "numbers", "attach", SERVICE_SID, "--from-file", str(one)],
+                           capture_output=True, env=env, check=True)
+            fixed = time.perf_counter() - started
+            print(f"{name}: {program}; fixed cost (start-up, listing, one POST): {fixed:.2f}s")
+        print(f"{args.numbers} numbers, {args.delay * 1000:.0f} ms per request")
+        print(f"{'concurrency':>11} {'':>8} {'msgsvc':>8} {'ideal':>8} {'floor':>8} {'vs ideal':>9} {'vs floor':>9} "
+              f"{'over floor':>11} {'CPU over':>9}")
         for concurrency in args.concurrency:
-            runs, bases, cpus, base_cpus = [], [], [], []
-            for _ in range(args.runs):  # taking turns: a change of the machine's load hits both
-                with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-                    started = time.perf_counter()
-                    child = subprocess.Popen(
-                        [msgsvc, "numbers", "attach", SERVICE_SID, "--from-file", str(numbers),
-                         "--concurrency", str(concurrency), "--json"],
-                        stdout=out, stderr=err, env=env,
-                    )
-                    _, status, usage = os.wait4(child.pid, 0)
-                    runs.append(time.perf_counter() - started)
-                    cpus.append(usage.ru_utime + usage.ru_stime)
-                    out.seek(0), err.seek(0)
-                    if os.waitstatus_to_exitcode(status) != 0:
-                        print(err.read().decode(), file=sys.stderr)
-                        return 1
-                    results = json.loads(out.read())
-                assert len(results) == args.numbers and all(r["status"] == "attached" for r in results)
+            runs: dict[str, list[float]] = {name: [] for name, _ in programs}
+            cpus: dict[str, list[float]] = {name: [] for name, _ in programs}
+            bases, base_cpus = [], []
+            for _ in range(args.runs):  # taking turns: a change of the machine's load hits all
+                for name, program in programs:
+                    wall, cpu_time = attach(program, numbers, concurrency, env, args.numbers)
+                    runs[name].append(wall)
+                    cpus[name].append(cpu_time)
                 cpu = time.process_time()
                 bases.append(floor(url, sids, concurrency))
                 base_cpus.append(time.process_time() - cpu)
-            measured, base = statistics.median(runs), statistics.median(bases)
-            cpu_over[concurrency] = statistics.median(cpus) - statistics.median(base_cpus)
+            base = statistics.median(bases)
             ideal = max(args.numbers * args.delay / concurrency, 1e-9)
-            ratios[concurrency] = measured / ideal
-            over[concurrency] = measured - base
-            print(f"{concurrency:>11} {measured:>7.2f}s {ideal:>7.2f}s {base:>7.2f}s "
-                  f"{measured / ideal:>8.2f}x {measured / base:>8.2f}x {measured - base:>+10.2f}s {cpu_over[concurrency]:>+8.2f}s")
+            for name, _ in programs:
+                measured = statistics.median(runs[name])
+                cpu_over_floor = statistics.median(cpus[name]) - statistics.median(base_cpus)
+                if name == "msgsvc":
+                    cpu_over[concurrency] = cpu_over_floor
+                    ratios[concurrency] = measured / ideal
+                    over[concurrency] = measured - base
+                print(f"{concurrency:>11} {name:>8} {measured:>7.2f}s {ideal:>7.2f}s {base:>7.2f}s "
+                      f"{measured / ideal:>8.2f}x {measured / base:>8.2f}x {measured - base:>+10.2f}s {cpu_over_floor:>+8.2f}s")
     server.stop()
     worst = max(over, key=over.get)
     print(f"most over the floor: {over[worst]:+.2f}s at concurrency {worst} (target: +0.10s or less)")

@@ -9,9 +9,14 @@ to the next with an absolute `meta.next_page_url`, as Twilio does. In the same r
 - `msgsvc --version` against `python -c pass`.
 
 and prints the medians and the ratios against the targets (0.9x and 7x; issue 26). No timing is
-asserted anywhere: this prints numbers for a person or CI log to read.
+asserted anywhere: this prints numbers for a person or CI log to read. `--baseline` also times
+another installed msgsvc in the same turns (another checkout's `.venv/bin/msgsvc`: before and
+after a change, from one run).
 
-    .venv/bin/python bench/list_bench.py [--runs N]
+The children run without PYTHONDONTWRITEBYTECODE (bytecode.py): each warm-up run writes the
+.pyc files that the timed runs then read, as an installed program's are.
+
+    .venv/bin/python bench/list_bench.py [--runs N] [--baseline OTHER/.venv/bin/msgsvc]
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from bytecode import without_bytecode_ban
 
 TOTAL = 10_000
 PAGE_SIZE = 1_000
@@ -157,6 +164,7 @@ def medians(runs: int, env: dict[str, str], *commands: list[str]) -> list[tuple[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="runs per measurement (median)")
+    parser.add_argument("--baseline", metavar="MSGSVC", help="another msgsvc to time alike (e.g. /work/main/.venv/bin/msgsvc)")
     args = parser.parse_args()
 
     python = sys.executable
@@ -172,10 +180,10 @@ def main() -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     with tempfile.TemporaryDirectory() as home:
-        env = {
+        env = without_bytecode_ban({
             key: value for key, value in os.environ.items()
             if not key.startswith(("TWILIO_", "MSGSVC_")) and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
-        }
+        })
         env.update(
             MSGSVC_CONFIG_DIR=home,
             TWILIO_ACCOUNT_SID=ACCOUNT_SID,
@@ -183,25 +191,32 @@ def main() -> int:
             MSGSVC_BASE_URL=base,
             NO_PROXY="127.0.0.1",
         )
-        # Check once that msgsvc really returns all 10,000 services.
-        out = subprocess.run(
-            [msgsvc, "services", "list", "--all", "--json"], capture_output=True, env=env, check=True
-        ).stdout
-        if len(json.loads(out)) != TOTAL:
-            print("bench: msgsvc did not list every service", file=sys.stderr)
-            return 1
+        programs = [msgsvc] + ([args.baseline] if args.baseline else [])
+        for program in programs:  # check once that each really returns all 10,000 services
+            out = subprocess.run(
+                [program, "services", "list", "--all", "--json"], capture_output=True, env=env, check=True
+            ).stdout
+            if len(json.loads(out)) != TOTAL:
+                print(f"bench: {program} did not list every service", file=sys.stderr)
+                return 1
 
-        bare, ours = medians(args.runs, env, [python, "-c", BARE_LOOP, base], [msgsvc, "services", "list", "--all", "--json"])
-        floor, version = medians(args.runs, env, [python, "-c", "pass"], [msgsvc, "--version"])
+        bare, *lists = medians(args.runs, env, [python, "-c", BARE_LOOP, base],
+                               *([program, "services", "list", "--all", "--json"] for program in programs))
+        floor, *versions = medians(args.runs, env, [python, "-c", "pass"], *([program, "--version"] for program in programs))
     server.shutdown()
 
+    names = ["msgsvc"] + (["baseline"] if args.baseline else [])
     print(f"services list --all --json, {TOTAL} services in {TOTAL // PAGE_SIZE} pages "
           f"(median of {args.runs}; wall clock, and CPU time in brackets):")
     print(f"  bare requests loop      {bare[0] * 1000:7.1f} ms  ({bare[1] * 1000:6.1f} ms)")
-    report("msgsvc", ours, bare, LIST_TARGET)
+    for name, ours in zip(names, lists):
+        report(name, ours, bare, LIST_TARGET)
     print("start-up:")
     print(f"  python -c pass          {floor[0] * 1000:7.1f} ms  ({floor[1] * 1000:6.1f} ms)")
-    report("msgsvc --version", version, floor, VERSION_TARGET)
+    for name, version in zip(names, versions):
+        report(f"{name} --version", version, floor, VERSION_TARGET)
+    if args.baseline:
+        print(f"baseline: {args.baseline}")
     return 0
 
 

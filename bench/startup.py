@@ -13,7 +13,11 @@ Twilio's official CLI (`npm install twilio-cli`) into a temporary folder (skippe
 when npm or the network is missing, or it times out), or uses the one --twilio-dir holds,
 and times its `--version` and its `api:messaging:v1:services:create --help` the same way.
 
-    .venv/bin/python bench/startup.py [--runs 40] [--with-twilio | --twilio-dir DIR]
+    .venv/bin/python bench/startup.py [--runs 40] [--with-twilio | --twilio-dir DIR] [--baseline MSGSVC]
+
+`--baseline` also times another installed msgsvc (another checkout's .venv/bin/msgsvc) in
+the same turns, for before and after from one run. The children run without
+PYTHONDONTWRITEBYTECODE (bytecode.py): the warm-up run writes the .pyc files the others read.
 
 Exit status 1 when a target is missed. Nothing here is a test: timings vary between machines,
 the ratios against a floor measured in the same run are what to compare.
@@ -30,6 +34,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bytecode import without_bytecode_ban
 
 BIN = Path(sys.executable).parent
 MSGSVC = str(BIN / "msgsvc") if (BIN / "msgsvc").exists() else shutil.which("msgsvc") or "msgsvc"
@@ -52,18 +58,23 @@ def sandbox(directory: Path) -> dict[str, str]:
     return env
 
 
-def cases(env: dict[str, str]) -> list[tuple[str, list[str], dict[str, str], float | None]]:
-    """(label, argv, env, target ratio)."""
+def cases(env: dict[str, str], baseline: str | None = None) -> list[tuple[str, list[str], dict[str, str], float | None]]:
+    """(label, argv, env, target ratio): the floor, msgsvc's commands, then the same
+    commands of the `baseline` msgsvc (no target: they are there to compare with)."""
     tab = {**env, "_MSGSVC_COMPLETE": "complete_bash"}
-    return [
-        ("python -c pass (floor)", [sys.executable, "-c", "pass"], env, None),
-        ("Tab: msgsvc services get MG0<Tab>", [MSGSVC], {**tab, "COMP_WORDS": "msgsvc\nservices\nget\nMG0", "COMP_CWORD": "3"}, 2.5),
-        ("Tab: msgsvc serv<Tab>", [MSGSVC], {**tab, "COMP_WORDS": "msgsvc\nserv", "COMP_CWORD": "1"}, 2.5),
-        ("Tab: msgsvc services create --u<Tab>", [MSGSVC], {**tab, "COMP_WORDS": "msgsvc\nservices\ncreate\n--u", "COMP_CWORD": "3"}, 2.5),
-        ("msgsvc --version", [MSGSVC, "--version"], env, 2),
-        ("msgsvc --help", [MSGSVC, "--help"], env, 5),
-        ("msgsvc services create --help", [MSGSVC, "services", "create", "--help"], env, 5),
-    ]
+
+    def commands(program: str, label: str, targets: bool) -> list[tuple[str, list[str], dict[str, str], float | None]]:
+        return [
+            (f"Tab: {label} services get MG0<Tab>", [program], {**tab, "COMP_WORDS": "msgsvc\nservices\nget\nMG0", "COMP_CWORD": "3"}, 2.5),
+            (f"Tab: {label} serv<Tab>", [program], {**tab, "COMP_WORDS": "msgsvc\nserv", "COMP_CWORD": "1"}, 2.5),
+            (f"Tab: {label} services create --u<Tab>", [program], {**tab, "COMP_WORDS": "msgsvc\nservices\ncreate\n--u", "COMP_CWORD": "3"}, 2.5),
+            (f"{label} --version", [program, "--version"], env, 2),
+            (f"{label} --help", [program, "--help"], env, 5),
+            (f"{label} services create --help", [program, "services", "create", "--help"], env, 5),
+        ] if targets else [(name, argv, e, None) for name, argv, e, _ in commands(program, label, True)]
+
+    return [("python -c pass (floor)", [sys.executable, "-c", "pass"], env, None), *commands(MSGSVC, "msgsvc", True),
+            *(commands(baseline, "baseline", False) if baseline else ())]
 
 
 def run_once(argv: list[str], env: dict[str, str]) -> float:
@@ -119,11 +130,13 @@ def main() -> int:
                         help="also time Twilio's CLI, installed from npm into a temporary folder (a download)")
     parser.add_argument("--twilio-dir", type=Path, help="also time the twilio-cli of an `npm install --prefix DIR twilio-cli`")
     parser.add_argument("--npm-timeout", type=float, default=600)
+    parser.add_argument("--baseline", metavar="MSGSVC",
+                        help="also time another msgsvc in the same turns (e.g. /work/main/.venv/bin/msgsvc), no target")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="msgsvc-bench-") as tmp:
-        env = sandbox(Path(tmp))
-        table = cases(env)
+        env = without_bytecode_ban(sandbox(Path(tmp)))
+        table = cases(env, args.baseline)
         medians = measure([(argv, e) for _, argv, e, _ in table], args.runs)
         floor = medians[0]
         print(f"{sys.executable} ({sys.version.split()[0]}); msgsvc: {MSGSVC}; median of {args.runs} runs")

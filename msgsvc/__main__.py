@@ -21,7 +21,13 @@ def main() -> None:
     from msgsvc.cli import signals
     from msgsvc.cli.app import run
 
-    signals.exit(run())  # a run a signal stopped dies by it, so that a shell loop stops
+    # The process ends after the run, and the interpreter's last act would be a collection
+    # over every object still alive: after a 10,000-service list some 300,000 of them, a
+    # tenth of the CPU of the whole command, to find no garbage. run(exiting=True) freezes
+    # them, which leaves them out of it (atexit handlers still run; stdout is still flushed).
+    code = run(exiting=True)
+    gc.freeze()  # and what the end of the run allocated
+    signals.exit(code)  # a run a signal stopped dies by it, so that a shell loop stops
 
 
 if __name__ == "__main__":

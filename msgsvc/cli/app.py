@@ -370,9 +370,10 @@ def _api_hint(error) -> str | None:
 GC_EVERY = 100_000  # allocations between two passes of the cycle collector during a command (run)
 
 
-def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
+def run(argv: list[str] | None = None, term: Terminal | None = None, *, exiting: bool = False) -> int:
     """Run msgsvc and return its exit code; every expected failure is one message on stderr.
-    `term` is where it reads and writes (this process's terminal unless given)."""
+    `term` is where it reads and writes (this process's terminal unless given). `exiting`:
+    the process ends once this returns (__main__), so what is alive is frozen (see there)."""
     import gc
 
     # Start-up is a Tab press: building the command tree allocates many objects and no
@@ -396,6 +397,10 @@ def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
     # 20,000 of them, a bulk job's requests as many) and few cycles: at Python's default of a
     # pass every 700, the collector's passes over what survives cost a tenth of a 10,000-service
     # list, holding up every thread of a bulk job while they run. A pass every GC_EVERY instead.
+    if exiting:
+        from msgsvc.cli.state import exiting as last_run
+
+        last_run()
     threshold = gc.get_threshold()
     gc.set_threshold(GC_EVERY, *threshold[1:])
     gc.enable()
@@ -406,6 +411,10 @@ def run(argv: list[str] | None = None, term: Terminal | None = None) -> int:
         with term.attached():
             return _run(term, command, argv, debug)
     finally:
+        if exiting:
+            # Before the threshold is lowered again: else the next allocation would set off a
+            # pass over everything the command allocated, just before the process ends.
+            gc.freeze()
         gc.set_threshold(*threshold)
         _disable_debug()
 

@@ -158,6 +158,9 @@ def services_list(
                          as_json=state.json, fields=state.fields, jq=state.jq,
                          empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
     cache.remember_listing(state.cache_scope(), shown, limit=limit)
+    from msgsvc.cli.state import keep_until_exit
+
+    keep_until_exit(shown)  # freed at once by the process's end, not record by record
 
 
 @app.command("usecases")
