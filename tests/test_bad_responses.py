@@ -56,6 +56,7 @@ def test_malformed_lists(msgsvc, profile, httpserver, body, message):
 
 
 def test_empty_body_where_json_is_expected(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request("/v1/Services", method="GET").respond_with_json(page("services", []))
     httpserver.expect_request("/v1/Services", method="POST").respond_with_data("", status=201)
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.out) == (1, "")
@@ -63,7 +64,7 @@ def test_empty_body_where_json_is_expected(msgsvc, profile, httpserver):
         f"msgsvc: POST {url(httpserver, '/v1/Services')} answered HTTP 201 with an empty body; it may or may not "
         "have taken effect\nhint: the service may or may not have been created; check before creating it again: "
         "msgsvc services list --all, and look for the friendly name 'Alerts'\n")
-    assert len(httpserver.log) == 1
+    assert [r.method for r, _ in httpserver.log] == ["GET", "POST"]  # the name was free; the POST once
 
 
 def test_json_that_is_not_an_object(msgsvc, profile, httpserver):

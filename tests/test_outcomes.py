@@ -12,7 +12,7 @@ import pytest
 from werkzeug import Response
 
 from conftest import SERVICE_SID, page, service
-from factories import number, save_profile
+from factories import expect_service_list, number, save_profile
 from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
 
 PNS = [f"PN{n:032x}" for n in range(3)]
@@ -87,6 +87,7 @@ def test_services_delete_whose_lost_answer_was_retried_into_a_404_is_deleted(msg
 @pytest.mark.parametrize("body", ['{"sid": "MGaaaa', "<html><title>OK</title></html>"])
 def test_a_create_answered_201_with_a_broken_body_may_have_created_it(msgsvc, fault_server, body):
     save_profile(fault_server.url, max_retries=0)
+    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])))  # the name is free
     fault_server.script("POST", "/v1/Services", Respond(201, body=body))
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.out) == (1, "")
@@ -102,6 +103,7 @@ def test_ctrl_c_after_a_create_was_sent_says_it_may_have_been_created(msgsvc, pr
         threading.Event().wait(0.5)
         return json_response(service(), 201)
 
+    expect_service_list(httpserver)
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_handler(interrupted)
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.out) == (130, "")

@@ -14,76 +14,76 @@ tests/test_fast_path.py checks that the file is what the app gives and that the 
 TREE = {
     '': (True, (('services', 'Create, inspect, list, change and delete...'), ('numbers', 'Attach, detach, list and show the phone numbers of a Messaging Service.'), ('short-codes', 'Attach, detach, list and show the short codes of a Messaging Service.'), ('alpha-senders', 'Attach, detach, list and show the alpha senders of a Messaging Service.'), ('channel-senders', 'Attach, detach, list and show the channel senders of a Messaging Service.'), ('destination-alpha-senders', 'Attach, detach, list and show the destination alpha senders of a Messaging Service.'), ('campaigns', "A service's US A2P 10DLC campaign:..."), ('brands', "The account's US A2P 10DLC brand..."), ('tollfree', 'Toll-free verification: which toll-free...'), ('export', 'Export services, their fields and their...'), ('plan', "Show what 'msgsvc apply FILE' would..."), ('apply', 'Converge the account to a setup file:...'), ('profiles', 'Add, list, choose, remove and inspect...'), ('emulator', "Serve Twilio's Messaging API locally, so..."), ('completion', 'Print the tab-completion script for bash,...'), ('doctor', 'Check that services will deliver: every...'), ('send', 'Send one message through a service...'), ('messages', 'Messages: see one, follow it until it...'), ('whoami', 'Say which account a command would touch:...')), (0, 1, 2, 3, 4, 5, 6, 7)),
     'services': (True, (('create', 'Create a Messaging Service; print it.'), ('get', 'Show one Messaging Service, every field.'), ('list', 'List Messaging Services: the first 50, or...'), ('usecases', "List the values of a service's usecase..."), ('update', 'Change a Messaging Service: only the...'), ('delete', 'Delete a Messaging Service.')), (7,)),
-    'services create': (False, (), (8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 7)),
-    'services get': (False, (), (31, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'services list': (False, (), (34, 35, 36, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'services usecases': (False, (), (8, 0, 27, 28, 29, 30, 7)),
-    'services update': (False, (), (31, 8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 7)),
-    'services delete': (False, (), (31, 37, 38, 9, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'services create': (False, (), (8, 9, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 7)),
+    'services get': (False, (), (32, 33, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'services list': (False, (), (35, 36, 37, 33, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'services usecases': (False, (), (9, 0, 28, 29, 30, 31, 7)),
+    'services update': (False, (), (32, 9, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 7)),
+    'services delete': (False, (), (32, 38, 39, 10, 9, 0, 11, 28, 29, 30, 31, 7)),
     'numbers': (True, (('attach', 'Attach phone numbers to a service: one,...'), ('detach', 'Detach phone numbers from a service; they...'), ('list', 'List the phone numbers of a service: the...'), ('get', 'Show one phone number of a service, every...'), ('find', 'Find which service holds each phone...')), (7,)),
-    'numbers attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'numbers detach': (False, (), (31, 43, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'numbers list': (False, (), (31, 44, 45, 46, 47, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'numbers get': (False, (), (31, 48, 47, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'numbers find': (False, (), (39, 41, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'numbers attach': (False, (), (32, 40, 41, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'numbers detach': (False, (), (32, 44, 41, 38, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'numbers list': (False, (), (32, 45, 46, 47, 48, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'numbers get': (False, (), (32, 49, 48, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'numbers find': (False, (), (40, 42, 50, 34, 9, 0, 28, 29, 30, 31, 7)),
     'short-codes': (True, (('attach', 'Attach short codes to a service: one,...'), ('detach', 'Detach short codes from a service; they...'), ('list', 'List the short codes of a service: the...'), ('get', 'Show one short code of a service, every...')), (7,)),
-    'short-codes attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'short-codes detach': (False, (), (31, 50, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'short-codes list': (False, (), (31, 44, 45, 46, 51, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'short-codes get': (False, (), (31, 48, 51, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'short-codes attach': (False, (), (32, 40, 41, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'short-codes detach': (False, (), (32, 51, 41, 38, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'short-codes list': (False, (), (32, 45, 46, 47, 52, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'short-codes get': (False, (), (32, 49, 52, 34, 9, 0, 28, 29, 30, 31, 7)),
     'alpha-senders': (True, (('attach', 'Attach alpha senders to a service: one,...'), ('detach', 'Detach alpha senders from a service; they...'), ('list', 'List the alpha senders of a service: the...'), ('get', 'Show one alpha sender of a service, every...')), (7,)),
-    'alpha-senders attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'alpha-senders detach': (False, (), (31, 52, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'alpha-senders list': (False, (), (31, 44, 45, 46, 53, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'alpha-senders get': (False, (), (31, 48, 53, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'alpha-senders attach': (False, (), (32, 40, 41, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'alpha-senders detach': (False, (), (32, 53, 41, 38, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'alpha-senders list': (False, (), (32, 45, 46, 47, 54, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'alpha-senders get': (False, (), (32, 49, 54, 34, 9, 0, 28, 29, 30, 31, 7)),
     'channel-senders': (True, (('attach', 'Attach channel senders to a service: one,...'), ('detach', 'Detach channel senders from a service;...'), ('list', 'List the channel senders of a service: the...'), ('get', 'Show one channel sender of a service,...')), (7,)),
-    'channel-senders attach': (False, (), (31, 39, 40, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'channel-senders detach': (False, (), (31, 54, 40, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'channel-senders list': (False, (), (31, 44, 45, 46, 55, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'channel-senders get': (False, (), (31, 48, 55, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'channel-senders attach': (False, (), (32, 40, 41, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'channel-senders detach': (False, (), (32, 55, 41, 38, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'channel-senders list': (False, (), (32, 45, 46, 47, 56, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'channel-senders get': (False, (), (32, 49, 56, 34, 9, 0, 28, 29, 30, 31, 7)),
     'destination-alpha-senders': (True, (('attach', 'Attach destination alpha senders to a...'), ('detach', 'Detach destination alpha senders from a...'), ('list', 'List the destination alpha senders of a...'), ('get', 'Show one destination alpha sender of a...')), (7,)),
-    'destination-alpha-senders attach': (False, (), (31, 39, 40, 56, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders detach': (False, (), (31, 57, 40, 56, 37, 41, 9, 42, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders list': (False, (), (31, 56, 44, 45, 46, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders get': (False, (), (31, 48, 56, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'destination-alpha-senders attach': (False, (), (32, 40, 41, 57, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'destination-alpha-senders detach': (False, (), (32, 58, 41, 57, 38, 42, 10, 43, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'destination-alpha-senders list': (False, (), (32, 57, 45, 46, 47, 59, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'destination-alpha-senders get': (False, (), (32, 49, 57, 59, 34, 9, 0, 28, 29, 30, 31, 7)),
     'campaigns': (True, (('get', "Show a service's campaign, every field; on..."), ('create', 'Register a US A2P 10DLC campaign on a...'), ('update', "Change a service's campaign and submit it..."), ('delete', "Delete a service's campaign: US messaging..."), ('wait', "Wait until a service's campaign is..."), ('usecases', 'List the campaign use cases a brand may...')), (7,)),
-    'campaigns get': (False, (), (31, 59, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'campaigns create': (False, (), (31, 60, 8, 0, 9, 10, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 27, 28, 29, 30, 7)),
-    'campaigns update': (False, (), (31, 60, 8, 0, 9, 10, 63, 64, 65, 66, 67, 75, 76, 77, 78, 27, 28, 29, 30, 7)),
-    'campaigns delete': (False, (), (31, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
-    'campaigns wait': (False, (), (31, 79, 80, 59, 33, 8, 0, 27, 28, 30, 7)),
-    'campaigns usecases': (False, (), (31, 81, 8, 0, 27, 28, 29, 30, 7)),
+    'campaigns get': (False, (), (32, 60, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'campaigns create': (False, (), (32, 61, 9, 0, 10, 11, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 28, 29, 30, 31, 7)),
+    'campaigns update': (False, (), (32, 61, 9, 0, 10, 11, 64, 65, 66, 67, 68, 76, 77, 78, 79, 28, 29, 30, 31, 7)),
+    'campaigns delete': (False, (), (32, 38, 10, 11, 9, 0, 28, 29, 30, 31, 7)),
+    'campaigns wait': (False, (), (32, 80, 81, 60, 34, 9, 0, 28, 29, 31, 7)),
+    'campaigns usecases': (False, (), (32, 82, 9, 0, 28, 29, 30, 31, 7)),
     'brands': (True, (('list', "List the account's brand registrations:..."), ('get', 'Show one brand registration, every field;...')), (7,)),
-    'brands list': (False, (), (82, 83, 84, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'brands get': (False, (), (86, 85, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'brands list': (False, (), (83, 84, 85, 86, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'brands get': (False, (), (87, 86, 34, 9, 0, 28, 29, 30, 31, 7)),
     'tollfree': (True, (('status', 'Show every toll-free number: its service,...'), ('list', "List the account's toll-free..."), ('get', 'Show one toll-free verification, every...'), ('create', 'Submit toll-free numbers for verification,...'), ('update', 'Fix a rejected verification within its...'), ('delete', 'Delete a toll-free verification (to file...'), ('wait', 'Wait until each verification leaves review...')), (7,)),
-    'tollfree status': (False, (), (87, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree list': (False, (), (88, 89, 90, 91, 92, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree get': (False, (), (93, 49, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree create': (False, (), (94, 95, 41, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree update': (False, (), (93, 95, 96, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree delete': (False, (), (93, 37, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree wait': (False, (), (97, 79, 98, 49, 33, 8, 0, 27, 28, 30, 7)),
-    'export': (False, (), (99, 100, 101, 102, 41, 0, 27, 28, 29, 30, 7)),
-    'plan': (False, (), (103, 104, 105, 106, 107, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'apply': (False, (), (103, 104, 105, 108, 106, 37, 109, 41, 49, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree status': (False, (), (88, 50, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree list': (False, (), (89, 90, 91, 92, 93, 50, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree get': (False, (), (94, 50, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree create': (False, (), (95, 96, 42, 9, 0, 10, 11, 28, 29, 30, 31, 7)),
+    'tollfree update': (False, (), (94, 96, 97, 9, 0, 10, 11, 28, 29, 30, 31, 7)),
+    'tollfree delete': (False, (), (94, 38, 10, 11, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree wait': (False, (), (98, 80, 99, 50, 34, 9, 0, 28, 29, 31, 7)),
+    'export': (False, (), (100, 101, 102, 103, 42, 0, 28, 29, 30, 31, 7)),
+    'plan': (False, (), (104, 105, 106, 107, 108, 42, 9, 0, 28, 29, 30, 31, 7)),
+    'apply': (False, (), (104, 105, 106, 109, 107, 38, 110, 42, 50, 34, 11, 9, 0, 28, 29, 30, 31, 7)),
     'profiles': (True, (('add', 'Check credentials with one request to...'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile, used when no...'), ('remove', 'Delete profile NAME and its secret, from...'), ('show', 'Show each setting a command would use,...'), ('test', 'Check that profiles work: one request to...'), ('migrate', 'Move secrets from the config file into the...')), (7,)),
-    'profiles add': (False, (), (110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 10, 27, 7)),
-    'profiles list': (False, (), (122, 33, 8, 27, 28, 29, 30, 7)),
-    'profiles use': (False, (), (110, 10, 27, 28, 29, 30, 7)),
-    'profiles remove': (False, (), (110, 10, 27, 28, 29, 30, 7)),
-    'profiles show': (False, (), (110, 123, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles test': (False, (), (124, 125, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles migrate': (False, (), (124, 27, 28, 29, 30, 7)),
-    'emulator': (False, (), (126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 8, 27, 28, 29, 30, 7)),
-    'completion': (False, (), (141, 27, 28, 29, 30, 7)),
-    'doctor': (False, (), (87, 142, 143, 41, 8, 0, 27, 28, 29, 30, 7)),
-    'send': (False, (), (31, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 37, 9, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'profiles add': (False, (), (111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 11, 28, 7)),
+    'profiles list': (False, (), (123, 34, 9, 28, 29, 30, 31, 7)),
+    'profiles use': (False, (), (111, 11, 28, 29, 30, 31, 7)),
+    'profiles remove': (False, (), (111, 11, 28, 29, 30, 31, 7)),
+    'profiles show': (False, (), (111, 124, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'profiles test': (False, (), (125, 126, 9, 0, 28, 29, 30, 31, 7)),
+    'profiles migrate': (False, (), (125, 28, 29, 30, 31, 7)),
+    'emulator': (False, (), (127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 9, 28, 29, 30, 31, 7)),
+    'completion': (False, (), (142, 28, 29, 30, 31, 7)),
+    'doctor': (False, (), (88, 143, 144, 42, 9, 0, 28, 29, 30, 31, 7)),
+    'send': (False, (), (32, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 38, 10, 50, 34, 9, 11, 0, 28, 29, 31, 7)),
     'messages': (True, (('get', 'Show a message: status, the sender Twilio...'), ('cancel', 'Cancel a scheduled message (one sent with...'), ('failures', "The services' failed and undelivered...")), (7,)),
-    'messages get': (False, (), (156, 153, 154, 49, 33, 8, 10, 0, 27, 28, 30, 7)),
-    'messages cancel': (False, (), (156, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'messages failures': (False, (), (87, 157, 41, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'whoami': (False, (), (158, 8, 0, 27, 28, 29, 30, 7)),
+    'messages get': (False, (), (157, 154, 155, 50, 34, 9, 11, 0, 28, 29, 31, 7)),
+    'messages cancel': (False, (), (157, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'messages failures': (False, (), (88, 158, 42, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'whoami': (False, (), (159, 9, 0, 28, 29, 30, 31, 7)),
 }
 
 PARAMS = (
@@ -95,155 +95,156 @@ PARAMS = (
     ('option', 'debug', ('--debug',), (), False, 1, False, False, False, 'Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.', None),  # 5
     ('option', 'version', ('--version',), (), False, 1, False, False, False, 'Print the version and exit.', None),  # 6
     ('option', 'help', ('-h', '--help'), (), False, 1, False, False, False, 'Show this message and exit.', None),  # 7
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, "Print the API's JSON (for scripts).", None),  # 8
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, 'Print the requests that would change something, send none (look-ups still run).', None),  # 9
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'No notes on stderr, only the data and errors.', None),  # 10
-    ('option', 'friendly_name', ('--friendly-name',), (), True, 1, False, False, False, 'A name for the service, up to 64 characters.', None),  # 11
-    ('option', 'inbound_request_url', ('--inbound-request-url',), (), True, 1, False, False, False, 'URL called when a message arrives at any sender of the service (empty clears it and disables inbound messages).', None),  # 12
-    ('option', 'inbound_method', ('--inbound-method',), (), True, 1, False, False, False, 'HTTP method for the inbound request URL.', ('choices', ('GET', 'POST'), False)),  # 13
-    ('option', 'fallback_url', ('--fallback-url',), (), True, 1, False, False, False, 'URL called if the inbound request URL fails (empty clears it).', None),  # 14
-    ('option', 'fallback_method', ('--fallback-method',), (), True, 1, False, False, False, 'HTTP method for the fallback URL.', ('choices', ('GET', 'POST'), False)),  # 15
-    ('option', 'status_callback', ('--status-callback',), (), True, 1, False, False, False, 'URL that receives message delivery status updates (empty clears it).', None),  # 16
-    ('option', 'sticky_sender', ('--sticky-sender',), ('--no-sticky-sender',), False, 1, False, False, False, 'Send to a recipient from the same sender every time.', None),  # 17
-    ('option', 'mms_converter', ('--mms-converter',), ('--no-mms-converter',), False, 1, False, False, False, 'Convert MMS to SMS with a link where MMS is not supported.', None),  # 18
-    ('option', 'smart_encoding', ('--smart-encoding',), ('--no-smart-encoding',), False, 1, False, False, False, 'Replace Unicode look-alikes so messages stay GSM-7.', None),  # 19
-    ('option', 'scan_message_content', ('--scan-message-content',), (), True, 1, False, False, False, 'Reserved by Twilio.', ('choices', ('inherit', 'enable', 'disable'), False)),  # 20
-    ('option', 'fallback_to_long_code', ('--fallback-to-long-code',), ('--no-fallback-to-long-code',), False, 1, False, False, False, 'Obsolete: fall back to a long code after short code failures.', None),  # 21
-    ('option', 'area_code_geomatch', ('--area-code-geomatch',), ('--no-area-code-geomatch',), False, 1, False, False, False, "Send from a number with the recipient's area code.", None),  # 22
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, 'Seconds a message may wait in the queue before it is dropped (1 to 36000).', None),  # 23
-    ('option', 'synchronous_validation', ('--synchronous-validation',), ('--no-synchronous-validation',), False, 1, False, False, False, 'Reserved by Twilio.', None),  # 24
-    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, 'What the service is used for.', ('call', 'complete_service_usecases')),  # 25
-    ('option', 'use_inbound_webhook_on_number', ('--use-inbound-webhook-on-number',), ('--no-use-inbound-webhook-on-number',), False, 1, False, False, False, "Use each number's own webhook instead of the service's inbound and fallback URLs.", None),  # 26
-    ('option', 'debug', ('--debug',), ('--no-debug',), False, 1, False, True, True, 'Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.', None),  # 27
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, True, True, "Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", None),  # 28
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, True, True, 'Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.', None),  # 29
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, True, True, 'Retries after 429, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.', None),  # 30
-    ('argument', 'service', (), (), True, 1, False, False, False, None, ('call', 'complete_services')),  # 31
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'friendly_name', 'date_created', 'date_updated', 'inbound_request_url', 'inbound_method', 'fallback_url', 'fallback_method', 'status_callback', 'sticky_sender', 'mms_converter', 'smart_encoding', 'scan_message_content', 'fallback_to_long_code', 'area_code_geomatch', 'synchronous_validation', 'validity_period', 'url', 'links', 'usecase', 'us_app_to_person_registered', 'use_inbound_webhook_on_number'))),  # 32
-    ('option', 'jq', ('--jq',), (), True, 1, False, False, False, "Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).", None),  # 33
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N services.', None),  # 34
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every service, following every page.', None),  # 35
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Services per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 36
-    ('option', 'yes', ('--yes', '-y'), (), False, 1, False, False, False, 'Do not ask for confirmation (required when not in a terminal).', None),  # 37
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Delete even a service registered for US A2P 10DLC.', None),  # 38
-    ('argument', 'values', (), (), True, -1, False, False, False, None, None),  # 39
-    ('option', 'from_file', ('--from-file', '-f'), (), True, 1, False, False, False, "Also read values from FILE, one per line ('-' is standard input; blank lines and # comments are ignored).", ('file',)),  # 40
-    ('option', 'concurrency', ('--concurrency', '-c'), (), True, 1, False, False, False, 'Requests in flight at once, 1 to 32.', None),  # 41
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message', 'request'))),  # 42
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'numbers')),  # 43
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N senders.', None),  # 44
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every sender, following every page.', None),  # 45
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 46
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 47
-    ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 48
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', None),  # 49
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'short-codes')),  # 50
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'short_code', 'country_code', 'capabilities', 'url'))),  # 51
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'alpha-senders')),  # 52
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url'))),  # 53
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'channel-senders')),  # 54
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('account_sid', 'messaging_service_sid', 'sid', 'sender', 'sender_type', 'country_code', 'date_created', 'date_updated', 'url'))),  # 55
-    ('option', 'country', ('--country',), (), True, 1, False, False, False, 'ISO country code of the destination (GB, FR, ...). Attach without it makes the default sender for every country; list, detach and get without it take every country.', None),  # 56
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'destination-alpha-senders')),  # 57
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url', 'iso_country_code'))),  # 58
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'brand_registration_sid', 'messaging_service_sid', 'description', 'message_samples', 'us_app_to_person_usecase', 'has_embedded_links', 'has_embedded_phone', 'subscriber_opt_in', 'age_gated', 'direct_lending', 'campaign_status', 'campaign_id', 'is_externally_registered', 'rate_limits', 'message_flow', 'opt_in_message', 'opt_out_message', 'help_message', 'opt_in_keywords', 'opt_out_keywords', 'help_keywords', 'date_created', 'date_updated', 'url', 'mock', 'errors', 'privacy_policy_url', 'terms_and_conditions_url'))),  # 59
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 60
-    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.", ('call', 'complete_brands')),  # 61
-    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.", ('call', 'complete_campaign_usecases')),  # 62
-    ('option', 'description', ('--description',), (), True, 1, False, False, False, 'What the campaign sends, 40 to 4096 characters.', None),  # 63
-    ('option', 'message_flow', ('--message-flow',), (), True, 1, False, False, False, 'How recipients opt in (every way), 40 to 2048 characters.', None),  # 64
-    ('option', 'sample', ('--sample',), (), True, 1, True, False, False, 'A sample message, 20 to 1024 characters; 2 to 5 of them. Give it once per item.', None),  # 65
-    ('option', 'has_embedded_links', ('--has-embedded-links',), ('--no-has-embedded-links',), False, 1, False, False, False, 'Messages contain links.', None),  # 66
-    ('option', 'has_embedded_phone', ('--has-embedded-phone',), ('--no-has-embedded-phone',), False, 1, False, False, False, 'Messages contain phone numbers.', None),  # 67
-    ('option', 'opt_in_message', ('--opt-in-message',), (), True, 1, False, False, False, 'The reply to an opt-in keyword, 20 to 320 characters.', None),  # 68
-    ('option', 'opt_out_message', ('--opt-out-message',), (), True, 1, False, False, False, 'The reply to an opt-out keyword, 20 to 320 characters.', None),  # 69
-    ('option', 'help_message', ('--help-message',), (), True, 1, False, False, False, 'The reply to a help keyword, 20 to 320 characters.', None),  # 70
-    ('option', 'opt_in_keyword', ('--opt-in-keyword',), (), True, 1, True, False, False, 'A keyword that opts in (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 71
-    ('option', 'opt_out_keyword', ('--opt-out-keyword',), (), True, 1, True, False, False, 'A keyword that opts out (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 72
-    ('option', 'help_keyword', ('--help-keyword',), (), True, 1, True, False, False, 'A keyword that asks for help (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 73
-    ('option', 'subscriber_opt_in', ('--subscriber-opt-in',), ('--no-subscriber-opt-in',), False, 1, False, False, False, 'Recipients opt in to the campaign.', None),  # 74
-    ('option', 'age_gated', ('--age-gated',), ('--no-age-gated',), False, 1, False, False, False, 'The content is age gated (federally legal, for adults).', None),  # 75
-    ('option', 'direct_lending', ('--direct-lending',), ('--no-direct-lending',), False, 1, False, False, False, 'The campaign offers direct lending.', None),  # 76
-    ('option', 'privacy_policy_url', ('--privacy-policy-url',), (), True, 1, False, False, False, "The campaign's privacy policy.", None),  # 77
-    ('option', 'terms_and_conditions_url', ('--terms-and-conditions-url',), (), True, 1, False, False, False, "The campaign's terms and conditions.", None),  # 78
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Give up after this long: 90s, 30m, 1h, 1h30m.', None),  # 79
-    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at the campaign (at least 0.1s).', None),  # 80
-    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, 'The brand registration whose use cases to show [default: every use case].', ('call', 'complete_brands')),  # 81
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N brands.', None),  # 82
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every brand, following every page.', None),  # 83
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 84
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 85
-    ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 86
-    ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 87
-    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 88
-    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 89
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 90
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 91
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 92
-    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 93
-    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 94
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 95
-    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 96
-    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 97
-    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 98
-    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 99
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 100
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 101
-    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 102
-    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 103
-    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 104
-    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 105
-    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 106
-    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 107
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 108
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 109
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 110
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 111
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 112
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 113
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 114
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 115
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 116
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 117
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 118
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 119
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 120
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 121
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 122
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 123
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 124
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 125
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 126
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 127
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 128
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 129
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 130
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 131
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 132
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 133
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 134
-    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 135
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 136
-    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 137
-    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 138
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 139
-    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 140
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 141
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 142
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 143
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 144
-    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 145
-    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 146
-    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 147
-    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 148
-    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 149
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 150
-    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 151
-    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 152
-    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 153
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 154
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 155
-    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 156
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 157
-    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 158
+    ('option', 'allow_duplicate_name', ('--allow-duplicate-name',), (), False, 1, False, False, False, 'Create the service even when another already has its friendly name.', None),  # 8
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, "Print the API's JSON (for scripts).", None),  # 9
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, 'Print the requests that would change something, send none (look-ups still run).', None),  # 10
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'No notes on stderr, only the data and errors.', None),  # 11
+    ('option', 'friendly_name', ('--friendly-name',), (), True, 1, False, False, False, 'A name for the service, up to 64 characters.', None),  # 12
+    ('option', 'inbound_request_url', ('--inbound-request-url',), (), True, 1, False, False, False, 'URL called when a message arrives at any sender of the service (empty clears it and disables inbound messages).', None),  # 13
+    ('option', 'inbound_method', ('--inbound-method',), (), True, 1, False, False, False, 'HTTP method for the inbound request URL.', ('choices', ('GET', 'POST'), False)),  # 14
+    ('option', 'fallback_url', ('--fallback-url',), (), True, 1, False, False, False, 'URL called if the inbound request URL fails (empty clears it).', None),  # 15
+    ('option', 'fallback_method', ('--fallback-method',), (), True, 1, False, False, False, 'HTTP method for the fallback URL.', ('choices', ('GET', 'POST'), False)),  # 16
+    ('option', 'status_callback', ('--status-callback',), (), True, 1, False, False, False, 'URL that receives message delivery status updates (empty clears it).', None),  # 17
+    ('option', 'sticky_sender', ('--sticky-sender',), ('--no-sticky-sender',), False, 1, False, False, False, 'Send to a recipient from the same sender every time.', None),  # 18
+    ('option', 'mms_converter', ('--mms-converter',), ('--no-mms-converter',), False, 1, False, False, False, 'Convert MMS to SMS with a link where MMS is not supported.', None),  # 19
+    ('option', 'smart_encoding', ('--smart-encoding',), ('--no-smart-encoding',), False, 1, False, False, False, 'Replace Unicode look-alikes so messages stay GSM-7.', None),  # 20
+    ('option', 'scan_message_content', ('--scan-message-content',), (), True, 1, False, False, False, 'Reserved by Twilio.', ('choices', ('inherit', 'enable', 'disable'), False)),  # 21
+    ('option', 'fallback_to_long_code', ('--fallback-to-long-code',), ('--no-fallback-to-long-code',), False, 1, False, False, False, 'Obsolete: fall back to a long code after short code failures.', None),  # 22
+    ('option', 'area_code_geomatch', ('--area-code-geomatch',), ('--no-area-code-geomatch',), False, 1, False, False, False, "Send from a number with the recipient's area code.", None),  # 23
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, 'Seconds a message may wait in the queue before it is dropped (1 to 36000).', None),  # 24
+    ('option', 'synchronous_validation', ('--synchronous-validation',), ('--no-synchronous-validation',), False, 1, False, False, False, 'Reserved by Twilio.', None),  # 25
+    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, 'What the service is used for.', ('call', 'complete_service_usecases')),  # 26
+    ('option', 'use_inbound_webhook_on_number', ('--use-inbound-webhook-on-number',), ('--no-use-inbound-webhook-on-number',), False, 1, False, False, False, "Use each number's own webhook instead of the service's inbound and fallback URLs.", None),  # 27
+    ('option', 'debug', ('--debug',), ('--no-debug',), False, 1, False, True, True, 'Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.', None),  # 28
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, True, True, "Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", None),  # 29
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, True, True, 'Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.', None),  # 30
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, True, True, 'Retries after 429, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.', None),  # 31
+    ('argument', 'service', (), (), True, 1, False, False, False, None, ('call', 'complete_services')),  # 32
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'friendly_name', 'date_created', 'date_updated', 'inbound_request_url', 'inbound_method', 'fallback_url', 'fallback_method', 'status_callback', 'sticky_sender', 'mms_converter', 'smart_encoding', 'scan_message_content', 'fallback_to_long_code', 'area_code_geomatch', 'synchronous_validation', 'validity_period', 'url', 'links', 'usecase', 'us_app_to_person_registered', 'use_inbound_webhook_on_number'))),  # 33
+    ('option', 'jq', ('--jq',), (), True, 1, False, False, False, "Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).", None),  # 34
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N services.', None),  # 35
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every service, following every page.', None),  # 36
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Services per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 37
+    ('option', 'yes', ('--yes', '-y'), (), False, 1, False, False, False, 'Do not ask for confirmation (required when not in a terminal).', None),  # 38
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Delete even a service registered for US A2P 10DLC.', None),  # 39
+    ('argument', 'values', (), (), True, -1, False, False, False, None, None),  # 40
+    ('option', 'from_file', ('--from-file', '-f'), (), True, 1, False, False, False, "Also read values from FILE, one per line ('-' is standard input; blank lines and # comments are ignored).", ('file',)),  # 41
+    ('option', 'concurrency', ('--concurrency', '-c'), (), True, 1, False, False, False, 'Requests in flight at once, 1 to 32.', None),  # 42
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message', 'request'))),  # 43
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'numbers')),  # 44
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N senders.', None),  # 45
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every sender, following every page.', None),  # 46
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 47
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 48
+    ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 49
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', None),  # 50
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'short-codes')),  # 51
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'short_code', 'country_code', 'capabilities', 'url'))),  # 52
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'alpha-senders')),  # 53
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url'))),  # 54
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'channel-senders')),  # 55
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('account_sid', 'messaging_service_sid', 'sid', 'sender', 'sender_type', 'country_code', 'date_created', 'date_updated', 'url'))),  # 56
+    ('option', 'country', ('--country',), (), True, 1, False, False, False, 'ISO country code of the destination (GB, FR, ...). Attach without it makes the default sender for every country; list, detach and get without it take every country.', None),  # 57
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'destination-alpha-senders')),  # 58
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url', 'iso_country_code'))),  # 59
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'brand_registration_sid', 'messaging_service_sid', 'description', 'message_samples', 'us_app_to_person_usecase', 'has_embedded_links', 'has_embedded_phone', 'subscriber_opt_in', 'age_gated', 'direct_lending', 'campaign_status', 'campaign_id', 'is_externally_registered', 'rate_limits', 'message_flow', 'opt_in_message', 'opt_out_message', 'help_message', 'opt_in_keywords', 'opt_out_keywords', 'help_keywords', 'date_created', 'date_updated', 'url', 'mock', 'errors', 'privacy_policy_url', 'terms_and_conditions_url'))),  # 60
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 61
+    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.", ('call', 'complete_brands')),  # 62
+    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.", ('call', 'complete_campaign_usecases')),  # 63
+    ('option', 'description', ('--description',), (), True, 1, False, False, False, 'What the campaign sends, 40 to 4096 characters.', None),  # 64
+    ('option', 'message_flow', ('--message-flow',), (), True, 1, False, False, False, 'How recipients opt in (every way), 40 to 2048 characters.', None),  # 65
+    ('option', 'sample', ('--sample',), (), True, 1, True, False, False, 'A sample message, 20 to 1024 characters; 2 to 5 of them. Give it once per item.', None),  # 66
+    ('option', 'has_embedded_links', ('--has-embedded-links',), ('--no-has-embedded-links',), False, 1, False, False, False, 'Messages contain links.', None),  # 67
+    ('option', 'has_embedded_phone', ('--has-embedded-phone',), ('--no-has-embedded-phone',), False, 1, False, False, False, 'Messages contain phone numbers.', None),  # 68
+    ('option', 'opt_in_message', ('--opt-in-message',), (), True, 1, False, False, False, 'The reply to an opt-in keyword, 20 to 320 characters.', None),  # 69
+    ('option', 'opt_out_message', ('--opt-out-message',), (), True, 1, False, False, False, 'The reply to an opt-out keyword, 20 to 320 characters.', None),  # 70
+    ('option', 'help_message', ('--help-message',), (), True, 1, False, False, False, 'The reply to a help keyword, 20 to 320 characters.', None),  # 71
+    ('option', 'opt_in_keyword', ('--opt-in-keyword',), (), True, 1, True, False, False, 'A keyword that opts in (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 72
+    ('option', 'opt_out_keyword', ('--opt-out-keyword',), (), True, 1, True, False, False, 'A keyword that opts out (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 73
+    ('option', 'help_keyword', ('--help-keyword',), (), True, 1, True, False, False, 'A keyword that asks for help (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 74
+    ('option', 'subscriber_opt_in', ('--subscriber-opt-in',), ('--no-subscriber-opt-in',), False, 1, False, False, False, 'Recipients opt in to the campaign.', None),  # 75
+    ('option', 'age_gated', ('--age-gated',), ('--no-age-gated',), False, 1, False, False, False, 'The content is age gated (federally legal, for adults).', None),  # 76
+    ('option', 'direct_lending', ('--direct-lending',), ('--no-direct-lending',), False, 1, False, False, False, 'The campaign offers direct lending.', None),  # 77
+    ('option', 'privacy_policy_url', ('--privacy-policy-url',), (), True, 1, False, False, False, "The campaign's privacy policy.", None),  # 78
+    ('option', 'terms_and_conditions_url', ('--terms-and-conditions-url',), (), True, 1, False, False, False, "The campaign's terms and conditions.", None),  # 79
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Give up after this long: 90s, 30m, 1h, 1h30m.', None),  # 80
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at the campaign (at least 0.1s).', None),  # 81
+    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, 'The brand registration whose use cases to show [default: every use case].', ('call', 'complete_brands')),  # 82
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N brands.', None),  # 83
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every brand, following every page.', None),  # 84
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 85
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 86
+    ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 87
+    ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 88
+    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 89
+    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 90
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 91
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 92
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 93
+    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 94
+    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 95
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 96
+    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 97
+    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 98
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 99
+    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 100
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 101
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 102
+    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 103
+    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 104
+    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 105
+    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 106
+    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 107
+    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 108
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 109
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 110
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 111
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 112
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 113
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 114
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 115
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 116
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 117
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 118
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 119
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 120
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 121
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 122
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 123
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 124
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 125
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 126
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 127
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 128
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 129
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 130
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 131
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 132
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 133
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 134
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 135
+    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 136
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 137
+    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 138
+    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 139
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Do not log each request on stderr.', None),  # 140
+    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 141
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 142
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 143
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 144
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 145
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 146
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 147
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 148
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 149
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 150
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 151
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 152
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 153
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 154
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 155
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 156
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 157
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 158
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 159
 )

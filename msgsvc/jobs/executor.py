@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError
 from msgsvc.api.retry import Cancelled
@@ -70,10 +70,12 @@ def send(client: Any, change: Change) -> dict | None:
     return client.fetch_object(change.method, change.path, data=list(change.form))
 
 
-def send_checked(client: Any, change: Change) -> dict | None:
+def send_checked(client: Any, change: Change, *, existing: Iterable[str] = ()) -> dict | None:
     """One create sent alone (a command's own, not a job's): the object answered; when the
     answer was lost, or was a 5xx, what the create made is looked for as a job's is (never
-    sent again): the object found, or the OutcomeUnknownError saying what the check found."""
+    sent again): the object found, or the OutcomeUnknownError saying what the check found.
+    `existing`: SIDs read before the request (services already named so, when a duplicate
+    name was allowed), which the create did not make."""
     started = time.time()
     try:
         return send(client, change)
@@ -87,7 +89,7 @@ def send_checked(client: Any, change: Change) -> dict | None:
             raise
         lost = error
     try:
-        found = Executor(client, concurrency=1)._created(change, started)
+        found = Executor(client, concurrency=1)._created(change, started, frozenset(existing))
     except MsgsvcError as check:
         if fatal(check):
             raise
@@ -256,15 +258,17 @@ class Executor:
         listing = ", ".join(str(r.get("sid")) for r in found)
         return unknown(change, f"{error.message}; {len(found)} match it ({listing}): look before running again")
 
-    def _created(self, change: Change, started: float) -> list[dict] | None:
-        """What a create may have made: for a service, the services with its friendly name
-        created since the request started; for an alpha sender, the service's senders with
-        its text (and country). None when there is no way to look."""
+    def _created(self, change: Change, started: float, existing: frozenset[str] = frozenset()) -> list[dict] | None:
+        """What a create may have made: for a service, the services with its friendly name (as
+        the service finder compares names) created since the request started, less those in
+        `existing` (read before it); for an alpha sender, the service's senders with its text
+        (and country). None when there is no way to look."""
         form = form_dict(change.form)
         if change.resource == "service":
-            name = form.get("FriendlyName")
-            return [r for r in self.client.list_services()
-                    if r.get("friendly_name") == name and _since(r.get("date_created"), started)]
+            from msgsvc.jobs.resolve import Services
+
+            named = Services(self.client.list_services()).named(str(form.get("FriendlyName")))
+            return [r for r in named if r.get("sid") not in existing and _since(r.get("date_created"), started)]
         if change.resource == "campaign":  # a service has one campaign at most: the one it has now
             campaign = self.client.find_campaign(change.service)
             return [campaign] if campaign is not None else []

@@ -25,13 +25,20 @@ LimitOpt, AllOpt, PageSizeOpt = list_options("services")
 ServiceFieldsOpt = fields_option(SERVICE.keys)
 
 
+AllowDuplicateNameOpt = Annotated[bool, typer.Option(
+    "--allow-duplicate-name", help="Create the service even when another already has its friendly name.")]
+
+
 @app.command("create")
 @with_field_options(SERVICE, required=("FriendlyName",))
-def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False,
-                    quiet: QuietOpt = False, *, values: dict) -> None:
+def services_create(ctx: typer.Context, allow_duplicate_name: AllowDuplicateNameOpt = False, json_: JsonOpt = False,
+                    profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
+                    values: dict) -> None:
     """Create a Messaging Service; print it.
 
-    Only the options given are sent; Twilio applies its defaults to the rest.
+    Only the options given are sent; Twilio applies its defaults to the rest. A friendly
+    name another service already has is refused (exit 2; the services are listed first),
+    unless --allow-duplicate-name: a name of two services can no longer name either.
 
     Example:
 
@@ -42,19 +49,24 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.cli.output import emit_record, note
     from msgsvc.jobs.changes import CREATE, Change
+    from msgsvc.jobs.resolve import Services, refuse_taken_name
 
     client = state.client()
+    name = values["friendly_name"]
     form = SERVICE.form(values)
-    change = Change(CREATE, SERVICE.name, inputs=(values["friendly_name"],), form=form)
+    change = Change(CREATE, SERVICE.name, inputs=(name,), form=form)
+    services = Services(client.list_services())
+    if not allow_duplicate_name:
+        refuse_taken_name(services, name)
     if state.dry_run:
         return _dry_run(state, change)
     with outcome_unknown_hint(
         f"the service may or may not have been created; check before creating it again: "
-        f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
+        f"msgsvc services list --all, and look for the friendly name {name!r}"
     ):
         from msgsvc.jobs.executor import send_checked
 
-        service = send_checked(client, change)
+        service = send_checked(client, change, existing=[str(s.get("sid")) for s in services.named(name)])
     cache.remember(state.cache_scope(), service)
     emit_record(state.term, service, as_json=state.json)
     if not state.json:
