@@ -69,3 +69,13 @@ def assert_service_list(request, auth: str = BASIC_AUTH) -> None:
     from corehelp import assert_request
 
     assert_request(request, "GET", "/v1/Services", query="PageSize=1000", auth=auth)
+
+
+def assert_listed_then_created(httpserver, form: str, auth: str = BASIC_AUTH) -> None:
+    """The requests `services create` sent: the listing of every service, then one POST of
+    `form`, exactly."""
+    from corehelp import assert_request, sent
+
+    listing, request = sent(httpserver)
+    assert_service_list(listing, auth=auth)
+    assert_request(request, "POST", "/v1/Services", form=form, auth=auth)

@@ -11,7 +11,7 @@ import pytest
 from conftest import ACCOUNT_SID, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, run_installed, service
 from corehelp import assert_request, lines, sent
 from emulator_helpers import emulator  # noqa: F401 (fixture)
-from factories import assert_service_list, expect_service_list
+from factories import assert_listed_then_created, assert_service_list, expect_service_list
 
 OTHER_TOKEN = "other-profile-token-0123456789abcdef"
 OTHER_AUTH = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{OTHER_TOKEN}".encode()).decode()
@@ -110,9 +110,7 @@ def test_create_sends_every_field_with_its_wire_name(msgsvc, profile, httpserver
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     result = msgsvc("services", "create", *ALL_FIELDS, "--json")
     assert result.code == 0, result.err
-    listing, request = sent(httpserver)
-    assert_service_list(listing)
-    assert_request(request, "POST", "/v1/Services", form=ALL_FORM)
+    assert_listed_then_created(httpserver, ALL_FORM)
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
@@ -124,9 +122,7 @@ def test_create_json_prints_the_object_as_returned(msgsvc, profile, httpserver, 
     assert (result.code, result.err) == (0, "")
     assert json.loads(result.out) == returned
     assert result.out.count("\n") == 1  # compact: one line in a pipe
-    listing, request = sent(httpserver)
-    assert_service_list(listing)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts")
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts")
 
 
 def test_create_in_a_pipe_prints_field_tab_value(msgsvc, profile, httpserver):
@@ -164,9 +160,7 @@ def test_profile_flag_before_or_after_the_command_chooses_the_credentials(msgsvc
     args = [flag, "other", *args] if where == "before" else [*args, flag, "other"]
     result = msgsvc(*args)
     assert result.code == 0, result.err
-    listing, request = sent(httpserver)
-    assert_service_list(listing, auth=OTHER_AUTH)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts", auth=OTHER_AUTH)
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts", auth=OTHER_AUTH)
 
 
 def test_create_installed_in_a_subprocess(profile, httpserver):
@@ -174,9 +168,7 @@ def test_create_installed_in_a_subprocess(profile, httpserver):
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     proc = run_installed("services", "create", "--friendly-name", "Alerts", "--usecase", "Marketing")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, SERVICE_TSV, f"Created {SERVICE_SID} (Alerts)\n")
-    listing, request = sent(httpserver)
-    assert_service_list(listing)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts&Usecase=marketing")
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts&Usecase=marketing")
 
 
 def test_create_refuses_a_friendly_name_another_service_has(msgsvc, profile, httpserver):
@@ -211,9 +203,7 @@ def test_create_compares_names_as_the_service_finder_does_exactly(msgsvc, profil
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.err) == (0, f"Created {SERVICE_SID} (Alerts)\n")
-    listing, request = sent(httpserver)
-    assert_service_list(listing)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts")
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts")
 
 
 def test_create_with_allow_duplicate_name_creates_another(msgsvc, profile, httpserver):
@@ -222,9 +212,7 @@ def test_create_with_allow_duplicate_name_creates_another(msgsvc, profile, https
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--allow-duplicate-name", "--json")
     assert (result.code, result.err) == (0, "")
     assert json.loads(result.out) == service()
-    listing, request = sent(httpserver)
-    assert_service_list(listing)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts")
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts")
 
 
 @pytest.fixture
