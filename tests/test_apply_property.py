@@ -37,6 +37,7 @@ NAMES = ("Alerts", "OTP", "Legacy")
 NEW_NAMES = ("Alerts 2", "New")
 ALPHAS = ("AcmeA", "AcmeB")
 NUMBERS = 3  # seeded +15550000001..3
+POOL_LIMIT = 2  # phone numbers and short codes a service holds: a move into a full one is refused (21714)
 POOLED = {  # noun: (the emulator's table, its value key, the path segment, the attach form field)
     "numbers": ("numbers", "phone_number", "PhoneNumbers", "PhoneNumberSid"),
     "short-codes": ("short_codes", "short_code", "ShortCodes", "ShortCodeSid"),
@@ -60,8 +61,9 @@ TARGETS = (
     ("GET", r"/2010-04-01/.*"),  # the account's numbers and short codes in no service
 )
 # Refusals the server decides (before forwarding: not processed); what a gateway may say
-# after the server processed the request (after forwarding).
-REFUSALS = ((400, 21610), (404, 20404), (412, 21714), (429, 20429), (500, None), (503, None), (401, 20003))
+# after the server processed the request (after forwarding). No 404: Twilio's 404 is the truth
+# about what exists (a DELETE answered so is done, as asked), and a fault cannot fake it.
+REFUSALS = ((400, 21610), (412, 21714), (429, 20429), (500, None), (503, None), (401, 20003))
 GATEWAY = ((500, None), (502, None), (503, None), (504, None))
 
 
@@ -85,7 +87,13 @@ class Wanted:
 def accounts(draw) -> Account:
     names = draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=3))
     services = [(name, draw(st.none() | st.sampled_from(ALPHAS))) for name in names]
-    holders = {key: draw(st.none() | st.integers(0, len(services) - 1)) if services else None for key in SENDERS}
+    holders: dict[tuple[str, int], int | None] = {}
+    for key in SENDERS:
+        holder = draw(st.none() | st.integers(0, len(services) - 1)) if services else None
+        if key[0] != "channel-senders" and list(holders.values()).count(holder) >= POOL_LIMIT \
+                and sum(1 for k, h in holders.items() if h == holder and k[0] != "channel-senders") >= POOL_LIMIT:
+            holder = None
+        holders[key] = holder
     return Account(services, holders)
 
 
@@ -119,10 +127,16 @@ def wanted(draw, account: Account) -> tuple[list[Wanted], bool]:
                     service.lists[noun].append(("text", draw(st.sampled_from(ALPHAS))))
             continue
         for key in [k for k in SENDERS if k[0] == noun]:
-            where = draw(st.none() | st.sampled_from(listing)) if listing else None
+            room = [w for w in listing if noun == "channel-senders" or in_pool(w) < POOL_LIMIT]
+            where = draw(st.none() | st.sampled_from(room)) if room else None
             if where is not None:
                 where.lists[noun].append((draw(st.sampled_from(SPELLINGS[noun])), key[1]))
     return services, draw(st.booleans())
+
+
+def in_pool(service: Wanted) -> int:
+    """The phone numbers and short codes the file gives `service`."""
+    return len(service.lists.get("numbers", ())) + len(service.lists.get("short-codes", ()))
 
 
 def fault(target: tuple[str, str], how: dict, skip: int, times: int) -> dict:
@@ -132,7 +146,9 @@ def fault(target: tuple[str, str], how: dict, skip: int, times: int) -> dict:
 
 def faults_on(targets) -> st.SearchStrategy:
     """Faults on the requests `targets` ((method, path) of TARGETS) names."""
-    return st.builds(fault, st.sampled_from(targets), HOW, st.integers(0, 2), st.integers(1, 2))
+    writes = [t for t in targets if t[0] != "GET"]
+    return st.builds(fault, st.sampled_from(targets) | st.sampled_from(writes or targets), HOW,
+                     st.sampled_from([0, 0, 1, 2]), st.integers(1, 2))
 
 
 HOW = st.one_of(
@@ -155,7 +171,7 @@ class World:
     """One emulator behind one fault proxy, with the drawn account made in it."""
 
     def __init__(self, account: Account) -> None:
-        self.emu = start_emulator(numbers=NUMBERS)
+        self.emu = start_emulator(numbers=NUMBERS, pool_limit=POOL_LIMIT)
         self.proxy = FaultProxy(self.emu.base_url)
         data = self.emu.store.data
         self.sids = {noun: sorted(data[table], key=lambda s: data[table][s]["seq"])
@@ -220,6 +236,8 @@ PROPERTY = settings(max_examples=int(os.environ.get("MSGSVC_PROPERTY_EXAMPLES", 
 # Statuses of a result that say a sender may have left its service in that round.
 LEFT = {"detached", "half done", "unknown", "not attached"}
 GONE = {"deleted", "not found", "unknown"}
+IN = {"attached", "already attached", "moved"}  # the sender is in the result's service
+OUT = {"detached", "half done"}  # the sender is in no service
 
 
 @pytest.fixture
@@ -265,6 +283,17 @@ def check(msgsvc, env, world: World, account: Account, desired: list[Wanted], pr
         out.write(world.file(desired))
     flags = ["--prune", "--allow-empty"] if prune else []
     flags.append("--move-from-unmanaged")
+    initial = dict(zip(world.services, [name for name, _ in account.services]))
+    # Each service of the file: the account's service it matches (by sid, else by exact name).
+    home = {w.name: world.services[w.pin] if w.pin is not None else
+            next((sid for sid, name in initial.items() if name == w.name), None) for w in desired}
+    listed = {(noun, n) for w in desired for noun, senders in w.lists.items() for _, n in senders}
+    for w in desired:  # where the file leaves a list out, the service keeps what it has
+        kept = [key for key, holder in account.holders.items() if holder is not None and home[w.name] ==
+                world.services[holder] and key[0] in ("numbers", "short-codes") and key[0] not in w.lists
+                and key not in listed]
+        if in_pool(w) + len(kept) > POOL_LIMIT:
+            reject()  # Twilio would refuse the file's pool (21714) however often it is applied
     first = msgsvc("plan", path, "--json", *flags)
     if first.code == 2:  # the file itself is in the way (a conflict the draw made): not this test's
         reject()
@@ -272,19 +301,14 @@ def check(msgsvc, env, world: World, account: Account, desired: list[Wanted], pr
     planned = {change["action"] for change in json.loads(first.out)["changes"]}
     touched = sorted({t for action in planned for t in TOUCHES[action]} | {TARGETS[0], TARGETS[-1]}, key=TARGETS.index)
     faults = data.draw(st.lists(faults_on(touched), min_size=1 if planned else 0, max_size=3), label="faults")
+    concurrency = data.draw(st.sampled_from([8, 1]), label="concurrency")
 
-    # What the file asks: the services it matches (by sid, else by exact name) stay.
-    before = world.names()
-    initial = dict(zip(world.services, [name for name, _ in account.services]))
-    assert before == initial
-    matched = {world.services[w.pin] for w in desired if w.pin is not None}
-    matched |= {sid for w in desired if w.pin is None for sid, name in initial.items() if name == w.name}
-    may_delete = set(initial) - matched if prune else set()
-    managed_alphas = {}  # service SID -> the alpha texts its exact list keeps
-    for w in desired:
-        sid = world.services[w.pin] if w.pin is not None else next((s for s, n in initial.items() if n == w.name), None)
-        if sid is not None and "alpha-senders" in w.lists:
-            managed_alphas[sid] = {text for _, text in w.lists["alpha-senders"]}
+    # What the file asks: the services it matches stay; an alpha sender goes only from a
+    # service whose list leaves it out.
+    assert world.names() == initial
+    may_delete = set(initial) - set(home.values()) if prune else set()
+    managed_alphas = {home[w.name]: {text for _, text in w.lists["alpha-senders"]} for w in desired
+                      if home[w.name] is not None and "alpha-senders" in w.lists}
     alphas_before = world.alphas()
 
     for fault in faults:
@@ -292,15 +316,23 @@ def check(msgsvc, env, world: World, account: Account, desired: list[Wanted], pr
     rounds = sum(f["times"] for f in faults) + 2
     for number in range(rounds):
         held = world.where()
-        result = msgsvc("apply", path, "--yes", "--json", *flags)
+        result = msgsvc("apply", path, "--yes", "--json", "--concurrency", str(concurrency), *flags)
         assert "Traceback" not in result.err and "unexpected error" not in result.err, result.err
         results = json.loads(result.out) if result.out.strip() else []
         said = {str(r.get("sid") or "").lower() for r in results if r["status"] in LEFT}
         deleted = {str(r.get("sid") or "") for r in results if r["kind"] == "service" and r["status"] in GONE}
-        for sender, service in world.where().items():
+        now, names = world.where(), world.names()
+        for sender, service in now.items():
             if held[sender] is not None and service is None:
                 assert sender.lower() in said or held[sender] in deleted, (
                     f"round {number + 1}: {sender} left {held[sender]} and is in no service; results: {results}")
+        for r in results:  # what a result says of a sender is where it is
+            if r["kind"] in POOLED and r["status"] in IN:
+                sid = home[r["service"]] or next(s for s, name in names.items() if name == r["service"] and
+                                                 s not in initial)  # a service the file created
+                assert now.get(r["sid"]) == sid, (f"round {number + 1}: {r}", now, names)
+            if r["kind"] in POOLED and r["status"] in OUT:
+                assert now.get(r["sid"], "?") is None, (f"round {number + 1}: {r}", now, names)
         for status in {r["status"] for r in results}:
             hypothesis.event(f"a result {status}")
         if result.code == 0:
