@@ -72,7 +72,7 @@ def send(client: Any, change: Change) -> dict | None:
 
 def send_checked(client: Any, change: Change, *, existing: Iterable[str] = ()) -> dict | None:
     """One create sent alone (a command's own, not a job's): the object answered; when the
-    answer was lost, or was a 5xx, what the create made is looked for as a job's is (never
+    answer was lost, was a 5xx or was not the object, what the create made is looked for as a job's is (never
     sent again): the object found, or the OutcomeUnknownError saying what the check found.
     `existing`: SIDs read before the request (services already named so, when a duplicate
     name was allowed), which the create did not make."""
@@ -88,6 +88,10 @@ def send_checked(client: Any, change: Change, *, existing: Iterable[str] = ()) -
         if change.action != CREATE:
             raise
         lost = error
+    except ResponseError as error:  # a 2xx whose body is not the object: made, or not? (as a job's)
+        if change.action != CREATE:
+            raise
+        lost = OutcomeUnknownError(f"{error.message}; it may or may not have taken effect")
     try:
         found = Executor(client, concurrency=1)._created(change, started, frozenset(existing))
     except MsgsvcError as check:
