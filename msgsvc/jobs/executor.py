@@ -181,6 +181,8 @@ class Executor:
                 other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
                 where = self._service_name(other.group(0)) if other else "another service"
                 return failed(change.shown, in_service(where, error.message), sid=change.target, code=error.code)
+            if change.method == "DELETE" and not fatal(error):
+                return self._refused_delete(change, error)
             raise
         except OutcomeUnknownError as error:
             return self._checked(change, error, started)
@@ -238,6 +240,22 @@ class Executor:
             return unknown(change, f"{error.message}; checking failed too: {check.message}")
         return failed(change.shown, f"{error.message}; checked: it is still there: run the command again",
                       sid=change.target)
+
+    def _refused_delete(self, change: Change, error: ApiError) -> Outcome:
+        """A DELETE is retried after a 5xx or a lost answer (msgsvc.api.retry), so the refusal
+        that ended it (a 429 past the retries, a 400) may follow an attempt that was done: its
+        target's absence means it was; present, or the look failed, the refusal is the result."""
+        try:
+            self.client.fetch_object("GET", change.path)
+        except Cancelled:
+            return failure(change.shown, change.target, error)
+        except MsgsvcError as check:
+            if isinstance(check, ApiError) and check.status == 404:
+                return Outcome(change.shown, change.target, DONE[change.action], None,
+                               f"{error.message}; checked: it is gone (an earlier attempt was done)")
+            if fatal(check):
+                raise
+        return failure(change.shown, change.target, error)
 
     def _check_create(self, change: Change, error: OutcomeUnknownError, started: float) -> Outcome:
         """A create (or an alpha sender attached by its text) whose answer was lost is never
