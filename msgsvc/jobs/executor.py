@@ -181,7 +181,9 @@ class Executor:
                 other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
                 where = self._service_name(other.group(0)) if other else "another service"
                 return failed(change.shown, in_service(where, error.message), sid=change.target, code=error.code)
-            if change.method == "DELETE" and not fatal(error):
+            if change.method == "DELETE":
+                if fatal(error):  # the job stops (as _run_one stops it), whatever the look finds
+                    self.stopped_by = error
                 return self._refused_delete(change, error)
             raise
         except OutcomeUnknownError as error:
@@ -243,8 +245,8 @@ class Executor:
 
     def _refused_delete(self, change: Change, error: ApiError) -> Outcome:
         """A DELETE is retried after a 5xx or a lost answer (msgsvc.api.retry), so the refusal
-        that ended it (a 429 past the retries, a 400) may follow an attempt that was done: its
-        target's absence means it was; present, or the look failed, the refusal is the result."""
+        that ended it (a 429 past the retries, a 400, a 401) may follow an attempt that was done:
+        its target's absence means it was; present, or the look failed, the refusal is the result."""
         try:
             self.client.fetch_object("GET", change.path)
         except Cancelled:
