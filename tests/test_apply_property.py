@@ -281,7 +281,7 @@ def check(msgsvc, env, world: World, account: Account, desired: list[Wanted], pr
     path = str(home / "setup.toml")
     with open(path, "w") as out:
         out.write(world.file(desired))
-    flags = ["--prune", "--allow-empty"] if prune else []
+    flags = (["--prune"] + (["--allow-empty"] if not desired else [])) if prune else []  # empty: refused without
     flags.append("--move-from-unmanaged")
     initial = dict(zip(world.services, [name for name, _ in account.services]))
     # Each service of the file: the account's service it matches (by sid, else by exact name).
