@@ -185,6 +185,32 @@ def test_502_on_delete_is_retried(msgsvc, fault_server, clock):
     assert len(fault_server.seen("DELETE")) == 3
 
 
+def test_delete_refused_on_its_retry_is_checked_and_gone_is_deleted(msgsvc, fault_server, clock):
+    """The first DELETE may have been done (502); its retry is refused (429, no retries left):
+    the service is looked for, and gone means deleted."""
+    save_profile(fault_server.url, max_retries=1)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service()),
+                        Respond(404, json={"code": 20404, "message": "not found", "status": 404}))
+    fault_server.script("DELETE", f"/v1/Services/{SERVICE_SID}", Respond(502, body=""),
+                        Respond(429, json=TOO_MANY, headers={"Retry-After": "0"}))
+    result = msgsvc("services", "delete", SERVICE_SID, "--yes")
+    assert (result.code, result.out) == (0, "")
+    assert result.err == (f"Deleted {SERVICE_SID} (Alerts); Too Many Requests; checked: it is gone (an earlier "
+                          "attempt was done)\n")
+    assert [r.method for r in fault_server.seen()] == ["GET", "DELETE", "DELETE", "GET"]
+
+
+def test_delete_refused_on_its_retry_and_still_there_is_the_refusal(msgsvc, fault_server, clock):
+    save_profile(fault_server.url, max_retries=1)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service()), Respond(200, json=service()))
+    fault_server.script("DELETE", f"/v1/Services/{SERVICE_SID}", Respond(502, body=""),
+                        Respond(429, json=TOO_MANY, headers={"Retry-After": "0"}))
+    result = msgsvc("services", "delete", SERVICE_SID, "--yes")
+    assert (result.code, result.out) == (1, "")
+    assert result.err.startswith("msgsvc: HTTP 429 (Twilio error 20429): Too Many Requests")
+    assert [r.method for r in fault_server.seen()] == ["GET", "DELETE", "DELETE", "GET"]
+
+
 # --- a connection dropped after the request was sent --------------------------------------
 
 

@@ -244,20 +244,7 @@ class Executor:
                       sid=change.target)
 
     def _refused_delete(self, change: Change, error: ApiError) -> Outcome:
-        """A DELETE is retried after a 5xx or a lost answer (msgsvc.api.retry), so the refusal
-        that ended it (a 429 past the retries, a 400, a 401) may follow an attempt that was done:
-        its target's absence means it was; present, or the look failed, the refusal is the result."""
-        try:
-            self.client.fetch_object("GET", change.path)
-        except Cancelled:
-            return failure(change.shown, change.target, error)
-        except MsgsvcError as check:
-            if isinstance(check, ApiError) and check.status == 404:
-                return Outcome(change.shown, change.target, DONE[change.action], None,
-                               f"{error.message}; checked: it is gone (an earlier attempt was done)")
-            if fatal(check):
-                raise
-        return failure(change.shown, change.target, error)
+        return refused_delete(self.client, change, error)
 
     def _check_create(self, change: Change, error: OutcomeUnknownError, started: float) -> Outcome:
         """A create (or an alpha sender attached by its text) whose answer was lost is never
@@ -329,6 +316,24 @@ class Executor:
                 return failed(change.shown, f"{error.message}; {', '.join(differ)} not as asked: run the command again",
                               sid=change.target)
         return record
+
+
+def refused_delete(client: Any, change: Change, error: ApiError) -> Outcome:
+    """A DELETE is retried after a 5xx or a lost answer (msgsvc.api.retry), so the refusal
+    that ended it (a 429 past the retries, a 400, a 401) may follow an attempt that was done:
+    its target's absence means it was (done, the refusal in the message); present, or the look
+    failed, the refusal is the result (failed). A 401/403 of the look itself is raised."""
+    try:
+        client.fetch_object("GET", change.path)
+    except Cancelled:
+        return failure(change.shown, change.target, error)
+    except MsgsvcError as check:
+        if isinstance(check, ApiError) and check.status == 404:
+            return Outcome(change.shown, change.target, DONE[change.action], None,
+                           f"{error.message}; checked: it is gone (an earlier attempt was done)")
+        if fatal(check):
+            raise
+    return failure(change.shown, change.target, error)
 
 
 def unknown(change: Change, message: str) -> Outcome:

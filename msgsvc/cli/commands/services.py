@@ -268,10 +268,17 @@ def services_delete(
         gone = ""
     except ApiError as error:
         if error.status != 404:
-            raise
-        # It was there a moment ago: an attempt whose answer was lost (then retried), or
-        # someone else, deleted it. Either way it is gone, as asked.
-        gone = "; the DELETE found it already gone"
+            from msgsvc.jobs.changes import DELETED
+            from msgsvc.jobs.executor import refused_delete
+
+            checked = refused_delete(client, change, error)  # the attempt before its retry may have been done
+            if checked.status != DELETED:
+                raise
+            gone = f"; {checked.message}"
+        else:
+            # It was there a moment ago: an attempt whose answer was lost (then retried), or
+            # someone else, deleted it. Either way it is gone, as asked.
+            gone = "; the DELETE found it already gone"
     cache.forget(state.cache_scope(), sid)
     note(state.term, f"Deleted {sid} ({name}){gone}")
 
