@@ -2,7 +2,7 @@
 made in the emulator over HTTP, and saved profiles. Constants (SIDs, tokens) stay in conftest."""
 from __future__ import annotations
 
-from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID
+from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, page
 
 PN = "PN" + "1" * 32
 E164 = "+15017122661"
@@ -56,3 +56,26 @@ def form_pairs(values: dict) -> list[tuple[str, str]]:
             continue
         pairs.extend((key, v) for v in value) if isinstance(value, list) else pairs.append((key, value))
     return pairs
+
+
+def expect_service_list(httpserver, *services: dict) -> None:
+    """Answer, once, the listing of the account's services (one page of `services`) that
+    `services create` reads before its POST, to refuse a friendly name already taken."""
+    httpserver.expect_oneshot_request("/v1/Services", method="GET").respond_with_json(page("services", list(services)))
+
+
+def assert_service_list(request, auth: str = BASIC_AUTH) -> None:
+    """That request is the listing of every service (the first page of 1,000), exactly."""
+    from corehelp import assert_request
+
+    assert_request(request, "GET", "/v1/Services", query="PageSize=1000", auth=auth)
+
+
+def assert_listed_then_created(httpserver, form: str, auth: str = BASIC_AUTH) -> None:
+    """The requests `services create` sent: the listing of every service, then one POST of
+    `form`, exactly."""
+    from corehelp import assert_request, sent
+
+    listing, request = sent(httpserver)
+    assert_service_list(listing, auth=auth)
+    assert_request(request, "POST", "/v1/Services", form=form, auth=auth)

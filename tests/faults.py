@@ -248,15 +248,18 @@ def clock(monkeypatch):
 class Fault:
     """What the proxy does to one request of a method and path (a regular expression, matched
     whole): answer `status` (a Twilio error body), or `reset` the connection without a word,
-    or wait `delay` seconds (on a threading.Event the test may set) first; `after`: forward the
-    request first, so that the server has processed it, then misbehave; `times`: how many
-    matching requests (from the `skip`+1-th) are misbehaved with."""
+    or wait `delay` seconds (on a threading.Event the test may set) first, or `hold` it until
+    no other request is in flight through the proxy (event-driven: it is answered after the
+    requests sent beside it, never by a timer); `after`: forward the request first, so that
+    the server has processed it, then misbehave; `times`: how many matching requests (from
+    the `skip`+1-th) are misbehaved with."""
 
     method: str
     path: str
     status: int | None = None
     reset: bool = False
     delay: float = 0.0
+    hold: bool = False
     after: bool = True
     times: int = 1
     skip: int = 0
@@ -282,6 +285,9 @@ class FaultProxy:
         self.release = threading.Event()
         self._counts: dict[int, int] = {}
         self._lock = threading.Lock()
+        self._flight = threading.Condition()
+        self._in_flight = 0  # requests being handled, held ones included
+        self._held = 0
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -291,6 +297,24 @@ class FaultProxy:
                 pass
 
             def _handle(self) -> None:
+                with proxy._flight:
+                    proxy._in_flight += 1
+                try:
+                    self._misbehave()
+                finally:
+                    with proxy._flight:
+                        proxy._in_flight -= 1
+                        proxy._flight.notify_all()
+
+            def _hold(self) -> None:
+                """Wait until every request in flight beside this one is held too (or done)."""
+                with proxy._flight:
+                    proxy._held += 1
+                    proxy._flight.notify_all()
+                    proxy._flight.wait_for(lambda: proxy._in_flight == proxy._held or proxy.release.is_set(), 20)
+                    proxy._held -= 1
+
+            def _misbehave(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = urlsplit(self.path).path
@@ -298,6 +322,8 @@ class FaultProxy:
                 forwarded = False
                 if fault is not None and fault.delay:
                     proxy.release.wait(fault.delay)
+                if fault is not None and fault.hold and not fault.after:
+                    self._hold()
                 if fault is None or fault.after or not (fault.status or fault.reset):
                     conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=10)
                     headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "host")}
@@ -309,6 +335,8 @@ class FaultProxy:
                     forwarded = True
                 with proxy._lock:
                     proxy.seen.append((self.command, path, forwarded))
+                if fault is not None and fault.hold and fault.after:
+                    self._hold()
                 if fault is not None and fault.reset:
                     import socket as socketlib
                     import struct
@@ -361,5 +389,7 @@ class FaultProxy:
 
     def stop(self) -> None:
         self.release.set()
+        with self._flight:  # what is held goes on
+            self._flight.notify_all()
         self.httpd.shutdown()
         self.httpd.server_close()

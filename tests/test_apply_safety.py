@@ -9,7 +9,7 @@ import json
 import pytest
 
 from factories import attach, create_service as create
-from faults import FaultProxy
+from faults import FaultProxy, clock  # noqa: F401 (fixture)
 
 MG = r"/v1/Services/MG[0-9a-f]{32}"
 
@@ -358,3 +358,27 @@ def test_sighup_during_a_move_reports_it_half_done_and_the_rest_not_sent(emulato
     assert out == (f"move\tOTP\t+15550000001\t{pn}\thalf done\t\tdetached from \"Alerts\"; the attach to \"OTP\" was "
                    "not sent; the phone number is in no service\n")
     assert "1 half done\n" in err, err
+
+
+# --- found by the property test (tests/test_apply_property.py) ---------------------------------
+
+
+@pytest.mark.parametrize("status, code, exit_code", [(429, 20429, 0), (400, 21610, 0), (401, 20003, 4)])
+def test_a_delete_done_then_refused_on_its_retry_is_deleted(msgsvc, emu, proxy, tmp_path, monkeypatch, clock,
+                                                            status, code, exit_code):
+    """The DELETE is done but answered 500; the client retries it (DELETE is idempotent) and the
+    retry is refused (a 429 past the retries, a 400, a 401): the service is gone, and so the
+    result says, not `failed` (its numbers went back to the account with it). A 401 still
+    stops the job (exit 4)."""
+    create(emu, "Keep")
+    old = create(emu, "Old")
+    attach(emu, old, "PhoneNumbers", PhoneNumberSid=emu.number("+15550000001")["sid"])
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Keep"\n')
+    proxy.add("DELETE", MG, status=status, code=code, after=False, skip=1)  # the retry
+    proxy.add("DELETE", MG, status=500, after=True)  # the first attempt: done, answered 500
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "1")
+    result = msgsvc("apply", path, "--prune", "--yes")
+    assert result.code == exit_code, result.err
+    assert result.out == (f"delete\tOld\tOld\t{old}\tdeleted\t\tfault proxy: HTTP {status}; checked: it is gone (an "
+                          "earlier attempt was done)\n")
+    assert proxy.sent("DELETE") == [f"/v1/Services/{old}"] and names(emu) == ["Keep"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import OTHER_SID, SERVICE_SID, base_url_of, page, service
 
@@ -56,14 +58,31 @@ def test_malformed_lists(msgsvc, profile, httpserver, body, message):
 
 
 def test_empty_body_where_json_is_expected(msgsvc, profile, httpserver):
-    httpserver.expect_request("/v1/Services", method="POST").respond_with_data("", status=201)
+    """A 2xx whose body is not the object may have created it: looked for (as apply does), not
+    sent again; found, it is the result."""
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    httpserver.expect_ordered_request("/v1/Services", method="GET").respond_with_json(page("services", []))
+    httpserver.expect_ordered_request("/v1/Services", method="POST").respond_with_data("", status=201)
+    httpserver.expect_ordered_request("/v1/Services", method="GET").respond_with_json(
+        page("services", [service(OTHER_SID, "Other", date_created=now), service(date_created=now)]))
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == service(date_created=now)
+    assert [r.method for r, _ in httpserver.log] == ["GET", "POST", "GET"]  # the name was free; the POST once
+
+
+def test_empty_body_and_a_check_that_finds_nothing(msgsvc, profile, httpserver):
+    httpserver.expect_ordered_request("/v1/Services", method="GET").respond_with_json(page("services", []))
+    httpserver.expect_ordered_request("/v1/Services", method="POST").respond_with_data("", status=201)
+    httpserver.expect_ordered_request("/v1/Services", method="GET").respond_with_json(page("services", []))
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.out) == (1, "")
     assert result.err == (
         f"msgsvc: POST {url(httpserver, '/v1/Services')} answered HTTP 201 with an empty body; it may or may not "
-        "have taken effect\nhint: the service may or may not have been created; check before creating it again: "
-        "msgsvc services list --all, and look for the friendly name 'Alerts'\n")
-    assert len(httpserver.log) == 1
+        "have taken effect; checked: it was not made\nhint: nothing was created: the same command may be run again\n")
+    assert [r.method for r, _ in httpserver.log] == ["GET", "POST", "GET"]
 
 
 def test_json_that_is_not_an_object(msgsvc, profile, httpserver):

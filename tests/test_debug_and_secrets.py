@@ -22,6 +22,7 @@ def assert_no_secret(text: str) -> None:
 
 
 def test_debug_shows_request_response_and_form(msgsvc, profile, httpserver):
+    httpserver.expect_request("/v1/Services", method="GET").respond_with_json(page("services", []))
     httpserver.expect_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     base = base_url_of(httpserver)
 
@@ -30,12 +31,16 @@ def test_debug_shows_request_response_and_form(msgsvc, profile, httpserver):
     assert result.code == 0
     assert json.loads(result.out) == service()
     lines = result.err.splitlines()
-    assert lines[0] == (
+    # The services are listed first: the name must be free.
+    assert lines[0] == f"debug: request: GET {base}/v1/Services?PageSize=1000 (Authorization: Basic {ACCOUNT_SID}:***)"
+    assert re.fullmatch(rf"debug: response: GET {re.escape(base)}/v1/Services\?PageSize=1000 -> HTTP 200 in \d+ ms",
+                        lines[1])
+    assert lines[2] == (
         f"debug: request: POST {base}/v1/Services form={{'FriendlyName': 'Alerts', 'StickySender': 'true'}} "
         f"(Authorization: Basic {ACCOUNT_SID}:***)"
     )
-    assert re.fullmatch(rf"debug: response: POST {re.escape(base)}/v1/Services -> HTTP 201 in \d+ ms", lines[1])
-    assert len(lines) == 2
+    assert re.fullmatch(rf"debug: response: POST {re.escape(base)}/v1/Services -> HTTP 201 in \d+ ms", lines[3])
+    assert len(lines) == 4
     assert_no_secret(result.out + result.err)
 
 
@@ -58,7 +63,8 @@ def test_no_debug_output_without_debug(msgsvc, profile, httpserver):
 def test_debug_logs_every_retry_decision(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": "3"}), Respond(201, json=service()))
-    fault_server.script("GET", "/v1/Services", DROP, Respond(200, json=page("services", [])))
+    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])),  # create: is the name free?
+                        DROP, Respond(200, json=page("services", [])))
 
     create = msgsvc("--debug", "services", "create", "--friendly-name", "Alerts")
     listing = msgsvc("--debug", "services", "list")
@@ -71,7 +77,7 @@ def test_debug_logs_every_retry_decision(msgsvc, fault_server, clock):
 
 def test_a_secret_echoed_by_the_server_is_masked(msgsvc, profile, httpserver):
     """Even if the server repeats the token, neither the error line nor the debug log shows it."""
-    httpserver.expect_request("/v1/Services", method="POST").respond_with_json(
+    httpserver.expect_request("/v1/Services").respond_with_json(
         {"code": 20003, "message": f"Authenticate: bad token {AUTH_TOKEN}", "status": 401}, status=401
     )
     for args in (["services", "create", "--friendly-name", "Alerts"], ["--debug", "services", "create", "--friendly-name", "Alerts"]):
@@ -137,7 +143,8 @@ SESSION = [
     (["profiles", "show"], 0),
     (["profiles", "show", "--json"], 0),
     (["services", "create", "--friendly-name", "Session"], 0),
-    (["services", "create", "--friendly-name", "Session", "--dry-run"], 0),
+    (["services", "create", "--friendly-name", "Session", "--dry-run"], 2),  # the name is taken now
+    (["services", "create", "--friendly-name", "Session", "--allow-duplicate-name", "--dry-run"], 0),
     (["services", "list"], 0),
     (["services", "list", "--json"], 0),
     (["services", "get", "Session"], 0),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 from conftest import BASIC_AUTH, SERVICE_SID, base_url_of, page, run_installed, service
+from corehelp import sent
+from factories import assert_service_list, expect_service_list
 
 # Verbs that change something on Twilio must offer --dry-run, in every group except those
 # that only touch local files. Extend CHANGING_VERBS when a new kind of change appears.
@@ -32,6 +34,7 @@ def test_every_command_that_changes_something_has_dry_run():
 
 
 def test_create_dry_run_prints_the_request_and_sends_nothing(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(name="Other"))  # the name is free
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--usecase", "notifications", "--no-sticky-sender", "--dry-run")
     assert result.code == 0
     assert result.out == (
@@ -41,16 +44,41 @@ def test_create_dry_run_prints_the_request_and_sends_nothing(msgsvc, profile, ht
         "  Usecase=notifications\n"
     )
     assert result.err == "Dry run: 1 request not sent.\n"
-    assert httpserver.log == []
+    (listing,) = sent(httpserver)  # the read only
+    assert_service_list(listing)
+
+
+def test_create_dry_run_of_a_name_taken_is_refused_as_the_create_is(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service())
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--dry-run")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"msgsvc: a service is already named 'Alerts': {SERVICE_SID} (created 2015-07-30T20:12:31Z)\n"
+        f"hint: nothing was sent; use it (msgsvc services get {SERVICE_SID}), or add --allow-duplicate-name to "
+        "create another with that name\n")
+    (listing,) = sent(httpserver)
+    assert_service_list(listing)
+
+
+def test_create_dry_run_with_allow_duplicate_name_prints_the_request(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service())
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--allow-duplicate-name", "--dry-run")
+    assert (result.code, result.err) == (0, "Dry run: 1 request not sent.\n")
+    assert result.out == f"POST {base_url_of(httpserver)}/v1/Services\n  FriendlyName=Alerts\n"
+    (listing,) = sent(httpserver)
+    assert_service_list(listing)
 
 
 def test_create_dry_run_as_json(msgsvc, profile, httpserver):
+    httpserver.expect_request("/v1/Services", method="GET").respond_with_json(page("services", []))
     for args in (["services", "create", "--friendly-name", "Alerts", "--dry-run", "--json"],
                  ["--json", "services", "create", "--dry-run", "--friendly-name", "Alerts"]):
         result = msgsvc(*args)
         assert (result.code, result.err) == (0, "")
         assert json.loads(result.out) == [{"method": "POST", "url": f"{base_url_of(httpserver)}/v1/Services", "form": {"FriendlyName": "Alerts"}}]
-    assert httpserver.log == []
+    for request in sent(httpserver):
+        assert_service_list(request)
+    assert len(sent(httpserver)) == 2
 
 
 def test_update_by_name_dry_run_still_looks_the_name_up(msgsvc, profile, httpserver):

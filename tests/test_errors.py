@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, page, run_installed, service
 from corehelp import refusing_port, sent, silent_port
+from faults import HANG, Respond, fault_server  # noqa: F401 (fixture)
 
 from msgsvc.local import config
 
@@ -35,6 +36,7 @@ def test_a_twilio_error_body_shows_code_message_and_more_info(msgsvc, profile, h
 
 
 def test_a_twilio_error_without_code_or_more_info(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request("/v1/Services", method="GET").respond_with_json(page("services", []))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(
         {"message": "Something is wrong", "status": 400}, status=400)
     result = msgsvc("services", "create", "--friendly-name", "A")
@@ -125,10 +127,15 @@ def test_a_read_timeout_names_the_host(msgsvc, profile, retries):
     assert result.err == f"msgsvc: 127.0.0.1:{port} did not answer in time\nhint: raise --timeout, or try again later\n"
 
 
-def test_a_timeout_after_a_post_says_the_outcome_is_unknown(msgsvc, profile):
-    with silent_port() as port:
-        use_base_url(f"http://127.0.0.1:{port}", timeout=0.2)
-        result = msgsvc("services", "create", "--friendly-name", "A")
+def test_a_timeout_after_a_post_says_the_outcome_is_unknown(msgsvc, profile, fault_server):
+    # The services are listed (the name is free); the POST and the look for it go unanswered.
+    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])), HANG)
+    fault_server.script("POST", "/v1/Services", HANG)
+    port = fault_server.httpd.server_address[1]
+    use_base_url(fault_server.url, timeout=0.2)
+    result = msgsvc("services", "create", "--friendly-name", "A")
+    assert [(r.method, r.path) for r in fault_server.seen()] == [("GET", "/v1/Services"), ("POST", "/v1/Services"),
+                                                                ("GET", "/v1/Services")]
     assert result.code == 1
     assert result.err == (
         f"msgsvc: 127.0.0.1:{port} did not answer in time after the request was sent: "

@@ -13,7 +13,7 @@ from werkzeug import Response
 
 from conftest import SERVICE_SID, page, service
 from corehelp import logged
-from factories import number, save_profile
+from factories import expect_service_list, number, save_profile
 from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
 
 PNS = [f"PN{n:032x}" for n in range(3)]
@@ -88,11 +88,16 @@ def test_services_delete_whose_lost_answer_was_retried_into_a_404_is_deleted(msg
 @pytest.mark.parametrize("body", ['{"sid": "MGaaaa', "<html><title>OK</title></html>"])
 def test_a_create_answered_201_with_a_broken_body_may_have_created_it(msgsvc, fault_server, body):
     save_profile(fault_server.url, max_retries=0)
+    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])))  # the name is free
     fault_server.script("POST", "/v1/Services", Respond(201, body=body))
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert (result.code, result.out) == (1, "")
     first, hint = result.err.splitlines()
-    assert first.endswith("; it may or may not have taken effect")
+    # Looked for, never sent again; here the look itself is not answered (nothing scripted).
+    assert first.endswith("; it may or may not have taken effect; checking failed too: nothing scripted for "
+                          "GET /v1/Services?PageSize=1000")
+    assert [(r.method, r.path) for r in fault_server.seen()] == [("GET", "/v1/Services"), ("POST", "/v1/Services"),
+                                                                ("GET", "/v1/Services")]
     assert hint == ("hint: the service may or may not have been created; check before creating it again: "
                     "msgsvc services list --all, and look for the friendly name 'Alerts'")
 
@@ -105,10 +110,11 @@ def test_ctrl_c_after_a_create_was_sent_says_it_may_have_been_created(msgsvc, pr
         release.wait(60)  # the answer comes only after msgsvc has given up on it
         return json_response(service(), 201)
 
+    expect_service_list(httpserver)
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_handler(interrupted)
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     release.set()
-    logged(httpserver, 1)
+    logged(httpserver, 2)  # the listing, then the POST
     assert (result.code, result.out) == (130, "")
     assert result.err == (
         "\nmsgsvc: interrupted while the request was on its way: it may or may not have taken effect\n"
@@ -168,7 +174,6 @@ def test_sigterm_in_a_single_request_says_terminated_and_dies_by_sigterm(profile
     from conftest import MSGSVC
 
     process = None
-
     release = threading.Event()
 
     def slow(request):

@@ -68,7 +68,9 @@ class ConnectProxy:
                 body += tls.recv(65536)
             tunnel.body = body
             if lines[0].startswith("POST "):
-                status, payload = "201 Created", service()
+                from urllib.parse import parse_qs
+
+                status, payload = "201 Created", service(name=parse_qs(body.decode())["FriendlyName"][0])
             else:
                 status, payload = "200 OK", page("services", [service()])
             data = json.dumps(payload).encode()
@@ -115,9 +117,9 @@ def network_env(tmp_path, proxy, monkeypatch):
     }
 
 
-def assert_tunnelled(proxy, request_line: str) -> None:
+def assert_tunnelled(proxy, request_line: str, number: int = 0) -> None:
     assert proxy.tunnels, "the proxy saw no CONNECT"
-    tunnel = proxy.tunnels[0]
+    tunnel = proxy.tunnels[number]
     assert re.fullmatch(r"CONNECT messaging\.twilio\.com:443 HTTP/1\.[01]", tunnel.connect_line)
     assert tunnel.error == ""
     assert tunnel.request_head.split("\r\n")[0] == request_line
@@ -144,13 +146,14 @@ def test_create_through_the_proxy_with_the_profiles_ca_bundle(proxy, network_env
     added = run_installed("profiles", "add", "corp", "--no-verify", "--account-sid", ACCOUNT_SID, "--ca-bundle", str(ca_file), input=AUTH_TOKEN + "\n")
     assert added.returncode == 0, added.stderr
 
-    proc = run_installed("services", "create", "--friendly-name", "Alerts", env=network_env)
+    proc = run_installed("services", "create", "--friendly-name", "Backups", env=network_env)
 
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == f"Created {SERVICE_SID} (Alerts)\n"
-    assert_tunnelled(proxy, "POST /v1/Services HTTP/1.1")
-    assert proxy.tunnels[0].body == b"FriendlyName=Alerts"
-    assert len(proxy.tunnels) == 1
+    assert proc.stderr == f"Created {SERVICE_SID} (Backups)\n"
+    assert_tunnelled(proxy, "GET /v1/Services?PageSize=1000 HTTP/1.1")  # is the name free? (only Alerts is there)
+    assert_tunnelled(proxy, "POST /v1/Services HTTP/1.1", 1)
+    assert proxy.tunnels[1].body == b"FriendlyName=Backups"
+    assert len(proxy.tunnels) == 2
 
 
 def test_the_profiles_ca_bundle_beats_a_wrong_requests_ca_bundle(proxy, network_env, ca, tmp_path):

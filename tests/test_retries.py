@@ -24,6 +24,10 @@ CREATE_UNKNOWN_HINT = (
 )
 
 
+# The listing `services create` reads first: no service has the name yet.
+NAME_FREE = Respond(200, json=page("services", []))
+
+
 def created(**extra) -> Respond:
     return Respond(201, json=service(**extra))
 
@@ -33,13 +37,15 @@ def created(**extra) -> Respond:
 
 def test_429_on_create_is_retried_after_retry_after_seconds(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
+    fault_server.script("GET", "/v1/Services", NAME_FREE)
     fault_server.script("POST", "/v1/Services", Respond(429, json=TOO_MANY, headers={"Retry-After": "7"}), created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
 
     assert (result.code, result.err) == (0, "")
     assert json.loads(result.out) == service()
-    assert [r.form for r in fault_server.seen()] == [[("FriendlyName", "Alerts")]] * 2
+    assert [r.form for r in fault_server.seen("POST")] == [[("FriendlyName", "Alerts")]] * 2
+    assert len(fault_server.seen()) == 3
     assert clock.sleeps == [7]  # Retry-After honoured exactly, not the backoff
 
 
@@ -65,6 +71,7 @@ def test_429_retry_after_is_capped(msgsvc, fault_server, clock):
 
 def test_429_until_retries_run_out(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
+    fault_server.script("GET", "/v1/Services", NAME_FREE)
     fault_server.script("POST", "/v1/Services", *[Respond(429, json=TOO_MANY, headers={"Retry-After": "0"})] * 3)
 
     result = msgsvc("--max-retries", "2", "services", "create", "--friendly-name", "Alerts")
@@ -104,9 +111,10 @@ def test_a_post_answered_503_is_never_sent_again(msgsvc, fault_server, clock):
     """A gateway may answer 503 after Twilio processed the POST: not retried (issue 20)."""
     save_profile(fault_server.url, max_retries=3)
     fault_server.script("POST", "/v1/Services", Respond(503, body="", headers={"Retry-After": "1"}))
-    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])))
+    fault_server.script("GET", "/v1/Services", NAME_FREE, Respond(200, json=page("services", [])))  # then the check
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert result.code == 1
+    assert result.err.endswith("; checked: it was not made\nhint: nothing was created: the same command may be run again\n")
     assert len(fault_server.seen("POST")) == 1 and clock.sleeps == []
 
 
@@ -139,7 +147,7 @@ def test_5xx_on_get_is_retried(msgsvc, fault_server, clock, status):
 def test_5xx_on_create_is_never_sent_twice(msgsvc, fault_server, clock, status):
     save_profile(fault_server.url)
     fault_server.script("POST", "/v1/Services", Respond(status, json={"message": "gateway trouble", "status": status}), created())
-    fault_server.script("GET", "/v1/Services", Respond(200, json=page("services", [])))  # the check: not created
+    fault_server.script("GET", "/v1/Services", NAME_FREE, Respond(200, json=page("services", [])))  # the check: not created
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
 
@@ -177,6 +185,32 @@ def test_502_on_delete_is_retried(msgsvc, fault_server, clock):
     assert len(fault_server.seen("DELETE")) == 3
 
 
+def test_delete_refused_on_its_retry_is_checked_and_gone_is_deleted(msgsvc, fault_server, clock):
+    """The first DELETE may have been done (502); its retry is refused (429, no retries left):
+    the service is looked for, and gone means deleted."""
+    save_profile(fault_server.url, max_retries=1)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service()),
+                        Respond(404, json={"code": 20404, "message": "not found", "status": 404}))
+    fault_server.script("DELETE", f"/v1/Services/{SERVICE_SID}", Respond(502, body=""),
+                        Respond(429, json=TOO_MANY, headers={"Retry-After": "0"}))
+    result = msgsvc("services", "delete", SERVICE_SID, "--yes")
+    assert (result.code, result.out) == (0, "")
+    assert result.err == (f"Deleted {SERVICE_SID} (Alerts); Too Many Requests; checked: it is gone (an earlier "
+                          "attempt was done)\n")
+    assert [r.method for r in fault_server.seen()] == ["GET", "DELETE", "DELETE", "GET"]
+
+
+def test_delete_refused_on_its_retry_and_still_there_is_the_refusal(msgsvc, fault_server, clock):
+    save_profile(fault_server.url, max_retries=1)
+    fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", Respond(200, json=service()), Respond(200, json=service()))
+    fault_server.script("DELETE", f"/v1/Services/{SERVICE_SID}", Respond(502, body=""),
+                        Respond(429, json=TOO_MANY, headers={"Retry-After": "0"}))
+    result = msgsvc("services", "delete", SERVICE_SID, "--yes")
+    assert (result.code, result.out) == (1, "")
+    assert result.err.startswith("msgsvc: HTTP 429 (Twilio error 20429): Too Many Requests")
+    assert [r.method for r in fault_server.seen()] == ["GET", "DELETE", "DELETE", "GET"]
+
+
 # --- a connection dropped after the request was sent --------------------------------------
 
 
@@ -193,6 +227,7 @@ def test_dropped_connection_on_get_is_retried(msgsvc, fault_server, clock):
 
 def test_dropped_connection_on_create_is_never_sent_again(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
+    fault_server.script("GET", "/v1/Services", NAME_FREE)
     fault_server.script("POST", "/v1/Services", DROP, created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
@@ -208,6 +243,7 @@ def test_dropped_connection_on_create_is_never_sent_again(msgsvc, fault_server, 
 def test_dropped_connection_on_create_installed(fault_server):
     """The installed program: one POST, exit 1, and nothing else on stderr (no urllib3 warning)."""
     save_profile(fault_server.url)
+    fault_server.script("GET", "/v1/Services", NAME_FREE)
     fault_server.script("POST", "/v1/Services", DROP, created())
 
     proc = run_installed("services", "create", "--friendly-name", "Alerts")
@@ -225,6 +261,7 @@ def test_dropped_connection_on_create_installed(fault_server):
 
 def test_create_that_timed_out_is_sent_exactly_once(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
+    fault_server.script("GET", "/v1/Services", NAME_FREE)
     fault_server.script("POST", "/v1/Services", HANG, created())
 
     result = msgsvc("--timeout", "0.2", "services", "create", "--friendly-name", "Alerts")
@@ -379,6 +416,7 @@ def test_list_whose_page_breaks_off_mid_body_retries_that_page(msgsvc, fault_ser
 
 def test_create_whose_answer_breaks_off_is_not_sent_again(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
+    fault_server.script("GET", "/v1/Services", NAME_FREE)
     fault_server.script("POST", "/v1/Services", BreakOff(201, service()), created())
 
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
@@ -392,6 +430,7 @@ def test_create_whose_answer_breaks_off_is_not_sent_again(msgsvc, fault_server, 
 def test_answers_that_stall_mid_body(msgsvc, fault_server, clock):
     save_profile(fault_server.url)
     fault_server.script("GET", f"/v1/Services/{SERVICE_SID}", BreakOff(200, service(), stall=True), Respond(200, json=service()))
+    fault_server.script("GET", "/v1/Services", NAME_FREE)
     fault_server.script("POST", "/v1/Services", BreakOff(201, service(), stall=True), created())
 
     got = msgsvc("--timeout", "0.2", "services", "get", SERVICE_SID, "--json")
@@ -399,7 +438,8 @@ def test_answers_that_stall_mid_body(msgsvc, fault_server, clock):
 
     assert (got.code, got.err) == (0, "")
     assert json.loads(got.out) == service()
-    assert [s.path for s in fault_server.seen("GET")] == [f"/v1/Services/{SERVICE_SID}"] * 2 + ["/v1/Services"]  # the create's check last
+    # The create's listing (is the name free?), then its check, last.
+    assert [s.path for s in fault_server.seen("GET")] == [f"/v1/Services/{SERVICE_SID}"] * 2 + ["/v1/Services"] * 2
     assert (create.code, create.out) == (1, "")
     assert create.err == (
         f"msgsvc: {fault_server.netloc} did not answer in time after the request was sent: "
@@ -435,7 +475,7 @@ def test_a_connection_refused_on_loopback_is_retried_once_and_reported(msgsvc, c
 
     config.write_config({"active": "t", "profiles": {"t": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": f"http://127.0.0.1:{port}", "max_retries": 2}}})
 
-    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    result = msgsvc("services", "update", SERVICE_SID, "--usecase", "poll")  # a POST, nothing read first
 
     assert (result.code, result.out) == (1, "")
     assert result.err == (f"msgsvc: cannot connect to 127.0.0.1:{port} (connection refused) (the URL is from base_url of profile 't')\n"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from conftest import BASIC_AUTH, OTHER_SID, SERVICE_SID, page, service
+from factories import expect_service_list
 
 
 def test_create_sends_only_given_fields_in_wire_form(msgsvc, profile, httpserver):
+    expect_service_list(httpserver)  # the name is free
     httpserver.expect_oneshot_request(
         "/v1/Services",
         method="POST",
@@ -25,7 +27,7 @@ def test_create_sends_only_given_fields_in_wire_form(msgsvc, profile, httpserver
     assert json.loads(result.out) == service()
     assert result.err == ""
     httpserver.check_assertions()
-    assert len(httpserver.log) == 1
+    assert [r.method for r, _ in httpserver.log] == ["GET", "POST"]
 
 
 def test_list_in_a_pipe_is_tsv_without_header(msgsvc, profile, httpserver):

@@ -10,6 +10,8 @@ import json
 import pytest
 from conftest import ACCOUNT_SID, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, run_installed, service
 from corehelp import assert_request, lines, sent
+from emulator_helpers import emulator  # noqa: F401 (fixture)
+from factories import assert_listed_then_created, assert_service_list, expect_service_list
 
 OTHER_TOKEN = "other-profile-token-0123456789abcdef"
 OTHER_AUTH = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{OTHER_TOKEN}".encode()).decode()
@@ -105,26 +107,27 @@ ALL_FORM = (
 
 
 def test_create_sends_every_field_with_its_wire_name(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(OTHER_SID, "Second"))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     result = msgsvc("services", "create", *ALL_FIELDS, "--json")
     assert result.code == 0, result.err
-    (request,) = sent(httpserver)
-    assert_request(request, "POST", "/v1/Services", form=ALL_FORM)
+    assert_listed_then_created(httpserver, ALL_FORM)
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_create_json_prints_the_object_as_returned(msgsvc, profile, httpserver, where):
     returned = service(extra_field_from_the_future={"nested": [1, 2]})
+    expect_service_list(httpserver, service(OTHER_SID, "Second"))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(returned, status=201)
     result = msgsvc(*with_json(where, "services", "create", "--friendly-name", "Alerts"))
     assert (result.code, result.err) == (0, "")
     assert json.loads(result.out) == returned
     assert result.out.count("\n") == 1  # compact: one line in a pipe
-    (request,) = sent(httpserver)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts")
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts")
 
 
 def test_create_in_a_pipe_prints_field_tab_value(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(OTHER_SID, "Second"))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     result = msgsvc("services", "create", "--friendly-name", "Alerts")
     assert result.code == 0
@@ -133,6 +136,7 @@ def test_create_in_a_pipe_prints_field_tab_value(msgsvc, profile, httpserver):
 
 
 def test_create_on_a_terminal_prints_a_field_value_table(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(OTHER_SID, "Second"))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     result = msgsvc("services", "create", "--friendly-name", "Alerts", tty=True)
     assert result.code == 0
@@ -141,6 +145,7 @@ def test_create_on_a_terminal_prints_a_field_value_table(msgsvc, profile, httpse
 
 
 def test_create_json_on_a_terminal_is_indented(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(OTHER_SID, "Second"))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json", tty=True)
     assert result.code == 0
@@ -150,21 +155,110 @@ def test_create_json_on_a_terminal_is_indented(msgsvc, profile, httpserver):
 @pytest.mark.parametrize("where", ["before", "after"])
 @pytest.mark.parametrize("flag", ["--profile", "-p"])
 def test_profile_flag_before_or_after_the_command_chooses_the_credentials(msgsvc, other_profile, httpserver, where, flag):
+    expect_service_list(httpserver, service(OTHER_SID, "Second"))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     args = ["services", "create", "--friendly-name", "Alerts"]
     args = [flag, "other", *args] if where == "before" else [*args, flag, "other"]
     result = msgsvc(*args)
     assert result.code == 0, result.err
-    (request,) = sent(httpserver)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts", auth=OTHER_AUTH)
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts", auth=OTHER_AUTH)
 
 
 def test_create_installed_in_a_subprocess(profile, httpserver):
+    expect_service_list(httpserver, service(OTHER_SID, "Second"))
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     proc = run_installed("services", "create", "--friendly-name", "Alerts", "--usecase", "Marketing")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, SERVICE_TSV, f"Created {SERVICE_SID} (Alerts)\n")
-    (request,) = sent(httpserver)
-    assert_request(request, "POST", "/v1/Services", form="FriendlyName=Alerts&Usecase=marketing")
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts&Usecase=marketing")
+
+
+def test_create_refuses_a_friendly_name_another_service_has(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(OTHER_SID, "Second"), service())
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--usecase", "poll")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"msgsvc: a service is already named 'Alerts': {SERVICE_SID} (created 2015-07-30T20:12:31Z)\n"
+        f"hint: nothing was sent; use it (msgsvc services get {SERVICE_SID}), or add --allow-duplicate-name to "
+        "create another with that name\n")
+    (listing,) = sent(httpserver)  # no POST
+    assert_service_list(listing)
+
+
+def test_create_refuses_a_name_several_services_share_and_lists_them(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(), service(OTHER_SID, "Alerts", date_created="2016-01-01T00:00:00Z"))
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"msgsvc: 2 services are already named 'Alerts': {SERVICE_SID} (created 2015-07-30T20:12:31Z); "
+        f"{OTHER_SID} (created 2016-01-01T00:00:00Z)\n"
+        "hint: nothing was sent; use one of them by its SID, or add --allow-duplicate-name to create another "
+        "with that name\n")
+    assert len(sent(httpserver)) == 1
+
+
+@pytest.mark.parametrize("other", ["alerts", "Alerts ", "Alerts\u200b", "Ale\u0301rts"])
+def test_create_compares_names_as_the_service_finder_does_exactly(msgsvc, profile, httpserver, other):
+    """Case, spaces and invisible characters count, as when a name is looked up: `other` is
+    another name, so creating "Alerts" beside it is no duplicate."""
+    expect_service_list(httpserver, service(OTHER_SID, other))
+    httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    assert (result.code, result.err) == (0, f"Created {SERVICE_SID} (Alerts)\n")
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts")
+
+
+def test_create_with_allow_duplicate_name_creates_another(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(OTHER_SID, "Alerts"))
+    httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
+    result = msgsvc("services", "create", "--friendly-name", "Alerts", "--allow-duplicate-name", "--json")
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == service()
+    assert_listed_then_created(httpserver, "FriendlyName=Alerts")
+
+
+@pytest.fixture
+def emu_behind_proxy(emulator, monkeypatch):
+    """The in-process emulator behind the tests' fault proxy; msgsvc talks to the proxy."""
+    from faults import FaultProxy
+
+    front = FaultProxy(emulator.base_url)
+    for var, value in {"TWILIO_ACCOUNT_SID": emulator.account_sid, "TWILIO_AUTH_TOKEN": emulator.auth_token,
+                       "MSGSVC_BASE_URL": front.url, "MSGSVC_MAX_RETRIES": "0"}.items():
+        monkeypatch.setenv(var, value)
+    yield emulator, front
+    front.stop()
+
+
+def named(emu, name: str) -> list[str]:
+    return [s["sid"] for s in emu.call("GET", "/v1/Services").json()["services"] if s["friendly_name"] == name]
+
+
+def test_create_refusal_against_the_emulator(msgsvc, isolated, emu_behind_proxy):
+    """End to end: the second create of a name is refused; the emulator keeps one service."""
+    emu, proxy = emu_behind_proxy
+    first = msgsvc("services", "create", "--friendly-name", "Twice", "--json")
+    assert first.code == 0, first.err
+    sid = json.loads(first.out)["sid"]
+    second = msgsvc("services", "create", "--friendly-name", "Twice")
+    assert (second.code, second.out) == (2, "")
+    assert second.err.startswith(f"msgsvc: a service is already named 'Twice': {sid} (created ")
+    assert named(emu, "Twice") == [sid]
+    assert proxy.sent("POST") == ["/v1/Services"]
+
+
+def test_a_lost_create_of_an_allowed_duplicate_adopts_the_new_one_not_the_old(msgsvc, isolated, emu_behind_proxy):
+    """The service already named so was created a moment ago (within the check's clock skew):
+    the look for what a lost create made leaves out the services listed before it."""
+    from factories import create_service
+
+    emu, proxy = emu_behind_proxy
+    old = create_service(emu, "Twice")
+    proxy.add("POST", "/v1/Services", status=503)  # after forwarding: the emulator made it
+    result = msgsvc("services", "create", "--friendly-name", "Twice", "--allow-duplicate-name", "--json")
+    assert result.code == 0, result.err
+    new = json.loads(result.out)["sid"]
+    assert sorted(named(emu, "Twice")) == sorted([old, new]) and new != old
+    assert proxy.sent("POST") == ["/v1/Services"]  # never sent again
 
 
 # --- get ------------------------------------------------------------------------------------
@@ -477,7 +571,8 @@ def test_name_resolution_several_matches_lists_the_sids(msgsvc, profile, httpser
     assert result.err == (
         f"msgsvc: 2 services are named 'Alerts': {SERVICE_SID} (created 2015-07-30T20:12:31Z); "
         f"{OTHER_SID} (created 2016-01-01T00:00:00Z)\n"
-        "hint: name the service by its SID\n"
+        "hint: use the SID of the one you mean instead of the name; or rename one: "
+        "msgsvc services update SID --friendly-name NEW_NAME\n"
     )
     assert [r.method for r in sent(httpserver)] == ["GET"]
 

@@ -374,8 +374,19 @@ def test_a_name_of_several_services_is_an_error(msgsvc, emu, tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('[[services]]\nfriendly_name = "Dup"\nvalidity_period = 5\n')
     result = msgsvc("plan", str(path))
-    assert (result.code, result.err) == (2, f'msgsvc: {path}:1: 2 services are named "Dup": {one}, {two}; give the one '
-                                            "you mean as sid\nhint: nothing was sent; fix the file and run again\n")
+    assert (result.code, result.err) == (2, f'msgsvc: {path}:1: 2 services are named "Dup": {one}, {two}; pin the one '
+                                            f'you mean in the file by its sid, e.g. sid = "{one}"\n'
+                                            "hint: nothing was sent; fix the file and run again\n")
+    as_json = tmp_path / "s.json"
+    as_json.write_text('{"services": [{"friendly_name": "Dup", "validity_period": 5}]}')
+    result = msgsvc("apply", str(as_json), "--yes")
+    assert (result.code, result.err) == (2, f'msgsvc: {as_json}:1: 2 services are named "Dup": {one}, {two}; pin the '
+                                            f'one you mean in the file by its sid, e.g. "sid": "{one}"\n'
+                                            "hint: nothing was sent; fix the file and run again\n")
+    path.write_text(f'[[services]]\nfriendly_name = "Dup"\nsid = "{one}"\nvalidity_period = 5\n')  # pinned: it plans
+    result = msgsvc("plan", str(path))
+    assert (result.code, result.out) == (0, '~ update "Dup": validity_period 36000 -> 5\n'
+                                            "Plan: 0 to create, 1 to update, 0 to attach, 0 to detach, 0 to move, 0 to delete.\n")
 
 
 # --- apply ------------------------------------------------------------------------------------

@@ -122,7 +122,8 @@ def test_senders_the_account_does_not_own_are_unknown():
 def test_names_matching_several_services_and_unknown_sids_are_errors():
     current = [svc(A, "Dup"), svc(B, "Dup")]
     result = plan(f'[[services]]\nfriendly_name = "Dup"\n[[services]]\nfriendly_name = "X"\nsid = "{C}"\n', current)
-    assert result.errors == [(1, f'2 services are named "Dup": {A}, {B}; give the one you mean as sid'),
+    assert result.errors == [(1, f'2 services are named "Dup": {A}, {B}; pin the one you mean in the file by its sid, '
+                                 f'e.g. sid = "{A}"'),
                              (3, f'service {C} ("X") is not in this account; remove its sid to create it')]
     assert result.empty and result.blocked
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, OTHER_SID, SERVICE_SID, page, run_installed, service
+from factories import expect_service_list
 
 ROOT = Path(__file__).resolve().parents[1]
 THIRD_SID = "MG" + "c" * 32
@@ -242,6 +243,7 @@ def test_get_create_update_remember_and_delete_prunes(msgsvc, profile, httpserve
     assert msgsvc("services", "get", SERVICE_SID).code == 0
     assert cached() == {SERVICE_SID: "Alerts"}
 
+    expect_service_list(httpserver, service())
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(OTHER_SID, "New"), status=201)
     assert msgsvc("services", "create", "--friendly-name", "New").code == 0
     assert cached() == {SERVICE_SID: "Alerts", OTHER_SID: "New"}

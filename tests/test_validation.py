@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import ACCOUNT_SID, SERVICE_SID, run_installed, service
 from corehelp import sent
+from factories import assert_service_list, expect_service_list
 
 URL_OPTIONS = ["--inbound-request-url", "--fallback-url", "--status-callback"]
 BAD_URLS = ["ftp://example.com/sms", "example.com/sms", "/sms", "http://", "https:///path", "mailto:a@example.com", "https://exa mple.com/"]
@@ -55,9 +56,12 @@ def test_friendly_name_must_not_be_empty(msgsvc, profile, httpserver, value):
 
 
 def test_friendly_name_of_64_characters_is_sent(msgsvc, profile, httpserver):
+    expect_service_list(httpserver)
     httpserver.expect_oneshot_request("/v1/Services", method="POST").respond_with_json(service(), status=201)
     assert msgsvc("services", "create", "--friendly-name", "y" * 64).code == 0
-    assert sent(httpserver)[0].get_data(as_text=True) == "FriendlyName=" + "y" * 64
+    listing, create = sent(httpserver)
+    assert_service_list(listing)
+    assert create.get_data(as_text=True) == "FriendlyName=" + "y" * 64
 
 
 def test_create_requires_a_friendly_name(msgsvc, profile, httpserver):

@@ -14,77 +14,77 @@ tests/test_fast_path.py checks that the file is what the app gives and that the 
 TREE = {
     '': (True, (('services', 'Create, show, list, change, delete services.'), ('numbers', "A service's phone numbers."), ('short-codes', "A service's short codes."), ('alpha-senders', "A service's alpha senders."), ('channel-senders', "A service's channel senders."), ('destination-alpha-senders', "A service's destination alpha senders."), ('campaigns', "A service's US A2P 10DLC campaign."), ('brands', 'US A2P 10DLC brand registrations (read only).'), ('tollfree', 'Toll-free verification of numbers.'), ('export', 'Export services and senders as a setup file.'), ('plan', "Show what 'msgsvc apply FILE' would change."), ('apply', 'Converge the account to a setup file.'), ('profiles', 'Manage credential profiles.'), ('emulator', "Serve Twilio's Messaging API locally."), ('completion', 'Print the tab-completion script for a shell.'), ('doctor', 'Check that services will deliver.'), ('send', 'Send one message through a service; print it.'), ('messages', 'Messages: see, follow, cancel; failures.'), ('whoami', 'Say which account a command would touch.')), (0, 1, 2, 3, 4, 5, 6, 7)),
     'services': (True, (('create', 'Create a Messaging Service; print it.'), ('get', 'Show one Messaging Service, every field.'), ('list', 'List Messaging Services.'), ('usecases', 'List the values --usecase takes.'), ('update', 'Change a Messaging Service; print the result.'), ('delete', 'Delete Messaging Services.')), (7,)),
-    'services create': (False, (), (8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 7)),
-    'services get': (False, (), (31, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'services list': (False, (), (34, 35, 36, 32, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'services usecases': (False, (), (37, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'services update': (False, (), (31, 8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 7)),
-    'services delete': (False, (), (38, 39, 40, 9, 41, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'services create': (False, (), (8, 9, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 7)),
+    'services get': (False, (), (32, 33, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'services list': (False, (), (35, 36, 37, 33, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'services usecases': (False, (), (38, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'services update': (False, (), (32, 9, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 7)),
+    'services delete': (False, (), (39, 40, 41, 10, 42, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
     'numbers': (True, (('attach', 'Attach phone numbers to a service.'), ('detach', 'Detach phone numbers from a service.'), ('list', "List a service's phone numbers."), ('get', "Show a service's phone number."), ('find', 'Find which service holds each number.'), ('move', 'Move numbers and short codes to a service.')), (7,)),
-    'numbers attach': (False, (), (31, 42, 43, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'numbers detach': (False, (), (31, 46, 43, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'numbers list': (False, (), (31, 47, 48, 44, 49, 50, 51, 52, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'numbers get': (False, (), (31, 53, 54, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'numbers find': (False, (), (42, 44, 55, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'numbers move': (False, (), (56, 42, 43, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
+    'numbers attach': (False, (), (32, 43, 44, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'numbers detach': (False, (), (32, 47, 44, 40, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'numbers list': (False, (), (32, 48, 49, 45, 50, 51, 52, 53, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'numbers get': (False, (), (32, 54, 55, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'numbers find': (False, (), (43, 45, 56, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'numbers move': (False, (), (57, 43, 44, 40, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
     'short-codes': (True, (('attach', 'Attach short codes to a service.'), ('detach', 'Detach short codes from a service.'), ('list', "List a service's short codes."), ('get', "Show a service's short code.")), (7,)),
-    'short-codes attach': (False, (), (31, 42, 43, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'short-codes detach': (False, (), (31, 57, 43, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'short-codes list': (False, (), (31, 49, 50, 51, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'short-codes get': (False, (), (31, 53, 58, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'short-codes attach': (False, (), (32, 43, 44, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'short-codes detach': (False, (), (32, 58, 44, 40, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'short-codes list': (False, (), (32, 50, 51, 52, 59, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'short-codes get': (False, (), (32, 54, 59, 34, 9, 0, 28, 29, 30, 31, 7)),
     'alpha-senders': (True, (('attach', 'Attach alpha senders to a service.'), ('detach', 'Detach alpha senders from a service.'), ('list', "List a service's alpha senders."), ('get', "Show a service's alpha sender.")), (7,)),
-    'alpha-senders attach': (False, (), (31, 42, 43, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'alpha-senders detach': (False, (), (31, 59, 43, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'alpha-senders list': (False, (), (31, 49, 50, 51, 60, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'alpha-senders get': (False, (), (31, 53, 60, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'alpha-senders attach': (False, (), (32, 43, 44, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'alpha-senders detach': (False, (), (32, 60, 44, 40, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'alpha-senders list': (False, (), (32, 50, 51, 52, 61, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'alpha-senders get': (False, (), (32, 54, 61, 34, 9, 0, 28, 29, 30, 31, 7)),
     'channel-senders': (True, (('attach', 'Attach channel senders to a service.'), ('detach', 'Detach channel senders from a service.'), ('list', "List a service's channel senders."), ('get', "Show a service's channel sender.")), (7,)),
-    'channel-senders attach': (False, (), (31, 42, 43, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'channel-senders detach': (False, (), (31, 61, 43, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'channel-senders list': (False, (), (31, 49, 50, 51, 62, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'channel-senders get': (False, (), (31, 53, 62, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'channel-senders attach': (False, (), (32, 43, 44, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'channel-senders detach': (False, (), (32, 62, 44, 40, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'channel-senders list': (False, (), (32, 50, 51, 52, 63, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'channel-senders get': (False, (), (32, 54, 63, 34, 9, 0, 28, 29, 30, 31, 7)),
     'destination-alpha-senders': (True, (('attach', 'Attach destination alpha senders to a service.'), ('detach', 'Detach destination alpha senders from a service.'), ('list', "List a service's destination alpha senders."), ('get', "Show a service's destination alpha sender.")), (7,)),
-    'destination-alpha-senders attach': (False, (), (31, 42, 43, 63, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders detach': (False, (), (31, 64, 43, 63, 39, 44, 9, 45, 33, 8, 0, 10, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders list': (False, (), (31, 63, 49, 50, 51, 65, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'destination-alpha-senders get': (False, (), (31, 53, 63, 65, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'destination-alpha-senders attach': (False, (), (32, 43, 44, 64, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'destination-alpha-senders detach': (False, (), (32, 65, 44, 64, 40, 45, 10, 46, 34, 9, 0, 11, 28, 29, 30, 31, 7)),
+    'destination-alpha-senders list': (False, (), (32, 64, 50, 51, 52, 66, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'destination-alpha-senders get': (False, (), (32, 54, 64, 66, 34, 9, 0, 28, 29, 30, 31, 7)),
     'campaigns': (True, (('get', "Show a service's campaign, every field."), ('create', 'Register a US A2P 10DLC campaign.'), ('update', 'Change a campaign and submit it for review.'), ('delete', "Delete a service's campaign."), ('wait', 'Wait until a campaign is VERIFIED or FAILED.'), ('usecases', 'List the use cases a brand may register.')), (7,)),
-    'campaigns get': (False, (), (31, 66, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'campaigns create': (False, (), (31, 67, 8, 0, 9, 10, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 27, 28, 29, 30, 7)),
-    'campaigns update': (False, (), (31, 67, 8, 0, 9, 10, 70, 71, 72, 73, 74, 82, 83, 84, 85, 27, 28, 29, 30, 7)),
-    'campaigns delete': (False, (), (31, 39, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
-    'campaigns wait': (False, (), (31, 86, 87, 66, 33, 10, 8, 0, 27, 28, 30, 7)),
-    'campaigns usecases': (False, (), (31, 88, 89, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'campaigns get': (False, (), (32, 67, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'campaigns create': (False, (), (32, 68, 9, 0, 10, 11, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 28, 29, 30, 31, 7)),
+    'campaigns update': (False, (), (32, 68, 9, 0, 10, 11, 71, 72, 73, 74, 75, 83, 84, 85, 86, 28, 29, 30, 31, 7)),
+    'campaigns delete': (False, (), (32, 40, 10, 11, 9, 0, 28, 29, 30, 31, 7)),
+    'campaigns wait': (False, (), (32, 87, 88, 67, 34, 11, 9, 0, 28, 29, 31, 7)),
+    'campaigns usecases': (False, (), (32, 89, 90, 34, 9, 0, 28, 29, 30, 31, 7)),
     'brands': (True, (('list', "List the account's brand registrations."), ('get', 'Show one brand registration, every field.')), (7,)),
-    'brands list': (False, (), (90, 91, 92, 93, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'brands get': (False, (), (94, 93, 33, 8, 0, 27, 28, 29, 30, 7)),
+    'brands list': (False, (), (91, 92, 93, 94, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'brands get': (False, (), (95, 94, 34, 9, 0, 28, 29, 30, 31, 7)),
     'tollfree': (True, (('status', 'Show each toll-free number, what to do next.'), ('list', "List the account's toll-free verifications."), ('get', 'Show one toll-free verification, every field.'), ('create', 'Submit toll-free numbers for verification.'), ('update', 'Fix a rejected verification and resubmit it.'), ('delete', 'Delete a toll-free verification.'), ('wait', 'Wait until each verification leaves review.')), (7,)),
-    'tollfree status': (False, (), (38, 95, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree list': (False, (), (96, 97, 98, 99, 100, 101, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree get': (False, (), (102, 101, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree create': (False, (), (103, 104, 44, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree update': (False, (), (102, 104, 105, 8, 0, 9, 10, 27, 28, 29, 30, 7)),
-    'tollfree delete': (False, (), (102, 39, 9, 10, 8, 0, 27, 28, 29, 30, 7)),
-    'tollfree wait': (False, (), (106, 86, 107, 101, 33, 8, 0, 27, 28, 30, 7)),
-    'export': (False, (), (108, 109, 110, 111, 44, 0, 27, 28, 29, 30, 7)),
-    'plan': (False, (), (112, 113, 114, 115, 116, 117, 44, 8, 0, 27, 28, 29, 30, 7)),
-    'apply': (False, (), (112, 113, 114, 118, 115, 39, 119, 44, 120, 33, 10, 8, 0, 27, 28, 29, 30, 7)),
+    'tollfree status': (False, (), (39, 96, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree list': (False, (), (97, 98, 99, 100, 101, 102, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree get': (False, (), (103, 102, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree create': (False, (), (104, 105, 45, 9, 0, 10, 11, 28, 29, 30, 31, 7)),
+    'tollfree update': (False, (), (103, 105, 106, 9, 0, 10, 11, 28, 29, 30, 31, 7)),
+    'tollfree delete': (False, (), (103, 40, 10, 11, 9, 0, 28, 29, 30, 31, 7)),
+    'tollfree wait': (False, (), (107, 87, 108, 102, 34, 9, 0, 28, 29, 31, 7)),
+    'export': (False, (), (109, 110, 111, 112, 45, 0, 28, 29, 30, 31, 7)),
+    'plan': (False, (), (113, 114, 115, 116, 117, 118, 45, 9, 0, 28, 29, 30, 31, 7)),
+    'apply': (False, (), (113, 114, 115, 119, 116, 40, 120, 45, 121, 34, 11, 9, 0, 28, 29, 30, 31, 7)),
     'profiles': (True, (('add', 'Check and store credentials as a profile.'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile.'), ('remove', 'Delete profiles and their secrets.'), ('show', 'Show each setting a command would use.'), ('test', 'Check that profiles work.'), ('migrate', 'Move secrets from the config to the keyring.')), (7,)),
-    'profiles add': (False, (), (121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 10, 27, 7)),
-    'profiles list': (False, (), (133, 33, 8, 27, 28, 29, 30, 7)),
-    'profiles use': (False, (), (121, 10, 27, 28, 29, 30, 7)),
-    'profiles remove': (False, (), (134, 10, 27, 28, 29, 30, 7)),
-    'profiles show': (False, (), (121, 135, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles test': (False, (), (134, 136, 137, 33, 8, 0, 27, 28, 29, 30, 7)),
-    'profiles migrate': (False, (), (134, 27, 28, 29, 30, 7)),
-    'emulator': (False, (), (138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 8, 27, 28, 29, 30, 7)),
-    'completion': (False, (), (153, 27, 28, 29, 30, 7)),
-    'doctor': (False, (), (38, 154, 155, 44, 8, 0, 27, 28, 29, 30, 7)),
-    'send': (False, (), (31, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 39, 9, 168, 33, 8, 10, 0, 27, 28, 30, 7)),
+    'profiles add': (False, (), (122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 11, 28, 7)),
+    'profiles list': (False, (), (134, 34, 9, 28, 29, 30, 31, 7)),
+    'profiles use': (False, (), (122, 11, 28, 29, 30, 31, 7)),
+    'profiles remove': (False, (), (135, 11, 28, 29, 30, 31, 7)),
+    'profiles show': (False, (), (122, 136, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'profiles test': (False, (), (135, 137, 138, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'profiles migrate': (False, (), (135, 28, 29, 30, 31, 7)),
+    'emulator': (False, (), (139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 9, 28, 29, 30, 31, 7)),
+    'completion': (False, (), (154, 28, 29, 30, 31, 7)),
+    'doctor': (False, (), (39, 155, 156, 45, 9, 0, 28, 29, 30, 31, 7)),
+    'send': (False, (), (32, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 40, 10, 169, 34, 9, 11, 0, 28, 29, 31, 7)),
     'messages': (True, (('get', 'Show a message: status, sender, error code.'), ('cancel', 'Cancel a scheduled message; print it.'), ('failures', 'Failed and undelivered messages of services.')), (7,)),
-    'messages get': (False, (), (169, 165, 166, 168, 33, 8, 10, 0, 27, 28, 30, 7)),
-    'messages cancel': (False, (), (169, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'messages failures': (False, (), (38, 170, 44, 8, 10, 0, 27, 28, 29, 30, 7)),
-    'whoami': (False, (), (171, 8, 0, 27, 28, 29, 30, 7)),
+    'messages get': (False, (), (170, 166, 167, 169, 34, 9, 11, 0, 28, 29, 31, 7)),
+    'messages cancel': (False, (), (170, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'messages failures': (False, (), (39, 171, 45, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'whoami': (False, (), (172, 9, 0, 28, 29, 30, 31, 7)),
 }
 
 PARAMS = (
@@ -96,168 +96,169 @@ PARAMS = (
     ('option', 'debug', ('--debug',), (), False, 1, False, False, False, 'Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.', None),  # 5
     ('option', 'version', ('--version',), (), False, 1, False, False, False, 'Print the version and exit.', None),  # 6
     ('option', 'help', ('-h', '--help'), (), False, 1, False, False, False, 'Show this message and exit.', None),  # 7
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, "Print the API's JSON (for scripts).", None),  # 8
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, 'Print the requests that would change something, send none (look-ups still run).', None),  # 9
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'No notes on stderr, only the data and errors.', None),  # 10
-    ('option', 'friendly_name', ('--friendly-name',), (), True, 1, False, False, False, 'A name for the service, up to 64 characters.', None),  # 11
-    ('option', 'inbound_request_url', ('--inbound-request-url',), (), True, 1, False, False, False, 'URL called when a message arrives at any sender of the service (empty clears it and disables inbound messages).', None),  # 12
-    ('option', 'inbound_method', ('--inbound-method',), (), True, 1, False, False, False, 'HTTP method for the inbound request URL.', ('choices', ('GET', 'POST'), False)),  # 13
-    ('option', 'fallback_url', ('--fallback-url',), (), True, 1, False, False, False, 'URL called if the inbound request URL fails (empty clears it).', None),  # 14
-    ('option', 'fallback_method', ('--fallback-method',), (), True, 1, False, False, False, 'HTTP method for the fallback URL.', ('choices', ('GET', 'POST'), False)),  # 15
-    ('option', 'status_callback', ('--status-callback',), (), True, 1, False, False, False, 'URL that receives message delivery status updates (empty clears it).', None),  # 16
-    ('option', 'sticky_sender', ('--sticky-sender',), ('--no-sticky-sender',), False, 1, False, False, False, 'Send to a recipient from the same sender every time.', None),  # 17
-    ('option', 'mms_converter', ('--mms-converter',), ('--no-mms-converter',), False, 1, False, False, False, 'Convert MMS to SMS with a link where MMS is not supported.', None),  # 18
-    ('option', 'smart_encoding', ('--smart-encoding',), ('--no-smart-encoding',), False, 1, False, False, False, 'Replace Unicode look-alikes so messages stay GSM-7.', None),  # 19
-    ('option', 'scan_message_content', ('--scan-message-content',), (), True, 1, False, False, False, 'Reserved by Twilio.', ('choices', ('inherit', 'enable', 'disable'), False)),  # 20
-    ('option', 'fallback_to_long_code', ('--fallback-to-long-code',), ('--no-fallback-to-long-code',), False, 1, False, False, False, 'Obsolete: fall back to a long code after short code failures.', None),  # 21
-    ('option', 'area_code_geomatch', ('--area-code-geomatch',), ('--no-area-code-geomatch',), False, 1, False, False, False, "Send from a number with the recipient's area code.", None),  # 22
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, 'Seconds a message may wait in the queue before it is dropped (1 to 36000).', None),  # 23
-    ('option', 'synchronous_validation', ('--synchronous-validation',), ('--no-synchronous-validation',), False, 1, False, False, False, 'Reserved by Twilio.', None),  # 24
-    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, 'What the service is used for.', ('call', 'complete_service_usecases')),  # 25
-    ('option', 'use_inbound_webhook_on_number', ('--use-inbound-webhook-on-number',), ('--no-use-inbound-webhook-on-number',), False, 1, False, False, False, "Use each number's own webhook instead of the service's inbound and fallback URLs.", None),  # 26
-    ('option', 'debug', ('--debug',), ('--no-debug',), False, 1, False, True, True, 'Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.', None),  # 27
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, True, True, "Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", None),  # 28
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, True, True, 'Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.', None),  # 29
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, True, True, 'Retries after 429, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.', None),  # 30
-    ('argument', 'service', (), (), True, 1, False, False, False, None, ('call', 'complete_services')),  # 31
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'friendly_name', 'date_created', 'date_updated', 'inbound_request_url', 'inbound_method', 'fallback_url', 'fallback_method', 'status_callback', 'sticky_sender', 'mms_converter', 'smart_encoding', 'scan_message_content', 'fallback_to_long_code', 'area_code_geomatch', 'synchronous_validation', 'validity_period', 'url', 'links', 'usecase', 'us_app_to_person_registered', 'use_inbound_webhook_on_number'))),  # 32
-    ('option', 'jq', ('--jq',), (), True, 1, False, False, False, "Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).", None),  # 33
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N services.', None),  # 34
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every service, following every page.', None),  # 35
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Services per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 36
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('usecase', 'purpose', 'description'))),  # 37
-    ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 38
-    ('option', 'yes', ('--yes', '-y'), (), False, 1, False, False, False, 'Do not ask for confirmation (required when not in a terminal).', None),  # 39
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Delete even a service registered for US A2P 10DLC.', None),  # 40
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message'))),  # 41
-    ('argument', 'values', (), (), True, -1, False, False, False, None, None),  # 42
-    ('option', 'from_file', ('--from-file', '-f'), (), True, 1, False, False, False, "Also read values from FILE, one per line ('-' is standard input; blank lines and # comments are ignored).", ('file',)),  # 43
-    ('option', 'concurrency', ('--concurrency', '-c'), (), True, 1, False, False, False, 'Requests in flight at once, 1 to 32.', None),  # 44
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message', 'request'))),  # 45
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'numbers')),  # 46
-    ('option', 'account', ('--account',), (), False, 1, False, False, False, "List the account's phone numbers and short codes (not one service's), with the service that holds each.", None),  # 47
-    ('option', 'free', ('--free',), (), False, 1, False, False, False, "Only the account's numbers and short codes that are in no service: what attach can take (implies --account).", None),  # 48
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N senders.', None),  # 49
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every sender, following every page.', None),  # 50
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 51
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url', 'number', 'kind', 'service_name'))),  # 52
-    ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 53
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 54
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'phone_number', 'service_sid', 'service_name'))),  # 55
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The service to move them to: an MG... SID, or the exact friendly name of one service.', ('call', 'complete_services')),  # 56
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'short-codes')),  # 57
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'short_code', 'country_code', 'capabilities', 'url'))),  # 58
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'alpha-senders')),  # 59
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url'))),  # 60
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'channel-senders')),  # 61
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('account_sid', 'messaging_service_sid', 'sid', 'sender', 'sender_type', 'country_code', 'date_created', 'date_updated', 'url'))),  # 62
-    ('option', 'country', ('--country',), (), True, 1, False, False, False, 'ISO country code of the destination (GB, FR, ...). Attach without it makes the default sender for every country; list, detach and get without it take every country.', None),  # 63
-    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'destination-alpha-senders')),  # 64
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url', 'iso_country_code'))),  # 65
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'brand_registration_sid', 'messaging_service_sid', 'description', 'message_samples', 'us_app_to_person_usecase', 'has_embedded_links', 'has_embedded_phone', 'subscriber_opt_in', 'age_gated', 'direct_lending', 'campaign_status', 'campaign_id', 'is_externally_registered', 'rate_limits', 'message_flow', 'opt_in_message', 'opt_out_message', 'help_message', 'opt_in_keywords', 'opt_out_keywords', 'help_keywords', 'date_created', 'date_updated', 'url', 'mock', 'errors', 'privacy_policy_url', 'terms_and_conditions_url'))),  # 66
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 67
-    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.", ('call', 'complete_brands')),  # 68
-    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.", ('call', 'complete_campaign_usecases')),  # 69
-    ('option', 'description', ('--description',), (), True, 1, False, False, False, 'What the campaign sends, 40 to 4096 characters.', None),  # 70
-    ('option', 'message_flow', ('--message-flow',), (), True, 1, False, False, False, 'How recipients opt in (every way), 40 to 2048 characters.', None),  # 71
-    ('option', 'sample', ('--sample',), (), True, 1, True, False, False, 'A sample message, 20 to 1024 characters; 2 to 5 of them. Give it once per item.', None),  # 72
-    ('option', 'has_embedded_links', ('--has-embedded-links',), ('--no-has-embedded-links',), False, 1, False, False, False, 'Messages contain links.', None),  # 73
-    ('option', 'has_embedded_phone', ('--has-embedded-phone',), ('--no-has-embedded-phone',), False, 1, False, False, False, 'Messages contain phone numbers.', None),  # 74
-    ('option', 'opt_in_message', ('--opt-in-message',), (), True, 1, False, False, False, 'The reply to an opt-in keyword, 20 to 320 characters.', None),  # 75
-    ('option', 'opt_out_message', ('--opt-out-message',), (), True, 1, False, False, False, 'The reply to an opt-out keyword, 20 to 320 characters.', None),  # 76
-    ('option', 'help_message', ('--help-message',), (), True, 1, False, False, False, 'The reply to a help keyword, 20 to 320 characters.', None),  # 77
-    ('option', 'opt_in_keyword', ('--opt-in-keyword',), (), True, 1, True, False, False, 'A keyword that opts in (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 78
-    ('option', 'opt_out_keyword', ('--opt-out-keyword',), (), True, 1, True, False, False, 'A keyword that opts out (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 79
-    ('option', 'help_keyword', ('--help-keyword',), (), True, 1, True, False, False, 'A keyword that asks for help (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 80
-    ('option', 'subscriber_opt_in', ('--subscriber-opt-in',), ('--no-subscriber-opt-in',), False, 1, False, False, False, 'Recipients opt in to the campaign.', None),  # 81
-    ('option', 'age_gated', ('--age-gated',), ('--no-age-gated',), False, 1, False, False, False, 'The content is age gated (federally legal, for adults).', None),  # 82
-    ('option', 'direct_lending', ('--direct-lending',), ('--no-direct-lending',), False, 1, False, False, False, 'The campaign offers direct lending.', None),  # 83
-    ('option', 'privacy_policy_url', ('--privacy-policy-url',), (), True, 1, False, False, False, "The campaign's privacy policy.", None),  # 84
-    ('option', 'terms_and_conditions_url', ('--terms-and-conditions-url',), (), True, 1, False, False, False, "The campaign's terms and conditions.", None),  # 85
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Give up after this long: 90s, 30m, 1h, 1h30m.', None),  # 86
-    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at the campaign (at least 0.1s).', None),  # 87
-    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, 'The brand registration whose use cases to show [default: every use case].', ('call', 'complete_brands')),  # 88
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('code', 'name', 'post_approval_required', 'description'))),  # 89
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N brands.', None),  # 90
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every brand, following every page.', None),  # 91
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 92
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 93
-    ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 94
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('phone_number', 'phone_number_sid', 'service_sid', 'service', 'verification_sid', 'status', 'next_step', 'can_send', 'edit_expiration'))),  # 95
-    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 96
-    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 97
-    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 98
-    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 99
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 100
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_sid', 'trust_product_sid', 'date_created', 'date_updated', 'regulated_item_sid', 'business_name', 'business_street_address', 'business_street_address2', 'business_city', 'business_state_province_region', 'business_postal_code', 'business_country', 'business_website', 'business_contact_first_name', 'business_contact_last_name', 'business_contact_email', 'business_contact_phone', 'notification_email', 'use_case_categories', 'use_case_summary', 'production_message_sample', 'opt_in_image_urls', 'opt_in_type', 'message_volume', 'additional_information', 'tollfree_phone_number_sid', 'tollfree_phone_number', 'status', 'url', 'rejection_reason', 'error_code', 'edit_expiration', 'edit_allowed', 'business_registration_number', 'business_registration_authority', 'business_registration_country', 'business_type', 'business_registration_phone_number', 'doing_business_as', 'opt_in_confirmation_message', 'help_message_sample', 'privacy_policy_url', 'terms_and_conditions_url', 'age_gated_content', 'opt_in_keywords', 'rejection_reasons', 'resource_links', 'external_reference_id', 'vetting_id', 'vetting_provider', 'vetting_id_expiration'))),  # 101
-    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 102
-    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 103
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 104
-    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 105
-    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 106
-    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 107
-    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 108
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 109
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 110
-    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 111
-    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 112
-    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 113
-    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 114
-    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 115
-    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 116
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is standard output, the plan's lines then go to stderr): 'msgsvc apply PLAN' applies exactly it.", None),  # 117
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 118
-    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 119
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('action', 'kind', 'service', 'target', 'sid', 'status', 'code', 'message'))),  # 120
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 121
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 122
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 123
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 124
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 125
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 126
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 127
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 128
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 129
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 130
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 131
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 132
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 133
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 134
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 135
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 136
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('profile', 'status', 'storage', 'detail'))),  # 137
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 138
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 139
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 140
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 141
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 142
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 143
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 144
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 145
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 146
-    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 147
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 148
-    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 149
-    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 150
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 151
-    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 152
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 153
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 154
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 155
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 156
-    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 157
-    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 158
-    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 159
-    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 160
-    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 161
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 162
-    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 163
-    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 164
-    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 165
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 166
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 167
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 168
-    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 169
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 170
-    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 171
+    ('option', 'allow_duplicate_name', ('--allow-duplicate-name',), (), False, 1, False, False, False, 'Create the service even when another already has its friendly name.', None),  # 8
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, "Print the API's JSON (for scripts).", None),  # 9
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, 'Print the requests that would change something, send none (look-ups still run).', None),  # 10
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'No notes on stderr, only the data and errors.', None),  # 11
+    ('option', 'friendly_name', ('--friendly-name',), (), True, 1, False, False, False, 'A name for the service, up to 64 characters.', None),  # 12
+    ('option', 'inbound_request_url', ('--inbound-request-url',), (), True, 1, False, False, False, 'URL called when a message arrives at any sender of the service (empty clears it and disables inbound messages).', None),  # 13
+    ('option', 'inbound_method', ('--inbound-method',), (), True, 1, False, False, False, 'HTTP method for the inbound request URL.', ('choices', ('GET', 'POST'), False)),  # 14
+    ('option', 'fallback_url', ('--fallback-url',), (), True, 1, False, False, False, 'URL called if the inbound request URL fails (empty clears it).', None),  # 15
+    ('option', 'fallback_method', ('--fallback-method',), (), True, 1, False, False, False, 'HTTP method for the fallback URL.', ('choices', ('GET', 'POST'), False)),  # 16
+    ('option', 'status_callback', ('--status-callback',), (), True, 1, False, False, False, 'URL that receives message delivery status updates (empty clears it).', None),  # 17
+    ('option', 'sticky_sender', ('--sticky-sender',), ('--no-sticky-sender',), False, 1, False, False, False, 'Send to a recipient from the same sender every time.', None),  # 18
+    ('option', 'mms_converter', ('--mms-converter',), ('--no-mms-converter',), False, 1, False, False, False, 'Convert MMS to SMS with a link where MMS is not supported.', None),  # 19
+    ('option', 'smart_encoding', ('--smart-encoding',), ('--no-smart-encoding',), False, 1, False, False, False, 'Replace Unicode look-alikes so messages stay GSM-7.', None),  # 20
+    ('option', 'scan_message_content', ('--scan-message-content',), (), True, 1, False, False, False, 'Reserved by Twilio.', ('choices', ('inherit', 'enable', 'disable'), False)),  # 21
+    ('option', 'fallback_to_long_code', ('--fallback-to-long-code',), ('--no-fallback-to-long-code',), False, 1, False, False, False, 'Obsolete: fall back to a long code after short code failures.', None),  # 22
+    ('option', 'area_code_geomatch', ('--area-code-geomatch',), ('--no-area-code-geomatch',), False, 1, False, False, False, "Send from a number with the recipient's area code.", None),  # 23
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, 'Seconds a message may wait in the queue before it is dropped (1 to 36000).', None),  # 24
+    ('option', 'synchronous_validation', ('--synchronous-validation',), ('--no-synchronous-validation',), False, 1, False, False, False, 'Reserved by Twilio.', None),  # 25
+    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, 'What the service is used for.', ('call', 'complete_service_usecases')),  # 26
+    ('option', 'use_inbound_webhook_on_number', ('--use-inbound-webhook-on-number',), ('--no-use-inbound-webhook-on-number',), False, 1, False, False, False, "Use each number's own webhook instead of the service's inbound and fallback URLs.", None),  # 27
+    ('option', 'debug', ('--debug',), ('--no-debug',), False, 1, False, True, True, 'Log every request, response and retry to stderr (secrets masked). Also MSGSVC_DEBUG=1.', None),  # 28
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, True, True, "Send every request to this base URL instead of Twilio's hosts (a local server, the emulator). Also $MSGSVC_BASE_URL.", None),  # 29
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, True, True, 'Connect and read timeout in seconds [default: 10 to connect, 30 to read]; a whole answer gets both together. Also $MSGSVC_TIMEOUT.', None),  # 30
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, True, True, 'Retries after 429, and after 5xx or a lost connection for GET and DELETE [default: 4]. Also $MSGSVC_MAX_RETRIES.', None),  # 31
+    ('argument', 'service', (), (), True, 1, False, False, False, None, ('call', 'complete_services')),  # 32
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'friendly_name', 'date_created', 'date_updated', 'inbound_request_url', 'inbound_method', 'fallback_url', 'fallback_method', 'status_callback', 'sticky_sender', 'mms_converter', 'smart_encoding', 'scan_message_content', 'fallback_to_long_code', 'area_code_geomatch', 'synchronous_validation', 'validity_period', 'url', 'links', 'usecase', 'us_app_to_person_registered', 'use_inbound_webhook_on_number'))),  # 33
+    ('option', 'jq', ('--jq',), (), True, 1, False, False, False, "Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).", None),  # 34
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N services.', None),  # 35
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every service, following every page.', None),  # 36
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Services per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 37
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('usecase', 'purpose', 'description'))),  # 38
+    ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 39
+    ('option', 'yes', ('--yes', '-y'), (), False, 1, False, False, False, 'Do not ask for confirmation (required when not in a terminal).', None),  # 40
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Delete even a service registered for US A2P 10DLC.', None),  # 41
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message'))),  # 42
+    ('argument', 'values', (), (), True, -1, False, False, False, None, None),  # 43
+    ('option', 'from_file', ('--from-file', '-f'), (), True, 1, False, False, False, "Also read values from FILE, one per line ('-' is standard input; blank lines and # comments are ignored).", ('file',)),  # 44
+    ('option', 'concurrency', ('--concurrency', '-c'), (), True, 1, False, False, False, 'Requests in flight at once, 1 to 32.', None),  # 45
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message', 'request'))),  # 46
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'numbers')),  # 47
+    ('option', 'account', ('--account',), (), False, 1, False, False, False, "List the account's phone numbers and short codes (not one service's), with the service that holds each.", None),  # 48
+    ('option', 'free', ('--free',), (), False, 1, False, False, False, "Only the account's numbers and short codes that are in no service: what attach can take (implies --account).", None),  # 49
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N senders.', None),  # 50
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every sender, following every page.', None),  # 51
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 52
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url', 'number', 'kind', 'service_name'))),  # 53
+    ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 54
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 55
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'phone_number', 'service_sid', 'service_name'))),  # 56
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The service to move them to: an MG... SID, or the exact friendly name of one service.', ('call', 'complete_services')),  # 57
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'short-codes')),  # 58
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'short_code', 'country_code', 'capabilities', 'url'))),  # 59
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'alpha-senders')),  # 60
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url'))),  # 61
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'channel-senders')),  # 62
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('account_sid', 'messaging_service_sid', 'sid', 'sender', 'sender_type', 'country_code', 'date_created', 'date_updated', 'url'))),  # 63
+    ('option', 'country', ('--country',), (), True, 1, False, False, False, 'ISO country code of the destination (GB, FR, ...). Attach without it makes the default sender for every country; list, detach and get without it take every country.', None),  # 64
+    ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'destination-alpha-senders')),  # 65
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url', 'iso_country_code'))),  # 66
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'brand_registration_sid', 'messaging_service_sid', 'description', 'message_samples', 'us_app_to_person_usecase', 'has_embedded_links', 'has_embedded_phone', 'subscriber_opt_in', 'age_gated', 'direct_lending', 'campaign_status', 'campaign_id', 'is_externally_registered', 'rate_limits', 'message_flow', 'opt_in_message', 'opt_out_message', 'help_message', 'opt_in_keywords', 'opt_out_keywords', 'help_keywords', 'date_created', 'date_updated', 'url', 'mock', 'errors', 'privacy_policy_url', 'terms_and_conditions_url'))),  # 67
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 68
+    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.", ('call', 'complete_brands')),  # 69
+    ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.", ('call', 'complete_campaign_usecases')),  # 70
+    ('option', 'description', ('--description',), (), True, 1, False, False, False, 'What the campaign sends, 40 to 4096 characters.', None),  # 71
+    ('option', 'message_flow', ('--message-flow',), (), True, 1, False, False, False, 'How recipients opt in (every way), 40 to 2048 characters.', None),  # 72
+    ('option', 'sample', ('--sample',), (), True, 1, True, False, False, 'A sample message, 20 to 1024 characters; 2 to 5 of them. Give it once per item.', None),  # 73
+    ('option', 'has_embedded_links', ('--has-embedded-links',), ('--no-has-embedded-links',), False, 1, False, False, False, 'Messages contain links.', None),  # 74
+    ('option', 'has_embedded_phone', ('--has-embedded-phone',), ('--no-has-embedded-phone',), False, 1, False, False, False, 'Messages contain phone numbers.', None),  # 75
+    ('option', 'opt_in_message', ('--opt-in-message',), (), True, 1, False, False, False, 'The reply to an opt-in keyword, 20 to 320 characters.', None),  # 76
+    ('option', 'opt_out_message', ('--opt-out-message',), (), True, 1, False, False, False, 'The reply to an opt-out keyword, 20 to 320 characters.', None),  # 77
+    ('option', 'help_message', ('--help-message',), (), True, 1, False, False, False, 'The reply to a help keyword, 20 to 320 characters.', None),  # 78
+    ('option', 'opt_in_keyword', ('--opt-in-keyword',), (), True, 1, True, False, False, 'A keyword that opts in (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 79
+    ('option', 'opt_out_keyword', ('--opt-out-keyword',), (), True, 1, True, False, False, 'A keyword that opts out (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 80
+    ('option', 'help_keyword', ('--help-keyword',), (), True, 1, True, False, False, 'A keyword that asks for help (alphanumeric; all of them within 255 characters). Give it once per item.', None),  # 81
+    ('option', 'subscriber_opt_in', ('--subscriber-opt-in',), ('--no-subscriber-opt-in',), False, 1, False, False, False, 'Recipients opt in to the campaign.', None),  # 82
+    ('option', 'age_gated', ('--age-gated',), ('--no-age-gated',), False, 1, False, False, False, 'The content is age gated (federally legal, for adults).', None),  # 83
+    ('option', 'direct_lending', ('--direct-lending',), ('--no-direct-lending',), False, 1, False, False, False, 'The campaign offers direct lending.', None),  # 84
+    ('option', 'privacy_policy_url', ('--privacy-policy-url',), (), True, 1, False, False, False, "The campaign's privacy policy.", None),  # 85
+    ('option', 'terms_and_conditions_url', ('--terms-and-conditions-url',), (), True, 1, False, False, False, "The campaign's terms and conditions.", None),  # 86
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Give up after this long: 90s, 30m, 1h, 1h30m.', None),  # 87
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at the campaign (at least 0.1s).', None),  # 88
+    ('option', 'brand', ('--brand',), (), True, 1, False, False, False, 'The brand registration whose use cases to show [default: every use case].', ('call', 'complete_brands')),  # 89
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('code', 'name', 'post_approval_required', 'description'))),  # 90
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N brands.', None),  # 91
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every brand, following every page.', None),  # 92
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 93
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 94
+    ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 95
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('phone_number', 'phone_number_sid', 'service_sid', 'service', 'verification_sid', 'status', 'next_step', 'can_send', 'edit_expiration'))),  # 96
+    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 97
+    ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 98
+    ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 99
+    ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 100
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 101
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_sid', 'trust_product_sid', 'date_created', 'date_updated', 'regulated_item_sid', 'business_name', 'business_street_address', 'business_street_address2', 'business_city', 'business_state_province_region', 'business_postal_code', 'business_country', 'business_website', 'business_contact_first_name', 'business_contact_last_name', 'business_contact_email', 'business_contact_phone', 'notification_email', 'use_case_categories', 'use_case_summary', 'production_message_sample', 'opt_in_image_urls', 'opt_in_type', 'message_volume', 'additional_information', 'tollfree_phone_number_sid', 'tollfree_phone_number', 'status', 'url', 'rejection_reason', 'error_code', 'edit_expiration', 'edit_allowed', 'business_registration_number', 'business_registration_authority', 'business_registration_country', 'business_type', 'business_registration_phone_number', 'doing_business_as', 'opt_in_confirmation_message', 'help_message_sample', 'privacy_policy_url', 'terms_and_conditions_url', 'age_gated_content', 'opt_in_keywords', 'rejection_reasons', 'resource_links', 'external_reference_id', 'vetting_id', 'vetting_provider', 'vetting_id_expiration'))),  # 102
+    ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 103
+    ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 104
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 105
+    ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 106
+    ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 107
+    ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 108
+    ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 109
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 110
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 111
+    ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 112
+    ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 113
+    ('option', 'prune', ('--prune',), (), False, 1, False, False, False, 'Delete the services of the account that the file does not mention.', None),  # 114
+    ('option', 'allow_empty', ('--allow-empty',), (), False, 1, False, False, False, 'With --prune: accept a file that lists no services (deleting every service).', None),  # 115
+    ('option', 'move_from_unmanaged', ('--move-from-unmanaged',), (), False, 1, False, False, False, 'Take senders the file wants from services it does not mention (otherwise a conflict).', None),  # 116
+    ('option', 'detailed_exitcode', ('--detailed-exitcode',), (), False, 1, False, False, False, 'Exit 0 when there are no changes, 6 when there are (for drift checks).', None),  # 117
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is standard output, the plan's lines then go to stderr): 'msgsvc apply PLAN' applies exactly it.", None),  # 118
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 119
+    ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 120
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('action', 'kind', 'service', 'target', 'sid', 'status', 'code', 'message'))),  # 121
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 122
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 123
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 124
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 125
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 126
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 127
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 128
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 129
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 130
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 131
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 132
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 133
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 134
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 135
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 136
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 137
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('profile', 'status', 'storage', 'detail'))),  # 138
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 139
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 140
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 141
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 142
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 143
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 144
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 145
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 146
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 147
+    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 148
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 149
+    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 150
+    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 151
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 152
+    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 153
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 154
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 155
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 156
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 157
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 158
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 159
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 160
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 161
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 162
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 163
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 164
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 165
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 166
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 167
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 168
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 169
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 170
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 171
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 172
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError
 from msgsvc.api.retry import Cancelled
@@ -70,10 +70,12 @@ def send(client: Any, change: Change) -> dict | None:
     return client.fetch_object(change.method, change.path, data=list(change.form))
 
 
-def send_checked(client: Any, change: Change) -> dict | None:
+def send_checked(client: Any, change: Change, *, existing: Iterable[str] = ()) -> dict | None:
     """One create sent alone (a command's own, not a job's): the object answered; when the
-    answer was lost, or was a 5xx, what the create made is looked for as a job's is (never
-    sent again): the object found, or the OutcomeUnknownError saying what the check found."""
+    answer was lost, was a 5xx or was not the object, what the create made is looked for as a job's is (never
+    sent again): the object found, or the OutcomeUnknownError saying what the check found.
+    `existing`: SIDs read before the request (services already named so, when a duplicate
+    name was allowed), which the create did not make."""
     started = time.time()
     try:
         return send(client, change)
@@ -86,8 +88,12 @@ def send_checked(client: Any, change: Change) -> dict | None:
         if change.action != CREATE:
             raise
         lost = error
+    except ResponseError as error:  # a 2xx whose body is not the object: made, or not? (as a job's)
+        if change.action != CREATE:
+            raise
+        lost = OutcomeUnknownError(f"{error.message}; it may or may not have taken effect")
     try:
-        found = Executor(client, concurrency=1)._created(change, started)
+        found = Executor(client, concurrency=1)._created(change, started, frozenset(existing))
     except MsgsvcError as check:
         if fatal(check):
             raise
@@ -175,6 +181,10 @@ class Executor:
                 other = re.search(r"MG[0-9a-fA-F]{32}", error.message)
                 where = self._service_name(other.group(0)) if other else "another service"
                 return failed(change.shown, in_service(where, error.message), sid=change.target, code=error.code)
+            if change.method == "DELETE":
+                if fatal(error):  # the job stops (as _run_one stops it), whatever the look finds
+                    self.stopped_by = error
+                return self._refused_delete(change, error)
             raise
         except OutcomeUnknownError as error:
             return self._checked(change, error, started)
@@ -233,6 +243,9 @@ class Executor:
         return failed(change.shown, f"{error.message}; checked: it is still there: run the command again",
                       sid=change.target)
 
+    def _refused_delete(self, change: Change, error: ApiError) -> Outcome:
+        return refused_delete(self.client, change, error)
+
     def _check_create(self, change: Change, error: OutcomeUnknownError, started: float) -> Outcome:
         """A create (or an alpha sender attached by its text) whose answer was lost is never
         sent again: what it made is looked for. Found once: adopted, as done; not found:
@@ -256,15 +269,17 @@ class Executor:
         listing = ", ".join(str(r.get("sid")) for r in found)
         return unknown(change, f"{error.message}; {len(found)} match it ({listing}): look before running again")
 
-    def _created(self, change: Change, started: float) -> list[dict] | None:
-        """What a create may have made: for a service, the services with its friendly name
-        created since the request started; for an alpha sender, the service's senders with
-        its text (and country). None when there is no way to look."""
+    def _created(self, change: Change, started: float, existing: frozenset[str] = frozenset()) -> list[dict] | None:
+        """What a create may have made: for a service, the services with its friendly name (as
+        the service finder compares names) created since the request started, less those in
+        `existing` (read before it); for an alpha sender, the service's senders with its text
+        (and country). None when there is no way to look."""
         form = form_dict(change.form)
         if change.resource == "service":
-            name = form.get("FriendlyName")
-            return [r for r in self.client.list_services()
-                    if r.get("friendly_name") == name and _since(r.get("date_created"), started)]
+            from msgsvc.jobs.resolve import Services
+
+            named = Services(self.client.list_services()).named(str(form.get("FriendlyName")))
+            return [r for r in named if r.get("sid") not in existing and _since(r.get("date_created"), started)]
         if change.resource == "campaign":  # a service has one campaign at most: the one it has now
             campaign = self.client.find_campaign(change.service)
             return [campaign] if campaign is not None else []
@@ -301,6 +316,24 @@ class Executor:
                 return failed(change.shown, f"{error.message}; {', '.join(differ)} not as asked: run the command again",
                               sid=change.target)
         return record
+
+
+def refused_delete(client: Any, change: Change, error: ApiError) -> Outcome:
+    """A DELETE is retried after a 5xx or a lost answer (msgsvc.api.retry), so the refusal
+    that ended it (a 429 past the retries, a 400, a 401) may follow an attempt that was done:
+    its target's absence means it was (done, the refusal in the message); present, or the look
+    failed, the refusal is the result (failed). A 401/403 of the look itself is raised."""
+    try:
+        client.fetch_object("GET", change.path)
+    except Cancelled:
+        return failure(change.shown, change.target, error)
+    except MsgsvcError as check:
+        if isinstance(check, ApiError) and check.status == 404:
+            return Outcome(change.shown, change.target, DONE[change.action], None,
+                           f"{error.message}; checked: it is gone (an earlier attempt was done)")
+        if fatal(check):
+            raise
+    return failure(change.shown, change.target, error)
 
 
 def unknown(change: Change, message: str) -> Outcome:

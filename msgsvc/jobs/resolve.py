@@ -2,8 +2,11 @@
 
 The one rule, for a command's SERVICE argument, `export`'s list of services and a setup file's
 services: an MG SID names the service with that SID; anything else names the services whose
-friendly name is exactly that text (case and spaces count). None is "not found"; several are
-ambiguous, and only a SID tells them apart.
+friendly name is exactly that text (case and spaces count; names that only look alike are two
+names: msgsvc.setup.diff.lookalike warns of those). None is "not found"; several are
+ambiguous, and only a SID tells them apart. `Services.named` is that comparison's one home:
+it also decides whether `services create` would make a second service of a name
+(`refuse_taken_name`) and which services a lost create may have made (msgsvc.jobs.executor).
 """
 
 from __future__ import annotations
@@ -54,7 +57,9 @@ class Services(Generic[T]):
                 raise NotFoundError(f"no service is {ref!r}", hint=hint)
             raise NotFoundError(f"no service is named {ref!r}", hint=self._close(ref) or hint)
         listing = "; ".join(self._listed(self.record(s)) for s in found)
-        raise UsageError(f"{len(found)} services are named {ref!r}: {listing}", hint="name the service by its SID")
+        raise UsageError(f"{len(found)} services are named {ref!r}: {listing}",
+                         hint="use the SID of the one you mean instead of the name; or rename one: "
+                              "msgsvc services update SID --friendly-name NEW_NAME")
 
     @staticmethod
     def _listed(record: Mapping[str, Any]) -> str:
@@ -87,3 +92,18 @@ def resolve_service(client: Any, ref: str) -> str:
 
         raise ResponseError(f"the service named {ref!r} came back without a valid sid: {sid!r}")
     return sid
+
+
+def refuse_taken_name(services: Services, name: str) -> None:
+    """A friendly name is one service's: UsageError (exit 2, nothing sent) naming the services
+    that already have `name`, so that `services create` does not make a second one (after
+    which every look-up of the name and every plan fails)."""
+    taken = services.named(name)
+    if not taken:
+        return
+    listing = "; ".join(Services._listed(services.record(s)) for s in taken)
+    which = "a service is" if len(taken) == 1 else f"{len(taken)} services are"
+    use = f"use it (msgsvc services get {services.record(taken[0]).get('sid')})" if len(taken) == 1 else \
+        "use one of them by its SID"
+    raise UsageError(f"{which} already named {name!r}: {listing}",
+                     hint=f"nothing was sent; {use}, or add --allow-duplicate-name to create another with that name")

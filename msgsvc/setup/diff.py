@@ -433,9 +433,10 @@ def _match(desired: Desired, current: Sequence[Current], result: Diff) -> tuple[
             continue
         found = known.named(service.friendly_name)
         if len(found) > 1:
-            listing = ", ".join(sorted(c.sid for c in found))
-            result.errors.append((service.line, f"{len(found)} services are named {service.label}: {listing}; "
-                                                "give the one you mean as sid"))
+            sids = sorted(c.sid for c in found)
+            pin = f'"sid": "{sids[0]}"' if desired.name.endswith(".json") else f'sid = "{sids[0]}"'
+            result.errors.append((service.line, f"{len(found)} services are named {service.label}: {', '.join(sids)}; "
+                                                f"pin the one you mean in the file by its sid, e.g. {pin}"))
             matched[index] = None
             failed.add(index)
             continue

@@ -31,13 +31,20 @@ RESULT_KEYS = ("input", "sid", "status", "code", "message")  # jobs.changes.RESU
 ResultFieldsOpt = fields_option(RESULT_KEYS)
 
 
+AllowDuplicateNameOpt = Annotated[bool, typer.Option(
+    "--allow-duplicate-name", help="Create the service even when another already has its friendly name.")]
+
+
 @app.command("create")
 @with_field_options(SERVICE, required=("FriendlyName",))
-def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: ProfileOpt = None, dry_run: DryRunOpt = False,
-                    quiet: QuietOpt = False, *, values: dict) -> None:
+def services_create(ctx: typer.Context, allow_duplicate_name: AllowDuplicateNameOpt = False, json_: JsonOpt = False,
+                    profile: ProfileOpt = None, dry_run: DryRunOpt = False, quiet: QuietOpt = False, *,
+                    values: dict) -> None:
     """Create a Messaging Service; print it.
 
-    Only the options given are sent; Twilio applies its defaults to the rest.
+    Only the options given are sent; Twilio applies its defaults to the rest. A friendly
+    name another service already has is refused (exit 2; the services are listed first),
+    unless --allow-duplicate-name: a name of two services can no longer name either.
 
     Example:
 
@@ -48,19 +55,24 @@ def services_create(ctx: typer.Context, json_: JsonOpt = False, profile: Profile
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.cli.output import emit_record, note
     from msgsvc.jobs.changes import CREATE, Change
+    from msgsvc.jobs.resolve import Services, refuse_taken_name
 
     client = state.client()
+    name = values["friendly_name"]
     form = SERVICE.form(values)
-    change = Change(CREATE, SERVICE.name, inputs=(values["friendly_name"],), form=form)
+    change = Change(CREATE, SERVICE.name, inputs=(name,), form=form)
+    services = Services(client.list_services())
+    if not allow_duplicate_name:
+        refuse_taken_name(services, name)
     if state.dry_run:
         return _dry_run(state, change)
     with outcome_unknown_hint(
         f"the service may or may not have been created; check before creating it again: "
-        f"msgsvc services list --all, and look for the friendly name {values['friendly_name']!r}"
+        f"msgsvc services list --all, and look for the friendly name {name!r}"
     ):
         from msgsvc.jobs.executor import send_checked
 
-        service = send_checked(client, change)
+        service = send_checked(client, change, existing=[str(s.get("sid")) for s in services.named(name)])
     cache.remember(state.cache_scope(), service)
     emit_record(state.term, service, as_json=state.json)
     if not state.json:
@@ -283,28 +295,36 @@ def services_delete(
     if len(changes) == 1:
         ask(f"Delete {named}?")
         sid, (_, name) = next(iter(targets.items()))
-        gone = "; the DELETE found it already gone" if _delete(state, changes[0]) else ""
-        note(state.term, f"Deleted {sid} ({name}){gone}")
+        _, said = _delete(state, changes[0])
+        note(state.term, f"Deleted {sid} ({name})" + (f"; {said}" if said else ""))
         return
     ask(f"Delete these {len(changes)} services: {named}?")
     _delete_each(state, changes)
 
 
-def _delete(state: Any, change: Any) -> bool:
-    """Delete one service; whether the DELETE found it gone already (404): it was there a
-    moment ago, so an attempt whose answer was lost (then retried), or someone else, deleted
-    it. Either way it is gone, as asked."""
+def _delete(state: Any, change: Any) -> tuple[bool, str]:
+    """Delete one service; (whether the DELETE found it gone already, what to say of it).
+    A 404: it was there a moment ago, so an attempt whose answer was lost (then retried), or
+    someone else, deleted it; either way it is gone, as asked. Another refusal is checked,
+    since the attempt before its retry may have been done."""
     from msgsvc.errors import ApiError
 
     try:
         _send(state.client(), change)
-        gone = False
+        gone, said = False, ""
     except ApiError as error:
         if error.status != 404:
-            raise
-        gone = True
+            from msgsvc.jobs.changes import DELETED
+            from msgsvc.jobs.executor import refused_delete
+
+            checked = refused_delete(state.client(), change, error)
+            if checked.status != DELETED:
+                raise
+            gone, said = False, checked.message or ""
+        else:
+            gone, said = True, "the DELETE found it already gone"
     cache.forget(state.cache_scope(), change.target)
-    return gone
+    return gone, said
 
 
 def _delete_each(state: Any, changes: list) -> None:
@@ -327,8 +347,8 @@ def _delete_each(state: Any, changes: list) -> None:
                 outcomes.append(Outcome(typed, sid, NOT_SENT))
                 continue
             try:
-                outcomes.append(Outcome(typed, sid, NOT_FOUND, None, "the DELETE found it already gone")
-                                if _delete(state, change) else Outcome(typed, sid, DELETED))
+                gone, said = _delete(state, change)
+                outcomes.append(Outcome(typed, sid, NOT_FOUND if gone else DELETED, None, said or None))
             except KeyboardInterrupt:
                 interrupted[0] = True
                 outcomes.append(Outcome(typed, sid, UNKNOWN, None, "interrupted: it may or may not have been deleted"))
