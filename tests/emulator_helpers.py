@@ -193,6 +193,24 @@ class Emulator:
         return f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json"
 
 
+def record_requests(monkeypatch, entry) -> list[tuple]:
+    """Every request any in-process emulator of the test answers, as entry(request) makes it
+    into a tuple, in the order answered (emulator threads append under a lock)."""
+    from msgsvc.emulator import routing
+
+    seen: list[tuple] = []
+    lock = threading.Lock()
+    handle = routing.handle
+
+    def logged(store, request):
+        with lock:
+            seen.append(entry(request))
+        return handle(store, request)
+
+    monkeypatch.setattr(routing, "handle", logged)
+    return seen
+
+
 def start_emulator(numbers: int = 30, path=None, pool_limit: int | None = None, unhealthy: bool = False,
                    **options: Any) -> Emulator:
     from msgsvc.emulator.server import make_server

@@ -5,11 +5,10 @@ exact requests, exact output at 80 columns, exit codes."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
-from emulator_helpers import EMU_ACCOUNT, checked_emulator
+from emulator_helpers import EMU_ACCOUNT, checked_emulator, record_requests
 from factories import attach, create_service as create
 
 CORE = f"/2010-04-01/Accounts/{EMU_ACCOUNT}"
@@ -25,20 +24,8 @@ def listing(path: str) -> tuple:
 @pytest.fixture
 def log(monkeypatch):
     """Every request the emulator answered: (method, path, query items, form items)."""
-    from msgsvc.emulator import routing
-
-    seen: list[tuple] = []
-    lock = threading.Lock()
-    handle = routing.handle
-
-    def logged(store, request):
-        with lock:
-            seen.append((request.method, request.path, tuple(sorted(request.query.items())),
-                         tuple(sorted(request.form.items()))))
-        return handle(store, request)
-
-    monkeypatch.setattr(routing, "handle", logged)
-    return seen
+    return record_requests(monkeypatch, lambda request: (request.method, request.path, tuple(sorted(request.query.items())),
+                                                         tuple(sorted(request.form.items())))))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import run_installed
 from factories import attach, create_service as create
-from emulator_helpers import EMU_TOKEN, Emulator, check_records, start_emulator, stop_emulator, SPEC_DIR
+from emulator_helpers import EMU_TOKEN, SPEC_DIR, Emulator, check_records, record_requests, start_emulator, stop_emulator
 
 OTHER_ACCOUNT = "AC" + "f" * 32
 
@@ -22,19 +22,7 @@ OTHER_ACCOUNT = "AC" + "f" * 32
 @pytest.fixture
 def requests_log(monkeypatch):
     """Every request any emulator of the test answered: (method, path, form items)."""
-    from msgsvc.emulator import routing as api
-
-    log: list[tuple] = []
-    lock = threading.Lock()
-    handle = api.handle
-
-    def logged(store, request):
-        with lock:
-            log.append((request.method, request.path, tuple(sorted(request.form.items()))))
-        return handle(store, request)
-
-    monkeypatch.setattr(api, "handle", logged)
-    return log
+    return record_requests(monkeypatch, lambda request: (request.method, request.path, tuple(sorted(request.form.items()))))
 
 
 def writes(log: list[tuple]) -> list[tuple]:
