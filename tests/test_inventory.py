@@ -25,7 +25,7 @@ def listing(path: str) -> tuple:
 def log(monkeypatch):
     """Every request the emulator answered: (method, path, query items, form items)."""
     return record_requests(monkeypatch, lambda request: (request.method, request.path, tuple(sorted(request.query.items())),
-                                                         tuple(sorted(request.form.items())))))
+                                                         tuple(sorted(request.form.items()))))
 
 
 @pytest.fixture
