@@ -14,7 +14,7 @@ it, nothing else (tests/test_layers.py reads the imports from the source and che
     cli/        the only code that imports typer, click or rich, prints or touches the streams:
                 the root app and the error boundary, signal handling, state, options (each
                 global option declared once), terminal, output (every view, escaped),
-                completion, jobs (the end of a job, confirm-or-refuse), and commands/, one
+                layout (how text fits a width), completion, jobs (the end of a job, confirm-or-refuse), and commands/, one
                 module per noun, importing neither each other nor the root (may import
                 every layer)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from msgsvc.cli import output
+from msgsvc.cli import layout, output
 from msgsvc.cli.commands.profiles import PROFILE_COLUMNS, SHOW_COLUMNS
 from msgsvc.jobs.changes import RESULT_COLUMNS
 from msgsvc.api.resources import KEEP, SERVICE, TRUNCATE, WRAP, Column
@@ -177,10 +177,10 @@ def test_the_object_view_wraps_at_word_boundaries(width):
 
 
 def test_timestamps_are_shortened_only_in_tables():
-    assert output.short_time("2026-11-29T11:27:04Z") == SHORT
-    assert output.short_time("Sun, 29 Nov 2026 11:27:04 +0000") == SHORT  # the 2010 API's dates
-    assert output.short_time("2026-11-29T12:27:04+01:00") == SHORT
-    assert output.short_time("not a date") == "not a date"
+    assert layout.short_time("2026-11-29T11:27:04Z") == SHORT
+    assert layout.short_time("Sun, 29 Nov 2026 11:27:04 +0000") == SHORT  # the 2010 API's dates
+    assert layout.short_time("2026-11-29T12:27:04+01:00") == SHORT
+    assert layout.short_time("not a date") == "not a date"
     term = Terminal.fake(tty=False)
     output.emit_records(term, [{"date_created": WHEN}], (Column("CREATED", "date_created", fit=KEEP, timestamp=True),), as_json=False)
     assert term.out == WHEN + "\n"
