@@ -608,3 +608,21 @@ def test_plan_o_with_detailed_exitcode_saves_the_plan_and_exits_6(msgsvc, emu, p
     result = msgsvc("plan", "services.toml", "-o", "p", "--detailed-exitcode")
     assert (result.code, result.out) == (6, PLAN_LINES)
     assert json.loads((tmp_path / "p").read_text()) == saved_plan(emu, account)
+
+
+def test_each_service_of_a_one_line_json_file_gets_its_own_password(msgsvc, emu, proxy, account, tmp_path):
+    # Every service of a one-line JSON file is on line 1: the line alone does not say whose URL it is.
+    one_line = ('{"services": [{"friendly_name": "Alerts", "inbound_request_url": "https://a:PwAlerts@alerts.example.com/"},'
+                ' {"friendly_name": "OTP", "inbound_request_url": "https://o:PwOtp@otp.example.com/"},'
+                ' {"friendly_name": "New", "status_callback": "https://n:PwNew@new.example.com/"}]}\n')
+    (tmp_path / "one.json").write_text(one_line)
+    make_plan(msgsvc, proxy, "one.json", "-o", "p")
+    assert "Pw" not in (tmp_path / "p").read_text()
+    result = msgsvc("apply", "p", "--yes")
+    assert result.code == 0, result.err
+    urls = {sid: emu.call("GET", f"/v1/Services/{sid}").json()["inbound_request_url"]
+            for sid in (account["alerts"], account["otp"])}
+    assert urls == {account["alerts"]: "https://a:PwAlerts@alerts.example.com/",
+                    account["otp"]: "https://o:PwOtp@otp.example.com/"}
+    new = [s for s in emu.call("GET", "/v1/Services").json()["services"] if s["friendly_name"] == "New"]
+    assert [s["status_callback"] for s in new] == ["https://n:PwNew@new.example.com/"]

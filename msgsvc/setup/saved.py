@@ -42,7 +42,7 @@ from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
 from msgsvc.errors import StalePlanError, UsageError
 from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
-from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, Problem, SetupFileError, clean_field
+from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, DesiredService, Problem, SetupFileError, clean_field
 
 FORMAT = "msgsvc-plan"
 VERSION = 1
@@ -70,7 +70,7 @@ class SavedPlan:
     options: dict[str, bool]
     read: list[dict[str, Any]]
     diff: Diff
-    secrets: list[tuple[int, str]] = field(default_factory=list)  # (line of the file's service, field)
+    secrets: list[tuple[int, str]] = field(default_factory=list)  # (position in diff.services, field)
 
 
 def remake(plan: SavedPlan | None = None) -> str:
@@ -261,9 +261,12 @@ def parse(text: str, name: str) -> SavedPlan:
     secrets: list[tuple[int, str]] = []
     parsed = []
     for n, change in enumerate(check.get(data, (), "changes", (list,), "an array") or []):
-        action = _change(check, change, ("changes", n), secrets)
+        keys: list[str] = []
+        action = _change(check, change, ("changes", n), keys)
         if action is not None:
             parsed.append((n, action))
+            if isinstance(action, ServiceAction):
+                secrets.extend((len(result.services), key) for key in keys)
             (result.services if isinstance(action, ServiceAction) else result.senders).append(action)
     for n, warning in enumerate(check.get(data, (), "warnings", (list,), "an array") or []):
         line = check.get(warning, ("warnings", n), "line", (int,), "a line number")
@@ -318,7 +321,7 @@ def _target(check: _Checker, data: Any, path: tuple, key: str, *, null: bool = F
     return Target(str(name), sid, index)
 
 
-def _change(check: _Checker, change: Any, path: tuple, secrets: list[tuple[int, str]]) -> Any:
+def _change(check: _Checker, change: Any, path: tuple, secrets: list[str]) -> Any:
     if not isinstance(change, dict):
         check.problem(path, "must be an object")
         return None
@@ -346,7 +349,7 @@ def _change(check: _Checker, change: Any, path: tuple, secrets: list[tuple[int, 
         if not isinstance(listed, list) or not all(isinstance(k, str) and k in after for k in listed):
             check.problem(path + ("secrets",), "must be an array of fields of after")
         else:
-            secrets.extend((line, key) for key in listed)
+            secrets.extend(listed)
         if target is None:
             return None
         return ServiceAction(action, target, dict(after), dict(before), bool(a2p), line)
@@ -407,12 +410,27 @@ def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, Desired
     if digest(text) != plan.setup_digest:
         raise StalePlanError(f"{plan.setup_name} changed since {plan.name} was made, and the plan takes the "
                              "password it sets from it", hint=remake(plan))
-    by_line = {service.line: service for service in desired.services}
-    for action in plan.diff.services:
-        for line, key in plan.secrets:
-            if action.line == line and key in action.after:
-                action.after[key] = by_line[line].fields[key]
+    for position, key in plan.secrets:
+        action = plan.diff.services[position]
+        value = _source(desired, action).fields.get(key)
+        if not isinstance(value, str) or mask_url_passwords(value) != action.after[key]:
+            raise StalePlanError(f"{plan.setup_name} does not set {key} of {action.service.label} as {plan.name} "
+                                 "does, and the plan takes the password it sets from it", hint=remake(plan))
+        action.after[key] = value
     return plan.diff
+
+
+def _source(desired: Desired, action: ServiceAction) -> Any:
+    """The service of the setup file that `action` was planned from: the one it creates by
+    its position, else the one of that name on the action's line (a one-line JSON file holds
+    every service on line 1: the line alone does not tell them apart)."""
+    index = action.service.index
+    if index is not None:
+        found = desired.services[index:index + 1] if index >= 0 else []
+    else:
+        found = [s for s in desired.services if s.line == action.line and s.friendly_name == action.service.name
+                 and s.sid in (None, action.service.sid)]
+    return found[0] if len(found) == 1 else DesiredService(action.service.name, None, {}, {})
 
 
 def stale(plan: SavedPlan, current: Sequence[Current]) -> list[str]:
