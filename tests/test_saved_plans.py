@@ -626,3 +626,19 @@ def test_each_service_of_a_one_line_json_file_gets_its_own_password(msgsvc, emu,
                     account["otp"]: "https://o:PwOtp@otp.example.com/"}
     new = [s for s in emu.call("GET", "/v1/Services").json()["services"] if s["friendly_name"] == "New"]
     assert [s["status_callback"] for s in new] == ["https://n:PwNew@new.example.com/"]
+
+
+def test_plan_o_to_a_full_disk_is_exit_1(msgsvc, emu, proxy, account, tmp_path, monkeypatch):
+    # README, Exit codes: a write the machine refuses is 1, not a usage error (2).
+    import errno
+
+    from msgsvc import atomic
+
+    def full(path, text, *, private=False, fsync=True):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic, "write_file", full)
+    result = msgsvc("plan", "services.toml", "-o", "p")
+    assert (result.code, result.out) == (1, PLAN_LINES)
+    assert result.err == "msgsvc: cannot write p: No space left on device\n"
+    assert not (tmp_path / "p").exists()

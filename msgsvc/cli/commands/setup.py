@@ -82,14 +82,7 @@ def export(
         output.remark(term, f"several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_export.render(doc, as_json=as_json)
     if out is not None and out != "-":
-        from pathlib import Path
-
-        from msgsvc.atomic import write_file
-
-        try:
-            write_file(Path(out), text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+        _write(out, text)
         count = len(doc["services"])
         output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {out}")
         return
@@ -165,16 +158,24 @@ def _save(state, out: str, result, desired, text: str, options: dict) -> None:
     if out == "-":
         output.write(state.term, plan_text)
         return
+    saved.refuse_replacing(out)
+    _write(out, plan_text, private=True)
+    output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with 'msgsvc apply {out}'")
+
+
+def _write(out: str, text: str, *, private: bool = False) -> None:
+    """Write an -o file (atomically: what was there is kept when it fails). A write the
+    machine refuses (a full disk, /dev/full, a read-only or missing directory) is exit 1, as
+    every write msgsvc makes (README, Exit codes), not a usage error."""
     from pathlib import Path
 
     from msgsvc.atomic import write_file
+    from msgsvc.errors import MsgsvcError
 
-    saved.refuse_replacing(out)
     try:
-        write_file(Path(out), plan_text, private=True)
+        write_file(Path(out), text, private=private)
     except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with 'msgsvc apply {out}'")
+        raise MsgsvcError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
 def _show_plan(term, name: str, result, *, as_json: bool, to_stderr: bool = False) -> None:
