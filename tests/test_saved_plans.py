@@ -642,3 +642,15 @@ def test_plan_o_to_a_full_disk_is_exit_1(msgsvc, emu, proxy, account, tmp_path, 
     assert (result.code, result.out) == (1, PLAN_LINES)
     assert result.err == "msgsvc: cannot write p: No space left on device\n"
     assert not (tmp_path / "p").exists()
+
+
+def test_a_stale_plan_read_from_standard_input_says_how_to_make_it_as_typed(msgsvc, emu, proxy, account, tmp_path):
+    # Neither `-o standard input` nor `plan standard input`: what a person types.
+    setup = SETUP.replace("S3cretPw@", "")  # no password: a plan of standard input may be saved
+    result = msgsvc("plan", "-", "-o", "p", stdin=setup)
+    assert result.code == 0, result.err
+    emu.call("POST", f"/v1/Services/{account['otp']}", data={"FriendlyName": "OTP 2"})
+    result = msgsvc("apply", "-", "--yes", stdin=(tmp_path / "p").read_text())
+    assert result.code == 7
+    assert result.err.endswith("hint: nothing was sent; make the plan again (msgsvc plan - -o PLAN), review it, "
+                               "and apply that\n")

@@ -72,10 +72,17 @@ class SavedPlan:
     diff: Diff
     secrets: list[tuple[int, str]] = field(default_factory=list)  # (position in diff.services, field)
 
+    def again(self) -> str:
+        """The command that makes this plan again, as a person types it: standard input is
+        `-` for the setup file, and PLAN for a plan that was read from it."""
+        setup = "-" if self.setup_name == "standard input" else self.setup_name
+        out = "PLAN" if self.name == "standard input" else self.name
+        return f"msgsvc plan {setup} -o {out}"
+
 
 def remake(plan: SavedPlan | None = None) -> str:
     """How to go on from a plan that cannot be applied, with its own names when known."""
-    command = f"msgsvc plan {plan.setup_name} -o {plan.name}" if plan is not None else "msgsvc plan FILE -o PLAN"
+    command = plan.again() if plan is not None else "msgsvc plan FILE -o PLAN"
     return f"nothing was sent; make the plan again ({command}), review it, and apply that"
 
 
@@ -387,8 +394,8 @@ def refuse_contradictions(plan: SavedPlan, given: Mapping[str, bool]) -> None:
         if given.get(key) and not plan.options[key]:
             raise UsageError(f"{OPTION_FLAGS[key]} contradicts {plan.name}: the plan was made without it, and "
                              "a saved plan is applied as it was made",
-                             hint=f"nothing was sent; make the plan with it: msgsvc plan {plan.setup_name} "
-                                  f"{OPTION_FLAGS[key]} -o {plan.name}")
+                             hint=f"nothing was sent; make the plan with it: "
+                                  f"{plan.again().replace(' -o ', f' {OPTION_FLAGS[key]} -o ')}")
 
 
 def refuse_other_account(plan: SavedPlan, account_sid: str, profile: str | None) -> None:

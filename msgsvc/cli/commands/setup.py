@@ -304,7 +304,7 @@ def apply(
         name = plan.setup_name  # the plan's warnings name lines of its setup file
         nothing = f"No changes: {plan.name} has none to apply."
         again = (f"the account has changed, so {plan.name} is stale now: make the plan again "
-                 f"(msgsvc plan {plan.setup_name} -o {plan.name}) and apply that")
+                 f"({plan.again()}) and apply that")
     else:
         name = desired.name
         nothing = f"No changes: the account matches {name}."
