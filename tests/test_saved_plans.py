@@ -654,3 +654,19 @@ def test_a_stale_plan_read_from_standard_input_says_how_to_make_it_as_typed(msgs
     assert result.code == 7
     assert result.err.endswith("hint: nothing was sent; make the plan again (msgsvc plan - -o PLAN), review it, "
                                "and apply that\n")
+
+
+def test_a_setup_file_gone_or_made_invalid_since_is_named_as_such(msgsvc, emu, proxy, account, tmp_path):
+    make_plan(msgsvc, proxy, "services.toml", "-o", "p")
+    (tmp_path / "services.toml").write_text("[[services]\n")  # edited into an invalid file: it changed
+    result = msgsvc("apply", "p", "--yes")
+    assert (result.code, result.out) == (7, "")
+    assert result.err == ("msgsvc: services.toml changed since p was made, and the plan takes the password it sets "
+                          "from it\n" + STALE_HINT)
+    (tmp_path / "services.toml").unlink()  # or not there: apply runs in another directory
+    result = msgsvc("apply", "p", "--yes")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("msgsvc: cannot read services.toml: No such file or directory; p takes the password it sets "
+                          "from that setup file\nhint: nothing was sent; apply the plan from the directory it was "
+                          "made in\n")
+    assert proxy.seen == []

@@ -42,7 +42,8 @@ from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
 from msgsvc.errors import StalePlanError, UsageError
 from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
-from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, DesiredService, Problem, SetupFileError, clean_field
+from msgsvc.setup.file import (FIELDS, KIND_BY_NOUN, Desired, DesiredService, Problem, SetupFileError, clean_field,
+                               load_text)
 
 FORMAT = "msgsvc-plan"
 VERSION = 1
@@ -408,15 +409,21 @@ def refuse_other_account(plan: SavedPlan, account_sid: str, profile: str | None)
                               "for this account")
 
 
-def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, Desired]]) -> Diff:
+def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, str]]) -> Diff:
     """The plan's Diff with the passwords it sets taken from its setup file (`read_setup(name)`:
-    its text and its checked content); StalePlanError when that file changed since."""
+    its text and the name to show); UsageError when it cannot be read (exit 2), StalePlanError
+    when it changed since (exit 7: checked before it is parsed, so an edit is named as such)."""
     if not plan.secrets:
         return plan.diff
-    text, desired = read_setup(plan.setup_name)
+    try:
+        text, shown_name = read_setup(plan.setup_name)
+    except UsageError as exc:
+        raise UsageError(f"{exc.message}; {plan.name} takes the password it sets from that setup file",
+                         hint="nothing was sent; apply the plan from the directory it was made in") from None
     if digest(text) != plan.setup_digest:
         raise StalePlanError(f"{plan.setup_name} changed since {plan.name} was made, and the plan takes the "
                              "password it sets from it", hint=remake(plan))
+    desired = load_text(text, shown_name)
     for position, key in plan.secrets:
         action = plan.diff.services[position]
         value = _source(desired, action).fields.get(key)

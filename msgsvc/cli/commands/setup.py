@@ -139,12 +139,10 @@ def _saved_plan(state, plan, *, given: dict, concurrency: int):
 
 
 def _setup_file(state, name: str):
-    """The text and the checked content of the setup file a saved plan was made from."""
+    """The text of the setup file a saved plan was made from, and the name to show."""
     from msgsvc.atomic import read_text
-    from msgsvc.setup import file as setup_file
 
-    text, shown = read_text(name, stdin=state.term.stdin)
-    return text, setup_file.load_text(text, shown)
+    return read_text(name, stdin=state.term.stdin)
 
 
 def _save(state, out: str, result, desired, text: str, options: dict) -> None:
