@@ -670,3 +670,21 @@ def test_a_setup_file_gone_or_made_invalid_since_is_named_as_such(msgsvc, emu, p
                           "from that setup file\nhint: nothing was sent; apply the plan from the directory it was "
                           "made in\n")
     assert proxy.seen == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_plan_that_sets_a_password_from_a_pipe_is_not_saved(msgsvc, emu, proxy, account, tmp_path):
+    # `msgsvc plan <(sops -d services.toml) -o p`: /dev/fd/63 is gone when apply needs the password.
+    import threading
+
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=(SETUP,))
+    writer.start()
+    result = msgsvc("plan", str(fifo), "-o", "p")
+    writer.join()
+    assert (result.code, result.out) == (2, PLAN_LINES)
+    assert result.err == (f"msgsvc: a plan that sets a URL password cannot be saved from {fifo}: it is not a file that "
+                          "apply can read again, and the plan never holds a password\n"
+                          "hint: nothing was written; give the setup file as a file\n")
+    assert not (tmp_path / "p").exists()

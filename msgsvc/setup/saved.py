@@ -135,10 +135,11 @@ def _service_change(action: ServiceAction) -> tuple[dict[str, Any], list[str]]:
 
 
 def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: str, account_sid: str,
-           profile: str | None, options: Mapping[str, bool]) -> str:
+           profile: str | None, options: Mapping[str, bool], rereadable: bool = True) -> str:
     """The saved plan of `result` (made from `desired`, whose file had `text`, against
     `current` as read) as the text of its file. A plan that sets a URL password and was read
-    from standard input cannot be saved: apply could not take the password from anywhere."""
+    from standard input, or from a file that cannot be read again (`rereadable` false: a pipe,
+    a device, `<(sops -d ...)`), cannot be saved: apply could not take the password from anywhere."""
     changes: list[dict[str, Any]] = []
     needs_file = False
     for action in result.in_order():
@@ -153,6 +154,10 @@ def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: 
         raise UsageError("a plan read from standard input that sets a URL password cannot be saved: the plan "
                          "never holds a password, and apply would have no file to take it from",
                          hint="nothing was written; give the setup file by its name")
+    if needs_file and not rereadable:
+        raise UsageError(f"a plan that sets a URL password cannot be saved from {desired.name}: it is not a file "
+                         "that apply can read again, and the plan never holds a password",
+                         hint="nothing was written; give the setup file as a file")
     body = {
         "format": FORMAT, "version": VERSION, "account_sid": account_sid, "profile": profile,
         "setup_file": {"name": desired.name, "sha256": digest(text)},

@@ -151,8 +151,10 @@ def _save(state, out: str, result, desired, text: str, options: dict) -> None:
     from msgsvc.setup import saved
 
     client = state.client()
+    import os
+
     plan_text = saved.render(result, desired, result.read, text=text, account_sid=client.account_sid,
-                             profile=_profile(state), options=options)
+                             profile=_profile(state), options=options, rereadable=os.path.isfile(desired.name))
     if out == "-":
         output.write(state.term, plan_text)
         return
