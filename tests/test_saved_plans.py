@@ -688,3 +688,27 @@ def test_a_plan_that_sets_a_password_from_a_pipe_is_not_saved(msgsvc, emu, proxy
                           "apply can read again, and the plan never holds a password\n"
                           "hint: nothing was written; give the setup file as a file\n")
     assert not (tmp_path / "p").exists()
+
+
+def test_a_saved_plan_stopped_before_anything_was_sent_still_applies(msgsvc, emu, proxy, account, monkeypatch):
+    # Ctrl-C before the first request (during a 429's pause, say): the account did not change,
+    # so the hint must not send the person to make and review the plan again.
+    from msgsvc.jobs import executor
+    from msgsvc.jobs.changes import NOT_SENT, Outcome
+
+    run = executor.Executor.run
+
+    def interrupted(self, changes):
+        self.interrupted = True
+        return [Outcome(c.shown, c.target, NOT_SENT) for c in changes]
+
+    make_plan(msgsvc, proxy, "services.toml", "-o", "p")
+    monkeypatch.setattr(executor.Executor, "run", interrupted)
+    result = msgsvc("apply", "p", "--yes")
+    assert result.code == 130
+    assert result.err.endswith("msgsvc: interrupted: the changes marked 'not sent' were left as they were\n"
+                               "hint: nothing was sent, so p still applies as it is: msgsvc apply p\n")
+    assert writes(proxy) == []
+    monkeypatch.setattr(executor.Executor, "run", run)
+    again = msgsvc("apply", "p", "--yes")
+    assert again.code == 0, again.err

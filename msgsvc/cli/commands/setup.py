@@ -335,6 +335,8 @@ def apply(
     results, terminated = run(lambda: applier.run(result))
     from msgsvc.jobs import changes
 
+    if isinstance(desired, saved.SavedPlan) and all(r.status == changes.NOT_SENT for r in results):
+        again = f"nothing was sent, so {plan.name} still applies as it is: msgsvc apply {plan.name}"
     finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),
            failed=any(r.undone for r in results), stopped_by=applier.stopped_by,
            interrupted=applier.interrupted, terminated=terminated, left="changes",
