@@ -712,3 +712,26 @@ def test_a_saved_plan_stopped_before_anything_was_sent_still_applies(msgsvc, emu
     monkeypatch.setattr(executor.Executor, "run", run)
     again = msgsvc("apply", "p", "--yes")
     assert again.code == 0, again.err
+
+
+def test_a_valid_plan_is_read_without_the_line_scan(msgsvc, emu, proxy, account, monkeypatch):
+    # The scan (Python, ~7 s for a plan of 50,000 changes) only places problems on their lines.
+    from msgsvc.setup import lines
+
+    make_plan(msgsvc, proxy, "services.toml", "-o", "p")
+
+    def scan(text):
+        raise AssertionError("a valid plan was scanned for lines")
+
+    monkeypatch.setattr(lines, "json_scan", scan)
+    result = msgsvc("apply", "p", "--dry-run")
+    assert (result.code, result.out) == (0, PLAN_LINES)
+
+
+def test_a_key_twice_is_found_even_spelt_otherwise(tmp_path):
+    from msgsvc.setup.saved import parse
+    from msgsvc.setup.file import SetupFileError
+
+    with pytest.raises(SetupFileError) as caught:
+        parse('{"format": "msgsvc-plan", "version": 1, "v\\u0065rsion": 1}\n', "p")
+    assert [(p.line, p.message) for p in caught.value.problems] == [(1, "duplicate key 'version'")]

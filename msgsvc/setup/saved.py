@@ -200,15 +200,20 @@ ACTIONS = {"service": ("create", "update", "delete"), "sender": ("attach", "deta
 
 
 class _Checker:
-    """Collects the problems of a plan file, each on the line of its field."""
+    """Collects the problems of a plan file, each on the line of its field. The lines are
+    found (`scan()`, a pass over the text in Python) only once there is a problem: a plan of
+    tens of thousands of changes is read at json's speed."""
 
-    def __init__(self, lines: Mapping[tuple, int]) -> None:
-        from msgsvc.setup.lines import Lines
-
-        self.at = Lines(lines)
+    def __init__(self, scan: Callable[[], Mapping[tuple, int]]) -> None:
+        self.scan = scan
+        self.at: Any = None
         self.problems: list[Problem] = []
 
     def problem(self, path: tuple, message: str) -> None:
+        from msgsvc.setup.lines import Lines
+
+        if self.at is None:
+            self.at = Lines(self.scan())
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
         self.problems.append(Problem(self.at(path), f"{where}: {message}" if where else message))
 
@@ -236,16 +241,23 @@ def parse(text: str, name: str) -> SavedPlan:
     def refuse(problems: list[Problem]) -> SetupFileError:
         return SetupFileError(name, problems, hint=remake())
 
+    twice = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({key for key, _ in items}) != len(items):
+            twice.append(True)
+        return dict(items)
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs)
     except RecursionError:
         raise refuse([Problem(None, "not a valid plan: nested too deeply")]) from None
     except ValueError as exc:
         raise refuse([Problem(getattr(exc, "lineno", None), f"not valid JSON: {getattr(exc, 'msg', exc)}")]) from None
-    lines, duplicates = json_scan(text)
-    if duplicates:
-        raise refuse([Problem(line, f"duplicate key '{path[-1]}'") for path, line in duplicates])
-    check = _Checker(lines)
+    if twice:  # which key, on which line: the scan says
+        raise refuse([Problem(line, f"duplicate key '{path[-1]}'") for path, line in json_scan(text)[1]]
+                     or [Problem(None, "an object names a key twice")])
+    check = _Checker(lambda: json_scan(text)[0])
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise refuse([Problem(1, f"format: not a saved plan (its format must be \"{FORMAT}\")")])
     version = data.get("version")
