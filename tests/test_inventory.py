@@ -435,13 +435,32 @@ def test_the_help_of_the_inventory_commands_fits_80_columns(msgsvc, monkeypatch,
 
 
 def test_a_number_named_twice_is_moved_once(msgsvc, emu, held, log):
+    # Sent once, and its result is the first input's, as attach gives it: 'not sent' would say it
+    # was left as it was (README: what Ctrl-C leaves).
     two = pn(emu, "+15550000002")
     result = msgsvc("numbers", "move", "+15550000002", "+1 555 000 0002", two, "+15550000002", "--to", "OTP", "--yes")
     assert result.code == 0
     assert result.out == (f"+15550000002\t{two}\tattached\t\t\n"
-                          f"+1 555 000 0002\t{two}\tnot sent\t\tthe same phone number as +15550000002\n"
-                          f"{two}\t{two}\tnot sent\t\tthe same phone number as +15550000002\n")
+                          f"+1 555 000 0002\t{two}\tattached\t\tthe same phone number as +15550000002\n"
+                          f"{two}\t{two}\tattached\t\tthe same phone number as +15550000002\n")
+    assert result.err == "3 attached\n"
     assert writes(log) == [("POST", f"/v1/Services/{held['otp']}/PhoneNumbers", (("PhoneNumberSid", two),))]
+
+
+def test_a_number_named_twice_that_is_moved_or_would_fail_shares_its_result(msgsvc, emu, held, log):
+    one, voice = pn(emu, "+15550000001"), pn(emu, "+15550000003")
+    emu.store.data["numbers"][voice]["capabilities"].update(sms=False, mms=False)
+    dry = msgsvc("numbers", "move", "+15550000001", one, "+15550000003", voice, "--to", "OTP", "--dry-run")
+    assert dry.code == 1
+    assert [line.split("\t")[2:] for line in dry.out.splitlines()] == [
+        ["would move", "", 'from "Alerts"'], ["would move", "", "the same phone number as +15550000001"],
+        ["would fail", "21715", dry.out.splitlines()[2].split("\t")[4]],
+        ["would fail", "21715", "the same phone number as +15550000003"]]
+    result = msgsvc("numbers", "move", "+15550000001", one, "--to", "OTP", "--yes")
+    assert result.code == 0
+    assert result.out == (f"+15550000001\t{one}\tmoved\t\t\n"
+                          f"{one}\t{one}\tmoved\t\tthe same phone number as +15550000001\n")
+    assert result.err == "2 moved\n"
 
 
 def test_ctrl_c_between_the_detach_and_the_attach_is_half_done_and_exits_130(msgsvc, emu, held, monkeypatch, log):

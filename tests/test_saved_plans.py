@@ -608,3 +608,130 @@ def test_plan_o_with_detailed_exitcode_saves_the_plan_and_exits_6(msgsvc, emu, p
     result = msgsvc("plan", "services.toml", "-o", "p", "--detailed-exitcode")
     assert (result.code, result.out) == (6, PLAN_LINES)
     assert json.loads((tmp_path / "p").read_text()) == saved_plan(emu, account)
+
+
+def test_each_service_of_a_one_line_json_file_gets_its_own_password(msgsvc, emu, proxy, account, tmp_path):
+    # Every service of a one-line JSON file is on line 1: the line alone does not say whose URL it is.
+    one_line = ('{"services": [{"friendly_name": "Alerts", "inbound_request_url": "https://a:PwAlerts@alerts.example.com/"},'
+                ' {"friendly_name": "OTP", "inbound_request_url": "https://o:PwOtp@otp.example.com/"},'
+                ' {"friendly_name": "New", "status_callback": "https://n:PwNew@new.example.com/"}]}\n')
+    (tmp_path / "one.json").write_text(one_line)
+    make_plan(msgsvc, proxy, "one.json", "-o", "p")
+    assert "Pw" not in (tmp_path / "p").read_text()
+    result = msgsvc("apply", "p", "--yes")
+    assert result.code == 0, result.err
+    urls = {sid: emu.call("GET", f"/v1/Services/{sid}").json()["inbound_request_url"]
+            for sid in (account["alerts"], account["otp"])}
+    assert urls == {account["alerts"]: "https://a:PwAlerts@alerts.example.com/",
+                    account["otp"]: "https://o:PwOtp@otp.example.com/"}
+    new = [s for s in emu.call("GET", "/v1/Services").json()["services"] if s["friendly_name"] == "New"]
+    assert [s["status_callback"] for s in new] == ["https://n:PwNew@new.example.com/"]
+
+
+def test_plan_o_to_a_full_disk_is_exit_1(msgsvc, emu, proxy, account, tmp_path, monkeypatch):
+    # README, Exit codes: a write the machine refuses is 1, not a usage error (2).
+    import errno
+
+    from msgsvc import atomic
+
+    def full(path, text, *, private=False, fsync=True):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic, "write_file", full)
+    result = msgsvc("plan", "services.toml", "-o", "p")
+    assert (result.code, result.out) == (1, PLAN_LINES)
+    assert result.err == "msgsvc: cannot write p: No space left on device\n"
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_stale_plan_read_from_standard_input_says_how_to_make_it_as_typed(msgsvc, emu, proxy, account, tmp_path):
+    # Neither `-o standard input` nor `plan standard input`: what a person types.
+    setup = SETUP.replace("S3cretPw@", "")  # no password: a plan of standard input may be saved
+    result = msgsvc("plan", "-", "-o", "p", stdin=setup)
+    assert result.code == 0, result.err
+    emu.call("POST", f"/v1/Services/{account['otp']}", data={"FriendlyName": "OTP 2"})
+    result = msgsvc("apply", "-", "--yes", stdin=(tmp_path / "p").read_text())
+    assert result.code == 7
+    assert result.err.endswith("hint: nothing was sent; make the plan again (msgsvc plan - -o PLAN), review it, "
+                               "and apply that\n")
+
+
+def test_a_setup_file_gone_or_made_invalid_since_is_named_as_such(msgsvc, emu, proxy, account, tmp_path):
+    make_plan(msgsvc, proxy, "services.toml", "-o", "p")
+    (tmp_path / "services.toml").write_text("[[services]\n")  # edited into an invalid file: it changed
+    result = msgsvc("apply", "p", "--yes")
+    assert (result.code, result.out) == (7, "")
+    assert result.err == ("msgsvc: services.toml changed since p was made, and the plan takes the password it sets "
+                          "from it\n" + STALE_HINT)
+    (tmp_path / "services.toml").unlink()  # or not there: apply runs in another directory
+    result = msgsvc("apply", "p", "--yes")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("msgsvc: cannot read services.toml: No such file or directory; p takes the password it sets "
+                          "from that setup file\nhint: nothing was sent; apply the plan from the directory it was "
+                          "made in\n")
+    assert proxy.seen == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_plan_that_sets_a_password_from_a_pipe_is_not_saved(msgsvc, emu, proxy, account, tmp_path):
+    # `msgsvc plan <(sops -d services.toml) -o p`: /dev/fd/63 is gone when apply needs the password.
+    import threading
+
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=(SETUP,))
+    writer.start()
+    result = msgsvc("plan", str(fifo), "-o", "p")
+    writer.join()
+    assert (result.code, result.out) == (2, PLAN_LINES)
+    assert result.err == (f"msgsvc: a plan that sets a URL password cannot be saved from {fifo}: it is not a file that "
+                          "apply can read again, and the plan never holds a password\n"
+                          "hint: nothing was written; give the setup file as a file\n")
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_saved_plan_stopped_before_anything_was_sent_still_applies(msgsvc, emu, proxy, account, monkeypatch):
+    # Ctrl-C before the first request (during a 429's pause, say): the account did not change,
+    # so the hint must not send the person to make and review the plan again.
+    from msgsvc.jobs import executor
+    from msgsvc.jobs.changes import NOT_SENT, Outcome
+
+    run = executor.Executor.run
+
+    def interrupted(self, changes):
+        self.interrupted = True
+        return [Outcome(c.shown, c.target, NOT_SENT) for c in changes]
+
+    make_plan(msgsvc, proxy, "services.toml", "-o", "p")
+    monkeypatch.setattr(executor.Executor, "run", interrupted)
+    result = msgsvc("apply", "p", "--yes")
+    assert result.code == 130
+    assert result.err.endswith("msgsvc: interrupted: the changes marked 'not sent' were left as they were\n"
+                               "hint: nothing was sent, so p still applies as it is: msgsvc apply p\n")
+    assert writes(proxy) == []
+    monkeypatch.setattr(executor.Executor, "run", run)
+    again = msgsvc("apply", "p", "--yes")
+    assert again.code == 0, again.err
+
+
+def test_a_valid_plan_is_read_without_the_line_scan(msgsvc, emu, proxy, account, monkeypatch):
+    # The scan (Python, ~7 s for a plan of 50,000 changes) only places problems on their lines.
+    from msgsvc.setup import lines
+
+    make_plan(msgsvc, proxy, "services.toml", "-o", "p")
+
+    def scan(text):
+        raise AssertionError("a valid plan was scanned for lines")
+
+    monkeypatch.setattr(lines, "json_scan", scan)
+    result = msgsvc("apply", "p", "--dry-run")
+    assert (result.code, result.out) == (0, PLAN_LINES)
+
+
+def test_a_key_twice_is_found_even_spelt_otherwise(tmp_path):
+    from msgsvc.setup.saved import parse
+    from msgsvc.setup.file import SetupFileError
+
+    with pytest.raises(SetupFileError) as caught:
+        parse('{"format": "msgsvc-plan", "version": 1, "v\\u0065rsion": 1}\n', "p")
+    assert [(p.line, p.message) for p in caught.value.problems] == [(1, "duplicate key 'version'")]

@@ -176,6 +176,25 @@ def test_export_to_a_file(msgsvc, emu, tmp_path):
     assert target.read_text() == EXPORTED
 
 
+def test_export_to_a_full_disk_is_exit_1_and_keeps_the_file(msgsvc, emu, tmp_path, monkeypatch):
+    # README, Exit codes: a write the machine refuses is 1 (as for the config and stdout), not a usage error.
+    import errno
+    import os
+
+    from msgsvc import atomic
+
+    def full(path, text, *, private=False, fsync=True):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    populate(emu)
+    target = tmp_path / "services.toml"
+    target.write_text("kept\n")
+    monkeypatch.setattr(atomic, "write_file", full)
+    result = msgsvc("export", "-o", str(target))
+    assert (result.code, result.out, result.err) == (1, "", f"msgsvc: cannot write {target}: No space left on device\n")
+    assert target.read_text() == "kept\n"
+
+
 def test_export_of_services_sharing_a_name_pins_them(msgsvc, emu):
     one, two = create(emu, "Same"), create(emu, "Same")
     result = msgsvc("export", "--json")

@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from msgsvc.api.senders import Ref, SenderKind
 from msgsvc.jobs import changes as plan
-from msgsvc.jobs.changes import ALREADY_ATTACHED, ATTACH, NOT_ON_ACCOUNT, NOT_SENT, WOULD_MOVE, Change, Outcome
+from msgsvc.jobs.changes import ALREADY_ATTACHED, ATTACH, NOT_ON_ACCOUNT, WOULD_MOVE, Change, Outcome
 from msgsvc.jobs.moves import A2P_MOVE_NOTE, Move, Mover, label
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, no_progress
 from msgsvc.setup.diff import Current
@@ -35,6 +35,8 @@ class Step:
     move: Move | None = None
     attach: Change | None = None
     outcome: Outcome | None = None
+    same_as: int | None = None  # a sender named again: the step of its first input, whose result it shares
+    same: str = ""  # then what it is: "the same phone number as +15017122661"
 
 
 @dataclass
@@ -55,7 +57,7 @@ class MovePlan:
     @property
     def pending(self) -> int:
         """The inputs that need requests."""
-        return sum(1 for step in self.steps if step.outcome is None)
+        return sum(1 for step in self.steps if step.outcome is None and step.same_as is None)
 
 
 def plan_move(client: Any, refs: Sequence[Ref], kinds: Mapping[Ref, SenderKind], to: str, *,
@@ -70,7 +72,7 @@ def plan_move(client: Any, refs: Sequence[Ref], kinds: Mapping[Ref, SenderKind],
                               services=services)
     target = next(entry for entry in current if entry.sid == sid)
     result = MovePlan(target, [])
-    seen: dict[str, str] = {}  # sender SID -> the input that named it first
+    seen: dict[str, int] = {}  # sender SID -> the step of the input that named it first
     a2p: dict[tuple[str, str], list[str]] = {}  # (way, service name) -> the senders moved so
     for found in located:
         ref, kind, record, holder = found.ref, found.kind, found.record, found.service
@@ -79,10 +81,10 @@ def plan_move(client: Any, refs: Sequence[Ref], kinds: Mapping[Ref, SenderKind],
             continue
         sid = str(record.get("sid"))
         if sid in seen:
-            result.steps.append(Step(ref, outcome=Outcome(ref.raw, sid, NOT_SENT, None,
-                                                          f"the same {kind.what} as {seen[sid]}")))
+            first = result.steps[seen[sid]].ref.raw
+            result.steps.append(Step(ref, same_as=seen[sid], same=f"the same {kind.what} as {first}"))
             continue
-        seen[sid] = ref.raw
+        seen[sid] = len(result.steps)
         if holder is not None and holder.sid == target.sid:
             result.steps.append(Step(ref, outcome=Outcome(ref.raw, sid, ALREADY_ATTACHED)))
         elif holder is not None:
@@ -108,8 +110,19 @@ def send(executor: Any, moving: MovePlan) -> list[Outcome]:
     mover = Mover(executor)
     moved = iter(mover.run(moving.moves))
     attached = iter(mover.send(moving.attaches))
-    return [step.outcome if step.outcome is not None else next(moved) if step.move is not None else next(attached)
-            for step in moving.steps]
+    results = [step.outcome if step.outcome is not None else None if step.same_as is not None
+               else next(moved) if step.move is not None else next(attached) for step in moving.steps]
+    return [result if result is not None else _same(moving.steps, n, results) for n, result in enumerate(results)]
+
+
+def _same(steps: Sequence[Step], n: int, results: Sequence[Any]) -> Any:
+    """The result of a sender named again: its first input's, as attach gives it (it was moved,
+    or not, once), with what it is the same as."""
+    step = steps[n]
+    found = results[step.same_as]  # type: ignore[index]
+    outcome, requests = found if isinstance(found, tuple) else (found, None)
+    same = Outcome(step.ref.raw, outcome.sid, outcome.status, outcome.code, step.same)
+    return same if requests is None else (same, [])  # a dry run's: its requests are the first's
 
 
 def dry_run(client: Any, moving: MovePlan, *, concurrency: int = DEFAULT_CONCURRENCY,
@@ -126,9 +139,11 @@ def dry_run(client: Any, moving: MovePlan, *, concurrency: int = DEFAULT_CONCURR
     for changes in by_kind.values():
         refused.update(refusals(client, changes[0].kind, moving.target.sid, changes, [], account=moving.account,
                                 concurrency=concurrency, progress=progress, others=False))
-    result = []
+    result: list[Any] = []
     for step in moving.steps:
-        if step.outcome is not None:
+        if step.same_as is not None:
+            result.append(None)
+        elif step.outcome is not None:
             result.append((plan.as_would(step.outcome), []))
         elif step.move is not None:
             move = step.move
@@ -140,4 +155,4 @@ def dry_run(client: Any, moving: MovePlan, *, concurrency: int = DEFAULT_CONCURR
             assert change is not None
             requests = plan.dry_run([change], base)
             result.append((plan.as_would(refused.get(change) or plan.would(change, requests[0])), requests))
-    return result
+    return [found if found is not None else _same(moving.steps, n, result) for n, found in enumerate(result)]

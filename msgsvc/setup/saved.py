@@ -42,7 +42,8 @@ from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
 from msgsvc.errors import StalePlanError, UsageError
 from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
-from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Desired, Problem, SetupFileError, clean_field
+from msgsvc.setup.file import (FIELDS, KIND_BY_NOUN, Desired, DesiredService, Problem, SetupFileError, clean_field,
+                               load_text)
 
 FORMAT = "msgsvc-plan"
 VERSION = 1
@@ -70,12 +71,19 @@ class SavedPlan:
     options: dict[str, bool]
     read: list[dict[str, Any]]
     diff: Diff
-    secrets: list[tuple[int, str]] = field(default_factory=list)  # (line of the file's service, field)
+    secrets: list[tuple[int, str]] = field(default_factory=list)  # (position in diff.services, field)
+
+    def again(self) -> str:
+        """The command that makes this plan again, as a person types it: standard input is
+        `-` for the setup file, and PLAN for a plan that was read from it."""
+        setup = "-" if self.setup_name == "standard input" else self.setup_name
+        out = "PLAN" if self.name == "standard input" else self.name
+        return f"msgsvc plan {setup} -o {out}"
 
 
 def remake(plan: SavedPlan | None = None) -> str:
     """How to go on from a plan that cannot be applied, with its own names when known."""
-    command = f"msgsvc plan {plan.setup_name} -o {plan.name}" if plan is not None else "msgsvc plan FILE -o PLAN"
+    command = plan.again() if plan is not None else "msgsvc plan FILE -o PLAN"
     return f"nothing was sent; make the plan again ({command}), review it, and apply that"
 
 
@@ -127,10 +135,11 @@ def _service_change(action: ServiceAction) -> tuple[dict[str, Any], list[str]]:
 
 
 def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: str, account_sid: str,
-           profile: str | None, options: Mapping[str, bool]) -> str:
+           profile: str | None, options: Mapping[str, bool], rereadable: bool = True) -> str:
     """The saved plan of `result` (made from `desired`, whose file had `text`, against
     `current` as read) as the text of its file. A plan that sets a URL password and was read
-    from standard input cannot be saved: apply could not take the password from anywhere."""
+    from standard input, or from a file that cannot be read again (`rereadable` false: a pipe,
+    a device, `<(sops -d ...)`), cannot be saved: apply could not take the password from anywhere."""
     changes: list[dict[str, Any]] = []
     needs_file = False
     for action in result.in_order():
@@ -145,6 +154,10 @@ def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: 
         raise UsageError("a plan read from standard input that sets a URL password cannot be saved: the plan "
                          "never holds a password, and apply would have no file to take it from",
                          hint="nothing was written; give the setup file by its name")
+    if needs_file and not rereadable:
+        raise UsageError(f"a plan that sets a URL password cannot be saved from {desired.name}: it is not a file "
+                         "that apply can read again, and the plan never holds a password",
+                         hint="nothing was written; give the setup file as a file")
     body = {
         "format": FORMAT, "version": VERSION, "account_sid": account_sid, "profile": profile,
         "setup_file": {"name": desired.name, "sha256": digest(text)},
@@ -187,15 +200,20 @@ ACTIONS = {"service": ("create", "update", "delete"), "sender": ("attach", "deta
 
 
 class _Checker:
-    """Collects the problems of a plan file, each on the line of its field."""
+    """Collects the problems of a plan file, each on the line of its field. The lines are
+    found (`scan()`, a pass over the text in Python) only once there is a problem: a plan of
+    tens of thousands of changes is read at json's speed."""
 
-    def __init__(self, lines: Mapping[tuple, int]) -> None:
-        from msgsvc.setup.lines import Lines
-
-        self.at = Lines(lines)
+    def __init__(self, scan: Callable[[], Mapping[tuple, int]]) -> None:
+        self.scan = scan
+        self.at: Any = None
         self.problems: list[Problem] = []
 
     def problem(self, path: tuple, message: str) -> None:
+        from msgsvc.setup.lines import Lines
+
+        if self.at is None:
+            self.at = Lines(self.scan())
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
         self.problems.append(Problem(self.at(path), f"{where}: {message}" if where else message))
 
@@ -223,16 +241,23 @@ def parse(text: str, name: str) -> SavedPlan:
     def refuse(problems: list[Problem]) -> SetupFileError:
         return SetupFileError(name, problems, hint=remake())
 
+    twice = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({key for key, _ in items}) != len(items):
+            twice.append(True)
+        return dict(items)
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs)
     except RecursionError:
         raise refuse([Problem(None, "not a valid plan: nested too deeply")]) from None
     except ValueError as exc:
         raise refuse([Problem(getattr(exc, "lineno", None), f"not valid JSON: {getattr(exc, 'msg', exc)}")]) from None
-    lines, duplicates = json_scan(text)
-    if duplicates:
-        raise refuse([Problem(line, f"duplicate key '{path[-1]}'") for path, line in duplicates])
-    check = _Checker(lines)
+    if twice:  # which key, on which line: the scan says
+        raise refuse([Problem(line, f"duplicate key '{path[-1]}'") for path, line in json_scan(text)[1]]
+                     or [Problem(None, "an object names a key twice")])
+    check = _Checker(lambda: json_scan(text)[0])
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise refuse([Problem(1, f"format: not a saved plan (its format must be \"{FORMAT}\")")])
     version = data.get("version")
@@ -261,9 +286,12 @@ def parse(text: str, name: str) -> SavedPlan:
     secrets: list[tuple[int, str]] = []
     parsed = []
     for n, change in enumerate(check.get(data, (), "changes", (list,), "an array") or []):
-        action = _change(check, change, ("changes", n), secrets)
+        keys: list[str] = []
+        action = _change(check, change, ("changes", n), keys)
         if action is not None:
             parsed.append((n, action))
+            if isinstance(action, ServiceAction):
+                secrets.extend((len(result.services), key) for key in keys)
             (result.services if isinstance(action, ServiceAction) else result.senders).append(action)
     for n, warning in enumerate(check.get(data, (), "warnings", (list,), "an array") or []):
         line = check.get(warning, ("warnings", n), "line", (int,), "a line number")
@@ -318,7 +346,7 @@ def _target(check: _Checker, data: Any, path: tuple, key: str, *, null: bool = F
     return Target(str(name), sid, index)
 
 
-def _change(check: _Checker, change: Any, path: tuple, secrets: list[tuple[int, str]]) -> Any:
+def _change(check: _Checker, change: Any, path: tuple, secrets: list[str]) -> Any:
     if not isinstance(change, dict):
         check.problem(path, "must be an object")
         return None
@@ -346,7 +374,7 @@ def _change(check: _Checker, change: Any, path: tuple, secrets: list[tuple[int, 
         if not isinstance(listed, list) or not all(isinstance(k, str) and k in after for k in listed):
             check.problem(path + ("secrets",), "must be an array of fields of after")
         else:
-            secrets.extend((line, key) for key in listed)
+            secrets.extend(listed)
         if target is None:
             return None
         return ServiceAction(action, target, dict(after), dict(before), bool(a2p), line)
@@ -384,8 +412,8 @@ def refuse_contradictions(plan: SavedPlan, given: Mapping[str, bool]) -> None:
         if given.get(key) and not plan.options[key]:
             raise UsageError(f"{OPTION_FLAGS[key]} contradicts {plan.name}: the plan was made without it, and "
                              "a saved plan is applied as it was made",
-                             hint=f"nothing was sent; make the plan with it: msgsvc plan {plan.setup_name} "
-                                  f"{OPTION_FLAGS[key]} -o {plan.name}")
+                             hint=f"nothing was sent; make the plan with it: "
+                                  f"{plan.again().replace(' -o ', f' {OPTION_FLAGS[key]} -o ')}")
 
 
 def refuse_other_account(plan: SavedPlan, account_sid: str, profile: str | None) -> None:
@@ -398,21 +426,42 @@ def refuse_other_account(plan: SavedPlan, account_sid: str, profile: str | None)
                               "for this account")
 
 
-def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, Desired]]) -> Diff:
+def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, str]]) -> Diff:
     """The plan's Diff with the passwords it sets taken from its setup file (`read_setup(name)`:
-    its text and its checked content); StalePlanError when that file changed since."""
+    its text and the name to show); UsageError when it cannot be read (exit 2), StalePlanError
+    when it changed since (exit 7: checked before it is parsed, so an edit is named as such)."""
     if not plan.secrets:
         return plan.diff
-    text, desired = read_setup(plan.setup_name)
+    try:
+        text, shown_name = read_setup(plan.setup_name)
+    except UsageError as exc:
+        raise UsageError(f"{exc.message}; {plan.name} takes the password it sets from that setup file",
+                         hint="nothing was sent; apply the plan from the directory it was made in") from None
     if digest(text) != plan.setup_digest:
         raise StalePlanError(f"{plan.setup_name} changed since {plan.name} was made, and the plan takes the "
                              "password it sets from it", hint=remake(plan))
-    by_line = {service.line: service for service in desired.services}
-    for action in plan.diff.services:
-        for line, key in plan.secrets:
-            if action.line == line and key in action.after:
-                action.after[key] = by_line[line].fields[key]
+    desired = load_text(text, shown_name)
+    for position, key in plan.secrets:
+        action = plan.diff.services[position]
+        value = _source(desired, action).fields.get(key)
+        if not isinstance(value, str) or mask_url_passwords(value) != action.after[key]:
+            raise StalePlanError(f"{plan.setup_name} does not set {key} of {action.service.label} as {plan.name} "
+                                 "does, and the plan takes the password it sets from it", hint=remake(plan))
+        action.after[key] = value
     return plan.diff
+
+
+def _source(desired: Desired, action: ServiceAction) -> Any:
+    """The service of the setup file that `action` was planned from: the one it creates by
+    its position, else the one of that name on the action's line (a one-line JSON file holds
+    every service on line 1: the line alone does not tell them apart)."""
+    index = action.service.index
+    if index is not None:
+        found = desired.services[index:index + 1] if index >= 0 else []
+    else:
+        found = [s for s in desired.services if s.line == action.line and s.friendly_name == action.service.name
+                 and s.sid in (None, action.service.sid)]
+    return found[0] if len(found) == 1 else DesiredService(action.service.name, None, {}, {})
 
 
 def stale(plan: SavedPlan, current: Sequence[Current]) -> list[str]:

@@ -638,7 +638,7 @@ def numbers_move(
     gone: dict = {}
     for step, outcome in zip(planned.steps, outcomes):
         kind = _kind_of(step.ref)
-        if outcome.sid and outcome.status in (plan.MOVED, plan.ATTACHED, plan.ALREADY_ATTACHED):
+        if step.same_as is None and outcome.sid and outcome.status in (plan.MOVED, plan.ATTACHED, plan.ALREADY_ATTACHED):
             added.setdefault(kind, []).append({"sid": outcome.sid, kind.value_key: outcome.input})
         if step.move is not None and outcome.status in (plan.MOVED, plan.HALF_DONE):
             gone.setdefault((kind, step.move.source), []).append(step.move.sid)

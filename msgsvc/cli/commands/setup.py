@@ -82,14 +82,7 @@ def export(
         output.remark(term, f"several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_export.render(doc, as_json=as_json)
     if out is not None and out != "-":
-        from pathlib import Path
-
-        from msgsvc.atomic import write_file
-
-        try:
-            write_file(Path(out), text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+        _write(out, text)
         count = len(doc["services"])
         output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {out}")
         return
@@ -146,12 +139,10 @@ def _saved_plan(state, plan, *, given: dict, concurrency: int):
 
 
 def _setup_file(state, name: str):
-    """The text and the checked content of the setup file a saved plan was made from."""
+    """The text of the setup file a saved plan was made from, and the name to show."""
     from msgsvc.atomic import read_text
-    from msgsvc.setup import file as setup_file
 
-    text, shown = read_text(name, stdin=state.term.stdin)
-    return text, setup_file.load_text(text, shown)
+    return read_text(name, stdin=state.term.stdin)
 
 
 def _save(state, out: str, result, desired, text: str, options: dict) -> None:
@@ -160,21 +151,31 @@ def _save(state, out: str, result, desired, text: str, options: dict) -> None:
     from msgsvc.setup import saved
 
     client = state.client()
+    import os
+
     plan_text = saved.render(result, desired, result.read, text=text, account_sid=client.account_sid,
-                             profile=_profile(state), options=options)
+                             profile=_profile(state), options=options, rereadable=os.path.isfile(desired.name))
     if out == "-":
         output.write(state.term, plan_text)
         return
+    saved.refuse_replacing(out)
+    _write(out, plan_text, private=True)
+    output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with 'msgsvc apply {out}'")
+
+
+def _write(out: str, text: str, *, private: bool = False) -> None:
+    """Write an -o file (atomically: what was there is kept when it fails). A write the
+    machine refuses (a full disk, /dev/full, a read-only or missing directory) is exit 1, as
+    every write msgsvc makes (README, Exit codes), not a usage error."""
     from pathlib import Path
 
     from msgsvc.atomic import write_file
+    from msgsvc.errors import MsgsvcError
 
-    saved.refuse_replacing(out)
     try:
-        write_file(Path(out), plan_text, private=True)
+        write_file(Path(out), text, private=private)
     except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with 'msgsvc apply {out}'")
+        raise MsgsvcError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
 def _show_plan(term, name: str, result, *, as_json: bool, to_stderr: bool = False) -> None:
@@ -303,7 +304,7 @@ def apply(
         name = plan.setup_name  # the plan's warnings name lines of its setup file
         nothing = f"No changes: {plan.name} has none to apply."
         again = (f"the account has changed, so {plan.name} is stale now: make the plan again "
-                 f"(msgsvc plan {plan.setup_name} -o {plan.name}) and apply that")
+                 f"({plan.again()}) and apply that")
     else:
         name = desired.name
         nothing = f"No changes: the account matches {name}."
@@ -334,6 +335,8 @@ def apply(
     results, terminated = run(lambda: applier.run(result))
     from msgsvc.jobs import changes
 
+    if isinstance(desired, saved.SavedPlan) and all(r.status == changes.NOT_SENT for r in results):
+        again = f"nothing was sent, so {plan.name} still applies as it is: msgsvc apply {plan.name}"
     finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),
            failed=any(r.undone for r in results), stopped_by=applier.stopped_by,
            interrupted=applier.interrupted, terminated=terminated, left="changes",
