@@ -79,7 +79,7 @@ def test_help_says_ranges_as_errors_do(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "200")
     assert cli.run(["numbers", "attach", "--help"]) == 0
     text = capsys.readouterr().out
-    assert "Requests in flight at once, 1 to 32.  [default: 8; 1 to 32]" in text
+    assert "Requests in flight at once.  [default: 8; 1 to 32]" in text  # the range said once, as errors say it
     assert "<=x" not in text and "x>=" not in text
 
 

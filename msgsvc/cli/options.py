@@ -169,7 +169,7 @@ MAX_CONCURRENCY = 32
 ConcurrencyOpt = Annotated[
     int,
     typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, metavar="N",
-                 help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY}."),
+                 help="Requests in flight at once."),
 ]
 
 
@@ -229,7 +229,7 @@ def list_options(plural: str) -> tuple[Any, Any, Any]:
         Annotated[
             Optional[int],
             typer.Option("--page-size", min=1, max=1000, metavar="N",
-                         help=f"{plural.capitalize()} per request, 1 to 1000 [default: as many as needed, at most 1000].",
+                         help=f"{plural.capitalize()} per request [default: as many as needed, at most 1000].",
                          show_default=False),
         ],
     )

@@ -125,7 +125,7 @@ PARAMS = (
     ('option', 'jq', ('--jq',), (), True, 1, False, False, False, "Filter the JSON output through a jq expression; print the results as 'jq -r' does (implies --json).", None),  # 34
     ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N services.', None),  # 35
     ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every service, following every page.', None),  # 36
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Services per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 37
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Services per request [default: as many as needed, at most 1000].', None),  # 37
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('usecase', 'purpose', 'description'))),  # 38
     ('argument', 'services', (), (), True, -1, False, False, False, None, ('call', 'complete_services')),  # 39
     ('option', 'yes', ('--yes', '-y'), (), False, 1, False, False, False, 'Do not ask for confirmation (required when not in a terminal).', None),  # 40
@@ -133,14 +133,14 @@ PARAMS = (
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message'))),  # 42
     ('argument', 'values', (), (), True, -1, False, False, False, None, None),  # 43
     ('option', 'from_file', ('--from-file', '-f'), (), True, 1, False, False, False, "Also read values from FILE, one per line ('-' is standard input; blank lines and # comments are ignored).", ('file',)),  # 44
-    ('option', 'concurrency', ('--concurrency', '-c'), (), True, 1, False, False, False, 'Requests in flight at once, 1 to 32.', None),  # 45
+    ('option', 'concurrency', ('--concurrency', '-c'), (), True, 1, False, False, False, 'Requests in flight at once.', None),  # 45
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('input', 'sid', 'status', 'code', 'message', 'request'))),  # 46
     ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'numbers')),  # 47
     ('option', 'account', ('--account',), (), False, 1, False, False, False, "List the account's phone numbers and short codes (not one service's), with the service that holds each.", None),  # 48
     ('option', 'free', ('--free',), (), False, 1, False, False, False, "Only the account's numbers and short codes that are in no service: what attach can take (implies --account).", None),  # 49
     ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N senders.', None),  # 50
     ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every sender, following every page.', None),  # 51
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 52
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Senders per request [default: as many as needed, at most 1000].', None),  # 52
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url', 'number', 'kind', 'service_name'))),  # 53
     ('argument', 'value', (), (), True, 1, False, False, False, None, None),  # 54
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'phone_number', 'country_code', 'capabilities', 'url'))),  # 55
@@ -181,7 +181,7 @@ PARAMS = (
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('code', 'name', 'post_approval_required', 'description'))),  # 90
     ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N brands.', None),  # 91
     ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every brand, following every page.', None),  # 92
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 93
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Brands per request [default: as many as needed, at most 1000].', None),  # 93
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 94
     ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 95
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('phone_number', 'phone_number_sid', 'service_sid', 'service', 'verification_sid', 'status', 'next_step', 'can_send', 'edit_expiration'))),  # 96
@@ -189,7 +189,7 @@ PARAMS = (
     ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 98
     ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 99
     ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 100
-    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request, 1 to 1000 [default: as many as needed, at most 1000].', None),  # 101
+    ('option', 'page_size', ('--page-size',), (), True, 1, False, False, False, 'Verifications per request [default: as many as needed, at most 1000].', None),  # 101
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_sid', 'trust_product_sid', 'date_created', 'date_updated', 'regulated_item_sid', 'business_name', 'business_street_address', 'business_street_address2', 'business_city', 'business_state_province_region', 'business_postal_code', 'business_country', 'business_website', 'business_contact_first_name', 'business_contact_last_name', 'business_contact_email', 'business_contact_phone', 'notification_email', 'use_case_categories', 'use_case_summary', 'production_message_sample', 'opt_in_image_urls', 'opt_in_type', 'message_volume', 'additional_information', 'tollfree_phone_number_sid', 'tollfree_phone_number', 'status', 'url', 'rejection_reason', 'error_code', 'edit_expiration', 'edit_allowed', 'business_registration_number', 'business_registration_authority', 'business_registration_country', 'business_type', 'business_registration_phone_number', 'doing_business_as', 'opt_in_confirmation_message', 'help_message_sample', 'privacy_policy_url', 'terms_and_conditions_url', 'age_gated_content', 'opt_in_keywords', 'rejection_reasons', 'resource_links', 'external_reference_id', 'vetting_id', 'vetting_provider', 'vetting_id_expiration'))),  # 102
     ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 103
     ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 104
