@@ -480,7 +480,8 @@ def test_ctrl_c_between_the_detach_and_the_attach_is_half_done_and_exits_130(msg
     assert result.code == 130
     assert result.out == (f"+15550000001\t{pn(emu, '+15550000001')}\thalf done\t\tdetached from \"Alerts\"; the attach "
                           'to "OTP" was not sent; the phone number is in no service\n')
-    assert result.err == ("1 half done\n\nmsgsvc: interrupted: the numbers marked 'not sent' were left as they were\n"
+    assert result.err == ("1 half done\n\nmsgsvc: interrupted: the numbers marked 'half done' are in no service, and "
+                          "those marked 'not sent' were left as they were\n"
                           "hint: run the same command again to finish: what is done already is reported, not sent twice\n")
     assert writes(log) == [("DELETE", f"/v1/Services/{held['alerts']}/PhoneNumbers/{pn(emu, '+15550000001')}", ())]
     monkeypatch.setattr(executor.Executor, "run", run)

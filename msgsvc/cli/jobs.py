@@ -86,11 +86,13 @@ def finish(state: Any, records: Sequence[dict], columns: Sequence[Any], *, summa
         raise stopped_by
     if interrupted:  # every value still has its result: what was done, and 'not sent'
         from msgsvc.errors import Interrupted, Terminated
+        from msgsvc.jobs.changes import HALF_DONE
 
+        said = f"the {left} marked 'not sent' were left as they were"
+        if any(record.get("status") == HALF_DONE for record in records):  # not "left as they were": in no service
+            said = f"the {left} marked 'half done' are in no service, and those marked 'not sent' were left as they were"
         raise (Terminated if terminated else Interrupted)(
-            f"{'terminated' if terminated else 'interrupted'}: the {left} marked 'not sent' were left as they were",
-            hint=again,
-        )
+            f"{'terminated' if terminated else 'interrupted'}: {said}", hint=again)
     if pool_full is not None:
         from msgsvc.errors import MsgsvcError
 
