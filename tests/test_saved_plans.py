@@ -320,6 +320,24 @@ def test_a_plan_that_sets_a_password_from_standard_input_is_not_saved(msgsvc, em
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.parametrize("out", ["p", "-"])
+def test_a_plan_that_would_hold_the_auth_token_echoed_by_the_account_is_not_saved(msgsvc, emu, proxy, account,
+                                                                                    tmp_path, out):
+    # A hostile (or careless) server puts this run's token in a field the plan reads.
+    emu.store.data["services"][account["alerts"]]["status_callback"] = f"https://x.example/cb?t={emu.auth_token}"
+    result = msgsvc("plan", "services.toml", "-o", out)
+    assert result.code == 2
+    assert result.err.endswith(
+        "msgsvc: the plan holds this run's auth token or secret (a value read from the account or the setup file "
+        "has it) and is not saved: a saved plan never holds a secret\n"
+        "hint: nothing was written; take the secret out of that value ('msgsvc plan FILE' shows where, masked as "
+        "***)\n")
+    assert emu.auth_token not in result.out + result.err
+    assert result.out == ("" if out == "-" else PLAN_LINES)
+    assert not (tmp_path / "p").exists()
+    assert writes(proxy) == []
+
+
 # --- plans that cannot be applied here ---------------------------------------------------------
 
 
