@@ -85,11 +85,13 @@ def warning(term: Terminal, warning: MsgsvcWarning) -> None:
     report(term, f"warning: {warning.message}", warning.hint)
 
 
-# What JSON leaves raw and a terminal (or a JavaScript reader) would act on: DEL, the C1
-# controls, U+2028/U+2029, and lone surrogates (no stream can encode them). json escapes the
-# C0 controls itself. In the text of a page as sent: the UTF-8 of the same characters.
-_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_JSON_RAW_BYTES = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
+# What JSON leaves raw and a terminal (or a JavaScript reader) would act on or a reader be
+# fooled by: DEL, the C1 controls, U+2028/U+2029, the bidirectional marks, overrides and
+# isolates (U+202E shows a value reversed), and lone surrogates (no stream can encode them):
+# terminal._UNSAFE less the C0 controls, which json escapes itself. In the text of a page as
+# sent: the UTF-8 of the same characters.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_RAW_BYTES = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def _json_escaped(match: re.Match) -> str:
@@ -98,8 +100,8 @@ def _json_escaped(match: re.Match) -> str:
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON text that is safe anywhere: UTF-8 kept, but every control character escaped
-    (C0 by json, DEL, C1, U+2028/U+2029 and lone surrogates here), and never NaN or
-    Infinity (the client refuses them in what servers send; a bug here raises)."""
+    (C0 by json; DEL, C1, U+2028/U+2029, the bidi controls and lone surrogates here), and
+    never NaN or Infinity (the client refuses them in what servers send; a bug here raises)."""
     if indent is None:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False)
     else:
