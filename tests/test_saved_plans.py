@@ -338,6 +338,21 @@ def test_a_plan_that_would_hold_the_auth_token_echoed_by_the_account_is_not_save
     assert writes(proxy) == []
 
 
+@pytest.mark.parametrize("out", ["p", "-"])
+def test_a_saved_plan_holds_no_raw_control_or_bidi_character_a_server_sent(msgsvc, emu, proxy, account, tmp_path,
+                                                                          out):
+    # A name read for the plan: its file is cat in a terminal, reviewed in a pull request.
+    evil = create(emu, "Evil\u009b2J\u202e\u2066\x7f")
+    result = msgsvc("plan", "services.toml", "-o", out)
+    assert result.code == 0, result.err
+    text = result.out if out == "-" else (tmp_path / "p").read_text()
+    assert '"friendly_name": "Evil\\u009b2J\\u202e\\u2066\\u007f"' in text
+    assert not any(ch in text for ch in "\u009b\u202e\u2066\x7f")
+    assert {e["sid"]: e["friendly_name"] for e in json.loads(text)["read"]}[evil] == "Evil\u009b2J\u202e\u2066\x7f"
+    if out == "p":
+        assert msgsvc("apply", "p", "--yes").code == 0  # the same plan, read back
+
+
 # --- plans that cannot be applied here ---------------------------------------------------------
 
 
