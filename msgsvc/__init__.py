@@ -23,9 +23,10 @@ The shared top level, which imports no layer:
     suggest     what a mistyped command or profile name probably meant
     atomic      reading the user's files; private, atomic file writes
     words       counting in what msgsvc says: '1 request', '3 requests'
+    jsontext    JSON text safe to show: what json leaves raw (C1, bidi...) as \\uXXXX escapes
 """
 
 __version__ = "0.1.0"
 
 LAYERS = ("api", "jobs", "setup", "local", "emulator", "cli")
-SHARED = ("errors", "suggest", "atomic", "words")
+SHARED = ("errors", "suggest", "atomic", "words", "jsontext")

@@ -138,6 +138,23 @@ def test_json_escapes_c0_c1_and_separators_on_a_terminal_and_in_a_pipe(msgsvc, p
     assert "\\u009b" in result.out and "\\u2028" in result.out and "\\ud800" in result.out
 
 
+BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_json_escapes_the_bidi_controls_on_a_terminal_and_in_a_pipe(msgsvc, profile, httpserver, tty):
+    # "gpj.exe" shown reversed by U+202E: a name that reads as another one. In a pipe the
+    # page as sent is not passed on (its UTF-8 holds them); on a terminal dumps escapes them.
+    name = "Alerts\u202egpj.exe" + BIDI
+    httpserver.expect_request("/v1/Services").respond_with_data(raw_json(page("services", [service(name=name)])),
+                                                                content_type="application/json")
+    result = msgsvc("services", "list", "--json", tty=tty)
+    assert result.code == 0, result.err
+    assert not any(ch in result.out for ch in BIDI)
+    assert "Alerts\\u202egpj.exe\\u200e\\u200f\\u202a" in result.out
+    assert json.loads(result.out)[0]["friendly_name"] == name
+
+
 def test_json_of_a_get_with_a_lone_surrogate_does_not_crash(msgsvc, profile, httpserver):
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}").respond_with_data(
         b'{"sid": "' + SERVICE_SID.encode() + b'", "friendly_name": "a\\udc00b"}', content_type="application/json")

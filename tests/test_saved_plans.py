@@ -320,6 +320,39 @@ def test_a_plan_that_sets_a_password_from_standard_input_is_not_saved(msgsvc, em
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.parametrize("out", ["p", "-"])
+def test_a_plan_that_would_hold_the_auth_token_echoed_by_the_account_is_not_saved(msgsvc, emu, proxy, account,
+                                                                                    tmp_path, out):
+    # A hostile (or careless) server puts this run's token in a field the plan reads.
+    emu.store.data["services"][account["alerts"]]["status_callback"] = f"https://x.example/cb?t={emu.auth_token}"
+    result = msgsvc("plan", "services.toml", "-o", out)
+    assert result.code == 2
+    assert result.err.endswith(
+        "msgsvc: the plan holds this run's auth token or secret (a value read from the account or the setup file "
+        "has it) and is not saved: a saved plan never holds a secret\n"
+        "hint: nothing was written; take the secret out of that value ('msgsvc plan FILE' shows where, masked as "
+        "***)\n")
+    assert emu.auth_token not in result.out + result.err
+    assert result.out == ("" if out == "-" else PLAN_LINES)
+    assert not (tmp_path / "p").exists()
+    assert writes(proxy) == []
+
+
+@pytest.mark.parametrize("out", ["p", "-"])
+def test_a_saved_plan_holds_no_raw_control_or_bidi_character_a_server_sent(msgsvc, emu, proxy, account, tmp_path,
+                                                                          out):
+    # A name read for the plan: its file is cat in a terminal, reviewed in a pull request.
+    evil = create(emu, "Evil\u009b2J\u202e\u2066\x7f")
+    result = msgsvc("plan", "services.toml", "-o", out)
+    assert result.code == 0, result.err
+    text = result.out if out == "-" else (tmp_path / "p").read_text()
+    assert '"friendly_name": "Evil\\u009b2J\\u202e\\u2066\\u007f"' in text
+    assert not any(ch in text for ch in "\u009b\u202e\u2066\x7f")
+    assert {e["sid"]: e["friendly_name"] for e in json.loads(text)["read"]}[evil] == "Evil\u009b2J\u202e\u2066\x7f"
+    if out == "p":
+        assert msgsvc("apply", "p", "--yes").code == 0  # the same plan, read back
+
+
 # --- plans that cannot be applied here ---------------------------------------------------------
 
 

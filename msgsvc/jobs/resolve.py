@@ -103,7 +103,11 @@ def refuse_taken_name(services: Services, name: str) -> None:
         return
     listing = "; ".join(Services._listed(services.record(s)) for s in taken)
     which = "a service is" if len(taken) == 1 else f"{len(taken)} services are"
-    use = f"use it (msgsvc services get {services.record(taken[0]).get('sid')})" if len(taken) == 1 else \
-        "use one of them by its SID"
+    from msgsvc.api import validate
+
+    # A command to paste only with a real SID: a server's "sid" could be `x; rm -rf ~`.
+    sid = services.record(taken[0]).get("sid")
+    use = f"use it (msgsvc services get {sid})" if len(taken) == 1 and validate.is_sid(sid, "MG") else \
+        "use it by its SID" if len(taken) == 1 else "use one of them by its SID"
     raise UsageError(f"{which} already named {name!r}: {listing}",
                      hint=f"nothing was sent; {use}, or add --allow-duplicate-name to create another with that name")

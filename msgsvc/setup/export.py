@@ -84,9 +84,13 @@ def document(services: Iterable[tuple[Mapping[str, Any], Mapping[str, Sequence[M
 
 
 def render(doc: Mapping[str, Any], *, as_json: bool = False) -> str:
-    """The document as text: TOML (with a short header comment), or indented JSON."""
+    """The document as text: TOML (with a short header comment), or indented JSON. Safe to
+    show: what a server sent is never a raw C1 or bidi character (msgsvc.jsontext), but the
+    `\\uXXXX` escape both JSON and TOML's basic strings (all tomli_w writes) read back."""
+    from msgsvc.jsontext import safe
+
     if as_json:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     import tomli_w
 
-    return TOML_HEADER + tomli_w.dumps(doc)
+    return TOML_HEADER + safe(tomli_w.dumps(doc))

@@ -41,6 +41,7 @@ from typing import Any, Callable, Mapping, Sequence
 from msgsvc.api.resources import SERVICE
 from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
 from msgsvc.errors import StalePlanError, UsageError
+from msgsvc.jsontext import safe
 from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
 from msgsvc.setup.file import (FIELDS, KIND_BY_NOUN, Desired, DesiredService, Problem, SetupFileError, clean_field,
                                load_text)
@@ -167,7 +168,8 @@ def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: 
         "warnings": [{"line": line, "message": message} for line, message in result.warnings],
     }
     body["checksum"] = _checksum(body)
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    # Safe to show: the plan is read in a pull request, `cat` in a terminal, printed by -o -.
+    return safe(json.dumps(body, indent=2, ensure_ascii=False)) + "\n"
 
 
 def refuse_replacing(out: str) -> None:

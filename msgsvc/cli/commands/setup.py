@@ -155,6 +155,11 @@ def _save(state, out: str, result, desired, text: str, options: dict) -> None:
 
     plan_text = saved.render(result, desired, result.read, text=text, account_sid=client.account_sid,
                              profile=_profile(state), options=options, rereadable=os.path.isfile(desired.name))
+    if state.term.redact(plan_text) != plan_text:  # URL passwords are *** already: this run's token, echoed
+        raise UsageError("the plan holds this run's auth token or secret (a value read from the account or the "
+                         "setup file has it) and is not saved: a saved plan never holds a secret",
+                         hint="nothing was written; take the secret out of that value ('msgsvc plan FILE' shows "
+                              "where, masked as ***)")
     if out == "-":
         output.write(state.term, plan_text)
         return
