@@ -83,13 +83,14 @@ def test_the_client_alone_sends_basic_auth_ua_and_a_timeout(httpserver, monkeypa
     httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
     client = Client(ClientSettings(username=API_KEY, password="secret", base_url=base_url_of(httpserver), max_retries=0, read_timeout=7))
     seen = {}
-    original = client.session.request
+    adapter = client.session.get_adapter("http://")
+    original = adapter.send
 
     def spy(*args, **kwargs):
         seen.update(kwargs)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(client.session, "request", spy)
+    monkeypatch.setattr(adapter, "send", spy)
     assert client.get_service(SERVICE_SID) == service()
     (request,) = sent(httpserver)
     assert request.authorization.type == "basic"
@@ -142,3 +143,80 @@ def test_a_host_that_does_not_resolve_is_named(msgsvc, monkeypatch):
     result = msgsvc("--base-url", "https://no-such-host.invalid", "--max-retries", "0", "services", "get", SERVICE_SID)
     assert (result.code, result.out) == (1, "")
     assert result.err == "msgsvc: cannot resolve the host name no-such-host.invalid (the URL is from --base-url)\n"
+
+
+def _requests_encoding(form):
+    """How requests itself encodes a form or query (what msgsvc sent through Session.request)."""
+    from requests.models import RequestEncodingMixin
+
+    return RequestEncodingMixin._encode_params(form) if form else ""
+
+
+@pytest.mark.parametrize("form", [
+    None, {}, [], {"FriendlyName": "Alerts"}, [("A", "1"), ("A", "2"), ("B", "x y+z&=")],
+    {"Name": "Café ☕ \u202e"}, {"Skip": None, "Keep": "1"}, {"Many": ["a", "b", None]},
+    {"Int": 5, "Bool": True}, [("Empty", "")], {"only": None}, [("k", b"bytes\xff")],
+])
+def test_forms_are_encoded_as_requests_encodes_them(form):
+    from msgsvc.api.transport import encode_form
+
+    assert encode_form(form) == _requests_encoding(form)
+
+
+def test_any_form_is_encoded_as_requests_encodes_it():
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import given, strategies as st
+
+    from msgsvc.api.transport import encode_form
+
+    value = st.one_of(st.none(), st.text(), st.integers(), st.booleans(), st.lists(st.one_of(st.none(), st.text()), max_size=3))
+
+    @hypothesis.settings(max_examples=300, derandomize=True)
+    @given(st.one_of(st.dictionaries(st.text(), value, max_size=4), st.lists(st.tuples(st.text(), value), max_size=4)))
+    def check(form):
+        assert encode_form(form) == _requests_encoding(form)
+
+    check()
+
+
+def test_every_request_carries_what_session_request_would_send(httpserver):
+    """The request is prepared as requests' Session prepares it: the same headers, in order,
+    the same body, the form's content type only with a form; a POST without one says length 0."""
+    import requests
+
+    httpserver.expect_request("/v1/Services", method="POST").respond_with_json(service())
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="DELETE").respond_with_data("", status=204)
+    httpserver.expect_request("/v1/Services", method="GET").respond_with_json({"services": [], "meta": {"key": "services"}})
+    client = Client(ClientSettings(username=ACCOUNT_SID, password="token", base_url=base_url_of(httpserver), max_retries=0))
+    client.request("POST", "/v1/Services", data=[("FriendlyName", "A b"), ("FriendlyName", "c")])
+    client.request("DELETE", f"/v1/Services/{SERVICE_SID}")
+    client.request("GET", "/v1/Services", params={"PageSize": 2, "Page": None})
+    session = requests.Session()
+    session.auth = (ACCOUNT_SID, "token")
+    session.headers.update({k: v for k, v in client.session.headers.items()})
+    expected = [
+        session.prepare_request(requests.Request("POST", base_url_of(httpserver) + "/v1/Services",
+                                                 data=[("FriendlyName", "A b"), ("FriendlyName", "c")])),
+        session.prepare_request(requests.Request("DELETE", base_url_of(httpserver) + f"/v1/Services/{SERVICE_SID}")),
+        session.prepare_request(requests.Request("GET", base_url_of(httpserver) + "/v1/Services",
+                                                 params={"PageSize": 2, "Page": None})),
+    ]
+    got = sent(httpserver)
+    for request, want in zip(got, expected, strict=True):
+        assert request.method == want.method
+        query = request.query_string.decode()
+        assert request.path + (f"?{query}" if query else "") == want.path_url
+        assert request.get_data() == (want.body.encode() if isinstance(want.body, str) else (want.body or b""))
+        wire = [(k, v) for k, v in request.headers.items() if k not in ("Host",)]
+        assert wire == list(want.headers.items())
+
+
+def test_a_cookie_the_server_sets_is_not_sent_back(httpserver):
+    """No cookie jar: Twilio's API needs none, and nothing a server sets follows the next request."""
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(
+        service(), headers={"Set-Cookie": "track=me; Path=/"})
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    client = Client(ClientSettings(username=ACCOUNT_SID, password="token", base_url=base_url_of(httpserver), max_retries=0))
+    client.get_service(SERVICE_SID)
+    client.get_service(SERVICE_SID)
+    assert [r.headers.get("Cookie") for r in sent(httpserver)] == [None, None]
