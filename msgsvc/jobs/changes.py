@@ -91,7 +91,9 @@ class Change:
         object.__setattr__(self, "inputs", tuple(self.inputs))
         if self.action not in ACTIONS:
             raise ValueError(f"unknown action {self.action!r}: one of {', '.join(ACTIONS)}")
-        if self.resource not in {r.name for r in all_resources()}:
+        # The registry first: loading every declaring module (all_resources) for a sender's
+        # change would import the toll-free rules in the middle of a bulk job.
+        if self.resource not in RESOURCES and self.resource not in {r.name for r in all_resources()}:
             raise ValueError(f"unknown resource {self.resource!r}")
         if self.action in (UPDATE, DETACH, DELETE) and not self.target:
             raise ValueError(f"a{'n' if self.action == UPDATE else ''} {self.action} needs a target SID")
