@@ -191,19 +191,19 @@ def test_the_start_up_probe_can_fail(tmp_path):
 
 # --- the fast path: the modules a Tab press, --version and --help may import (budgets) ---------
 
+# What was imported, written by an atexit handler: the program's end runs them, then leaves.
 MAIN_PROBE = r"""
-import sys
+import atexit, sys
 before = set(sys.modules)
+atexit.register(lambda: sys.stdout.write("\n" + " ".join(sorted(set(sys.modules) - before - {{"atexit"}})) + "\n"))
 sys.argv = ["msgsvc", *{argv!r}]
 from msgsvc.__main__ import main
-try:
-    main()
-except SystemExit:
-    pass
-sys.stdout.write("\n" + " ".join(sorted(set(sys.modules) - before)) + "\n")
+main()
 """
 # The answer is written through a Terminal (msgsvc.cli.terminal), whose write errors are msgsvc.errors.
-FAST = {"msgsvc", "msgsvc.__main__", "msgsvc.cli", "msgsvc.cli.fast", "gc", "msgsvc.cli.terminal", "msgsvc.errors"}
+# `from __future__ import annotations` imports the (tiny) __future__ module.
+FAST = {"msgsvc", "msgsvc.__main__", "msgsvc.cli", "msgsvc.cli.fast", "gc", "msgsvc.cli.terminal", "msgsvc.errors",
+        "__future__"}
 TREE = FAST | {"msgsvc.cli.tree", "shlex"}
 # What reading the config and the completion cache costs: the config is TOML (tomllib, which
 # imports typing, datetime and string), and the settings' ranges and errors it checks with.

@@ -292,15 +292,19 @@ class Terminal:
             pass
 
 
-def flush_process_streams() -> None:
+def flush_process_streams() -> bool:
     """Whatever is buffered on the process's stdout and stderr, written now (before msgsvc
-    dies by a signal, which skips the interpreter's last flush); a stream that cannot take it
-    any more (a reader gone) is left as it is."""
-    for stream in (sys.stdout, sys.stderr):
+    dies by a signal or leaves without the interpreter's teardown, both of which skip its last
+    flush); a stream that cannot take it any more (a reader gone) is left as it is. Whether
+    every stream took it."""
+    flushed = True
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except (OSError, ValueError):
-            pass
+            flushed = False
+    return flushed
 
 
 def _streams_that_never_fail() -> None:
