@@ -28,8 +28,10 @@ MIN_SECRET = 6  # shorter "secrets" are not real tokens: redacting "a" would man
 # line and paragraph separators, the bidirectional overrides and isolates, and lone
 # surrogates (which no stream can encode).
 _UNSAFE = "\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_SHOWN = re.compile(f"[{_UNSAFE}]")
-_SHOWN_TSV = re.compile(f"[\\\\{_UNSAFE}]")  # TSV: the backslash too, so that it reads back
+# Compiled on first use: `msgsvc --version` writes through a Terminal and escapes nothing,
+# and compiling the two costs a millisecond. TSV: the backslash too, so that it reads back.
+_SHOWN = {False: f"[{_UNSAFE}]", True: f"[\\\\{_UNSAFE}]"}
+_COMPILED: dict[bool, re.Pattern] = {}
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\"}
 
 
@@ -48,7 +50,9 @@ def escape(text: str, *, tsv: bool = False) -> str:
     (`\\t`, `\\n`, `\\r`, `\\x1b`, `\\u009b`, `\\u2028`), so nothing a server sends can move the
     cursor, write the clipboard, hide a link or break a line. With `tsv`, a backslash is
     doubled as well: a TSV field then reads back exactly (README, "Output")."""
-    pattern = _SHOWN_TSV if tsv else _SHOWN
+    pattern = _COMPILED.get(tsv)
+    if pattern is None:
+        pattern = _COMPILED[tsv] = re.compile(_SHOWN[tsv])
     return pattern.sub(_visible, text) if pattern.search(text) else text
 
 
