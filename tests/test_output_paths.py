@@ -112,3 +112,50 @@ def test_export_through_a_symlink_replaces_the_target_with_the_umask_mode(msgsvc
     assert (result.code, result.out, result.err) == (0, "", f"Wrote 2 services to {link}\n")
     assert link.is_symlink() and target.read_text() == EXPORTED
     assert stat.S_IMODE(target.stat().st_mode) == 0o644  # meant for git, not a secret
+
+
+# --- the temporary file a replacement is written to (atomic.create_temporary) ---------------
+
+
+def test_a_temporary_file_is_new_private_and_named_for_its_target(tmp_path):
+    import stat as stat_module
+
+    from msgsvc.atomic import create_temporary
+
+    target = tmp_path / "config.toml"
+    made = [create_temporary(target) for _ in range(50)]
+    for fd, name in made:
+        os.close(fd)
+        assert os.path.dirname(name) == str(tmp_path)
+        assert os.path.basename(name).startswith(".config.toml-") and name.endswith(".tmp")
+        assert stat_module.S_IMODE(os.stat(name).st_mode) == 0o600
+    assert len({name for _, name in made}) == 50
+    assert not target.exists()
+
+
+def test_a_temporary_file_never_opens_what_is_there_already(tmp_path, monkeypatch):
+    """A name taken (by a file or a planted link) is never opened: another name is drawn."""
+    from msgsvc import atomic
+
+    target = tmp_path / "config.toml"
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    draws = iter([b"\x00" * 6, b"\x00" * 6, b"\x01" * 6])
+    monkeypatch.setattr(atomic.os, "urandom", lambda n: next(draws))
+    taken = tmp_path / f".config.toml-{'00' * 6}.tmp"
+    taken.symlink_to(victim)
+    fd, name = atomic.create_temporary(target)
+    os.close(fd)
+    assert name == str(tmp_path / f".config.toml-{'01' * 6}.tmp")
+    assert victim.read_text() == "keep me" and taken.is_symlink()
+
+
+def test_writing_a_file_imports_no_tempfile(tmp_path):
+    """tempfile (random, hashlib, shutil) costs every command that writes its completion cache."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from msgsvc.atomic import write_private; "
+            f"write_private(Path({str(tmp_path / 'f')!r}), 'x'); print('tempfile' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (done.stdout, (tmp_path / "f").read_text()) == ("False\n", "x")

@@ -9,15 +9,9 @@ disk (tests/test_emulator_durability.py)."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
-TEMP_SUFFIX = ".tmp"
-
-
-def temp_prefix(path: Path) -> str:
-    """The name every temporary file for `path` starts with: `.state.json-`."""
-    return f".{path.name}-"
+from msgsvc.atomic import TEMP_SUFFIX, create_temporary, temp_prefix  # the one home of temporary files
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -42,7 +36,7 @@ def replace_file(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Replace `path` with `data`, mode 0600 from the start; with `sync`, the new file and the
     rename are on disk when this returns. A failure (a full disk) leaves the old file as it was
     and no temporary file."""
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
+    fd, tmp = create_temporary(path)
     try:
         try:
             if hasattr(os, "fchmod"):
