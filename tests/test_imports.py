@@ -260,3 +260,22 @@ def test_the_budget_probe_can_fail(tmp_path):
     """Past the fast path (a help for a width the tree has none for) the probe sees typer."""
     out, modules = imported_by_main(["--help"], {"COLUMNS": "90", "MSGSVC_CONFIG_DIR": str(tmp_path)})
     assert out.startswith("Usage: msgsvc") and {"typer", "msgsvc.cli.app"} <= modules
+
+
+# A Tab press whose scope was remembered (msgsvc.local.cache.scope) reads no TOML and no config module.
+REMEMBERED = CACHE - {"msgsvc.local.config", "msgsvc.api", "msgsvc.api.settings", "tomllib", "tomllib._parser", "tomllib._re",
+                      "tomllib._types", "typing", "typing.io", "typing.re", "_typing", "collections.abc", "datetime",
+                      "_datetime", "math", "string", "_string", "msgsvc.atomic"}
+
+
+def test_a_second_tab_press_on_a_service_imports_no_toml(tmp_path):
+    (tmp_path / "config.toml").write_text(KEYRING_CONFIG)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "services-profile-prod.tsv").write_text("msgsvc services cache 1\nMG" + "a" * 32 + "\tAlerts\n")
+    env = {"MSGSVC_CONFIG_DIR": str(tmp_path), "MSGSVC_CACHE_DIR": str(tmp_path / "cache"),
+           "_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nservices\nget\n", "COMP_CWORD": "3"}
+    first, _ = imported_by_main([], env)
+    out, modules = imported_by_main([], env)
+    assert out == first and "MG" + "a" * 32 in out
+    assert sorted(modules - REMEMBERED - STARTUP) == []
+    assert {m for m in modules if m.startswith("msgsvc")} == {m for m in REMEMBERED if m.startswith("msgsvc")}

@@ -21,15 +21,77 @@ HEADER = "msgsvc services cache 1"
 MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
 
 
+SCOPES = "scopes.tsv"
+SCOPES_HEADER = "msgsvc scopes cache 1"
+MAX_SCOPES = 16
+
+
 def scope(profile: str | None = None) -> str | None:
     """Whose services, for a Tab press (which has no command's settings): the config read
-    here, without printing anything and never the keyring. See scope_of."""
+    here, without printing anything and never the keyring. See scope_of.
+
+    The answer is remembered (SCOPES) for this version of the config file, told by its inode,
+    size and modification time, with --profile and $MSGSVC_PROFILE: a Tab press then parses no
+    TOML (tomllib and what it imports cost some 7 ms, a third of the whole answer). Not when
+    one of Twilio's variables is set: credentials from the environment decide the scope then,
+    and no credential is ever written here."""
+    import os
+
+    if any(name.startswith("TWILIO_") for name in os.environ):
+        return _resolved_scope(profile)
+    from msgsvc.local.paths import config_path
+
+    try:
+        found = os.stat(config_path())
+        version = f"{found.st_ino}:{found.st_size}:{found.st_mtime_ns}"
+    except OSError:
+        version = "none"
+    key = "\t".join((str(config_path()), version, profile or "", os.environ.get("MSGSVC_PROFILE", "")))
+    if "\n" in key or key.count("\t") != 3:
+        return _resolved_scope(profile)
+    path = _scopes_path()
+    remembered = _scopes(_read(path))
+    if key in remembered:
+        return remembered[key] or None
+    answer = _resolved_scope(profile)
+    remembered.pop(key, None)
+    remembered[key] = answer or ""
+    try:
+        _write(path, SCOPES_HEADER + "\n" + "".join(f"{k}\t{v}\n" for k, v in list(remembered.items())[-MAX_SCOPES:]))
+    except Exception:  # noqa: BLE001 - a cache must never make a Tab fail
+        pass
+    return answer
+
+
+def _resolved_scope(profile: str | None) -> str | None:
     from msgsvc.local import config
 
     return scope_of(config.resolve(
         profile_flag=profile, data=config.read_config(), require_credentials=False,
         secrets=False,  # never the keyring: tab completion reads this
     ))
+
+
+def _scopes_path() -> Path:
+    from msgsvc.local.paths import cache_dir
+
+    return cache_dir() / SCOPES
+
+
+def _scopes(text: str | None) -> dict[str, str]:
+    """{config dir, version, --profile, $MSGSVC_PROFILE (tab-separated): scope or ''}."""
+    lines = (text or "").split("\n")
+    if lines[0] != SCOPES_HEADER:
+        return {}
+    scopes = {}
+    for line in lines[1:]:
+        fields = line.split("\t")
+        if len(fields) != 5:
+            if line:
+                return {}  # not a file we wrote: trust none of it
+            continue
+        scopes["\t".join(fields[:4])] = fields[4]
+    return scopes
 
 
 def scope_of(resolved: Any) -> str | None:
@@ -45,10 +107,10 @@ def scope_of(resolved: Any) -> str | None:
 
 
 def path_for(scope_name: str) -> Path:
-    from msgsvc.local import config
+    from msgsvc.local.paths import cache_dir  # not config: a Tab press that knows its scope reads no config
 
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
-    return config.cache_dir() / f"services-{safe}.tsv"
+    return cache_dir() / f"services-{safe}.tsv"
 
 
 def load(scope_name: str | None) -> dict[str, str]:
@@ -178,10 +240,10 @@ _TABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
 def table_path(scope_name: str, kind: str) -> Path:
-    from msgsvc.local import config
+    from msgsvc.local.paths import cache_dir
 
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
-    return config.cache_dir() / f"{kind}-{safe}.tsv"
+    return cache_dir() / f"{kind}-{safe}.tsv"
 
 
 def load_table(scope_name: str | None, kind: str) -> dict[str, str]:

@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 
 from msgsvc.api.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT, MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.errors import ConfigError, CredentialsError, MsgsvcError, MsgsvcWarning
-from msgsvc.local.paths import cache_dir, config_dir  # noqa: F401 - part of this module's interface
+from msgsvc.local.paths import CONFIG_NAME, cache_dir, config_dir, config_path  # noqa: F401 - part of this module's interface
 
-CONFIG_NAME = "config.toml"
 
 # Every key a profile may hold, in display order, and which of them are secrets.
 PROFILE_KEYS = (
@@ -57,10 +56,6 @@ def storage(profile: Mapping[str, Any]) -> str | None:
     if profile.get(STORAGE_KEY) == KEYRING:
         return KEYRING
     return "file" if profile.get(secret_key(profile)) not in (None, "") else None
-
-
-def config_path() -> Path:
-    return config_dir() / CONFIG_NAME
 
 
 def mask(value: str) -> str:

@@ -8,6 +8,14 @@ import sys
 from pathlib import Path
 
 
+CONFIG_NAME = "config.toml"
+
+
+def config_path() -> Path:
+    """The config file: profiles and settings."""
+    return config_dir() / CONFIG_NAME
+
+
 def config_dir() -> Path:
     """`$MSGSVC_CONFIG_DIR`, else the platform's config directory for msgsvc."""
     return _directory("MSGSVC_CONFIG_DIR", "XDG_CONFIG_HOME", "~/.config", "user_config_dir")
