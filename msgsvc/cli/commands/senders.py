@@ -17,7 +17,7 @@ import typer
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, OptionalServiceArg, ProfileOpt, QuietOpt,
-    ServiceArg, ToServiceOpt, YesOpt, check, columns_help, fields_option, given, list_limit, list_options, use,
+    ServiceArg, ToServiceOpt, YesOpt, as_typed, check, columns_help, fields_option, given, list_limit, list_options, use,
 )
 from msgsvc.cli.complete import AttachedSenders
 from msgsvc.cli.jobs import consent, finish, library_note, run
@@ -469,7 +469,7 @@ def _inventory(ctx: typer.Context, service: Optional[str], *, free: bool, concur
     flag = "--free" if free else "--account"
     if service is not None:
         raise UsageError(f"{flag} lists the whole account: give it without SERVICE",
-                         hint=f"or list one service's numbers with: msgsvc numbers list {service}")
+                         hint=f"or list one service's numbers with: msgsvc numbers list {as_typed(service)}")
     if page_size is not None:
         raise UsageError(f"--page-size is for a service's list, not {flag}")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=[c.key for c in setup_read.INVENTORY_COLUMNS],
