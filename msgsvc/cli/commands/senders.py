@@ -17,7 +17,7 @@ import typer
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, OptionalServiceArg, ProfileOpt, QuietOpt,
-    ServiceArg, ToServiceOpt, YesOpt, as_typed, check, columns_help, fields_option, given, list_limit, list_options, use,
+    ServiceArg, ToServiceOpt, YesOpt, as_typed, check, columns_help, fewer_pages, fields_option, given, list_limit, list_options, use,
 )
 from msgsvc.cli.complete import AttachedSenders
 from msgsvc.cli.jobs import consent, finish, library_note, run
@@ -156,10 +156,11 @@ def make_app(kind: SenderKind) -> typer.Typer:
         client = state.client()
         params = {COUNTRY.wire: country} if country else None
         service_sid = resolve_service(client, service)
-        records = client.list_senders(kind, service_sid, limit=limit, page_size=page_size, params=params)
-        shown = emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
-                     empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
-                     plural=kind.plural)
+        with fewer_pages(page_size):
+            records = client.list_senders(kind, service_sid, limit=limit, page_size=page_size, params=params)
+            shown = emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
+                                 empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
+                                 plural=kind.plural)
         _remember(state, kind, service_sid, shown, replace=not country and (limit is None or len(shown) < limit))
 
     def get(

@@ -8,7 +8,7 @@ import typer
 from msgsvc.cli.complete import complete_services, complete_tollfree
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
-    as_typed, columns_help, duration, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
+    as_typed, columns_help, duration, fewer_pages, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
     wait_limits,
 )
 from msgsvc.errors import ExitCode, MsgsvcError, UsageError
@@ -176,9 +176,10 @@ def tollfree_list(
     params = {"Status": status.upper()} if status else {}
     if number is not None:
         params["TollfreePhoneNumberSid"] = number_sid(client, number)[0]
-    shown = emit_records(state.term, verifications(client, params, limit=limit, page_size=page_size), VERIFICATION.columns,
-                         as_json=state.json, fields=state.fields, jq=state.jq, plural="verifications",
-                         empty="No toll-free verifications" + (" match" if params else " on this account"))
+    with fewer_pages(page_size):
+        shown = emit_records(state.term, verifications(client, params, limit=limit, page_size=page_size), VERIFICATION.columns,
+                             as_json=state.json, fields=state.fields, jq=state.jq, plural="verifications",
+                             empty="No toll-free verifications" + (" match" if params else " on this account"))
     _remember(state, shown, complete=not params and (limit is None or len(shown) < limit))
 
 
