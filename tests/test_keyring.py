@@ -266,6 +266,22 @@ def test_an_entry_deleted_behind_msgsvcs_back(msgsvc, keyring_profile, keyring_f
     assert sent(httpserver) == []
 
 
+def test_a_keyring_entry_deleted_names_the_profile_quoted_for_a_shell(msgsvc, isolated, keyring_file, httpserver):
+    from msgsvc.local import config
+
+    # `profiles add` takes no such name; a config file edited by hand may hold one.
+    config.write_config({"active": "my prod", "profiles": {"my prod": {
+        "account_sid": ACCOUNT_SID, "secret_storage": "keyring", "base_url": base_url_of(httpserver)}}})
+    keyring_file.write_text(json.dumps({"msgsvc": {}}))
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (4, "")
+    assert result.err == (
+        "msgsvc: the system keyring has no secret for profile 'my prod' (was it deleted outside msgsvc?)\n"
+        "hint: " + READD.replace("add prod", "add 'my prod'") + "\n"
+    )
+    assert sent(httpserver) == []
+
+
 @pytest.fixture
 def hanging_keyring(monkeypatch):
     """HangingKeyring, a bound of 0.2 s; afterwards the calls left hanging are let go."""

@@ -80,6 +80,40 @@ def test_errors_and_html_titles_are_escaped(msgsvc, profile, httpserver):
     assert result.err == "msgsvc: HTTP 502: BAD GATEWAY: Bad\\x1b[2J\\u009bgateway\n"
 
 
+# A server's 100 KB text: a person's view shows its first 4,096 characters and how many more.
+LONG = "".join(f"{n:09d} " for n in range(10_000))  # 100,000 characters
+LONG_SHOWN = LONG[:4096] + "… (95,904 more characters)"
+
+
+def test_a_very_long_text_is_cut_in_a_persons_view_and_whole_for_programs(msgsvc, profile, httpserver):
+    record = service(name=LONG)
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [record]))
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(record)
+    shown = msgsvc("services", "get", SERVICE_SID, "--fields", "friendly_name", tty=True, width=5000)
+    assert (shown.code, shown.err) == (0, "")
+    assert shown.out == f"FIELD          VALUE\nfriendly_name  {LONG_SHOWN}\n"
+    listed = msgsvc("services", "list", "--fields", "sid,friendly_name", tty=True, width=5000)
+    assert (listed.code, listed.err) == (0, "")
+    assert listed.out == f"{'SID':<34}  FRIENDLY NAME\n{SERVICE_SID}  {LONG_SHOWN}\n"
+    piped = msgsvc("services", "list", "--fields", "sid,friendly_name")
+    assert (piped.code, piped.out, piped.err) == (0, f"{SERVICE_SID}\t{LONG}\n", "")
+    as_json = msgsvc("services", "get", SERVICE_SID, "--json")
+    assert (as_json.code, json.loads(as_json.out)["friendly_name"], as_json.err) == (0, LONG, "")
+
+
+def test_a_very_long_error_message_is_cut(msgsvc, profile, httpserver):
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(
+        {"code": 20001, "message": LONG, "more_info": "https://www.twilio.com/docs/errors/20001", "status": 400}, status=400)
+    line = f"msgsvc: HTTP 400 (Twilio error 20001): {LONG} (see https://www.twilio.com/docs/errors/20001)"
+    result = msgsvc("services", "get", SERVICE_SID)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"{line[:4096]}… ({len(line) - 4096:,} more characters)\n"
+    assert result.err.startswith(f"msgsvc: HTTP 400 (Twilio error 20001): {LONG[:4000]}")
+    on_a_terminal = msgsvc("services", "get", SERVICE_SID, stderr_tty=True, width=80)
+    assert on_a_terminal.err.endswith(f"000000404 0000004… ({len(line) - 4096:,} more characters)\n")
+    assert all(len(part) <= 80 for part in on_a_terminal.err.splitlines())
+
+
 def test_the_delete_prompt_shows_the_name_escaped(msgsvc, profile, httpserver):
     httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_data(
         raw_json(service(name="Alerts\x1b[1A\x1b[2KDelete nothing")), content_type="application/json")

@@ -211,6 +211,29 @@ def test_list_json(msgsvc, two_profiles, where):
     ]
 
 
+def test_a_profile_named_with_its_token_shows_it_masked(msgsvc, isolated):
+    # The token pasted where the name goes (or into it): *** in every view, as a command's own.
+    path = isolated / "config" / "config.toml"
+    added = add(msgsvc, TOKEN, "--account-sid", ACCOUNT_SID, "--insecure-storage")
+    assert (added.code, added.out) == (0, "")
+    assert added.err == f"Saved profile '***' (active) in {path}; its secret is in that file (--insecure-storage)\n"
+    assert add(msgsvc, f"ci-{API_SECRET}", "--account-sid", AC2, "--api-key", API_KEY, "--insecure-storage",
+               secret=API_SECRET).code == 0
+    piped = msgsvc("profiles", "list")
+    assert (piped.code, piped.err) == (0, "")
+    assert piped.out == (f"*\t***\t{ACCOUNT_SID}\tauth token\tfile\t\t\t\n"
+                         f"\tci-***\t{AC2}\tapi key {API_KEY}\tfile\t\t\t\n")
+    as_json = msgsvc("profiles", "list", "--json", "--jq", ".[].name")
+    assert (as_json.code, as_json.out, as_json.err) == (0, "***\nci-***\n", "")
+    on_a_terminal = msgsvc("profiles", "list", "--fields", "name", tty=True)
+    assert (on_a_terminal.code, on_a_terminal.out, on_a_terminal.err) == (0, "NAME\n***\nci-***\n", "")
+    shown = msgsvc("profiles", "show", "--fields", "setting,value")
+    assert (shown.code, shown.err) == (0, "")
+    assert shown.out.startswith("profile\t***\nsecret_storage\tfile\n")
+    used = msgsvc("profiles", "use", f"ci-{API_SECRET}")
+    assert (used.code, used.out, used.err) == (0, "", "Active profile: ci-***\n")
+
+
 def test_list_with_no_profiles(msgsvc, isolated):
     assert (msgsvc("profiles", "list").out, msgsvc("profiles", "list", "--json").out) == ("", "[]\n")
 

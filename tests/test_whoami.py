@@ -83,3 +83,15 @@ def test_profiles_use_warns_that_the_environment_still_wins(msgsvc, profile, mon
     result = msgsvc("profiles", "use", "test")
     assert (result.code, result.out) == (0, "")
     assert result.err == "Active profile: test\n" + OVERRIDE
+
+
+def test_the_override_warning_quotes_the_profiles_name_for_a_shell(msgsvc, httpserver, monkeypatch):
+    from factories import save_profile
+
+    save_profile(base_url_of(httpserver), name="my staging")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ENV_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", ENV_TOKEN)
+    result = msgsvc("profiles", "use", "my staging")
+    assert (result.code, result.out) == (0, "")
+    assert result.err == ("Active profile: my staging\n" + OVERRIDE.replace("'test'", "'my staging'")
+                          .replace("--profile test", "--profile 'my staging'"))

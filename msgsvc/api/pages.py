@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from msgsvc.api.decoding import STRICT, decode
-from msgsvc.errors import ResponseError
+from msgsvc.errors import ResponseError, TooManyPages
 
 if TYPE_CHECKING:
     import requests
@@ -104,10 +104,9 @@ def _records(client: Transport, listing: Listing, path: str, key: str, product: 
                     "stopping: a list does not go on after that"
                 )
             if pages >= MAX_PAGES:
-                raise ResponseError(
+                raise TooManyPages(
                     f"the list at {path} goes on past {MAX_PAGES:,} pages ({count:,} records); stopping: "
-                    "msgsvc follows at most that many pages of one list",
-                    hint="list fewer with --limit, or larger pages with --page-size 1000",
+                    "msgsvc follows at most that many pages of one list"
                 )
             next_url = _rebase(next_url, client.base(product))
             identity = _page_identity(next_url)

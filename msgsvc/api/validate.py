@@ -47,6 +47,35 @@ def is_sid(value: str, prefix: str) -> bool:
     return match is not None and match.group(1) == prefix
 
 
+# --- what a hint may paste into the command it offers --------------------------------------
+# A hint's command (`msgsvc services get MG...`) is copied into a shell as it is: a value put
+# in it must have the shape it should, since a server's "sid" may be `x; curl ...|sh`. That is
+# a SID as Twilio writes one (its prefix and 32 lower-case hexadecimal digits) or an E.164
+# number; anything else is named by a placeholder (SERVICE, NUMBER) for the person to fill in.
+# The one home of that rule: every hint that names a value it did not check builds on it.
+_PASTEABLE_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+
+
+def pasteable_sid(value: object, *prefixes: str) -> bool:
+    """Whether `value` is a SID of one of `prefixes` that a hint may paste into a command."""
+    return isinstance(value, str) and _PASTEABLE_SID.fullmatch(value) is not None and value[:2] in prefixes
+
+
+def pasteable_number(value: object) -> bool:
+    """Whether `value` is an E.164 number that a hint may paste into a command."""
+    return isinstance(value, str) and E164.fullmatch(value) is not None
+
+
+def sid_to_paste(value: object, *prefixes: str, placeholder: str = "SID") -> str:
+    """`value` for a hint's command when it is a SID of one of `prefixes`, else `placeholder`."""
+    return value if pasteable_sid(value, *prefixes) else placeholder  # type: ignore[return-value]
+
+
+def number_to_paste(value: object, placeholder: str = "NUMBER") -> str:
+    """`value` for a hint's command when it is an E.164 number, else `placeholder`."""
+    return value if pasteable_number(value) else placeholder  # type: ignore[return-value]
+
+
 def sid(value: str, prefix: str) -> str:
     if not is_sid(value, prefix):
         raise ValueError(

@@ -48,8 +48,10 @@ def ending(message: dict) -> None:
 
     if outcome(message) != "failed":
         return
+    from msgsvc.api.validate import sid_to_paste
+
     sid, status, code = message.get("sid"), message.get("status"), message.get("error_code")
-    service = message.get("messaging_service_sid") or "SERVICE"
+    service = sid_to_paste(message.get("messaging_service_sid"), "MG", placeholder="SERVICE")  # the remedy's command
     if not code:
         raise MessageFailed(f"message {sid} is {status}")
     known = explain(code, service)
@@ -75,7 +77,10 @@ def follow(state: Any, client: Any, message: dict, timeout: float) -> None:
     from msgsvc.api.a2p import format_duration
     from msgsvc.cli.output import note
 
+    from msgsvc.api.validate import sid_to_paste
+
     sid = message["sid"]
+    pasted = sid_to_paste(sid, "SM")  # what the hints' commands name: a server's sid only when it is one
     first = [message]
 
     def fetch() -> dict:
@@ -87,7 +92,7 @@ def follow(state: Any, client: Any, message: dict, timeout: float) -> None:
         from msgsvc.errors import Interrupted
 
         raise Interrupted(f"interrupted while waiting: message {sid} was sent and goes on without msgsvc",
-                          hint=f"follow it again with: msgsvc messages get {sid} --wait") from None
+                          hint=f"follow it again with: msgsvc messages get {pasted} --wait") from None
     except StillWaiting as waiting:
         last = waiting.message
         if last.get("status") == SENT:
@@ -96,7 +101,7 @@ def follow(state: Any, client: Any, message: dict, timeout: float) -> None:
                              "(some carriers send none)")
             return
         raise MessageTimedOut(f"message {sid} is still {last.get('status')} after {format_duration(timeout)}",
-                              hint=f"wait longer: msgsvc messages get {sid} --wait --timeout 1h") from None
+                              hint=f"wait longer: msgsvc messages get {pasted} --wait --timeout 1h") from None
     show(state, final)
     ending(final)
 

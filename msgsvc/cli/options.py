@@ -235,6 +235,25 @@ def list_options(plural: str) -> tuple[Any, Any, Any]:
     )
 
 
+@contextmanager
+def fewer_pages(page_size: int | None) -> Iterator[None]:
+    """Around a list command's listing: a list that goes on past the pages msgsvc follows
+    (errors.TooManyPages) is told how this command lists fewer, with its --limit, and larger
+    pages with --page-size when smaller ones were asked for. Commands without these options
+    (numbers find, numbers list --account) say nothing of them: the library names none."""
+    from msgsvc.errors import TooManyPages
+
+    try:
+        yield
+    except TooManyPages as error:
+        from msgsvc.api.pages import MAX_PAGE_SIZE
+
+        if error.hint is None:
+            larger = page_size is not None and page_size < MAX_PAGE_SIZE
+            error.hint = "list fewer with --limit N" + (f", or larger pages with --page-size {MAX_PAGE_SIZE}" if larger else "")
+        raise
+
+
 MAX_WAIT = 30 * 86400  # seconds a `wait` may take: longer than any review, within what a sleep can take
 
 

@@ -44,6 +44,25 @@ def _visible(match: re.Match) -> str:
     return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
 
 
+# How much of one text a person's view shows: a server may send a name or an error message of
+# 100 KB, which would scroll everything else off the screen. A longer text shows its first
+# SHOWN_MAX characters and how many more it has; TSV (tsv=True) and --json, which programs
+# read, keep every character. SHOWN_MAX keeps whole the longest text Twilio takes from a person
+# (a campaign's description, 4,096 characters). A text is cut only when more than CUT_SLACK
+# characters would be left out: so a line that quotes a text cut already (a note, an error,
+# a detail) is not cut again, and no marker stands for fewer characters than its own.
+SHOWN_MAX = 4096
+CUT_SLACK = 512
+
+
+def _cut(text: str) -> tuple[str, str]:
+    """(what is shown of `text`, the marker after it): the whole text and no marker unless it
+    is longer than SHOWN_MAX + CUT_SLACK characters."""
+    if len(text) <= SHOWN_MAX + CUT_SLACK:
+        return text, ""
+    return text[:SHOWN_MAX], f"… ({len(text) - SHOWN_MAX:,} more characters)"
+
+
 def escape(text: str, *, tsv: bool = False) -> str:
     """Untrusted text (API data, messages quoting it) made safe for a person's terminal: the
     one place where that is decided. Every character of _UNSAFE is shown as a visible escape
@@ -194,8 +213,13 @@ class Terminal:
         return text if pattern is None else pattern.sub("***", text)
 
     def escape(self, text: str, *, tsv: bool = False) -> str:
-        """Untrusted text made safe to show (see the module's `escape`), secrets masked."""
-        return escape(self.redact(text), tsv=tsv)
+        """Untrusted text made safe to show (see the module's `escape`), secrets masked; in a
+        person's view (not TSV) a very long text is cut, saying how much was left out (_cut).
+        Every view a person reads escapes through here: the one home of both rules."""
+        if tsv:
+            return escape(self.redact(text), tsv=True)
+        shown, more = _cut(self.redact(text))
+        return escape(shown) + more
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -107,7 +107,7 @@ def refuse_taken_name(services: Services, name: str) -> None:
 
     # A command to paste only with a real SID: a server's "sid" could be `x; rm -rf ~`.
     sid = services.record(taken[0]).get("sid")
-    use = f"use it (msgsvc services get {sid})" if len(taken) == 1 and validate.is_sid(sid, "MG") else \
+    use = f"use it (msgsvc services get {sid})" if len(taken) == 1 and validate.pasteable_sid(sid, "MG") else \
         "use it by its SID" if len(taken) == 1 else "use one of them by its SID"
     raise UsageError(f"{which} already named {name!r}: {listing}",
                      hint=f"nothing was sent; {use}, or add --allow-duplicate-name to create another with that name")

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from msgsvc.api import tollfree as rules
 from msgsvc.api.tollfree import VERIFICATION
-from msgsvc.api.validate import E164, is_sid
+from msgsvc.api.validate import E164, is_sid, number_to_paste
 from msgsvc.errors import NotFoundError, UsageError
 from msgsvc.jobs.changes import CREATE, CREATED, FAILED, UNKNOWN, Change, Outcome
 
@@ -75,7 +75,7 @@ def find_record(client: Any, ref: str) -> dict:
     record = record_of_number(client, sid)
     if record is None:
         raise NotFoundError(f"{e164} has no toll-free verification: it cannot send to the US and Canada (30032)",
-                            hint=f"submit one: msgsvc tollfree create {e164} --from-file verification.toml")
+                            hint=f"submit one: msgsvc tollfree create {number_to_paste(e164)} --from-file verification.toml")
     return record
 
 

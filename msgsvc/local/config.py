@@ -399,7 +399,7 @@ def resolve(
         if resolved.profile is not None:
             raise CredentialsError(
                 f"profile {resolved.profile.value!r} has no complete credentials",
-                hint=f"add them again: msgsvc profiles add {resolved.profile.value} --force --account-sid AC...",
+                hint=f"add them again: msgsvc profiles add {_shell_quote(resolved.profile.value)} --force --account-sid AC...",
             )
         if profiles:
             raise CredentialsError(
@@ -425,7 +425,7 @@ def override_warning(resolved: Resolved) -> MsgsvcWarning | None:
     account = resolved.get("account_sid")
     return MsgsvcWarning(
         f"{names} are set: account {account} from the environment is used, not the active profile {resolved.overridden!r}",
-        hint=f"unset them to use the profile, or choose it: --profile {resolved.overridden}",
+        hint=f"unset them to use the profile, or choose it: --profile {_shell_quote(resolved.overridden)}",
     )
 
 
@@ -438,7 +438,7 @@ def unknown_profile(name: str, profiles: Mapping[str, Any], source: str | None =
     known = ", ".join(sorted(profiles))
     hint = did_you_mean(name, profiles)
     if hint is None:
-        hint = (f"profiles: {known}; " if known else "") + f"add one with: msgsvc profiles add {name} --account-sid AC..."
+        hint = (f"profiles: {known}; " if known else "") + f"add one with: msgsvc profiles add {_shell_quote(name)} --account-sid AC..."
     return CredentialsError(f"there is no profile named {name!r}{where}", hint=hint)
 
 

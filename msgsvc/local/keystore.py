@@ -49,8 +49,10 @@ def timeout() -> float:
 
 
 def _readd_hint(profile: str) -> str:
+    import shlex
+
     return (
-        f"store it again: msgsvc profiles add {profile} --force --account-sid AC... "
+        f"store it again: msgsvc profiles add {shlex.quote(profile)} --force --account-sid AC... "
         "(with --insecure-storage it goes into the config file instead)"
     )
 

@@ -76,10 +76,13 @@ class SavedPlan:
 
     def again(self) -> str:
         """The command that makes this plan again, as a person types it: standard input is
-        `-` for the setup file, and PLAN for a plan that was read from it."""
+        `-` for the setup file, and PLAN for a plan that was read from it; each name quoted
+        for a shell (the setup file's is what the plan says, and a plan may come from anyone)."""
+        import shlex
+
         setup = "-" if self.setup_name == "standard input" else self.setup_name
         out = "PLAN" if self.name == "standard input" else self.name
-        return f"msgsvc plan {setup} -o {out}"
+        return f"msgsvc plan {shlex.quote(setup)} -o {shlex.quote(out)}"
 
 
 def remake(plan: SavedPlan | None = None) -> str:

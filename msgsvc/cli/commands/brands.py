@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from msgsvc.cli.complete import complete_brands
-from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, columns_help, list_limit, list_options, use, fields_option
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, columns_help, fewer_pages, list_limit, list_options, use, fields_option
 from msgsvc.api.resources import BRAND
 
 app = typer.Typer(
@@ -66,9 +66,10 @@ def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, 
     limit = list_limit(ctx, limit, all_)
     from msgsvc.cli.output import emit_records
 
-    shown = emit_records(state.term, state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns,
-                         as_json=state.json, fields=state.fields, jq=state.jq,
-                         empty="No brand registrations on this account: register one in Twilio's Console", plural="brands")
+    with fewer_pages(page_size):
+        shown = emit_records(state.term, state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns,
+                             as_json=state.json, fields=state.fields, jq=state.jq,
+                             empty="No brand registrations on this account: register one in Twilio's Console", plural="brands")
     _remember(state, shown, complete=limit is None or len(shown) < limit)
 
 

@@ -50,6 +50,21 @@ SHOW_COLUMNS = (Column("SETTING", "setting", fit=KEEP), Column("VALUE", "value",
                 Column("SOURCE", "source", fit=WRAP, drop=1))  # where it came from: wrapped, never cut
 
 
+def _mask_stored(term: Any, data: dict) -> None:
+    """Every secret the config file holds (each profile's auth token or API secret) and the
+    environment's are masked in what this run shows, as a command's own credentials are: a
+    profile named with (or after) its token, pasted in the wrong place, is *** in every
+    view. A secret in the keyring is not read for this (`profiles list` never opens it)."""
+    import os
+
+    from msgsvc.local.config import ENV_CREDENTIALS, SECRET_KEYS
+
+    for stored in (data.get("profiles") or {}).values():
+        if isinstance(stored, dict):
+            term.secrets.update(v for k, v in stored.items() if k in SECRET_KEYS and isinstance(v, str))
+    term.secrets.update(os.environ[var] for key, var in ENV_CREDENTIALS.items() if key in SECRET_KEYS and os.environ.get(var))
+
+
 def _check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise UsageError(
@@ -141,11 +156,14 @@ def profiles_add(
         if not path.is_file():
             raise invalid("--ca-bundle", f"{ca_bundle!r} is not a file")
         ca_bundle = str(path.resolve())
-    existing = config.read_config(warn=partial(warning, term)).get("profiles", {})  # a broken file is reported before any question
+    data = config.read_config(warn=partial(warning, term))  # a broken file is reported before any question
+    _mask_stored(term, data)
+    existing = data.get("profiles", {})
     if not force and name in existing:
         raise UsageError(f"a profile named {name!r} exists already", hint="add --force to replace it")
 
     secret = _read_secret(term, "API key secret" if api_key else "Auth token")
+    term.secrets.add(secret)  # masked from here on, as every command's credentials are
     profile: dict[str, Any] = {"account_sid": account_sid}
     if api_key:
         profile["api_key"] = api_key
@@ -219,6 +237,7 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
     from msgsvc.cli.output import emit_records, warning
 
     data = config.read_config(warn=partial(warning, state.term))
+    _mask_stored(state.term, data)
     active = data.get("active")
     rows = []
     for name, stored in sorted(data.get("profiles", {}).items()):
@@ -259,6 +278,7 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
 
     term = use(ctx, quiet=quiet).term
     with config.locked_config(warn=partial(warning, term)) as data:
+        _mask_stored(term, data)
         if name not in data.get("profiles", {}):
             raise config.unknown_profile(name, data.get("profiles", {}))
         data["active"] = name
@@ -296,7 +316,9 @@ def profiles_remove(
     from msgsvc.local import profiles as stored_profiles
 
     chosen = list(dict.fromkeys(names))
-    known = config.read_config(warn=partial(warning, term)).get("profiles", {})
+    data = config.read_config(warn=partial(warning, term))
+    _mask_stored(term, data)
+    known = data.get("profiles", {})
     for name in chosen:
         if name not in known:
             raise config.unknown_profile(name, known)
@@ -350,6 +372,7 @@ def profiles_show(
     from msgsvc.cli.output import emit_jq, emit_json, emit_records
 
     resolved = state.resolve(require_credentials=False)
+    state.term.secrets.update(v for v in map(resolved.get, config.SECRET_KEYS) if isinstance(v, str))  # masked, as everywhere
     rows = []
     profile = resolved.profile
     rows.append({"setting": "profile", "value": profile.value if profile else None, "source": profile.source if profile else "none (environment credentials)" if resolved.has_credentials else "none"})
@@ -409,6 +432,7 @@ def profiles_test(
     from msgsvc.cli.output import emit_records, warning
 
     data = config.read_config(warn=partial(warning, state.term))
+    _mask_stored(state.term, data)
     known = data.get("profiles", {})
     if all_ and names:
         raise UsageError("give profile names or --all, not both")

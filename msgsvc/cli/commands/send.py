@@ -155,11 +155,14 @@ def send(
     with outcome_unknown_hint(f"the message may have been sent (and billed): look for it before sending again, "
                               f"e.g. msgsvc messages failures {as_typed(service)} --since 1h, or the Console's messaging logs"):
         message = send_message(client, send_form(sid, values))
+    from msgsvc.api.validate import sid_to_paste
+
+    pasted = sid_to_paste(message.get("sid"), "SM")  # what the notes' commands name: a server's sid only when it is one
     if schedule is not None:
         show(state, message)
         if not state.json:
                 note(state.term, f"Scheduled message {message.get('sid')} for {values['SendAt']}; "
-                             f"cancel it with: msgsvc messages cancel {message.get('sid')}")
+                             f"cancel it with: msgsvc messages cancel {pasted}")
         return
     if wait:
         follow(state, client, message, timeout)
@@ -167,7 +170,7 @@ def send(
     show(state, message)
     if not state.json:
         note(state.term, f"Sent message {message.get('sid')}: {message.get('status')}. "
-                         f"Follow it with: msgsvc messages get {message.get('sid')} --wait")
+                         f"Follow it with: msgsvc messages get {pasted} --wait")
 
 
 def _question(state, client, sid: str, name: str, values: dict) -> str:

@@ -17,7 +17,7 @@ import typer
 from msgsvc.errors import ExitCode, NotFoundError, UsageError
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, OptionalServiceArg, ProfileOpt, QuietOpt,
-    ServiceArg, ToServiceOpt, YesOpt, check, columns_help, fields_option, given, list_limit, list_options, use,
+    ServiceArg, ToServiceOpt, YesOpt, as_typed, check, columns_help, fewer_pages, fields_option, given, list_limit, list_options, use,
 )
 from msgsvc.cli.complete import AttachedSenders
 from msgsvc.cli.jobs import consent, finish, library_note, run
@@ -156,10 +156,11 @@ def make_app(kind: SenderKind) -> typer.Typer:
         client = state.client()
         params = {COUNTRY.wire: country} if country else None
         service_sid = resolve_service(client, service)
-        records = client.list_senders(kind, service_sid, limit=limit, page_size=page_size, params=params)
-        shown = emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
-                     empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
-                     plural=kind.plural)
+        with fewer_pages(page_size):
+            records = client.list_senders(kind, service_sid, limit=limit, page_size=page_size, params=params)
+            shown = emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
+                                 empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
+                                 plural=kind.plural)
         _remember(state, kind, service_sid, shown, replace=not country and (limit is None or len(shown) < limit))
 
     def get(
@@ -469,7 +470,7 @@ def _inventory(ctx: typer.Context, service: Optional[str], *, free: bool, concur
     flag = "--free" if free else "--account"
     if service is not None:
         raise UsageError(f"{flag} lists the whole account: give it without SERVICE",
-                         hint=f"or list one service's numbers with: msgsvc numbers list {service}")
+                         hint=f"or list one service's numbers with: msgsvc numbers list {as_typed(service)}")
     if page_size is not None:
         raise UsageError(f"--page-size is for a service's list, not {flag}")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=[c.key for c in setup_read.INVENTORY_COLUMNS],

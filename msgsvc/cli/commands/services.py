@@ -9,7 +9,7 @@ from msgsvc.cli.jobs import A2P_WARNING, consent
 from msgsvc.errors import UsageError
 from msgsvc.cli.options import (
     DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, ServicesArg, YesOpt, as_typed, columns_help, list_limit,
-    fields_option, list_options, outcome_unknown_hint, use, with_field_options,
+    fewer_pages, fields_option, list_options, outcome_unknown_hint, use, with_field_options,
 )
 from msgsvc.api.resources import KEEP, SERVICE, WRAP, Column
 from msgsvc.jobs.resolve import resolve_service
@@ -166,9 +166,10 @@ def services_list(
     limit = list_limit(ctx, limit, all_)
     from msgsvc.cli.output import emit_records
 
-    shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
-                         as_json=state.json, fields=state.fields, jq=state.jq,
-                         empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
+    with fewer_pages(page_size):
+        shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
+                             as_json=state.json, fields=state.fields, jq=state.jq,
+                             empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
     cache.remember_listing(state.cache_scope(), shown, limit=limit)
     from msgsvc.cli.state import keep_until_exit
 

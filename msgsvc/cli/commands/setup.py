@@ -10,7 +10,7 @@ import typer
 
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.cli.jobs import A2P_WARNING, consent, finish, library_note, run
-from msgsvc.cli.options import DEFAULT_CONCURRENCY, fields_option, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
+from msgsvc.cli.options import DEFAULT_CONCURRENCY, as_typed, fields_option, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
 
 FileArg = Annotated[
     str,
@@ -165,7 +165,7 @@ def _save(state, out: str, result, desired, text: str, options: dict) -> None:
         return
     saved.refuse_replacing(out)
     _write(out, plan_text, private=True)
-    output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with 'msgsvc apply {out}'")
+    output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with: msgsvc apply {as_typed(out)}")
 
 
 def _write(out: str, text: str, *, private: bool = False) -> None:
@@ -245,7 +245,7 @@ def plan(
 
     if isinstance(desired, saved.SavedPlan):
         raise UsageError(f"{desired.name} is a saved plan, not a setup file",
-                         hint=f"show it with: msgsvc apply {file} --dry-run; apply it with: msgsvc apply {file}")
+                         hint=f"show it with: msgsvc apply {as_typed(file)} --dry-run; apply it with: msgsvc apply {as_typed(file)}")
     result = _plan(state, desired, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
                    allow_empty=allow_empty)
     _show_plan(state.term, desired.name, result, as_json=state.json, to_stderr=out == "-")
@@ -341,7 +341,8 @@ def apply(
     from msgsvc.jobs import changes
 
     if isinstance(desired, saved.SavedPlan) and all(r.status == changes.NOT_SENT for r in results):
-        again = f"nothing was sent, so {plan.name} still applies as it is: msgsvc apply {plan.name}"
+        typed = "-" if plan.name == "standard input" else as_typed(plan.name)
+        again = f"nothing was sent, so {plan.name} still applies as it is: msgsvc apply {typed}"
     finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),
            failed=any(r.undone for r in results), stopped_by=applier.stopped_by,
            interrupted=applier.interrupted, terminated=terminated, left="changes",

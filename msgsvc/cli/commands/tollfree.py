@@ -8,7 +8,7 @@ import typer
 from msgsvc.cli.complete import complete_services, complete_tollfree
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
-    as_typed, columns_help, duration, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
+    as_typed, columns_help, duration, fewer_pages, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
     wait_limits,
 )
 from msgsvc.errors import ExitCode, MsgsvcError, UsageError
@@ -176,21 +176,23 @@ def tollfree_list(
     params = {"Status": status.upper()} if status else {}
     if number is not None:
         params["TollfreePhoneNumberSid"] = number_sid(client, number)[0]
-    shown = emit_records(state.term, verifications(client, params, limit=limit, page_size=page_size), VERIFICATION.columns,
-                         as_json=state.json, fields=state.fields, jq=state.jq, plural="verifications",
-                         empty="No toll-free verifications" + (" match" if params else " on this account"))
+    with fewer_pages(page_size):
+        shown = emit_records(state.term, verifications(client, params, limit=limit, page_size=page_size), VERIFICATION.columns,
+                             as_json=state.json, fields=state.fields, jq=state.jq, plural="verifications",
+                             empty="No toll-free verifications" + (" match" if params else " on this account"))
     _remember(state, shown, complete=not params and (limit is None or len(shown) < limit))
 
 
-def _explain(term: Any, record: dict) -> None:
-    """On a terminal, where the record stands and what to do (its reasons when rejected)."""
+def _explain(term: Any, record: dict, typed: str) -> None:
+    """On a terminal, where the record stands and what to do (its reasons when rejected); the
+    command it gives names the verification as the user did (`typed`)."""
     from msgsvc.api import tollfree as rules
     from msgsvc.cli.output import note
 
     number, status = record.get("tollfree_phone_number"), record.get("status")
     step = rules.next_step(record, _now())
     if status in rules.PENDING_STATES:
-        note(term, f"{number} is {status}: in review. Follow it with: msgsvc tollfree wait {number}")
+        note(term, f"{number} is {status}: in review. Follow it with: msgsvc tollfree wait {as_typed(typed)}")
     elif status == rules.REJECTED:
         note(term, f"{number} was rejected:")
         for line in rules.rejection_reasons(record):
@@ -222,7 +224,7 @@ def tollfree_get(ctx: typer.Context, ref: RefArg, fields: VerificationFieldsOpt 
     emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
     _remember(state, [record], complete=False)
     if state.term.stdout_tty and not state.json and not state.fields:
-        _explain(state.term, record)
+        _explain(state.term, record, ref)
 
 
 def _read_file(path: Path, *, create: bool) -> dict:
@@ -319,7 +321,7 @@ def tollfree_create(
     outcomes, terminated = run(lambda: settle_creates(client, planned, executor.run(planned.changes)))
     if not state.json and any(o.status in (plan.CREATED, EXISTS) for o in outcomes):
         output.note(state.term, "Follow the review with: msgsvc tollfree wait " + " ".join(
-            o.input for o in outcomes if o.status in (plan.CREATED, EXISTS)))
+            as_typed(o.input) for o in outcomes if o.status in (plan.CREATED, EXISTS)))
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
            failed=any(o.status in failed for o in outcomes), stopped_by=executor.stopped_by,
            interrupted=executor.interrupted, terminated=terminated, left="numbers",
@@ -399,14 +401,17 @@ def _why_not(record: dict, now: Any) -> str:
 
 
 def _instead(record: dict, sid: str, number: Any, typed: str) -> str:
-    """What to do instead of an edit, naming the verification as the user did (`typed`)."""
+    """What to do instead of an edit, naming the verification as the user did (`typed`), and
+    the record's SID and number only when they are ones (validate.sid_to_paste)."""
     from msgsvc.api import tollfree as rules
+    from msgsvc.api.validate import number_to_paste, sid_to_paste
 
     if record.get("status") in rules.PENDING_STATES:
         return f"wait for the review: msgsvc tollfree wait {as_typed(typed)}"
     if record.get("status") == rules.APPROVED:
         return "it is approved: nothing to fix"
-    return f"delete it and submit again: msgsvc tollfree delete {sid} && msgsvc tollfree create {number} --from-file FILE"
+    return (f"delete it and submit again: msgsvc tollfree delete {sid_to_paste(sid, VERIFICATION.prefix, placeholder='VERIFICATION')}"
+            f" && msgsvc tollfree create {number_to_paste(number)} --from-file FILE")
 
 
 @app.command("delete")
@@ -451,7 +456,10 @@ def tollfree_delete(ctx: typer.Context, ref: RefArg, yes: YesOpt = False, dry_ru
     seen = cache.load_table(state.cache_scope(), "tollfree")  # completion forgets the record
     if seen.pop(sid, None) is not None:
         cache.remember_table(state.cache_scope(), "tollfree", seen)
-    note(state.term, f"Deleted verification {sid} of {number}; submit it again with: msgsvc tollfree create {number} --from-file FILE")
+    from msgsvc.api.validate import number_to_paste
+
+    note(state.term, f"Deleted verification {sid} of {number}; "
+                     f"submit it again with: msgsvc tollfree create {number_to_paste(number)} --from-file FILE")
 
 
 @app.command("wait")
@@ -510,7 +518,7 @@ def tollfree_wait(
         except StillPending as pending:
             raise WaitTimedOut(f"verification {sid} of {number} is still {pending.campaign.get('status')} "
                                f"after {format_duration(timeout)}",
-                               hint=f"wait longer: msgsvc tollfree wait {' '.join(refs)} --timeout 24h") from None
+                               hint=f"wait longer: msgsvc tollfree wait {' '.join(map(as_typed, refs))} --timeout 24h") from None
     emit_records(state.term, settled, VERIFICATION.columns, as_json=state.json, fields=state.fields, jq=state.jq)
     _remember(state, settled, complete=False)
     rejected = [r for r in settled if r.get("status") != rules.APPROVED]

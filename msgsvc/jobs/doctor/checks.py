@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from msgsvc.api import channels, tollfree
+from msgsvc.api.validate import number_to_paste
 from msgsvc.jobs.doctor import destination
 from msgsvc.jobs.doctor.finding import ALERT_CODES, Finding, finding
 
@@ -40,6 +41,12 @@ class ServiceFacts:
     def sid(self) -> str:
         return str(self.service.get("sid"))
 
+    @property
+    def pasted(self) -> str:
+        """The service as a fix's command names it: its SID, or SERVICE when the server's is
+        not one (destination.pasted)."""
+        return destination.pasted(self.service)
+
 
 @dataclass
 class AccountFacts:
@@ -62,7 +69,7 @@ def no_senders(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
     if total:
         return []
     return [finding("no-senders", s.service, [("phone_numbers", 0), ("short_codes", 0), ("alpha_senders", 0),
-                                               ("channel_senders", 0)], f"msgsvc numbers attach {s.sid} NUMBER")]
+                                               ("channel_senders", 0)], f"msgsvc numbers attach {s.pasted} NUMBER")]
 
 
 def ten_dlc(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
@@ -91,7 +98,7 @@ def brand(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
         if len(longs) > 1:
             found.append(finding("10dlc-sole-proprietor-numbers", s.service,
                                  [("us_long_codes", len(longs)), ("allowed", 1), ("brand", sid)],
-                                 f"msgsvc numbers detach {s.sid} {longs[-1].get('phone_number')}"))
+                                 f"msgsvc numbers detach {s.pasted} {number_to_paste(longs[-1].get('phone_number'))}"))
     return found
 
 
@@ -115,7 +122,7 @@ def inbound(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
         if service.get("inbound_request_url"):
             return []
         return [finding("inbound-dropped", s.service, [("inbound_request_url", None), ("use_inbound_webhook_on_number", False)],
-                        f"msgsvc services update {s.sid} --inbound-request-url URL")]
+                        f"msgsvc services update {s.pasted} --inbound-request-url URL")]
     bare = []
     for number in s.numbers:
         incoming = a.incoming.get(str(number.get("sid")))
@@ -125,7 +132,7 @@ def inbound(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
         return []
     return [finding("number-webhook-missing", s.service, [("use_inbound_webhook_on_number", True), ("numbers_without_sms_url", len(bare)),
                                                            ("numbers", bare[:SAMPLES])],
-                    f"msgsvc services update {s.sid} --no-use-inbound-webhook-on-number")]
+                    f"msgsvc services update {s.pasted} --no-use-inbound-webhook-on-number")]
 
 
 def url_problem(url: str) -> str | None:
@@ -165,7 +172,7 @@ def webhooks(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
         problem = url_problem(str(url))
         if problem:
             found.append(finding("webhook-url-unsafe", s.service, [("field", key), ("url", url), ("problem", problem)],
-                                 f"msgsvc services update {s.sid} {option} https://..."))
+                                 f"msgsvc services update {s.pasted} {option} https://..."))
     return found
 
 
@@ -173,7 +180,7 @@ def status_callback(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
     if s.service.get("status_callback"):
         return []
     return [finding("no-status-callback", s.service, [("status_callback", None)],
-                    f"msgsvc services update {s.sid} --status-callback URL")]
+                    f"msgsvc services update {s.pasted} --status-callback URL")]
 
 
 def obsolete(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
@@ -181,7 +188,7 @@ def obsolete(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
     for key in ("fallback_to_long_code", "synchronous_validation"):
         if s.service.get(key) is True:
             found.append(finding("obsolete-field", s.service, [("field", key), ("value", True)],
-                                 f"msgsvc services update {s.sid} --no-{key.replace('_', '-')}"))
+                                 f"msgsvc services update {s.pasted} --no-{key.replace('_', '-')}"))
     return found
 
 
@@ -190,7 +197,7 @@ def geomatch(s: ServiceFacts, a: AccountFacts) -> list[Finding]:
         return []
     found = []
     longs = [n for n in s.numbers if not tollfree.is_toll_free(n.get("phone_number"))]
-    fix = f"msgsvc services update {s.sid} --no-area-code-geomatch"
+    fix = f"msgsvc services update {s.pasted} --no-area-code-geomatch"
     if len(longs) < 2 and (s.numbers or s.short_codes or s.alpha_senders or s.channel_senders):
         found.append(finding("geomatch-few-long-codes", s.service, [("area_code_geomatch", True), ("long_codes", len(longs))], fix))
     us_short = [c for c in s.short_codes if c.get("country_code") == "US"]

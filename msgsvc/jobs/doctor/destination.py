@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping
 
 from msgsvc.api import tollfree
+from msgsvc.api.validate import number_to_paste, sid_to_paste
 from msgsvc.jobs.doctor.finding import Finding, finding
 
 if TYPE_CHECKING:
@@ -58,23 +59,29 @@ def campaign_errors(campaign: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def pasted(service: Mapping[str, Any]) -> str:
+    """The service as a fix's command names it: its SID, or SERVICE when what the server
+    calls its sid is not one (`x; curl ...|sh` is never offered as a command to paste)."""
+    return sid_to_paste(service.get("sid"), "MG", placeholder="SERVICE")
+
+
 def ten_dlc(service: dict, numbers: list[Mapping[str, Any]], campaign: Mapping[str, Any] | None) -> list[Finding]:
     """30034: the service's US long codes against its campaign (None: it has none)."""
     longs = us_long_codes(numbers)
     if not longs:
         return []
-    sid = service.get("sid")
+    ref = pasted(service)
     count = ("us_long_codes", len(longs))
     if campaign is None:
         return [finding("10dlc-no-campaign", service, [count, ("campaign", None)],
-                        f"msgsvc campaigns create {sid} --brand BRAND --usecase USECASE ...")]
+                        f"msgsvc campaigns create {ref} --brand BRAND --usecase USECASE ...")]
     status = campaign.get("campaign_status")
     evidence = [count, ("campaign", campaign.get("sid")), ("campaign_status", status)]
     if status == FAILED:
         return [finding("10dlc-campaign-failed", service, [*evidence, ("errors", campaign_errors(campaign))],
-                        f"msgsvc campaigns update {sid} ...")]
+                        f"msgsvc campaigns update {ref} ...")]
     if status != VERIFIED:  # PENDING, IN_PROGRESS, and a status Twilio may add
-        return [finding("10dlc-campaign-in-review", service, evidence, f"msgsvc campaigns wait {sid}")]
+        return [finding("10dlc-campaign-in-review", service, evidence, f"msgsvc campaigns wait {ref}")]
     return []
 
 
@@ -91,21 +98,22 @@ def toll_free(service: dict, numbers: list[Mapping[str, Any]], verifications: Ma
     if waiting or pending:
         evidence = [("toll_free", len(free)), ("unverified", len(waiting)), ("in_review", len(pending)),
                     ("numbers", [n.get("phone_number") for n in waiting + pending])]
-        fix = (f"msgsvc tollfree create {waiting[0].get('phone_number')} --from-file verification.toml" if waiting
-               else f"msgsvc tollfree wait {pending[0].get('phone_number')}")
+        fix = (f"msgsvc tollfree create {number_to_paste(waiting[0].get('phone_number'))} --from-file verification.toml"
+               if waiting else f"msgsvc tollfree wait {number_to_paste(pending[0].get('phone_number'))}")
         found.append(finding("tollfree-unverified", service, evidence, fix))
     for number in free:
         record = verifications.get(number.get("sid"))
         if record is None or record.get("status") != tollfree.REJECTED:
             continue
         e164 = number.get("phone_number")
+        ref = number_to_paste(e164)
         deadline = tollfree.edit_deadline(record)
         editable = tollfree.can_edit(record, now)
         evidence = [("number", e164), ("verification", record.get("sid")), ("status", record.get("status")),
                     ("edit_by", tollfree.format_moment(deadline) if editable and deadline else None),
                     ("reasons", tollfree.rejection_reasons(record))]
-        fix = (f"msgsvc tollfree update {e164} --from-file verification.toml --edit-reason TEXT" if editable
-               else f"msgsvc tollfree delete {e164}; msgsvc tollfree create {e164} --from-file verification.toml")
+        fix = (f"msgsvc tollfree update {ref} --from-file verification.toml --edit-reason TEXT" if editable
+               else f"msgsvc tollfree delete {ref}; msgsvc tollfree create {ref} --from-file verification.toml")
         found.append(finding("tollfree-rejected", service, evidence, fix))
     return found
 

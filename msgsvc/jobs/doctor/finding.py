@@ -3,7 +3,8 @@
 A Finding is one line of `msgsvc doctor`: its severity (error: messages will fail; warning:
 degraded or at risk; info), the service, a stable check id (scripts match on it), the evidence
 (field = value, counts, in a fixed order), the fix (the msgsvc command that fixes it, where one
-exists) and the Twilio page that states the rule. `as_dict` is the --json form; its keys and
+exists: built only of values of their shape, api.validate.sid_to_paste) and the Twilio page
+that states the rule. `as_dict` is the --json form; its keys and
 the check ids are stable (README, "Will it deliver?").
 """
 
