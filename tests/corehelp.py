@@ -150,3 +150,28 @@ class Pty:
             return False
         self.output += chunk
         return True
+
+
+def ctrl_c_taken(monkeypatch):
+    """A function that waits (up to 30 s) until a bulk job's main thread has taken one more
+    Ctrl-C: it is waiting, once more, for the requests in flight (msgsvc.jobs.pool). A test
+    that sends SIGINT from a request calls it instead of sleeping, so that a busy machine
+    cannot let the next request start before the signal was taken."""
+    import threading
+
+    from msgsvc.jobs import pool
+
+    taken = threading.Semaphore(0)
+    real_wait = pool.wait
+
+    def wait(futures, *args, **kwargs):
+        if not args and "return_when" not in kwargs:  # the wait for what is in flight
+            taken.release()
+        return real_wait(futures, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "wait", wait)
+
+    def until_taken() -> None:
+        assert taken.acquire(timeout=30), "the main thread did not take the Ctrl-C"
+
+    return until_taken

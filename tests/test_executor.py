@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 
 import pytest
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, service
+from corehelp import ctrl_c_taken
 from faults import DROP, Respond, fault_server  # noqa: F401 (fixture)
 from msgsvc.jobs.executor import Executor
 from msgsvc.jobs.changes import Change, Outcome
@@ -194,13 +194,14 @@ def test_ctrl_c_finishes_what_is_in_flight_and_marks_the_rest_not_sent(httpserve
                                           ).respond_with_json({"sid": pn}, status=201)
     real = client_module.Client.request
     calls = []
+    taken = ctrl_c_taken(monkeypatch)
 
     def second_is_interrupted(self, method, *args, **kwargs):
         calls.append(method)
         if len(calls) == 2:
             for _ in range(presses):
                 os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.2)  # let the main thread take each signal while this request waits
+                taken()  # the main thread took it while this request waits
         return real(self, method, *args, **kwargs)
 
     monkeypatch.setattr(client_module.Client, "request", second_is_interrupted)

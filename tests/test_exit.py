@@ -99,7 +99,12 @@ keep = Torn()
 atexit.register(lambda: sys.stderr.write("atexit ran\n"))
 sys.stdout.write("no newline, still buffered")  # a pipe: block-buffered
 if sys.argv[1] == "busy":
-    threading.Thread(target=lambda: (time.sleep(0.2), sys.stdout.write(" + the thread's"))).start()
+    def late():  # still working when the main thread ends
+        while threading.main_thread().is_alive():
+            time.sleep(0.01)
+        sys.stdout.write(" + the thread's")
+
+    threading.Thread(target=late).start()
 signals.exit(int(sys.argv[2]))
 """
 

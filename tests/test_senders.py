@@ -13,6 +13,7 @@ import time
 import pytest
 
 from conftest import ACCOUNT_SID, BASIC_AUTH, OTHER_SID, SERVICE_SID, base_url_of, page, run_installed, service
+from corehelp import ctrl_c_taken
 from factories import E164, PN, number, sender as base
 
 PN2 = "PN" + "2" * 32
@@ -659,6 +660,7 @@ def test_ctrl_c_during_a_bulk_job_reports_every_value_and_how_to_finish(msgsvc, 
     expect_listing(httpserver, "PhoneNumbers", "phone_numbers", current)
     calls = []
     real = client.Client.request
+    taken = ctrl_c_taken(monkeypatch)
 
     def third_is_interrupted(self, method, *args, **kwargs):
         # Ctrl-C while the third change is in flight: the signal reaches the main thread,
@@ -667,7 +669,7 @@ def test_ctrl_c_during_a_bulk_job_reports_every_value_and_how_to_finish(msgsvc, 
             calls.append(args)
             if len(calls) == 3:
                 os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.3)
+                taken()
         return real(self, method, *args, **kwargs)
 
     monkeypatch.setattr(client.Client, "request", third_is_interrupted)
