@@ -154,22 +154,21 @@ class Pty:
 
 def ctrl_c_taken(monkeypatch):
     """A function that waits (up to 30 s) until a bulk job's main thread has taken one more
-    Ctrl-C: it is waiting, once more, for the requests in flight (msgsvc.jobs.pool). A test
-    that sends SIGINT from a request calls it instead of sleeping, so that a busy machine
-    cannot let the next request start before the signal was taken."""
+    Ctrl-C: it is waiting, once more, for a request in flight (msgsvc.jobs.pool). A test that
+    sends SIGINT from a request calls it instead of sleeping, so that a busy machine cannot
+    let the next request start before the signal was taken."""
     import threading
-
-    from msgsvc.jobs import pool
+    from concurrent.futures import Future
 
     taken = threading.Semaphore(0)
-    real_wait = pool.wait
+    real_exception = Future.exception
 
-    def wait(futures, *args, **kwargs):
-        if not args and "return_when" not in kwargs:  # the wait for what is in flight
-            taken.release()
-        return real_wait(futures, *args, **kwargs)
+    def exception(self, timeout=None):
+        if threading.current_thread() is threading.main_thread() and not self.done():
+            taken.release()  # the wait for what is in flight
+        return real_exception(self, timeout)
 
-    monkeypatch.setattr(pool, "wait", wait)
+    monkeypatch.setattr(Future, "exception", exception)
 
     def until_taken() -> None:
         assert taken.acquire(timeout=30), "the main thread did not take the Ctrl-C"

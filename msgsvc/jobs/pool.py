@@ -5,7 +5,7 @@ No typer, no rich, no printing.
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Callable, Sequence, TypeVar
 
@@ -49,17 +49,34 @@ def run_pool(
     thread, so a request is never cut off half-sent."""
     if not items:
         return []
+    import threading
+
+    # Not concurrent.futures.wait: it takes the futures' locks one by one outside a `with`, so
+    # a Ctrl-C landing there leaves one held; the worker finishing that future then blocks on
+    # it for ever, and so does the job. Each task says instead when the last one is done, or
+    # the first has failed, on an Event, whose wait a Ctrl-C interrupts cleanly.
+    settled = threading.Event()
+    left = [len(items)]
+    lock = threading.Lock()
 
     def task(item: T) -> R:
-        result = work(item)
+        try:
+            result = work(item)
+        except BaseException:
+            settled.set()
+            raise
         done()
+        with lock:
+            left[0] -= 1
+            if left[0] == 0:
+                settled.set()
         return result
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items))), thread_name_prefix="msgsvc")
     futures = []
     try:
         futures = [pool.submit(task, item) for item in items]
-        wait(futures, return_when=FIRST_EXCEPTION)
+        settled.wait()
         for future in futures:
             if future.done() and future.exception() is not None:
                 raise future.exception()  # type: ignore[misc]
@@ -69,14 +86,15 @@ def run_pool(
             future.cancel()
         in_flight = [future for future in futures if not future.cancelled()]  # running or done
         stopping(sum(1 for future in in_flight if future.running()))
-        while True:
+        for future in in_flight:
             # On the futures, not on the threads: a join cut short by a second Ctrl-C can
             # take a thread that is still sending for a finished one.
-            try:
-                wait(in_flight)
-                break
-            except KeyboardInterrupt:
-                continue
+            while True:
+                try:
+                    future.exception()  # until it is done
+                    break
+                except KeyboardInterrupt:
+                    continue
         raise Stopped([
             future.result() if future.done() and not future.cancelled() and future.exception() is None else None
             for future in futures
