@@ -11,10 +11,11 @@ missing or corrupt file reads as empty.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 TYPE_CHECKING = False  # a Tab press imports this module: typing's names only for the checker
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 HEADER = "msgsvc services cache 1"
@@ -35,21 +36,20 @@ def scope(profile: str | None = None) -> str | None:
     TOML (tomllib and what it imports cost some 7 ms, a third of the whole answer). Not when
     one of Twilio's variables is set: credentials from the environment decide the scope then,
     and no credential is ever written here."""
-    import os
-
     if any(name.startswith("TWILIO_") for name in os.environ):
         return _resolved_scope(profile)
-    from msgsvc.local.paths import config_path
+    from msgsvc.local.paths import config_path_text
 
+    config = config_path_text()
     try:
-        found = os.stat(config_path())
+        found = os.stat(config)
         version = f"{found.st_ino}:{found.st_size}:{found.st_mtime_ns}"
     except OSError:
         version = "none"
-    key = "\t".join((str(config_path()), version, profile or "", os.environ.get("MSGSVC_PROFILE", "")))
+    key = "\t".join((config, version, profile or "", os.environ.get("MSGSVC_PROFILE", "")))
     if "\n" in key or key.count("\t") != 3:
         return _resolved_scope(profile)
-    path = _scopes_path()
+    path = _in_cache(SCOPES)
     remembered = _scopes(_read(path))
     if key in remembered:
         return remembered[key] or None
@@ -72,10 +72,11 @@ def _resolved_scope(profile: str | None) -> str | None:
     ))
 
 
-def _scopes_path() -> Path:
-    from msgsvc.local.paths import cache_dir
+def _in_cache(name: str) -> str:
+    """The path of file `name` of the cache folder, as text (see local/paths.py)."""
+    from msgsvc.local.paths import cache_dir_text  # not config: a Tab press that knows its scope reads no config
 
-    return cache_dir() / SCOPES
+    return os.path.join(cache_dir_text(), name)
 
 
 def _scopes(text: str | None) -> dict[str, str]:
@@ -107,20 +108,24 @@ def scope_of(resolved: Any) -> str | None:
 
 
 def path_for(scope_name: str) -> Path:
-    from msgsvc.local.paths import cache_dir  # not config: a Tab press that knows its scope reads no config
+    from pathlib import Path
 
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
-    return cache_dir() / f"services-{safe}.tsv"
+    return Path(_services_file(scope_name))
+
+
+def _services_file(scope_name: str) -> str:
+    return _in_cache(f"services-{re.sub(r'[^A-Za-z0-9._-]', '_', scope_name)}.tsv")
 
 
 def load(scope_name: str | None) -> dict[str, str]:
     """{sid: friendly_name}; empty when there is no cache or it cannot be read."""
-    return _services(_read(path_for(scope_name))) if scope_name else {}
+    return _services(_read(_services_file(scope_name))) if scope_name else {}
 
 
-def _read(path: Path) -> str | None:
+def _read(path: str | Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            return file.read()
     except (OSError, ValueError):
         return None
 
@@ -147,14 +152,14 @@ def _services_text(services: dict[str, str]) -> str:
 
 
 def _save(scope_name: str, services: dict[str, str]) -> None:
-    _write(path_for(scope_name), _services_text(services))
+    _write(_services_file(scope_name), _services_text(services))
 
 
-def _write(path: Path, text: str, old: str | None = None) -> None:
+def _write(path: str | Path, text: str, old: str | None = None) -> None:
     """`text` into `path`, private, unless the file says so already (a list of the same
     services again writes nothing)."""
-    import os
     import stat
+    from pathlib import Path
 
     if text == old:
         try:
@@ -166,6 +171,7 @@ def _write(path: Path, text: str, old: str | None = None) -> None:
     from msgsvc.local import config
     from msgsvc.atomic import write_private
 
+    path = Path(path)
     config.ensure_private_dir(path.parent)
     # No fsync: the cache only helps completion, and a lost write is repaired by the next list.
     write_private(path, text, fsync=False)
@@ -178,7 +184,7 @@ def _update(name: str | None, change: Any, kind: str | None = None) -> None:
     try:
         if name is None:
             return
-        path = path_for(name) if kind is None else table_path(name, kind)
+        path = _services_file(name) if kind is None else _table_file(name, kind)
         old = _read(path)
         if kind is None:
             text = _services_text(change if isinstance(change, dict) else change(_services(old)))
@@ -240,16 +246,19 @@ _TABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
 def table_path(scope_name: str, kind: str) -> Path:
-    from msgsvc.local.paths import cache_dir
+    from pathlib import Path
 
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", scope_name)
-    return cache_dir() / f"{kind}-{safe}.tsv"
+    return Path(_table_file(scope_name, kind))
+
+
+def _table_file(scope_name: str, kind: str) -> str:
+    return _in_cache(f"{kind}-{re.sub(r'[^A-Za-z0-9._-]', '_', scope_name)}.tsv")
 
 
 def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
     """{key: description} of one table (`brands`, `campaign-usecases`, `service-usecases`),
     as the commands that list them last saw them; empty when missing or not ours."""
-    return _table(_read(table_path(scope_name, kind)), kind) if scope_name else {}
+    return _table(_read(_table_file(scope_name, kind)), kind) if scope_name else {}
 
 
 def _table(text: str | None, kind: str) -> dict[str, str]:
@@ -273,7 +282,7 @@ def _table_text(kind: str, table: dict[str, str]) -> str:
 
 
 def _save_table(scope_name: str, kind: str, table: dict[str, str]) -> None:
-    _write(table_path(scope_name, kind), _table_text(kind, table))
+    _write(_table_file(scope_name, kind), _table_text(kind, table))
 
 
 def remember_table(scope_name: str | None, kind: str, entries: dict[str, str], *, replace: bool = True) -> None:
