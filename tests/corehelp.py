@@ -153,24 +153,34 @@ class Pty:
 
 
 def ctrl_c_taken(monkeypatch):
-    """A function that waits (up to 30 s) until a bulk job's main thread has taken one more
-    Ctrl-C: it is waiting, once more, for a request in flight (msgsvc.jobs.pool). A test that
-    sends SIGINT from a request calls it instead of sleeping, so that a busy machine cannot
-    let the next request start before the signal was taken."""
+    """A function that waits (up to 30 s) until a bulk job's main thread has taken the next
+    Ctrl-C (msgsvc.jobs.pool): the first once it waits for the requests in flight, each
+    later one once it interrupted that wait. A test that sends SIGINT from a request calls it
+    instead of sleeping, so that a busy machine cannot let the next request start before
+    the signal was taken."""
     import threading
     from concurrent.futures import Future
 
-    taken = threading.Semaphore(0)
+    waiting = threading.Event()
+    interrupted = threading.Semaphore(0)
     real_exception = Future.exception
 
     def exception(self, timeout=None):
-        if threading.current_thread() is threading.main_thread() and not self.done():
-            taken.release()  # the wait for what is in flight
-        return real_exception(self, timeout)
+        if threading.current_thread() is not threading.main_thread() or self.done():
+            return real_exception(self, timeout)
+        waiting.set()  # the wait for what is in flight
+        try:
+            return real_exception(self, timeout)
+        except KeyboardInterrupt:
+            interrupted.release()
+            raise
 
     monkeypatch.setattr(Future, "exception", exception)
+    presses = []
 
     def until_taken() -> None:
-        assert taken.acquire(timeout=30), "the main thread did not take the Ctrl-C"
+        presses.append(1)
+        took = waiting.wait(30) if len(presses) == 1 else interrupted.acquire(timeout=30)
+        assert took, "the main thread did not take the Ctrl-C"
 
     return until_taken

@@ -14,6 +14,10 @@ R = TypeVar("R")
 
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 32
+# The longest the main thread waits at once. CPython runs a signal's handler in the main thread
+# between two bytecodes: a Ctrl-C that comes just before a lock wait begins is not heard until
+# that wait ends, which for a job could be minutes. So every wait here is a loop of short ones.
+TICK = 0.25
 
 Progress = Callable[[str, int], AbstractContextManager[Callable[[], None]]]
 
@@ -76,7 +80,8 @@ def run_pool(
     futures = []
     try:
         futures = [pool.submit(task, item) for item in items]
-        settled.wait()
+        while not settled.wait(TICK):
+            pass
         for future in futures:
             if future.done() and future.exception() is not None:
                 raise future.exception()  # type: ignore[misc]
@@ -91,9 +96,9 @@ def run_pool(
             # take a thread that is still sending for a finished one.
             while True:
                 try:
-                    future.exception()  # until it is done
+                    future.exception(TICK)
                     break
-                except KeyboardInterrupt:
+                except (TimeoutError, KeyboardInterrupt):  # not done yet; a second Ctrl-C
                     continue
         raise Stopped([
             future.result() if future.done() and not future.cancelled() and future.exception() is None else None
