@@ -64,7 +64,10 @@ def msgsvc_at(server: RawServer, *args: str, timeout: float = 60):
 
 BODY = json.dumps(page("services", [service()])).encode()
 EMPTY = json.dumps(page("services", [])).encode()
-EMPTY_LIST = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(EMPTY)}\r\n\r\n".encode() + EMPTY
+# RawServer answers one request per connection and closes it, so it says so: without
+# `Connection: close` the client may send its next request on the closing connection.
+EMPTY_LIST = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(EMPTY)}\r\n"
+              "Connection: close\r\n\r\n").encode() + EMPTY
 
 
 @pytest.mark.parametrize("where", ["headers", "body"])
