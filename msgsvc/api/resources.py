@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from msgsvc.api import validate
@@ -50,7 +51,7 @@ class Field:
         if self.kind not in KINDS_OF_FIELD:
             raise ValueError(f"field {self.wire}: unknown kind {self.kind!r}")
 
-    @property
+    @cached_property  # a bulk job's form asks it of each of 1,000 changes
     def key(self) -> str:
         """snake_case key of the API's JSON answer: friendly_name."""
         return self.json_key or re.sub(r"(?<!^)(?=[A-Z])", "_", self.wire).lower()
@@ -60,7 +61,7 @@ class Field:
         """kebab-case option name: --friendly-name."""
         return "--" + (self.name or self.key).replace("_", "-")
 
-    @property
+    @cached_property
     def param(self) -> str:
         """Python parameter name used by the generated command signature."""
         return (self.name or self.key).replace("-", "_")
@@ -171,6 +172,11 @@ class Resource:
     updatable: tuple[str, ...] | None = None  # wire names an update may send (None: every field)
     product: str = "messaging"  # the host it lives on (transport.py's MESSAGING, MONITOR, ...)
     version: str = "v1"  # the API version of its path: /v1/Services, /v2/Channels/Senders
+
+    @cached_property
+    def wires(self) -> frozenset[str]:
+        """The wire names of its fields: what a change's form may hold."""
+        return frozenset(f.wire for f in self.fields)
 
     @property
     def update_fields(self) -> tuple[Field, ...]:

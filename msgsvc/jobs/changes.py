@@ -95,16 +95,18 @@ class Change:
         # change would import the toll-free rules in the middle of a bulk job.
         if self.resource not in RESOURCES and self.resource not in {r.name for r in all_resources()}:
             raise ValueError(f"unknown resource {self.resource!r}")
+        kind = RESOURCES[self.resource]
         if self.action in (UPDATE, DETACH, DELETE) and not self.target:
             raise ValueError(f"a{'n' if self.action == UPDATE else ''} {self.action} needs a target SID")
-        if self.action in (ATTACH, DETACH) and not isinstance(self.kind, SenderKind):
-            raise ValueError(f"only a sender is attached or detached, not a {self.kind.what}")
-        if self.action in (CREATE, UPDATE, DELETE) and isinstance(self.kind, SenderKind):
-            raise ValueError(f"a {self.kind.what} is attached or detached, not {self.action}d")
-        unknown = sorted({name for name, _ in self.form} - {field.wire for field in self.kind.fields})
+        if self.action in (ATTACH, DETACH) and not isinstance(kind, SenderKind):
+            raise ValueError(f"only a sender is attached or detached, not a {kind.what}")
+        if self.action in (CREATE, UPDATE, DELETE) and isinstance(kind, SenderKind):
+            raise ValueError(f"a {kind.what} is attached or detached, not {self.action}d")
+        wires = kind.wires
+        unknown = sorted({name for name, _ in self.form if name not in wires})
         if unknown:
-            raise ValueError(f"a {self.kind.what} has no field {', '.join(unknown)}")
-        if self.kind.parent is not None and not self.service:
+            raise ValueError(f"a {kind.what} has no field {', '.join(unknown)}")
+        if kind.parent is not None and not self.service:
             raise ValueError(f"a change of {self.resource} needs the service SID")
 
     @property
