@@ -80,19 +80,31 @@ def _in_cache(name: str) -> str:
 
 
 def _scopes(text: str | None) -> dict[str, str]:
-    """{config dir, version, --profile, $MSGSVC_PROFILE (tab-separated): scope or ''}."""
-    lines = (text or "").split("\n")
-    if lines[0] != SCOPES_HEADER:
-        return {}
-    scopes = {}
-    for line in lines[1:]:
+    """{config file, version, --profile, $MSGSVC_PROFILE (tab-separated): scope or ''}."""
+
+    def row(line: str) -> tuple[str, str] | None:
         fields = line.split("\t")
-        if len(fields) != 5:
+        return ("\t".join(fields[:4]), fields[4]) if len(fields) == 5 else None
+
+    return _rows(text, SCOPES_HEADER, row)
+
+
+def _rows(text: str | None, header: str, row: Any) -> dict[str, str]:
+    """The (key, value) of each line of a cache file after its `header`, as `row(line)` reads
+    it; empty when the header is not ours or a line is not one we wrote (None): a file that is
+    not ours is trusted in nothing."""
+    lines = (text or "").split("\n")
+    if lines[0] != header:
+        return {}
+    rows = {}
+    for line in lines[1:]:
+        found = row(line) if line else None
+        if found is None:
             if line:
-                return {}  # not a file we wrote: trust none of it
+                return {}
             continue
-        scopes["\t".join(fields[:4])] = fields[4]
-    return scopes
+        rows[found[0]] = found[1]
+    return rows
 
 
 def scope_of(resolved: Any) -> str | None:
@@ -131,18 +143,11 @@ def _read(path: str | Path) -> str | None:
 
 
 def _services(text: str | None) -> dict[str, str]:
-    lines = (text or "").split("\n")
-    if lines[0] != HEADER:
-        return {}
-    services = {}
-    for line in lines[1:]:
+    def row(line: str) -> tuple[str, str] | None:
         sid, tab, name = line.partition("\t")
-        if not tab or len(sid) != 34 or not sid.startswith("MG") or not sid.isalnum():
-            if line:
-                return {}  # not a file we wrote: trust none of it
-            continue
-        services[sid] = name
-    return services
+        return (sid, name) if tab and len(sid) == 34 and sid.startswith("MG") and sid.isalnum() else None
+
+    return _rows(text, HEADER, row)
 
 
 def _services_text(services: dict[str, str]) -> str:
@@ -262,18 +267,11 @@ def load_table(scope_name: str | None, kind: str) -> dict[str, str]:
 
 
 def _table(text: str | None, kind: str) -> dict[str, str]:
-    lines = (text or "").split("\n")
-    if lines[0] != f"msgsvc {kind} cache 1":
-        return {}
-    table = {}
-    for line in lines[1:]:
-        key, tab, text = line.partition("\t")
-        if not tab or not _TABLE_KEY.match(key):
-            if line:
-                return {}
-            continue
-        table[key] = text
-    return table
+    def row(line: str) -> tuple[str, str] | None:
+        key, tab, description = line.partition("\t")
+        return (key, description) if tab and _TABLE_KEY.match(key) else None
+
+    return _rows(text, f"msgsvc {kind} cache 1", row)
 
 
 def _table_text(kind: str, table: dict[str, str]) -> str:
