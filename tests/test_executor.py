@@ -255,3 +255,14 @@ def test_ctrl_c_while_a_lost_post_waits_to_be_checked_is_never_not_sent(monkeypa
     outcome = executor._checked(attach(PN), OutcomeUnknownError("POST answered HTTP 502: it may or may not have taken effect"), 0.0)
     assert (outcome.status, outcome.sid) == ("unknown", PN)
     assert outcome.message.endswith("; not checked (interrupted): look before running again")
+
+
+def test_a_failing_progress_callback_ends_the_job_with_its_error():
+    """The pool's wait ends on a failure of the progress callback too, as on one of the work."""
+    from msgsvc.jobs.pool import run_pool
+
+    def done():
+        raise RuntimeError("the progress bar broke")
+
+    with pytest.raises(RuntimeError, match="the progress bar broke"):
+        run_pool([1, 2, 3], lambda item: item, concurrency=2, done=done)

@@ -66,10 +66,10 @@ def run_pool(
     def task(item: T) -> R:
         try:
             result = work(item)
+            done()
         except BaseException:
             settled.set()
             raise
-        done()
         with lock:
             left[0] -= 1
             if left[0] == 0:
