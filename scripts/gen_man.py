@@ -218,7 +218,7 @@ def render(node: Node, date: str, version: str) -> str:
     out += exit_status()
     if len(node.path) == 1:
         out.append(".SH ENVIRONMENT")
-        from msgsvc.local.config import ENVIRONMENT
+        from msgsvc.local.resolution import ENVIRONMENT
 
         for var, text in ENVIRONMENT:
             out += [".TP", f".B {esc(var)}", esc(text)]

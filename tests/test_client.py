@@ -9,9 +9,9 @@ from corehelp import USER_AGENT, sent
 
 from msgsvc import __version__
 from msgsvc.api.client import CORE, MESSAGING, Client, ClientSettings, host_url, user_agent
-from msgsvc.local.config import resolve
+from msgsvc.local.resolution import resolve
 from msgsvc.errors import NetworkError, UsageError
-from msgsvc.local.config import client_settings
+from msgsvc.local.resolution import client_settings
 
 API_KEY = "SK" + "5" * 32
 

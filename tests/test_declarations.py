@@ -232,9 +232,9 @@ def test_emulator_parses_service_fields_from_the_declaration():
 
 
 def test_every_environment_variable_read_is_documented():
-    """The man pages' ENVIRONMENT comes from config.ENVIRONMENT; a variable read anywhere in
+    """The man pages' ENVIRONMENT comes from resolution.ENVIRONMENT; a variable read anywhere in
     msgsvc (but the shell-completion protocol's own) is listed there."""
-    from msgsvc.local import config
+    from msgsvc.local import resolution
 
     root = Path(__file__).resolve().parents[1] / "msgsvc"
     read = set()
@@ -246,14 +246,14 @@ def test_every_environment_variable_read_is_documented():
     from msgsvc.api.channels import STATUSES as SENDER_STATUSES
 
     read -= set(STATUSES) | set(SENDER_STATUSES)  # Twilio's own words (TWILIO_APPROVED, TWILIO_REVIEW), not variables
-    documented = config.documented_variables()
+    documented = resolution.documented_variables()
     assert read, "found no variable: the pattern is wrong"
     assert read - documented == set()
-    assert set(config.ENV_CREDENTIALS.values()) | set(config.ENV_SETTINGS.values()) <= documented
+    assert set(resolution.ENV_CREDENTIALS.values()) | set(resolution.ENV_SETTINGS.values()) <= documented
 
 
 def test_client_settings_live_with_the_config():
-    from msgsvc.local.config import client_settings, resolve
+    from msgsvc.local.resolution import client_settings, resolve
 
     settings = client_settings(resolve(env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, data={}))
     assert (settings.username, settings.password, settings.max_retries) == (ACCOUNT_SID, AUTH_TOKEN, 4)
@@ -299,22 +299,24 @@ def test_the_emulator_stores_and_renders_every_declared_service_field():
 
 
 def test_settings_defaults_and_limits_are_said_as_config_has_them():
-    """The defaults and limits of --timeout and --max-retries live in config.py; the client's
-    settings take them from there, and every option and help text that states them agrees."""
+    """The defaults and limits of --timeout and --max-retries live in api/settings.py; the client's
+    settings and the settings' resolution take them from there, and every option and help text
+    that states them agrees."""
     from msgsvc.cli import app as cli
-    from msgsvc.local import config
+    from msgsvc.api import settings as defaults
+    from msgsvc.local import resolution
     from msgsvc.api.client import ClientSettings
     from msgsvc.cli.commands import profiles
 
     settings = ClientSettings(username="AC", password="x")
     assert (settings.connect_timeout, settings.read_timeout, settings.max_retries) == (
-        config.DEFAULT_CONNECT_TIMEOUT, config.DEFAULT_READ_TIMEOUT, config.DEFAULT_MAX_RETRIES)
+        defaults.DEFAULT_CONNECT_TIMEOUT, defaults.DEFAULT_READ_TIMEOUT, defaults.DEFAULT_MAX_RETRIES)
     root = typer.main.get_command(cli.app)
     add = typer.main.get_command(profiles.app).commands["add"]
     for command in (root, add):
         options = {p.name: p for p in command.params}
-        assert (options["timeout"].type.min, options["timeout"].type.max) == (0.001, config.LIMITS["timeout"])
-        assert (options["max_retries"].type.min, options["max_retries"].type.max) == (0, config.LIMITS["max_retries"])
+        assert (options["timeout"].type.min, options["timeout"].type.max) == (0.001, resolution.LIMITS["timeout"])
+        assert (options["max_retries"].type.min, options["max_retries"].type.max) == (0, resolution.LIMITS["max_retries"])
     helps = {p.name: p.help for p in root.params}
-    assert f"[default: {config.DEFAULT_CONNECT_TIMEOUT:g} to connect, {config.DEFAULT_READ_TIMEOUT:g} to read]" in helps["timeout"]
-    assert f"[default: {config.DEFAULT_MAX_RETRIES}]" in helps["max_retries"]
+    assert f"[default: {defaults.DEFAULT_CONNECT_TIMEOUT:g} to connect, {defaults.DEFAULT_READ_TIMEOUT:g} to read]" in helps["timeout"]
+    assert f"[default: {defaults.DEFAULT_MAX_RETRIES}]" in helps["max_retries"]

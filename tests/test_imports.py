@@ -207,7 +207,8 @@ FAST = {"msgsvc", "msgsvc.__main__", "msgsvc.cli", "msgsvc.cli.fast", "gc", "msg
 TREE = FAST | {"msgsvc.cli.tree", "shlex"}
 # What reading the config and the completion cache costs: the config is TOML (tomllib, which
 # imports typing, datetime and string), and the settings' ranges and errors it checks with.
-CACHE = TREE | {"msgsvc.cli.complete", "msgsvc.local", "msgsvc.local.cache", "msgsvc.local.config", "msgsvc.api",
+CACHE = TREE | {"msgsvc.cli.complete", "msgsvc.local", "msgsvc.local.cache", "msgsvc.local.config",
+                "msgsvc.local.resolution", "msgsvc.api",
                 "msgsvc.atomic", "msgsvc.local.paths",
                 "msgsvc.api.settings", "msgsvc.errors", "tomllib", "tomllib._parser", "tomllib._re", "tomllib._types",
                 "typing", "typing.io", "typing.re", "_typing", "collections.abc", "datetime", "_datetime", "math",
@@ -235,7 +236,8 @@ def imported_by_main(argv: list[str], env: dict[str, str]) -> tuple[str, set[str
         ([], {"_MSGSVC_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "msgsvc services create --"}, TREE),
         ([], {"_MSGSVC_COMPLETE": "complete_bash", "COMP_WORDS": "msgsvc\nservices\nget\n", "COMP_CWORD": "3"}, CACHE),
         ([], {"_MSGSVC_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "msgsvc --profile ",
-              "_TYPER_COMPLETE_FISH_ACTION": "get-args"}, CACHE - {"msgsvc.local.cache"}),
+              "_TYPER_COMPLETE_FISH_ACTION": "get-args"},
+         CACHE - {"msgsvc.local.cache", "msgsvc.local.resolution", "msgsvc.api", "msgsvc.api.settings"}),
         (["--version"], {}, FAST),
         (["--help"], {"COLUMNS": "80"}, TREE - {"shlex"} | {"msgsvc.cli.tree_help"}),
         (["services", "create", "--help"], {"COLUMNS": "200"}, TREE - {"shlex"} | {"msgsvc.cli.tree_help"}),
@@ -263,7 +265,7 @@ def test_the_budget_probe_can_fail(tmp_path):
 
 
 # A Tab press whose scope was remembered (msgsvc.local.cache.scope) reads no TOML and no config module.
-REMEMBERED = CACHE - {"msgsvc.local.config", "msgsvc.api", "msgsvc.api.settings", "tomllib", "tomllib._parser", "tomllib._re",
+REMEMBERED = CACHE - {"msgsvc.local.config", "msgsvc.local.resolution", "msgsvc.api", "msgsvc.api.settings", "tomllib", "tomllib._parser", "tomllib._re",
                       "tomllib._types", "typing", "typing.io", "typing.re", "_typing", "collections.abc", "datetime",
                       "_datetime", "math", "string", "_string", "msgsvc.atomic"}
 

@@ -220,12 +220,12 @@ def test_two_config_directories_never_share_a_secret(msgsvc, ring, tmp_path, mon
 
 
 def test_an_old_name_only_entry_is_moved_on_first_use(msgsvc, ring, isolated):
-    from msgsvc.local import config
+    from msgsvc.local import resolution
 
     assert add(msgsvc, "prod").code == 0
     ring.entries = {"prod": OLD}  # as msgsvc before the scoped names left it
     ring.calls.clear()
-    resolved = config.resolve()
+    resolved = resolution.resolve()
     assert resolved.get("auth_token") == OLD
     assert ring.entries == {user("prod"): OLD}
     assert ring.calls == [("get", user("prod")), ("get", "prod"), ("set", user("prod")), ("delete", "prod")]

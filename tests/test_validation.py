@@ -228,8 +228,8 @@ def test_a_region_from_the_environment_cannot_redirect_credentials(msgsvc, profi
 
 def test_region_and_edge_are_lower_cased_and_ignored_under_a_base_url(msgsvc, isolated):
     from msgsvc.local import config
-    from msgsvc.local.config import resolve
-    from msgsvc.local.config import client_settings
+    from msgsvc.local.resolution import resolve
+    from msgsvc.local.resolution import client_settings
 
     result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, "--region", "IE1", "--edge", "Dublin",
                     stdin="token-123456\n")

@@ -9,7 +9,7 @@ from msgsvc.cli.terminal import Terminal
 
 if TYPE_CHECKING:
     from msgsvc.api.client import Client
-    from msgsvc.local.config import Resolved
+    from msgsvc.local.resolution import Resolved
 
 
 # What outlives the run: run(exiting=True) (the process ends after it) puts this list in
@@ -58,10 +58,10 @@ class State:
         return {"base_url": self.base_url, "timeout": self.timeout, "max_retries": self.max_retries}
 
     def resolve(self, *, require_credentials: bool = True) -> Resolved:
-        from msgsvc.local import config
+        from msgsvc.local import resolution
         from msgsvc.cli import output
 
-        return config.resolve(
+        return resolution.resolve(
             profile_flag=self.profile, flags=self.flags(), require_credentials=require_credentials,
             warn=lambda w: output.warning(self.term, w),
         )
@@ -75,15 +75,16 @@ class State:
         if self._client is None:
             from msgsvc.api.client import Client
 
-            from msgsvc.local import config
-            from msgsvc.local.config import SECRET_KEYS, client_settings
+            from msgsvc.local import resolution
+            from msgsvc.local.config import SECRET_KEYS
+            from msgsvc.local.resolution import client_settings
 
             resolved = self._resolved = self.resolve()
             for key in SECRET_KEYS:  # masked from here on: checking the settings may fail
                 if isinstance(resolved.get(key), str):
                     self.term.secrets.add(resolved.get(key))
             settings = client_settings(resolved)
-            overridden = config.override_warning(resolved)
+            overridden = resolution.override_warning(resolved)
             if overridden is not None:  # said once, before the first change to the account
                 from msgsvc.cli.output import warning
 

@@ -64,9 +64,9 @@ def scope(profile: str | None = None) -> str | None:
 
 
 def _resolved_scope(profile: str | None) -> str | None:
-    from msgsvc.local import config
+    from msgsvc.local import config, resolution
 
-    return scope_of(config.resolve(
+    return scope_of(resolution.resolve(
         profile_flag=profile, data=config.read_config(), require_credentials=False,
         secrets=False,  # never the keyring: tab completion reads this
     ))
@@ -108,7 +108,7 @@ def _rows(text: str | None, header: str, row: Any) -> dict[str, str]:
 
 
 def scope_of(resolved: Any) -> str | None:
-    """Whose services, from the settings a command resolved (msgsvc.local.config.Resolved):
+    """Whose services, from the settings a command resolved (msgsvc.local.resolution.Resolved):
     'profile-NAME', or 'account-AC...' for credentials from the environment; None when no
     credentials apply. A command resolves its config once and hands the result here."""
     if resolved is None:

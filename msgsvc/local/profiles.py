@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from msgsvc.errors import KeyringError, MsgsvcError, MsgsvcWarning, UsageError
-from msgsvc.local import config
+from msgsvc.local import config, resolution
 
 Warn = Callable[[MsgsvcWarning], None]
 
@@ -135,7 +135,7 @@ def remove(name: str, warn: Warn | None = None) -> Removed:
         data = config.read_config(warn=warn)
         profiles = data.get("profiles", {})
         if name not in profiles:
-            raise config.unknown_profile(name, profiles)
+            raise resolution.unknown_profile(name, profiles)
         stored = profiles[name]
         account_sid = stored.get("account_sid")
 
@@ -170,7 +170,7 @@ def migrate(names: list[str] | None, warn: Warn | None = None) -> list[str]:
         profiles = data.get("profiles", {})
         for name in names or []:
             if name not in profiles:
-                raise config.unknown_profile(name, profiles)
+                raise resolution.unknown_profile(name, profiles)
 
         def change() -> None:
             for name in names or sorted(profiles):

@@ -70,17 +70,17 @@ class ProfileCheck:
 def check_profile(name: str | None, *, flags: Mapping[str, Any] | None = None, data: dict | None = None) -> ProfileCheck:
     """Check profile `name` (None: the credentials a command would use now). A secret the
     keyring cannot give, or no credentials at all, is a failed Check, not an exception."""
-    from msgsvc.local import config
-    from msgsvc.local.config import client_settings
+    from msgsvc.local import resolution
+    from msgsvc.local.resolution import client_settings
 
     try:
-        resolved = config.resolve(profile_flag=name, flags=flags, data=data, secrets=False, require_credentials=False)
+        resolved = resolution.resolve(profile_flag=name, flags=flags, data=data, secrets=False, require_credentials=False)
     except CredentialsError as error:
         return ProfileCheck(name, None, Check(NO_CREDENTIALS, error.message))
     name = resolved.profile.value if resolved.profile else None
     storage = resolved.storage
     try:
-        settings = client_settings(config.resolve(profile_flag=name, flags=flags, data=data))
+        settings = client_settings(resolution.resolve(profile_flag=name, flags=flags, data=data))
     except KeyringError as error:
         return ProfileCheck(name, storage, Check(SECRET_MISSING if error.reason == "missing" else KEYRING_UNAVAILABLE, error.message))
     except CredentialsError as error:

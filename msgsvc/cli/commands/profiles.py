@@ -57,7 +57,8 @@ def _mask_stored(term: Any, data: dict) -> None:
     view. A secret in the keyring is not read for this (`profiles list` never opens it)."""
     import os
 
-    from msgsvc.local.config import ENV_CREDENTIALS, SECRET_KEYS
+    from msgsvc.local.config import SECRET_KEYS
+    from msgsvc.local.resolution import ENV_CREDENTIALS
 
     for stored in (data.get("profiles") or {}).values():
         if isinstance(stored, dict):
@@ -273,18 +274,18 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
     \b
         msgsvc profiles use staging
     """
-    from msgsvc.local import config
+    from msgsvc.local import config, resolution
     from msgsvc.cli.output import note, warning
 
     term = use(ctx, quiet=quiet).term
     with config.locked_config(warn=partial(warning, term)) as data:
         _mask_stored(term, data)
         if name not in data.get("profiles", {}):
-            raise config.unknown_profile(name, data.get("profiles", {}))
+            raise resolution.unknown_profile(name, data.get("profiles", {}))
         data["active"] = name
     note(term, f"Active profile: {name}")
-    resolved = config.resolve(data={"active": name, "profiles": {name: {}}}, require_credentials=False, secrets=False)
-    still = config.override_warning(resolved)
+    resolved = resolution.resolve(data={"active": name, "profiles": {name: {}}}, require_credentials=False, secrets=False)
+    still = resolution.override_warning(resolved)
     if still is not None:  # the environment still wins over what was just chosen
         warning(term, still)
 
@@ -308,7 +309,7 @@ def profiles_remove(
         msgsvc profiles remove old-account
         msgsvc profiles remove staging test
     """
-    from msgsvc.local import config
+    from msgsvc.local import config, resolution
     from msgsvc.errors import MsgsvcError
     from msgsvc.cli.output import note, remark, warning
 
@@ -321,7 +322,7 @@ def profiles_remove(
     known = data.get("profiles", {})
     for name in chosen:
         if name not in known:
-            raise config.unknown_profile(name, known)
+            raise resolution.unknown_profile(name, known)
     for index, name in enumerate(chosen):
         try:
             removed = stored_profiles.remove(name, warn=partial(warning, term))
@@ -427,7 +428,7 @@ def profiles_test(
         msgsvc profiles test --all --json
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=TEST_KEYS, jq=jq)
-    from msgsvc.local import config, verify
+    from msgsvc.local import config, resolution, verify
     from msgsvc.errors import CredentialsError, MsgsvcError
     from msgsvc.cli.output import emit_records, warning
 
@@ -441,7 +442,7 @@ def profiles_test(
         raise UsageError("there are no profiles to check", hint=_known(data))
     for name in chosen:
         if name is not None and name not in known:
-            raise config.unknown_profile(name, known)
+            raise resolution.unknown_profile(name, known)
     rows = []
     for name in chosen:
         found = verify.check_profile(name, flags=state.flags(), data=data)

@@ -34,7 +34,7 @@ def whoami(
         msgsvc --profile staging whoami --json
     """
     state = use(ctx, json_=json_, profile=profile)
-    from msgsvc.local import config
+    from msgsvc.local import resolution
     from msgsvc.errors import ApiError, CredentialsError
     from msgsvc.cli.output import emit_json, emit_records, note
 
@@ -70,7 +70,7 @@ def whoami(
     emit_records(state.term, [{"setting": key, "value": value} for key, value in record.items() if value is not None],
                  WHOAMI_COLUMNS, as_json=False)
     if resolved.overridden is not None:
-        note(state.term, config.override_warning(resolved).message)
+        note(state.term, resolution.override_warning(resolved).message)
 
 
 def _source(resolved) -> str:
