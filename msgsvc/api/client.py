@@ -56,7 +56,15 @@ class Client(Transport):
                              params=params, limit=limit, page_size=page_size)
 
     def fetch(self, resource: Resource, sid: str, parent_sid: str | None = None) -> dict:
-        return self.fetch_object("GET", resource.instance_path(sid, parent_sid), product=resource.product)
+        """The object `sid` names; a ResponseError when the answer is another one (what a
+        command does next, a DELETE or an update, is sent to the SID of what it fetched)."""
+        found = self.fetch_object("GET", resource.instance_path(sid, parent_sid), product=resource.product)
+        if "sid" in found and str(found["sid"]).lower() != sid.lower():
+            raise ResponseError(
+                f"GET {self.base(resource.product)}{resource.instance_path(sid, parent_sid)} answered with "
+                f"another {resource.what} ({str(found['sid'])[:40]!r}); nothing was changed"
+            )
+        return found
 
     def fetch_object(self, method: str, url: str, **kw: Any) -> Any:
         """`request()` for an answer that must be one JSON object."""
