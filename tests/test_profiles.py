@@ -211,14 +211,28 @@ def test_list_json(msgsvc, two_profiles, where):
     ]
 
 
+@pytest.mark.parametrize("name, args, secret", [
+    (TOKEN, ["--account-sid", ACCOUNT_SID], TOKEN),
+    (f"ci-{API_SECRET.upper()}", ["--account-sid", AC2, "--api-key", API_KEY], API_SECRET),
+])
+def test_a_profile_named_with_its_own_secret_is_refused(msgsvc, isolated, name, args, secret):
+    """The token pasted where the name goes (or into it): a name is shown everywhere."""
+    added = add(msgsvc, name, *args, "--insecure-storage", secret=secret)
+    assert (added.code, added.out) == (2, "")
+    assert added.err == ("msgsvc: the profile name holds its own secret: was the token pasted in the wrong place?\n"
+                         "hint: choose another name; nothing was saved\n")
+    assert not (isolated / "config" / "config.toml").exists()
+
+
 def test_a_profile_named_with_its_token_shows_it_masked(msgsvc, isolated):
-    # The token pasted where the name goes (or into it): *** in every view, as a command's own.
-    path = isolated / "config" / "config.toml"
-    added = add(msgsvc, TOKEN, "--account-sid", ACCOUNT_SID, "--insecure-storage")
-    assert (added.code, added.out) == (0, "")
-    assert added.err == f"Saved profile '***' (active) in {path}; its secret is in that file (--insecure-storage)\n"
-    assert add(msgsvc, f"ci-{API_SECRET}", "--account-sid", AC2, "--api-key", API_KEY, "--insecure-storage",
-               secret=API_SECRET).code == 0
+    # A config written by hand (or by an older msgsvc) whose profile names hold their tokens:
+    # *** in every view, as a command's own.
+    from msgsvc.local import config
+
+    config.write_config({"active": TOKEN, "profiles": {
+        TOKEN: {"account_sid": ACCOUNT_SID, "auth_token": TOKEN},
+        f"ci-{API_SECRET}": {"account_sid": AC2, "api_key": API_KEY, "api_secret": API_SECRET},
+    }})
     piped = msgsvc("profiles", "list")
     assert (piped.code, piped.err) == (0, "")
     assert piped.out == (f"*\t***\t{ACCOUNT_SID}\tauth token\tfile\t\t\t\n"

@@ -165,6 +165,12 @@ def profiles_add(
 
     secret = _read_secret(term, "API key secret" if api_key else "Auth token")
     term.secrets.add(secret)  # masked from here on, as every command's credentials are
+    from msgsvc.cli.terminal import MIN_SECRET
+
+    if len(secret) >= MIN_SECRET and secret.lower() in name.lower():
+        # A name is shown everywhere (lists, prompts, the keyring's entry), a secret nowhere.
+        raise UsageError("the profile name holds its own secret: was the token pasted in the wrong place?",
+                         hint="choose another name; nothing was saved")
     profile: dict[str, Any] = {"account_sid": account_sid}
     if api_key:
         profile["api_key"] = api_key
