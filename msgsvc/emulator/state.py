@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Self
 
+from msgsvc.api.validate import is_sid
 from msgsvc.emulator import durable
 from msgsvc.words import counted
 
@@ -119,6 +120,8 @@ def read_state(path: Path) -> tuple[dict[str, Any], int]:
         raise StateFileError(f"the state file {path} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not isinstance(data.get("account_sid"), str):
         raise StateFileError(f"{path} is not a msgsvc emulator state file (version {STATE_VERSION})")
+    if not is_sid(data["account_sid"], "AC"):  # it is pasted into the profile command the emulator prints
+        raise StateFileError(f"the state file {path} holds an account_sid that is not an Account SID")
     token = data.pop("journal", None)
     if token is None:
         return data, 0

@@ -267,7 +267,7 @@ def _announce(term: Any, server: Any, store: Any, host: str, state: Path | None,
     key, secret = store.api_key
     profile_command = (
         f"printf '%s\\n' {shlex.quote(store.auth_token)} | msgsvc profiles add emulator "
-        f"--account-sid {store.account_sid} --base-url {base_url}"
+        f"--account-sid {shlex.quote(store.account_sid)} --base-url {shlex.quote(base_url)}"
     )
     info = {
         "base_url": base_url,
