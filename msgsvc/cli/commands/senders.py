@@ -62,16 +62,9 @@ RESULTS_HELP = (
 )
 
 
-def make_app(kind: SenderKind) -> typer.Typer:
-    """The `attach`, `detach`, `list` and `get` commands for one kind of sender."""
-    app = typer.Typer(
-        help=f"A service's {kind.plural}.\n\nAttach, detach, list and show the {kind.plural} of a Messaging Service.\n\n"
-        f"Example:\n\n\b\n    msgsvc {kind.noun} list Alerts\n"
-        f"    msgsvc {kind.noun} attach Alerts {kind.examples[0]}",
-        short_help=f"A service's {kind.plural}.",
-        no_args_is_help=True,
-        rich_markup_mode=None,
-    )
+def sender_commands(kind: SenderKind) -> dict:
+    """The `attach`, `detach`, `list` and `get` commands for one kind of sender, each with its
+    help: {verb: (function, help)}, for make_app to register."""
     values_help = kind.accepts
     ValuesArg = Annotated[
         Optional[List[str]],
@@ -111,7 +104,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
     ) -> None:
         state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
                     quiet=quiet)
-        refs = _refs(state.term, kind, values, from_file, attach=True)
+        refs = read_refs(state.term, kind, values, from_file, attach=True)
         _bulk(state, kind, service, refs, attach=True, country=country, concurrency=concurrency)
 
     def detach(
@@ -131,7 +124,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
     ) -> None:
         state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
                     quiet=quiet)
-        refs = _refs(state.term, kind, values, from_file, attach=False)
+        refs = read_refs(state.term, kind, values, from_file, attach=False)
         ask = consent(state, yes, "detach")
         _bulk(state, kind, service, refs, attach=False, country=country, concurrency=concurrency, ask=ask)
 
@@ -161,7 +154,7 @@ def make_app(kind: SenderKind) -> typer.Typer:
             shown = emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
                                  empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
                                  plural=kind.plural)
-        _remember(state, kind, service_sid, shown, replace=not country and (limit is None or len(shown) < limit))
+        remember_attached(state, kind, service_sid, shown, replace=not country and (limit is None or len(shown) < limit))
 
     def get(
         ctx: typer.Context,
@@ -179,31 +172,6 @@ def make_app(kind: SenderKind) -> typer.Typer:
 
         emit_record(state.term, _get(state.client(), kind, service, ref, country), as_json=state.json,
                     fields=state.fields, jq=state.jq)
-
-    def numbers_list(
-        ctx: typer.Context,
-        service: OptionalServiceArg = None,
-        account: AccountOpt = False,
-        free: FreeOpt = False,
-        concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-        limit: LimitOpt = 50,
-        all_: AllOpt = False,
-        page_size: PageSizeOpt = None,
-        fields: InventoryFieldsOpt = None,
-        jq: JqOpt = None,
-        json_: JsonOpt = False,
-        profile: ProfileOpt = None,
-    ) -> None:
-        if account or free:
-            _inventory(ctx, service, free=free, concurrency=concurrency, limit=list_limit(ctx, limit, all_),
-                       page_size=page_size, fields=fields, jq=jq, json_=json_, profile=profile)
-            return
-        if service is None:
-            raise UsageError("give a SERVICE, or --account for the account's numbers and short codes",
-                             hint="see 'msgsvc numbers list --help'")
-        if given(ctx, "concurrency"):
-            raise UsageError("--concurrency is for --account and --free, which read every service")
-        list_(ctx, service, None, limit, all_, page_size, fields, jq, json_, profile)
 
     example = f"msgsvc {kind.noun}"
     docs = {
@@ -263,19 +231,28 @@ Example:
     {example} get {service} {first}
 """),
     }
-    if kind is NUMBERS:  # also the account's inventory: its numbers and short codes, and where each is
-        docs["list"] = (numbers_list, docs["list"][1].replace("\n\nExample:", "\n\n" + INVENTORY_HELP + "\n\nExample:")
-                        .replace("--all --json\n", "--all --json\n    msgsvc numbers list --free\n"))
-    for verb, (func, help_text) in docs.items():
+    return docs
+
+
+def make_app(kind: SenderKind, commands: Optional[dict] = None) -> typer.Typer:
+    """The noun of one kind of sender, with `commands` ({verb: (function, help)}; those of
+    sender_commands(kind) unless given)."""
+    app = typer.Typer(
+        help=f"A service's {kind.plural}.\n\nAttach, detach, list and show the {kind.plural} of a Messaging Service.\n\n"
+        f"Example:\n\n\b\n    msgsvc {kind.noun} list Alerts\n"
+        f"    msgsvc {kind.noun} attach Alerts {kind.examples[0]}",
+        short_help=f"A service's {kind.plural}.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+    ident = kind.noun.replace("-", "_")
+    for verb, (func, help_text) in (sender_commands(kind) if commands is None else commands).items():
         help_text = help_text.replace("{results}", RESULTS_HELP)
         if not kind.country:
             func = _without(func, "country")
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"
         # The first sentence whole, in help and on Tab alike (Tab's descriptions stop at 45).
         app.command(verb, help=help_text, short_help=help_text.split("\n", 1)[0])(func)
-    if kind is NUMBERS:
-        app.command("find")(numbers_find)
-        app.command("move")(numbers_move)
     return app
 
 
@@ -302,16 +279,16 @@ def _parse_one(kind: SenderKind, value: str, *, attach: bool) -> Ref:
     try:
         return kind.parse(value, attach=attach)
     except ValueError as exc:
-        raise UsageError(_sentence(value, exc)) from None
+        raise UsageError(sentence_for(value, exc)) from None
 
 
-def _sentence(value: str, exc: ValueError) -> str:
+def sentence_for(value: str, exc: ValueError) -> str:
     text = str(exc)
     return text if value.strip() and repr(value.strip()) in text else f"{value!r} {text}"
 
 
-def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool,
-          parse: Optional[Callable[[str], Ref]] = None) -> List[Ref]:
+def read_refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Optional[str], *, attach: bool,
+              parse: Optional[Callable[[str], Ref]] = None) -> List[Ref]:
     """Every distinct value (arguments, then the file's lines), checked before anything is
     sent (by `parse`, else the kind's rule)."""
     given = [(value, "argument") for value in values or []]
@@ -326,7 +303,7 @@ def _refs(term, kind: SenderKind, values: Optional[List[str]], from_file: Option
         try:
             ref = parse(value) if parse is not None else kind.parse(value, attach=attach)
         except ValueError as exc:
-            problems.append(f"{_sentence(value, exc)} ({where})")
+            problems.append(f"{sentence_for(value, exc)} ({where})")
             continue
         refs.setdefault(ref.raw, ref)
     if problems:
@@ -384,7 +361,7 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         return
     if ask is not None and pending:
         count = f"1 {kind.what}" if pending == 1 else f"{pending} {kind.plural}"
-        ask(f"Detach {count} from {_named(service, service_sid)}?")
+        ask(f"Detach {count} from {named_service(service, service_sid)}?")
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, term),
                         note=library_note(term))
     from msgsvc.jobs.foresee import explained
@@ -398,9 +375,9 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
         pool_full = (f"the service's pool is full (21714){left}",
                      f"detach {kind.plural} {service_sid} no longer needs, or attach the rest to another service; "
                      "then run the same command again")
-    _remember(state, kind, service_sid, [{"sid": o.sid, kind.value_key: o.input} for o in outcomes
-                                         if o.sid and o.status in (plan.ATTACHED, plan.ALREADY_ATTACHED)], replace=False)
-    _forget(state, kind, service_sid, [o.sid for o in outcomes if o.sid and o.status in (plan.DETACHED, plan.NOT_ATTACHED)])
+    remember_attached(state, kind, service_sid, [{"sid": o.sid, kind.value_key: o.input} for o in outcomes
+                                                  if o.sid and o.status in (plan.ATTACHED, plan.ALREADY_ATTACHED)], replace=False)
+    forget_attached(state, kind, service_sid, [o.sid for o in outcomes if o.sid and o.status in (plan.DETACHED, plan.NOT_ATTACHED)])
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
            failed=any(o.status == plan.FAILED for o in outcomes), stopped_by=executor.stopped_by,
            interrupted=executor.interrupted, terminated=terminated, left=kind.plural,
@@ -408,7 +385,7 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
            pool_full=pool_full)
 
 
-def _remember(state, kind: SenderKind, service_sid: str, records: list, *, replace: bool) -> None:
+def remember_attached(state, kind: SenderKind, service_sid: str, records: list, *, replace: bool) -> None:
     """Keep the completion cache of the service's senders (detach's Tab): a whole listing
     replaces it, attached senders are added."""
     from msgsvc.local import cache
@@ -418,7 +395,7 @@ def _remember(state, kind: SenderKind, service_sid: str, records: list, *, repla
             cache.remember_table(state.cache_scope(), cache.senders_table(kind.noun, service_sid), entries, replace=replace)
 
 
-def _forget(state, kind: SenderKind, service_sid: str, sids: list) -> None:
+def forget_attached(state, kind: SenderKind, service_sid: str, sids: list) -> None:
     from msgsvc.local import cache
 
     if sids:
@@ -430,7 +407,7 @@ def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str
     from msgsvc.jobs.resolve import resolve_service
 
     service_sid = resolve_service(client, service)
-    named = _named(service, service_sid)
+    named = named_service(service, service_sid)
     listed = f"list them with: msgsvc {kind.noun} list {service if service != service_sid else service_sid}"
     if ref.text is not None:
         found = [r for r in client.list_senders(kind, service_sid) if kind.matches(r, ref, country)]
@@ -486,6 +463,38 @@ def _inventory(ctx: typer.Context, service: Optional[str], *, free: bool, concur
                         jq=state.jq, plural="numbers",
                         empty="Every number and short code of the account is in a service." if free
                         else "The account has no phone numbers or short codes.")
+
+
+# --- numbers list: a service's numbers, or the account's ------------------------------------------
+
+_NUMBERS_COMMANDS = sender_commands(NUMBERS)
+_service_list, _service_list_help = _NUMBERS_COMMANDS["list"]
+
+
+def numbers_list(
+    ctx: typer.Context,
+    service: OptionalServiceArg = None,
+    account: AccountOpt = False,
+    free: FreeOpt = False,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    limit: LimitOpt = 50,
+    all_: AllOpt = False,
+    page_size: PageSizeOpt = None,
+    fields: InventoryFieldsOpt = None,
+    jq: JqOpt = None,
+    json_: JsonOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    if account or free:
+        _inventory(ctx, service, free=free, concurrency=concurrency, limit=list_limit(ctx, limit, all_),
+                   page_size=page_size, fields=fields, jq=jq, json_=json_, profile=profile)
+        return
+    if service is None:
+        raise UsageError("give a SERVICE, or --account for the account's numbers and short codes",
+                         hint="see 'msgsvc numbers list --help'")
+    if given(ctx, "concurrency"):
+        raise UsageError("--concurrency is for --account and --free, which read every service")
+    _service_list(ctx, service, None, limit, all_, page_size, fields, jq, json_, profile)
 
 
 NUMBERS_HELP = "E.164 numbers (+15017122661), short codes (55501), or their PN... or SC... SIDs."  # find, move
@@ -546,7 +555,7 @@ def _number_or_short_code(value: str, *, hint: Optional[str] = "nothing was sent
     try:
         return _parse_either(value)
     except ValueError as exc:
-        raise UsageError(_sentence(value, exc), hint=hint) from None
+        raise UsageError(sentence_for(value, exc), hint=hint) from None
 
 
 def _parse_either(value: str) -> Ref:
@@ -607,7 +616,7 @@ def numbers_move(
     """
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, fields=fields, valid=RESULT_FIELDS, jq=jq,
                 quiet=quiet)
-    refs = _refs(state.term, NUMBERS, values, from_file, attach=False, parse=_parse_either)
+    refs = read_refs(state.term, NUMBERS, values, from_file, attach=False, parse=_parse_either)
     ask = consent(state, yes, "move")
     from msgsvc.cli import output
     from msgsvc.jobs import changes as plan
@@ -630,7 +639,7 @@ def numbers_move(
         return
     if planned.pending:
         count = "1 number" if planned.pending == 1 else f"{planned.pending} numbers"
-        ask(f"Move {count} to {_named(to, planned.target.sid)}?")
+        ask(f"Move {count} to {named_service(to, planned.target.sid)}?")
     from msgsvc.jobs.executor import Executor
 
     executor = Executor(client, concurrency=concurrency, progress=progress, note=library_note(term))
@@ -644,21 +653,26 @@ def numbers_move(
         if step.move is not None and outcome.status in (plan.MOVED, plan.HALF_DONE):
             gone.setdefault((kind, step.move.source), []).append(step.move.sid)
     for kind, records in added.items():
-        _remember(state, kind, planned.target.sid, records, replace=False)
+        remember_attached(state, kind, planned.target.sid, records, replace=False)
     for (kind, source), sids in gone.items():
-        _forget(state, kind, source, sids)
+        forget_attached(state, kind, source, sids)
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
            failed=any(o.status in plan.UNDONE for o in outcomes), stopped_by=executor.stopped_by,
            interrupted=executor.interrupted, terminated=terminated, left="numbers",
            again="run the same command again to finish: what is done already is reported, not sent twice")
 
 
-def _named(service: str, service_sid: str) -> str:
+def named_service(service: str, service_sid: str) -> str:
     """How messages name a service: `Marketing (MG...)` when the user named it so, else its SID."""
     return service_sid if service == service_sid else f"{service} ({service_sid})"
 
 
-numbers = make_app(NUMBERS)
+# Numbers are also the account's inventory: its numbers and short codes, and where each is.
+numbers = make_app(NUMBERS, {**_NUMBERS_COMMANDS, "list": (numbers_list, _service_list_help.replace(
+    "\n\nExample:", "\n\n" + INVENTORY_HELP + "\n\nExample:").replace(
+    "--all --json\n", "--all --json\n    msgsvc numbers list --free\n"))})
+numbers.command("find")(numbers_find)
+numbers.command("move")(numbers_move)
 short_codes = make_app(SHORT_CODES)
 alpha_senders = make_app(ALPHA_SENDERS)
 channel_senders = make_app(CHANNEL_SENDERS)
