@@ -260,13 +260,13 @@ def test_client_settings_live_with_the_config():
 
 
 def test_every_sender_kind_is_a_noun_of_the_command_line():
-    """A kind declared in senders.py is a command noun built by commands/senders.py."""
+    """A kind declared in senders.py is a command noun built by sender_commands.py."""
     from msgsvc.cli import app as cli
-    from msgsvc.cli.commands import senders as commands
+    from msgsvc.cli import sender_commands as commands
     from msgsvc.api.senders import KINDS
 
     for kind in KINDS:
-        assert cli.LAZY[kind.noun] == f"msgsvc.cli.commands.senders:{kind.noun.replace('-', '_')}"
+        assert cli.LAZY[kind.noun] == f"msgsvc.cli.sender_commands:{kind.noun.replace('-', '_')}"
         assert isinstance(getattr(commands, kind.noun.replace("-", "_")), typer.Typer)
 
 

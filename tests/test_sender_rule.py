@@ -1,7 +1,7 @@
 """One rule for what names a sender: the command line and a setup file accept and refuse the
 same values and spell them the same way, for every sender kind (README, "Senders").
 
-The command line is `msgsvc/cli/commands/senders.py`'s parsing of an argument; the file is
+The command line is `msgsvc/cli/sender_commands.py`'s parsing of an argument; the file is
 `setup_file.parse_sender` on one entry of a sender list. A file's list holds what attach takes,
 and for channel senders also the address that detach and get take (the file finds it among the
 account's services)."""
@@ -16,7 +16,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from msgsvc.api.senders import CHANNEL_SENDERS, KINDS, NUMBERS, SHORT_CODES, SenderKind  # noqa: E402
-from msgsvc.cli.commands.senders import _parse_one  # noqa: E402
+from msgsvc.cli.sender_commands import _parse_one  # noqa: E402
 from msgsvc.errors import UsageError  # noqa: E402
 from msgsvc.setup.file import parse_sender  # noqa: E402
 

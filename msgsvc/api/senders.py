@@ -2,7 +2,7 @@
 
 Each kind is a `Resource` under the service (path segment, list key, SID prefix, the form
 field an attach sends, columns) plus what a user may type for it. The commands
-(`msgsvc/cli/commands/senders.py`), the client's calls, the planner and the emulator all follow
+(`msgsvc/cli/sender_commands.py`), the client's calls, the planner and the emulator all follow
 from these records: a new kind is one entry in `KINDS`.
 """
 
