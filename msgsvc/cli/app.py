@@ -121,11 +121,11 @@ def _unix_arguments(command) -> None:
 # runs msgsvc, and `msgsvc services get <Tab>` needs only the services module.
 LAZY: dict[str, str] = {
     "services": "msgsvc.cli.commands.services",
-    "numbers": "msgsvc.cli.sender_commands:numbers",
-    "short-codes": "msgsvc.cli.sender_commands:short_codes",
-    "alpha-senders": "msgsvc.cli.sender_commands:alpha_senders",
-    "channel-senders": "msgsvc.cli.sender_commands:channel_senders",
-    "destination-alpha-senders": "msgsvc.cli.sender_commands:destination_alpha_senders",
+    "numbers": "msgsvc.cli.commands.numbers",
+    "short-codes": "msgsvc.cli.commands.senders:short_codes",
+    "alpha-senders": "msgsvc.cli.commands.senders:alpha_senders",
+    "channel-senders": "msgsvc.cli.commands.senders:channel_senders",
+    "destination-alpha-senders": "msgsvc.cli.commands.senders:destination_alpha_senders",
     "campaigns": "msgsvc.cli.commands.campaigns",
     "brands": "msgsvc.cli.commands.brands",
     "tollfree": "msgsvc.cli.commands.tollfree",
