@@ -54,11 +54,11 @@ def writes(proxy) -> list[tuple[str, str]]:
 
 def reseal(path, edit) -> None:
     """Edit a saved plan as a program would, checksum made again (so the field checks run)."""
-    from msgsvc.setup.saved_format import _checksum
+    from msgsvc.setup.saved_format import checksum
 
     data = json.loads(path.read_text())
     edit(data)
-    data["checksum"] = _checksum(data)
+    data["checksum"] = checksum(data)
     path.write_text(json.dumps(data, indent=2))
 
 
@@ -72,7 +72,7 @@ PLAN_LINES = (
 
 def saved_plan(emu, ids) -> dict:
     """The saved plan of SETUP against `account`, as documented in msgsvc/setup/saved_format.py."""
-    from msgsvc.setup.saved_format import _checksum, digest
+    from msgsvc.setup.saved_format import checksum, digest
 
     fields = {"inbound_request_url": None, "inbound_method": "POST", "fallback_url": None,
               "fallback_method": "POST", "status_callback": None, "sticky_sender": True, "mms_converter": True,
@@ -107,7 +107,7 @@ def saved_plan(emu, ids) -> dict:
     for change in body["changes"][1:]:  # in the order the dataclass has them
         order = ("action", "kind", "shown", "sid", "service", "source", "text", "country", "line", "proven")
         change.update({key: change.pop(key) for key in order})
-    body["checksum"] = _checksum(body)
+    body["checksum"] = checksum(body)
     return body
 
 
@@ -624,7 +624,7 @@ def test_every_field_of_a_plan_made_wrong_is_exit_2_never_a_traceback(msgsvc, em
                 del parent[path[-1]]
             else:
                 parent[path[-1]] = wrong
-            data["checksum"] = saved_format._checksum(data)
+            data["checksum"] = saved_format.checksum(data)
             try:
                 plan = saved_format.parse(json.dumps(data, indent=2), "p")
             except SetupFileError:

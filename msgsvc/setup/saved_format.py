@@ -3,6 +3,10 @@ applies exactly that plan, or refuses when the account no longer matches what th
 (as Terraform refuses a stale saved plan). This is how the plan reviewed in a pull request
 becomes the change made on merge.
 
+This module is the plan file's format: the marker that tells a plan from a setup file, its
+checksum, the snapshot of what the plan read, and reading a plan back (`parse`), each bad field
+named with its line. Writing one is msgsvc/setup/saved_write.py.
+
 The format (README, "Saved plans"), JSON, version 1, written 0600:
 
     {
@@ -35,13 +39,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from msgsvc.api.resources import SERVICE
-from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
+from msgsvc.api.validate import SID, is_sid, mask_url_passwords
 from msgsvc.errors import StalePlanError, UsageError
-from msgsvc.jsontext import safe
 from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
 from msgsvc.setup.file import (FIELDS, KIND_BY_NOUN, Desired, DesiredService, Problem, SetupFileError, clean_field,
                                load_text)
@@ -60,6 +63,13 @@ def marked(text: str) -> bool:
 
 def digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def checksum(body: Mapping[str, Any]) -> str:
+    """The plan's "checksum": the digest of everything else in `body`, as canonical JSON."""
+    canonical = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False)
+    return digest(canonical)
 
 
 @dataclass
@@ -91,20 +101,6 @@ def remake(plan: SavedPlan | None = None) -> str:
     return f"nothing was sent; make the plan again ({command}), review it, and apply that"
 
 
-# --- writing ---------------------------------------------------------------------------------
-
-
-def depended(desired: Desired, current: Sequence[Current], result: Diff) -> set[str]:
-    """The services whose every detail the plan depends on: the ones the file names (by sid,
-    or by name: homonyms included), the ones it deletes, the ones a sender moves out of."""
-    sids = {s.sid for s in desired.services if s.sid is not None}
-    names = {s.friendly_name for s in desired.services}
-    found = {c.sid for c in current if c.sid in sids or c.name in names}
-    found |= {a.service.sid for a in result.services if a.action == "delete" and a.service.sid}
-    found |= {a.source.sid for a in result.senders if a.source is not None and a.source.sid}
-    return found
-
-
 def snapshot(current: Sequence[Current], detailed: set[str]) -> list[dict[str, Any]]:
     """What the plan read, as it is written and compared: sorted by SID; URL passwords ***."""
     entries = []
@@ -114,7 +110,7 @@ def snapshot(current: Sequence[Current], detailed: set[str]) -> list[dict[str, A
             record = entry.record
             item["date_updated"] = record.get("date_updated")
             item["us_app_to_person_registered"] = bool(record.get("us_app_to_person_registered"))
-            item["fields"] = {f.key: _masked(record.get(f.key)) for f in SERVICE.fields
+            item["fields"] = {f.key: as_written(record.get(f.key)) for f in SERVICE.fields
                               if f.key != "friendly_name" and f.key in record}
         item["senders"] = {noun: sorted(str(r.get("sid")) for r in records)
                            for noun, records in sorted(entry.senders.items())}
@@ -122,81 +118,9 @@ def snapshot(current: Sequence[Current], detailed: set[str]) -> list[dict[str, A
     return entries
 
 
-def _masked(value: Any) -> Any:
+def as_written(value: Any) -> Any:
+    """A value as a plan writes it: a URL's password is ***."""
     return mask_url_passwords(value) if isinstance(value, str) else value
-
-
-def _service_change(action: ServiceAction) -> tuple[dict[str, Any], list[str]]:
-    secret = sorted(k for k, v in action.after.items() if isinstance(v, str) and has_url_password(v)
-                    and mask_url_passwords(v) != v)
-    change = {"action": action.action, "kind": "service", "service": asdict(action.service),
-              "after": {k: _masked(v) for k, v in action.after.items()},
-              "before": {k: _masked(v) for k, v in action.before.items()},
-              "a2p": action.a2p, "line": action.line}
-    if secret:
-        change["secrets"] = secret
-    return change, secret
-
-
-def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: str, account_sid: str,
-           profile: str | None, options: Mapping[str, bool], rereadable: bool = True) -> str:
-    """The saved plan of `result` (made from `desired`, whose file had `text`, against
-    `current` as read) as the text of its file. A plan that sets a URL password and was read
-    from standard input, or from a file that cannot be read again (`rereadable` false: a pipe,
-    a device, `<(sops -d ...)`), cannot be saved: apply could not take the password from anywhere."""
-    changes: list[dict[str, Any]] = []
-    needs_file = False
-    for action in result.in_order():
-        if isinstance(action, ServiceAction):
-            change, secret = _service_change(action)
-            needs_file = needs_file or bool(secret)
-        else:
-            change = {"action": action.action, "kind": action.kind, **{
-                k: v for k, v in asdict(action).items() if k not in ("action", "kind")}}
-        changes.append(change)
-    if needs_file and desired.name == "standard input":
-        raise UsageError("a plan read from standard input that sets a URL password cannot be saved: the plan "
-                         "never holds a password, and apply would have no file to take it from",
-                         hint="nothing was written; give the setup file by its name")
-    if needs_file and not rereadable:
-        raise UsageError(f"a plan that sets a URL password cannot be saved from {desired.name}: it is not a file "
-                         "that apply can read again, and the plan never holds a password",
-                         hint="nothing was written; give the setup file as a file")
-    body = {
-        "format": FORMAT, "version": VERSION, "account_sid": account_sid, "profile": profile,
-        "setup_file": {"name": desired.name, "sha256": digest(text)},
-        "options": {key: bool(options.get(key)) for key in OPTIONS},
-        "read": snapshot(current, depended(desired, current, result)),
-        "changes": changes,
-        "warnings": [{"line": line, "message": message} for line, message in result.warnings],
-    }
-    body["checksum"] = _checksum(body)
-    # Safe to show: the plan is read in a pull request, `cat` in a terminal, printed by -o -.
-    return safe(json.dumps(body, indent=2, ensure_ascii=False)) + "\n"
-
-
-def refuse_replacing(out: str) -> None:
-    """A saved plan replaces only a saved plan: `plan services.toml -o services.toml` (or a
-    typo naming another file) must not destroy what it would overwrite (exit 2)."""
-    import os
-    import stat
-
-    try:
-        if not stat.S_ISREG(os.stat(out).st_mode):
-            return  # a device or a FIFO is written in place (atomic.py's rule)
-        with open(out, encoding="utf-8", errors="replace") as handle:
-            start = handle.read(200)
-    except OSError:
-        return  # nothing there (or unreadable: writing it says why)
-    if start and not marked(start):
-        raise UsageError(f"refusing to replace {out}: it is not a saved plan",
-                         hint="nothing was written; give -o a new file, or a saved plan to replace")
-
-
-def _checksum(body: Mapping[str, Any]) -> str:
-    canonical = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False)
-    return digest(canonical)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -273,7 +197,7 @@ def parse(text: str, name: str) -> SavedPlan:
     if version != VERSION or isinstance(version, bool):
         check.problem(("version",), f"must be {VERSION}, not {json.dumps(version)}")
         raise refuse(check.problems)
-    if data.get("checksum") != _checksum(data):
+    if data.get("checksum") != checksum(data):
         check.problem(("checksum",), "does not match the plan: the file was changed after plan wrote it")
         raise refuse(check.problems)
     account = check.get(data, (), "account_sid", (str,), "an Account SID (AC...)")

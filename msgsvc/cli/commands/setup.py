@@ -148,13 +148,13 @@ def _setup_file(state, name: str):
 def _save(state, out: str, result, desired, text: str, options: dict) -> None:
     """Write the saved plan to `out` (0600, atomically; '-' is standard output)."""
     from msgsvc.cli import output
-    from msgsvc.setup import saved_format
+    from msgsvc.setup import saved_write
 
     client = state.client()
     import os
 
-    plan_text = saved_format.render(result, desired, result.read, text=text, account_sid=client.account_sid,
-                                    profile=_profile(state), options=options, rereadable=os.path.isfile(desired.name))
+    plan_text = saved_write.render(result, desired, result.read, text=text, account_sid=client.account_sid,
+                                   profile=_profile(state), options=options, rereadable=os.path.isfile(desired.name))
     if state.term.redact(plan_text) != plan_text:  # URL passwords are *** already: this run's token, echoed
         raise UsageError("the plan holds this run's auth token or secret (a value read from the account or the "
                          "setup file has it) and is not saved: a saved plan never holds a secret",
@@ -163,7 +163,7 @@ def _save(state, out: str, result, desired, text: str, options: dict) -> None:
     if out == "-":
         output.write(state.term, plan_text)
         return
-    saved_format.refuse_replacing(out)
+    saved_write.refuse_replacing(out)
     _write(out, plan_text, private=True)
     output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with: msgsvc apply {as_typed(out)}")
 
