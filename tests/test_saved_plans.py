@@ -371,7 +371,8 @@ def test_a_plan_made_for_another_account_is_refused(msgsvc, emu, proxy, account,
 def test_a_plan_made_with_another_profile_of_the_account_is_refused():
     from msgsvc.errors import UsageError
     from msgsvc.setup.diff import Diff
-    from msgsvc.setup.saved_format import SavedPlan, refuse_other_account
+    from msgsvc.setup.saved_checks import refuse_other_account
+    from msgsvc.setup.saved_format import SavedPlan
 
     plan = SavedPlan("p", "AC" + "1" * 32, "staging", "s.toml", "sha256:", {}, [], Diff())
     refuse_other_account(plan, "AC" + "1" * 32, None)  # the environment's credentials: the account decides
@@ -596,7 +597,7 @@ def test_every_field_of_a_plan_made_wrong_is_exit_2_never_a_traceback(msgsvc, em
     one whose every change the applier can build."""
     import copy
 
-    from msgsvc.setup import saved_format
+    from msgsvc.setup import saved_checks, saved_format
     from msgsvc.setup.apply import Applier
     from msgsvc.setup.file import SetupFileError
 
@@ -629,7 +630,7 @@ def test_every_field_of_a_plan_made_wrong_is_exit_2_never_a_traceback(msgsvc, em
                 plan = saved_format.parse(json.dumps(data, indent=2), "p")
             except SetupFileError:
                 continue
-            saved_format.stale(plan, [])
+            saved_checks.stale(plan, [])
             applier = Applier(None)
             applier.moves, applier.created = {}, {a.service.index: "MG" + "0" * 32 for a in plan.diff.services
                                                   if a.action == "create"}

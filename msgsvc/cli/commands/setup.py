@@ -128,13 +128,13 @@ def _profile(state) -> str | None:
 def _saved_plan(state, plan, *, given: dict, concurrency: int):
     """The Diff of a saved plan, once the account is shown to be what it read: refused when
     apply's flags contradict it or it is for another account (exit 2), stale (exit 7)."""
-    from msgsvc.setup import saved_format
+    from msgsvc.setup import saved_checks
 
-    saved_format.refuse_contradictions(plan, given)
+    saved_checks.refuse_contradictions(plan, given)
     client = state.client()
-    saved_format.refuse_other_account(plan, client.account_sid, _profile(state))
-    result = saved_format.with_secrets(plan, lambda name: _setup_file(state, name))
-    saved_format.refuse_stale(plan, saved_format.reread(client, plan, concurrency=concurrency, progress=_progress(state.term)))
+    saved_checks.refuse_other_account(plan, client.account_sid, _profile(state))
+    result = saved_checks.with_secrets(plan, lambda name: _setup_file(state, name))
+    saved_checks.refuse_stale(plan, saved_checks.reread(client, plan, concurrency=concurrency, progress=_progress(state.term)))
     return result
 
 
