@@ -11,7 +11,7 @@ from msgsvc.cli.options import (
     as_typed, columns_help, duration, fewer_pages, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
     wait_limits,
 )
-from msgsvc.errors import MsgsvcError, UsageError
+from msgsvc.errors import MsgsvcError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
 from msgsvc.api.tollfree import VERIFICATION
 from msgsvc.words import counted
@@ -196,44 +196,6 @@ def tollfree_get(ctx: typer.Context, ref: RefArg, fields: VerificationFieldsOpt 
         explain(state.term, record, ref)
 
 
-def _read_file(path: Path, *, create: bool) -> dict:
-    """The file's fields by wire name; every broken rule at once, with its line (exit 2)."""
-    import tomllib
-
-    from msgsvc.api.tollfree import file_problems
-    from msgsvc.setup.file import Problem, SetupFileError
-    from msgsvc.setup.lines import locate
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path} is not valid TOML: {exc}", hint="nothing was sent") from None
-    values, problems = file_problems(data, create=create)
-    if problems:
-        lines = locate(text)
-        raise SetupFileError(str(path), [Problem(lines.get((key,)) if key else None, message) for key, message in problems])
-    return values
-
-
-def _form(values: dict, fields: Any) -> list[tuple[str, str]]:
-    from msgsvc.api.validate import as_text
-
-    order = [f.wire for f in fields]
-    pairs = []
-    for wire in order:
-        value = values.get(wire)
-        if value is None:
-            continue
-        pairs.extend((wire, as_text(v)) for v in (value if isinstance(value, list) else [value]))
-    return pairs
-
-
 @app.command("create")
 def tollfree_create(
     ctx: typer.Context,
@@ -265,7 +227,9 @@ def tollfree_create(
         msgsvc tollfree create +18005550100 +18885550101 \\
             --from-file verification.toml
     """
-    values = _read_file(from_file, create=True)
+    from msgsvc.cli.tollfree_file import as_form, read_details
+
+    values = read_details(from_file, create=True)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     import functools
 
@@ -276,7 +240,7 @@ def tollfree_create(
     from msgsvc.jobs.tollfree import EXISTS, plan_creates, settle_creates
 
     client = state.client()
-    planned = plan_creates(client, numbers, _form(values, VERIFICATION.fields))
+    planned = plan_creates(client, numbers, as_form(values, VERIFICATION.fields))
     failed = (plan.FAILED,)
     if state.dry_run:
         requests = plan.dry_run(planned.changes, client.base())
@@ -326,7 +290,9 @@ def tollfree_update(
     """
     if not edit_reason.strip():
         raise invalid("--edit-reason", "it must not be empty")
-    values = _read_file(from_file, create=False)
+    from msgsvc.cli.tollfree_file import as_form, read_details
+
+    values = read_details(from_file, create=False)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.api import tollfree as rules
     from msgsvc.cli.output import emit_plan, emit_record, note
@@ -345,7 +311,7 @@ def tollfree_update(
     if not rules.can_edit(record, now):
         raise MsgsvcError(f"verification {sid} of {number} cannot be edited: {why_not_editable(record, now)}",
                           hint=instead_of_editing(record, sid, number, ref))
-    form = _form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
+    form = as_form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
     change = plan.Change(plan.UPDATE, VERIFICATION.name, target=sid, inputs=(str(number or sid),), form=form)
     if state.dry_run:
         emit_plan(state.term, plan.dry_run([change], client.base()), as_json=state.json)
