@@ -54,11 +54,11 @@ def writes(proxy) -> list[tuple[str, str]]:
 
 def reseal(path, edit) -> None:
     """Edit a saved plan as a program would, checksum made again (so the field checks run)."""
-    from msgsvc.setup.saved import _checksum
+    from msgsvc.setup.saved_format import checksum
 
     data = json.loads(path.read_text())
     edit(data)
-    data["checksum"] = _checksum(data)
+    data["checksum"] = checksum(data)
     path.write_text(json.dumps(data, indent=2))
 
 
@@ -71,8 +71,8 @@ PLAN_LINES = (
 
 
 def saved_plan(emu, ids) -> dict:
-    """The saved plan of SETUP against `account`, as documented in msgsvc/setup/saved.py."""
-    from msgsvc.setup.saved import _checksum, digest
+    """The saved plan of SETUP against `account`, as documented in msgsvc/setup/saved_format.py."""
+    from msgsvc.setup.saved_format import checksum, digest
 
     fields = {"inbound_request_url": None, "inbound_method": "POST", "fallback_url": None,
               "fallback_method": "POST", "status_callback": None, "sticky_sender": True, "mms_converter": True,
@@ -107,7 +107,7 @@ def saved_plan(emu, ids) -> dict:
     for change in body["changes"][1:]:  # in the order the dataclass has them
         order = ("action", "kind", "shown", "sid", "service", "source", "text", "country", "line", "proven")
         change.update({key: change.pop(key) for key in order})
-    body["checksum"] = _checksum(body)
+    body["checksum"] = checksum(body)
     return body
 
 
@@ -371,7 +371,8 @@ def test_a_plan_made_for_another_account_is_refused(msgsvc, emu, proxy, account,
 def test_a_plan_made_with_another_profile_of_the_account_is_refused():
     from msgsvc.errors import UsageError
     from msgsvc.setup.diff import Diff
-    from msgsvc.setup.saved import SavedPlan, refuse_other_account
+    from msgsvc.setup.saved_checks import refuse_other_account
+    from msgsvc.setup.saved_format import SavedPlan
 
     plan = SavedPlan("p", "AC" + "1" * 32, "staging", "s.toml", "sha256:", {}, [], Diff())
     refuse_other_account(plan, "AC" + "1" * 32, None)  # the environment's credentials: the account decides
@@ -596,7 +597,7 @@ def test_every_field_of_a_plan_made_wrong_is_exit_2_never_a_traceback(msgsvc, em
     one whose every change the applier can build."""
     import copy
 
-    from msgsvc.setup import saved
+    from msgsvc.setup import saved_checks, saved_format
     from msgsvc.setup.apply import Applier
     from msgsvc.setup.file import SetupFileError
 
@@ -624,12 +625,12 @@ def test_every_field_of_a_plan_made_wrong_is_exit_2_never_a_traceback(msgsvc, em
                 del parent[path[-1]]
             else:
                 parent[path[-1]] = wrong
-            data["checksum"] = saved._checksum(data)
+            data["checksum"] = saved_format.checksum(data)
             try:
-                plan = saved.parse(json.dumps(data, indent=2), "p")
+                plan = saved_format.parse(json.dumps(data, indent=2), "p")
             except SetupFileError:
                 continue
-            saved.stale(plan, [])
+            saved_checks.stale(plan, [])
             applier = Applier(None)
             applier.moves, applier.created = {}, {a.service.index: "MG" + "0" * 32 for a in plan.diff.services
                                                   if a.action == "create"}
@@ -779,7 +780,7 @@ def test_a_valid_plan_is_read_without_the_line_scan(msgsvc, emu, proxy, account,
 
 
 def test_a_key_twice_is_found_even_spelt_otherwise(tmp_path):
-    from msgsvc.setup.saved import parse
+    from msgsvc.setup.saved_format import parse
     from msgsvc.setup.file import SetupFileError
 
     with pytest.raises(SetupFileError) as caught:

@@ -125,7 +125,7 @@ class Diff:
     unknown: list[Unknown] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence)
     warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, sentence): said, not blocking
-    # The account as the planner read it (what a saved plan records, msgsvc/setup/saved.py).
+    # The account as the planner read it (what a saved plan records, msgsvc/setup/saved_format.py).
     read: list[Current] = field(default_factory=list, repr=False, compare=False)
 
     @property

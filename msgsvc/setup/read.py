@@ -19,7 +19,7 @@ from msgsvc.api.resources import KEEP, SERVICE, WRAP, Column
 from msgsvc.api.senders import KINDS, Ref, SenderKind
 from msgsvc.setup.diff import Current, sender_keys
 
-# date_updated: the version a saved plan compares (msgsvc/setup/saved.py).
+# date_updated: the version a saved plan compares (msgsvc/setup/saved_format.py).
 SERVICE_KEYS = ("sid", "friendly_name", *(f.key for f in SERVICE.fields), "us_app_to_person_registered", "date_updated")
 
 

@@ -102,11 +102,11 @@ def _load(state, file: str):
     """What FILE holds: a saved plan (told by its format marker, whatever its name) or a
     checked setup file; and its text."""
     from msgsvc.atomic import read_text
-    from msgsvc.setup import file as setup_file, saved
+    from msgsvc.setup import file as setup_file, saved_format
 
     text, name = read_text(file, stdin=state.term.stdin)
-    if saved.marked(text):
-        return saved.parse(text, name), text
+    if saved_format.marked(text):
+        return saved_format.parse(text, name), text
     return setup_file.load_text(text, name, json_format=None if file != "-" else False), text
 
 
@@ -128,13 +128,13 @@ def _profile(state) -> str | None:
 def _saved_plan(state, plan, *, given: dict, concurrency: int):
     """The Diff of a saved plan, once the account is shown to be what it read: refused when
     apply's flags contradict it or it is for another account (exit 2), stale (exit 7)."""
-    from msgsvc.setup import saved
+    from msgsvc.setup import saved_checks
 
-    saved.refuse_contradictions(plan, given)
+    saved_checks.refuse_contradictions(plan, given)
     client = state.client()
-    saved.refuse_other_account(plan, client.account_sid, _profile(state))
-    result = saved.with_secrets(plan, lambda name: _setup_file(state, name))
-    saved.refuse_stale(plan, saved.reread(client, plan, concurrency=concurrency, progress=_progress(state.term)))
+    saved_checks.refuse_other_account(plan, client.account_sid, _profile(state))
+    result = saved_checks.with_secrets(plan, lambda name: _setup_file(state, name))
+    saved_checks.refuse_stale(plan, saved_checks.reread(client, plan, concurrency=concurrency, progress=_progress(state.term)))
     return result
 
 
@@ -148,13 +148,13 @@ def _setup_file(state, name: str):
 def _save(state, out: str, result, desired, text: str, options: dict) -> None:
     """Write the saved plan to `out` (0600, atomically; '-' is standard output)."""
     from msgsvc.cli import output
-    from msgsvc.setup import saved
+    from msgsvc.setup import saved_write
 
     client = state.client()
     import os
 
-    plan_text = saved.render(result, desired, result.read, text=text, account_sid=client.account_sid,
-                             profile=_profile(state), options=options, rereadable=os.path.isfile(desired.name))
+    plan_text = saved_write.render(result, desired, result.read, text=text, account_sid=client.account_sid,
+                                   profile=_profile(state), options=options, rereadable=os.path.isfile(desired.name))
     if state.term.redact(plan_text) != plan_text:  # URL passwords are *** already: this run's token, echoed
         raise UsageError("the plan holds this run's auth token or secret (a value read from the account or the "
                          "setup file has it) and is not saved: a saved plan never holds a secret",
@@ -163,7 +163,7 @@ def _save(state, out: str, result, desired, text: str, options: dict) -> None:
     if out == "-":
         output.write(state.term, plan_text)
         return
-    saved.refuse_replacing(out)
+    saved_write.refuse_replacing(out)
     _write(out, plan_text, private=True)
     output.note(state.term, f"Saved the plan to {out}: apply exactly this plan with: msgsvc apply {as_typed(out)}")
 
@@ -241,9 +241,9 @@ def plan(
     if out == "-" and state.json:
         raise UsageError("--json and -o - would both write to standard output", hint="give -o a file name")
     desired, text = _load(state, file)
-    from msgsvc.setup import saved
+    from msgsvc.setup import saved_format
 
-    if isinstance(desired, saved.SavedPlan):
+    if isinstance(desired, saved_format.SavedPlan):
         raise UsageError(f"{desired.name} is a saved plan, not a setup file",
                          hint=f"show it with: msgsvc apply {as_typed(file)} --dry-run; apply it with: msgsvc apply {as_typed(file)}")
     result = _plan(state, desired, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
@@ -294,7 +294,7 @@ def apply(
         msgsvc -p production apply services.plan --yes
     """
     from msgsvc.cli import output
-    from msgsvc.setup import apply as setup_apply, saved
+    from msgsvc.setup import apply as setup_apply, saved_format
 
     if dry_run and (fields is not None or jq is not None):  # they choose from results, and a dry run has none
         raise UsageError(f"{'--fields' if fields is not None else '--jq'} is for apply's results; --dry-run shows the plan",
@@ -302,7 +302,7 @@ def apply(
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
     term = state.term
     desired, _ = _load(state, file)
-    if isinstance(desired, saved.SavedPlan):
+    if isinstance(desired, saved_format.SavedPlan):
         plan = desired
         result = _saved_plan(state, plan, given={"prune": prune, "allow_empty": allow_empty,
                                                  "move_from_unmanaged": move_from_unmanaged}, concurrency=concurrency)
@@ -340,7 +340,7 @@ def apply(
     results, terminated = run(lambda: applier.run(result))
     from msgsvc.jobs import changes
 
-    if isinstance(desired, saved.SavedPlan) and all(r.status == changes.NOT_SENT for r in results):
+    if isinstance(desired, saved_format.SavedPlan) and all(r.status == changes.NOT_SENT for r in results):
         typed = "-" if plan.name == "standard input" else as_typed(plan.name)
         again = f"nothing was sent, so {plan.name} still applies as it is: msgsvc apply {typed}"
     finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),

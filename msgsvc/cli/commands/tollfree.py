@@ -11,7 +11,7 @@ from msgsvc.cli.options import (
     as_typed, columns_help, duration, fewer_pages, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
     wait_limits,
 )
-from msgsvc.errors import ExitCode, MsgsvcError, UsageError
+from msgsvc.errors import MsgsvcError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
 from msgsvc.api.tollfree import VERIFICATION
 from msgsvc.words import counted
@@ -56,22 +56,6 @@ STATUS_COLUMNS = (
     Column("SENDS", "can_send", fit=KEEP),
     Column("NEXT", "next_step", fit=KEEP),
 )
-
-
-class VerificationRejected(MsgsvcError):
-    """A verification's review ended in TWILIO_REJECTED: exit 1."""
-
-
-class WaitTimedOut(MsgsvcError):
-    """A verification was still in review when --timeout ran out: exit 5."""
-
-    exit_code = ExitCode.WAIT_TIMEOUT
-
-
-def _now() -> Any:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc)
 
 
 def _remember(state: Any, records: list[dict], *, complete: bool) -> None:
@@ -124,11 +108,12 @@ def tollfree_status(
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=STATUS_KEYS, jq=jq)
     from msgsvc.api.senders import NUMBERS
     from msgsvc.cli.output import emit_records, note
+    from msgsvc.cli.tollfree_review import utc_now
     from msgsvc.jobs.tollfree import status_rows
 
     client = state.client()
     named = _services(client, services) if services else None
-    rows = status_rows(client, named, _now(), service_numbers=lambda mg: client.list_senders(NUMBERS, mg))
+    rows = status_rows(client, named, utc_now(), service_numbers=lambda mg: client.list_senders(NUMBERS, mg))
     emit_records(state.term, rows, STATUS_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
                  empty="No toll-free numbers" + (" in these services" if services else " on this account"))
     blocked = [r for r in rows if not r["can_send"]]
@@ -183,23 +168,6 @@ def tollfree_list(
     _remember(state, shown, complete=not params and (limit is None or len(shown) < limit))
 
 
-def _explain(term: Any, record: dict, typed: str) -> None:
-    """On a terminal, where the record stands and what to do (its reasons when rejected); the
-    command it gives names the verification as the user did (`typed`)."""
-    from msgsvc.api import tollfree as rules
-    from msgsvc.cli.output import note
-
-    number, status = record.get("tollfree_phone_number"), record.get("status")
-    step = rules.next_step(record, _now())
-    if status in rules.PENDING_STATES:
-        note(term, f"{number} is {status}: in review. Follow it with: msgsvc tollfree wait {as_typed(typed)}")
-    elif status == rules.REJECTED:
-        note(term, f"{number} was rejected:")
-        for line in rules.rejection_reasons(record):
-            note(term, f"  {term.escape(line)}")
-        note(term, f"Next: {step}")
-
-
 @app.command("get")
 def tollfree_get(ctx: typer.Context, ref: RefArg, fields: VerificationFieldsOpt = None, jq: JqOpt = None,
                  json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
@@ -218,51 +186,14 @@ def tollfree_get(ctx: typer.Context, ref: RefArg, fields: VerificationFieldsOpt 
     """
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
     from msgsvc.cli.output import emit_record
+    from msgsvc.cli.tollfree_review import explain
     from msgsvc.jobs.tollfree import find_record
 
     record = find_record(state.client(), ref)
     emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
     _remember(state, [record], complete=False)
     if state.term.stdout_tty and not state.json and not state.fields:
-        _explain(state.term, record, ref)
-
-
-def _read_file(path: Path, *, create: bool) -> dict:
-    """The file's fields by wire name; every broken rule at once, with its line (exit 2)."""
-    import tomllib
-
-    from msgsvc.api.tollfree import file_problems
-    from msgsvc.setup.file import Problem, SetupFileError
-    from msgsvc.setup.lines import locate
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path} is not valid TOML: {exc}", hint="nothing was sent") from None
-    values, problems = file_problems(data, create=create)
-    if problems:
-        lines = locate(text)
-        raise SetupFileError(str(path), [Problem(lines.get((key,)) if key else None, message) for key, message in problems])
-    return values
-
-
-def _form(values: dict, fields: Any) -> list[tuple[str, str]]:
-    from msgsvc.api.validate import as_text
-
-    order = [f.wire for f in fields]
-    pairs = []
-    for wire in order:
-        value = values.get(wire)
-        if value is None:
-            continue
-        pairs.extend((wire, as_text(v)) for v in (value if isinstance(value, list) else [value]))
-    return pairs
+        explain(state.term, record, ref)
 
 
 @app.command("create")
@@ -296,7 +227,9 @@ def tollfree_create(
         msgsvc tollfree create +18005550100 +18885550101 \\
             --from-file verification.toml
     """
-    values = _read_file(from_file, create=True)
+    from msgsvc.cli.tollfree_file import as_form, read_details
+
+    values = read_details(from_file, create=True)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     import functools
 
@@ -307,7 +240,7 @@ def tollfree_create(
     from msgsvc.jobs.tollfree import EXISTS, plan_creates, settle_creates
 
     client = state.client()
-    planned = plan_creates(client, numbers, _form(values, VERIFICATION.fields))
+    planned = plan_creates(client, numbers, as_form(values, VERIFICATION.fields))
     failed = (plan.FAILED,)
     if state.dry_run:
         requests = plan.dry_run(planned.changes, client.base())
@@ -357,10 +290,13 @@ def tollfree_update(
     """
     if not edit_reason.strip():
         raise invalid("--edit-reason", "it must not be empty")
-    values = _read_file(from_file, create=False)
+    from msgsvc.cli.tollfree_file import as_form, read_details
+
+    values = read_details(from_file, create=False)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.api import tollfree as rules
     from msgsvc.cli.output import emit_plan, emit_record, note
+    from msgsvc.cli.tollfree_review import instead_of_editing, utc_now, why_not_editable
     from msgsvc.jobs import changes as plan
     from msgsvc.jobs.executor import send
     from msgsvc.jobs.tollfree import find_record
@@ -371,11 +307,11 @@ def tollfree_update(
     client = state.client()
     record = find_record(client, ref)
     sid, number = str(record.get("sid")), record.get("tollfree_phone_number")
-    now = _now()
+    now = utc_now()
     if not rules.can_edit(record, now):
-        raise MsgsvcError(f"verification {sid} of {number} cannot be edited: {_why_not(record, now)}",
-                          hint=_instead(record, sid, number, ref))
-    form = _form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
+        raise MsgsvcError(f"verification {sid} of {number} cannot be edited: {why_not_editable(record, now)}",
+                          hint=instead_of_editing(record, sid, number, ref))
+    form = as_form({**values, rules.EDIT_REASON.wire: edit_reason}, VERIFICATION.update_fields)
     change = plan.Change(plan.UPDATE, VERIFICATION.name, target=sid, inputs=(str(number or sid),), form=form)
     if state.dry_run:
         emit_plan(state.term, plan.dry_run([change], client.base()), as_json=state.json)
@@ -386,32 +322,6 @@ def tollfree_update(
     if not state.json:
         note(state.term, f"Resubmitted verification {sid} of {number}: {updated.get('status')}. "
                          f"Follow it with: msgsvc tollfree wait {as_typed(ref)}")
-
-
-def _why_not(record: dict, now: Any) -> str:
-    from msgsvc.api import tollfree as rules
-
-    status = record.get("status")
-    if status != rules.REJECTED:
-        return f"it is {status}; only a rejected verification is edited"
-    if record.get("edit_allowed") is not True:
-        return "Twilio does not allow editing it (edit_allowed is false)"
-    deadline = rules.edit_deadline(record)
-    return f"its edit window closed at {rules.format_moment(deadline)}" if deadline else "it has no edit window"
-
-
-def _instead(record: dict, sid: str, number: Any, typed: str) -> str:
-    """What to do instead of an edit, naming the verification as the user did (`typed`), and
-    the record's SID and number only when they are ones (validate.sid_to_paste)."""
-    from msgsvc.api import tollfree as rules
-    from msgsvc.api.validate import number_to_paste, sid_to_paste
-
-    if record.get("status") in rules.PENDING_STATES:
-        return f"wait for the review: msgsvc tollfree wait {as_typed(typed)}"
-    if record.get("status") == rules.APPROVED:
-        return "it is approved: nothing to fix"
-    return (f"delete it and submit again: msgsvc tollfree delete {sid_to_paste(sid, VERIFICATION.prefix, placeholder='VERIFICATION')}"
-            f" && msgsvc tollfree create {number_to_paste(number)} --from-file FILE")
 
 
 @app.command("delete")
@@ -490,57 +400,13 @@ def tollfree_wait(
     """
     wait_limits(timeout, interval)
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=VERIFICATION.keys, jq=jq)
-    import time
+    from msgsvc.cli.output import emit_records, note
+    from msgsvc.cli.tollfree_review import ending, wait_for_reviews
 
-    from msgsvc.api import tollfree as rules
-    from msgsvc.api.a2p import StillPending, format_duration, wait_for_review
-    from msgsvc.cli.output import emit_records, note, remark
-    from msgsvc.jobs.tollfree import find_record
-
-    client = state.client()
-    started = time.monotonic()
-    records = [find_record(client, ref) for ref in dict.fromkeys(refs)]
-    settled = []
-    for record in records:
-        sid, number = str(record.get("sid")), record.get("tollfree_phone_number")
-        seen: list[str] = []
-
-        def progress(current: dict, elapsed: float, sid: str = sid, seen: list = seen) -> None:
-            status = str(current.get("status"))
-            if state.term.stderr_tty and (not seen or seen[-1] != status):
-                note(state.term, f"{format_duration(int(time.monotonic() - started)):>6}  verification {sid}: {status}")
-            seen.append(status)
-
-        left = max(timeout - (time.monotonic() - started), 0.0)
-        try:
-            settled.append(wait_for_review(lambda sid=sid: client.fetch(VERIFICATION, sid), timeout=left,
-                                           interval=interval, on_poll=progress, final=rules.FINAL_STATES, status="status"))
-        except StillPending as pending:
-            raise WaitTimedOut(f"verification {sid} of {number} is still {pending.campaign.get('status')} "
-                               f"after {format_duration(timeout)}",
-                               hint=f"wait longer: msgsvc tollfree wait {' '.join(map(as_typed, refs))} --timeout 24h") from None
+    settled = wait_for_reviews(state, state.client(), refs, timeout=timeout, interval=interval)
     emit_records(state.term, settled, VERIFICATION.columns, as_json=state.json, fields=state.fields, jq=state.jq)
     _remember(state, settled, complete=False)
-    rejected = [r for r in settled if r.get("status") != rules.APPROVED]
-    now = _now()
-    for record in rejected:
-        deadline = rules.edit_deadline(record)
-        if deadline is not None and now < deadline and (deadline - now).total_seconds() < rules.EDIT_WARNING_HOURS * 3600:
-            remark(state.term, f"warning: fewer than {rules.EDIT_WARNING_HOURS} hours left to edit verification "
-                               f"{record.get('sid')} of {record.get('tollfree_phone_number')}: until {rules.format_moment(deadline)}")
-    if rejected:
-        lines = []
-        for record in rejected:
-            reasons = "; ".join(state.term.escape(line) for line in rules.rejection_reasons(record)) or "no reasons given"
-            step = rules.next_step(record, now)
-            deadline = rules.edit_deadline(record)
-            left = f" ({format_duration((deadline - now).total_seconds())} left)" if deadline and now < deadline else ""
-            lines.append(f"{record.get('tollfree_phone_number')} ({record.get('sid')}): {reasons}; next: {step}{left}")
-        raise VerificationRejected(
-            f"{len(rejected)} of {len(settled)} verification{'s' if len(settled) != 1 else ''} rejected",
-            hint="fix the details within the edit window: msgsvc tollfree update NUMBER --from-file FILE --edit-reason TEXT; "
-                 "past it: msgsvc tollfree delete NUMBER, then create it again",
-            details=tuple("  " + line for line in lines))
+    ending(state.term, settled)
     if not state.json:
         note(state.term, "Approved: " + ", ".join(str(r.get("tollfree_phone_number")) for r in settled))
 

@@ -3,6 +3,11 @@ applies exactly that plan, or refuses when the account no longer matches what th
 (as Terraform refuses a stale saved plan). This is how the plan reviewed in a pull request
 becomes the change made on merge.
 
+This module is the plan file's format: the marker that tells a plan from a setup file, its
+checksum, the snapshot of what the plan read, and reading a plan back (`parse`), each bad field
+named with its line. Writing one is msgsvc/setup/saved_write.py; what apply checks before it
+sends one (its flags, the account, the setup file, staleness) is msgsvc/setup/saved_checks.py.
+
 The format (README, "Saved plans"), JSON, version 1, written 0600:
 
     {
@@ -35,16 +40,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from msgsvc.api.resources import SERVICE
-from msgsvc.api.validate import SID, has_url_password, is_sid, mask_url_passwords
-from msgsvc.errors import StalePlanError, UsageError
-from msgsvc.jsontext import safe
-from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target, shown
-from msgsvc.setup.file import (FIELDS, KIND_BY_NOUN, Desired, DesiredService, Problem, SetupFileError, clean_field,
-                               load_text)
+from msgsvc.api.validate import SID, is_sid, mask_url_passwords
+from msgsvc.setup.diff import Current, Diff, SenderAction, ServiceAction, Target
+from msgsvc.setup.file import FIELDS, KIND_BY_NOUN, Problem, SetupFileError, clean_field
 
 FORMAT = "msgsvc-plan"
 VERSION = 1
@@ -60,6 +62,13 @@ def marked(text: str) -> bool:
 
 def digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def checksum(body: Mapping[str, Any]) -> str:
+    """The plan's "checksum": the digest of everything else in `body`, as canonical JSON."""
+    canonical = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False)
+    return digest(canonical)
 
 
 @dataclass
@@ -91,20 +100,6 @@ def remake(plan: SavedPlan | None = None) -> str:
     return f"nothing was sent; make the plan again ({command}), review it, and apply that"
 
 
-# --- writing ---------------------------------------------------------------------------------
-
-
-def depended(desired: Desired, current: Sequence[Current], result: Diff) -> set[str]:
-    """The services whose every detail the plan depends on: the ones the file names (by sid,
-    or by name: homonyms included), the ones it deletes, the ones a sender moves out of."""
-    sids = {s.sid for s in desired.services if s.sid is not None}
-    names = {s.friendly_name for s in desired.services}
-    found = {c.sid for c in current if c.sid in sids or c.name in names}
-    found |= {a.service.sid for a in result.services if a.action == "delete" and a.service.sid}
-    found |= {a.source.sid for a in result.senders if a.source is not None and a.source.sid}
-    return found
-
-
 def snapshot(current: Sequence[Current], detailed: set[str]) -> list[dict[str, Any]]:
     """What the plan read, as it is written and compared: sorted by SID; URL passwords ***."""
     entries = []
@@ -114,7 +109,7 @@ def snapshot(current: Sequence[Current], detailed: set[str]) -> list[dict[str, A
             record = entry.record
             item["date_updated"] = record.get("date_updated")
             item["us_app_to_person_registered"] = bool(record.get("us_app_to_person_registered"))
-            item["fields"] = {f.key: _masked(record.get(f.key)) for f in SERVICE.fields
+            item["fields"] = {f.key: as_written(record.get(f.key)) for f in SERVICE.fields
                               if f.key != "friendly_name" and f.key in record}
         item["senders"] = {noun: sorted(str(r.get("sid")) for r in records)
                            for noun, records in sorted(entry.senders.items())}
@@ -122,81 +117,9 @@ def snapshot(current: Sequence[Current], detailed: set[str]) -> list[dict[str, A
     return entries
 
 
-def _masked(value: Any) -> Any:
+def as_written(value: Any) -> Any:
+    """A value as a plan writes it: a URL's password is ***."""
     return mask_url_passwords(value) if isinstance(value, str) else value
-
-
-def _service_change(action: ServiceAction) -> tuple[dict[str, Any], list[str]]:
-    secret = sorted(k for k, v in action.after.items() if isinstance(v, str) and has_url_password(v)
-                    and mask_url_passwords(v) != v)
-    change = {"action": action.action, "kind": "service", "service": asdict(action.service),
-              "after": {k: _masked(v) for k, v in action.after.items()},
-              "before": {k: _masked(v) for k, v in action.before.items()},
-              "a2p": action.a2p, "line": action.line}
-    if secret:
-        change["secrets"] = secret
-    return change, secret
-
-
-def render(result: Diff, desired: Desired, current: Sequence[Current], *, text: str, account_sid: str,
-           profile: str | None, options: Mapping[str, bool], rereadable: bool = True) -> str:
-    """The saved plan of `result` (made from `desired`, whose file had `text`, against
-    `current` as read) as the text of its file. A plan that sets a URL password and was read
-    from standard input, or from a file that cannot be read again (`rereadable` false: a pipe,
-    a device, `<(sops -d ...)`), cannot be saved: apply could not take the password from anywhere."""
-    changes: list[dict[str, Any]] = []
-    needs_file = False
-    for action in result.in_order():
-        if isinstance(action, ServiceAction):
-            change, secret = _service_change(action)
-            needs_file = needs_file or bool(secret)
-        else:
-            change = {"action": action.action, "kind": action.kind, **{
-                k: v for k, v in asdict(action).items() if k not in ("action", "kind")}}
-        changes.append(change)
-    if needs_file and desired.name == "standard input":
-        raise UsageError("a plan read from standard input that sets a URL password cannot be saved: the plan "
-                         "never holds a password, and apply would have no file to take it from",
-                         hint="nothing was written; give the setup file by its name")
-    if needs_file and not rereadable:
-        raise UsageError(f"a plan that sets a URL password cannot be saved from {desired.name}: it is not a file "
-                         "that apply can read again, and the plan never holds a password",
-                         hint="nothing was written; give the setup file as a file")
-    body = {
-        "format": FORMAT, "version": VERSION, "account_sid": account_sid, "profile": profile,
-        "setup_file": {"name": desired.name, "sha256": digest(text)},
-        "options": {key: bool(options.get(key)) for key in OPTIONS},
-        "read": snapshot(current, depended(desired, current, result)),
-        "changes": changes,
-        "warnings": [{"line": line, "message": message} for line, message in result.warnings],
-    }
-    body["checksum"] = _checksum(body)
-    # Safe to show: the plan is read in a pull request, `cat` in a terminal, printed by -o -.
-    return safe(json.dumps(body, indent=2, ensure_ascii=False)) + "\n"
-
-
-def refuse_replacing(out: str) -> None:
-    """A saved plan replaces only a saved plan: `plan services.toml -o services.toml` (or a
-    typo naming another file) must not destroy what it would overwrite (exit 2)."""
-    import os
-    import stat
-
-    try:
-        if not stat.S_ISREG(os.stat(out).st_mode):
-            return  # a device or a FIFO is written in place (atomic.py's rule)
-        with open(out, encoding="utf-8", errors="replace") as handle:
-            start = handle.read(200)
-    except OSError:
-        return  # nothing there (or unreadable: writing it says why)
-    if start and not marked(start):
-        raise UsageError(f"refusing to replace {out}: it is not a saved plan",
-                         hint="nothing was written; give -o a new file, or a saved plan to replace")
-
-
-def _checksum(body: Mapping[str, Any]) -> str:
-    canonical = json.dumps({k: v for k, v in body.items() if k != "checksum"}, sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False)
-    return digest(canonical)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -273,7 +196,7 @@ def parse(text: str, name: str) -> SavedPlan:
     if version != VERSION or isinstance(version, bool):
         check.problem(("version",), f"must be {VERSION}, not {json.dumps(version)}")
         raise refuse(check.problems)
-    if data.get("checksum") != _checksum(data):
+    if data.get("checksum") != checksum(data):
         check.problem(("checksum",), "does not match the plan: the file was changed after plan wrote it")
         raise refuse(check.problems)
     account = check.get(data, (), "account_sid", (str,), "an Account SID (AC...)")
@@ -405,126 +328,3 @@ def _change(check: _Checker, change: Any, path: tuple, secrets: list[str]) -> An
     if target is None or text_of is None:
         return None
     return SenderAction(action, kind, text_of, sid, target, source, text, country, line, bool(proven))
-
-
-# --- applying --------------------------------------------------------------------------------
-
-
-def refuse_contradictions(plan: SavedPlan, given: Mapping[str, bool]) -> None:
-    """A flag of `apply` that the plan's own decision contradicts (`apply PLAN --prune` for
-    a plan made without it): exit 2, nothing sent."""
-    for key in OPTIONS:
-        if given.get(key) and not plan.options[key]:
-            raise UsageError(f"{OPTION_FLAGS[key]} contradicts {plan.name}: the plan was made without it, and "
-                             "a saved plan is applied as it was made",
-                             hint=f"nothing was sent; make the plan with it: "
-                                  f"{plan.again().replace(' -o ', f' {OPTION_FLAGS[key]} -o ')}")
-
-
-def refuse_other_account(plan: SavedPlan, account_sid: str, profile: str | None) -> None:
-    """A plan made for another account (or another named profile): exit 2, nothing sent."""
-    made = f"{plan.account_sid}" + (f" (profile '{plan.profile}')" if plan.profile else "")
-    now = f"{account_sid}" + (f" (profile '{profile}')" if profile else "")
-    if plan.account_sid != account_sid or (plan.profile and profile and plan.profile != profile):
-        raise UsageError(f"{plan.name} was made for account {made}, not for {now}",
-                         hint="nothing was sent; apply it with the profile it was made with, or make a plan "
-                              "for this account")
-
-
-def with_secrets(plan: SavedPlan, read_setup: Callable[[str], tuple[str, str]]) -> Diff:
-    """The plan's Diff with the passwords it sets taken from its setup file (`read_setup(name)`:
-    its text and the name to show); UsageError when it cannot be read (exit 2), StalePlanError
-    when it changed since (exit 7: checked before it is parsed, so an edit is named as such)."""
-    if not plan.secrets:
-        return plan.diff
-    try:
-        text, shown_name = read_setup(plan.setup_name)
-    except UsageError as exc:
-        raise UsageError(f"{exc.message}; {plan.name} takes the password it sets from that setup file",
-                         hint="nothing was sent; apply the plan from the directory it was made in") from None
-    if digest(text) != plan.setup_digest:
-        raise StalePlanError(f"{plan.setup_name} changed since {plan.name} was made, and the plan takes the "
-                             "password it sets from it", hint=remake(plan))
-    desired = load_text(text, shown_name)
-    for position, key in plan.secrets:
-        action = plan.diff.services[position]
-        value = _source(desired, action).fields.get(key)
-        if not isinstance(value, str) or mask_url_passwords(value) != action.after[key]:
-            raise StalePlanError(f"{plan.setup_name} does not set {key} of {action.service.label} as {plan.name} "
-                                 "does, and the plan takes the password it sets from it", hint=remake(plan))
-        action.after[key] = value
-    return plan.diff
-
-
-def _source(desired: Desired, action: ServiceAction) -> Any:
-    """The service of the setup file that `action` was planned from: the one it creates by
-    its position, else the one of that name on the action's line (a one-line JSON file holds
-    every service on line 1: the line alone does not tell them apart)."""
-    index = action.service.index
-    if index is not None:
-        found = desired.services[index:index + 1] if index >= 0 else []
-    else:
-        found = [s for s in desired.services if s.line == action.line and s.friendly_name == action.service.name
-                 and s.sid in (None, action.service.sid)]
-    return found[0] if len(found) == 1 else DesiredService(action.service.name, None, {}, {})
-
-
-def stale(plan: SavedPlan, current: Sequence[Current]) -> list[str]:
-    """What changed in the account since the plan read it, one sentence per service."""
-    detailed = {entry["sid"] for entry in plan.read if "fields" in entry}
-    now = {entry["sid"]: (entry, c) for entry, c in zip(snapshot(current, detailed), sorted(current, key=lambda c: c.sid))}
-    found: list[str] = []
-    for entry in plan.read:
-        name = json.dumps(entry["friendly_name"], ensure_ascii=False)
-        if entry["sid"] not in now:
-            found.append(f"service {name} ({entry['sid']}) was deleted since the plan was made")
-            continue
-        after, service = now[entry["sid"]]
-        what = []
-        if after["friendly_name"] != entry["friendly_name"]:
-            what.append(f"friendly_name {name} -> {json.dumps(after['friendly_name'], ensure_ascii=False)}")
-        if "fields" in entry:
-            if after["us_app_to_person_registered"] != entry["us_app_to_person_registered"]:
-                what.append("registered for US A2P 10DLC" if after["us_app_to_person_registered"]
-                            else "no longer registered for US A2P 10DLC")
-            for key in sorted({*entry["fields"], *after["fields"]}, key=lambda k: list(FIELDS).index(k)
-                              if k in FIELDS else len(FIELDS)):
-                if entry["fields"].get(key) != after["fields"].get(key):
-                    what.append(f"{key} {json.dumps(entry['fields'].get(key))} -> {json.dumps(after['fields'].get(key))}")
-            if after["date_updated"] != entry["date_updated"]:
-                what.append(f"date_updated {entry['date_updated']} -> {after['date_updated']}")
-        for noun, sids in entry["senders"].items():
-            had, has = set(sids), set(after["senders"].get(noun, ()))
-            records = {str(r.get("sid")): r for r in service.senders.get(noun, ())}
-            kind = KIND_BY_NOUN[noun]
-            for sid in sorted(has - had):
-                what.append(f"{noun}: {shown(kind, records[sid])} attached")
-            for sid in sorted(had - has):
-                what.append(f"{noun}: {sid} detached")
-        if what:
-            found.append(f"service {name} ({entry['sid']}) changed since the plan was made ({'; '.join(what)})")
-    known = {entry["sid"] for entry in plan.read}
-    for sid, (after, _) in sorted(now.items()):
-        if sid not in known:
-            found.append(f"service {json.dumps(after['friendly_name'], ensure_ascii=False)} ({sid}) was created "
-                         "since the plan was made")
-    return found
-
-
-def refuse_stale(plan: SavedPlan, current: Sequence[Current]) -> None:
-    """StalePlanError (exit 7) naming every change since the plan read the account."""
-    found = stale(plan, current)
-    if len(found) == 1:
-        raise StalePlanError(f"{plan.name} is stale: {found[0]}", hint=remake(plan))
-    if found:
-        raise StalePlanError(f"{plan.name} is stale: the account changed since the plan was made:", hint=remake(plan),
-                             details=tuple("  " + sentence for sentence in found))
-
-
-def reread(client: Any, plan: SavedPlan, **options: Any) -> list[Current]:
-    """The account read again as the plan read it: every service, and the kinds of senders
-    the plan read for each (a service created since: none, it makes the plan stale anyway)."""
-    from msgsvc.setup.read import read_account
-
-    kinds = {entry["sid"]: [KIND_BY_NOUN[noun] for noun in entry["senders"]] for entry in plan.read}
-    return read_account(client, senders_of=lambda record: kinds.get(record.get("sid"), []), **options)
