@@ -80,55 +80,73 @@ def test_an_api_key_alone_cannot_build_core_api_paths():
 
 
 def test_the_client_alone_sends_basic_auth_ua_and_a_timeout(httpserver, monkeypatch):
+    from urllib3 import PoolManager
+
     httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
     client = Client(ClientSettings(username=API_KEY, password="secret", base_url=base_url_of(httpserver), max_retries=0, read_timeout=7))
     seen = {}
-    adapter = client.session.get_adapter("http://")
-    original = adapter.send
+    original = PoolManager.urlopen
 
-    def spy(*args, **kwargs):
+    def spy(self, *args, **kwargs):
         seen.update(kwargs)
-        return original(*args, **kwargs)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(adapter, "send", spy)
+    monkeypatch.setattr(PoolManager, "urlopen", spy)  # what every request goes through (api/connections.py)
     assert client.get_service(SERVICE_SID) == service()
     (request,) = sent(httpserver)
     assert request.authorization.type == "basic"
     assert (request.authorization.username, request.authorization.password) == (API_KEY, "secret")
     assert USER_AGENT.fullmatch(request.headers["User-Agent"])
-    assert seen["timeout"] == (10.0, 7)
+    assert (seen["timeout"].connect_timeout, seen["timeout"].read_timeout) == (10.0, 7)
+    assert (seen["redirect"], seen["preload_content"], seen["decode_content"]) == (False, False, False)
 
 
 def test_the_client_keeps_requests_environment(monkeypatch):
-    """HTTPS_PROXY and REQUESTS_CA_BUNDLE keep working: the session trusts the environment."""
+    """HTTPS_PROXY and REQUESTS_CA_BUNDLE keep working, read as requests reads them."""
+    from msgsvc.api.connections import ca_location
+
     client = Client(settings())
-    assert client.session.trust_env is True
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/tmp/corp-ca.pem")
-    merged = client.session.merge_environment_settings("https://messaging.twilio.com/v1/Services", {}, None, None, None)
-    assert merged["proxies"]["https"] == "http://proxy.invalid:3128"
-    assert merged["verify"] == "/tmp/corp-ca.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/hostname")
+    assert client.connections.proxy_for("https://messaging.twilio.com/v1/Services") == "http://proxy.invalid:3128"
+    assert ca_location(None) == "/etc/hostname"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/hosts")
+    assert ca_location(None) == "/etc/hosts"
+    monkeypatch.delenv("CURL_CA_BUNDLE")
+    import certifi
+
+    assert ca_location(None) == certifi.where()
 
 
 def test_the_ca_bundle_setting_wins_over_requests_ca_bundle(monkeypatch, tmp_path):
-    import requests
-    from requests.adapters import HTTPAdapter
+    from urllib3 import PoolManager
 
     bundle = tmp_path / "corp.pem"
     bundle.write_text("not really a certificate")
+    folder = tmp_path / "certs"
+    folder.mkdir()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    seen = {}
+    made = []
+    original = PoolManager.__init__
 
-    def send(self, request, **kwargs):
-        seen.update(kwargs)
-        raise requests.exceptions.ConnectionError("stop here")
+    def spy(self, *args, **kwargs):
+        made.append(kwargs)
+        original(self, *args, **kwargs)
 
-    monkeypatch.setattr(HTTPAdapter, "send", send)
-    for ca_bundle, verify in ((str(bundle), str(bundle)), (None, "/etc/ssl/certs/ca-certificates.crt")):
+    def refuse(*args, **kwargs):
+        raise OSError("stop here")
+
+    monkeypatch.setattr(PoolManager, "__init__", spy)
+    monkeypatch.setattr(PoolManager, "urlopen", refuse)
+    for ca_bundle, option in ((str(bundle), {"ca_certs": str(bundle)}), (str(folder), {"ca_cert_dir": str(folder)}),
+                              (None, {"ca_certs": "/etc/ssl/certs/ca-certificates.crt"})):
+        made.clear()
         client = Client(ClientSettings(username=ACCOUNT_SID, password="t", ca_bundle=ca_bundle, max_retries=0))
         with pytest.raises(NetworkError):
             client.get_service(SERVICE_SID)
-        assert seen["verify"] == verify
+        (kwargs,) = made
+        assert {k: v for k, v in kwargs.items() if k.startswith(("ca_", "cert_"))} == {"cert_reqs": "CERT_REQUIRED", **option}
 
 
 def test_a_host_that_does_not_resolve_is_named(msgsvc, monkeypatch):
@@ -193,7 +211,7 @@ def test_every_request_carries_what_session_request_would_send(httpserver):
     client.request("GET", "/v1/Services", params={"PageSize": 2, "Page": None})
     session = requests.Session()
     session.auth = (ACCOUNT_SID, "token")
-    session.headers.update({k: v for k, v in client.session.headers.items()})
+    session.headers.update({"User-Agent": user_agent(), "Accept": "application/json", "Accept-Charset": "utf-8"})
     expected = [
         session.prepare_request(requests.Request("POST", base_url_of(httpserver) + "/v1/Services",
                                                  data=[("FriendlyName", "A b"), ("FriendlyName", "c")])),

@@ -107,8 +107,32 @@ def test_jq_is_imported_only_with_jq():
 
 
 def test_the_probe_can_fail():
-    """The same probe sees requests once the client module is imported."""
-    assert "requests" in loaded("import msgsvc.api.client")
+    """The same probe sees urllib3 once the client module is imported."""
+    assert "urllib3" in loaded("import msgsvc.api.client")
+
+
+def _listing_body(base_url: str, proxy_variables: dict[str, str]) -> str:
+    return (
+        "import os\n"
+        "for name in [n for n in os.environ if n.lower().endswith('_proxy')]:\n"
+        "    del os.environ[name]\n"
+        + "".join(f"os.environ[{k!r}] = {v!r}\n" for k, v in proxy_variables.items())
+        + f"os.environ.update(TWILIO_ACCOUNT_SID='AC' + 'a' * 32, TWILIO_AUTH_TOKEN='t', MSGSVC_BASE_URL={base_url!r})\n"
+        + run_body(["services", "list", "--json"])
+    )
+
+
+def test_a_command_that_sends_a_request_does_not_load_requests(httpserver, tmp_path, monkeypatch):
+    """urllib3 sends; requests is for the environment's proxy rules, loaded only when a proxy
+    variable is set (on Linux: on macOS and Windows the system's settings count too)."""
+    from conftest import base_url_of, page
+
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", []))
+    monkeypatch.setenv("MSGSVC_CONFIG_DIR", str(tmp_path))
+    direct = loaded(_listing_body(base_url_of(httpserver), {}))
+    assert "urllib3" in direct and "requests" not in direct
+    proxied = loaded(_listing_body(base_url_of(httpserver), {"HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "localhost"}))
+    assert "requests" in proxied
 
 
 @pytest.mark.parametrize("module", ["msgsvc.jobs.changes", "msgsvc.jobs.executor", "msgsvc.jobs.pool"])
@@ -183,10 +207,10 @@ def test_version_help_completion_and_a_tab_press_load_none_of_the_heavy_modules(
 
 
 def test_the_start_up_probe_can_fail(tmp_path):
-    """The same probe, on a command that sends a request, sees requests and urllib3."""
+    """The same probe, on a command that would send a request, sees urllib3 and keyring."""
     modules = loaded_with_keyring_profile(tmp_path, run_body(["services", "list"], check=False),
                                           {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
-    assert {"requests", "urllib3", "keyring"} <= modules
+    assert {"urllib3", "keyring"} <= modules
 
 
 # --- the fast path: the modules a Tab press, --version and --help may import (budgets) ---------

@@ -159,3 +159,20 @@ def test_command_modules_import_neither_each_other_nor_the_root(name):
     """The root module (msgsvc/cli/app.py) holds the app and the error boundary."""
     bad = {t for t in imports_of(name) if t.startswith("msgsvc.cli.commands.") or t == "msgsvc.cli.app"}
     assert not bad, f"{name} imports {sorted(bad)}"
+
+
+TOP_LEVEL = {".ci", ".gitignore", "README.md", "pyproject.toml", "msgsvc", "tests", "completions", "man", "bench", "scripts"}
+
+
+def test_the_repository_top_level_is_the_projects_folders():
+    """What git tracks at the top is the layout the README describes; a file a hand-run left
+    there (an export named after a hostile string, once) fails here."""
+    import shutil
+    import subprocess
+
+    top = ROOT.parent
+    if shutil.which("git") is None or not (top / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "-C", str(top), "ls-files", "-z"], capture_output=True, check=True).stdout
+    entries = {name.split("/")[0] for name in tracked.decode("utf-8", "replace").split("\0") if name}
+    assert entries - TOP_LEVEL == set()

@@ -28,6 +28,7 @@ GUARD = (Path(__file__).parent / "loopback_guard" / "sitecustomize.py").read_tex
 @dataclass
 class Tunnel:
     connect_line: str = ""
+    connect_head: str = ""
     request_head: str = ""
     body: bytes = b""
     error: str = ""
@@ -53,7 +54,8 @@ class ConnectProxy:
         conn.settimeout(10)
         try:
             head, _ = read_head(conn)
-            tunnel.connect_line = head.decode().split("\r\n")[0]
+            tunnel.connect_head = head.decode()
+            tunnel.connect_line = tunnel.connect_head.split("\r\n")[0]
             if not tunnel.connect_line.startswith("CONNECT "):
                 conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return
@@ -214,3 +216,52 @@ def test_a_missing_requests_ca_bundle_is_a_clear_error(msgsvc, monkeypatch, tmp_
         f"TLS CA certificate bundle, invalid path: {tmp_path / 'gone.pem'}\n"
         "hint: check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)\n"
     )
+
+
+def test_a_proxy_with_a_user_and_password_gets_them_on_connect(proxy, network_env, ca, tmp_path):
+    """As requests sends them: Proxy-Authorization on the CONNECT only, the user info unquoted;
+    never inside the tunnel, and never in what msgsvc prints."""
+    ca_file = tmp_path / "corporate-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with_user = proxy.url.replace("http://", "http://corp%40user:p%3Ass@")
+    env = {**network_env, "HTTPS_PROXY": with_user, "https_proxy": with_user, "REQUESTS_CA_BUNDLE": str(ca_file),
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+
+    proc = run_installed("--debug", "services", "list", "--json", env=env)
+
+    assert proc.returncode == 0, proc.stderr
+    assert_tunnelled(proxy, "GET /v1/Services?PageSize=50 HTTP/1.1")
+    import base64
+
+    expected = "Basic " + base64.b64encode(b"corp@user:p:ss").decode()
+    assert f"Proxy-Authorization: {expected}" in proxy.tunnels[0].connect_head.split("\r\n")
+    assert "Proxy-Authorization" not in proxy.tunnels[0].headers
+    assert "p%3Ass" not in proc.stderr and "p:ss" not in proc.stderr
+
+
+def test_a_socks_proxy_without_pysocks_is_a_clear_error(network_env):
+    pytest.importorskip("urllib3")
+    try:
+        import socks  # noqa: F401
+        pytest.skip("PySocks is installed here")
+    except ImportError:
+        pass
+    env = {**network_env, "HTTPS_PROXY": "socks5://127.0.0.1:9", "https_proxy": "socks5://127.0.0.1:9",
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+
+    proc = run_installed("services", "list", env=env)
+
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == ("msgsvc: the proxy socks5://127.0.0.1:9 is a SOCKS proxy, which needs PySocks\n"
+                           "hint: install it beside msgsvc: pip install PySocks\n")
+
+
+def test_a_proxy_url_without_a_host_is_a_clear_error(network_env):
+    env = {**network_env, "HTTPS_PROXY": "http://user:secret@:3128", "https_proxy": "http://user:secret@:3128",
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+
+    proc = run_installed("services", "list", env=env)
+
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == ("msgsvc: the proxy URL 'http://***@:3128' names no host\n"
+                           "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n")

@@ -501,14 +501,14 @@ def test_throttle_holds_every_thread_of_a_client(clock):
     ("TWILIO_EDGE", "syd ney"),
 ])
 def test_region_or_edge_that_is_not_a_host_label_is_refused_before_sending(msgsvc, monkeypatch, var, value):
-    from requests.adapters import HTTPAdapter
+    from urllib3 import PoolManager
 
     from conftest import ACCOUNT_SID, AUTH_TOKEN
 
     def sent(*args, **kwargs):
         raise AssertionError("a request was sent")
 
-    monkeypatch.setattr(HTTPAdapter, "send", sent)  # what every request goes through (api/transport.py)
+    monkeypatch.setattr(PoolManager, "urlopen", sent)  # what every request goes through (api/connections.py)
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
     monkeypatch.setenv(var, value)

@@ -631,19 +631,17 @@ def test_e164_look_up_follows_the_2010_relative_next_page_uri(msgsvc, profile, h
     httpserver.check_assertions()
 
 
-def test_the_session_still_honours_proxy_variables_and_remembers_them(monkeypatch):
+def test_the_client_still_honours_proxy_variables_and_remembers_them(monkeypatch):
     from msgsvc.api.client import Client, ClientSettings
 
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     monkeypatch.setenv("NO_PROXY", "api.twilio.com")
-    session = Client(ClientSettings(username=ACCOUNT_SID, password="x")).session
-    merged = session.merge_environment_settings("https://messaging.twilio.com/v1/Services", {}, None, None, None)
-    assert merged["proxies"]["https"] == "http://127.0.0.1:3128"
-    merged["proxies"].clear()  # a caller changing its copy does not change the next answer
-    again = session.merge_environment_settings("https://messaging.twilio.com/v1/Services/MG1", {}, None, None, None)
-    assert again["proxies"]["https"] == "http://127.0.0.1:3128"
-    bypassed = session.merge_environment_settings("https://api.twilio.com/2010-04-01", {}, None, None, None)
-    assert "https" not in bypassed["proxies"]
+    connections = Client(ClientSettings(username=ACCOUNT_SID, password="x")).connections
+    assert connections.proxy_for("https://messaging.twilio.com/v1/Services") == "http://127.0.0.1:3128"
+    monkeypatch.delenv("HTTPS_PROXY")  # read once per host: the environment does not change during a run
+    assert connections.proxy_for("https://messaging.twilio.com/v1/Services/MG1") == "http://127.0.0.1:3128"
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    assert connections.proxy_for("https://api.twilio.com/2010-04-01") is None
 
 
 @pytest.mark.parametrize("verb, done, extra", [

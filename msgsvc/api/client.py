@@ -1,5 +1,5 @@
 """The HTTP client for Twilio's Messaging v1 API and the bits of the core API that msgsvc uses:
-a facade over the transport (transport.py: session, hosts, deadlines, caps), the decoding of
+a facade over the transport (transport.py: connections, hosts, deadlines, caps), the decoding of
 answers and Twilio's error bodies (decoding.py), and pages and listings (pages.py). It reads;
 every write is a jobs.changes.Change, sent by jobs.executor through `request`/`fetch_object`.
 Nothing of the terminal: no typer, no rich, no printing. Usable from Python on its own:

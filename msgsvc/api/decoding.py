@@ -11,7 +11,7 @@ from msgsvc.api.validate import finite
 from msgsvc.errors import ApiError, ResponseError
 
 if TYPE_CHECKING:
-    import requests
+    from msgsvc.api.transport import Answer
 
 
 def _no_constant(name: str) -> Any:
@@ -40,7 +40,7 @@ def loads(body: bytes | str) -> Any:
 
 
 
-def decode(response: requests.Response, method: str, url: str) -> Any:
+def decode(response: Answer, method: str, url: str) -> Any:
     status = response.status_code
     body = response.content
     if 200 <= status < 300:
@@ -58,7 +58,7 @@ def decode(response: requests.Response, method: str, url: str) -> Any:
     raise api_error(response, method, url)
 
 
-def api_error(response: requests.Response, method: str, url: str) -> ApiError:
+def api_error(response: Answer, method: str, url: str) -> ApiError:
     status = response.status_code
     try:
         body = loads(response.content)
@@ -79,7 +79,7 @@ def api_error(response: requests.Response, method: str, url: str) -> ApiError:
     return ApiError(status, f"{reason}" + (f": {text}" if text else ""), method=method, url=url)
 
 
-def excerpt(response: requests.Response, size: int = 160) -> str:
+def excerpt(response: Answer, size: int = 160) -> str:
     """A short, single-line excerpt of a body that is not JSON (an HTML error page)."""
     text = response.content[:4096].decode("utf-8", "replace")
     title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)

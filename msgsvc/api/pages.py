@@ -13,7 +13,7 @@ from msgsvc.api.decoding import STRICT, decode
 from msgsvc.errors import ResponseError, TooManyPages
 
 if TYPE_CHECKING:
-    import requests
+    from msgsvc.api.transport import Answer
 
     from msgsvc.api.transport import Transport
 
@@ -201,7 +201,7 @@ def _scan_page(text: str) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
     return payload, arrays
 
 
-def decode_page(response: requests.Response, method: str, url: str, key: str) -> tuple[list[dict], str | None, PageText | None]:
+def decode_page(response: Answer, method: str, url: str, key: str) -> tuple[list[dict], str | None, PageText | None]:
     """A list page's records, its next URL, and the text of its array when it could be kept."""
     arrays: dict[str, tuple[int, int]] = {}
     body = response.content

@@ -1,23 +1,28 @@
-"""The transport of the HTTP client: the requests session (the retrying adapter, the
-deadline of each attempt), the hosts (regions, edges, a base URL), the caps on what a server
-can make msgsvc read, the plain-http rules (credentials in clear only to this machine, never
-through a proxy), and what a failed connection means for the user (NetworkError, or
-OutcomeUnknownError for a POST that may have arrived). Nothing of the terminal; debug output
-goes to the `msgsvc.http` logger.
+"""The transport of the HTTP client: requests as urllib3 sends them (connections.py: pools,
+proxies, TLS), retried by its Retry (retry.py) within the deadline of each attempt, to the
+hosts of one account (regions, edges, a base URL); the caps on what a server can make msgsvc
+read, the plain-http rules (credentials in clear only to this machine, never through a proxy),
+and what a failed connection means for the user (NetworkError, or OutcomeUnknownError for a
+POST that may have arrived). Nothing of the terminal; debug output goes to the `msgsvc.http`
+logger.
+
+The requests are what requests' Session would send (the same headers in the same order, the
+same form encoding; tests/test_client.py compares them), without importing requests: a
+quarter of every command's start-up, and most of the client's CPU per request in a bulk job
+(its Protocol checks, cookie jar and Response building). What differs: a cookie a server sets
+is not sent back (Twilio's API needs none), and redirects are never followed.
 """
 
 from __future__ import annotations
 
 import logging
-import platform
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-
 from msgsvc import __version__
 from msgsvc.api import retry as _retry
+from msgsvc.api.connections import Connections, basic_authorization, without_userinfo
 from msgsvc.api.decoding import decode
 from msgsvc.api.pages import decode_page
 from msgsvc.api.resources import form_dict
@@ -36,72 +41,43 @@ MESSAGING = "messaging"
 CORE = "api"
 # Limits on what a server can make msgsvc do (README, "Retries, timeouts, proxies"):
 MAX_ANSWER = 32 * 1024 * 1024  # bytes of one answer, after decompression; a page of 1,000 is ~1.5 MB
+FORM = "application/x-www-form-urlencoded"
 
 
-class _Session(requests.Session):
-    """requests reads every proxy variable of the environment again for each request, a
-    fifth of the client's CPU in a bulk job; the environment does not change during one
-    run, so the answer is kept per scheme and host (and per request-level overrides)."""
+class Answer:
+    """One HTTP answer with its whole body: what decoding.py and pages.py read."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._environment: dict[Any, dict[str, Any]] = {}
+    __slots__ = ("status_code", "reason", "headers", "content", "url")
 
-    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[override]
-        key = (urlsplit(url)[:2], tuple(sorted((proxies or {}).items())), stream, verify, cert)
-        settings = self._environment.get(key)
-        if settings is None:
-            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-            self._environment[key] = settings
-        return {**settings, "proxies": dict(settings["proxies"])}
+    def __init__(self, status_code: int, reason: str | None, headers: Any, content: bytes, url: str) -> None:
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = headers
+        self.content = content
+        self.url = url
 
 
-def _adapter_class() -> type:
-    """requests' HTTPAdapter whose connections arm the thread's retry.Deadline as each
-    attempt starts (proxied connections too)."""
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+class _BrokenOff(Exception):
+    """The answer's body broke off (or its deadline ended it): `error` says how."""
 
-    class Armed:
-        def request(self, *args: Any, **kwargs: Any) -> Any:
-            deadline = _retry.current()
-            if deadline is not None:
-                deadline.arm(self)
-            return super().request(*args, **kwargs)  # type: ignore[misc]
-
-    class Http(Armed, HTTPConnection):
-        pass
-
-    class Https(Armed, HTTPSConnection):
-        pass
-
-    class HttpPool(HTTPConnectionPool):
-        ConnectionCls = Http
-
-    class HttpsPool(HTTPSConnectionPool):
-        ConnectionCls = Https
-
-    pools = {"http": HttpPool, "https": HttpsPool}
-
-    class Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-
-        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-            manager = super().proxy_manager_for(proxy, **kwargs)
-            manager.pool_classes_by_scheme = pools
-            return manager
-
-    return Adapter
+    def __init__(self, error: BaseException | None) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 def user_agent() -> str:
-    return (
-        f"msgsvc/{__version__} ({platform.system()} {platform.machine()}) "
-        f"Python/{platform.python_version()}"
-    )
+    """`msgsvc/1.2.0 (Linux x86_64) Python/3.11.7`: what platform.system(), machine() and
+    python_version() say, read without the platform module (2 ms) where os has them."""
+    import os
+    import sys
+
+    if hasattr(os, "uname"):
+        system, machine = os.uname().sysname, os.uname().machine
+    else:
+        import platform
+
+        system, machine = platform.system(), platform.machine()
+    return f"msgsvc/{__version__} ({system} {machine}) Python/{sys.version.split()[0]}"
 
 
 def host_url(product: str, region: str | None, edge: str | None) -> str:
@@ -117,31 +93,31 @@ class Transport:
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
         self.throttle = Throttle()
-        self._session: requests.Session | None = None
+        self._connections: Connections | None = None
+        self._headers: dict[str, str] | None = None
+        self._retry: Any = None
         self._plain_ok: set[tuple[str, str]] = set()  # http:// hosts checked: loopback, no proxy
 
     @property
-    def session(self) -> requests.Session:
-        if self._session is None:
-            HTTPAdapter = _adapter_class()
-            session = _Session()
-            session.auth = (self.settings.username, self.settings.password)
-            session.headers.update(
-                {
-                    "User-Agent": user_agent(),
-                    "Accept": "application/json",
-                    "Accept-Charset": "utf-8",
-                }
-            )
-            if self.settings.ca_bundle:
-                session.verify = self.settings.ca_bundle
-            retry = make_retry(self.settings.max_retries, self.throttle, self.settings.backoff_factor,
-                               notify=self.settings.on_retry)
-            adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-            self._session = session
-        return self._session
+    def connections(self) -> Connections:
+        if self._connections is None:
+            self._connections = Connections(self.settings.ca_bundle)
+        return self._connections
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers of every request, in the order requests' Session sends them."""
+        if self._headers is None:
+            from urllib3.util import make_headers
+
+            self._headers = {
+                "User-Agent": user_agent(),
+                "Accept-Encoding": ", ".join(make_headers(accept_encoding=True)["accept-encoding"].split(",")),
+                "Accept": "application/json",
+                "Connection": "keep-alive",
+                "Accept-Charset": "utf-8",
+            }
+        return self._headers
 
     def base(self, product: str = MESSAGING) -> str:
         if self.settings.base_url:
@@ -190,23 +166,23 @@ class Transport:
         _retry.set_current(deadline)
         try:
             while True:
-                response, started = self._send(method, url, params, data, first=attempt == 0)
+                raw, started = self._send(method, url, params, data, first=attempt == 0)
                 try:
-                    response._content = self._body(response, method, url)
+                    response = Answer(raw.status, raw.reason, raw.headers, self._body(raw, method, url), url)
                     if deadline.expired:  # the body ended because the time was up
-                        raise requests.exceptions.ConnectionError("deadline")
+                        raise _BrokenOff(None)
                     break
-                except requests.exceptions.RequestException as exc:
-                    response.close()
+                except _BrokenOff as broken:
+                    raw.close()
                     if deadline.expired:
                         raise _deadline_error(method, url, deadline.seconds) from None
                     if method.upper() not in IDEMPOTENT_METHODS or attempt >= self.settings.max_retries:
-                        raise self._network_error(exc, method, url) from None
+                        raise self._network_error(broken.error, method, url, answered=True) from None
                     attempt += 1
                     delay = backoff(attempt, self.settings.backoff_factor)
                     log.debug(
                         "retry: %s %s after the answer broke off (%s); waiting %.2f s (%s retries left)",
-                        method, response.url, type(exc).__name__, delay, self.settings.max_retries - attempt,
+                        method, url, type(broken.error).__name__, delay, self.settings.max_retries - attempt,
                     )
                     if self.settings.on_retry is not None:
                         self.settings.on_retry(retry_note(delay, "the answer broke off"))
@@ -230,70 +206,75 @@ class Transport:
         return bool(self.settings.base_url) and urlsplit(self.settings.base_url).path.rstrip("/").endswith("/v1")
 
     @staticmethod
-    def _body(response: requests.Response, method: str, url: str) -> bytes:
-        """The whole body, in large reads (requests reads 10 KB at a time), decompressed a
-        read at a time: ResponseError past MAX_ANSWER bytes, so memory stays bounded."""
+    def _body(response: Any, method: str, url: str) -> bytes:
+        """The whole body, in large reads, decompressed a read at a time: ResponseError past
+        MAX_ANSWER bytes, so memory stays bounded; _BrokenOff when it breaks off."""
+        from urllib3.exceptions import HTTPError
+
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_ANSWER:
             response.close()
             raise _too_large(method, url)
         chunks, size = [], 0
-        for chunk in response.iter_content(1 << 20):
-            size += len(chunk)
-            if size > MAX_ANSWER:
-                response.close()
-                raise _too_large(method, url)
-            chunks.append(chunk)
+        try:
+            for chunk in response.stream(1 << 20, decode_content=True):
+                size += len(chunk)
+                if size > MAX_ANSWER:
+                    response.close()
+                    raise _too_large(method, url)
+                chunks.append(chunk)
+        except (HTTPError, OSError) as exc:  # urllib3 wraps what the socket and TLS raise
+            raise _BrokenOff(exc) from None
         return b"".join(chunks)
 
-    def _send(self, method: str, url: str, params: Any, data: Any, *, first: bool = True) -> tuple[requests.Response, float]:
-        """One request through the retrying adapter; the body is not read yet. Before the
-        first attempt, a bulk job's Ctrl-C may still call it off (retry.Cancelled)."""
+    def _send(self, method: str, url: str, params: Any, data: Any, *, first: bool = True) -> tuple[Any, float]:
+        """One request through urllib3 and the retrying pools; the body is not read yet.
+        Before the first attempt, a bulk job's Ctrl-C may still call it off (retry.Cancelled)."""
+        from urllib3.exceptions import HTTPError
+        from urllib3.util import Timeout
+
+        if self._retry is None:
+            self._retry = make_retry(self.settings.max_retries, self.throttle, self.settings.backoff_factor,
+                                     notify=self.settings.on_retry)
+        # What requests' PreparedRequest would make of it: the query appended, the form as
+        # its body with its length (0 for a method that could carry one and does not), the
+        # form's content type, and Basic authorization last.
+        query = encode_form(params)
+        target = f"{url}{'&' if urlsplit(url).query else '?'}{query}" if query else url
+        body = encode_form(data).encode("ascii") or None
+        headers = dict(self.headers)
+        if body is not None:
+            headers["Content-Length"] = str(len(body))
+            if data:
+                headers["Content-Type"] = FORM
+        elif method.upper() not in ("GET", "HEAD"):
+            headers["Content-Length"] = "0"
+        headers["Authorization"] = basic_authorization(self.settings.username, self.settings.password)
         self.throttle.wait(cancellable=first)
         started = time.monotonic()
-        session = self.session
         try:
-            # What Session.request does, less what msgsvc never uses and would pay for on every
-            # request, half of the client's CPU in a bulk job: the cookie jar (a cookie a server
-            # sets is not sent back), redirects (never followed) and hooks. The steps are
-            # PreparedRequest.prepare's, in its order, with the session's headers and auth.
-            prepared = requests.PreparedRequest()
-            prepared.prepare_method(method.upper())
-            prepared.prepare_url(url, encode_form(params))
-            prepared.prepare_headers(session.headers)
-            prepared.prepare_body(encode_form(data), None)
-            if data and "Content-Type" not in prepared.headers:
-                prepared.headers["Content-Type"] = FORM
-            prepared.prepare_auth(session.auth, url)
-            # Per request, so that a profile's ca_bundle beats REQUESTS_CA_BUNDLE (requests
-            # lets the environment override a session's verify). Never False.
-            environment = session.merge_environment_settings(
-                prepared.url, {}, True, self.settings.ca_bundle or True, None)
-            response = session.get_adapter(prepared.url).send(
-                prepared,
-                stream=True,
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                verify=environment["verify"],
-                cert=environment["cert"],
-                proxies=environment["proxies"],
+            response = self.connections.urlopen(
+                method.upper(), target, body=body, headers=headers, retries=self._retry,
+                assert_same_host=False,
+                timeout=Timeout(connect=self.settings.connect_timeout, read=self.settings.read_timeout),
             )
-        except requests.exceptions.RequestException as exc:
+        except (HTTPError, OSError) as exc:
             deadline = _retry.current()
             if deadline is not None and deadline.expired:
                 raise _deadline_error(method, url, deadline.seconds) from None
+            if isinstance(exc, OSError) and "CA certificate bundle" in str(exc):  # connections.ca_location
+                raise NetworkError(
+                    f"cannot send {method} {url}: {exc}",
+                    hint="check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)",
+                ) from None
             raise self._network_error(exc, method, url) from None
-        except OSError as exc:  # requests checks a CA bundle path before connecting
-            raise NetworkError(
-                f"cannot send {method} {url}: {exc}",
-                hint="check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)",
-            ) from None
         return response, started
 
-    def _network_error(self, exc: Exception, method: str, url: str) -> MsgsvcError:
+    def _network_error(self, exc: BaseException | None, method: str, url: str, *, answered: bool = False) -> MsgsvcError:
         """_network_error, naming where the URL came from when it is the base URL's."""
         base = self.settings.base_url
         origin = self.settings.base_url_origin if base and url.startswith(base.rstrip("/")) else None
-        return _network_error(exc, method, url, origin=origin)
+        return _network_error(exc, method, url, origin=origin, answered=answered)
 
     def _check_host(self, url: str, product: str) -> None:
         """Never send credentials to a host we did not choose (a next_page_url elsewhere),
@@ -311,21 +292,18 @@ class Transport:
                     f"refusing to send credentials over plain http:// to {got.netloc}: anyone on the way could read them",
                     hint="use an https:// base URL (plain http:// is only for a server on this machine, such as the emulator)",
                 )
-            proxy = requests.utils.get_environ_proxies(url).get("http") or requests.utils.get_environ_proxies(url).get("all")
+            proxy = self.connections.proxy_for(url)
             if proxy:
                 raise UsageError(
                     f"refusing to send credentials for http://{got.netloc} through the plain-HTTP proxy "
-                    f"{_without_userinfo(proxy)}: the proxy could read them",
+                    f"{without_userinfo(proxy)}: the proxy could read them",
                     hint=f"exempt the local server from the proxy: NO_PROXY={got.hostname}",
                 )
             self._plain_ok.add((got.scheme, got.netloc))
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-
-
-FORM = "application/x-www-form-urlencoded"
+        if self._connections is not None:
+            self._connections.clear()
 
 
 def encode_form(form: Form | None) -> str:
@@ -390,11 +368,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}" if "@" in parts.netloc else url
-
-
 def _describe(params: dict | None, data: dict | list | None) -> str:
     parts = []
     if params:
@@ -413,7 +386,7 @@ NOT_TLS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure
 
 
 def _innermost(exc: BaseException) -> BaseException:
-    """The error at the bottom of requests' and urllib3's wrappers (ssl.SSLError, OSError)."""
+    """The error at the bottom of urllib3's wrappers (ssl.SSLError, OSError)."""
     seen = set()
     while id(exc) not in seen:
         seen.add(id(exc))
@@ -426,32 +399,32 @@ def _innermost(exc: BaseException) -> BaseException:
     return exc
 
 
-def _network_error(exc: Exception, method: str, url: str, *, origin: str | None = None) -> MsgsvcError:
-    from urllib3.exceptions import NameResolutionError, NewConnectionError, ReadTimeoutError
+def _network_error(exc: BaseException | None, method: str, url: str, *, origin: str | None = None,
+                   answered: bool = False) -> MsgsvcError:
+    """What a failed request means for the user. `exc` is what urllib3 raised (the last
+    attempt's error inside a MaxRetryError); `answered`: the answer's body broke off, so the
+    request was sent."""
+    from urllib3.exceptions import (
+        ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError, ProxyError, ReadTimeoutError,
+        SSLError,
+    )
 
     parts = urlsplit(url)
     host = parts.netloc
-    args = getattr(exc, "args", ())
-    inner = args[0] if args else None
-    inner_reason = getattr(inner, "reason", None)  # what the last attempt of a retried request met
-    if isinstance(inner, ReadTimeoutError):  # the body of an answer stalled
-        inner_reason = inner
-    # With retries, requests reports a read timeout of the last try as a ConnectionError
-    # wrapping urllib3's MaxRetryError(reason=ReadTimeoutError).
-    read_timeout = isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(inner_reason, ReadTimeoutError)
+    failure = exc.reason if isinstance(exc, MaxRetryError) and exc.reason is not None else exc
+    read_timeout = isinstance(failure, ReadTimeoutError)
     # Whether the request may have reached the server: not when the connection, the TLS
-    # handshake or the proxy failed first.
-    sent = not isinstance(
-        exc,
-        (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError),
-    ) and not isinstance(inner_reason, NewConnectionError)
+    # handshake or the proxy failed first (a refused connection is a ConnectTimeoutError too).
+    sent = answered or not isinstance(failure, (ConnectTimeoutError, SSLError, ProxyError))
     came_from = f" (the URL is from {origin})" if origin else ""
     hint = None
 
-    if isinstance(inner_reason, NameResolutionError):
+    if answered:
+        what = f"{host} did not answer in time" if read_timeout else f"the connection to {host} was lost"
+    elif isinstance(failure, NameResolutionError):
         what = f"cannot resolve the host name {parts.hostname}{came_from}"
-    elif isinstance(exc, requests.exceptions.SSLError):
-        reason = str(_innermost(exc))
+    elif isinstance(failure, SSLError):
+        reason = str(_innermost(failure))
         log.debug("TLS error talking to %s: %s", host, reason)
         if any(marker in reason for marker in NOT_TLS):
             what = f"the server at {host} did not speak TLS{came_from}"
@@ -462,18 +435,18 @@ def _network_error(exc: Exception, method: str, url: str, *, origin: str | None 
         else:
             what = f"the TLS handshake with {host} failed{came_from}"
             hint = "run again with --debug to see the TLS library's reason"
-    elif isinstance(exc, requests.exceptions.ProxyError):
+    elif isinstance(failure, ProxyError):
         what = f"the proxy refused or failed the connection to {host}"
-    elif isinstance(exc, requests.exceptions.ConnectTimeout):
-        what = f"timed out connecting to {host}{came_from}"
-    elif read_timeout:
-        what = f"{host} did not answer in time"
-    elif isinstance(inner_reason, NewConnectionError):
-        refused = isinstance(_innermost(inner_reason), ConnectionRefusedError) or "refused" in str(inner_reason)
+    elif isinstance(failure, NewConnectionError):
+        refused = isinstance(_innermost(failure), ConnectionRefusedError) or "refused" in str(failure)
         what = f"cannot connect to {host} ({'connection refused' if refused else 'connection refused or unreachable'}){came_from}"
         if loopback_literal(parts.hostname or ""):
             port = f" --port {parts.port}" if parts.port not in (None, 4010) else ""
             hint = f"is the emulator running on {host}? start it with: msgsvc emulator{port}"
+    elif isinstance(failure, ConnectTimeoutError):
+        what = f"timed out connecting to {host}{came_from}"
+    elif read_timeout:
+        what = f"{host} did not answer in time"
     else:
         what = f"the connection to {host} was lost"
 
@@ -481,6 +454,6 @@ def _network_error(exc: Exception, method: str, url: str, *, origin: str | None 
         return OutcomeUnknownError(
             f"{what} after the request was sent: {method} {url} may or may not have taken effect"
         )
-    if hint is None and (isinstance(exc, requests.exceptions.Timeout) or read_timeout):
+    if hint is None and (read_timeout or isinstance(failure, ConnectTimeoutError) and not isinstance(failure, NewConnectionError)):
         hint = "raise --timeout, or try again later"
     return NetworkError(what, hint=hint)

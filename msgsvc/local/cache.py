@@ -200,20 +200,25 @@ def _update(name: str | None, change: Any, kind: str | None = None) -> None:
         pass
 
 
-def _entry(record: Any) -> tuple[str, str] | None:
-    if isinstance(record, dict) and isinstance(record.get("sid"), str):
-        return record["sid"], str(record.get("friendly_name") or "")
-    return None
+def _entries(records: Any) -> dict[str, str]:
+    """{sid: name} of the records that are services, in their order (one loop, no call per
+    record: a list of 10,000 services records 5,000 of them)."""
+    found: dict[str, str] = {}
+    for record in records:
+        if isinstance(record, dict):
+            sid = record.get("sid")
+            if isinstance(sid, str):
+                found[sid] = str(record.get("friendly_name") or "")
+    return found
 
 
 def remember(scope_name: str | None, record: dict) -> dict:
     """Record one service the API returned (get, create, update); return it unchanged."""
-    entry = _entry(record)
-    if entry is not None:
+    for sid, name in _entries((record,)).items():
 
         def change(services: dict[str, str]) -> dict[str, str]:
-            services.pop(entry[0], None)
-            services[entry[0]] = entry[1]
+            services.pop(sid, None)
+            services[sid] = name
             return services
 
         _update(scope_name, change)
@@ -234,7 +239,7 @@ def remember_listing(scope_name: str | None, records: list[dict], *, limit: int 
     """Record a listing that was shown: a complete one (no limit, or fewer records than the
     limit) replaces the cache, a partial one is merged. Only the newest MAX_ENTRIES count."""
     complete = limit is None or len(records) < limit
-    seen = dict(entry for entry in map(_entry, records[-MAX_ENTRIES:]) if entry is not None)
+    seen = _entries(records[-MAX_ENTRIES:])
 
     def change(services: dict[str, str]) -> dict[str, str]:
         for sid, name in seen.items():
