@@ -95,6 +95,8 @@ class Transport:
         self.throttle = Throttle()
         self._connections: Connections | None = None
         self._headers: dict[str, str] | None = None
+        self._authorization: str | None = None
+        self._timeout: Any = None
         self._retry: Any = None
         self._plain_ok: set[tuple[str, str]] = set()  # http:// hosts checked: loopback, no proxy
 
@@ -154,10 +156,11 @@ class Transport:
         if method != "GET" and self.settings.before_change is not None:
             told, self.settings.before_change = self.settings.before_change, None  # once per run
             told()
-        log.debug(
-            "request: %s %s%s (Authorization: Basic %s:***)",
-            method, url, _describe(params, data), self.settings.username,
-        )
+        if log.isEnabledFor(logging.DEBUG):  # _describe is not free, and a bulk job sends thousands
+            log.debug(
+                "request: %s %s%s (Authorization: Basic %s:***)",
+                method, url, _describe(params, data), self.settings.username,
+            )
         # urllib3's Retry covers everything up to the response headers. An answer that
         # breaks off in its body is retried here, for GET and DELETE only, with the same
         # budget and backoff; a POST whose answer broke off is never sent again.
@@ -215,6 +218,11 @@ class Transport:
         if declared.isdigit() and int(declared) > MAX_ANSWER:
             response.close()
             raise _too_large(method, url)
+        if declared.isdigit() and "Content-Encoding" not in response.headers:
+            try:  # as long as it says, and not compressed: one read holds at most that much
+                return response.read(decode_content=False)
+            except (HTTPError, OSError) as exc:
+                raise _BrokenOff(exc) from None
         chunks, size = [], 0
         try:
             for chunk in response.stream(1 << 20, decode_content=True):
@@ -249,14 +257,17 @@ class Transport:
                 headers["Content-Type"] = FORM
         elif method.upper() not in ("GET", "HEAD"):
             headers["Content-Length"] = "0"
-        headers["Authorization"] = basic_authorization(self.settings.username, self.settings.password)
+        if self._authorization is None:
+            self._authorization = basic_authorization(self.settings.username, self.settings.password)
+            self._timeout = Timeout(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
+        headers["Authorization"] = self._authorization
         self.throttle.wait(cancellable=first)
         started = time.monotonic()
         try:
             response = self.connections.urlopen(
                 method.upper(), target, body=body, headers=headers, retries=self._retry,
                 assert_same_host=False,
-                timeout=Timeout(connect=self.settings.connect_timeout, read=self.settings.read_timeout),
+                timeout=self._timeout,  # urllib3 clones it for each connection
             )
         except (HTTPError, OSError) as exc:
             deadline = _retry.current()
