@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-HEAVY = ("requests", "rich", "keyring", "jq")  # keyring only when a secret is needed, jq only with --jq
+HEAVY = ("requests", "urllib3", "rich", "keyring", "jq")  # keyring only when a secret is needed, jq only with --jq
 
 PROBE = """
 import json, sys

@@ -1,5 +1,5 @@
 """Client settings and their defaults, and the ranges --timeout and --max-retries accept:
-what the HTTP client is told, with nothing of HTTP itself (no requests import), so that
+what the HTTP client is told, with nothing of HTTP itself (no urllib3 import), so that
 the config and the options read them without loading the client."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The root command, its global options, and the one boundary where errors become messages.
 
 Start-up is completion latency (every Tab press runs this program), so nothing here or in
-the command modules imports requests or rich at module level.
+the command modules imports urllib3, requests or rich at module level.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ functions below): the words before the cursor are parsed command by command, len
 mistake stops the parsing, it is no error); then the word being completed is an option's
 name, an option's value, an argument, or a subcommand's name. The answers come from the tree,
 from msgsvc/cli/complete.py (profiles, and the completion cache) or from the shell (file
-names). Nothing here imports typer, click, rich or requests (tests/test_imports.py).
+names). Nothing here imports typer, click, rich, urllib3 or requests (tests/test_imports.py).
 """
 
 from __future__ import annotations
