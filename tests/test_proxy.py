@@ -239,29 +239,25 @@ def test_a_proxy_with_a_user_and_password_gets_them_on_connect(proxy, network_en
     assert "p%3Ass" not in proc.stderr and "p:ss" not in proc.stderr
 
 
-def test_a_socks_proxy_without_pysocks_is_a_clear_error(network_env):
-    pytest.importorskip("urllib3")
+def _without_pysocks() -> bool:
     try:
         import socks  # noqa: F401
-        pytest.skip("PySocks is installed here")
     except ImportError:
-        pass
-    env = {**network_env, "HTTPS_PROXY": "socks5://127.0.0.1:9", "https_proxy": "socks5://127.0.0.1:9",
+        return True
+    return False
+
+
+@pytest.mark.parametrize(("proxy_url", "message"), [
+    pytest.param("socks5://127.0.0.1:9", "msgsvc: the proxy socks5://127.0.0.1:9 is a SOCKS proxy, which needs PySocks\n"
+                 "hint: install it beside msgsvc: pip install PySocks\n", id="socks without PySocks",
+                 marks=pytest.mark.skipif(not _without_pysocks(), reason="PySocks is installed here")),
+    pytest.param("http://user:secret@:3128", "msgsvc: the proxy URL 'http://***@:3128' names no host\n"
+                 "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n", id="no host"),
+])
+def test_a_proxy_msgsvc_cannot_use_is_a_clear_error(network_env, proxy_url, message):
+    env = {**network_env, "HTTPS_PROXY": proxy_url, "https_proxy": proxy_url,
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
 
     proc = run_installed("services", "list", env=env)
 
-    assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == ("msgsvc: the proxy socks5://127.0.0.1:9 is a SOCKS proxy, which needs PySocks\n"
-                           "hint: install it beside msgsvc: pip install PySocks\n")
-
-
-def test_a_proxy_url_without_a_host_is_a_clear_error(network_env):
-    env = {**network_env, "HTTPS_PROXY": "http://user:secret@:3128", "https_proxy": "http://user:secret@:3128",
-           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
-
-    proc = run_installed("services", "list", env=env)
-
-    assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == ("msgsvc: the proxy URL 'http://***@:3128' names no host\n"
-                           "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", message)
