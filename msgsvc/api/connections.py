@@ -91,8 +91,13 @@ def ca_location(ca_bundle: str | None) -> str:
 
 
 def without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}" if "@" in parts.netloc else url
+    """A proxy URL as it may be shown: everything before its last @ masked. Not parsed: a
+    password with a / ? or # that is not percent-encoded ends the authority for urlsplit,
+    a URL without a scheme has none, and a broken one (`[::1`) does not parse at all."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url
 
 
 class Connections:
