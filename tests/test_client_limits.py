@@ -134,6 +134,27 @@ def test_an_answer_of_hundreds_of_mb_is_refused_past_the_cap(raw_server, length)
                              "refused (msgsvc reads at most that much of one answer)\n")
 
 
+def test_a_chunked_answer_that_also_declares_a_small_length_is_refused_past_the_cap(raw_server):
+    """Transfer-Encoding: chunked wins over Content-Length (RFC 9112 6.3): the length said
+    nothing of how much a read of the whole body would take in. 40 MB are sent, then the
+    body ends, so that even a client without the cap finishes (with a wrong answer)."""
+    head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    chunk = b"%x\r\n%s\r\n" % (1 << 20, b" " * (1 << 20))
+
+    def answer(conn):
+        conn.sendall(head + b"1\r\n[\r\n")
+        for _ in range(40):
+            conn.sendall(chunk)
+        conn.sendall(b"1\r\n]\r\n0\r\n\r\n")
+
+    server = raw_server(answer)
+    result = msgsvc_at(server, "services", "get", SERVICE_SID)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"msgsvc: GET {server.url}/v1/Services/{SERVICE_SID} answered with more than 32 MB; "
+                             "refused (msgsvc reads at most that much of one answer)\n")
+
+
 def test_a_gzip_bomb_is_refused_past_the_cap(raw_server):
     bomb = gzip.compress(b'{"sid": "' + b"a" * (200 * 1024 * 1024) + b'"}', compresslevel=9)
     head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"

@@ -306,3 +306,24 @@ def test_credentials_never_go_through_a_plain_http_proxy(msgsvc, profile, httpse
     assert len(httpserver.log) == 0
     monkeypatch.setenv("NO_PROXY", "localhost")
     assert msgsvc("services", "list").code == 0
+
+
+@pytest.mark.parametrize("proxy, shown", [
+    ("user:proxypw@127.0.0.1:9", "***@127.0.0.1:9"),  # no scheme: requests reads it as http://
+    ("http://user:proxy/pw@127.0.0.1:9", "http://***@127.0.0.1:9"),  # a password with / ? # not percent-encoded
+    ("http://user:proxy?pw@127.0.0.1:9", "http://***@127.0.0.1:9"),
+    ("http://user:proxy#pw@127.0.0.1:9", "http://***@127.0.0.1:9"),
+    ("http://user:proxypw@[::1:9", "http://***@[::1:9"),  # not even a URL
+])
+def test_a_proxy_password_is_never_shown_however_the_url_is_written(msgsvc, profile, httpserver, monkeypatch, proxy, shown):
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"msgsvc: refusing to send credentials for http://localhost:{httpserver.port} through the plain-HTTP proxy "
+        f"{shown}: the proxy could read them\n"
+        "hint: exempt the local server from the proxy: NO_PROXY=localhost\n")
+    assert "pw" not in result.err
+    assert len(httpserver.log) == 0

@@ -253,6 +253,21 @@ def _without_pysocks() -> bool:
                  marks=pytest.mark.skipif(not _without_pysocks(), reason="PySocks is installed here")),
     pytest.param("http://user:secret@:3128", "msgsvc: the proxy URL 'http://***@:3128' names no host\n"
                  "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n", id="no host"),
+    # Nothing can be sent through these: a usage error (exit 2), never "the connection was
+    # lost" (for a POST: "may or may not have taken effect"), nor an unexpected error; and
+    # urllib3's own words, which hold the whole URL, are not repeated.
+    pytest.param("http://user:secret@[::1:3128", "msgsvc: the proxy URL 'http://***@[::1:3128' cannot be read as a URL\n"
+                 "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n", id="unclosed bracket"),
+    pytest.param("http://user:secret@127.0.0.1:312800", "msgsvc: the proxy URL 'http://***@127.0.0.1:312800' cannot be read as a URL\n"
+                 "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n", id="port past 65535"),
+    pytest.param("127.0.0.1:proxy", "msgsvc: the proxy URL 'http://127.0.0.1:proxy' cannot be read as a URL\n"
+                 "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n", id="port not a number"),
+    pytest.param("ftp://user:secret@127.0.0.1:21", "msgsvc: the proxy URL 'ftp://***@127.0.0.1:21' has the scheme ftp://: "
+                 "a proxy is http://, https:// or socks5://\n"
+                 "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n", id="ftp"),
+    pytest.param("http://us%E2%98%83er:secret@127.0.0.1:9", "msgsvc: the proxy URL 'http://***@127.0.0.1:9' has a user name or "
+                 "password that is not Latin-1, which HTTP Basic authentication cannot carry\n"
+                 "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n", id="not latin-1"),
 ])
 def test_a_proxy_msgsvc_cannot_use_is_a_clear_error(network_env, proxy_url, message):
     env = {**network_env, "HTTPS_PROXY": proxy_url, "https_proxy": proxy_url,

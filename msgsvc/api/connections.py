@@ -91,8 +91,13 @@ def ca_location(ca_bundle: str | None) -> str:
 
 
 def without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}" if "@" in parts.netloc else url
+    """A proxy URL as it may be shown: everything before its last @ masked. Not parsed: a
+    password with a / ? or # that is not percent-encoded ends the authority for urlsplit,
+    a URL without a scheme has none, and a broken one (`[::1`) does not parse at all."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url
 
 
 class Connections:
@@ -134,17 +139,31 @@ class Connections:
             return manager
         if "://" not in proxy:
             proxy = "http://" + proxy  # as requests reads HTTPS_PROXY=host:port
-        parts = urlsplit(proxy)
+        try:
+            parts = urlsplit(proxy)
+            parts.port  # noqa: B018 - ValueError for a port that is not a number from 0 to 65535
+        except ValueError:
+            raise _unusable(proxy, "cannot be read as a URL") from None
         if not parts.hostname:
-            raise UsageError(f"the proxy URL {without_userinfo(proxy)!r} names no host",
-                             hint="check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY")
+            raise _unusable(proxy, "names no host")
+        kind = parts.scheme.lower()
+        if kind not in ("http", "https") and not kind.startswith("socks"):
+            raise _unusable(proxy, f"has the scheme {kind}://: a proxy is http://, https:// or socks5://")
         username, password = unquote(parts.username or ""), unquote(parts.password or "")
-        if parts.scheme.lower().startswith("socks"):
+        if kind.startswith("socks"):
             return _socks_manager(proxy, username, password, options)
         from urllib3 import ProxyManager
+        from urllib3.exceptions import LocationValueError
 
-        headers = {"Proxy-Authorization": basic_authorization(username, password)} if username else {}
-        manager = ProxyManager(proxy, proxy_headers=headers, **options)
+        try:
+            headers = {"Proxy-Authorization": basic_authorization(username, password)} if username else {}
+        except UsageError:
+            raise _unusable(proxy, "has a user name or password that is not Latin-1, "
+                                   "which HTTP Basic authentication cannot carry") from None
+        try:
+            manager = ProxyManager(proxy, proxy_headers=headers, **options)
+        except LocationValueError:  # its words may hold the whole URL, password included
+            raise _unusable(proxy, "cannot be read as a URL") from None
         manager.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
         return manager
 
@@ -152,6 +171,11 @@ class Connections:
         for manager in self._managers.values():
             manager.clear()
         self._managers.clear()
+
+
+def _unusable(proxy: str, why: str) -> UsageError:
+    """A proxy URL of the environment that no request could go through: nothing was sent."""
+    return UsageError(f"the proxy URL {without_userinfo(proxy)!r} {why}", hint="check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY")
 
 
 def _socks_manager(proxy: str, username: str, password: str, options: dict[str, Any]) -> PoolManager:
@@ -174,6 +198,9 @@ def _socks_manager(proxy: str, username: str, password: str, options: dict[str, 
     class HttpsPool(socks.SOCKSHTTPSConnectionPool):
         ConnectionCls = Https
 
-    manager = socks.SOCKSProxyManager(proxy, username=username, password=password, **options)
+    try:
+        manager = socks.SOCKSProxyManager(proxy, username=username, password=password, **options)
+    except ValueError:  # socks6://, or a URL urllib3 cannot read: its words hold the whole URL
+        raise _unusable(proxy, "is not a SOCKS proxy URL msgsvc can use (socks4://, socks4a://, socks5://, socks5h://)") from None
     manager.pool_classes_by_scheme = {"http": HttpPool, "https": HttpsPool}
     return manager

@@ -218,7 +218,9 @@ class Transport:
         if declared.isdigit() and int(declared) > MAX_ANSWER:
             response.close()
             raise _too_large(method, url)
-        if declared.isdigit() and "Content-Encoding" not in response.headers:
+        # A chunked body's Content-Length says nothing (chunked wins, and a hostile server
+        # sends both): only a body that is as long as it says may be read in one go.
+        if declared.isdigit() and not response.chunked and "Content-Encoding" not in response.headers:
             try:  # as long as it says, and not compressed: one read holds at most that much
                 return response.read(decode_content=False)
             except (HTTPError, OSError) as exc:
