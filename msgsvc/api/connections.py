@@ -30,7 +30,10 @@ class _Armed:
         deadline = _retry.current()
         if deadline is not None:
             deadline.arm(self)
-        return super().request(*args, **kwargs)  # type: ignore[misc]
+        result = super().request(*args, **kwargs)  # type: ignore[misc]
+        if deadline is not None:  # written in full: whatever fails now, the server may act on it
+            deadline.written = True
+        return result
 
 
 class _Http(_Armed, HTTPConnection):

@@ -83,11 +83,12 @@ class Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        self.written = False  # this attempt's request went out whole (then a TLS error proves nothing)
         self._armed: tuple[float, object] | None = None  # (when, connection)
 
     def arm(self, connection) -> None:
         with _watchdog.lock:
-            self.expired = False
+            self.expired = self.written = False  # a new attempt
             connection.msgsvc_deadline = self  # whose attempt the connection now carries
             self._armed = (time.monotonic() + self.seconds, connection)
             _watchdog.watch(self)

@@ -280,14 +280,15 @@ class Transport:
                     f"cannot send {method} {url}: {exc}",
                     hint="check REQUESTS_CA_BUNDLE, or the profile's ca_bundle (msgsvc profiles show)",
                 ) from None
-            raise self._network_error(exc, method, url) from None
+            raise self._network_error(exc, method, url, written=deadline is not None and deadline.written) from None
         return response, started
 
-    def _network_error(self, exc: BaseException | None, method: str, url: str, *, answered: bool = False) -> MsgsvcError:
+    def _network_error(self, exc: BaseException | None, method: str, url: str, *, answered: bool = False,
+                       written: bool = False) -> MsgsvcError:
         """_network_error, naming where the URL came from when it is the base URL's."""
         base = self.settings.base_url
         origin = self.settings.base_url_origin if base and url.startswith(base.rstrip("/")) else None
-        return _network_error(exc, method, url, origin=origin, answered=answered)
+        return _network_error(exc, method, url, origin=origin, answered=answered, written=written)
 
     def _check_host(self, url: str, product: str) -> None:
         """Never send credentials to a host we did not choose (a next_page_url elsewhere),
@@ -413,10 +414,10 @@ def _innermost(exc: BaseException) -> BaseException:
 
 
 def _network_error(exc: BaseException | None, method: str, url: str, *, origin: str | None = None,
-                   answered: bool = False) -> MsgsvcError:
+                   answered: bool = False, written: bool = False) -> MsgsvcError:
     """What a failed request means for the user. `exc` is what urllib3 raised (the last
     attempt's error inside a MaxRetryError); `answered`: the answer's body broke off, so the
-    request was sent."""
+    request was sent; `written`: an attempt's request went out whole (retry.Deadline)."""
     from urllib3.exceptions import (
         ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError, ProxyError, ReadTimeoutError,
         SSLError,
@@ -428,12 +429,18 @@ def _network_error(exc: BaseException | None, method: str, url: str, *, origin: 
     read_timeout = isinstance(failure, ReadTimeoutError)
     # Whether the request may have reached the server: not when the connection, the TLS
     # handshake or the proxy failed first (a refused connection is a ConnectTimeoutError too).
-    sent = answered or not isinstance(failure, (ConnectTimeoutError, SSLError, ProxyError))
+    # A TLS error after the request went out whole (an alert or a garbled record instead of
+    # the answer) proves nothing either.
+    sent = answered or written or not isinstance(failure, (ConnectTimeoutError, SSLError, ProxyError))
     came_from = f" (the URL is from {origin})" if origin else ""
     hint = None
 
     if answered:
         what = f"{host} did not answer in time" if read_timeout else f"the connection to {host} was lost"
+    elif written and isinstance(failure, SSLError):
+        log.debug("TLS error talking to %s after the request: %s", host, _innermost(failure))
+        what = f"the TLS connection to {host} broke"
+        hint = "run again with --debug to see the TLS library's reason"
     elif isinstance(failure, NameResolutionError):
         what = f"cannot resolve the host name {parts.hostname}{came_from}"
     elif isinstance(failure, SSLError):
