@@ -150,11 +150,28 @@ def test_html_error_page_404(msgsvc, profile, httpserver):
 
 
 def test_redirect_is_not_followed(msgsvc, profile, httpserver):
-    httpserver.expect_request("/v1/Services").respond_with_data("", status=301, headers={"Location": "https://evil.example/"})
+    httpserver.expect_request("/v1/Services").respond_with_data(
+        "", status=301, headers={"Location": "https://user:hunter22@evil.example/"})
     result = msgsvc("services", "list")
     assert (result.code, result.out) == (1, "")
-    assert result.err == "msgsvc: HTTP 301: MOVED PERMANENTLY\n"
+    assert result.err == (
+        "msgsvc: HTTP 301: MOVED PERMANENTLY: a redirect to https://user:***@evil.example/, not followed "
+        f"(GET {httpserver.url_for('/v1/Services')}?PageSize=50)\n"
+        "hint: Twilio's API does not redirect: check the base URL (msgsvc profiles show), or what stands between (a "
+        "proxy, a gateway)\n"
+    )
     assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("command", [["services", "create", "--friendly-name", "B"], ["services", "delete", SERVICE_SID, "--yes"]])
+def test_a_redirect_without_a_location_is_an_error_for_a_write_too(msgsvc, profile, httpserver, command):
+    httpserver.expect_request("/v1/Services", method="GET").respond_with_json(page("services", [service()]))
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    httpserver.expect_request("/v1/Services", method="POST").respond_with_data("", status=302)
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="DELETE").respond_with_data("", status=302)
+    result = msgsvc(*command)
+    assert (result.code, result.out) == (1, "")
+    assert result.err.startswith("msgsvc: HTTP 302: FOUND: a redirect, not followed (")
 
 
 def test_a_sender_answer_that_is_not_an_object(msgsvc, profile, httpserver):

@@ -76,6 +76,12 @@ def api_error(response: Answer, method: str, url: str) -> ApiError:
         )
     reason = response.reason or "error"
     text = excerpt(response)
+    if 300 <= status < 400:  # never followed: credentials stay on the host msgsvc chose
+        location = response.headers.get("Location")
+        where = f"a redirect to {location[:200]}" if location else "a redirect"
+        return ApiError(status, f"{reason}: {where}, not followed ({method} {url})", method=method, url=url,
+                        hint="Twilio's API does not redirect: check the base URL (msgsvc profiles show), or what stands "
+                             "between (a proxy, a gateway)")
     return ApiError(status, f"{reason}" + (f": {text}" if text else ""), method=method, url=url)
 
 
