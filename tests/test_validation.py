@@ -206,6 +206,20 @@ def test_base_url_takes_no_query_fragment_or_user(msgsvc, profile, httpserver, v
     assert sent(httpserver) == []
 
 
+@pytest.mark.parametrize("value, why", [
+    ("http://127.0.0.1:99999", "has a port that is not a number from 1 to 65535"),
+    ("http://127.0.0.1:80x", "has a port that is not a number from 1 to 65535"),
+    ("http://127.0.0.1:0", "has a port that is not a number from 1 to 65535"),
+    ("https://[::1", "is not an absolute http:// or https:// URL"),
+])
+def test_a_base_url_no_request_can_go_to_is_a_usage_error(msgsvc, profile, monkeypatch, value, why):
+    """Not "the connection was lost" after a try: the URL is wrong before anything is sent."""
+    monkeypatch.setenv("MSGSVC_BASE_URL", value)
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"msgsvc: base_url from env MSGSVC_BASE_URL {value!r} {why}\n"
+
+
 @pytest.mark.parametrize("option, value", [("--region", "attacker.example/x?"), ("--edge", "dub lin"), ("--region", ""), ("--region", "ie1\n")])
 def test_region_and_edge_are_single_host_labels(msgsvc, isolated, option, value):
     result = msgsvc("profiles", "add", "p", "--no-verify", "--account-sid", ACCOUNT_SID, option, value, stdin="token-123456\n")

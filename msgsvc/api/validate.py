@@ -147,11 +147,21 @@ def base_url(value: str) -> str:
         raise ValueError("is empty")
     from urllib.parse import urlsplit
 
-    parts = urlsplit(value)
-    if "@" in parts.netloc:  # never echoed: what precedes the @ may be a password
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "https://[::1": url() below says what it is
+        parts = None
+    if parts is not None and "@" in parts.netloc:  # never echoed: what precedes the @ may be a password
         shown = f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}{parts.path}"
         raise ValueError(f"{shown!r} carries a user name or password; credentials come from the profile")
     url(value)
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:  # "abc", 99999
+        port = 0
+    if port == 0:
+        raise ValueError(f"{value!r} has a port that is not a number from 1 to 65535")
     if parts.query or parts.fragment or "?" in value or "#" in value:
         raise ValueError(f"{value!r} has a query or fragment; give only scheme, host, port and path")
     return value.rstrip("/")
