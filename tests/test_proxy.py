@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, BASIC_AUTH, SERVICE_SID, page, run_installed, service
+from corehelp import refusing_port
 from faults import SocketServer, read_head
 
 trustme = pytest.importorskip("trustme")
@@ -276,3 +277,62 @@ def test_a_proxy_msgsvc_cannot_use_is_a_clear_error(network_env, proxy_url, mess
     proc = run_installed("services", "list", env=env)
 
     assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", message)
+
+
+class RefusingProxy:
+    """Answers every CONNECT with `status` (the proxy's own rules), counting them."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        self.connects: list[str] = []
+        self.server = SocketServer(self._refuse)
+
+    def _refuse(self, conn) -> None:
+        try:
+            head, _ = read_head(conn)
+            self.connects.append(head.decode())
+            conn.sendall(f"HTTP/1.1 {self.status}\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
+                         "Content-Length: 0\r\n\r\n".encode())
+        finally:
+            conn.close()
+
+
+@pytest.mark.parametrize(("userinfo", "status", "message"), [
+    pytest.param("", "407 Proxy Authentication Required",
+                 "refused the tunnel to messaging.twilio.com: HTTP 407 Proxy Authentication Required\n"
+                 "hint: the proxy wants a user name and password: put USER:PASSWORD@ before its host in the proxy URL\n",
+                 id="407 without credentials"),
+    pytest.param("user:secret@", "407 Proxy Authentication Required",
+                 "refused the tunnel to messaging.twilio.com: HTTP 407 Proxy Authentication Required\n"
+                 "hint: check the user name and password in the proxy URL (a : @ / in them is percent-encoded)\n",
+                 id="407 with credentials"),
+    pytest.param("", "403 Forbidden",
+                 "refused the tunnel to messaging.twilio.com: HTTP 403 Forbidden\n"
+                 "hint: the proxy's own rules stop it: ask whoever runs it, or check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n",
+                 id="403"),
+])
+def test_a_tunnel_the_proxy_refuses_is_said_once_and_not_asked_again(network_env, userinfo, status, message):
+    refusing = RefusingProxy(status)
+    try:
+        port = refusing.server.listener.getsockname()[1]
+        proxy_url = f"http://{userinfo}127.0.0.1:{port}"
+        env = {**network_env, "HTTPS_PROXY": proxy_url, "https_proxy": proxy_url,
+               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+        proc = run_installed("services", "create", "--friendly-name", "Backups", env=env)
+    finally:
+        refusing.server.stop()
+    shown = f"http://{'***@' if userinfo else ''}127.0.0.1:{port}"
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", f"msgsvc: the proxy {shown} {message}")
+    assert len(refusing.connects) == 1  # a proxy's refusal is its rule: asking again changes nothing
+    assert re.match(r"CONNECT messaging\.twilio\.com:443 HTTP/1\.[01](\r\n|$)", refusing.connects[0])
+    assert ("Proxy-Authorization: Basic dXNlcjpzZWNyZXQ=" in refusing.connects[0]) == bool(userinfo)
+
+
+def test_a_proxy_that_is_not_there_is_named(network_env):
+    with refusing_port() as port:
+        env = {**network_env, "HTTPS_PROXY": f"http://127.0.0.1:{port}", "https_proxy": f"http://127.0.0.1:{port}",
+               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+        proc = run_installed("--max-retries", "0", "services", "list", env=env)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        1, "", f"msgsvc: cannot connect to the proxy http://127.0.0.1:{port} (connection refused or unreachable)\n"
+               "hint: check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY\n")

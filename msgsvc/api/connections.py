@@ -23,6 +23,7 @@ from msgsvc.errors import UsageError
 
 HOSTS = 4  # pools kept: messaging and api, with room to spare
 CONNECTIONS = 32  # per host: a bulk job's --concurrency is at most 32
+CHECK_PROXY_VARIABLES = "check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY"
 
 
 class _Armed:
@@ -178,7 +179,7 @@ class Connections:
 
 def _unusable(proxy: str, why: str) -> UsageError:
     """A proxy URL of the environment that no request could go through: nothing was sent."""
-    return UsageError(f"the proxy URL {without_userinfo(proxy)!r} {why}", hint="check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY")
+    return UsageError(f"the proxy URL {without_userinfo(proxy)!r} {why}", hint=CHECK_PROXY_VARIABLES)
 
 
 def _socks_manager(proxy: str, username: str, password: str, options: dict[str, Any]) -> PoolManager:

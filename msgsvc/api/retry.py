@@ -202,6 +202,9 @@ class TwilioRetry(Retry):
                 isinstance(error, ProxyError) and isinstance(error.original_error, SSLError)
             ):
                 raise error.with_traceback(_stacktrace)
+            refused = tunnel_refusal(error) if isinstance(error, ProxyError) else None
+            if refused is not None and 400 <= refused[0] < 500:  # 407, 403: asking again changes nothing
+                raise error.with_traceback(_stacktrace)
             if (
                 method is not None
                 and method.upper() not in IDEMPOTENT_METHODS
@@ -288,6 +291,15 @@ def _refused(error: BaseException | None) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return "refused" in str(error).lower()
+
+
+def tunnel_refusal(error: BaseException | None) -> tuple[int, str] | None:
+    """(status, reason) of a CONNECT the proxy answered with an error (http.client words it
+    "Tunnel connection failed: 407 Proxy Authentication Required"), else None."""
+    import re
+
+    match = re.match(r"Tunnel connection failed: (\d{3})\s*(.*)", str(getattr(error, "original_error", "")))
+    return (int(match.group(1)), match.group(2).strip()) if match else None
 
 
 def _why(error: BaseException | None) -> str:

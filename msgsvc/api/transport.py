@@ -22,11 +22,13 @@ from urllib.parse import urlsplit
 
 from msgsvc import __version__
 from msgsvc.api import retry as _retry
-from msgsvc.api.connections import Connections, basic_authorization, without_userinfo
+from msgsvc.api.connections import CHECK_PROXY_VARIABLES, Connections, basic_authorization, without_userinfo
 from msgsvc.api.decoding import decode
 from msgsvc.api.pages import decode_page
 from msgsvc.api.resources import form_dict
-from msgsvc.api.retry import IDEMPOTENT_METHODS, Deadline, Throttle, backoff, loopback_literal, make_retry, pause, retry_note
+from msgsvc.api.retry import (
+    IDEMPOTENT_METHODS, Deadline, Throttle, backoff, loopback_literal, make_retry, pause, retry_note, tunnel_refusal,
+)
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
 
 if TYPE_CHECKING:
@@ -288,7 +290,9 @@ class Transport:
         """_network_error, naming where the URL came from when it is the base URL's."""
         base = self.settings.base_url
         origin = self.settings.base_url_origin if base and url.startswith(base.rstrip("/")) else None
-        return _network_error(exc, method, url, origin=origin, answered=answered, written=written)
+        proxy = self.connections.proxy_for(url) if self._connections is not None else None
+        return _network_error(exc, method, url, origin=origin, answered=answered, written=written,
+                              proxy=without_userinfo(proxy) if proxy else None)
 
     def _check_host(self, url: str, product: str) -> None:
         """Never send credentials to a host we did not choose (a next_page_url elsewhere),
@@ -413,11 +417,37 @@ def _innermost(exc: BaseException) -> BaseException:
     return exc
 
 
+def _proxy_failure(failure: Any, host: str, proxy: str | None) -> tuple[str, str | None]:
+    """What went wrong on the way through a proxy, and what to do about it."""
+    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+    inner = getattr(failure, "original_error", None)
+    where = f"the proxy {proxy}" if proxy else "the proxy"
+    change = CHECK_PROXY_VARIABLES
+    refused = tunnel_refusal(failure)
+    if refused is not None:
+        status, reason = refused
+        what = f"{where} refused the tunnel to {host}: HTTP {status}{' ' + reason if reason else ''}"
+        if status == 407:
+            if proxy and "@" in proxy:
+                return what, "check the user name and password in the proxy URL (a : @ / in them is percent-encoded)"
+            return what, "the proxy wants a user name and password: put USER:PASSWORD@ before its host in the proxy URL"
+        return what, "the proxy's own rules stop it: ask whoever runs it, or " + change
+    if isinstance(inner, NameResolutionError):
+        return f"cannot resolve the host name of {where}", change
+    if isinstance(inner, NewConnectionError):
+        return f"cannot connect to {where} (connection refused or unreachable)", change
+    if isinstance(inner, ConnectTimeoutError):
+        return f"timed out connecting to {where}", "raise --timeout, or " + change
+    return f"{where} refused or failed the connection to {host}", None
+
+
 def _network_error(exc: BaseException | None, method: str, url: str, *, origin: str | None = None,
-                   answered: bool = False, written: bool = False) -> MsgsvcError:
+                   answered: bool = False, written: bool = False, proxy: str | None = None) -> MsgsvcError:
     """What a failed request means for the user. `exc` is what urllib3 raised (the last
     attempt's error inside a MaxRetryError); `answered`: the answer's body broke off, so the
-    request was sent; `written`: an attempt's request went out whole (retry.Deadline)."""
+    request was sent; `written`: an attempt's request went out whole (retry.Deadline); `proxy`:
+    the proxy the request went through, as it may be shown."""
     from urllib3.exceptions import (
         ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError, ProxyError, ReadTimeoutError,
         SSLError,
@@ -456,7 +486,7 @@ def _network_error(exc: BaseException | None, method: str, url: str, *, origin: 
             what = f"the TLS handshake with {host} failed{came_from}"
             hint = "run again with --debug to see the TLS library's reason"
     elif isinstance(failure, ProxyError):
-        what = f"the proxy refused or failed the connection to {host}"
+        what, hint = _proxy_failure(failure, host, proxy)
     elif isinstance(failure, NewConnectionError):
         refused = isinstance(_innermost(failure), ConnectionRefusedError) or "refused" in str(failure)
         what = f"cannot connect to {host} ({'connection refused' if refused else 'connection refused or unreachable'}){came_from}"
