@@ -8,7 +8,7 @@ to the next with an absolute `meta.next_page_url`, as Twilio does. In the same r
 - a bare script that fetches the same 10 pages with one requests.Session and decodes them;
 - `msgsvc --version` against `python -c pass`.
 
-and prints the medians and the ratios against the targets (0.9x and 7x; issue 26). No timing is
+and prints the medians and the ratios against the targets (0.9x and 2x; issue 26). No timing is
 asserted anywhere: this prints numbers for a person or CI log to read. `--baseline` also times
 another installed msgsvc in the same turns (another checkout's `.venv/bin/msgsvc`: before and
 after a change, from one run).
@@ -41,7 +41,7 @@ TOTAL = 10_000
 PAGE_SIZE = 1_000
 ACCOUNT_SID = "AC" + "0" * 32
 LIST_TARGET = 0.9
-VERSION_TARGET = 7.0
+VERSION_TARGET = 2.0  # issue 26: `--version` at most 2x the floor (it was 7x before the fast path)
 
 BARE_LOOP = r"""
 import sys, requests
