@@ -159,23 +159,22 @@ def ctrl_c_taken(monkeypatch):
     instead of sleeping, so that a busy machine cannot let the next request start before
     the signal was taken."""
     import threading
-    from concurrent.futures import Future
+
+    from msgsvc.jobs import pool
 
     waiting = threading.Event()
     interrupted = threading.Semaphore(0)
-    real_exception = Future.exception
+    real_wait = pool._wait_for_in_flight
 
-    def exception(self, timeout=None):
-        if threading.current_thread() is not threading.main_thread() or self.done():
-            return real_exception(self, timeout)
+    def wait_for_in_flight(idle):
         waiting.set()  # the wait for what is in flight
         try:
-            return real_exception(self, timeout)
+            return real_wait(idle)
         except KeyboardInterrupt:
             interrupted.release()
             raise
 
-    monkeypatch.setattr(Future, "exception", exception)
+    monkeypatch.setattr(pool, "_wait_for_in_flight", wait_for_in_flight)
     presses = []
 
     def until_taken() -> None:

@@ -266,3 +266,47 @@ def test_a_failing_progress_callback_ends_the_job_with_its_error():
 
     with pytest.raises(RuntimeError, match="the progress bar broke"):
         run_pool([1, 2, 3], lambda item: item, concurrency=2, done=done)
+
+
+def test_ctrl_c_while_the_items_are_handed_out_waits_for_what_started_and_sends_no_more(monkeypatch):
+    """A Ctrl-C (SIGHUP under load, in CI) can land while the main thread is still handing the
+    items to the threads, a worker already sending the first: that one is waited for and
+    reported, and one handed out before the Ctrl-C but not yet started is never sent."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    started, release = threading.Event(), threading.Event()
+    ran = []
+
+    def work(item):
+        ran.append(item)
+        if item == 0:
+            started.set()
+            assert release.wait(30), "the main thread never said it was stopping"
+        return item * 10
+
+    real_submit = ThreadPoolExecutor.submit
+    handed = []
+
+    def submit(self, fn, *args, **kwargs):
+        future = real_submit(self, fn, *args, **kwargs)
+        handed.append(future)
+        if len(handed) == 2:  # the second is queued; the first is being sent
+            assert started.wait(30)
+            raise KeyboardInterrupt  # as a Ctrl-C landing just after it was handed out
+        return future
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit)
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()
+
+    with pytest.raises(Stopped) as stopped:
+        run_pool(list(range(5)), work, concurrency=1, stopping=stopping)
+    assert told == [1]  # "stopping: waiting for the 1 request already sent"
+    assert stopped.value.results == [0, None, None, None, None]
+    assert ran == [0]

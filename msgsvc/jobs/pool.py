@@ -5,6 +5,7 @@ No typer, no rich, no printing.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Callable, Sequence, TypeVar
@@ -53,56 +54,78 @@ def run_pool(
     thread, so a request is never cut off half-sent."""
     if not items:
         return []
-    import threading
 
-    # Not concurrent.futures.wait: it takes the futures' locks one by one outside a `with`, so
-    # a Ctrl-C landing there leaves one held; the worker finishing that future then blocks on
-    # it for ever, and so does the job. Each task says instead when the last one is done, or
-    # the first has failed, on an Event, whose wait a Ctrl-C interrupts cleanly.
-    settled = threading.Event()
-    left = [len(items)]
+    # The tasks keep the books, not the futures: a Ctrl-C can land while the items are still
+    # being handed out, when the main thread knows only some of the futures (and a worker may
+    # already be sending the first). So each task counts itself in flight as it starts, and
+    # one that starts after the stop does nothing. Not concurrent.futures.wait either: it
+    # takes the futures' locks one by one outside a `with`, so a Ctrl-C landing there leaves
+    # one held, and the worker finishing that future blocks on it for ever. Waits here are on
+    # Events, which a Ctrl-C interrupts cleanly.
+    count = len(items)
+    results: list = [None] * count
+    finished = [False] * count
     lock = threading.Lock()
+    settled = threading.Event()  # the last is done, or one failed
+    idle = threading.Event()  # nothing in flight (after a stop: the wait is over)
+    books = {"left": count, "running": 0, "stop": False, "error": None}
 
-    def task(item: T) -> R:
-        try:
-            result = work(item)
-            done()
-        except BaseException:
-            settled.set()
-            raise
+    def task(index: int) -> None:
         with lock:
-            left[0] -= 1
-            if left[0] == 0:
+            if books["stop"]:
+                return  # handed out before the stop, started after it: never sent
+            books["running"] += 1
+        try:
+            result = work(items[index])
+            done()
+        except BaseException as error:
+            with lock:
+                books["running"] -= 1
+                books["stop"] = True  # what has not started is not sent
+                if books["error"] is None:
+                    books["error"] = error
+                if books["running"] == 0:
+                    idle.set()
+            settled.set()
+            return
+        with lock:
+            results[index], finished[index] = result, True
+            books["running"] -= 1
+            books["left"] -= 1
+            if books["running"] == 0:
+                idle.set()
+            if books["left"] == 0:
                 settled.set()
-        return result
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items))), thread_name_prefix="msgsvc")
-    futures = []
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, count)), thread_name_prefix="msgsvc")
     try:
-        futures = [pool.submit(task, item) for item in items]
+        for index in range(count):
+            pool.submit(task, index)
         while not settled.wait(TICK):
             pass
-        for future in futures:
-            if future.done() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
-        return [future.result() for future in futures]
+        if books["error"] is not None:
+            raise books["error"]  # type: ignore[misc]
+        return results
     except KeyboardInterrupt:
-        for future in futures:
-            future.cancel()
-        in_flight = [future for future in futures if not future.cancelled()]  # running or done
-        stopping(sum(1 for future in in_flight if future.running()))
-        for future in in_flight:
-            # On the futures, not on the threads: a join cut short by a second Ctrl-C can
-            # take a thread that is still sending for a finished one.
-            while True:
-                try:
-                    future.exception(TICK)
-                    break
-                except (TimeoutError, KeyboardInterrupt):  # not done yet; a second Ctrl-C
-                    continue
-        raise Stopped([
-            future.result() if future.done() and not future.cancelled() and future.exception() is None else None
-            for future in futures
-        ] + [None] * (len(items) - len(futures))) from None
+        with lock:
+            books["stop"] = True
+            in_flight = books["running"]
+        stopping(in_flight)
+        while True:  # until what was in flight is done; a second Ctrl-C does not abandon it
+            try:
+                with lock:
+                    if books["running"] == 0:
+                        break
+                    idle.clear()
+                _wait_for_in_flight(idle)
+            except KeyboardInterrupt:
+                continue
+        raise Stopped([result if ok else None for result, ok in zip(results, finished)]) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _wait_for_in_flight(idle: threading.Event) -> None:
+    """One tick of the wait for the requests in flight after a Ctrl-C (a later Ctrl-C ends
+    it early; run_pool waits again). Apart, so that a test can tell when it is taken."""
+    idle.wait(TICK)
