@@ -27,6 +27,15 @@ CHECK_PROXY_VARIABLES = "check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY"
 
 
 class _Armed:
+    def connect(self) -> None:
+        # A new connection is a new attempt: an https:// one (and a proxy's tunnel) is made
+        # before request() arms the deadline, so the mark of the last attempt, whose request
+        # went out whole, must not say that of this one, whose handshake may fail first.
+        deadline = _retry.current()
+        if deadline is not None:
+            deadline.written = False
+        super().connect()  # type: ignore[misc]
+
     def request(self, *args: Any, **kwargs: Any) -> Any:
         deadline = _retry.current()
         if deadline is not None:
