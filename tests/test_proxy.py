@@ -328,6 +328,21 @@ def test_a_tunnel_the_proxy_refuses_is_said_once_and_not_asked_again(network_env
     assert ("Proxy-Authorization: Basic dXNlcjpzZWNyZXQ=" in refusing.connects[0]) == bool(userinfo)
 
 
+def test_a_tunnel_the_proxy_fails_with_5xx_is_asked_again_and_not_called_its_rule(network_env):
+    refusing = RefusingProxy("502 Bad Gateway")
+    try:
+        port = refusing.server.listener.getsockname()[1]
+        env = {**network_env, "HTTPS_PROXY": f"http://127.0.0.1:{port}", "https_proxy": f"http://127.0.0.1:{port}",
+               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+        proc = run_installed("--max-retries", "1", "services", "list", env=env)
+    finally:
+        refusing.server.stop()
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", (
+        f"msgsvc: the proxy http://127.0.0.1:{port} refused the tunnel to messaging.twilio.com: HTTP 502 Bad Gateway\n"
+        "hint: the proxy could not reach messaging.twilio.com or is in trouble: try again later, or ask whoever runs it\n"))
+    assert len(refusing.connects) == 2  # not its rule: asked again, as a lost connection is
+
+
 @pytest.mark.parametrize("echoed", [
     pytest.param("p@ss:w0rd/x", id="verbatim"),
     pytest.param("p%40ss%3Aw0rd%2Fx", id="percent-encoded"),

@@ -437,6 +437,8 @@ def _proxy_failure(failure: Any, host: str, proxy: str | None, secrets: tuple[st
             if proxy and "@" in proxy:
                 return what, "check the user name and password in the proxy URL (a : @ / in them is percent-encoded)"
             return what, "the proxy wants a user name and password: put USER:PASSWORD@ before its host in the proxy URL"
+        if status >= 500:  # 502, 503, 504: the proxy failed on its side, no rule of its own
+            return what, f"the proxy could not reach {host} or is in trouble: try again later, or ask whoever runs it"
         return what, "the proxy's own rules stop it: ask whoever runs it, or " + change
     if isinstance(inner, NameResolutionError):
         return f"cannot resolve the host name of {where}", change
