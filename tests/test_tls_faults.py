@@ -11,7 +11,7 @@ import socket
 import ssl
 
 import pytest
-from conftest import page, service
+from conftest import SERVICE_SID, page, service
 from faults import SocketServer, read_head
 from test_errors import use_base_url
 
@@ -151,3 +151,25 @@ def test_a_get_retried_after_503_whose_handshake_then_fails_says_so(msgsvc, prof
         "hint: behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle\n"
     )
     assert server.requests == ["GET /v1/Services?PageSize=50 HTTP/1.1"]
+
+
+def test_a_post_retried_after_429_that_then_cannot_connect_was_not_sent(msgsvc, profile, ca, tmp_path, request):
+    server = serve(request, ca, tmp_path, [("429 Too Many Requests", {"code": 20429, "message": "Too Many Requests"},
+                                            "Retry-After: 0\r\n")])
+    use_base_url(server.url, ca_bundle=str(tmp_path / "ca.pem"), max_retries=1)
+    host = server.url.removeprefix("https://")
+    answer = server._serve
+
+    def answer_then_go(conn) -> None:  # nothing listens any more when the retry connects
+        server.server.stopping.set()
+        server.server.listener.close()
+        answer(conn)
+
+    server.server.handle = answer_then_go
+    result = msgsvc("services", "update", SERVICE_SID, "--usecase", "poll")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: cannot connect to {host} (connection refused) (the URL is from base_url of profile 'test')\n"
+        f"hint: is the emulator running on {host}? start it with: msgsvc emulator --port {host.rpartition(':')[2]}\n"
+    )
+    assert server.requests == [f"POST /v1/Services/{SERVICE_SID} HTTP/1.1"]
