@@ -163,6 +163,18 @@ def test_redirect_is_not_followed(msgsvc, profile, httpserver):
     assert len(httpserver.log) == 1
 
 
+def test_a_long_redirect_is_cut_after_its_password_is_masked(msgsvc, profile, httpserver):
+    # Cut first, the password past the @ would lose the @ that marks it as one, and show.
+    password = "p" * 185 + "-hunter22"
+    httpserver.expect_request("/v1/Services").respond_with_data(
+        "", status=302, headers={"Location": f"https://user:{password}@evil.example/{'x' * 300}"})
+    result = msgsvc("services", "list")
+    assert (result.code, result.out) == (1, "")
+    assert "ppp" not in result.err and "hunter22" not in result.err
+    assert result.err.startswith(
+        f"msgsvc: HTTP 302: FOUND: a redirect to https://user:***@evil.example/{'x' * 170}, not followed (GET ")
+
+
 @pytest.mark.parametrize("command", [["services", "create", "--friendly-name", "B"], ["services", "delete", SERVICE_SID, "--yes"]])
 def test_a_redirect_without_a_location_is_an_error_for_a_write_too(msgsvc, profile, httpserver, command):
     httpserver.expect_request("/v1/Services", method="GET").respond_with_json(page("services", [service()]))

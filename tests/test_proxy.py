@@ -328,6 +328,47 @@ def test_a_tunnel_the_proxy_refuses_is_said_once_and_not_asked_again(network_env
     assert ("Proxy-Authorization: Basic dXNlcjpzZWNyZXQ=" in refusing.connects[0]) == bool(userinfo)
 
 
+def test_a_tunnel_the_proxy_fails_with_5xx_is_asked_again_and_not_called_its_rule(network_env):
+    refusing = RefusingProxy("502 Bad Gateway")
+    try:
+        port = refusing.server.listener.getsockname()[1]
+        env = {**network_env, "HTTPS_PROXY": f"http://127.0.0.1:{port}", "https_proxy": f"http://127.0.0.1:{port}",
+               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+        proc = run_installed("--max-retries", "1", "services", "list", env=env)
+    finally:
+        refusing.server.stop()
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", (
+        f"msgsvc: the proxy http://127.0.0.1:{port} refused the tunnel to messaging.twilio.com: HTTP 502 Bad Gateway\n"
+        "hint: the proxy could not reach messaging.twilio.com or is in trouble: try again later, or ask whoever runs it\n"))
+    assert len(refusing.connects) == 2  # not its rule: asked again, as a lost connection is
+
+
+@pytest.mark.parametrize("echoed", [
+    pytest.param("p@ss:w0rd/x", id="verbatim"),
+    pytest.param("p%40ss%3Aw0rd%2Fx", id="percent-encoded"),
+    pytest.param("P%40SS%3AW0RD%2FX", id="percent-encoded, other case"),
+    pytest.param("Basic " + __import__("base64").b64encode(b"corp:p@ss:w0rd/x").decode(), id="basic value"),
+])
+def test_a_refusal_that_echoes_the_proxy_password_does_not_show_it(network_env, echoed):
+    """The proxy's reason phrase is its own text: one that holds the password of the proxy
+    URL (masked everywhere else) is left out, in --debug too."""
+    refusing = RefusingProxy(f"407 wrong password {echoed} for corp")
+    try:
+        port = refusing.server.listener.getsockname()[1]
+        proxy_url = f"http://corp:p%40ss%3Aw0rd%2Fx@127.0.0.1:{port}"
+        env = {**network_env, "HTTPS_PROXY": proxy_url, "https_proxy": proxy_url,
+               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+        proc = run_installed("--debug", "services", "list", env=env)
+    finally:
+        refusing.server.stop()
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr.splitlines()[-2:] == [
+        f"msgsvc: the proxy http://***@127.0.0.1:{port} refused the tunnel to messaging.twilio.com: HTTP 407",
+        "hint: check the user name and password in the proxy URL (a : @ / in them is percent-encoded)",
+    ]
+    assert "w0rd" not in proc.stderr.lower() and echoed.split()[-1] not in proc.stderr
+
+
 def test_a_proxy_that_is_not_there_is_named(network_env):
     with refusing_port() as port:
         env = {**network_env, "HTTPS_PROXY": f"http://127.0.0.1:{port}", "https_proxy": f"http://127.0.0.1:{port}",

@@ -11,7 +11,7 @@ import socket
 import ssl
 
 import pytest
-from conftest import page, service
+from conftest import SERVICE_SID, page, service
 from faults import SocketServer, read_head
 from test_errors import use_base_url
 
@@ -20,11 +20,15 @@ trustme = pytest.importorskip("trustme")
 
 class TlsServer:
     """Answers over TLS as `answers` says, one per request in order: a (status, payload)
-    pair, or GARBLE (the request is read in full, then garbage comes on the raw socket)."""
+    pair (or (status, payload, extra header lines)), or GARBLE (the request is read in full,
+    then garbage comes on the raw socket); STRANGER, for a new connection, is a handshake with
+    a certificate from a CA the client does not trust (no request can follow)."""
 
     def __init__(self, ca, answers: list) -> None:
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1").configure_cert(self.context)
+        self.stranger = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        trustme.CA().issue_cert("127.0.0.1").configure_cert(self.stranger)
         self.answers = list(answers)
         self.requests: list[str] = []
         self.server = SocketServer(self._serve)
@@ -36,6 +40,10 @@ class TlsServer:
     def _serve(self, conn) -> None:
         conn.settimeout(10)
         try:
+            if self.answers and self.answers[0] is STRANGER:
+                self.answers.pop(0)
+                self.stranger.wrap_socket(conn, server_side=True)  # the client refuses it
+                return
             tls = self.context.wrap_socket(conn, server_side=True)
             head, body = read_head(tls)
             lines = head.decode().split("\r\n")
@@ -47,10 +55,10 @@ class TlsServer:
             if answer is GARBLE:
                 socket.socket.sendall(tls, b"this is not a TLS record\r\n" * 4)  # under TLS, on the raw socket
                 return
-            status, payload = answer
+            status, payload, *extra = answer
             data = json.dumps(payload).encode()
             tls.sendall(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-                        f"Connection: close\r\n\r\n".encode() + data)
+                        f"{''.join(extra)}Connection: close\r\n\r\n".encode() + data)
             tls.close()
         except (OSError, ssl.SSLError):
             pass
@@ -62,6 +70,7 @@ class TlsServer:
 
 
 GARBLE = object()
+STRANGER = object()
 
 
 @pytest.fixture
@@ -110,3 +119,57 @@ def test_a_get_whose_tls_breaks_is_not_retried_and_says_so(msgsvc, profile, ca, 
     assert result.err == (f"msgsvc: the TLS connection to {host} broke\n"
                           "hint: run again with --debug to see the TLS library's reason\n")
     assert server.requests == ["GET /v1/Services?PageSize=50 HTTP/1.1"]
+
+
+# An attempt whose request went out whole marks it; the next attempt, on a new connection,
+# starts unmarked: its failed handshake sent nothing (the connection is made before the request).
+def test_a_post_retried_after_429_whose_handshake_then_fails_was_not_sent(msgsvc, profile, ca, tmp_path, request):
+    server = serve(request, ca, tmp_path, [
+        ("200 OK", page("services", [])),
+        ("429 Too Many Requests", {"code": 20429, "message": "Too Many Requests"}, "Retry-After: 0\r\n"),
+        STRANGER,
+    ])
+    use_base_url(server.url, ca_bundle=str(tmp_path / "ca.pem"), max_retries=1)
+    result = msgsvc("services", "create", "--friendly-name", "Alerts")
+    host = server.url.removeprefix("https://")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: TLS verification of {host} failed (the URL is from base_url of profile 'test')\n"
+        "hint: behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle\n"
+    )
+    assert server.requests == ["GET /v1/Services?PageSize=1000 HTTP/1.1", "POST /v1/Services HTTP/1.1"]  # nothing checked
+
+
+def test_a_get_retried_after_503_whose_handshake_then_fails_says_so(msgsvc, profile, ca, tmp_path, request):
+    server = serve(request, ca, tmp_path, [("503 Service Unavailable", {"message": "busy"}), STRANGER])
+    use_base_url(server.url, ca_bundle=str(tmp_path / "ca.pem"), max_retries=1)
+    result = msgsvc("services", "list")
+    host = server.url.removeprefix("https://")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: TLS verification of {host} failed (the URL is from base_url of profile 'test')\n"
+        "hint: behind a proxy with its own certificate authority, set REQUESTS_CA_BUNDLE or the profile's ca_bundle\n"
+    )
+    assert server.requests == ["GET /v1/Services?PageSize=50 HTTP/1.1"]
+
+
+def test_a_post_retried_after_429_that_then_cannot_connect_was_not_sent(msgsvc, profile, ca, tmp_path, request):
+    server = serve(request, ca, tmp_path, [("429 Too Many Requests", {"code": 20429, "message": "Too Many Requests"},
+                                            "Retry-After: 0\r\n")])
+    use_base_url(server.url, ca_bundle=str(tmp_path / "ca.pem"), max_retries=1)
+    host = server.url.removeprefix("https://")
+    answer = server._serve
+
+    def answer_then_go(conn) -> None:  # nothing listens any more when the retry connects
+        server.server.stopping.set()
+        server.server.listener.close()
+        answer(conn)
+
+    server.server.handle = answer_then_go
+    result = msgsvc("services", "update", SERVICE_SID, "--usecase", "poll")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"msgsvc: cannot connect to {host} (connection refused) (the URL is from base_url of profile 'test')\n"
+        f"hint: is the emulator running on {host}? start it with: msgsvc emulator --port {host.rpartition(':')[2]}\n"
+    )
+    assert server.requests == [f"POST /v1/Services/{SERVICE_SID} HTTP/1.1"]

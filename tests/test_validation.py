@@ -211,6 +211,13 @@ def test_base_url_takes_no_query_fragment_or_user(msgsvc, profile, httpserver, v
     ("http://127.0.0.1:80x", "has a port that is not a number from 1 to 65535"),
     ("http://127.0.0.1:0", "has a port that is not a number from 1 to 65535"),
     ("https://[::1", "is not an absolute http:// or https:// URL"),
+    # urlsplit reads these; urllib3, which sends, does not (LocationParseError): before, "the
+    # connection was lost", and for a POST "may or may not have taken effect".
+    ("https://[::1]x:8443", "has a host that is not a valid name or address"),
+    ("http://[::1]]:8080", "has a host that is not a valid name or address"),
+    ("https://[v1.x]:8443", "has a host that is not a valid name or address"),
+    ("https://127.0.0.1%00:8443", "has a host that is not a valid name or address"),
+    ("https://api.\u2603.example", "has a host that is not a valid name or address"),
 ])
 def test_a_base_url_no_request_can_go_to_is_a_usage_error(msgsvc, profile, monkeypatch, value, why):
     """Not "the connection was lost" after a try: the URL is wrong before anything is sent."""
@@ -218,6 +225,15 @@ def test_a_base_url_no_request_can_go_to_is_a_usage_error(msgsvc, profile, monke
     result = msgsvc("services", "list")
     assert (result.code, result.out) == (2, "")
     assert result.err == f"msgsvc: base_url from env MSGSVC_BASE_URL {value!r} {why}\n"
+
+
+def test_a_post_to_a_base_url_urllib3_cannot_read_is_not_sent(msgsvc, profile, httpserver):
+    result = msgsvc("--base-url", "https://[::1]x:8443", "services", "update", SERVICE_SID, "--usecase", "poll")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n"
+                          "msgsvc: Invalid value for '--base-url': 'https://[::1]x:8443' has a host that is not a valid name "
+                          "or address\nhint: see 'msgsvc --help'\n")
+    assert sent(httpserver) == []
 
 
 @pytest.mark.parametrize("option, value", [("--region", "attacker.example/x?"), ("--edge", "dub lin"), ("--region", ""), ("--region", "ie1\n")])

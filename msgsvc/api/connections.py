@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -27,6 +27,15 @@ CHECK_PROXY_VARIABLES = "check HTTPS_PROXY, HTTP_PROXY and ALL_PROXY"
 
 
 class _Armed:
+    def connect(self) -> None:
+        # A new connection is a new attempt: an https:// one (and a proxy's tunnel) is made
+        # before request() arms the deadline, so the mark of the last attempt, whose request
+        # went out whole, must not say that of this one, whose handshake may fail first.
+        deadline = _retry.current()
+        if deadline is not None:
+            deadline.written = False
+        super().connect()  # type: ignore[misc]
+
     def request(self, *args: Any, **kwargs: Any) -> Any:
         deadline = _retry.current()
         if deadline is not None:
@@ -102,6 +111,33 @@ def without_userinfo(url: str) -> str:
     if not sep:
         scheme, rest = "", url
     return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url
+
+
+def proxy_secrets(proxy: str | None) -> tuple[str, ...]:
+    """The forms in which a proxy may echo back the password of its URL (in a reason phrase):
+    as written, decoded, percent-encoded, and inside the Proxy-Authorization value sent. Read
+    both as _manager reads the URL and as without_userinfo does (up to the last @)."""
+    if not proxy:
+        return ()
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    rest = proxy.partition("://")[2]
+    written = {rest.rpartition("@")[0].partition(":")[2]} if "@" in rest else set()
+    username = ""
+    try:
+        parts = urlsplit(proxy)
+        written.add(parts.password or "")
+        username = unquote(parts.username or "")
+    except ValueError:
+        pass
+    forms = set()
+    for password in filter(None, written):
+        forms |= {password, unquote(password), quote(unquote(password), safe="")}
+        try:
+            forms.add(basic_authorization(username, unquote(password)).removeprefix("Basic ").rstrip("="))
+        except UsageError:
+            pass
+    return tuple(sorted(filter(None, forms)))
 
 
 class Connections:

@@ -7,7 +7,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from msgsvc.api.validate import finite
+from msgsvc.api.validate import finite, mask_url_passwords
 from msgsvc.errors import ApiError, ResponseError
 
 if TYPE_CHECKING:
@@ -78,7 +78,8 @@ def api_error(response: Answer, method: str, url: str) -> ApiError:
     text = excerpt(response)
     if 300 <= status < 400:  # never followed: credentials stay on the host msgsvc chose
         location = response.headers.get("Location")
-        where = f"a redirect to {location[:200]}" if location else "a redirect"
+        # Masked before it is cut: cut first, a password would lose the @ that marks it as one.
+        where = f"a redirect to {mask_url_passwords(location)[:200]}" if location else "a redirect"
         return ApiError(status, f"{reason}: {where}, not followed ({method} {url})", method=method, url=url,
                         hint="Twilio's API does not redirect: check the base URL (msgsvc profiles show), or what stands "
                              "between (a proxy, a gateway)")

@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from msgsvc import __version__
 from msgsvc.api import retry as _retry
-from msgsvc.api.connections import CHECK_PROXY_VARIABLES, Connections, basic_authorization, without_userinfo
+from msgsvc.api.connections import (
+    CHECK_PROXY_VARIABLES, Connections, basic_authorization, proxy_secrets, without_userinfo,
+)
 from msgsvc.api.decoding import decode
 from msgsvc.api.pages import decode_page
 from msgsvc.api.resources import form_dict
@@ -292,7 +294,7 @@ class Transport:
         origin = self.settings.base_url_origin if base and url.startswith(base.rstrip("/")) else None
         proxy = self.connections.proxy_for(url) if self._connections is not None else None
         return _network_error(exc, method, url, origin=origin, answered=answered, written=written,
-                              proxy=without_userinfo(proxy) if proxy else None)
+                              proxy=without_userinfo(proxy) if proxy else None, proxy_secrets=proxy_secrets(proxy))
 
     def _check_host(self, url: str, product: str) -> None:
         """Never send credentials to a host we did not choose (a next_page_url elsewhere),
@@ -417,8 +419,9 @@ def _innermost(exc: BaseException) -> BaseException:
     return exc
 
 
-def _proxy_failure(failure: Any, host: str, proxy: str | None) -> tuple[str, str | None]:
-    """What went wrong on the way through a proxy, and what to do about it."""
+def _proxy_failure(failure: Any, host: str, proxy: str | None, secrets: tuple[str, ...] = ()) -> tuple[str, str | None]:
+    """What went wrong on the way through a proxy, and what to do about it. `secrets`: the
+    forms of the proxy URL's password (connections.proxy_secrets), never shown."""
     from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
     inner = getattr(failure, "original_error", None)
@@ -427,11 +430,15 @@ def _proxy_failure(failure: Any, host: str, proxy: str | None) -> tuple[str, str
     refused = tunnel_refusal(failure)
     if refused is not None:
         status, reason = refused
+        if any(secret.lower() in reason.lower() for secret in secrets):  # the proxy echoed its password
+            reason = ""
         what = f"{where} refused the tunnel to {host}: HTTP {status}{' ' + reason if reason else ''}"
         if status == 407:
             if proxy and "@" in proxy:
                 return what, "check the user name and password in the proxy URL (a : @ / in them is percent-encoded)"
             return what, "the proxy wants a user name and password: put USER:PASSWORD@ before its host in the proxy URL"
+        if status >= 500:  # 502, 503, 504: the proxy failed on its side, no rule of its own
+            return what, f"the proxy could not reach {host} or is in trouble: try again later, or ask whoever runs it"
         return what, "the proxy's own rules stop it: ask whoever runs it, or " + change
     if isinstance(inner, NameResolutionError):
         return f"cannot resolve the host name of {where}", change
@@ -443,11 +450,13 @@ def _proxy_failure(failure: Any, host: str, proxy: str | None) -> tuple[str, str
 
 
 def _network_error(exc: BaseException | None, method: str, url: str, *, origin: str | None = None,
-                   answered: bool = False, written: bool = False, proxy: str | None = None) -> MsgsvcError:
+                   answered: bool = False, written: bool = False, proxy: str | None = None,
+                   proxy_secrets: tuple[str, ...] = ()) -> MsgsvcError:
     """What a failed request means for the user. `exc` is what urllib3 raised (the last
     attempt's error inside a MaxRetryError); `answered`: the answer's body broke off, so the
     request was sent; `written`: an attempt's request went out whole (retry.Deadline); `proxy`:
-    the proxy the request went through, as it may be shown."""
+    the proxy the request went through, as it may be shown, and `proxy_secrets` the forms of
+    its password, which never are."""
     from urllib3.exceptions import (
         ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError, ProxyError, ReadTimeoutError,
         SSLError,
@@ -486,7 +495,7 @@ def _network_error(exc: BaseException | None, method: str, url: str, *, origin: 
             what = f"the TLS handshake with {host} failed{came_from}"
             hint = "run again with --debug to see the TLS library's reason"
     elif isinstance(failure, ProxyError):
-        what, hint = _proxy_failure(failure, host, proxy)
+        what, hint = _proxy_failure(failure, host, proxy, proxy_secrets)
     elif isinstance(failure, NewConnectionError):
         refused = isinstance(_innermost(failure), ConnectionRefusedError) or "refused" in str(failure)
         what = f"cannot connect to {host} ({'connection refused' if refused else 'connection refused or unreachable'}){came_from}"

@@ -164,6 +164,15 @@ def base_url(value: str) -> str:
         raise ValueError(f"{value!r} has a port that is not a number from 1 to 65535")
     if parts.query or parts.fragment or "?" in value or "#" in value:
         raise ValueError(f"{value!r} has a query or fragment; give only scheme, host, port and path")
+    # urlsplit reads hosts that urllib3, which sends, refuses ([::1]x, [v1.x], %00, a name that
+    # is not IDNA): read here as urllib3 reads it, nothing went out, so the URL is to blame.
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    try:
+        parse_url(value)
+    except LocationParseError:
+        raise ValueError(f"{value!r} has a host that is not a valid name or address") from None
     return value.rstrip("/")
 
 
