@@ -310,3 +310,40 @@ def test_ctrl_c_while_the_items_are_handed_out_waits_for_what_started_and_sends_
     assert told == [1]  # "stopping: waiting for the 1 request already sent"
     assert stopped.value.results == [0, None, None, None, None]
     assert ran == [0]
+
+
+def test_a_second_ctrl_c_while_the_stop_is_being_said_still_waits_for_what_is_in_flight():
+    """The second Ctrl-C lands while the first is being reported ('stopping: waiting ...'):
+    the request in flight is still waited for and its result kept; the rest is not sent."""
+    import threading
+
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    started, release = threading.Event(), threading.Event()
+
+    def work(item):
+        if item == 0:
+            started.set()
+            assert release.wait(30)
+        return item * 10
+
+    def first_ctrl_c():
+        assert started.wait(30)
+        os.kill(os.getpid(), signal.SIGINT)  # taken by the main thread, while the first is in flight
+
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()  # the request in flight may finish now
+        raise KeyboardInterrupt  # as the second Ctrl-C, landing while the stop is said
+
+    pressing = threading.Thread(target=first_ctrl_c)
+    pressing.start()
+    try:
+        with pytest.raises(Stopped) as stopped:
+            run_pool([0, 1, 2], work, concurrency=1, stopping=stopping)
+    finally:
+        pressing.join()
+    assert told == [1]  # said once
+    assert stopped.value.results == [0, None, None]

@@ -99,25 +99,34 @@ def run_pool(
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, count)), thread_name_prefix="msgsvc")
     try:
-        for index in range(count):
-            pool.submit(task, index)
-        while not settled.wait(TICK):
+        try:
+            for index in range(count):
+                pool.submit(task, index)
+            while not settled.wait(TICK):
+                pass
+            if books["error"] is not None:
+                raise books["error"]  # type: ignore[misc]
+            return results
+        except KeyboardInterrupt:
             pass
-        if books["error"] is not None:
-            raise books["error"]  # type: ignore[misc]
-        return results
-    except KeyboardInterrupt:
-        with lock:
-            books["stop"] = True
-            in_flight = books["running"]
-        stopping(in_flight)
-        while True:  # until what was in flight is done; a second Ctrl-C does not abandon it
+        # Stopped by Ctrl-C. A second one may land anywhere below, while saying so too: each
+        # step is taken again until what was in flight is done, and `stopping` is told once.
+        told = False
+        while True:
             try:
                 with lock:
-                    if books["running"] == 0:
-                        break
-                    idle.clear()
-                _wait_for_in_flight(idle)
+                    books["stop"] = True
+                    in_flight = books["running"]
+                if not told:
+                    told = True
+                    stopping(in_flight)
+                while in_flight:
+                    with lock:
+                        in_flight = books["running"]
+                        idle.clear()
+                    if in_flight:
+                        _wait_for_in_flight(idle)
+                break
             except KeyboardInterrupt:
                 continue
         raise Stopped([result if ok else None for result, ok in zip(results, finished)]) from None
