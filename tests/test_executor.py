@@ -347,3 +347,55 @@ def test_a_second_ctrl_c_while_the_stop_is_being_said_still_waits_for_what_is_in
         pressing.join()
     assert told == [1]  # said once
     assert stopped.value.results == [0, None, None]
+
+
+def _no_bare_ctrl_c(call):
+    """call(); a KeyboardInterrupt escaping it fails the test (instead of ending pytest)."""
+    try:
+        return call()
+    except KeyboardInterrupt:
+        pytest.fail("a bare KeyboardInterrupt escaped run_pool: every result was lost")
+
+
+def _ctrl_c_while_handing_out(monkeypatch, started):
+    """ThreadPoolExecutor.submit, patched: a Ctrl-C lands just after the second item was handed
+    out, once the first is being sent (`started`)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    real_submit = ThreadPoolExecutor.submit
+    handed = []
+
+    def submit(self, fn, *args, **kwargs):
+        future = real_submit(self, fn, *args, **kwargs)
+        handed.append(future)
+        if len(handed) == 2:
+            assert started.wait(30)
+            raise KeyboardInterrupt
+        return future
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit)
+
+
+def test_a_progress_callback_failing_after_a_ctrl_c_keeps_the_result_of_the_request_that_ran(monkeypatch):
+    """The request in flight at Ctrl-C finished; the progress bar then failed as it was told.
+    The request was sent: its result is kept, not reported as never sent."""
+    import threading
+
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    started, release = threading.Event(), threading.Event()
+
+    def work(item):
+        started.set()
+        assert release.wait(30)
+        return item * 10
+
+    def done():
+        raise RuntimeError("the progress bar broke")
+
+    _ctrl_c_while_handing_out(monkeypatch, started)
+    with pytest.raises(Stopped) as stopped:
+        _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=1, done=done,
+                                         stopping=lambda n: release.set()))
+    assert stopped.value.results == [0, None, None]
+

@@ -77,6 +77,8 @@ def run_pool(
             books["running"] += 1
         try:
             result = work(items[index])
+            with lock:  # it ran: its result is kept, whatever `done` does
+                results[index], finished[index] = result, True
             done()
         except BaseException as error:
             with lock:
@@ -89,7 +91,6 @@ def run_pool(
             settled.set()
             return
         with lock:
-            results[index], finished[index] = result, True
             books["running"] -= 1
             books["left"] -= 1
             if books["running"] == 0:
