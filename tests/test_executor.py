@@ -399,3 +399,94 @@ def test_a_progress_callback_failing_after_a_ctrl_c_keeps_the_result_of_the_requ
                                          stopping=lambda n: release.set()))
     assert stopped.value.results == [0, None, None]
 
+
+
+@pytest.mark.parametrize("first_ctrl_c", [False, True])
+def test_a_ctrl_c_as_the_pool_is_shut_down_keeps_every_result(monkeypatch, first_ctrl_c):
+    """A Ctrl-C (the first, all done; or a later one, the stop waited out) landing as the pool's
+    idle threads are shut down: Stopped with every result, not a bare KeyboardInterrupt."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    started, release = threading.Event(), threading.Event()
+    if first_ctrl_c:
+        _ctrl_c_while_handing_out(monkeypatch, started)
+    else:
+        release.set()
+    real_shutdown = ThreadPoolExecutor.shutdown
+    calls = []
+
+    def shutdown(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real_shutdown(self, *args, **kwargs)
+
+    monkeypatch.setattr(ThreadPoolExecutor, "shutdown", shutdown)
+
+    def work(item):
+        started.set()
+        assert release.wait(30)
+        return item * 10
+
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()
+
+    with pytest.raises(Stopped) as stopped:
+        _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=1, stopping=stopping))
+    assert stopped.value.results == ([0, None, None] if first_ctrl_c else [0, 10, 20])
+    assert told == ([1] if first_ctrl_c else [0])
+
+
+def test_a_ctrl_c_after_a_failure_waits_for_what_is_in_flight_then_raises_the_failure(monkeypatch):
+    """One item failed while another is being sent; Ctrl-C, twice, while msgsvc waits for that
+    one: it is still waited for (its outcome would be unknown), and the failure is raised."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc.jobs import pool
+    from msgsvc.jobs.pool import run_pool
+
+    second_started, release = threading.Event(), threading.Event()
+    finished = []
+
+    def work(item):
+        if item == 0:
+            assert second_started.wait(30)
+            raise RuntimeError("a bug")
+        second_started.set()
+        assert release.wait(30)
+        finished.append(item)
+        return item
+
+    def ctrl_c_once(real):
+        calls = []
+
+        def interrupted(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise KeyboardInterrupt  # as a Ctrl-C landing in that wait
+            return real(*args, **kwargs)
+
+        return interrupted
+
+    monkeypatch.setattr(pool, "_wait_for_in_flight", ctrl_c_once(pool._wait_for_in_flight))
+    monkeypatch.setattr(ThreadPoolExecutor, "shutdown", ctrl_c_once(ThreadPoolExecutor.shutdown))
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()
+
+    try:
+        with pytest.raises(RuntimeError, match="a bug"):
+            _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=2, stopping=stopping))
+        assert finished == [1]  # finished before run_pool ended
+        assert told == [1]
+    finally:
+        release.set()

@@ -46,9 +46,10 @@ def run_pool(
 ) -> list[R]:
     """`work(item)` for every item on at most `concurrency` threads; results in input order.
     The first exception (a bug, an authentication failure) cancels what has not started and
-    is raised. On Ctrl-C, what has not started is cancelled, `stopping(n)` is told how many
-    are in flight, those finish (a second Ctrl-C does not abandon them: their outcome would
-    be unknown), and Stopped is raised with every result, None for the cancelled.
+    is raised once what is in flight has finished. On Ctrl-C, what has not started is
+    cancelled, `stopping(n)` is told how many are in flight, those finish (a second Ctrl-C
+    does not abandon them: their outcome would be unknown), and Stopped is raised with every
+    result, None for the cancelled. Whichever of the two comes first is what is raised.
 
     The work always runs on worker threads, even one at a time: Ctrl-C reaches only the main
     thread, so a request is never cut off half-sent."""
@@ -83,9 +84,8 @@ def run_pool(
         except BaseException as error:
             with lock:
                 books["running"] -= 1
-                books["stop"] = True  # what has not started is not sent
-                if books["error"] is None:
-                    books["error"] = error
+                if not books["stop"]:  # the first to stop the job is raised: this error, or a Ctrl-C
+                    books["stop"], books["error"] = True, error
                 if books["running"] == 0:
                     idle.set()
             settled.set()
@@ -99,26 +99,26 @@ def run_pool(
                 settled.set()
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, count)), thread_name_prefix="msgsvc")
+    interrupted = False
     try:
-        try:
-            for index in range(count):
-                pool.submit(task, index)
-            while not settled.wait(TICK):
-                pass
-            if books["error"] is not None:
-                raise books["error"]  # type: ignore[misc]
-            return results
-        except KeyboardInterrupt:
+        for index in range(count):
+            pool.submit(task, index)
+        while not settled.wait(TICK):
             pass
-        # Stopped by Ctrl-C. A second one may land anywhere below, while saying so too: each
-        # step is taken again until what was in flight is done, and `stopping` is told once.
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        # However the wait ended (the last done, one failed, a Ctrl-C), what is in flight
+        # finishes and the pool is shut before run_pool ends. A Ctrl-C (the first only now,
+        # a second, a third) may land anywhere below: each step is taken again until all are
+        # done, `stopping` is told once, and the results are never dropped for it.
         told = False
         while True:
             try:
                 with lock:
-                    books["stop"] = True
+                    books["stop"] = True  # nothing more is sent
                     in_flight = books["running"]
-                if not told:
+                if interrupted and not told:
                     told = True
                     stopping(in_flight)
                 while in_flight:
@@ -127,12 +127,17 @@ def run_pool(
                         idle.clear()
                     if in_flight:
                         _wait_for_in_flight(idle)
+                pool.shutdown(wait=True, cancel_futures=True)
+                if interrupted:
+                    stopped = Stopped([result if ok else None for result, ok in zip(results, finished)])
                 break
             except KeyboardInterrupt:
-                continue
-        raise Stopped([result if ok else None for result, ok in zip(results, finished)]) from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+                interrupted = True
+    if books["error"] is not None:
+        raise books["error"]  # type: ignore[misc]
+    if interrupted:
+        raise stopped from None
+    return results
 
 
 def _wait_for_in_flight(idle: threading.Event) -> None:
