@@ -490,3 +490,66 @@ def test_a_ctrl_c_after_a_failure_waits_for_what_is_in_flight_then_raises_the_fa
         assert told == [1]
     finally:
         release.set()
+
+
+def _until_the_main_thread_waits():
+    """Until the main thread is blocked taking a lock (the wait for the job to end)."""
+    import linecache
+    import sys
+    import threading
+    import time
+
+    for _ in range(30000):
+        frame = sys._current_frames()[threading.main_thread().ident]
+        if ".acquire(" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
+            return
+        time.sleep(0.001)  # polled: the outcome does not depend on it
+    pytest.fail("the main thread never waited")
+
+
+def test_two_signals_at_once_while_the_job_waits_still_wait_for_what_is_in_flight(monkeypatch):
+    """SIGINT and SIGTERM together (a script's kill, a supervisor's): two KeyboardInterrupts, the
+    second at the very next point the main thread may take it. Inside Event.wait that point lies
+    between its lock let go and taken again, and RuntimeError('release unlocked lock') escaped
+    run_pool with the request still in flight: the wait must be on something a signal cannot cut."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc.cli.signals import signals_as_ctrl_c
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    handed_out, release = threading.Event(), threading.Event()
+    real_submit = ThreadPoolExecutor.submit
+    handed = []
+
+    def submit(self, fn, *args, **kwargs):
+        future = real_submit(self, fn, *args, **kwargs)
+        handed.append(future)
+        if len(handed) == 3:
+            handed_out.set()
+        return future
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit)
+
+    def work(item):
+        if item == 0:
+            assert handed_out.wait(30)
+            _until_the_main_thread_waits()
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert release.wait(30), "the main thread never said it was stopping"
+        return item * 10
+
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()
+
+    try:
+        with signals_as_ctrl_c(), pytest.raises(Stopped) as stopped:
+            _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=1, stopping=stopping))
+    finally:
+        release.set()
+    assert told == [1]
+    assert stopped.value.results == [0, None, None]

@@ -61,15 +61,22 @@ def run_pool(
     # already be sending the first). So each task counts itself in flight as it starts, and
     # one that starts after the stop does nothing. Not concurrent.futures.wait either: it
     # takes the futures' locks one by one outside a `with`, so a Ctrl-C landing there leaves
-    # one held, and the worker finishing that future blocks on it for ever. Waits here are on
-    # Events, which a Ctrl-C interrupts cleanly.
+    # one held, and the worker finishing that future blocks on it for ever. Nor Event.wait:
+    # its Python code lets its lock go while it waits, and a second signal coming with the
+    # first (SIGINT and SIGTERM at once) is taken before it has it back, so that its `with`
+    # releases a lock it does not hold ('release unlocked lock'). The main thread waits on
+    # `wake`, a plain lock a task lets go as it ends: a Ctrl-C cuts that wait cleanly.
     count = len(items)
     results: list = [None] * count
     finished = [False] * count
     lock = threading.Lock()
-    settled = threading.Event()  # the last is done, or one failed
-    idle = threading.Event()  # nothing in flight (after a stop: the wait is over)
+    wake = threading.Lock()  # held while nothing has ended since the main thread last looked
+    wake.acquire()
     books = {"left": count, "running": 0, "stop": False, "error": None}
+
+    def ended() -> None:  # with `lock` held
+        if wake.locked():
+            wake.release()
 
     def task(index: int) -> None:
         with lock:
@@ -86,25 +93,23 @@ def run_pool(
                 books["running"] -= 1
                 if not books["stop"]:  # the first to stop the job is raised: this error, or a Ctrl-C
                     books["stop"], books["error"] = True, error
-                if books["running"] == 0:
-                    idle.set()
-            settled.set()
+                ended()
             return
         with lock:
             books["running"] -= 1
             books["left"] -= 1
-            if books["running"] == 0:
-                idle.set()
-            if books["left"] == 0:
-                settled.set()
+            ended()
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, count)), thread_name_prefix="msgsvc")
     interrupted = False
     try:
         for index in range(count):
             pool.submit(task, index)
-        while not settled.wait(TICK):
-            pass
+        while True:
+            with lock:
+                if books["left"] == 0 or books["error"] is not None:
+                    break
+            wake.acquire(timeout=TICK)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -122,11 +127,9 @@ def run_pool(
                     told = True
                     stopping(in_flight)
                 while in_flight:
+                    _wait_for_in_flight(wake)
                     with lock:
                         in_flight = books["running"]
-                        idle.clear()
-                    if in_flight:
-                        _wait_for_in_flight(idle)
                 pool.shutdown(wait=True, cancel_futures=True)
                 if interrupted:
                     stopped = Stopped([result if ok else None for result, ok in zip(results, finished)])
@@ -140,7 +143,7 @@ def run_pool(
     return results
 
 
-def _wait_for_in_flight(idle: threading.Event) -> None:
+def _wait_for_in_flight(wake: threading.Lock) -> None:
     """One tick of the wait for the requests in flight after a Ctrl-C (a later Ctrl-C ends
     it early; run_pool waits again). Apart, so that a test can tell when it is taken."""
-    idle.wait(TICK)
+    wake.acquire(timeout=TICK)
