@@ -347,3 +347,209 @@ def test_a_second_ctrl_c_while_the_stop_is_being_said_still_waits_for_what_is_in
         pressing.join()
     assert told == [1]  # said once
     assert stopped.value.results == [0, None, None]
+
+
+def _no_bare_ctrl_c(call):
+    """call(); a KeyboardInterrupt escaping it fails the test (instead of ending pytest)."""
+    try:
+        return call()
+    except KeyboardInterrupt:
+        pytest.fail("a bare KeyboardInterrupt escaped run_pool: every result was lost")
+
+
+def _ctrl_c_while_handing_out(monkeypatch, started):
+    """ThreadPoolExecutor.submit, patched: a Ctrl-C lands just after the second item was handed
+    out, once the first is being sent (`started`)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    real_submit = ThreadPoolExecutor.submit
+    handed = []
+
+    def submit(self, fn, *args, **kwargs):
+        future = real_submit(self, fn, *args, **kwargs)
+        handed.append(future)
+        if len(handed) == 2:
+            assert started.wait(30)
+            raise KeyboardInterrupt
+        return future
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit)
+
+
+def test_a_progress_callback_failing_after_a_ctrl_c_keeps_the_result_of_the_request_that_ran(monkeypatch):
+    """The request in flight at Ctrl-C finished; the progress bar then failed as it was told.
+    The request was sent: its result is kept, not reported as never sent."""
+    import threading
+
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    started, release = threading.Event(), threading.Event()
+
+    def work(item):
+        started.set()
+        assert release.wait(30)
+        return item * 10
+
+    def done():
+        raise RuntimeError("the progress bar broke")
+
+    _ctrl_c_while_handing_out(monkeypatch, started)
+    with pytest.raises(Stopped) as stopped:
+        _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=1, done=done,
+                                         stopping=lambda n: release.set()))
+    assert stopped.value.results == [0, None, None]
+
+
+
+@pytest.mark.parametrize("first_ctrl_c", [False, True])
+def test_a_ctrl_c_as_the_pool_is_shut_down_keeps_every_result(monkeypatch, first_ctrl_c):
+    """A Ctrl-C (the first, all done; or a later one, the stop waited out) landing as the pool's
+    idle threads are shut down: Stopped with every result, not a bare KeyboardInterrupt."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    started, release = threading.Event(), threading.Event()
+    if first_ctrl_c:
+        _ctrl_c_while_handing_out(monkeypatch, started)
+    else:
+        release.set()
+    real_shutdown = ThreadPoolExecutor.shutdown
+    calls = []
+
+    def shutdown(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real_shutdown(self, *args, **kwargs)
+
+    monkeypatch.setattr(ThreadPoolExecutor, "shutdown", shutdown)
+
+    def work(item):
+        started.set()
+        assert release.wait(30)
+        return item * 10
+
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()
+
+    with pytest.raises(Stopped) as stopped:
+        _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=1, stopping=stopping))
+    assert stopped.value.results == ([0, None, None] if first_ctrl_c else [0, 10, 20])
+    assert told == ([1] if first_ctrl_c else [0])
+
+
+def test_a_ctrl_c_after_a_failure_waits_for_what_is_in_flight_then_raises_the_failure(monkeypatch):
+    """One item failed while another is being sent; Ctrl-C, twice, while msgsvc waits for that
+    one: it is still waited for (its outcome would be unknown), and the failure is raised."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc.jobs import pool
+    from msgsvc.jobs.pool import run_pool
+
+    second_started, release = threading.Event(), threading.Event()
+    finished = []
+
+    def work(item):
+        if item == 0:
+            assert second_started.wait(30)
+            raise RuntimeError("a bug")
+        second_started.set()
+        assert release.wait(30)
+        finished.append(item)
+        return item
+
+    def ctrl_c_once(real):
+        calls = []
+
+        def interrupted(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise KeyboardInterrupt  # as a Ctrl-C landing in that wait
+            return real(*args, **kwargs)
+
+        return interrupted
+
+    monkeypatch.setattr(pool, "_wait_for_in_flight", ctrl_c_once(pool._wait_for_in_flight))
+    monkeypatch.setattr(ThreadPoolExecutor, "shutdown", ctrl_c_once(ThreadPoolExecutor.shutdown))
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()
+
+    try:
+        with pytest.raises(RuntimeError, match="a bug"):
+            _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=2, stopping=stopping))
+        assert finished == [1]  # finished before run_pool ended
+        assert told == [1]
+    finally:
+        release.set()
+
+
+def _until_the_main_thread_waits():
+    """Until the main thread is blocked taking a lock (the wait for the job to end)."""
+    import linecache
+    import sys
+    import threading
+    import time
+
+    for _ in range(30000):
+        frame = sys._current_frames()[threading.main_thread().ident]
+        if ".acquire(" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
+            return
+        time.sleep(0.001)  # polled: the outcome does not depend on it
+    pytest.fail("the main thread never waited")
+
+
+def test_two_signals_at_once_while_the_job_waits_still_wait_for_what_is_in_flight(monkeypatch):
+    """SIGINT and SIGTERM together (a script's kill, a supervisor's): two KeyboardInterrupts, the
+    second at the very next point the main thread may take it. Inside Event.wait that point lies
+    between its lock let go and taken again, and RuntimeError('release unlocked lock') escaped
+    run_pool with the request still in flight: the wait must be on something a signal cannot cut."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc.cli.signals import signals_as_ctrl_c
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    handed_out, release = threading.Event(), threading.Event()
+    real_submit = ThreadPoolExecutor.submit
+    handed = []
+
+    def submit(self, fn, *args, **kwargs):
+        future = real_submit(self, fn, *args, **kwargs)
+        handed.append(future)
+        if len(handed) == 3:
+            handed_out.set()
+        return future
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit)
+
+    def work(item):
+        if item == 0:
+            assert handed_out.wait(30)
+            _until_the_main_thread_waits()
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert release.wait(30), "the main thread never said it was stopping"
+        return item * 10
+
+    told = []
+
+    def stopping(in_flight):
+        told.append(in_flight)
+        release.set()
+
+    try:
+        with signals_as_ctrl_c(), pytest.raises(Stopped) as stopped:
+            _no_bare_ctrl_c(lambda: run_pool([0, 1, 2], work, concurrency=1, stopping=stopping))
+    finally:
+        release.set()
+    assert told == [1]
+    assert stopped.value.results == [0, None, None]

@@ -46,9 +46,10 @@ def run_pool(
 ) -> list[R]:
     """`work(item)` for every item on at most `concurrency` threads; results in input order.
     The first exception (a bug, an authentication failure) cancels what has not started and
-    is raised. On Ctrl-C, what has not started is cancelled, `stopping(n)` is told how many
-    are in flight, those finish (a second Ctrl-C does not abandon them: their outcome would
-    be unknown), and Stopped is raised with every result, None for the cancelled.
+    is raised once what is in flight has finished. On Ctrl-C, what has not started is
+    cancelled, `stopping(n)` is told how many are in flight, those finish (a second Ctrl-C
+    does not abandon them: their outcome would be unknown), and Stopped is raised with every
+    result, None for the cancelled. Whichever of the two comes first is what is raised.
 
     The work always runs on worker threads, even one at a time: Ctrl-C reaches only the main
     thread, so a request is never cut off half-sent."""
@@ -60,15 +61,22 @@ def run_pool(
     # already be sending the first). So each task counts itself in flight as it starts, and
     # one that starts after the stop does nothing. Not concurrent.futures.wait either: it
     # takes the futures' locks one by one outside a `with`, so a Ctrl-C landing there leaves
-    # one held, and the worker finishing that future blocks on it for ever. Waits here are on
-    # Events, which a Ctrl-C interrupts cleanly.
+    # one held, and the worker finishing that future blocks on it for ever. Nor Event.wait:
+    # its Python code lets its lock go while it waits, and a second signal coming with the
+    # first (SIGINT and SIGTERM at once) is taken before it has it back, so that its `with`
+    # releases a lock it does not hold ('release unlocked lock'). The main thread waits on
+    # `wake`, a plain lock a task lets go as it ends: a Ctrl-C cuts that wait cleanly.
     count = len(items)
     results: list = [None] * count
     finished = [False] * count
     lock = threading.Lock()
-    settled = threading.Event()  # the last is done, or one failed
-    idle = threading.Event()  # nothing in flight (after a stop: the wait is over)
+    wake = threading.Lock()  # held while nothing has ended since the main thread last looked
+    wake.acquire()
     books = {"left": count, "running": 0, "stop": False, "error": None}
+
+    def ended() -> None:  # with `lock` held
+        if wake.locked():
+            wake.release()
 
     def task(index: int) -> None:
         with lock:
@@ -77,64 +85,65 @@ def run_pool(
             books["running"] += 1
         try:
             result = work(items[index])
+            with lock:  # it ran: its result is kept, whatever `done` does
+                results[index], finished[index] = result, True
             done()
         except BaseException as error:
             with lock:
                 books["running"] -= 1
-                books["stop"] = True  # what has not started is not sent
-                if books["error"] is None:
-                    books["error"] = error
-                if books["running"] == 0:
-                    idle.set()
-            settled.set()
+                if not books["stop"]:  # the first to stop the job is raised: this error, or a Ctrl-C
+                    books["stop"], books["error"] = True, error
+                ended()
             return
         with lock:
-            results[index], finished[index] = result, True
             books["running"] -= 1
             books["left"] -= 1
-            if books["running"] == 0:
-                idle.set()
-            if books["left"] == 0:
-                settled.set()
+            ended()
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, count)), thread_name_prefix="msgsvc")
+    interrupted = False
     try:
-        try:
-            for index in range(count):
-                pool.submit(task, index)
-            while not settled.wait(TICK):
-                pass
-            if books["error"] is not None:
-                raise books["error"]  # type: ignore[misc]
-            return results
-        except KeyboardInterrupt:
-            pass
-        # Stopped by Ctrl-C. A second one may land anywhere below, while saying so too: each
-        # step is taken again until what was in flight is done, and `stopping` is told once.
+        for index in range(count):
+            pool.submit(task, index)
+        while True:
+            with lock:
+                if books["left"] == 0 or books["error"] is not None:
+                    break
+            wake.acquire(timeout=TICK)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        # However the wait ended (the last done, one failed, a Ctrl-C), what is in flight
+        # finishes and the pool is shut before run_pool ends. A Ctrl-C (the first only now,
+        # a second, a third) may land anywhere below: each step is taken again until all are
+        # done, `stopping` is told once, and the results are never dropped for it.
         told = False
         while True:
             try:
                 with lock:
-                    books["stop"] = True
+                    books["stop"] = True  # nothing more is sent
                     in_flight = books["running"]
-                if not told:
+                if interrupted and not told:
                     told = True
                     stopping(in_flight)
                 while in_flight:
+                    _wait_for_in_flight(wake)
                     with lock:
                         in_flight = books["running"]
-                        idle.clear()
-                    if in_flight:
-                        _wait_for_in_flight(idle)
+                pool.shutdown(wait=True, cancel_futures=True)
+                if interrupted:
+                    stopped = Stopped([result if ok else None for result, ok in zip(results, finished)])
                 break
             except KeyboardInterrupt:
-                continue
-        raise Stopped([result if ok else None for result, ok in zip(results, finished)]) from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+                interrupted = True
+    if books["error"] is not None:
+        raise books["error"]  # type: ignore[misc]
+    if interrupted:
+        raise stopped from None
+    return results
 
 
-def _wait_for_in_flight(idle: threading.Event) -> None:
+def _wait_for_in_flight(wake: threading.Lock) -> None:
     """One tick of the wait for the requests in flight after a Ctrl-C (a later Ctrl-C ends
     it early; run_pool waits again). Apart, so that a test can tell when it is taken."""
-    idle.wait(TICK)
+    wake.acquire(timeout=TICK)
