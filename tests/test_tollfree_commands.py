@@ -492,3 +492,27 @@ def test_completion_offers_the_verifications_and_numbers_seen(msgsvc, profile, h
     httpserver.expect_oneshot_request(f"{VERIFICATIONS}/{HH}", method="DELETE").respond_with_data("", status=204)
     assert msgsvc("tollfree", "delete", HH, "--yes").code == 0
     assert [value for value, _ in complete_tollfree(None, "")] == ["HH" + "2" * 32, "+18885550101"]
+
+
+def test_ctrl_c_while_status_reads_the_services_numbers_says_interrupted(msgsvc, profile, httpserver, monkeypatch):
+    """The reads run on the job pool; a Ctrl-C there is an interruption (exit 130), not an
+    'unexpected error'."""
+    import os
+    import signal
+
+    from corehelp import ctrl_c_taken
+
+    from msgsvc.api import client
+
+    httpserver.expect_oneshot_request("/v1/Services", method="GET").respond_with_json(page("services", [service()]))
+    taken = ctrl_c_taken(monkeypatch)
+
+    def pressed_while_reading(self, kind, service_sid):
+        os.kill(os.getpid(), signal.SIGINT)
+        taken()  # the main thread took it while this read was in flight
+        return []
+
+    monkeypatch.setattr(client.Client, "list_senders", pressed_while_reading)
+    result = msgsvc("tollfree", "status")
+    assert (result.code, result.out) == (130, "")
+    assert result.err == "\nmsgsvc: interrupted\n"

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from msgsvc.api.senders import ALPHA_SENDERS, DESTINATION_ALPHA_SENDERS, NUMBERS, SenderKind
 from msgsvc.jobs.changes import ATTACH, REASONS, WOULD_FAIL, Change, Outcome, reasoned
 from msgsvc.jobs.executor import IN_ANOTHER_SERVICE, in_service
-from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
+from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, bounded, no_progress, run_pool
 
 NO_SMS = 21715
 SECOND_ALPHA = 20001
@@ -110,11 +110,8 @@ def _held(client: Any, kind: SenderKind, service_sid: str, attaches: list[Change
     """Senders another service holds: the services, then their senders of `kind`, concurrently."""
     others = [s for s in client.list_services() if s.get("sid") != service_sid]
     with progress("Reading senders", len(others)) as advance:
-        try:
-            lists = run_pool(others, lambda s: [r.get("sid") for r in client.list_senders(kind, s["sid"])],
-                             concurrency=bounded(concurrency), done=advance)
-        except Stopped:  # only reads ran: nothing changed, a plain interruption
-            raise KeyboardInterrupt from None
+        lists = run_pool(others, lambda s: [r.get("sid") for r in client.list_senders(kind, s["sid"])],
+                         concurrency=bounded(concurrency), done=advance)
     holder = {sid: service for service, sids in zip(others, lists) for sid in sids}
     found = {}
     for change in attaches:

@@ -31,9 +31,10 @@ def bounded(concurrency: int) -> int:
     return max(1, min(concurrency, MAX_CONCURRENCY))
 
 
-class Stopped(Exception):
+class Stopped(KeyboardInterrupt):
     """Ctrl-C during run_pool, once the requests in flight have finished: `results` holds
-    each item's result in input order, None for the items that were never started."""
+    each item's result in input order, None for the items that were never started. A Ctrl-C
+    still: a job that only reads need not catch it, and its command ends as interrupted."""
 
     def __init__(self, results: list) -> None:
         super().__init__("interrupted")

@@ -17,7 +17,7 @@ from msgsvc.errors import ApiError, MsgsvcError, NetworkError
 from msgsvc.jobs.changes import (
     ALREADY_ATTACHED, ATTACH, DETACH, NOT_ATTACHED, NOT_ON_ACCOUNT, Change, Outcome, failed, failure, fatal,
 )
-from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
+from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, bounded, no_progress, run_pool
 from msgsvc.api.senders import Ref, SenderKind
 
 # More E.164 numbers than this are resolved by listing the account's numbers once.
@@ -138,10 +138,7 @@ class _SenderPlanner:
         by_e164 = self._account_numbers(unique) if len(unique) > LIST_ACCOUNT_ABOVE else None
         if by_e164 is None:
             with self.progress("Looking up numbers", len(unique)) as advance:
-                try:
-                    numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
-                except Stopped:  # only look-ups ran: nothing changed, a plain interruption
-                    raise KeyboardInterrupt from None
+                numbers = run_pool(unique, find, concurrency=self.concurrency, done=advance)
             by_e164 = {ref.e164: number for ref, number in zip(unique, numbers)}
         return {ref.raw: by_e164.get(ref.e164) for ref in refs}
 

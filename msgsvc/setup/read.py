@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
+from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, bounded, no_progress, run_pool
 from msgsvc.api.resources import KEEP, SERVICE, WRAP, Column
 from msgsvc.api.senders import KINDS, Ref, SenderKind
 from msgsvc.setup.diff import Current, sender_keys
@@ -75,10 +75,7 @@ def read_account(
         return [_sender_record(kind, r) for r in client.list_senders(kind, entry.sid)]
 
     with progress("Reading senders", len(jobs)) as advance:
-        try:
-            lists = run_pool(jobs, read, concurrency=bounded(concurrency), done=advance)
-        except Stopped:  # only reads ran: nothing changed, a plain interruption
-            raise KeyboardInterrupt from None
+        lists = run_pool(jobs, read, concurrency=bounded(concurrency), done=advance)
     for (entry, kind), records in zip(jobs, lists):
         entry.senders[kind.noun] = records
     return current

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from msgsvc.api import channels, tollfree
 from msgsvc.jobs.doctor import destination
 from msgsvc.jobs.doctor.checks import AccountFacts, ServiceFacts
-from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, Stopped, bounded, no_progress, run_pool
+from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, bounded, no_progress, run_pool
 
 if TYPE_CHECKING:
     from msgsvc.api.client import Client
@@ -27,10 +27,7 @@ def _all(listing: Any) -> list[dict[str, Any]]:
 
 
 def _pool(items: list, work: Callable[[Any], Any], concurrency: int, done: Callable[[], None] = lambda: None) -> list:
-    try:
-        return run_pool(items, work, concurrency=bounded(concurrency), done=done)
-    except Stopped:  # only reads ran: nothing changed, a plain interruption
-        raise KeyboardInterrupt from None
+    return run_pool(items, work, concurrency=bounded(concurrency), done=done)  # Stopped: a plain Ctrl-C
 
 
 def read_account(
