@@ -25,9 +25,11 @@ The shared top level, which imports no layer:
     atomic      reading the user's files; private, atomic file writes
     words       counting in what msgsvc says: '1 request', '3 requests'
     jsontext    JSON text safe to show: what json leaves raw (C1, bidi...) as \\uXXXX escapes
+    interrupts  a Ctrl-C held back while the job pool hands out its items (cli/signals raises
+                it through here; jobs/pool holds it)
 """
 
 __version__ = "0.1.0"
 
 LAYERS = ("api", "jobs", "setup", "local", "emulator", "cli")
-SHARED = ("errors", "suggest", "atomic", "words", "jsontext")
+SHARED = ("errors", "suggest", "atomic", "words", "jsontext", "interrupts")

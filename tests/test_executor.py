@@ -22,6 +22,16 @@ SC = "SC" + "3" * 32
 NUMBERS_PATH = f"/v1/Services/{SERVICE_SID}/PhoneNumbers"
 
 
+@pytest.fixture(autouse=True)
+def _no_signal_remembered():
+    """signals_as_ctrl_c remembers the signal that stopped a run (for signals.exit): the
+    tests that run the pool under it leave none behind."""
+    yield
+    from msgsvc.cli import signals
+
+    signals._stopped_by.clear()
+
+
 def client_for(base_url, **settings):
     from msgsvc.api.client import Client, ClientSettings
 
@@ -557,3 +567,33 @@ def test_two_signals_at_once_while_the_job_waits_still_wait_for_what_is_in_fligh
         release.set()
     assert told == [1]
     assert stopped.value.results == [0, None, None]
+
+
+def test_a_ctrl_c_while_the_items_are_handed_out_is_taken_once_all_are():
+    """A Ctrl-C landing inside ThreadPoolExecutor.submit (as it starts a thread) could leave
+    one of its locks held and hang the job's end: under msgsvc's handler it waits until every
+    item is handed out, then stops the job as usual."""
+    from concurrent.futures import ThreadPoolExecutor
+    import unittest.mock
+
+    from msgsvc.cli.signals import signals_as_ctrl_c
+    from msgsvc.jobs.pool import Stopped, run_pool
+
+    real_submit = ThreadPoolExecutor.submit
+    calls, completed = [], []
+
+    def submit(self, fn, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # its handler runs in here, between two bytecodes
+        future = real_submit(self, fn, *args, **kwargs)
+        completed.append(1)
+        return future
+
+    told = []
+    with signals_as_ctrl_c(), unittest.mock.patch.object(ThreadPoolExecutor, "submit", submit):
+        with pytest.raises(Stopped) as stopped:
+            run_pool(list(range(6)), lambda item: item, concurrency=3, stopping=told.append)
+    assert (len(calls), len(completed)) == (6, 6)  # no submit was cut short
+    assert len(told) == 1
+    assert all(result in (None, index) for index, result in enumerate(stopped.value.results))

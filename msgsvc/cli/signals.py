@@ -51,6 +51,8 @@ def signals_as_ctrl_c() -> Iterator[Stop]:
     import signal
     import threading
 
+    from msgsvc.interrupts import interrupt
+
     if _active:
         yield _active[-1]
         return
@@ -61,7 +63,7 @@ def signals_as_ctrl_c() -> Iterator[Stop]:
 
     def stopping(signum, frame) -> None:
         stop.signum = signum
-        raise KeyboardInterrupt()
+        interrupt()  # KeyboardInterrupt, now or as soon as the job pool has handed out its items
 
     # A signal ignored when msgsvc started stays ignored: `nohup msgsvc apply` outlives
     # its terminal, and a job started with `&` by a script is not stopped by Ctrl-C.

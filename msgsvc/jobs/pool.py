@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Callable, Sequence, TypeVar
 
+from msgsvc.interrupts import held
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -106,8 +108,12 @@ def run_pool(
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, count)), thread_name_prefix="msgsvc")
     interrupted = False
     try:
-        for index in range(count):
-            pool.submit(task, index)
+        # A Ctrl-C landing inside submit, as it starts a thread, can leave a lock of the
+        # standard library's held, and the shutdown below would wait for ever: it waits
+        # until every item is handed out (interrupts.held), then stops the job as usual.
+        with held():
+            for index in range(count):
+                pool.submit(task, index)
         while True:
             with lock:
                 if books["left"] == 0 or books["error"] is not None:
