@@ -23,7 +23,13 @@ def interrupt() -> None:
 
 @contextmanager
 def held() -> Iterator[None]:
-    """While it lasts, a Ctrl-C (through interrupt()) waits; then it is raised."""
+    """While it lasts, a Ctrl-C (through interrupt()) waits; then it is raised. Only in the
+    main thread, which alone takes signals (elsewhere it holds nothing)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _held[0] += 1
     try:
         yield

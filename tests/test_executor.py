@@ -597,3 +597,30 @@ def test_a_ctrl_c_while_the_items_are_handed_out_is_taken_once_all_are():
     assert (len(calls), len(completed)) == (6, 6)  # no submit was cut short
     assert len(told) == 1
     assert all(result in (None, index) for index, result in enumerate(stopped.value.results))
+
+
+def test_a_pool_run_from_another_thread_holds_no_ctrl_c(monkeypatch):
+    """Only the main thread takes signals: a pool handing out its items on another thread
+    must not hold back a Ctrl-C meant for the main thread (nor raise it in that thread)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from msgsvc import interrupts
+    from msgsvc.jobs.pool import run_pool
+
+    real_submit = ThreadPoolExecutor.submit
+    held_while_handing_out = []
+
+    def submit(self, fn, *args, **kwargs):
+        held_while_handing_out.append(interrupts._held[0])
+        return real_submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(run_pool([1, 2], lambda item: item, concurrency=1)))
+    thread.start()
+    thread.join(30)
+    assert results == [[1, 2]]
+    assert held_while_handing_out == [0, 0]
+    run_pool([1], lambda item: item, concurrency=1)  # and on the main thread it does hold
+    assert held_while_handing_out == [0, 0, 1]
