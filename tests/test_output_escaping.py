@@ -327,3 +327,100 @@ def test_a_proxy_password_is_never_shown_however_the_url_is_written(msgsvc, prof
         "hint: exempt the local server from the proxy: NO_PROXY=localhost\n")
     assert "pw" not in result.err
     assert len(httpserver.log) == 0
+
+
+def _escaped_every_letter(text: str) -> str:
+    """`text` as JSON may spell it inside a string: every letter as a \\uXXXX escape."""
+    return "".join(f"\\u{ord(ch):04x}" if ch.isalpha() else ch for ch in text)
+
+
+@pytest.mark.parametrize("spelled", [
+    _escaped_every_letter(AUTH_TOKEN),  # \u0073 3\u0063...: the token, letter by letter
+    "\\u" + f"{ord(AUTH_TOKEN[0]):04x}" + AUTH_TOKEN[1:],  # one escape is enough to hide it from a search
+    AUTH_TOKEN[:10] + "\\/" + AUTH_TOKEN[10:],  # not the token: a "/" inside it (shown as it is, below)
+])
+def test_a_secret_spelled_with_json_escapes_is_not_passed_on_by_json(msgsvc, profile, httpserver, spelled):
+    # --json prints a page's text as the server sent it (test_json_pages.py); JSON lets a
+    # server write any character as an escape, so a search of that text cannot see a secret
+    # that a reader of the output gets back by decoding it.
+    body = ('{"services": [{"sid": "%s", "friendly_name": "name %s name"}], '
+            '"meta": {"key": "services", "next_page_url": null}}' % (SERVICE_SID, spelled))
+    httpserver.expect_request("/v1/Services").respond_with_data(body.encode(), content_type="application/json")
+    result = msgsvc("services", "list", "--json")
+    assert (result.code, result.err) == (0, "")
+    name = json.loads(result.out)[0]["friendly_name"]
+    decoded = json.loads(f'"{spelled}"')
+    if decoded == AUTH_TOKEN:
+        assert name == "name *** name"
+    else:
+        assert name == f"name {decoded} name"
+
+
+def test_a_webhook_password_behind_escaped_slashes_is_masked_by_json(msgsvc, profile, httpserver):
+    # Some JSON encoders (PHP's, by default) write every "/" as "\/": https:\/\/user:pw@host.
+    body = ('{"services": [{"sid": "%s", "status_callback": "https:\\/\\/hooks:hunter22@example.com\\/status"}], '
+            '"meta": {"key": "services", "next_page_url": null}}' % SERVICE_SID)
+    httpserver.expect_request("/v1/Services").respond_with_data(body.encode(), content_type="application/json")
+    result = msgsvc("services", "list", "--json")
+    assert (result.code, result.err) == (0, "")
+    assert "hunter22" not in json.loads(result.out)[0]["status_callback"]
+    assert "hunter22" not in result.out
+
+
+def test_harmless_escapes_still_pass_the_page_on_as_sent(msgsvc, profile, httpserver):
+    items = '{"sid": "%s", "friendly_name": "caf\\u00e9 \\"quoted\\" a\\/b"}' % SERVICE_SID
+    body = '{"services": [%s], "meta": {"key": "services", "next_page_url": null}}' % items
+    httpserver.expect_request("/v1/Services").respond_with_data(body.encode(), content_type="application/json")
+    result = msgsvc("services", "list", "--json")
+    assert (result.code, result.err, result.out) == (0, "", f"[{items}]\n")
+
+
+def test_a_secret_holding_json_special_characters_is_masked_in_json_output():
+    from msgsvc.cli.terminal import Terminal
+
+    term = Terminal.system()
+    term.add_credentials(ACCOUNT_SID, 'to"ken\\with-quotes')
+    text = json.dumps({"friendly_name": 'x to"ken\\with-quotes y'}, ensure_ascii=False)
+    assert term.holds_secret(text) and term.holds_secret(text.encode())
+    assert term.redact(text) == '{"friendly_name": "x *** y"}'
+
+
+def test_a_secret_with_non_ascii_capitals_is_found_in_bytes_too():
+    from msgsvc.cli.terminal import Terminal
+
+    term = Terminal.system()
+    term.add_credentials(ACCOUNT_SID, "ÄBCDEFGH-token")
+    for text in ("x ÄBCDEFGH-token y", "x äbcdefgh-TOKEN y"):
+        assert term.holds_secret(text) and term.holds_secret(text.encode("utf-8")), text
+
+
+@pytest.mark.parametrize("expression", [".[] | .friendly_name | @base64", ".[] | .friendly_name | explode",
+                                        ".[] | .status_callback | @uri", ".[] | .friendly_name | explode | reverse | implode"])
+def test_a_jq_expression_cannot_turn_a_secret_into_another_form(msgsvc, profile, httpserver, expression):
+    # Output is masked line by line; what jq makes of a value (base64, code points, an
+    # encoding) would hide a secret from that. So jq is given the values as --json shows them.
+    record = service(name=f"name {AUTH_TOKEN} name")
+    record["status_callback"] = "https://hooks:hunter22@example.com/status"
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [record]))
+    result = msgsvc("services", "list", "--jq", expression)
+    assert result.code == 0, result.err
+    decodings = [decoded for line in result.out.splitlines() for decoded in _decodings(line)]
+    for decoded in decodings:
+        assert AUTH_TOKEN.lower() not in decoded.lower() and "hunter22" not in decoded, (expression, decoded)
+    assert any("***" in decoded for decoded in decodings)  # what jq was given: the masked value
+
+
+def _decodings(line: str) -> list[str]:
+    """`line` and what it may be read back as: reversed, base64, code points, URL-decoding."""
+    from urllib.parse import unquote
+
+    found = [line, line[::-1], unquote(line)]
+    try:
+        found.append(base64.b64decode(line).decode("utf-8", "replace"))
+    except ValueError:
+        pass
+    try:
+        found.append("".join(map(chr, json.loads(line))))
+    except (ValueError, TypeError):
+        pass
+    return found

@@ -118,8 +118,8 @@ def _page_texts(term: Terminal, records: list, pages: Sequence[Any]) -> list[byt
     """Each whole page as the API sent it; a record of a page cut short by --limit (or not
     from a page), or of a page whose text is not safe to pass on as it is, encoded again.
     A page's text is passed on when it is ASCII (json's escapes then cover every control)
-    or UTF-8 without a raw DEL, C1 or line separator, and holds no secret."""
-    pages = [page for page in pages if _passable(term, page.data)]
+    or UTF-8 without a raw DEL, C1 or line separator, and holds no secret: neither in its
+    text nor, spelled with escapes, in what its records decode to."""
     by_first = {id(page.first): page for page in pages}
     parts = []
     index, total = 0, len(records)
@@ -127,7 +127,8 @@ def _page_texts(term: Terminal, records: list, pages: Sequence[Any]) -> list[byt
         record = records[index]
         page = by_first.get(id(record))
         end = index + page.count if page is not None else 0
-        if page is not None and page.first is record and end <= total and records[end - 1] is page.last:
+        if (page is not None and page.first is record and end <= total and records[end - 1] is page.last
+                and _passable(term, page.data, records[index:end])):
             parts.append(page.data)
             index = end
         else:
@@ -136,10 +137,16 @@ def _page_texts(term: Terminal, records: list, pages: Sequence[Any]) -> list[byt
     return parts
 
 
-def _passable(term: Terminal, data: Any) -> bool:
-    if not (data.obj if isinstance(data, memoryview) else data).isascii() and _JSON_RAW_BYTES.search(data):
+def _passable(term: Terminal, data: Any, records: list) -> bool:
+    whole = data.obj if isinstance(data, memoryview) else data
+    if not whole.isascii() and _JSON_RAW_BYTES.search(data):
         return False
-    return not term.holds_secret(data)
+    if term.holds_secret(data):
+        return False
+    # JSON may spell any character as an escape (\u0073, \/): a search of the text as sent
+    # cannot see a secret so spelled, which a reader of the output would get back. Where the
+    # answer holds a backslash, what its records decode to is searched as well.
+    return b"\\" not in whole or not term.holds_secret(json.dumps(records, ensure_ascii=False))
 
 
 def cell(term: Terminal, value: Any, *, tsv: bool = False) -> str:
@@ -240,13 +247,33 @@ def emit_jq(term: Terminal, value: Any, expression: str) -> None:
 
     program = compile_jq(expression)
     try:
-        results = program.input_value(value).all()
+        results = program.input_value(_masked(term, value)).all()
     except ValueError as error:
         raise UsageError(f"--jq: {error}", hint="the expression ran on the command's --json output") from None
     lines = [r if isinstance(r, str) else dumps(r) for r in results]
     # Raw strings as `jq -r` prints them for a script; escaped for a person's terminal.
     shown = term.escape if term.stdout_tty else term.redact
     write(term, "".join(shown(line) + "\n" for line in lines))
+
+
+def _masked(term: Terminal, value: Any) -> Any:
+    """`value` with every secret in its strings masked, as --json shows it. Output is masked
+    line by line, and what a jq expression makes of a value (@base64, explode, @uri) would
+    hide a secret from that; so jq is given the value masked. Searched as one text first:
+    a list of 10,000 records without a secret is not walked."""
+    if not term.holds_secret(json.dumps(value, ensure_ascii=False)):
+        return value
+
+    def masked(item: Any) -> Any:
+        if isinstance(item, str):
+            return term.redact(item)
+        if isinstance(item, list):
+            return [masked(each) for each in item]
+        if isinstance(item, dict):
+            return {term.redact(key): masked(each) for key, each in item.items()}
+        return item
+
+    return masked(value)
 
 
 def compile_jq(expression: str) -> Any:

@@ -167,17 +167,23 @@ class Terminal:
         if password:
             self._basic.add(base64.b64encode(f"{username}:{password}".encode()).decode().rstrip("="))
 
-    def _forms(self) -> tuple[tuple[str, ...], tuple[bytes, ...], Any]:
-        """Every known secret as a server may echo it: verbatim, URL-encoded (%XX or +), inside
-        a Basic value; lower-cased (letter case does not count), and one pattern for them all."""
+    def _forms(self) -> tuple[tuple[str, ...], tuple[bytes, ...] | None, Any]:
+        """Every known secret as a server may echo it or msgsvc's JSON may write it: verbatim,
+        URL-encoded (%XX or +), inside a Basic value, inside a JSON string (a quote or a
+        backslash escaped); lower-cased (letter case does not count), and one pattern for
+        them all. The forms as bytes, to search UTF-8 without decoding it: None when a form is
+        not ASCII, whose capitals bytes.lower() would leave as they are."""
         secrets = frozenset(s for s in self.secrets if s and len(s) >= MIN_SECRET) | frozenset(self._basic)
         if self._redaction[0] != secrets:
+            import json
             from urllib.parse import quote, quote_plus
 
-            forms = {form.lower() for secret in secrets for form in (secret, quote(secret, safe=""), quote_plus(secret))}
+            written = {form for secret in secrets for form in (secret, quote(secret, safe=""), quote_plus(secret))}
+            forms = {form.lower() for form in written | {json.dumps(form, ensure_ascii=False)[1:-1] for form in written}}
             ordered = tuple(sorted(forms, key=len, reverse=True))
+            binaries = tuple(form.encode() for form in ordered) if all(form.isascii() for form in ordered) else None
             pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
-            self._redaction = (secrets, (ordered, tuple(form.encode() for form in ordered), pattern))
+            self._redaction = (secrets, (ordered, binaries, pattern))
         return self._redaction[1]
 
     def holds_secret(self, data: str | bytes | memoryview) -> bool:
@@ -186,18 +192,17 @@ class Terminal:
         from msgsvc.api.validate import has_url_password
 
         texts, binaries, _ = self._forms()
-        if isinstance(data, memoryview):
-            if has_url_password(data.obj):
-                return True
-        elif has_url_password(data):
+        if isinstance(data, memoryview):  # a view of a whole answer: search that, no copy
+            data = data.obj
+        if has_url_password(data):
             return True
         if not texts:
             return False
+        if not isinstance(data, str) and binaries is None:
+            data = bytes(data).decode("utf-8", "replace")
         if isinstance(data, str):
             lowered = data.lower()
             return any(form in lowered for form in texts)
-        if isinstance(data, memoryview):  # a view of a whole answer: search that, no copy
-            data = data.obj
         lowered_bytes = data.lower()
         return any(form in lowered_bytes for form in binaries)
 
