@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from factories import create_service as create
 from test_setup_commands import emu, requests_log, writes  # noqa: F401 - fixtures
 
@@ -93,3 +95,38 @@ def test_a_quote_ends_a_url_so_json_after_it_is_not_a_password():
     text = '{"website":"https://owl.example.com","first":null,"email":"tfv@owl.example.com"}'
     assert mask_url_passwords(text) == text
     assert mask_url_passwords('["https://u:p@h/x", "y@z"]') == '["https://u:***@h/x", "y@z"]'
+
+
+@pytest.mark.parametrize("out", ["file", "-", None])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_export_that_would_hold_the_auth_token_is_not_written(msgsvc, emu, tmp_path, out, as_json):
+    # Twilio keeps what a service was given: a webhook that checks requests by the account's
+    # own token in its query, a token pasted into a name. The file would be committed, shared.
+    create(emu, "Hooks", StatusCallback=f"https://hooks.example.com/sms?auth={emu.auth_token}")
+    create(emu, f"pasted {emu.auth_token} here")
+    create(emu, "Clean")
+    target = tmp_path / "services.toml"
+    target.write_text("what was there\n")
+    args = ["export", *(["-o", str(target)] if out == "file" else ["-o", "-"] if out == "-" else []),
+            *(["--json"] if as_json else [])]
+    result = msgsvc(*args)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "msgsvc: the export holds this run's auth token or secret, read from the account ('Hooks' status_callback, "
+        "'pasted *** here' friendly_name) and is not written: an exported file never holds a secret\n"
+        "hint: nothing was written; take the secret out of those values (msgsvc services get SERVICE shows them, "
+        "masked as ***), or export the other services by name\n")
+    assert target.read_text() == "what was there\n"
+    assert msgsvc("export", "Clean", "-o", str(target)).code == 0
+    assert emu.auth_token not in target.read_text()
+
+
+def test_an_export_names_the_first_five_values_holding_the_token(msgsvc, emu):
+    for n in range(7):
+        create(emu, f"Hooks {n}", StatusCallback=f"https://hooks.example.com/sms?auth={emu.auth_token}")
+    result = msgsvc("export")
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith(
+        "msgsvc: the export holds this run's auth token or secret, read from the account ('Hooks 0' status_callback, "
+        "'Hooks 1' status_callback, 'Hooks 2' status_callback, 'Hooks 3' status_callback, 'Hooks 4' status_callback "
+        "and 2 more) and is not written: an exported file never holds a secret\n")

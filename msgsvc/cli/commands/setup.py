@@ -81,12 +81,33 @@ def export(
     for name in shared:
         output.remark(term, f"several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_export.render(doc, as_json=as_json)
+    if term.redact(text) != text:  # URL passwords are *** already: this run's token, kept by a field
+        places = _holding_a_secret(term, doc["services"])
+        shown = ", ".join(places[:5]) + (f" and {len(places) - 5:,} more" if len(places) > 5 else "")
+        raise UsageError(f"the export holds this run's auth token or secret, read from the account ({shown}) "
+                         "and is not written: an exported file never holds a secret",
+                         hint="nothing was written; take the secret out of those values (msgsvc services get SERVICE "
+                              "shows them, masked as ***), or export the other services by name")
     if out is not None and out != "-":
         _write(out, text)
         count = len(doc["services"])
         output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {out}")
         return
     output.write(term, text)
+
+
+def _holding_a_secret(term, entries) -> list[str]:
+    """Which values of an export's services hold this run's secret: `'Name' field`, masked."""
+    import json
+
+    places = []
+    for entry in entries:
+        name = term.escape(repr(entry.get("friendly_name") or entry.get("sid") or ""))
+        for key, value in entry.items():
+            text = json.dumps(value, ensure_ascii=False)
+            if term.redact(text) != text:
+                places.append(f"{name} {key}")
+    return places
 
 
 def _progress(term):
