@@ -213,6 +213,23 @@ def test_list_replaces_the_cache_when_complete_and_merges_when_cut_short(msgsvc,
     assert cached() == {THIRD_SID: "Still here", SERVICE_SID: "Alerts"}
 
 
+def test_the_cache_and_a_tab_press_never_hold_the_runs_secret(msgsvc, profile, httpserver, complete):
+    # A token pasted into a name, a webhook password in a brand's label: what Tab shows is
+    # output too, and the cache a file on disk.
+    from msgsvc.local import cache
+
+    pasted = service(OTHER_SID, f"pasted {AUTH_TOKEN} here")
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service(), pasted]))
+    httpserver.expect_request(f"/v1/Services/{OTHER_SID}").respond_with_json(pasted)
+    for command in (("services", "list"), ("services", "get", OTHER_SID)):
+        assert msgsvc(*command).code == 0
+        assert cached() == {SERVICE_SID: "Alerts", OTHER_SID: "pasted *** here"}
+        assert AUTH_TOKEN not in cache.path_for("profile-test").read_text()
+    code, out, err = complete("zsh", "msgsvc services get ")
+    assert (code, err) == (0, "")
+    assert "pasted *** here" in out and AUTH_TOKEN not in out
+
+
 def test_the_same_listing_again_writes_nothing_and_a_changed_one_rewrites(msgsvc, profile, httpserver, monkeypatch):
     """The cache file is replaced only when what it says changes (or its mode is not 0600)."""
     from msgsvc import atomic

@@ -49,10 +49,12 @@ class State:
 
     def cache_scope(self) -> str | None:
         """Whose completion cache this command updates, from the settings it resolved (the
-        config is not read again); None before client() or without credentials."""
-        from msgsvc.local.cache import scope_of
+        config is not read again); None before client() or without credentials. What it
+        records is masked as this run's output is (cache.Scope)."""
+        from msgsvc.local.cache import Scope, scope_of
 
-        return scope_of(self._resolved)
+        name = scope_of(self._resolved)
+        return None if name is None else Scope(name, self.term.redact)
 
     def flags(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "timeout": self.timeout, "max_retries": self.max_retries}

@@ -6,7 +6,9 @@ credentials from the environment) in `config.cache_dir()`: a header line, then o
 `SID<TAB>friendly name` line per service. Plain lines rather than JSON because a Tab reads it
 and importing json costs more than parsing them. Written atomically (temporary file, then
 rename), mode 0600. The cache is a convenience: nothing here ever makes a command fail, and a
-missing or corrupt file reads as empty.
+missing or corrupt file reads as empty. Nor does it hold a secret: what a Tab offers is
+output too, so a command's scope (`Scope`) masks what it records as the command's own output
+is masked (a token pasted into a friendly name becomes ***).
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ MAX_ENTRIES = 5000  # a Tab never needs more, and the file stays small
 SCOPES = "scopes.tsv"
 SCOPES_HEADER = "msgsvc scopes cache 1"
 MAX_SCOPES = 16
+
+
+class Scope(str):
+    """A scope's name (as scope_of gives it), with `mask`: what a command records in it is
+    masked so first (Terminal.redact, the run's secrets)."""
+
+    mask: Any
+
+    def __new__(cls, name: str, mask: Any) -> Scope:
+        made = super().__new__(cls, name)
+        made.mask = mask
+        return made
 
 
 def scope(profile: str | None = None) -> str | None:
@@ -195,6 +209,8 @@ def _update(name: str | None, change: Any, kind: str | None = None) -> None:
             text = _services_text(change if isinstance(change, dict) else change(_services(old)))
         else:
             text = _table_text(kind, change if isinstance(change, dict) else change(_table(old, kind)))
+        if isinstance(name, Scope):
+            text = name.mask(text)
         _write(path, text, old)
     except Exception:  # noqa: BLE001 - a cache must never make a command fail
         pass
