@@ -931,10 +931,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                         '  needs --yes otherwise.\n'
                         '\n'
                         "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
-                        "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
-                        '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
-                        "  reports the same, one result per value ('would attach' with the request as\n"
-                        "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                        "  failure's message leads with its reason ('not on this account'). On a narrow\n"
+                        '  terminal sid, then code are hidden, and the message wraps. --dry-run reports\n'
+                        "  the same, one result per value ('would detach' with the request as its\n"
+                        "  message, 'not attached', 'would fail' for a value the account does not hold,\n"
                         "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                         '  value would fail. --fields takes input, sid, status, code, message and\n'
                         "  request (a dry run's).\n"
@@ -983,12 +983,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          '\n'
                          "  Results (the TSV's order, no header): input, sid, status, code, message; a "
                          "failure's message\n"
-                         "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal sid, "
-                         'then code are\n'
-                         '  hidden, and the message wraps. --dry-run reports the same, one result per value '
-                         "('would attach'\n"
-                         "  with the request as its message, 'already attached', 'would fail' for what "
-                         'Twilio would refuse,\n'
+                         "  leads with its reason ('not on this account'). On a narrow terminal sid, then "
+                         'code are hidden,\n'
+                         "  and the message wraps. --dry-run reports the same, one result per value ('would "
+                         "detach' with the\n"
+                         "  request as its message, 'not attached', 'would fail' for a value the account "
+                         'does not hold,\n'
                          "  ...), adds each value's request (or null) to --json, and exits 1 when a value "
                          'would fail.\n'
                          "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
@@ -1547,10 +1547,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                             '  not a failure. Asks for confirmation in a terminal; needs --yes otherwise.\n'
                             '\n'
                             "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
-                            "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
-                            '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
-                            "  reports the same, one result per value ('would attach' with the request as\n"
-                            "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                            "  failure's message leads with its reason ('not on this account'). On a narrow\n"
+                            '  terminal sid, then code are hidden, and the message wraps. --dry-run reports\n'
+                            "  the same, one result per value ('would detach' with the request as its\n"
+                            "  message, 'not attached', 'would fail' for a value the account does not hold,\n"
                             "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                             '  value would fail. --fields takes input, sid, status, code, message and\n'
                             "  request (a dry run's).\n"
@@ -1598,12 +1598,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                              '\n'
                              "  Results (the TSV's order, no header): input, sid, status, code, message; a "
                              "failure's message\n"
-                             "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
-                             'sid, then code are\n'
-                             '  hidden, and the message wraps. --dry-run reports the same, one result per '
-                             "value ('would attach'\n"
-                             "  with the request as its message, 'already attached', 'would fail' for what "
-                             'Twilio would refuse,\n'
+                             "  leads with its reason ('not on this account'). On a narrow terminal sid, "
+                             'then code are hidden,\n'
+                             '  and the message wraps. --dry-run reports the same, one result per value '
+                             "('would detach' with the\n"
+                             "  request as its message, 'not attached', 'would fail' for a value the account "
+                             'does not hold,\n'
                              "  ...), adds each value's request (or null) to --json, and exits 1 when a "
                              'value would fail.\n'
                              "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
@@ -1960,13 +1960,13 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                               '  a failure. Asks for confirmation in a terminal; needs --yes otherwise.\n'
                               '\n'
                               "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
-                              "  failure's message leads with its reason ('no SMS capability (21715)'). On "
-                              'a\n'
-                              '  narrow terminal sid, then code are hidden, and the message wraps. '
-                              '--dry-run\n'
-                              "  reports the same, one result per value ('would attach' with the request as\n"
-                              "  its message, 'already attached', 'would fail' for what Twilio would "
-                              'refuse,\n'
+                              "  failure's message leads with its reason ('not on this account'). On a "
+                              'narrow\n'
+                              '  terminal sid, then code are hidden, and the message wraps. --dry-run '
+                              'reports\n'
+                              "  the same, one result per value ('would detach' with the request as its\n"
+                              "  message, 'not attached', 'would fail' for a value the account does not "
+                              'hold,\n'
                               "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                               '  value would fail. --fields takes input, sid, status, code, message and\n'
                               "  request (a dry run's).\n"
@@ -2020,12 +2020,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                '\n'
                                "  Results (the TSV's order, no header): input, sid, status, code, message; a "
                                "failure's message\n"
-                               "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
-                               'sid, then code are\n'
-                               '  hidden, and the message wraps. --dry-run reports the same, one result per '
-                               "value ('would attach'\n"
-                               "  with the request as its message, 'already attached', 'would fail' for what "
-                               'Twilio would refuse,\n'
+                               "  leads with its reason ('not on this account'). On a narrow terminal sid, "
+                               'then code are hidden,\n'
+                               '  and the message wraps. --dry-run reports the same, one result per value '
+                               "('would detach' with the\n"
+                               "  request as its message, 'not attached', 'would fail' for a value the "
+                               'account does not hold,\n'
                                "  ...), adds each value's request (or null) to --json, and exits 1 when a "
                                'value would fail.\n'
                                '  --fields takes input, sid, status, code, message and request (a dry '
@@ -2395,14 +2395,13 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                 '\n'
                                 "  Results (the TSV's order, no header): input, sid, status, code, message; "
                                 'a\n'
-                                "  failure's message leads with its reason ('no SMS capability (21715)'). On "
-                                'a\n'
-                                '  narrow terminal sid, then code are hidden, and the message wraps. '
-                                '--dry-run\n'
-                                "  reports the same, one result per value ('would attach' with the request "
-                                'as\n'
-                                "  its message, 'already attached', 'would fail' for what Twilio would "
-                                'refuse,\n'
+                                "  failure's message leads with its reason ('not on this account'). On a "
+                                'narrow\n'
+                                '  terminal sid, then code are hidden, and the message wraps. --dry-run '
+                                'reports\n'
+                                "  the same, one result per value ('would detach' with the request as its\n"
+                                "  message, 'not attached', 'would fail' for a value the account does not "
+                                'hold,\n'
                                 "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                                 '  value would fail. --fields takes input, sid, status, code, message and\n'
                                 "  request (a dry run's).\n"
@@ -2460,12 +2459,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                  '\n'
                                  "  Results (the TSV's order, no header): input, sid, status, code, message; "
                                  "a failure's message\n"
-                                 "  leads with its reason ('no SMS capability (21715)'). On a narrow "
-                                 'terminal sid, then code are\n'
-                                 '  hidden, and the message wraps. --dry-run reports the same, one result '
-                                 "per value ('would attach'\n"
-                                 "  with the request as its message, 'already attached', 'would fail' for "
-                                 'what Twilio would refuse,\n'
+                                 "  leads with its reason ('not on this account'). On a narrow terminal sid, "
+                                 'then code are hidden,\n'
+                                 '  and the message wraps. --dry-run reports the same, one result per value '
+                                 "('would detach' with the\n"
+                                 "  request as its message, 'not attached', 'would fail' for a value the "
+                                 'account does not hold,\n'
                                  "  ...), adds each value's request (or null) to --json, and exits 1 when a "
                                  'value would fail.\n'
                                  '  --fields takes input, sid, status, code, message and request (a dry '
@@ -2881,14 +2880,14 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                           '\n'
                                           "  Results (the TSV's order, no header): input, sid, status, code, "
                                           'message; a\n'
-                                          "  failure's message leads with its reason ('no SMS capability "
-                                          "(21715)'). On a\n"
-                                          '  narrow terminal sid, then code are hidden, and the message '
-                                          'wraps. --dry-run\n'
-                                          "  reports the same, one result per value ('would attach' with the "
-                                          'request as\n'
-                                          "  its message, 'already attached', 'would fail' for what Twilio "
-                                          'would refuse,\n'
+                                          "  failure's message leads with its reason ('not on this "
+                                          "account'). On a narrow\n"
+                                          '  terminal sid, then code are hidden, and the message wraps. '
+                                          '--dry-run reports\n'
+                                          "  the same, one result per value ('would detach' with the request "
+                                          'as its\n'
+                                          "  message, 'not attached', 'would fail' for a value the account "
+                                          'does not hold,\n'
                                           "  ...), adds each value's request (or null) to --json, and exits "
                                           '1 when a\n'
                                           '  value would fail. --fields takes input, sid, status, code, '
@@ -2967,12 +2966,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                            '\n'
                                            "  Results (the TSV's order, no header): input, sid, status, "
                                            "code, message; a failure's message\n"
-                                           "  leads with its reason ('no SMS capability (21715)'). On a "
-                                           'narrow terminal sid, then code are\n'
-                                           '  hidden, and the message wraps. --dry-run reports the same, one '
-                                           "result per value ('would attach'\n"
-                                           "  with the request as its message, 'already attached', 'would "
-                                           "fail' for what Twilio would refuse,\n"
+                                           "  leads with its reason ('not on this account'). On a narrow "
+                                           'terminal sid, then code are hidden,\n'
+                                           '  and the message wraps. --dry-run reports the same, one result '
+                                           "per value ('would detach' with the\n"
+                                           "  request as its message, 'not attached', 'would fail' for a "
+                                           'value the account does not hold,\n'
                                            "  ...), adds each value's request (or null) to --json, and exits "
                                            '1 when a value would fail.\n'
                                            '  --fields takes input, sid, status, code, message and request '

@@ -1,0 +1,53 @@
+"""A demanding newcomer's findings, round 8: help that describes another command's results,
+a --since that takes days in one command and not in the other, toll-free numbers read more
+strictly than the same numbers elsewhere, a dry run that said 'failed', and Tab that offered
+nothing for a fixed list of choices."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from factories import create_service
+
+
+@pytest.fixture
+def emu(emulator, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
+    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
+    return emulator
+
+
+def one_paragraph(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- detach's help describes detach's dry run ---------------------------------------------------
+
+NOUNS = ["numbers", "short-codes", "alpha-senders", "channel-senders", "destination-alpha-senders"]
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+def test_detach_help_names_the_results_detach_gives(msgsvc, noun):
+    text = one_paragraph(msgsvc(noun, "detach", "--help").out)
+    assert ("--dry-run reports the same, one result per value ('would detach' with the request as its "
+            "message, 'not attached', 'would fail' for a value the account does not hold, ...)") in text
+    assert "would attach" not in text and "already attached" not in text
+
+
+@pytest.mark.parametrize("noun", NOUNS)
+def test_attach_help_still_names_the_results_attach_gives(msgsvc, noun):
+    text = one_paragraph(msgsvc(noun, "attach", "--help").out)
+    assert ("--dry-run reports the same, one result per value ('would attach' with the request as its "
+            "message, 'already attached', 'would fail' for what Twilio would refuse, ...)") in text
+
+
+def test_detach_dry_run_gives_what_its_help_says(msgsvc, emu):
+    create_service(emu, "Alerts")
+    result = msgsvc("numbers", "detach", "Alerts", "+15550000001", "+15559999999", "--dry-run")
+    sid = next(r["sid"] for r in emu.store.data["numbers"].values() if r["phone_number"] == "+15550000001")
+    assert result.code == 1
+    assert result.out == (f"+15550000001\t{sid}\tnot attached\t\t\n"
+                          "+15559999999\t\twould fail\t\tnot on this account\n")
