@@ -51,3 +51,28 @@ def test_detach_dry_run_gives_what_its_help_says(msgsvc, emu):
     assert result.code == 1
     assert result.out == (f"+15550000001\t{sid}\tnot attached\t\t\n"
                           "+15559999999\t\twould fail\t\tnot on this account\n")
+# --- messages failures --since takes days, as doctor --since does -------------------------------
+
+
+def test_messages_failures_since_takes_days(msgsvc, emu):
+    create_service(emu, "Alerts")
+    result = msgsvc("messages", "failures", "Alerts", "--since", "7d")
+    assert result.code == 0, result.err
+    assert result.out == ""
+    assert result.err.startswith("0 failed or undelivered in 0 messages sent in the last 168h; ")
+
+
+@pytest.mark.parametrize("since, message", [
+    ("401d", "Invalid value for '--since': '401d' is not between 0s and 400d (Twilio keeps messages 400 days)"),
+    ("soon", "Invalid value for '--since': 'soon' is not a duration such as 7d, 24h, 30m or 1h30m"),
+    ("0d", "Invalid value for '--since': '0d' is not between 0s and 400d (Twilio keeps messages 400 days)"),
+])
+def test_messages_failures_since_says_what_it_takes(msgsvc, since, message):
+    result = msgsvc("messages", "failures", "MG0123456789abcdef0123456789abcdef", "--since", since)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_messages_failures_help_gives_days_as_doctor_does(msgsvc):
+    text = one_paragraph(msgsvc("messages", "failures", "--help").out)
+    assert "--since DURATION How far back: 30m, 24h, 7d (at most 400d). [default: 24h]" in text
