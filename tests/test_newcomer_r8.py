@@ -76,3 +76,39 @@ def test_messages_failures_since_says_what_it_takes(msgsvc, since, message):
 def test_messages_failures_help_gives_days_as_doctor_does(msgsvc):
     text = one_paragraph(msgsvc("messages", "failures", "--help").out)
     assert "--since DURATION How far back: 30m, 24h, 7d (at most 400d). [default: 24h]" in text
+
+
+# --- a toll-free number is read as every other number is ---------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["+1 800 555 0100", "+1 (800) 555-0100", " +18005550100 "])
+def test_tollfree_reads_a_number_written_with_spaces_as_numbers_does(msgsvc, emu, typed):
+    result = msgsvc("tollfree", "get", typed)
+    assert (result.code, result.out) == (3, "")
+    assert result.err == ("msgsvc: +18005550100 has no toll-free verification: it cannot send to the US and Canada (30032)\n"
+                          "hint: submit one: msgsvc tollfree create +18005550100 --from-file verification.toml\n")
+
+
+def test_tollfree_takes_a_sid_in_any_case_as_numbers_does(msgsvc, emu):
+    pn = next(r["sid"] for r in emu.store.data["numbers"].values() if r["phone_number"] == "+18005550100")
+    result = msgsvc("tollfree", "get", pn.lower())
+    assert (result.code, result.out) == (3, "")
+    assert result.err.startswith("msgsvc: +18005550100 has no toll-free verification")
+    missing = msgsvc("tollfree", "get", "hh" + "0" * 32)
+    assert missing.code == 3
+    assert f"/Verifications/HH{'0' * 32}" in missing.err
+
+
+@pytest.mark.parametrize("args, message", [
+    (("get", "owl"), "msgsvc: 'owl' is not an HH... verification SID, a toll-free number in E.164 form "
+                     "(+18005550100) or its PN... SID\n"),
+    (("wait", "owl"), "msgsvc: 'owl' is not an HH... verification SID, a toll-free number in E.164 form "
+                      "(+18005550100) or its PN... SID\n"),
+    (("get", "18005550100"), "msgsvc: '18005550100' is not an E.164 number: they begin with '+' "
+                             "(did you mean +18005550100?)\n"),
+    (("list", "--number", "owl"), "msgsvc: 'owl' is not a toll-free number in E.164 form (+18005550100) "
+                                  "or its PN... SID\n"),
+])
+def test_tollfree_says_every_form_it_takes(msgsvc, emu, args, message):
+    result = msgsvc("tollfree", *args)
+    assert (result.code, result.out, result.err) == (2, "", message)
