@@ -112,3 +112,28 @@ def test_tollfree_takes_a_sid_in_any_case_as_numbers_does(msgsvc, emu):
 def test_tollfree_says_every_form_it_takes(msgsvc, emu, args, message):
     result = msgsvc("tollfree", *args)
     assert (result.code, result.out, result.err) == (2, "", message)
+
+
+# --- tollfree create --dry-run says 'would fail', as every other dry run ------------------------
+
+VERIFICATION_TOML = """\
+business-name = "Owl, Inc."
+business-website = "https://owl.example.com"
+notification-email = "tfv@owl.example.com"
+use-case-category = ["ACCOUNT_NOTIFICATIONS"]
+use-case-summary = "Account notices for customers who signed up."
+production-message-sample = "Owl: your order 1234 shipped."
+opt-in-image-url = "https://owl.example.com/optin.png"
+opt-in-type = "WEB_FORM"
+message-volume = "1,000"
+"""
+
+
+def test_tollfree_create_dry_run_says_would_fail_for_what_would_fail(msgsvc, emu, tmp_path):
+    details = tmp_path / "verification.toml"
+    details.write_text(VERIFICATION_TOML)
+    result = msgsvc("tollfree", "create", "+15550000001", "--from-file", str(details), "--dry-run")
+    assert (result.code, result.out) == (1, "+15550000001\t\twould fail\t\t+15550000001 is not a toll-free number (+1 followed by "
+                                            "800, 833, 844, 855, 866, 877, 888)\n")
+    assert result.err == "Dry run: 0 requests not sent; 1 would fail\n"
+    assert not emu.store.data.get("tollfree_verifications")

@@ -244,10 +244,10 @@ def tollfree_create(
     failed = (plan.FAILED,)
     if state.dry_run:
         requests = plan.dry_run(planned.changes, client.base())
-        outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
+        outcomes = [plan.as_would(o) for o in planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])]
         finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS,
                summary=f"Dry run: {counted(len(planned.changes), 'request')} not sent; " + plan.summary(outcomes),
-               failed=any(o.status in failed for o in outcomes))
+               failed=any(o.status == plan.WOULD_FAIL for o in outcomes))
         return
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, state.term),
                         note=library_note(state.term))
