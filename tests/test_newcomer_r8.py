@@ -137,3 +137,28 @@ def test_tollfree_create_dry_run_says_would_fail_for_what_would_fail(msgsvc, emu
                                             "800, 833, 844, 855, 866, 877, 888)\n")
     assert result.err == "Dry run: 0 requests not sent; 1 would fail\n"
     assert not emu.store.data.get("tollfree_verifications")
+
+
+# --- Tab offers the values of a fixed list of choices -------------------------------------------
+
+
+@pytest.mark.parametrize("line, offered, path", [
+    ("msgsvc doctor --fail-on ", ["error", "warning", "info"], "fast"),
+    ("msgsvc doctor --fail-on ", ["error", "warning", "info"], "app"),
+    ("msgsvc doctor --fail-on w", ["warning"], "app"),
+    ("msgsvc doctor --fail-on W", ["warning"], "fast"),  # what a Tab press runs: any case, as the option takes
+    ("msgsvc tollfree list --status ", ["PENDING_REVIEW", "IN_REVIEW", "TWILIO_APPROVED", "TWILIO_REJECTED"], "fast"),
+    ("msgsvc tollfree list --status ", ["PENDING_REVIEW", "IN_REVIEW", "TWILIO_APPROVED", "TWILIO_REJECTED"], "app"),
+    ("msgsvc tollfree list --status TWILIO_R", ["TWILIO_REJECTED"], "app"),
+    ("msgsvc tollfree list --status twilio_r", ["TWILIO_REJECTED"], "fast"),
+])
+def test_tab_offers_the_choices_of_fail_on_and_status(isolated, monkeypatch, capsys, line, offered, path):
+    from msgsvc.cli import app as cli
+    from msgsvc.cli import fast
+
+    monkeypatch.setenv("_MSGSVC_COMPLETE", "complete_zsh")
+    monkeypatch.setenv("_TYPER_COMPLETE_ARGS", line)
+    code = fast.answer([]) if path == "fast" else cli.run([])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.split("\n")[1::3] == offered
