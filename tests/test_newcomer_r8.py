@@ -162,3 +162,14 @@ def test_tab_offers_the_choices_of_fail_on_and_status(isolated, monkeypatch, cap
     out = capsys.readouterr().out
     assert code == 0
     assert out.split("\n")[1::3] == offered
+
+
+# --- a campaign file that is not text is said so, as a toll-free file is ------------------------
+
+
+@pytest.mark.parametrize("verb", ["create", "update"])
+def test_a_campaign_file_that_is_not_utf8_is_said_so(msgsvc, tmp_path, verb):
+    path = tmp_path / "campaign.toml"
+    path.write_bytes(b'description = "caf\xe9"\n')
+    result = msgsvc("campaigns", verb, "MG0123456789abcdef0123456789abcdef", "--from-file", str(path))
+    assert (result.code, result.out, result.err) == (2, "", f"msgsvc: {path} is not UTF-8 text\n")
