@@ -173,3 +173,30 @@ def test_a_campaign_file_that_is_not_utf8_is_said_so(msgsvc, tmp_path, verb):
     path.write_bytes(b'description = "caf\xe9"\n')
     result = msgsvc("campaigns", verb, "MG0123456789abcdef0123456789abcdef", "--from-file", str(path))
     assert (result.code, result.out, result.err) == (2, "", f"msgsvc: {path} is not UTF-8 text\n")
+
+
+# --- --wait's exit status in the help says what the README and the code say ---------------------
+
+
+@pytest.mark.parametrize("command", [("send",), ("messages", "get")])
+def test_wait_help_says_read_is_0_and_canceled_is_1(msgsvc, command):
+    text = one_paragraph(msgsvc(*command, "--help").out)
+    assert ("0 delivered or read (or still sent when --timeout runs out: no delivery receipt came), "
+            "1 failed, undelivered or canceled, 5 timed out.") in text
+
+
+def test_waiting_on_a_canceled_message_is_exit_1_as_the_help_says(msgsvc, emu):
+    from datetime import datetime, timedelta, timezone
+
+    from factories import attach
+
+    sid = create_service(emu, "Alerts")
+    number = next(r["sid"] for r in emu.store.data["numbers"].values() if r["phone_number"] == "+15550000001")
+    attach(emu, sid, "PhoneNumbers", PhoneNumberSid=number)
+    at = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sent = msgsvc("send", "Alerts", "--to", "+442071838750", "--body", "Reminder", "--schedule", at, "--yes", "--json")
+    assert sent.code == 0, sent.err
+    message = json.loads(sent.out)["sid"]
+    assert msgsvc("messages", "cancel", message).code == 0
+    result = msgsvc("messages", "get", message, "--wait", "--fields", "status")
+    assert (result.code, result.out) == (1, "status\tcanceled\n")

@@ -47,8 +47,8 @@ def messages_get(ctx: typer.Context, sid: MessageArg, wait: WaitOpt = False,
 
     For a failed message, its error's known cause and the command that addresses it (exit
     1). --wait follows it until it settles, as 'msgsvc send --wait' does: exit 0 delivered
-    (or still sent when --timeout runs out: no delivery receipt came), 1 failed or
-    undelivered, 5 timed out.
+    or read (or still sent when --timeout runs out: no delivery receipt came), 1 failed,
+    undelivered or canceled, 5 timed out.
 
     Example:
 
