@@ -101,7 +101,8 @@ def test_get_of_a_number_without_a_record_is_exit_3_saying_what_to_do(msgsvc, pr
 @pytest.mark.parametrize(("ref", "message"), [
     ("+15005550100", "msgsvc: +15005550100 is not a toll-free number (+1 followed by 800, 833, 844, 855, 866, 877, 888)\n"
                      "hint: only US and Canadian toll-free numbers are verified this way\n"),
-    ("owl", "msgsvc: 'owl' is neither an E.164 phone number such as +18005550100 nor a PN... SID\n"),
+    ("owl", "msgsvc: 'owl' is not an HH... verification SID, a toll-free number in E.164 form (+18005550100) "
+            "or its PN... SID\n"),
 ])
 def test_get_refuses_what_is_no_record_and_no_toll_free_number_before_sending(msgsvc, profile, httpserver, ref, message):
     result = msgsvc("tollfree", "get", ref)

@@ -219,6 +219,18 @@ def parse_duration(text: str) -> float:
     return hours * 3600 + minutes * 60 + seconds
 
 
+def parse_look_back(text: str) -> float:
+    """Seconds from `7d` (whole days), or from a duration as parse_duration reads it: how far
+    back a --since looks (doctor's Monitor alerts, messages failures); ValueError otherwise."""
+    days = re.fullmatch(r"\s*(\d+)d\s*", text)
+    if days:
+        return int(days.group(1)) * 86400.0
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration such as 7d, 24h, 30m or 1h30m") from None
+
+
 def format_duration(seconds: float) -> str:
     """`0.5s`, `45s`, `2m30s`, `1h5m`: how long, for people."""
     if seconds < 59.95:

@@ -49,15 +49,9 @@ def start_date(moment: datetime) -> str:
 def parse_look_back(text: str) -> timedelta:
     """`7d`, `24h`, `90m`, `1h30m` (a2p.parse_duration, plus days): how far back to look,
     at most 30 days; ValueError with a sentence otherwise."""
-    import re
+    from msgsvc.api.a2p import parse_look_back as seconds_back
 
-    from msgsvc.api.a2p import parse_duration
-
-    days = re.fullmatch(r"\s*(\d+)d\s*", text)
-    try:
-        age = timedelta(days=int(days.group(1))) if days else timedelta(seconds=parse_duration(text))
-    except ValueError:
-        raise ValueError(f"{text!r} is not a duration such as 7d, 24h, 30m or 1h30m") from None
+    age = timedelta(seconds=seconds_back(text))
     if age <= timedelta(0):
         raise ValueError(f"{text!r}: the look back must be longer than nothing")
     if age > MAX_AGE:

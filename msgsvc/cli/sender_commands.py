@@ -35,15 +35,22 @@ FromFileOpt = Annotated[
 LimitOpt, AllOpt, PageSizeOpt = list_options("senders")
 RESULT_FIELDS = ("input", "sid", "status", "code", "message", "request")  # plan.RESULT_COLUMNS and a dry run's request
 ResultFieldsOpt = fields_option(RESULT_FIELDS)
-RESULTS_HELP = (
-    "Results (the TSV's order, no header): input, sid, status, code, message; a failure's "
-    "message leads with its reason ('no SMS capability (21715)'). On a narrow terminal sid, "
-    "then code are hidden, and the message wraps. --dry-run reports the same, one result per "
-    "value ('would attach' with the request as its message, 'already attached', 'would fail' "
-    "for what Twilio would refuse, ...), adds each value's request (or null) to --json, and "
-    "exits 1 when a value would fail. --fields takes input, sid, status, code, message and "
-    "request (a dry run's)."
-)
+def results_help(verb: str) -> str:
+    """The help's paragraph on the results of `verb` (attach, detach), dry run included: the
+    statuses that command gives, not the other's."""
+    if verb == "detach":
+        failure, dry = "'not on this account'", ("'would detach' with the request as its message, 'not attached', "
+                                                 "'would fail' for a value the account does not hold")
+    else:
+        failure, dry = "'no SMS capability (21715)'", ("'would attach' with the request as its message, "
+                                                       "'already attached', 'would fail' for what Twilio would refuse")
+    return (
+        "Results (the TSV's order, no header): input, sid, status, code, message; a failure's "
+        f"message leads with its reason ({failure}). On a narrow terminal sid, then code are "
+        f"hidden, and the message wraps. --dry-run reports the same, one result per value ({dry}, "
+        "...), adds each value's request (or null) to --json, and exits 1 when a value would fail. "
+        "--fields takes input, sid, status, code, message and request (a dry run's)."
+    )
 
 
 def sender_commands(kind: SenderKind) -> dict:
@@ -231,7 +238,7 @@ def make_app(kind: SenderKind, commands: Optional[dict] = None) -> typer.Typer:
     )
     ident = kind.noun.replace("-", "_")
     for verb, (func, help_text) in (sender_commands(kind) if commands is None else commands).items():
-        help_text = help_text.replace("{results}", RESULTS_HELP)
+        help_text = help_text.replace("{results}", results_help(verb))
         if not kind.country:
             func = _without(func, "country")
         func.__name__ = func.__qualname__ = f"{ident}_{verb}"

@@ -185,7 +185,7 @@ PARAMS = (
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_bundle_sid', 'a2p_profile_bundle_sid', 'date_created', 'date_updated', 'brand_type', 'status', 'tcr_id', 'failure_reason', 'errors', 'url', 'brand_score', 'brand_feedback', 'identity_status', 'russell_3000', 'government_entity', 'tax_exempt_status', 'skip_automatic_sec_vet', 'mock', 'links'))),  # 94
     ('argument', 'brand', (), (), True, 1, False, False, False, None, ('call', 'complete_brands')),  # 95
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('phone_number', 'phone_number_sid', 'service_sid', 'service', 'verification_sid', 'status', 'next_step', 'can_send', 'edit_expiration'))),  # 96
-    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', None),  # 97
+    ('option', 'status', ('--status',), (), True, 1, False, False, False, 'Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.', ('choices', ('PENDING_REVIEW', 'IN_REVIEW', 'TWILIO_APPROVED', 'TWILIO_REJECTED'), False)),  # 97
     ('option', 'number', ('--number',), (), True, 1, False, False, False, 'Only the verifications of this toll-free number (E.164 or PN...).', None),  # 98
     ('option', 'limit', ('--limit', '-n'), (), True, 1, False, False, False, 'Show at most N verifications.', None),  # 99
     ('option', 'all_', ('--all', '-a'), (), False, 1, False, False, False, 'Show every verification, following every page.', None),  # 100
@@ -244,7 +244,7 @@ PARAMS = (
     ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 153
     ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 154
     ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 155
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', None),  # 156
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', ('choices', ('error', 'warning', 'info'), False)),  # 156
     ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 157
     ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 158
     ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 159
@@ -259,6 +259,6 @@ PARAMS = (
     ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 168
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 169
     ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 170
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 168h (at most 400 days).', None),  # 171
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 7d (at most 400d).', None),  # 171
     ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 172
 )

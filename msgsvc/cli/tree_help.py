@@ -931,10 +931,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                         '  needs --yes otherwise.\n'
                         '\n'
                         "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
-                        "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
-                        '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
-                        "  reports the same, one result per value ('would attach' with the request as\n"
-                        "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                        "  failure's message leads with its reason ('not on this account'). On a narrow\n"
+                        '  terminal sid, then code are hidden, and the message wraps. --dry-run reports\n'
+                        "  the same, one result per value ('would detach' with the request as its\n"
+                        "  message, 'not attached', 'would fail' for a value the account does not hold,\n"
                         "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                         '  value would fail. --fields takes input, sid, status, code, message and\n'
                         "  request (a dry run's).\n"
@@ -983,12 +983,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          '\n'
                          "  Results (the TSV's order, no header): input, sid, status, code, message; a "
                          "failure's message\n"
-                         "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal sid, "
-                         'then code are\n'
-                         '  hidden, and the message wraps. --dry-run reports the same, one result per value '
-                         "('would attach'\n"
-                         "  with the request as its message, 'already attached', 'would fail' for what "
-                         'Twilio would refuse,\n'
+                         "  leads with its reason ('not on this account'). On a narrow terminal sid, then "
+                         'code are hidden,\n'
+                         "  and the message wraps. --dry-run reports the same, one result per value ('would "
+                         "detach' with the\n"
+                         "  request as its message, 'not attached', 'would fail' for a value the account "
+                         'does not hold,\n'
                          "  ...), adds each value's request (or null) to --json, and exits 1 when a value "
                          'would fail.\n'
                          "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
@@ -1547,10 +1547,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                             '  not a failure. Asks for confirmation in a terminal; needs --yes otherwise.\n'
                             '\n'
                             "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
-                            "  failure's message leads with its reason ('no SMS capability (21715)'). On a\n"
-                            '  narrow terminal sid, then code are hidden, and the message wraps. --dry-run\n'
-                            "  reports the same, one result per value ('would attach' with the request as\n"
-                            "  its message, 'already attached', 'would fail' for what Twilio would refuse,\n"
+                            "  failure's message leads with its reason ('not on this account'). On a narrow\n"
+                            '  terminal sid, then code are hidden, and the message wraps. --dry-run reports\n'
+                            "  the same, one result per value ('would detach' with the request as its\n"
+                            "  message, 'not attached', 'would fail' for a value the account does not hold,\n"
                             "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                             '  value would fail. --fields takes input, sid, status, code, message and\n'
                             "  request (a dry run's).\n"
@@ -1598,12 +1598,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                              '\n'
                              "  Results (the TSV's order, no header): input, sid, status, code, message; a "
                              "failure's message\n"
-                             "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
-                             'sid, then code are\n'
-                             '  hidden, and the message wraps. --dry-run reports the same, one result per '
-                             "value ('would attach'\n"
-                             "  with the request as its message, 'already attached', 'would fail' for what "
-                             'Twilio would refuse,\n'
+                             "  leads with its reason ('not on this account'). On a narrow terminal sid, "
+                             'then code are hidden,\n'
+                             '  and the message wraps. --dry-run reports the same, one result per value '
+                             "('would detach' with the\n"
+                             "  request as its message, 'not attached', 'would fail' for a value the account "
+                             'does not hold,\n'
                              "  ...), adds each value's request (or null) to --json, and exits 1 when a "
                              'value would fail.\n'
                              "  --fields takes input, sid, status, code, message and request (a dry run's).\n"
@@ -1960,13 +1960,13 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                               '  a failure. Asks for confirmation in a terminal; needs --yes otherwise.\n'
                               '\n'
                               "  Results (the TSV's order, no header): input, sid, status, code, message; a\n"
-                              "  failure's message leads with its reason ('no SMS capability (21715)'). On "
-                              'a\n'
-                              '  narrow terminal sid, then code are hidden, and the message wraps. '
-                              '--dry-run\n'
-                              "  reports the same, one result per value ('would attach' with the request as\n"
-                              "  its message, 'already attached', 'would fail' for what Twilio would "
-                              'refuse,\n'
+                              "  failure's message leads with its reason ('not on this account'). On a "
+                              'narrow\n'
+                              '  terminal sid, then code are hidden, and the message wraps. --dry-run '
+                              'reports\n'
+                              "  the same, one result per value ('would detach' with the request as its\n"
+                              "  message, 'not attached', 'would fail' for a value the account does not "
+                              'hold,\n'
                               "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                               '  value would fail. --fields takes input, sid, status, code, message and\n'
                               "  request (a dry run's).\n"
@@ -2020,12 +2020,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                '\n'
                                "  Results (the TSV's order, no header): input, sid, status, code, message; a "
                                "failure's message\n"
-                               "  leads with its reason ('no SMS capability (21715)'). On a narrow terminal "
-                               'sid, then code are\n'
-                               '  hidden, and the message wraps. --dry-run reports the same, one result per '
-                               "value ('would attach'\n"
-                               "  with the request as its message, 'already attached', 'would fail' for what "
-                               'Twilio would refuse,\n'
+                               "  leads with its reason ('not on this account'). On a narrow terminal sid, "
+                               'then code are hidden,\n'
+                               '  and the message wraps. --dry-run reports the same, one result per value '
+                               "('would detach' with the\n"
+                               "  request as its message, 'not attached', 'would fail' for a value the "
+                               'account does not hold,\n'
                                "  ...), adds each value's request (or null) to --json, and exits 1 when a "
                                'value would fail.\n'
                                '  --fields takes input, sid, status, code, message and request (a dry '
@@ -2395,14 +2395,13 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                 '\n'
                                 "  Results (the TSV's order, no header): input, sid, status, code, message; "
                                 'a\n'
-                                "  failure's message leads with its reason ('no SMS capability (21715)'). On "
-                                'a\n'
-                                '  narrow terminal sid, then code are hidden, and the message wraps. '
-                                '--dry-run\n'
-                                "  reports the same, one result per value ('would attach' with the request "
-                                'as\n'
-                                "  its message, 'already attached', 'would fail' for what Twilio would "
-                                'refuse,\n'
+                                "  failure's message leads with its reason ('not on this account'). On a "
+                                'narrow\n'
+                                '  terminal sid, then code are hidden, and the message wraps. --dry-run '
+                                'reports\n'
+                                "  the same, one result per value ('would detach' with the request as its\n"
+                                "  message, 'not attached', 'would fail' for a value the account does not "
+                                'hold,\n'
                                 "  ...), adds each value's request (or null) to --json, and exits 1 when a\n"
                                 '  value would fail. --fields takes input, sid, status, code, message and\n'
                                 "  request (a dry run's).\n"
@@ -2460,12 +2459,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                  '\n'
                                  "  Results (the TSV's order, no header): input, sid, status, code, message; "
                                  "a failure's message\n"
-                                 "  leads with its reason ('no SMS capability (21715)'). On a narrow "
-                                 'terminal sid, then code are\n'
-                                 '  hidden, and the message wraps. --dry-run reports the same, one result '
-                                 "per value ('would attach'\n"
-                                 "  with the request as its message, 'already attached', 'would fail' for "
-                                 'what Twilio would refuse,\n'
+                                 "  leads with its reason ('not on this account'). On a narrow terminal sid, "
+                                 'then code are hidden,\n'
+                                 '  and the message wraps. --dry-run reports the same, one result per value '
+                                 "('would detach' with the\n"
+                                 "  request as its message, 'not attached', 'would fail' for a value the "
+                                 'account does not hold,\n'
                                  "  ...), adds each value's request (or null) to --json, and exits 1 when a "
                                  'value would fail.\n'
                                  '  --fields takes input, sid, status, code, message and request (a dry '
@@ -2881,14 +2880,14 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                           '\n'
                                           "  Results (the TSV's order, no header): input, sid, status, code, "
                                           'message; a\n'
-                                          "  failure's message leads with its reason ('no SMS capability "
-                                          "(21715)'). On a\n"
-                                          '  narrow terminal sid, then code are hidden, and the message '
-                                          'wraps. --dry-run\n'
-                                          "  reports the same, one result per value ('would attach' with the "
-                                          'request as\n'
-                                          "  its message, 'already attached', 'would fail' for what Twilio "
-                                          'would refuse,\n'
+                                          "  failure's message leads with its reason ('not on this "
+                                          "account'). On a narrow\n"
+                                          '  terminal sid, then code are hidden, and the message wraps. '
+                                          '--dry-run reports\n'
+                                          "  the same, one result per value ('would detach' with the request "
+                                          'as its\n'
+                                          "  message, 'not attached', 'would fail' for a value the account "
+                                          'does not hold,\n'
                                           "  ...), adds each value's request (or null) to --json, and exits "
                                           '1 when a\n'
                                           '  value would fail. --fields takes input, sid, status, code, '
@@ -2967,12 +2966,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                                            '\n'
                                            "  Results (the TSV's order, no header): input, sid, status, "
                                            "code, message; a failure's message\n"
-                                           "  leads with its reason ('no SMS capability (21715)'). On a "
-                                           'narrow terminal sid, then code are\n'
-                                           '  hidden, and the message wraps. --dry-run reports the same, one '
-                                           "result per value ('would attach'\n"
-                                           "  with the request as its message, 'already attached', 'would "
-                                           "fail' for what Twilio would refuse,\n"
+                                           "  leads with its reason ('not on this account'). On a narrow "
+                                           'terminal sid, then code are hidden,\n'
+                                           '  and the message wraps. --dry-run reports the same, one result '
+                                           "per value ('would detach' with the\n"
+                                           "  request as its message, 'not attached', 'would fail' for a "
+                                           'value the account does not hold,\n'
                                            "  ...), adds each value's request (or null) to --json, and exits "
                                            '1 when a value would fail.\n'
                                            '  --fields takes input, sid, status, code, message and request '
@@ -5800,8 +5799,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
               '  --wait follows it until it is delivered, undelivered, failed, read or\n'
               '  canceled: one line per status change on stderr; for an error its code, its\n'
               '  known cause and the command that addresses it. Exit status with --wait: 0\n'
-              '  delivered (or still sent when --timeout runs out: no delivery receipt came),\n'
-              '  1 failed or undelivered, 5 timed out.\n'
+              '  delivered or read (or still sent when --timeout runs out: no delivery\n'
+              '  receipt came), 1 failed, undelivered or canceled, 5 timed out.\n'
               '\n'
               '  Example:\n'
               '\n'
@@ -5879,9 +5878,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                'per\n'
                '  status change on stderr; for an error its code, its known cause and the command that '
                'addresses\n'
-               '  it. Exit status with --wait: 0 delivered (or still sent when --timeout runs out: no '
-               'delivery\n'
-               '  receipt came), 1 failed or undelivered, 5 timed out.\n'
+               '  it. Exit status with --wait: 0 delivered or read (or still sent when --timeout runs out: '
+               'no\n'
+               '  delivery receipt came), 1 failed, undelivered or canceled, 5 timed out.\n'
                '\n'
                '  Example:\n'
                '\n'
@@ -5982,8 +5981,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                       '\n'
                       "  For a failed message, its error's known cause and the command that addresses\n"
                       "  it (exit 1). --wait follows it until it settles, as 'msgsvc send --wait'\n"
-                      '  does: exit 0 delivered (or still sent when --timeout runs out: no delivery\n'
-                      '  receipt came), 1 failed or undelivered, 5 timed out.\n'
+                      '  does: exit 0 delivered or read (or still sent when --timeout runs out: no\n'
+                      '  delivery receipt came), 1 failed, undelivered or canceled, 5 timed out.\n'
                       '\n'
                       '  Example:\n'
                       '\n'
@@ -6017,10 +6016,11 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                        '\n'
                        "  For a failed message, its error's known cause and the command that addresses it "
                        '(exit 1). --wait\n'
-                       "  follows it until it settles, as 'msgsvc send --wait' does: exit 0 delivered (or "
-                       'still sent when\n'
-                       '  --timeout runs out: no delivery receipt came), 1 failed or undelivered, 5 timed '
-                       'out.\n'
+                       "  follows it until it settles, as 'msgsvc send --wait' does: exit 0 delivered or "
+                       'read (or still\n'
+                       '  sent when --timeout runs out: no delivery receipt came), 1 failed, undelivered or '
+                       'canceled, 5\n'
+                       '  timed out.\n'
                        '\n'
                        '  Example:\n'
                        '\n'
@@ -6127,8 +6127,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                            '  SERVICE...  MG... service SIDs or exact friendly names.  [required]\n'
                            '\n'
                            'Options:\n'
-                           '  --since DURATION     How far back: 30m, 24h, 168h (at most 400 days).\n'
-                           '                       [default: 24h]\n'
+                           '  --since DURATION     How far back: 30m, 24h, 7d (at most 400d).  [default:\n'
+                           '                       24h]\n'
                            '  -c, --concurrency N  Requests in flight at once.  [default: 8; 1 to 32]\n'
                            "  --json               Print the API's JSON (for scripts).\n"
                            '  -q, --quiet          No notes on stderr, only the data and errors.\n'
@@ -6173,8 +6173,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                             '  SERVICE...  MG... service SIDs or exact friendly names.  [required]\n'
                             '\n'
                             'Options:\n'
-                            '  --since DURATION     How far back: 30m, 24h, 168h (at most 400 days).  '
-                            '[default: 24h]\n'
+                            '  --since DURATION     How far back: 30m, 24h, 7d (at most 400d).  [default: '
+                            '24h]\n'
                             '  -c, --concurrency N  Requests in flight at once.  [default: 8; 1 to 32]\n'
                             "  --json               Print the API's JSON (for scripts).\n"
                             '  -q, --quiet          No notes on stderr, only the data and errors.\n'

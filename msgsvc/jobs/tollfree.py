@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from msgsvc.api import tollfree as rules
 from msgsvc.api.tollfree import VERIFICATION
-from msgsvc.api.validate import E164, is_sid, number_to_paste
+from msgsvc.api.validate import E164, number_to_paste
 from msgsvc.errors import NotFoundError, UsageError
 from msgsvc.jobs.changes import CREATE, CREATED, FAILED, UNKNOWN, Change, Outcome
 
@@ -46,16 +46,31 @@ def record_of_number(client: Any, number_sid: str) -> dict | None:
     return rules.latest_by_number(records).get(number_sid)
 
 
-def number_sid(client: Any, number: str) -> tuple[str, str]:
-    """(PN SID, E.164) of one of the account's toll-free numbers, given either."""
-    if is_sid(number, "PN"):
+NUMBER_FORMS = "a toll-free number in E.164 form (+18005550100) or its PN... SID"
+
+
+def number_sid(client: Any, number: str, *, forms: str = NUMBER_FORMS) -> tuple[str, str]:
+    """(PN SID, E.164) of one of the account's toll-free numbers, given either, read as every
+    command reads a phone number (api.senders: a SID in any case, '+1 800 555-0100');
+    `forms`: what the argument takes, for the sentence when it is neither."""
+    import re
+
+    from msgsvc.api.senders import canonical_sid
+
+    value = number.strip()
+    pn = canonical_sid(value, "PN")
+    if pn is not None:
         from msgsvc.api.client import CORE
 
-        found = client.fetch_object("GET", f"/2010-04-01/Accounts/{client.account_sid}/IncomingPhoneNumbers/{number}.json",
+        found = client.fetch_object("GET", f"/2010-04-01/Accounts/{client.account_sid}/IncomingPhoneNumbers/{pn}.json",
                                     product=CORE)
-        return number, str(found.get("phone_number"))
-    if not E164.fullmatch(number):
-        raise UsageError(f"{number!r} is neither an E.164 phone number such as +18005550100 nor a PN... SID")
+        return pn, str(found.get("phone_number"))
+    digits = re.sub(r"[\s().\-]", "", value)  # "+1 (800) 555-0100" is +18005550100
+    if not value.startswith("+") and re.fullmatch(r"[0-9]{8,15}", digits):
+        raise UsageError(f"{number!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
+    if not value.startswith("+") or not E164.fullmatch(digits):
+        raise UsageError(f"{number!r} is not {forms}")
+    number = digits
     if not rules.is_toll_free(number):
         raise UsageError(f"{number} is not a toll-free number (+1 followed by {', '.join(rules.TOLL_FREE_AREA_CODES)})",
                          hint="only US and Canadian toll-free numbers are verified this way")
@@ -67,11 +82,14 @@ def number_sid(client: Any, number: str) -> tuple[str, str]:
 
 
 def find_record(client: Any, ref: str) -> dict:
-    """The verification a user means: an HH... SID, or a number (E.164 or PN...) whose record
-    counts (the newest); NotFoundError when the number has none."""
-    if is_sid(ref, VERIFICATION.prefix):
-        return client.fetch(VERIFICATION, ref)
-    sid, e164 = number_sid(client, ref)
+    """The verification a user means: an HH... SID (in any case), or a number (E.164 or PN...)
+    whose record counts (the newest); NotFoundError when the number has none."""
+    from msgsvc.api.senders import canonical_sid
+
+    hh = canonical_sid(ref.strip(), VERIFICATION.prefix)
+    if hh is not None:
+        return client.fetch(VERIFICATION, hh)
+    sid, e164 = number_sid(client, ref, forms=f"an {VERIFICATION.prefix}... verification SID, {NUMBER_FORMS}")
     record = record_of_number(client, sid)
     if record is None:
         raise NotFoundError(f"{e164} has no toll-free verification: it cannot send to the US and Canada (30032)",

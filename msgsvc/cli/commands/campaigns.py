@@ -103,7 +103,9 @@ def _values(resource: Any, from_file: Path | None, values: dict, term: Any = Non
             data = tomllib.loads(from_file.read_text(encoding="utf-8"))
         except OSError as exc:
             raise UsageError(f"cannot read {from_file}: {exc.strerror}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            raise UsageError(f"{from_file} is not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{from_file} is not valid TOML: {exc}") from None
         from msgsvc.api.a2p import values_from_file
 

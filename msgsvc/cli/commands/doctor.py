@@ -6,7 +6,7 @@ from typing import Annotated, Any, List, Optional
 
 import typer
 
-from msgsvc.cli.complete import complete_services
+from msgsvc.cli.complete import Choices, complete_services
 from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JsonOpt, ProfileOpt, check_service_ref, use
 
 FAIL_ON = ("error", "warning", "info")
@@ -49,7 +49,7 @@ def doctor(
     ] = None,
     fail_on: Annotated[
         str,
-        typer.Option("--fail-on", metavar="SEVERITY", callback=_fail_on,
+        typer.Option("--fail-on", metavar="SEVERITY", callback=_fail_on, autocompletion=Choices(FAIL_ON).complete,
                      help="Exit 9 when a finding is this bad or worse: error, warning or info."),
     ] = "error",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,

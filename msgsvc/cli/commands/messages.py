@@ -1,12 +1,12 @@
 """msgsvc messages: one message (see it, follow it, cancel it), and a service's failures."""
 
-from typing import Annotated, List
+from typing import Annotated, Any, List
 
 import typer
 
 from msgsvc.cli.complete import complete_services
 from msgsvc.api.messages import KEYS
-from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration, duration_parser
+from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
 from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, fields_option, use
 
 app = typer.Typer(
@@ -47,8 +47,8 @@ def messages_get(ctx: typer.Context, sid: MessageArg, wait: WaitOpt = False,
 
     For a failed message, its error's known cause and the command that addresses it (exit
     1). --wait follows it until it settles, as 'msgsvc send --wait' does: exit 0 delivered
-    (or still sent when --timeout runs out: no delivery receipt came), 1 failed or
-    undelivered, 5 timed out.
+    or read (or still sent when --timeout runs out: no delivery receipt came), 1 failed,
+    undelivered or canceled, 5 timed out.
 
     Example:
 
@@ -98,7 +98,19 @@ def messages_cancel(ctx: typer.Context, sid: MessageArg, json_: JsonOpt = False,
 MAX_SINCE = 400 * 86400  # Twilio keeps messages 400 days
 
 
-_since = duration_parser(MAX_SINCE, "400 days (9600h)")
+def _since(value: Any) -> float:
+    """--since: 7d, 24h, 30m, 1h30m (as doctor's --since reads it), more than 0 and at most 400 days."""
+    if isinstance(value, float):
+        return value
+    from msgsvc.api.a2p import parse_look_back
+
+    try:
+        seconds = parse_look_back(str(value))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not 0 < seconds <= MAX_SINCE:
+        raise typer.BadParameter(f"{value!r} is not between 0s and 400d (Twilio keeps messages 400 days)")
+    return seconds
 
 
 @app.command("failures")
@@ -107,7 +119,7 @@ def messages_failures(
     services: Annotated[List[str], typer.Argument(metavar="SERVICE...", help="MG... service SIDs or exact friendly names.",
                                                   autocompletion=complete_services, show_default=False)],
     since: Annotated[float, typer.Option("--since", metavar="DURATION", parser=_since,
-                                         help="How far back: 30m, 24h, 168h (at most 400 days).")] = "24h",  # type: ignore[assignment]
+                                         help="How far back: 30m, 24h, 7d (at most 400d).")] = "24h",  # type: ignore[assignment]
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,

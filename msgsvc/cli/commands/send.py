@@ -95,8 +95,9 @@ def send(
 
     --wait follows it until it is delivered, undelivered, failed, read or canceled: one
     line per status change on stderr; for an error its code, its known cause and the
-    command that addresses it. Exit status with --wait: 0 delivered (or still sent when
-    --timeout runs out: no delivery receipt came), 1 failed or undelivered, 5 timed out.
+    command that addresses it. Exit status with --wait: 0 delivered or read (or still sent
+    when --timeout runs out: no delivery receipt came), 1 failed, undelivered or canceled,
+    5 timed out.
 
     Example:
 

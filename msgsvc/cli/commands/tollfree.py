@@ -5,7 +5,7 @@ from typing import Annotated, Any, List, Optional
 
 import typer
 
-from msgsvc.cli.complete import complete_services, complete_tollfree
+from msgsvc.cli.complete import Choices, complete_services, complete_tollfree
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt,
     as_typed, columns_help, duration, fewer_pages, fields_option, invalid, list_limit, list_options, outcome_unknown_hint, use,
@@ -13,7 +13,7 @@ from msgsvc.cli.options import (
 )
 from msgsvc.errors import MsgsvcError
 from msgsvc.api.resources import KEEP, TRUNCATE, Column
-from msgsvc.api.tollfree import VERIFICATION
+from msgsvc.api.tollfree import STATUSES, VERIFICATION
 from msgsvc.words import counted
 
 app = typer.Typer(
@@ -125,7 +125,7 @@ def tollfree_status(
 @app.command("list")
 def tollfree_list(
     ctx: typer.Context,
-    status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", show_default=False, help="Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", show_default=False, autocompletion=Choices(STATUSES).complete, help="Only the verifications in this status: PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED.")] = None,
     number: Annotated[Optional[str], typer.Option("--number", metavar="NUMBER", show_default=False, help="Only the verifications of this toll-free number (E.164 or PN...).")] = None,
     limit: LimitOpt = 50,
     all_: AllOpt = False,
@@ -244,10 +244,10 @@ def tollfree_create(
     failed = (plan.FAILED,)
     if state.dry_run:
         requests = plan.dry_run(planned.changes, client.base())
-        outcomes = planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])
+        outcomes = [plan.as_would(o) for o in planned.results([plan.would(c, r) for c, r in zip(planned.changes, requests)])]
         finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS,
                summary=f"Dry run: {counted(len(planned.changes), 'request')} not sent; " + plan.summary(outcomes),
-               failed=any(o.status in failed for o in outcomes))
+               failed=any(o.status == plan.WOULD_FAIL for o in outcomes))
         return
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, state.term),
                         note=library_note(state.term))
