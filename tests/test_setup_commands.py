@@ -191,6 +191,53 @@ def test_export_to_a_file(msgsvc, emu, tmp_path):
     assert target.read_text() == EXPORTED
 
 
+@pytest.mark.parametrize("there", [
+    "",  # empty
+    "# A Messaging Services setup, written by `msgsvc export`.\nversion = 1\n",  # an earlier export
+    '[[services]]\nfriendly_name = "Hand written"\n',  # a setup file written by hand
+    '{"version": 1, "services": []}',  # one in JSON
+])
+def test_export_replaces_a_setup_file_or_an_empty_one(msgsvc, emu, tmp_path, there):
+    populate(emu)
+    target = tmp_path / "services.toml"
+    target.write_text(there)
+    result = msgsvc("export", "-o", str(target))
+    assert (result.code, result.out, result.err) == (0, "", f"Wrote 2 services to {target}\n")
+    assert target.read_text() == EXPORTED
+
+
+@pytest.mark.parametrize("there", [
+    "active = \"prod\"\n[profiles.prod]\nauth_token = \"s3cr3t\"\n",  # msgsvc's own config: every profile's secret
+    "my notes\n",
+    "[tool.poetry]\nname = \"app\"\n",  # TOML, but not a setup file
+    "\xe9t\xe9",  # not UTF-8
+])
+def test_export_never_replaces_a_file_that_is_not_a_setup_file(msgsvc, emu, tmp_path, there, requests_log):
+    # A typo, or a Tab that completed the wrong name: -o must not destroy what it would overwrite.
+    populate(emu)
+    target = tmp_path / "config.toml"
+    target.write_bytes(there.encode("latin-1"))
+    requests_log.clear()
+    result = msgsvc("export", "-o", str(target))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"msgsvc: refusing to replace {target}: it is not a setup file\n"
+                          "hint: nothing was written; give -o a new file, or a setup file to replace\n")
+    assert target.read_bytes() == there.encode("latin-1")
+    assert requests_log == []  # refused before the account is read
+
+
+def test_export_never_replaces_the_config_of_msgsvc_itself(msgsvc, emu, isolated):
+    from msgsvc.local import config
+
+    populate(emu)
+    config.write_config({"active": "t", "profiles": {"t": {"account_sid": "AC" + "a" * 32, "auth_token": "s3cr3t-tok"}}})
+    path = isolated / "config" / "config.toml"
+    before = path.read_text()
+    result = msgsvc("export", "-o", str(path))
+    assert result.code == 2 and "refusing to replace" in result.err
+    assert path.read_text() == before
+
+
 def test_export_to_a_full_disk_is_exit_1_and_keeps_the_file(msgsvc, emu, tmp_path, monkeypatch):
     # README, Exit codes: a write the machine refuses is 1 (as for the config and stdout), not a usage error.
     import errno
@@ -203,11 +250,11 @@ def test_export_to_a_full_disk_is_exit_1_and_keeps_the_file(msgsvc, emu, tmp_pat
 
     populate(emu)
     target = tmp_path / "services.toml"
-    target.write_text("kept\n")
+    target.write_text("version = 1  # kept\n")
     monkeypatch.setattr(atomic, "write_file", full)
     result = msgsvc("export", "-o", str(target))
     assert (result.code, result.out, result.err) == (1, "", f"msgsvc: cannot write {target}: No space left on device\n")
-    assert target.read_text() == "kept\n"
+    assert target.read_text() == "version = 1  # kept\n"
 
 
 def test_export_of_services_sharing_a_name_pins_them(msgsvc, emu):

@@ -106,7 +106,7 @@ def test_an_export_that_would_hold_the_auth_token_is_not_written(msgsvc, emu, tm
     create(emu, f"pasted {emu.auth_token} here")
     create(emu, "Clean")
     target = tmp_path / "services.toml"
-    target.write_text("what was there\n")
+    target.write_text("version = 1  # what was there\n")
     args = ["export", *(["-o", str(target)] if out == "file" else ["-o", "-"] if out == "-" else []),
             *(["--json"] if as_json else [])]
     result = msgsvc(*args)
@@ -116,7 +116,7 @@ def test_an_export_that_would_hold_the_auth_token_is_not_written(msgsvc, emu, tm
         "'pasted *** here' friendly_name) and is not written: an exported file never holds a secret\n"
         "hint: nothing was written; take the secret out of those values (msgsvc services get SERVICE shows them, "
         "masked as ***), or export the other services by name\n")
-    assert target.read_text() == "what was there\n"
+    assert target.read_text() == "version = 1  # what was there\n"
     assert msgsvc("export", "Clean", "-o", str(target)).code == 0
     assert emu.auth_token not in target.read_text()
 

@@ -198,7 +198,7 @@ PARAMS = (
     ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 107
     ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 108
     ('argument', 'services', (), (), True, -1, False, False, False, None, None),  # 109
-    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept), a device or FIFO written in place.", ('file',)),  # 110
+    ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Write the document to FILE instead of standard output ('-' is standard output): a regular file is replaced atomically (a symlink's target, its mode kept) if it is empty or a setup file, never anything else; a device or FIFO is written in place.", ('file',)),  # 110
     ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Write the same document as JSON instead of TOML.', None),  # 111
     ('option', 'with_sids', ('--with-sids',), (), False, 1, False, False, False, 'Pin each service by its SID (not portable to another account).', None),  # 112
     ('argument', 'file', (), (), True, 1, False, False, False, None, ('file',)),  # 113

@@ -4647,8 +4647,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                 'Options:\n'
                 '  -o, --output FILE    Write the document to FILE instead of standard output\n'
                 "                       ('-' is standard output): a regular file is replaced\n"
-                "                       atomically (a symlink's target, its mode kept), a\n"
-                '                       device or FIFO written in place.\n'
+                "                       atomically (a symlink's target, its mode kept) if it is\n"
+                '                       empty or a setup file, never anything else; a device or\n'
+                '                       FIFO is written in place.\n'
                 '  --json               Write the same document as JSON instead of TOML.\n'
                 '  --with-sids          Pin each service by its SID (not portable to another\n'
                 '                       account).\n'
@@ -4685,7 +4686,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                  'standard\n'
                  "                       output): a regular file is replaced atomically (a symlink's target, "
                  'its\n'
-                 '                       mode kept), a device or FIFO written in place.\n'
+                 '                       mode kept) if it is empty or a setup file, never anything else; a '
+                 'device or\n'
+                 '                       FIFO is written in place.\n'
                  '  --json               Write the same document as JSON instead of TOML.\n'
                  '  --with-sids          Pin each service by its SID (not portable to another account).\n'
                  '  -c, --concurrency N  Requests in flight at once.  [default: 8; 1 to 32]\n'

@@ -94,3 +94,48 @@ def render(doc: Mapping[str, Any], *, as_json: bool = False) -> str:
     import tomli_w
 
     return TOML_HEADER + safe(tomli_w.dumps(doc))
+
+
+def refuse_replacing(out: str) -> None:
+    """An export replaces only a setup file (one export wrote, or one written by hand, in TOML
+    or JSON) or an empty file: `export -o config.toml` naming msgsvc's own config (every
+    profile's secret), or a typo naming another file, must not destroy what it would overwrite
+    (UsageError, exit 2). A device or a FIFO is written in place (msgsvc/atomic.py's rule)."""
+    import os
+    import stat
+
+    from msgsvc.atomic import MAX_INPUT_BYTES
+    from msgsvc.errors import UsageError
+
+    try:
+        if not stat.S_ISREG(os.stat(out).st_mode):
+            return
+        with open(out, "rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError:
+        return  # nothing there (or unreadable: writing it says why)
+    if data.strip() and not _is_setup(data):
+        raise UsageError(f"refusing to replace {out}: it is not a setup file",
+                         hint="nothing was written; give -o a new file, or a setup file to replace")
+
+
+def _is_setup(data: bytes) -> bool:
+    """Whether `data` reads as a setup document: a TOML or JSON table with `version` or
+    `services` at its top, as every setup file has (the checks of its contents are plan's)."""
+    import tomllib
+
+    from msgsvc.atomic import BOM, MAX_INPUT_BYTES
+
+    if len(data) > MAX_INPUT_BYTES:
+        return False
+    try:
+        text = data.decode("utf-8").removeprefix(BOM)
+    except UnicodeDecodeError:
+        return False
+    for parse in (tomllib.loads, json.loads):
+        try:
+            document = parse(text)
+        except (ValueError, RecursionError):  # tomllib's and json's errors are ValueErrors
+            continue
+        return isinstance(document, dict) and ("version" in document or "services" in document)
+    return False

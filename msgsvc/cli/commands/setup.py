@@ -46,7 +46,8 @@ def export(
         Optional[str],
         typer.Option("--output", "-o", metavar="FILE", help="Write the document to FILE instead of standard output "
                                                             "('-' is standard output): a regular file is replaced atomically "
-                                                            "(a symlink's target, its mode kept), a device or FIFO written in place.",
+                                                            "(a symlink's target, its mode kept) if it is empty or a setup file, "
+                                                            "never anything else; a device or FIFO is written in place.",
                        show_default=False),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Write the same document as JSON instead of TOML.")] = False,
@@ -75,6 +76,8 @@ def export(
     from msgsvc.setup import export as setup_export, read as setup_read
 
     term = state.term
+    if out is not None and out != "-":
+        setup_export.refuse_replacing(out)  # before the account is read: a typo is said at once
     current = setup_read.read_account(state.client(), only=services or (), concurrency=concurrency,
                                       progress=_progress(term))
     doc, shared = setup_export.document(((c.record, c.senders) for c in current), with_sids=with_sids)
@@ -89,6 +92,7 @@ def export(
                          hint="nothing was written; take the secret out of those values (msgsvc services get SERVICE "
                               "shows them, masked as ***), or export the other services by name")
     if out is not None and out != "-":
+        setup_export.refuse_replacing(out)  # and again: it may have been replaced while the account was read
         _write(out, text)
         count = len(doc["services"])
         output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {out}")
