@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from factories import create_service as create
 from test_setup_commands import emu, requests_log, writes  # noqa: F401 - fixtures
 
@@ -30,6 +32,24 @@ def test_export_writes_the_password_masked_in_files_and_on_stdout(msgsvc, emu, t
         assert "S3cretPass" not in text
     assert f'status_callback = "{MASKED_URL}"' in target.read_text()
     assert json.loads(stdout)["services"][0]["status_callback"] == MASKED_URL
+
+
+@pytest.mark.parametrize("out", [None, "-", "services.toml"])
+def test_export_of_a_field_holding_this_runs_auth_token_writes_nothing(msgsvc, emu, tmp_path, out):
+    """A webhook with the run's auth token in it (`?token=...`, where *** would not mean "the
+    account's password" and would be sent as it is): the export is refused as a saved plan is,
+    nothing is written, and the file that was there is kept. The token is in no output."""
+    create(emu, "Hooks", StatusCallback=f"https://hooks.example.com/sms?token={emu.auth_token}")
+    target = tmp_path / "services.toml"
+    target.write_text("kept\n")
+    args = ("export",) if out is None else ("export", "-o", str(target) if out != "-" else out)
+    result = msgsvc(*args)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ('msgsvc: the export holds this run\'s auth token or secret (service "Hooks", status_callback, '
+                          'read from the account, has it) and is not written: an exported file never holds a secret\n'
+                          "hint: nothing was written; take the secret out of that field ('msgsvc services get Hooks' "
+                          "shows it, masked as ***)\n")
+    assert target.read_text() == "kept\n"
 
 
 def test_an_exported_masked_password_plans_no_change(msgsvc, emu, tmp_path, requests_log):

@@ -81,12 +81,33 @@ def export(
     for name in shared:
         output.remark(term, f"several services are named {term.escape(repr(name))}: they are written with their sid")
     text = setup_export.render(doc, as_json=as_json)
+    if term.redact(text) != text:  # URL passwords are *** already: this run's token, echoed by the account
+        _refuse_secret(term, doc)
     if out is not None and out != "-":
         _write(out, text)
         count = len(doc["services"])
         output.note(term, f"Wrote {count} service{'s' if count != 1 else ''} to {out}")
         return
     output.write(term, text)
+
+
+def _refuse_secret(term, doc: dict) -> None:
+    """An export that would hold this run's auth token or secret is not written (exit 2), as a
+    saved plan is not: masking it would not do, since *** means "the account's password" only
+    as a URL's password, and anywhere else would be applied as it is."""
+    import json
+
+    found = next(((entry, key) for entry in doc["services"] for key, value in entry.items()
+                  if key != "senders" and term.redact(json.dumps(value)) != json.dumps(value)), None)
+    where = ""
+    if found is not None:
+        entry, key = found
+        where = f" (service {json.dumps(entry['friendly_name'], ensure_ascii=False)}, {key}, read from the account, has it)"
+    name = as_typed(found[0]["friendly_name"]) if found is not None else "SERVICE"
+    raise UsageError(f"the export holds this run's auth token or secret{where} and is not written: an exported file "
+                     "never holds a secret",
+                     hint=f"nothing was written; take the secret out of that field ('msgsvc services get {name}' "
+                          "shows it, masked as ***)")
 
 
 def _progress(term):
