@@ -382,3 +382,28 @@ def test_a_delete_done_then_refused_on_its_retry_is_deleted(msgsvc, emu, proxy, 
     assert result.out == (f"delete\tOld\tOld\t{old}\tdeleted\t\tfault proxy: HTTP {status}; checked: it is gone (an "
                           "earlier attempt was done)\n")
     assert proxy.sent("DELETE") == [f"/v1/Services/{old}"] and names(emu) == ["Keep"]
+
+
+@pytest.mark.parametrize("how", [{"status": 500}, {"reset": True}])
+def test_a_delete_done_then_found_gone_by_its_retry_is_done_not_already_so(msgsvc, emu, proxy, tmp_path, monkeypatch,
+                                                                           clock, how):
+    """The DELETE is done but its answer is a 500 or lost; the client retries it (DELETE is
+    idempotent) and the retry finds it gone (404). apply did it: `deleted` and `detached`,
+    not `not found` and `not attached`, which say the account was so already."""
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    old = create(emu, "Old")
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "1")
+    proxy.add("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{pn}", **how)  # after forwarding: done
+    proxy.add("DELETE", MG, **how)
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = []\n'
+                           '[[services]]\nfriendly_name = "OTP"\n')
+    result = msgsvc("apply", path, "--prune", "--yes")
+    assert result.code == 0, result.err
+    why = "HTTP 500" if "status" in how else "a lost answer"
+    assert result.out == (f"detach\tAlerts\t+15550000001\t{pn}\tdetached\t\tretried after {why}: it is gone (an "
+                          "earlier attempt was done)\n"
+                          f"delete\tOld\tOld\t{old}\tdeleted\t\tretried after {why}: it is gone (an earlier attempt "
+                          "was done)\n")
+    assert result.err.endswith("\n1 detached, 1 deleted\n")
+    assert proxy.sent("DELETE") == [f"/v1/Services/{alerts}/PhoneNumbers/{pn}"] * 2 + [f"/v1/Services/{old}"] * 2
+    assert names(emu) == ["Alerts", "OTP"] and numbers_of(emu, alerts) == []
