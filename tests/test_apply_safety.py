@@ -455,3 +455,15 @@ def test_numbers_move_of_a_number_taken_meanwhile_takes_nothing_back(msgsvc, emu
                           'now, so it was not put back in "Alerts"\n')
     assert proxy.sent("POST") == [f"/v1/Services/{otp}/PhoneNumbers"]
     assert numbers_of(emu, other) == ["+15550000001"]
+
+
+def test_services_delete_found_gone_by_its_retry_is_deleted(msgsvc, emu, proxy, monkeypatch, clock):
+    one, two = create(emu, "One"), create(emu, "Two")
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "1")
+    proxy.add("DELETE", f"/v1/Services/{one}", status=503)  # after forwarding: done
+    result = msgsvc("services", "delete", one, two, "--yes")
+    assert result.code == 0, result.err
+    assert result.out == (f"{one}\t{one}\tdeleted\t\tretried after HTTP 503: it is gone (an earlier attempt was done)\n"
+                          f"{two}\t{two}\tdeleted\t\t\n")
+    assert result.err == "2 deleted\n"
+    assert names(emu) == []
