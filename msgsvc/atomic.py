@@ -89,6 +89,26 @@ def create_temporary(path: Path) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name next to {path}")
 
 
+def remove_temporaries(path: Path) -> list[Path]:
+    """Delete the temporary files of `path` that a crash left (`.config.toml-*.tmp`); the ones
+    removed. Only for a caller that knows no one else is writing `path` now (its lock held):
+    it would delete another writer's temporary file under it."""
+    removed: list[Path] = []
+    prefix = temp_prefix(path)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return removed
+    for name in names:
+        if name.startswith(prefix) and name.endswith(TEMP_SUFFIX):
+            try:
+                os.unlink(path.parent / name)
+                removed.append(path.parent / name)
+            except OSError:
+                pass
+    return removed
+
+
 def write_file(path: Path, text: str, *, private: bool = False, fsync: bool = True) -> None:
     """Write `text` to `path` by the rules in this module's docstring."""
     try:

@@ -160,6 +160,10 @@ class ApiError(MsgsvcError):
         self.more_info = more_info
         self.method = method
         self.url = url
+        # How an earlier attempt of this request, retried (a GET or DELETE), was answered when
+        # it may have been done ("HTTP 500", "a lost answer"): a DELETE's 404 then says that
+        # attempt deleted it, not that it was gone already. None: no such attempt.
+        self.retried_after: str | None = None
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]

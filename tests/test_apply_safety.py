@@ -382,3 +382,88 @@ def test_a_delete_done_then_refused_on_its_retry_is_deleted(msgsvc, emu, proxy, 
     assert result.out == (f"delete\tOld\tOld\t{old}\tdeleted\t\tfault proxy: HTTP {status}; checked: it is gone (an "
                           "earlier attempt was done)\n")
     assert proxy.sent("DELETE") == [f"/v1/Services/{old}"] and names(emu) == ["Keep"]
+
+
+@pytest.mark.parametrize("how", [{"status": 500}, {"reset": True}])
+def test_a_delete_done_then_found_gone_by_its_retry_is_done_not_already_so(msgsvc, emu, proxy, tmp_path, monkeypatch,
+                                                                           clock, how):
+    """The DELETE is done but its answer is a 500 or lost; the client retries it (DELETE is
+    idempotent) and the retry finds it gone (404). apply did it: `deleted` and `detached`,
+    not `not found` and `not attached`, which say the account was so already."""
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    old = create(emu, "Old")
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "1")
+    proxy.add("DELETE", f"/v1/Services/{alerts}/PhoneNumbers/{pn}", **how)  # after forwarding: done
+    proxy.add("DELETE", MG, **how)
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = []\n'
+                           '[[services]]\nfriendly_name = "OTP"\n')
+    result = msgsvc("apply", path, "--prune", "--yes")
+    assert result.code == 0, result.err
+    why = "HTTP 500" if "status" in how else "a lost answer"
+    assert result.out == (f"detach\tAlerts\t+15550000001\t{pn}\tdetached\t\tretried after {why}: it is gone (an "
+                          "earlier attempt was done)\n"
+                          f"delete\tOld\tOld\t{old}\tdeleted\t\tretried after {why}: it is gone (an earlier attempt "
+                          "was done)\n")
+    assert result.err.endswith("\n1 detached, 1 deleted\n")
+    assert proxy.sent("DELETE") == [f"/v1/Services/{alerts}/PhoneNumbers/{pn}"] * 2 + [f"/v1/Services/{old}"] * 2
+    assert names(emu) == ["Alerts", "OTP"] and numbers_of(emu, alerts) == []
+
+
+def test_a_move_whose_sender_was_taken_meanwhile_says_where_it_is_and_takes_nothing_back(msgsvc, emu, proxy,
+                                                                                       tmp_path):
+    """Between the move's detach and its attach, someone else attaches the number to service
+    Other: the attach is refused with 21712 naming Other. The number is in Other, not in no
+    service: the move failed, says so, and is not put back (the put-back would be refused
+    the same way, or take the number from Other)."""
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    other = create(emu, "Other")
+    fault = proxy._fault
+
+    def taken_meanwhile(method, path):
+        if (method, path) == ("POST", f"/v1/Services/{otp}/PhoneNumbers"):
+            attach(emu, other, "PhoneNumbers", PhoneNumberSid=pn)
+        return fault(method, path)
+
+    proxy._fault = taken_meanwhile
+    result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
+    assert result.code == 1
+    assert result.out == (f'move\tOTP\t+15550000001\t{pn}\tfailed\t21712\tdetached from "Alerts"; attach to "OTP" '
+                          f"failed: in service Other (21712): Phone Number {pn} is already associated with "
+                          f"another Messaging Service ({other}); a sender can belong to only one; the phone number "
+                          'is in that service now, so it was not put back in "Alerts"\n')
+    assert result.err.endswith("\n1 failed\n")
+    assert proxy.sent("POST") == [f"/v1/Services/{otp}/PhoneNumbers"]  # no put-back
+    assert numbers_of(emu, other) == ["+15550000001"] and numbers_of(emu, alerts) == numbers_of(emu, otp) == []
+
+
+def test_numbers_move_of_a_number_taken_meanwhile_takes_nothing_back(msgsvc, emu, proxy):
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    other = create(emu, "Other")
+    fault = proxy._fault
+
+    def taken_meanwhile(method, path):
+        if (method, path) == ("POST", f"/v1/Services/{otp}/PhoneNumbers"):
+            attach(emu, other, "PhoneNumbers", PhoneNumberSid=pn)
+        return fault(method, path)
+
+    proxy._fault = taken_meanwhile
+    result = msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--yes")
+    assert result.code == 1
+    assert result.out == (f'+15550000001\t{pn}\tfailed\t21712\tdetached from "Alerts"; attach to "OTP" failed: in '
+                          f"service Other (21712): Phone Number {pn} is already associated with another Messaging "
+                          f"Service ({other}); a sender can belong to only one; the phone number is in that service "
+                          'now, so it was not put back in "Alerts"\n')
+    assert proxy.sent("POST") == [f"/v1/Services/{otp}/PhoneNumbers"]
+    assert numbers_of(emu, other) == ["+15550000001"]
+
+
+def test_services_delete_found_gone_by_its_retry_is_deleted(msgsvc, emu, proxy, monkeypatch, clock):
+    one, two = create(emu, "One"), create(emu, "Two")
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "1")
+    proxy.add("DELETE", f"/v1/Services/{one}", status=503)  # after forwarding: done
+    result = msgsvc("services", "delete", one, two, "--yes")
+    assert result.code == 0, result.err
+    assert result.out == (f"{one}\t{one}\tdeleted\t\tretried after HTTP 503: it is gone (an earlier attempt was done)\n"
+                          f"{two}\t{two}\tdeleted\t\t\n")
+    assert result.err == "2 deleted\n"
+    assert names(emu) == []

@@ -133,3 +133,41 @@ def test_group_readable_config_warns_once_per_run_installed(isolated):
 def test_private_config_gets_no_warning(msgsvc, profile):
     result = msgsvc("profiles", "list")
     assert (result.code, result.err) == (0, "")
+
+
+KILLED_MID_WRITE = """
+import os, signal, sys
+from msgsvc import atomic
+
+def killed(source, target):  # the temporary file is written whole; the rename never happens
+    os.kill(os.getpid(), signal.SIGKILL)
+
+atomic._replace = killed
+from msgsvc.__main__ import main
+sys.argv = ["msgsvc", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_secret_a_killed_write_left_behind_goes_with_its_profile(msgsvc, isolated):
+    """kill -9 between writing config.toml's temporary file and renaming it leaves that file,
+    which holds every secret of the config. The next write of the config (under its lock, so
+    no other msgsvc is writing it) removes it: `profiles remove` leaves no copy of the secret."""
+    import sys
+
+    from msgsvc.local import config
+
+    config.write_config({"active": "prod", "profiles": {"prod": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}}})
+    done = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE, "profiles", "add", "ci", "--no-verify",
+                           "--account-sid", ACCOUNT_SID], input="token-ci-0123456789\n", capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == -9
+    folder = config.config_path().parent
+    [left] = [name for name in os.listdir(folder) if name.endswith(".tmp")]
+    assert AUTH_TOKEN in (folder / left).read_text()  # what the crash left: the secrets
+    assert tomllib.loads(config.config_path().read_text())["profiles"].keys() == {"prod"}  # the old file, whole
+
+    result = msgsvc("profiles", "remove", "prod")
+    assert (result.code, result.out, result.err) == (0, "", "Removed profile 'prod'; no profile is active now (msgsvc profiles use NAME)\n")
+    assert sorted(os.listdir(folder)) == [".config.lock", "config.toml"]
+    assert tomllib.loads(config.config_path().read_text()) == {"profiles": {}}

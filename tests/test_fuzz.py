@@ -145,8 +145,10 @@ def test_command_tree_was_found():
 
 
 @pytest.fixture
-def fuzz_env(httpserver, monkeypatch):
+def fuzz_env(httpserver, monkeypatch, tmp_path):
     from msgsvc.local import config
+
+    monkeypatch.chdir(tmp_path)  # a fuzzed `export -o NAME` or `plan -o NAME` writes here, not into the repository
 
     url = base_url_of(httpserver)
     httpserver.expect_request(re.compile(".*")).respond_with_handler(generic)

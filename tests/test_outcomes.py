@@ -80,7 +80,8 @@ def test_services_delete_whose_lost_answer_was_retried_into_a_404_is_deleted(msg
     result = msgsvc("services", "delete", SERVICE_SID, "--yes")
 
     assert (result.code, result.out) == (0, "")
-    assert result.err == f"Deleted {SERVICE_SID} (Alerts); the DELETE found it already gone\n"
+    assert result.err == (f"Deleted {SERVICE_SID} (Alerts); retried after a lost answer: it is gone (an earlier "
+                          "attempt was done)\n")
     assert cache.load("profile-test") == {}
     assert [r.method for r in fault_server.seen()] == ["GET", "DELETE", "DELETE"]
 

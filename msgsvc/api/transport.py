@@ -29,7 +29,8 @@ from msgsvc.api.decoding import decode
 from msgsvc.api.pages import decode_page
 from msgsvc.api.resources import form_dict
 from msgsvc.api.retry import (
-    IDEMPOTENT_METHODS, Deadline, Throttle, backoff, loopback_literal, make_retry, pause, retry_note, tunnel_refusal,
+    IDEMPOTENT_METHODS, RETRIED_IF_IDEMPOTENT, Deadline, Throttle, backoff, loopback_literal, make_retry, pause,
+    retry_note, tunnel_refusal,
 )
 from msgsvc.errors import ApiError, MsgsvcError, NetworkError, OutcomeUnknownError, ResponseError, UsageError
 
@@ -204,6 +205,7 @@ class Transport:
                 return decode_page(response, method, url, page_key)
             return decode(response, method, url)
         except ApiError as error:
+            error.retried_after = _retried_after(raw, broke_off=attempt > 0)
             if error.status == 404 and error.hint is None and self._base_ends_in_v1():
                 error.hint = (f"the base URL {self.settings.base_url} ends in /v1, and msgsvc adds /v1 itself: "
                               f"drop it from {self.settings.base_url_origin or 'the base URL'}")
@@ -324,6 +326,25 @@ class Transport:
     def close(self) -> None:
         if self._connections is not None:
             self._connections.clear()
+
+
+def _retried_after(raw: Any, *, broke_off: bool) -> str | None:
+    """How an earlier attempt of this request that may have been done was answered: its
+    answer broke off, or urllib3 retried it after a 5xx or a read that failed once it was
+    sent (not after a 429, nor a connection that was never made: nothing was done then)."""
+    from urllib3.exceptions import ConnectTimeoutError, ProxyError
+
+    if broke_off:
+        return "an answer that broke off"
+    for attempt in getattr(getattr(raw, "retries", None), "history", None) or ():
+        if attempt.status in RETRIED_IF_IDEMPOTENT:
+            return f"HTTP {attempt.status}"
+        error = attempt.error
+        if isinstance(error, ProxyError):
+            error = error.original_error
+        if error is not None and not isinstance(error, ConnectTimeoutError):
+            return "a lost answer"
+    return None
 
 
 def encode_form(form: Form | None) -> str:

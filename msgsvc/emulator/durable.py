@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from msgsvc.atomic import TEMP_SUFFIX, create_temporary, temp_prefix  # the one home of temporary files
+from msgsvc.atomic import create_temporary, remove_temporaries  # noqa: F401 - the one home of temporary files
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -55,24 +55,6 @@ def replace_file(path: Path, data: bytes, *, sync: bool = True) -> None:
         raise
     if sync:
         fsync_directory(path.parent)
-
-
-def remove_temporaries(path: Path) -> list[Path]:
-    """Delete the temporary files of `path` that a crash left (`.state.json-*.tmp`); the ones removed."""
-    removed = []
-    prefix = temp_prefix(path)
-    try:
-        names = os.listdir(path.parent)
-    except OSError:
-        return removed
-    for name in names:
-        if name.startswith(prefix) and name.endswith(TEMP_SUFFIX):
-            try:
-                os.unlink(path.parent / name)
-                removed.append(path.parent / name)
-            except OSError:
-                pass
-    return removed
 
 
 class Journal:

@@ -172,6 +172,9 @@ class Executor:
                     f"{change.method} {error.url or change.path} answered HTTP {error.status} ({error.message}): "
                     "it may or may not have taken effect"), started)
             if change.method == "DELETE" and error.status == 404:
+                if error.retried_after is not None:  # gone on its retry: the attempt before did it
+                    return Outcome(change.shown, change.target, DONE[change.action], None,
+                                   f"retried after {error.retried_after}: it is gone (an earlier attempt was done)")
                 return Outcome(change.shown, change.target, GONE[change.action])
             if change.action == ATTACH and error.code == POOL_FULL and change.service is not None:
                 self.full_pools.add(change.service)

@@ -71,12 +71,32 @@ class Move:
                       form=kind.attach_form(self.sid, None))  # type: ignore[attr-defined]
 
 
-def needs_putting_back(attach: Outcome) -> bool:
+def taken_by(move: Move, attach: Outcome) -> str | None:
+    """The SID of the service that holds the sender now when its attach was refused with 21712
+    naming a service other than the two of the move: someone attached it there between the
+    detach and the attach. None otherwise (21712 naming the service it leaves says the detach
+    has not taken effect yet: putting it back is right)."""
+    import re
+
+    from msgsvc.jobs.executor import IN_ANOTHER_SERVICE
+
+    if attach.status != FAILED or attach.code != IN_ANOTHER_SERVICE:
+        return None
+    named = re.search(r"MG[0-9a-fA-F]{32}", attach.message or "")
+    if named is None or named.group(0).lower() in (move.source.lower(), move.target.lower()):
+        return None
+    return named.group(0)
+
+
+def needs_putting_back(attach: Outcome, move: Move) -> bool:
     """An attach that failed for certain, or that was not sent because the service's pool is
     full (21714, the executor sends no attach to a full pool): the sender is in no service
-    until it is put back. (Not sent for Ctrl-C or a 401: nothing more is sent.)"""
+    until it is put back. (Not sent for Ctrl-C or a 401: nothing more is sent. Not when
+    another service holds it now: putting it back would take it from there, or be refused.)"""
     from msgsvc.jobs.executor import POOL_FULL
 
+    if taken_by(move, attach) is not None:
+        return False
     return attach.status == FAILED or (attach.status == NOT_SENT and attach.code == POOL_FULL)
 
 
@@ -99,6 +119,10 @@ def settle(move: Move, out: Outcome, into: Outcome | None = None, back: Outcome 
         return Outcome(move.shown, move.sid, UNKNOWN, into.code,
                        f"detached from {source}; the attach to {target} may or may not have been made: "
                        f"{into.message}")
+    if taken_by(move, into) is not None:  # in another service: not lost, and not taken back from there
+        return Outcome(move.shown, move.sid, FAILED, into.code,
+                       f"detached from {source}; attach to {target} failed: {into.message}; the {move.noun} is in "
+                       f"that service now, so it was not put back in {source}")
     code = f" ({into.code})" if into.code else ""
     if back is not None and back.status in DONE_IN:  # the message's own reason names the code already
         said = "" if code and code.strip() in (into.message or "") else code
@@ -125,7 +149,7 @@ class Mover:
 
     def put_back(self, moves: Sequence[Move], intos: dict[int, Outcome]) -> dict[int, Outcome]:
         """Attach again to their old service the senders whose attach failed: {index: outcome}."""
-        failed = [n for n, into in intos.items() if needs_putting_back(into)]
+        failed = [n for n, into in intos.items() if needs_putting_back(into, moves[n])]
         return dict(zip(failed, self.send([moves[n].put_back() for n in failed])))
 
     def send(self, changes: list[Change]) -> list[Outcome]:

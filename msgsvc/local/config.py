@@ -145,13 +145,17 @@ def _check_shape(data: dict[str, Any], path: Path) -> None:
 
 
 def write_config(data: dict[str, Any], path: Path | None = None) -> None:
-    """Write atomically: a 0600 temporary file in the same directory, fsync, rename."""
+    """Write atomically: a 0600 temporary file in the same directory, fsync, rename. Called
+    with the config lock held; the temporary files a crash (kill -9, a power cut) left behind
+    are deleted first: each holds the secrets of the config as it was then, which `profiles
+    remove` and `migrate` would otherwise leave on disk."""
     import tomli_w
 
-    from msgsvc.atomic import write_private
+    from msgsvc.atomic import remove_temporaries, write_private
 
     path = path or config_path()
     ensure_private_dir(path.parent)
+    remove_temporaries(Path(os.path.realpath(path)))  # where write_private puts them: beside a link's target
     try:
         write_private(path, tomli_w.dumps(data))
     except OSError as exc:  # a full disk, a read-only directory: the old file is intact

@@ -142,7 +142,7 @@ class Applier:
             move, out, _, _ = self.moves[id(action)]
             self.moves[id(action)] = (move, out, outcome, None)
         # What could not be attached goes back where it was.
-        back = [a for a in detached if needs_putting_back(self.moves[id(a)][2])]
+        back = [a for a in detached if needs_putting_back(self.moves[id(a)][2], self.moves[id(a)][0])]
         for action, outcome in zip(back, self._send([self.moves[id(a)][0].put_back() for a in back])):
             move, out, into, _ = self.moves[id(action)]
             self.moves[id(action)] = (move, out, into, outcome)

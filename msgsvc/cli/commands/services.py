@@ -305,9 +305,9 @@ def services_delete(
 
 def _delete(state: Any, change: Any) -> tuple[bool, str]:
     """Delete one service; (whether the DELETE found it gone already, what to say of it).
-    A 404: it was there a moment ago, so an attempt whose answer was lost (then retried), or
-    someone else, deleted it; either way it is gone, as asked. Another refusal is checked,
-    since the attempt before its retry may have been done."""
+    A 404: it was there a moment ago, so an attempt whose answer was lost (then retried: the
+    client says so, and it is `deleted`), or someone else, deleted it; either way it is gone,
+    as asked. Another refusal is checked, since the attempt before its retry may have been done."""
     from msgsvc.errors import ApiError
 
     try:
@@ -322,6 +322,8 @@ def _delete(state: Any, change: Any) -> tuple[bool, str]:
             if checked.status != DELETED:
                 raise
             gone, said = False, checked.message or ""
+        elif error.retried_after is not None:  # the attempt before its retry was done
+            gone, said = False, f"retried after {error.retried_after}: it is gone (an earlier attempt was done)"
         else:
             gone, said = True, "the DELETE found it already gone"
     cache.forget(state.cache_scope(), change.target)
