@@ -821,7 +821,9 @@ def test_a_plan_on_a_colour_terminal_is_coloured_by_change(emu, tmp_path, monkey
         '\x1b[32m+ create service "New"\x1b[0m\n'
         '\x1b[32m+ attach +15550000001 to "New"\x1b[0m\n'
         '\x1b[31m- delete service "Old" (--prune)\x1b[0m\n'
-        "Plan: 1 to create, 0 to update, 1 to attach, 0 to detach, 0 to move, 1 to delete.\n")
+        "Plan: 1 to create, 0 to update,\n"  # folded between its items to the terminal's 40 columns
+        "      1 to attach, 0 to detach,\n"
+        "      0 to move, 1 to delete.\n")
 
 
 def test_a_401_stops_apply_across_its_phases_and_says_why(msgsvc, emu, monkeypatch, requests_log, tmp_path):

@@ -174,3 +174,15 @@ def test_what_a_person_reads_wraps_rather_than_being_cut_at_80_columns(emu):
         "                                                    credentials)",
     ])
     assert not any(line.endswith("…") for line in lines)
+
+
+def test_the_plan_count_folds_between_its_items_at_80_columns(emu, tmp_path):
+    # 'Plan: 0 to create, ... 0 to delete.' is 81 characters: the terminal broke its last word.
+    setup = tmp_path / "services.toml"
+    setup.write_text('version = 1\n[[services]]\nfriendly_name = "Folded"\n')
+    code, lines = at(80, "plan", str(setup))
+    assert code == 0
+    assert lines[-2:] == ["Plan: 1 to create, 0 to update, 0 to attach, 0 to detach, 0 to move,",
+                          "      0 to delete."]
+    assert piped("plan", str(setup)).splitlines()[-1] == \
+        "Plan: 1 to create, 0 to update, 0 to attach, 0 to detach, 0 to move, 0 to delete."  # a script's one line

@@ -339,8 +339,28 @@ def emit_setup_plan(term: Terminal, result: Diff, file_name: str, *, stderr: boo
     else:
         from msgsvc.jobs.changes import plan_summary
 
-        lines = [*plan_lines(result), plan_summary(result.counts())]
+        summary = [plan_summary(result.counts())]
+        if term.stderr_tty if stderr else term.stdout_tty:  # a script reads it as one line
+            summary = _fold_items(summary[0], term.console(stderr=stderr).width)
+        lines = [*plan_lines(result), *summary]
     emit_diff(term, [term.escape(line) for line in lines], stderr=stderr)
+
+
+def _fold_items(text: str, width: int) -> list[str]:
+    """'Plan: 1 to create, 0 to update, ...' in lines of at most `width`, broken after a comma,
+    the items after the first line under the first item."""
+    head, _, rest = text.partition(": ")
+    items = rest.split(", ")
+    indent = " " * (len(head) + 2)
+    lines, line = [], f"{head}:"
+    for index, item in enumerate(items):
+        piece = item + ("," if index < len(items) - 1 else "")
+        if index and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = indent + piece
+        else:
+            line += " " + piece
+    return [*lines, line]
 
 
 def emit_diff(term: Terminal, lines: Sequence[str], *, stderr: bool = False) -> None:
