@@ -100,6 +100,11 @@ def test_unexpected_error_with_debug_prints_the_traceback_without_secrets(msgsvc
         "msgsvc: unexpected error: RuntimeError: boom ***\n"
         "hint: run again with --debug (or MSGSVC_DEBUG=1) to see the details\n"
     )
+    result = msgsvc("--debug", "services", "list")
+    assert result.code == 1
+    assert "Traceback (most recent call last):" in result.err and "RuntimeError: boom ***\n" in result.err
+    assert result.err.endswith("msgsvc: unexpected error: RuntimeError: boom ***\n")
+    assert_no_secret(result.out + result.err)
 
 
 # --- a whole session with --debug, through the installed program ----------------------------

@@ -482,10 +482,12 @@ def _run_command(term: Terminal, command, argv: list[str], debug: bool, stop) ->
         term.silence_stdout()
         return ExitCode.ERROR
     except Exception as error:  # an unexpected bug: one line, and the way to see more
-        if debug:
+        if debug:  # masked and escaped line by line, as every line msgsvc writes: an exception may quote a secret
             import traceback
 
-            traceback.print_exc(file=term.stderr)
+            from msgsvc.cli.terminal import escape
+
+            term.stderr.write("".join(escape(term.redact(line)) + "\n" for line in traceback.format_exc().splitlines()))
         report(
             term,
             f"unexpected error: {type(error).__name__}: {error}",
