@@ -107,6 +107,21 @@ def test_unexpected_error_with_debug_prints_the_traceback_without_secrets(msgsvc
     assert_no_secret(result.out + result.err)
 
 
+@pytest.mark.parametrize("where", ["profile", "environment"])
+def test_a_secret_given_where_a_value_goes_is_masked_in_the_usage_error(msgsvc, profile, monkeypatch, where):
+    # A script's slip (--limit "$TWILIO_AUTH_TOKEN"): the usage error comes before the
+    # credentials are read, yet it is output a CI log keeps.
+    secret = AUTH_TOKEN if where == "profile" else "env-secret-0123456789"
+    if where == "environment":
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", secret)
+    result = msgsvc("services", "list", "--limit", secret)
+    assert result.code == 2
+    assert result.err == ("Usage: msgsvc services list [OPTIONS]\n"
+                          "msgsvc: Invalid value for '--limit' / '-n': '***' is not a valid int range\n"
+                          "hint: see 'msgsvc services list --help'\n")
+
+
 # --- a whole session with --debug, through the installed program ----------------------------
 
 

@@ -503,6 +503,9 @@ def _broken_pipe(term: Terminal) -> int:
 
 
 def _report_usage(term: Terminal, error: ClickException) -> None:
+    from msgsvc.local.config import known_secrets
+
+    term.secrets |= known_secrets(os.environ)  # said before the credentials were read
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
         for line in ctx.get_usage().splitlines():

@@ -58,6 +58,22 @@ def storage(profile: Mapping[str, Any]) -> str | None:
     return "file" if profile.get(secret_key(profile)) not in (None, "") else None
 
 
+def known_secrets(environ: Mapping[str, str]) -> set[str]:
+    """The secrets a run can know without asking the keyring: Twilio's variables in `environ`
+    and every secret config.toml holds itself. For the messages said before a command has
+    its credentials (a usage error): one that quotes a secret typed where a value goes
+    masks it too. Never raises: a config that cannot be read gives what the variables give."""
+    found = {environ.get(name, "") for name in ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET")}
+    try:
+        profiles = read_config().get("profiles")
+    except Exception:  # noqa: BLE001 - an error message must still be said
+        profiles = None
+    for profile in (profiles or {}).values() if isinstance(profiles, dict) else ():
+        if isinstance(profile, dict):
+            found |= {value for key, value in profile.items() if key in SECRET_KEYS and isinstance(value, str)}
+    return {secret for secret in found if secret}
+
+
 def mask(value: str) -> str:
     """Hide a secret; keep the last four characters of a long one so it can be told apart."""
     if len(value) >= 16:
