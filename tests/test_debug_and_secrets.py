@@ -120,6 +120,11 @@ def test_a_secret_given_where_a_value_goes_is_masked_in_the_usage_error(msgsvc, 
     assert result.err == ("Usage: msgsvc services list [OPTIONS]\n"
                           "msgsvc: Invalid value for '--limit' / '-n': '***' is not a valid int range\n"
                           "hint: see 'msgsvc services list --help'\n")
+    for code, args in ((2, ("services", "list", "--fields", secret)), (4, ("--profile", secret, "services", "list")),
+                       (2, ("numbers", "attach", SERVICE_SID, secret)), (2, ("services", "list", "--jq", secret))):
+        result = msgsvc(*args)
+        assert result.code == code and "***" in result.err, args
+        assert secret not in result.err, args
 
 
 # --- a whole session with --debug, through the installed program ----------------------------

@@ -342,8 +342,19 @@ def report(term: Terminal, message: str, hint: str | None = None) -> None:
     report(term, message, hint)
 
 
+def _know_secrets(term: Terminal) -> None:
+    """An error may come before the command has read its credentials (a usage error, a
+    --fields or --profile refused) and quote a secret typed where a value goes: the run's
+    Terminal is told every secret it can know without the keyring (local.config.known_secrets)."""
+    from msgsvc.local.config import known_secrets
+
+    term.secrets |= known_secrets(os.environ)
+
+
 def report_error(term: Terminal, error: MsgsvcError) -> None:
     from msgsvc.errors import ApiError
+
+    _know_secrets(term)
 
     message = str(error)
     hint = error.hint
@@ -482,6 +493,7 @@ def _run_command(term: Terminal, command, argv: list[str], debug: bool, stop) ->
         term.silence_stdout()
         return ExitCode.ERROR
     except Exception as error:  # an unexpected bug: one line, and the way to see more
+        _know_secrets(term)
         if debug:  # masked and escaped line by line, as every line msgsvc writes: an exception may quote a secret
             import traceback
 
@@ -503,9 +515,7 @@ def _broken_pipe(term: Terminal) -> int:
 
 
 def _report_usage(term: Terminal, error: ClickException) -> None:
-    from msgsvc.local.config import known_secrets
-
-    term.secrets |= known_secrets(os.environ)  # said before the credentials were read
+    _know_secrets(term)
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
         for line in ctx.get_usage().splitlines():
