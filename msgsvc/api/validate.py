@@ -8,8 +8,11 @@ from typing import Any
 from msgsvc.words import counted
 
 # Any two capital letters and 32 hexadecimal digits: which prefixes name what is said by the
-# resource declarations (msgsvc/api/resources.py), not here.
+# resource declarations (msgsvc/api/resources.py), not here. A SID a server sends is checked
+# with this as it is (is_sid); a SID a person types is read by canonical_sid.
 SID = re.compile(r"([A-Z]{2})[0-9a-fA-F]{32}")
+# A SID as a person may type it: two letters and 32 hexadecimal digits, in any case.
+TYPED_SID = re.compile(r"[A-Za-z]{2}[0-9a-fA-F]{32}")
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 ALPHA_SENDER = re.compile(r"[A-Za-z0-9 +\-_&]{1,11}")
@@ -76,12 +79,27 @@ def number_to_paste(value: object, placeholder: str = "NUMBER") -> str:
     return value if pasteable_number(value) else placeholder  # type: ignore[return-value]
 
 
+def canonical_sid(value: str, prefix: str) -> str | None:
+    """`value` as a SID of this prefix in Twilio's spelling (the prefix in upper case, the 32
+    hexadecimal digits in lower case), or None when it is not one.
+
+    The one rule for a SID a person types, on the command line or in a file: it is read
+    whatever the case of its letters (`mg0123...`, `MG0123...ABCD`) and sent as Twilio writes
+    it, since Twilio's paths do not match another spelling. A SID a server sends is checked
+    as it is (is_sid)."""
+    if TYPED_SID.fullmatch(value) and value[:2].upper() == prefix:
+        return prefix + value[2:].lower()
+    return None
+
+
 def sid(value: str, prefix: str) -> str:
-    if not is_sid(value, prefix):
+    """A SID of this prefix that a person typed, in Twilio's spelling (canonical_sid)."""
+    found = canonical_sid(value, prefix)
+    if found is None:
         raise ValueError(
             f"{value!r} is not {sid_what(prefix)} ({prefix} followed by 32 hexadecimal digits)"
         )
-    return value
+    return found
 
 
 def length(value: str, minimum: int | None, maximum: int | None) -> str:

@@ -55,7 +55,7 @@ def number_sid(client: Any, number: str, *, forms: str = NUMBER_FORMS) -> tuple[
     `forms`: what the argument takes, for the sentence when it is neither."""
     import re
 
-    from msgsvc.api.senders import canonical_sid
+    from msgsvc.api.validate import canonical_sid
 
     value = number.strip()
     pn = canonical_sid(value, "PN")
@@ -84,7 +84,7 @@ def number_sid(client: Any, number: str, *, forms: str = NUMBER_FORMS) -> tuple[
 def find_record(client: Any, ref: str) -> dict:
     """The verification a user means: an HH... SID (in any case), or a number (E.164 or PN...)
     whose record counts (the newest); NotFoundError when the number has none."""
-    from msgsvc.api.senders import canonical_sid
+    from msgsvc.api.validate import canonical_sid
 
     hh = canonical_sid(ref.strip(), VERIFICATION.prefix)
     if hh is not None:

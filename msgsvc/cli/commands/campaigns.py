@@ -55,10 +55,11 @@ class WaitTimedOut(MsgsvcError):
 
 def _service(client: Any, ref: str) -> tuple[str, str]:
     """(SID, friendly name) of the service named by SERVICE."""
+    from msgsvc.api import validate
     from msgsvc.jobs.resolve import resolve_service
 
     sid = resolve_service(client, ref)
-    if sid == ref:
+    if validate.canonical_sid(ref, "MG") is not None:
         return sid, str(client.get_service(sid).get("friendly_name") or "")
     return sid, ref
 
@@ -465,7 +466,7 @@ def campaigns_usecases(
 
     if brand is not None:
         try:
-            validate.sid(brand, "BN")
+            brand = validate.sid(brand, "BN")
         except ValueError as exc:
             raise invalid("--brand", str(exc)) from None
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=USECASE_KEYS, jq=jq)

@@ -145,8 +145,8 @@ def profiles_add(
     _check_name(name)
     if timeout is not None and not validate.finite(timeout):  # NaN passes Click's range check
         raise invalid("--timeout", "nan is not a number of seconds")
-    _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
-    _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
+    account_sid = _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)  # as Twilio writes it
+    api_key = _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
     base_url = _check("--base-url", validate.base_url, base_url)
     region = _check("--region", validate.host_label, region)
     edge = _check("--edge", validate.host_label, edge)

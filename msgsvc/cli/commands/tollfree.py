@@ -67,12 +67,14 @@ def _remember(state: Any, records: list[dict], *, complete: bool) -> None:
 
 
 def _services(client: Any, refs: list[str]) -> list[tuple[str, str]]:
+    from msgsvc.api import validate
     from msgsvc.jobs.resolve import resolve_service
 
     named = []
     for ref in refs:
         sid = resolve_service(client, ref)
-        named.append((sid, str(client.get_service(sid).get("friendly_name") or "") if sid == ref else ref))
+        by_sid = validate.canonical_sid(ref, "MG") is not None
+        named.append((sid, str(client.get_service(sid).get("friendly_name") or "") if by_sid else ref))
     return named
 
 

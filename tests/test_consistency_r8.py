@@ -1,0 +1,230 @@
+"""A newcomer's review, round 8: one rule for what a person types, wherever it is typed.
+
+A SID is read in any case and sent as Twilio writes it; a phone number is read as `numbers`
+reads it; `--from-file -` is standard input everywhere; profiles remove confirms as every
+delete does; and the other small disagreements the review found."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ACCOUNT_SID, SERVICE_SID, page, service
+from corehelp import assert_request, sent
+from emulator_helpers import emulator  # noqa: F401 (fixture)
+from factories import create_service
+
+MG_UPPER = "MG" + SERVICE_SID[2:].upper()  # MGAAAA...: Twilio's paths know only MGaaaa...
+MG_LOWER = SERVICE_SID.lower()  # mgaaaa...
+BRAND = "BN" + "ab" * 16
+SM = "SM" + "cd" * 16
+
+
+@pytest.fixture
+def emu(emulator, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
+    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
+    return emulator
+
+
+def spellings(sid: str) -> list[str]:
+    """A SID as a person may type it: the prefix in lower case, the hex in upper case, both."""
+    return [sid[:2].lower() + sid[2:], sid[:2] + sid[2:].upper(), sid[:2].lower() + sid[2:].upper()]
+
+
+# --- 1. a SID a person types is read in any case and sent as Twilio writes it ----------------
+
+
+@pytest.mark.parametrize("typed", spellings(SERVICE_SID))
+def test_services_get_reads_a_service_sid_in_any_case(msgsvc, profile, httpserver, typed):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    result = msgsvc("services", "get", typed, "--json")
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == service()
+    (request,) = sent(httpserver)
+    assert_request(request, "GET", f"/v1/Services/{SERVICE_SID}")
+
+
+def test_services_delete_sends_the_sid_as_twilio_writes_it(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="DELETE").respond_with_data("", status=204)
+    result = msgsvc("services", "delete", MG_UPPER, "--yes")
+    assert (result.code, result.out, result.err) == (0, "", f"Deleted {SERVICE_SID} (Alerts)\n")
+    get, delete = sent(httpserver)
+    assert_request(get, "GET", f"/v1/Services/{SERVICE_SID}")
+    assert (delete.method, delete.path) == ("DELETE", f"/v1/Services/{SERVICE_SID}")
+
+
+def test_services_update_sends_the_sid_as_twilio_writes_it(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="POST").respond_with_json(service(validity_period=60))
+    result = msgsvc("services", "update", MG_LOWER, "--validity-period", "60", "--json")
+    assert result.code == 0, result.err
+    (request,) = sent(httpserver)
+    assert_request(request, "POST", f"/v1/Services/{SERVICE_SID}", form="ValidityPeriod=60")
+
+
+@pytest.mark.parametrize("args", [["numbers", "list"], ["tollfree", "status"], ["messages", "failures"], ["export"],
+                                  ["doctor"], ["campaigns", "get"]])
+def test_every_service_argument_reads_the_sid_in_any_case(msgsvc, emu, args):
+    """Commands whose SERVICE is read by the library (no option callback) too."""
+    sid = create_service(emu, "Alerts")
+    for typed in spellings(sid):
+        result = msgsvc(*args, typed)
+        assert result.code in (0, 3, 9), result.err  # 3: campaigns get, not registered; 9: doctor, findings
+        assert typed not in result.out + result.err
+        assert "no service" not in result.err
+    registered = msgsvc("campaigns", "get", sid.upper())
+    assert registered.err.startswith(f"msgsvc: {sid} (Alerts) has no US A2P 10DLC campaign")
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("PN" + "0" * 32, f"'PN{'0' * 32}' is a phone number SID, not a Messaging Service SID (MG...)"),
+    ("pn" + "0" * 32, f"'pn{'0' * 32}' is a phone number SID, not a Messaging Service SID (MG...)"),
+    ("MG" + "z" * 32, f"'MG{'z' * 32}' is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"),
+])
+def test_a_sid_of_another_kind_is_still_refused_in_any_case(msgsvc, profile, httpserver, typed, message):
+    result = msgsvc("services", "get", typed)
+    assert (result.code, result.out) == (2, "")
+    assert f"msgsvc: Invalid value for 'SERVICE': {message}\n" in result.err
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize("typed", spellings(BRAND))
+def test_brands_get_reads_a_brand_sid_in_any_case(msgsvc, profile, httpserver, typed):
+    brand = {"sid": BRAND, "brand_type": "STANDARD", "status": "APPROVED", "failure_reason": None, "errors": []}
+    httpserver.expect_oneshot_request(f"/v1/a2p/BrandRegistrations/{BRAND}").respond_with_json(brand)
+    result = msgsvc("brands", "get", typed, "--json")
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(result.out) == brand
+    (request,) = sent(httpserver)
+    assert_request(request, "GET", f"/v1/a2p/BrandRegistrations/{BRAND}")
+
+
+def test_campaigns_usecases_sends_the_brand_as_twilio_writes_it(msgsvc, profile, httpserver):
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}/Compliance/Usa2p/Usecases").respond_with_json(
+        {"us_app_to_person_usecases": []})
+    result = msgsvc("campaigns", "usecases", MG_LOWER, "--brand", BRAND.lower())
+    assert (result.code, result.out) == (0, ""), result.err
+    get, usecases = sent(httpserver)
+    assert_request(get, "GET", f"/v1/Services/{SERVICE_SID}")
+    assert_request(usecases, "GET", f"/v1/Services/{SERVICE_SID}/Compliance/Usa2p/Usecases",
+                   query=f"BrandRegistrationSid={BRAND}")
+
+
+def test_campaigns_create_sends_the_brand_as_twilio_writes_it(msgsvc, profile, httpserver, tmp_path):
+    from test_campaigns_commands import COMPLIANCE, REQUIRED, REQUIRED_FORM, campaign
+    from test_campaigns_commands import BRAND as THEIR_BRAND
+
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    httpserver.expect_oneshot_request(COMPLIANCE, method="POST").respond_with_json(campaign(), status=201)
+    typed = [BRAND.upper() if a == THEIR_BRAND else a for a in REQUIRED]
+    result = msgsvc("campaigns", "create", MG_UPPER, *typed, "--json")
+    assert result.code == 0, result.err
+    get, post = sent(httpserver)
+    assert_request(get, "GET", f"/v1/Services/{SERVICE_SID}")
+    assert_request(post, "POST", COMPLIANCE, form=REQUIRED_FORM.replace(THEIR_BRAND, BRAND))
+    # A file's brand is read the same way: the file's values go through the options' checks.
+    (tmp_path / "campaign.toml").write_text(f'brand = "{BRAND.lower().upper().replace("BN", "bn", 1)}"\n', encoding="utf-8")
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    httpserver.expect_oneshot_request(COMPLIANCE, method="POST").respond_with_json(campaign(), status=201)
+    from_file = msgsvc("campaigns", "create", SERVICE_SID, "--from-file", str(tmp_path / "campaign.toml"),
+                       *REQUIRED[2:], "--json")
+    assert from_file.code == 0, from_file.err
+    assert_request(sent(httpserver)[-1], "POST", COMPLIANCE, form=REQUIRED_FORM.replace(THEIR_BRAND, BRAND))
+
+
+@pytest.mark.parametrize("typed", spellings(SM))
+def test_messages_get_reads_a_message_sid_in_any_case(msgsvc, profile, httpserver, typed):
+    from test_send_commands import message
+
+    record = message(sid=SM, status="delivered")
+    httpserver.expect_oneshot_request(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{SM}.json").respond_with_json(record)
+    result = msgsvc("messages", "get", typed, "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["sid"] == SM
+    (request,) = sent(httpserver)
+    assert_request(request, "GET", f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{SM}.json")
+
+
+def test_messages_cancel_sends_the_sid_as_twilio_writes_it(msgsvc, profile, httpserver):
+    from test_send_commands import message
+
+    httpserver.expect_oneshot_request(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{SM}.json", method="POST").respond_with_json(
+        message(sid=SM, status="canceled"))
+    result = msgsvc("messages", "cancel", SM.upper().replace("SM", "sm", 1), "--json")
+    assert (result.code, result.err) == (0, f"Canceled message {SM}\n")
+    (request,) = sent(httpserver)
+    assert_request(request, "POST", f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{SM}.json", form="Status=canceled")
+
+
+def test_send_sends_the_service_and_content_sid_as_twilio_writes_them(msgsvc, profile, httpserver):
+    from test_send_commands import MESSAGES, message, no_findings
+
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    no_findings(httpserver)
+    httpserver.expect_oneshot_request(MESSAGES, method="POST").respond_with_json(message(), status=201)
+    content = "HX" + "ef" * 16
+    result = msgsvc("send", MG_LOWER, "--to", "+14155550100", "--content-sid", content.upper(), "--yes", "--json")
+    assert result.code == 0, result.err
+    assert all(SERVICE_SID in r.path for r in sent(httpserver)[:-1])
+    assert_request(sent(httpserver)[-1], "POST", MESSAGES,
+                   form=f"To=%2B14155550100&MessagingServiceSid={SERVICE_SID}&ContentSid={content}")
+
+
+def test_tollfree_get_reads_a_verification_sid_in_any_case(msgsvc, profile, httpserver):
+    hh = "HH" + "ab" * 16
+    record = {"sid": hh, "status": "IN_REVIEW", "tollfree_phone_number": "+18005550100"}
+    httpserver.expect_oneshot_request(f"/v1/Tollfree/Verifications/{hh}").respond_with_json(record)
+    result = msgsvc("tollfree", "get", "hh" + hh[2:].upper(), "--json")
+    assert result.code == 0, result.err
+    (request,) = sent(httpserver)
+    assert_request(request, "GET", f"/v1/Tollfree/Verifications/{hh}")
+
+
+def test_profiles_add_keeps_the_account_and_key_sids_as_twilio_writes_them(msgsvc, isolated):
+    from msgsvc.local import config
+
+    account, key = "AC" + "ab" * 16, "SK" + "cd" * 16
+    result = msgsvc("profiles", "add", "ci", "--account-sid", account.upper().replace("AC", "ac", 1),
+                    "--api-key", key.upper(), "--no-verify", stdin="a-secret-0123456789\n")
+    assert result.code == 0, result.err
+    stored = config.read_config()["profiles"]["ci"]
+    assert (stored["account_sid"], stored["api_key"]) == (account, key)
+
+
+def test_a_typed_sid_is_one_rule_of_validate():
+    from msgsvc.api import validate
+
+    assert validate.canonical_sid("mg" + "A" * 32, "MG") == "MG" + "a" * 32
+    assert validate.canonical_sid("MG" + "a" * 32, "PN") is None
+    assert validate.canonical_sid("MG" + "a" * 32 + "\n", "MG") is None
+    assert validate.sid("Sk" + "B" * 32, "SK") == "SK" + "b" * 32
+    # What a server sends is checked as it is: is_sid does not read a lower-case prefix.
+    assert not validate.is_sid("mg" + "a" * 32, "MG")
+
+
+VERIFICATION_TOML = """\
+business-name = "Owl, Inc."
+business-website = "https://owl.example.com"
+notification-email = "tfv@owl.example.com"
+use-case-category = ["ACCOUNT_NOTIFICATIONS"]
+use-case-summary = "Account notices for customers who signed up."
+production-message-sample = "Owl: your order 1234 shipped."
+opt-in-image-url = "https://owl.example.com/optin.png"
+opt-in-type = "WEB_FORM"
+message-volume = "1,000"
+"""
+
+
+def test_a_verification_file_s_customer_profile_is_read_in_any_case(msgsvc, emu, tmp_path):
+    bu = "BU" + "ab" * 16
+    details = tmp_path / "verification.toml"
+    details.write_text(VERIFICATION_TOML + f'customer-profile-sid = "bu{bu[2:].upper()}"\n')
+    result = msgsvc("tollfree", "create", "+18005550100", "--from-file", str(details), "--dry-run", "--json")
+    assert result.code == 0, result.err
+    (planned,) = json.loads(result.out)
+    assert planned["status"] == "would create"
+    assert planned["message"].endswith(f" MessageVolume=1,000 CustomerProfileSid={bu}")
