@@ -228,3 +228,59 @@ def test_a_verification_file_s_customer_profile_is_read_in_any_case(msgsvc, emu,
     (planned,) = json.loads(result.out)
     assert planned["status"] == "would create"
     assert planned["message"].endswith(f" MessageVolume=1,000 CustomerProfileSid={bu}")
+
+
+# --- 2. a phone number a person types is read one way everywhere ------------------------------
+
+
+@pytest.mark.parametrize("typed", ["+1 415 555 0100", "+1 (415) 555-0100", " +1.415.555.0100 "])
+def test_send_reads_a_number_as_numbers_does(msgsvc, profile, httpserver, typed):
+    from test_send_commands import MESSAGES, message, no_findings
+
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}", method="GET").respond_with_json(service())
+    no_findings(httpserver)
+    httpserver.expect_oneshot_request(MESSAGES, method="POST").respond_with_json(message(), status=201)
+    result = msgsvc("send", SERVICE_SID, "--to", typed, "--body", "Hi", "--yes", "--json")
+    assert result.code == 0, result.err
+    assert_request(sent(httpserver)[-1], "POST", MESSAGES,
+                   form=f"To=%2B14155550100&MessagingServiceSid={SERVICE_SID}&Body=Hi")
+
+
+@pytest.mark.parametrize("typed, problem", [
+    ("14155550100", "'14155550100' is not an E.164 number: they begin with '+' (did you mean +14155550100?)"),
+    ("1 415 555 0100", "'1 415 555 0100' is not an E.164 number: they begin with '+' (did you mean +14155550100?)"),
+    ("+1 415 555 0100 00000", "'+1 415 555 0100 00000' is not an E.164 phone number such as +15017122661"),
+    ("owl", "'owl' is not an E.164 phone number such as +15017122661"),
+])
+def test_send_refuses_a_number_as_numbers_does(msgsvc, profile, httpserver, typed, problem):
+    result = msgsvc("send", SERVICE_SID, "--to", typed, "--body", "Hi", "--yes")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("Usage: msgsvc send [OPTIONS] SERVICE\n"
+                          f"msgsvc: Invalid value for '--to': {problem}\n"
+                          "hint: see 'msgsvc send --help'\n")
+    assert sent(httpserver) == []
+    if typed != "owl":  # numbers also takes a PN... SID, and says so
+        attach = msgsvc("numbers", "attach", SERVICE_SID, typed)
+        assert attach.code == 2 and f"msgsvc: {problem} (argument)\n" in attach.err  # the same sentence
+
+
+def test_a_verification_file_s_phone_numbers_are_read_as_numbers_does(msgsvc, emu, tmp_path):
+    details = tmp_path / "verification.toml"
+    details.write_text(VERIFICATION_TOML + 'business-contact-phone = "+1 (501) 712-2661"\n')
+    result = msgsvc("tollfree", "create", "+18005550100", "--from-file", str(details), "--dry-run", "--json")
+    assert result.code == 0, result.err
+    (planned,) = json.loads(result.out)
+    assert planned["message"].endswith(" MessageVolume=1,000 BusinessContactPhone=+15017122661")
+
+
+def test_a_typed_number_is_one_rule_of_validate():
+    from msgsvc.api import validate
+
+    assert validate.typed_number(" +1 (415) 555-0100 ") == "+14155550100"
+    assert validate.typed_number("owl") is None
+    assert validate.typed_number("55501") is None  # a short code is not a phone number
+    with pytest.raises(ValueError, match=r"did you mean \+14155550100\?"):
+        validate.typed_number("14155550100")
+    assert validate.phone_number("+1 415 555 0100") == "+14155550100"
+    with pytest.raises(ValueError, match="'owl' is not an E.164 phone number such as"):
+        validate.phone_number("owl")

@@ -68,9 +68,8 @@ class SenderKind(Resource):
             return Ref(value, text=validate.alpha_sender(value))
         if sid is not None:
             return Ref(value, sid=sid)
-        if self.by_e164 and value.startswith("+"):
-            number = re.sub(r"[\s().\-]", "", value)  # "+1 (501) 712-2661" is +15017122661
-            return Ref(value, e164=validate.e164(number))
+        if self.by_e164 and value.startswith("+"):  # "+1 (501) 712-2661" is +15017122661
+            return Ref(value, e164=validate.phone_number(value))
         if self.by_number and re.fullmatch(r"[0-9]{3,8}", value):
             return Ref(value, e164=value)  # looked up among the account's short codes
         if self.by_address and CHANNEL_ADDRESS.fullmatch(value):
@@ -83,10 +82,8 @@ class SenderKind(Resource):
             hint = f" (did you mean {channel.lower()}:{rest}?)" if channel.isalpha() else ""
             raise ValueError(f"{value!r} is not a channel sender address: the channel is written in lower-case "
                              f"letters without hyphens, such as whatsapp:+15017122661{hint}")
-        digits = re.sub(r"[\s().\-]", "", value)
-        if self.by_e164 and re.fullmatch(r"[0-9]{8,15}", digits):
-            raise ValueError(f"{value!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
         if self.by_e164:
+            validate.typed_number(value)  # a number without its '+': the spelling to use
             raise ValueError(
                 f"{value!r} is neither a phone number SID (PN followed by 32 hexadecimal "
                 "digits) nor an E.164 number such as +15017122661"

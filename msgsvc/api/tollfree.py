@@ -281,11 +281,18 @@ FILE_KEYS = {f.option[2:]: f.wire for f in FILE_FIELDS}
 
 def _as_typed(wire: str, value: Any) -> Any:
     """A value a person typed in the file, read as msgsvc reads it on the command line: a SID
-    in any case, sent as Twilio writes it (validate.canonical_sid)."""
-    from msgsvc.api.validate import canonical_sid
+    in any case, sent as Twilio writes it (validate.canonical_sid); a phone number with spaces,
+    dashes or parentheses as E.164 (validate.typed_number). A value that is neither is left
+    to the rules, which say what it should be."""
+    from msgsvc.api.validate import canonical_sid, typed_number
 
     if wire in SIDS and isinstance(value, str):
         return canonical_sid(value, SIDS[wire]) or value
+    if wire in PHONES and isinstance(value, str):
+        try:
+            return typed_number(value) or value
+        except ValueError:
+            return value
     return value
 
 

@@ -219,6 +219,37 @@ def e164(value: str) -> str:
     return value
 
 
+# What a person may write between the digits of a phone number: "+1 (415) 555-0100".
+NUMBER_SEPARATORS = re.compile(r"[\s().\-]")
+
+
+def typed_number(value: str) -> str | None:
+    """The E.164 number in what a person typed, or None when it is not written as a phone
+    number at all (a SID, a name, a short code's few digits).
+
+    The one rule for a phone number a person types, on the command line or in a file:
+    surrounding white space is dropped, and so are spaces, dashes, dots and parentheses after
+    the '+' ("+1 (415) 555-0100" is +14155550100). A number without its '+' (8 to 15 digits)
+    is refused with the E.164 spelling to use, and so is a '+' and what is no E.164 number."""
+    text = value.strip()
+    digits = NUMBER_SEPARATORS.sub("", text)
+    if text.startswith("+"):
+        if not E164.fullmatch(digits):
+            raise ValueError(f"{text!r} is not an E.164 phone number such as +15017122661")
+        return digits
+    if re.fullmatch(r"[0-9]{8,15}", digits):
+        raise ValueError(f"{text!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
+    return None
+
+
+def phone_number(value: str) -> str:
+    """A phone number a person typed (typed_number), as E.164; ValueError when it is none."""
+    number = typed_number(value)
+    if number is None:
+        raise ValueError(f"{value.strip()!r} is not an E.164 phone number such as +15017122661")
+    return number
+
+
 def alpha_sender(value: str) -> str:
     if not ALPHA_SENDER.fullmatch(value):
         raise ValueError(

@@ -245,7 +245,7 @@ PARAMS = (
     ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 154
     ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 155
     ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', ('choices', ('error', 'warning', 'info'), False)),  # 156
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 157
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, "The recipient, in E.164 (+14155550100; spaces, dashes and parentheses after the '+' are ignored).", None),  # 157
     ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 158
     ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 159
     ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 160

@@ -5818,8 +5818,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
               '           [required]\n'
               '\n'
               'Options:\n'
-              '  --to E.164                 The recipient, in E.164 (+14155550100).\n'
-              '                             [required]\n'
+              '  --to E.164                 The recipient, in E.164 (+14155550100; spaces,\n'
+              "                             dashes and parentheses after the '+' are\n"
+              '                             ignored).  [required]\n'
               '  --body TEXT                The text of the message, up to 1600 characters.\n'
               "  --body-file FILE           Read the body from FILE (UTF-8; '-' is standard\n"
               '                             input).\n'
@@ -5897,7 +5898,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                '  SERVICE  An MG... service SID, or the exact friendly name of one service.  [required]\n'
                '\n'
                'Options:\n'
-               '  --to E.164                 The recipient, in E.164 (+14155550100).  [required]\n'
+               '  --to E.164                 The recipient, in E.164 (+14155550100; spaces, dashes and '
+               'parentheses\n'
+               "                             after the '+' are ignored).  [required]\n"
                '  --body TEXT                The text of the message, up to 1600 characters.\n'
                "  --body-file FILE           Read the body from FILE (UTF-8; '-' is standard input).\n"
                '  --media-url URL            A public URL of media to send (MMS); up to 10 of them. Give it '
