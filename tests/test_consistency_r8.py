@@ -284,3 +284,60 @@ def test_a_typed_number_is_one_rule_of_validate():
     assert validate.phone_number("+1 415 555 0100") == "+14155550100"
     with pytest.raises(ValueError, match="'owl' is not an E.164 phone number such as"):
         validate.phone_number("owl")
+
+
+# --- 3. --from-file - is standard input, as the senders' is -----------------------------------
+
+
+def test_campaigns_create_reads_the_file_from_standard_input(msgsvc, profile, httpserver):
+    from test_campaigns_commands import CAMPAIGN_TOML, COMPLIANCE, REQUIRED_FORM, campaign
+
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    httpserver.expect_oneshot_request(COMPLIANCE, method="POST").respond_with_json(campaign(), status=201)
+    result = msgsvc("campaigns", "create", SERVICE_SID, "--from-file", "-", "--json", stdin=CAMPAIGN_TOML)
+    assert result.code == 0, result.err
+    get, post = sent(httpserver)
+    assert_request(get, "GET", f"/v1/Services/{SERVICE_SID}")
+    assert_request(post, "POST", COMPLIANCE, form=REQUIRED_FORM + "&OptOutKeywords=STOP")
+
+
+def test_campaigns_update_reads_the_file_from_standard_input(msgsvc, profile, httpserver):
+    from test_campaigns_commands import (CAMPAIGN, CAMPAIGN_TOML, COMPLIANCE, DESCRIPTION, FLOW, SAMPLES, campaign,
+                                         expect_campaign, q)
+
+    httpserver.expect_oneshot_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    expect_campaign(httpserver, campaign(campaign_status="FAILED"))
+    httpserver.expect_oneshot_request(f"{COMPLIANCE}/{CAMPAIGN}", method="POST").respond_with_json(campaign())
+    result = msgsvc("campaigns", "update", SERVICE_SID, "--from-file", "-", stdin=CAMPAIGN_TOML)
+    assert result.code == 0, result.err
+    assert result.err.startswith("standard input: not sent, since an update cannot change them: brand, usecase, opt-out-keyword\n")
+    assert_request(sent(httpserver)[2], "POST", f"{COMPLIANCE}/{CAMPAIGN}", form=(
+        f"Description={q(DESCRIPTION)}&MessageFlow={q(FLOW)}&MessageSamples={q(SAMPLES[0])}"
+        f"&MessageSamples={q(SAMPLES[1])}&HasEmbeddedLinks=false&HasEmbeddedPhone=true&AgeGated=false&DirectLending=false"))
+
+
+def test_a_campaign_file_on_standard_input_is_named_so_in_errors(msgsvc, profile, httpserver):
+    from test_campaigns_commands import CAMPAIGN_TOML, DESCRIPTION
+
+    result = msgsvc("campaigns", "create", SERVICE_SID, "--from-file", "-", stdin=CAMPAIGN_TOML.replace(DESCRIPTION, "Too short."))
+    assert (result.code, result.out, result.err) == (
+        2, "", "msgsvc: standard input: description: it is 10 characters long; it must have at least 40\nhint: nothing was sent\n")
+    assert sent(httpserver) == []
+
+
+def test_tollfree_create_reads_the_file_from_standard_input(msgsvc, emu):
+    result = msgsvc("tollfree", "create", "+18005550100", "--from-file", "-", "--dry-run", "--json", stdin=VERIFICATION_TOML)
+    assert result.code == 0, result.err
+    (planned,) = json.loads(result.out)
+    assert planned["status"] == "would create"
+    assert planned["message"].endswith(" OptInType=WEB_FORM MessageVolume=1,000")
+    broken = msgsvc("tollfree", "create", "+18005550100", "--from-file", "-", stdin=VERIFICATION_TOML.replace("WEB_FORM", "FAX"))
+    assert (broken.code, broken.out) == (2, "")
+    assert broken.err.startswith("msgsvc: standard input:8: opt-in-type must be one of ")
+
+
+@pytest.mark.parametrize("command", [("campaigns", "create"), ("campaigns", "update"), ("tollfree", "create"),
+                                     ("tollfree", "update")])
+def test_from_file_help_says_dash_is_standard_input(msgsvc, command):
+    text = " ".join(msgsvc(*command, "--help").out.split())
+    assert "('-' is standard input)" in text

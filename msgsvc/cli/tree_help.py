@@ -3364,10 +3364,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                           '\n'
                           'Options:\n'
                           "  --from-file FILE                Read the campaign's fields from a TOML file\n"
-                          "                                  whose keys are these options' names (brand,\n"
-                          '                                  usecase, description, message-flow, sample =\n'
-                          '                                  [...], ...); options given on the command\n'
-                          '                                  line win.\n'
+                          "                                  ('-' is standard input) whose keys are these\n"
+                          "                                  options' names (brand, usecase, description,\n"
+                          '                                  message-flow, sample = [...], ...); options\n'
+                          '                                  given on the command line win.\n'
                           "  --json                          Print the API's JSON (for scripts).\n"
                           "  -p, --profile NAME              Use this profile's credentials and settings.\n"
                           '  --dry-run                       Print the requests that would change\n'
@@ -3451,11 +3451,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                            '\n'
                            'Options:\n'
                            "  --from-file FILE                Read the campaign's fields from a TOML file "
-                           'whose keys are these\n'
-                           "                                  options' names (brand, usecase, description, "
-                           'message-flow,\n'
-                           '                                  sample = [...], ...); options given on the '
-                           'command line win.\n'
+                           "('-' is standard\n"
+                           "                                  input) whose keys are these options' names "
+                           '(brand, usecase,\n'
+                           '                                  description, message-flow, sample = [...], '
+                           '...); options given\n'
+                           '                                  on the command line win.\n'
                            "  --json                          Print the API's JSON (for scripts).\n"
                            "  -p, --profile NAME              Use this profile's credentials and settings.\n"
                            '  --dry-run                       Print the requests that would change '
@@ -3533,10 +3534,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                           '\n'
                           'Options:\n'
                           "  --from-file FILE                Read the campaign's fields from a TOML file\n"
-                          "                                  whose keys are these options' names (brand,\n"
-                          '                                  usecase, description, message-flow, sample =\n'
-                          '                                  [...], ...); options given on the command\n'
-                          '                                  line win.\n'
+                          "                                  ('-' is standard input) whose keys are these\n"
+                          "                                  options' names (brand, usecase, description,\n"
+                          '                                  message-flow, sample = [...], ...); options\n'
+                          '                                  given on the command line win.\n'
                           "  --json                          Print the API's JSON (for scripts).\n"
                           "  -p, --profile NAME              Use this profile's credentials and settings.\n"
                           '  --dry-run                       Print the requests that would change\n'
@@ -3591,11 +3592,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                            '\n'
                            'Options:\n'
                            "  --from-file FILE                Read the campaign's fields from a TOML file "
-                           'whose keys are these\n'
-                           "                                  options' names (brand, usecase, description, "
-                           'message-flow,\n'
-                           '                                  sample = [...], ...); options given on the '
-                           'command line win.\n'
+                           "('-' is standard\n"
+                           "                                  input) whose keys are these options' names "
+                           '(brand, usecase,\n'
+                           '                                  description, message-flow, sample = [...], '
+                           '...); options given\n'
+                           '                                  on the command line win.\n'
                            "  --json                          Print the API's JSON (for scripts).\n"
                            "  -p, --profile NAME              Use this profile's credentials and settings.\n"
                            '  --dry-run                       Print the requests that would change '
@@ -4333,9 +4335,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          "             the file's details.  [required]\n"
                          '\n'
                          'Options:\n'
-                         '  --from-file FILE     The business and use-case details: a TOML file whose\n'
-                         '                       keys are the field names (business-name, business-\n'
-                         '                       website, use-case-category = [...], ...).  [required]\n'
+                         "  --from-file FILE     The business and use-case details: a TOML file ('-' is\n"
+                         '                       standard input) whose keys are the field names\n'
+                         '                       (business-name, business-website, use-case-category =\n'
+                         '                       [...], ...).  [required]\n'
                          '  -c, --concurrency N  Requests in flight at once.  [default: 8; 1 to 32]\n'
                          "  --json               Print the API's JSON (for scripts).\n"
                          "  -p, --profile NAME   Use this profile's credentials and settings.\n"
@@ -4381,11 +4384,11 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                           '             [required]\n'
                           '\n'
                           'Options:\n'
-                          '  --from-file FILE     The business and use-case details: a TOML file whose keys '
-                          'are the field\n'
-                          '                       names (business-name, business-website, use-case-category '
-                          '= [...], ...).\n'
-                          '                       [required]\n'
+                          "  --from-file FILE     The business and use-case details: a TOML file ('-' is "
+                          'standard input)\n'
+                          '                       whose keys are the field names (business-name, '
+                          'business-website, use-case-\n'
+                          '                       category = [...], ...).  [required]\n'
                           '  -c, --concurrency N  Requests in flight at once.  [default: 8; 1 to 32]\n'
                           "  --json               Print the API's JSON (for scripts).\n"
                           "  -p, --profile NAME   Use this profile's credentials and settings.\n"
@@ -4421,9 +4424,10 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          '                          [required]\n'
                          '\n'
                          'Options:\n'
-                         '  --from-file FILE    The business and use-case details: a TOML file whose\n'
-                         '                      keys are the field names (business-name, business-\n'
-                         '                      website, use-case-category = [...], ...).  [required]\n'
+                         "  --from-file FILE    The business and use-case details: a TOML file ('-' is\n"
+                         '                      standard input) whose keys are the field names\n'
+                         '                      (business-name, business-website, use-case-category =\n'
+                         '                      [...], ...).  [required]\n'
                          '  --edit-reason TEXT  What was fixed, for the reviewer (Twilio requires it to\n'
                          '                      resubmit a rejection).  [required]\n'
                          "  --json              Print the API's JSON (for scripts).\n"
@@ -4461,11 +4465,11 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                           '                          SID): its newest record.  [required]\n'
                           '\n'
                           'Options:\n'
-                          '  --from-file FILE    The business and use-case details: a TOML file whose keys '
-                          'are the field\n'
-                          '                      names (business-name, business-website, use-case-category = '
-                          '[...], ...).\n'
-                          '                      [required]\n'
+                          "  --from-file FILE    The business and use-case details: a TOML file ('-' is "
+                          'standard input) whose\n'
+                          '                      keys are the field names (business-name, business-website, '
+                          'use-case-category\n'
+                          '                      = [...], ...).  [required]\n'
                           '  --edit-reason TEXT  What was fixed, for the reviewer (Twilio requires it to '
                           'resubmit a\n'
                           '                      rejection).  [required]\n'

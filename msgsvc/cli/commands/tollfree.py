@@ -40,8 +40,8 @@ RefArg = Annotated[
 FromFileOpt = Annotated[
     Path,
     typer.Option("--from-file", metavar="FILE", dir_okay=False, show_default=False,
-                 help="The business and use-case details: a TOML file whose keys are the field names "
-                      "(business-name, business-website, use-case-category = [...], ...)."),
+                 help="The business and use-case details: a TOML file ('-' is standard input) whose keys "
+                      "are the field names (business-name, business-website, use-case-category = [...], ...)."),
 ]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=duration,
                                            help="Give up after this long: 90s, 30m, 1h, 1h30m.")]
@@ -231,7 +231,7 @@ def tollfree_create(
     """
     from msgsvc.cli.tollfree_file import as_form, read_details
 
-    values = read_details(from_file, create=True)
+    values = read_details(from_file, create=True, stdin=use(ctx).term.stdin)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     import functools
 
@@ -294,7 +294,7 @@ def tollfree_update(
         raise invalid("--edit-reason", "it must not be empty")
     from msgsvc.cli.tollfree_file import as_form, read_details
 
-    values = read_details(from_file, create=False)
+    values = read_details(from_file, create=False, stdin=use(ctx).term.stdin)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.api import tollfree as rules
     from msgsvc.cli.output import emit_plan, emit_record, note
@@ -305,7 +305,8 @@ def tollfree_update(
 
     left_out = [f.option[2:] for f in VERIFICATION.fields if f.wire in values and f.wire not in VERIFICATION.updatable]
     if left_out:
-        note(state.term, f"{from_file}: not sent, since an update cannot change them: {', '.join(left_out)}")
+        shown = "standard input" if str(from_file) == "-" else from_file
+        note(state.term, f"{shown}: not sent, since an update cannot change them: {', '.join(left_out)}")
     client = state.client()
     record = find_record(client, ref)
     sid, number = str(record.get("sid")), record.get("tollfree_phone_number")
