@@ -163,14 +163,20 @@ def test_migrate_named_profiles_only(msgsvc, isolated, keyring_file, monkeypatch
                                               "hint: profiles: a, b; add one with: msgsvc profiles add zz --account-sid AC...\n")
 
 
-def test_migrate_without_a_keyring_changes_nothing(msgsvc, isolated):
+def test_migrate_without_a_keyring_changes_nothing_and_says_what_to_do(msgsvc, isolated):
+    """Not an authentication failure (exit 4): nothing was asked of Twilio and no credential
+    is wrong. The machine has no keyring to move them into: exit 2, nothing changed, a hint."""
     add(msgsvc, "a")
     before = config_path(isolated).read_bytes()
     result = msgsvc("profiles", "migrate")
-    assert (result.code, result.out) == (4, "")
+    assert (result.code, result.out) == (2, "")
     assert result.err == (
         "msgsvc: there is no usable system keyring here (keyring chose keyring.backends.fail.Keyring): "
         "the secrets stay in the config file\n"
+        "hint: nothing was changed; start or unlock the system keyring (on Linux a Secret Service such as "
+        "GNOME Keyring or KWallet), or choose a backend with PYTHON_KEYRING_BACKEND, then run it again; "
+        "on a machine without one (a server, CI) the secrets stay in the config file, mode 0600, "
+        "or come from TWILIO_* variables\n"
     )
     assert config_path(isolated).read_bytes() == before
 

@@ -466,6 +466,12 @@ def profiles_test(
         raise MsgsvcError(message)
 
 
+NO_KEYRING_FIX = ("nothing was changed; start or unlock the system keyring (on Linux a Secret Service such as GNOME "
+                  "Keyring or KWallet), or choose a backend with PYTHON_KEYRING_BACKEND, then run it again; on a "
+                  "machine without one (a server, CI) the secrets stay in the config file, mode 0600, or come from "
+                  "TWILIO_* variables")
+
+
 @app.command("migrate")
 def profiles_migrate(
     ctx: typer.Context,
@@ -474,7 +480,8 @@ def profiles_migrate(
     """Move secrets from the config to the keyring.
 
     From the config file into the system keyring. Nothing is checked with
-    Twilio; a profile whose secret is in the keyring already is left alone.
+    Twilio; a profile whose secret is in the keyring already is left alone. Where there is
+    no usable keyring (a server, a container, CI) nothing is changed: exit 2, with what to do.
 
     Example:
 
@@ -483,13 +490,13 @@ def profiles_migrate(
         msgsvc profiles migrate prod staging
     """
     from msgsvc.local import config, keystore
-    from msgsvc.errors import KeyringError
     from msgsvc.cli.output import note, warning
 
     term = use(ctx).term
     chosen, why = keystore.backend()
-    if chosen is None:
-        raise KeyringError(f"there is no usable system keyring here ({why}): the secrets stay in the config file", reason="unavailable")
+    if chosen is None:  # no credential is wrong and nothing was asked of Twilio: not exit 4
+        raise UsageError(f"there is no usable system keyring here ({why}): the secrets stay in the config file",
+                         hint=NO_KEYRING_FIX)
     from msgsvc.local import profiles as stored_profiles
 
     moved = stored_profiles.migrate(names, warn=partial(warning, term))
