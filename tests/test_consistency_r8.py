@@ -341,3 +341,71 @@ def test_tollfree_create_reads_the_file_from_standard_input(msgsvc, emu):
 def test_from_file_help_says_dash_is_standard_input(msgsvc, command):
     text = " ".join(msgsvc(*command, "--help").out.split())
     assert "('-' is standard input)" in text
+
+
+# --- 5. profiles remove confirms as every delete does -------------------------------------------
+
+
+@pytest.fixture
+def two_saved(msgsvc, isolated):
+    for name in ("prod", "ci"):
+        added = msgsvc("profiles", "add", name, "--no-verify", "--account-sid", ACCOUNT_SID, stdin="token-0123456789\n")
+        assert added.code == 0, added.err
+    from msgsvc.local import config
+
+    return config.config_path()
+
+
+def test_profiles_remove_in_a_script_needs_yes(msgsvc, two_saved):
+    before = two_saved.read_bytes()
+    result = msgsvc("profiles", "remove", "ci")
+    assert (result.code, result.out, result.err) == (
+        2, "", "msgsvc: refusing to remove a profile without confirmation\nhint: add --yes to remove from a script\n")
+    several = msgsvc("profiles", "remove", "ci", "prod")
+    assert (several.code, several.err) == (
+        2, "msgsvc: refusing to remove 2 profiles without confirmation\nhint: add --yes to remove from a script\n")
+    assert two_saved.read_bytes() == before
+    done = msgsvc("profiles", "remove", "ci", "--yes")
+    assert (done.code, done.out, done.err) == (0, "", "Removed profile 'ci'\n")
+    assert msgsvc("profiles", "list", "--fields", "name").out == "prod\n"
+
+
+def test_profiles_remove_asks_on_a_terminal(msgsvc, two_saved):
+    before = two_saved.read_bytes()
+    kept = msgsvc("profiles", "remove", "ci", stdin="n\n", stdin_tty=True)
+    assert (kept.code, kept.out, kept.err) == (
+        2, "", "Remove profile 'ci' (account ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa) and its secret, in the config file? "
+               "[y/N]: Nothing removed.\n")
+    assert two_saved.read_bytes() == before
+    several = msgsvc("profiles", "remove", "ci", "prod", stdin="\n", stdin_tty=True)
+    assert (several.code, several.err) == (
+        2, "Remove these 2 profiles and their secrets: 'ci', 'prod'? [y/N]: Nothing removed.\n")
+    assert two_saved.read_bytes() == before
+    removed = msgsvc("profiles", "remove", "ci", stdin="y\n", stdin_tty=True)
+    assert (removed.code, removed.out) == (0, "")
+    assert removed.err == ("Remove profile 'ci' (account ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa) and its secret, in the "
+                           "config file? [y/N]: Removed profile 'ci'\n")
+
+
+def test_profiles_remove_names_a_keyring_secret_in_its_question(msgsvc, isolated, keyring_file):
+    added = msgsvc("profiles", "add", "prod", "--no-verify", "--account-sid", ACCOUNT_SID, stdin="token-0123456789\n")
+    assert added.code == 0, added.err
+    kept = msgsvc("profiles", "remove", "prod", stdin="no\n", stdin_tty=True)
+    assert (kept.code, kept.err) == (
+        2, "Remove profile 'prod' (account ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa) and its secret, in the system keyring? "
+           "[y/N]: Nothing removed.\n")
+    assert json.loads(keyring_file.read_text())  # the entry is still there
+
+
+def test_an_unknown_profile_is_still_exit_4_before_any_question(msgsvc, two_saved):
+    result = msgsvc("profiles", "remove", "cj", "--yes")
+    assert (result.code, result.out) == (4, "")
+    assert result.err.startswith("msgsvc: there is no profile named 'cj'")
+    script = msgsvc("profiles", "remove", "cj")  # a typo is said as such, in a script too
+    assert script.code == 4 and script.err.startswith("msgsvc: there is no profile named 'cj'")
+
+
+def test_profiles_remove_help_offers_yes(msgsvc):
+    text = " ".join(msgsvc("profiles", "remove", "--help").out.split())
+    assert "-y, --yes Do not ask for confirmation (required when not in a terminal)." in text
+    assert "a secret removed is lost: asks for confirmation in a terminal; needs --yes otherwise." in text

@@ -194,7 +194,7 @@ def test_replacing_a_keyring_profile_with_insecure_storage_deletes_the_old_entry
 def test_remove_deletes_the_keyring_entry(msgsvc, isolated, keyring_file):
     add(msgsvc, "prod")
     add(msgsvc, "other", secret="other-token-0123456789")
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert (result.code, result.err) == (0, "Removed profile 'prod' and its secret from the system keyring; "
                                             "no profile is active now (msgsvc profiles use NAME)\n")
     assert entries(keyring_file) == {"other": "other-token-0123456789"}
@@ -203,7 +203,7 @@ def test_remove_deletes_the_keyring_entry(msgsvc, isolated, keyring_file):
 def test_remove_when_the_entry_is_gone_already(msgsvc, isolated, keyring_file):
     add(msgsvc, "prod")
     keyring_file.write_text("{}")
-    assert msgsvc("profiles", "remove", "prod").code == 0
+    assert msgsvc("profiles", "remove", "prod", "--yes").code == 0
     assert stored(isolated) == {"profiles": {}}
 
 
@@ -211,7 +211,7 @@ def test_remove_with_a_locked_keyring_removes_nothing(msgsvc, isolated, keyring_
     add(msgsvc, "prod")
     before = config_path(isolated).read_bytes()
     use_keyring(monkeypatch, "msgsvc_test_keyrings.LockedKeyring")
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert (result.code, result.out) == (4, "")
     assert result.err == (
         "msgsvc: the system keyring is locked: cannot finish deleting the secret of profile 'prod'\n"

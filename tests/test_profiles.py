@@ -273,9 +273,9 @@ def test_use_changes_the_active_profile(msgsvc, two_profiles, isolated):
 
 
 def test_remove(msgsvc, two_profiles, isolated):
-    result = msgsvc("profiles", "remove", "ci")
+    result = msgsvc("profiles", "remove", "ci", "--yes")
     assert (result.code, result.out, result.err) == (0, "", "Removed profile 'ci'\n")
-    active = msgsvc("profiles", "remove", "prod")
+    active = msgsvc("profiles", "remove", "prod", "--yes")
     assert active.err == "Removed profile 'prod'; no profile is active now (msgsvc profiles use NAME)\n"
     assert stored(isolated) == {"profiles": {}}
     assert msgsvc("profiles", "remove", "prod").code == 4

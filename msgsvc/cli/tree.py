@@ -72,7 +72,7 @@ TREE = {
     'profiles add': (False, (), (122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 11, 28, 7)),
     'profiles list': (False, (), (134, 34, 9, 28, 29, 30, 31, 7)),
     'profiles use': (False, (), (122, 11, 28, 29, 30, 31, 7)),
-    'profiles remove': (False, (), (135, 11, 28, 29, 30, 31, 7)),
+    'profiles remove': (False, (), (135, 40, 11, 28, 29, 30, 31, 7)),
     'profiles show': (False, (), (122, 136, 34, 9, 0, 28, 29, 30, 31, 7)),
     'profiles test': (False, (), (135, 137, 138, 34, 9, 0, 28, 29, 30, 31, 7)),
     'profiles migrate': (False, (), (135, 28, 29, 30, 31, 7)),

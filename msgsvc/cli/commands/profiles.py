@@ -8,7 +8,7 @@ import typer
 
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, invalid, use
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, columns_help, fields_option, invalid, use
 from msgsvc.api.resources import KEEP, WRAP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.words import counted
@@ -300,35 +300,48 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
 def profiles_remove(
     ctx: typer.Context,
     names: Annotated[list[str], typer.Argument(metavar="NAME...", help="The profiles to remove.", autocompletion=complete_profiles, show_default=False)],
+    yes: YesOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Delete profiles and their secrets.
 
-    Each NAME's secret goes from the config file or the system keyring. Every NAME is
-    checked first: one that names no profile removes none. Each removal is said on a line of
-    its own; when the keyring cannot delete a secret (locked, not answering), that profile
-    and those after it are left as they were, and the error says which.
+    Each NAME's secret goes from the config file or the system keyring, and a secret
+    removed is lost: asks for confirmation in a terminal; needs --yes otherwise. Every NAME
+    is checked first: one that names no profile removes none (exit 4). Each removal is said
+    on a line of its own; when the keyring cannot delete a secret (locked, not answering),
+    that profile and those after it are left as they were, and the error says which.
 
     Example:
 
     \b
         msgsvc profiles remove old-account
-        msgsvc profiles remove staging test
+        msgsvc profiles remove staging test --yes
     """
     from msgsvc.local import config, resolution
     from msgsvc.errors import MsgsvcError
+    from msgsvc.cli.jobs import consent
     from msgsvc.cli.output import note, remark, warning
 
-    term = use(ctx, quiet=quiet).term
+    state = use(ctx, quiet=quiet)
+    term = state.term
     from msgsvc.local import profiles as stored_profiles
 
     chosen = list(dict.fromkeys(names))
     data = config.read_config(warn=partial(warning, term))
     _mask_stored(term, data)
     known = data.get("profiles", {})
-    for name in chosen:
+    for name in chosen:  # a typo is said as one (exit 4) before any question or refusal
         if name not in known:
             raise resolution.unknown_profile(name, known)
+    # As every delete: --yes goes ahead, a terminal is asked, anything else is refused (exit 2).
+    ask = consent(state, yes, "remove", what=counted(len(chosen), "profile") if len(chosen) > 1 else "a profile",
+                  dry_run=False)
+    if len(chosen) == 1:
+        stored = known[chosen[0]]
+        where = "the system keyring" if config.storage(stored) == config.KEYRING else "the config file"
+        ask(f"Remove profile {chosen[0]!r} (account {stored.get('account_sid')}) and its secret, in {where}?")
+    else:
+        ask(f"Remove these {len(chosen)} profiles and their secrets: {', '.join(repr(n) for n in chosen)}?")
     for index, name in enumerate(chosen):
         try:
             removed = stored_profiles.remove(name, warn=partial(warning, term))
