@@ -409,3 +409,61 @@ def test_profiles_remove_help_offers_yes(msgsvc):
     text = " ".join(msgsvc("profiles", "remove", "--help").out.split())
     assert "-y, --yes Do not ask for confirmation (required when not in a terminal)." in text
     assert "a secret removed is lost: asks for confirmation in a terminal; needs --yes otherwise." in text
+
+
+# --- 6. tollfree create says what fits each number's verification ------------------------------
+
+
+def test_tollfree_create_suggests_what_fits_each_status(msgsvc, profile, httpserver, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from test_tollfree_commands import INCOMING, TOML, VERIFICATIONS, incoming, v2010, verification
+
+    later = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    numbers = {f"+1800555010{i}": "PN" + c * 32 for i, c in enumerate("abcde")}
+    (new, pending, approved, editable, closed) = numbers
+    records = [
+        verification(sid="HH" + "b" * 32, tollfree_phone_number_sid=numbers[pending], tollfree_phone_number=pending,
+                     status="IN_REVIEW"),
+        verification(sid="HH" + "c" * 32, tollfree_phone_number_sid=numbers[approved], tollfree_phone_number=approved,
+                     status="TWILIO_APPROVED"),
+        verification(sid="HH" + "d" * 32, tollfree_phone_number_sid=numbers[editable], tollfree_phone_number=editable,
+                     status="TWILIO_REJECTED", edit_allowed=True, edit_expiration=later),
+        verification(sid="HH" + "e" * 32, tollfree_phone_number_sid=numbers[closed], tollfree_phone_number=closed,
+                     status="TWILIO_REJECTED", edit_allowed=False),
+    ]
+    httpserver.expect_oneshot_request(VERIFICATIONS, method="GET").respond_with_json(page("verifications", records))
+    for number, pn in numbers.items():
+        httpserver.expect_oneshot_request(INCOMING, method="GET", query_string=f"PhoneNumber=%2B{number[1:]}&PageSize=1000"
+                                          ).respond_with_json(v2010("incoming_phone_numbers", [incoming(pn, number)]))
+    httpserver.expect_oneshot_request(VERIFICATIONS, method="POST").respond_with_json(
+        verification(sid="HH" + "a" * 32, tollfree_phone_number_sid=numbers[new], tollfree_phone_number=new), status=201)
+    path = tmp_path / "verification.toml"
+    path.write_text(TOML)
+    result = msgsvc("tollfree", "create", *numbers, "--from-file", str(path))
+    assert result.code == 0, result.err
+    assert [line.split("\t")[2] for line in result.out.splitlines()] == ["created"] + ["exists"] * 4
+    assert result.err == (
+        f"Follow the review with: msgsvc tollfree wait {new} {pending}\n"
+        f"Approved already, nothing to do: {approved}\n"
+        f"Rejected, and may be edited until its window closes: fix the file, then: "
+        f"msgsvc tollfree update {editable} --from-file FILE --edit-reason TEXT\n"
+        f"Rejected, and too late to edit: msgsvc tollfree delete {closed}, then create it again: "
+        f"msgsvc tollfree create {closed} --from-file FILE\n"
+        "1 created, 4 exists\n")
+    posts = [r for r in sent(httpserver) if r.method == "POST"]
+    assert [p.form["TollfreePhoneNumberSid"] for p in posts] == [numbers[new]]
+
+
+def test_tollfree_create_of_approved_numbers_only_suggests_no_wait(msgsvc, profile, httpserver, tmp_path):
+    from test_tollfree_commands import INCOMING, NUMBER, PN, TOML, VERIFICATIONS, incoming, v2010, verification
+
+    httpserver.expect_oneshot_request(VERIFICATIONS, method="GET").respond_with_json(
+        page("verifications", [verification(status="TWILIO_APPROVED")]))
+    httpserver.expect_oneshot_request(INCOMING, method="GET").respond_with_json(v2010("incoming_phone_numbers", [incoming()]))
+    path = tmp_path / "verification.toml"
+    path.write_text(TOML)
+    result = msgsvc("tollfree", "create", NUMBER, "--from-file", str(path))
+    assert (result.code, result.out) == (0, f"{NUMBER}\tHH{'1' * 32}\texists\t\tTWILIO_APPROVED: none\n")
+    assert result.err == f"Approved already, nothing to do: {NUMBER}\n1 exists\n"
+    assert "tollfree wait" not in result.err

@@ -4320,10 +4320,12 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                          "  broken one reported with its line: the definition's required fields and\n"
                          '  choices, https URLs, e-mail addresses, E.164 phone numbers, ISO country\n'
                          '  codes, and no public URL shortener (bit.ly, ...) in the samples. A number\n'
-                         "  that has a verification already is reported as 'exists', never filed twice;\n"
-                         '  a create whose answer was lost is looked up by its number before it is\n'
-                         "  reported. One result per number; exit 1 when some failed. 'msgsvc tollfree\n"
-                         "  wait' follows the review.\n"
+                         "  that has a verification already is reported as 'exists', never filed twice,\n"
+                         '  with what fits its status: wait for the review, nothing (approved), update a\n'
+                         '  rejection while it may be edited, or delete and create it again. A create\n'
+                         '  whose answer was lost is looked up by its number before it is reported. One\n'
+                         "  result per number; exit 1 when some failed. 'msgsvc tollfree wait' follows\n"
+                         '  the review.\n'
                          '\n'
                          '  Example:\n'
                          '\n'
@@ -4367,11 +4369,13 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                           'and no public URL\n'
                           '  shortener (bit.ly, ...) in the samples. A number that has a verification '
                           'already is reported as\n'
-                          "  'exists', never filed twice; a create whose answer was lost is looked up by its "
-                          'number before it\n'
-                          "  is reported. One result per number; exit 1 when some failed. 'msgsvc tollfree "
-                          "wait' follows the\n"
-                          '  review.\n'
+                          "  'exists', never filed twice, with what fits its status: wait for the review, "
+                          'nothing (approved),\n'
+                          '  update a rejection while it may be edited, or delete and create it again. A '
+                          'create whose answer\n'
+                          '  was lost is looked up by its number before it is reported. One result per '
+                          'number; exit 1 when\n'
+                          "  some failed. 'msgsvc tollfree wait' follows the review.\n"
                           '\n'
                           '  Example:\n'
                           '\n'

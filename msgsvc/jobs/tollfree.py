@@ -158,6 +158,7 @@ class Creates:
     settled: dict[str, Outcome] = field(default_factory=dict)  # input -> outcome
     order: list[str] = field(default_factory=list)  # the inputs, as given
     numbers: dict[str, str] = field(default_factory=dict)  # input -> PN SID
+    existing: dict[str, Any] = field(default_factory=dict)  # input -> the record it has already (`exists`)
 
     def results(self, sent: Sequence[Outcome]) -> list[Outcome]:
         by_input = dict(self.settled)
@@ -186,6 +187,7 @@ def plan_creates(client: Any, refs: Sequence[str], form: Sequence[tuple[str, str
         planned.numbers[ref] = pn
         existing = records.get(pn)
         if existing is not None:
+            planned.existing[ref] = existing
             planned.settled[ref] = Outcome(ref, existing.get("sid"), EXISTS, None,
                                            f"{existing.get('status')}: {rules.next_step(existing, datetime.now().astimezone())}")
             continue

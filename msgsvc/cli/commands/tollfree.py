@@ -220,8 +220,10 @@ def tollfree_create(
     line: the definition's required fields and choices, https URLs, e-mail addresses, E.164
     phone numbers, ISO country codes, and no public URL shortener (bit.ly, ...) in the
     samples. A number that has a verification already is reported as 'exists', never filed
-    twice; a create whose answer was lost is looked up by its number before it is reported.
-    One result per number; exit 1 when some failed. 'msgsvc tollfree wait' follows the review.
+    twice, with what fits its status: wait for the review, nothing (approved), update a
+    rejection while it may be edited, or delete and create it again. A create whose answer
+    was lost is looked up by its number before it is reported. One result per number; exit 1
+    when some failed. 'msgsvc tollfree wait' follows the review.
 
     Example:
 
@@ -239,7 +241,7 @@ def tollfree_create(
     from msgsvc.cli.jobs import finish, library_note, run
     from msgsvc.jobs import changes as plan
     from msgsvc.jobs.executor import Executor
-    from msgsvc.jobs.tollfree import EXISTS, plan_creates, settle_creates
+    from msgsvc.jobs.tollfree import plan_creates, settle_creates
 
     client = state.client()
     planned = plan_creates(client, numbers, as_form(values, VERIFICATION.fields))
@@ -254,9 +256,11 @@ def tollfree_create(
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, state.term),
                         note=library_note(state.term))
     outcomes, terminated = run(lambda: settle_creates(client, planned, executor.run(planned.changes)))
-    if not state.json and any(o.status in (plan.CREATED, EXISTS) for o in outcomes):
-        output.note(state.term, "Follow the review with: msgsvc tollfree wait " + " ".join(
-            as_typed(o.input) for o in outcomes if o.status in (plan.CREATED, EXISTS)))
+    if not state.json:  # what fits each: follow a review, nothing, fix a rejection, or file again
+        from msgsvc.cli.tollfree_review import after_create
+
+        for line in after_create(outcomes, planned.existing):
+            output.note(state.term, line)
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
            failed=any(o.status in failed for o in outcomes), stopped_by=executor.stopped_by,
            interrupted=executor.interrupted, terminated=terminated, left="numbers",
