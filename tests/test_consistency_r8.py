@@ -467,3 +467,33 @@ def test_tollfree_create_of_approved_numbers_only_suggests_no_wait(msgsvc, profi
     assert (result.code, result.out) == (0, f"{NUMBER}\tHH{'1' * 32}\texists\t\tTWILIO_APPROVED: none\n")
     assert result.err == f"Approved already, nothing to do: {NUMBER}\n1 exists\n"
     assert "tollfree wait" not in result.err
+
+
+# --- 7. profiles list: --help, --fields and --json name the same fields -------------------------
+
+
+def listed_in_help(msgsvc) -> tuple[list[str], list[str]]:
+    import re
+
+    text = " ".join(msgsvc("profiles", "list", "--help").out.split())
+    columns = re.search(r"Columns \(the TSV's order, no header\): ([^.]*)\.", text).group(1).split(", ")
+    fields = re.search(r"--fields takes any of: ([^.]*)\.", text).group(1).split(", ")
+    return columns, fields
+
+
+def test_profiles_list_fields_takes_every_column_its_help_lists(msgsvc, two_saved):
+    columns, fields = listed_in_help(msgsvc)
+    assert columns == ["active_mark", "name", "account_sid", "auth", "storage", "region", "edge", "base_url"]
+    assert set(columns) <= set(fields)
+    result = msgsvc("profiles", "list", "--fields", "active_mark,name")
+    assert (result.code, result.out, result.err) == (0, "\tci\n*\tprod\n", "")
+
+
+def test_profiles_list_json_has_every_field_its_help_lists(msgsvc, two_saved):
+    _, fields = listed_in_help(msgsvc)
+    result = msgsvc("profiles", "list", "--json")
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    assert [list(row) for row in rows] == [fields, fields]
+    assert rows[1] == {"name": "prod", "active": True, "active_mark": "*", "account_sid": ACCOUNT_SID, "api_key": None,
+                       "auth": "auth token", "storage": "file", "region": None, "edge": None, "base_url": None}

@@ -222,7 +222,7 @@ PARAMS = (
     ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 131
     ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 132
     ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 133
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 134
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'active_mark', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 134
     ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 135
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 136
     ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 137

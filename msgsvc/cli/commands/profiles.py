@@ -42,7 +42,8 @@ PROFILE_COLUMNS = (
     Column("EDGE", "edge", fit=KEEP, drop=5),
     Column("BASE URL", "base_url", drop=2),
 )
-PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "storage", "region", "edge", "base_url")
+# Every field of a row: what --fields takes and what --json gives, every column among them.
+PROFILE_KEYS = ("name", "active", "active_mark", "account_sid", "api_key", "auth", "storage", "region", "edge", "base_url")
 SHOW_KEYS = ("setting", "value", "source")
 ListFieldsOpt, ShowFieldsOpt = fields_option(PROFILE_KEYS), fields_option(SHOW_KEYS)
 # Values are SIDs, URLs and masked secrets: never cut; on a narrow terminal SOURCE gives way.
@@ -231,7 +232,7 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
     """List the profiles; the active one is marked. Secrets are never shown; SECRET IN says
     where each one lives: the system keyring, or the config file.
 
-    {columns}
+    {columns} --json gives each of them.
 
     Example:
 
@@ -249,7 +250,7 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
     rows = []
     for name, stored in sorted(data.get("profiles", {}).items()):
         rows.append(
-            {
+            {  # PROFILE_KEYS, in their order: --json gives each, as --fields takes each
                 "name": name,
                 "active": name == active,
                 "active_mark": "*" if name == active else "",
@@ -262,9 +263,6 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
                 "base_url": stored.get("base_url"),
             }
         )
-    if state.json and not state.fields:
-        keys = tuple(key for key in PROFILE_KEYS if key != "auth")  # JSON: api_key says it
-        rows = [{k: row[k] for k in keys} for row in rows]
     emit_records(state.term, rows, PROFILE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
                  empty="No profiles yet: msgsvc profiles add NAME --account-sid AC...")
 
