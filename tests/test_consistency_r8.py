@@ -497,3 +497,13 @@ def test_profiles_list_json_has_every_field_its_help_lists(msgsvc, two_saved):
     assert [list(row) for row in rows] == [fields, fields]
     assert rows[1] == {"name": "prod", "active": True, "active_mark": "*", "account_sid": ACCOUNT_SID, "api_key": None,
                        "auth": "auth token", "storage": "file", "region": None, "edge": None, "base_url": None}
+
+
+def test_emulator_account_sid_is_read_in_any_case(msgsvc, monkeypatch):
+    from msgsvc.cli.commands import emulator as command
+
+    served = {}
+    monkeypatch.setattr(command, "serve", lambda term, **options: served.update(options))
+    result = msgsvc("emulator", "--account-sid", "ac" + "AB" * 16, "--port", "0")
+    assert result.code == 0, result.err
+    assert served["account_sid"] == "AC" + "ab" * 16
