@@ -32,7 +32,7 @@ def corrupt_config(isolated):
         ["profiles", "list"],
         ["profiles", "show"],
         ["profiles", "use", "prod"],
-        ["profiles", "remove", "prod"],
+        ["profiles", "remove", "prod", "--yes"],
         ["profiles", "add", "prod", "--account-sid", ACCOUNT_SID],
         ["profiles", "add", "new", "--account-sid", ACCOUNT_SID, "--force"],
     ],
@@ -167,7 +167,7 @@ def test_a_secret_a_killed_write_left_behind_goes_with_its_profile(msgsvc, isola
     assert AUTH_TOKEN in (folder / left).read_text()  # what the crash left: the secrets
     assert tomllib.loads(config.config_path().read_text())["profiles"].keys() == {"prod"}  # the old file, whole
 
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert (result.code, result.out, result.err) == (0, "", "Removed profile 'prod'; no profile is active now (msgsvc profiles use NAME)\n")
     assert sorted(os.listdir(folder)) == [".config.lock", "config.toml"]
     assert tomllib.loads(config.config_path().read_text()) == {"profiles": {}}

@@ -165,7 +165,7 @@ def test_profiles_remove_takes_many_names_each_said(msgsvc, isolated):
     refused = msgsvc("profiles", "remove", "a", "nosuch")
     assert (refused.code, refused.err.splitlines()[0]) == (4, "msgsvc: there is no profile named 'nosuch'")
     assert msgsvc("profiles", "list", "--fields", "name").out == "a\nb\nc\n"  # checked first: none removed
-    result = msgsvc("profiles", "remove", "a", "b", "a")
+    result = msgsvc("profiles", "remove", "a", "b", "a", "--yes")
     assert (result.code, result.out) == (0, "")
     assert result.err == ("Removed profile 'a'; no profile is active now (msgsvc profiles use NAME)\n"
                           "Removed profile 'b'\n")  # each once, in order

@@ -179,7 +179,7 @@ SESSION = [
     (["services", "delete", "Session", "--yes"], 0),
     (["services", "get", "Session"], 3),
     (["services", "update", "Missing", "--validity-period", "5"], 3),
-    (["profiles", "remove", "session"], 0),
+    (["profiles", "remove", "session", "--yes"], 0),
 ]
 
 

@@ -137,7 +137,7 @@ STEPS = [
          err=r"msgsvc: HTTP 404 \(Twilio error 20404\): The requested resource /Services/{service} was not found "
              r"\(see https://www\.twilio\.com/docs/errors/20404\)\n"),
     Step("completion bash", out=r"(?s).*_MSGSVC_COMPLETE=complete_bash.*"),
-    Step("profiles remove emu", err=r"Removed profile 'emu' and its secret from the system keyring; no profile is active now \(msgsvc profiles use NAME\)\n"),
+    Step("profiles remove emu --yes", err=r"Removed profile 'emu' and its secret from the system keyring; no profile is active now \(msgsvc profiles use NAME\)\n"),
 ]
 
 NOT_STEPPED = {"emulator"}  # it is the server these steps run against

@@ -104,7 +104,7 @@ def test_a_file_in_the_way_of_the_config_dir(tmp_path):
 
 @pytest.mark.parametrize("value, message", [
     ("PN" + "0" * 32, f"'PN{'0' * 32}' is a phone number SID, not a Messaging Service SID (MG...)"),
-    ("mg" + "a" * 32, f"'mg{'a' * 32}' is not a Messaging Service SID: those begin with upper-case MG (MG{'a' * 32})"),
+    ("pn" + "0" * 32, f"'pn{'0' * 32}' is a phone number SID, not a Messaging Service SID (MG...)"),  # any case: one rule
     ("AC" + "a" * 32, f"'AC{'a' * 32}' is an Account SID, not a Messaging Service SID (MG...)"),
     ("SC" + "a" * 32, f"'SC{'a' * 32}' is a short code SID, not a Messaging Service SID (MG...)"),
 ])

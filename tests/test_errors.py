@@ -187,7 +187,7 @@ def test_half_the_environment_credentials_warns_which_profile_was_used(msgsvc, p
 
 
 def test_profiles_but_none_active(msgsvc, profile):
-    msgsvc("profiles", "remove", "test")
+    msgsvc("profiles", "remove", "test", "--yes")
     config.write_config({"profiles": {"a": {"account_sid": ACCOUNT_SID, "auth_token": "x"}}})
     result = msgsvc("services", "list")
     assert result.code == 4

@@ -243,7 +243,8 @@ def test_fields_offers_the_names_of_the_command_s_records(profiles, both):
     assert both("bash", "msgsvc services list --fields sid,fr") == ((0, "plain,sid,friendly_name\n", ""),) * 2
     assert both("zsh", "msgsvc numbers attach x --fields=input,s")[1] == (0, "plain\ninput,sid\n_\nplain\ninput,status\n_\n", "")
     typer_answer, fast_answer = both("bash", "msgsvc profiles list --fields name,nosuch,a")  # the command refuses it
-    assert typer_answer == fast_answer == (0, "plain,name,nosuch,active\nplain,name,nosuch,account_sid\nplain,name,nosuch,api_key\n"
+    assert typer_answer == fast_answer == (0, "plain,name,nosuch,active\nplain,name,nosuch,active_mark\n"
+                                              "plain,name,nosuch,account_sid\nplain,name,nosuch,api_key\n"
                                               "plain,name,nosuch,auth\n", "")
 
 

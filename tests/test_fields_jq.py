@@ -125,7 +125,7 @@ def test_quiet_on_a_bulk_failure_still_exits_1(msgsvc, profile, httpserver):
 def test_quiet_profiles(msgsvc, isolated):
     added = msgsvc("profiles", "add", "a", "--account-sid", "AC" + "1" * 32, "-q", "--no-verify", stdin="token-123456\n")
     used = msgsvc("profiles", "use", "a", "--quiet")
-    removed = msgsvc("profiles", "remove", "a", "-q")
+    removed = msgsvc("profiles", "remove", "a", "-q", "--yes")
     assert [(r.code, r.out, r.err) for r in (added, used, removed)] == [(0, "", "")] * 3
 
 

@@ -163,14 +163,20 @@ def test_migrate_named_profiles_only(msgsvc, isolated, keyring_file, monkeypatch
                                               "hint: profiles: a, b; add one with: msgsvc profiles add zz --account-sid AC...\n")
 
 
-def test_migrate_without_a_keyring_changes_nothing(msgsvc, isolated):
+def test_migrate_without_a_keyring_changes_nothing_and_says_what_to_do(msgsvc, isolated):
+    """Not an authentication failure (exit 4): nothing was asked of Twilio and no credential
+    is wrong. The machine has no keyring to move them into: exit 2, nothing changed, a hint."""
     add(msgsvc, "a")
     before = config_path(isolated).read_bytes()
     result = msgsvc("profiles", "migrate")
-    assert (result.code, result.out) == (4, "")
+    assert (result.code, result.out) == (2, "")
     assert result.err == (
         "msgsvc: there is no usable system keyring here (keyring chose keyring.backends.fail.Keyring): "
         "the secrets stay in the config file\n"
+        "hint: nothing was changed; start or unlock the system keyring (on Linux a Secret Service such as "
+        "GNOME Keyring or KWallet), or choose a backend with PYTHON_KEYRING_BACKEND, then run it again; "
+        "on a machine without one (a server, CI) the secrets stay in the config file, mode 0600, "
+        "or come from TWILIO_* variables\n"
     )
     assert config_path(isolated).read_bytes() == before
 
@@ -188,7 +194,7 @@ def test_replacing_a_keyring_profile_with_insecure_storage_deletes_the_old_entry
 def test_remove_deletes_the_keyring_entry(msgsvc, isolated, keyring_file):
     add(msgsvc, "prod")
     add(msgsvc, "other", secret="other-token-0123456789")
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert (result.code, result.err) == (0, "Removed profile 'prod' and its secret from the system keyring; "
                                             "no profile is active now (msgsvc profiles use NAME)\n")
     assert entries(keyring_file) == {"other": "other-token-0123456789"}
@@ -197,7 +203,7 @@ def test_remove_deletes_the_keyring_entry(msgsvc, isolated, keyring_file):
 def test_remove_when_the_entry_is_gone_already(msgsvc, isolated, keyring_file):
     add(msgsvc, "prod")
     keyring_file.write_text("{}")
-    assert msgsvc("profiles", "remove", "prod").code == 0
+    assert msgsvc("profiles", "remove", "prod", "--yes").code == 0
     assert stored(isolated) == {"profiles": {}}
 
 
@@ -205,7 +211,7 @@ def test_remove_with_a_locked_keyring_removes_nothing(msgsvc, isolated, keyring_
     add(msgsvc, "prod")
     before = config_path(isolated).read_bytes()
     use_keyring(monkeypatch, "msgsvc_test_keyrings.LockedKeyring")
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert (result.code, result.out) == (4, "")
     assert result.err == (
         "msgsvc: the system keyring is locked: cannot finish deleting the secret of profile 'prod'\n"

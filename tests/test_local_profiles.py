@@ -114,7 +114,7 @@ def test_remove_on_a_full_disk_keeps_the_profile_and_its_secret(msgsvc, ring, fu
     before = stored(full_disk.path)
     full_disk.fill()
     ring.calls.clear()
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert (result.code, result.out, result.err) == (1, "", full_error(full_disk.path))
     assert ring.entries == {user("prod"): OLD}
     assert ring.calls == [("get", user("prod")), ("get", user("prod")), ("delete", user("prod")),
@@ -176,7 +176,7 @@ def test_a_keyring_that_cannot_put_the_secret_back_is_named(msgsvc, ring, full_d
         real_set(service, username, password)
 
     monkeypatch.setattr(ring, "set_password", refuse_after_delete)
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert result.code == 1
     assert result.err.startswith(
         f"msgsvc: cannot write {full_disk.path / 'config.toml'}: No space left on device; the config file is unchanged, "
@@ -215,7 +215,7 @@ def test_two_config_directories_never_share_a_secret(msgsvc, ring, tmp_path, mon
     user_b = user("prod")
     assert user_a != user_b and user_a.startswith(f"prod:{ACCOUNT_SID}:") and len(user_a.split(":")[2]) == 12
     assert ring.entries == {user_a: OLD, user_b: NEW}
-    assert msgsvc("profiles", "remove", "prod").code == 0
+    assert msgsvc("profiles", "remove", "prod", "--yes").code == 0
     assert ring.entries == {user_a: OLD}
 
 
@@ -234,5 +234,5 @@ def test_an_old_name_only_entry_is_moved_on_first_use(msgsvc, ring, isolated):
 def test_remove_deletes_an_old_name_only_entry(msgsvc, ring):
     assert add(msgsvc, "prod").code == 0
     ring.entries = {"prod": OLD}
-    assert msgsvc("profiles", "remove", "prod").code == 0
+    assert msgsvc("profiles", "remove", "prod", "--yes").code == 0
     assert ring.entries == {}

@@ -84,7 +84,7 @@ def test_profiles_add_use_show_and_remove(msgsvc, windows):
     result = msgsvc("profiles", "list")
     assert (result.code, result.err) == (0, "")
     assert [name for name in ("prod", "x") if any(name in line.split("\t") for line in result.out.splitlines())] == ["prod", "x"]
-    result = msgsvc("profiles", "remove", "prod")
+    result = msgsvc("profiles", "remove", "prod", "--yes")
     assert result.code == 0
     assert list(tomllib.loads(path.read_text())["profiles"]) == ["x"]
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
@@ -315,7 +315,7 @@ def test_profiles_and_services_commands_run_without_posix(isolated, httpserver):
         (["services", "create", "--friendly-name", "A", "--dry-run"], f"POST {base_url_of(httpserver)}/v1/Services\n  FriendlyName=A\n"),
         (["profiles", "use", "t"], ""),
         (["profiles", "show", "--json"], None),
-        (["profiles", "remove", "t"], ""),
+        (["profiles", "remove", "t", "--yes"], ""),
     ):
         done = posixless(*argv)
         assert done.returncode == 0, (argv, done.stderr)

@@ -206,8 +206,10 @@ def test_list_json(msgsvc, two_profiles, where):
     args = ["--json", "profiles", "list"] if where == "before" else ["profiles", "list", "--json"]
     result = msgsvc(*args)
     assert json.loads(result.out) == [
-        {"name": "ci", "active": False, "account_sid": AC2, "api_key": API_KEY, "storage": "file", "region": None, "edge": None, "base_url": "http://127.0.0.1:8080"},
-        {"name": "prod", "active": True, "account_sid": ACCOUNT_SID, "api_key": None, "storage": "file", "region": "ie1", "edge": None, "base_url": None},
+        {"name": "ci", "active": False, "active_mark": "", "account_sid": AC2, "api_key": API_KEY, "auth": f"api key {API_KEY}",
+         "storage": "file", "region": None, "edge": None, "base_url": "http://127.0.0.1:8080"},
+        {"name": "prod", "active": True, "active_mark": "*", "account_sid": ACCOUNT_SID, "api_key": None, "auth": "auth token",
+         "storage": "file", "region": "ie1", "edge": None, "base_url": None},
     ]
 
 
@@ -273,9 +275,9 @@ def test_use_changes_the_active_profile(msgsvc, two_profiles, isolated):
 
 
 def test_remove(msgsvc, two_profiles, isolated):
-    result = msgsvc("profiles", "remove", "ci")
+    result = msgsvc("profiles", "remove", "ci", "--yes")
     assert (result.code, result.out, result.err) == (0, "", "Removed profile 'ci'\n")
-    active = msgsvc("profiles", "remove", "prod")
+    active = msgsvc("profiles", "remove", "prod", "--yes")
     assert active.err == "Removed profile 'prod'; no profile is active now (msgsvc profiles use NAME)\n"
     assert stored(isolated) == {"profiles": {}}
     assert msgsvc("profiles", "remove", "prod").code == 4
@@ -422,7 +424,8 @@ def test_profiles_installed_in_a_subprocess(isolated):
     assert added.stderr == f"Saved profile 'prod' (active) in {isolated / 'config' / 'config.toml'}; its secret is in that file: no usable system keyring\n"
     listed = run_installed("profiles", "list", "--json")
     assert json.loads(listed.stdout) == [
-        {"name": "prod", "active": True, "account_sid": ACCOUNT_SID, "api_key": None, "storage": "file", "region": None, "edge": None, "base_url": None}
+        {"name": "prod", "active": True, "active_mark": "*", "account_sid": ACCOUNT_SID, "api_key": None, "auth": "auth token",
+         "storage": "file", "region": None, "edge": None, "base_url": None}
     ]
     shown = run_installed("profiles", "show")
     assert shown.returncode == 0

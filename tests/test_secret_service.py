@@ -107,7 +107,7 @@ def test_profiles_with_a_real_secret_service(secret_service, emulator, isolated)
     tested = run(env, "profiles", "test")
     assert (tested.returncode, tested.stdout) == (0, f"emu\tok\tkeyring\taccount {EMU_ACCOUNT} can use the Messaging API at {emulator.base_url}\n")
 
-    removed = run(env, "profiles", "remove", "emu")
+    removed = run(env, "profiles", "remove", "emu", "--yes")
     assert removed.returncode == 0, removed.stderr
     assert peek(env) == ["keyring.backends.SecretService.Keyring", None]
 

@@ -53,7 +53,8 @@ def _json_object(value: str) -> str:
 
 
 SEND_FIELDS = (
-    Field("To", "text", "The recipient, in E.164 (+14155550100).", check=validate.e164),
+    Field("To", "text", "The recipient, in E.164 (+14155550100; spaces, dashes and parentheses after the '+' "
+          "are ignored).", check=validate.phone_number),
     Field("Body", "text", f"The text of the message, up to {MAX_BODY} characters.", minimum=1, maximum=MAX_BODY),
     Field("MediaUrl", "url", f"A public URL of media to send (MMS); up to {MAX_MEDIA} of them.",
           many=True, count=(1, MAX_MEDIA), name="media-url"),

@@ -15,17 +15,8 @@ from msgsvc.api import validate
 from msgsvc.api.resources import CREATED, KEEP, SERVICE, SID, WRAP, Column, Field, Resource, register, sid_what
 
 
-# A SID as a person may type it: two letters and 32 hexadecimal digits, in any case.
-SID_SHAPE = re.compile(r"[A-Za-z]{2}[0-9a-fA-F]{32}")
 # Twilio's channel addresses: whatsapp:+15017122661, messenger:104794531907950, rcs:brand_agent.
 CHANNEL_ADDRESS = re.compile(r"[a-z]+:\S+")
-
-
-def canonical_sid(value: str, prefix: str) -> str | None:
-    """`value` as a SID of this prefix in Twilio's spelling (PN + lower-case hex), or None."""
-    if SID_SHAPE.fullmatch(value) and value[:2].upper() == prefix:
-        return prefix + value[2:].lower()
-    return None
 
 
 @dataclass(frozen=True)
@@ -70,16 +61,15 @@ class SenderKind(Resource):
             raise ValueError("is empty")
         if listed:
             attach = not self.by_address
-        sid = canonical_sid(value, self.prefix)
+        sid = validate.canonical_sid(value, self.prefix)
         if self.by_text:
             if sid is not None and not attach:
                 return Ref(value, sid=sid)
             return Ref(value, text=validate.alpha_sender(value))
         if sid is not None:
             return Ref(value, sid=sid)
-        if self.by_e164 and value.startswith("+"):
-            number = re.sub(r"[\s().\-]", "", value)  # "+1 (501) 712-2661" is +15017122661
-            return Ref(value, e164=validate.e164(number))
+        if self.by_e164 and value.startswith("+"):  # "+1 (501) 712-2661" is +15017122661
+            return Ref(value, e164=validate.phone_number(value))
         if self.by_number and re.fullmatch(r"[0-9]{3,8}", value):
             return Ref(value, e164=value)  # looked up among the account's short codes
         if self.by_address and CHANNEL_ADDRESS.fullmatch(value):
@@ -92,15 +82,13 @@ class SenderKind(Resource):
             hint = f" (did you mean {channel.lower()}:{rest}?)" if channel.isalpha() else ""
             raise ValueError(f"{value!r} is not a channel sender address: the channel is written in lower-case "
                              f"letters without hyphens, such as whatsapp:+15017122661{hint}")
-        digits = re.sub(r"[\s().\-]", "", value)
-        if self.by_e164 and re.fullmatch(r"[0-9]{8,15}", digits):
-            raise ValueError(f"{value!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
         if self.by_e164:
+            validate.typed_number(value)  # a number without its '+': the spelling to use
             raise ValueError(
                 f"{value!r} is neither a phone number SID (PN followed by 32 hexadecimal "
                 "digits) nor an E.164 number such as +15017122661"
             )
-        if SID_SHAPE.fullmatch(value) and value[:2].upper() != self.prefix:
+        if validate.TYPED_SID.fullmatch(value) and value[:2].upper() != self.prefix:
             raise ValueError(f"{value!r} is {sid_what(value[:2].upper())}, not {sid_what(self.prefix)}")
         raise ValueError(
             f"{value!r} is not {sid_what(self.prefix)} "

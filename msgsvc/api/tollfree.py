@@ -279,6 +279,23 @@ FILE_FIELDS = tuple(f for f in VERIFICATION.fields if f.wire not in ("TollfreePh
 FILE_KEYS = {f.option[2:]: f.wire for f in FILE_FIELDS}
 
 
+def _as_typed(wire: str, value: Any) -> Any:
+    """A value a person typed in the file, read as msgsvc reads it on the command line: a SID
+    in any case, sent as Twilio writes it (validate.canonical_sid); a phone number with spaces,
+    dashes or parentheses as E.164 (validate.typed_number). A value that is neither is left
+    to the rules, which say what it should be."""
+    from msgsvc.api.validate import canonical_sid, typed_number
+
+    if wire in SIDS and isinstance(value, str):
+        return canonical_sid(value, SIDS[wire]) or value
+    if wire in PHONES and isinstance(value, str):
+        try:
+            return typed_number(value) or value
+        except ValueError:
+            return value
+    return value
+
+
 def file_problems(data: Mapping[str, Any], *, create: bool = True) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
     """({wire name: value}, [(the file's key or None, phrase)]) of a verification file's table:
     every unknown key, value of the wrong type and broken rule at once (for a create, the
@@ -303,7 +320,7 @@ def file_problems(data: Mapping[str, Any], *, create: bool = True) -> tuple[dict
         elif wire not in LISTS and wire not in BOOLEANS and not isinstance(value, str):
             problems.append((key, f"{key} must be a string"))
         else:
-            values[wire] = value
+            values[wire] = _as_typed(wire, value)
     required = tuple(w for w in CREATE_REQUIRED if w != "TollfreePhoneNumberSid") if create else ()
     for problem in verification_problems(values, required=required):
         key = options[problem.field]

@@ -8,8 +8,11 @@ from typing import Any
 from msgsvc.words import counted
 
 # Any two capital letters and 32 hexadecimal digits: which prefixes name what is said by the
-# resource declarations (msgsvc/api/resources.py), not here.
+# resource declarations (msgsvc/api/resources.py), not here. A SID a server sends is checked
+# with this as it is (is_sid); a SID a person types is read by canonical_sid.
 SID = re.compile(r"([A-Z]{2})[0-9a-fA-F]{32}")
+# A SID as a person may type it: two letters and 32 hexadecimal digits, in any case.
+TYPED_SID = re.compile(r"[A-Za-z]{2}[0-9a-fA-F]{32}")
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 ALPHA_SENDER = re.compile(r"[A-Za-z0-9 +\-_&]{1,11}")
@@ -76,12 +79,27 @@ def number_to_paste(value: object, placeholder: str = "NUMBER") -> str:
     return value if pasteable_number(value) else placeholder  # type: ignore[return-value]
 
 
+def canonical_sid(value: str, prefix: str) -> str | None:
+    """`value` as a SID of this prefix in Twilio's spelling (the prefix in upper case, the 32
+    hexadecimal digits in lower case), or None when it is not one.
+
+    The one rule for a SID a person types, on the command line or in a file: it is read
+    whatever the case of its letters (`mg0123...`, `MG0123...ABCD`) and sent as Twilio writes
+    it, since Twilio's paths do not match another spelling. A SID a server sends is checked
+    as it is (is_sid)."""
+    if TYPED_SID.fullmatch(value) and value[:2].upper() == prefix:
+        return prefix + value[2:].lower()
+    return None
+
+
 def sid(value: str, prefix: str) -> str:
-    if not is_sid(value, prefix):
+    """A SID of this prefix that a person typed, in Twilio's spelling (canonical_sid)."""
+    found = canonical_sid(value, prefix)
+    if found is None:
         raise ValueError(
             f"{value!r} is not {sid_what(prefix)} ({prefix} followed by 32 hexadecimal digits)"
         )
-    return value
+    return found
 
 
 def length(value: str, minimum: int | None, maximum: int | None) -> str:
@@ -199,6 +217,37 @@ def e164(value: str) -> str:
     if not E164.fullmatch(value):
         raise ValueError(f"{value!r} is not an E.164 phone number such as +15017122661")
     return value
+
+
+# What a person may write between the digits of a phone number: "+1 (415) 555-0100".
+NUMBER_SEPARATORS = re.compile(r"[\s().\-]")
+
+
+def typed_number(value: str) -> str | None:
+    """The E.164 number in what a person typed, or None when it is not written as a phone
+    number at all (a SID, a name, a short code's few digits).
+
+    The one rule for a phone number a person types, on the command line or in a file:
+    surrounding white space is dropped, and so are spaces, dashes, dots and parentheses after
+    the '+' ("+1 (415) 555-0100" is +14155550100). A number without its '+' (8 to 15 digits)
+    is refused with the E.164 spelling to use, and so is a '+' and what is no E.164 number."""
+    text = value.strip()
+    digits = NUMBER_SEPARATORS.sub("", text)
+    if text.startswith("+"):
+        if not E164.fullmatch(digits):
+            raise ValueError(f"{text!r} is not an E.164 phone number such as +15017122661")
+        return digits
+    if re.fullmatch(r"[0-9]{8,15}", digits):
+        raise ValueError(f"{text!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
+    return None
+
+
+def phone_number(value: str) -> str:
+    """A phone number a person typed (typed_number), as E.164; ValueError when it is none."""
+    number = typed_number(value)
+    if number is None:
+        raise ValueError(f"{value.strip()!r} is not an E.164 phone number such as +15017122661")
+    return number
 
 
 def alpha_sender(value: str) -> str:

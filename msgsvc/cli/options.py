@@ -174,21 +174,22 @@ ConcurrencyOpt = Annotated[
 
 
 def check_service_ref(value: str) -> str:
-    """Refuse, before any request, what is clearly a mistyped SID rather than a name."""
+    """An MG SID in Twilio's spelling, whatever the case it was typed in (validate.canonical_sid);
+    anything else as it is (a friendly name). What is clearly a mistyped SID rather than a name
+    is refused before any request."""
     import re
 
     from msgsvc.api import validate
 
-    if value is None or validate.is_sid(value, "MG"):
+    if value is None:
         return value
-    if re.fullmatch(r"[A-Za-z]{2}[0-9a-fA-F]{32}", value):  # a SID, of another kind or spelt wrong
+    sid = validate.canonical_sid(value, "MG")
+    if sid is not None:
+        return sid
+    if validate.TYPED_SID.fullmatch(value):  # a SID of another kind
         from msgsvc.api.resources import sid_what
 
-        prefix = value[:2]
-        if prefix.upper() == "MG":
-            raise typer.BadParameter(f"{value!r} is not a Messaging Service SID: those begin with upper-case MG ({'MG' + value[2:]})")
-        raise typer.BadParameter(f"{value!r} is {sid_what(prefix.upper())}, not a Messaging Service SID (MG...)"
-                                 + ("" if prefix.isupper() else "; SIDs begin with two upper-case letters"))
+        raise typer.BadParameter(f"{value!r} is {sid_what(value[:2].upper())}, not a Messaging Service SID (MG...)")
     if re.fullmatch(r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value):
         raise typer.BadParameter(
             f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"

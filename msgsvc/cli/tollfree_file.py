@@ -12,16 +12,23 @@ from typing import Any
 from msgsvc.errors import UsageError
 
 
-def read_details(path: Path, *, create: bool) -> dict:
-    """The file's fields by wire name; every broken rule at once, with its line (exit 2)."""
+def read_details(path: Path, *, create: bool, stdin: Any) -> dict:
+    """The file's fields by wire name ('-': `stdin`, the run's standard input, as the senders'
+    --from-file - is); every broken rule at once, with its line (exit 2)."""
     import tomllib
 
     from msgsvc.api.tollfree import file_problems
     from msgsvc.setup.file import Problem, SetupFileError
     from msgsvc.setup.lines import locate
 
+    name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if name == "-":
+            from msgsvc.atomic import read_text
+
+            text, name = read_text(name, stdin=stdin)
+        else:
+            text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -29,11 +36,11 @@ def read_details(path: Path, *, create: bool) -> dict:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path} is not valid TOML: {exc}", hint="nothing was sent") from None
+        raise UsageError(f"{name} is not valid TOML: {exc}", hint="nothing was sent") from None
     values, problems = file_problems(data, create=create)
     if problems:
         lines = locate(text)
-        raise SetupFileError(str(path), [Problem(lines.get((key,)) if key else None, message) for key, message in problems])
+        raise SetupFileError(name, [Problem(lines.get((key,)) if key else None, message) for key, message in problems])
     return values
 
 

@@ -53,6 +53,45 @@ def explain(term: Any, record: dict, typed: str) -> None:
         note(term, f"Next: {step}")
 
 
+def after_create(outcomes: list[Any], existing: dict[str, Any]) -> list[str]:
+    """What `tollfree create` says to do next, one line per kind of next step, naming the
+    numbers as the user did: follow the review of those created and of those whose record is
+    in review; nothing for those approved; fix and resubmit a rejection whose edit window is
+    open; delete and file again one whose window is closed (api.tollfree.next_step)."""
+    from msgsvc.api import tollfree as rules
+    from msgsvc.jobs.changes import CREATED
+    from msgsvc.jobs.tollfree import EXISTS
+
+    now = utc_now()
+    wait, done, edit, again = [], [], [], []
+    for outcome in outcomes:
+        if outcome.status == CREATED:
+            wait.append(outcome.input)
+        elif outcome.status == EXISTS:
+            step = rules.next_step(existing.get(outcome.input), now)
+            record = existing.get(outcome.input) or {}
+            if step == rules.WAIT:
+                wait.append(outcome.input)
+            elif record.get("status") == rules.APPROVED:
+                done.append(outcome.input)
+            elif step == rules.RESUBMIT:
+                again.append(outcome.input)
+            elif record.get("status") == rules.REJECTED:
+                edit.append(outcome.input)
+    lines = []
+    if wait:
+        lines.append("Follow the review with: msgsvc tollfree wait " + " ".join(map(as_typed, wait)))
+    if done:
+        lines.append("Approved already, nothing to do: " + " ".join(map(as_typed, done)))
+    for ref in edit:
+        lines.append("Rejected, and may be edited until its window closes: fix the file, then: "
+                     f"msgsvc tollfree update {as_typed(ref)} --from-file FILE --edit-reason TEXT")
+    for ref in again:
+        lines.append(f"Rejected, and too late to edit: msgsvc tollfree delete {as_typed(ref)}, then create it again: "
+                     f"msgsvc tollfree create {as_typed(ref)} --from-file FILE")
+    return lines
+
+
 def why_not_editable(record: dict, now: Any) -> str:
     from msgsvc.api import tollfree as rules
 

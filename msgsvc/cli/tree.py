@@ -72,7 +72,7 @@ TREE = {
     'profiles add': (False, (), (122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 11, 28, 7)),
     'profiles list': (False, (), (134, 34, 9, 28, 29, 30, 31, 7)),
     'profiles use': (False, (), (122, 11, 28, 29, 30, 31, 7)),
-    'profiles remove': (False, (), (135, 11, 28, 29, 30, 31, 7)),
+    'profiles remove': (False, (), (135, 40, 11, 28, 29, 30, 31, 7)),
     'profiles show': (False, (), (122, 136, 34, 9, 0, 28, 29, 30, 31, 7)),
     'profiles test': (False, (), (135, 137, 138, 34, 9, 0, 28, 29, 30, 31, 7)),
     'profiles migrate': (False, (), (135, 28, 29, 30, 31, 7)),
@@ -156,7 +156,7 @@ PARAMS = (
     ('argument', 'values', (), (), True, -1, False, False, False, None, ('senders', 'destination-alpha-senders')),  # 65
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'service_sid', 'date_created', 'date_updated', 'alpha_sender', 'capabilities', 'url', 'iso_country_code'))),  # 66
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'brand_registration_sid', 'messaging_service_sid', 'description', 'message_samples', 'us_app_to_person_usecase', 'has_embedded_links', 'has_embedded_phone', 'subscriber_opt_in', 'age_gated', 'direct_lending', 'campaign_status', 'campaign_id', 'is_externally_registered', 'rate_limits', 'message_flow', 'opt_in_message', 'opt_out_message', 'help_message', 'opt_in_keywords', 'opt_out_keywords', 'help_keywords', 'date_created', 'date_updated', 'url', 'mock', 'errors', 'privacy_policy_url', 'terms_and_conditions_url'))),  # 67
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 68
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "Read the campaign's fields from a TOML file ('-' is standard input) whose keys are these options' names (brand, usecase, description, message-flow, sample = [...], ...); options given on the command line win.", ('file',)),  # 68
     ('option', 'brand', ('--brand',), (), True, 1, False, False, False, "The brand registration (BN...) the campaign is for: see 'msgsvc brands list'.", ('call', 'complete_brands')),  # 69
     ('option', 'usecase', ('--usecase',), (), True, 1, False, False, False, "The campaign's use case code (MARKETING, 2FA, ...): see 'msgsvc campaigns usecases'.", ('call', 'complete_campaign_usecases')),  # 70
     ('option', 'description', ('--description',), (), True, 1, False, False, False, 'What the campaign sends, 40 to 4096 characters.', None),  # 71
@@ -193,7 +193,7 @@ PARAMS = (
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('sid', 'account_sid', 'customer_profile_sid', 'trust_product_sid', 'date_created', 'date_updated', 'regulated_item_sid', 'business_name', 'business_street_address', 'business_street_address2', 'business_city', 'business_state_province_region', 'business_postal_code', 'business_country', 'business_website', 'business_contact_first_name', 'business_contact_last_name', 'business_contact_email', 'business_contact_phone', 'notification_email', 'use_case_categories', 'use_case_summary', 'production_message_sample', 'opt_in_image_urls', 'opt_in_type', 'message_volume', 'additional_information', 'tollfree_phone_number_sid', 'tollfree_phone_number', 'status', 'url', 'rejection_reason', 'error_code', 'edit_expiration', 'edit_allowed', 'business_registration_number', 'business_registration_authority', 'business_registration_country', 'business_type', 'business_registration_phone_number', 'doing_business_as', 'opt_in_confirmation_message', 'help_message_sample', 'privacy_policy_url', 'terms_and_conditions_url', 'age_gated_content', 'opt_in_keywords', 'rejection_reasons', 'resource_links', 'external_reference_id', 'vetting_id', 'vetting_provider', 'vetting_id_expiration'))),  # 102
     ('argument', 'ref', (), (), True, 1, False, False, False, None, ('call', 'complete_tollfree')),  # 103
     ('argument', 'numbers', (), (), True, -1, False, False, False, None, None),  # 104
-    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, 'The business and use-case details: a TOML file whose keys are the field names (business-name, business-website, use-case-category = [...], ...).', ('file',)),  # 105
+    ('option', 'from_file', ('--from-file',), (), True, 1, False, False, False, "The business and use-case details: a TOML file ('-' is standard input) whose keys are the field names (business-name, business-website, use-case-category = [...], ...).", ('file',)),  # 105
     ('option', 'edit_reason', ('--edit-reason',), (), True, 1, False, False, False, 'What was fixed, for the reviewer (Twilio requires it to resubmit a rejection).', None),  # 106
     ('argument', 'refs', (), (), True, -1, False, False, False, None, ('call', 'complete_tollfree')),  # 107
     ('option', 'interval', ('--interval',), (), True, 1, False, False, False, 'Time between two looks at each verification (at least 0.1s).', None),  # 108
@@ -222,7 +222,7 @@ PARAMS = (
     ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 131
     ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 132
     ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 133
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 134
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'active_mark', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 134
     ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 135
     ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 136
     ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 137
@@ -245,7 +245,7 @@ PARAMS = (
     ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 154
     ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 155
     ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', ('choices', ('error', 'warning', 'info'), False)),  # 156
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, 'The recipient, in E.164 (+14155550100).', None),  # 157
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, "The recipient, in E.164 (+14155550100; spaces, dashes and parentheses after the '+' are ignored).", None),  # 157
     ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 158
     ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 159
     ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 160

@@ -1,9 +1,9 @@
 """Finding what the user named: a Messaging Service by SID or by its exact friendly name.
 
 The one rule, for a command's SERVICE argument, `export`'s list of services and a setup file's
-services: an MG SID names the service with that SID; anything else names the services whose
-friendly name is exactly that text (case and spaces count; names that only look alike are two
-names: msgsvc.setup.diff.lookalike warns of those). None is "not found"; several are
+services: an MG SID names the service with that SID (typed in any case: validate.canonical_sid);
+anything else names the services whose friendly name is exactly that text (case and spaces
+count; names that only look alike are two names: msgsvc.setup.diff.lookalike warns of those). None is "not found"; several are
 ambiguous, and only a SID tells them apart. `Services.named` is that comparison's one home:
 it also decides whether `services create` would make a second service of a name
 (`refuse_taken_name`) and which services a lost create may have made (msgsvc.jobs.executor).
@@ -39,10 +39,12 @@ class Services(Generic[T]):
         return list(self.by_name.get(name, ()))
 
     def find(self, ref: str) -> list[T]:
-        """The services `ref` names: an MG SID by its SID, anything else by exact friendly name."""
+        """The services `ref` names: an MG SID (in any case) by its SID, anything else by exact
+        friendly name."""
         from msgsvc.api import validate
 
-        return self.with_sid(ref) if validate.is_sid(ref, "MG") else self.named(ref)
+        sid = validate.canonical_sid(ref, "MG")
+        return self.with_sid(sid) if sid is not None else self.named(ref)
 
     def pick(self, ref: str, *, hint: str = "list the services with: msgsvc services list") -> T:
         """The one service `ref` names; NotFoundError (with close names, else `hint`) or
@@ -53,8 +55,9 @@ class Services(Generic[T]):
         if len(found) == 1:
             return found[0]
         if not found:
-            if validate.is_sid(ref, "MG"):
-                raise NotFoundError(f"no service is {ref!r}", hint=hint)
+            sid = validate.canonical_sid(ref, "MG")
+            if sid is not None:
+                raise NotFoundError(f"no service is {sid!r}", hint=hint)
             raise NotFoundError(f"no service is named {ref!r}", hint=self._close(ref) or hint)
         listing = "; ".join(self._listed(self.record(s)) for s in found)
         raise UsageError(f"{len(found)} services are named {ref!r}: {listing}",
@@ -79,11 +82,13 @@ class Services(Generic[T]):
 
 
 def resolve_service(client: Any, ref: str) -> str:
-    """The SID of SERVICE: an MG SID as is (no request), or the one service named `ref`."""
+    """The SID of SERVICE: an MG SID in Twilio's spelling (no request), or the one service
+    named `ref`."""
     from msgsvc.api import validate
 
-    if validate.is_sid(ref, "MG"):
-        return ref
+    typed = validate.canonical_sid(ref, "MG")
+    if typed is not None:
+        return typed
     if not ref.strip():
         raise UsageError("SERVICE is empty: give an MG... SID or a service's friendly name")
     sid = Services(client.list_services()).pick(ref).get("sid")

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from msgsvc.api import tollfree as rules
 from msgsvc.api.tollfree import VERIFICATION
-from msgsvc.api.validate import E164, number_to_paste
+from msgsvc.api.validate import number_to_paste
 from msgsvc.errors import NotFoundError, UsageError
 from msgsvc.jobs.changes import CREATE, CREATED, FAILED, UNKNOWN, Change, Outcome
 
@@ -51,11 +51,9 @@ NUMBER_FORMS = "a toll-free number in E.164 form (+18005550100) or its PN... SID
 
 def number_sid(client: Any, number: str, *, forms: str = NUMBER_FORMS) -> tuple[str, str]:
     """(PN SID, E.164) of one of the account's toll-free numbers, given either, read as every
-    command reads a phone number (api.senders: a SID in any case, '+1 800 555-0100');
+    command reads a phone number (api.validate: a SID in any case, '+1 800 555-0100');
     `forms`: what the argument takes, for the sentence when it is neither."""
-    import re
-
-    from msgsvc.api.senders import canonical_sid
+    from msgsvc.api.validate import canonical_sid, typed_number
 
     value = number.strip()
     pn = canonical_sid(value, "PN")
@@ -65,12 +63,13 @@ def number_sid(client: Any, number: str, *, forms: str = NUMBER_FORMS) -> tuple[
         found = client.fetch_object("GET", f"/2010-04-01/Accounts/{client.account_sid}/IncomingPhoneNumbers/{pn}.json",
                                     product=CORE)
         return pn, str(found.get("phone_number"))
-    digits = re.sub(r"[\s().\-]", "", value)  # "+1 (800) 555-0100" is +18005550100
-    if not value.startswith("+") and re.fullmatch(r"[0-9]{8,15}", digits):
-        raise UsageError(f"{number!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
-    if not value.startswith("+") or not E164.fullmatch(digits):
+    try:
+        e164 = typed_number(value)  # "+1 (800) 555-0100" is +18005550100
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if e164 is None:
         raise UsageError(f"{number!r} is not {forms}")
-    number = digits
+    number = e164
     if not rules.is_toll_free(number):
         raise UsageError(f"{number} is not a toll-free number (+1 followed by {', '.join(rules.TOLL_FREE_AREA_CODES)})",
                          hint="only US and Canadian toll-free numbers are verified this way")
@@ -84,7 +83,7 @@ def number_sid(client: Any, number: str, *, forms: str = NUMBER_FORMS) -> tuple[
 def find_record(client: Any, ref: str) -> dict:
     """The verification a user means: an HH... SID (in any case), or a number (E.164 or PN...)
     whose record counts (the newest); NotFoundError when the number has none."""
-    from msgsvc.api.senders import canonical_sid
+    from msgsvc.api.validate import canonical_sid
 
     hh = canonical_sid(ref.strip(), VERIFICATION.prefix)
     if hh is not None:
@@ -159,6 +158,7 @@ class Creates:
     settled: dict[str, Outcome] = field(default_factory=dict)  # input -> outcome
     order: list[str] = field(default_factory=list)  # the inputs, as given
     numbers: dict[str, str] = field(default_factory=dict)  # input -> PN SID
+    existing: dict[str, Any] = field(default_factory=dict)  # input -> the record it has already (`exists`)
 
     def results(self, sent: Sequence[Outcome]) -> list[Outcome]:
         by_input = dict(self.settled)
@@ -187,6 +187,7 @@ def plan_creates(client: Any, refs: Sequence[str], form: Sequence[tuple[str, str
         planned.numbers[ref] = pn
         existing = records.get(pn)
         if existing is not None:
+            planned.existing[ref] = existing
             planned.settled[ref] = Outcome(ref, existing.get("sid"), EXISTS, None,
                                            f"{existing.get('status')}: {rules.next_step(existing, datetime.now().astimezone())}")
             continue

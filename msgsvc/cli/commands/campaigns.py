@@ -37,9 +37,9 @@ CAMPAIGN_UPDATE = replace(CAMPAIGN, fields=CAMPAIGN.update_fields)
 FromFileOpt = Annotated[
     Optional[Path],
     typer.Option("--from-file", metavar="FILE", dir_okay=False, show_default=False,
-                 help="Read the campaign's fields from a TOML file whose keys are these options' names "
-                      "(brand, usecase, description, message-flow, sample = [...], ...); options given "
-                      "on the command line win."),
+                 help="Read the campaign's fields from a TOML file ('-' is standard input) whose keys are "
+                      "these options' names (brand, usecase, description, message-flow, sample = [...], ...); "
+                      "options given on the command line win."),
 ]
 
 
@@ -55,10 +55,11 @@ class WaitTimedOut(MsgsvcError):
 
 def _service(client: Any, ref: str) -> tuple[str, str]:
     """(SID, friendly name) of the service named by SERVICE."""
+    from msgsvc.api import validate
     from msgsvc.jobs.resolve import resolve_service
 
     sid = resolve_service(client, ref)
-    if sid == ref:
+    if validate.canonical_sid(ref, "MG") is not None:
         return sid, str(client.get_service(sid).get("friendly_name") or "")
     return sid, ref
 
@@ -91,22 +92,29 @@ def _explain(term: Any, campaign: dict, typed: str) -> None:
         note(term, f"Fix the fields named, then resubmit: msgsvc campaigns update {service} ...")
 
 
-def _values(resource: Any, from_file: Path | None, values: dict, term: Any = None) -> dict:
-    """{param: value}: the file's, then the options given on top. The file may hold every
-    field of a campaign (the one `create` read): for `update`, those an update cannot
-    change are left out, with a note on stderr (`term`)."""
+def _values(resource: Any, from_file: Path | None, values: dict, term: Any) -> dict:
+    """{param: value}: the file's ('-': standard input, `term`'s), then the options given on
+    top. The file may hold every field of a campaign (the one `create` read): for `update`,
+    those an update cannot change are left out, with a note on stderr."""
     merged: dict = {}
     if from_file is not None:
         import tomllib
 
+        name = str(from_file)
         try:
-            data = tomllib.loads(from_file.read_text(encoding="utf-8"))
+            if name == "-":  # as the senders' --from-file - and send --body-file - are
+                from msgsvc.atomic import read_text
+
+                text, name = read_text(name, stdin=term.stdin)
+            else:
+                text = from_file.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except OSError as exc:
             raise UsageError(f"cannot read {from_file}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise UsageError(f"{from_file} is not UTF-8 text") from None
         except tomllib.TOMLDecodeError as exc:
-            raise UsageError(f"{from_file} is not valid TOML: {exc}") from None
+            raise UsageError(f"{name} is not valid TOML: {exc}") from None
         from msgsvc.api.a2p import values_from_file
 
         fields = CAMPAIGN.fields
@@ -116,13 +124,13 @@ def _values(resource: Any, from_file: Path | None, values: dict, term: Any = Non
                 lists=[f.param for f in fields if f.many], booleans=[f.param for f in fields if f.kind == "bool"],
             )
         except ValueError as exc:
-            raise UsageError(f"{from_file}: {exc}") from None
+            raise UsageError(f"{name}: {exc}") from None
         kept = {f.param for f in resource.fields}
         left_out = [CAMPAIGN.field(param).option[2:] for param in merged if param not in kept]
-        if left_out and term is not None:
+        if left_out:
             from msgsvc.cli.output import note
 
-            note(term, f"{from_file}: not sent, since an update cannot change them: {', '.join(left_out)}")
+            note(term, f"{name}: not sent, since an update cannot change them: {', '.join(left_out)}")
         merged = {param: value for param, value in merged.items() if param in kept}
         problems = []
         for param, value in merged.items():  # the options' own checks, on the file's values: all of them
@@ -132,9 +140,9 @@ def _values(resource: Any, from_file: Path | None, values: dict, term: Any = Non
             except ValueError as exc:
                 problems.append(f"{field.option[2:]}: {exc}")
         if len(problems) == 1:
-            raise UsageError(f"{from_file}: {problems[0]}", hint="nothing was sent")
+            raise UsageError(f"{name}: {problems[0]}", hint="nothing was sent")
         if problems:
-            raise UsageError(f"{len(problems)} problems in {from_file}:", hint="nothing was sent",
+            raise UsageError(f"{len(problems)} problems in {name}:", hint="nothing was sent",
                              details=tuple("  " + problem for problem in problems))
     merged.update({param: value for param, value in values.items() if value is not None})
     return merged
@@ -228,7 +236,7 @@ def campaigns_create(ctx: typer.Context, service: ServiceArg, from_file: FromFil
     """
     from msgsvc.api.a2p import CREATE_REQUIRED
 
-    wire_values = _wire(_values(CAMPAIGN, from_file, values))
+    wire_values = _wire(_values(CAMPAIGN, from_file, values, use(ctx).term))
     _check("create", wire_values, CREATE_REQUIRED)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.cli.output import emit_record, note
@@ -465,7 +473,7 @@ def campaigns_usecases(
 
     if brand is not None:
         try:
-            validate.sid(brand, "BN")
+            brand = validate.sid(brand, "BN")
         except ValueError as exc:
             raise invalid("--brand", str(exc)) from None
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=USECASE_KEYS, jq=jq)

@@ -107,8 +107,11 @@ def emulator(
     state_ = use(ctx, json_=json_)
     from msgsvc.api import validate
 
-    if account_sid is not None and not validate.is_sid(account_sid, "AC"):
-        raise invalid("--account-sid", f"{account_sid!r} is not an Account SID (AC followed by 32 hexadecimal digits)")
+    if account_sid is not None:
+        try:
+            account_sid = validate.sid(account_sid, "AC")  # as Twilio writes it
+        except ValueError as exc:
+            raise invalid("--account-sid", str(exc)) from None
     if auth_token is not None and (not auth_token or any(c.isspace() for c in auth_token)):
         raise invalid("--auth-token", "it must be non-empty and without spaces")
     serve(

@@ -8,7 +8,7 @@ import typer
 
 from msgsvc.cli.complete import complete_profiles
 from msgsvc.errors import UsageError
-from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, columns_help, fields_option, invalid, use
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, columns_help, fields_option, invalid, use
 from msgsvc.api.resources import KEEP, WRAP, Column
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 from msgsvc.words import counted
@@ -42,7 +42,8 @@ PROFILE_COLUMNS = (
     Column("EDGE", "edge", fit=KEEP, drop=5),
     Column("BASE URL", "base_url", drop=2),
 )
-PROFILE_KEYS = ("name", "active", "account_sid", "api_key", "auth", "storage", "region", "edge", "base_url")
+# Every field of a row: what --fields takes and what --json gives, every column among them.
+PROFILE_KEYS = ("name", "active", "active_mark", "account_sid", "api_key", "auth", "storage", "region", "edge", "base_url")
 SHOW_KEYS = ("setting", "value", "source")
 ListFieldsOpt, ShowFieldsOpt = fields_option(PROFILE_KEYS), fields_option(SHOW_KEYS)
 # Values are SIDs, URLs and masked secrets: never cut; on a narrow terminal SOURCE gives way.
@@ -145,8 +146,8 @@ def profiles_add(
     _check_name(name)
     if timeout is not None and not validate.finite(timeout):  # NaN passes Click's range check
         raise invalid("--timeout", "nan is not a number of seconds")
-    _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)
-    _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
+    account_sid = _check("--account-sid", lambda v: validate.sid(v, "AC"), account_sid)  # as Twilio writes it
+    api_key = _check("--api-key", lambda v: validate.sid(v, "SK"), api_key)
     base_url = _check("--base-url", validate.base_url, base_url)
     region = _check("--region", validate.host_label, region)
     edge = _check("--edge", validate.host_label, edge)
@@ -231,7 +232,7 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
     """List the profiles; the active one is marked. Secrets are never shown; SECRET IN says
     where each one lives: the system keyring, or the config file.
 
-    {columns}
+    {columns} --json gives each of them.
 
     Example:
 
@@ -249,7 +250,7 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
     rows = []
     for name, stored in sorted(data.get("profiles", {}).items()):
         rows.append(
-            {
+            {  # PROFILE_KEYS, in their order: --json gives each, as --fields takes each
                 "name": name,
                 "active": name == active,
                 "active_mark": "*" if name == active else "",
@@ -262,9 +263,6 @@ def profiles_list(ctx: typer.Context, fields: ListFieldsOpt = None, jq: JqOpt = 
                 "base_url": stored.get("base_url"),
             }
         )
-    if state.json and not state.fields:
-        keys = tuple(key for key in PROFILE_KEYS if key != "auth")  # JSON: api_key says it
-        rows = [{k: row[k] for k in keys} for row in rows]
     emit_records(state.term, rows, PROFILE_COLUMNS, as_json=state.json, fields=state.fields, jq=state.jq,
                  empty="No profiles yet: msgsvc profiles add NAME --account-sid AC...")
 
@@ -300,35 +298,48 @@ def profiles_use(ctx: typer.Context, name: NameArg, quiet: QuietOpt = False) -> 
 def profiles_remove(
     ctx: typer.Context,
     names: Annotated[list[str], typer.Argument(metavar="NAME...", help="The profiles to remove.", autocompletion=complete_profiles, show_default=False)],
+    yes: YesOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Delete profiles and their secrets.
 
-    Each NAME's secret goes from the config file or the system keyring. Every NAME is
-    checked first: one that names no profile removes none. Each removal is said on a line of
-    its own; when the keyring cannot delete a secret (locked, not answering), that profile
-    and those after it are left as they were, and the error says which.
+    Each NAME's secret goes from the config file or the system keyring, and a secret
+    removed is lost: asks for confirmation in a terminal; needs --yes otherwise. Every NAME
+    is checked first: one that names no profile removes none (exit 4). Each removal is said
+    on a line of its own; when the keyring cannot delete a secret (locked, not answering),
+    that profile and those after it are left as they were, and the error says which.
 
     Example:
 
     \b
         msgsvc profiles remove old-account
-        msgsvc profiles remove staging test
+        msgsvc profiles remove staging test --yes
     """
     from msgsvc.local import config, resolution
     from msgsvc.errors import MsgsvcError
+    from msgsvc.cli.jobs import consent
     from msgsvc.cli.output import note, remark, warning
 
-    term = use(ctx, quiet=quiet).term
+    state = use(ctx, quiet=quiet)
+    term = state.term
     from msgsvc.local import profiles as stored_profiles
 
     chosen = list(dict.fromkeys(names))
     data = config.read_config(warn=partial(warning, term))
     _mask_stored(term, data)
     known = data.get("profiles", {})
-    for name in chosen:
+    for name in chosen:  # a typo is said as one (exit 4) before any question or refusal
         if name not in known:
             raise resolution.unknown_profile(name, known)
+    # As every delete: --yes goes ahead, a terminal is asked, anything else is refused (exit 2).
+    ask = consent(state, yes, "remove", what=counted(len(chosen), "profile") if len(chosen) > 1 else "a profile",
+                  dry_run=False)
+    if len(chosen) == 1:
+        stored = known[chosen[0]]
+        where = "the system keyring" if config.storage(stored) == config.KEYRING else "the config file"
+        ask(f"Remove profile {chosen[0]!r} (account {stored.get('account_sid')}) and its secret, in {where}?")
+    else:
+        ask(f"Remove these {len(chosen)} profiles and their secrets: {', '.join(repr(n) for n in chosen)}?")
     for index, name in enumerate(chosen):
         try:
             removed = stored_profiles.remove(name, warn=partial(warning, term))
@@ -466,6 +477,12 @@ def profiles_test(
         raise MsgsvcError(message)
 
 
+NO_KEYRING_FIX = ("nothing was changed; start or unlock the system keyring (on Linux a Secret Service such as GNOME "
+                  "Keyring or KWallet), or choose a backend with PYTHON_KEYRING_BACKEND, then run it again; on a "
+                  "machine without one (a server, CI) the secrets stay in the config file, mode 0600, or come from "
+                  "TWILIO_* variables")
+
+
 @app.command("migrate")
 def profiles_migrate(
     ctx: typer.Context,
@@ -474,7 +491,8 @@ def profiles_migrate(
     """Move secrets from the config to the keyring.
 
     From the config file into the system keyring. Nothing is checked with
-    Twilio; a profile whose secret is in the keyring already is left alone.
+    Twilio; a profile whose secret is in the keyring already is left alone. Where there is
+    no usable keyring (a server, a container, CI) nothing is changed: exit 2, with what to do.
 
     Example:
 
@@ -483,13 +501,13 @@ def profiles_migrate(
         msgsvc profiles migrate prod staging
     """
     from msgsvc.local import config, keystore
-    from msgsvc.errors import KeyringError
     from msgsvc.cli.output import note, warning
 
     term = use(ctx).term
     chosen, why = keystore.backend()
-    if chosen is None:
-        raise KeyringError(f"there is no usable system keyring here ({why}): the secrets stay in the config file", reason="unavailable")
+    if chosen is None:  # no credential is wrong and nothing was asked of Twilio: not exit 4
+        raise UsageError(f"there is no usable system keyring here ({why}): the secrets stay in the config file",
+                         hint=NO_KEYRING_FIX)
     from msgsvc.local import profiles as stored_profiles
 
     moved = stored_profiles.migrate(names, warn=partial(warning, term))

@@ -40,8 +40,8 @@ RefArg = Annotated[
 FromFileOpt = Annotated[
     Path,
     typer.Option("--from-file", metavar="FILE", dir_okay=False, show_default=False,
-                 help="The business and use-case details: a TOML file whose keys are the field names "
-                      "(business-name, business-website, use-case-category = [...], ...)."),
+                 help="The business and use-case details: a TOML file ('-' is standard input) whose keys "
+                      "are the field names (business-name, business-website, use-case-category = [...], ...)."),
 ]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="DURATION", parser=duration,
                                            help="Give up after this long: 90s, 30m, 1h, 1h30m.")]
@@ -67,12 +67,14 @@ def _remember(state: Any, records: list[dict], *, complete: bool) -> None:
 
 
 def _services(client: Any, refs: list[str]) -> list[tuple[str, str]]:
+    from msgsvc.api import validate
     from msgsvc.jobs.resolve import resolve_service
 
     named = []
     for ref in refs:
         sid = resolve_service(client, ref)
-        named.append((sid, str(client.get_service(sid).get("friendly_name") or "") if sid == ref else ref))
+        by_sid = validate.canonical_sid(ref, "MG") is not None
+        named.append((sid, str(client.get_service(sid).get("friendly_name") or "") if by_sid else ref))
     return named
 
 
@@ -218,8 +220,10 @@ def tollfree_create(
     line: the definition's required fields and choices, https URLs, e-mail addresses, E.164
     phone numbers, ISO country codes, and no public URL shortener (bit.ly, ...) in the
     samples. A number that has a verification already is reported as 'exists', never filed
-    twice; a create whose answer was lost is looked up by its number before it is reported.
-    One result per number; exit 1 when some failed. 'msgsvc tollfree wait' follows the review.
+    twice, with what fits its status: wait for the review, nothing (approved), update a
+    rejection while it may be edited, or delete and create it again. A create whose answer
+    was lost is looked up by its number before it is reported. One result per number; exit 1
+    when some failed. 'msgsvc tollfree wait' follows the review.
 
     Example:
 
@@ -229,7 +233,7 @@ def tollfree_create(
     """
     from msgsvc.cli.tollfree_file import as_form, read_details
 
-    values = read_details(from_file, create=True)
+    values = read_details(from_file, create=True, stdin=use(ctx).term.stdin)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     import functools
 
@@ -237,7 +241,7 @@ def tollfree_create(
     from msgsvc.cli.jobs import finish, library_note, run
     from msgsvc.jobs import changes as plan
     from msgsvc.jobs.executor import Executor
-    from msgsvc.jobs.tollfree import EXISTS, plan_creates, settle_creates
+    from msgsvc.jobs.tollfree import plan_creates, settle_creates
 
     client = state.client()
     planned = plan_creates(client, numbers, as_form(values, VERIFICATION.fields))
@@ -252,9 +256,11 @@ def tollfree_create(
     executor = Executor(client, concurrency=concurrency, progress=functools.partial(output.progress, state.term),
                         note=library_note(state.term))
     outcomes, terminated = run(lambda: settle_creates(client, planned, executor.run(planned.changes)))
-    if not state.json and any(o.status in (plan.CREATED, EXISTS) for o in outcomes):
-        output.note(state.term, "Follow the review with: msgsvc tollfree wait " + " ".join(
-            as_typed(o.input) for o in outcomes if o.status in (plan.CREATED, EXISTS)))
+    if not state.json:  # what fits each: follow a review, nothing, fix a rejection, or file again
+        from msgsvc.cli.tollfree_review import after_create
+
+        for line in after_create(outcomes, planned.existing):
+            output.note(state.term, line)
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
            failed=any(o.status in failed for o in outcomes), stopped_by=executor.stopped_by,
            interrupted=executor.interrupted, terminated=terminated, left="numbers",
@@ -292,7 +298,7 @@ def tollfree_update(
         raise invalid("--edit-reason", "it must not be empty")
     from msgsvc.cli.tollfree_file import as_form, read_details
 
-    values = read_details(from_file, create=False)
+    values = read_details(from_file, create=False, stdin=use(ctx).term.stdin)
     state = use(ctx, json_=json_, profile=profile, dry_run=dry_run, quiet=quiet)
     from msgsvc.api import tollfree as rules
     from msgsvc.cli.output import emit_plan, emit_record, note
@@ -303,7 +309,8 @@ def tollfree_update(
 
     left_out = [f.option[2:] for f in VERIFICATION.fields if f.wire in values and f.wire not in VERIFICATION.updatable]
     if left_out:
-        note(state.term, f"{from_file}: not sent, since an update cannot change them: {', '.join(left_out)}")
+        shown = "standard input" if str(from_file) == "-" else from_file
+        note(state.term, f"{shown}: not sent, since an update cannot change them: {', '.join(left_out)}")
     client = state.client()
     record = find_record(client, ref)
     sid, number = str(record.get("sid")), record.get("tollfree_phone_number")
