@@ -160,13 +160,54 @@ def test_a_mistyped_channel_sender_sid_does_not_cost_the_real_one(msgsvc, emu, p
     typo = "XE" + "0" * 32
     path = write(tmp_path, f'[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["{typo}"]\n')
     result = msgsvc("apply", path, "--yes")
-    # The account's channel senders are listed (Messaging v2): a SID it does not own is a plan error.
+    # No listing shows it, and the real one would be detached for it: a plan error, nothing sent.
     assert (result.code, result.out) == (2, "")
-    assert result.err == (f"msgsvc: {path}:3: channel-senders: {typo} is not a channel sender of this account\n"
+    assert result.err == (f"msgsvc: {path}:3: channel-senders: {typo} is not a channel sender the account lists "
+                          "(Messaging v2 lists WhatsApp and RCS senders; one in no service is listed nowhere), and the "
+                          'plan would detach whatsapp:+15550000001 from "Alerts" for it: if it is this account\'s, '
+                          f"attach it first (msgsvc channel-senders attach SERVICE {typo})\n"
                           "hint: nothing was sent; fix the file and run again\n")
     assert proxy.sent("DELETE") == [] and proxy.sent("POST") == []
     senders = emu.call("GET", f"/v1/Services/{alerts}/ChannelSenders").json()["senders"]
     assert [s["sid"] for s in senders] == [xe]
+
+
+def test_a_messenger_sender_a_half_done_move_left_in_no_service_is_attached_by_its_sid(msgsvc, emu, proxy, tmp_path):
+    # Messaging v2 lists WhatsApp and RCS senders only: a Messenger sender in no service is
+    # listed nowhere. A move whose attach and put-back both failed leaves it so, and the next
+    # apply of the same file must still put it where the file says (hypothesis found this).
+    alerts, otp = create(emu, "Alerts"), create(emu, "OTP")
+    messenger = next(sid for sid, r in emu.store.data["channel_senders"].items() if r["sender"].startswith("messenger:"))
+    attach(emu, alerts, "ChannelSenders", Sid=messenger)
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "OTP"\nsenders.channel-senders = ["{messenger}"]\n')
+    proxy.add("POST", rf"{MG}/ChannelSenders", status=400, code=21610, after=False, times=2)
+    first = msgsvc("apply", path, "--yes", "--move-from-unmanaged")
+    assert first.code == 1 and "half done" in first.out
+    assert emu.store.data["channel_senders"][messenger]["service_sid"] is None
+    second = msgsvc("apply", path, "--yes", "--move-from-unmanaged")
+    assert second.code == 0, second.err
+    assert second.out == f"attach\tOTP\t{messenger}\t{messenger}\tattached\t\t\n"
+    assert emu.store.data["channel_senders"][messenger]["service_sid"] == otp
+    assert msgsvc("plan", path, "--move-from-unmanaged").out == f"No changes: the account matches {path}.\n"
+
+
+def test_a_channel_sender_sid_no_listing_shows_is_tried_and_costs_nothing(msgsvc, emu, proxy, tmp_path):
+    # It may be a Messenger sender in no service, or a typo: the plan says so, and the attach
+    # tells; the service gives nothing up for it.
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    stranger = "XE" + "0" * 32
+    path = write(tmp_path, f'[[services]]\nfriendly_name = "OTP"\nsenders.channel-senders = ["{stranger}"]\n')
+    planned = msgsvc("plan", path)
+    assert planned.code == 0
+    assert planned.err == (f"msgsvc: warning: {path}:3: channel-senders: {stranger} is a channel sender no listing of "
+                           "the account shows (Messaging v2 lists WhatsApp and RCS senders; one in no service is "
+                           "listed nowhere): the attach will tell whether it is this account's\n")
+    assert planned.out == f"+ attach {stranger} to \"OTP\"\nPlan: 0 to create, 0 to update, 1 to attach, 0 to detach, " \
+                          "0 to move, 0 to delete.\n"
+    result = msgsvc("apply", path, "--yes")
+    assert result.code == 1
+    assert result.out.startswith(f"attach\tOTP\t{stranger}\t{stranger}\tfailed\t")
+    assert [s["sid"] for s in emu.call("GET", f"/v1/Services/{alerts}/ChannelSenders").json()["senders"]] == [xe]
 
 
 def test_numbers_detach_takes_an_upper_case_sid(msgsvc, emu, proxy):

@@ -110,13 +110,15 @@ def test_senders_the_account_does_not_own_are_unknown():
     assert result.unknown[2].reason == "is not a channel sender of this account"
     # Without the account's list of channel senders, one named by SID is trusted: the API judges it.
     assert actions(result) == [("attach", "channel-senders", XE1, "Alerts", None)]
-    # With it (Messaging v2, plan.account_inventory), a SID it does not show is not the account's.
+    # With it (Messaging v2, plan.account_inventory), an address it does not show is not the
+    # account's; a SID may still be a Messenger sender in no service, which v2 does not list:
+    # attached by its SID, with a warning, while nothing is detached for it.
     result = plan(text, [svc(A, "Alerts")], inventory={"numbers": {}, "short-codes": {}, "channel-senders": {}},
                   complete=["numbers", "short-codes", "channel-senders"])
     assert [(u.kind, u.shown, u.reason) for u in result.unknown if u.kind == "channel-senders"] == [
-        ("channel-senders", "whatsapp:+15550000001", "is not a channel sender of this account"),
-        ("channel-senders", XE1, "is not a channel sender of this account")]
-    assert actions(result) == []
+        ("channel-senders", "whatsapp:+15550000001", "is not a channel sender of this account")]
+    assert actions(result) == [("attach", "channel-senders", XE1, "Alerts", None)]
+    assert [line for line, text in result.warnings if XE1 in text] == [5]
 
 
 def test_names_matching_several_services_and_unknown_sids_are_errors():

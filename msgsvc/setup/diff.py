@@ -250,6 +250,7 @@ def diff(
     wanted: dict[tuple[str, str], int] = {}  # (noun, sender sid) -> desired service index
     spelled: dict[tuple[str, str], tuple[int, Sender]] = {}  # (noun, sender sid) -> where first listed
     resolved: dict[tuple[int, str], list[tuple[Sender, str | None, Mapping[str, Any] | None]]] = {}
+    unlisted: set[tuple[int, str]] = set()  # (desired service index, channel sender SID) no listing shows
     for index, service in enumerate(desired.services):
         if index in failed:
             continue
@@ -267,6 +268,12 @@ def diff(
                     sid, record = inventory.get(noun, {}).get(sender.key), None
                     if sid is None and sender.sid is not None and noun not in complete:
                         sid, proven = sender.sid, False  # no listing shows it: the attach will tell
+                    elif sid is None and sender.sid is not None and noun == "channel-senders":
+                        # Messaging v2 lists WhatsApp and RCS senders only: a Messenger sender in
+                        # no service (a move half done left it so) is listed nowhere. Attached by
+                        # its SID, unless its service would give a sender up for it (below).
+                        sid, proven = sender.sid, False
+                        unlisted.add((index, sid))
                     if sid is None:
                         result.unknown.append(Unknown(noun, sender.shown(), targets[index],
                                                       _unknown_reason(kind, sender), sender.line))
@@ -319,6 +326,17 @@ def diff(
                 if (noun, sid) in wanted:
                     continue  # wanted here (nothing to do) or elsewhere (a move, listed there)
                 actions.append(SenderAction("detach", noun, shown(kind, record), sid, target, line=service.line))
+            given_up = [a.shown for a in actions if a.action == "detach"]
+            for action in [a for a in actions if a.action == "attach" and (index, a.sid) in unlisted]:
+                if given_up:  # a mistyped SID must not cost the sender the file replaces with it: said now
+                    actions.remove(action)
+                    result.unknown.append(Unknown(noun, action.shown, target, _unlisted_reason(
+                        kind, action, given_up), action.line))
+                else:
+                    result.warnings.append((action.line, f"{kind.noun}: {action.sid} is a {kind.what} no listing of "
+                                            "the account shows (Messaging v2 lists WhatsApp and RCS senders; one in "
+                                            "no service is listed nowhere): the attach will tell whether it is "
+                                            "this account's"))
             result.senders.extend(sorted(actions, key=_action_order))
 
     for service in pruned:
@@ -385,6 +403,13 @@ def _unknown_reason(kind: SenderKind, sender: Sender) -> str:
         return ("is in no service of this account, and Messaging v2 lists WhatsApp and RCS senders only: "
                 "attach it to a service first, then export again")
     return f"is not a {kind.what} of this account"
+
+
+def _unlisted_reason(kind: SenderKind, action: SenderAction, given_up: Sequence[str]) -> str:
+    """Why a channel sender SID no listing shows is not attached where the plan detaches others."""
+    return (f"is not a {kind.what} the account lists (Messaging v2 lists WhatsApp and RCS senders; one in no "
+            f"service is listed nowhere), and the plan would detach {given_up[0]} from {action.service.label} "
+            f"for it: if it is this account's, attach it first (msgsvc {kind.noun} attach SERVICE {action.sid})")
 
 
 def _owned(result: Diff, kind: SenderKind, target: Target, senders: Sequence[Sender],
