@@ -249,6 +249,8 @@ def test_send_reads_a_number_as_numbers_does(msgsvc, profile, httpserver, typed)
 @pytest.mark.parametrize("typed, problem", [
     ("14155550100", "'14155550100' is not an E.164 number: they begin with '+' (did you mean +14155550100?)"),
     ("1 415 555 0100", "'1 415 555 0100' is not an E.164 number: they begin with '+' (did you mean +14155550100?)"),
+    ("(415) 555-0100", "'(415) 555-0100' is not an E.164 number: they begin with '+' (did you mean +14155550100?)"),
+    ("5550000002", "'5550000002' is not an E.164 number: they begin with '+' (did you mean +5550000002?)"),
     ("+1 415 555 0100 00000", "'+1 415 555 0100 00000' is not an E.164 phone number such as +15017122661"),
     ("owl", "'owl' is not an E.164 phone number such as +15017122661"),
 ])

@@ -95,7 +95,7 @@ def test_send_refuses_what_cannot_be_sent_before_any_request(msgsvc, profile, ht
 
 
 @pytest.mark.parametrize("args, problem", [
-    (("--to", "4155550100"), "Invalid value for '--to': '4155550100' is not an E.164 number: they begin with '+' (did you mean +4155550100?)"),
+    (("--to", "4155550100"), "Invalid value for '--to': '4155550100' is not an E.164 number: they begin with '+' (did you mean +14155550100?)"),
     (("--to", "+14155550100", "--body", "x", "--content-sid", "HX12"), "Invalid value for '--content-sid'"),
     (("--to", "+14155550100", "--content-sid", "HX" + "1" * 32, "--content-variables", "[1]"), "is not a JSON object"),
     (("--to", "+14155550100", "--body", "x", "--validity-period", "0"), "0 is not in the range 1 to 36000"),

@@ -238,7 +238,9 @@ def typed_number(value: str) -> str | None:
             raise ValueError(f"{text!r} is not an E.164 phone number such as +15017122661")
         return digits
     if re.fullmatch(r"[0-9]{8,15}", digits):
-        raise ValueError(f"{text!r} is not an E.164 number: they begin with '+' (did you mean +{digits}?)")
+        # Ten digits shaped as a North American number (415 555 0100) lack their country code, 1.
+        meant = f"+1{digits}" if re.fullmatch(r"[2-9][0-9]{2}[2-9][0-9]{6}", digits) else f"+{digits}"
+        raise ValueError(f"{text!r} is not an E.164 number: they begin with '+' (did you mean {meant}?)")
     return None
 
 
