@@ -313,3 +313,10 @@ def test_names_and_senders_from_the_api_cannot_reach_the_terminal_raw():
             '- detach X\\x1b]0;t\\x07 from "New"\n'
             "Plan: 0 to create, 1 to update, 0 to attach, 1 to detach, 0 to move, 0 to delete.\n"
         )
+
+
+def test_a_service_pinned_by_a_sid_in_another_case_is_the_service_of_that_sid():
+    # A SID a person types is read in any case (validate.canonical_sid), in a file too.
+    for typed in (A.lower(), A[:2] + A[2:].upper()):
+        result = plan(f'[[services]]\nfriendly_name = "New name"\nsid = "{typed}"\n', [svc(A, "Old name")])
+        assert [(a.action, a.service.sid) for a in result.services] == [("update", A)], typed

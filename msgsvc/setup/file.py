@@ -221,10 +221,11 @@ def _check_service(raw: dict, path: tuple, problem, at: Lines) -> DesiredService
         if key == "senders":
             continue
         if key == "sid":
-            if not isinstance(value, str) or not validate.is_sid(value, "MG"):
+            typed = validate.canonical_sid(value, "MG") if isinstance(value, str) else None
+            if typed is None:
                 problem(where, f"sid: {value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)")
             else:
-                sid = value
+                sid = typed  # in any case, as a SID a person types is read (validate.canonical_sid)
             continue
         if key in READ_ONLY:
             problem(where, f"'{key}' is set by Twilio and cannot be managed; remove it")
