@@ -76,15 +76,15 @@ TREE = {
     'profiles show': (False, (), (122, 136, 34, 9, 0, 28, 29, 30, 31, 7)),
     'profiles test': (False, (), (135, 137, 138, 34, 9, 0, 28, 29, 30, 31, 7)),
     'profiles migrate': (False, (), (135, 28, 29, 30, 31, 7)),
-    'emulator': (False, (), (139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 9, 28, 29, 30, 31, 7)),
-    'completion': (False, (), (154, 28, 29, 30, 31, 7)),
-    'doctor': (False, (), (39, 155, 156, 45, 9, 0, 28, 29, 30, 31, 7)),
-    'send': (False, (), (32, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 40, 10, 169, 34, 9, 11, 0, 28, 29, 31, 7)),
+    'emulator': (False, (), (139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 28, 29, 30, 31, 7)),
+    'completion': (False, (), (155, 28, 29, 30, 31, 7)),
+    'doctor': (False, (), (39, 156, 157, 45, 9, 0, 28, 29, 30, 31, 7)),
+    'send': (False, (), (32, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 40, 10, 170, 34, 9, 11, 0, 28, 29, 31, 7)),
     'messages': (True, (('get', 'Show a message: status, sender, error code.'), ('cancel', 'Cancel a scheduled message; print it.'), ('failures', 'Failed and undelivered messages of services.')), (7,)),
-    'messages get': (False, (), (170, 166, 167, 169, 34, 9, 11, 0, 28, 29, 31, 7)),
-    'messages cancel': (False, (), (170, 9, 11, 0, 28, 29, 30, 31, 7)),
-    'messages failures': (False, (), (39, 171, 45, 9, 11, 0, 28, 29, 30, 31, 7)),
-    'whoami': (False, (), (172, 9, 0, 28, 29, 30, 31, 7)),
+    'messages get': (False, (), (171, 167, 168, 170, 34, 9, 11, 0, 28, 29, 31, 7)),
+    'messages cancel': (False, (), (171, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'messages failures': (False, (), (39, 172, 45, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'whoami': (False, (), (173, 9, 0, 28, 29, 30, 31, 7)),
 }
 
 PARAMS = (
@@ -242,23 +242,24 @@ PARAMS = (
     ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 151
     ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 152
     ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 153
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 154
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 155
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', ('choices', ('error', 'warning', 'info'), False)),  # 156
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, "The recipient, in E.164 (+14155550100; spaces, dashes and parentheses after the '+' are ignored).", None),  # 157
-    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 158
-    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 159
-    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 160
-    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 161
-    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 162
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 163
-    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 164
-    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 165
-    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 166
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 167
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 168
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 169
-    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 170
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 7d (at most 400d).', None),  # 171
-    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 172
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Print the connection details as one JSON object (for scripts), not as variable assignments.', None),  # 154
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 155
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 156
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', ('choices', ('error', 'warning', 'info'), False)),  # 157
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, "The recipient, in E.164 (+14155550100; spaces, dashes and parentheses after the '+' are ignored).", None),  # 158
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 159
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 160
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 161
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 162
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 163
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 164
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 165
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 166
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 167
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 168
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 169
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 170
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 171
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 7d (at most 400d).', None),  # 172
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 173
 )

@@ -5507,7 +5507,8 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                   "                             check of 'msgsvc doctor' (named after what is\n"
                   '                             wrong), one that passes them all (Healthy), and\n'
                   '                             recent Monitor alerts.\n'
-                  "  --json                     Print the API's JSON (for scripts).\n"
+                  '  --json                     Print the connection details as one JSON object\n'
+                  '                             (for scripts), not as variable assignments.\n'
                   '  -h, --help                 Show this message and exit.\n'
                   '\n'
                   '  Global options, also taken here: [--debug] [--base-url URL] [--timeout\n'
@@ -5660,7 +5661,9 @@ HELP = {'': {80: 'Usage: msgsvc [OPTIONS] COMMAND [ARGS]...\n'
                    "                             doctor' (named after what is wrong), one that passes them "
                    'all\n'
                    '                             (Healthy), and recent Monitor alerts.\n'
-                   "  --json                     Print the API's JSON (for scripts).\n"
+                   '  --json                     Print the connection details as one JSON object (for '
+                   'scripts), not as\n'
+                   '                             variable assignments.\n'
                    '  -h, --help                 Show this message and exit.\n'
                    '\n'
                    '  Global options, also taken here: [--debug] [--base-url URL] [--timeout SECONDS] '

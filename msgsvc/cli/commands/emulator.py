@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from msgsvc.errors import MsgsvcError, UsageError
-from msgsvc.cli.options import JsonOpt, given, invalid, use
+from msgsvc.cli.options import given, invalid, use
 from msgsvc.words import counted
 
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
@@ -43,7 +43,8 @@ def emulator(
     read_timeout: Annotated[float, typer.Option("--read-timeout", min=0.01, max=3600.0, metavar="SECONDS", help="Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.")] = 30.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print neither the banner nor a line per request on stderr (warnings and errors still are).")] = False,
     unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.")] = False,
-    json_: JsonOpt = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print the connection details as one JSON object (for scripts), "
+                                                       "not as variable assignments.")] = False,
 ) -> None:
     """Serve Twilio's Messaging API locally.
 
