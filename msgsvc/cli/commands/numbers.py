@@ -235,6 +235,9 @@ def numbers_move(
 
     term = state.term
     client = state.client()
+    from msgsvc.cli import journal
+
+    journal.check(state, concurrency=concurrency)
     progress = functools.partial(output.progress, term)
     planned = moving.plan_move(client, refs, {ref: _kind_of(ref) for ref in refs}, to, concurrency=concurrency,
                                progress=progress)
@@ -254,7 +257,8 @@ def numbers_move(
     from msgsvc.jobs.executor import Executor
 
     executor = Executor(client, concurrency=concurrency, progress=progress, note=library_note(term))
-    outcomes, terminated = run(lambda: moving.send(executor, planned))
+    book = journal.journal(state)
+    outcomes, terminated = run(lambda: moving.send(executor, planned, book))
     added: dict = {}  # detach's Tab: the cache of each service's senders follows the moves
     gone: dict = {}
     for step, outcome in zip(planned.steps, outcomes):
@@ -268,9 +272,10 @@ def numbers_move(
     for (kind, source), sids in gone.items():
         forget_attached(state, kind, source, sids)
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
-           failed=any(o.status in plan.UNDONE for o in outcomes), stopped_by=executor.stopped_by,
-           interrupted=executor.interrupted, terminated=terminated, left="numbers",
-           again="run the same command again to finish: what is done already is reported, not sent twice")
+           failed=any(o.status in plan.UNDONE or (o.status == plan.NOT_SENT and o.message) for o in outcomes),
+           stopped_by=executor.stopped_by, interrupted=executor.interrupted, terminated=terminated, left="numbers",
+           again="run the same command again to finish: what is done already is reported, not sent twice",
+           reported=book.clear)
 
 
 # Numbers are also the account's inventory: its numbers and short codes, and where each is.
