@@ -212,6 +212,9 @@ def numbers_move(
     of or into a service registered for US A2P 10DLC starts a carrier re-registration and
     loses its sticky-sender mappings: said before anything is sent. Asks for confirmation in
     a terminal; needs --yes otherwise. Exits 1 if any move failed, was half done or unknown.
+    Each move is recorded on disk before its detach: a run killed between the detach and
+    the attach is reported by the next move, plan, apply or doctor; a move that cannot be
+    recorded is not sent.
 
     Results (the TSV's order, no header): input, sid, status, code, message. --dry-run
     reports the same, one result per value ('would move' from the service named in its
