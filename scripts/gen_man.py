@@ -32,6 +32,10 @@ FILES = (
     ("~/.cache/msgsvc/services-*.tsv",
      "Service SIDs and names seen by the services commands, one file per profile, used only "
      "by tab completion (platformdirs' user cache directory, or $MSGSVC_CACHE_DIR). Safe to delete."),
+    ("~/.local/state/msgsvc/moves/*.move",
+     "One file per move of a sender in flight, removed once its outcome is reported; one left by "
+     "an msgsvc that stopped is checked by the next move, plan, apply or doctor (platformdirs' "
+     "user state directory, or $MSGSVC_STATE_DIR). Do not delete while a move runs."),
 )
 
 

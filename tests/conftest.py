@@ -92,6 +92,7 @@ def isolated(tmp_path, monkeypatch):
     use_keyring(monkeypatch, NO_KEYRING)
     monkeypatch.setenv("MSGSVC_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("MSGSVC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MSGSVC_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
     yield tmp_path

@@ -264,6 +264,8 @@ class Fault:
     times: int = 1
     skip: int = 0
     code: int | None = None  # the Twilio error code of a status answer
+    # Set when a request this fault misbehaves with has come: a test waits on it, never a timer.
+    arrived: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     def matches(self, method: str, path: str) -> bool:
         import re
@@ -301,6 +303,8 @@ class FaultProxy:
                     proxy._in_flight += 1
                 try:
                     self._misbehave()
+                except (BrokenPipeError, ConnectionResetError):  # the client went away (a test killed it)
+                    self.close_connection = True
                 finally:
                     with proxy._flight:
                         proxy._in_flight -= 1
@@ -320,6 +324,8 @@ class FaultProxy:
                 path = urlsplit(self.path).path
                 fault = proxy._fault(self.command, path)
                 forwarded = False
+                if fault is not None:
+                    fault.arrived.set()
                 if fault is not None and fault.delay:
                     proxy.release.wait(fault.delay)
                 if fault is not None and fault.hold and not fault.after:

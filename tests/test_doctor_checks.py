@@ -219,3 +219,22 @@ def test_the_unhealthy_seed_adds_toll_free_services_where_verifications_are_serv
     plain.pop("tollfree_verifications", None)
     seed_unhealthy(plain)
     assert "Toll-free rejected" not in {s["friendly_name"] for s in plain["services"].values()}
+
+
+def test_a_sender_a_move_left_in_no_service_is_an_error_of_the_service_it_was_going_to():
+    from types import SimpleNamespace
+
+    from msgsvc.jobs.doctor.moves import left_in_no_service
+    from msgsvc.jobs.unfinished import NOWHERE, Unfinished
+
+    target, source = "MG" + "a" * 32, "MG" + "b" * 32
+    fields = {"kind": "phone-number", "sid": LONG1["sid"], "sender": "+15017122661", "noun": "phone number",
+              "source": source, "source_name": "Alerts", "target": target, "target_name": "OTP",
+              "started": NOW.timestamp(), "pid": 4242}
+    [found] = left_in_no_service([Unfinished(SimpleNamespace(fields=fields), NOWHERE)])
+    assert (found.severity, found.service, found.service_name, found.check) == (
+        "error", target, "OTP", "sender-left-in-no-service")
+    assert found.evidence_text() == (f'sender=+15017122661 sid={LONG1["sid"]} left=Alerts '
+                                     'started="2026-12-06 12:00:00 UTC" pid=4242')
+    assert found.fix == "msgsvc numbers attach OTP +15017122661"
+    assert left_in_no_service([]) == []

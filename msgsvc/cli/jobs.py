@@ -73,15 +73,19 @@ def run(work: Callable[[], T]) -> tuple[T, bool]:
 
 def finish(state: Any, records: Sequence[dict], columns: Sequence[Any], *, summary: str, failed: bool,
            stopped_by: Exception | None = None, interrupted: bool = False, terminated: bool = False,
-           left: str = "", again: str = "", pool_full: tuple[str, str] | None = None) -> None:
+           left: str = "", again: str = "", pool_full: tuple[str, str] | None = None,
+           reported: Callable[[], None] | None = None) -> None:
     """The end of a job: every result (table, TSV or JSON), the summary on stderr, then the
     one way it ends: the 401/403 that stopped it; interrupted or terminated (`left`: what
     'not sent' stands for; `again`: how to go on); the pool that was full (message, hint);
-    exit 1 when some failed; else 0."""
+    exit 1 when some failed; else 0. `reported()` is called once the results are shown
+    (the moves' journal records are removed then, and not when showing them failed)."""
     from msgsvc.cli import output
 
     output.emit_records(state.term, list(records), columns, as_json=state.json, fields=state.fields, jq=state.jq)
     output.note(state.term, summary)
+    if reported is not None:
+        reported()
     if stopped_by is not None:  # a 401/403: every result is shown, then the error
         raise stopped_by
     if interrupted:  # every value still has its result: what was done, and 'not sent'

@@ -13,6 +13,11 @@ An attach whose outcome is unknown is not undone (the sender may be in its new s
 move is `unknown`. `Mover.run` sends a list of moves on an Executor (what `numbers move` and
 `apply` share); `settle` is the one rule that turns the requests' outcomes into the move's.
 
+A kill -9 or a power cut between the detach and the attach leaves the sender in no service
+with no one to say so: each move is first recorded in a journal (msgsvc/local/journal.py,
+given by the command), and a move that cannot be recorded is not sent (`record`). The
+command removes the records once the outcomes are reported.
+
 No typer, no rich, no printing.
 """
 
@@ -53,6 +58,13 @@ class Move:
     target: str
     target_name: str
     noun: str = "sender"  # how a message calls it: "number", "short code", "channel sender"
+    value: str = ""  # the sender's own value (E.164, the short code, whatsapp:+1...), when known
+
+    def journal_fields(self) -> dict[str, str]:
+        """What the journal records of the move before its detach is sent."""
+        return {"kind": self.resource, "sid": self.sid, "sender": self.value or self.shown, "noun": self.noun,
+                "source": self.source, "source_name": self.source_name, "target": self.target,
+                "target_name": self.target_name}
 
     def detach(self) -> Change:
         return Change(DETACH, self.resource, service=self.source, target=self.sid, inputs=(self.shown,))
@@ -69,6 +81,25 @@ class Move:
         kind = RESOURCES[self.resource]
         return Change(ATTACH, self.resource, service=service, target=self.sid, inputs=(self.shown,),
                       form=kind.attach_form(self.sid, None))  # type: ignore[attr-defined]
+
+
+def not_recorded(move: Move, why: str) -> Outcome:
+    """The outcome of a move that was not sent because its journal record could not be written."""
+    return Outcome(move.shown, move.sid, NOT_SENT, None,
+                   f"not sent: msgsvc could not record the move first ({why}); without that record nothing would "
+                   f"tell where the {move.noun} is if msgsvc stopped between the detach and the attach")
+
+
+def record(journal, moves: Sequence[Move]) -> dict[int, Outcome]:
+    """Record the moves in `journal` (None: not recorded) before any is sent: {index: the
+    'not sent' outcome} of those whose record could not be written, which must not be sent."""
+    if journal is None or not moves:
+        return {}
+    try:
+        whys = journal.write([m.journal_fields() for m in moves])
+    except Exception as error:  # noqa: BLE001 - a journal that cannot be written holds the moves back, never fails the job
+        whys = [str(error) or type(error).__name__] * len(moves)
+    return {n: not_recorded(moves[n], why) for n, why in enumerate(whys) if why is not None}
 
 
 def taken_by(move: Move, attach: Outcome) -> str | None:
@@ -136,16 +167,22 @@ class Mover:
     """Send moves on an Executor (msgsvc.jobs.executor): every detach, then every attach of
     what was detached, then putting back what could not be attached; one Outcome per move."""
 
-    def __init__(self, executor) -> None:
+    def __init__(self, executor, journal=None) -> None:
         self.executor = executor
+        self.journal = journal  # where each move is recorded before its detach (msgsvc.local.journal)
 
     def run(self, moves: Sequence[Move]) -> list[Outcome]:
         moves = list(moves)
-        outs = self.send([m.detach() for m in moves])
-        detached = [n for n, out in enumerate(outs) if out.status in DONE_OUT]
+        held = record(self.journal, moves) if not self._stopped() else {}
+        sent = [n for n in range(len(moves)) if n not in held]
+        outs: dict[int, Outcome] = dict(zip(sent, self.send([moves[n].detach() for n in sent])))
+        detached = [n for n, out in outs.items() if out.status in DONE_OUT]
         intos: dict[int, Outcome] = dict(zip(detached, self.send([moves[n].attach() for n in detached])))
         backs = self.put_back(moves, intos)
-        return [settle(m, outs[n], intos.get(n), backs.get(n)) for n, m in enumerate(moves)]
+        return [held[n] if n in held else settle(m, outs[n], intos.get(n), backs.get(n)) for n, m in enumerate(moves)]
+
+    def _stopped(self) -> bool:
+        return bool(self.executor.interrupted or self.executor.stopped_by is not None)
 
     def put_back(self, moves: Sequence[Move], intos: dict[int, Outcome]) -> dict[int, Outcome]:
         """Attach again to their old service the senders whose attach failed: {index: outcome}."""
@@ -156,6 +193,6 @@ class Mover:
         """The changes' outcomes; none is sent once the job was interrupted or stopped (401)."""
         if not changes:
             return []
-        if self.executor.interrupted or self.executor.stopped_by is not None:
+        if self._stopped():
             return [Outcome(c.shown, c.target, NOT_SENT) for c in changes]
         return self.executor.run(changes)

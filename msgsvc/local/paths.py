@@ -1,5 +1,7 @@
-"""Where msgsvc keeps its files on this machine: the config directory and the cache directory
-(`$MSGSVC_CONFIG_DIR`, `$MSGSVC_CACHE_DIR`, else the platform's, as platformdirs says).
+"""Where msgsvc keeps its files on this machine: the config directory, the cache directory and
+the state directory (`$MSGSVC_CONFIG_DIR`, `$MSGSVC_CACHE_DIR`, `$MSGSVC_STATE_DIR`, else the
+platform's, as platformdirs says). The state directory holds what msgsvc must not lose but a
+person never edits: the journal of moves in flight (msgsvc/local/journal.py).
 
 Each is a Path, and as text (`*_text`, the same path as the OS reads it) for a Tab press, which
 reads its two small files with os alone: importing pathlib costs 3 ms of every Tab."""
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 CONFIG_NAME = "config.toml"
+JOURNAL_NAME = "moves"
 
 
 def config_path() -> Path:
@@ -37,6 +40,18 @@ def cache_dir() -> Path:
     return Path(cache_dir_text())
 
 
+def state_dir() -> Path:
+    """`$MSGSVC_STATE_DIR`, else the platform's state directory for msgsvc."""
+    from pathlib import Path
+
+    return Path(state_dir_text())
+
+
+def journal_dir_text() -> str:
+    """The journal of moves in flight: one file per move a running msgsvc has begun."""
+    return os.path.join(state_dir_text(), JOURNAL_NAME)
+
+
 def config_path_text() -> str:
     return os.path.join(config_dir_text(), CONFIG_NAME)
 
@@ -47,6 +62,10 @@ def config_dir_text() -> str:
 
 def cache_dir_text() -> str:
     return _directory("MSGSVC_CACHE_DIR", "XDG_CACHE_HOME", "~/.cache", "user_cache_dir")
+
+
+def state_dir_text() -> str:
+    return _directory("MSGSVC_STATE_DIR", "XDG_STATE_HOME", "~/.local/state", "user_state_dir")
 
 
 def _directory(explicit_variable: str, xdg_variable: str, xdg_default: str, platformdirs_name: str) -> str:

@@ -102,6 +102,7 @@ ENVIRONMENT = (
     ("MSGSVC_CA_BUNDLE", "A PEM file (or folder) of the certificate authorities TLS trusts (also REQUESTS_CA_BUNDLE)."),
     ("MSGSVC_CONFIG_DIR", "Where config.toml lives, instead of the platform's config directory."),
     ("MSGSVC_CACHE_DIR", "Where the completion cache lives, instead of the platform's cache directory."),
+    ("MSGSVC_STATE_DIR", "Where the journal of moves in flight lives, instead of the platform's state directory."),
     ("MSGSVC_DEBUG", "Set to 1 for the same as --debug."),
     ("MSGSVC_KEYRING_TIMEOUT", "Seconds a system keyring call may take before it is an error (default 10)."),
     ("PYTHON_KEYRING_BACKEND", "The keyring backend to use instead of the system's (as the keyring package reads it)."),

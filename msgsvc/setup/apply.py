@@ -20,7 +20,7 @@ from msgsvc.jobs.executor import Executor
 from msgsvc.jobs.changes import (
     ATTACH, CREATE, DELETE, DETACH, FAILED, MOVED, NOT_SENT, UNDONE, UPDATE, Change, Outcome,
 )
-from msgsvc.jobs.moves import DONE_IN, DONE_OUT, Move, needs_putting_back, settle
+from msgsvc.jobs.moves import DONE_IN, DONE_OUT, Move, needs_putting_back, record, settle
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, no_progress
 from msgsvc.api.resources import KEEP, SERVICE, WRAP, Column
 from msgsvc.setup.diff import Diff, SenderAction, ServiceAction, Target
@@ -78,12 +78,14 @@ class Applier:
     plan could not show possible (a channel sender SID found in no service) until that
     attach is done; a service is deleted only once every create of the plan and every move
     out of it are done, and only if it is still not registered for US A2P 10DLC (read again
-    right before its delete) unless `force`."""
+    right before its delete) unless `force`. Each move is recorded in `journal` before its
+    detach (msgsvc.jobs.moves.record); one that cannot be recorded is not sent."""
 
     def __init__(self, client: Any, *, concurrency: int = DEFAULT_CONCURRENCY, progress: Progress = no_progress,
-                 note: Callable[[str], None] = lambda text: None, force: bool = False) -> None:
+                 note: Callable[[str], None] = lambda text: None, force: bool = False, journal: Any = None) -> None:
         self.client = client
         self.force = force
+        self.journal = journal
         self.executor = Executor(client, concurrency=concurrency, progress=progress, note=note)
         self.created: dict[int, str] = {}  # index of a created service in the file -> its SID
         self.stopped_by: MsgsvcError | None = None  # a 401/403 in one phase: the later ones are not sent
@@ -125,6 +127,11 @@ class Applier:
         self._phase(updates)
         # Detaches and moves out first: they make room in pools that are full.
         moving = [a for a in moves if not self._blocks(a)]
+        if moving and not self.interrupted and self.stopped_by is None:
+            held = record(self.journal, [self._move(a) for a in moving])
+            for n, outcome in held.items():
+                self.results[id(moving[n])] = self._result(moving[n], outcome)
+            moving = [a for n, a in enumerate(moving) if n not in held]
         outs = self._send([*(self._change(a) for a in detaches if not self._blocks(a)),
                            *(self._move(a).detach() for a in moving)])
         sent_detaches = [a for a in detaches if id(a) not in self.results]
@@ -237,7 +244,7 @@ class Applier:
         source = action.source
         assert source is not None and source.sid is not None and action.sid is not None
         return Move(kind.name, action.sid, action.shown, source.sid, source.name, self._sid(action.service),
-                    action.service.name, noun=kind.what)
+                    action.service.name, noun=kind.what, value=action.shown)
 
     def _sid(self, target: Target) -> str:
         return target.sid if target.sid is not None else self.created[target.index]  # type: ignore[index]

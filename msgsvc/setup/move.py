@@ -89,7 +89,8 @@ def plan_move(client: Any, refs: Sequence[Ref], kinds: Mapping[Ref, SenderKind],
             result.steps.append(Step(ref, outcome=Outcome(ref.raw, sid, ALREADY_ATTACHED)))
         elif holder is not None:
             result.steps.append(Step(ref, move=Move(kind.name, sid, ref.raw, holder.sid, holder.name, target.sid,
-                                                    target.name, noun=kind.what)))
+                                                    target.name, noun=kind.what,
+                                                    value=str(record.get(kind.value_key) or ""))))
             for way, service in (("out of", holder), ("into", target)):
                 if service.record.get("us_app_to_person_registered"):
                     a2p.setdefault((way, service.name), []).append(ref.raw)
@@ -104,10 +105,11 @@ def plan_move(client: Any, refs: Sequence[Ref], kinds: Mapping[Ref, SenderKind],
     return result
 
 
-def send(executor: Any, moving: MovePlan) -> list[Outcome]:
-    """Run the plan: every move (detaches, attaches, putting back), then the attaches of what
-    was in no service; one Outcome per input, in the order given."""
-    mover = Mover(executor)
+def send(executor: Any, moving: MovePlan, journal: Any = None) -> list[Outcome]:
+    """Run the plan: every move (detaches, attaches, putting back; each recorded in `journal`
+    first), then the attaches of what was in no service; one Outcome per input, in the order
+    given."""
+    mover = Mover(executor, journal)
     moved = iter(mover.run(moving.moves))
     attached = iter(mover.send(moving.attaches))
     results = [step.outcome if step.outcome is not None else None if step.same_as is not None

@@ -86,10 +86,13 @@ def doctor(
     from msgsvc.jobs.doctor.diagnose import diagnose
     from msgsvc.jobs.doctor.finding import RANK
 
+    from msgsvc.cli import journal
+
+    lost = journal.check(state, concurrency=concurrency, warn=False)  # said as findings
     findings, checked = diagnose(
         state.client(), list(services or []), now=datetime.now(timezone.utc),
         since=parse_look_back(since) if since else None, since_text=since, concurrency=concurrency,
-        progress=lambda label, total: output.progress(state.term, label, total),
+        progress=lambda label, total: output.progress(state.term, label, total), lost=lost,
     )
     output.emit_findings(state.term, findings, checked, as_json=state.json)
     if any(RANK[f.severity] <= RANK[fail_on] for f in findings):

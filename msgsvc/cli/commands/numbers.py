@@ -212,6 +212,9 @@ def numbers_move(
     of or into a service registered for US A2P 10DLC starts a carrier re-registration and
     loses its sticky-sender mappings: said before anything is sent. Asks for confirmation in
     a terminal; needs --yes otherwise. Exits 1 if any move failed, was half done or unknown.
+    Each move is recorded on disk before its detach: a run killed between the detach and
+    the attach is reported by the next move, plan, apply or doctor; a move that cannot be
+    recorded is not sent.
 
     Results (the TSV's order, no header): input, sid, status, code, message. --dry-run
     reports the same, one result per value ('would move' from the service named in its
@@ -235,6 +238,9 @@ def numbers_move(
 
     term = state.term
     client = state.client()
+    from msgsvc.cli import journal
+
+    journal.check(state, concurrency=concurrency)
     progress = functools.partial(output.progress, term)
     planned = moving.plan_move(client, refs, {ref: _kind_of(ref) for ref in refs}, to, concurrency=concurrency,
                                progress=progress)
@@ -254,7 +260,8 @@ def numbers_move(
     from msgsvc.jobs.executor import Executor
 
     executor = Executor(client, concurrency=concurrency, progress=progress, note=library_note(term))
-    outcomes, terminated = run(lambda: moving.send(executor, planned))
+    book = journal.journal(state)
+    outcomes, terminated = run(lambda: moving.send(executor, planned, book))
     added: dict = {}  # detach's Tab: the cache of each service's senders follows the moves
     gone: dict = {}
     for step, outcome in zip(planned.steps, outcomes):
@@ -268,9 +275,10 @@ def numbers_move(
     for (kind, source), sids in gone.items():
         forget_attached(state, kind, source, sids)
     finish(state, [o.record() for o in outcomes], plan.RESULT_COLUMNS, summary=plan.summary(outcomes),
-           failed=any(o.status in plan.UNDONE for o in outcomes), stopped_by=executor.stopped_by,
-           interrupted=executor.interrupted, terminated=terminated, left="numbers",
-           again="run the same command again to finish: what is done already is reported, not sent twice")
+           failed=any(o.status in plan.UNDONE or (o.status == plan.NOT_SENT and o.message) for o in outcomes),
+           stopped_by=executor.stopped_by, interrupted=executor.interrupted, terminated=terminated, left="numbers",
+           again="run the same command again to finish: what is done already is reported, not sent twice",
+           reported=book.clear)
 
 
 # Numbers are also the account's inventory: its numbers and short codes, and where each is.

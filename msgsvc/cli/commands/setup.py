@@ -271,6 +271,9 @@ def plan(
     if isinstance(desired, saved_format.SavedPlan):
         raise UsageError(f"{desired.name} is a saved plan, not a setup file",
                          hint=f"show it with: msgsvc apply {as_typed(file)} --dry-run; apply it with: msgsvc apply {as_typed(file)}")
+    from msgsvc.cli import journal
+
+    journal.check(state, concurrency=concurrency)
     result = _plan(state, desired, prune=prune, move=move_from_unmanaged, concurrency=concurrency,
                    allow_empty=allow_empty)
     _show_plan(state.term, desired.name, result, as_json=state.json, to_stderr=out == "-")
@@ -327,6 +330,9 @@ def apply(
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
     term = state.term
     desired, _ = _load(state, file)
+    from msgsvc.cli import journal
+
+    journal.check(state, concurrency=concurrency)
     if isinstance(desired, saved_format.SavedPlan):
         plan = desired
         result = _saved_plan(state, plan, given={"prune": prune, "allow_empty": allow_empty,
@@ -360,8 +366,9 @@ def apply(
         _show_plan(term, name, result, as_json=False, to_stderr=True)
     count = sum(result.counts().values())
     ask(f"Apply {'this change' if count == 1 else f'these {count} changes'} to the account?")
+    book = journal.journal(state)
     applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
-                                  note=library_note(term), force=force)
+                                  note=library_note(term), force=force, journal=book)
     results, terminated = run(lambda: applier.run(result))
     from msgsvc.jobs import changes
 
@@ -371,4 +378,4 @@ def apply(
     finish(state, [r.record() for r in results], setup_apply.RESULT_COLUMNS, summary=changes.summary(results),
            failed=any(r.undone for r in results), stopped_by=applier.stopped_by,
            interrupted=applier.interrupted, terminated=terminated, left="changes",
-           again=again)
+           again=again, reported=book.clear)

@@ -84,6 +84,8 @@ CHECKS = _checks(
       for code, severity in ALERT_CODES.items()),
     Check("10dlc-verified-but-30034", ERROR, "the campaign is VERIFIED and messages still fail with 30034",
           ERRORS_PAGE.format(code=30034)),
+    Check("sender-left-in-no-service", ERROR, "a move msgsvc did not finish left a sender in no service",
+          "https://www.twilio.com/docs/messaging/services"),
 )
 
 
