@@ -77,8 +77,9 @@ def test_plan_resolves_numbers_and_short_codes_in_no_service_from_the_account(em
 
 
 def test_plan_finds_channel_senders_in_no_service_through_messaging_v2(emulator, client, monkeypatch):
-    """An address is looked for among its channel's v2 senders only; a SID among every channel's;
-    what v2 does not show is not the account's (a plan error, before anything is sent)."""
+    """An address is looked for among its channel's v2 senders only; a SID among every channel's.
+    An address v2 does not show is not the account's (a plan error, before anything is sent); a
+    SID it does not show may be a Messenger sender in no service: attached unproven, with a warning."""
     from msgsvc.emulator import routing
 
     queries: list[tuple] = []
@@ -100,13 +101,16 @@ def test_plan_finds_channel_senders_in_no_service_through_messaging_v2(emulator,
     queries.clear()
     stranger = "XE" + "0" * 32
     text = f'[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["{rcs}", "{stranger}"]\n'
-    with pytest.raises(SetupFileError) as raised:
-        setup_plan.plan(client, load_text(text, "x.toml"))
-    assert [(p.line, p.message) for p in raised.value.problems] == [
-        (3, f"channel-senders: {stranger} is not a channel sender of this account")]
+    result = setup_plan.read_diff(client, load_text(text, "x.toml"))
+    assert sorted((a.action, a.sid, a.proven) for a in result.senders) == sorted([("attach", rcs, True),
+                                                                                  ("attach", stranger, False)])
+    assert [line for line, text in result.warnings if stranger in text] == [3]
     assert queries == [("/v2/Channels/Senders", "whatsapp"), ("/v2/Channels/Senders", "rcs")]
-    result = setup_plan.read_diff(client, load_text(text.replace(f', "{stranger}"', ""), "x.toml"))
-    assert [(a.action, a.sid, a.proven) for a in result.senders] == [("attach", rcs, True)]
+    address = '[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = ["whatsapp:+15559999999"]\n'
+    with pytest.raises(SetupFileError) as raised:
+        setup_plan.plan(client, load_text(address, "x.toml"))
+    assert [(p.line, p.message) for p in raised.value.problems] == [
+        (3, "channel-senders: whatsapp:+15559999999 is not a channel sender of this account")]
 
 
 def test_plan_reads_alpha_senders_only_of_the_services_that_list_them(emulator, client):
