@@ -106,19 +106,20 @@ def follow(state: Any, client: Any, message: dict, timeout: float) -> None:
     ending(final)
 
 
-def duration_parser(maximum: float, shown: str) -> Any:
-    """The parser of a DURATION option (`90s`, `10m`, `1h30m`, as `campaigns wait` reads them):
-    seconds, more than 0 and at most `maximum` (`shown`: that maximum for people)."""
+def duration_parser(maximum: float, shown: str, *, days: bool = False) -> Any:
+    """The parser of a DURATION option (`90s`, `10m`, `1h30m`, as `campaigns wait` reads them;
+    `7d` too with `days`, as a --since reads it): seconds, more than 0 and at most `maximum`
+    (`shown`: that maximum for people)."""
 
     def parse(value: Any) -> float:
         import typer
 
-        from msgsvc.api.a2p import parse_duration
+        from msgsvc.api.a2p import parse_duration, parse_look_back
 
         if isinstance(value, float):
             return value
         try:
-            seconds = parse_duration(str(value))
+            seconds = (parse_look_back if days else parse_duration)(str(value))
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
         if not 0 < seconds <= maximum:

@@ -1,12 +1,12 @@
 """msgsvc messages: one message (see it, follow it, cancel it), and a service's failures."""
 
-from typing import Annotated, Any, List
+from typing import Annotated, List
 
 import typer
 
 from msgsvc.cli.complete import complete_services
 from msgsvc.api.messages import KEYS
-from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration
+from msgsvc.cli.follow import DEFAULT_TIMEOUT, duration, duration_parser
 from msgsvc.cli.options import DEFAULT_CONCURRENCY, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, fields_option, use
 
 app = typer.Typer(
@@ -96,21 +96,8 @@ def messages_cancel(ctx: typer.Context, sid: MessageArg, json_: JsonOpt = False,
 
 
 MAX_SINCE = 400 * 86400  # Twilio keeps messages 400 days
-
-
-def _since(value: Any) -> float:
-    """--since: 7d, 24h, 30m, 1h30m (as doctor's --since reads it), more than 0 and at most 400 days."""
-    if isinstance(value, float):
-        return value
-    from msgsvc.api.a2p import parse_look_back
-
-    try:
-        seconds = parse_look_back(str(value))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if not 0 < seconds <= MAX_SINCE:
-        raise typer.BadParameter(f"{value!r} is not between 0s and 400d (Twilio keeps messages 400 days)")
-    return seconds
+# --since: 7d, 24h, 30m, 1h30m (as doctor's --since reads it), more than 0 and at most 400 days.
+_since = duration_parser(MAX_SINCE, "400d (Twilio keeps messages 400 days)", days=True)
 
 
 @app.command("failures")
