@@ -206,17 +206,7 @@ def test_a_typed_sid_is_one_rule_of_validate():
     assert not validate.is_sid("mg" + "a" * 32, "MG")
 
 
-VERIFICATION_TOML = """\
-business-name = "Owl, Inc."
-business-website = "https://owl.example.com"
-notification-email = "tfv@owl.example.com"
-use-case-category = ["ACCOUNT_NOTIFICATIONS"]
-use-case-summary = "Account notices for customers who signed up."
-production-message-sample = "Owl: your order 1234 shipped."
-opt-in-image-url = "https://owl.example.com/optin.png"
-opt-in-type = "WEB_FORM"
-message-volume = "1,000"
-"""
+from test_newcomer_r8 import VERIFICATION_TOML  # noqa: E402 (one toll-free file for both)
 
 
 def test_a_verification_file_s_customer_profile_is_read_in_any_case(msgsvc, emu, tmp_path):
