@@ -425,6 +425,24 @@ def test_a_delete_done_then_refused_on_its_retry_is_deleted(msgsvc, emu, proxy, 
     assert proxy.sent("DELETE") == [f"/v1/Services/{old}"] and names(emu) == ["Keep"]
 
 
+def test_a_detach_done_then_refused_on_its_retry_whose_check_fails_is_unknown_not_failed(
+        msgsvc, emu, proxy, tmp_path, monkeypatch, clock):
+    # Hypothesis found it: the first DELETE is done and answered 500, its retry is refused (400),
+    # and the look that would tell fails too. 'failed' said the sender stayed where it was; it
+    # is in no service. What an attempt may have done and no look could tell is unknown.
+    alerts, otp, pn, sc, xe = two_ways(emu)
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Alerts"\nsenders.channel-senders = []\n')
+    proxy.add("GET", rf"{MG}/ChannelSenders/\w+", status=400, code=21610, after=False)  # the look
+    proxy.add("DELETE", rf"{MG}/ChannelSenders/\w+", status=400, code=21610, after=False, skip=1)  # the retry
+    proxy.add("DELETE", rf"{MG}/ChannelSenders/\w+", status=500, after=True)  # the first attempt: done
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "1")
+    result = msgsvc("apply", path, "--yes")
+    assert result.code == 1, result.err
+    assert result.out == (f"detach\tAlerts\twhatsapp:+15550000001\t{xe}\tunknown\t\tfault proxy: HTTP 400, after an "
+                          "attempt answered HTTP 500 that may have been done; checking failed too: fault proxy: HTTP 400\n")
+    assert emu.store.data["channel_senders"][xe]["service_sid"] is None
+
+
 @pytest.mark.parametrize("how", [{"status": 500}, {"reset": True}])
 def test_a_delete_done_then_found_gone_by_its_retry_is_done_not_already_so(msgsvc, emu, proxy, tmp_path, monkeypatch,
                                                                            clock, how):

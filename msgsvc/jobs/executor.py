@@ -324,11 +324,16 @@ class Executor:
 def refused_delete(client: Any, change: Change, error: ApiError) -> Outcome:
     """A DELETE is retried after a 5xx or a lost answer (msgsvc.api.retry), so the refusal
     that ended it (a 429 past the retries, a 400, a 401) may follow an attempt that was done:
-    its target's absence means it was (done, the refusal in the message); present, or the look
-    failed, the refusal is the result (failed). A 401/403 of the look itself is raised."""
+    its target's absence means it was (done, the refusal in the message); present, the
+    refusal is the result (failed). When the look fails too: failed if no attempt before may
+    have been done (error.retried_after), else unknown, never sent again. A 401/403 of the
+    look itself is raised."""
+    maybe = f"{error.message}, after an attempt answered {error.retried_after} that may have been done"
     try:
         client.fetch_object("GET", change.path)
     except Cancelled:
+        if error.retried_after is not None:
+            return unknown(change, f"{maybe}; not checked (interrupted): look before running again")
         return failure(change.shown, change.target, error)
     except MsgsvcError as check:
         if isinstance(check, ApiError) and check.status == 404:
@@ -336,6 +341,8 @@ def refused_delete(client: Any, change: Change, error: ApiError) -> Outcome:
                            f"{error.message}; checked: it is gone (an earlier attempt was done)")
         if fatal(check):
             raise
+        if error.retried_after is not None:
+            return unknown(change, f"{maybe}; checking failed too: {check.message}")
     return failure(change.shown, change.target, error)
 
 
