@@ -850,3 +850,19 @@ def test_a_401_stops_apply_across_its_phases_and_says_why(msgsvc, emu, monkeypat
     assert statuses == ["created", "failed", "not sent", "not sent"]
     assert len(refused) == 1  # nothing was sent after the 401
     assert result.err.startswith("msgsvc: HTTP 401 (Twilio error 20003): Authenticate")
+
+
+def test_apply_tells_the_completion_cache_what_it_made_of_the_services(msgsvc, emu, tmp_path):
+    # Tab offers the services from the cache: after apply, the new name, not the old one.
+    from msgsvc.local import cache
+
+    old, kept = create(emu, "Old"), create(emu, "Kept")
+    scope = f"account-{emu.account_sid}"
+    assert msgsvc("services", "list").code == 0
+    assert cache.load(scope) == {old: "Old", kept: "Kept"}
+    path = tmp_path / "services.toml"
+    path.write_text(f'[[services]]\nfriendly_name = "Renamed"\nsid = "{kept}"\n[[services]]\nfriendly_name = "New"\n')
+    result = msgsvc("apply", str(path), "--prune", "--yes", "--json")
+    assert result.code == 0, result.err
+    made = {r["service"]: r["sid"] for r in json.loads(result.out) if r["status"] == "created"}
+    assert cache.load(scope) == {kept: "Renamed", made["New"]: "New"}

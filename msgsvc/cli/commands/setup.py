@@ -114,6 +114,21 @@ def _holding_a_secret(term, entries) -> list[str]:
     return places
 
 
+def _remember_services(state, results) -> None:
+    """What apply made of the account's services, for Tab: those created or renamed by their
+    name, those deleted forgotten (the cache never makes a command fail: msgsvc.local.cache)."""
+    from msgsvc.local import cache
+
+    scope = state.cache_scope()
+    for result in results:
+        if result.kind != "service" or not result.sid:
+            continue
+        if result.status in ("created", "updated"):
+            cache.remember(scope, {"sid": result.sid, "friendly_name": result.service})
+        elif result.status == "deleted":
+            cache.forget(scope, result.sid)
+
+
 def _progress(term):
     """The progress callback the library takes, drawn on this run's terminal."""
     import functools
@@ -370,6 +385,7 @@ def apply(
     applier = setup_apply.Applier(state.client(), concurrency=concurrency, progress=_progress(term),
                                   note=library_note(term), force=force, journal=book)
     results, terminated = run(lambda: applier.run(result))
+    _remember_services(state, results)
     from msgsvc.jobs import changes
 
     if isinstance(desired, saved_format.SavedPlan) and all(r.status == changes.NOT_SENT for r in results):
