@@ -866,3 +866,21 @@ def test_apply_tells_the_completion_cache_what_it_made_of_the_services(msgsvc, e
     assert result.code == 0, result.err
     made = {r["service"]: r["sid"] for r in json.loads(result.out) if r["status"] == "created"}
     assert cache.load(scope) == {kept: "Renamed", made["New"]: "New"}
+
+
+def test_apply_tells_detachs_completion_what_it_moved(msgsvc, emu, tmp_path):
+    from msgsvc.local import cache
+
+    alerts, otp = create(emu, "Alerts"), create(emu, "OTP")
+    pn = emu.number("+15550000001")["sid"]
+    attach(emu, alerts, "PhoneNumbers", PhoneNumberSid=pn)
+    scope = f"account-{emu.account_sid}"
+    assert msgsvc("numbers", "list", alerts).code == 0
+    assert cache.load_table(scope, cache.senders_table("numbers", alerts)) == {pn: "+15550000001"}
+    path = tmp_path / "services.toml"
+    path.write_text('[[services]]\nfriendly_name = "Alerts"\nsenders.numbers = []\n'
+                    '[[services]]\nfriendly_name = "OTP"\nsenders.numbers = ["+15550000001"]\n')
+    result = msgsvc("apply", str(path), "--yes")
+    assert result.code == 0, result.err
+    assert cache.load_table(scope, cache.senders_table("numbers", alerts)) == {}
+    assert cache.load_table(scope, cache.senders_table("numbers", otp)) == {pn: "+15550000001"}

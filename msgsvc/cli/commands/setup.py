@@ -129,6 +129,26 @@ def _remember_services(state, results) -> None:
             cache.forget(scope, result.sid)
 
 
+def _remember_senders(state, actions, results) -> None:
+    """What apply did to the services' senders, for detach's Tab (the tables sender_commands
+    keeps): each result beside its plan's action, which knows the services' SIDs."""
+    from msgsvc.jobs import changes
+    from msgsvc.local import cache
+
+    scope = state.cache_scope()
+    for action, done in zip(actions, results):
+        if done.kind == "service" or not action.sid:
+            continue
+        into = action.service.sid
+        left = action.source.sid if action.source is not None else None
+        if done.status in (changes.ATTACHED, changes.ALREADY_ATTACHED, changes.MOVED) and into:
+            cache.remember_table(scope, cache.senders_table(action.kind, into), {action.sid: action.shown}, replace=False)
+        if done.status in (changes.MOVED, changes.HALF_DONE) and left:
+            cache.forget_table(scope, cache.senders_table(action.kind, left), [action.sid])
+        if done.status in (changes.DETACHED, changes.NOT_ATTACHED) and into:
+            cache.forget_table(scope, cache.senders_table(action.kind, into), [action.sid])
+
+
 def _progress(term):
     """The progress callback the library takes, drawn on this run's terminal."""
     import functools
@@ -386,6 +406,7 @@ def apply(
                                   note=library_note(term), force=force, journal=book)
     results, terminated = run(lambda: applier.run(result))
     _remember_services(state, results)
+    _remember_senders(state, result.in_order(), results)
     from msgsvc.jobs import changes
 
     if isinstance(desired, saved_format.SavedPlan) and all(r.status == changes.NOT_SENT for r in results):
