@@ -468,6 +468,20 @@ def test_a_delete_done_then_found_gone_by_its_retry_is_done_not_already_so(msgsv
     assert names(emu) == ["Alerts", "OTP"] and numbers_of(emu, alerts) == []
 
 
+def taken_meanwhile(emu, proxy, otp: str, pn: str) -> str:
+    """A service Other, which takes the number as its move's attach to OTP arrives: its SID."""
+    other = create(emu, "Other")
+    fault = proxy._fault
+
+    def taking(method, path):
+        if (method, path) == ("POST", f"/v1/Services/{otp}/PhoneNumbers"):
+            attach(emu, other, "PhoneNumbers", PhoneNumberSid=pn)
+        return fault(method, path)
+
+    proxy._fault = taking
+    return other
+
+
 def test_a_move_whose_sender_was_taken_meanwhile_says_where_it_is_and_takes_nothing_back(msgsvc, emu, proxy,
                                                                                        tmp_path):
     """Between the move's detach and its attach, someone else attaches the number to service
@@ -475,15 +489,7 @@ def test_a_move_whose_sender_was_taken_meanwhile_says_where_it_is_and_takes_noth
     service: the move failed, says so, and is not put back (the put-back would be refused
     the same way, or take the number from Other)."""
     alerts, otp, pn, sc, xe = two_ways(emu)
-    other = create(emu, "Other")
-    fault = proxy._fault
-
-    def taken_meanwhile(method, path):
-        if (method, path) == ("POST", f"/v1/Services/{otp}/PhoneNumbers"):
-            attach(emu, other, "PhoneNumbers", PhoneNumberSid=pn)
-        return fault(method, path)
-
-    proxy._fault = taken_meanwhile
+    other = taken_meanwhile(emu, proxy, otp, pn)
     result = msgsvc("apply", write(tmp_path, MOVE_FILE), "--yes")
     assert result.code == 1
     assert result.out == (f'move\tOTP\t+15550000001\t{pn}\tfailed\t21712\tdetached from "Alerts"; attach to "OTP" '
@@ -497,15 +503,7 @@ def test_a_move_whose_sender_was_taken_meanwhile_says_where_it_is_and_takes_noth
 
 def test_numbers_move_of_a_number_taken_meanwhile_takes_nothing_back(msgsvc, emu, proxy):
     alerts, otp, pn, sc, xe = two_ways(emu)
-    other = create(emu, "Other")
-    fault = proxy._fault
-
-    def taken_meanwhile(method, path):
-        if (method, path) == ("POST", f"/v1/Services/{otp}/PhoneNumbers"):
-            attach(emu, other, "PhoneNumbers", PhoneNumberSid=pn)
-        return fault(method, path)
-
-    proxy._fault = taken_meanwhile
+    other = taken_meanwhile(emu, proxy, otp, pn)
     result = msgsvc("numbers", "move", "+15550000001", "--to", "OTP", "--yes")
     assert result.code == 1
     assert result.out == (f'+15550000001\t{pn}\tfailed\t21712\tdetached from "Alerts"; attach to "OTP" failed: in '

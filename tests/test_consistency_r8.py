@@ -20,13 +20,7 @@ BRAND = "BN" + "ab" * 16
 SM = "SM" + "cd" * 16
 
 
-@pytest.fixture
-def emu(emulator, monkeypatch):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
-    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
-    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
-    return emulator
+from test_newcomer_r8 import emu  # noqa: E402,F401 (the emulator's credentials in the environment)
 
 
 def spellings(sid: str) -> list[str]:
