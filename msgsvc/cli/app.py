@@ -16,7 +16,8 @@ from typer.core import TyperArgument, TyperGroup
 
 from msgsvc import __version__
 from msgsvc.cli.options import check_global, hidden_global_options, with_global_options
-from msgsvc.errors import EXIT_CODE_HELP, ExitCode, Interrupted, MsgsvcError, OutputError
+from msgsvc.cli.boundary import broken_pipe, debug_asked, enable_debug, failure, know_secrets, note, report, run_guarded
+from msgsvc.errors import EXIT_CODE_HELP, ExitCode
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -76,7 +77,7 @@ def _set_global(ctx, param, value):
         return value
     value = check_global(param.name, value)
     if param.name == "debug" and not state.debug:
-        _enable_debug(state.term)
+        enable_debug(state.term)
     setattr(state, param.name, value)
     return value
 
@@ -293,92 +294,7 @@ def root(
     state = State(term=_term(ctx), **dict(given, debug=debug))
     ctx.obj = state
     if debug:
-        _enable_debug(state.term)
-
-
-def _disable_debug() -> None:
-    """Undo _enable_debug, so that one in-process run does not leak into the next."""
-    if "logging" not in sys.modules:
-        return
-    import logging
-
-    logger = logging.getLogger("msgsvc")
-    logger.handlers[:] = []
-    logger.setLevel(logging.NOTSET)
-    logger.propagate = True
-
-
-def _enable_debug(term: Terminal) -> None:
-    import logging  # only here: importing logging costs about 10 ms at every start
-
-    class _Redact(logging.Filter):
-        """Last line of defence: any known secret in a debug line becomes ***."""
-
-        def filter(self, record: logging.LogRecord) -> bool:
-            record.msg, record.args = term.escape(record.getMessage()), None
-            return True
-
-    handler = logging.StreamHandler(term.stderr)
-    handler.setFormatter(logging.Formatter("debug: %(message)s"))
-    handler.addFilter(_Redact())
-    logger = logging.getLogger("msgsvc")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-
-
-# --- the error boundary ---------------------------------------------------------------------
-
-
-def _note(term: Terminal, text: str) -> None:
-    from msgsvc.cli.output import note  # only when there is something to say: it imports json
-
-    note(term, text)
-
-
-def report(term: Terminal, message: str, hint: str | None = None) -> None:
-    from msgsvc.cli.output import report  # only when there is something to say: it imports json
-
-    report(term, message, hint)
-
-
-def _know_secrets(term: Terminal) -> None:
-    """An error may come before the command has read its credentials (a usage error, a
-    --fields or --profile refused) and quote a secret typed where a value goes: the run's
-    Terminal is told every secret it can know without the keyring (local.config.known_secrets)."""
-    from msgsvc.local.config import known_secrets
-
-    term.secrets |= known_secrets(os.environ)
-
-
-def report_error(term: Terminal, error: MsgsvcError) -> None:
-    from msgsvc.errors import ApiError
-
-    _know_secrets(term)
-
-    message = str(error)
-    hint = error.hint
-    if isinstance(error, ApiError):
-        if error.more_info:
-            message += f" (see {error.more_info})"
-        if hint is None:
-            hint = _api_hint(error)
-    from msgsvc.cli.output import report
-
-    report(term, message, hint, details=error.details)
-
-
-def _api_hint(error) -> str | None:
-    if error.status == 401:
-        return "the credentials were refused: check them with 'msgsvc profiles test'"
-    if error.status == 403:
-        return "the credentials are valid but not allowed to do this (account suspended, or a restricted API key)"
-    if error.status == 429:
-        return "Twilio is rate-limiting this account; try again later or raise --max-retries"
-    return None
-
-
-GC_EVERY = 100_000  # allocations between two passes of the cycle collector during a command (run)
+        enable_debug(state.term)
 
 
 def run(argv: list[str] | None = None, term: Terminal | None = None, *, exiting: bool = False) -> int:
@@ -404,30 +320,15 @@ def run(argv: list[str] | None = None, term: Terminal | None = None, *, exiting:
             return respond(term, command, instruction)
         finally:
             gc.enable()
-    # A command allocates objects by the hundred thousand (a page of 1,000 services is some
-    # 20,000 of them, a bulk job's requests as many) and few cycles: at Python's default of a
-    # pass every 700, the collector's passes over what survives cost a tenth of a 10,000-service
-    # list, holding up every thread of a bulk job while they run. A pass every GC_EVERY instead.
-    if exiting:
-        from msgsvc.cli.state import exiting as last_run
-
-        last_run()
-    threshold = gc.get_threshold()
-    gc.set_threshold(GC_EVERY, *threshold[1:])
-    gc.enable()
     if argv is None:
         argv = sys.argv[1:]
-    debug = os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in argv
-    try:
-        with term.attached():
-            return _run(term, command, argv, debug)
-    finally:
-        if exiting:
-            # Before the threshold is lowered again: else the next allocation would set off a
-            # pass over everything the command allocated, just before the process ends.
-            gc.freeze()
-        gc.set_threshold(*threshold)
-        _disable_debug()
+    command.invoke = _invoke_interruptibly(command.invoke)
+
+    def main() -> object:
+        return command.main(args=argv, prog_name="msgsvc", standalone_mode=False, obj=term)
+
+    return run_guarded(term, main, debug=debug_asked(argv), exiting=exiting,
+                       more=lambda error, stop: _click_failure(term, error, stop))
 
 
 class _Interrupted(Exception):
@@ -445,81 +346,34 @@ def _invoke_interruptibly(invoke):
     return run_command
 
 
-def _run(term: Terminal, command, argv: list[str], debug: bool) -> int:
-    from msgsvc.cli.signals import signals_as_ctrl_c
-
-    with signals_as_ctrl_c() as stop:
-        code = _run_command(term, command, argv, debug, stop)
-    return stop.exit_code(code)
-
-
-def _run_command(term: Terminal, command, argv: list[str], debug: bool, stop) -> int:
-    command.invoke = _invoke_interruptibly(command.invoke)
-    try:
-        result = command.main(args=argv, prog_name="msgsvc", standalone_mode=False, obj=term)
-        return result if isinstance(result, int) else ExitCode.OK
-    except Interrupted as error:
-        _note(term, "")  # past the ^C the terminal echoed
-        report_error(term, error)
-        return int(error.exit_code)
-    except MsgsvcError as error:
-        report_error(term, error)
-        if isinstance(error, OutputError):
-            term.silence_stdout()  # nothing more to flush at exit, and nothing said twice
-        return int(error.exit_code)
-    except NoArgsIsHelpError as error:
+def _click_failure(term: Terminal, error: BaseException, stop) -> int | None:
+    """What only the typer app raises, as its exit status; None for every other error
+    (msgsvc.cli.boundary.failure says those)."""
+    if isinstance(error, NoArgsIsHelpError):
         # `msgsvc`, `msgsvc services`: help asked by omission, the help on stdout and exit 0
         # (as gh and kubectl do); a wrong command is still a usage error (exit 2).
         term.write_out((error.format_message() + "\n").encode())
         return ExitCode.OK
-    except ClickException as error:
+    if isinstance(error, ClickException):
         _report_usage(term, error)
         return ExitCode.USAGE if error.exit_code == 2 else error.exit_code
-    except (typer.Abort, KeyboardInterrupt, _Interrupted):
-        _note(term, "")
-        report(term, "terminated" if stop.terminated else "interrupted")
-        return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        return _broken_pipe(term)
-    except SystemExit:
+    if isinstance(error, (typer.Abort, _Interrupted)):
+        return failure(term, KeyboardInterrupt(), stop, False)
+    if isinstance(error, SystemExit):
         # Typer itself catches EPIPE on stdout, wraps the streams and exits 1; we say
         # nothing and exit 141 as documented.
         if term.unwrap_click_streams():
-            return _broken_pipe(term)
-        raise
-    except OSError as error:  # the machine, not msgsvc: a full disk, a read-only directory
-        where = f": {error.filename}" if error.filename else ""
-        report(term, f"{error.strerror or error}{where}")
-        term.silence_stdout()
-        return ExitCode.ERROR
-    except Exception as error:  # an unexpected bug: one line, and the way to see more
-        _know_secrets(term)
-        if debug:  # masked and escaped line by line, as every line msgsvc writes: an exception may quote a secret
-            import traceback
-
-            from msgsvc.cli.terminal import escape
-
-            term.stderr.write("".join(escape(term.redact(line)) + "\n" for line in traceback.format_exc().splitlines()))
-        report(
-            term,
-            f"unexpected error: {type(error).__name__}: {error}",
-            None if debug else "run again with --debug (or MSGSVC_DEBUG=1) to see the details",
-        )
-        return ExitCode.ERROR
-
-
-def _broken_pipe(term: Terminal) -> int:
-    """The reader went away (msgsvc ... | head): say nothing, like other Unix tools."""
-    term.silence_stdout()
-    return ExitCode.BROKEN_PIPE
+            return broken_pipe(term)
+        raise error
+    return None
 
 
 def _report_usage(term: Terminal, error: ClickException) -> None:
-    _know_secrets(term)
+    know_secrets(term)
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
         for line in ctx.get_usage().splitlines():
-            _note(term, line)
+            note(term, line)
     report(term, error.format_message(), f"see '{ctx.command_path} --help'" if ctx is not None else None)
 
 
