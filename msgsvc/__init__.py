@@ -12,12 +12,14 @@ it, nothing else (tests/test_layers.py reads the imports from the source and che
                 checks, the completion cache (+ api)
     emulator/   a local stand-in for the part of Twilio's API msgsvc uses (+ the API declarations)
     cli/        the only code that imports typer, click or rich, prints or touches the streams:
-                the root app and the error boundary, signal handling, state, options (each
-                global option declared once), terminal, output (every view, escaped),
+                the root app, the error boundary (boundary), signal handling, state, options
+                (each global option declared once), terminal, output (every view, escaped),
                 layout (how text fits a width), completion, jobs (the end of a job, confirm-or-refuse),
                 sender_commands (the commands every kind of sender has, for the sender
-                nouns), and commands/, one module per noun, importing neither each other
-                nor the root (may import every layer)
+                nouns), fast and direct (a Tab, --help and a list answered without typer,
+                from the generated tree*.py), listing (the list bodies direct runs), and
+                commands/, one module per noun, importing neither each other nor the root
+                (may import every layer)
 
 The shared top level, which imports no layer:
     errors      the exception hierarchy and exit codes (the exit-code help is built from them)

@@ -1,6 +1,6 @@
 """Exit codes and the one exception hierarchy; every class carries its exit code.
 
-The CLI's error boundary (`msgsvc.cli.app.run`, through cli/output.py) turns these into
+The CLI's error boundary (`msgsvc.cli.boundary`, through cli/output.py) turns these into
 `msgsvc: <message>` plus an optional `hint:` line; nothing else writes that prefix. Nothing here imports requests, rich or typer.
 """
 

@@ -156,7 +156,7 @@ def test_only_the_cli_touches_the_terminal(name):
 
 @pytest.mark.parametrize("name", [n for n in sorted(MODULES) if n.startswith("msgsvc.cli.commands.")])
 def test_command_modules_import_neither_each_other_nor_the_root(name):
-    """The root module (msgsvc/cli/app.py) holds the app and the error boundary."""
+    """The root module (msgsvc/cli/app.py) holds the app; msgsvc/cli/boundary.py the error boundary."""
     bad = {t for t in imports_of(name) if t.startswith("msgsvc.cli.commands.") or t == "msgsvc.cli.app"}
     assert not bad, f"{name} imports {sorted(bad)}"
 

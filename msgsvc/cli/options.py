@@ -12,6 +12,8 @@ import typer
 
 from msgsvc.cli.complete import complete_profiles, complete_services
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
+# What a command's body reads of its invocation lives where no typer is imported (direct.py runs bodies without it).
+from msgsvc.cli.invocation import fewer_pages, given, list_limit, select_fields, use, with_suggestion  # noqa: F401
 
 if TYPE_CHECKING:  # imported where used: --version and a Tab press need neither
     from msgsvc.api.resources import Field, Resource
@@ -99,6 +101,28 @@ def with_global_options(func: Callable) -> Callable:
     func.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     func.__annotations__ = {p.name: p.annotation for p in params}
     return func
+
+
+def declared(body: Callable, **annotations: Any) -> Callable:
+    """A command whose `body` lives where typer is not imported (msgsvc/cli/listing.py,
+    which msgsvc.cli.direct runs without typer), as typer declares it: the body's parameters,
+    each with its Annotated option from `annotations` (every one but ctx must have one). The
+    body's docstring is the command's help."""
+    signature = inspect.signature(body)
+    names = [p.name for p in signature.parameters.values() if p.name != "ctx"]
+    if sorted(names) != sorted(annotations):
+        raise TypeError(f"{body.__qualname__}: declare exactly its options {names}, not {sorted(annotations)}")
+
+    @functools.wraps(body)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        return body(*args, **kwargs)
+
+    params = [p.replace(annotation=typer.Context if p.name == "ctx" else annotations[p.name]) for p in signature.parameters.values()]
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    del command.__wrapped__  # typer reads the signature given here, not the body's
+    command.body = f"{body.__module__}:{body.__qualname__}"  # where direct.py finds it (scripts/gen_tree.py)
+    return command
 
 
 def hidden_global_options(callback: Callable) -> list[Any]:
@@ -236,25 +260,6 @@ def list_options(plural: str) -> tuple[Any, Any, Any]:
     )
 
 
-@contextmanager
-def fewer_pages(page_size: int | None) -> Iterator[None]:
-    """Around a list command's listing: a list that goes on past the pages msgsvc follows
-    (errors.TooManyPages) is told how this command lists fewer, with its --limit, and larger
-    pages with --page-size when smaller ones were asked for. Commands without these options
-    (numbers find, numbers list --account) say nothing of them: the library names none."""
-    from msgsvc.errors import TooManyPages
-
-    try:
-        yield
-    except TooManyPages as error:
-        from msgsvc.api.pages import MAX_PAGE_SIZE
-
-        if error.hint is None:
-            larger = page_size is not None and page_size < MAX_PAGE_SIZE
-            error.hint = "list fewer with --limit N" + (f", or larger pages with --page-size {MAX_PAGE_SIZE}" if larger else "")
-        raise
-
-
 MAX_WAIT = 30 * 86400  # seconds a `wait` may take: longer than any review, within what a sleep can take
 
 
@@ -306,61 +311,6 @@ def outcome_unknown_hint(hint: str) -> Iterator[None]:
                           hint=hint) from None
 
 
-def use(ctx: typer.Context, *, json_: bool = False, profile: str | None = None, dry_run: bool = False,
-        fields: str | None = None, valid: Sequence[str] = (), jq: str | None = None, quiet: bool = False) -> State:
-    """The invocation's State, with a command-level --json/--profile/--dry-run taking precedence.
-    `fields` (--fields) is checked against the `valid` keys and `jq` compiled, before anything
-    is sent; --jq implies --json; --quiet keeps notes off stderr."""
-    state = ctx.find_root().obj
-    from msgsvc.cli.state import State
-
-    if not isinstance(state, State):  # invoked without the root callback (tests of a sub-app)
-        state = ctx.find_root().obj = State()
-    if json_:
-        state.json = True
-    if profile:
-        state.profile = profile
-    if dry_run:
-        state.dry_run = True
-    if fields is not None:
-        state.fields = select_fields(fields, valid)
-    if jq is not None:
-        from msgsvc.cli.output import compile_jq  # imports jq: only when --jq is given
-
-        compile_jq(jq)
-        state.jq = jq
-        state.json = True
-    if quiet:
-        state.term.quiet = True
-    return state
-
-
-def _with_suggestion(message: str, value: Any, choices: Sequence[str] | None) -> str:
-    """`message`, and what a mistyped choice probably meant (msgsvc/suggest.py)."""
-    words = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
-    if not choices:
-        return message
-    from msgsvc.suggest import did_you_mean
-
-    for word in words:
-        if word not in choices:
-            hint = did_you_mean(word, choices)
-            return f"{message}; {hint}" if hint else message
-    return message
-
-
-def select_fields(text: str, valid: Sequence[str]) -> tuple[str, ...]:
-    """--fields a,b,c as keys, each one of `valid`; else a usage error that lists them."""
-    from msgsvc.errors import UsageError
-
-    chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    unknown = [key for key in chosen if key not in valid]
-    if not chosen or unknown:
-        what = f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}" if unknown else "no field given"
-        raise UsageError(_with_suggestion(f"--fields: {what}", unknown, valid), hint="valid fields: " + ",".join(valid))
-    return chosen
-
-
 def columns_help(columns: Sequence[Any], fields: Sequence[str] = ()) -> str:
     """The help paragraph that documents a list's TSV columns, what --fields takes and which
     columns a narrow terminal hides first."""
@@ -384,7 +334,7 @@ def check(field: Field) -> Callable[[Any], Any]:
         try:
             return field.clean(value)
         except ValueError as exc:
-            raise typer.BadParameter(_with_suggestion(str(exc), value, field.choices)) from None
+            raise typer.BadParameter(with_suggestion(str(exc), value, field.choices)) from None
 
     return callback
 
@@ -452,19 +402,3 @@ def with_field_options(resource: Resource, *, required: Sequence[str] = ()) -> C
         return wrapper
 
     return decorate
-
-
-def given(ctx: typer.Context, name: str) -> bool:
-    """Whether the option `name` was given on the command line (not left at its default)."""
-    from typer._click.core import ParameterSource
-
-    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
-
-
-def list_limit(ctx: typer.Context, limit: int, all_: bool) -> int | None:
-    """How many records a list command shows: `--limit N`, or None for `--all`."""
-    if all_ and given(ctx, "limit"):
-        from msgsvc.errors import UsageError
-
-        raise UsageError("--limit and --all cannot be used together")
-    return None if all_ else limit

@@ -5,11 +5,12 @@ from typing import Annotated, Any
 import typer
 
 from msgsvc.local import cache
+from msgsvc.cli import listing
 from msgsvc.cli.jobs import A2P_WARNING, consent
 from msgsvc.errors import UsageError
 from msgsvc.cli.options import (
-    DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, ServicesArg, YesOpt, as_typed, columns_help, list_limit,
-    fewer_pages, fields_option, list_options, outcome_unknown_hint, use, with_field_options,
+    DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, ServiceArg, ServicesArg, YesOpt, as_typed, columns_help, declared,
+    fields_option, list_options, outcome_unknown_hint, use, with_field_options,
 )
 from msgsvc.api.resources import KEEP, SERVICE, WRAP, Column
 from msgsvc.jobs.resolve import resolve_service
@@ -139,41 +140,9 @@ def _campaign_line(term, client, record: dict, typed: str) -> None:
                f"({campaign.get('us_app_to_person_usecase')}); see msgsvc campaigns get {as_typed(typed)}")
 
 
-@app.command("list")
-def services_list(
-    ctx: typer.Context,
-    limit: LimitOpt = 50,
-    all_: AllOpt = False,
-    page_size: PageSizeOpt = None,
-    fields: ServiceFieldsOpt = None,
-    jq: JqOpt = None,
-    json_: JsonOpt = False,
-    profile: ProfileOpt = None,
-) -> None:
-    """List Messaging Services.
-
-    The first 50, or --limit N, or --all.
-
-    {columns}
-
-    Example:
-
-    \b
-        msgsvc services list --all --jq '.[].sid'
-        msgsvc services list --fields sid,friendly_name,status_callback
-    """
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=SERVICE.keys, jq=jq)
-    limit = list_limit(ctx, limit, all_)
-    from msgsvc.cli.output import emit_records
-
-    with fewer_pages(page_size):
-        shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
-                             as_json=state.json, fields=state.fields, jq=state.jq,
-                             empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
-    cache.remember_listing(state.cache_scope(), shown, limit=limit)
-    from msgsvc.cli.state import keep_until_exit
-
-    keep_until_exit(shown)  # freed at once by the process's end, not record by record
+services_list = app.command("list")(declared(
+    listing.services_list, limit=LimitOpt, all_=AllOpt, page_size=PageSizeOpt, fields=ServiceFieldsOpt, jq=JqOpt,
+    json_=JsonOpt, profile=ProfileOpt))
 
 
 @app.command("usecases")

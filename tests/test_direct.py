@@ -1,0 +1,250 @@
+"""A list command run without typer (msgsvc/cli/direct.py) against the typer app it stands in
+for: every line it runs ends exactly as the typer app ends it (output, exit status, the
+requests sent), every line it cannot read is left to the app untouched, and it imports no
+typer. The committed msgsvc/cli/tree_run.py is checked with the tree's other files
+(tests/test_fast_path.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from conftest import ACCOUNT_SID, AUTH_TOKEN, OTHER_SID, SERVICE_SID, base_url_of, page, service
+from test_imports import STARTUP, imported_by_main
+
+SERVICES = [service(SERVICE_SID, "Alerts"), service(OTHER_SID, "OTP", usecase="2fa")]
+
+
+@pytest.fixture
+def server(httpserver, profile):
+    """Two services, on one page whatever the page size asked."""
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", SERVICES))
+    return httpserver
+
+
+def requests_of(httpserver) -> list[tuple]:
+    sent = [(r.method, r.path, r.query_string.decode(), r.headers.get("Authorization"), r.get_data()) for r, _ in httpserver.log]
+    httpserver.clear_log()
+    return sent
+
+
+def run_both(httpserver, argv: list[str]) -> tuple[tuple | None, tuple]:
+    """(how the line ends run without typer, or None when direct.py leaves it; how it ends in
+    the typer app): (exit status, stdout, stderr, the requests sent)."""
+    from msgsvc.cli import app, direct
+    from msgsvc.cli.terminal import Terminal
+
+    term = Terminal.fake(width=80)
+    code = direct.run(list(argv), term=term)
+    ran = None if code is None else (code, term.out, term.err, requests_of(httpserver))
+    if code is None:
+        assert (term.out, term.err, requests_of(httpserver)) == ("", "", [])  # nothing done before it left the line
+    term = Terminal.fake(width=80)
+    code = app.run(list(argv), term=term)
+    return ran, (code, term.out, term.err, requests_of(httpserver))
+
+
+READ = [
+    ["services", "list"],
+    ["services", "list", "--json"],
+    ["--json", "services", "list"],
+    ["services", "list", "--all", "--json"],
+    ["services", "list", "-a"],
+    ["services", "list", "-n", "1"],
+    ["services", "list", "--limit=1", "--fields", "sid,friendly_name"],
+    ["services", "list", "--limit", " 2", "--page-size", "1000"],
+    ["services", "list", "--fields", "sid,nope"],  # refused by the body: a usage error, exit 2
+    ["services", "list", "--fields", ","],
+    ["services", "list", "--all", "--limit", "3"],
+    ["services", "list", "-a", "-n", "50"],
+    ["services", "list", "--jq", ".[].sid"],
+    ["services", "list", "--jq", ".["],
+    ["-p", "test", "services", "list"],
+    ["services", "list", "--profile", "nope"],
+    ["--profile", "nope", "services", "list", "--profile", "test"],
+    ["services", "list", "--timeout", "5", "--max-retries", "0"],
+    ["--timeout", "0.5", "services", "list", "--timeout", "2"],
+    ["services", "list", "--no-debug"],
+    ["services", "list", "--json", "--json"],  # the root's --json? no: the command's, twice: left to Click
+]
+
+
+@pytest.mark.parametrize("argv", [a for a in READ if a.count("--json") < 2], ids=" ".join)
+def test_a_line_it_reads_ends_as_in_the_typer_app(server, argv):
+    ran, typer_app = run_both(server, argv)
+    assert ran is not None, "direct.py left a line it should read"
+    assert ran == typer_app
+    assert typer_app[0] in (0, 2, 4)  # done, a usage error, or credentials it cannot find
+
+
+def test_a_list_says_exactly_what_the_typer_app_says(server):
+    """The comparison above compares something: the output of a list, and its request."""
+    ran, typer_app = run_both(server, ["services", "list", "--json", "--fields", "sid"])
+    assert ran == typer_app
+    code, out, err, sent = ran
+    assert (code, json.loads(out), err) == (0, [{"sid": SERVICE_SID}, {"sid": OTHER_SID}], "")
+    assert [(method, path, query) for method, path, query, _, _ in sent] == [("GET", "/v1/Services", "PageSize=50")]
+    import base64
+
+    assert sent[0][3] == "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+
+
+def test_the_base_url_and_the_global_options_given_after_the_command(server, isolated):
+    """--base-url before or after the command, and the same State either way."""
+    (isolated / "config" / "config.toml").unlink()
+    for argv in (["--base-url", base_url_of(server), "services", "list"],
+                 ["services", "list", "--base-url", base_url_of(server)]):
+        ran, typer_app = run_both(server, argv)
+        assert ran is not None and ran == typer_app
+        assert ran[0] == 4  # no credentials: said as the app says it
+
+
+def test_an_error_of_the_server_ends_as_in_the_typer_app(httpserver, profile):
+    httpserver.expect_request("/v1/Services").respond_with_json(
+        {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}, status=401)
+    ran, typer_app = run_both(httpserver, ["services", "list"])
+    assert ran == typer_app and ran[0] == 4
+    assert "credentials were refused" in ran[2]
+
+
+LEFT = [
+    ["services", "list", "-n5"],  # Click takes it; direct.py reads only spelled-out options
+    ["services", "list", "-an", "3"],
+    ["services", "list", "--limit"],
+    ["services", "list", "--limit", "x"],
+    ["services", "list", "--limit", "0"],
+    ["services", "list", "--limit", "-5"],
+    ["services", "list", "--page-size", "1001"],
+    ["services", "list", "--bogus"],
+    ["services", "list", "Alerts"],
+    ["services", "list", "--"],
+    ["services", "list", "--help"],
+    ["services", "list", "-h"],
+    ["--version", "services", "list"],
+    ["services", "--json", "list"],
+    ["--timeout", "nan", "services", "list"],
+    ["services", "list", "--timeout", "inf"],
+    ["services", "list", "--json=1"],
+    ["services", "list", "--limit", "1", "--limit", "2"],
+    ["services", "list", "--json", "--json"],
+    ["--base-url", "ftp://example.com", "services", "list"],
+    ["services", "lis"],
+    ["Services", "list"],
+    ["services"],
+    [],
+    ["services", "get", "Alerts"],  # a command whose body needs typer
+]
+
+
+@pytest.mark.parametrize("argv", LEFT, ids=lambda a: " ".join(a) or "(nothing)")
+def test_a_line_it_cannot_read_is_left_to_the_typer_app(server, argv):
+    """Every usage error is Click's to say: direct.py does nothing with such a line."""
+    ran, typer_app = run_both(server, argv)
+    assert ran is None
+    assert typer_app[0] in (0, 1, 2, 4)
+
+
+WORDS = ["services", "list", "get", "--json", "--all", "-a", "--limit", "-n", "--limit=2", "1", "0", "50", "x", "-5",
+         "--page-size", "1000", "--fields", "sid", "sid,friendly_name", "nope", "--jq", ".[].sid", "-p", "--profile", "test",
+         "--timeout", "2", "nan", "--max-retries", "--debug", "--no-debug", "--", "-", "-n5", "--base-url", "Alerts", "-h"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True)
+@given(st.lists(st.sampled_from(WORDS), max_size=9))
+@example(["services", "list", "-n", "1", "--all"])
+@example(["services", "list", "--fields", "-"])
+def test_any_line_ends_as_in_the_typer_app_or_is_left_to_it(server, argv):
+    if "--debug" in argv:
+        argv = [w for w in argv if w != "--debug"]  # its log lines say how long each request took
+    ran, typer_app = run_both(server, argv)
+    assert ran is None or ran == typer_app
+
+
+def test_some_of_the_random_lines_are_read(server):
+    """The property above would hold for a direct.py that reads nothing: it reads these."""
+    from msgsvc.cli import direct
+
+    assert direct.parse(["services", "list", "-n", "1", "--all"]) is not None
+    assert direct.parse(["services", "list", "--json", "--fields", "sid", "-p", "test"]) is not None
+
+
+def test_what_the_body_gets():
+    """The parse itself: defaults, converted values, the State's settings and which options were given."""
+    from msgsvc.cli import direct
+
+    body, _, settings, arguments, given_ = direct.parse(
+        ["--json", "--timeout", "2", "services", "list", "-n", "7", "--max-retries", "1", "--no-debug"])
+    assert body == "msgsvc.cli.listing:services_list"
+    assert settings == {"json": True, "timeout": 2.0, "max_retries": 1}
+    assert arguments == {"limit": 7, "all_": False, "page_size": None, "fields": None, "jq": None, "json_": False, "profile": None}
+    assert given_ == {"limit", "max_retries", "debug"}
+
+
+def test_the_invocation_answers_as_clicks_context():
+    from msgsvc.cli.direct import Invocation
+    from msgsvc.cli.invocation import given
+
+    ctx = Invocation(object(), {"limit"}, {"limit", "all_"})
+    assert ctx.find_root() is ctx
+    assert (given(ctx, "limit"), given(ctx, "all_"), ctx.get_parameter_source("nothing")) == (True, False, None)
+
+
+def test_a_list_imports_no_typer(server, tmp_path):
+    """The point of it all: a list's start-up without typer, Click or rich (the probe runs the
+    entry point in a fresh interpreter)."""
+    out, modules = imported_by_main(["services", "list", "--json"], {})
+    assert json.loads(out)[0]["sid"] == SERVICE_SID
+    assert not {m for m in modules if m.split(".")[0] in ("typer", "click", "rich", "requests")}
+    assert {"msgsvc.cli.direct", "msgsvc.cli.listing", "urllib3"} <= modules - STARTUP
+
+
+def test_the_import_probe_sees_typer_past_direct_py(server):
+    server.expect_request("/v1/Services/Usecases").respond_with_json({"usecases": [{"usecase": "2fa", "purpose": "codes"}]})
+    out, modules = imported_by_main(["services", "usecases", "--json"], {})
+    assert out and "typer" in modules
+
+
+def test_a_declared_body_must_be_given_each_option():
+    from msgsvc.cli import listing
+    from msgsvc.cli.options import JsonOpt, declared
+
+    with pytest.raises(TypeError, match="declare exactly its options"):
+        declared(listing.services_list, json_=JsonOpt)
+
+
+def test_the_generator_refuses_an_option_direct_py_cannot_read():
+    """An option with a callback (or another type) in a command run without typer stops the
+    generator, rather than being read without its check."""
+    from typer._click.types import INT, DateTime
+    from typer.core import TyperOption
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "scripts"))
+    import gen_tree
+
+    with pytest.raises(SystemExit, match="callback"):
+        gen_tree._run_param(TyperOption(param_decls=["--limit"], type=INT, callback=lambda ctx, param, value: value), "body")
+    with pytest.raises(SystemExit, match="cannot read"):
+        gen_tree._run_param(TyperOption(param_decls=["--when"], type=DateTime()), "body")
+    assert gen_tree._run_param(TyperOption(param_decls=["--limit"], type=INT, default=5), "body")[4:] == (("int", None, None, False, False), 5, "body")
+
+
+def test_the_state_is_the_one_the_root_callback_makes(monkeypatch):
+    """What the options said goes to the run's State as msgsvc.cli.app.root puts it there."""
+    from msgsvc.cli import direct
+    from msgsvc.cli.state import State
+    from msgsvc.cli.terminal import Terminal
+
+    made = {}
+    monkeypatch.setattr(State, "client", lambda self: made.setdefault("state", self) and (_ for _ in ()).throw(KeyboardInterrupt))
+    argv = ["-p", "x", "--timeout", "2", "services", "list", "--max-retries", "1", "--base-url", "http://127.0.0.1:9/"]
+    for run in (direct.run, __import__("msgsvc.cli.app", fromlist=["run"]).run):
+        term = Terminal.fake()
+        assert run(list(argv), term=term) == 130  # stopped where it would have sent the request
+        state = made.pop("state")
+        # (the typer app leaves json None, Click's default for a flag not given: both are false)
+        assert (state.profile, bool(state.json), state.timeout, state.max_retries, state.base_url, state.debug) == (
+            "x", False, 2.0, 1, "http://127.0.0.1:9", False)
