@@ -158,21 +158,28 @@ def parse(argv: list[str]) -> tuple[str, tuple, dict, dict, set] | None:
     return body, params, settings, arguments_of_body, given
 
 
-def _state(term: Terminal, settings: dict, environ: Mapping[str, str]) -> Any | None:
-    """The run's State as the root callback makes it (msgsvc.cli.app.root), or None when a
-    global option's value is one msgsvc refuses (the typer app says why)."""
-    from msgsvc.api import validate
+def _state(term: Terminal, settings: dict, environ: Mapping[str, str]) -> Any:
+    """The run's State as the root callback makes it (msgsvc.cli.app.root)."""
     from msgsvc.cli.state import State
 
-    base_url = settings.get("base_url")
-    if base_url is not None:
-        try:
-            base_url = validate.base_url(base_url)
-        except ValueError:
-            return None
     debug = bool(settings.get("debug")) or environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
-    return State(term=term, profile=settings.get("profile"), json=bool(settings.get("json")), base_url=base_url,
+    return State(term=term, profile=settings.get("profile"), json=bool(settings.get("json")), base_url=settings.get("base_url"),
                  timeout=settings.get("timeout"), max_retries=settings.get("max_retries"), debug=debug)
+
+
+def _checked(settings: dict) -> bool:
+    """Whether the global options' values are ones msgsvc takes (else the typer app says why);
+    --base-url as msgsvc uses it (validate.base_url, which msgsvc.cli.options.check_global
+    applies in the typer app). NaN timeouts never get here (_value)."""
+    if settings.get("base_url") is None:
+        return True
+    from msgsvc.api import validate
+
+    try:
+        settings["base_url"] = validate.base_url(settings["base_url"])
+    except ValueError:
+        return False
+    return True
 
 
 def run(argv: list[str], term: Terminal | None = None, *, exiting: bool = False,
@@ -186,12 +193,12 @@ def run(argv: list[str], term: Terminal | None = None, *, exiting: bool = False,
     if parsed is None:
         return None
     body, params, settings, arguments, given = parsed
+    if not _checked(settings):
+        return None
     from msgsvc.cli.terminal import Terminal
 
     term = term or Terminal.system()
     state = _state(term, settings, environ)
-    if state is None:
-        return None
     import importlib
 
     from msgsvc.cli.boundary import debug_asked, enable_debug, run_guarded
