@@ -248,3 +248,27 @@ def test_the_state_is_the_one_the_root_callback_makes(monkeypatch):
         # (the typer app leaves json None, Click's default for a flag not given: both are false)
         assert (state.profile, bool(state.json), state.timeout, state.max_retries, state.base_url, state.debug) == (
             "x", False, 2.0, 1, "http://127.0.0.1:9", False)
+
+
+BRANDS = [{"sid": "BN" + "1" * 32, "status": "APPROVED", "brand_type": "STANDARD", "failure_reason": None},
+          {"sid": "BN" + "2" * 32, "status": "FAILED", "brand_type": "STARTER", "failure_reason": "TCR: tax id mismatch"}]
+
+
+@pytest.mark.parametrize("argv", [["brands", "list"], ["brands", "list", "--json", "-n", "1"], ["brands", "list", "--all", "--fields", "sid,status"],
+                                  ["brands", "list", "--fields", "name"], ["--json", "brands", "list", "--jq", ".[].sid"]],
+                         ids=" ".join)
+def test_a_brands_list_ends_as_in_the_typer_app(httpserver, profile, isolated, argv):
+    """brands list runs without typer too, and tells the completion cache the same."""
+    httpserver.expect_request("/v1/a2p/BrandRegistrations").respond_with_json(page("data", BRANDS))
+    cache = isolated / "cache"
+    from msgsvc.cli import app, direct
+    from msgsvc.cli.terminal import Terminal
+
+    ends = []
+    for run in (direct.run, app.run):
+        term = Terminal.fake(width=80)
+        code = run(list(argv), term=term)
+        ends.append((code, term.out, term.err, requests_of(httpserver),
+                     {p.name: p.read_text() for p in cache.glob("*")} if cache.exists() else {}))
+    assert ends[0][0] is not None and ends[0] == ends[1]
+    assert ends[0][0] in (0, 2)

@@ -16,6 +16,21 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def _listed(ctx: Any, resource: Any, records_of: Any, *, limit: int, all_: bool, page_size: int | None, fields: str | None,
+            jq: str | None, json_: bool, profile: str | None, empty: str, plural: str) -> tuple[Any, list, int | None]:
+    """A list command's run: its options applied to the run's State, the records
+    `records_of(client, limit, page_size)` lists shown as `resource`'s columns (or JSON);
+    (the State, what was shown, the limit)."""
+    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=resource.keys, jq=jq)
+    limit = list_limit(ctx, limit, all_)
+    from msgsvc.cli.output import emit_records
+
+    with fewer_pages(page_size):
+        shown = emit_records(state.term, records_of(state.client(), limit, page_size), resource.columns, as_json=state.json,
+                             fields=state.fields, jq=state.jq, empty=empty, plural=plural)
+    return state, shown, limit
+
+
 def services_list(ctx: Any, limit: int = 50, all_: bool = False, page_size: int | None = None, fields: str | None = None,
                   jq: str | None = None, json_: bool = False, profile: str | None = None) -> None:
     """List Messaging Services.
@@ -32,16 +47,49 @@ def services_list(ctx: Any, limit: int = 50, all_: bool = False, page_size: int 
     """
     from msgsvc.api.resources import SERVICE
 
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=SERVICE.keys, jq=jq)
-    limit = list_limit(ctx, limit, all_)
-    from msgsvc.cli.output import emit_records
+    state, shown, limit = _listed(
+        ctx, SERVICE, lambda client, limit, page_size: client.list_services(limit=limit, page_size=page_size),
+        limit=limit, all_=all_, page_size=page_size, fields=fields, jq=jq, json_=json_, profile=profile,
+        empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
     from msgsvc.local import cache
 
-    with fewer_pages(page_size):
-        shown = emit_records(state.term, state.client().list_services(limit=limit, page_size=page_size), SERVICE.columns,
-                             as_json=state.json, fields=state.fields, jq=state.jq,
-                             empty="No services yet: msgsvc services create --friendly-name NAME", plural="services")
     cache.remember_listing(state.cache_scope(), shown, limit=limit)
     from msgsvc.cli.state import keep_until_exit
 
     keep_until_exit(shown)  # freed at once by the process's end, not record by record
+
+
+def brands_list(ctx: Any, limit: int = 50, all_: bool = False, page_size: int | None = None, fields: str | None = None,
+                jq: str | None = None, json_: bool = False, profile: str | None = None) -> None:
+    """List the account's brand registrations.
+
+    The first 50, or --limit N, or --all.
+
+    {columns}
+
+    Example:
+
+    \b
+        msgsvc brands list
+        msgsvc brands list --all --json |
+            jq -r '.[] | select(.status == "APPROVED") | .sid'
+    """
+    from msgsvc.api.resources import BRAND
+
+    state, shown, limit = _listed(
+        ctx, BRAND, lambda client, limit, page_size: client.list_brands(limit=limit, page_size=page_size),
+        limit=limit, all_=all_, page_size=page_size, fields=fields, jq=jq, json_=json_, profile=profile,
+        empty="No brand registrations on this account: register one in Twilio's Console", plural="brands")
+    remember_brands(state, shown, complete=limit is None or len(shown) < limit)
+
+
+def remember_brands(state: Any, brands: list[dict], *, complete: bool) -> None:
+    """Brand SIDs and what they are, for Tab completion (`complete`: the whole account's)."""
+    from msgsvc.local import cache
+
+    cache.remember_table(state.cache_scope(), "brands", {str(b.get("sid")): brand_label(b) for b in brands}, replace=complete)
+
+
+def brand_label(brand: dict) -> str:
+    """What completion shows beside a brand's SID (brands have no name): `APPROVED STANDARD`."""
+    return f"{brand.get('status')} {brand.get('brand_type')}"

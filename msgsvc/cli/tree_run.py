@@ -37,4 +37,18 @@ RUNS = {
         ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
         ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
     )),
+    'brands list': ('msgsvc.cli.listing:brands_list', (
+        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
+        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
+        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
+        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
+        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
+        ('json_', ('--json',), (), 'option', None, False, 'body'),
+        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
+        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
+        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
+        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
+        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
+        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
+    )),
 }

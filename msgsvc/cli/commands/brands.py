@@ -5,7 +5,8 @@ from typing import Annotated
 import typer
 
 from msgsvc.cli.complete import complete_brands
-from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, columns_help, fewer_pages, list_limit, list_options, use, fields_option
+from msgsvc.cli import listing
+from msgsvc.cli.options import JqOpt, JsonOpt, ProfileOpt, columns_help, declared, list_options, use, fields_option
 from msgsvc.api.resources import BRAND
 
 app = typer.Typer(
@@ -35,42 +36,9 @@ BrandArg = Annotated[
 ]
 
 
-def _remember(state, brands: list[dict], *, complete: bool) -> None:
-    from msgsvc.local import cache
-
-    cache.remember_table(state.cache_scope(), "brands", {str(b.get("sid")): brand_label(b) for b in brands}, replace=complete)
-
-
-def brand_label(brand: dict) -> str:
-    """What completion shows beside a brand's SID (brands have no name): `APPROVED STANDARD`."""
-    return f"{brand.get('status')} {brand.get('brand_type')}"
-
-
-@app.command("list")
-def brands_list(ctx: typer.Context, limit: LimitOpt = 50, all_: AllOpt = False, page_size: PageSizeOpt = None,
-                fields: BrandFieldsOpt = None, jq: JqOpt = None, json_: JsonOpt = False, profile: ProfileOpt = None) -> None:
-    """List the account's brand registrations.
-
-    The first 50, or --limit N, or --all.
-
-    {columns}
-
-    Example:
-
-    \b
-        msgsvc brands list
-        msgsvc brands list --all --json |
-            jq -r '.[] | select(.status == "APPROVED") | .sid'
-    """
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=BRAND.keys, jq=jq)
-    limit = list_limit(ctx, limit, all_)
-    from msgsvc.cli.output import emit_records
-
-    with fewer_pages(page_size):
-        shown = emit_records(state.term, state.client().list_brands(limit=limit, page_size=page_size), BRAND.columns,
-                             as_json=state.json, fields=state.fields, jq=state.jq,
-                             empty="No brand registrations on this account: register one in Twilio's Console", plural="brands")
-    _remember(state, shown, complete=limit is None or len(shown) < limit)
+brands_list = app.command("list")(declared(
+    listing.brands_list, limit=LimitOpt, all_=AllOpt, page_size=PageSizeOpt, fields=BrandFieldsOpt, jq=JqOpt, json_=JsonOpt,
+    profile=ProfileOpt))
 
 
 @app.command("get")
@@ -91,7 +59,7 @@ def brands_get(ctx: typer.Context, brand: BrandArg, fields: BrandFieldsOpt = Non
 
     record = state.client().get_brand(brand)
     emit_record(state.term, record, as_json=state.json, fields=state.fields, jq=state.jq)
-    _remember(state, [record], complete=False)
+    listing.remember_brands(state, [record], complete=False)
     if state.term.stdout_tty and not state.json and not state.fields and record.get("status") == "FAILED":
         note(state.term, f"Brand {brand} FAILED: {state.term.escape(str(record.get('failure_reason') or 'no reason given'))}")
         for line in describe_errors(record):
