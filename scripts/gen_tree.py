@@ -59,9 +59,11 @@ msgsvc/cli/direct.py reads a command line with it; tests/test_direct.py checks t
 what the app gives, and that a line runs the same with and without typer.
 """
 
-# RUNS: {command path: ("module:function", its body; (parameter, ...))}; ROOT: the root's
+# RUNS: {command path: ("module:function", its body; the arguments it is given first; (parameter,
+# ...))}; ROOT: the root's
 # parameters. A parameter: (name, opts, secondary opts, "option" or "argument", its value:
-# None for a flag, ("str",), ("int" or "float", min, max, min open, max open), default
+# None for a flag, ("str",) or ("str", "module:function" that checks it, ValueError when
+# Click would refuse it), ("int" or "float", min, max, min open, max open), default
 # ("required": an argument that must be given), role: "body" (handed to the body), "global"
 # (a global option after the command: the run's State), "root" (the root's, ditto) or
 # "refused" (--help, --version: the typer app answers them)).
@@ -79,6 +81,9 @@ def _run_param(param: Any, role: str) -> tuple:
         value = None
     elif getattr(kind, "name", None) in ("str", "text"):
         value = ("str",)
+        check = getattr(getattr(param.callback, "__wrapped__", param.callback), "check", None)
+        if check is not None and role == "body":  # a check of msgsvc's own that direct.py applies itself
+            value = ("str", _reference(check))
     elif getattr(kind, "name", None) in ("int range", "float range", "int", "float"):
         if getattr(kind, "clamp", False):
             raise SystemExit(f"gen_tree: {param.name}: a clamped range direct.py cannot read")
@@ -86,12 +91,36 @@ def _run_param(param: Any, role: str) -> tuple:
                  bool(getattr(kind, "min_open", False)), bool(getattr(kind, "max_open", False)))
     else:
         raise SystemExit(f"gen_tree: {param.name}: a {kind.name} value direct.py cannot read")
-    if role == "body" and (param.callback is not None or param.nargs != 1 or getattr(param, "multiple", False)
+    checked = value is not None and value[0] == "str" and len(value) == 2
+    if role == "body" and (param.callback is not None and not checked or param.nargs != 1 or getattr(param, "multiple", False)
                            or param.envvar is not None):
         raise SystemExit(f"gen_tree: {param.name}: a callback, several values or an envvar direct.py cannot read")
     default = "required" if not option and param.required else param.default
     return (param.name, tuple(param.opts) if option else (), tuple(param.secondary_opts) if option else (),
             "option" if option else "argument", value, default, role)
+
+
+def _reference(function: Any) -> str:
+    """"module:name" (or "module:name.method") by which direct.py finds `function`: a function
+    of a module, or a method of an object one names (a Field's clean)."""
+    import importlib
+    import inspect
+
+    owner = getattr(function, "__self__", None)
+    if inspect.ismethod(function):
+        names = [f"{module}:{name}.{function.__name__}" for module, loaded in sorted(sys.modules.items())
+                 if module.startswith("msgsvc.") and loaded is not None
+                 for name, value in vars(loaded).items() if value is owner]
+    else:
+        names = [f"{function.__module__}:{function.__qualname__}"]
+    for name in names:
+        module, _, path = name.partition(":")
+        found: Any = importlib.import_module(module)
+        for part in path.split("."):
+            found = getattr(found, part, None)
+        if found == function:
+            return name
+    raise SystemExit(f"gen_tree: {function!r}: a check direct.py cannot find by name")
 
 
 def _run_params(command: Any, ctx: Any, *, root: bool = False) -> tuple:
@@ -198,7 +227,7 @@ def describe() -> tuple[dict[str, tuple], list[tuple], dict[str, dict[int, str]]
         helps[" ".join(node.path[1:])] = {columns: _help(node, columns) for columns in HELP_WIDTHS}
         body = getattr(getattr(command, "callback", None), "body", None)  # options.declared marks it
         if body is not None:
-            runs[" ".join(node.path[1:])] = (body, _run_params(command, ctx))
+            runs[" ".join(node.path[1:])] = (*body, _run_params(command, ctx))
     return tree, list(params), helps, _run_params(root, top, root=True), runs
 
 
@@ -211,8 +240,8 @@ def generate() -> dict[Path, str]:
         TARGET: "\n".join(lines),
         HELP_TARGET: HELP_HEADER + "\nHELP = " + pprint.pformat(helps, width=110, sort_dicts=False) + "\n",
         RUN_TARGET: "\n".join([RUN_HEADER, "ROOT = ("] + [f"    {param!r}," for param in root] + [")", "", "RUNS = {"]
-                               + [f"    {path!r}: ({body!r}, (\n" + "".join(f"        {p!r},\n" for p in params) + "    )),"
-                                  for path, (body, params) in runs.items()] + ["}", ""]),
+                               + [f"    {path!r}: ({body!r}, {bound!r}, (\n" + "".join(f"        {p!r},\n" for p in params) + "    )),"
+                                  for path, (body, bound, params) in runs.items()] + ["}", ""]),
     }
 
 

@@ -178,7 +178,7 @@ def test_what_the_body_gets():
 
     body, _, settings, arguments, given_ = direct.parse(
         ["--json", "--timeout", "2", "services", "list", "-n", "7", "--max-retries", "1", "--no-debug"])
-    assert body == "msgsvc.cli.listing:services_list"
+    assert body == ("msgsvc.cli.listing:services_list", ())
     assert settings == {"json": True, "timeout": 2.0, "max_retries": 1}
     assert arguments == {"limit": 7, "all_": False, "page_size": None, "fields": None, "jq": None, "json_": False, "profile": None}
     assert given_ == {"limit", "max_retries", "debug"}
@@ -272,3 +272,111 @@ def test_a_brands_list_ends_as_in_the_typer_app(httpserver, profile, isolated, a
                      {p.name: p.read_text() for p in cache.glob("*")} if cache.exists() else {}))
     assert ends[0][0] is not None and ends[0] == ends[1]
     assert ends[0][0] in (0, 2)
+
+
+# --- the lists of a service's senders, and numbers list --account, against the emulator ----
+
+
+@pytest.fixture
+def senders(emulator, isolated, monkeypatch):
+    """The emulator, with "Alerts" holding two numbers and an alpha sender, and "OTP" one number."""
+    from factories import attach, create_service
+
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
+    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
+    alerts, otp = create_service(emulator, "Alerts"), create_service(emulator, "OTP")
+    for number, service in (("+15550000001", alerts), ("+15550000002", alerts), ("+15550000003", otp)):
+        attach(emulator, service, "PhoneNumbers", PhoneNumberSid=emulator.number(number)["sid"])
+    attach(emulator, alerts, "AlphaSenders", AlphaSender="Acme")
+    emulator.alerts = alerts
+    return emulator
+
+
+def ends_both_ways(argv: list[str], cache) -> list[tuple]:
+    """How `argv` ends without typer (or None, left to the app) and in the typer app: exit
+    status, stdout, stderr, and the completion cache it leaves."""
+    from msgsvc.cli import app, direct
+    from msgsvc.cli.terminal import Terminal
+
+    ends = []
+    for run in (direct.run, app.run):
+        term = Terminal.fake(width=80)
+        code = run(list(argv), term=term)
+        ends.append(None if code is None else (code, term.out, term.err, {p.name: p.read_text() for p in sorted(cache.glob("*"))}))
+    return ends
+
+
+SENDER_LINES = [
+    ["numbers", "list", "Alerts"],
+    ["numbers", "list", "Alerts", "--json", "-n", "1"],
+    ["numbers", "list", "--json", "OTP"],
+    ["numbers", "list", "alerts"],  # no such service (names are exact): exit 3 either way
+    ["numbers", "list", "--account"],
+    ["numbers", "list", "--free", "--json", "-c", "2"],
+    ["numbers", "list", "--account", "Alerts"],
+    ["numbers", "list"],
+    ["numbers", "list", "Alerts", "-c", "4"],
+    ["numbers", "list", "Alerts", "--page-size", "1", "--all"],
+    ["alpha-senders", "list", "Alerts", "--fields", "alpha_sender"],
+    ["short-codes", "list", "OTP"],
+    ["destination-alpha-senders", "list", "Alerts", "--country", "gb"],
+    ["channel-senders", "list", "Alerts", "--jq", "length"],
+]
+
+
+@pytest.mark.parametrize("argv", SENDER_LINES, ids=" ".join)
+def test_a_senders_list_ends_as_in_the_typer_app(senders, isolated, argv):
+    """A service's senders and the account's numbers, run without typer: the same output, exit
+    status and table of attached senders for detach's Tab (tests/test_detach_completion.py reads it)."""
+    without, with_typer = ends_both_ways(argv, isolated / "cache")
+    assert without is not None, "direct.py left a line it should read"
+    assert without == with_typer
+    assert without[0] in (0, 2, 3)
+
+
+def test_the_senders_comparison_compares_something(senders, isolated):
+    code, out, err, cache = ends_both_ways(["numbers", "list", "Alerts"], isolated / "cache")[0]
+    assert (code, err) == (0, "")
+    assert [line.split("\t")[1] for line in out.splitlines()] == ["+15550000001", "+15550000002"]
+    assert any(senders.alerts in name and "+15550000002" in text for name, text in cache.items())
+
+
+SENDERS_LEFT = [
+    ["numbers", "list", "MG" + "z" * 32],  # refused by SERVICE's check: Click says it
+    ["numbers", "list", "PN" + "1" * 32],
+    ["destination-alpha-senders", "list", "Alerts", "--country", "Britain"],
+    ["short-codes", "list"],  # SERVICE is required
+    ["short-codes", "list", "Alerts", "--country", "GB"],  # short codes have no --country
+    ["numbers", "list", "Alerts", "OTP"],
+    ["numbers", "list", "-c", "33", "--account"],
+    ["numbers", "list", "--account", "--free", "--free"],  # a flag twice: Click takes it, direct.py leaves it
+]
+
+
+@pytest.mark.parametrize("argv", SENDERS_LEFT, ids=" ".join)
+def test_a_senders_line_it_cannot_read_is_left_to_the_typer_app(senders, isolated, argv):
+    without, with_typer = ends_both_ways(argv, isolated / "cache")
+    assert without is None
+    assert with_typer[0] == (0 if argv.count("--free") == 2 else 2)
+
+
+SENDER_WORDS = ["numbers", "alpha-senders", "destination-alpha-senders", "list", "Alerts", "OTP", "MG123", "MG" + "z" * 32, "-", "--account",
+                "--free", "-c", "2", "33", "--country", "GB", "x", "--json", "-n", "1", "--all", "--page-size", "--fields",
+                "sid", "phone_number", "-p", "--base-url"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True)
+@given(st.lists(st.sampled_from(SENDER_WORDS), max_size=8))
+@example(["numbers", "list", "Alerts", "--country", "GB"])
+@example(["destination-alpha-senders", "list", "OTP", "--country", "x"])
+def test_any_senders_line_ends_as_in_the_typer_app_or_is_left_to_it(senders, isolated, argv):
+    without, with_typer = ends_both_ways(argv, isolated / "cache")
+    assert without is None or without == with_typer
+
+
+def test_a_senders_list_imports_no_typer(senders):
+    out, modules = imported_by_main(["numbers", "list", "Alerts", "--json"], {})
+    assert [n["phone_number"] for n in json.loads(out)] == ["+15550000001", "+15550000002"]
+    assert not {m for m in modules if m.split(".")[0] in ("typer", "click", "rich", "requests")}

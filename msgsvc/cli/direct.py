@@ -2,14 +2,16 @@
 
 Importing typer and its Click costs more than a third of a list's start-up, and the list
 commands are what scripts run most (`msgsvc services list --all --json` in a loop). Those
-whose bodies live where typer is not imported (msgsvc/cli/listing.py) are listed in
+whose bodies live where typer is not imported (msgsvc/cli/listing.py: the lists of services,
+brands, numbers and the other senders) are listed in
 msgsvc/cli/tree_run.py with every option they take, as scripts/gen_tree.py writes it from
 the typer app (which stays the source of truth: tests/test_direct.py checks that the file is
 what the app gives, and that a line runs the same either way).
 
 This module only reads a line that Click would take, and takes it the way Click would: its
 options, each once, spelled out (`--limit 5`, `--limit=5`, `-n 5`), their values converted
-and checked as Click checks them, and the arguments. Anything else (an unknown or repeated
+and checked as Click checks them (an option's own check too, the typer-free function its
+callback calls: invocation.service_ref, a Field's clean), and the arguments. Anything else (an unknown or repeated
 option, `-n5`, `--`, a missing or out-of-range value, --help) returns None, and the typer app
 runs the line and says what is wrong, as it always did: there is one parser that reports
 errors, Click's. The body then runs inside the same boundary as under the typer app
@@ -60,7 +62,12 @@ def _value(param: tuple, text: str) -> tuple[bool, Any]:
     Click would refuse it (and say why: the typer app runs the line)."""
     spec = param[VALUE]
     if spec[0] == "str":
-        return True, text
+        if len(spec) == 1:
+            return True, text
+        try:
+            return True, _function(spec[1])(text)  # the option's check (its typer callback calls the same)
+        except ValueError:
+            return False, None
     number = int if spec[0] == "int" else float
     try:
         value = number(text)
@@ -74,6 +81,17 @@ def _value(param: tuple, text: str) -> tuple[bool, Any]:
     if high is not None and (value >= high if high_open else value > high):
         return False, None
     return True, value
+
+
+def _function(name: str) -> Any:
+    """What "module:name" or "module:name.attribute" names (tree_run.py)."""
+    import importlib
+
+    module, _, path = name.partition(":")
+    found = importlib.import_module(module)
+    for part in path.split("."):
+        found = getattr(found, part)
+    return found
 
 
 def _options(argv: list[str], start: int, params: tuple, *, interspersed: bool) -> tuple[int, dict, list] | None:
@@ -117,8 +135,8 @@ def _options(argv: list[str], start: int, params: tuple, *, interspersed: bool) 
     return i, values, arguments
 
 
-def parse(argv: list[str]) -> tuple[str, tuple, dict, dict, set] | None:
-    """(the body to run, its command's parameters, the State's settings, the body's
+def parse(argv: list[str]) -> tuple[tuple, tuple, dict, dict, set] | None:
+    """(the body to run and the arguments it is given first, its command's parameters, the State's settings, the body's
     arguments, the options given), or
     None when argv is not a line of a command listed in tree_run.py that this can read."""
     from msgsvc.cli.tree_run import ROOT, RUNS
@@ -136,7 +154,7 @@ def parse(argv: list[str]) -> tuple[str, tuple, dict, dict, set] | None:
     path = " ".join(words)
     if path not in RUNS:
         return None
-    body, params = RUNS[path]
+    body, bound, params = RUNS[path]
     read = _options(argv, i, params, interspersed=True)
     if read is None:
         return None
@@ -155,7 +173,7 @@ def parse(argv: list[str]) -> tuple[str, tuple, dict, dict, set] | None:
         if param[ROLE] == "global" and values.get(param[NAME]) not in (None, False):
             settings[param[NAME]] = values[param[NAME]]  # after the command, as the root's
     arguments_of_body = {param[NAME]: values.get(param[NAME], param[DEFAULT]) for param in params if param[ROLE] == "body"}
-    return body, params, settings, arguments_of_body, given
+    return (body, bound), params, settings, arguments_of_body, given
 
 
 def _state(term: Terminal, settings: dict, environ: Mapping[str, str]) -> Any:
@@ -199,17 +217,14 @@ def run(argv: list[str], term: Terminal | None = None, *, exiting: bool = False,
 
     term = term or Terminal.system()
     state = _state(term, settings, environ)
-    import importlib
-
     from msgsvc.cli.boundary import debug_asked, enable_debug, run_guarded
 
-    module, _, name = body.partition(":")
-    function = getattr(importlib.import_module(module), name)
+    function = _function(body[0])
     names = {param[NAME] for param in params}
 
     def command() -> object:
         if state.debug:
             enable_debug(term)
-        return function(Invocation(state, given, names), **arguments)
+        return function(*body[1], Invocation(state, given, names), **arguments)
 
     return run_guarded(term, command, debug=debug_asked(argv), exiting=exiting)

@@ -63,6 +63,34 @@ def list_limit(ctx: Any, limit: int, all_: bool) -> int | None:
     return None if all_ else limit
 
 
+def as_typed(value: str) -> str:
+    """A value as the user typed it (a service's name rather than the SID it stands for),
+    quoted for a shell when it must be: what a hint names, to be pasted as it is."""
+    import shlex
+
+    return shlex.quote(value)
+
+
+def service_ref(value: str) -> str:
+    """A SERVICE as typed: an MG SID in Twilio's spelling, whatever the case it was typed in
+    (validate.canonical_sid); anything else as it is (a friendly name). What is clearly a
+    mistyped SID rather than a name is refused before any request (ValueError)."""
+    import re
+
+    from msgsvc.api import validate
+
+    sid = validate.canonical_sid(value, "MG")
+    if sid is not None:
+        return sid
+    if validate.TYPED_SID.fullmatch(value):  # a SID of another kind
+        from msgsvc.api.resources import sid_what
+
+        raise ValueError(f"{value!r} is {sid_what(value[:2].upper())}, not a Messaging Service SID (MG...)")
+    if re.fullmatch(r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value):
+        raise ValueError(f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)")
+    return value
+
+
 def with_suggestion(message: str, value: Any, choices: Sequence[str] | None) -> str:
     """`message`, and what a mistyped choice probably meant (msgsvc/suggest.py)."""
     words = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []

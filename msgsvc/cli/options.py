@@ -13,7 +13,9 @@ import typer
 from msgsvc.cli.complete import complete_profiles, complete_services
 from msgsvc.api.settings import MAX_RETRIES_RANGE, TIMEOUT_RANGE
 # What a command's body reads of its invocation lives where no typer is imported (direct.py runs bodies without it).
-from msgsvc.cli.invocation import fewer_pages, given, list_limit, select_fields, use, with_suggestion  # noqa: F401
+from msgsvc.cli.invocation import (  # noqa: F401
+    as_typed, fewer_pages, given, list_limit, select_fields, service_ref, use, with_suggestion,
+)
 
 if TYPE_CHECKING:  # imported where used: --version and a Tab press need neither
     from msgsvc.api.resources import Field, Resource
@@ -43,14 +45,6 @@ from typer._click.types import _NumberRangeBase  # noqa: E402  (typer's bundled 
 _NumberRangeBase._describe_range = _range_words
 _NumberRangeBase.fail = _range_fail
 
-
-
-def as_typed(value: str) -> str:
-    """A value as the user typed it (a service's name rather than the SID it stands for),
-    quoted for a shell when it must be: what a hint names, to be pasted as it is."""
-    import shlex
-
-    return shlex.quote(value)
 
 
 def invalid(option: str, message: str) -> typer.BadParameter:
@@ -107,13 +101,15 @@ def declared(body: Callable, **annotations: Any) -> Callable:
     """A command whose `body` lives where typer is not imported (msgsvc/cli/listing.py,
     which msgsvc.cli.direct runs without typer), as typer declares it: the body's parameters,
     each with its Annotated option from `annotations` (every one but ctx must have one). The
-    body's docstring is the command's help."""
+    body's docstring is the command's help. `body` may be a functools.partial of a module's
+    function (one body for every kind of sender)."""
+    function, bound = (body.func, body.args) if isinstance(body, functools.partial) else (body, ())
     signature = inspect.signature(body)
     names = [p.name for p in signature.parameters.values() if p.name != "ctx"]
     if sorted(names) != sorted(annotations):
-        raise TypeError(f"{body.__qualname__}: declare exactly its options {names}, not {sorted(annotations)}")
+        raise TypeError(f"{function.__qualname__}: declare exactly its options {names}, not {sorted(annotations)}")
 
-    @functools.wraps(body)
+    @functools.wraps(function)
     def command(*args: Any, **kwargs: Any) -> Any:
         return body(*args, **kwargs)
 
@@ -121,7 +117,7 @@ def declared(body: Callable, **annotations: Any) -> Callable:
     command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
     del command.__wrapped__  # typer reads the signature given here, not the body's
-    command.body = f"{body.__module__}:{body.__qualname__}"  # where direct.py finds it (scripts/gen_tree.py)
+    command.body = (f"{function.__module__}:{function.__qualname__}", bound)  # how direct.py calls it (scripts/gen_tree.py)
     return command
 
 
@@ -198,27 +194,16 @@ ConcurrencyOpt = Annotated[
 
 
 def check_service_ref(value: str) -> str:
-    """An MG SID in Twilio's spelling, whatever the case it was typed in (validate.canonical_sid);
-    anything else as it is (a friendly name). What is clearly a mistyped SID rather than a name
-    is refused before any request."""
-    import re
-
-    from msgsvc.api import validate
-
+    """The SERVICE argument's check (invocation.service_ref), said as Click says a bad value."""
     if value is None:
         return value
-    sid = validate.canonical_sid(value, "MG")
-    if sid is not None:
-        return sid
-    if validate.TYPED_SID.fullmatch(value):  # a SID of another kind
-        from msgsvc.api.resources import sid_what
+    try:
+        return service_ref(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
-        raise typer.BadParameter(f"{value!r} is {sid_what(value[:2].upper())}, not a Messaging Service SID (MG...)")
-    if re.fullmatch(r"MG[0-9A-Za-z]{32}|MG[0-9a-fA-F]{20,}", value):
-        raise typer.BadParameter(
-            f"{value!r} is not a Messaging Service SID (MG followed by 32 hexadecimal digits)"
-        )
-    return value
+
+check_service_ref.check = service_ref  # what direct.py applies itself (scripts/gen_tree.py)
 
 
 ServiceArg = Annotated[
@@ -336,6 +321,7 @@ def check(field: Field) -> Callable[[Any], Any]:
         except ValueError as exc:
             raise typer.BadParameter(with_suggestion(str(exc), value, field.choices)) from None
 
+    callback.check = field.clean  # what direct.py applies itself (scripts/gen_tree.py)
     return callback
 
 

@@ -18,9 +18,11 @@ from typing import Annotated, Callable, List, Optional
 import typer
 
 from msgsvc.errors import NotFoundError, UsageError
+from msgsvc.cli import listing
+from msgsvc.cli.listing import forget_attached, remember_attached  # noqa: F401  (numbers' commands use them too)
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt,
-    ServiceArg, YesOpt, check, columns_help, fewer_pages, fields_option, list_limit, list_options, use,
+    ServiceArg, YesOpt, check, columns_help, declared, fields_option, list_options, use,
 )
 from msgsvc.cli.complete import AttachedSenders
 from msgsvc.cli.jobs import consent, finish, library_note, run
@@ -119,33 +121,9 @@ def sender_commands(kind: SenderKind) -> dict:
         ask = consent(state, yes, "detach")
         _bulk(state, kind, service, refs, attach=False, country=country, concurrency=concurrency, ask=ask)
 
-    def list_(
-        ctx: typer.Context,
-        service: ServiceArg,
-        country: CountryOpt = None,
-        limit: LimitOpt = 50,
-        all_: AllOpt = False,
-        page_size: PageSizeOpt = None,
-        fields: KindFieldsOpt = None,
-        jq: JqOpt = None,
-        json_: JsonOpt = False,
-        profile: ProfileOpt = None,
-    ) -> None:
-        from msgsvc.jobs.resolve import resolve_service
-
-        state = use(ctx, json_=json_, profile=profile, fields=fields, valid=kind.keys, jq=jq)
-        limit = list_limit(ctx, limit, all_)
-        from msgsvc.cli.output import emit_records
-
-        client = state.client()
-        params = {COUNTRY.wire: country} if country else None
-        service_sid = resolve_service(client, service)
-        with fewer_pages(page_size):
-            records = client.list_senders(kind, service_sid, limit=limit, page_size=page_size, params=params)
-            shown = emit_records(state.term, records, kind.columns, as_json=state.json, fields=state.fields, jq=state.jq,
-                                 empty=f"No {kind.plural} in {service!r}" + (f" for {country}" if country else "") + ".",
-                                 plural=kind.plural)
-        remember_attached(state, kind, service_sid, shown, replace=not country and (limit is None or len(shown) < limit))
+    list_ = declared(functools.partial(listing.senders_list, kind.noun), service=ServiceArg, country=CountryOpt,
+                     limit=LimitOpt, all_=AllOpt, page_size=PageSizeOpt, fields=KindFieldsOpt, jq=JqOpt, json_=JsonOpt,
+                     profile=ProfileOpt)
 
     def get(
         ctx: typer.Context,
@@ -374,23 +352,6 @@ def _bulk(state, kind: SenderKind, service: str, refs: List[Ref], *, attach: boo
            interrupted=executor.interrupted, terminated=terminated, left=kind.plural,
            again="run the same command again to finish: what is done already is reported, not sent twice",
            pool_full=pool_full)
-
-
-def remember_attached(state, kind: SenderKind, service_sid: str, records: list, *, replace: bool) -> None:
-    """Keep the completion cache of the service's senders (detach's Tab): a whole listing
-    replaces it, attached senders are added."""
-    from msgsvc.local import cache
-
-    entries = {str(r.get("sid")): str(r.get(kind.value_key) or "") for r in records if isinstance(r, dict) and r.get("sid")}
-    if entries or replace:
-            cache.remember_table(state.cache_scope(), cache.senders_table(kind.noun, service_sid), entries, replace=replace)
-
-
-def forget_attached(state, kind: SenderKind, service_sid: str, sids: list) -> None:
-    from msgsvc.local import cache
-
-    if sids:
-        cache.forget_table(state.cache_scope(), cache.senders_table(kind.noun, service_sid), sids)
 
 
 def _get(client, kind: SenderKind, service: str, ref: Ref, country: Optional[str]) -> dict:

@@ -14,8 +14,9 @@ import typer
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.cli.options import (
     DEFAULT_CONCURRENCY, ConcurrencyOpt, DryRunOpt, JqOpt, JsonOpt, OptionalServiceArg, ProfileOpt, QuietOpt,
-    ToServiceOpt, YesOpt, as_typed, fields_option, given, list_limit, use,
+    ToServiceOpt, YesOpt, as_typed, declared, fields_option, given, use,
 )
+from msgsvc.cli import listing
 from msgsvc.cli.jobs import consent, finish, library_note, run
 from msgsvc.cli.sender_commands import (
     RESULT_FIELDS, AllOpt, FromFileOpt, LimitOpt, PageSizeOpt, ResultFieldsOpt, forget_attached, make_app,
@@ -41,71 +42,16 @@ INVENTORY_HELP = (
 )
 
 
-# --- the account's inventory (numbers list --account) -------------------------------------------
-
-
-class _Rows(list):
-    """Records, and whether the limit cut the list short (what emit_records says)."""
-
-    more = False
-
-
-def _inventory(ctx: typer.Context, service: Optional[str], *, free: bool, concurrency: int, limit: Optional[int],
-               page_size: Optional[int], fields: Optional[str], jq: Optional[str], json_: bool,
-               profile: Optional[str]) -> None:
-    from msgsvc.setup import read as setup_read
-
-    flag = "--free" if free else "--account"
-    if service is not None:
-        raise UsageError(f"{flag} lists the whole account: give it without SERVICE",
-                         hint=f"or list one service's numbers with: msgsvc numbers list {as_typed(service)}")
-    if page_size is not None:
-        raise UsageError(f"--page-size is for a service's list, not {flag}")
-    state = use(ctx, json_=json_, profile=profile, fields=fields, valid=[c.key for c in setup_read.INVENTORY_COLUMNS],
-                jq=jq)
-    from msgsvc.cli import output
-
-    term = state.term
-    found = setup_read.inventory(state.client(), free=free, concurrency=concurrency,
-                                 progress=functools.partial(output.progress, term))
-    rows = _Rows(found[:limit] if limit is not None else found)
-    rows.more = limit is not None and len(found) > limit
-    output.emit_records(term, rows, setup_read.INVENTORY_COLUMNS, as_json=state.json, fields=state.fields,
-                        jq=state.jq, plural="numbers",
-                        empty="Every number and short code of the account is in a service." if free
-                        else "The account has no phone numbers or short codes.")
-
-
 # --- numbers list: a service's numbers, or the account's ------------------------------------------
 
 _NUMBERS_COMMANDS = sender_commands(NUMBERS)
-_service_list, _service_list_help = _NUMBERS_COMMANDS["list"]
+_service_list_help = _NUMBERS_COMMANDS["list"][1]
 
 
-def numbers_list(
-    ctx: typer.Context,
-    service: OptionalServiceArg = None,
-    account: AccountOpt = False,
-    free: FreeOpt = False,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    limit: LimitOpt = 50,
-    all_: AllOpt = False,
-    page_size: PageSizeOpt = None,
-    fields: InventoryFieldsOpt = None,
-    jq: JqOpt = None,
-    json_: JsonOpt = False,
-    profile: ProfileOpt = None,
-) -> None:
-    if account or free:
-        _inventory(ctx, service, free=free, concurrency=concurrency, limit=list_limit(ctx, limit, all_),
-                   page_size=page_size, fields=fields, jq=jq, json_=json_, profile=profile)
-        return
-    if service is None:
-        raise UsageError("give a SERVICE, or --account for the account's numbers and short codes",
-                         hint="see 'msgsvc numbers list --help'")
-    if given(ctx, "concurrency"):
-        raise UsageError("--concurrency is for --account and --free, which read every service")
-    _service_list(ctx, service, None, limit, all_, page_size, fields, jq, json_, profile)
+numbers_list = declared(
+    listing.numbers_list, service=OptionalServiceArg, account=AccountOpt, free=FreeOpt, concurrency=ConcurrencyOpt,
+    limit=LimitOpt, all_=AllOpt, page_size=PageSizeOpt, fields=InventoryFieldsOpt, jq=JqOpt, json_=JsonOpt,
+    profile=ProfileOpt)
 
 
 NUMBERS_HELP = "E.164 numbers (+15017122661), short codes (55501), or their PN... or SC... SIDs."  # find, move
