@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ACCOUNT_SID, AUTH_TOKEN, OTHER_SID, SERVICE_SID, base_url_of, page, service
+from test_consistency import emu  # noqa: F401  (the emulator, msgsvc's variables pointing at it)
 from test_imports import STARTUP, imported_by_main
 
 SERVICES = [service(SERVICE_SID, "Alerts"), service(OTHER_SID, "OTP", usecase="2fa")]
@@ -278,14 +279,11 @@ def test_a_brands_list_ends_as_in_the_typer_app(httpserver, profile, isolated, a
 
 
 @pytest.fixture
-def senders(emulator, isolated, monkeypatch):
+def senders(emu):
     """The emulator, with "Alerts" holding two numbers and an alpha sender, and "OTP" one number."""
     from factories import attach, create_service
 
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
-    monkeypatch.setenv("MSGSVC_BASE_URL", emulator.base_url)
-    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
+    emulator = emu
     alerts, otp = create_service(emulator, "Alerts"), create_service(emulator, "OTP")
     for number, service in (("+15550000001", alerts), ("+15550000002", alerts), ("+15550000003", otp)):
         attach(emulator, service, "PhoneNumbers", PhoneNumberSid=emulator.number(number)["sid"])
