@@ -59,8 +59,8 @@ msgsvc/cli/direct.py reads a command line with it; tests/test_direct.py checks t
 what the app gives, and that a line runs the same with and without typer.
 """
 
-# RUNS: {command path: ("module:function", its body; the arguments it is given first; (parameter,
-# ...))}; ROOT: the root's
+# RUNS: {command path: ("module:function", its body; the arguments it is given first; (index in
+# RUN_PARAMS of each parameter, ...))}; ROOT: the root's
 # parameters. A parameter: (name, opts, secondary opts, "option" or "argument", its value:
 # None for a flag, ("str",) or ("str", "module:function" that checks it, ValueError when
 # Click would refuse it), ("int" or "float", min, max, min open, max open), default
@@ -239,10 +239,19 @@ def generate() -> dict[Path, str]:
     return {
         TARGET: "\n".join(lines),
         HELP_TARGET: HELP_HEADER + "\nHELP = " + pprint.pformat(helps, width=110, sort_dicts=False) + "\n",
-        RUN_TARGET: "\n".join([RUN_HEADER, "ROOT = ("] + [f"    {param!r}," for param in root] + [")", "", "RUNS = {"]
-                               + [f"    {path!r}: ({body!r}, {bound!r}, (\n" + "".join(f"        {p!r},\n" for p in params) + "    )),"
-                                  for path, (body, bound, params) in runs.items()] + ["}", ""]),
+        RUN_TARGET: _run_file(root, runs),
     }
+
+
+def _run_file(root: tuple, runs: dict[str, tuple]) -> str:
+    """tree_run.py's text: each parameter written once, in RUN_PARAMS, and named by its index."""
+    indices: dict[tuple, int] = {}
+    entries = {path: (body, bound, tuple(indices.setdefault(p, len(indices)) for p in params))
+               for path, (body, bound, params) in runs.items()}
+    lines = [RUN_HEADER, "ROOT = ("] + [f"    {param!r}," for param in root] + [")", "", "RUNS = {"]
+    lines += [f"    {path!r}: {entry!r}," for path, entry in entries.items()] + ["}", "", "RUN_PARAMS = ("]
+    lines += [f"    {param!r},  # {index}" for param, index in indices.items()] + [")", ""]
+    return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:

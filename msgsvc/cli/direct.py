@@ -139,7 +139,7 @@ def parse(argv: list[str]) -> tuple[tuple, tuple, dict, dict, set] | None:
     """(the body to run and the arguments it is given first, its command's parameters, the State's settings, the body's
     arguments, the options given), or
     None when argv is not a line of a command listed in tree_run.py that this can read."""
-    from msgsvc.cli.tree_run import ROOT, RUNS
+    from msgsvc.cli.tree_run import ROOT, RUN_PARAMS, RUNS
 
     read = _options(argv, 0, ROOT, interspersed=False)
     if read is None:
@@ -154,7 +154,8 @@ def parse(argv: list[str]) -> tuple[tuple, tuple, dict, dict, set] | None:
     path = " ".join(words)
     if path not in RUNS:
         return None
-    body, bound, params = RUNS[path]
+    body, bound, indices = RUNS[path]
+    params = tuple(RUN_PARAMS[index] for index in indices)
     read = _options(argv, i, params, interspersed=True)
     if read is None:
         return None

@@ -4,8 +4,8 @@ msgsvc/cli/direct.py reads a command line with it; tests/test_direct.py checks t
 what the app gives, and that a line runs the same with and without typer.
 """
 
-# RUNS: {command path: ("module:function", its body; the arguments it is given first; (parameter,
-# ...))}; ROOT: the root's
+# RUNS: {command path: ("module:function", its body; the arguments it is given first; (index in
+# RUN_PARAMS of each parameter, ...))}; ROOT: the root's
 # parameters. A parameter: (name, opts, secondary opts, "option" or "argument", its value:
 # None for a flag, ("str",) or ("str", "module:function" that checks it, ValueError when
 # Click would refuse it), ("int" or "float", min, max, min open, max open), default
@@ -25,111 +25,32 @@ ROOT = (
 )
 
 RUNS = {
-    'services list': ('msgsvc.cli.listing:services_list', (), (
-        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
-        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
-        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
-        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
-        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
-        ('json_', ('--json',), (), 'option', None, False, 'body'),
-        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
-        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
-        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
-        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
-        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
-        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
-    )),
-    'numbers list': ('msgsvc.cli.listing:numbers_list', (), (
-        ('service', (), (), 'argument', ('str', 'msgsvc.cli.invocation:service_ref'), None, 'body'),
-        ('account', ('--account',), (), 'option', None, False, 'body'),
-        ('free', ('--free',), (), 'option', None, False, 'body'),
-        ('concurrency', ('--concurrency', '-c'), (), 'option', ('int', 1, 32, False, False), 8, 'body'),
-        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
-        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
-        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
-        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
-        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
-        ('json_', ('--json',), (), 'option', None, False, 'body'),
-        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
-        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
-        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
-        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
-        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
-        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
-    )),
-    'short-codes list': ('msgsvc.cli.listing:senders_list', ('short-codes',), (
-        ('service', (), (), 'argument', ('str', 'msgsvc.cli.invocation:service_ref'), 'required', 'body'),
-        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
-        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
-        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
-        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
-        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
-        ('json_', ('--json',), (), 'option', None, False, 'body'),
-        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
-        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
-        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
-        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
-        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
-        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
-    )),
-    'alpha-senders list': ('msgsvc.cli.listing:senders_list', ('alpha-senders',), (
-        ('service', (), (), 'argument', ('str', 'msgsvc.cli.invocation:service_ref'), 'required', 'body'),
-        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
-        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
-        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
-        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
-        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
-        ('json_', ('--json',), (), 'option', None, False, 'body'),
-        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
-        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
-        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
-        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
-        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
-        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
-    )),
-    'channel-senders list': ('msgsvc.cli.listing:senders_list', ('channel-senders',), (
-        ('service', (), (), 'argument', ('str', 'msgsvc.cli.invocation:service_ref'), 'required', 'body'),
-        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
-        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
-        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
-        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
-        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
-        ('json_', ('--json',), (), 'option', None, False, 'body'),
-        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
-        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
-        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
-        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
-        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
-        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
-    )),
-    'destination-alpha-senders list': ('msgsvc.cli.listing:senders_list', ('destination-alpha-senders',), (
-        ('service', (), (), 'argument', ('str', 'msgsvc.cli.invocation:service_ref'), 'required', 'body'),
-        ('country', ('--country',), (), 'option', ('str', 'msgsvc.api.senders:COUNTRY.clean'), None, 'body'),
-        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
-        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
-        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
-        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
-        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
-        ('json_', ('--json',), (), 'option', None, False, 'body'),
-        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
-        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
-        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
-        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
-        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
-        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
-    )),
-    'brands list': ('msgsvc.cli.listing:brands_list', (), (
-        ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),
-        ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),
-        ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),
-        ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),
-        ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),
-        ('json_', ('--json',), (), 'option', None, False, 'body'),
-        ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),
-        ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),
-        ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),
-        ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),
-        ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),
-        ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),
-    )),
+    'services list': ('msgsvc.cli.listing:services_list', (), (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
+    'numbers list': ('msgsvc.cli.listing:numbers_list', (), (12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
+    'short-codes list': ('msgsvc.cli.listing:senders_list', ('short-codes',), (16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
+    'alpha-senders list': ('msgsvc.cli.listing:senders_list', ('alpha-senders',), (16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
+    'channel-senders list': ('msgsvc.cli.listing:senders_list', ('channel-senders',), (16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
+    'destination-alpha-senders list': ('msgsvc.cli.listing:senders_list', ('destination-alpha-senders',), (16, 17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
+    'brands list': ('msgsvc.cli.listing:brands_list', (), (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
 }
+
+RUN_PARAMS = (
+    ('limit', ('--limit', '-n'), (), 'option', ('int', 1, None, False, False), 50, 'body'),  # 0
+    ('all_', ('--all', '-a'), (), 'option', None, False, 'body'),  # 1
+    ('page_size', ('--page-size',), (), 'option', ('int', 1, 1000, False, False), None, 'body'),  # 2
+    ('fields', ('--fields',), (), 'option', ('str',), None, 'body'),  # 3
+    ('jq', ('--jq',), (), 'option', ('str',), None, 'body'),  # 4
+    ('json_', ('--json',), (), 'option', None, False, 'body'),  # 5
+    ('profile', ('--profile', '-p'), (), 'option', ('str',), None, 'body'),  # 6
+    ('debug', ('--debug',), ('--no-debug',), 'option', None, None, 'global'),  # 7
+    ('base_url', ('--base-url',), (), 'option', ('str',), None, 'global'),  # 8
+    ('timeout', ('--timeout',), (), 'option', ('float', 0.001, 86400, False, False), None, 'global'),  # 9
+    ('max_retries', ('--max-retries',), (), 'option', ('int', 0, 100, False, False), None, 'global'),  # 10
+    ('help', ('-h', '--help'), (), 'option', None, False, 'refused'),  # 11
+    ('service', (), (), 'argument', ('str', 'msgsvc.cli.invocation:service_ref'), None, 'body'),  # 12
+    ('account', ('--account',), (), 'option', None, False, 'body'),  # 13
+    ('free', ('--free',), (), 'option', None, False, 'body'),  # 14
+    ('concurrency', ('--concurrency', '-c'), (), 'option', ('int', 1, 32, False, False), 8, 'body'),  # 15
+    ('service', (), (), 'argument', ('str', 'msgsvc.cli.invocation:service_ref'), 'required', 'body'),  # 16
+    ('country', ('--country',), (), 'option', ('str', 'msgsvc.api.senders:COUNTRY.clean'), None, 'body'),  # 17
+)
