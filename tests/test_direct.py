@@ -133,6 +133,8 @@ LEFT = [
     ["services", "list", "--json", "--json"],
     ["--base-url", "ftp://example.com", "services", "list"],
     ["services", "lis"],
+    ["services list"],  # one word: Click finds no such command, although RUNS is keyed by the words joined
+    ["services list", "--json"],
     ["Services", "list"],
     ["services"],
     [],

@@ -129,8 +129,10 @@ def parse(argv: list[str]) -> tuple[str, tuple, dict, dict, set] | None:
     i, settings, _ = read
     words: list[str] = []
     while i < len(argv) and " ".join(words) not in RUNS:
-        if argv[i][:1] == "-":
-            return None  # an option of a group, or a command that is not listed: Click's
+        if argv[i][:1] == "-" or " " in argv[i]:
+            # an option of a group, a command that is not listed, or one word that RUNS's
+            # joined words would match ("services list", which Click finds no command for): Click's
+            return None
         words.append(argv[i])
         i += 1
     path = " ".join(words)
