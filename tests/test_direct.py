@@ -103,6 +103,15 @@ def test_the_base_url_and_the_global_options_given_after_the_command(server, iso
         assert ran[0] == 4  # no credentials: said as the app says it
 
 
+def test_a_base_url_the_root_refuses_is_refused_whatever_follows_the_command(server):
+    """The root callback checks its --base-url although the one after the command overrides it."""
+    for argv in (["--base-url", "ftp://example.com", "services", "list", "--base-url", base_url_of(server)],
+                 ["--base-url=", "services", "list", "--base-url", base_url_of(server)]):
+        ran, typer_app = run_both(server, argv)
+        assert ran is None
+        assert typer_app[0] == 2 and "Invalid value for '--base-url'" in typer_app[2]
+
+
 def test_an_error_of_the_server_ends_as_in_the_typer_app(httpserver, profile):
     httpserver.expect_request("/v1/Services").respond_with_json(
         {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}, status=401)

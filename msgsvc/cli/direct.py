@@ -155,23 +155,34 @@ def parse(argv: list[str]) -> tuple[str, tuple, dict, dict, set] | None:
     given = set(values)
     for param in params:
         if param[ROLE] == "global" and values.get(param[NAME]) not in (None, False):
+            if param[NAME] == "base_url" and not _base_url(settings.get("base_url"))[0]:
+                return None  # the root's, which this one overrides, is still refused by the root callback
             settings[param[NAME]] = values[param[NAME]]  # after the command, as the root's
     arguments_of_body = {param[NAME]: values.get(param[NAME], param[DEFAULT]) for param in params if param[ROLE] == "body"}
     return body, params, settings, arguments_of_body, given
 
 
+def _base_url(text: str | None) -> tuple[bool, str | None]:
+    """(True, a --base-url as the run uses it), or (False, None) when msgsvc refuses it
+    (options.check_global: the typer app says why)."""
+    if text is None:
+        return True, None
+    from msgsvc.api import validate
+
+    try:
+        return True, validate.base_url(text)
+    except ValueError:
+        return False, None
+
+
 def _state(term: Terminal, settings: dict, environ: Mapping[str, str]) -> Any | None:
     """The run's State as the root callback makes it (msgsvc.cli.app.root), or None when a
     global option's value is one msgsvc refuses (the typer app says why)."""
-    from msgsvc.api import validate
     from msgsvc.cli.state import State
 
-    base_url = settings.get("base_url")
-    if base_url is not None:
-        try:
-            base_url = validate.base_url(base_url)
-        except ValueError:
-            return None
+    ok, base_url = _base_url(settings.get("base_url"))
+    if not ok:
+        return None
     debug = bool(settings.get("debug")) or environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
     return State(term=term, profile=settings.get("profile"), json=bool(settings.get("json")), base_url=base_url,
                  timeout=settings.get("timeout"), max_retries=settings.get("max_retries"), debug=debug)
