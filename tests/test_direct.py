@@ -112,6 +112,16 @@ def test_a_base_url_the_root_refuses_is_refused_whatever_follows_the_command(ser
         assert typer_app[0] == 2 and "Invalid value for '--base-url'" in typer_app[2]
 
 
+def test_max_retries_0_after_the_command_overrides_the_root(httpserver, profile):
+    """0 is a value, not an option left out (msgsvc.cli.app._set_global tests `is False`):
+    --max-retries 0 after the command means no retry, whatever the root said."""
+    httpserver.expect_request("/v1/Services").respond_with_json(
+        {"code": 20500, "message": "busy", "status": 503}, status=503, headers={"Retry-After": "0"})
+    ran, typer_app = run_both(httpserver, ["--max-retries", "1", "services", "list", "--max-retries", "0"])
+    assert ran == typer_app
+    assert ran[0] == 1 and len(ran[3]) == 1  # the one request, not retried
+
+
 def test_an_error_of_the_server_ends_as_in_the_typer_app(httpserver, profile):
     httpserver.expect_request("/v1/Services").respond_with_json(
         {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}, status=401)

@@ -154,10 +154,12 @@ def parse(argv: list[str]) -> tuple[str, tuple, dict, dict, set] | None:
         return None
     given = set(values)
     for param in params:
-        if param[ROLE] == "global" and values.get(param[NAME]) not in (None, False):
+        value = values.get(param[NAME])
+        # `is`, as msgsvc.cli.app._set_global: --max-retries 0 is a value (and 0 == False)
+        if param[ROLE] == "global" and value is not None and value is not False:
             if param[NAME] == "base_url" and not _base_url(settings.get("base_url"))[0]:
                 return None  # the root's, which this one overrides, is still refused by the root callback
-            settings[param[NAME]] = values[param[NAME]]  # after the command, as the root's
+            settings[param[NAME]] = value  # after the command, as the root's
     arguments_of_body = {param[NAME]: values.get(param[NAME], param[DEFAULT]) for param in params if param[ROLE] == "body"}
     return body, params, settings, arguments_of_body, given
 
