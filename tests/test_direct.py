@@ -251,6 +251,29 @@ def test_the_generator_refuses_an_option_direct_py_cannot_read():
     with pytest.raises(SystemExit, match="cannot read"):
         gen_tree._run_param(TyperOption(param_decls=["--when"], type=DateTime()), "body")
     assert gen_tree._run_param(TyperOption(param_decls=["--limit"], type=INT, default=5), "body")[4:] == (("int", None, None, False, False), 5, "body")
+    # what Click checks, asks for or reads first: direct.py would not
+    from typer._click.types import STRING
+
+    for made in ({"required": True}, {"prompt": True}, {"is_eager": True}, {"default": lambda: "x"}):
+        with pytest.raises(SystemExit, match="cannot read"):
+            gen_tree._run_param(TyperOption(param_decls=["--to"], type=STRING, **made), "global")
+
+
+def test_the_generator_refuses_a_command_click_reads_otherwise():
+    """A command run without typer is read as direct.py reads it: no unknown options let
+    through, no options after its first argument only, no case-folding of option names."""
+    from typer._click import Context
+    from typer.core import TyperCommand
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "scripts"))
+    import gen_tree
+
+    for settings_ in ({"ignore_unknown_options": True}, {"allow_interspersed_args": False}, {"token_normalize_func": str.lower}):
+        command = TyperCommand("list", context_settings=settings_)
+        with pytest.raises(SystemExit, match="context settings"):
+            gen_tree._run_params(command, Context(command, info_name="list"))
+    command = TyperCommand("list")
+    assert [param[0] for param in gen_tree._run_params(command, Context(command, info_name="list"))] == ["help"]
 
 
 def test_the_state_is_the_one_the_root_callback_makes(monkeypatch):
