@@ -91,6 +91,9 @@ def _run_param(param: Any, role: str) -> tuple:
                  bool(getattr(kind, "min_open", False)), bool(getattr(kind, "max_open", False)))
     else:
         raise SystemExit(f"gen_tree: {param.name}: a {kind.name} value direct.py cannot read")
+    if option and (param.required or param.prompt or param.is_eager or callable(param.default)):
+        # Click checks, asks for or reads first what direct.py would take as it comes
+        raise SystemExit(f"gen_tree: {param.name}: a required, prompted, eager or computed option direct.py cannot read")
     checked = value is not None and value[0] == "str" and len(value) == 2
     if role == "body" and (param.callback is not None and not checked or param.nargs != 1 or getattr(param, "multiple", False)
                            or param.envvar is not None):
@@ -127,6 +130,18 @@ def _run_params(command: Any, ctx: Any, *, root: bool = False) -> tuple:
     """The parameters of the root (root=True) or of a command run without typer, as RUN_HEADER."""
     from msgsvc.cli.options import GLOBAL_OPTIONS, is_after_every_command
 
+    # direct.py reads the root's options up to the first word, the command's among its
+    # arguments, spelled exactly, and runs no group's callback but the root's (which it
+    # stands in for): Click must read the line so too.
+    parsed = command.make_context(ctx.info_name, [], parent=ctx.parent, resilient_parsing=True)
+    if (parsed.allow_interspersed_args, parsed.ignore_unknown_options, parsed.allow_extra_args,
+            parsed.token_normalize_func) != (not root, False, root, None):  # a group (the root) takes its command as extra args
+        raise SystemExit(f"gen_tree: {ctx.command_path}: context settings direct.py cannot read")
+    group = ctx.parent
+    while group is not None and group.parent is not None:
+        if group.command.callback is not None or group.command.invoke_without_command:
+            raise SystemExit(f"gen_tree: {group.command_path}: a group callback direct.py would not run")
+        group = group.parent
     made = []
     for param in command.get_params(ctx):
         if root and param.name not in (*GLOBAL_OPTIONS, "help", "version"):

@@ -104,6 +104,25 @@ def test_the_base_url_and_the_global_options_given_after_the_command(server, iso
         assert ran[0] == 4  # no credentials: said as the app says it
 
 
+def test_a_base_url_the_root_refuses_is_refused_whatever_follows_the_command(server):
+    """The root callback checks its --base-url although the one after the command overrides it."""
+    for argv in (["--base-url", "ftp://example.com", "services", "list", "--base-url", base_url_of(server)],
+                 ["--base-url=", "services", "list", "--base-url", base_url_of(server)]):
+        ran, typer_app = run_both(server, argv)
+        assert ran is None
+        assert typer_app[0] == 2 and "Invalid value for '--base-url'" in typer_app[2]
+
+
+def test_max_retries_0_after_the_command_overrides_the_root(httpserver, profile):
+    """0 is a value, not an option left out (msgsvc.cli.app._set_global tests `is False`):
+    --max-retries 0 after the command means no retry, whatever the root said."""
+    httpserver.expect_request("/v1/Services").respond_with_json(
+        {"code": 20500, "message": "busy", "status": 503}, status=503, headers={"Retry-After": "0"})
+    ran, typer_app = run_both(httpserver, ["--max-retries", "1", "services", "list", "--max-retries", "0"])
+    assert ran == typer_app
+    assert ran[0] == 1 and len(ran[3]) == 1  # the one request, not retried
+
+
 def test_an_error_of_the_server_ends_as_in_the_typer_app(httpserver, profile):
     httpserver.expect_request("/v1/Services").respond_with_json(
         {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}, status=401)
@@ -134,6 +153,8 @@ LEFT = [
     ["services", "list", "--json", "--json"],
     ["--base-url", "ftp://example.com", "services", "list"],
     ["services", "lis"],
+    ["services list"],  # one word: Click finds no such command, although RUNS is keyed by the words joined
+    ["services list", "--json"],
     ["Services", "list"],
     ["services"],
     [],
@@ -231,6 +252,29 @@ def test_the_generator_refuses_an_option_direct_py_cannot_read():
     with pytest.raises(SystemExit, match="cannot read"):
         gen_tree._run_param(TyperOption(param_decls=["--when"], type=DateTime()), "body")
     assert gen_tree._run_param(TyperOption(param_decls=["--limit"], type=INT, default=5), "body")[4:] == (("int", None, None, False, False), 5, "body")
+    # what Click checks, asks for or reads first: direct.py would not
+    from typer._click.types import STRING
+
+    for made in ({"required": True}, {"prompt": True}, {"is_eager": True}, {"default": lambda: "x"}):
+        with pytest.raises(SystemExit, match="cannot read"):
+            gen_tree._run_param(TyperOption(param_decls=["--to"], type=STRING, **made), "global")
+
+
+def test_the_generator_refuses_a_command_click_reads_otherwise():
+    """A command run without typer is read as direct.py reads it: no unknown options let
+    through, no options after its first argument only, no case-folding of option names."""
+    from typer._click import Context
+    from typer.core import TyperCommand
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "scripts"))
+    import gen_tree
+
+    for settings_ in ({"ignore_unknown_options": True}, {"allow_interspersed_args": False}, {"token_normalize_func": str.lower}):
+        command = TyperCommand("list", context_settings=settings_)
+        with pytest.raises(SystemExit, match="context settings"):
+            gen_tree._run_params(command, Context(command, info_name="list"))
+    command = TyperCommand("list")
+    assert [param[0] for param in gen_tree._run_params(command, Context(command, info_name="list"))] == ["help"]
 
 
 def test_the_state_is_the_one_the_root_callback_makes(monkeypatch):

@@ -147,8 +147,10 @@ def parse(argv: list[str]) -> tuple[tuple, tuple, dict, dict, set] | None:
     i, settings, _ = read
     words: list[str] = []
     while i < len(argv) and " ".join(words) not in RUNS:
-        if argv[i][:1] == "-":
-            return None  # an option of a group, or a command that is not listed: Click's
+        if argv[i][:1] == "-" or " " in argv[i]:
+            # an option of a group, a command that is not listed, or one word that RUNS's
+            # joined words would match ("services list", which Click finds no command for): Click's
+            return None
         words.append(argv[i])
         i += 1
     path = " ".join(words)
@@ -171,10 +173,27 @@ def parse(argv: list[str]) -> tuple[tuple, tuple, dict, dict, set] | None:
         return None
     given = set(values)
     for param in params:
-        if param[ROLE] == "global" and values.get(param[NAME]) not in (None, False):
-            settings[param[NAME]] = values[param[NAME]]  # after the command, as the root's
+        value = values.get(param[NAME])
+        # `is`, as msgsvc.cli.app._set_global: --max-retries 0 is a value (and 0 == False)
+        if param[ROLE] == "global" and value is not None and value is not False:
+            if param[NAME] == "base_url" and not _base_url(settings.get("base_url"))[0]:
+                return None  # the root's, which this one overrides, is still refused by the root callback
+            settings[param[NAME]] = value  # after the command, as the root's
     arguments_of_body = {param[NAME]: values.get(param[NAME], param[DEFAULT]) for param in params if param[ROLE] == "body"}
     return (body, bound), params, settings, arguments_of_body, given
+
+
+def _base_url(text: str | None) -> tuple[bool, str | None]:
+    """(True, a --base-url as the run uses it), or (False, None) when msgsvc refuses it
+    (options.check_global: the typer app says why)."""
+    if text is None:
+        return True, None
+    from msgsvc.api import validate
+
+    try:
+        return True, validate.base_url(text)
+    except ValueError:
+        return False, None
 
 
 def _state(term: Terminal, settings: dict, environ: Mapping[str, str]) -> Any:
@@ -190,15 +209,8 @@ def _checked(settings: dict) -> bool:
     """Whether the global options' values are ones msgsvc takes (else the typer app says why);
     --base-url as msgsvc uses it (validate.base_url, which msgsvc.cli.options.check_global
     applies in the typer app). NaN timeouts never get here (_value)."""
-    if settings.get("base_url") is None:
-        return True
-    from msgsvc.api import validate
-
-    try:
-        settings["base_url"] = validate.base_url(settings["base_url"])
-    except ValueError:
-        return False
-    return True
+    ok, settings["base_url"] = _base_url(settings.get("base_url"))
+    return ok
 
 
 def run(argv: list[str], term: Terminal | None = None, *, exiting: bool = False,
