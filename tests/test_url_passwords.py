@@ -130,3 +130,130 @@ def test_an_export_names_the_first_five_values_holding_the_token(msgsvc, emu):
         "msgsvc: the export holds this run's auth token or secret, read from the account ('Hooks 0' status_callback, "
         "'Hooks 1' status_callback, 'Hooks 2' status_callback, 'Hooks 3' status_callback, 'Hooks 4' status_callback "
         "and 2 more) and is not written: an exported file never holds a secret\n")
+
+
+# --- a URL nested in another one's query or fragment, percent-encoded -------------------------
+# A relay webhook carries the real one in its query: the password of the inner URL is as
+# secret as a plain one, written %3A / %40 (encoded once) or %253A / %2540 (twice).
+
+NESTED = {
+    1: ("https://hooks.example.com/relay?target=https%3A%2F%2Fuser%3As3cretpw%40inner.example.com%2Fsms",
+        "https://hooks.example.com/relay?target=https%3A%2F%2Fuser%3A***%40inner.example.com%2Fsms"),
+    2: ("https://hooks.example.com/relay?target=https%253A%252F%252Fuser%253As3cretpw%2540inner.example.com%252Fsms",
+        "https://hooks.example.com/relay?target=https%253A%252F%252Fuser%253A***%2540inner.example.com%252Fsms"),
+}
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_password_of_a_url_nested_percent_encoded_is_masked(depth):
+    from msgsvc.api.validate import has_masked_password, has_url_password, mask_url_passwords
+
+    secret, masked = NESTED[depth]
+    assert mask_url_passwords(secret) == masked
+    assert mask_url_passwords(masked) == masked
+    assert has_url_password(secret) and has_url_password(secret.encode())
+    assert has_masked_password(masked) and not has_masked_password(secret)
+    # In a fragment, in lower-case hex, up to the last %40 of the inner authority, in JSON.
+    fragment = secret.replace("?target=", "#target=")
+    assert mask_url_passwords(fragment) == masked.replace("?target=", "#target=")
+    assert mask_url_passwords(secret.lower()) == masked.lower()
+    enc = "%" + "25" * (depth - 1)
+    tricky = f"https://h.example/r?to=https{enc}3A{enc}2F{enc}2Fu{enc}3Ap{enc}40ss{enc}40inner{enc}2Fx{enc}40y&n=1"
+    assert mask_url_passwords(tricky) == f"https://h.example/r?to=https{enc}3A{enc}2F{enc}2Fu{enc}3A***{enc}40inner{enc}2Fx{enc}40y&n=1"
+    assert mask_url_passwords(json.dumps({"a": secret, "b": "x@y"})) == json.dumps({"a": masked, "b": "x@y"})
+
+
+def test_ordinary_urls_with_an_encoded_url_in_their_query_are_left_alone():
+    from msgsvc.api.validate import has_masked_password, has_url_password, mask_url_passwords
+
+    for text in (
+        "https://hooks.example.com/relay?target=https%3A%2F%2Finner.example.com%2Fsms",  # no user info
+        "https://hooks.example.com/relay?target=https%3A%2F%2Fuser%40inner.example.com%2Fsms",  # a user, no password
+        "https://h.example/r?next=https%3A%2F%2Fexample.com%3A8443%2Fpath%3Fmail%3Da%40b.example",  # a port, @ in its query
+        "https://h.example/r?next=https%3A%2F%2Fexample.com%2Fa%3Ab%40c",  # ':' and '@' in its path
+        "https://h.example/r?a=x%3Ay%40z&mail=mailto%3Aa%40b.example",  # no scheme://
+        "https://h.example/r?next=https%253A%252F%252Fexample.com%253A8443%252Fp%2540q",  # twice, a port
+        "https://h.example/r?next=https%3A%2F%2Fu%253Ap%2540inner",  # depths mixed: not one URL's user info
+    ):
+        assert mask_url_passwords(text) == text, text
+        assert not has_url_password(text) and not has_url_password(text.encode()), text
+        assert not has_masked_password(text)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_export_masks_a_nested_password_and_it_plans_no_change(msgsvc, emu, tmp_path, requests_log, depth):
+    secret, masked = NESTED[depth]
+    create(emu, "Hooks", StatusCallback=secret)
+    target = tmp_path / "services.toml"
+    assert msgsvc("export", "-o", str(target)).code == 0
+    stdout = msgsvc("export", "--json").out
+    assert "s3cretpw" not in target.read_text() + stdout
+    assert f'status_callback = "{masked}"' in target.read_text()
+    assert json.loads(stdout)["services"][0]["status_callback"] == masked
+    requests_log.clear()
+    result = msgsvc("apply", str(target), "--yes")
+    assert (result.code, result.out, result.err) == (0, "", f"No changes: the account matches {target}.\n")
+    assert writes(requests_log) == []
+    assert emu.call("GET", "/v1/Services").json()["services"][0]["status_callback"] == secret
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_masked_nested_password_that_would_be_sent_is_a_blocker(msgsvc, emu, tmp_path, requests_log, depth):
+    secret, masked = NESTED[depth]
+    create(emu, "Hooks", StatusCallback=secret.replace("inner.example.com", "old.example.com"))
+    requests_log.clear()
+    target = tmp_path / "services.toml"
+    target.write_text(f'version = 1\n\n[[services]]\nfriendly_name = "Hooks"\nstatus_callback = "{masked}"\n')
+    for args in (("plan", str(target)), ("apply", str(target), "--yes")):
+        result = msgsvc(*args)
+        assert (result.code, result.out) == (2, "")
+        assert result.err == (
+            f"msgsvc: {target}:5: \"Hooks\": status_callback has the password *** (export's placeholder for the "
+            "password the account has), and the account has no such URL to keep it from; write the password itself "
+            "in the file\nhint: nothing was sent; fix the file and run again\n")
+    assert writes(requests_log) == []
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_plan_and_a_saved_plan_mask_a_nested_password_that_apply_sends(msgsvc, emu, tmp_path, monkeypatch, depth):
+    secret, masked = NESTED[depth]
+    monkeypatch.chdir(tmp_path)
+    sid = create(emu, "Hooks")
+    (tmp_path / "services.toml").write_text(f'version = 1\n\n[[services]]\nfriendly_name = "Hooks"\nstatus_callback = "{secret}"\n')
+    planned = msgsvc("plan", "services.toml")
+    assert (planned.code, planned.err) == (0, "")
+    assert planned.out == (f'~ update "Hooks": status_callback null -> "{masked}"\n'
+                           "Plan: 0 to create, 1 to update, 0 to attach, 0 to detach, 0 to move, 0 to delete.\n")
+    # A saved plan never holds the password: it names the field, and apply takes it from the file.
+    saved = msgsvc("plan", "services.toml", "-o", "services.plan")
+    assert saved.code == 0, saved.err
+    body = json.loads((tmp_path / "services.plan").read_text())
+    assert "s3cretpw" not in json.dumps(body)
+    assert body["changes"][0]["after"] == {"status_callback": masked}
+    assert body["changes"][0]["secrets"] == ["status_callback"]
+    applied = msgsvc("apply", "services.plan", "--yes")
+    assert applied.code == 0, applied.err
+    assert "s3cretpw" not in applied.out + applied.err
+    assert emu.call("GET", f"/v1/Services/{sid}").json()["status_callback"] == secret
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_every_view_masks_a_nested_password(msgsvc, emu, depth):
+    secret, masked = NESTED[depth]
+    sid = create(emu, "Hooks", StatusCallback=secret)
+    assert msgsvc("services", "get", sid, "--jq", ".status_callback").out == masked + "\n"
+    assert msgsvc("services", "list", "--fields", "sid,status_callback").out == f"{sid}\t{masked}\n"
+    assert [s["status_callback"] for s in json.loads(msgsvc("services", "list", "--json").out)] == [masked]
+    assert json.loads(msgsvc("services", "get", sid, "--json").out)["status_callback"] == masked
+    table = msgsvc("services", "get", sid, tty=True, width=300)
+    assert f"\nstatus_callback                {masked}\n" in table.out and "s3cretpw" not in table.out
+    debug = msgsvc("--debug", "services", "update", sid, "--fallback-url", secret)
+    assert debug.code == 0, debug.err
+    assert debug.err.splitlines()[0] == (f"debug: request: POST {emu.base_url}/v1/Services/{sid} form={{'FallbackUrl': "
+                                         f"'{masked}'}} (Authorization: Basic {emu.account_sid}:***)")
+    assert "s3cretpw" not in debug.out + debug.err
+    bad = msgsvc("services", "update", sid, "--fallback-url", secret.replace("hooks.example.com", "hooks example"))
+    assert (bad.code, bad.out) == (2, "")
+    assert bad.err == ("Usage: msgsvc services update [OPTIONS] SERVICE\nmsgsvc: Invalid value for '--fallback-url': "
+                       f"{masked.replace('hooks.example.com', 'hooks example')!r} contains white space\n"
+                       "hint: see 'msgsvc services update --help'\n")

@@ -88,6 +88,7 @@ def doctor(
 
     from msgsvc.cli import journal
 
+    _orphan_secrets(state.term)
     lost = journal.check(state, concurrency=concurrency, warn=False)  # said as findings
     findings, checked = diagnose(
         state.client(), list(services or []), now=datetime.now(timezone.utc),
@@ -97,3 +98,23 @@ def doctor(
     output.emit_findings(state.term, findings, checked, as_json=state.json)
     if any(RANK[f.severity] <= RANK[fail_on] for f in findings):
         raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _orphan_secrets(term) -> None:
+    """Say the keyring entries an interrupted `profiles add` (or migrate) may have left that
+    no profile names, from the record beside the config file: no keyring call (it may
+    prompt or hang), and nothing deleted (doctor is read-only; add, remove and migrate do)."""
+    from functools import partial
+
+    from msgsvc.cli.output import warning
+    from msgsvc.errors import MsgsvcError, MsgsvcWarning
+    from msgsvc.local import config, profiles
+
+    try:
+        orphans = profiles.pending_orphans(config.read_config(warn=partial(warning, term)))
+    except MsgsvcError:  # a broken config file: the command says it when it reads its credentials
+        return
+    for name, account_sid in orphans:
+        whose = f"profile {name!r}" + (f" ({account_sid})" if account_sid else "")
+        warning(term, MsgsvcWarning(f"the system keyring may hold a secret of {whose} that no profile uses, left by "
+                                    "an interrupted msgsvc", hint="msgsvc profiles add, remove or migrate deletes it"))
