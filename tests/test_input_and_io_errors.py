@@ -62,6 +62,41 @@ def test_dev_full_as_stdout_is_one_clear_line(profile, httpserver, args):
     assert (done.returncode, done.stderr) == (1, "msgsvc: cannot write to standard output: No space left on device\n")
 
 
+CLOSED = "msgsvc: cannot write to standard output: Bad file descriptor\n"
+
+
+@pytest.mark.parametrize(("args", "err"), [
+    (["services", "list"], CLOSED),  # run without typer (msgsvc/cli/direct.py)
+    (["services", "list", "--json"], CLOSED),
+    (["services", "get", SERVICE_SID, "--json"], CLOSED),  # in the typer app
+    (["--version"], CLOSED),  # answered from the tree (msgsvc/cli/fast.py)
+    (["--help"], "msgsvc: Bad file descriptor\n"),  # Click writes the help itself
+])
+def test_stdout_closed_at_start_is_one_clear_line(profile, httpserver, args, err):
+    """`msgsvc ... >&-`: Python starts with no sys.stdout; once that was a traceback (--version)
+    or "unexpected error: AttributeError"."""
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service()]))
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}").respond_with_json(service())
+    done = subprocess.run([MSGSVC, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))
+    assert (done.returncode, done.stderr) == (1, err)
+
+
+def test_stdin_and_stderr_closed_at_start(profile, httpserver):
+    """A closed stdin is a file that cannot be read (exit 1, said); with stderr closed too the
+    exit status still says it, and nothing else breaks."""
+    done = subprocess.run([MSGSVC, "numbers", "attach", "Alerts", "--from-file", "-", "--dry-run"], capture_output=True,
+                          text=True, timeout=60, preexec_fn=lambda: os.close(0))
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "msgsvc: cannot read -: Bad file descriptor\n")
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service()]))
+    done = subprocess.run([MSGSVC, "services", "list"], capture_output=True, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(2))
+    assert (done.returncode, done.stdout) == (0, f"{SERVICE_SID}\tAlerts\tmarketing\tfalse\t2015-07-30T20:12:31Z\n")
+    done = subprocess.run([MSGSVC, "services", "list", "--bogus"], capture_output=True, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(2))
+    assert (done.returncode, done.stdout) == (2, "")
+
+
 @pytest.mark.parametrize("code, text", [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system")])
 def test_a_full_disk_or_read_only_config_dir_is_one_clear_line(msgsvc, isolated, monkeypatch, code, text):
     from msgsvc import atomic

@@ -113,6 +113,7 @@ class Terminal:
     @classmethod
     def system(cls) -> Terminal:
         """This process's own streams."""
+        _closed_streams_as_closed()
         _streams_that_never_fail()
         import os
 
@@ -241,16 +242,16 @@ class Terminal:
             fd = stream.fileno()
         except (AttributeError, ValueError, io.UnsupportedOperation):
             fd = None
-        if fd is None:  # a stream of a test, or one without a descriptor
-            buffer = getattr(stream, "buffer", None)
-            for part in parts:
-                if buffer is None:
-                    stream.write(bytes(part).decode("utf-8"))
-                else:
-                    buffer.write(part)
-            stream.flush()
-            return
         try:
+            if fd is None:  # a stream of a test, or one without a descriptor (a closed stdout)
+                buffer = getattr(stream, "buffer", None)
+                for part in parts:
+                    if buffer is None:
+                        stream.write(bytes(part).decode("utf-8"))
+                    else:
+                        buffer.write(part)
+                stream.flush()
+                return
             for part in parts:
                 view = memoryview(part)
                 while view:
@@ -338,6 +339,42 @@ def flush_process_streams() -> bool:
         except (OSError, ValueError):
             flushed = False
     return flushed
+
+
+class _Closed(io.TextIOBase):
+    """A standard stream that was closed when msgsvc started (`msgsvc ... >&-`), for which
+    Python leaves sys.stdout None: reading or writing it fails as the closed descriptor
+    would (EBADF), so that the data is said to be lost (exit 1), never silently dropped."""
+
+    encoding = "utf-8"
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def _fail(self, *_: Any) -> Any:
+        import errno
+        import os
+
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    write = read = readline = _fail
+
+    def flush(self) -> None:  # the interpreter's last flush at exit: nothing to flush
+        pass
+
+
+def _closed_streams_as_closed() -> None:
+    """sys.stdin and sys.stdout closed at start become streams that fail as closed ones
+    (_Closed); a closed stderr takes what msgsvc says nowhere (there is nowhere to say it)."""
+    if sys.stdin is None:
+        sys.stdin = _Closed("<stdin>")
+    if sys.stdout is None:
+        sys.stdout = _Closed("<stdout>")
+    if sys.stderr is None:
+        import os
+
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
 
 
 def _streams_that_never_fail() -> None:
