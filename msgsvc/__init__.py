@@ -9,7 +9,7 @@ it, nothing else (tests/test_layers.py reads the imports from the source and che
                 service by SID or name (+ api)
     setup/      the setup file, reading the account, the pure diff, plan and apply (+ jobs, api)
     local/      what msgsvc keeps on this machine: config and profiles, the keyring, credential
-                checks, the completion cache (+ api)
+                checks, the completion cache, the journal of moves, apply's lock (+ api)
     emulator/   a local stand-in for the part of Twilio's API msgsvc uses (+ the API declarations)
     cli/        the only code that imports typer, click or rich, prints or touches the streams:
                 the root app, the error boundary (boundary), signal handling, state, options

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     WAIT_TIMEOUT = 5, "a wait ran out of time: campaigns wait, tollfree wait (still in review), send or messages get --wait (not settled)"
     CHANGES_PENDING = 6, "plan --detailed-exitcode: changes pending"
     STALE_PLAN = 7, "apply PLAN: the account changed since the saved plan was made (nothing was sent)"
+    LOCKED = 8, "apply: another apply of the same account runs on this machine (nothing was sent; see --lock-timeout)"
     FINDINGS = 9, "doctor: a finding at --fail-on's severity or worse (error by default)"
     HANGUP = 129, "hung up (SIGHUP: the terminal went away), stopped as Ctrl-C stops it"
     INTERRUPTED = 130, "interrupted (Ctrl-C): what was in flight finished and was reported"
@@ -120,6 +121,13 @@ class StalePlanError(MsgsvcError):
     """A saved plan whose account changed since it was made (apply PLAN): nothing was sent."""
 
     exit_code = ExitCode.STALE_PLAN
+
+
+class ApplyLocked(MsgsvcError):
+    """Another msgsvc apply of the same account (and API) holds its lock on this machine:
+    nothing was read or sent (msgsvc/local/locks.py)."""
+
+    exit_code = ExitCode.LOCKED
 
 
 class NetworkError(MsgsvcError):

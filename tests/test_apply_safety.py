@@ -116,6 +116,36 @@ def test_a_service_registered_while_apply_waits_is_not_deleted(msgsvc, emu, prox
     assert proxy.sent("DELETE") == [] and names(emu) == ["Keep", "Legacy"]
 
 
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refused_credentials_on_the_re_read_before_a_delete_stop_apply_and_delete_nothing(msgsvc, emu, proxy, tmp_path,
+                                                                                           status):
+    """The A2P registration read right before a delete answered 401/403 (the first read
+    only): the run stops as any 401 stops it (exit 4), and no service is deleted, not even
+    the one whose read would have been answered."""
+    create(emu, "Keep")
+    legacy, old = create(emu, "Legacy"), create(emu, "Old")
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Keep"\n')
+    proxy.add("GET", rf"/v1/Services/({legacy}|{old})", status=status, code=20003, after=False)  # once
+    result = msgsvc("apply", path, "--prune", "--yes")
+    hint = {401: "the credentials were refused: check them with 'msgsvc profiles test'",
+            403: "the credentials are valid but not allowed to do this (account suspended, or a restricted API key)"}
+    assert (result.code, result.out) == (4, f"delete\tLegacy\tLegacy\t{legacy}\tnot sent\t\t\n"
+                                            f"delete\tOld\tOld\t{old}\tnot sent\t\t\n")
+    assert result.err.endswith(f"\n2 not sent\nmsgsvc: HTTP {status} (Twilio error 20003): fault proxy: HTTP {status}\n"
+                               f"hint: {hint[status]}\n")
+    assert proxy.sent("DELETE") == [] and names(emu) == ["Keep", "Legacy", "Old"]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_services_delete_whose_read_is_refused_is_exit_4_and_deletes_nothing(msgsvc, emu, proxy, status):
+    legacy, old = create(emu, "Legacy"), create(emu, "Old")
+    proxy.add("GET", rf"/v1/Services/({legacy}|{old})", status=status, code=20003, after=False, skip=1)  # Old's
+    result = msgsvc("services", "delete", legacy, old, "--yes")
+    assert (result.code, result.out) == (4, "")
+    assert result.err.startswith(f"msgsvc: HTTP {status} (Twilio error 20003): fault proxy: HTTP {status}\nhint: ")
+    assert proxy.sent("DELETE") == [] and names(emu) == ["Legacy", "Old"]
+
 # --- identity before rules --------------------------------------------------------------------
 
 
@@ -296,6 +326,41 @@ def test_a_create_whose_check_cannot_decide_is_unknown_and_not_resent(msgsvc, em
     assert result.err.endswith("\n1 unknown\n")
     assert proxy.sent("POST") == ["/v1/Services"] and names(emu) == ["Brand New"]
 
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_create_whose_check_is_refused_is_unknown_and_stops_the_run(msgsvc, emu, proxy, tmp_path, status):
+    """A lost create whose check answered 401/403 may have been made: unknown, never 'failed'
+    (which says sending it again is safe); the run stops there, as every 401 stops it."""
+    path = write(tmp_path, '[[services]]\nfriendly_name = "Brand New"\n\n[[services]]\nfriendly_name = "Other"\n')
+    proxy.add("POST", "/v1/Services", reset=True)
+    proxy.add("GET", "/v1/Services", status=status, code=20003, after=False, skip=1)  # the plan reads; the check is refused
+    result = msgsvc("apply", path, "--yes", "--concurrency", "1")
+    port = proxy.url.rsplit(":", 1)[1]
+    assert result.code == 4
+    assert result.out == (
+        f"create\tBrand New\tBrand New\t\tunknown\t\tthe connection to 127.0.0.1:{port} was lost after the request "
+        f"was sent: POST {proxy.url}/v1/Services may or may not have taken effect; checking failed too: "
+        f"HTTP {status} (Twilio error 20003): fault proxy: HTTP {status}; look before running again\n"
+        "create\tOther\tOther\t\tnot sent\t\t\n")
+    assert "\n1 unknown, 1 not sent\nmsgsvc: HTTP " in result.err
+    assert proxy.sent("POST") == ["/v1/Services"] and names(emu) == ["Brand New"]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_services_create_whose_check_is_refused_says_it_may_have_been_made(msgsvc, emu, proxy, status):
+    proxy.add("POST", "/v1/Services", reset=True)
+    proxy.add("GET", "/v1/Services", status=status, code=20003, after=False, skip=1)  # the name check reads first
+    result = msgsvc("services", "create", "--friendly-name", "Brand New")
+    port = proxy.url.rsplit(":", 1)[1]
+    assert (result.code, result.out) == (4, "")
+    assert result.err == (
+        f"msgsvc: the connection to 127.0.0.1:{port} was lost after the request was sent: POST {proxy.url}/v1/Services "
+        f"may or may not have taken effect; checking failed too: HTTP {status} (Twilio error 20003): fault proxy: "
+        f"HTTP {status}\n"
+        "hint: the service may or may not have been created; check before creating it again: msgsvc services list "
+        "--all, and look for the friendly name 'Brand New'\n")
+    assert proxy.sent("POST") == ["/v1/Services"] and names(emu) == ["Brand New"]
 
 def test_services_create_answered_503_after_processing_is_adopted(msgsvc, emu, proxy):
     proxy.add("POST", "/v1/Services", status=503)

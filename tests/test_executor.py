@@ -168,6 +168,26 @@ def test_a_lost_create_whose_check_fails_is_unknown_and_not_sent_again(fault_ser
 
 
 @pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("what", ["attach", "delete"])
+def test_a_lost_write_whose_check_is_refused_is_unknown_and_stops_the_job(fault_server, status, what):
+    """It may have been done: unknown (never failed, which says sending it again is safe);
+    the refusal stops the job as any 401/403 does."""
+    from msgsvc.errors import ApiError
+
+    first = attach(PN) if what == "attach" else Change("delete", "service", SERVICE_SID, SERVICE_SID, ("Alerts",))
+    method, path = ("POST", NUMBERS_PATH) if what == "attach" else ("DELETE", f"/v1/Services/{SERVICE_SID}")
+    check = f"{NUMBERS_PATH}/{PN}" if what == "attach" else f"/v1/Services/{SERVICE_SID}"
+    fault_server.script(method, path, DROP)
+    fault_server.script("GET", check, Respond(status, json={"code": 20003, "message": "Authenticate", "status": status}))
+    executor = Executor(client_for(fault_server.url), concurrency=1)
+    outcomes = executor.run([first, attach(PN2)])
+    assert isinstance(executor.stopped_by, ApiError) and executor.stopped_by.status == status
+    assert [(o.status, o.code) for o in outcomes] == [("unknown", None), ("not sent", None)]
+    assert outcomes[0].message.endswith(f"; checking failed too: HTTP {status} (Twilio error 20003): Authenticate; "
+                                        "look before running again")
+    assert [(r.method, r.path) for r in fault_server.seen()] == [(method, path), ("GET", check)]
+
+@pytest.mark.parametrize("status", [401, 403])
 def test_an_authentication_failure_stops_the_job(fault_server, status):
     from msgsvc.errors import ApiError
 

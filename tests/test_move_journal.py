@@ -203,9 +203,16 @@ def test_a_move_whose_record_cannot_be_written_is_not_sent(msgsvc, emulator, fro
     assert front.sent("DELETE") == []
     assert numbers_of(emulator, alerts) == ["+15550000001"]
 
+    # apply takes its lock in the state directory (msgsvc/local/locks.py): there, only the
+    # journal's own folder is a file.
+    state = tmp_path / "state-with-a-file"
+    state.mkdir()
+    (state / "moves").write_text("")
+    monkeypatch.setenv("MSGSVC_STATE_DIR", str(state))
     (tmp_path / "s.toml").write_text(MOVE_FILE.replace('["+15550000001"]', '["+15550000001", "+15550000003"]'))
     result = msgsvc("apply", str(tmp_path / "s.toml"), "--yes")
     assert result.code == 1, result.err
+    why = NOT_RECORDED.format(why=f"{state}/moves: File exists")
     assert result.out == f"move\tOTP\t+15550000001\t{pn}\tnot sent\t\t{why}\n"
     assert front.sent("DELETE") == [] and numbers_of(emulator, alerts) == ["+15550000001"]
 

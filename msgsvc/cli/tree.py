@@ -67,24 +67,24 @@ TREE = {
     'tollfree wait': (False, (), (107, 87, 108, 102, 34, 9, 0, 28, 29, 31, 7)),
     'export': (False, (), (109, 110, 111, 112, 45, 0, 28, 29, 30, 31, 7)),
     'plan': (False, (), (113, 114, 115, 116, 117, 118, 45, 9, 0, 28, 29, 30, 31, 7)),
-    'apply': (False, (), (113, 114, 115, 119, 116, 40, 120, 45, 121, 34, 11, 9, 0, 28, 29, 30, 31, 7)),
+    'apply': (False, (), (113, 114, 115, 119, 116, 40, 120, 121, 45, 122, 34, 11, 9, 0, 28, 29, 30, 31, 7)),
     'profiles': (True, (('add', 'Check and store credentials as a profile.'), ('list', 'List the profiles; the active one is marked.'), ('use', 'Make NAME the active profile.'), ('remove', 'Delete profiles and their secrets.'), ('show', 'Show each setting a command would use.'), ('test', 'Check that profiles work.'), ('migrate', 'Move secrets from the config to the keyring.')), (7,)),
-    'profiles add': (False, (), (122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 11, 28, 7)),
-    'profiles list': (False, (), (134, 34, 9, 28, 29, 30, 31, 7)),
-    'profiles use': (False, (), (122, 11, 28, 29, 30, 31, 7)),
-    'profiles remove': (False, (), (135, 40, 11, 28, 29, 30, 31, 7)),
-    'profiles show': (False, (), (122, 136, 34, 9, 0, 28, 29, 30, 31, 7)),
-    'profiles test': (False, (), (135, 137, 138, 34, 9, 0, 28, 29, 30, 31, 7)),
-    'profiles migrate': (False, (), (135, 28, 29, 30, 31, 7)),
-    'emulator': (False, (), (139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 28, 29, 30, 31, 7)),
-    'completion': (False, (), (155, 28, 29, 30, 31, 7)),
-    'doctor': (False, (), (39, 156, 157, 45, 9, 0, 28, 29, 30, 31, 7)),
-    'send': (False, (), (32, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 40, 10, 170, 34, 9, 11, 0, 28, 29, 31, 7)),
+    'profiles add': (False, (), (123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 11, 28, 7)),
+    'profiles list': (False, (), (135, 34, 9, 28, 29, 30, 31, 7)),
+    'profiles use': (False, (), (123, 11, 28, 29, 30, 31, 7)),
+    'profiles remove': (False, (), (136, 40, 11, 28, 29, 30, 31, 7)),
+    'profiles show': (False, (), (123, 137, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'profiles test': (False, (), (136, 138, 139, 34, 9, 0, 28, 29, 30, 31, 7)),
+    'profiles migrate': (False, (), (136, 28, 29, 30, 31, 7)),
+    'emulator': (False, (), (140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 28, 29, 30, 31, 7)),
+    'completion': (False, (), (156, 28, 29, 30, 31, 7)),
+    'doctor': (False, (), (39, 157, 158, 45, 9, 0, 28, 29, 30, 31, 7)),
+    'send': (False, (), (32, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 40, 10, 171, 34, 9, 11, 0, 28, 29, 31, 7)),
     'messages': (True, (('get', 'Show a message: status, sender, error code.'), ('cancel', 'Cancel a scheduled message; print it.'), ('failures', 'Failed and undelivered messages of services.')), (7,)),
-    'messages get': (False, (), (171, 167, 168, 170, 34, 9, 11, 0, 28, 29, 31, 7)),
-    'messages cancel': (False, (), (171, 9, 11, 0, 28, 29, 30, 31, 7)),
-    'messages failures': (False, (), (39, 172, 45, 9, 11, 0, 28, 29, 30, 31, 7)),
-    'whoami': (False, (), (173, 9, 0, 28, 29, 30, 31, 7)),
+    'messages get': (False, (), (172, 168, 169, 171, 34, 9, 11, 0, 28, 29, 31, 7)),
+    'messages cancel': (False, (), (172, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'messages failures': (False, (), (39, 173, 45, 9, 11, 0, 28, 29, 30, 31, 7)),
+    'whoami': (False, (), (174, 9, 0, 28, 29, 30, 31, 7)),
 }
 
 PARAMS = (
@@ -209,57 +209,58 @@ PARAMS = (
     ('option', 'out', ('--output', '-o'), (), True, 1, False, False, False, "Also save the plan, with what it read, to PLAN (JSON, 0600; '-' is standard output, the plan's lines then go to stderr): 'msgsvc apply PLAN' applies exactly it.", None),  # 118
     ('option', 'force', ('--force',), (), False, 1, False, False, False, 'With --prune: delete even services registered for US A2P 10DLC.', None),  # 119
     ('option', 'dry_run', ('--dry-run',), (), False, 1, False, False, False, "Show the plan and send nothing (as 'msgsvc plan').", None),  # 120
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('action', 'kind', 'service', 'target', 'sid', 'status', 'code', 'message'))),  # 121
-    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 122
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 123
-    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 124
-    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 125
-    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 126
-    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 127
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 128
-    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 129
-    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 130
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 131
-    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 132
-    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 133
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'active_mark', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 134
-    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 135
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 136
-    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 137
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('profile', 'status', 'storage', 'detail'))),  # 138
-    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 139
-    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 140
-    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 141
-    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 142
-    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 143
-    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 144
-    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 145
-    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 146
-    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 147
-    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 148
-    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 149
-    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 150
-    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 151
-    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 152
-    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 153
-    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Print the connection details as one JSON object (for scripts), not as variable assignments.', None),  # 154
-    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 155
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 156
-    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', ('choices', ('error', 'warning', 'info'), False)),  # 157
-    ('option', 'to', ('--to',), (), True, 1, False, False, False, "The recipient, in E.164 (+14155550100; spaces, dashes and parentheses after the '+' are ignored).", None),  # 158
-    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 159
-    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 160
-    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 161
-    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 162
-    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 163
-    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 164
-    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 165
-    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 166
-    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 167
-    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 168
-    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 169
-    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 170
-    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 171
-    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 7d (at most 400d).', None),  # 172
-    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 173
+    ('option', 'lock_timeout', ('--lock-timeout',), (), True, 1, False, False, False, 'Wait this long for another apply of the same account on this machine to finish: 30s, 10m [default: refuse at once, exit 8].', None),  # 121
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('action', 'kind', 'service', 'target', 'sid', 'status', 'code', 'message'))),  # 122
+    ('argument', 'name', (), (), True, 1, False, False, False, None, ('call', 'complete_profiles')),  # 123
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Twilio Account SID.', None),  # 124
+    ('option', 'api_key', ('--api-key',), (), True, 1, False, False, False, 'Authenticate with this API key (its secret is asked) instead of the auth token.', None),  # 125
+    ('option', 'region', ('--region',), (), True, 1, False, False, False, 'Twilio region, e.g. ie1, au1 (messaging.{edge}.{region}.twilio.com).', None),  # 126
+    ('option', 'edge', ('--edge',), (), True, 1, False, False, False, 'Twilio edge location, e.g. dublin, sydney.', None),  # 127
+    ('option', 'base_url', ('--base-url',), (), True, 1, False, False, False, 'Send every request here instead (a local server, the emulator).', None),  # 128
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'Connect and read timeout for this profile.', None),  # 129
+    ('option', 'max_retries', ('--max-retries',), (), True, 1, False, False, False, 'Retries for this profile.', None),  # 130
+    ('option', 'ca_bundle', ('--ca-bundle',), (), True, 1, False, False, False, "Trust this PEM file of certificate authorities (a corporate proxy's).", ('file',)),  # 131
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Replace a profile of the same name (this also moves a secret from the config file into the keyring).', None),  # 132
+    ('option', 'insecure_storage', ('--insecure-storage',), (), False, 1, False, False, False, 'Keep the secret in the config file (mode 0600), not in the system keyring.', None),  # 133
+    ('option', 'no_verify', ('--no-verify',), (), False, 1, False, False, False, 'Save without checking the credentials with Twilio first (offline set-up, CI images).', None),  # 134
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('name', 'active', 'active_mark', 'account_sid', 'api_key', 'auth', 'storage', 'region', 'edge', 'base_url'))),  # 135
+    ('argument', 'names', (), (), True, -1, False, False, False, None, ('call', 'complete_profiles')),  # 136
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('setting', 'value', 'source'))),  # 137
+    ('option', 'all_', ('--all',), (), False, 1, False, False, False, 'Check every profile.', None),  # 138
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('profile', 'status', 'storage', 'detail'))),  # 139
+    ('option', 'host', ('--host',), (), True, 1, False, False, False, 'Listen on this address. Anything but loopback exposes the emulator to the network.', None),  # 140
+    ('option', 'port', ('--port',), (), True, 1, False, False, False, 'Listen on this TCP port; 0 picks a free one (printed).', None),  # 141
+    ('option', 'state', ('--state',), (), True, 1, False, False, False, "Keep the account's state in this JSON file (mode 0600), reloaded on start with its credentials; each change is on disk before its answer (see --sync). Default: in memory only.", ('file',)),  # 142
+    ('option', 'numbers', ('--numbers',), (), True, 1, False, False, False, 'Seed a new account with N phone numbers, +15550000001 upwards; every 5th has no SMS/MMS capability.', None),  # 143
+    ('option', 'account_sid', ('--account-sid',), (), True, 1, False, False, False, 'The Account SID to accept [default: generated].', None),  # 144
+    ('option', 'auth_token', ('--auth-token',), (), True, 1, False, False, False, 'The auth token to accept [default: generated]. A local test value, never a real token.', None),  # 145
+    ('option', 'fail_rate', ('--fail-rate',), (), True, 1, False, False, False, 'Answer this share of requests (0 to 1) with 429 or 503 and Retry-After: 1, changing nothing.', None),  # 146
+    ('option', 'latency', ('--latency',), (), True, 1, False, False, False, 'Delay every answer by MS milliseconds.', None),  # 147
+    ('option', 'a2p_review', ('--a2p-review',), (), True, 1, False, False, False, 'Seconds a new or updated US A2P 10DLC campaign stays in review before it is VERIFIED (or FAILED, when its description or message flow contains REJECT).', None),  # 148
+    ('option', 'tollfree_review', ('--tollfree-review',), (), True, 1, False, False, False, 'Seconds a new or resubmitted toll-free verification stays in review before it is TWILIO_APPROVED (or TWILIO_REJECTED, when its business name or production message sample contains REJECT or FORBIDDEN).', None),  # 149
+    ('option', 'pool_limit', ('--pool-limit',), (), True, 1, False, False, False, 'Refuse the phone number or short code that would make a service hold more than N of them, with error 21714 (HTTP 412), as Twilio does at 400.', None),  # 150
+    ('option', 'sync', ('--sync',), ('--no-sync',), False, 1, False, False, False, 'With --state: fsync each change before its answer, so that an answered change survives a crash of the machine. --no-sync writes it before the answer without fsync: it survives the emulator being killed (kill -9), not a power cut; faster on slow disks.', None),  # 151
+    ('option', 'read_timeout', ('--read-timeout',), (), True, 1, False, False, False, 'Close a connection that sends nothing for SECONDS (a stalled or idle client), so that stalled clients cannot use up the server.', None),  # 152
+    ('option', 'quiet', ('--quiet', '-q'), (), False, 1, False, False, False, 'Print neither the banner nor a line per request on stderr (warnings and errors still are).', None),  # 153
+    ('option', 'unhealthy', ('--unhealthy',), (), False, 1, False, False, False, "Seed a new account with services that trip each check of 'msgsvc doctor' (named after what is wrong), one that passes them all (Healthy), and recent Monitor alerts.", None),  # 154
+    ('option', 'json_', ('--json',), (), False, 1, False, False, False, 'Print the connection details as one JSON object (for scripts), not as variable assignments.', None),  # 155
+    ('argument', 'shell', (), (), True, 1, False, False, False, None, ('choices', ('bash', 'zsh', 'fish', 'powershell'), True)),  # 156
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, "Also count the services' Monitor alerts (30034, 30032, 30007, 21610, 11200) of this look back: 24h, 7d, 90m; at most 30d.", None),  # 157
+    ('option', 'fail_on', ('--fail-on',), (), True, 1, False, False, False, 'Exit 9 when a finding is this bad or worse: error, warning or info.', ('choices', ('error', 'warning', 'info'), False)),  # 158
+    ('option', 'to', ('--to',), (), True, 1, False, False, False, "The recipient, in E.164 (+14155550100; spaces, dashes and parentheses after the '+' are ignored).", None),  # 159
+    ('option', 'body', ('--body',), (), True, 1, False, False, False, 'The text of the message, up to 1600 characters.', None),  # 160
+    ('option', 'body_file', ('--body-file',), (), True, 1, False, False, False, "Read the body from FILE (UTF-8; '-' is standard input).", ('file',)),  # 161
+    ('option', 'media_url', ('--media-url',), (), True, 1, True, False, False, 'A public URL of media to send (MMS); up to 10 of them. Give it once per item.', None),  # 162
+    ('option', 'content_sid', ('--content-sid',), (), True, 1, False, False, False, 'A Content Template (HX...) to send instead of a body.', None),  # 163
+    ('option', 'content_variables', ('--content-variables',), (), True, 1, False, False, False, 'The template\'s variables, a JSON object: \'{"1": "Ada"}\'.', None),  # 164
+    ('option', 'validity_period', ('--validity-period',), (), True, 1, False, False, False, "Seconds the message may wait in Twilio's queue (1 to 36000).", None),  # 165
+    ('option', 'shorten_urls', ('--shorten-urls',), (), False, 1, False, False, False, "Shorten the links of the body (Twilio's link shortening on the service's domain).", None),  # 166
+    ('option', 'schedule', ('--schedule',), (), True, 1, False, False, False, "Schedule the message for AT, an ISO 8601 time (2026-12-08T09:00:00Z; UTC without an offset), 15 minutes to 35 days ahead; 'msgsvc messages cancel SID' cancels it.", None),  # 167
+    ('option', 'wait', ('--wait',), (), False, 1, False, False, False, 'Follow the message until it settles: each status, the sender, segments, price, and why it failed.', None),  # 168
+    ('option', 'timeout', ('--timeout',), (), True, 1, False, False, False, 'How long --wait waits: 90s, 10m, 1h (at most 24h).', None),  # 169
+    ('option', 'force', ('--force',), (), False, 1, False, False, False, 'Send even when a pre-send check finds that the destination will refuse it.', None),  # 170
+    ('option', 'fields', ('--fields',), (), True, 1, False, False, False, 'Show only these fields, in this order: the columns of the table and TSV, the keys of each JSON object.', ('fields', ('body', 'num_segments', 'direction', 'from', 'to', 'date_updated', 'price', 'error_message', 'uri', 'account_sid', 'num_media', 'status', 'messaging_service_sid', 'sid', 'date_sent', 'date_created', 'error_code', 'price_unit', 'api_version', 'subresource_uris'))),  # 171
+    ('argument', 'sid', (), (), True, 1, False, False, False, None, None),  # 172
+    ('option', 'since', ('--since',), (), True, 1, False, False, False, 'How far back: 30m, 24h, 7d (at most 400d).', None),  # 173
+    ('option', 'no_check', ('--no-check',), (), False, 1, False, False, False, 'Do not send the one read that checks the credentials.', None),  # 174
 )

@@ -5,8 +5,9 @@ The changes run on a bounded thread pool (msgsvc.jobs.pool). A 429 is retried by
 so nothing is lost and nothing is sent twice; a POST is never retried after an answer that
 may have been lost, or was answered 500/502/504 or with a body that is not the object (a
 gateway's HTML page): its outcome is checked with a GET instead. A 401 or 403 would fail
-every other change too: it stops the job, the changes not sent yet are `not sent`, and the
-error is kept in `Executor.stopped_by` for the caller to raise once the results are shown.
+every other change too: it stops the job (one that refuses a check leaves that change
+`unknown`), the changes not sent yet are `not sent`, and the error is kept in
+`Executor.stopped_by` for the caller to raise once the results are shown.
 Ctrl-C (or SIGTERM) lets the requests in flight finish, marks the rest `not sent`
 (`Executor.interrupted`), and cuts short the requests waiting out a 429: Twilio processed
 none of them, so they are `not sent` too.
@@ -95,8 +96,10 @@ def send_checked(client: Any, change: Change, *, existing: Iterable[str] = ()) -
     try:
         found = Executor(client, concurrency=1)._created(change, started, frozenset(existing))
     except MsgsvcError as check:
-        if fatal(check):
-            raise
+        if fatal(check):  # refused credentials: exit 4, as every 401 is, and still unknown
+            unknown_error = OutcomeUnknownError(f"{lost.message}; checking failed too: {check}")
+            unknown_error.exit_code = check.exit_code
+            raise unknown_error from None
         raise OutcomeUnknownError(f"{lost.message}; checking failed too: {check.message}") from None
     if found is not None and len(found) == 1:
         return found[0]
@@ -241,13 +244,24 @@ class Executor:
                 return Outcome(change.shown, change.target, DONE[change.action], None,
                                "the answer was lost; checked: it is gone")
             if fatal(check):
-                raise
+                return self._check_refused(change, error.message, check)
             return unknown(change, f"{error.message}; checking failed too: {check.message}")
         return failed(change.shown, f"{error.message}; checked: it is still there: run the command again",
                       sid=change.target)
 
     def _refused_delete(self, change: Change, error: ApiError) -> Outcome:
-        return refused_delete(self.client, change, error)
+        return refused_delete(self.client, change, error, stop=self._stop)
+
+    def _stop(self, error: MsgsvcError) -> None:
+        """A 401/403: nothing more is sent (the changes not sent yet are `not sent`)."""
+        self.stopped_by = error
+
+    def _check_refused(self, change: Change, message: str, check: MsgsvcError) -> Outcome:
+        """The check of a change that may have been made was refused (401/403): the job
+        stops, as every 401 stops it, and the change is unknown, never failed (which would
+        say that sending it again is safe)."""
+        self._stop(check)
+        return unknown(change, f"{message}; checking failed too: {check}; look before running again")
 
     def _check_create(self, change: Change, error: OutcomeUnknownError, started: float) -> Outcome:
         """A create (or an alpha sender attached by its text) whose answer was lost is never
@@ -259,7 +273,7 @@ class Executor:
             return unknown(change, f"{error.message}; not checked (interrupted): look before running again")
         except MsgsvcError as check:
             if fatal(check):
-                raise
+                return self._check_refused(change, error.message, check)
             return unknown(change, f"{error.message}; checking failed too: {check.message}")
         if found is None:
             return unknown(change, f"{error.message}; it cannot be checked: look before running again")
@@ -311,7 +325,7 @@ class Executor:
                 return failed(change.shown, f"{error.message}; it is not {where}: run the command again",
                               sid=change.target)
             if fatal(check):
-                raise
+                return self._check_refused(change, error.message, check)
             return unknown(change, f"{error.message}; checking failed too: {check.message}")
         if change.action == UPDATE:
             differ = sorted(key for key, value in _expected(change).items() if _text(record.get(key)) != _text(value))
@@ -321,13 +335,15 @@ class Executor:
         return record
 
 
-def refused_delete(client: Any, change: Change, error: ApiError) -> Outcome:
+def refused_delete(client: Any, change: Change, error: ApiError, *,
+                   stop: Callable[[MsgsvcError], None] | None = None) -> Outcome:
     """A DELETE is retried after a 5xx or a lost answer (msgsvc.api.retry), so the refusal
     that ended it (a 429 past the retries, a 400, a 401) may follow an attempt that was done:
     its target's absence means it was (done, the refusal in the message); present, the
     refusal is the result (failed). When the look fails too: failed if no attempt before may
     have been done (error.retried_after), else unknown, never sent again. A 401/403 of the
-    look itself is raised."""
+    look itself is raised; or, given `stop` (a job's), handed to it, and the outcome is as
+    for a look that failed."""
     maybe = f"{error.message}, after an attempt answered {error.retried_after} that may have been done"
     try:
         client.fetch_object("GET", change.path)
@@ -340,7 +356,12 @@ def refused_delete(client: Any, change: Change, error: ApiError) -> Outcome:
             return Outcome(change.shown, change.target, DONE[change.action], None,
                            f"{error.message}; checked: it is gone (an earlier attempt was done)")
         if fatal(check):
-            raise
+            if stop is None:
+                raise
+            stop(check)
+            if error.retried_after is not None:
+                return unknown(change, f"{maybe}; checking failed too: {check}; look before running again")
+            return failure(change.shown, change.target, error)
         if error.retried_after is not None:
             return unknown(change, f"{maybe}; checking failed too: {check.message}")
     return failure(change.shown, change.target, error)

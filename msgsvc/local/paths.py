@@ -1,7 +1,8 @@
 """Where msgsvc keeps its files on this machine: the config directory, the cache directory and
 the state directory (`$MSGSVC_CONFIG_DIR`, `$MSGSVC_CACHE_DIR`, `$MSGSVC_STATE_DIR`, else the
 platform's, as platformdirs says). The state directory holds what msgsvc must not lose but a
-person never edits: the journal of moves in flight (msgsvc/local/journal.py).
+person never edits: the journal of moves in flight (msgsvc/local/journal.py), and the locks
+that keep two applies of one account apart (msgsvc/local/locks.py).
 
 Each is a Path, and as text (`*_text`, the same path as the OS reads it) for a Tab press, which
 reads its two small files with os alone: importing pathlib costs 3 ms of every Tab."""

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from msgsvc.errors import MsgsvcError
 from msgsvc.jobs.executor import Executor
 from msgsvc.jobs.changes import (
-    ATTACH, CREATE, DELETE, DETACH, FAILED, MOVED, NOT_SENT, UNDONE, UPDATE, Change, Outcome,
+    ATTACH, CREATE, DELETE, DETACH, FAILED, MOVED, NOT_SENT, UNDONE, UPDATE, Change, Outcome, fatal,
 )
 from msgsvc.jobs.moves import DONE_IN, DONE_OUT, Move, needs_putting_back, record, settle
 from msgsvc.jobs.pool import DEFAULT_CONCURRENCY, Progress, no_progress
@@ -183,7 +183,7 @@ class Applier:
                 reason = self._a2p_now(action)
             if reason is not None:
                 self.results[id(action)] = self._result(action, Outcome(action.service.name, action.service.sid,
-                                                                        NOT_SENT, None, reason))
+                                                                        NOT_SENT, None, reason or None))
                 continue
             todo.append(action)
         self._phase(todo)
@@ -191,7 +191,8 @@ class Applier:
     def _a2p_now(self, action: ServiceAction) -> str | None:
         """Why a service is kept after all: registered for US A2P 10DLC when read right before
         its delete (without --force); None to go ahead. A service already gone is deleted as
-        asked (the DELETE's 404 says `not found`)."""
+        asked (the DELETE's 404 says `not found`). A 401/403 stops the run as it stops a
+        phase (`stopped_by`): this delete and every later one are `not sent`."""
         if self.force:
             return None
         try:
@@ -199,6 +200,9 @@ class Applier:
         except MsgsvcError as error:
             if getattr(error, "status", None) == 404:
                 return None
+            if fatal(error):
+                self.stopped_by = error
+                return ""  # not sent, as what a 401 stops is: no reason of its own
             return f"kept: reading it again before its delete failed: {error.message}"
         if record.get("us_app_to_person_registered"):
             return "kept: it is registered for US A2P 10DLC now; deleting it deletes its campaign (add --force)"

@@ -10,7 +10,7 @@ import typer
 
 from msgsvc.errors import ExitCode, UsageError
 from msgsvc.cli.jobs import A2P_WARNING, consent, finish, library_note, run
-from msgsvc.cli.options import DEFAULT_CONCURRENCY, as_typed, fields_option, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
+from msgsvc.cli.options import DEFAULT_CONCURRENCY, as_typed, duration, fields_option, ConcurrencyOpt, JqOpt, JsonOpt, ProfileOpt, QuietOpt, YesOpt, use
 
 FileArg = Annotated[
     str,
@@ -328,6 +328,12 @@ def apply(
     move_from_unmanaged: MoveOpt = False,
     yes: YesOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and send nothing (as 'msgsvc plan').")] = False,
+    lock_timeout: Annotated[
+        float,
+        typer.Option("--lock-timeout", metavar="DURATION", parser=duration,
+                     help="Wait this long for another apply of the same account on this machine to finish: 30s, "
+                          "10m [default: refuse at once, exit 8].", show_default=False),
+    ] = "0s",  # type: ignore[assignment]
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     fields: ResultFieldsOpt = None,
     jq: JqOpt = None,
@@ -349,6 +355,11 @@ def apply(
     sent (exit 7). The plan's --prune, --allow-empty and --move-from-unmanaged are its
     own: one given here that the plan was made without is refused (exit 2).
 
+    Two applies of one account never interleave on one machine: each holds a lock from
+    its first read of the account to its last write, and a second one is refused (exit 8,
+    naming the pid of the first) unless --lock-timeout lets it wait. --dry-run and
+    'msgsvc plan' only read, and take no lock.
+
     Example:
 
     \b
@@ -363,8 +374,46 @@ def apply(
         raise UsageError(f"{'--fields' if fields is not None else '--jq'} is for apply's results; --dry-run shows the plan",
                          hint="the plan as JSON: msgsvc plan FILE --json")
     state = use(ctx, json_=json_, profile=profile, fields=fields, valid=setup_apply.RESULT_FIELDS, jq=jq, quiet=quiet)
-    term = state.term
+    if lock_timeout > MAX_LOCK_WAIT:
+        raise UsageError("--lock-timeout must be at most 30 days (720h)")
     desired, _ = _load(state, file)
+    if dry_run:  # only reads: no lock, as plan takes none
+        return _apply(state, desired, prune=prune, allow_empty=allow_empty, force=force, move=move_from_unmanaged,
+                      yes=yes, dry_run=True, concurrency=concurrency)
+    with _apply_lock(state, lock_timeout):
+        _apply(state, desired, prune=prune, allow_empty=allow_empty, force=force, move=move_from_unmanaged,
+               yes=yes, dry_run=False, concurrency=concurrency)
+
+
+MAX_LOCK_WAIT = 30 * 86400  # seconds, as a wait's longest (cli.options.MAX_WAIT)
+
+
+def _apply_lock(state, wait: float):
+    """The apply lock of the account and API this run's client talks to (msgsvc/local/locks.py),
+    said once on stderr while it waits for another apply."""
+    from msgsvc.cli import journal, output
+    from msgsvc.local import locks
+
+    client = state.client()  # no credentials: the command's own error, before any lock
+
+    def waiting(holder) -> None:
+        who = f"another msgsvc apply (pid {holder['pid']})" if holder else "another msgsvc apply"
+        from msgsvc.api.a2p import format_duration
+
+        output.note(state.term, f"Waiting for {who} of account {client.account_sid} to finish "
+                                f"(--lock-timeout {format_duration(wait)})...")
+
+    return locks.apply_lock(client.account_sid, journal.api(client), wait=wait, waiting=waiting)
+
+
+def _apply(state, desired, *, prune: bool, allow_empty: bool, force: bool, move: bool, yes: bool, dry_run: bool,
+           concurrency: int) -> None:
+    """apply's work once its lock is held (or, for --dry-run, without one)."""
+    from msgsvc.cli import output
+    from msgsvc.setup import apply as setup_apply, saved_format
+
+    term = state.term
+    move_from_unmanaged = move
     from msgsvc.cli import journal
 
     journal.check(state, concurrency=concurrency)
