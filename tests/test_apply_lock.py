@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from conftest import MSGSVC
-from faults import FaultProxy
+from test_apply_safety import proxy  # noqa: F401  (the emulator behind a fault proxy)
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL as POSIX has it")
 
@@ -21,16 +21,10 @@ FILE = '[[services]]\nfriendly_name = "Brand New"\n'
 
 
 @pytest.fixture
-def front(emulator, monkeypatch):
-    """The emulator behind a fault proxy; every msgsvc of a test (this process's and the
-    ones it starts) talks to the proxy."""
-    proxy = FaultProxy(emulator.base_url)
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", emulator.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", emulator.auth_token)
-    monkeypatch.setenv("MSGSVC_BASE_URL", proxy.url)
-    monkeypatch.setenv("MSGSVC_MAX_RETRIES", "0")
-    yield proxy
-    proxy.stop()
+def front(proxy):
+    """The emulator behind a fault proxy (test_apply_safety's); every msgsvc of a test (this
+    process's and the ones it starts) talks to the proxy."""
+    return proxy
 
 
 @pytest.fixture
