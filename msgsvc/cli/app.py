@@ -1,4 +1,5 @@
-"""The root command, its global options, and the one boundary where errors become messages.
+"""The root command and its global options, as the typer app; the errors only Click raises
+turned into messages (every other one: msgsvc/cli/boundary.py).
 
 Start-up is completion latency (every Tab press runs this program), so nothing here or in
 the command modules imports urllib3, requests or rich at module level.
@@ -16,7 +17,7 @@ from typer.core import TyperArgument, TyperGroup
 
 from msgsvc import __version__
 from msgsvc.cli.options import check_global, hidden_global_options, with_global_options
-from msgsvc.cli.boundary import broken_pipe, debug_asked, enable_debug, failure, know_secrets, note, report, run_guarded
+from msgsvc.cli.boundary import broken_pipe, debug_asked, debug_in, enable_debug, failure, know_secrets, note, report, run_guarded
 from msgsvc.errors import EXIT_CODE_HELP, ExitCode
 
 # Typer bundles its own Click and has no public ClickException; our boundary needs it.
@@ -288,7 +289,7 @@ def root(
         except typer.BadParameter as error:
             error.param_hint = f"'--{name.replace('_', '-')}'"
             raise
-    debug = given["debug"] or os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+    debug = given["debug"] or debug_in(os.environ)
     from msgsvc.cli.state import State
 
     state = State(term=_term(ctx), **dict(given, debug=debug))

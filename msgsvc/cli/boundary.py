@@ -14,7 +14,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Callable, Mapping
 
     from msgsvc.cli.terminal import Terminal
     from msgsvc.errors import MsgsvcError
@@ -23,9 +23,14 @@ if TYPE_CHECKING:
 GC_EVERY = 100_000
 
 
+def debug_in(environ: Mapping[str, str]) -> bool:
+    """Whether $MSGSVC_DEBUG asks for --debug (any value but empty, 0, false, no)."""
+    return environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+
+
 def debug_asked(argv: list[str]) -> bool:
     """Whether this run logs its requests: --debug on the line, or $MSGSVC_DEBUG set."""
-    return os.environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no") or "--debug" in argv
+    return debug_in(os.environ) or "--debug" in argv
 
 
 def run_guarded(term: Terminal, command: Callable[[], object], *, debug: bool, exiting: bool,

@@ -200,7 +200,9 @@ def _state(term: Terminal, settings: dict, environ: Mapping[str, str]) -> Any:
     """The run's State as the root callback makes it (msgsvc.cli.app.root)."""
     from msgsvc.cli.state import State
 
-    debug = bool(settings.get("debug")) or environ.get("MSGSVC_DEBUG", "") not in ("", "0", "false", "no")
+    from msgsvc.cli.boundary import debug_in
+
+    debug = bool(settings.get("debug")) or debug_in(environ)
     return State(term=term, profile=settings.get("profile"), json=bool(settings.get("json")), base_url=settings.get("base_url"),
                  timeout=settings.get("timeout"), max_retries=settings.get("max_retries"), debug=debug)
 
