@@ -257,3 +257,32 @@ def test_every_view_masks_a_nested_password(msgsvc, emu, depth):
     assert bad.err == ("Usage: msgsvc services update [OPTIONS] SERVICE\nmsgsvc: Invalid value for '--fallback-url': "
                        f"{masked.replace('hooks.example.com', 'hooks example')!r} contains white space\n"
                        "hint: see 'msgsvc services update --help'\n")
+
+
+@pytest.mark.parametrize(("args", "option", "value"), [
+    (["services", "update", "Alerts"], "--status-callback", "https://u:***@hooks.example.com/s"),
+    (["services", "create", "--friendly-name", "B"], "--inbound-request-url",
+     "https://hooks.example.com/x?t=https%3A%2F%2Fu%3A***%40in.example.com"),
+])
+def test_a_url_typed_with_the_mask_for_its_password_is_refused(msgsvc, httpserver, profile, args, option, value):
+    """A URL copied from msgsvc's output has *** where its password was: sent, it would put
+    three stars in place of the real password. Refused before any request (exit 2)."""
+    result = msgsvc(*args, option, value)
+    command = " ".join(args[:2])
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"Usage: msgsvc {command} [OPTIONS]{' SERVICE' if args[1] == 'update' else ''}\n"
+                          f"msgsvc: Invalid value for '{option}': {value!r} has *** for its password, which is how "
+                          "msgsvc shows every password, not the password itself: give the real one\n"
+                          f"hint: see 'msgsvc {command} --help'\n")
+    assert httpserver.log == []
+
+
+def test_a_url_whose_password_only_holds_stars_is_taken(msgsvc, httpserver, profile):
+    """Only the mask itself is refused: a password of four stars, or one with stars in it, is a password."""
+    from conftest import SERVICE_SID, page, service
+
+    httpserver.expect_request("/v1/Services").respond_with_json(page("services", [service()]))
+    httpserver.expect_request(f"/v1/Services/{SERVICE_SID}", method="POST").respond_with_json(service())
+    result = msgsvc("services", "update", "Alerts", "--status-callback", "https://u:****@hooks.example.com/s")
+    assert result.code == 0, result.err
+    assert [r.form["StatusCallback"] for r, _ in httpserver.log if r.method == "POST"] == ["https://u:****@hooks.example.com/s"]

@@ -316,13 +316,27 @@ def check(field: Field) -> Callable[[Any], Any]:
     def callback(value: Any) -> Any:
         if value is None or (field.many and not value):
             return None
+        if field.kind == "url":
+            _refuse_the_mask(value)
         try:
             return field.clean(value)
         except ValueError as exc:
             raise typer.BadParameter(with_suggestion(str(exc), value, field.choices)) from None
 
-    callback.check = field.clean  # what direct.py applies itself (scripts/gen_tree.py)
+    if field.kind != "url":  # a URL's check is more than clean: direct.py cannot apply it (gen_tree refuses)
+        callback.check = field.clean  # what direct.py applies itself (scripts/gen_tree.py)
     return callback
+
+
+def _refuse_the_mask(value: Any) -> None:
+    """A URL typed with *** for its password is one copied from msgsvc's output, where every
+    password is shown so: sent, it would replace the real password with three stars. Only a
+    setup file gives *** a meaning (the password the account has: setup/diff.py)."""
+    from msgsvc.api.validate import has_masked_password
+
+    if has_masked_password(value):
+        raise typer.BadParameter(f"{value!r} has *** for its password, which is how msgsvc shows every password, "
+                                 "not the password itself: give the real one")
 
 
 def _completion(field: Field) -> Callable | None:
